@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "memtop",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "memtop", targets: ["memtop"]),
+    .library(name: "MemtopCore", targets: ["MemtopCore"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CNCurses",
+      pkgConfig: "ncursesw",
+      providers: [.apt(["libncurses-dev"])]
+    ),
+    .target(name: "MemtopCore"),
+    .target(name: "MemtopTUI", dependencies: ["MemtopCore", "CNCurses"]),
+    .executableTarget(
+      name: "memtop",
+      dependencies: [
+        "MemtopCore",
+        "MemtopTUI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(
+      name: "MemtopCoreTests",
+      dependencies: ["MemtopCore"],
+      resources: [.copy("Fixtures")]
+    ),
+    .testTarget(name: "MemtopTUITests", dependencies: ["MemtopTUI"]),
+    .testTarget(name: "memtopTests", dependencies: ["MemtopCore"]),
+  ]
+)

@@ -1,0 +1,24 @@
+#ifndef MEMTOP_CNCURSES_SHIM_H
+#define MEMTOP_CNCURSES_SHIM_H
+
+// SwiftPM drops pkg-config's -D_XOPEN_SOURCE, so ask for the wide-character API here.
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <locale.h>
+#include <ncursesw/curses.h>
+
+// Accessors for the globals and macros Swift cannot import or may not touch in Swift 6 mode.
+static inline WINDOW *memtop_stdscr(void) { return stdscr; }
+static inline int memtop_lines(void) { return LINES; }
+static inline int memtop_cols(void) { return COLS; }
+static inline int memtop_colors(void) { return COLORS; }
+static inline int memtop_color_pairs(void) { return COLOR_PAIRS; }
+static inline attr_t memtop_a_bold(void) { return A_BOLD; }
+static inline attr_t memtop_a_reverse(void) { return A_REVERSE; }
+static inline attr_t memtop_a_underline(void) { return A_UNDERLINE; }
+static inline attr_t memtop_a_dim(void) { return A_DIM; }
+static inline attr_t memtop_color_pair(int n) { return COLOR_PAIR(n); }
+static inline int memtop_key_resize(void) { return KEY_RESIZE; }
+
+#endif

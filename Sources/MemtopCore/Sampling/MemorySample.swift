@@ -1,0 +1,135 @@
+/// One reading of a process's memory, every size in bytes.
+///
+/// A field that was not read this tick, or could not be read, is `nil` ("absent"), never 0:
+/// a fake zero would look like a memory drop to the chart and to the analyzer.
+public struct MemorySample: Sendable, Equatable {
+  /// Wall-clock time of the reading, in seconds since the Unix epoch.
+  public var timeUnix: Double
+  /// Monotonic seconds since the recording started.
+  public var elapsed: Double
+  /// The process the reading belongs to.
+  public var pid: Int32
+
+  /// Resident set size (`VmRSS`, or exact `Rss` when smaps was read this tick).
+  public var rss: UInt64?
+  /// Resident anonymous memory (`RssAnon`).
+  public var anon: UInt64?
+  /// Resident file-backed memory (`RssFile`).
+  public var file: UInt64?
+  /// Resident shared memory (`RssShmem`).
+  public var shmem: UInt64?
+  /// Swapped-out anonymous memory (`VmSwap`).
+  public var swap: UInt64?
+  /// Heap: resident `[heap]` plus private anonymous mappings that are not the stack.
+  public var heap: UInt64?
+  /// Resident size of the `brk` arena alone (`[heap]` mappings).
+  public var brkHeap: UInt64?
+  /// Peak resident set size (`VmHWM`).
+  public var peakRSS: UInt64?
+  /// Proportional set size (`Pss`), when the detailed tier ran this tick.
+  public var pss: UInt64?
+  /// Unique set size (`Private_Clean + Private_Dirty`), when the detailed tier ran this tick.
+  public var uss: UInt64?
+  /// Proportional swap (`SwapPss`), when the detailed tier ran this tick.
+  public var swapPss: UInt64?
+  /// Free text attached to this sample by the user (a marker), or `nil`.
+  public var marker: String?
+
+  public init(
+    timeUnix: Double, elapsed: Double, pid: Int32,
+    rss: UInt64? = nil, anon: UInt64? = nil, file: UInt64? = nil, shmem: UInt64? = nil,
+    swap: UInt64? = nil, heap: UInt64? = nil, brkHeap: UInt64? = nil, peakRSS: UInt64? = nil,
+    pss: UInt64? = nil, uss: UInt64? = nil, swapPss: UInt64? = nil, marker: String? = nil
+  ) {
+    self.timeUnix = timeUnix
+    self.elapsed = elapsed
+    self.pid = pid
+    self.rss = rss
+    self.anon = anon
+    self.file = file
+    self.shmem = shmem
+    self.swap = swap
+    self.heap = heap
+    self.brkHeap = brkHeap
+    self.peakRSS = peakRSS
+    self.pss = pss
+    self.uss = uss
+    self.swapPss = swapPss
+    self.marker = marker
+  }
+}
+
+/// The memory figures memtop can chart, export and analyze.
+public enum Metric: String, CaseIterable, Sendable {
+  case rss, anon, heap, file, shmem, swap, brkHeap, peakRSS, pss, uss, swapPss
+
+  /// The CSV column that carries this metric.
+  public var csvColumn: String {
+    switch self {
+    case .rss: "rss_bytes"
+    case .anon: "anon_bytes"
+    case .heap: "heap_bytes"
+    case .file: "file_bytes"
+    case .shmem: "shmem_bytes"
+    case .swap: "swap_bytes"
+    case .brkHeap: "brk_heap_bytes"
+    case .peakRSS: "peak_rss_bytes"
+    case .pss: "pss_bytes"
+    case .uss: "uss_bytes"
+    case .swapPss: "swap_pss_bytes"
+    }
+  }
+
+  /// A short label for reports and screens.
+  public var label: String {
+    switch self {
+    case .rss: "RSS"
+    case .anon: "anon"
+    case .heap: "heap"
+    case .file: "file"
+    case .shmem: "shmem"
+    case .swap: "swap"
+    case .brkHeap: "brk heap"
+    case .peakRSS: "peak RSS"
+    case .pss: "PSS"
+    case .uss: "USS"
+    case .swapPss: "SwapPss"
+    }
+  }
+}
+
+extension MemorySample {
+  /// The value of one metric, or `nil` when absent.
+  public subscript(metric: Metric) -> UInt64? {
+    get {
+      switch metric {
+      case .rss: rss
+      case .anon: anon
+      case .heap: heap
+      case .file: file
+      case .shmem: shmem
+      case .swap: swap
+      case .brkHeap: brkHeap
+      case .peakRSS: peakRSS
+      case .pss: pss
+      case .uss: uss
+      case .swapPss: swapPss
+      }
+    }
+    set {
+      switch metric {
+      case .rss: rss = newValue
+      case .anon: anon = newValue
+      case .heap: heap = newValue
+      case .file: file = newValue
+      case .shmem: shmem = newValue
+      case .swap: swap = newValue
+      case .brkHeap: brkHeap = newValue
+      case .peakRSS: peakRSS = newValue
+      case .pss: pss = newValue
+      case .uss: uss = newValue
+      case .swapPss: swapPss = newValue
+      }
+    }
+  }
+}
