@@ -1,9 +1,86 @@
 import ArgumentParser
+import MemtopCore
 
-@main
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The `memtop` command line: the root command and its subcommands.
 struct Memtop: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "memtop",
-    abstract: "A live memory monitor for Linux processes."
+    abstract: "Watch a Linux process's memory over time and tell whether it is leaking.",
+    discussion: """
+      memtop samples /proc/PID/status every tick and, within a CPU budget, /proc/PID/smaps \
+      and smaps_rollup, and records RSS, heap, anonymous memory, PSS and more as a CSV timeline.
+      """,
+    version: MemtopVersion.current,
+    subcommands: [RecordCommand.self]
   )
+}
+
+/// Exit statuses, documented in memtop(1).
+enum ExitStatus {
+  /// Success.
+  static let success: Int32 = 0
+  /// A runtime error: no such process, unwritable output, malformed input.
+  static let failure: Int32 = 1
+  /// Bad arguments.
+  static let usage: Int32 = 64
+}
+
+/// A runtime failure that has already been phrased for the user.
+struct UserFacingError: Error {
+  var message: String
+  var status: Int32 = ExitStatus.failure
+}
+
+/// Exits with `status` after the caller has printed what it had to say.
+struct ExitWith: Error {
+  var status: Int32
+}
+
+@main
+enum Main {
+  static func main() {
+    do {
+      var command = try Memtop.parseAsRoot()
+      try command.run()
+    } catch let error as UserFacingError {
+      printError(error.message)
+      exit(error.status)
+    } catch let error as ExitWith {
+      exit(error.status)
+    } catch {
+      let code = Memtop.exitCode(for: error)
+      if code == .success {
+        // --help, --version and friends.
+        Memtop.exit(withError: error)
+      }
+      // One line: what is wrong and where to look, instead of the full usage dump.
+      let message = Memtop.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+      printError("\(message) (see '\(helpCommand())')")
+      exit(code == .validationFailure ? ExitStatus.usage : code.rawValue)
+    }
+  }
+}
+
+/// The help command for the subcommand named on the command line, e.g. `memtop record --help`.
+func helpCommand() -> String {
+  let names = Memtop.configuration.subcommands.map { $0.configuration.commandName ?? "" }
+  if CommandLine.arguments.count > 1, names.contains(CommandLine.arguments[1]) {
+    return "memtop \(CommandLine.arguments[1]) --help"
+  }
+  return "memtop --help"
+}
+
+/// Prints `memtop: MESSAGE` on standard error.
+func printError(_ message: String) {
+  var line = "memtop: " + message
+  if !line.hasSuffix("\n") { line += "\n" }
+  Syscalls.writeStandardError(line)
+}
+
+enum MemtopVersion {
+  static let current = "0.1.0"
 }

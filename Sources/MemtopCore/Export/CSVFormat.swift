@@ -1,0 +1,54 @@
+/// The recording file's columns: a contract that scripts depend on; new columns go at the end.
+public enum CSVFormat {
+  /// Every column, in order.
+  public static let columns: [String] = [
+    "time_unix_s", "elapsed_s", "pid",
+    "rss_bytes", "anon_bytes", "heap_bytes",
+    "file_bytes", "shmem_bytes", "swap_bytes", "brk_heap_bytes", "peak_rss_bytes",
+    "pss_bytes", "uss_bytes", "swap_pss_bytes",
+    "marker",
+  ]
+
+  /// The metrics in column order after `pid`.
+  public static let metricColumns: [Metric] = [
+    .rss, .anon, .heap, .file, .shmem, .swap, .brkHeap, .peakRSS, .pss, .uss, .swapPss,
+  ]
+
+  /// The header line, with its line ending.
+  public static var headerLine: String { columns.joined(separator: ",") + "\n" }
+
+  /// Makes untrusted text safe to put in a field: control characters become spaces and a
+  /// leading `=`, `+`, `-`, `@` (which spreadsheets run as a formula) is prefixed with `'`.
+  public static func neutralize(_ text: String) -> String {
+    var scalars = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+      if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
+        scalars.append(" ")
+      } else {
+        scalars.append(scalar)
+      }
+    }
+    let clean = String(scalars)
+    if let first = clean.unicodeScalars.first, "=+-@".unicodeScalars.contains(first) {
+      return "'" + clean
+    }
+    return clean
+  }
+
+  /// Quotes a field per RFC 4180 when it holds a comma, quote, CR or LF.
+  public static func quote(_ field: String) -> String {
+    guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+    return "\"" + field.replacingAll("\"", with: "\"\"") + "\""
+  }
+}
+
+extension String {
+  func replacingAll(_ target: Character, with replacement: String) -> String {
+    var out = ""
+    out.reserveCapacity(count)
+    for ch in self {
+      if ch == target { out += replacement } else { out.append(ch) }
+    }
+    return out
+  }
+}

@@ -1,0 +1,146 @@
+/// A process's identity: the PID alone is reused after exit, so the start time goes with it.
+public struct ProcessIdentity: Hashable, Sendable {
+  /// Process id.
+  public var pid: Int32
+  /// Start time after boot, in clock ticks (`stat` field 22).
+  public var startTimeTicks: UInt64
+
+  public init(pid: Int32, startTimeTicks: UInt64) {
+    self.pid = pid
+    self.startTimeTicks = startTimeTicks
+  }
+}
+
+/// Why a `/proc` read gave no data.
+public enum ProcReadError: Error, Equatable, Sendable {
+  /// The process exited (or, for a kept-open file, was reaped: the kernel answers ESRCH).
+  case processGone
+  /// The caller may not read this file (smaps and friends need ptrace-read access).
+  case permissionDenied
+  /// This kernel lacks the file (e.g. `smaps_rollup` before Linux 4.14).
+  case unsupported
+  /// The file's text did not parse.
+  case malformed(ProcParseError)
+  /// Another system error.
+  case system(SystemError)
+}
+
+/// Open `/proc/PID` files of one process, re-read in place every tick.
+///
+/// `status` and `stat` stay open for the handle's life; after the process is reaped every read
+/// fails with ESRCH, so a handle can never silently follow a reused PID.
+public final class ProcessHandle {
+  /// The process this handle reads.
+  public let identity: ProcessIdentity
+  /// The command name at open time (`stat`'s comm). Untrusted text.
+  public let name: String
+  /// The `/proc` mount the handle reads from (injectable for tests).
+  public let procRoot: String
+
+  private let statusFD: Int32
+  private var statmFD: Int32 = -1
+  private var rollupFD: Int32 = -1
+  private var smapsFD: Int32 = -1
+  private let buffer = ReadBuffer()
+  private let pageSize: UInt64
+
+  /// Whether this kernel offers `smaps_rollup` (probed once at open).
+  public let hasRollup: Bool
+
+  /// Opens the process `pid` under `procRoot`.
+  ///
+  /// - Throws: ``ProcReadError/processGone`` when there is no such (visible) process.
+  public init(pid: Int32, procRoot: String = "/proc", pageSize: UInt64 = Syscalls.pageSize()) throws(ProcReadError) {
+    self.procRoot = procRoot
+    self.pageSize = pageSize
+    let dir = "\(procRoot)/\(pid)"
+    let statFD: Int32
+    do {
+      statFD = try Syscalls.openReadOnly("\(dir)/stat")
+    } catch {
+      throw Self.classify(error)
+    }
+    defer { Syscalls.close(statFD) }
+    let stat: ProcStat
+    do {
+      stat = try ProcStat.parse(buffer.readWhole(statFD))
+    } catch let error as SystemError {
+      throw Self.classify(error)
+    } catch let error as ProcParseError {
+      throw .malformed(error)
+    } catch {
+      throw .processGone
+    }
+    do {
+      statusFD = try Syscalls.openReadOnly("\(dir)/status")
+    } catch {
+      throw Self.classify(error)
+    }
+    identity = ProcessIdentity(pid: pid, startTimeTicks: stat.startTimeTicks)
+    name = stat.comm
+    hasRollup = Syscalls.exists("\(dir)/smaps_rollup")
+  }
+
+  deinit {
+    for fd in [statusFD, statmFD, rollupFD, smapsFD] where fd >= 0 { Syscalls.close(fd) }
+  }
+
+  /// Reads and parses `status`: the cheap tier read every tick.
+  public func readStatus() throws(ProcReadError) -> ProcStatus {
+    try read(statusFD) { bytes throws(ProcParseError) in try ProcStatus.parse(bytes) }
+  }
+
+  /// Reads and parses `statm` (opened on first use).
+  public func readStatm() throws(ProcReadError) -> ProcStatm {
+    let fd = try lazyOpen(&statmFD, "statm")
+    let pageSize = self.pageSize
+    return try read(fd) { bytes throws(ProcParseError) in try ProcStatm.parse(bytes, pageSize: pageSize) }
+  }
+
+  /// Reads and parses `smaps_rollup` (opened on first use).
+  public func readRollup() throws(ProcReadError) -> MemoryRollup {
+    guard hasRollup else { throw .unsupported }
+    let fd = try lazyOpen(&rollupFD, "smaps_rollup")
+    return try read(fd) { bytes throws(ProcParseError) in try MemoryRollup.parse(bytes) }
+  }
+
+  /// Reads and parses the whole of `smaps` (opened on first use).
+  public func readSmaps() throws(ProcReadError) -> SmapsSummary {
+    let fd = try lazyOpen(&smapsFD, "smaps")
+    return try read(fd) { bytes throws(ProcParseError) in try SmapsSummary.parse(bytes) }
+  }
+
+  // MARK: - Private
+
+  private func lazyOpen(_ fd: inout Int32, _ file: String) throws(ProcReadError) -> Int32 {
+    if fd >= 0 { return fd }
+    do {
+      fd = try Syscalls.openReadOnly("\(procRoot)/\(identity.pid)/\(file)")
+    } catch {
+      throw Self.classify(error)
+    }
+    return fd
+  }
+
+  private func read<T>(_ fd: Int32, _ parse: (UnsafeBufferPointer<UInt8>) throws(ProcParseError) -> T) throws(ProcReadError) -> T {
+    let bytes: UnsafeBufferPointer<UInt8>
+    do {
+      bytes = try buffer.readWhole(fd)
+    } catch {
+      throw Self.classify(error)
+    }
+    do {
+      return try parse(bytes)
+    } catch {
+      throw .malformed(error)
+    }
+  }
+
+  static func classify(_ error: SystemError) -> ProcReadError {
+    switch error {
+    case .noSuchFile, .noSuchProcess: .processGone
+    case .permissionDenied: .permissionDenied
+    default: .system(error)
+    }
+  }
+}

@@ -1,0 +1,33 @@
+/// A growable byte buffer reused across reads so a tick allocates nothing.
+final class ReadBuffer {
+  private(set) var storage: UnsafeMutableRawBufferPointer
+
+  init(capacity: Int = 8192) {
+    storage = .allocate(byteCount: capacity, alignment: 16)
+  }
+
+  deinit { storage.deallocate() }
+
+  /// Reads the whole of `fd` from offset 0 with `pread`, growing as needed.
+  ///
+  /// `/proc` files are generated on each read, so re-reading a kept-open descriptor at offset 0
+  /// returns fresh data without the cost of `open`/`close`.
+  func readWhole(_ fd: Int32) throws(SystemError) -> UnsafeBufferPointer<UInt8> {
+    var length = 0
+    while true {
+      if length == storage.count { grow() }
+      guard let base = storage.baseAddress else { break }
+      let n = try Syscalls.pread(fd, base + length, count: storage.count - length, offset: length)
+      if n == 0 { break }
+      length += n
+    }
+    return UnsafeBufferPointer(start: storage.baseAddress?.assumingMemoryBound(to: UInt8.self), count: length)
+  }
+
+  private func grow() {
+    let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: storage.count * 2, alignment: 16)
+    bigger.copyMemory(from: UnsafeRawBufferPointer(storage))
+    storage.deallocate()
+    storage = bigger
+  }
+}

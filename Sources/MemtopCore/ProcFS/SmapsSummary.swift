@@ -1,0 +1,75 @@
+/// What one pass over `/proc/PID/smaps` yields: whole-process totals plus the heap figures.
+public struct SmapsSummary: Sendable, Equatable {
+  /// Totals over every mapping (the same numbers `smaps_rollup` gives).
+  public var totals = MemoryRollup()
+  /// Resident bytes of `[heap]` (the `brk` arena), summed over split entries.
+  public var brkHeap: UInt64 = 0
+  /// Resident bytes of `[heap]` plus private anonymous mappings that are not stacks or kernel
+  /// pages (`[stack]`, `[vdso]`, `[vvar]`, `[vsyscall]`, ...). Thread stacks created with `mmap`
+  /// carry no name and are included.
+  public var heap: UInt64 = 0
+  /// Number of mappings seen.
+  public var mappings: Int = 0
+
+  public init() {}
+
+  /// Whether a mapping with this path and permissions counts towards ``heap``.
+  static func isHeapLike(path: Slice<UnsafeBufferPointer<UInt8>>?, privateMapping: Bool) -> Bool {
+    guard let path, !path.isEmpty else { return privateMapping }
+    if ByteScanner.equals(path, "[heap]") { return true }
+    // Anonymous mappings named with PR_SET_VMA_ANON_NAME read "[anon:NAME]".
+    if path.count > 6, ByteScanner.equals(path.prefix(6), "[anon:") { return privateMapping }
+    return false
+  }
+
+  /// Parses the text of `smaps`.
+  public static func parse(_ text: String) throws(ProcParseError) -> SmapsSummary {
+    try text.withUTF8Bytes { bytes throws(ProcParseError) in try parse(bytes) }
+  }
+
+  /// Parses the raw bytes of `smaps`: a header line per mapping
+  /// (`start-end perms offset dev inode [path]`) followed by `Key: N kB` lines.
+  public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(ProcParseError) -> SmapsSummary {
+    var summary = SmapsSummary()
+    var inHeapLike = false
+    var inBrk = false
+    var failure: ProcParseError?
+    var lineNumber = 0
+    ByteScanner(bytes).forEachLine { line in
+      lineNumber += 1
+      guard let first = line.first else { return true }
+      // Field lines start with a capital letter key ending in ':'; headers start with a hex address.
+      let isHex = (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) || (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "f"))
+      let fields = isHex ? ByteScanner.fields(line) : []
+      if isHex, fields.count >= 5, fields[0].contains(UInt8(ascii: "-")) {
+        summary.mappings += 1
+        let perms = fields[1]
+        let privateMapping = perms.count == 4 && perms[perms.startIndex + 3] == UInt8(ascii: "p")
+        let path = fields.count >= 6 ? fields[5] : nil
+        inBrk = path.map { ByteScanner.equals($0, "[heap]") } ?? false
+        inHeapLike = isHeapLike(path: path, privateMapping: privateMapping)
+        return true
+      }
+      guard let (key, value) = ByteScanner.keyValue(line) else {
+        failure = ProcParseError(file: "smaps", reason: "line \(lineNumber) is neither a mapping header nor 'Key: value'")
+        return false
+      }
+      if ByteScanner.equals(key, "VmFlags") || ByteScanner.equals(key, "THPeligible") || ByteScanner.equals(key, "ProtectionKey") { return true }
+      guard summary.mappings > 0 else {
+        failure = ProcParseError(file: "smaps", reason: "line \(lineNumber) comes before any mapping header")
+        return false
+      }
+      if !summary.totals.accumulate(key: key, value: value) {
+        failure = ProcParseError(file: "smaps", reason: "line \(lineNumber): bad value '\(ByteScanner.string(value).prefix(40))' for \(ByteScanner.string(key))")
+        return false
+      }
+      if (inHeapLike || inBrk) && ByteScanner.equals(key, "Rss"), let rss = ByteScanner.parseKiB(value) {
+        if inHeapLike { summary.heap &+= rss }
+        if inBrk { summary.brkHeap &+= rss }
+      }
+      return true
+    }
+    if let failure { throw failure }
+    return summary
+  }
+}

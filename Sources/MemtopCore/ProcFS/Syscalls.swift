@@ -1,0 +1,134 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// The one place memtop's core calls into the kernel.
+///
+/// Every call retries `EINTR` where that is safe and turns errno into a ``SystemError``, so the
+/// rest of the core never looks at errno.
+public enum Syscalls {
+  /// Runs `body` until it does not fail with `EINTR`; returns its result or throws the errno.
+  @inline(__always)
+  static func valueOrErrno<T: BinaryInteger>(retryOnInterrupt: Bool = true, _ body: () -> T) throws(SystemError) -> T {
+    while true {
+      let result = body()
+      if result >= 0 { return result }
+      let code = errno
+      if retryOnInterrupt && code == EINTR { continue }
+      throw SystemError(errno: code)
+    }
+  }
+
+  /// Opens `path` read-only and close-on-exec.
+  public static func openReadOnly(_ path: String) throws(SystemError) -> Int32 {
+    try valueOrErrno { open(path, O_RDONLY | O_CLOEXEC) }
+  }
+
+  /// Opens (creating or truncating) `path` for writing, close-on-exec, mode 0644.
+  public static func openForWriting(_ path: String) throws(SystemError) -> Int32 {
+    try valueOrErrno { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+  }
+
+  /// Closes a descriptor; errors are ignored (the descriptor is gone either way).
+  public static func close(_ fd: Int32) {
+    _ = Glibc.close(fd)
+  }
+
+  /// Reads up to `count` bytes at `offset` into `buffer`; returns the number read (0 at end).
+  public static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, count: Int, offset: Int) throws(SystemError) -> Int {
+    try valueOrErrno { Glibc.pread(fd, buffer, count, off_t(offset)) }
+  }
+
+  /// Writes all of `bytes`, looping over short writes.
+  public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+    guard var base = bytes.baseAddress else { return }
+    var left = bytes.count
+    while left > 0 {
+      let n = try valueOrErrno { Glibc.write(fd, base, left) }
+      if n == 0 { throw SystemError.noSpace }
+      base += n
+      left -= n
+    }
+  }
+
+  /// Forces written data of `fd` to stable storage where the file supports it.
+  public static func sync(_ fd: Int32) throws(SystemError) {
+    let result = fdatasync(fd)
+    if result < 0 {
+      let code = errno
+      // Pipes, terminals and character devices cannot be synced; that is not a failure.
+      if code == EINVAL || code == EROFS || code == ENOTSUP { return }
+      throw SystemError(errno: code)
+    }
+  }
+
+  /// Writes `text` to standard error, ignoring failures (there is nowhere left to report them).
+  public static func writeStandardError(_ text: String) {
+    var copy = text
+    copy.withUTF8 { bytes in
+      try? writeAll(2, UnsafeRawBufferPointer(bytes))
+    }
+  }
+
+  /// Whether `fd` is a terminal.
+  public static func isTerminal(_ fd: Int32) -> Bool {
+    isatty(fd) == 1
+  }
+
+  /// Whether `path` exists and can be read by this process.
+  public static func canRead(_ path: String) -> Bool {
+    access(path, R_OK) == 0
+  }
+
+  /// Whether `path` exists.
+  public static func exists(_ path: String) -> Bool {
+    access(path, F_OK) == 0
+  }
+
+  /// Seconds on `CLOCK_MONOTONIC`.
+  public static func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+  }
+
+  /// Seconds since the Unix epoch on `CLOCK_REALTIME`.
+  public static func wallSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+  }
+
+  /// CPU seconds this thread has used (`CLOCK_THREAD_CPUTIME_ID`).
+  public static func threadCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+  }
+
+  /// Sleeps until the monotonic clock reads `deadline` seconds.
+  ///
+  /// Returns `false` when a signal interrupted the sleep, so the caller can check its stop flag.
+  public static func sleep(untilMonotonic deadline: Double) -> Bool {
+    guard deadline.isFinite, deadline > 0 else { return true }
+    var ts = timespec()
+    ts.tv_sec = Int(deadline.rounded(.down))
+    ts.tv_nsec = Int((deadline - Double(ts.tv_sec)) * 1e9)
+    let rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nil)
+    return rc != EINTR
+  }
+
+  /// The kernel's clock ticks per second (`_SC_CLK_TCK`), used for `stat` start times.
+  public static func clockTicksPerSecond() -> Double {
+    let ticks = sysconf(Int32(_SC_CLK_TCK))
+    return ticks > 0 ? Double(ticks) : 100
+  }
+
+  /// The page size in bytes.
+  public static func pageSize() -> UInt64 {
+    let size = sysconf(Int32(_SC_PAGESIZE))
+    return size > 0 ? UInt64(size) : 4096
+  }
+}

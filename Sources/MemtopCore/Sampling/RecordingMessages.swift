@@ -1,0 +1,33 @@
+/// The human lines `memtop record` prints on standard error.
+public enum RecordingMessages {
+  /// The live one-line status, e.g. `recording 1234 (python3): 12.3 s, 124 samples, RSS 1.02 GiB`.
+  public static func status(pid: Int32, name: String, sample: MemorySample, count: Int) -> String {
+    let rss = sample.rss.map(ByteFormat.bytes) ?? "n/a"
+    return "recording \(pid) (\(Sanitizer.terminalSafe(name))): \(ByteFormat.duration(sample.elapsed)), \(count) samples, RSS \(rss)"
+  }
+
+  /// How the recording ended, e.g. `process 1234 (python3) exited after 12.3 s`.
+  public static func ending(_ end: RecordingEnd, pid: Int32, name: String, duration: Double) -> String {
+    let who = "process \(pid) (\(Sanitizer.terminalSafe(name)))"
+    switch end {
+    case .durationReached:
+      return "recorded \(who) for \(ByteFormat.duration(duration)) as asked"
+    case .signal(let signo):
+      return "stopped by \(StopSignals.name(signo)) after \(ByteFormat.duration(duration)); every sample is saved"
+    case .targetExited(_, let termination?):
+      return "\(who) \(termination) after \(ByteFormat.duration(duration))"
+    case .targetExited(let exit, nil):
+      let how = exit.reason == .zombie ? "exited (now a zombie)" : "exited"
+      return "\(who) \(how) after \(ByteFormat.duration(duration))"
+    }
+  }
+
+  /// The end-of-run summary, e.g. `124 samples over 12.3 s, peak RSS 1.02 GiB -> out.csv`.
+  public static func summary(_ summary: RecordingSummary, output: String?) -> String {
+    var text = "\(summary.samples) \(summary.samples == 1 ? "sample" : "samples") over \(ByteFormat.duration(summary.duration))"
+    if summary.missed > 0 { text += " (\(summary.missed) missed)" }
+    text += ", peak RSS " + (summary.peakRSS.map(ByteFormat.bytes) ?? "n/a")
+    if let output { text += output == "-" ? " -> standard output" : " -> \(Sanitizer.terminalSafe(output))" }
+    return text
+  }
+}

@@ -1,0 +1,143 @@
+/// How the sampler's target ended.
+public struct ProcessExit: Sendable, Equatable {
+  /// Why the sampler stopped seeing the process.
+  public enum Reason: String, Sendable {
+    /// The process is gone (reaped, or its `/proc` entry vanished).
+    case exited
+    /// The process has exited and waits for its parent to reap it.
+    case zombie
+  }
+
+  /// Which process ended.
+  public var identity: ProcessIdentity
+  /// Its command name. Untrusted text.
+  public var name: String
+  /// Why it ended.
+  public var reason: Reason
+}
+
+/// What one tick produced.
+public enum SampleOutcome: Sendable, Equatable {
+  /// A reading (some fields may be absent).
+  case sample(MemorySample)
+  /// The tick found nothing to read this time (a transient read error): a gap, not a zero.
+  case missed(String)
+  /// The process is gone; the recording should end.
+  case exited(ProcessExit)
+}
+
+/// Reads one process's memory each tick: the cheap `status` every time, the detailed
+/// `smaps` / `smaps_rollup` reads only as often as a ``DetailBudget`` allows.
+public final class Sampler {
+  /// The process being sampled.
+  public let handle: ProcessHandle
+  private let clock: any SamplerClock
+  private let startMonotonic: Double
+  private var heapBudget: DetailBudget
+  private var rollupBudget: DetailBudget
+  /// Why the detailed figures are unavailable, once known (e.g. permission denied).
+  public private(set) var detailUnavailable: ProcReadError?
+  /// One-time warnings for the user, drained by ``takeWarnings()``.
+  private var warnings: [String] = []
+  /// Number of detailed reads done so far.
+  public private(set) var detailReads = 0
+
+  /// Creates a sampler.
+  ///
+  /// - Parameters:
+  ///   - detailBudget: share of one core the detailed reads may use (0.01 = 1 %); 0 disables them.
+  ///   - startMonotonic: the monotonic time that `elapsed` counts from.
+  public init(handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, startMonotonic: Double) {
+    self.handle = handle
+    self.clock = clock
+    self.startMonotonic = startMonotonic
+    // Without smaps_rollup, the smaps walk serves PSS too and gets the whole budget.
+    let heapShare = handle.hasRollup ? detailBudget / 2 : detailBudget
+    heapBudget = DetailBudget(fraction: heapShare)
+    rollupBudget = DetailBudget(fraction: handle.hasRollup ? detailBudget / 2 : 0)
+    if !handle.hasRollup && detailBudget > 0 {
+      warnings.append("this kernel has no /proc/PID/smaps_rollup (Linux < 4.14): PSS comes from summing smaps, which costs more")
+    }
+  }
+
+  /// Returns and clears the warnings gathered so far.
+  public func takeWarnings() -> [String] {
+    defer { warnings.removeAll() }
+    return warnings
+  }
+
+  /// Takes one sample now.
+  public func sample() -> SampleOutcome {
+    let now = clock.monotonicSeconds()
+    let status: ProcStatus
+    do {
+      status = try handle.readStatus()
+    } catch .processGone {
+      return .exited(ProcessExit(identity: handle.identity, name: handle.name, reason: .exited))
+    } catch {
+      return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/status: \(error)")
+    }
+    if status.isZombie {
+      return .exited(ProcessExit(identity: handle.identity, name: handle.name, reason: .zombie))
+    }
+    var sample = MemorySample(timeUnix: clock.wallSeconds(), elapsed: now - startMonotonic, pid: handle.identity.pid)
+    sample.rss = status.vmRSS
+    sample.anon = status.rssAnon
+    sample.file = status.rssFile
+    sample.shmem = status.rssShmem
+    sample.swap = status.vmSwap
+    sample.peakRSS = status.vmHWM
+    if status.hasMemory && detailUnavailable == nil {
+      readDetails(into: &sample, now: now)
+    }
+    return .sample(sample)
+  }
+
+  // MARK: - Detailed tier
+
+  private func readDetails(into sample: inout MemorySample, now: Double) {
+    if heapBudget.allows(at: now) {
+      let started = clock.monotonicSeconds()
+      do {
+        let smaps = try handle.readSmaps()
+        sample.heap = smaps.heap
+        sample.brkHeap = smaps.brkHeap
+        sample.pss = smaps.totals.pss
+        sample.uss = smaps.totals.uss
+        sample.swapPss = smaps.totals.swapPss
+        detailReads += 1
+      } catch {
+        detailFailed(error, file: "smaps")
+      }
+      heapBudget.spent(clock.monotonicSeconds() - started, startedAt: started)
+    } else if rollupBudget.allows(at: now) {
+      let started = clock.monotonicSeconds()
+      do {
+        let rollup = try handle.readRollup()
+        sample.pss = rollup.pss
+        sample.uss = rollup.uss
+        sample.swapPss = rollup.swapPss
+        detailReads += 1
+      } catch {
+        detailFailed(error, file: "smaps_rollup")
+      }
+      rollupBudget.spent(clock.monotonicSeconds() - started, startedAt: started)
+    }
+  }
+
+  private func detailFailed(_ error: ProcReadError, file: String) {
+    let path = "\(handle.procRoot)/\(handle.identity.pid)/\(file)"
+    switch error {
+    case .permissionDenied:
+      detailUnavailable = error
+      warnings.append(
+        "cannot read \(path) (permission denied): heap, PSS, USS and SwapPss stay empty; run memtop as the process's user, or grant CAP_SYS_PTRACE (or CAP_PERFMON on Linux 6.15+)")
+    case .processGone, .unsupported:
+      // status still reads, so the process lives: a kernel thread has no memory map to walk.
+      detailUnavailable = error
+      warnings.append("\(path) has no memory map to read (a kernel thread?): heap, PSS, USS and SwapPss stay empty")
+    case .malformed, .system:
+      warnings.append("skipped an unreadable \(path): \(error)")
+    }
+  }
+}

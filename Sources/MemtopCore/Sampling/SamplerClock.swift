@@ -1,0 +1,45 @@
+/// The clocks the sampler reads, injectable so tests run on manual time.
+public protocol SamplerClock: AnyObject {
+  /// Monotonic seconds (arbitrary origin).
+  func monotonicSeconds() -> Double
+  /// Seconds since the Unix epoch.
+  func wallSeconds() -> Double
+  /// Sleeps until the monotonic clock reads `deadline`; returns false when interrupted by a signal.
+  func sleep(untilMonotonic deadline: Double) -> Bool
+}
+
+/// The real clocks: `CLOCK_MONOTONIC`, `CLOCK_REALTIME` and `clock_nanosleep`.
+public final class SystemClock: SamplerClock {
+  public init() {}
+  public func monotonicSeconds() -> Double { Syscalls.monotonicSeconds() }
+  public func wallSeconds() -> Double { Syscalls.wallSeconds() }
+  public func sleep(untilMonotonic deadline: Double) -> Bool { Syscalls.sleep(untilMonotonic: deadline) }
+}
+
+/// A clock that moves only when told to: for tests.
+public final class ManualClock: SamplerClock {
+  /// The current monotonic reading, seconds.
+  public var now: Double
+  /// The wall clock at monotonic zero, seconds since the epoch.
+  public var wallOrigin: Double
+  /// Added to `now` by every monotonic read, to simulate time spent reading.
+  public var advancePerRead: Double
+
+  public init(now: Double = 0, wallOrigin: Double = 1_764_000_000, advancePerRead: Double = 0) {
+    self.now = now
+    self.wallOrigin = wallOrigin
+    self.advancePerRead = advancePerRead
+  }
+
+  public func monotonicSeconds() -> Double {
+    defer { now += advancePerRead }
+    return now
+  }
+
+  public func wallSeconds() -> Double { wallOrigin + now }
+
+  public func sleep(untilMonotonic deadline: Double) -> Bool {
+    if deadline > now { now = deadline }
+    return true
+  }
+}

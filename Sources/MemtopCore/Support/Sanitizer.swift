@@ -1,0 +1,29 @@
+/// Makes untrusted text (process names, command lines, file contents) safe to print.
+public enum Sanitizer {
+  /// Replaces control characters (C0, DEL, C1 — including ESC and BEL) with visible escapes
+  /// such as `\e`, `\a`, `\n` or `\x9b`, so no byte can drive the terminal; caps the length.
+  public static func terminalSafe(_ text: String, maxLength: Int = 256) -> String {
+    var out = ""
+    var length = 0
+    for scalar in text.unicodeScalars {
+      if length >= maxLength {
+        out += "…"
+        break
+      }
+      switch scalar.value {
+      case 0x1B: out += "\\e"
+      case 0x07: out += "\\a"
+      case 0x0A: out += "\\n"
+      case 0x0D: out += "\\r"
+      case 0x09: out += "\\t"
+      case 0x00..<0x20, 0x7F, 0x80..<0xA0:
+        let hex = String(scalar.value, radix: 16)
+        out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+      default:
+        out.unicodeScalars.append(scalar)
+      }
+      length += 1
+    }
+    return out
+  }
+}

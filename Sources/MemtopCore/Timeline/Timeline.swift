@@ -1,0 +1,76 @@
+/// The history of one recording, independent of any screen: every sample, in order.
+///
+/// Stored column by column (8 bytes per value, `UInt64.max` marking an absent value), so
+/// one metric's series can be handed to the analyzer without touching the others.
+public struct Timeline: Sendable {
+  private static let absent = UInt64.max
+
+  /// Monotonic seconds since the recording started, per sample.
+  public private(set) var elapsed: [Double] = []
+  /// Seconds since the Unix epoch, per sample.
+  public private(set) var timeUnix: [Double] = []
+  /// The process each sample came from.
+  public private(set) var pids: [Int32] = []
+  private var columns: [[UInt64]] = Array(repeating: [], count: Metric.allCases.count)
+  /// Markers by sample index.
+  public private(set) var markers: [Int: String] = [:]
+
+  public init() {}
+
+  /// Creates a timeline holding `samples`.
+  public init(_ samples: some Sequence<MemorySample>) {
+    for sample in samples { append(sample) }
+  }
+
+  /// Number of samples.
+  public var count: Int { elapsed.count }
+  /// Whether there are no samples.
+  public var isEmpty: Bool { elapsed.isEmpty }
+
+  /// Adds a sample at the end.
+  public mutating func append(_ sample: MemorySample) {
+    elapsed.append(sample.elapsed)
+    timeUnix.append(sample.timeUnix)
+    pids.append(sample.pid)
+    for (i, metric) in Metric.allCases.enumerated() {
+      columns[i].append(sample[metric] ?? Self.absent)
+    }
+    if let marker = sample.marker { markers[count - 1] = marker }
+  }
+
+  /// Attaches a marker to the latest sample (replacing any it had).
+  public mutating func markLatest(_ text: String) {
+    guard !isEmpty else { return }
+    markers[count - 1] = text
+  }
+
+  /// The value of `metric` at sample `index`, or `nil` when absent.
+  public func value(_ metric: Metric, at index: Int) -> UInt64? {
+    let raw = columns[Self.columnIndex(metric)][index]
+    return raw == Self.absent ? nil : raw
+  }
+
+  /// Sample `index` rebuilt as a value.
+  public subscript(index: Int) -> MemorySample {
+    var sample = MemorySample(timeUnix: timeUnix[index], elapsed: elapsed[index], pid: pids[index])
+    for metric in Metric.allCases { sample[metric] = value(metric, at: index) }
+    sample.marker = markers[index]
+    return sample
+  }
+
+  /// One metric over time (elapsed seconds, bytes; absent values as NaN gaps).
+  public func series(_ metric: Metric) -> MetricSeries {
+    let column = columns[Self.columnIndex(metric)]
+    return MetricSeries(times: elapsed, values: column.map { $0 == Self.absent ? .nan : Double($0) })
+  }
+
+  /// The largest value of `metric`, if any sample has it.
+  public func maximum(_ metric: Metric) -> UInt64? {
+    columns[Self.columnIndex(metric)].lazy.filter { $0 != Self.absent }.max()
+  }
+
+  private static func columnIndex(_ metric: Metric) -> Int {
+    // allCases order is fixed by the enum declaration.
+    Metric.allCases.firstIndex(of: metric) ?? 0
+  }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import MemtopCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `memtop record`: sample a process headless and stream the timeline to CSV.
+struct RecordCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "record",
+    abstract: "Record a process's memory to CSV without the interactive view.",
+    discussion: """
+      Attach with --pid, or launch a command after `--` (run directly, never through a shell). \
+      Rows are streamed and flushed at least once a second; SIGINT, SIGTERM or SIGHUP end the \
+      recording with every sample saved.
+      """
+  )
+
+  @Option(name: [.customShort("p"), .long], help: ArgumentHelp("Process id to attach to.", valueName: "pid"))
+  var pid: String?
+
+  @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Seconds between samples (0.01 to 3600).", valueName: "seconds"))
+  var interval: Double = 0.5
+
+  @Option(name: .long, help: ArgumentHelp("Stop after this many seconds (default: until the process exits or a signal arrives).", valueName: "seconds"))
+  var duration: Double?
+
+  @Option(name: [.customShort("o"), .long], help: ArgumentHelp("CSV file to write, or - for standard output.", valueName: "file"))
+  var output: String
+
+  @Option(name: .long, help: ArgumentHelp("Percent of one core the detailed smaps reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
+  var budget: Double = 1
+
+  @Argument(parsing: .postTerminator, help: ArgumentHelp("Command to launch and record (after --).", valueName: "command"))
+  var command: [String] = []
+
+  func validate() throws {
+    try Validation.target(pid: pid, command: command, subcommand: "record")
+    try Validation.interval(interval)
+    if let duration, !(duration > 0 && duration.isFinite) {
+      throw ValidationError("--duration \(duration) is not a positive number of seconds; give e.g. --duration 60")
+    }
+    if !(budget >= 0 && budget <= 100) {
+      throw ValidationError("--budget \(budget) is out of range; use a percentage from 0 to 100 (0 turns detailed reads off)")
+    }
+  }
+
+  func run() throws {
+    StopSignals.install()
+    let clock = SystemClock()
+    var child: ChildProcess?
+    let handle: ProcessHandle
+    if let pidText = pid {
+      let pid = try Validation.parsePID(pidText)
+      do {
+        handle = try ProcessHandle(pid: pid)
+      } catch {
+        throw UserFacingError(message: Messages.cannotOpen(pid: pid, error))
+      }
+    } else {
+      // Create the output first: a bad path must fail before anything is launched.
+      let writer = try Self.openWriter(output)
+      do {
+        child = try ChildProcess(arguments: command, stdoutToStderr: output == "-")
+      } catch {
+        throw UserFacingError(message: error.description, status: 127)
+      }
+      guard let launched = child else { return }
+      do {
+        handle = try ProcessHandle(pid: launched.pid)
+      } catch {
+        let termination = launched.waitForExit()
+        throw UserFacingError(message: "'\(Sanitizer.terminalSafe(command[0]))' \(termination) before it could be sampled", status: termination.shellStatus)
+      }
+      return try record(handle: handle, child: launched, writer: writer, clock: clock)
+    }
+    let writer = try Self.openWriter(output)
+    try record(handle: handle, child: child, writer: writer, clock: clock)
+  }
+
+  private static func openWriter(_ output: String) throws -> CSVFileWriter {
+    do {
+      return try CSVFileWriter(path: output)
+    } catch {
+      throw UserFacingError(message: error.description)
+    }
+  }
+
+  private func record(handle: ProcessHandle, child: ChildProcess?, writer: CSVFileWriter, clock: SystemClock) throws {
+    let live = Syscalls.isTerminal(2) && output != "-" || Syscalls.isTerminal(2) && !Syscalls.isTerminal(1)
+    var lastStatus = -Double.infinity
+    let start = clock.monotonicSeconds()
+    let sampler = Sampler(handle: handle, clock: clock, detailBudget: budget / 100, startMonotonic: start)
+    var recorder = Recorder(interval: interval, duration: duration)
+    recorder.onWarning = { printError("warning: " + $0) }
+    if live {
+      recorder.onSample = { sample, count in
+        guard sample.elapsed - lastStatus >= 0.25 else { return }
+        lastStatus = sample.elapsed
+        let line = RecordingMessages.status(pid: handle.identity.pid, name: handle.name, sample: sample, count: count)
+        Syscalls.writeStandardError("\r\u{1B}[K" + line)
+      }
+    }
+    let summary: RecordingSummary
+    do {
+      summary = try recorder.run(sampler: sampler, clock: clock, writer: writer, child: child, start: start)
+    } catch {
+      if live { Syscalls.writeStandardError("\r\u{1B}[K") }
+      child?.signal(SIGTERM)
+      throw UserFacingError(message: error.description)
+    }
+    if live { Syscalls.writeStandardError("\r\u{1B}[K") }
+    printError(RecordingMessages.ending(summary.end, pid: handle.identity.pid, name: handle.name, duration: summary.duration))
+    printError(RecordingMessages.summary(summary, output: output))
+
+    guard let child else { return }
+    // A launched command: pass its exit status on. If memtop was stopped first, give the
+    // command a moment to stop on its own (a terminal's Ctrl-C reaches it too), then ask it.
+    let termination = child.poll() ?? Self.stop(child)
+    if termination != .exited(0) {
+      throw ExitWith(status: termination.shellStatus)
+    }
+  }
+
+  private static func stop(_ child: ChildProcess) -> ChildTermination {
+    for _ in 0..<20 {
+      if let done = child.poll() { return done }
+      usleep(100_000)
+    }
+    child.signal(SIGTERM)
+    return child.waitForExit()
+  }
+}
