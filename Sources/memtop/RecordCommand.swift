@@ -17,7 +17,7 @@ struct RecordCommand: ParsableCommand {
       """
   )
 
-  @Option(name: [.customShort("p"), .long], help: ArgumentHelp("Process id to attach to.", valueName: "pid"))
+  @Option(name: [.customShort("p"), .long], parsing: .unconditional, help: ArgumentHelp("Process id to attach to.", valueName: "pid"))
   var pid: String?
 
   @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Seconds between samples (0.01 to 3600).", valueName: "seconds"))

@@ -100,6 +100,9 @@ public final class Sampler {
       let started = clock.monotonicSeconds()
       do {
         let smaps = try handle.readSmaps()
+        // No mappings for a process that has memory means the map was not readable this time
+        // (e.g. it is mid-exec): leave the figures absent rather than report zeros.
+        guard smaps.mappings > 0 else { throw ProcReadError.malformed(ProcParseError(file: "smaps", reason: "no mappings")) }
         sample.heap = smaps.heap
         sample.brkHeap = smaps.brkHeap
         sample.pss = smaps.totals.pss

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+@testable import MemtopCore
+
+@Suite("sampler on a fixture /proc tree and a manual clock")
+struct SamplerTests {
+  @Test("cheap fields every tick, in bytes, never zero-filled")
+  func cheapFields() throws {
+    let root = try Fixtures.procTree(pid: 4242, from: "python100m")
+    let handle = try ProcessHandle(pid: 4242, procRoot: root, pageSize: 4096)
+    let sampler = Sampler(handle: handle, clock: ManualClock(now: 10), detailBudget: 0, startMonotonic: 10)
+    guard case .sample(let s) = sampler.sample() else {
+      Issue.record("expected a sample")
+      return
+    }
+    #expect(s.pid == 4242)
+    #expect(s.elapsed == 0)
+    #expect(s.rss == 131976 * 1024)
+    #expect(s.anon == 125212 * 1024)
+    #expect(s.peakRSS == 131976 * 1024)
+    // Detailed reads are off: absent, not 0.
+    #expect(s.heap == nil && s.pss == nil && s.uss == nil && s.brkHeap == nil)
+  }
+
+  @Test("with smaps_rollup: heap from smaps, PSS from both, under the budget")
+  func detailedTier() throws {
+    let root = try Fixtures.procTree(pid: 4242, from: "python100m")
+    let handle = try ProcessHandle(pid: 4242, procRoot: root, pageSize: 4096)
+    #expect(handle.hasRollup)
+    // Each monotonic read advances 1 ms, so a detailed read "costs" 1 ms.
+    let clock = ManualClock(now: 0, advancePerRead: 0.001)
+    let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0.01, startMonotonic: 0)
+    var heapTicks = 0
+    var pssTicks = 0
+    for _ in 0..<200 {
+      guard case .sample(let s) = sampler.sample() else { continue }
+      if let heap = s.heap {
+        heapTicks += 1
+        #expect(heap == 126_644_224)
+        #expect(s.brkHeap == 1_818_624)
+      }
+      if s.pss != nil { pssTicks += 1 }
+      clock.now += 0.01
+    }
+    // 200 ticks over ~2.4 s; 1 ms reads at 0.5 % each allow one every 0.2 s per kind.
+    #expect(heapTicks >= 5 && heapTicks <= 20)
+    #expect(pssTicks >= heapTicks)
+    #expect(sampler.takeWarnings().isEmpty)
+  }
+
+  @Test("a kernel without smaps_rollup: PSS comes from summing smaps, with one warning")
+  func preRollupKernel() throws {
+    let root = try Fixtures.procTree(pid: 77, from: "tiny", omit: ["smaps_rollup"])
+    let handle = try ProcessHandle(pid: 77, procRoot: root, pageSize: 4096)
+    #expect(!handle.hasRollup)
+    #expect(throws: ProcReadError.unsupported) { try handle.readRollup() }
+    let sampler = Sampler(handle: handle, clock: ManualClock(), detailBudget: 0.01, startMonotonic: 0)
+    guard case .sample(let s) = sampler.sample() else {
+      Issue.record("expected a sample")
+      return
+    }
+    #expect(s.pss == 382 * 1024)  // Pss summed over the 37 mappings of smaps (the rollup says 387)
+    #expect(s.uss == (36 + 108) * 1024)
+    #expect(s.heap == 49152)
+    #expect(sampler.takeWarnings().count == 1)
+  }
+
+  @Test("a kernel thread: memory absent, no crash, one warning at most")
+  func kernelThread() throws {
+    let root = try Fixtures.procTree(pid: 2, from: "kthread")
+    let handle = try ProcessHandle(pid: 2, procRoot: root)
+    let sampler = Sampler(handle: handle, clock: ManualClock(), detailBudget: 0.01, startMonotonic: 0)
+    guard case .sample(let s) = sampler.sample() else {
+      Issue.record("expected a sample")
+      return
+    }
+    #expect(s.rss == nil && s.anon == nil && s.heap == nil)
+  }
+
+  @Test("a zombie ends the recording")
+  func zombie() throws {
+    let status = try Fixtures.text("tiny", "status").replacingOccurrences(of: "State:\tS (sleeping)", with: "State:\tZ (zombie)")
+    let root = try Fixtures.procTree(pid: 9, from: "tiny", edit: ["status": status])
+    let sampler = Sampler(handle: try ProcessHandle(pid: 9, procRoot: root), clock: ManualClock(), detailBudget: 0, startMonotonic: 0)
+    guard case .exited(let exit) = sampler.sample() else {
+      Issue.record("expected an exit")
+      return
+    }
+    #expect(exit.reason == .zombie)
+    #expect(exit.name == "sleep")
+  }
+
+  @Test("a missing PID is 'process gone', not a crash")
+  func missing() throws {
+    let root = try Fixtures.procTree(pid: 9, from: "tiny")
+    #expect(throws: ProcReadError.processGone) { try ProcessHandle(pid: 10, procRoot: root) }
+  }
+
+  @Test("a garbled status is a missed tick (a gap), not a zero")
+  func garbled() throws {
+    let root = try Fixtures.procTree(pid: 9, from: "tiny", edit: ["status": "Name:\tsleep\nVmRSS:\t 1x kB\n"])
+    let sampler = Sampler(handle: try ProcessHandle(pid: 9, procRoot: root), clock: ManualClock(), detailBudget: 0, startMonotonic: 0)
+    guard case .missed(let why) = sampler.sample() else {
+      Issue.record("expected a missed tick")
+      return
+    }
+    #expect(why.contains("VmRSS"))
+  }
+}
+
+@Suite("tick schedule and detail budget")
+struct ScheduleTests {
+  @Test("ticks stay on the grid whatever the wakeup lateness")
+  func driftFree() {
+    var schedule = TickSchedule(start: 100, interval: 0.1)
+    var now = 100.0
+    for k in 1...1000 {
+      now += 0.013  // work done this tick
+      let due = schedule.next(after: now)
+      #expect(abs(due - (100 + Double(k) * 0.1)) < 1e-9)
+      now = due + 0.004  // woke up late
+    }
+    #expect(schedule.skipped == 0)
+  }
+
+  @Test("a stall skips the missed ticks instead of bursting")
+  func skipsMissed() {
+    var schedule = TickSchedule(start: 0, interval: 1)
+    #expect(schedule.next(after: 0.2) == 1)
+    #expect(schedule.next(after: 4.5) == 5)
+    #expect(schedule.skipped == 3)
+  }
+
+  @Test("the budget spaces reads by cost / fraction", arguments: [(0.01, 0.002, 0.2), (0.05, 0.010, 0.2), (0.01, 0.0001, 0.01)])
+  func budget(_ fraction: Double, _ cost: Double, _ spacing: Double) {
+    var budget = DetailBudget(fraction: fraction)
+    #expect(budget.allows(at: 0))
+    budget.spent(cost, startedAt: 0)
+    #expect(!budget.allows(at: spacing * 0.99))
+    #expect(budget.allows(at: spacing * 1.01))
+  }
+
+  @Test("a zero budget never reads")
+  func zeroBudget() {
+    #expect(!DetailBudget(fraction: 0).allows(at: 1e9))
+  }
+}

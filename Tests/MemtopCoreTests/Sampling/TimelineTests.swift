@@ -1,0 +1,75 @@
+import Testing
+@testable import MemtopCore
+
+@Suite("timeline")
+struct TimelineTests {
+  @Test("absent values become NaN gaps in a series, never zeros")
+  func gaps() {
+    var t = Timeline()
+    t.append(MemorySample(timeUnix: 0, elapsed: 0, pid: 1, rss: 10, heap: 5))
+    t.append(MemorySample(timeUnix: 1, elapsed: 1, pid: 1, rss: 12, heap: nil))
+    t.append(MemorySample(timeUnix: 2, elapsed: 2, pid: 1, rss: 0, heap: 7))
+    let heap = t.series(.heap)
+    #expect(heap.times == [0, 1, 2])
+    #expect(heap.values[0] == 5 && heap.values[1].isNaN && heap.values[2] == 7)
+    #expect(t.series(.rss).values == [10, 12, 0])
+    #expect(t[1].heap == nil && t[2].rss == 0)
+    #expect(t.maximum(.heap) == 7)
+  }
+
+  @Test("markers stay with their sample")
+  func markers() {
+    var t = Timeline()
+    t.append(MemorySample(timeUnix: 0, elapsed: 0, pid: 1, rss: 1))
+    t.markLatest("warm-up done")
+    t.append(MemorySample(timeUnix: 1, elapsed: 1, pid: 1, rss: 2))
+    #expect(t[0].marker == "warm-up done" && t[1].marker == nil)
+  }
+}
+
+@Suite("formatting")
+struct FormatTests {
+  static let byteCases: [(Double, String)] = [
+    (0, "0 B"), (512, "512 B"), (1536, "1.50 KiB"), (1_048_576, "1.00 MiB"), (1_288_490_189, "1.20 GiB"), (130 * 1_048_576, "130 MiB"),
+  ]
+
+  @Test("bytes in binary units", arguments: byteCases)
+  func bytes(_ value: Double, _ text: String) {
+    #expect(ByteFormat.bytes(value) == text)
+  }
+
+  static let sizeCases: [(String, UInt64)] = [
+    ("2G", 2 << 30), ("512M", 512 << 20), ("1.5GiB", 3 << 29), ("100k", 102_400), ("4096", 4096), ("2gb", 2 << 30),
+  ]
+
+  @Test("sizes parse with binary suffixes", arguments: sizeCases)
+  func parse(_ text: String, _ bytes: UInt64) {
+    #expect(ByteFormat.parseSize(text) == bytes)
+  }
+
+  @Test("bad sizes are rejected", arguments: ["", "G", "-1G", "1X", "lots"])
+  func badSize(_ text: String) {
+    #expect(ByteFormat.parseSize(text) == nil)
+  }
+
+  @Test("durations", arguments: [(0.25, "250 ms"), (12.34, "12.3 s"), (245.0, "4 m 05 s"), (18600.0, "5 h 10 m"), (273_600.0, "3 d 04 h")])
+  func durations(_ seconds: Double, _ text: String) {
+    #expect(ByteFormat.duration(seconds) == text)
+  }
+
+  @Test("control characters are shown, never sent to the terminal", arguments: [
+    ("py\u{1B}]0;pwned\u{07}", "py\\e]0;pwned\\a"),
+    ("a\nb\tc", "a\\nb\\tc"),
+    ("\u{9B}31m", "\\x9b31m"),
+    ("naïve ✓", "naïve ✓"),
+  ])
+  func sanitize(_ raw: String, _ shown: String) {
+    #expect(Sanitizer.terminalSafe(raw) == shown)
+  }
+
+  @Test("very long names are cut")
+  func longName() {
+    let shown = Sanitizer.terminalSafe(String(repeating: "x", count: 4096))
+    #expect(shown.count == 257 && shown.hasSuffix("…"))
+  }
+}
