@@ -98,7 +98,7 @@ public final class Sampler {
   private func readDetails(into sample: inout MemorySample, now: Double) {
     if heapBudget.allows(at: now) {
       let started = clock.monotonicSeconds()
-      do {
+      do throws(ProcReadError) {
         let smaps = try handle.readSmaps()
         // No mappings for a process that has memory means the map was not readable this time
         // (e.g. it is mid-exec): leave the figures absent rather than report zeros.
