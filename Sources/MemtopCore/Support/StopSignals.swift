@@ -16,8 +16,13 @@ public enum StopSignals {
   /// The signals that stop a recording.
   public static let handled: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
-  /// Installs the handlers (idempotent).
+  /// Installs the handlers (idempotent) and unblocks the signals, which a parent may have
+  /// left blocked in the mask memtop inherited.
   public static func install() {
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    for signo in handled { sigaddset(&unblock, signo) }
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     for signo in handled {
       var action = sigaction()
       action.__sigaction_handler.sa_handler = { signo in
