@@ -98,7 +98,7 @@ struct RecordCommand: ParsableCommand {
       recorder.onSample = { sample, count in
         guard sample.elapsed - lastStatus >= 0.25 else { return }
         lastStatus = sample.elapsed
-        let line = RecordingMessages.status(pid: handle.identity.pid, name: handle.name, sample: sample, count: count)
+        let line = RecordingMessages.status(pid: handle.identity.pid, name: sampler.currentName, sample: sample, count: count)
         Syscalls.writeStandardError("\r\u{1B}[K" + line)
       }
     }
@@ -111,7 +111,7 @@ struct RecordCommand: ParsableCommand {
       throw UserFacingError(message: error.description)
     }
     if live { Syscalls.writeStandardError("\r\u{1B}[K") }
-    printError(RecordingMessages.ending(summary.end, pid: handle.identity.pid, name: handle.name, duration: summary.duration))
+    printError(RecordingMessages.ending(summary.end, pid: handle.identity.pid, name: sampler.currentName, duration: summary.duration))
     printError(RecordingMessages.summary(summary, output: output))
 
     guard let child else { return }

@@ -22,22 +22,23 @@ public struct MemoryRollup: Sendable, Equatable {
 
   /// Adds one `Key: N kB` line's value to the matching total; returns false on a malformed value.
   mutating func accumulate(key: Slice<UnsafeBufferPointer<UInt8>>, value: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
-    let target: WritableKeyPath<MemoryRollup, UInt64>
+    @inline(__always) func add(_ total: inout UInt64) -> Bool {
+      guard let bytes = ByteScanner.parseKiB(value) else { return false }
+      let (sum, overflow) = total.addingReportingOverflow(bytes)
+      if overflow { return false }
+      total = sum
+      return true
+    }
     switch key.count {
-    case 3 where ByteScanner.equals(key, "Rss"): target = \.rss
-    case 3 where ByteScanner.equals(key, "Pss"): target = \.pss
-    case 4 where ByteScanner.equals(key, "Swap"): target = \.swap
-    case 7 where ByteScanner.equals(key, "SwapPss"): target = \.swapPss
-    case 9 where ByteScanner.equals(key, "Anonymous"): target = \.anonymous
-    case 13 where ByteScanner.equals(key, "Private_Clean"): target = \.privateClean
-    case 13 where ByteScanner.equals(key, "Private_Dirty"): target = \.privateDirty
+    case 3 where ByteScanner.equals(key, "Rss"): return add(&rss)
+    case 3 where ByteScanner.equals(key, "Pss"): return add(&pss)
+    case 4 where ByteScanner.equals(key, "Swap"): return add(&swap)
+    case 7 where ByteScanner.equals(key, "SwapPss"): return add(&swapPss)
+    case 9 where ByteScanner.equals(key, "Anonymous"): return add(&anonymous)
+    case 13 where ByteScanner.equals(key, "Private_Clean"): return add(&privateClean)
+    case 13 where ByteScanner.equals(key, "Private_Dirty"): return add(&privateDirty)
     default: return true
     }
-    guard let bytes = ByteScanner.parseKiB(value) else { return false }
-    let (sum, overflow) = self[keyPath: target].addingReportingOverflow(bytes)
-    if overflow { return false }
-    self[keyPath: target] = sum
-    return true
   }
 
   /// Parses the text of `smaps_rollup`.

@@ -100,17 +100,40 @@ public final class ProcessHandle {
   /// Reads and parses `smaps_rollup` (opened on first use).
   public func readRollup() throws(ProcReadError) -> MemoryRollup {
     guard hasRollup else { throw .unsupported }
-    let fd = try lazyOpen(&rollupFD, "smaps_rollup")
-    return try read(fd) { bytes throws(ProcParseError) in try MemoryRollup.parse(bytes) }
+    return try readMemoryMap(&rollupFD, "smaps_rollup") { bytes throws(ProcParseError) in try MemoryRollup.parse(bytes) }
   }
 
   /// Reads and parses the whole of `smaps` (opened on first use).
   public func readSmaps() throws(ProcReadError) -> SmapsSummary {
-    let fd = try lazyOpen(&smapsFD, "smaps")
-    return try read(fd) { bytes throws(ProcParseError) in try SmapsSummary.parse(bytes) }
+    try readMemoryMap(&smapsFD, "smaps") { bytes throws(ProcParseError) in try SmapsSummary.parse(bytes) }
   }
 
   // MARK: - Private
+
+  /// Reads a file bound to the process's address space (`smaps`, `smaps_rollup`).
+  ///
+  /// Such a descriptor keeps the address space it was opened on: after the process calls
+  /// `exec` (a launcher script starting Python, say) it reads as empty. An empty read is
+  /// therefore retried once on a freshly opened descriptor.
+  private func readMemoryMap<T>(_ fd: inout Int32, _ file: String, _ parse: (UnsafeBufferPointer<UInt8>) throws(ProcParseError) -> T) throws(ProcReadError) -> T {
+    var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    for attempt in 0..<2 {
+      let current = try lazyOpen(&fd, file)
+      do {
+        bytes = try buffer.readWhole(current)
+      } catch {
+        throw Self.classify(error)
+      }
+      guard bytes.isEmpty && attempt == 0 else { break }
+      Syscalls.close(current)
+      fd = -1
+    }
+    do {
+      return try parse(bytes)
+    } catch {
+      throw .malformed(error)
+    }
+  }
 
   private func lazyOpen(_ fd: inout Int32, _ file: String) throws(ProcReadError) -> Int32 {
     if fd >= 0 { return fd }

@@ -40,14 +40,10 @@ public struct SmapsSummary: Sendable, Equatable {
       guard let first = line.first else { return true }
       // Field lines start with a capital letter key ending in ':'; headers start with a hex address.
       let isHex = (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) || (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "f"))
-      let fields = isHex ? ByteScanner.fields(line) : []
-      if isHex, fields.count >= 5, fields[0].contains(UInt8(ascii: "-")) {
+      if isHex, let header = MappingHeader(line) {
         summary.mappings += 1
-        let perms = fields[1]
-        let privateMapping = perms.count == 4 && perms[perms.startIndex + 3] == UInt8(ascii: "p")
-        let path = fields.count >= 6 ? fields[5] : nil
-        inBrk = path.map { ByteScanner.equals($0, "[heap]") } ?? false
-        inHeapLike = isHeapLike(path: path, privateMapping: privateMapping)
+        inBrk = header.path.map { ByteScanner.equals($0, "[heap]") } ?? false
+        inHeapLike = isHeapLike(path: header.path, privateMapping: header.isPrivate)
         return true
       }
       guard let (key, value) = ByteScanner.keyValue(line) else {
@@ -71,5 +67,47 @@ public struct SmapsSummary: Sendable, Equatable {
     }
     if let failure { throw failure }
     return summary
+  }
+}
+
+/// The parts of an smaps header line (`start-end perms offset dev inode [path]`) memtop uses.
+struct MappingHeader {
+  /// Whether the mapping is private (`p` as the fourth permission letter).
+  var isPrivate: Bool
+  /// The path or pseudo-path (`[heap]`, `[stack]`, ...), nil for an anonymous mapping.
+  var path: Slice<UnsafeBufferPointer<UInt8>>?
+
+  /// Parses a header line; nil when the line is not one.
+  init?(_ line: Slice<UnsafeBufferPointer<UInt8>>) {
+    var index = line.startIndex
+    var field = 0
+    var sawDash = false
+    var isPrivate = false
+    var path: Slice<UnsafeBufferPointer<UInt8>>?
+    while index < line.endIndex && field < 6 {
+      while index < line.endIndex && ByteScanner.isSpace(line[index]) { index += 1 }
+      guard index < line.endIndex else { break }
+      let start = index
+      if field == 5 {
+        // The path runs to the end of the line and may contain spaces.
+        var end = line.endIndex
+        while end > start && ByteScanner.isSpace(line[end - 1]) { end -= 1 }
+        path = line[start..<end]
+        field += 1
+        break
+      }
+      while index < line.endIndex && !ByteScanner.isSpace(line[index]) {
+        if field == 0 && line[index] == UInt8(ascii: "-") { sawDash = true }
+        index += 1
+      }
+      if field == 1 {
+        guard index - start == 4 else { return nil }
+        isPrivate = line[start + 3] == UInt8(ascii: "p")
+      }
+      field += 1
+    }
+    guard sawDash, field >= 5 else { return nil }
+    self.isPrivate = isPrivate
+    self.path = path
   }
 }

@@ -39,6 +39,10 @@ public final class Sampler {
   public private(set) var detailUnavailable: ProcReadError?
   /// One-time warnings for the user, drained by ``takeWarnings()``.
   private var warnings: [String] = []
+  /// Every warning given so far: each is given once.
+  private var warned: Set<String> = []
+  /// The command name from the latest `status` (it changes when the process calls `exec`).
+  public private(set) var currentName: String
   /// Number of detailed reads done so far.
   public private(set) var detailReads = 0
 
@@ -51,12 +55,13 @@ public final class Sampler {
     self.handle = handle
     self.clock = clock
     self.startMonotonic = startMonotonic
+    currentName = handle.name
     // Without smaps_rollup, the smaps walk serves PSS too and gets the whole budget.
     let heapShare = handle.hasRollup ? detailBudget / 2 : detailBudget
     heapBudget = DetailBudget(fraction: heapShare)
     rollupBudget = DetailBudget(fraction: handle.hasRollup ? detailBudget / 2 : 0)
     if !handle.hasRollup && detailBudget > 0 {
-      warnings.append("this kernel has no /proc/PID/smaps_rollup (Linux < 4.14): PSS comes from summing smaps, which costs more")
+      warn("this kernel has no /proc/PID/smaps_rollup (Linux < 4.14): PSS comes from summing smaps, which costs more")
     }
   }
 
@@ -66,6 +71,10 @@ public final class Sampler {
     return warnings
   }
 
+  private func warn(_ message: String) {
+    if warned.insert(message).inserted { warnings.append(message) }
+  }
+
   /// Takes one sample now.
   public func sample() -> SampleOutcome {
     let now = clock.monotonicSeconds()
@@ -73,13 +82,14 @@ public final class Sampler {
     do {
       status = try handle.readStatus()
     } catch .processGone {
-      return .exited(ProcessExit(identity: handle.identity, name: handle.name, reason: .exited))
+      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .exited))
     } catch {
       return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/status: \(error)")
     }
     if status.isZombie {
-      return .exited(ProcessExit(identity: handle.identity, name: handle.name, reason: .zombie))
+      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .zombie))
     }
+    if !status.name.isEmpty { currentName = status.name }
     var sample = MemorySample(timeUnix: clock.wallSeconds(), elapsed: now - startMonotonic, pid: handle.identity.pid)
     sample.rss = status.vmRSS
     sample.anon = status.rssAnon
@@ -133,14 +143,14 @@ public final class Sampler {
     switch error {
     case .permissionDenied:
       detailUnavailable = error
-      warnings.append(
+      warn(
         "cannot read \(path) (permission denied): heap, PSS, USS and SwapPss stay empty; run memtop as the process's user, or grant CAP_SYS_PTRACE (or CAP_PERFMON on Linux 6.15+)")
     case .processGone, .unsupported:
       // status still reads, so the process lives: a kernel thread has no memory map to walk.
       detailUnavailable = error
-      warnings.append("\(path) has no memory map to read (a kernel thread?): heap, PSS, USS and SwapPss stay empty")
+      warn("\(path) has no memory map to read (a kernel thread?): heap, PSS, USS and SwapPss stay empty")
     case .malformed, .system:
-      warnings.append("skipped an unreadable \(path): \(error)")
+      warn("skipped an unreadable \(path) (reported once): \(error)")
     }
   }
 }
