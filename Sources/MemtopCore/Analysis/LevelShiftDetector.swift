@@ -1,0 +1,65 @@
+import Foundation
+
+/// One abrupt change of the floor level.
+public struct LevelShift: Sendable, Equatable {
+  /// Index of the first floor point after the shift.
+  public var index: Int
+  /// Time of the first floor point after the shift, in seconds.
+  public var time: Double
+  /// Height of the shift in bytes (positive = up), from medians on either side.
+  public var heightBytes: Double
+}
+
+/// Finds level shifts (steps) in a floor series.
+///
+/// A first difference of the floor whose modified z-score 0.6745·(d − median)/MAD exceeds the
+/// threshold is a candidate; it is confirmed when the median of the next `confirmPoints`
+/// floor points differs from the median of the previous ones, in the same direction, by more
+/// than half the jump and more than three noise σ. Candidates closer than `confirmPoints`
+/// keep the largest. O(points · confirmPoints).
+public struct LevelShiftDetector: Sendable, Equatable {
+  /// Modified z-score a first difference must exceed.
+  public var zThreshold: Double
+  /// Points on each side whose medians confirm a step.
+  public var confirmPoints: Int
+
+  public init(zThreshold: Double = 3.5, confirmPoints: Int = 5) {
+    self.zThreshold = zThreshold
+    self.confirmPoints = confirmPoints
+  }
+
+  /// The confirmed shifts of `floor`, in time order.
+  public func shifts(times: [Double], values: [Double]) -> [LevelShift] {
+    let n = values.count
+    let k = confirmPoints
+    guard n >= 2 * k + 1 else { return [] }
+    var diffs = [Double](repeating: 0, count: n - 1)
+    for i in 0..<(n - 1) { diffs[i] = values[i + 1] - values[i] }
+    let medianDiff = RobustStatistics.median(diffs)
+    let mad = RobustStatistics.mad(diffs)
+    let scale = max(mad, 1e-9 * max(abs(RobustStatistics.median(values)), 1))
+    let noise = scale * 1.4826 / 2.0.squareRoot()
+    var found: [LevelShift] = []
+    for i in 0..<(n - 1) {
+      let d = diffs[i]
+      let z = 0.6745 * (d - medianDiff) / scale
+      guard abs(z) > zThreshold else { continue }
+      let after = i + 1
+      guard after - k >= 0, after + k <= n else { continue }
+      let before = RobustStatistics.median(Array(values[(after - k)..<after]))
+      let next = RobustStatistics.median(Array(values[after..<(after + k)]))
+      // Remove the trend expected over the gap between the two medians' centres.
+      let height = next - before - medianDiff * Double(k)
+      guard height.sign == d.sign, abs(height) > 0.5 * abs(d - medianDiff),
+        abs(height) > 3 * noise
+      else { continue }
+      let shift = LevelShift(index: after, time: times[after], heightBytes: height)
+      if let last = found.last, after - last.index < k {
+        if abs(height) > abs(last.heightBytes) { found[found.count - 1] = shift }
+      } else {
+        found.append(shift)
+      }
+    }
+    return found
+  }
+}

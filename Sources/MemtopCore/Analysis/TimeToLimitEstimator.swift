@@ -1,0 +1,52 @@
+import Foundation
+
+/// Projects when a growing series reaches a memory limit.
+///
+/// With the floor line f(t) and excursions e = y − f(t) over the analysed window:
+/// - estimate: (L − f(now) − p99(e)) / slope — when the usual peaks reach the limit;
+/// - earliest: (L − f(now) − max(e)) / upper slope bound — the largest excursion seen, at the
+///   fastest plausible rate;
+/// - latest: (L − f(now)) / lower slope bound — when even the floor gets there (nil when the
+///   lower bound is not positive).
+/// All clamped at 0 (already at the limit). One O(n) pass; p99 from a strided subsample.
+public enum TimeToLimitEstimator {
+  /// The projection, or nil when the slope is not positive.
+  public static func estimate(
+    series: MetricSeries, from start: Double, line: SenSlope, end: Double, limitBytes: Double
+  ) -> TimeToLimit? {
+    let slope = line.slope
+    guard slope > 0, limitBytes.isFinite else { return nil }
+    let first = series.firstIndex(atOrAfter: start)
+    let n = series.count
+    let cap = 16_384
+    let stride = max(1, (n - first) / cap)
+    var sample: [Double] = []
+    sample.reserveCapacity(cap + 1)
+    var maxExcursion = 0.0
+    series.times.withUnsafeBufferPointer { t in
+      series.values.withUnsafeBufferPointer { y in
+        var i = first
+        var k = 0
+        while i < n {
+          let v = y[i]
+          if !v.isNaN {
+            let e = v - (line.intercept + slope * t[i])
+            if e > maxExcursion { maxExcursion = e }
+            if k % stride == 0 { sample.append(e) }
+            k += 1
+          }
+          i += 1
+        }
+      }
+    }
+    sample.sort()
+    let p99 = max(sample.isEmpty ? 0 : RobustStatistics.quantile(sorted: sample, 0.99), 0)
+    let headroom = limitBytes - line.value(at: end)
+    let estimate = max(0, (headroom - p99) / slope)
+    let earliest = max(0, (headroom - maxExcursion) / max(line.high, slope))
+    let latest: Double? = line.low > 0 ? max(0, headroom / line.low) : nil
+    return TimeToLimit(
+      limitBytes: limitBytes, estimateSeconds: estimate, earliestSeconds: min(earliest, estimate),
+      latestSeconds: latest.map { max($0, estimate) })
+  }
+}
