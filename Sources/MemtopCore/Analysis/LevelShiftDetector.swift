@@ -16,16 +16,21 @@ public struct LevelShift: Sendable, Equatable {
 /// threshold is a candidate; it is confirmed when the median of the next `confirmPoints`
 /// floor points differs from the median of the previous ones, in the same direction, by more
 /// than half the jump and more than three noise σ. Candidates closer than `confirmPoints`
-/// keep the largest. O(points · confirmPoints).
+/// keep the largest. Survivors must finally exceed `levelMultiple` times the floor's pooled
+/// within-segment σ, so slow wander is not mistaken for steps. O(points · confirmPoints).
 public struct LevelShiftDetector: Sendable, Equatable {
   /// Modified z-score a first difference must exceed.
   public var zThreshold: Double
   /// Points on each side whose medians confirm a step.
   public var confirmPoints: Int
 
-  public init(zThreshold: Double = 3.5, confirmPoints: Int = 5) {
+  /// A step must exceed this many pooled within-segment σ of the floor.
+  public var levelMultiple: Double
+
+  public init(zThreshold: Double = 3.5, confirmPoints: Int = 5, levelMultiple: Double = 4) {
     self.zThreshold = zThreshold
     self.confirmPoints = confirmPoints
+    self.levelMultiple = levelMultiple
   }
 
   /// The confirmed shifts of `floor`, in time order.
@@ -60,6 +65,29 @@ public struct LevelShiftDetector: Sendable, Equatable {
         found.append(shift)
       }
     }
+    // A step must also stand out against the level's own wander: the pooled robust σ of the
+    // floor inside the segments the steps delimit (twice, as rejected steps merge segments).
+    for _ in 0..<2 where !found.isEmpty {
+      let sigma = Self.pooledSigma(values, cuts: found.map(\.index))
+      found = found.filter { abs($0.heightBytes) > levelMultiple * sigma }
+    }
     return found
+  }
+
+  /// Robust σ of the values around their segment medians, pooled over the segments between
+  /// `cuts` (weighted by segment size).
+  static func pooledSigma(_ values: [Double], cuts: [Int]) -> Double {
+    var bounds = [0] + cuts + [values.count]
+    bounds = bounds.sorted()
+    var weighted = 0.0
+    var total = 0
+    for i in 0..<(bounds.count - 1) {
+      let segment = Array(values[bounds[i]..<bounds[i + 1]])
+      guard segment.count >= 3 else { continue }
+      let sigma = RobustStatistics.sigma(segment)
+      weighted += Double(segment.count) * sigma * sigma
+      total += segment.count
+    }
+    return total > 0 ? (weighted / Double(total)).squareRoot() : 0
   }
 }

@@ -13,8 +13,11 @@ public struct SegmentTrend: Sendable, Equatable {
   public var s: Double
   /// Tie-corrected Var(S) times the clamped Hamed–Rao ratio.
   public var correctedVariance: Double
-  /// The clamped Hamed–Rao ratio n/n* (≥ 1).
+  /// The variance ratio n/n* applied (≥ 1): the larger of the clamped Hamed–Rao ratio and
+  /// the ratio implied by the residuals' variogram autocorrelation.
   public var varianceRatio: Double
+  /// Lag-one autocorrelation of the residuals, from their robust variogram.
+  public var lagOneCorrelation: Double
   /// Z from the corrected variance, continuity-corrected.
   public var z: Double
   /// One-sided p-value for growth.
@@ -45,34 +48,112 @@ public struct SegmentTrend: Sendable, Equatable {
     let mk = MannKendall(values)
     guard let raw = SenSlope(times: t, values: values) else { return nil }
     let hr = HamedRao(times: t, values: values, senSlope: raw.slope, varianceS: mk.varianceS)
-    let variance = hr.correctedVariance
+    var residuals = [Double](repeating: 0, count: n)
+    for i in 0..<n { residuals[i] = values[i] - raw.value(at: t[i]) }
+    let sigma = RobustStatistics.sigma(residuals)
+    let acf = Self.variogramCorrelation(residuals, sigma: sigma)
+    let lag1 = acf.count > 1 ? acf[1] : 0
+    let persistence = Self.varianceRatio(acf: acf, count: n)
+    let ratio = max(hr.ratio, persistence)
+    let variance = mk.varianceS * ratio
     guard let fit = SenSlope(times: t, values: values, varianceS: variance) else { return nil }
     count = n
     start = first
     end = last
     s = mk.s
     correctedVariance = variance
-    varianceRatio = hr.ratio
+    varianceRatio = ratio
+    lagOneCorrelation = lag1
     z = MannKendall.z(s: mk.s, variance: variance)
     pIncreasing = NormalDistribution.survival(z)
     pDecreasing = NormalDistribution.cdf(z)
     sen = SenSlope(
       slope: fit.slope, intercept: fit.intercept - fit.slope * first, low: fit.low,
       high: fit.high, confidence: fit.confidence)
-    var residuals = [Double](repeating: 0, count: n)
-    for i in 0..<n { residuals[i] = values[i] - fit.value(at: t[i]) }
-    residualSigma = RobustStatistics.sigma(residuals)
+    residualSigma = sigma
 
     let third = max(n / 3, 3)
     let head = SenSlope(times: Array(t[0..<third]), values: Array(values[0..<third]))
     firstThirdSlope = head?.slope ?? fit.slope
     let tailTimes = Array(t[(n - third)..<n])
     let tailValues = Array(values[(n - third)..<n])
-    let tailVariance = MannKendall.tieCorrectedVariance(tailValues) * hr.ratio
+    let tailVariance = MannKendall.tieCorrectedVariance(tailValues) * ratio
     let tail = SenSlope(
       times: tailTimes, values: tailValues, varianceS: tailVariance, confidence: 0.90)
     lastThirdSlope = tail?.slope ?? fit.slope
     lastThirdUpper90 = tail?.high ?? fit.high
+  }
+}
+
+extension SegmentTrend {
+  /// Autocorrelation ρ_0…ρ_{n−1} of the residuals from their robust variogram.
+  ///
+  /// ρ(h) = 1 − γ(h)/σ², γ(h) = ½·(robust σ of r_{i+h} − r_i)², measured at roughly geometric
+  /// lags up to n/3, forced non-increasing, interpolated linearly between measured lags and
+  /// extended past the last one with the exponential decay it implies. Unlike a sample ACF of
+  /// a short window, this keeps the long memory of slow wander (ρ stays high out to the last
+  /// lag), and spikes or single steps cannot dominate it.
+  static func variogramCorrelation(_ r: [Double], sigma: Double) -> [Double] {
+    let n = r.count
+    var acf = [Double](repeating: 0, count: n)
+    guard n >= 6, sigma > 0 else {
+      if n > 0 { acf[0] = 1 }
+      return acf
+    }
+    acf[0] = 1
+    let variance = sigma * sigma
+    var lags: [Int] = []
+    var h = 1
+    while h <= max(n / 3, 1) {
+      lags.append(h)
+      h = max(h + 1, Int((Double(h) * 1.5).rounded()))
+    }
+    var rhos: [Double] = []
+    var diffs = [Double](repeating: 0, count: n)
+    var previous = 1.0
+    for h in lags {
+      let m = n - h
+      for i in 0..<m { diffs[i] = r[i + h] - r[i] }
+      let sd = RobustStatistics.sigma(Array(diffs[0..<m]))
+      let rho = min(max(1 - sd * sd / (2 * variance), 0), min(previous, 0.999))
+      rhos.append(rho)
+      previous = rho
+    }
+    // Interpolate between measured lags.
+    var lowerLag = 0
+    var lowerRho = 1.0
+    for (index, lag) in lags.enumerated() {
+      let rho = rhos[index]
+      if lag > lowerLag {
+        for k in (lowerLag + 1)...min(lag, n - 1) {
+          let f = Double(k - lowerLag) / Double(lag - lowerLag)
+          acf[k] = lowerRho + (rho - lowerRho) * f
+        }
+      }
+      lowerLag = lag
+      lowerRho = rho
+    }
+    // Extend with the decay implied by the last measured lag.
+    if lowerRho > 0 && lowerLag + 1 < n {
+      let length = -Double(lowerLag) / log(lowerRho)
+      for k in (lowerLag + 1)..<n {
+        acf[k] = lowerRho * exp(-Double(k - lowerLag) / length)
+      }
+    }
+    return acf
+  }
+
+  /// Hamed–Rao's n/n* for a given autocorrelation function:
+  /// 1 + 2/(n(n−1)(n−2)) Σ_{k=1}^{n−1} (n−k)(n−k−1)(n−k−2) ρ_k.
+  static func varianceRatio(acf: [Double], count n: Int) -> Double {
+    guard n >= 3 else { return 1 }
+    var sum = 0.0
+    for k in 1..<min(n, acf.count) {
+      let m = Double(n - k)
+      sum += m * (m - 1) * (m - 2) * acf[k]
+    }
+    let nd = Double(n)
+    return max(1, 1 + 2 / (nd * (nd - 1) * (nd - 2)) * sum)
   }
 }
 

@@ -74,7 +74,9 @@ public struct TrendAnalyzer: Sendable {
     let riseGate = config.minRiseInNoise * noise
     let evidence = min(1, Double(trend.count) / Double(2 * config.minPoints))
 
-    let growing = trend.pIncreasing < config.alpha && slope >= rateGate && rise >= riseGate
+    let enough = trend.effectiveCount >= config.minEffectivePoints
+    let growing =
+      trend.pIncreasing < config.alpha && slope >= rateGate && rise >= riseGate && enough
     let shrinking = trend.pDecreasing < config.alpha && -slope >= rateGate && -rise >= riseGate
     let decelerating =
       trend.lastThirdUpper90 < config.decelerationFraction * max(slope, trend.firstThirdSlope)
@@ -119,7 +121,7 @@ public struct TrendAnalyzer: Sendable {
       slopeCI: SlopeInterval(low: trend.sen.low, high: trend.sen.high), pValue: p,
       confidence: min(max(confidence, 0), 1), window: window, explanation: text,
       timeToLimit: ttl, floorBytes: floorNow, noiseBytes: trend.residualSigma,
-      floorMethod: floor.method, levelShifts: shifts.count)
+      floorMethod: floor.method, levelShifts: shifts.count, effectivePoints: trend.effectiveCount)
   }
 
   /// Maps a p-value to 0…1: 0.01 → 0.5, 1e-4 → 1.
@@ -141,6 +143,6 @@ public struct TrendAnalyzer: Sendable {
       slopeCI: SlopeInterval(low: .nan, high: .nan), pValue: .nan, confidence: 0,
       window: AnalysisWindow(start: start, end: end, points: floor.count, samples: floor.sampleCount),
       explanation: text, timeToLimit: nil, floorBytes: floor.values.last ?? .nan,
-      noiseBytes: .nan, floorMethod: floor.method, levelShifts: shifts)
+      noiseBytes: .nan, floorMethod: floor.method, levelShifts: shifts, effectivePoints: 0)
   }
 }

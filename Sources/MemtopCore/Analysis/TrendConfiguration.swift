@@ -7,6 +7,8 @@ public struct TrendConfiguration: Sendable, Equatable {
   public var minSamplesPerBin: Int = 5
   /// Fewest floor points in the analysed segment before any verdict but insufficient-data.
   public var minPoints: Int = 12
+  /// Fewest effective (autocorrelation-corrected) floor points before growth can be a leak.
+  public var minEffectivePoints: Double = 0
   /// One-sided significance level for growth and shrinkage.
   public var alpha: Double = 0.01
   /// Smallest leak rate worth reporting, bytes/s (1 MB/h).

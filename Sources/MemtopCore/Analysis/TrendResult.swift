@@ -116,12 +116,14 @@ public struct TrendResult: Sendable, Equatable {
   public var floorMethod: FloorSeries.Method
   /// Number of level shifts found over the whole series.
   public var levelShifts: Int
+  /// Effective number of independent floor points, points / (autocorrelation variance ratio).
+  public var effectivePoints: Double
 
   public init(
     verdict: TrendVerdict, slopeBytesPerSecond: Double, slopeCI: SlopeInterval, pValue: Double,
     confidence: Double, window: AnalysisWindow, explanation: String,
     timeToLimit: TimeToLimit?, floorBytes: Double, noiseBytes: Double,
-    floorMethod: FloorSeries.Method, levelShifts: Int
+    floorMethod: FloorSeries.Method, levelShifts: Int, effectivePoints: Double
   ) {
     self.verdict = verdict
     self.slopeBytesPerSecond = slopeBytesPerSecond
@@ -135,5 +137,6 @@ public struct TrendResult: Sendable, Equatable {
     self.noiseBytes = noiseBytes
     self.floorMethod = floorMethod
     self.levelShifts = levelShifts
+    self.effectivePoints = effectivePoints
   }
 }
