@@ -38,6 +38,9 @@ struct ScoreCommand: ParsableCommand {
   @Option(help: "Override the minimum rise, in residual σ of the floor.")
   var minRise: Double?
 
+  @Option(help: "Override the minimum rise as a fraction of the floor level.")
+  var minRiseFraction: Double?
+
   @Option(help: "Override the minimum number of floor points.")
   var minPoints: Int?
 
@@ -59,6 +62,7 @@ struct ScoreCommand: ParsableCommand {
     if let alpha { config.alpha = alpha }
     if let minRise { config.minRiseInNoise = minRise }
     if let minPoints { config.minPoints = minPoints }
+    if let minRiseFraction { config.minRiseFraction = minRiseFraction }
     if let minEffective { config.minEffectivePoints = minEffective }
     let scorer = CorpusScorer(analyzer: TrendAnalyzer(config), checkpoints: checkpoints)
     if trace, let first = shapes.first, let s = scales.first {

@@ -77,7 +77,10 @@ public struct SegmentTrend: Sendable, Equatable {
     firstThirdSlope = head?.slope ?? fit.slope
     let tailTimes = Array(t[(n - third)..<n])
     let tailValues = Array(values[(n - third)..<n])
-    let tailVariance = MannKendall.tieCorrectedVariance(tailValues) * ratio
+    // The tail's interval uses the tail's own autocorrelation: curvature of the whole
+    // segment (a warm-up) must not widen it.
+    let tailVariance = MannKendall.tieCorrectedVariance(tailValues)
+      * Self.ownVarianceRatio(times: tailTimes, values: tailValues)
     let tail = SenSlope(
       times: tailTimes, values: tailValues, varianceS: tailVariance, confidence: 0.90)
     lastThirdSlope = tail?.slope ?? fit.slope
@@ -86,6 +89,18 @@ public struct SegmentTrend: Sendable, Equatable {
 }
 
 extension SegmentTrend {
+  /// The variance ratio of a run of points around its own Sen line: the larger of the
+  /// clamped Hamed–Rao ratio and the variogram ratio.
+  static func ownVarianceRatio(times: [Double], values: [Double]) -> Double {
+    guard values.count >= 6, let sen = SenSlope(times: times, values: values) else { return 1 }
+    let mk = MannKendall.tieCorrectedVariance(values)
+    let hr = HamedRao(times: times, values: values, senSlope: sen.slope, varianceS: mk)
+    var residuals = [Double](repeating: 0, count: values.count)
+    for i in 0..<values.count { residuals[i] = values[i] - sen.value(at: times[i]) }
+    let acf = variogramCorrelation(residuals, sigma: RobustStatistics.sigma(residuals))
+    return max(hr.ratio, varianceRatio(acf: acf, count: values.count))
+  }
+
   /// Autocorrelation ρ_0…ρ_{n−1} of the residuals from their robust variogram.
   ///
   /// ρ(h) = 1 − γ(h)/σ², γ(h) = ½·(robust σ of r_{i+h} − r_i)², measured at roughly geometric
