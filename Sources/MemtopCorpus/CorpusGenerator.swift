@@ -54,21 +54,27 @@ public struct CorpusGenerator: Sendable {
     ])
     let factor = scale == .service ? 1 : 30 / shape.duration
     let interval = scale == .service ? shape.interval : 0.1 / factor
-    var limit: Double?
     var horizon = shape.duration
     var deadline: Double?
+    var projectedRate: Double?
     if case .leak(let d) = shape.expectation {
       deadline = d
       if let rate = shape.trueRate, !shape.mustClearByEnd {
-        // The noiseless floor reaches the limit at twice the deadline.
-        limit = Self.baseBytes + shape.level(d) + rate * d
-        horizon = max(horizon, 3 * d)
+        projectedRate = rate
+        horizon = max(horizon, 4 * d)
       }
     }
     let (times, values) = simulate(shape, interval: interval, horizon: horizon, rng: &rng)
+    // The limit sits above every sample seen by the deadline, by another deadline's worth of
+    // floor growth; the truth is the first sample after the deadline that reaches it.
+    var limit: Double?
     var crossing: Double?
-    if let limit {
-      crossing = zip(times, values).first { !$0.1.isNaN && $0.1 >= limit }.map { $0.0 }
+    if let d = deadline, let rate = projectedRate {
+      var peak = -Double.infinity
+      for (t, v) in zip(times, values) where t <= d && !v.isNaN { peak = max(peak, v) }
+      let l = peak + rate * d
+      limit = l
+      crossing = zip(times, values).first { $0.0 > d && !$0.1.isNaN && $0.1 >= l }.map { $0.0 }
     }
     let scaled = times.map { $0 * factor }
     return LabelledSeries(

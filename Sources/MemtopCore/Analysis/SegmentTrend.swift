@@ -116,7 +116,8 @@ extension SegmentTrend {
       return acf
     }
     acf[0] = 1
-    let variance = sigma * sigma
+    let mean = r.reduce(0, +) / Double(n)
+    let variance = max(r.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n), sigma * sigma * 1e-6)
     var lags: [Int] = []
     var h = 1
     while h <= max(n / 3, 1) {
@@ -129,8 +130,10 @@ extension SegmentTrend {
     for h in lags {
       let m = n - h
       for i in 0..<m { diffs[i] = r[i + h] - r[i] }
-      let sd = RobustStatistics.sigma(Array(diffs[0..<m]))
-      let rho = min(max(1 - sd * sd / (2 * variance), 0), min(previous, 0.999))
+      var sumSquares = 0.0
+      for i in 0..<m { sumSquares += diffs[i] * diffs[i] }
+      let gamma = sumSquares / Double(2 * m)
+      let rho = min(max(1 - gamma / variance, 0), min(previous, 0.999))
       rhos.append(rho)
       previous = rho
     }

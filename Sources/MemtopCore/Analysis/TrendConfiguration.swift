@@ -19,7 +19,7 @@ public struct TrendConfiguration: Sendable, Equatable {
   public var minRiseInNoise: Double = 3
   /// The rise over the window must also exceed this fraction of the floor level: a prior on
   /// how far a healthy process's floor wanders, which a short window cannot measure.
-  public var minRiseFraction: Double = 0
+  public var minRiseFraction: Double = 0.03
   /// Plateau when the last third's 90 % upper slope is below this fraction of
   /// max(overall slope, first-third slope).
   public var decelerationFraction: Double = 0.5
