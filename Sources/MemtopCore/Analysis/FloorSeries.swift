@@ -67,13 +67,10 @@ public struct FloorSeries: Sendable, Equatable {
     t: UnsafeBufferPointer<Double>, y: UnsafeBufferPointer<Double>, range: Range<Int>,
     maxPoints: Int, minBin: Int
   ) -> FloorSeries {
-    var valid = 0
-    for i in range where !y[i].isNaN { valid += 1 }
-    let (sigma, level) = robustScales(t: t, y: y, range: range, valid: valid)
+    let (sigma, level) = robustScales(t: t, y: y, range: range)
     let threshold = max(8 * sigma, 0.01 * abs(level))
-    if valid >= 8 && threshold > 0,
-      let gc = gcTroughs(t: t, y: y, range: range, threshold: threshold, maxPoints: maxPoints)
-    {
+    let (gc, valid) = gcTroughs(t: t, y: y, range: range, threshold: threshold, maxPoints: maxPoints)
+    if valid >= 8 && threshold > 0, let gc {
       return FloorSeries(
         times: gc.times, values: gc.values, method: .gcCycles, sampleCount: valid,
         differenceSigma: sigma, level: level)
@@ -83,19 +80,21 @@ public struct FloorSeries: Sendable, Equatable {
     var values: [Double] = []
     times.reserveCapacity(valid / binSize + 1)
     values.reserveCapacity(valid / binSize + 1)
+    // Each bin contributes its minimum at the bin's mid time: pairing the minimum with its
+    // own time would bias the slope (with a trend, minima fall early in a bin less often).
     var inBin = 0
     var binMin = Double.infinity
-    var binTime = 0.0
+    var firstTime = 0.0
+    var lastTime = 0.0
     for i in range {
       let v = y[i]
       if v.isNaN { continue }
-      if v < binMin {
-        binMin = v
-        binTime = t[i]
-      }
+      if inBin == 0 { firstTime = t[i] }
+      lastTime = t[i]
+      if v < binMin { binMin = v }
       inBin += 1
       if inBin == binSize {
-        times.append(binTime)
+        times.append((firstTime + lastTime) / 2)
         values.append(binMin)
         inBin = 0
         binMin = .infinity
@@ -103,7 +102,7 @@ public struct FloorSeries: Sendable, Equatable {
     }
     // A trailing partial bin counts when it is at least half full.
     if inBin * 2 >= binSize && inBin > 0 {
-      times.append(binTime)
+      times.append((firstTime + lastTime) / 2)
       values.append(binMin)
     }
     return FloorSeries(
@@ -113,12 +112,8 @@ public struct FloorSeries: Sendable, Equatable {
 
   /// Robust σ of first differences and the median level, from a strided subsample.
   private static func robustScales(
-    t: UnsafeBufferPointer<Double>, y: UnsafeBufferPointer<Double>, range: Range<Int>, valid: Int
+    t: UnsafeBufferPointer<Double>, y: UnsafeBufferPointer<Double>, range: Range<Int>
   ) -> (sigma: Double, level: Double) {
-    guard valid >= 2 else {
-      let only = range.first { !y[$0].isNaN }.map { y[$0] } ?? 0
-      return (0, only)
-    }
     let cap = 4096
     let stride = max(1, range.count / cap)
     var diffs: [Double] = []
@@ -138,7 +133,8 @@ public struct FloorSeries: Sendable, Equatable {
     return (RobustStatistics.mad(diffs) * 1.4826, level)
   }
 
-  /// Cycle troughs when at least four GC-like drops exist, else nil.
+  /// Cycle troughs when at least four GC-like drops exist, else nil; and the number of valid
+  /// samples (the same pass counts them).
   ///
   /// A drop is a fall larger than `threshold` between consecutive valid samples. A drop that
   /// follows a sharp rise (more than half the threshold) since the previous drop ends a spike
@@ -146,7 +142,8 @@ public struct FloorSeries: Sendable, Equatable {
   private static func gcTroughs(
     t: UnsafeBufferPointer<Double>, y: UnsafeBufferPointer<Double>, range: Range<Int>,
     threshold: Double, maxPoints: Int
-  ) -> (times: [Double], values: [Double])? {
+  ) -> (troughs: (times: [Double], values: [Double])?, valid: Int) {
+    var valid = 0
     var troughTimes: [Double] = []
     var troughValues: [Double] = []
     var drops = 0
@@ -158,6 +155,7 @@ public struct FloorSeries: Sendable, Equatable {
     for i in range {
       let v = y[i]
       if v.isNaN { continue }
+      valid += 1
       if !previous.isNaN {
         let d = v - previous
         if d < -threshold {
@@ -185,8 +183,8 @@ public struct FloorSeries: Sendable, Equatable {
       troughTimes.append(cycleTime)
       troughValues.append(cycleMin)
     }
-    guard drops >= 4, troughValues.count >= 4 else { return nil }
-    if troughValues.count <= maxPoints { return (troughTimes, troughValues) }
+    guard drops >= 4, troughValues.count >= 4 else { return (nil, valid) }
+    if troughValues.count <= maxPoints { return ((troughTimes, troughValues), valid) }
     // Group consecutive troughs; each group contributes its median trough.
     let group = (troughValues.count + maxPoints - 1) / maxPoints
     var times: [Double] = []
@@ -201,6 +199,6 @@ public struct FloorSeries: Sendable, Equatable {
       values.append(slice[mid])
       start = end
     }
-    return (times, values)
+    return ((times, values), valid)
   }
 }

@@ -68,23 +68,27 @@ public struct LevelShiftDetector: Sendable, Equatable {
     // A step must also stand out against the level's own wander: the pooled robust σ of the
     // floor inside the segments the steps delimit (twice, as rejected steps merge segments).
     for _ in 0..<2 where !found.isEmpty {
-      let sigma = Self.pooledSigma(values, cuts: found.map(\.index))
+      let sigma = Self.pooledSigma(times: times, values: values, cuts: found.map(\.index))
       found = found.filter { abs($0.heightBytes) > levelMultiple * sigma }
     }
     return found
   }
 
-  /// Robust σ of the values around their segment medians, pooled over the segments between
-  /// `cuts` (weighted by segment size).
-  static func pooledSigma(_ values: [Double], cuts: [Int]) -> Double {
+  /// Robust σ of the values around each segment's own Sen line, pooled over the segments
+  /// between `cuts` (weighted by segment size), so a trend inside a segment is not noise.
+  static func pooledSigma(times: [Double], values: [Double], cuts: [Int]) -> Double {
     var bounds = [0] + cuts + [values.count]
     bounds = bounds.sorted()
     var weighted = 0.0
     var total = 0
     for i in 0..<(bounds.count - 1) {
       let segment = Array(values[bounds[i]..<bounds[i + 1]])
-      guard segment.count >= 3 else { continue }
-      let sigma = RobustStatistics.sigma(segment)
+      let segmentTimes = Array(times[bounds[i]..<bounds[i + 1]])
+      guard segment.count >= 3,
+        let line = SenSlope(times: segmentTimes, values: segment, varianceS: 0)
+      else { continue }
+      let residuals = segment.indices.map { segment[$0] - line.value(at: segmentTimes[$0]) }
+      let sigma = RobustStatistics.sigma(residuals)
       weighted += Double(segment.count) * sigma * sigma
       total += segment.count
     }

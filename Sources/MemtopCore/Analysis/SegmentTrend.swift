@@ -46,7 +46,10 @@ public struct SegmentTrend: Sendable, Equatable {
     // Work relative to the first time so large epoch offsets keep precision.
     let t = times.map { $0 - first }
     let mk = MannKendall(values)
-    guard let raw = SenSlope(times: t, values: values) else { return nil }
+    var slopes = SenSlope.pairwiseSlopes(times: t, values: values)
+    guard !slopes.isEmpty else { return nil }
+    let raw = SenSlope(
+      slopes: &slopes, times: t, values: values, varianceS: mk.varianceS, confidence: 0.95)
     let hr = HamedRao(times: t, values: values, senSlope: raw.slope, varianceS: mk.varianceS)
     var residuals = [Double](repeating: 0, count: n)
     for i in 0..<n { residuals[i] = values[i] - raw.value(at: t[i]) }
@@ -56,7 +59,8 @@ public struct SegmentTrend: Sendable, Equatable {
     let persistence = Self.varianceRatio(acf: acf, count: n)
     let ratio = max(hr.ratio, persistence)
     let variance = mk.varianceS * ratio
-    guard let fit = SenSlope(times: t, values: values, varianceS: variance) else { return nil }
+    let fit = SenSlope(
+      slopes: &slopes, times: t, values: values, varianceS: variance, confidence: 0.95)
     count = n
     start = first
     end = last

@@ -26,34 +26,63 @@ public struct SenSlope: Sendable, Equatable {
     times: [Double], values: [Double], varianceS: Double? = nil, confidence: Double = 0.95
   ) {
     precondition(times.count == values.count, "times and values must have the same length")
+    var slopes = Self.pairwiseSlopes(times: times, values: values)
+    guard !slopes.isEmpty else { return nil }
+    let variance = varianceS ?? MannKendall.tieCorrectedVariance(values)
+    self.init(slopes: &slopes, times: times, values: values, varianceS: variance, confidence: confidence)
+  }
+
+  /// Fits from precomputed pairwise slopes (reordered in place by selection).
+  init(
+    slopes: inout [Double], times: [Double], values: [Double], varianceS: Double,
+    confidence: Double
+  ) {
+    let count = slopes.count
+    let median = Self.median(selectingIn: &slopes)
+    slope = median
+    var v = values
+    var t = times
+    intercept = Self.median(selectingIn: &v) - median * Self.median(selectingIn: &t)
+    self.confidence = confidence
+    let z = NormalDistribution.quantile(1 - (1 - confidence) / 2)
+    let c = z * max(varianceS, 0).squareRoot()
+    let n = Double(count)
+    let upperIndex = max(min(Int(((n + c) / 2).rounded(.toNearestOrEven)), count - 1), 0)
+    let lowerIndex = min(max(Int(((n - c) / 2).rounded(.toNearestOrEven)) - 1, 0), count - 1)
+    low = Selection.select(&slopes, lowerIndex)
+    high = Selection.select(&slopes, upperIndex)
+  }
+
+  /// (y_j − y_i)/(t_j − t_i) for every pair with distinct times.
+  static func pairwiseSlopes(times: [Double], values: [Double]) -> [Double] {
     let n = times.count
     var slopes: [Double] = []
     slopes.reserveCapacity(n * (n - 1) / 2)
-    for i in 0..<n {
-      for j in (i + 1)..<max(n, i + 1) {
-        let dt = times[j] - times[i]
-        if dt > 0 {
-          slopes.append((values[j] - values[i]) / dt)
-        } else if dt < 0 {
-          slopes.append((values[i] - values[j]) / -dt)
+    times.withUnsafeBufferPointer { t in
+      values.withUnsafeBufferPointer { y in
+        for i in 0..<n {
+          let ti = t[i]
+          let yi = y[i]
+          for j in (i + 1)..<max(n, i + 1) {
+            let dt = t[j] - ti
+            if dt != 0 { slopes.append((y[j] - yi) / dt) }
+          }
         }
       }
     }
-    guard !slopes.isEmpty else { return nil }
-    slopes.sort()
-    let median = Self.median(sorted: slopes)
-    slope = median
-    intercept = Self.median(sorted: values.sorted()) - median * Self.median(sorted: times.sorted())
-    self.confidence = confidence
+    return slopes
+  }
 
-    let variance = varianceS ?? MannKendall.tieCorrectedVariance(values)
-    let z = NormalDistribution.quantile(1 - (1 - confidence) / 2)
-    let c = z * max(variance, 0).squareRoot()
-    let count = Double(slopes.count)
-    let upperIndex = min(Int(((count + c) / 2).rounded(.toNearestOrEven)), slopes.count - 1)
-    let lowerIndex = max(Int(((count - c) / 2).rounded(.toNearestOrEven)) - 1, 0)
-    low = slopes[min(lowerIndex, slopes.count - 1)]
-    high = slopes[max(upperIndex, 0)]
+  /// Median by selection (reorders `x`); NaN when empty.
+  static func median(selectingIn x: inout [Double]) -> Double {
+    let n = x.count
+    if n == 0 { return .nan }
+    let upper = Selection.select(&x, n / 2)
+    if n % 2 == 1 { return upper }
+    // The lower middle is the largest element left of the upper middle after selection.
+    var lower = -Double.infinity
+    for i in 0..<(n / 2) where x[i] > lower { lower = x[i] }
+    return (lower + upper) / 2
   }
 
   /// Value of the fitted line at time `t`.

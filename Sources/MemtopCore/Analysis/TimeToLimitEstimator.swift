@@ -39,8 +39,8 @@ public enum TimeToLimitEstimator {
         }
       }
     }
-    sample.sort()
-    let p99 = max(sample.isEmpty ? 0 : RobustStatistics.quantile(sorted: sample, 0.99), 0)
+    let p99 =
+      sample.isEmpty ? 0 : max(Selection.select(&sample, Int(Double(sample.count - 1) * 0.99)), 0)
     let headroom = limitBytes - line.value(at: end)
     let estimate = max(0, (headroom - p99) / slope)
     let earliest = max(0, (headroom - maxExcursion) / max(line.high, slope))
