@@ -39,7 +39,9 @@ public struct TrendAnalyzer: Sendable {
     }
     let shifts = config.levelShifts.shifts(times: whole.times, values: whole.values)
     let ups = shifts.filter { $0.heightBytes > 0 }.count
-    let staircase = ups >= config.staircaseSteps && ups == shifts.count
+    let staircase =
+      ups >= config.staircaseSteps && ups == shifts.count
+      && Self.stillClimbing(shifts, now: lastTime)
     var floor = whole
     var lastShift: LevelShift?
     if !staircase, let last = shifts.last {
@@ -122,6 +124,16 @@ public struct TrendAnalyzer: Sendable {
       confidence: min(max(confidence, 0), 1), window: window, explanation: text,
       timeToLimit: ttl, floorBytes: floorNow, noiseBytes: trend.residualSigma,
       floorMethod: floor.method, levelShifts: shifts.count, effectivePoints: trend.effectiveCount)
+  }
+
+  /// Whether the steps are still coming: the time since the last step is at most twice the
+  /// median spacing between steps. A burst of steps that then stops (a warm-up seen as
+  /// steps) is not a staircase leak.
+  private static func stillClimbing(_ shifts: [LevelShift], now: Double) -> Bool {
+    guard shifts.count >= 2, let last = shifts.last else { return false }
+    let gaps = zip(shifts.dropFirst(), shifts).map { $0.time - $1.time }
+    let spacing = RobustStatistics.median(gaps)
+    return now - last.time <= 2 * spacing
   }
 
   /// Maps a p-value to 0…1: 0.01 → 0.5, 1e-4 → 1.
