@@ -162,6 +162,17 @@ extension SegmentTrend {
         acf[k] = lowerRho * exp(-Double(k - lowerLag) / length)
       }
     }
+    // The sample variance of a window only a few correlation times long is biased low, which
+    // drags the empirical ρ(h) to 0 far too early. The lag-one value is nearly unbiased, so
+    // the AR(1) decay ρ₁^k it implies is a floor under the empirical function.
+    if n > 1 && acf[1] > 0 {
+      var power = 1.0
+      for k in 1..<n {
+        power *= acf[1]
+        if power < 1e-9 { break }
+        acf[k] = max(acf[k], power)
+      }
+    }
     return acf
   }
 

@@ -16,7 +16,7 @@ public struct TrendConfiguration: Sendable, Equatable {
   /// Smallest leak rate relative to the floor level, per second (0.1 %/h).
   public var minRelativeRatePerSecond: Double = 0.001 / 3600
   /// The rise over the window must exceed this many residual σ of the floor.
-  public var minRiseInNoise: Double = 3
+  public var minRiseInNoise: Double = 4
   /// The rise over the window must also exceed this fraction of the floor level: a prior on
   /// how far a healthy process's floor wanders, which a short window cannot measure.
   public var minRiseFraction: Double = 0.03
