@@ -19,7 +19,21 @@ enum Benchmark {
         verdict = r.verdict
       }
       durations.sort()
-      print(String(format: "  %8d samples: %7.3f ms  (verdict %@)", n, durations[4], verdict.rawValue))
+      let buildStart = DispatchTime.now().uptimeNanoseconds
+      let pyramid = FloorPyramid(series)
+      let perAppend = Double(DispatchTime.now().uptimeNanoseconds - buildStart) / Double(n)
+      var live: [Double] = []
+      var liveVerdict = TrendVerdict.insufficientData
+      for _ in 0..<9 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        liveVerdict = analyzer.analyze(pyramid, label: "rss", limitBytes: 4e9).verdict
+        live.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+      }
+      live.sort()
+      print(String(
+        format: "  %8d samples: %7.3f ms  (verdict %@) | FloorPyramid: %.3f ms per analysis "
+          + "(verdict %@), %.0f ns per append",
+        n, durations[4], verdict.rawValue, live[4], liveVerdict.rawValue, perAppend))
     }
   }
 

@@ -3,7 +3,8 @@
 /// Stable keys: top-level `verdict` and `metrics`; each metric has `verdict`,
 /// `slope_bytes_per_s`, `slope_ci_bytes_per_s` ([low, high]), `p_value`, `confidence`,
 /// `explanation`, `time_to_limit_s` (number or null), plus `time_to_limit_range_s`,
-/// `limit_bytes`, `points`, `window_s`, `window_start_s`, `floor_bytes`, `noise_bytes`.
+/// `limit_bytes`, `points`, `window_s`, `window_start_s`, `floor_bytes`, `noise_bytes`,
+/// `caveat` (string or null).
 /// Non-finite numbers are written as null.
 public struct AnalysisReport: Encodable, Sendable, Equatable {
   /// `leak` if any metric leaks, else the most telling verdict of the others.
@@ -56,6 +57,7 @@ public struct MetricReport: Encodable, Sendable, Equatable {
     case windowStart = "window_start_s"
     case floorBytes = "floor_bytes"
     case noiseBytes = "noise_bytes"
+    case caveat
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -82,6 +84,7 @@ public struct MetricReport: Encodable, Sendable, Equatable {
     try c.encode(Self.finite(r.window.start), forKey: .windowStart)
     try c.encode(Self.finite(r.floorBytes), forKey: .floorBytes)
     try c.encode(Self.finite(r.noiseBytes), forKey: .noiseBytes)
+    try c.encode(r.caveat, forKey: .caveat)
   }
 
   /// The value, or nil (JSON null) when it is NaN or infinite.

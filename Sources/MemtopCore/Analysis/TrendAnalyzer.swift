@@ -31,9 +31,47 @@ public struct TrendAnalyzer: Sendable {
     _ series: MetricSeries, label: String = "memory", limitBytes: Double? = nil
   ) -> TrendResult {
     let config = configuration
-    let whole = FloorSeries.build(
-      from: series, maxPoints: config.maxFloorPoints, minSamplesPerBin: config.minSamplesPerBin)
-    let lastTime = series.lastValidTime ?? (series.times.last ?? 0)
+    let end = series.lastValidTime ?? (series.times.last ?? 0)
+    let source = FloorSource(
+      floor: { start in
+        let range = start.map { series.firstIndex(atOrAfter: $0)..<series.count }
+        return FloorSeries.build(
+          from: series, range: range, maxPoints: config.maxFloorPoints,
+          minSamplesPerBin: config.minSamplesPerBin)
+      },
+      excursions: { line, start in
+        TimeToLimitEstimator.excursions(series: series, from: start, line: line)
+      })
+    return analyze(source, label: label, end: end, limitBytes: limitBytes)
+  }
+
+  /// Analyses a live pyramid of bin summaries: O(bins), however many samples it has seen.
+  ///
+  /// Same verdict logic as `analyze(_:label:limitBytes:)`, except that floors are always bin
+  /// minima (no GC-cycle troughs) and time-to-limit excursions come from bin maxima.
+  public func analyze(
+    _ pyramid: FloorPyramid, label: String = "memory", limitBytes: Double? = nil
+  ) -> TrendResult {
+    let maxPoints = configuration.maxFloorPoints
+    let source = FloorSource(
+      floor: { start in pyramid.floor(since: start ?? -.infinity, maxPoints: maxPoints) },
+      excursions: { line, start in pyramid.excursions(above: line, since: start) })
+    return analyze(source, label: label, end: pyramid.lastTime ?? 0, limitBytes: limitBytes)
+  }
+
+  /// Where floors and excursions come from: raw samples or a pyramid.
+  private struct FloorSource {
+    /// The floor of the samples from a start time on (nil: all of them).
+    var floor: (Double?) -> FloorSeries
+    /// (p99, max) of the samples' excursions above a line from a start time on.
+    var excursions: (SenSlope, Double) -> (p99: Double, max: Double)
+  }
+
+  private func analyze(
+    _ source: FloorSource, label: String, end lastTime: Double, limitBytes: Double?
+  ) -> TrendResult {
+    let config = configuration
+    let whole = source.floor(nil)
     guard whole.count >= config.minPoints else {
       return insufficient(whole, label: label, end: lastTime, shifts: 0)
     }
@@ -46,10 +84,7 @@ public struct TrendAnalyzer: Sendable {
     var lastShift: LevelShift?
     if !staircase, let last = shifts.last {
       lastShift = last
-      let startIndex = series.firstIndex(atOrAfter: last.time)
-      floor = FloorSeries.build(
-        from: series, range: startIndex..<series.count, maxPoints: config.maxFloorPoints,
-        minSamplesPerBin: config.minSamplesPerBin)
+      floor = source.floor(last.time)
     }
     guard floor.count >= config.minPoints,
       let trend = SegmentTrend(times: floor.times, values: floor.values)
@@ -57,14 +92,14 @@ public struct TrendAnalyzer: Sendable {
       return insufficient(floor, label: label, end: lastTime, shifts: shifts.count, after: lastShift)
     }
     return decide(
-      trend: trend, floor: floor, series: series, label: label, end: lastTime,
+      trend: trend, floor: floor, source: source, label: label, end: lastTime,
       limitBytes: limitBytes, staircase: staircase, shifts: shifts, lastShift: lastShift)
   }
 
   // MARK: - Decision
 
   private func decide(
-    trend: SegmentTrend, floor: FloorSeries, series: MetricSeries, label: String, end: Double,
+    trend: SegmentTrend, floor: FloorSeries, source: FloorSource, label: String, end: Double,
     limitBytes: Double?, staircase: Bool, shifts: [LevelShift], lastShift: LevelShift?
   ) -> TrendResult {
     let config = configuration
@@ -110,20 +145,39 @@ public struct TrendAnalyzer: Sendable {
       start: trend.start, end: end, points: trend.count, samples: floor.sampleCount)
     var ttl: TimeToLimit?
     if verdict == .leak, slope > 0, let limit = limitBytes, limit.isFinite {
+      let e = source.excursions(trend.sen, trend.start)
       ttl = TimeToLimitEstimator.estimate(
-        series: series, from: trend.start, line: trend.sen, end: end, limitBytes: limit)
+        line: trend.sen, end: end, limitBytes: limit, p99: e.p99, maxExcursion: e.max)
     }
     let text = TrendExplanation(
       label: label, verdict: verdict, rise: rise, duration: end - trend.start,
       slope: slope, noise: noise, staircaseSteps: staircase ? shifts.count : 0,
       lastShift: lastShift, points: trend.count, minPoints: config.minPoints
     ).sentence
-    return TrendResult(
+    var result = TrendResult(
       verdict: verdict, slopeBytesPerSecond: slope,
       slopeCI: SlopeInterval(low: trend.sen.low, high: trend.sen.high), pValue: p,
       confidence: min(max(confidence, 0), 1), window: window, explanation: text,
       timeToLimit: ttl, floorBytes: floorNow, noiseBytes: trend.residualSigma,
       floorMethod: floor.method, levelShifts: shifts.count, effectivePoints: trend.effectiveCount)
+    result.caveat = Self.caveat(verdict: verdict, duration: end - trend.start, afterStep: lastShift != nil)
+    return result
+  }
+
+  /// The blind spot TREND.md asks to name rather than guess about, if one applies.
+  private static func caveat(verdict: TrendVerdict, duration: Double, afterStep: Bool) -> String? {
+    switch verdict {
+    case .leak where duration >= 3600 && duration < 86400:
+      return "a daily cycle cannot be ruled out in a window shorter than 24 h"
+    case .leak where afterStep:
+      return "judged only on the data since the last step"
+    case .plateau:
+      return "a leak that starts during the warm-up shows only once the warm-up has settled"
+    case .stable where duration < 86400 && duration >= 3600:
+      return "slow periodic load with a period close to the window can hide or fake a trend"
+    default:
+      return nil
+    }
   }
 
   /// Whether the steps are still coming: the time since the last step is at most twice the

@@ -118,6 +118,8 @@ public struct TrendResult: Sendable, Equatable {
   public var levelShifts: Int
   /// Effective number of independent floor points, points / (autocorrelation variance ratio).
   public var effectivePoints: Double
+  /// A known blind spot that applies to this verdict, in words, or nil.
+  public var caveat: String?
 
   public init(
     verdict: TrendVerdict, slopeBytesPerSecond: Double, slopeCI: SlopeInterval, pValue: Double,
@@ -138,5 +140,6 @@ public struct TrendResult: Sendable, Equatable {
     self.floorMethod = floorMethod
     self.levelShifts = levelShifts
     self.effectivePoints = effectivePoints
+    self.caveat = nil
   }
 }
