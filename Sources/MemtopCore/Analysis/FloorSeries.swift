@@ -28,6 +28,10 @@ public struct FloorSeries: Sendable, Equatable {
   public var differenceSigma: Double
   /// Median raw value, in bytes.
   public var level: Double
+  /// Number of GC-like drops seen (sharp falls that do not end a spike).
+  public var gcDropCount = 0
+  /// The largest GC-like drop, bytes (0 when none).
+  public var largestGCDrop = 0.0
 
   /// Number of floor points.
   public var count: Int { times.count }
@@ -69,11 +73,15 @@ public struct FloorSeries: Sendable, Equatable {
   ) -> FloorSeries {
     let (sigma, level) = robustScales(t: t, y: y, range: range)
     let threshold = max(8 * sigma, 0.01 * abs(level))
-    let (gc, valid) = gcTroughs(t: t, y: y, range: range, threshold: threshold, maxPoints: maxPoints)
-    if valid >= 8 && threshold > 0, let gc {
-      return FloorSeries(
+    let scan = gcTroughs(t: t, y: y, range: range, threshold: threshold, maxPoints: maxPoints)
+    let valid = scan.valid
+    if valid >= 8 && threshold > 0, let gc = scan.troughs {
+      var floor = FloorSeries(
         times: gc.times, values: gc.values, method: .gcCycles, sampleCount: valid,
         differenceSigma: sigma, level: level)
+      floor.gcDropCount = scan.drops
+      floor.largestGCDrop = scan.largest
+      return floor
     }
     let binSize = max(minBin, (valid + maxPoints - 1) / max(maxPoints, 1))
     var times: [Double] = []
@@ -105,9 +113,12 @@ public struct FloorSeries: Sendable, Equatable {
       times.append((firstTime + lastTime) / 2)
       values.append(binMin)
     }
-    return FloorSeries(
+    var floor = FloorSeries(
       times: times, values: values, method: .binMinima, sampleCount: valid,
       differenceSigma: sigma, level: level)
+    floor.gcDropCount = threshold > 0 ? scan.drops : 0
+    floor.largestGCDrop = threshold > 0 ? scan.largest : 0
+    return floor
   }
 
   /// Robust σ of first differences and the median level, from a strided subsample.
@@ -142,8 +153,9 @@ public struct FloorSeries: Sendable, Equatable {
   private static func gcTroughs(
     t: UnsafeBufferPointer<Double>, y: UnsafeBufferPointer<Double>, range: Range<Int>,
     threshold: Double, maxPoints: Int
-  ) -> (troughs: (times: [Double], values: [Double])?, valid: Int) {
+  ) -> (troughs: (times: [Double], values: [Double])?, valid: Int, drops: Int, largest: Double) {
     var valid = 0
+    var largest = 0.0
     var troughTimes: [Double] = []
     var troughValues: [Double] = []
     var drops = 0
@@ -161,6 +173,7 @@ public struct FloorSeries: Sendable, Equatable {
         if d < -threshold {
           if !sharpRiseSinceDrop {
             drops += 1
+            largest = max(largest, -d)
             if inCycle {
               troughTimes.append(cycleTime)
               troughValues.append(cycleMin)
@@ -183,8 +196,10 @@ public struct FloorSeries: Sendable, Equatable {
       troughTimes.append(cycleTime)
       troughValues.append(cycleMin)
     }
-    guard drops >= 4, troughValues.count >= 4 else { return (nil, valid) }
-    if troughValues.count <= maxPoints { return ((troughTimes, troughValues), valid) }
+    guard drops >= 4, troughValues.count >= 4 else { return (nil, valid, drops, largest) }
+    if troughValues.count <= maxPoints {
+      return ((troughTimes, troughValues), valid, drops, largest)
+    }
     // Group consecutive troughs; each group contributes its median trough.
     let group = (troughValues.count + maxPoints - 1) / maxPoints
     var times: [Double] = []
@@ -199,6 +214,6 @@ public struct FloorSeries: Sendable, Equatable {
       values.append(slice[mid])
       start = end
     }
-    return ((times, values), valid)
+    return ((times, values), valid, drops, largest)
   }
 }

@@ -91,9 +91,23 @@ public struct TrendAnalyzer: Sendable {
     else {
       return insufficient(floor, label: label, end: lastTime, shifts: shifts.count, after: lastShift)
     }
-    return decide(
+    var result = decide(
       trend: trend, floor: floor, source: source, label: label, end: lastTime,
       limitBytes: limitBytes, staircase: staircase, shifts: shifts, lastShift: lastShift)
+    // One to three sharp GC-like drops and a rise no bigger than them: most likely a sawtooth
+    // whose cycles are not yet resolved, so the bin minima follow the climb between drops.
+    let rise = result.slopeBytesPerSecond * trend.duration
+    if result.verdict == .leak, whole.method == .binMinima, (1...3).contains(whole.gcDropCount),
+      rise < 1.5 * whole.largestGCDrop
+    {
+      result.verdict = .insufficientData
+      result.confidence = 0
+      result.timeToLimit = nil
+      result.explanation =
+        "\(label) dropped sharply \(whole.gcDropCount) time(s) like a garbage collector; "
+        + "at least 4 cycles are needed before judging its floor"
+    }
+    return result
   }
 
   // MARK: - Decision
