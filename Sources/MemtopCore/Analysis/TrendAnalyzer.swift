@@ -5,13 +5,18 @@ import Foundation
 /// 1. Build the floor (lower envelope) of the whole series, at most 256 points.
 /// 2. Find level shifts in it. Three or more up steps and no down step is a staircase leak and
 ///    the whole series is analysed; otherwise only the part after the last step.
-/// 3. Rebuild the floor of that segment and test it: Mann–Kendall with the Hamed–Rao variance
-///    (clamped ≥ 1), Sen slope on real timestamps with a 95 % interval.
+///    A staircase must still be climbing (last step within two step spacings).
+/// 3. Rebuild the floor of that segment and test it: Mann–Kendall with the variance widened
+///    by the larger of the clamped Hamed–Rao ratio and the ratio implied by the residuals'
+///    variogram autocorrelation (which, unlike Hamed–Rao's significant-lags sum, keeps the
+///    long memory of slow wander); Sen slope on real timestamps with a 95 % interval.
 /// 4. Growth counts as a leak only when it is significant, fast enough (absolute and relative
-///    rate gates), large against the floor's own noise, and not levelling off (deceleration
-///    test on the thirds of the segment).
+///    rate gates), large against the floor's own noise and against a 3 % wander prior, and
+///    not levelling off (deceleration test on the thirds, the tail with its own variance).
+///    While only 1–3 GC-like drops have been seen, a rise no bigger than them is held back.
 ///
-/// Pure: no clock, no I/O. Cost: one or two O(n) passes over the samples plus O(256²) work.
+/// Pure: no clock, no I/O. Cost: two or three O(n) passes over the samples plus O(256²) work;
+/// `analyze(_: FloorPyramid, …)` is O(bins) for live use.
 public struct TrendAnalyzer: Sendable {
   /// The tunables in use.
   public var configuration: TrendConfiguration

@@ -76,3 +76,19 @@ struct AnalysisReportTests {
         == ["leak", "plateau", "stable", "shrinking", "insufficient-data"])
   }
 }
+
+@Suite("Building series from samples")
+struct MetricSeriesFromSamplesTests {
+  @Test("Absent values become gaps, present ones bytes")
+  func fromSamples() {
+    let samples = [
+      MemorySample(timeUnix: 100, elapsed: 0, pid: 1, rss: 4096, anon: 1024),
+      MemorySample(timeUnix: 101, elapsed: 1, pid: 1, rss: nil, anon: 2048),
+    ]
+    let rss = MetricSeries(samples: samples, metric: .rss)
+    #expect(rss.times == [0, 1])
+    #expect(rss.values[0] == 4096)
+    #expect(rss.values[1].isNaN)
+    #expect(MetricSeries(samples: samples, metric: .anon).values == [1024, 2048])
+  }
+}
