@@ -6,7 +6,7 @@ extension MetricSeries {
   public init(samples: [MemorySample], metric: Metric) {
     self.init(
       times: samples.map(\.elapsed),
-      values: samples.map { $0[metric].map(Double.init) ?? .nan })
+      values: samples.map { sample in sample[metric].map { Double($0) } ?? .nan })
   }
 
   /// Time of the last sample that is not a gap, or nil when every value is NaN.
