@@ -30,7 +30,8 @@ enum ScoreTable {
     case .benign: expect = "benign"
     case .dontCare: expect = "any"
     }
-    let detected = Double(o.filter(\.detectedByDeadline).count) / n
+    let isLeak = expect == "leak"
+    let detected = isLeak ? Double(o.filter(\.detectedByDeadline).count) / n : .nan
     let ever = Double(o.filter(\.everFlagged).count) / n
     let end = Double(o.filter(\.leakAtEnd).count) / n
     let fractions = o.compactMap { x -> Double? in
