@@ -18,6 +18,15 @@ let package = Package(
       providers: [.apt(["libncurses-dev"])]
     ),
     .target(name: "MemtopCore"),
+    .target(name: "MemtopCorpus", dependencies: ["MemtopCore"]),
+    .executableTarget(
+      name: "memtop-score",
+      dependencies: [
+        "MemtopCore",
+        "MemtopCorpus",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
     .target(name: "MemtopTUI", dependencies: ["MemtopCore", "CNCurses"]),
     .executableTarget(
       name: "memtop",
@@ -32,6 +41,7 @@ let package = Package(
       dependencies: ["MemtopCore"],
       resources: [.copy("Fixtures")]
     ),
+    .testTarget(name: "MemtopCorpusTests", dependencies: ["MemtopCorpus", "MemtopCore"]),
     .testTarget(name: "MemtopTUITests", dependencies: ["MemtopTUI"]),
     .testTarget(name: "memtopTests", dependencies: ["MemtopCore"]),
   ]

@@ -1,0 +1,92 @@
+/// The JSON document `memtop analyze --json` prints.
+///
+/// Stable keys: top-level `verdict` and `metrics`; each metric has `verdict`,
+/// `slope_bytes_per_s`, `slope_ci_bytes_per_s` ([low, high]), `p_value`, `confidence`,
+/// `explanation`, `time_to_limit_s` (number or null), plus `time_to_limit_range_s`,
+/// `limit_bytes`, `points`, `window_s`, `window_start_s`, `floor_bytes`, `noise_bytes`,
+/// `caveat` (string or null).
+/// Non-finite numbers are written as null.
+public struct AnalysisReport: Encodable, Sendable, Equatable {
+  /// `leak` if any metric leaks, else the most telling verdict of the others.
+  public var verdict: TrendVerdict
+  /// One entry per metric name (`"rss"`, `"anon"`, `"heap"`).
+  public var metrics: [String: MetricReport]
+
+  public init(verdict: TrendVerdict, metrics: [String: MetricReport]) {
+    self.verdict = verdict
+    self.metrics = metrics
+  }
+
+  /// Builds the report from per-metric results, combining the verdicts.
+  public init(results: [Metric: TrendResult]) {
+    var metrics: [String: MetricReport] = [:]
+    for (metric, result) in results { metrics[metric.rawValue] = MetricReport(result) }
+    self.init(verdict: TrendVerdict.combined(results.values.map(\.verdict)), metrics: metrics)
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case verdict
+    case metrics
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(verdict.rawValue, forKey: .verdict)
+    try c.encode(metrics, forKey: .metrics)
+  }
+}
+
+/// One metric's entry in `AnalysisReport`.
+public struct MetricReport: Encodable, Sendable, Equatable {
+  public var result: TrendResult
+
+  public init(_ result: TrendResult) { self.result = result }
+
+  enum CodingKeys: String, CodingKey {
+    case verdict
+    case slopeBytesPerSecond = "slope_bytes_per_s"
+    case slopeCI = "slope_ci_bytes_per_s"
+    case pValue = "p_value"
+    case confidence
+    case explanation
+    case timeToLimit = "time_to_limit_s"
+    case timeToLimitRange = "time_to_limit_range_s"
+    case limitBytes = "limit_bytes"
+    case points
+    case windowSeconds = "window_s"
+    case windowStart = "window_start_s"
+    case floorBytes = "floor_bytes"
+    case noiseBytes = "noise_bytes"
+    case caveat
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    let r = result
+    try c.encode(r.verdict.rawValue, forKey: .verdict)
+    try c.encode(Self.finite(r.slopeBytesPerSecond), forKey: .slopeBytesPerSecond)
+    try c.encode([Self.finite(r.slopeCI.low), Self.finite(r.slopeCI.high)], forKey: .slopeCI)
+    try c.encode(Self.finite(r.pValue), forKey: .pValue)
+    try c.encode(Self.finite(r.confidence), forKey: .confidence)
+    try c.encode(r.explanation, forKey: .explanation)
+    let ttl = r.timeToLimit
+    try c.encode(ttl.flatMap { Self.finite($0.estimateSeconds) }, forKey: .timeToLimit)
+    if let ttl {
+      let range = [Self.finite(ttl.earliestSeconds), ttl.latestSeconds.flatMap(Self.finite)]
+      try c.encode(range, forKey: .timeToLimitRange)
+      try c.encode(Self.finite(ttl.limitBytes), forKey: .limitBytes)
+    } else {
+      try c.encodeNil(forKey: .timeToLimitRange)
+      try c.encodeNil(forKey: .limitBytes)
+    }
+    try c.encode(r.window.points, forKey: .points)
+    try c.encode(Self.finite(r.window.duration), forKey: .windowSeconds)
+    try c.encode(Self.finite(r.window.start), forKey: .windowStart)
+    try c.encode(Self.finite(r.floorBytes), forKey: .floorBytes)
+    try c.encode(Self.finite(r.noiseBytes), forKey: .noiseBytes)
+    try c.encode(r.caveat, forKey: .caveat)
+  }
+
+  /// The value, or nil (JSON null) when it is NaN or infinite.
+  static func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+}

@@ -1,0 +1,173 @@
+/// Multi-resolution bin summaries of a growing series, for live floors without rescanning.
+///
+/// Level 0 bins hold `baseSamples` valid samples; a level-k bin merges two level-(k−1) bins.
+/// Each bin keeps (minimum, time of minimum, maximum, count, first and last time), so the
+/// floor of any recent window is read from ≤ `maxPoints` bins of the finest level that
+/// spans it: O(bins), independent of the number of samples. `append` is O(1) amortized; each
+/// level keeps only its `capacity` most recent bins, so memory is O(capacity · log n).
+/// GC-cycle troughs need the raw samples: live floors here are always bin minima.
+public struct FloorPyramid: Sendable, Equatable {
+  /// One bin's summary.
+  public struct Bin: Sendable, Equatable {
+    /// Lowest value in the bin, bytes, and its time, seconds.
+    public var minimum: Double
+    public var minimumTime: Double
+    /// Highest value in the bin, bytes.
+    public var maximum: Double
+    /// Valid samples in the bin.
+    public var count: Int
+    /// Times of the first and last sample, seconds.
+    public var start: Double
+    public var end: Double
+
+    init(time: Double, value: Double) {
+      minimum = value
+      minimumTime = time
+      maximum = value
+      count = 1
+      start = time
+      end = time
+    }
+
+    mutating func merge(_ other: Bin) {
+      if other.minimum < minimum {
+        minimum = other.minimum
+        minimumTime = other.minimumTime
+      }
+      maximum = Swift.max(maximum, other.maximum)
+      count += other.count
+      start = Swift.min(start, other.start)
+      end = Swift.max(end, other.end)
+    }
+  }
+
+  /// Valid samples per level-0 bin.
+  public let baseSamples: Int
+  /// Completed bins kept per level (the most recent ones).
+  public let capacity: Int
+  /// Completed bins per level, oldest first.
+  public private(set) var levels: [[Bin]] = []
+  /// Whether a level has dropped old bins (then it cannot serve windows reaching back).
+  private var trimmed: [Bool] = []
+  /// The bin being filled at each level (level k holds up to two level-(k−1) children).
+  private var partial: [Bin?] = []
+  private var partialChildren: [Int] = []
+  /// Valid samples appended so far.
+  public private(set) var sampleCount = 0
+  /// Time of the last valid sample, seconds (nil before the first).
+  public private(set) var lastTime: Double?
+
+  public init(baseSamples: Int = 5, capacity: Int = 1024) {
+    self.baseSamples = Swift.max(baseSamples, 1)
+    self.capacity = Swift.max(capacity, 16)
+  }
+
+  /// Builds a pyramid from a whole series.
+  public init(_ series: MetricSeries, baseSamples: Int = 5, capacity: Int = 1024) {
+    self.init(baseSamples: baseSamples, capacity: capacity)
+    for i in 0..<series.count { append(time: series.times[i], value: series.values[i]) }
+  }
+
+  /// Adds one sample; NaN (a gap) is skipped.
+  public mutating func append(time: Double, value: Double) {
+    guard !value.isNaN else { return }
+    sampleCount += 1
+    lastTime = time
+    let sample = Bin(time: time, value: value)
+    if partial.isEmpty { grow() }
+    if var bin = partial[0] {
+      bin.merge(sample)
+      partial[0] = bin
+    } else {
+      partial[0] = sample
+    }
+    if partial[0]?.count == baseSamples, let done = partial[0] {
+      partial[0] = nil
+      complete(done, level: 0)
+    }
+  }
+
+  /// Floor points (bin minima at bin mid times) of the samples from `startTime` on, read from
+  /// the finest level with at most `maxPoints` bins there. Bins that straddle `startTime` are
+  /// left out; the bin being filled counts when at least half full.
+  public func floor(since startTime: Double = -.infinity, maxPoints: Int = 256) -> FloorSeries {
+    var level = 0
+    while level < levels.count {
+      let bins = window(level: level, since: startTime)
+      let reachesBack = !trimmed[level] || (levels[level].first?.start ?? .infinity) <= startTime
+      if bins.count <= maxPoints && reachesBack { return series(bins) }
+      level += 1
+    }
+    return series(window(level: max(levels.count - 1, 0), since: startTime))
+  }
+
+  /// Excursions above a line over the bins from `startTime` on, at the finest level that
+  /// still reaches back there: (≈ p99 of the bins' maxima above the line, largest), bytes.
+  func excursions(above line: SenSlope, since startTime: Double) -> (p99: Double, max: Double) {
+    var level = 0
+    while level < levels.count - 1 && trimmed[level]
+      && (levels[level].first?.start ?? .infinity) > startTime
+    {
+      level += 1
+    }
+    var bins = window(level: level, since: startTime)
+    if level == 0, let open = partial[0], open.start >= startTime { bins.append(open) }
+    var e = bins.map { $0.maximum - line.value(at: ($0.start + $0.end) / 2) }
+    guard !e.isEmpty else { return (0, 0) }
+    let largest = e.max() ?? 0
+    let p99 = Selection.select(&e, Int(Double(e.count - 1) * 0.99))
+    return (max(p99, 0), max(largest, 0))
+  }
+
+  // MARK: - Implementation
+
+  private mutating func grow() {
+    levels.append([])
+    trimmed.append(false)
+    partial.append(nil)
+    partialChildren.append(0)
+  }
+
+  private mutating func complete(_ bin: Bin, level: Int) {
+    levels[level].append(bin)
+    if levels[level].count >= 2 * capacity {
+      levels[level].removeFirst(capacity)
+      trimmed[level] = true
+    }
+    let up = level + 1
+    if up >= partial.count { grow() }
+    if var parent = partial[up] {
+      parent.merge(bin)
+      partial[up] = parent
+    } else {
+      partial[up] = bin
+    }
+    partialChildren[up] += 1
+    if partialChildren[up] == 2, let done = partial[up] {
+      partial[up] = nil
+      partialChildren[up] = 0
+      complete(done, level: up)
+    }
+  }
+
+  private func window(level: Int, since startTime: Double) -> [Bin] {
+    guard level < levels.count else { return [] }
+    var bins = levels[level].filter { $0.start >= startTime }
+    let full = baseSamples << level
+    // The open bin counts when at least half full; samples still in finer open bins (less
+    // than one bin of this level) wait: mixing bin sizes would bias the minima.
+    if let open = partial[level], open.start >= startTime, open.count * 2 >= full {
+      bins.append(open)
+    }
+    return bins
+  }
+
+  private func series(_ bins: [Bin]) -> FloorSeries {
+    let values = bins.map(\.minimum)
+    let sorted = values.sorted()
+    let level = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    return FloorSeries(
+      times: bins.map { ($0.start + $0.end) / 2 }, values: values, method: .binMinima,
+      sampleCount: bins.reduce(0) { $0 + $1.count }, differenceSigma: .nan, level: level)
+  }
+}

@@ -1,0 +1,32 @@
+/// Tunables of the trend analyzer. Every minimum is a count of floor points or a multiple of
+/// measured noise, so the same settings serve a 30-second script and a multi-day service.
+public struct TrendConfiguration: Sendable, Equatable {
+  /// Upper bound on floor points fed to the O(n²) statistics.
+  public var maxFloorPoints: Int = 256
+  /// Smallest bin, in samples, for bin minima.
+  public var minSamplesPerBin: Int = 5
+  /// Fewest floor points in the analysed segment before any verdict but insufficient-data.
+  public var minPoints: Int = 12
+  /// Fewest effective (autocorrelation-corrected) floor points before growth can be a leak.
+  public var minEffectivePoints: Double = 0
+  /// One-sided significance level for growth and shrinkage.
+  public var alpha: Double = 0.01
+  /// Smallest leak rate worth reporting, bytes/s (1 MB/h).
+  public var minRateBytesPerSecond: Double = 1e6 / 3600
+  /// Smallest leak rate relative to the floor level, per second (0.1 %/h).
+  public var minRelativeRatePerSecond: Double = 0.001 / 3600
+  /// The rise over the window must exceed this many residual σ of the floor.
+  public var minRiseInNoise: Double = 4
+  /// The rise over the window must also exceed this fraction of the floor level: a prior on
+  /// how far a healthy process's floor wanders, which a short window cannot measure.
+  public var minRiseFraction: Double = 0.03
+  /// Plateau when the last third's 90 % upper slope is below this fraction of
+  /// max(overall slope, first-third slope).
+  public var decelerationFraction: Double = 0.5
+  /// Up steps, with no down step, that make a staircase leak.
+  public var staircaseSteps: Int = 3
+  /// Level-shift detection.
+  public var levelShifts = LevelShiftDetector()
+
+  public init() {}
+}

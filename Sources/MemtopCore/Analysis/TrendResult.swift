@@ -1,0 +1,145 @@
+/// What the analyzer concluded about one metric.
+public enum TrendVerdict: String, Sendable, Equatable, CaseIterable, Codable {
+  /// Steady growth of the floor that does not level off.
+  case leak
+  /// Growth that is levelling off (warm-up, a cache filling up).
+  case plateau
+  /// No meaningful trend.
+  case stable
+  /// The floor is going down.
+  case shrinking
+  /// Too few points to say anything.
+  case insufficientData = "insufficient-data"
+
+  /// How telling a verdict is when several metrics are combined: higher wins.
+  public var severity: Int {
+    switch self {
+    case .leak: 4
+    case .plateau: 3
+    case .shrinking: 2
+    case .stable: 1
+    case .insufficientData: 0
+    }
+  }
+
+  /// The verdict for a whole process: `leak` if any metric leaks, else the most telling.
+  public static func combined(_ verdicts: some Sequence<TrendVerdict>) -> TrendVerdict {
+    verdicts.max { $0.severity < $1.severity } ?? .insufficientData
+  }
+}
+
+/// A closed interval of a rate, in bytes per second.
+public struct SlopeInterval: Sendable, Equatable {
+  /// Lower bound, bytes/s.
+  public var low: Double
+  /// Upper bound, bytes/s.
+  public var high: Double
+
+  public init(low: Double, high: Double) {
+    self.low = low
+    self.high = high
+  }
+
+  /// Whether `rate` (bytes/s) lies inside.
+  public func contains(_ rate: Double) -> Bool { low <= rate && rate <= high }
+}
+
+/// The stretch of the series the verdict is based on.
+public struct AnalysisWindow: Sendable, Equatable {
+  /// Time of the first floor point, seconds.
+  public var start: Double
+  /// Time of the last raw sample analysed, seconds.
+  public var end: Double
+  /// Number of floor points tested.
+  public var points: Int
+  /// Number of valid raw samples those points summarise.
+  public var samples: Int
+
+  public init(start: Double, end: Double, points: Int, samples: Int) {
+    self.start = start
+    self.end = end
+    self.points = points
+    self.samples = samples
+  }
+
+  /// Length in seconds.
+  public var duration: Double { end - start }
+}
+
+/// Projected time until a memory limit is reached, in seconds from the last sample.
+public struct TimeToLimit: Sendable, Equatable {
+  /// The limit in bytes the projection is for.
+  public var limitBytes: Double
+  /// Point estimate: when the floor plus its usual excursions (p99) reaches the limit.
+  public var estimateSeconds: Double
+  /// Earliest plausible: the largest excursion seen, at the upper rate bound.
+  public var earliestSeconds: Double
+  /// When even the floor reaches the limit at the lower rate bound; nil when that bound is
+  /// not positive (the floor might never reach it).
+  public var latestSeconds: Double?
+
+  public init(
+    limitBytes: Double, estimateSeconds: Double, earliestSeconds: Double,
+    latestSeconds: Double?
+  ) {
+    self.limitBytes = limitBytes
+    self.estimateSeconds = estimateSeconds
+    self.earliestSeconds = earliestSeconds
+    self.latestSeconds = latestSeconds
+  }
+}
+
+/// The analyzer's full answer for one metric.
+public struct TrendResult: Sendable, Equatable {
+  /// The verdict.
+  public var verdict: TrendVerdict
+  /// Sen slope of the floor, bytes/s (NaN when there was too little data).
+  public var slopeBytesPerSecond: Double
+  /// 95 % interval of the slope, bytes/s, widened for autocorrelation.
+  public var slopeCI: SlopeInterval
+  /// One-sided p-value of the Mann–Kendall test in the direction of the slope (growth for
+  /// `leak`/`plateau`/`stable`, shrinkage for `shrinking`), corrected with Hamed–Rao.
+  public var pValue: Double
+  /// Confidence in the verdict, 0…1.
+  public var confidence: Double
+  /// The stretch of data the verdict rests on.
+  public var window: AnalysisWindow
+  /// One human sentence explaining the verdict.
+  public var explanation: String
+  /// Projection to the limit; nil when not growing or no limit was given.
+  public var timeToLimit: TimeToLimit?
+  /// Floor level at the end of the window (Sen line), bytes.
+  public var floorBytes: Double
+  /// Robust σ of the floor around its trend line, bytes.
+  public var noiseBytes: Double
+  /// How the floor was formed.
+  public var floorMethod: FloorSeries.Method
+  /// Number of level shifts found over the whole series.
+  public var levelShifts: Int
+  /// Effective number of independent floor points, points / (autocorrelation variance ratio).
+  public var effectivePoints: Double
+  /// A known blind spot that applies to this verdict, in words, or nil.
+  public var caveat: String?
+
+  public init(
+    verdict: TrendVerdict, slopeBytesPerSecond: Double, slopeCI: SlopeInterval, pValue: Double,
+    confidence: Double, window: AnalysisWindow, explanation: String,
+    timeToLimit: TimeToLimit?, floorBytes: Double, noiseBytes: Double,
+    floorMethod: FloorSeries.Method, levelShifts: Int, effectivePoints: Double
+  ) {
+    self.verdict = verdict
+    self.slopeBytesPerSecond = slopeBytesPerSecond
+    self.slopeCI = slopeCI
+    self.pValue = pValue
+    self.confidence = confidence
+    self.window = window
+    self.explanation = explanation
+    self.timeToLimit = timeToLimit
+    self.floorBytes = floorBytes
+    self.noiseBytes = noiseBytes
+    self.floorMethod = floorMethod
+    self.levelShifts = levelShifts
+    self.effectivePoints = effectivePoints
+    self.caveat = nil
+  }
+}

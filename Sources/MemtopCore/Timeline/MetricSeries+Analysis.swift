@@ -1,0 +1,44 @@
+/// Small lookups the trend analyzer needs.
+extension MetricSeries {
+  /// One metric of a run of samples: times are `elapsed` seconds, an absent value is a gap.
+  ///
+  /// Pass the samples of a single process lifetime (one pid and start time).
+  public init(samples: [MemorySample], metric: Metric) {
+    self.init(
+      times: samples.map(\.elapsed),
+      values: samples.map { sample in sample[metric].map { Double($0) } ?? .nan })
+  }
+
+  /// Time of the last sample that is not a gap, or nil when every value is NaN.
+  public var lastValidTime: Double? {
+    var i = count - 1
+    while i >= 0 {
+      if !values[i].isNaN { return times[i] }
+      i -= 1
+    }
+    return nil
+  }
+
+  /// Index of the first sample whose time is ≥ `time` (binary search; `count` when none).
+  public func firstIndex(atOrAfter time: Double) -> Int {
+    var low = 0
+    var high = count
+    while low < high {
+      let mid = (low + high) / 2
+      if times[mid] < time { low = mid + 1 } else { high = mid }
+    }
+    return low
+  }
+
+  /// The samples from `time` on, e.g. the current process lifetime after a restart.
+  public func suffix(fromTime time: Double) -> MetricSeries {
+    let start = firstIndex(atOrAfter: time)
+    return MetricSeries(times: Array(times[start...]), values: Array(values[start...]))
+  }
+
+  /// The first `count` samples (e.g. what a live timeline held at an earlier moment).
+  public func prefix(_ count: Int) -> MetricSeries {
+    let n = Swift.min(Swift.max(count, 0), self.count)
+    return MetricSeries(times: Array(times[..<n]), values: Array(values[..<n]))
+  }
+}

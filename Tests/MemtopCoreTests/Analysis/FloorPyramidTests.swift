@@ -1,0 +1,71 @@
+import Testing
+@testable import MemtopCore
+
+@Suite("FloorPyramid: live floors from bin summaries")
+struct FloorPyramidTests {
+  @Test("Bins hold base·2^k samples and keep the true minimum")
+  func binsSummarise() {
+    var pyramid = FloorPyramid(baseSamples: 5, capacity: 64)
+    for i in 0..<40 { pyramid.append(time: Double(i), value: Double(100 - i % 7)) }
+    #expect(pyramid.sampleCount == 40)
+    #expect(pyramid.levels[0].count == 8)
+    #expect(pyramid.levels[1].count == 4)
+    #expect(pyramid.levels[1].allSatisfy { $0.count == 10 })
+    #expect(pyramid.levels[0][0].minimum == 96)  // values 100…96 in the first five samples
+    #expect(pyramid.levels[0][0].maximum == 100)
+    #expect(pyramid.lastTime == 39)
+  }
+
+  @Test("Gaps are skipped, not counted as zero")
+  func gapsSkipped() {
+    var pyramid = FloorPyramid(baseSamples: 5)
+    for i in 0..<20 { pyramid.append(time: Double(i), value: i % 4 == 0 ? .nan : 50) }
+    #expect(pyramid.sampleCount == 15)
+    #expect(pyramid.levels[0].allSatisfy { $0.minimum == 50 })
+  }
+
+  @Test("Memory stays bounded: each level keeps at most twice its capacity")
+  func bounded() {
+    var pyramid = FloorPyramid(baseSamples: 5, capacity: 16)
+    for i in 0..<100_000 { pyramid.append(time: Double(i), value: 1) }
+    #expect(pyramid.levels.allSatisfy { $0.count < 32 })
+    #expect(pyramid.floor().count <= 256)
+    #expect(pyramid.floor().count >= 8)
+  }
+
+  @Test("A floor since a time leaves out bins before it")
+  func since() {
+    var pyramid = FloorPyramid(baseSamples: 5)
+    for i in 0..<1000 { pyramid.append(time: Double(i), value: i < 500 ? 10 : 20) }
+    let floor = pyramid.floor(since: 500)
+    #expect(floor.values.allSatisfy { $0 == 20 })
+    #expect(floor.times.allSatisfy { $0 >= 500 })
+  }
+
+  @Test(
+    "Pyramid verdicts agree with the raw-sample analyzer",
+    arguments: [
+      ("flat", TrendVerdict.stable), ("leak", .leak), ("step", .stable), ("shrink", .shrinking),
+    ])
+  func agrees(shape: String, expected: TrendVerdict) {
+    var generator = TestSeries(seed: 13)
+    let series = generator.make(.service) { f in
+      switch shape {
+      case "leak": 150e6 * f
+      case "step": f >= 0.4 ? 300e6 : 0
+      case "shrink": -150e6 * f
+      default: 0
+      }
+    }
+    var pyramid = FloorPyramid()
+    for i in 0..<series.count { pyramid.append(time: series.times[i], value: series.values[i]) }
+    let live = TrendAnalyzer().analyze(pyramid, label: "rss", limitBytes: 2e9)
+    let raw = TrendAnalyzer().analyze(series, label: "rss", limitBytes: 2e9)
+    #expect(live.verdict == expected)
+    #expect(raw.verdict == expected)
+    if expected == .leak {
+      #expect(abs(live.slopeBytesPerSecond / raw.slopeBytesPerSecond - 1) < 0.05)
+      #expect(live.timeToLimit != nil)
+    }
+  }
+}
