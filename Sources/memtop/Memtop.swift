@@ -15,7 +15,7 @@ struct Memtop: ParsableCommand {
       and smaps_rollup, and records RSS, heap, anonymous memory, PSS and more as a CSV timeline.
       """,
     version: MemtopVersion.current,
-    subcommands: [RecordCommand.self]
+    subcommands: [RecordCommand.self, AnalyzeCommand.self]
   )
 }
 
@@ -25,6 +25,8 @@ enum ExitStatus {
   static let success: Int32 = 0
   /// A runtime error: no such process, unwritable output, malformed input.
   static let failure: Int32 = 1
+  /// `--fail-on-leak` and the analyzer found a leak.
+  static let leak: Int32 = 10
   /// Bad arguments.
   static let usage: Int32 = 64
 }

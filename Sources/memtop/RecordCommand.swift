@@ -32,6 +32,12 @@ struct RecordCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Percent of one core the detailed smaps reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
   var budget: Double = 1
 
+  @Option(name: .long, help: ArgumentHelp("Memory limit to project against, e.g. 2G (default: the cgroup limit, else current use + MemAvailable).", valueName: "size"))
+  var limit: String?
+
+  @Flag(name: .long, help: "After recording, exit with status 10 if the analyzer finds a leak (a launched command's failure status wins).")
+  var failOnLeak = false
+
   @Argument(parsing: .postTerminator, help: ArgumentHelp("Command to launch and record (after --).", valueName: "command"))
   var command: [String] = []
 
@@ -40,6 +46,9 @@ struct RecordCommand: ParsableCommand {
     try Validation.interval(interval)
     if let duration, !(duration > 0 && duration.isFinite) {
       throw ValidationError("--duration \(duration) is not a positive number of seconds; give e.g. --duration 60")
+    }
+    if let limit, Validation.parseLimit(limit) == nil {
+      throw ValidationError(Validation.badLimit(limit))
     }
     if !(budget >= 0 && budget <= 100) {
       throw ValidationError("--budget \(budget) is out of range; use a percentage from 0 to 100 (0 turns detailed reads off)")
@@ -111,16 +120,42 @@ struct RecordCommand: ParsableCommand {
       throw UserFacingError(message: error.description)
     }
     if live { Syscalls.writeStandardError("\r\u{1B}[K") }
+    let memoryLimit = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
+      ?? handle.readMemoryLimit(currentBytes: summary.timeline.maximum(.rss) ?? 0)
+    let samples = (0..<summary.timeline.count).map { summary.timeline[$0] }
+    let analysis = RecordingAnalysis(samples: samples, limit: memoryLimit)
     printError(RecordingMessages.ending(summary.end, pid: handle.identity.pid, name: sampler.currentName, duration: summary.duration))
     printError(RecordingMessages.summary(summary, output: output))
+    printError(analysis.verdictLine)
+    let leakStatus = failOnLeak && analysis.verdict == .leak ? ExitStatus.leak : ExitStatus.success
 
-    guard let child else { return }
-    // A launched command: pass its exit status on. If memtop was stopped first, give the
-    // command a moment to stop on its own (a terminal's Ctrl-C reaches it too), then ask it.
-    let termination = child.poll() ?? Self.stop(child)
+    guard let child else {
+      if leakStatus != ExitStatus.success { throw ExitWith(status: leakStatus) }
+      return
+    }
+    // A launched command that ended on its own: pass its exit status on. If the recording
+    // ended first (duration or a stop signal), memtop stops the command itself and reports
+    // the recording's own outcome instead.
+    let termination: ChildTermination
+    switch summary.end {
+    case .targetExited:
+      termination = child.waitForExit()
+    case .durationReached:
+      child.signal(SIGTERM)
+      termination = Self.stopped(child.waitForExit())
+    case .signal:
+      // A terminal's Ctrl-C reaches the command too: give it a moment to stop on its own.
+      termination = Self.stop(child)
+    }
     if termination != .exited(0) {
       throw ExitWith(status: termination.shellStatus)
     }
+    if leakStatus != ExitStatus.success { throw ExitWith(status: leakStatus) }
+  }
+
+  /// A command memtop itself terminated with SIGTERM counts as a clean end.
+  private static func stopped(_ termination: ChildTermination) -> ChildTermination {
+    termination == .signaled(SIGTERM) ? .exited(0) : termination
   }
 
   private static func stop(_ child: ChildProcess) -> ChildTermination {
@@ -129,6 +164,6 @@ struct RecordCommand: ParsableCommand {
       usleep(100_000)
     }
     child.signal(SIGTERM)
-    return child.waitForExit()
+    return stopped(child.waitForExit())
   }
 }

@@ -11,6 +11,14 @@ enum Validation {
     }
   }
 
+  static func parseLimit(_ text: String) -> UInt64? {
+    ByteFormat.parseSize(text).flatMap { $0 > 0 ? $0 : nil }
+  }
+
+  static func badLimit(_ text: String) -> String {
+    "--limit '\(Sanitizer.terminalSafe(text, maxLength: 40))' is not a size; give bytes with an optional K, M, G or T suffix, e.g. --limit 2G"
+  }
+
   static func parsePID(_ text: String) throws -> Int32 {
     guard let pid = Int32(text.trimmingCharacters(in: " ")), pid > 0 else {
       throw ValidationError("invalid PID '\(Sanitizer.terminalSafe(text, maxLength: 40))'; give a positive process id such as --pid 1234 (find one with pgrep NAME)")

@@ -148,8 +148,9 @@ public struct FloorSeries: Sendable, Equatable {
   /// samples (the same pass counts them).
   ///
   /// A drop is a fall larger than `threshold` between consecutive valid samples. A drop that
-  /// follows a sharp rise (more than half the threshold) since the previous drop ends a spike
-  /// or undoes a step, and is not a GC cycle boundary.
+  /// follows a single jump up of at least half its own size since the previous drop ends a
+  /// spike or undoes a step, and is not a GC cycle boundary; a sawtooth climbs back in many
+  /// increments, each small next to the drop, however fast it allocates.
   private static func gcTroughs(
     t: UnsafeBufferPointer<Double>, y: UnsafeBufferPointer<Double>, range: Range<Int>,
     threshold: Double, maxPoints: Int
@@ -159,7 +160,7 @@ public struct FloorSeries: Sendable, Equatable {
     var troughTimes: [Double] = []
     var troughValues: [Double] = []
     var drops = 0
-    var sharpRiseSinceDrop = false
+    var largestRiseSinceDrop = 0.0
     var previous = Double.nan
     var cycleMin = Double.infinity
     var cycleTime = 0.0
@@ -171,7 +172,7 @@ public struct FloorSeries: Sendable, Equatable {
       if !previous.isNaN {
         let d = v - previous
         if d < -threshold {
-          if !sharpRiseSinceDrop {
+          if largestRiseSinceDrop < -d / 2 {
             drops += 1
             largest = max(largest, -d)
             if inCycle {
@@ -181,9 +182,9 @@ public struct FloorSeries: Sendable, Equatable {
             inCycle = true
             cycleMin = .infinity
           }
-          sharpRiseSinceDrop = false
-        } else if d > threshold / 2 {
-          sharpRiseSinceDrop = true
+          largestRiseSinceDrop = 0
+        } else if d > largestRiseSinceDrop {
+          largestRiseSinceDrop = d
         }
       }
       if inCycle && v < cycleMin {

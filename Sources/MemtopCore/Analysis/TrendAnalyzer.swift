@@ -77,7 +77,7 @@ public struct TrendAnalyzer: Sendable {
   ) -> TrendResult {
     let config = configuration
     let whole = source.floor(nil)
-    guard whole.count >= config.minPoints else {
+    guard whole.count >= config.minimumPoints(for: whole) else {
       return insufficient(whole, label: label, end: lastTime, shifts: 0)
     }
     let shifts = config.levelShifts.shifts(times: whole.times, values: whole.values)
@@ -91,7 +91,7 @@ public struct TrendAnalyzer: Sendable {
       lastShift = last
       floor = source.floor(last.time)
     }
-    guard floor.count >= config.minPoints,
+    guard floor.count >= config.minimumPoints(for: floor),
       let trend = SegmentTrend(times: floor.times, values: floor.values)
     else {
       return insufficient(floor, label: label, end: lastTime, shifts: shifts.count, after: lastShift)
@@ -221,7 +221,7 @@ public struct TrendAnalyzer: Sendable {
     let text = TrendExplanation(
       label: label, verdict: .insufficientData, rise: 0, duration: end - start, slope: 0,
       noise: 0, staircaseSteps: 0, lastShift: shift, points: floor.count,
-      minPoints: configuration.minPoints
+      minPoints: configuration.minimumPoints(for: floor)
     ).sentence
     return TrendResult(
       verdict: .insufficientData, slopeBytesPerSecond: .nan,

@@ -7,6 +7,9 @@ public struct TrendConfiguration: Sendable, Equatable {
   public var minSamplesPerBin: Int = 5
   /// Fewest floor points in the analysed segment before any verdict but insufficient-data.
   public var minPoints: Int = 12
+  /// Fewest garbage-collection troughs before a verdict, when the floor is made of them: each
+  /// trough summarises a whole cycle, so fewer suffice than bin minima.
+  public var minGCCycles: Int = 8
   /// Fewest effective (autocorrelation-corrected) floor points before growth can be a leak.
   public var minEffectivePoints: Double = 0
   /// One-sided significance level for growth and shrinkage.
@@ -29,4 +32,9 @@ public struct TrendConfiguration: Sendable, Equatable {
   public var levelShifts = LevelShiftDetector()
 
   public init() {}
+
+  /// The fewest points `floor` needs before any verdict but insufficient-data.
+  public func minimumPoints(for floor: FloorSeries) -> Int {
+    floor.method == .gcCycles ? min(minPoints, minGCCycles) : minPoints
+  }
 }

@@ -46,29 +46,16 @@ struct TrendExplanation {
     }
   }
 
-  /// Decimal bytes with a unit, e.g. "41 MB".
-  static func bytes(_ b: Double) -> String {
-    let a = abs(b)
-    let (value, unit): (Double, String) =
-      a >= 1e9 ? (b / 1e9, "GB") : a >= 1e6 ? (b / 1e6, "MB") : a >= 1e3 ? (b / 1e3, "kB") : (b, "B")
-    return abs(value) >= 10 || unit == "B"
-      ? "\(Int(value.rounded())) \(unit)" : String(format: "%.1f %@", value, unit)
-  }
+  /// Bytes in binary units, e.g. "41.0 MiB" (``ByteFormat`` is the one formatter).
+  static func bytes(_ b: Double) -> String { ByteFormat.bytes(b) }
 
-  static func signedBytes(_ b: Double) -> String { (b >= 0 ? "+" : "−") + bytes(abs(b)) }
+  static func signedBytes(_ b: Double) -> String { (b >= 0 ? "+" : "−") + ByteFormat.bytes(abs(b)) }
 
-  /// A rate in the most readable unit, e.g. "+12 MB/h".
+  /// A signed rate in the most readable unit, e.g. "+12.0 MiB/h".
   static func rate(_ bytesPerSecond: Double) -> String {
-    let perHour = bytesPerSecond * 3600
-    if abs(perHour) >= 1e9 { return signedBytes(bytesPerSecond) + "/s" }
-    return signedBytes(perHour) + "/h"
+    (bytesPerSecond >= 0 ? "+" : "−") + ByteFormat.rate(bytesPerSecond: abs(bytesPerSecond))
   }
 
-  /// Seconds as "30 s", "12 min", "2.5 h", "1.5 d".
-  static func duration(_ s: Double) -> String {
-    if s < 90 { return "\(Int(s.rounded())) s" }
-    if s < 5400 { return "\(Int((s / 60).rounded())) min" }
-    if s < 172_800 { return String(format: "%.1f h", s / 3600) }
-    return String(format: "%.1f d", s / 86400)
-  }
+  /// Seconds as "30.0 s", "12 m 00 s", "2 h 30 m".
+  static func duration(_ s: Double) -> String { ByteFormat.duration(s) }
 }

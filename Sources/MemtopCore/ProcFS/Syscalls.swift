@@ -72,6 +72,24 @@ public enum Syscalls {
     }
   }
 
+  /// Reads a small file whole (at most 1 MiB) as text; nil when it cannot be read.
+  public static func readSmallFile(_ path: String) -> String? {
+    guard let fd = try? openReadOnly(path) else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while bytes.count < 1 << 20 {
+      let n = chunk.withUnsafeMutableBytes { buffer -> Int in
+        guard let base = buffer.baseAddress else { return -1 }
+        return (try? pread(fd, base, count: buffer.count, offset: bytes.count)) ?? -1
+      }
+      if n < 0 { return nil }
+      if n == 0 { break }
+      bytes += chunk[0..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
   /// Whether `fd` is a terminal.
   public static func isTerminal(_ fd: Int32) -> Bool {
     isatty(fd) == 1
