@@ -91,6 +91,28 @@ struct MemtopRunner {
     return (status, running.stdout, running.stderr)
   }
 
+  /// Runs `sh SCRIPT` with its output in `output`; returns that output, trimmed.
+  static func shell(_ script: String, output: String) throws -> String {
+    _ = try runTool(["sh", script], output: output)
+    return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  /// Runs `argv` with standard output and error in `output`; returns its exit status.
+  static func runTool(_ argv: [String], output: String) throws -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let cArgs = argv.map { strdup($0) }
+    defer { cArgs.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawnp(&pid, argv[0], &actions, nil, cArgs + [nil], environ) == 0 else { throw CocoaError(.executableLoad) }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+  }
+
   /// A fresh temporary directory anyone may write to.
   static func scratchDirectory() throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-scratch-\(UUID())")
@@ -144,19 +166,7 @@ func pythonReadsCSV(_ path: String) throws -> String {
     assert str(df['rss_bytes'].dtype) == 'int64', df['rss_bytes'].dtype
     print(len(df), len(df.columns))
     """
-  let dir = try MemtopRunner.scratchDirectory()
-  let out = dir + "/out"
-  var actions = posix_spawn_file_actions_t()
-  posix_spawn_file_actions_init(&actions)
-  defer { posix_spawn_file_actions_destroy(&actions) }
-  posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-  posix_spawn_file_actions_adddup2(&actions, 1, 2)
-  let argv: [String] = ["python3", "-c", script, path]
-  let cArgs = argv.map { strdup($0) }
-  defer { cArgs.forEach { free($0) } }
-  var pid: pid_t = 0
-  guard posix_spawnp(&pid, "python3", &actions, nil, cArgs + [nil], environ) == 0 else { throw CocoaError(.executableLoad) }
-  var status: Int32 = 0
-  while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+  let out = try MemtopRunner.scratchDirectory() + "/out"
+  _ = try MemtopRunner.runTool(["python3", "-c", script, path], output: out)
   return ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
 }

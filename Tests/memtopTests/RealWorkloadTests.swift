@@ -6,9 +6,9 @@ import Testing
 /// light (mostly sleeping), so this holds on a loaded 2-core machine.
 @Suite("verdicts on real Python workloads")
 struct RealWorkloadTests {
-  static let examples: URL = URL(fileURLWithPath: #filePath)
+  static let root: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("examples/python")
+  static let examples = root.appendingPathComponent("examples/python")
 
   @Test("recorded for 30 s, the verdict is right", arguments: [
     ("unbounded_cache.py", ["leak"]),
@@ -31,5 +31,20 @@ struct RealWorkloadTests {
     let object = try #require(JSONSerialization.jsonObject(with: Data(analysis.stdout.utf8)) as? [String: Any])
     let verdict = try #require(object["verdict"] as? String)
     #expect(expected.contains(verdict), "\(program): \(analysis.stdout)")
+  }
+
+  @Test("C programs: a leak and a steady working set", arguments: [("leak.c", "leak"), ("steady.c", "stable")])
+  func cProgram(_ source: String, _ expected: String) throws {
+    let dir = try MemtopRunner.scratchDirectory()
+    let binary = dir + "/prog"
+    let build = try MemtopRunner.runTool(["cc", "-O2", "-o", binary, Self.root.appendingPathComponent("examples/c/\(source)").path], output: dir + "/cc.log")
+    #expect(build == 0, "cc failed")
+    let out = dir + "/rec.csv"
+    let record = try MemtopRunner.run(
+      ["record", "--interval", "0.1", "--duration", "20", "-o", out, "--", binary], timeout: 120)
+    #expect(record.status == 0, "record: \(record.stderr)")
+    let analysis = try MemtopRunner.run(["analyze", out, "--json"])
+    let object = try #require(JSONSerialization.jsonObject(with: Data(analysis.stdout.utf8)) as? [String: Any])
+    #expect(object["verdict"] as? String == expected, "\(source): \(analysis.stdout)")
   }
 }

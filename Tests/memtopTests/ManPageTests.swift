@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// The manual page covers every option `--help` shows, and formats without warnings.
+@Suite("man page")
+struct ManPageTests {
+  static let root = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let page = root.appendingPathComponent("man/memtop.1").path
+
+  /// Every `--long` and `-s` option named in a help text.
+  static func options(inHelp help: String) -> Set<String> {
+    var found: Set<String> = []
+    for word in help.split(whereSeparator: { " ,\n[]()|<>".contains($0) }) {
+      let w = String(word)
+      if w.hasPrefix("--") && w.count > 2 && w.dropFirst(2).allSatisfy({ $0.isLetter || $0 == "-" }) {
+        found.insert(w)
+      } else if w.count == 2 && w.hasPrefix("-") && w.last?.isLetter == true {
+        found.insert(w)
+      }
+    }
+    return found
+  }
+
+  @Test("every option of every subcommand appears in man/memtop.1", arguments: ["", "record", "analyze"])
+  func optionsDocumented(_ subcommand: String) throws {
+    let args = subcommand.isEmpty ? ["--help"] : [subcommand, "--help"]
+    let help = try MemtopRunner.run(args)
+    #expect(help.status == 0)
+    let options = Self.options(inHelp: help.stdout)
+    #expect(!options.isEmpty)
+    // In roff source a dash is written \-.
+    let manual = try String(contentsOfFile: Self.page, encoding: .utf8).replacingOccurrences(of: "\\-", with: "-")
+    for option in options where option != "--generate-completion-script" {
+      #expect(manual.contains(option), "\(option) of 'memtop \(subcommand)' is missing from the man page")
+    }
+    if !subcommand.isEmpty {
+      #expect(manual.contains(".B \(subcommand)") || manual.contains(".B memtop \(subcommand)"))
+    }
+  }
+
+  @Test("the page has the sections users look for")
+  func sections() throws {
+    let manual = try String(contentsOfFile: Self.page, encoding: .utf8)
+    for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "SUBCOMMANDS", "OPTIONS", "MEMORY SIZES", "CSV FORMAT", "LEAK VERDICTS", "EXIT STATUS", "EXAMPLES", "SEE ALSO"] {
+      #expect(manual.contains(".SH \(section)") || manual.contains(".SH \"\(section)\""), "no \(section) section")
+    }
+    for column in ["time_unix_s", "elapsed_s", "rss_bytes", "anon_bytes", "heap_bytes", "brk_heap_bytes", "peak_rss_bytes", "pss_bytes", "uss_bytes", "swap_pss_bytes", "marker"] {
+      #expect(manual.contains(column), "CSV column \(column) undocumented")
+    }
+  }
+
+  @Test("groff formats it with no warnings", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/groff")))
+  func lint() throws {
+    let dir = try MemtopRunner.scratchDirectory()
+    let script = dir + "/lint.sh"
+    try "groff -man -ww -z '\(Self.page)' 2>&1; echo \"rc=$?\"\n".write(toFile: script, atomically: true, encoding: .utf8)
+    let out = dir + "/out"
+    let result = try MemtopRunner.shell(script, output: out)
+    #expect(result == "rc=0")
+  }
+}
