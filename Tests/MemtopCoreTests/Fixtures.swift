@@ -27,3 +27,12 @@ enum Fixtures {
     return root.path
   }
 }
+
+/// Small file helpers for building test trees.
+enum FileSystem {
+  static func write(_ text: String, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try text.write(to: url, atomically: true, encoding: .utf8)
+  }
+}

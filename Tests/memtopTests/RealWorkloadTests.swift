@@ -21,10 +21,11 @@ struct RealWorkloadTests {
     let out = try MemtopRunner.scratchDirectory() + "/\(program).csv"
     // A generous budget: this debug build parses smaps slowly, and heap should be sampled often.
     let record = try MemtopRunner.run(
-      ["record", "--interval", "0.1", "--duration", "30", "--budget", "20", "-o", out, "--",
+      ["record", "--interval", "0.1", "--duration", "30", "--budget", "20", "--fail-on-leak", "-o", out, "--",
        "python3", Self.examples.appendingPathComponent(program).path],
       timeout: 180)
-    #expect(record.status == 0, "record: \(record.stderr)")
+    // --fail-on-leak: status 10 exactly when the recording's own verdict is a leak.
+    #expect(record.status == (expected == ["leak"] ? 10 : 0), "record: \(record.stderr)")
     #expect(record.stderr.contains("verdict: "))
     let analysis = try MemtopRunner.run(["analyze", out, "--json"])
     #expect(analysis.status == 0)
