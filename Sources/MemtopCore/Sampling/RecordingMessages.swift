@@ -3,7 +3,7 @@ public enum RecordingMessages {
   /// The live one-line status, e.g. `recording 1234 (python3): 12.3 s, 124 samples, RSS 1.02 GiB`.
   public static func status(pid: Int32, name: String, sample: MemorySample, count: Int) -> String {
     let rss = sample.rss.map(ByteFormat.bytes) ?? "n/a"
-    return "recording \(pid) (\(Sanitizer.terminalSafe(name))): \(ByteFormat.duration(sample.elapsed)), \(count) samples, RSS \(rss)"
+    return "recording \(pid) (\(Sanitizer.terminalSafe(name))): \(ByteFormat.duration(sample.elapsed)), \(count) \(count == 1 ? "sample" : "samples"), RSS \(rss)"
   }
 
   /// How the recording ended, e.g. `process 1234 (python3) exited after 12.3 s`.

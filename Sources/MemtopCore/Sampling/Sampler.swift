@@ -97,6 +97,9 @@ public final class Sampler {
     sample.shmem = status.rssShmem
     sample.swap = status.vmSwap
     sample.peakRSS = status.vmHWM
+    if !status.hasMemory {
+      warn("process \(handle.identity.pid) (\(Sanitizer.terminalSafe(currentName))) reports no memory in status (a kernel thread?): its sizes stay empty")
+    }
     if status.hasMemory && detailUnavailable == nil {
       readDetails(into: &sample, now: now)
     }

@@ -75,6 +75,9 @@ struct SamplerTests {
       return
     }
     #expect(s.rss == nil && s.anon == nil && s.heap == nil)
+    #expect(sampler.takeWarnings() == ["process 2 (kthreadd) reports no memory in status (a kernel thread?): its sizes stay empty"])
+    _ = sampler.sample()
+    #expect(sampler.takeWarnings().isEmpty, "warned once")
   }
 
   @Test("a zombie ends the recording")
