@@ -54,7 +54,7 @@ struct AnalyzeCommand: ParsableCommand {
       throw UserFacingError(message: "\(Sanitizer.terminalSafe(file)):2: no samples after the header; record for longer")
     }
     let limitBytes = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
-    let analysis = RecordingAnalysis(samples: samples, limit: limitBytes)
+    let analysis = RecordingAnalysis(timeline: Timeline(samples), limit: limitBytes)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]

@@ -57,35 +57,36 @@ struct RecordCommand: ParsableCommand {
 
   func run() throws {
     StopSignals.install()
-    let clock = SystemClock()
-    var child: ChildProcess?
+    let writer: CSVFileWriter
     let handle: ProcessHandle
+    var child: ChildProcess?
     if let pidText = pid {
+      // Check the process before creating the output: a bad PID leaves no file behind.
       let pid = try Validation.parsePID(pidText)
       do {
         handle = try ProcessHandle(pid: pid)
       } catch {
         throw UserFacingError(message: Messages.cannotOpen(pid: pid, error))
       }
+      writer = try Self.openWriter(output)
     } else {
       // Create the output first: a bad path must fail before anything is launched.
-      let writer = try Self.openWriter(output)
+      writer = try Self.openWriter(output)
+      let launched: ChildProcess
       do {
-        child = try ChildProcess(arguments: command, stdoutToStderr: output == "-")
+        launched = try ChildProcess(arguments: command, stdoutToStderr: output == "-")
       } catch {
         throw UserFacingError(message: error.description, status: 127)
       }
-      guard let launched = child else { return }
+      child = launched
       do {
         handle = try ProcessHandle(pid: launched.pid)
       } catch {
         let termination = launched.waitForExit()
         throw UserFacingError(message: "'\(Sanitizer.terminalSafe(command[0]))' \(termination) before it could be sampled", status: termination.shellStatus)
       }
-      return try record(handle: handle, child: launched, writer: writer, clock: clock)
     }
-    let writer = try Self.openWriter(output)
-    try record(handle: handle, child: child, writer: writer, clock: clock)
+    try record(handle: handle, child: child, writer: writer, clock: SystemClock())
   }
 
   private static func openWriter(_ output: String) throws -> CSVFileWriter {
@@ -97,7 +98,8 @@ struct RecordCommand: ParsableCommand {
   }
 
   private func record(handle: ProcessHandle, child: ChildProcess?, writer: CSVFileWriter, clock: SystemClock) throws {
-    let live = Syscalls.isTerminal(2) && output != "-" || Syscalls.isTerminal(2) && !Syscalls.isTerminal(1)
+    // A live status line on a terminal, unless the CSV itself is going to that terminal.
+    let live = Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1))
     var lastStatus = -Double.infinity
     let start = clock.monotonicSeconds()
     let sampler = Sampler(handle: handle, clock: clock, detailBudget: budget / 100, startMonotonic: start)
@@ -122,8 +124,7 @@ struct RecordCommand: ParsableCommand {
     if live { Syscalls.writeStandardError("\r\u{1B}[K") }
     let memoryLimit = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
       ?? handle.readMemoryLimit(currentBytes: summary.timeline.maximum(.rss) ?? 0)
-    let samples = (0..<summary.timeline.count).map { summary.timeline[$0] }
-    let analysis = RecordingAnalysis(samples: samples, limit: memoryLimit)
+    let analysis = RecordingAnalysis(timeline: summary.timeline, limit: memoryLimit)
     printError(RecordingMessages.ending(summary.end, pid: handle.identity.pid, name: sampler.currentName, duration: summary.duration))
     printError(RecordingMessages.summary(summary, output: output))
     printError(analysis.verdictLine)

@@ -16,25 +16,26 @@ public struct RecordingAnalysis: Sendable {
   /// The limit projections were made against, if any.
   public var limit: MemoryLimit?
 
-  /// Analyses `samples` (in recording order) against an optional memory limit.
-  public init(samples all: [MemorySample], limit: MemoryLimit?, analyzer: TrendAnalyzer = TrendAnalyzer()) {
+  /// Analyses a recording against an optional memory limit.
+  public init(timeline: Timeline, limit: MemoryLimit?, analyzer: TrendAnalyzer = TrendAnalyzer()) {
     // Split into lifetimes where the PID changes; analyse the last one.
+    let pids = timeline.pids
     var start = 0
-    var lifetimes = 1
-    for i in all.indices.dropFirst() where all[i].pid != all[i - 1].pid {
+    var lifetimes = timeline.isEmpty ? 0 : 1
+    for i in pids.indices.dropFirst() where pids[i] != pids[i - 1] {
       start = i
       lifetimes += 1
     }
-    let lifetime = Array(all[start...])
-    self.pid = lifetime.first?.pid ?? 0
-    self.samples = lifetime.count
-    self.duration = (lifetime.last?.elapsed ?? 0) - (lifetime.first?.elapsed ?? 0)
-    self.skippedLifetimes = lifetimes - 1
+    self.pid = pids.last ?? 0
+    self.samples = timeline.count - start
+    self.duration = timeline.isEmpty ? 0 : timeline.elapsed[timeline.count - 1] - timeline.elapsed[start]
+    self.skippedLifetimes = max(lifetimes - 1, 0)
     self.limit = limit
     var results: [Metric: TrendResult] = [:]
     for metric in Self.metrics {
-      let series = MetricSeries(samples: lifetime, metric: metric)
-      results[metric] = analyzer.analyze(series, label: metric.label, limitBytes: limit.map { Double($0.bytes) })
+      let series = timeline.series(metric)
+      let lifetime = start == 0 ? series : series.suffix(fromIndex: start)
+      results[metric] = analyzer.analyze(lifetime, label: metric.label, limitBytes: limit.map { Double($0.bytes) })
     }
     self.results = results
   }

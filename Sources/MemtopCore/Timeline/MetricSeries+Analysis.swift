@@ -4,9 +4,7 @@ extension MetricSeries {
   ///
   /// Pass the samples of a single process lifetime (one pid and start time).
   public init(samples: [MemorySample], metric: Metric) {
-    self.init(
-      times: samples.map(\.elapsed),
-      values: samples.map { sample in sample[metric].map { Double($0) } ?? .nan })
+    self = Timeline(samples).series(metric)
   }
 
   /// Time of the last sample that is not a gap, or nil when every value is NaN.
@@ -34,6 +32,12 @@ extension MetricSeries {
   public func suffix(fromTime time: Double) -> MetricSeries {
     let start = firstIndex(atOrAfter: time)
     return MetricSeries(times: Array(times[start...]), values: Array(values[start...]))
+  }
+
+  /// The samples from index `start` on.
+  public func suffix(fromIndex start: Int) -> MetricSeries {
+    let from = Swift.min(Swift.max(start, 0), count)
+    return MetricSeries(times: Array(times[from...]), values: Array(values[from...]))
   }
 
   /// The first `count` samples (e.g. what a live timeline held at an earlier moment).

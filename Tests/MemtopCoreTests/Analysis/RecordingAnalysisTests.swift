@@ -1,0 +1,45 @@
+import Testing
+@testable import MemtopCore
+
+@Suite("recording analysis")
+struct RecordingAnalysisTests {
+  static func samples(pid: Int32, from t0: Double, count: Int, rss: (Double) -> Double) -> [MemorySample] {
+    (0..<count).map { i in
+      let t = t0 + Double(i) * 0.5
+      let v = UInt64(rss(t))
+      return MemorySample(timeUnix: 1_764_000_000 + t, elapsed: t, pid: pid, rss: v, anon: v, heap: v)
+    }
+  }
+
+  @Test("two lifetimes are never mixed: only the last PID is judged")
+  func lifetimes() {
+    // The first process leaks hard; its successor (a restart, new PID) holds level.
+    let first = Self.samples(pid: 100, from: 0, count: 400) { 300e6 + 2e6 * $0 }
+    let second = Self.samples(pid: 200, from: 200, count: 400) { _ in 250e6 }
+    let analysis = RecordingAnalysis(timeline: Timeline(first + second), limit: nil)
+    #expect(analysis.pid == 200)
+    #expect(analysis.samples == 400)
+    #expect(analysis.skippedLifetimes == 1)
+    #expect(analysis.verdict == .stable)
+    #expect(analysis.reportText(path: "r.csv").contains("1 earlier process with another PID left out"))
+  }
+
+  @Test("a leak leads the verdict line, with its rate and the limit")
+  func leakLine() {
+    let leak = Self.samples(pid: 7, from: 0, count: 600) { 300e6 + 1e6 * $0 }
+    let analysis = RecordingAnalysis(timeline: Timeline(leak), limit: MemoryLimit(bytes: 2 << 30, source: .user))
+    #expect(analysis.verdict == .leak)
+    #expect(analysis.leadingMetric == .rss)
+    let line = analysis.verdictLine
+    #expect(line.hasPrefix("verdict: leak: RSS +"))
+    #expect(line.contains("reaches the 2.00 GiB limit in about"))
+    #expect(line.hasSuffix("consistent with a leak"))
+  }
+
+  @Test("an empty recording is insufficient data, not a crash")
+  func empty() {
+    let analysis = RecordingAnalysis(timeline: Timeline(), limit: nil)
+    #expect(analysis.verdict == .insufficientData)
+    #expect(analysis.samples == 0)
+  }
+}
