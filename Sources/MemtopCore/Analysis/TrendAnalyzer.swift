@@ -127,7 +127,8 @@ public struct TrendAnalyzer: Sendable {
     let rateGate = max(config.minRateBytesPerSecond, config.minRelativeRatePerSecond * abs(floorNow))
     let rise = slope * trend.duration
     let noise = max(trend.residualSigma, 1)
-    let riseGate = max(config.minRiseInNoise * noise, config.minRiseFraction * abs(floorNow))
+    let riseGate = max(
+      config.minRiseInNoise * noise, config.minRiseFraction * abs(floorNow), config.minRiseBytes)
     let evidence = min(1, Double(trend.count) / Double(2 * config.minPoints))
 
     let enough = trend.effectiveCount >= config.minEffectivePoints

@@ -23,6 +23,9 @@ public struct TrendConfiguration: Sendable, Equatable {
   /// The rise over the window must also exceed this fraction of the floor level: a prior on
   /// how far a healthy process's floor wanders, which a short window cannot measure.
   public var minRiseFraction: Double = 0.03
+  /// The rise over the window must also reach this many bytes (1 MiB): growth of a few
+  /// hundred KiB in a small process is allocator and collector churn, not a leak worth a report.
+  public var minRiseBytes: Double = 1_048_576
   /// Plateau when the last third's 90 % upper slope is below this fraction of
   /// max(overall slope, first-third slope).
   public var decelerationFraction: Double = 0.5

@@ -1,0 +1,89 @@
+import Foundation
+import MemtopCore
+import Testing
+
+/// Every program in `examples/` run under `memtop record` (launch form), with its verdict from
+/// `memtop analyze --json` and its measured contrast asserted. The cases run in parallel; the
+/// programs mostly sleep, so this holds on a loaded 2-core machine.
+@Suite("examples: verdicts and contrasts on real programs")
+struct ExamplesTests {
+  static let root = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  static func python(_ name: String) -> String {
+    root.appendingPathComponent("examples/python/\(name)").path
+  }
+
+  /// Records `command` and returns the samples and the record run's result.
+  static func record(_ command: [String], seconds: Double?, extra: [String] = []) throws -> (samples: [MemorySample], status: Int32?, stderr: String, path: String) {
+    let out = try MemtopRunner.scratchDirectory() + "/rec.csv"
+    var args = ["record", "--interval", "0.05", "-o", out] + extra
+    if let seconds { args += ["--duration", String(seconds)] }
+    let result = try MemtopRunner.run(args + ["--"] + command, timeout: 240)
+    let text = try String(contentsOfFile: out, encoding: .utf8)
+    return (try RecordingReader(path: out).read(text), result.status, result.stderr, out)
+  }
+
+  static func verdict(_ path: String) throws -> String {
+    let analysis = try MemtopRunner.run(["analyze", path, "--json"])
+    let object = try #require(JSONSerialization.jsonObject(with: Data(analysis.stdout.utf8)) as? [String: Any])
+    return try #require(object["verdict"] as? String)
+  }
+
+  static func peak(_ samples: [MemorySample]) -> Double {
+    Double(samples.compactMap(\.peakRSS).max() ?? 0)
+  }
+
+  @Test("long-running programs get the verdict their behaviour deserves", arguments: [
+    (["unbounded_cache.py"], ["leak"]),
+    (["bounded_cache.py"], ["stable", "plateau"]),
+    (["ordereddict_cache.py"], ["stable", "plateau"]),
+    (["weakref_cache.py"], ["stable", "plateau"]),
+    (["reference_cycles.py", "disable"], ["leak"]),
+    (["reference_cycles.py", "enable"], ["stable", "plateau"]),
+    (["slow_leak.py"], ["leak"]),
+    (["gc_sawtooth.py"], ["stable"]),
+    (["one_step.py"], ["stable"]),
+  ])
+  func behaviour(_ program: [String], _ expected: [String]) throws {
+    // A generous budget: this debug build parses smaps slowly, and heap should be sampled often.
+    let run = try Self.record(
+      ["python3", Self.python(program[0])] + program.dropFirst(), seconds: 30,
+      extra: ["--budget", "20", "--fail-on-leak"])
+    // --fail-on-leak: status 10 exactly when the recording's own verdict is a leak.
+    #expect(run.status == (expected == ["leak"] ? 10 : 0), "\(program): \(run.stderr)")
+    #expect(run.samples.count >= 300)
+    let verdict = try Self.verdict(run.path)
+    #expect(expected.contains(verdict), "\(program): \(verdict)")
+  }
+
+  @Test("numpy and array.array hold five million floats in well under half the list's memory")
+  func floats() throws {
+    let list = Self.peak(try Self.record(["python3", Self.python("floats_list.py")], seconds: nil).samples)
+    let array = Self.peak(try Self.record(["python3", Self.python("floats_array.py")], seconds: nil).samples)
+    let numpy = Self.peak(try Self.record(["python3", Self.python("floats_numpy.py")], seconds: nil).samples)
+    #expect(list > 150 * 1_048_576, "the list holds 5 M float objects")
+    #expect(numpy <= 0.4 * list, "numpy peak \(numpy) vs list \(list)")
+    #expect(array <= 0.4 * list, "array peak \(array) vs list \(list)")
+  }
+
+  @Test("streaming a file through a generator peaks far below reading it whole")
+  func streaming() throws {
+    let whole = Self.peak(try Self.record(["python3", Self.python("load_whole.py")], seconds: nil).samples)
+    let stream = Self.peak(try Self.record(["python3", Self.python("load_streaming.py")], seconds: nil).samples)
+    #expect(whole > 100 * 1_048_576)
+    #expect(stream <= 0.4 * whole, "streaming peak \(stream) vs whole \(whole)")
+  }
+
+  @Test("C programs: a leak and a steady working set", arguments: [("leak.c", "leak"), ("steady.c", "stable")])
+  func cProgram(_ source: String, _ expected: String) throws {
+    let dir = try MemtopRunner.scratchDirectory()
+    let binary = dir + "/prog"
+    let build = try MemtopRunner.runTool(
+      ["cc", "-O2", "-o", binary, Self.root.appendingPathComponent("examples/c/\(source)").path], output: dir + "/cc.log")
+    #expect(build == 0, "cc failed")
+    let run = try Self.record([binary], seconds: 20)
+    #expect(run.status == 0, "record: \(run.stderr)")
+    #expect(try Self.verdict(run.path) == expected)
+  }
+}
