@@ -17,7 +17,9 @@ public struct LevelShift: Sendable, Equatable {
 /// floor points differs from the median of the previous ones, in the same direction, by more
 /// than half the jump and more than three noise σ. Candidates closer than `confirmPoints`
 /// keep the largest. Survivors must finally exceed `levelMultiple` times the floor's pooled
-/// within-segment σ, so slow wander is not mistaken for steps. O(points · confirmPoints).
+/// within-segment σ, so slow wander is not mistaken for steps, and `minHeightBytes`, so a
+/// very regular series (whose differences have almost no spread) does not turn a few pages
+/// of jitter into a step. O(points · confirmPoints).
 public struct LevelShiftDetector: Sendable, Equatable {
   /// Modified z-score a first difference must exceed.
   public var zThreshold: Double
@@ -26,11 +28,14 @@ public struct LevelShiftDetector: Sendable, Equatable {
 
   /// A step must exceed this many pooled within-segment σ of the floor.
   public var levelMultiple: Double
+  /// A step must be at least this high, bytes (1 MiB).
+  public var minHeightBytes: Double
 
-  public init(zThreshold: Double = 3.5, confirmPoints: Int = 5, levelMultiple: Double = 4) {
+  public init(zThreshold: Double = 3.5, confirmPoints: Int = 5, levelMultiple: Double = 4, minHeightBytes: Double = 1_048_576) {
     self.zThreshold = zThreshold
     self.confirmPoints = confirmPoints
     self.levelMultiple = levelMultiple
+    self.minHeightBytes = minHeightBytes
   }
 
   /// The confirmed shifts of `floor`, in time order.
@@ -56,7 +61,7 @@ public struct LevelShiftDetector: Sendable, Equatable {
       // Remove the trend expected over the gap between the two medians' centres.
       let height = next - before - medianDiff * Double(k)
       guard height.sign == d.sign, abs(height) > 0.5 * abs(d - medianDiff),
-        abs(height) > 3 * noise
+        abs(height) > 3 * noise, abs(height) >= minHeightBytes
       else { continue }
       let shift = LevelShift(index: after, time: times[after], heightBytes: height)
       if let last = found.last, after - last.index < k {

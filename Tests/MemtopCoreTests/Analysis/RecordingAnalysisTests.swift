@@ -43,3 +43,22 @@ struct RecordingAnalysisTests {
     #expect(analysis.samples == 0)
   }
 }
+
+@Suite("level shifts need real height")
+struct SmallStepTests {
+  @Test("a very regular leak with a 28 KiB blip is still one leak, not 'after a step'")
+  func regularLeakWithBlip() {
+    // Shaped like a recording of examples/python/slow_leak.py: 1 MB/s at 0.1 s for 20 s,
+    // page-quantised, with one 28 KiB bump that a differences-only z-score calls a step.
+    let times = (0...200).map { Double($0) * 0.1 }
+    let values = times.map { t -> Double in
+      let bytes = 14e6 + 1e6 * t + (t >= 16.2 ? 28 * 1024 : 0)
+      return (bytes / 4096).rounded(.down) * 4096
+    }
+    let shifts = LevelShiftDetector().shifts(times: times, values: values)
+    #expect(shifts.isEmpty)
+    let result = TrendAnalyzer().analyze(MetricSeries(times: times, values: values), label: "RSS")
+    #expect(result.verdict == .leak)
+    #expect(!result.explanation.contains("step"))
+  }
+}
