@@ -12,7 +12,7 @@ public struct UIState: Sendable, Equatable {
   /// How far the paused view has scrolled back from `pausedEnd`, seconds.
   public var scrollBack: Double = 0
   /// Index into ``zoomLevels``.
-  public var zoomIndex = 1
+  public var zoomIndex = 0
   /// Whether the help overlay is shown.
   public var showHelp = false
   /// The export prompt's text while it is open.

@@ -56,7 +56,7 @@ public struct ChartWidget: Sendable {
       ("rate", model.windowRate.map { Self.signedRate($0) } ?? "n/a"),
     ]
     for (label, value) in stats {
-      x = buffer.put(" " + label + " ", x: x, y: area.y, role: .dim, clip: area)
+      x = buffer.put("  " + label + " ", x: x, y: area.y, role: .dim, clip: area)
       x = buffer.put(value, x: x, y: area.y, role: .text, clip: area)
     }
   }

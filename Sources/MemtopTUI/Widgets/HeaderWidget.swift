@@ -36,7 +36,7 @@ public struct HeaderWidget: Sendable {
       field("", "target \(how)", role: .headerAlert)
       if model.ui.paused { field("", "PAUSED", role: .headerAlert) }
     }
-    field("every", ByteFormat.duration(session.interval))
+    field("every", Self.interval(session.interval))
     if let limit = session.limitBytes { field("limit", ByteFormat.bytes(limit)) }
     if let peak = model.peakRSS { field("peak RSS", ByteFormat.bytes(peak)) }
 
@@ -47,5 +47,15 @@ public struct HeaderWidget: Sendable {
     if let output = session.childOutput { parts.append("child output: \(Sanitizer.terminalSafe(output))") }
     if let record = session.recordPath { parts.append("recording to \(Sanitizer.terminalSafe(record))") }
     buffer.put(parts.joined(separator: "  ·  "), x: area.x, y: area.y + 1, role: .dim, clip: line2)
+  }
+
+  /// The interval as the user gave it: `1 s`, `0.5 s`, `2 m 00 s`.
+  static func interval(_ seconds: Double) -> String {
+    if seconds < 60, seconds >= 0.01 {
+      var text = String(seconds)
+      if text.hasSuffix(".0") { text.removeLast(2) }
+      return text + " s"
+    }
+    return ByteFormat.duration(seconds)
   }
 }
