@@ -101,9 +101,11 @@ public struct ChartModel: Sendable, Equatable {
       // No sample here: hold the previous one if the next follows closely, else it is a gap.
       guard k > 0 else { continue }
       let previous = k - 1
-      // After the last sample there is nothing yet (the column stays `.none`).
       if k < times.count {
         result[c] = times[k] - times[previous] <= gapThreshold ? .value(values[previous]) : .gap
+      } else if lo < times[previous] + gapThreshold / 2.5 {
+        // The newest value holds for one usual spacing; after that there is nothing yet.
+        result[c] = .value(values[previous])
       }
     }
     return result

@@ -48,7 +48,6 @@ public struct ChartWidget: Sendable {
 
   private func drawTitle(into buffer: inout CellBuffer, area: Rect) {
     var x = buffer.put(model.title, x: area.x, y: area.y, role: .title, clip: area)
-    x += 1
     let stats: [(String, String)] = [
       ("now", model.current.map { ByteFormat.bytes($0) } ?? "n/a"),
       ("min", model.minimum.map { ByteFormat.bytes($0) } ?? "n/a"),
