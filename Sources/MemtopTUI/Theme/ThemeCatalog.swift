@@ -25,7 +25,9 @@ public struct ThemeCatalog: Sendable {
   /// The built-in default theme (the bundled `default.theme`).
   public static var base: Theme {
     let text = BundledThemes.sources["default"] ?? ""
-    return (try? ThemeParser.parse(text, name: "default", file: "default.theme", base: .fallback)) ?? .fallback
+    var colour = Theme.fallback
+    colour.monochrome = false
+    return (try? ThemeParser.parse(text, name: "default", file: "default.theme", base: colour)) ?? .fallback
   }
 
   /// Names `t` cycles through.

@@ -114,17 +114,16 @@ public enum ThemeParser {
   }
 
   private static func stripComment(_ line: Substring) -> String {
-    // '#' starts a comment unless it begins a #RRGGBB colour (preceded by '=' or a space and
-    // followed by a hex digit run).
+    // '#' starts a comment unless it begins a colour word: preceded by '=' or a space and
+    // followed by a hex digit (`# text` is a comment, `#5fd7ff` or a mistyped `#12345` is not).
     var result = ""
     var previous: Character = " "
     var index = line.startIndex
     while index < line.endIndex {
       let c = line[index]
       if c == "#" {
-        let rest = line[line.index(after: index)...]
-        let hex = rest.prefix(while: { $0.isHexDigit })
-        let isColor = hex.count == 6 && (previous == " " || previous == "=") && (rest.dropFirst(6).first.map { $0 == " " } ?? true)
+        let next = line[line.index(after: index)...].first
+        let isColor = (previous == " " || previous == "=") && (next?.isHexDigit ?? false)
         if !isColor { break }
       }
       result.append(c)
