@@ -5,14 +5,19 @@ import MemtopCore
 #endif
 
 /// The interactive loop: one ``AppEvent`` at a time — a key, a resize, a once-a-second tick, or
-/// a sample taken on the same drift-free ``TickSchedule`` as `memtop record`. Input is polled
-/// with a short timeout (≤ 50 ms), so keys respond at once while sampling stays on schedule.
+/// a sample taken on the same drift-free ``TickSchedule`` as `memtop record`. Input is read with
+/// a timeout up to the next sample (≤ 200 ms), so a key is handled the moment it arrives while
+/// sampling stays on schedule and an idle view wakes only a few times a second.
 final class MonitorLoop {
   /// How the loop ended: the exit status and lines to print once the terminal is restored.
   struct Outcome {
     var status: Int32
     var messages: [String]
   }
+
+  /// Longest wait for input, milliseconds: keys end it at once, so this only bounds how late
+  /// a stop signal or the once-a-second tick is noticed when idle.
+  static let maxWaitMilliseconds = 200
 
   private let terminal: NCursesTerminal
   private var sampler: Sampler?
@@ -69,8 +74,9 @@ final class MonitorLoop {
         handle(.tick)
       }
       if dirty { render() }
-      let untilSample = sampler == nil ? 50 : Int(((nextDue - now) * 1000).rounded(.up))
-      switch terminal.read(timeoutMilliseconds: min(max(untilSample, 0), 50)) {
+      // A key ends the wait at once; the cap only bounds how late a stop signal is noticed.
+      let untilSample = sampler == nil ? Self.maxWaitMilliseconds : Int(((nextDue - now) * 1000).rounded(.up))
+      switch terminal.read(timeoutMilliseconds: min(max(untilSample, 0), Self.maxWaitMilliseconds)) {
       case .key(let key): handle(.key(key))
       case .resize(let width, let height): handle(.resize(width: width, height: height))
       case nil: break
@@ -91,9 +97,9 @@ final class MonitorLoop {
     switch event {
     case .sample(let outcome): handleSample(outcome)
     case .tick:
-      _ = ui.expireMessage(now: clock.monotonicSeconds() - start)
+      // Everything on screen moves with samples; a tick only redraws to drop an old message.
+      if ui.expireMessage(now: clock.monotonicSeconds() - start) { dirty = true }
       recorder?.flushIfDue(now: clock.monotonicSeconds())
-      dirty = true
     case .resize: dirty = true
     case .key(let key): handleKey(key)
     }
