@@ -51,28 +51,30 @@ public struct ChartModel: Sendable, Equatable {
     self.end = end
     minimum = extremes.min
     maximum = extremes.max
-    let elapsed = timeline.elapsed
-    var first = Self.firstIndex(elapsed, atOrAfter: start)
+    let series = timeline.series(metric)
+    var first = Self.firstIndex(series.times, atOrAfter: start)
     if first > 0 { first -= 1 }
     var times: [Double] = []
     var values: [Double] = []
-    var markers: [Double] = []
+    times.reserveCapacity(series.count - first)
+    values.reserveCapacity(series.count - first)
     var i = first
-    while i < elapsed.count, elapsed[i] <= end {
-      if let v = timeline.value(metric, at: i) {
-        times.append(elapsed[i])
-        values.append(Double(v))
+    while i < series.count, series.times[i] <= end {
+      if !series.values[i].isNaN {
+        times.append(series.times[i])
+        values.append(series.values[i])
       }
-      if elapsed[i] >= start, timeline.markers[i] != nil { markers.append(elapsed[i]) }
       i += 1
     }
+    let markers = timeline.markers.keys.sorted().map { timeline.elapsed[$0] }.filter { $0 >= start && $0 <= end }
     self.times = times
     self.values = values
     self.markers = markers
-    current = (0..<timeline.count).reversed().lazy.compactMap { timeline.value(metric, at: $0) }.first
+    current = series.values.lastIndex { !$0.isNaN }.map { UInt64(series.values[$0]) }
     gapThreshold = 2.5 * max(interval, Self.medianSpacing(times))
-    let inWindow = times.indices.filter { times[$0] >= start }
-    if let a = inWindow.first, let b = inWindow.last, times[b] > times[a] {
+    let a = Self.firstIndex(times, atOrAfter: start)
+    let b = times.count - 1
+    if a < b, times[b] > times[a] {
       windowRate = (values[b] - values[a]) / (times[b] - times[a])
     }
   }

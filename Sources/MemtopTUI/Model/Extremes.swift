@@ -4,11 +4,14 @@ import MemtopCore
 public struct Extremes: Sendable, Equatable {
   private var minimum: [Metric: UInt64] = [:]
   private var maximum: [Metric: UInt64] = [:]
+  /// The highest peak RSS (`VmHWM`) seen, bytes; `r` does not reset it.
+  public private(set) var peakRSS: UInt64?
 
   public init() {}
 
   /// Takes a sample into account.
   public mutating func add(_ sample: MemorySample) {
+    if let hwm = sample.peakRSS { peakRSS = max(peakRSS ?? hwm, hwm) }
     for metric in LiveAnalysis.metrics {
       guard let v = sample[metric] else { continue }
       minimum[metric] = min(minimum[metric] ?? v, v)

@@ -41,7 +41,7 @@ public struct ScreenModel: Sendable {
     }
     verdict = VerdictModel(analysis: analysis)
     samples = timeline.count
-    peakRSS = timeline.maximum(.peakRSS)
+    peakRSS = extremes.peakRSS
     self.themeName = themeName
     self.mode = mode
   }

@@ -31,39 +31,42 @@ public struct AreaPlot: Sendable {
     guard !area.isEmpty else { return }
     buffer.fill(area)
     let sub = mode.subColumns
+    let maxUnits = area.height * steps
     for column in 0..<area.width {
-      let parts = (0..<sub).map { i -> Double? in
-        let index = column * sub + i
-        return index < levels.count ? levels[index] : -1
-      }
+      let left = level(column * sub)
+      let right = sub > 1 ? level(column * sub + 1) : left
       // Gap only where every sub-column is a gap.
-      if parts.allSatisfy({ $0 == nil }) {
+      if left == nil && right == nil {
         buffer[area.x + column, area.maxY - 1] = Cell(mode.gap, .chartGap)
         continue
       }
-      let units = parts.map { level -> Int in
-        guard let level, level > 0 else { return 0 }
-        // Anything above zero shows at least one step.
-        return max(1, min(Int((level * Double(steps)).rounded()), area.height * steps))
-      }
+      let leftUnits = units(left, max: maxUnits)
+      let rightUnits = sub > 1 ? units(right, max: maxUnits) : 0
       for row in 0..<area.height {
-        let rowFromBottom = row
-        let y = area.maxY - 1 - row
-        let filled = units.map { min(max($0 - rowFromBottom * steps, 0), steps) }
-        guard filled.contains(where: { $0 > 0 }) else { continue }
-        buffer[area.x + column, y] = Cell(glyph(filled), role)
+        let l = min(max(leftUnits - row * steps, 0), steps)
+        let r = min(max(rightUnits - row * steps, 0), steps)
+        guard l > 0 || r > 0 else { break }
+        buffer[area.x + column, area.maxY - 1 - row] = Cell(glyph(l, r), role)
       }
     }
   }
 
-  private func glyph(_ filled: [Int]) -> Character {
+  /// The level of sub-column `index`: nil for a gap, -1 past the data.
+  private func level(_ index: Int) -> Double? {
+    index < levels.count ? levels[index] : -1
+  }
+
+  /// Steps lit for a level: anything above zero shows at least one.
+  private func units(_ level: Double?, max maxUnits: Int) -> Int {
+    guard let level, level > 0 else { return 0 }
+    return Swift.max(1, Swift.min(Int((level * Double(steps)).rounded()), maxUnits))
+  }
+
+  private func glyph(_ left: Int, _ right: Int) -> Character {
     switch mode {
-    case .braille:
-      return Braille.bars(left: filled[0], right: filled.count > 1 ? filled[1] : 0)
-    case .block:
-      return Blocks.eighths[filled[0]]
-    case .ascii:
-      return filled[0] >= 2 ? "#" : "."
+    case .braille: Braille.bars(left: left, right: right)
+    case .block: Blocks.eighths[left]
+    case .ascii: left >= 2 ? "#" : "."
     }
   }
 }

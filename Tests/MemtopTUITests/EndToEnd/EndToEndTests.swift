@@ -105,9 +105,51 @@ struct EndToEndTests {
     #expect(ok, "the exit was not shown:\n\(screen)")
     #expect(screen.contains("RSS  now"), "charts must stay after the target exits")
     #expect((try? String(contentsOfFile: log, encoding: .utf8))?.contains("hello from the child") == true)
+    // Export still works after the target is gone.
+    try tmux.send("e")
+    (screen, ok) = tmux.waitFor { $0.contains("Export CSV to:") }
+    #expect(ok, "e after exit did not prompt:\n\(screen)")
+    try tmux.send("Enter")
+    (screen, ok) = tmux.waitFor { $0.contains("exported ") }
+    #expect(ok, "export after exit failed:\n\(screen)")
     try tmux.send("q")
     (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
     #expect(ok, "q after the target exited:\n\(screen)")
+  }
+
+  @Test("SIGINT (ctrl-c), SIGTERM and SIGHUP restore the terminal and exit with 128 + the signal", arguments: [SIGINT, SIGTERM, SIGHUP])
+  func stopSignals(signo: Int32) throws {
+    let child = try PythonChild()
+    let dir = FileManager.default.temporaryDirectory.path
+    let command = "'\(BuiltBinary.memtop)' --pid \(child.pid); echo MEMTOP-EXIT=$?; tput cup 0 0 >/dev/null; sleep 600"
+    let tmux = try TmuxSession(width: 100, height: 30, directory: dir, command: command)
+    defer { tmux.kill() }
+    var (screen, ok) = tmux.waitFor { $0.contains("RSS  now") && $0.contains("PID \(child.pid)") }
+    #expect(ok, "main screen did not appear:\n\(screen)")
+    if signo == SIGINT {
+      try tmux.send("C-c")
+    } else {
+      let shell = Int32(try tmux.run(["display-message", "-p", "#{pane_pid}"]).split(separator: "\n").first ?? "") ?? 0
+      let memtop = try #require(Self.children(of: shell).first)
+      kill(memtop, signo)
+    }
+    (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=\(128 + signo)") }
+    #expect(ok, "memtop did not stop on signal \(signo):\n\(screen)")
+    // Restored: the shell's output is on the normal screen, the charts are gone.
+    #expect(!screen.contains("RSS  now"))
+  }
+
+  /// Process ids whose parent is `pid`, from /proc.
+  static func children(of pid: Int32) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry -> Int32? in
+      guard let candidate = Int32(entry),
+        let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+      else { return nil }
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      return fields.count > 1 && Int32(fields[1]) == pid ? candidate : nil
+    }
   }
 
   @Test("stdout not a terminal: one line pointing to memtop record, status 64")
