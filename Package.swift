@@ -43,6 +43,6 @@ let package = Package(
     ),
     .testTarget(name: "MemtopCorpusTests", dependencies: ["MemtopCorpus", "MemtopCore"]),
     .testTarget(name: "MemtopTUITests", dependencies: ["MemtopTUI"]),
-    .testTarget(name: "memtopTests", dependencies: ["MemtopCore"]),
+    .testTarget(name: "memtopTests", dependencies: ["MemtopCore", "MemtopTUI"]),
   ]
 )

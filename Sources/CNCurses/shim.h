@@ -20,5 +20,21 @@ static inline attr_t memtop_a_underline(void) { return A_UNDERLINE; }
 static inline attr_t memtop_a_dim(void) { return A_DIM; }
 static inline attr_t memtop_color_pair(int n) { return COLOR_PAIR(n); }
 static inline int memtop_key_resize(void) { return KEY_RESIZE; }
+static inline int memtop_key_left(void) { return KEY_LEFT; }
+static inline int memtop_key_right(void) { return KEY_RIGHT; }
+static inline int memtop_key_enter(void) { return KEY_ENTER; }
+static inline int memtop_key_backspace(void) { return KEY_BACKSPACE; }
+static inline int memtop_err(void) { return ERR; }
+// Starts ncurses on stdout/stdin without exiting on failure (initscr would); NULL on failure.
+static inline SCREEN *memtop_newterm(void) { return newterm(NULL, stdout, stdin); }
+// Sets the attributes and colour pair for the next writes to stdscr.
+static inline void memtop_set_attr(attr_t attrs, int pair) { wattr_set(stdscr, attrs, (short)pair, NULL); }
+// Whether the C library's character set is UTF-8 (call after setlocale).
+#include <langinfo.h>
+#include <string.h>
+static inline int memtop_locale_is_utf8(void) {
+  const char *codeset = nl_langinfo(CODESET);
+  return codeset != NULL && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
+}
 
 #endif

@@ -15,7 +15,8 @@ struct Memtop: ParsableCommand {
       and smaps_rollup, and records RSS, heap, anonymous memory, PSS and more as a CSV timeline.
       """,
     version: MemtopVersion.current,
-    subcommands: [RecordCommand.self, AnalyzeCommand.self]
+    subcommands: [MonitorCommand.self, RecordCommand.self, AnalyzeCommand.self],
+    defaultSubcommand: MonitorCommand.self
   )
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTUI
 import Testing
 
 /// The manual page covers every option `--help` shows, and formats without warnings.
@@ -22,7 +23,7 @@ struct ManPageTests {
     return found
   }
 
-  @Test("every option of every subcommand appears in man/memtop.1", arguments: ["", "record", "analyze"])
+  @Test("every option of every subcommand appears in man/memtop.1", arguments: ["", "monitor", "record", "analyze"])
   func optionsDocumented(_ subcommand: String) throws {
     let args = subcommand.isEmpty ? ["--help"] : [subcommand, "--help"]
     let help = try MemtopRunner.run(args)
@@ -39,10 +40,33 @@ struct ManPageTests {
     }
   }
 
+  @Test("every key binding is in the KEYS section")
+  func keysDocumented() throws {
+    let manual = try String(contentsOfFile: Self.page, encoding: .utf8)
+    let start = try #require(manual.range(of: ".SH KEYS"))
+    let end = try #require(manual.range(of: ".SH", range: start.upperBound..<manual.endIndex))
+    let section = String(manual[start.upperBound..<end.lowerBound])
+      .replacingOccurrences(of: "\\-", with: "-")
+      .replacingOccurrences(of: "\\(<-", with: "←")
+      .replacingOccurrences(of: "\\(->", with: "→")
+    // The key names on the .B / .BR lines, e.g. `.BR + " or " =` gives + and =.
+    var documented: Set<String> = []
+    for line in section.split(separator: "\n") where line.hasPrefix(".B") {
+      for token in line.split(separator: " ").dropFirst() where token != "\"" && !token.contains("\"") {
+        documented.insert(String(token))
+      }
+    }
+    for binding in KeyMap.bindings {
+      for key in binding.keys {
+        #expect(documented.contains(key.label(.braille)), "key \(key.label(.braille)) (\(binding.help)) is not in KEYS")
+      }
+    }
+  }
+
   @Test("the page has the sections users look for")
   func sections() throws {
     let manual = try String(contentsOfFile: Self.page, encoding: .utf8)
-    for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "SUBCOMMANDS", "OPTIONS", "MEMORY SIZES", "CSV FORMAT", "LEAK VERDICTS", "EXIT STATUS", "EXAMPLES", "SEE ALSO"] {
+    for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "SUBCOMMANDS", "OPTIONS", "KEYS", "FILES", "ENVIRONMENT", "MEMORY SIZES", "CSV FORMAT", "LEAK VERDICTS", "EXIT STATUS", "EXAMPLES", "SEE ALSO"] {
       #expect(manual.contains(".SH \(section)") || manual.contains(".SH \"\(section)\""), "no \(section) section")
     }
     for column in ["time_unix_s", "elapsed_s", "rss_bytes", "anon_bytes", "heap_bytes", "brk_heap_bytes", "peak_rss_bytes", "pss_bytes", "uss_bytes", "swap_pss_bytes", "marker"] {

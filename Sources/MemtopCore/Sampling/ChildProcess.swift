@@ -56,14 +56,22 @@ public final class ChildProcess {
 
   /// Starts `arguments[0]` (looked up in `PATH`) with `arguments` as its argv.
   ///
-  /// - Parameter stdoutToStderr: send the child's standard output to memtop's standard error
-  ///   (used when memtop itself writes data to standard output).
-  public init(arguments: [String], stdoutToStderr: Bool = false) throws(LaunchError) {
+  /// - Parameters:
+  ///   - stdoutToStderr: send the child's standard output to memtop's standard error
+  ///     (used when memtop itself writes data to standard output).
+  ///   - outputPath: send the child's standard output and error to this file (appending) and
+  ///     give it `/dev/null` as input, so it cannot draw over or read from memtop's terminal.
+  public init(arguments: [String], stdoutToStderr: Bool = false, outputPath: String? = nil) throws(LaunchError) {
     precondition(!arguments.isEmpty, "a command needs a program name")
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     if stdoutToStderr { posix_spawn_file_actions_adddup2(&actions, 2, 1) }
+    if let outputPath {
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+      posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+      posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    }
     // The child starts with default signal dispositions and an empty signal mask.
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)

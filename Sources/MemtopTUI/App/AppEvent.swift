@@ -1,0 +1,66 @@
+import MemtopCore
+
+/// Everything the loop reacts to, one at a time.
+public enum AppEvent: Sendable, Equatable {
+  /// A key press.
+  case key(Key)
+  /// The terminal changed size (columns, rows).
+  case resize(width: Int, height: Int)
+  /// A periodic wakeup (once a second) for clocks and expiring messages.
+  case tick
+  /// A sampling tick's outcome.
+  case sample(SampleOutcome)
+}
+
+/// How the monitor was started.
+public struct MonitorConfiguration: Sendable {
+  /// What to watch.
+  public enum Target: Sendable, Equatable {
+    /// A running process.
+    case attach(Int32)
+    /// A command to launch (argv, run without a shell).
+    case launch([String])
+  }
+
+  /// What to watch.
+  public var target: Target
+  /// Seconds between samples.
+  public var interval: Double
+  /// `--theme NAME|PATH`, if given.
+  public var theme: String?
+  /// `--themes-dir`, searched first for theme names.
+  public var themesDir: String?
+  /// `--record FILE.csv`: stream every sample there too.
+  public var recordPath: String?
+  /// `--ascii`: ASCII glyphs only.
+  public var ascii: Bool
+  /// Where a launched command's output goes (nil: a temporary file).
+  public var childOutput: String?
+  /// Share of one core the detailed smaps reads may use (0.01 = 1 %).
+  public var detailBudget: Double = 0.01
+
+  public init(target: Target, interval: Double, theme: String? = nil, themesDir: String? = nil, recordPath: String? = nil, ascii: Bool = false, childOutput: String? = nil) {
+    self.target = target
+    self.interval = interval
+    self.theme = theme
+    self.themesDir = themesDir
+    self.recordPath = recordPath
+    self.ascii = ascii
+    self.childOutput = childOutput
+  }
+}
+
+/// The monitor could not start or run; the message is one line for the user.
+public struct MonitorError: Error, Sendable, CustomStringConvertible {
+  /// What went wrong and how to fix it.
+  public var message: String
+  /// The exit status to end with.
+  public var status: Int32 = 1
+
+  public init(message: String, status: Int32 = 1) {
+    self.message = message
+    self.status = status
+  }
+
+  public var description: String { message }
+}

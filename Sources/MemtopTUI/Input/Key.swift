@@ -1,0 +1,28 @@
+/// A key press, decoded from the terminal by the backend.
+public enum Key: Sendable, Equatable, Hashable {
+  /// A printable character (including space).
+  case character(Character)
+  /// The left arrow.
+  case left
+  /// The right arrow.
+  case right
+  /// Enter / Return.
+  case enter
+  /// Escape.
+  case escape
+  /// Backspace (or DEL).
+  case backspace
+
+  /// How the key is written in the status bar and help, e.g. `space`, `←`.
+  public func label(_ mode: GlyphMode) -> String {
+    switch self {
+    case .character(" "): "space"
+    case .character(let c): String(c)
+    case .left: mode == .ascii ? "left" : "←"
+    case .right: mode == .ascii ? "right" : "→"
+    case .enter: "enter"
+    case .escape: "esc"
+    case .backspace: "backspace"
+    }
+  }
+}

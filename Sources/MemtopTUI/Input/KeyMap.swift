@@ -1,0 +1,71 @@
+/// What a key asks the app to do.
+public enum Action: String, Sendable, CaseIterable {
+  case quit, togglePause, zoomIn, zoomOut, scrollBack, scrollForward, export, marker, cycleTheme, help, resetMinMax
+}
+
+/// One row of the key table: the keys, the short hint for the status bar, the help text.
+public struct KeyBinding: Sendable, Equatable {
+  /// Keys that trigger the action.
+  public var keys: [Key]
+  /// The action.
+  public var action: Action
+  /// One or two words for the status bar, e.g. `pause`.
+  public var hint: String
+  /// A sentence for the help overlay and the man page.
+  public var help: String
+}
+
+/// The key table, declared once: it dispatches keys and generates the status bar and help.
+public enum KeyMap {
+  /// Every binding, in the order the status bar and help list them.
+  public static let bindings: [KeyBinding] = [
+    KeyBinding(keys: [.character("q")], action: .quit, hint: "quit", help: "quit memtop (the terminal is restored)"),
+    KeyBinding(keys: [.character(" ")], action: .togglePause, hint: "pause", help: "pause or resume the view (sampling goes on)"),
+    KeyBinding(keys: [.character("+"), .character("=")], action: .zoomIn, hint: "zoom in", help: "zoom in: show a shorter time window (down to 60 s)"),
+    KeyBinding(keys: [.character("-"), .character("_")], action: .zoomOut, hint: "zoom out", help: "zoom out: show a longer window (up to the whole recording)"),
+    KeyBinding(keys: [.left], action: .scrollBack, hint: "back", help: "while paused, scroll back in time"),
+    KeyBinding(keys: [.right], action: .scrollForward, hint: "fwd", help: "while paused, scroll forward in time"),
+    KeyBinding(keys: [.character("e")], action: .export, hint: "export", help: "export the whole timeline to CSV (same columns as memtop record)"),
+    KeyBinding(keys: [.character("m")], action: .marker, hint: "mark", help: "add a marker at the latest sample (CSV marker column)"),
+    KeyBinding(keys: [.character("t")], action: .cycleTheme, hint: "theme", help: "cycle through the bundled themes"),
+    KeyBinding(keys: [.character("r")], action: .resetMinMax, hint: "reset", help: "reset the min/max shown on each chart"),
+    KeyBinding(keys: [.character("?"), .character("h")], action: .help, hint: "help", help: "show or hide this help"),
+  ]
+
+  /// The action for `key`, if any.
+  public static func action(for key: Key) -> Action? {
+    bindings.first { $0.keys.contains(key) }?.action
+  }
+
+  /// The keys of a binding as shown to the user, e.g. `+` or `←`.
+  public static func keyLabel(_ binding: KeyBinding, mode: GlyphMode) -> String {
+    binding.keys.first.map { $0.label(mode) } ?? ""
+  }
+
+  /// Status-bar items, `(key, hint)`; the scroll keys only matter while paused.
+  public static func hints(mode: GlyphMode, paused: Bool) -> [(key: String, hint: String)] {
+    var items: [(key: String, hint: String)] = []
+    for binding in bindings {
+      if binding.action == .scrollForward { continue }
+      if binding.action == .scrollBack {
+        if paused { items.append((key: "\(Key.left.label(mode))\(Key.right.label(mode))", hint: "scroll")) }
+        continue
+      }
+      if binding.action == .zoomOut { continue }
+      if binding.action == .zoomIn {
+        let out = bindings.first { $0.action == .zoomOut }.map { keyLabel($0, mode: mode) } ?? ""
+        items.append((key: keyLabel(binding, mode: mode) + out, hint: "zoom"))
+        continue
+      }
+      items.append((key: keyLabel(binding, mode: mode), hint: binding.action == .togglePause && paused ? "resume" : binding.hint))
+    }
+    return items
+  }
+
+  /// Help overlay lines, `(keys, help)`, every binding listed.
+  public static func helpLines(mode: GlyphMode) -> [(keys: String, help: String)] {
+    bindings.map { binding in
+      (keys: binding.keys.map { $0.label(mode) }.joined(separator: " "), help: binding.help)
+    }
+  }
+}

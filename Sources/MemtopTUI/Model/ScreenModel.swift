@@ -1,0 +1,48 @@
+import MemtopCore
+
+/// Everything one frame shows, built purely from the timeline, the analysis and the UI state.
+public struct ScreenModel: Sendable {
+  /// Session facts for the header.
+  public var session: SessionInfo
+  /// The UI state (pause, zoom, overlays, messages).
+  public var ui: UIState
+  /// RSS, heap and anon charts, in that order.
+  public var charts: [ChartModel]
+  /// The verdict banner.
+  public var verdict: VerdictModel
+  /// Samples recorded so far.
+  public var samples: Int
+  /// The highest peak RSS (`VmHWM`) seen, bytes.
+  public var peakRSS: UInt64?
+  /// Elapsed seconds of the newest sample.
+  public var latest: Double
+  /// The theme in use, for the help overlay.
+  public var themeName: String
+  /// The glyphs in use.
+  public var mode: GlyphMode
+
+  /// Chart titles and roles, in screen order.
+  public static let chartSpecs: [(metric: Metric, title: String, role: ColorRole)] = [
+    (.rss, "RSS", .chartRSS), (.heap, "heap", .chartHeap), (.anon, "anon", .chartAnon),
+  ]
+
+  public init(
+    timeline: Timeline, session: SessionInfo, ui: UIState, analysis: LiveAnalysis, extremes: Extremes,
+    themeName: String, mode: GlyphMode
+  ) {
+    self.session = session
+    self.ui = ui
+    latest = timeline.elapsed.last ?? 0
+    let window = ui.window(latest: latest)
+    charts = Self.chartSpecs.map { spec in
+      ChartModel(
+        timeline: timeline, metric: spec.metric, title: spec.title, role: spec.role, start: window.start,
+        end: window.end, interval: session.interval, extremes: extremes.range(spec.metric))
+    }
+    verdict = VerdictModel(analysis: analysis)
+    samples = timeline.count
+    peakRSS = extremes.peakRSS
+    self.themeName = themeName
+    self.mode = mode
+  }
+}

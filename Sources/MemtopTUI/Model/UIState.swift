@@ -1,0 +1,93 @@
+/// What the user has asked the view to show: pause, zoom, scroll, overlays, messages.
+///
+/// Pure state with no clock: times are elapsed seconds of the recording, passed in.
+public struct UIState: Sendable, Equatable {
+  /// Time windows `+`/`-` step through, in seconds; `nil` is the whole recording.
+  public static let zoomLevels: [Double?] = [60, 300, 900, 3600, nil]
+
+  /// Whether the view is frozen (sampling continues underneath).
+  public var paused = false
+  /// The window end (elapsed seconds) frozen at pause time.
+  public var pausedEnd: Double = 0
+  /// How far the paused view has scrolled back from `pausedEnd`, seconds.
+  public var scrollBack: Double = 0
+  /// Index into ``zoomLevels``.
+  public var zoomIndex = 0
+  /// Whether the help overlay is shown.
+  public var showHelp = false
+  /// The export prompt's text while it is open.
+  public var exportPrompt: String?
+  /// A message for the status bar and when it expires (elapsed seconds).
+  public var message: (text: String, isError: Bool, until: Double)?
+  /// Index of the theme in the cycle.
+  public var themeIndex = 0
+
+  public init() {}
+
+  public static func == (a: UIState, b: UIState) -> Bool {
+    a.paused == b.paused && a.pausedEnd == b.pausedEnd && a.scrollBack == b.scrollBack
+      && a.zoomIndex == b.zoomIndex && a.showHelp == b.showHelp && a.exportPrompt == b.exportPrompt
+      && a.message?.text == b.message?.text && a.themeIndex == b.themeIndex
+  }
+
+  /// The visible span in seconds, or `nil` for the whole recording.
+  public var span: Double? { Self.zoomLevels[min(max(zoomIndex, 0), Self.zoomLevels.count - 1)] }
+
+  /// The span's name for the header, e.g. `5 min` or `all`.
+  public var spanLabel: String {
+    guard let span else { return "all" }
+    return span < 60 ? "\(Int(span)) s" : "\(Int(span / 60)) min"
+  }
+
+  /// Zooms in (shorter window); returns whether anything changed.
+  @discardableResult
+  public mutating func zoomIn() -> Bool {
+    guard zoomIndex > 0 else { return false }
+    zoomIndex -= 1
+    return true
+  }
+
+  /// Zooms out (longer window); returns whether anything changed.
+  @discardableResult
+  public mutating func zoomOut() -> Bool {
+    guard zoomIndex < Self.zoomLevels.count - 1 else { return false }
+    zoomIndex += 1
+    return true
+  }
+
+  /// Pauses at `latest` (elapsed seconds of the newest sample) or resumes live.
+  public mutating func togglePause(latest: Double) {
+    paused.toggle()
+    pausedEnd = latest
+    scrollBack = 0
+  }
+
+  /// Scrolls a paused view by a quarter window (`direction` −1 back, +1 forward).
+  public mutating func scroll(_ direction: Int, latest: Double) {
+    guard paused else { return }
+    let step = (span ?? max(latest, 1)) / 4
+    scrollBack = min(max(scrollBack - Double(direction) * step, 0), max(pausedEnd, 0))
+  }
+
+  /// The visible window `[start, end]` in elapsed seconds, given the newest sample time.
+  ///
+  /// A recording shorter than the span fills the chart from the left.
+  public func window(latest: Double) -> (start: Double, end: Double) {
+    let end = paused ? max(pausedEnd - scrollBack, 0) : latest
+    guard let span else { return (0, max(end, 1)) }
+    if end < span { return (0, span) }
+    return (end - span, end)
+  }
+
+  /// Shows `text` in the status bar until `now + seconds`.
+  public mutating func show(_ text: String, isError: Bool = false, now: Double, seconds: Double = 10) {
+    message = (text, isError, now + seconds)
+  }
+
+  /// Drops an expired message; returns whether one was dropped.
+  public mutating func expireMessage(now: Double) -> Bool {
+    guard let message, message.until <= now else { return false }
+    self.message = nil
+    return true
+  }
+}

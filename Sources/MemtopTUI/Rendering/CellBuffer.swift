@@ -1,0 +1,90 @@
+/// An off-screen grid of cells that widgets draw into; the backend flushes it to the terminal.
+///
+/// Every write is clipped to the buffer (and to an optional rectangle), so a widget given too
+/// little room draws less, never out of bounds. Tests read the buffer back as lines of text.
+public struct CellBuffer: Sendable, Equatable {
+  /// Columns.
+  public let width: Int
+  /// Rows.
+  public let height: Int
+  /// Cells in row-major order.
+  public private(set) var cells: [Cell]
+
+  /// Creates a buffer filled with `fill` (tests use a sentinel such as `x`).
+  public init(width: Int, height: Int, fill: Cell = .blank) {
+    self.width = max(width, 0)
+    self.height = max(height, 0)
+    cells = Array(repeating: fill, count: self.width * self.height)
+  }
+
+  /// The whole buffer as a rectangle.
+  public var bounds: Rect { Rect(x: 0, y: 0, width: width, height: height) }
+
+  /// The cell at column `x`, row `y`; reads outside the buffer return a blank cell and writes
+  /// there are ignored.
+  public subscript(x: Int, y: Int) -> Cell {
+    get {
+      guard contains(x, y) else { return .blank }
+      return cells[y * width + x]
+    }
+    set {
+      guard contains(x, y) else { return }
+      cells[y * width + x] = newValue
+    }
+  }
+
+  /// Whether (x, y) lies inside the buffer.
+  public func contains(_ x: Int, _ y: Int) -> Bool {
+    x >= 0 && y >= 0 && x < width && y < height
+  }
+
+  /// Fills `rect` (clipped) with `cell`.
+  public mutating func fill(_ rect: Rect, with cell: Cell = .blank) {
+    let x0 = max(rect.x, 0)
+    let x1 = min(rect.maxX, width)
+    let y0 = max(rect.y, 0)
+    let y1 = min(rect.maxY, height)
+    guard x0 < x1, y0 < y1 else { return }
+    for y in y0..<y1 {
+      for x in x0..<x1 { cells[y * width + x] = cell }
+    }
+  }
+
+  /// Writes `text` from column `x` on row `y`, one cell per character, clipped to `clip` and
+  /// the buffer; returns the column after the last character written.
+  @discardableResult
+  public mutating func put(_ text: String, x: Int, y: Int, role: ColorRole = .text, clip: Rect? = nil) -> Int {
+    let area = clip ?? bounds
+    guard y >= area.y, y < area.maxY else { return x }
+    var column = x
+    for character in text {
+      if column >= area.maxX { break }
+      if column >= area.x { self[column, y] = Cell(character, role) }
+      column += 1
+    }
+    return column
+  }
+
+  /// Writes `text` right-aligned so that its last character sits in column `maxX - 1`.
+  @discardableResult
+  public mutating func putRight(_ text: String, maxX: Int, y: Int, role: ColorRole = .text, clip: Rect? = nil) -> Int {
+    let start = maxX - text.count
+    put(text, x: start, y: y, role: role, clip: clip)
+    return start
+  }
+
+  /// Row `y` as text (glyphs only).
+  public func line(_ y: Int) -> String {
+    guard y >= 0, y < height else { return "" }
+    return String(cells[(y * width)..<((y + 1) * width)].map(\.glyph))
+  }
+
+  /// Every row as text.
+  public var lines: [String] { (0..<height).map(line) }
+
+  /// The roles of row `y`, for tests that check colouring.
+  public func roles(_ y: Int) -> [ColorRole] {
+    guard y >= 0, y < height else { return [] }
+    return cells[(y * width)..<((y + 1) * width)].map(\.role)
+  }
+}

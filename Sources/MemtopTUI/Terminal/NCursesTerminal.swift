@@ -1,0 +1,180 @@
+import CNCurses
+import MemtopCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What the terminal reported.
+public enum TerminalInput: Sendable, Equatable {
+  /// A key press.
+  case key(Key)
+  /// The window changed size (columns, rows).
+  case resize(width: Int, height: Int)
+}
+
+/// The only code that talks to ncurses: set-up and restore, colour pairs from a theme, a
+/// flush of only the cells that changed since the last frame, and key/resize reading.
+///
+/// ncurses is not thread-safe: use one instance, from one thread.
+public final class NCursesTerminal {
+  /// The frame last written to the screen, for the diff; nil forces a full redraw.
+  private var front: CellBuffer?
+  /// The ncurses attribute (pair and flags) for each role under the current theme.
+  private var attributes: [ColorRole: attr_t] = [:]
+  private var pairs: [ColorRole: Int32] = [:]
+  private var screen: OpaquePointer?
+  /// Whether the terminal shows colour at all.
+  public private(set) var hasColor = false
+  /// Whether ncurses is active (set up and not yet restored).
+  public private(set) var isActive = false
+
+  /// Prepares the locale before ncurses starts: the user's locale, or `C.UTF-8` when that is
+  /// not UTF-8 (`LANG=C`); returns whether UTF-8 output is possible.
+  public static func prepareLocale() -> Bool {
+    setlocale(LC_ALL, "")
+    if memtop_locale_is_utf8() != 0 { return true }
+    for candidate in ["C.UTF-8", "C.utf8", "en_US.UTF-8"] where setlocale(LC_CTYPE, candidate) != nil {
+      if memtop_locale_is_utf8() != 0 { return true }
+    }
+    return false
+  }
+
+  public init() {}
+
+  /// Starts ncurses on the controlling terminal; throws a message when it cannot.
+  public func start() throws(TerminalError) {
+    guard let created = memtop_newterm() else {
+      let term = getenv("TERM").map { String(cString: $0) } ?? ""
+      throw TerminalError(
+        message: "cannot start the terminal interface (TERM='\(Sanitizer.terminalSafe(term))' is unknown to terminfo); set TERM=xterm-256color, or use memtop record to record without the view")
+    }
+    screen = created
+    set_term(created)
+    isActive = true
+    // If anything ends the process without going through stop(), put the terminal back anyway.
+    atexit { if isendwin() == false { endwin() } }
+    cbreak()
+    noecho()
+    nonl()
+    keypad(memtop_stdscr(), true)
+    set_escdelay(25)
+    curs_set(0)
+    if has_colors() {
+      start_color()
+      use_default_colors()
+      hasColor = true
+    }
+    front = nil
+  }
+
+  /// Restores the terminal (idempotent); call before printing anything after the TUI.
+  public func stop() {
+    guard isActive else { return }
+    isActive = false
+    curs_set(1)
+    endwin()
+    if let screen { delscreen(screen) }
+    screen = nil
+  }
+
+  deinit { stop() }
+
+  /// The terminal size, columns × rows.
+  public var size: (width: Int, height: Int) { (Int(memtop_cols()), Int(memtop_lines())) }
+
+  /// Maps every role of `theme` to a colour pair and attributes; the next flush redraws all.
+  public func apply(_ theme: Theme) {
+    attributes.removeAll()
+    let colors = Int(memtop_colors())
+    let useColor = hasColor && !theme.monochrome
+    for (i, role) in ColorRole.allCases.enumerated() {
+      let style = theme.style(role)
+      var attr: attr_t = 0
+      if style.bold { attr |= memtop_a_bold() }
+      if style.dim { attr |= memtop_a_dim() }
+      if style.underline { attr |= memtop_a_underline() }
+      if style.reverse { attr |= memtop_a_reverse() }
+      var pair: Int32 = 0
+      if useColor, i + 1 < Int(memtop_color_pairs()) {
+        pair = Int32(i + 1)
+        let fg = Self.colorNumber(style.foreground, colors: colors)
+        let bg = Self.colorNumber(style.background ?? .terminalDefault, colors: colors)
+        init_extended_pair(pair, fg, bg)
+      }
+      attributes[role] = attr
+      pairs[role] = pair
+    }
+    front = nil
+  }
+
+  /// The ncurses colour number: -1 for default, an index, or packed RGB on direct-colour terminals.
+  static func colorNumber(_ color: ThemeColor, colors: Int) -> Int32 {
+    if colors > 256, case .rgb(let r, let g, let b) = color {
+      return Int32(r) << 16 | Int32(g) << 8 | Int32(b)
+    }
+    return Int32(color.index(forPalette: min(colors, 256)))
+  }
+
+  /// Writes the cells of `buffer` that differ from the last frame, then refreshes.
+  public func flush(_ buffer: CellBuffer) {
+    guard isActive else { return }
+    let full = front.map { $0.width != buffer.width || $0.height != buffer.height } ?? true
+    if full { wclear(memtop_stdscr()) }
+    for y in 0..<buffer.height {
+      var x = 0
+      while x < buffer.width {
+        let cell = buffer[x, y]
+        if !full, let old = front, old[x, y] == cell {
+          x += 1
+          continue
+        }
+        // A run of changed cells in one role goes out in one write.
+        var run = String(cell.glyph)
+        var end = x + 1
+        while end < buffer.width {
+          let next = buffer[end, y]
+          if next.role != cell.role { break }
+          if !full, let old = front, old[end, y] == next { break }
+          run.append(next.glyph)
+          end += 1
+        }
+        memtop_set_attr(attributes[cell.role] ?? 0, pairs[cell.role] ?? 0)
+        mvwaddstr(memtop_stdscr(), Int32(y), Int32(x), run)
+        x = end
+      }
+    }
+    memtop_set_attr(0, 0)
+    wrefresh(memtop_stdscr())
+    front = buffer
+  }
+
+  /// Waits up to `milliseconds` for input; nil when none came (or it was not a key memtop uses).
+  public func read(timeoutMilliseconds milliseconds: Int) -> TerminalInput? {
+    guard isActive else { return nil }
+    wtimeout(memtop_stdscr(), Int32(max(milliseconds, 0)))
+    let code = wgetch(memtop_stdscr())
+    switch code {
+    case memtop_err(): return nil
+    case memtop_key_resize():
+      front = nil
+      return .resize(width: size.width, height: size.height)
+    case memtop_key_left(): return .key(.left)
+    case memtop_key_right(): return .key(.right)
+    case memtop_key_enter(), 10, 13: return .key(.enter)
+    case memtop_key_backspace(), 127, 8: return .key(.backspace)
+    case 27: return .key(.escape)
+    case 32...126:
+      guard let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
+      return .key(.character(Character(scalar)))
+    default: return nil
+    }
+  }
+}
+
+/// The terminal interface could not start.
+public struct TerminalError: Error, Sendable, CustomStringConvertible {
+  /// What went wrong and what to do.
+  public var message: String
+  public var description: String { message }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Finds and loads themes: `--theme NAME|PATH`, the search path, and the bundled themes.
+///
+/// Search order for a NAME: `--themes-dir`, `$XDG_CONFIG_HOME/memtop/themes` (or
+/// `~/.config/memtop/themes`), `<prefix>/share/memtop/themes` beside the executable, then the
+/// themes built into memtop. A value containing `/` or ending in `.theme` is a path.
+public struct ThemeCatalog: Sendable {
+  /// Folders searched for `NAME.theme`, in order.
+  public var searchPath: [String]
+
+  public init(themesDir: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, executable: String = CommandLine.arguments.first ?? "") {
+    var path: [String] = []
+    if let themesDir { path.append(themesDir) }
+    if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty {
+      path.append(xdg + "/memtop/themes")
+    } else if let home = environment["HOME"], !home.isEmpty {
+      path.append(home + "/.config/memtop/themes")
+    }
+    let binDir = URL(fileURLWithPath: executable).deletingLastPathComponent()
+    path.append(binDir.deletingLastPathComponent().appendingPathComponent("share/memtop/themes").path)
+    searchPath = path
+  }
+
+  /// The built-in default theme (the bundled `default.theme`).
+  public static var base: Theme {
+    let text = BundledThemes.sources["default"] ?? ""
+    var colour = Theme.fallback
+    colour.monochrome = false
+    return (try? ThemeParser.parse(text, name: "default", file: "default.theme", base: colour)) ?? .fallback
+  }
+
+  /// Names `t` cycles through.
+  public static var bundledNames: [String] { BundledThemes.names }
+
+  /// Loads a theme by name or path.
+  public func load(_ nameOrPath: String) throws(ThemeError) -> Theme {
+    if nameOrPath.contains("/") || nameOrPath.hasSuffix(".theme") {
+      return try loadFile(nameOrPath)
+    }
+    for dir in searchPath {
+      let candidate = dir + "/" + nameOrPath + ".theme"
+      if FileManager.default.isReadableFile(atPath: candidate) { return try loadFile(candidate) }
+    }
+    if let text = BundledThemes.sources[nameOrPath] {
+      return try ThemeParser.parse(text, name: nameOrPath, file: nameOrPath + ".theme", base: Self.base)
+    }
+    let known = BundledThemes.names.joined(separator: ", ")
+    throw ThemeError(file: nameOrPath, line: 0, reason: "no such theme; use one of \(known), or a path to a .theme file")
+  }
+
+  /// Loads a `.theme` file: memtop's `key = value` format, or a btop theme (`theme[key]="value"`).
+  public func loadFile(_ path: String) throws(ThemeError) -> Theme {
+    let text: String
+    do {
+      text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      throw ThemeError(file: path, line: 0, reason: "cannot read the theme file; check the path (\(error.localizedDescription))")
+    }
+    let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    if BtopTheme.looksLikeBtop(text) {
+      return try BtopTheme.parse(text, name: name, file: path, base: Self.base)
+    }
+    return try ThemeParser.parse(text, name: name, file: path, base: Self.base)
+  }
+}

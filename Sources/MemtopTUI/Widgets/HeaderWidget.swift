@@ -1,0 +1,61 @@
+import MemtopCore
+
+/// The two header lines: who is watched and how, then the session's bookkeeping.
+///
+/// Line 1: `memtop  PID 1234  python3  up 2 m 05 s  running  every 1 s  limit 2.00 GiB  peak RSS 40.1 MiB`.
+/// Line 2: samples, window, gaps, where a launched command's output and `--record` go.
+public struct HeaderWidget: Sendable {
+  /// The frame's model.
+  public var model: ScreenModel
+
+  public init(model: ScreenModel) {
+    self.model = model
+  }
+
+  /// Draws into the top two rows of `area`.
+  public func draw(into buffer: inout CellBuffer, area: Rect) {
+    guard !area.isEmpty else { return }
+    buffer.fill(area.top(2))
+    let session = model.session
+    let line1 = area.top(1)
+    var x = buffer.put("memtop", x: area.x, y: area.y, role: .title, clip: line1)
+    func field(_ label: String, _ value: String, role: ColorRole = .header) {
+      x = buffer.put("  " + label, x: x, y: area.y, role: .dim, clip: line1)
+      if !label.isEmpty { x = buffer.put(" ", x: x, y: area.y, role: .dim, clip: line1) }
+      x = buffer.put(value, x: x, y: area.y, role: role, clip: line1)
+    }
+    field("PID", String(session.pid))
+    field("", Sanitizer.terminalSafe(session.name, maxLength: 32))
+    if let age = session.ageAtStart {
+      field("up", ByteFormat.duration(age + model.latest))
+    }
+    switch session.state {
+    case .running:
+      field("", model.ui.paused ? "PAUSED" : "running", role: model.ui.paused ? .headerAlert : .header)
+    case .exited(let how):
+      field("", "target \(how)", role: .headerAlert)
+      if model.ui.paused { field("", "PAUSED", role: .headerAlert) }
+    }
+    field("every", Self.interval(session.interval))
+    if let limit = session.limitBytes { field("limit", ByteFormat.bytes(limit)) }
+    if let peak = model.peakRSS { field("peak RSS", ByteFormat.bytes(peak)) }
+
+    guard area.height >= 2 else { return }
+    let line2 = Rect(x: area.x, y: area.y + 1, width: area.width, height: 1)
+    var parts = ["\(model.samples) samples", "window \(model.ui.spanLabel)"]
+    if session.missed > 0 { parts.append("\(session.missed) missed") }
+    if let output = session.childOutput { parts.append("child output: \(Sanitizer.terminalSafe(output))") }
+    if let record = session.recordPath { parts.append("recording to \(Sanitizer.terminalSafe(record))") }
+    buffer.put(parts.joined(separator: "  ·  "), x: area.x, y: area.y + 1, role: .dim, clip: line2)
+  }
+
+  /// The interval as the user gave it: `1 s`, `0.5 s`, `2 m 00 s`.
+  static func interval(_ seconds: Double) -> String {
+    if seconds < 60, seconds >= 0.01 {
+      var text = String(seconds)
+      if text.hasSuffix(".0") { text.removeLast(2) }
+      return text + " s"
+    }
+    return ByteFormat.duration(seconds)
+  }
+}

@@ -1,0 +1,50 @@
+/// The help box, generated from the key table, centred over the charts.
+public struct HelpOverlay: Sendable {
+  /// The glyphs.
+  public var mode: GlyphMode
+  /// The theme in use, named at the bottom of the box.
+  public var themeName: String
+
+  public init(mode: GlyphMode, themeName: String) {
+    self.mode = mode
+    self.themeName = themeName
+  }
+
+  /// The box's text lines (without the frame).
+  public var lines: [(keys: String, text: String)] {
+    KeyMap.helpLines(mode: mode).map { (keys: $0.keys, text: $0.help) }
+  }
+
+  /// Draws the box centred in `area` (clipped when the area is small).
+  public func draw(into buffer: inout CellBuffer, area: Rect) {
+    let entries = lines
+    let keyWidth = entries.map(\.keys.count).max() ?? 0
+    let footer = "theme \(themeName) · glyphs \(mode.rawValue) · any key closes"
+    let textWidth = max(entries.map { keyWidth + 2 + $0.text.count }.max() ?? 0, footer.count)
+    let box = area.centered(width: textWidth + 4, height: entries.count + 4)
+    guard box.width >= 4, box.height >= 3 else { return }
+    buffer.fill(box, with: Cell(" ", .help))
+    let (tl, tr, bl, br) = mode.corners
+    for x in box.x..<box.maxX {
+      buffer[x, box.y] = Cell(mode.horizontal, .border)
+      buffer[x, box.maxY - 1] = Cell(mode.horizontal, .border)
+    }
+    for y in box.y..<box.maxY {
+      buffer[box.x, y] = Cell(mode.vertical, .border)
+      buffer[box.maxX - 1, y] = Cell(mode.vertical, .border)
+    }
+    buffer[box.x, box.y] = Cell(tl, .border)
+    buffer[box.maxX - 1, box.y] = Cell(tr, .border)
+    buffer[box.x, box.maxY - 1] = Cell(bl, .border)
+    buffer[box.maxX - 1, box.maxY - 1] = Cell(br, .border)
+    buffer.put(" memtop keys ", x: box.x + 2, y: box.y, role: .title, clip: box)
+    let inner = box.inset(dx: 2, dy: 1)
+    for (i, entry) in entries.enumerated() {
+      let y = inner.y + i
+      let padded = entry.keys + String(repeating: " ", count: keyWidth - entry.keys.count)
+      let x = buffer.put(padded, x: inner.x, y: y, role: .statusKey, clip: inner)
+      buffer.put("  " + entry.text, x: x, y: y, role: .help, clip: inner)
+    }
+    buffer.put(footer, x: inner.x, y: inner.y + entries.count + 1, role: .dim, clip: inner)
+  }
+}

@@ -1,0 +1,35 @@
+/// The bottom line: key hints from the key table, a message, or the export prompt.
+public struct StatusBar: Sendable {
+  /// The UI state (prompt, message, pause).
+  public var ui: UIState
+  /// The glyphs.
+  public var mode: GlyphMode
+
+  public init(ui: UIState, mode: GlyphMode) {
+    self.ui = ui
+    self.mode = mode
+  }
+
+  /// Draws into the single row `area`.
+  public func draw(into buffer: inout CellBuffer, area: Rect) {
+    guard !area.isEmpty else { return }
+    let row = area.top(1)
+    buffer.fill(row, with: Cell(" ", .status))
+    if let prompt = ui.exportPrompt {
+      var x = buffer.put(" Export CSV to: ", x: row.x, y: row.y, role: .statusKey, clip: row)
+      x = buffer.put(prompt, x: x, y: row.y, role: .status, clip: row)
+      x = buffer.put(mode == .ascii ? "_" : "▏", x: x, y: row.y, role: .statusKey, clip: row)
+      buffer.put("  enter write · esc cancel", x: x, y: row.y, role: .status, clip: row)
+      return
+    }
+    if let message = ui.message {
+      buffer.put(" " + message.text, x: row.x, y: row.y, role: message.isError ? .headerAlert : .message, clip: row)
+      return
+    }
+    var x = row.x
+    for item in KeyMap.hints(mode: mode, paused: ui.paused) {
+      x = buffer.put(" " + item.key, x: x, y: row.y, role: .statusKey, clip: row)
+      x = buffer.put(" " + item.hint + " ", x: x, y: row.y, role: .status, clip: row)
+    }
+  }
+}

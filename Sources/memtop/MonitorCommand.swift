@@ -1,0 +1,79 @@
+import ArgumentParser
+import MemtopCore
+import MemtopTUI
+
+/// `memtop [monitor]`: the interactive view, and the default command.
+struct MonitorCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "monitor",
+    abstract: "Watch a process's memory live: RSS, heap and anon charts and a leak verdict (the default).",
+    discussion: """
+      Attach with --pid, or launch a command after `--` (run directly, never through a shell; \
+      its output goes to --child-output). Keys: q quit, space pause, +/- zoom, arrows scroll \
+      while paused, e export CSV, m marker, t theme, r reset min/max, ? help. Themes: --theme \
+      NAME is looked up in --themes-dir, $XDG_CONFIG_HOME/memtop/themes, PREFIX/share/memtop/themes, \
+      then the built-in default, light, high-contrast and monochrome; NO_COLOR selects monochrome.
+      """
+  )
+
+  @Option(name: [.customShort("p"), .long], parsing: .unconditional, help: ArgumentHelp("Process id to watch.", valueName: "pid"))
+  var pid: String?
+
+  @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Seconds between samples (0.01 to 3600; default 1).", valueName: "seconds"))
+  var interval: Double?
+
+  @Option(name: [.customShort("d"), .long], help: ArgumentHelp("Delay between samples in tenths of a second, as in htop (-d 10 = 1 s).", valueName: "tenths"))
+  var delay: Double?
+
+  @Option(name: .long, help: ArgumentHelp("Theme name (default, light, high-contrast, monochrome) or path to a .theme file (memtop or btop format).", valueName: "name|path"))
+  var theme: String?
+
+  @Option(name: .long, help: ArgumentHelp("Folder searched first for --theme NAME.theme.", valueName: "dir"))
+  var themesDir: String?
+
+  @Option(name: .long, help: ArgumentHelp("Also stream every sample to this CSV file (same columns as memtop record).", valueName: "file.csv"))
+  var record: String?
+
+  @Flag(name: .long, help: "Draw with ASCII characters only (also used when the locale is not UTF-8).")
+  var ascii = false
+
+  @Option(name: .long, help: ArgumentHelp("File that receives a launched command's output (default: a temporary file, shown in the header).", valueName: "file"))
+  var childOutput: String?
+
+  @Argument(parsing: .postTerminator, help: ArgumentHelp("Command to launch and watch (after --).", valueName: "command"))
+  var command: [String] = []
+
+  /// The sampling interval in seconds from --interval or -d.
+  var seconds: Double { interval ?? delay.map { $0 / 10 } ?? 1 }
+
+  func validate() throws {
+    try Validation.target(pid: pid, command: command, subcommand: "monitor")
+    if interval != nil && delay != nil {
+      throw ValidationError("give either --interval (seconds) or -d/--delay (tenths of a second), not both")
+    }
+    if let delay, !Validation.intervalRange.contains(delay / 10) {
+      throw ValidationError("--delay \(delay) is out of range; use tenths of a second from 0.1 to 36000 (e.g. -d 10 for 1 s)")
+    }
+    try Validation.interval(seconds)
+    if childOutput != nil && pid != nil {
+      throw ValidationError("--child-output only applies to a launched command (-- COMMAND), not to --pid")
+    }
+  }
+
+  func run() throws {
+    guard Syscalls.isTerminal(1) else {
+      throw UserFacingError(message: "standard output is not a terminal, so the live view cannot run; to record without it use memtop record --pid PID --output FILE.csv", status: ExitStatus.usage)
+    }
+    let target: MonitorConfiguration.Target = try pid.map { .attach(try Validation.parsePID($0)) } ?? .launch(command)
+    let config = MonitorConfiguration(
+      target: target, interval: seconds, theme: theme, themesDir: themesDir, recordPath: record, ascii: ascii,
+      childOutput: childOutput)
+    let status: Int32
+    do {
+      status = try MonitorApp.run(config)
+    } catch {
+      throw UserFacingError(message: error.message, status: error.status)
+    }
+    if status != 0 { throw ExitWith(status: status) }
+  }
+}

@@ -1,0 +1,78 @@
+import Testing
+
+@testable import MemtopTUI
+
+@Suite("The key table")
+struct KeyMapTests {
+  @Test("every action has exactly one binding")
+  func everyActionBound() {
+    for action in Action.allCases {
+      #expect(KeyMap.bindings.filter { $0.action == action }.count == 1, "\(action)")
+    }
+  }
+
+  @Test("no key is bound twice")
+  func keysUnique() {
+    let keys = KeyMap.bindings.flatMap(\.keys)
+    #expect(Set(keys).count == keys.count)
+  }
+
+  @Test(
+    "the issue's keys do what it asks",
+    arguments: [
+      (Key.character("q"), Action.quit), (.character(" "), .togglePause), (.character("+"), .zoomIn),
+      (.character("-"), .zoomOut), (.left, .scrollBack), (.right, .scrollForward), (.character("e"), .export),
+      (.character("m"), .marker), (.character("t"), .cycleTheme), (.character("?"), .help), (.character("r"), .resetMinMax),
+    ])
+  func binding(key: Key, action: Action) {
+    #expect(KeyMap.action(for: key) == action)
+  }
+
+  @Test("unbound keys do nothing")
+  func unbound() {
+    #expect(KeyMap.action(for: .character("z")) == nil)
+    #expect(KeyMap.action(for: .enter) == nil)
+  }
+
+  @Test("the status bar names every action's key (scrolling only while paused)")
+  func hints() {
+    let live = KeyMap.hints(mode: .braille, paused: false).map(\.key)
+    #expect(live == ["q", "space", "+-", "e", "m", "t", "r", "?"])
+    let paused = KeyMap.hints(mode: .braille, paused: true)
+    #expect(paused.contains { $0.key == "←→" && $0.hint == "scroll" })
+    #expect(paused.contains { $0.key == "space" && $0.hint == "resume" })
+  }
+
+  @Test("help lines come from the table, one per binding")
+  func helpLines() {
+    let lines = KeyMap.helpLines(mode: .ascii)
+    #expect(lines.count == KeyMap.bindings.count)
+    #expect(lines.contains { $0.keys == "left" })
+  }
+
+  @Test("zoom steps from 60 s to the whole recording and stops at both ends")
+  func zoom() {
+    var ui = UIState()
+    #expect(ui.span == 60)
+    let changed = ui.zoomIn()
+    #expect(!changed)
+    var spans: [String] = [ui.spanLabel]
+    while ui.zoomOut() { spans.append(ui.spanLabel) }
+    #expect(spans == ["1 min", "5 min", "15 min", "60 min", "all"])
+    #expect(ui.window(latest: 500) == (0, 500))
+  }
+
+  @Test("scrolling only moves a paused view, and never past either end")
+  func scrolling() {
+    var ui = UIState()
+    ui.scroll(-1, latest: 300)
+    #expect(ui.window(latest: 300) == (240, 300))
+    ui.togglePause(latest: 300)
+    ui.scroll(-1, latest: 400)
+    #expect(ui.window(latest: 400) == (225, 285))
+    for _ in 0..<40 { ui.scroll(-1, latest: 400) }
+    #expect(ui.window(latest: 400) == (0, 60))
+    for _ in 0..<40 { ui.scroll(1, latest: 400) }
+    #expect(ui.window(latest: 400) == (240, 300))
+  }
+}
