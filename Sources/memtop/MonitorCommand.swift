@@ -9,11 +9,13 @@ struct MonitorCommand: ParsableCommand {
     abstract: "Watch a process's memory live: RSS, heap and anon charts and a leak verdict (the default).",
     discussion: """
       Attach with --pid, or launch a command after `--` (run directly, never through a shell; \
-      its output goes to --child-output). Keys: q quit, space pause, +/- zoom, arrows scroll \
-      while paused, e export CSV, m marker, t theme, r reset min/max, ? help. Themes: --theme \
-      NAME is looked up in --themes-dir, $XDG_CONFIG_HOME/memtop/themes, PREFIX/share/memtop/themes, \
-      then the built-in default, light, high-contrast and monochrome; NO_COLOR selects monochrome.
-      """
+      its output goes to --child-output). Themes: --theme NAME is looked up in --themes-dir, \
+      $XDG_CONFIG_HOME/memtop/themes, PREFIX/share/memtop/themes, then the built-in default, \
+      light, high-contrast and monochrome; a btop .theme file also works; NO_COLOR selects \
+      monochrome.
+
+      Keys:
+      """ + "\n" + KeyMap.helpLines(mode: .braille).map { "  \($0.keys)  \($0.help)" }.joined(separator: "\n")
   )
 
   @Option(name: [.customShort("p"), .long], parsing: .unconditional, help: ArgumentHelp("Process id to watch.", valueName: "pid"))

@@ -121,6 +121,12 @@ struct WidgetTests {
     #expect(buffer.line(2) == String(repeating: "x", count: 150))
   }
 
+  @Test("wide or combining characters in a process name become '?' so columns stay aligned")
+  func singleWidth() {
+    #expect(HeaderWidget.singleWidth("py-漢字-e\u{301}-ok") == "py-??-?-ok")
+    #expect(HeaderWidget.singleWidth("café") == "café")
+  }
+
   @Test("the status bar lists the key table's hints, a message, or the prompt")
   func statusBar() {
     var ui = UIState()

@@ -158,8 +158,12 @@ final class MonitorLoop {
       ui.show(ui.zoomIn() ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the shortest)", now: now, seconds: 2)
     case .zoomOut:
       ui.show(ui.zoomOut() ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the whole recording)", now: now, seconds: 2)
-    case .scrollBack: ui.scroll(-1, latest: latest)
-    case .scrollForward: ui.scroll(1, latest: latest)
+    case .scrollBack, .scrollForward:
+      guard ui.paused else {
+        ui.show("pause with space to scroll back in time", now: now, seconds: 3)
+        return
+      }
+      ui.scroll(action == .scrollBack ? -1 : 1, latest: latest)
     case .export: ui.exportPrompt = Exporter.defaultFileName(pid: session.pid, wallSeconds: clock.wallSeconds())
     case .marker:
       guard !timeline.isEmpty else {

@@ -25,7 +25,7 @@ public struct HeaderWidget: Sendable {
       x = buffer.put(value, x: x, y: area.y, role: role, clip: line1)
     }
     field("PID", String(session.pid))
-    field("", Sanitizer.terminalSafe(session.name, maxLength: 32))
+    field("", Self.singleWidth(Sanitizer.terminalSafe(session.name, maxLength: 32)))
     if let age = session.ageAtStart {
       field("up", ByteFormat.duration(age + model.latest))
     }
@@ -47,6 +47,12 @@ public struct HeaderWidget: Sendable {
     if let output = session.childOutput { parts.append("child output: \(Sanitizer.terminalSafe(output))") }
     if let record = session.recordPath { parts.append("recording to \(Sanitizer.terminalSafe(record))") }
     buffer.put(parts.joined(separator: "  ·  "), x: area.x, y: area.y + 1, role: .dim, clip: line2)
+  }
+
+  /// `text` with every character that may not be exactly one column wide (combining marks,
+  /// CJK, emoji: anything from U+1100 on) shown as `?`, so the header never shifts.
+  static func singleWidth(_ text: String) -> String {
+    String(text.map { c in c.unicodeScalars.count == 1 && (c.unicodeScalars.first?.value ?? 0) < 0x1100 && !(c.unicodeScalars.first?.properties.isDiacritic ?? false) ? c : "?" })
   }
 
   /// The interval as the user gave it: `1 s`, `0.5 s`, `2 m 00 s`.

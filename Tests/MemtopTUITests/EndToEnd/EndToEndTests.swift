@@ -57,6 +57,16 @@ struct EndToEndTests {
     (screen, ok) = tmux.waitFor { $0.contains("window 1 min") }
     #expect(ok, "+ did not zoom in")
 
+    try tmux.send("t")
+    // The first theme depends on NO_COLOR in the test's environment; any switch will do.
+    (screen, ok) = tmux.waitFor { s in
+      ["theme light", "theme default"].contains { s.split(separator: "\n").last?.hasPrefix(" " + $0) == true }
+    }
+    #expect(ok, "t did not cycle the theme:\n\(screen)")
+    try tmux.send("r")
+    (screen, ok) = tmux.waitFor { $0.contains("min/max reset") }
+    #expect(ok, "r did not reset min/max:\n\(screen)")
+
     try tmux.send("m")
     (screen, ok) = tmux.waitFor { $0.contains("marker 1 at") }
     #expect(ok, "m did not add a marker:\n\(screen)")
@@ -96,7 +106,8 @@ struct EndToEndTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let log = dir.appendingPathComponent("child.log").path
     let python = "import time\\nprint(\\\"hello from the child\\\", flush=True)\\ntime.sleep(4)"
-    let command = "'\(BuiltBinary.memtop)' --ascii --child-output '\(log)' -- python3 -c \"$(printf '\(python)')\"; echo MEMTOP-EXIT=$?; sleep 600"
+    let record = dir.appendingPathComponent("rec.csv").path
+    let command = "'\(BuiltBinary.memtop)' --ascii --record '\(record)' --child-output '\(log)' -- python3 -c \"$(printf '\(python)')\"; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 120, height: 40, directory: dir.path, command: command)
     defer { tmux.kill() }
     var (screen, ok) = tmux.waitFor { $0.contains("child output: \(log)") && $0.contains("MiB |") }
@@ -115,6 +126,10 @@ struct EndToEndTests {
     try tmux.send("q")
     (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
     #expect(ok, "q after the target exited:\n\(screen)")
+    // --record streamed the same CSV contract as memtop record.
+    let csv = (try? String(contentsOfFile: record, encoding: .utf8)) ?? ""
+    #expect(csv.hasPrefix(CSVFormat.headerLine))
+    #expect(csv.split(separator: "\n").count >= 3, "recorded:\n\(csv)")
   }
 
   @Test("SIGINT (ctrl-c), SIGTERM and SIGHUP restore the terminal and exit with 128 + the signal", arguments: [SIGINT, SIGTERM, SIGHUP])

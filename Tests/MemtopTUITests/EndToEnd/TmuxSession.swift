@@ -69,6 +69,9 @@ final class TmuxSession {
     guard !killed else { return }
     killed = true
     _ = try? run(["kill-server"])
+    // tmux may leave its socket file behind; it is ours, so remove it.
+    let dir = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
+    unlink("\(dir)/tmux-\(getuid())/\(socket)")
   }
 }
 
