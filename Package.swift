@@ -42,7 +42,12 @@ let package = Package(
       resources: [.copy("Fixtures")]
     ),
     .testTarget(name: "MemtopCorpusTests", dependencies: ["MemtopCorpus", "MemtopCore"]),
-    .testTarget(name: "MemtopTUITests", dependencies: ["MemtopTUI"]),
+    .testTarget(
+      name: "MemtopTUITests",
+      dependencies: ["MemtopTUI"],
+      // Read through #filePath (snapshots are re-recorded in place), not as bundle resources.
+      exclude: ["Snapshots", "BtopThemes"]
+    ),
     .testTarget(name: "memtopTests", dependencies: ["MemtopCore", "MemtopTUI"]),
   ]
 )
