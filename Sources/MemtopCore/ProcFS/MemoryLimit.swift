@@ -58,21 +58,40 @@ public struct MemoryLimit: Sendable, Equatable {
 }
 
 extension ProcessHandle {
-  /// The limit this process's memory will hit: its cgroup's limit when one is set, else its
-  /// current use plus the system's `MemAvailable`. `cgroupRoot` is injectable for tests.
-  public func readMemoryLimit(currentBytes: UInt64, cgroupRoot: String = "/sys/fs/cgroup") -> MemoryLimit? {
-    if let text = Syscalls.readSmallFile("\(procRoot)/\(identity.pid)/cgroup") {
-      let paths = MemoryLimit.cgroupPaths(text)
-      if let v2 = paths.v2, let limit = Syscalls.readSmallFile("\(cgroupRoot)\(v2 == "/" ? "" : v2)/memory.max").flatMap(MemoryLimit.parseLimit) {
-        return MemoryLimit(bytes: limit, source: .cgroupV2)
-      }
-      if let v1 = paths.v1Memory,
-        let limit = Syscalls.readSmallFile("\(cgroupRoot)/memory\(v1 == "/" ? "" : v1)/memory.limit_in_bytes").flatMap(MemoryLimit.parseLimit)
-      {
-        return MemoryLimit(bytes: limit, source: .cgroupV1)
-      }
+  /// The tightest memory limit set on this process's cgroup or any of its ancestors (cgroup v2
+  /// `memory.max`, else the v1 memory controller's `memory.limit_in_bytes`), or nil when none
+  /// is set. `cgroupRoot` is injectable for tests.
+  public func readCgroupLimit(cgroupRoot: String = "/sys/fs/cgroup") -> MemoryLimit? {
+    guard let text = Syscalls.readSmallFile("\(procRoot)/\(identity.pid)/cgroup") else { return nil }
+    let paths = MemoryLimit.cgroupPaths(text)
+    if let v2 = paths.v2, let limit = Self.tightestLimit(base: cgroupRoot, path: v2, file: "memory.max") {
+      return MemoryLimit(bytes: limit, source: .cgroupV2)
     }
+    if let v1 = paths.v1Memory, let limit = Self.tightestLimit(base: cgroupRoot + "/memory", path: v1, file: "memory.limit_in_bytes") {
+      return MemoryLimit(bytes: limit, source: .cgroupV1)
+    }
+    return nil
+  }
+
+  /// The limit this process's memory will hit: its cgroup's limit when one is set, else its
+  /// current use plus the system's `MemAvailable`.
+  public func readMemoryLimit(currentBytes: UInt64, cgroupRoot: String = "/sys/fs/cgroup") -> MemoryLimit? {
+    if let limit = readCgroupLimit(cgroupRoot: cgroupRoot) { return limit }
     guard let available = Syscalls.readSmallFile("\(procRoot)/meminfo").flatMap(MemoryLimit.parseMemAvailable) else { return nil }
     return MemoryLimit(bytes: currentBytes + available, source: .available)
+  }
+
+  /// The smallest limit in `file` over the cgroup at `path` below `base` and its ancestors.
+  private static func tightestLimit(base: String, path: String, file: String) -> UInt64? {
+    var components = path.split(separator: "/").map(String.init)
+    var best: UInt64?
+    while true {
+      let dir = base + (components.isEmpty ? "" : "/" + components.joined(separator: "/"))
+      if let limit = Syscalls.readSmallFile(dir + "/" + file).flatMap(MemoryLimit.parseLimit) {
+        best = min(best ?? limit, limit)
+      }
+      if components.isEmpty { return best }
+      components.removeLast()
+    }
   }
 }

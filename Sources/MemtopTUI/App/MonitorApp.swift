@@ -23,7 +23,7 @@ public enum MonitorApp {
     StopSignals.install()
     let (handle, child, childOutput) = try openTarget(config)
     var session = SessionInfo(pid: handle.identity.pid, name: handle.name, interval: config.interval)
-    session.limitBytes = ProcessFacts.readCgroupLimit(pid: handle.identity.pid)
+    session.limitBytes = handle.readCgroupLimit()?.bytes
     session.ageAtStart = ProcessFacts.readAge(startTimeTicks: handle.identity.startTimeTicks)
     session.childOutput = childOutput
     session.recordPath = config.recordPath.map(Exporter.absolute)

@@ -20,6 +20,40 @@ struct MemoryLimitTests {
     #expect(v2.v2 == "/system.slice/app.service" && v2.v1Memory == nil)
   }
 
+  @Test("cgroup lines: v2 unified path, v1 memory controller (alone or with others)", arguments: [
+    ("0::/user.slice/app.scope\n", String?("/user.slice/app.scope"), String?.none),
+    ("12:pids:/a\n4:memory:/docker/abc\n1:name=systemd:/x\n", nil, "/docker/abc"),
+    ("3:cpu,memory:/grp\n0::/unified\n", "/unified", "/grp"),
+    ("", nil, nil),
+  ])
+  func lines(_ text: String, _ v2: String?, _ v1: String?) {
+    let p = MemoryLimit.cgroupPaths(text)
+    #expect(p.v2 == v2 && p.v1Memory == v1)
+  }
+
+  @Test("the tightest limit over the cgroup and its ancestors wins")
+  func ancestors() throws {
+    let root = try Fixtures.procTree(pid: 42, from: "tiny")
+    let cgroupRoot = root + "/cg"
+    try FileSystem.write("0::/outer/inner\n", to: root + "/42/cgroup")
+    try FileSystem.write("max\n", to: cgroupRoot + "/outer/inner/memory.max")
+    try FileSystem.write("1073741824\n", to: cgroupRoot + "/outer/memory.max")
+    try FileSystem.write("4294967296\n", to: cgroupRoot + "/memory.max")
+    let handle = try ProcessHandle(pid: 42, procRoot: root)
+    #expect(handle.readCgroupLimit(cgroupRoot: cgroupRoot) == MemoryLimit(bytes: 1 << 30, source: .cgroupV2))
+  }
+
+  @Test("a v1 memory limit is found when the v2 hierarchy sets none")
+  func v1() throws {
+    let root = try Fixtures.procTree(pid: 43, from: "tiny")
+    let cgroupRoot = root + "/cg"
+    try FileSystem.write("4:memory:/svc\n0::/\n", to: root + "/43/cgroup")
+    try FileSystem.write("536870912\n", to: cgroupRoot + "/memory/svc/memory.limit_in_bytes")
+    try FileSystem.write("9223372036854771712\n", to: cgroupRoot + "/memory/memory.limit_in_bytes")
+    let handle = try ProcessHandle(pid: 43, procRoot: root)
+    #expect(handle.readCgroupLimit(cgroupRoot: cgroupRoot) == MemoryLimit(bytes: 536_870_912, source: .cgroupV1))
+  }
+
   @Test("limit files: a byte count is a limit; max and v1's huge value are none", arguments: [
     ("2147483648\n", UInt64?(2_147_483_648)), ("max\n", nil), ("9223372036854771712\n", nil), ("0\n", nil), ("junk", nil),
   ])
