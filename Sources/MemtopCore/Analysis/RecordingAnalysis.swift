@@ -62,7 +62,7 @@ extension RecordingAnalysis {
     guard let result = results[leadingMetric] else { return "verdict: insufficient-data" }
     var line = "verdict: \(verdict.rawValue)"
     if verdict == .leak || verdict == .plateau || verdict == .shrinking {
-      line += ": \(leadingMetric.label) \(Self.rateWithInterval(result))"
+      line += ": \(leadingMetric.label) \(result.rateWithInterval)"
     }
     if let ttl = result.timeToLimit {
       line += ", reaches the \(ByteFormat.bytes(ttl.limitBytes)) limit in about \(ByteFormat.duration(ttl.estimateSeconds))"
@@ -84,7 +84,7 @@ extension RecordingAnalysis {
       guard let r = results[metric] else { continue }
       var detail = "  \(metric.label.padding(5)) \(r.verdict.rawValue.padding(17))"
       if r.slopeBytesPerSecond.isFinite {
-        detail += " \(Self.rateWithInterval(r)), p = \(Self.pValue(r.pValue)), confidence \(Int((r.confidence * 100).rounded())) %"
+        detail += " \(r.rateWithInterval), p = \(Self.pValue(r.pValue)), confidence \(Int((r.confidence * 100).rounded())) %"
       }
       lines.append(detail)
       if let ttl = r.timeToLimit {
@@ -96,11 +96,6 @@ extension RecordingAnalysis {
       if let caveat = r.caveat { lines.append("        note: " + caveat) }
     }
     return lines.joined(separator: "\n") + "\n"
-  }
-
-  static func rateWithInterval(_ r: TrendResult) -> String {
-    func signed(_ v: Double) -> String { (v >= 0 ? "+" : "-") + ByteFormat.rate(bytesPerSecond: abs(v)) }
-    return "\(signed(r.slopeBytesPerSecond)) (95 % \(signed(r.slopeCI.low)) to \(signed(r.slopeCI.high)))"
   }
 
   static func pValue(_ p: Double) -> String {

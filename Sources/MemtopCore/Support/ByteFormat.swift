@@ -21,11 +21,23 @@ public enum ByteFormat {
 
   /// Formats a rate, e.g. `41.2 MiB/h`, choosing per-second, per-minute or per-hour.
   public static func rate(bytesPerSecond: Double) -> String {
+    rate(bytesPerSecond: bytesPerSecond, unitOf: bytesPerSecond)
+  }
+
+  /// Formats a rate in the time unit ``rate(bytesPerSecond:)`` would choose for `reference`,
+  /// so an interval's bounds read in the same unit as its estimate.
+  public static func rate(bytesPerSecond: Double, unitOf reference: Double) -> String {
     guard bytesPerSecond.isFinite else { return "n/a" }
-    let perHour = bytesPerSecond * 3600
-    if abs(bytesPerSecond) >= 1024 * 1024 { return bytes(bytesPerSecond) + "/s" }
-    if abs(perHour) >= 60 * 1024 * 1024 { return bytes(bytesPerSecond * 60) + "/min" }
-    return bytes(perHour) + "/h"
+    let (perUnit, suffix) = rateUnit(reference.isFinite ? reference : bytesPerSecond)
+    return bytes(bytesPerSecond * perUnit) + suffix
+  }
+
+  /// Seconds per time unit and its suffix for a rate: per second from 1 MiB/s, per minute
+  /// from 1 MiB/min, else per hour.
+  static func rateUnit(_ bytesPerSecond: Double) -> (seconds: Double, suffix: String) {
+    if abs(bytesPerSecond) >= 1024 * 1024 { return (1, "/s") }
+    if abs(bytesPerSecond * 3600) >= 60 * 1024 * 1024 { return (60, "/min") }
+    return (3600, "/h")
   }
 
   /// Formats seconds as `850 ms`, `12.3 s`, `4 m 05 s`, `5 h 10 m` or `3 d 04 h`.

@@ -2,7 +2,7 @@ import MemtopCore
 
 /// The verdict banner's content: what the analyzer says, or nothing while it cannot say.
 public struct VerdictModel: Sendable, Equatable {
-  /// The headline, e.g. `LEAK  anon +1.20 MiB/min (95 %: 0.90–1.50)`.
+  /// The headline, e.g. `LEAK  anon grows +1.20 MiB/min (95 % +0.90 MiB/min to +1.50 MiB/min)`.
   public var headline: String
   /// The analyzer's explanation, or what it is waiting for.
   public var detail: String
@@ -57,12 +57,9 @@ public struct VerdictModel: Sendable, Equatable {
     }
   }
 
-  /// `+1.20 MiB/min (95 %: 0.90 MiB/min – 1.50 MiB/min)`.
+  /// `+1.20 MiB/min (95 % +0.90 MiB/min to +1.50 MiB/min)`.
   static func rate(_ result: TrendResult) -> String {
-    let sign = result.slopeBytesPerSecond >= 0 ? "+" : ""
-    let ci = result.slopeCI
-    return sign + ByteFormat.rate(bytesPerSecond: result.slopeBytesPerSecond)
-      + " (95 %: \(ByteFormat.rate(bytesPerSecond: ci.low)) to \(ByteFormat.rate(bytesPerSecond: ci.high)))"
+    result.rateWithInterval
   }
 
   /// `; limit 2.00 GiB in ~3 h 10 m (earliest 2 h 05 m)` when the analyzer projected one.

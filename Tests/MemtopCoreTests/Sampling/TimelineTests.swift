@@ -73,3 +73,19 @@ struct FormatTests {
     #expect(shown.count == 257 && shown.hasSuffix("…"))
   }
 }
+
+@Suite("rate formatting")
+struct RateFormatTests {
+  @Test("an interval's bounds use the estimate's time unit", arguments: [
+    (58_600.0, 57_000.0, 60_000.0, "+3.35 MiB/min (95 % +3.26 MiB/min to +3.43 MiB/min)"),
+    // The low bound alone would be printed per hour; it keeps the estimate's unit.
+    (20_000.0, 15_000.0, 25_000.0, "+1.14 MiB/min (95 % +879 KiB/min to +1.43 MiB/min)"),
+    (1_000.0, 900.0, 1_100.0, "+3.43 MiB/h (95 % +3.09 MiB/h to +3.78 MiB/h)"),
+  ])
+  func interval(_ slope: Double, _ low: Double, _ high: Double, _ text: String) {
+    var result = TrendAnalyzer().analyze(MetricSeries(times: [0], values: [1]))
+    result.slopeBytesPerSecond = slope
+    result.slopeCI = SlopeInterval(low: low, high: high)
+    #expect(result.rateWithInterval == text)
+  }
+}
