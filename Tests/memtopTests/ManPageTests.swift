@@ -23,7 +23,7 @@ struct ManPageTests {
     return found
   }
 
-  @Test("every option of every subcommand appears in man/memtop.1", arguments: ["", "monitor", "record", "analyze"])
+  @Test("every option of every subcommand appears in man/memtop.1", arguments: ["", "monitor", "record", "analyze", "plot"])
   func optionsDocumented(_ subcommand: String) throws {
     let args = subcommand.isEmpty ? ["--help"] : [subcommand, "--help"]
     let help = try MemtopRunner.run(args)
@@ -82,5 +82,14 @@ struct ManPageTests {
     let out = dir + "/out"
     let result = try MemtopRunner.shell(script, output: out)
     #expect(result == "rc=0")
+  }
+
+  @Test("mandoc's linter finds no warnings or errors", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/mandoc")))
+  func mandocLint() throws {
+    // STYLE notes (such as source lines over 80 bytes) are below the warning level.
+    let out = try MemtopRunner.scratchDirectory() + "/mandoc"
+    let status = try MemtopRunner.runTool(["mandoc", "-T", "lint", "-W", "warning", Self.page], output: out)
+    #expect(status == 0)
+    #expect(((try? String(contentsOfFile: out, encoding: .utf8)) ?? "x").isEmpty)
   }
 }

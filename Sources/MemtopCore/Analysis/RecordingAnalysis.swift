@@ -59,16 +59,26 @@ extension RecordingAnalysis {
   /// One line for the end of a recording, e.g.
   /// `verdict: leak: anon +41.0 MiB/h (95 % 38.0 MiB/h to 44.1 MiB/h), limit in 5 h 10 m: anon rose …`.
   public var verdictLine: String {
+    guard let result = results[leadingMetric] else { return verdictSummary }
+    return verdictSummary + "; " + result.explanation
+  }
+
+  /// The verdict with the leading metric's rate and time to limit, without the explanation,
+  /// e.g. `verdict: leak: RSS +41.0 MiB/h (95 % …), reaches the 4.00 GiB limit in about 5 h 10 m`.
+  public var verdictSummary: String {
     guard let result = results[leadingMetric] else { return "verdict: insufficient-data" }
     var line = "verdict: \(verdict.rawValue)"
-    if verdict == .leak || verdict == .plateau || verdict == .shrinking {
+    if showsRate {
       line += ": \(leadingMetric.label) \(result.rateWithInterval)"
     }
     if let ttl = result.timeToLimit {
       line += ", reaches the \(ByteFormat.bytes(ttl.limitBytes)) limit in about \(ByteFormat.duration(ttl.estimateSeconds))"
     }
-    return line + "; " + result.explanation
+    return line
   }
+
+  /// Whether the combined verdict is about a trend whose rate is worth showing.
+  public var showsRate: Bool { verdict == .leak || verdict == .plateau || verdict == .shrinking }
 
   /// The human report `memtop analyze` prints.
   public func reportText(path: String) -> String {

@@ -64,6 +64,44 @@ public enum Syscalls {
     }
   }
 
+  /// Replaces `path` with `bytes` atomically: writes a temporary file in the same directory,
+  /// syncs it, then renames it over `path`, so a reader sees the old file or the new one,
+  /// never half of either. The file gets mode 0644; the temporary file is removed on failure.
+  public static func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[...$0]) } ?? ""
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    var template = Array((directory + "." + name + ".tmp.XXXXXX").utf8CString)
+    let fd = try template.withUnsafeMutableBufferPointer { buffer throws(SystemError) -> Int32 in
+      try valueOrErrno { mkstemp(buffer.baseAddress!) }
+    }
+    let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    do throws(SystemError) {
+      defer { close(fd) }
+      let failure: SystemError? = bytes.withUnsafeBytes { raw in
+        do throws(SystemError) {
+          try writeAll(fd, raw)
+          return nil
+        } catch {
+          return error
+        }
+      }
+      if let failure { throw failure }
+      _ = try valueOrErrno { fchmod(fd, 0o644) }
+      try sync(fd)
+    } catch {
+      unlink(temporary)
+      throw error
+    }
+    do throws(SystemError) {
+      _ = try valueOrErrno { rename(temporary, path) }
+    } catch {
+      unlink(temporary)
+      throw error
+    }
+  }
+
   /// Writes `text` to standard error, ignoring failures (there is nowhere left to report them).
   public static func writeStandardError(_ text: String) {
     var copy = text

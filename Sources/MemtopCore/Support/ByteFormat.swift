@@ -1,6 +1,7 @@
 /// Human-readable sizes and durations, in binary units (KiB = 1024 bytes).
 public enum ByteFormat {
-  private static let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+  /// Binary unit names, smallest first.
+  static let unitNames = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
 
   /// Formats a byte count with three significant digits, e.g. `512 B`, `1.50 MiB`, `12.3 GiB`.
   public static func bytes(_ value: Double) -> String {
@@ -8,12 +9,12 @@ public enum ByteFormat {
     let negative = value < 0
     var v = abs(value)
     var unit = 0
-    while v >= 1024 && unit < units.count - 1 {
+    while v >= 1024 && unit < unitNames.count - 1 {
       v /= 1024
       unit += 1
     }
     let text = unit == 0 ? String(Int(v.rounded())) : significant(v)
-    return (negative ? "-" : "") + text + " " + units[unit]
+    return (negative ? "-" : "") + text + " " + unitNames[unit]
   }
 
   /// Formats a byte count.

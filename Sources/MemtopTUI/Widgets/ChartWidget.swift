@@ -117,19 +117,11 @@ public struct ChartWidget: Sendable {
 
   /// A tick spacing, seconds, that leaves about 12 columns per label.
   static func tickStep(span: Double, columns: Int) -> Double {
-    let wanted = span / max(Double(columns) / 12, 1)
-    let steps: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]
-    return steps.first { $0 >= wanted } ?? 86400 * (wanted / 86400).rounded(.up)
+    AxisTicks.timeStep(span: span, slots: Double(columns) / 12)
   }
 
   /// Elapsed seconds as `m:ss` or `h:mm:ss`.
-  static func clock(_ seconds: Double) -> String {
-    let total = Int(seconds.rounded())
-    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
-    let ss = s < 10 ? "0\(s)" : "\(s)"
-    if h == 0 { return "\(m):\(ss)" }
-    return "\(h):\(m < 10 ? "0\(m)" : "\(m)"):\(ss)"
-  }
+  static func clock(_ seconds: Double) -> String { AxisTicks.clock(seconds) }
 }
 
 extension Rect {

@@ -1,0 +1,278 @@
+/// A recording drawn as a self-contained SVG chart: RSS, heap and anon over time, human-unit
+/// axes, markers, and the analyzer's verdict with its Sen-slope rate drawn over the span the
+/// verdict rests on.
+///
+/// Pure string building: no files, no fonts, no renderer. Every piece of text that came from
+/// outside (the title, markers) is escaped for XML.
+public struct RecordingChart {
+  /// The series drawn, in legend order, with their colours.
+  public static let series: [(metric: Metric, color: String)] = [
+    (.rss, "#1f77b4"), (.heap, "#2ca02c"), (.anon, "#ff7f0e"),
+  ]
+
+  /// The recording.
+  public var timeline: Timeline
+  /// The analyzer's verdict on it.
+  public var analysis: RecordingAnalysis
+  /// The heading, e.g. the file name; untrusted.
+  public var title: String
+  /// Size of the picture in pixels.
+  public var width: Double = 1000
+  public var height: Double = 560
+
+  public init(timeline: Timeline, analysis: RecordingAnalysis, title: String) {
+    self.timeline = timeline
+    self.analysis = analysis
+    self.title = title
+  }
+
+  /// The SVG document.
+  public func svg() -> String {
+    let explanation = wrap(analysis.results[analysis.leadingMetric]?.explanation ?? "", width: 150, lines: 2)
+    let plot = PlotArea(left: 92, top: 78 + 16 * Double(explanation.count), right: width - 28, bottom: height - 62)
+    let start = timeline.elapsed.first ?? 0
+    let end = max(timeline.elapsed.last ?? 1, start + 1)
+    let trend = trendLine()
+    var high = Self.series.compactMap { timeline.maximum($0.metric) }.max().map { Double($0) } ?? 0
+    if let trend { high = max(high, trend.fromBytes, trend.toBytes) }
+    let step = AxisTicks.byteStep(high: high, slots: 6)
+    let top = max((high / step).rounded(.up), 1) * step
+    let scale = Scale(plot: plot, start: start, end: end, high: top)
+
+    var svg = SVGBuilder(width: width, height: height, title: "memtop: " + title)
+    svg.element("rect", ["x": "0", "y": "0", "width": n(width), "height": n(height), "fill": "#ffffff"])
+    drawHeading(&svg, explanation: explanation)
+    drawYAxis(&svg, scale: scale, step: step)
+    drawTimeAxis(&svg, scale: scale)
+    svg.open("clipPath", ["id": "plot-area"])
+    svg.element("rect", ["x": n(plot.left), "y": n(plot.top), "width": n(plot.width), "height": n(plot.height)])
+    svg.close("clipPath")
+    svg.open("g", ["clip-path": "url(#plot-area)", "fill": "none", "stroke-width": "1.6", "stroke-linejoin": "round", "stroke-linecap": "round"])
+    for (metric, color) in Self.series.reversed() {
+      svg.element("path", ["class": "series", "id": "series-\(metric.csvColumn)", "stroke": color, "d": path(metric, scale: scale)])
+    }
+    if let trend {
+      svg.element("line", [
+        "id": "trend", "x1": n(scale.x(trend.fromTime)), "y1": n(scale.y(trend.fromBytes)),
+        "x2": n(scale.x(trend.toTime)), "y2": n(scale.y(trend.toBytes)),
+        "stroke": "#d62728", "stroke-width": "2.5", "stroke-dasharray": "9 5",
+      ])
+    }
+    svg.close("g")
+    drawMarkers(&svg, scale: scale)
+    if let trend {
+      svg.text(trend.label, [
+        "x": n(min(scale.x(trend.toTime), plot.right - 4)), "y": n(max(scale.y(trend.toBytes) - 10, plot.top + 14)),
+        "text-anchor": "end", "font-size": "13", "font-weight": "bold", "fill": "#d62728",
+      ])
+    }
+    drawLegend(&svg, plot: plot, trend: trend)
+    svg.element("rect", ["x": n(plot.left), "y": n(plot.top), "width": n(plot.width), "height": n(plot.height), "fill": "none", "stroke": "#333333", "stroke-width": "1"])
+    return svg.finish()
+  }
+
+  // MARK: - Parts
+
+  private func drawHeading(_ svg: inout SVGBuilder, explanation: [String]) {
+    var heading = title + "  ·  \(timeline.count) samples over \(ByteFormat.duration(analysis.duration))"
+    if analysis.pid != 0 { heading += "  ·  PID \(analysis.pid)" }
+    svg.text(heading, ["x": "20", "y": "30", "font-size": "18", "font-weight": "bold", "fill": "#222222"], maxLength: 140)
+    svg.text(analysis.verdictSummary, ["id": "verdict", "x": "20", "y": "56", "font-size": "15", "font-weight": "bold", "fill": Self.color(of: analysis.verdict)])
+    for (i, line) in explanation.enumerated() {
+      svg.text(line, ["x": "20", "y": n(78 + 16 * Double(i)), "font-size": "12.5", "fill": "#444444"])
+    }
+  }
+
+  private func drawYAxis(_ svg: inout SVGBuilder, scale: Scale, step: Double) {
+    let plot = scale.plot
+    svg.open("g", ["id": "y-axis", "font-size": "12", "fill": "#333333"])
+    var tick = 0.0
+    while tick <= scale.high + step / 2 {
+      let y = scale.y(tick)
+      svg.element("line", ["x1": n(plot.left), "y1": n(y), "x2": n(plot.right), "y2": n(y), "stroke": tick == 0 ? "#999999" : "#e3e3e3"])
+      svg.text(AxisTicks.byteLabel(tick), ["x": n(plot.left - 8), "y": n(y + 4), "text-anchor": "end"])
+      tick += step
+    }
+    svg.text("memory", ["x": "18", "y": n(plot.top + plot.height / 2), "text-anchor": "middle", "font-size": "13", "transform": "rotate(-90 18 \(n(plot.top + plot.height / 2)))"])
+    svg.close("g")
+  }
+
+  private func drawTimeAxis(_ svg: inout SVGBuilder, scale: Scale) {
+    let plot = scale.plot
+    let span = scale.end - scale.start
+    let step = AxisTicks.timeStep(span: span, slots: plot.width / 90)
+    svg.open("g", ["id": "x-axis", "font-size": "12", "fill": "#333333"])
+    var offset = 0.0
+    while offset <= span + 1e-9 {
+      let x = scale.x(scale.start + offset)
+      svg.element("line", ["x1": n(x), "y1": n(plot.top), "x2": n(x), "y2": n(plot.bottom), "stroke": "#eeeeee"])
+      svg.element("line", ["x1": n(x), "y1": n(plot.bottom), "x2": n(x), "y2": n(plot.bottom + 5), "stroke": "#333333"])
+      svg.text(AxisTicks.clock(offset), ["x": n(x), "y": n(plot.bottom + 19), "text-anchor": "middle"])
+      offset += step
+    }
+    let unit = span >= 3600 ? "h:mm:ss" : "m:ss"
+    svg.text("elapsed time (\(unit))", ["x": n(plot.left + plot.width / 2), "y": n(plot.bottom + 44), "text-anchor": "middle", "font-size": "13"])
+    svg.close("g")
+  }
+
+  private func drawMarkers(_ svg: inout SVGBuilder, scale: Scale) {
+    guard !timeline.markers.isEmpty else { return }
+    svg.open("g", ["id": "markers", "font-size": "11", "fill": "#7b1fa2"])
+    for (index, label) in timeline.markers.sorted(by: { $0.key < $1.key }) {
+      let x = scale.x(timeline.elapsed[index])
+      svg.element("line", ["x1": n(x), "y1": n(scale.plot.top), "x2": n(x), "y2": n(scale.plot.bottom), "stroke": "#7b1fa2", "stroke-width": "1.2", "stroke-dasharray": "3 3"])
+      svg.text(label, ["x": n(x + 3), "y": n(scale.plot.bottom - 6), "transform": "rotate(-90 \(n(x + 3)) \(n(scale.plot.bottom - 6)))", "dy": "9"], maxLength: 40)
+    }
+    svg.close("g")
+  }
+
+  private func drawLegend(_ svg: inout SVGBuilder, plot: PlotArea, trend: TrendLine?) {
+    var entries = Self.series.map { (label: $0.metric.label, color: $0.color, dashed: false) }
+    if let trend { entries.append((label: "\(trend.metric.label) trend (Sen slope)", color: "#d62728", dashed: true)) }
+    let boxWidth = trend == nil ? 90.0 : 190.0
+    let x = plot.left + 10
+    let y = plot.top + 10
+    svg.open("g", ["id": "legend", "font-size": "13", "fill": "#222222"])
+    svg.element("rect", ["x": n(x), "y": n(y), "width": n(boxWidth), "height": n(8 + 20 * Double(entries.count)), "fill": "#ffffff", "fill-opacity": "0.9", "stroke": "#cccccc"])
+    for (i, entry) in entries.enumerated() {
+      let rowY = y + 18 + 20 * Double(i)
+      svg.element("line", ["x1": n(x + 8), "y1": n(rowY - 4), "x2": n(x + 32), "y2": n(rowY - 4), "stroke": entry.color, "stroke-width": entry.dashed ? "2.5" : "2", "stroke-dasharray": entry.dashed ? "6 3" : "none"])
+      svg.text(entry.label, ["x": n(x + 40), "y": n(rowY)])
+    }
+    svg.close("g")
+  }
+
+  // MARK: - Data
+
+  /// A path through one metric's samples. A missed sample (no RSS either) lifts the pen; a
+  /// detailed metric merely not read on a tick (heap within the budget) is bridged. A lone point
+  /// is drawn as a dot (a zero-length segment with round caps). Dense series are reduced to the
+  /// minimum and maximum of each pixel column, which keeps every spike.
+  private func path(_ metric: Metric, scale: Scale) -> String {
+    var series = timeline.series(metric)
+    if metric != .rss {
+      let rss = timeline.series(.rss).values
+      for i in series.values.indices where series.values[i].isNaN && !rss[i].isNaN {
+        series.values[i] = .infinity  // not read this tick: skipped, pen stays down
+      }
+    }
+    var d = ""
+    var penDown = false
+    func visit(_ time: Double, _ value: Double) {
+      if value == .infinity { return }
+      guard value.isFinite else {
+        penDown = false
+        return
+      }
+      d += (penDown ? "L" : "M") + n(scale.x(time)) + " " + n(scale.y(value)) + (penDown ? "" : "l0 0")
+      penDown = true
+    }
+    let columns = Int(scale.plot.width)
+    guard series.count > 3 * columns else {
+      for i in 0..<series.count { visit(series.times[i], series.values[i]) }
+      return d
+    }
+    var i = 0
+    while i < series.count {
+      let column = Int(scale.x(series.times[i]) - scale.plot.left)
+      var j = i
+      var low: Int?
+      var high: Int?
+      while j < series.count, Int(scale.x(series.times[j]) - scale.plot.left) == column {
+        let v = series.values[j]
+        if v == .infinity {
+          // not read this tick
+        } else if v.isFinite {
+          if low.map({ v < series.values[$0] }) ?? true { low = j }
+          if high.map({ v > series.values[$0] }) ?? true { high = j }
+        } else if low != nil {
+          break
+        } else {
+          visit(series.times[j], .nan)
+        }
+        j += 1
+      }
+      if let low, let high {
+        for k in Set([low, high]).sorted() { visit(series.times[k], series.values[k]) }
+      }
+      i = max(j, i + 1)
+    }
+    return d
+  }
+
+  /// The Sen line of the leading metric over the verdict's window, for a leak, plateau or
+  /// shrinking verdict.
+  private func trendLine() -> TrendLine? {
+    let metric = analysis.leadingMetric
+    guard analysis.showsRate, let result = analysis.results[metric], result.slopeBytesPerSecond.isFinite,
+      result.floorBytes.isFinite, result.window.duration > 0
+    else { return nil }
+    let from = result.floorBytes - result.slopeBytesPerSecond * result.window.duration
+    let rate = (result.slopeBytesPerSecond >= 0 ? "+" : "") + ByteFormat.rate(bytesPerSecond: result.slopeBytesPerSecond)
+    return TrendLine(
+      metric: metric, fromTime: result.window.start, fromBytes: from, toTime: result.window.end,
+      toBytes: result.floorBytes, label: "\(analysis.verdict.rawValue): \(metric.label) \(rate)")
+  }
+
+  private static func color(of verdict: TrendVerdict) -> String {
+    switch verdict {
+    case .leak: "#c62828"
+    case .plateau: "#e65100"
+    case .shrinking: "#1565c0"
+    case .stable: "#2e7d32"
+    case .insufficientData: "#616161"
+    }
+  }
+
+  /// Splits `text` at spaces into at most `lines` lines of about `width` characters.
+  private func wrap(_ text: String, width: Int, lines: Int) -> [String] {
+    var out: [String] = []
+    var line = ""
+    for word in text.split(separator: " ") {
+      if !line.isEmpty && line.count + 1 + word.count > width {
+        out.append(line)
+        line = ""
+      }
+      line += (line.isEmpty ? "" : " ") + word
+    }
+    if !line.isEmpty { out.append(line) }
+    if out.count > lines {
+      out = Array(out.prefix(lines))
+      out[lines - 1] += " …"
+    }
+    return out
+  }
+
+  private func n(_ value: Double) -> String { SVGBuilder.number(value) }
+}
+
+// MARK: - Geometry
+
+private struct PlotArea {
+  var left: Double
+  var top: Double
+  var right: Double
+  var bottom: Double
+  var width: Double { right - left }
+  var height: Double { bottom - top }
+}
+
+/// Maps seconds and bytes to pixels.
+private struct Scale {
+  var plot: PlotArea
+  var start: Double
+  var end: Double
+  var high: Double
+
+  func x(_ time: Double) -> Double { plot.left + (time - start) / (end - start) * plot.width }
+  func y(_ bytes: Double) -> Double { plot.bottom - bytes / high * plot.height }
+}
+
+private struct TrendLine {
+  var metric: Metric
+  var fromTime: Double
+  var fromBytes: Double
+  var toTime: Double
+  var toBytes: Double
+  var label: String
+}

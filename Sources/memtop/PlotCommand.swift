@@ -1,0 +1,45 @@
+import ArgumentParser
+import MemtopCore
+
+/// `memtop plot`: draw a recording as an SVG chart.
+struct PlotCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "plot",
+    abstract: "Draw a recording as an SVG chart (RSS, heap, anon, markers and the verdict).",
+    discussion: """
+      Reads a CSV recording made by memtop record (or exported from the interactive view) and \
+      writes a self-contained SVG: the three series over time on human-unit axes, markers as \
+      dashed lines, and the analyzer's verdict with its rate drawn as a line over the stretch \
+      it is based on. View it in a browser or convert it, e.g. rsvg-convert FILE.svg -o FILE.png.
+      """
+  )
+
+  @Argument(help: ArgumentHelp("The recording to draw (CSV).", valueName: "file"))
+  var file: String
+
+  @Option(name: [.customShort("o"), .long], help: ArgumentHelp("SVG file to write.", valueName: "file"))
+  var output: String
+
+  @Option(name: .long, help: ArgumentHelp("Memory limit for the verdict's time-to-limit, e.g. 2G or 512M.", valueName: "size"))
+  var limit: String?
+
+  func validate() throws {
+    if let limit, Validation.parseLimit(limit) == nil {
+      throw ValidationError(Validation.badLimit(limit))
+    }
+  }
+
+  func run() throws {
+    let timeline = Timeline(try RecordingFile.load(file))
+    let limitBytes = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
+    let analysis = RecordingAnalysis(timeline: timeline, limit: limitBytes)
+    let name = file.split(separator: "/").last.map(String.init) ?? file
+    let svg = RecordingChart(timeline: timeline, analysis: analysis, title: name).svg()
+    do {
+      try Syscalls.writeFileAtomically(output, Array(svg.utf8))
+    } catch {
+      throw UserFacingError(message: Messages.cannotWrite(output, error))
+    }
+    printError("\(Sanitizer.terminalSafe(file)) -> \(Sanitizer.terminalSafe(output)) (\(analysis.verdictSummary))")
+  }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Testing
+@testable import MemtopCore
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+/// The SVG chart as a document: well-formed XML, three series, labelled axes, the verdict's
+/// trend line, markers, and untrusted text that stays text.
+@Suite("SVG chart")
+struct RecordingChartTests {
+  /// A recording of `seconds` at 0.5 s whose RSS is `rss(t)`; heap is read every fourth tick.
+  static func timeline(seconds: Double = 300, markers: [Int: String] = [:], _ rss: (Double) -> Double) -> Timeline {
+    var timeline = Timeline()
+    var t = 0.0
+    var i = 0
+    var noise: UInt64 = 99
+    while t <= seconds {
+      noise = noise &* 6364136223846793005 &+ 1442695040888963407
+      let value = UInt64(rss(t) + Double(noise >> 44) * 8) / 4096 * 4096
+      var sample = MemorySample(timeUnix: 1_764_000_000 + t, elapsed: t, pid: 77, rss: value, anon: value - 40_000_000)
+      if i % 4 == 0 { sample.heap = value - 50_000_000 }
+      sample.marker = markers[i]
+      timeline.append(sample)
+      t += 0.5
+      i += 1
+    }
+    return timeline
+  }
+
+  static func chart(_ timeline: Timeline, title: String = "app.csv") -> (svg: String, document: XMLNodeCollector) {
+    let analysis = RecordingAnalysis(timeline: timeline, limit: nil)
+    let svg = RecordingChart(timeline: timeline, analysis: analysis, title: title).svg()
+    let collector = XMLNodeCollector()
+    let parser = XMLParser(data: Data(svg.utf8))
+    parser.delegate = collector
+    collector.parsed = parser.parse()
+    return (svg, collector)
+  }
+
+  @Test("a leak: well-formed SVG with three series, byte and time axes, and the trend line")
+  func leak() throws {
+    let (_, doc) = Self.chart(Self.timeline { 200e6 + 100_000 * $0 })  // 100 kB/s
+    #expect(doc.parsed, "not well-formed: \(doc.error ?? "")")
+    #expect(doc.root == "svg")
+    let series = doc.elements.filter { $0.name == "path" && $0.attributes["class"] == "series" }
+    #expect(Set(series.compactMap { $0.attributes["id"] }) == ["series-rss_bytes", "series-heap_bytes", "series-anon_bytes"])
+    for path in series {
+      // Every series draws lines, not only isolated points (heap is read one tick in four).
+      #expect((path.attributes["d"] ?? "").contains("L"), "\(path.attributes["id"] ?? "")")
+    }
+    let texts = doc.texts
+    #expect(texts.contains("RSS") && texts.contains("heap") && texts.contains("anon"))
+    #expect(texts.contains("memory") && texts.contains("elapsed time (m:ss)"))
+    #expect(texts.contains { $0.hasSuffix(" MiB") }, "no byte tick labels: \(texts)")
+    #expect(texts.contains("0:00") && texts.contains("5:00"), "time ticks: \(texts)")
+    let verdict = try #require(doc.elements.first { $0.attributes["id"] == "verdict" })
+    #expect(verdict.text.hasPrefix("verdict: leak: RSS +5.7"), "\(verdict.text)")
+    // The trend line rises left to right (SVG y grows downwards) over most of the recording.
+    let trend = try #require(doc.elements.first { $0.attributes["id"] == "trend" })
+    let y1 = try #require(Double(trend.attributes["y1"] ?? ""))
+    let y2 = try #require(Double(trend.attributes["y2"] ?? ""))
+    let x1 = try #require(Double(trend.attributes["x1"] ?? ""))
+    let x2 = try #require(Double(trend.attributes["x2"] ?? ""))
+    #expect(y2 < y1 && x2 - x1 > 400)
+  }
+
+  @Test("a flat recording has no trend line and says stable")
+  func stable() throws {
+    let (_, doc) = Self.chart(Self.timeline { _ in 300e6 })
+    #expect(doc.parsed)
+    #expect(!doc.elements.contains { $0.attributes["id"] == "trend" })
+    #expect(doc.elements.first { $0.attributes["id"] == "verdict" }?.text == "verdict: stable")
+  }
+
+  @Test("markers and the title are text, never markup")
+  func hostileText() throws {
+    let hostile = "<script>alert(1)</script>&\"'\u{1B}[31m\u{7}"
+    let (svg, doc) = Self.chart(Self.timeline(markers: [100: hostile, 300: "warm-up done"]) { 200e6 + 1000 * $0 }, title: hostile)
+    #expect(doc.parsed, "not well-formed: \(doc.error ?? "")")
+    #expect(!doc.elements.contains { $0.name == "script" })
+    #expect(!svg.contains("<script"))
+    #expect(!svg.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
+    let texts = doc.texts
+    #expect(texts.contains("warm-up done"))
+    #expect(texts.contains("<script>alert(1)</script>&\"'\\e[31m\\a"))
+    let markerLines = doc.elements.filter { $0.name == "line" && $0.attributes["stroke"] == "#7b1fa2" }
+    #expect(markerLines.count == 2)
+  }
+
+  @Test("a long recording is reduced to pixel columns but keeps its spikes")
+  func dense() throws {
+    // 200 000 samples with one 1-sample spike to 900 MB.
+    var timeline = Timeline()
+    for i in 0..<200_000 {
+      let rss: UInt64 = i == 123_457 ? 900_000_000 : 300_000_000 + UInt64(i % 7) * 4096
+      timeline.append(MemorySample(timeUnix: Double(i), elapsed: Double(i) * 0.1, pid: 1, rss: rss, anon: rss / 2, heap: rss / 3))
+    }
+    let (svg, doc) = Self.chart(timeline)
+    #expect(doc.parsed)
+    #expect(svg.utf8.count < 400_000, "\(svg.utf8.count) bytes")
+    let rss = try #require(doc.elements.first { $0.attributes["id"] == "series-rss_bytes" }?.attributes["d"])
+    let ys = rss.split(whereSeparator: { $0 == "M" || $0 == "L" }).compactMap { $0.split(separator: " ").last.flatMap { Double($0.split(separator: "l").first ?? "") } }
+    let plotTop = ys.min() ?? 0
+    let texts = doc.texts
+    #expect(texts.contains("1 GiB") || texts.contains("1000 MiB") || texts.contains("900 MiB"), "\(texts)")
+    #expect(plotTop < ys.max()! - 100, "the spike was lost")
+    #expect(texts.contains("elapsed time (h:mm:ss)"))
+  }
+
+  @Test("a missed sample lifts the pen; a heap value not read that tick does not")
+  func gaps() throws {
+    var timeline = Timeline()
+    for i in 0..<40 {
+      let missed = (20..<24).contains(i)
+      var sample = MemorySample(timeUnix: Double(i), elapsed: Double(i), pid: 1)
+      if !missed {
+        sample.rss = 100_000_000 + UInt64(i) * 4096
+        sample.anon = 50_000_000
+        if i % 3 == 0 { sample.heap = 40_000_000 }
+      }
+      timeline.append(sample)
+    }
+    let (_, doc) = Self.chart(timeline)
+    let d = { (id: String) in doc.elements.first { $0.attributes["id"] == id }?.attributes["d"] ?? "" }
+    #expect(d("series-rss_bytes").filter { $0 == "M" }.count == 2)
+    #expect(d("series-heap_bytes").filter { $0 == "M" }.count == 2)
+  }
+
+  static let mib = 1_048_576.0
+  static let stepCases: [(high: Double, step: Double)] = [
+    (100 * mib, 20 * mib),
+    (3 * 1024 * mib, 512 * mib),
+    (900, 200),
+  ]
+
+  @Test("byte ticks are whole binary units", arguments: stepCases)
+  func byteSteps(_ testCase: (high: Double, step: Double)) {
+    #expect(AxisTicks.byteStep(high: testCase.high, slots: 6) == testCase.step)
+  }
+
+  static let labelCases: [(value: Double, label: String)] = [
+    (0, "0"), (20 * mib, "20 MiB"), (1536 * mib, "1.5 GiB"), (200, "200 B"),
+  ]
+
+  @Test("tick labels", arguments: labelCases)
+  func byteLabels(_ testCase: (value: Double, label: String)) {
+    #expect(AxisTicks.byteLabel(testCase.value) == testCase.label)
+  }
+}
+
+/// Collects elements, attributes and text from an XML document.
+final class XMLNodeCollector: NSObject, XMLParserDelegate {
+  struct Element {
+    var name: String
+    var attributes: [String: String]
+    var text = ""
+  }
+
+  var elements: [Element] = []
+  var root: String?
+  var parsed = false
+  var error: String?
+  private var open: [Int] = []
+
+  var texts: [String] { elements.filter { $0.name == "text" || $0.name == "title" }.map(\.text) }
+
+  func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    if root == nil { root = name }
+    elements.append(Element(name: name, attributes: attributes))
+    open.append(elements.count - 1)
+  }
+
+  func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+    open.removeLast()
+  }
+
+  func parser(_ parser: XMLParser, foundCharacters string: String) {
+    if let last = open.last { elements[last].text += string }
+  }
+
+  func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+    error = "\(parseError) at line \(parser.lineNumber)"
+  }
+}
