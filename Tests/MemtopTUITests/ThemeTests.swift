@@ -44,6 +44,27 @@ struct ThemeTests {
     #expect(throws: ThemeError.self) { try catalog.load("no-such-theme") }
   }
 
+  @Test("the search path: --themes-dir, XDG_CONFIG_HOME (else ~/.config), then PREFIX/share beside the binary")
+  func searchPath() {
+    let xdg = ThemeCatalog(themesDir: "/d", environment: ["XDG_CONFIG_HOME": "/cfg", "HOME": "/home/u"], executable: "/opt/mt/bin/memtop")
+    #expect(xdg.searchPath == ["/d", "/cfg/memtop/themes", "/opt/mt/share/memtop/themes"])
+    let home = ThemeCatalog(themesDir: nil, environment: ["XDG_CONFIG_HOME": "", "HOME": "/home/u"], executable: "/usr/local/bin/memtop")
+    #expect(home.searchPath == ["/home/u/.config/memtop/themes", "/usr/local/share/memtop/themes"])
+    // The default is the running binary's real path, whatever name it was started by.
+    #expect(ThemeCatalog.executablePath.hasPrefix("/"))
+  }
+
+  @Test("a theme in XDG_CONFIG_HOME/memtop/themes is found by name")
+  func xdgTheme() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-xdg-\(UUID())")
+    let themes = dir.appendingPathComponent("memtop/themes")
+    try FileManager.default.createDirectory(at: themes, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try "# mine\nchart.rss = red\n".write(to: themes.appendingPathComponent("mine.theme"), atomically: true, encoding: .utf8)
+    let theme = try ThemeCatalog(themesDir: nil, environment: ["XDG_CONFIG_HOME": dir.path]).load("mine")
+    #expect(theme.style(.chartRSS).foreground == .indexed(1))
+  }
+
   @Test("a theme in --themes-dir overrides the built-in one of the same name")
   func themesDirFirst() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-themes-\(UUID())")

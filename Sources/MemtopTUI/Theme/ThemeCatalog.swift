@@ -9,7 +9,7 @@ public struct ThemeCatalog: Sendable {
   /// Folders searched for `NAME.theme`, in order.
   public var searchPath: [String]
 
-  public init(themesDir: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, executable: String = CommandLine.arguments.first ?? "") {
+  public init(themesDir: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, executable: String = Self.executablePath) {
     var path: [String] = []
     if let themesDir { path.append(themesDir) }
     if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty {
@@ -20,6 +20,12 @@ public struct ThemeCatalog: Sendable {
     let binDir = URL(fileURLWithPath: executable).deletingLastPathComponent()
     path.append(binDir.deletingLastPathComponent().appendingPathComponent("share/memtop/themes").path)
     searchPath = path
+  }
+
+  /// The running executable's real path (`/proc/self/exe`), so themes installed beside it are
+  /// found however it was started: by a bare name through `PATH`, or through a symbolic link.
+  public static var executablePath: String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? ""
   }
 
   /// The built-in default theme (the bundled `default.theme`).
