@@ -9,7 +9,9 @@ let package = Package(
     .library(name: "MemtopCore", targets: ["MemtopCore"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // A small HTTP server (no SwiftNIO) for `memtop record --metrics-listen`.
+    .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
   ],
   targets: [
     .systemLibrary(
@@ -34,6 +36,8 @@ let package = Package(
         "MemtopCore",
         "MemtopTUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "FlyingFox", package: "FlyingFox"),
+        .product(name: "FlyingSocks", package: "FlyingFox"),
       ]
     ),
     .testTarget(

@@ -38,6 +38,15 @@ struct RecordCommand: ParsableCommand {
   @Flag(name: .long, help: "After recording, exit with status 10 if the analyzer finds a leak (a launched command's failure status wins).")
   var failOnLeak = false
 
+  @Option(name: .long, help: ArgumentHelp("Serve Prometheus metrics at http://ADDRESS/metrics while recording: a port (on 127.0.0.1) or HOST:PORT; port 0 picks a free one.", valueName: "address"))
+  var metricsListen: String?
+
+  @Flag(name: .long, help: "Allow --metrics-listen on an address other than loopback (the metrics name the process; anyone who can reach the port can read them).")
+  var metricsAllowRemote = false
+
+  @Option(name: .long, help: ArgumentHelp("Keep this file updated with Prometheus metrics, replaced atomically (node_exporter's textfile collector).", valueName: "path"))
+  var promTextfile: String?
+
   @Argument(parsing: .postTerminator, help: ArgumentHelp("Command to launch and record (after --).", valueName: "command"))
   var command: [String] = []
 
@@ -50,6 +59,14 @@ struct RecordCommand: ParsableCommand {
     if let limit, Validation.parseLimit(limit) == nil {
       throw ValidationError(Validation.badLimit(limit))
     }
+    if let metricsListen {
+      let address = try ListenAddress(parsing: metricsListen)
+      if !address.isLoopback && !metricsAllowRemote {
+        throw ValidationError("--metrics-listen \(address.text) is not a loopback address; the metrics would be open to the network. Use 127.0.0.1:\(address.port), or add --metrics-allow-remote if that is intended")
+      }
+    } else if metricsAllowRemote {
+      throw ValidationError("--metrics-allow-remote only applies with --metrics-listen HOST:PORT")
+    }
     if !(budget >= 0 && budget <= 100) {
       throw ValidationError("--budget \(budget) is out of range; use a percentage from 0 to 100 (0 turns detailed reads off)")
     }
@@ -60,6 +77,8 @@ struct RecordCommand: ParsableCommand {
     let writer: CSVFileWriter
     let handle: ProcessHandle
     var child: ChildProcess?
+    let server: MetricsServer?
+    let board: MetricsBoard?
     if let pidText = pid {
       // Check the process before creating the output: a bad PID leaves no file behind.
       let pid = try Validation.parsePID(pidText)
@@ -68,9 +87,11 @@ struct RecordCommand: ParsableCommand {
       } catch {
         throw UserFacingError(message: Messages.cannotOpen(pid: pid, error))
       }
+      (server, board) = try startServer()
       writer = try Self.openWriter(output)
     } else {
-      // Create the output first: a bad path must fail before anything is launched.
+      // Create the outputs first: a bad path must fail before anything is launched.
+      (server, board) = try startServer()
       writer = try Self.openWriter(output)
       let launched: ChildProcess
       do {
@@ -86,7 +107,25 @@ struct RecordCommand: ParsableCommand {
         throw UserFacingError(message: "'\(Sanitizer.terminalSafe(command[0]))' \(termination) before it could be sampled", status: termination.shellStatus)
       }
     }
-    try record(handle: handle, child: child, writer: writer, clock: SystemClock())
+    defer { server?.stop() }
+    try record(handle: handle, child: child, writer: writer, board: board, clock: SystemClock())
+  }
+
+  /// Checks --prom-textfile and binds --metrics-listen before any output is created; returns
+  /// the endpoint and the board it serves.
+  private func startServer() throws -> (MetricsServer?, MetricsBoard?) {
+    if let promTextfile {
+      do {
+        try Syscalls.writeFileAtomically(promTextfile, [])
+      } catch {
+        throw UserFacingError(message: Messages.cannotWrite(promTextfile, error, option: "--prom-textfile"))
+      }
+    }
+    guard let metricsListen else { return (nil, nil) }
+    let board = MetricsBoard()
+    let server = try MetricsServer(address: try ListenAddress(parsing: metricsListen), board: board)
+    printError("serving metrics on http://\(server.boundAddress)/metrics")
+    return (server, board)
   }
 
   private static func openWriter(_ output: String) throws -> CSVFileWriter {
@@ -97,7 +136,7 @@ struct RecordCommand: ParsableCommand {
     }
   }
 
-  private func record(handle: ProcessHandle, child: ChildProcess?, writer: CSVFileWriter, clock: SystemClock) throws {
+  private func record(handle: ProcessHandle, child: ChildProcess?, writer: CSVFileWriter, board: MetricsBoard?, clock: SystemClock) throws {
     // A live status line on a terminal, unless the CSV itself is going to that terminal.
     let live = Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1))
     var lastStatus = -Double.infinity
@@ -105,6 +144,15 @@ struct RecordCommand: ParsableCommand {
     let sampler = Sampler(handle: handle, clock: clock, detailBudget: budget / 100, startMonotonic: start)
     var recorder = Recorder(interval: interval, duration: duration)
     recorder.onWarning = { printError("warning: " + $0) }
+    let userLimit = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
+    var liveMetrics: LiveMetrics?
+    if board != nil || promTextfile != nil {
+      let metrics = LiveMetrics(
+        pid: handle.identity.pid, board: board, textfile: promTextfile, name: { sampler.currentName },
+        limit: { userLimit ?? handle.readMemoryLimit(currentBytes: $0.maximum(.rss) ?? 0) })
+      recorder.onTimeline = { metrics.update($0) }
+      liveMetrics = metrics
+    }
     if live {
       recorder.onSample = { sample, count in
         guard sample.elapsed - lastStatus >= 0.25 else { return }
@@ -122,9 +170,9 @@ struct RecordCommand: ParsableCommand {
       throw UserFacingError(message: error.description)
     }
     if live { Syscalls.writeStandardError("\r\u{1B}[K") }
-    let memoryLimit = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
-      ?? handle.readMemoryLimit(currentBytes: summary.timeline.maximum(.rss) ?? 0)
+    let memoryLimit = userLimit ?? handle.readMemoryLimit(currentBytes: summary.timeline.maximum(.rss) ?? 0)
     let analysis = RecordingAnalysis(timeline: summary.timeline, limit: memoryLimit)
+    liveMetrics?.finish(analysis)
     printError(RecordingMessages.ending(summary.end, pid: handle.identity.pid, name: sampler.currentName, duration: summary.duration))
     printError(RecordingMessages.summary(summary, output: output))
     printError(analysis.verdictLine)
@@ -168,3 +216,4 @@ struct RecordCommand: ParsableCommand {
     return stopped(child.waitForExit())
   }
 }
+

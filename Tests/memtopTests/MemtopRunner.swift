@@ -65,6 +65,11 @@ struct MemtopRunner {
 
   /// Starts `memtop ARGS` (optionally through a prefix such as `setpriv …`).
   static func start(_ arguments: [String], prefix: [String] = [], stdin: String = "/dev/null") throws -> Running {
+    try spawn(prefix + [binary] + arguments, stdin: stdin)
+  }
+
+  /// Starts any program (found on `PATH`, no shell) with its output captured in files.
+  static func spawn(_ argv: [String], stdin: String = "/dev/null") throws -> Running {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-run-\(UUID())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let out = dir.appendingPathComponent("stdout").path
@@ -75,7 +80,6 @@ struct MemtopRunner {
     posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    let argv: [String] = prefix + [binary] + arguments
     let cArgs = argv.map { strdup($0) }
     defer { cArgs.forEach { free($0) } }
     var pid: pid_t = 0

@@ -38,6 +38,8 @@ public struct Recorder {
   public var stopRequested: () -> Int32? = { StopSignals.received }
   /// Called after every sample, e.g. to draw a live status line.
   public var onSample: (MemorySample, Int) -> Void = { _, _ in }
+  /// Called after every sample with the whole timeline so far, e.g. to analyse it live.
+  public var onTimeline: (Timeline) -> Void = { _ in }
   /// Called with one-time warnings from the sampler.
   public var onWarning: (String) -> Void = { _ in }
 
@@ -72,6 +74,7 @@ public struct Recorder {
         writer?.append(sample)
         if let hwm = sample.peakRSS { peak = max(peak ?? 0, hwm) }
         onSample(sample, timeline.count)
+        onTimeline(timeline)
       case .missed:
         missed += 1
       case .exited(let exit):

@@ -1,0 +1,105 @@
+/// The latest state of one recording in the Prometheus text exposition format (0.0.4), for a
+/// scrape endpoint or node_exporter's textfile collector.
+///
+/// Every series carries `pid` and `comm` labels. Byte gauges hold the last value read of each
+/// metric (detailed ones such as heap and PSS are read within a budget, so their last reading
+/// may be a few ticks old); a metric never read is left out rather than reported as 0. The
+/// analyzer's figures appear once it has run.
+public struct PrometheusExposition: Sendable {
+  /// The `Content-Type` of ``text``.
+  public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+  /// The process the figures are about.
+  public var pid: Int32
+  /// Its name; untrusted, escaped on output.
+  public var comm: String
+  /// The last value read of each metric, bytes.
+  public private(set) var latest: [Metric: UInt64] = [:]
+  /// Wall-clock time of the last sample, seconds since the Unix epoch.
+  public private(set) var lastSampleTime: Double?
+  /// The analyzer's latest verdict, if it has run.
+  public var analysis: RecordingAnalysis?
+
+  public init(pid: Int32, comm: String) {
+    self.pid = pid
+    self.comm = comm
+  }
+
+  /// Takes in a new sample: each metric it holds replaces that metric's last value.
+  public mutating func update(with sample: MemorySample) {
+    for metric in CSVFormat.metricColumns {
+      if let value = sample[metric] { latest[metric] = value }
+    }
+    if sample.timeUnix.isFinite { lastSampleTime = sample.timeUnix }
+    pid = sample.pid
+  }
+
+  /// The exposition text: `# HELP` and `# TYPE` lines, then one line per series.
+  public var text: String {
+    let labels = "pid=\"\(pid)\",comm=\"\(Self.escapeLabelValue(comm))\""
+    var out = ""
+    func gauge(_ name: String, _ help: String, _ samples: [(extra: String, value: String)]) {
+      guard !samples.isEmpty else { return }
+      out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+      for sample in samples {
+        out += "\(name){\(labels)\(sample.extra)} \(sample.value)\n"
+      }
+    }
+    for metric in CSVFormat.metricColumns {
+      guard let value = latest[metric] else { continue }
+      gauge("memtop_" + metric.csvColumn, Self.help(metric), [("", String(value))])
+    }
+    if let lastSampleTime {
+      gauge("memtop_last_sample_timestamp_seconds", "Wall-clock time of the last sample, seconds since the Unix epoch.", [("", Self.number(lastSampleTime))])
+    }
+    guard let analysis else { return out }
+    var rates: [(String, String)] = []
+    for metric in RecordingAnalysis.metrics {
+      guard let slope = analysis.results[metric]?.slopeBytesPerSecond, slope.isFinite else { continue }
+      rates.append((",metric=\"\(metric.label.lowercased())\"", Self.number(slope)))
+    }
+    gauge("memtop_growth_bytes_per_second", "Sen-slope growth rate of the metric's floor, bytes per second (negative when shrinking).", rates)
+    gauge("memtop_leak_suspected", "1 when the analyzer's verdict on RSS, anon or heap is leak, else 0.", [("", analysis.verdict == .leak ? "1" : "0")])
+    if let ttl = analysis.results[analysis.leadingMetric]?.timeToLimit, ttl.estimateSeconds.isFinite {
+      gauge("memtop_time_to_limit_seconds", "Projected seconds until the memory limit is reached at the current growth rate.", [("", Self.number(ttl.estimateSeconds))])
+    }
+    return out
+  }
+
+  /// Escapes a label value for the exposition format. Control characters (line feed
+  /// included) first become visible escapes such as `\n` (``Sanitizer/terminalSafe(_:maxLength:)``,
+  /// capped at 256 characters), then backslash and double quote are escaped.
+  public static func escapeLabelValue(_ value: String) -> String {
+    var out = ""
+    for scalar in Sanitizer.terminalSafe(value).unicodeScalars {
+      switch scalar {
+      case "\\": out += "\\\\"
+      case "\"": out += "\\\""
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
+  }
+
+  /// A finite number as Prometheus reads it (Swift's shortest round-trip form).
+  static func number(_ value: Double) -> String {
+    if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+    return "\(value)"
+  }
+
+  static func help(_ metric: Metric) -> String {
+    switch metric {
+    case .rss: "Resident set size (VmRSS in /proc/PID/status), bytes."
+    case .anon: "Resident anonymous memory (RssAnon), bytes."
+    case .heap: "Resident [heap] plus private anonymous mappings other than the stack (from smaps), bytes."
+    case .file: "Resident file-backed memory (RssFile), bytes."
+    case .shmem: "Resident shared memory (RssShmem), bytes."
+    case .swap: "Swapped-out anonymous memory (VmSwap), bytes."
+    case .brkHeap: "Resident brk arena alone ([heap] in smaps), bytes."
+    case .peakRSS: "Peak resident set size (VmHWM), bytes."
+    case .pss: "Proportional set size (Pss from smaps_rollup), bytes."
+    case .uss: "Unique set size (Private_Clean + Private_Dirty), bytes."
+    case .swapPss: "Proportional swap (SwapPss), bytes."
+    }
+  }
+}
