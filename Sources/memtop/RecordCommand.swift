@@ -87,11 +87,11 @@ struct RecordCommand: ParsableCommand {
       } catch {
         throw UserFacingError(message: Messages.cannotOpen(pid: pid, error))
       }
-      (server, board) = try startServer()
+      (server, board) = try startExport()
       writer = try Self.openWriter(output)
     } else {
       // Create the outputs first: a bad path must fail before anything is launched.
-      (server, board) = try startServer()
+      (server, board) = try startExport()
       writer = try Self.openWriter(output)
       let launched: ChildProcess
       do {
@@ -113,7 +113,7 @@ struct RecordCommand: ParsableCommand {
 
   /// Checks --prom-textfile and binds --metrics-listen before any output is created; returns
   /// the endpoint and the board it serves.
-  private func startServer() throws -> (MetricsServer?, MetricsBoard?) {
+  private func startExport() throws -> (MetricsServer?, MetricsBoard?) {
     if let promTextfile {
       do {
         try Syscalls.writeFileAtomically(promTextfile, [])
@@ -216,4 +216,3 @@ struct RecordCommand: ParsableCommand {
     return stopped(child.waitForExit())
   }
 }
-

@@ -165,6 +165,21 @@ struct PrometheusTests {
     #expect(!FileManager.default.fileExists(atPath: dir + "/x.csv"))
   }
 
+  static let haveIPv6Loopback = (try? String(contentsOfFile: "/proc/net/if_inet6", encoding: .utf8))?.contains(" lo") ?? false
+
+  @Test("a bare port binds 127.0.0.1; a bracketed IPv6 loopback address binds ::1", arguments: [
+    ("0", "http://127.0.0.1:"),
+    ("localhost:0", "http://127.0.0.1:"),
+    ("[::1]:0", "http://[::1]:"),
+  ])
+  func addresses(_ listen: String, _ served: String) throws {
+    if listen.hasPrefix("[") && !Self.haveIPv6Loopback { return }  // no IPv6 on this host
+    let dir = try MemtopRunner.scratchDirectory()
+    let result = try MemtopRunner.run(["record", "--pid", "\(getpid())", "--duration", "1", "--output", dir + "/x.csv", "--metrics-listen", listen])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.hasPrefix("memtop: serving metrics on \(served)"), "\(result.stderr)")
+  }
+
   @Test("a taken port is one clear error before anything is recorded")
   func portTaken() throws {
     let dir = try MemtopRunner.scratchDirectory()
