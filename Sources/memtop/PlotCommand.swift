@@ -17,7 +17,7 @@ struct PlotCommand: ParsableCommand {
   @Argument(help: ArgumentHelp("The recording to draw (CSV).", valueName: "file"))
   var file: String
 
-  @Option(name: [.customShort("o"), .long], help: ArgumentHelp("SVG file to write.", valueName: "file"))
+  @Option(name: [.customShort("o"), .long], help: ArgumentHelp("SVG file to write, or - for standard output.", valueName: "file"))
   var output: String
 
   @Option(name: .long, help: ArgumentHelp("Memory limit for the verdict's time-to-limit, e.g. 2G or 512M.", valueName: "size"))
@@ -35,6 +35,10 @@ struct PlotCommand: ParsableCommand {
     let analysis = RecordingAnalysis(timeline: timeline, limit: limitBytes)
     let name = file.split(separator: "/").last.map(String.init) ?? file
     let svg = RecordingChart(timeline: timeline, analysis: analysis, title: name).svg()
+    if output == "-" {
+      print(svg, terminator: "")
+      return
+    }
     do {
       try Syscalls.writeFileAtomically(output, Array(svg.utf8))
     } catch {

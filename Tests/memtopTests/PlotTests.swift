@@ -81,6 +81,15 @@ struct PlotTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
   }
 
+  @Test("--output - writes the SVG to standard output")
+  func standardOutput() throws {
+    let csv = try Self.leakingRecording()
+    let result = try MemtopRunner.run(["plot", csv, "--output", "-"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.hasPrefix("<?xml") && result.stdout.hasSuffix("</svg>\n"))
+    #expect(result.stdout.contains("id=\"series-rss_bytes\""))
+  }
+
   @Test("--output is required")
   func missingOutput() throws {
     let result = try MemtopRunner.run(["plot", "x.csv"])

@@ -55,7 +55,7 @@ public struct RecordingChart {
       svg.element("line", [
         "id": "trend", "x1": n(scale.x(trend.fromTime)), "y1": n(scale.y(trend.fromBytes)),
         "x2": n(scale.x(trend.toTime)), "y2": n(scale.y(trend.toBytes)),
-        "stroke": "#d62728", "stroke-width": "2.5", "stroke-dasharray": "9 5",
+        "stroke": "#d62728", "stroke-width": "2.5", "stroke-dasharray": "9 5", "stroke-opacity": "0.85",
       ])
     }
     svg.close("g")
