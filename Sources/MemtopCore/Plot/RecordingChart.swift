@@ -29,7 +29,7 @@ public struct RecordingChart {
   /// The SVG document.
   public func svg() -> String {
     let explanation = wrap(analysis.results[analysis.leadingMetric]?.explanation ?? "", width: 150, lines: 2)
-    let plot = PlotArea(left: 92, top: 78 + 16 * Double(explanation.count), right: width - 28, bottom: height - 62)
+    let plot = PlotArea(left: 92, top: 78 + 16 * Double(explanation.count), right: width - 28, bottom: height - 86)
     let start = timeline.elapsed.first ?? 0
     let end = max(timeline.elapsed.last ?? 1, start + 1)
     let trend = trendLine()
@@ -64,6 +64,8 @@ public struct RecordingChart {
       svg.text(trend.label, [
         "x": n(min(scale.x(trend.toTime), plot.right - 4)), "y": n(max(scale.y(trend.toBytes) - 10, plot.top + 14)),
         "text-anchor": "end", "font-size": "13", "font-weight": "bold", "fill": "#d62728",
+        // A white halo keeps the label readable over the series.
+        "stroke": "#ffffff", "stroke-width": "4", "stroke-linejoin": "round", "paint-order": "stroke",
       ])
     }
     drawLegend(&svg, plot: plot, trend: trend)
@@ -111,7 +113,7 @@ public struct RecordingChart {
       offset += step
     }
     let unit = span >= 3600 ? "h:mm:ss" : "m:ss"
-    svg.text("elapsed time (\(unit))", ["x": n(plot.left + plot.width / 2), "y": n(plot.bottom + 44), "text-anchor": "middle", "font-size": "13"])
+    svg.text("elapsed time (\(unit))", ["x": n(plot.left + plot.width / 2), "y": n(plot.bottom + 40), "text-anchor": "middle", "font-size": "13"])
     svg.close("g")
   }
 
@@ -126,18 +128,18 @@ public struct RecordingChart {
     svg.close("g")
   }
 
+  /// One row under the time axis, so it never hides data.
   private func drawLegend(_ svg: inout SVGBuilder, plot: PlotArea, trend: TrendLine?) {
     var entries = Self.series.map { (label: $0.metric.label, color: $0.color, dashed: false) }
     if let trend { entries.append((label: "\(trend.metric.label) trend (Sen slope)", color: "#d62728", dashed: true)) }
-    let boxWidth = trend == nil ? 90.0 : 190.0
-    let x = plot.left + 10
-    let y = plot.top + 10
+    let y = plot.bottom + 66
+    var x = plot.left
     svg.open("g", ["id": "legend", "font-size": "13", "fill": "#222222"])
-    svg.element("rect", ["x": n(x), "y": n(y), "width": n(boxWidth), "height": n(8 + 20 * Double(entries.count)), "fill": "#ffffff", "fill-opacity": "0.9", "stroke": "#cccccc"])
-    for (i, entry) in entries.enumerated() {
-      let rowY = y + 18 + 20 * Double(i)
-      svg.element("line", ["x1": n(x + 8), "y1": n(rowY - 4), "x2": n(x + 32), "y2": n(rowY - 4), "stroke": entry.color, "stroke-width": entry.dashed ? "2.5" : "2", "stroke-dasharray": entry.dashed ? "6 3" : "none"])
-      svg.text(entry.label, ["x": n(x + 40), "y": n(rowY)])
+    for entry in entries {
+      svg.element("line", ["x1": n(x), "y1": n(y - 4), "x2": n(x + 26), "y2": n(y - 4), "stroke": entry.color, "stroke-width": entry.dashed ? "2.5" : "2", "stroke-dasharray": entry.dashed ? "6 3" : "none"])
+      svg.text(entry.label, ["x": n(x + 32), "y": n(y)])
+      // Roughly 7.5 px per character at 13 px, plus a gap.
+      x += 32 + Double(entry.label.count) * 7.5 + 28
     }
     svg.close("g")
   }
