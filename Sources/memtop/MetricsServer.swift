@@ -44,7 +44,7 @@ final class MetricsServer: Sendable {
         try await server.run()
       } catch is CancellationError {
       } catch {
-        failure.withLock { $0 = "\(error)" }
+        failure.withLock { $0 = Self.describe(error) }
         started.signal()
       }
     }
@@ -70,8 +70,14 @@ final class MetricsServer: Sendable {
   /// Stops accepting connections and waits briefly for open ones to finish.
   func stop() {
     let server = self.server
-    _ = Self.wait { await server.stop(timeout: 1) }
+    Self.wait { await server.stop(timeout: 1) }
     task.cancel()
+  }
+
+  /// The socket layer's own words for a failure, e.g. "Address already in use".
+  private static func describe(_ error: any Error) -> String {
+    if case SocketError.failed(_, _, let message) = error { return message }
+    return "\(error)"
   }
 
   /// Runs `body` on the concurrency pool and waits for it on this (non-async) thread.
