@@ -47,7 +47,7 @@ struct AnalyzeCommand: ParsableCommand {
     }
     let samples: [MemorySample]
     switch parsed {
-    case .success(let rows): samples = rows
+    case .success(let rows): samples = RecordingReader.mainSeries(rows)
     case .failure(let error): throw UserFacingError(message: error.description)
     }
     guard !samples.isEmpty else {

@@ -35,6 +35,12 @@ struct RecordCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Memory limit to project against, e.g. 2G (default: the cgroup limit, else current use + MemAvailable).", valueName: "size"))
   var limit: String?
 
+  @Flag(name: .long, help: "Follow the process and all its descendants (found every tick); the rows hold the tree's total: PSS summed correctly, RSS summed (shared pages counted once per process).")
+  var children = false
+
+  @Flag(name: .long, help: "With --children, also write one row per process of the tree after each total row (the total row has the processes column set).")
+  var perProcess = false
+
   @Flag(name: .long, help: "After recording, exit with status 10 if the analyzer finds a leak (a launched command's failure status wins).")
   var failOnLeak = false
 
@@ -49,6 +55,9 @@ struct RecordCommand: ParsableCommand {
     }
     if let limit, Validation.parseLimit(limit) == nil {
       throw ValidationError(Validation.badLimit(limit))
+    }
+    if perProcess && !children {
+      throw ValidationError("--per-process needs --children (it splits a process tree's total into one row per process)")
     }
     if !(budget >= 0 && budget <= 100) {
       throw ValidationError("--budget \(budget) is out of range; use a percentage from 0 to 100 (0 turns detailed reads off)")
@@ -102,8 +111,11 @@ struct RecordCommand: ParsableCommand {
     let live = Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1))
     var lastStatus = -Double.infinity
     let start = clock.monotonicSeconds()
-    let sampler = Sampler(handle: handle, clock: clock, detailBudget: budget / 100, startMonotonic: start)
+    let sampler: any MemorySampling = children
+      ? TreeSampler(root: handle, clock: clock, detailBudget: budget / 100, startMonotonic: start)
+      : Sampler(handle: handle, clock: clock, detailBudget: budget / 100, startMonotonic: start)
     var recorder = Recorder(interval: interval, duration: duration)
+    recorder.perProcess = perProcess
     recorder.onWarning = { printError("warning: " + $0) }
     if live {
       recorder.onSample = { sample, count in

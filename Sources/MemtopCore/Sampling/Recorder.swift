@@ -40,6 +40,8 @@ public struct Recorder {
   public var onSample: (MemorySample, Int) -> Void = { _, _ in }
   /// Called with one-time warnings from the sampler.
   public var onWarning: (String) -> Void = { _ in }
+  /// Whether each member of a process tree also gets its own row after the total's.
+  public var perProcess = false
 
   public init(interval: Double, duration: Double?) {
     self.interval = interval
@@ -51,7 +53,7 @@ public struct Recorder {
   /// - Parameter child: the launched command, if memtop started the target; it is reaped when
   ///   it exits so its status can be passed on.
   public func run(
-    sampler: Sampler, clock: any SamplerClock, writer: CSVFileWriter?, child: ChildProcess? = nil,
+    sampler: any MemorySampling, clock: any SamplerClock, writer: CSVFileWriter?, child: ChildProcess? = nil,
     start: Double
   ) throws(CSVWriteError) -> RecordingSummary {
     var schedule = TickSchedule(start: start, interval: interval)
@@ -70,6 +72,9 @@ public struct Recorder {
       case .sample(let sample):
         timeline.append(sample)
         writer?.append(sample)
+        if perProcess {
+          for member in sampler.memberSamples { writer?.append(member.sample) }
+        }
         if let hwm = sample.peakRSS { peak = max(peak ?? 0, hwm) }
         onSample(sample, timeline.count)
       case .missed:

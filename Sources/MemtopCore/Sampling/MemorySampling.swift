@@ -1,0 +1,31 @@
+/// Something that produces one memory reading per tick: one process (``Sampler``) or a whole
+/// process tree (``TreeSampler``).
+public protocol MemorySampling: AnyObject {
+  /// The command name of the process watched (the root of a tree). Untrusted text.
+  var currentName: String { get }
+  /// Takes one reading now: for a tree, its total.
+  func sample() -> SampleOutcome
+  /// Returns and clears one-time warnings for the user.
+  func takeWarnings() -> [String]
+  /// The readings of the individual processes behind the latest ``sample()``, with their
+  /// names; empty when only one process is watched.
+  var memberSamples: [MemberSample] { get }
+}
+
+/// One process's reading within a tree.
+public struct MemberSample: Sendable, Equatable {
+  /// The reading.
+  public var sample: MemorySample
+  /// The process's command name. Untrusted text.
+  public var name: String
+
+  public init(sample: MemorySample, name: String) {
+    self.sample = sample
+    self.name = name
+  }
+}
+
+extension Sampler: MemorySampling {
+  /// One process has no members.
+  public var memberSamples: [MemberSample] { [] }
+}
