@@ -39,6 +39,9 @@ struct MonitorCommand: ParsableCommand {
   @Flag(name: .long, help: "Draw with ASCII characters only (also used when the locale is not UTF-8).")
   var ascii = false
 
+  @Flag(name: .long, help: "Watch the process and all its descendants: the charts show the tree's total (RSS summed, PSS total in the header); p switches to each process.")
+  var children = false
+
   @Option(name: .long, help: ArgumentHelp("File that receives a launched command's output (default: a temporary file, shown in the header).", valueName: "file"))
   var childOutput: String?
 
@@ -67,9 +70,10 @@ struct MonitorCommand: ParsableCommand {
       throw UserFacingError(message: "standard output is not a terminal, so the live view cannot run; to record without it use memtop record --pid PID --output FILE.csv", status: ExitStatus.usage)
     }
     let target: MonitorConfiguration.Target = try pid.map { .attach(try Validation.parsePID($0)) } ?? .launch(command)
-    let config = MonitorConfiguration(
+    var config = MonitorConfiguration(
       target: target, interval: seconds, theme: theme, themesDir: themesDir, recordPath: record, ascii: ascii,
       childOutput: childOutput)
+    config.children = children
     let status: Int32
     do {
       status = try MonitorApp.run(config)

@@ -41,6 +41,8 @@ struct KeyMapTests {
     let paused = KeyMap.hints(mode: .braille, paused: true)
     #expect(paused.contains { $0.key == "←→" && $0.hint == "scroll" })
     #expect(paused.contains { $0.key == "space" && $0.hint == "resume" })
+    let tree = KeyMap.hints(mode: .braille, paused: false, tree: true)
+    #expect(tree.map(\.key) == ["q", "space", "+-", "e", "m", "t", "p", "r", "?"])
   }
 
   @Test("help lines come from the table, one per binding")

@@ -38,6 +38,8 @@ public struct MonitorConfiguration: Sendable {
   public var childOutput: String?
   /// Share of one core the detailed smaps reads may use (0.01 = 1 %).
   public var detailBudget: Double = 0.01
+  /// `--children`: watch the target and all its descendants.
+  public var children = false
 
   public init(target: Target, interval: Double, theme: String? = nil, themesDir: String? = nil, recordPath: String? = nil, ascii: Bool = false, childOutput: String? = nil) {
     self.target = target

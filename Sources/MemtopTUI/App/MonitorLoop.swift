@@ -20,16 +20,20 @@ final class MonitorLoop {
   static let maxWaitMilliseconds = 200
 
   private let terminal: NCursesTerminal
-  private var sampler: Sampler?
+  private var sampler: (any MemorySampling)?
   private let child: ChildProcess?
   private let clock = SystemClock()
   private let start: Double
   private var schedule: TickSchedule
   private var nextDue: Double
   private var session: SessionInfo
-  private var timeline = Timeline()
-  private var analysis = LiveAnalysis()
-  private var extremes = Extremes()
+  /// The watched process, or with `--children` the tree's total.
+  private var total = ChartedSeries()
+  /// With `--children`: each process of the tree, in order of appearance.
+  private var members: [MemberSeries] = []
+  /// The member the charts show, or `nil` for ``total``.
+  private var shownMember: Int?
+  private let watchesTree: Bool
   private var ui = UIState()
   private let themes: [Theme]
   private let mode: GlyphMode
@@ -48,7 +52,11 @@ final class MonitorLoop {
     self.themes = themes.isEmpty ? [.fallback] : themes
     self.mode = mode
     start = clock.monotonicSeconds()
-    sampler = Sampler(handle: handle, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+    watchesTree = config.children
+    sampler = config.children
+      ? TreeSampler(root: handle, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+      : Sampler(handle: handle, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+    if config.children { self.session.tree = TreeView(processes: 1) }
     schedule = TickSchedule(start: start, interval: config.interval)
     nextDue = start
     recorder = recordWriter.map(LiveRecorder.init)
@@ -85,7 +93,7 @@ final class MonitorLoop {
     var outcome = quit ?? Outcome(status: 0, messages: [])
     if let recorder {
       if let error = recorder.finish() { outcome.messages.append(error) }
-      outcome.messages.append("recorded \(timeline.count) samples to \(session.recordPath ?? "")")
+      outcome.messages.append("recorded \(total.timeline.count) samples to \(session.recordPath ?? "")")
     }
     if let output = session.childOutput { outcome.messages.append("the command's output is in \(output)") }
     return outcome
@@ -108,18 +116,21 @@ final class MonitorLoop {
   private func handleSample(_ outcome: SampleOutcome) {
     switch outcome {
     case .sample(let sample):
-      timeline.append(sample)
-      extremes.add(sample)
-      analysis.append(sample, limitBytes: session.limitBytes.map { Double($0) })
+      total.append(sample, limitBytes: session.limitBytes.map { Double($0) })
       recorder?.append(sample)
       if let name = sampler?.currentName { session.name = name }
+      if watchesTree { addMemberSamples(sample) }
     case .missed:
       session.missed += 1
     case .exited(let exit):
       sampler = nil
       let how = child.map { "\($0.waitForExit())" } ?? (exit.reason == .zombie ? "exited (zombie)" : "exited")
       session.state = .exited(how)
-      analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
+      total.analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
+      for i in members.indices {
+        members[i].gone = true
+        members[i].series.analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
+      }
       recorder?.flushIfDue(now: .infinity)
     }
     if let sampler { warnings += sampler.takeWarnings() }
@@ -150,7 +161,7 @@ final class MonitorLoop {
       if KeyMap.action(for: key) != .quit { return }
     }
     guard let action = KeyMap.action(for: key) else { return }
-    let latest = timeline.elapsed.last ?? 0
+    let latest = shown.timeline.elapsed.last ?? 0
     switch action {
     case .quit: quit = Outcome(status: 0, messages: [])
     case .togglePause: ui.togglePause(latest: latest)
@@ -166,12 +177,13 @@ final class MonitorLoop {
       ui.scroll(action == .scrollBack ? -1 : 1, latest: latest)
     case .export: ui.exportPrompt = Exporter.defaultFileName(pid: session.pid, wallSeconds: clock.wallSeconds())
     case .marker:
-      guard !timeline.isEmpty else {
+      guard !total.timeline.isEmpty else {
         ui.show("no sample to mark yet", isError: true, now: now)
         return
       }
-      let label = "marker \(timeline.markers.count + 1)"
-      timeline.markLatest(label)
+      let label = "marker \(total.timeline.markers.count + 1)"
+      total.timeline.markLatest(label)
+      if let shownMember { members[shownMember].series.timeline.markLatest(label) }
       recorder?.markLatest(label)
       ui.show("\(label) at \(ChartWidget.clock(latest))", now: now, seconds: 3)
     case .cycleTheme:
@@ -179,9 +191,9 @@ final class MonitorLoop {
       terminal.apply(themes[ui.themeIndex])
       ui.show("theme \(themes[ui.themeIndex].name)", now: now, seconds: 3)
     case .help: ui.showHelp = true
+    case .cycleProcess: cycleProcess(now: now)
     case .resetMinMax:
-      extremes.reset()
-      if !timeline.isEmpty { extremes.add(timeline[timeline.count - 1]) }
+      if let shownMember { members[shownMember].series.resetExtremes() } else { total.resetExtremes() }
       ui.show("min/max reset", now: now, seconds: 3)
     }
   }
@@ -189,10 +201,65 @@ final class MonitorLoop {
   private func export(to path: String) {
     let now = clock.monotonicSeconds() - start
     do {
-      let rows = try Exporter.export(timeline, to: path)
+      let rows = try Exporter.export(shown.timeline, to: path)
       ui.show("exported \(rows) samples to \(Exporter.absolute(path))", now: now, seconds: 30)
     } catch {
       ui.show("export failed: \(error)", isError: true, now: now, seconds: 30)
+    }
+  }
+
+  // MARK: - Process trees
+
+  /// The series the charts show.
+  private var shown: ChartedSeries { shownMember.map { members[$0].series } ?? total }
+
+  /// The session as the header shows it: a tree member's own pid and name when one is shown.
+  private var shownSession: SessionInfo {
+    guard var tree = session.tree else { return session }
+    var shown = session
+    tree.member = shownMember.map { (index: $0 + 1, of: members.count) }
+    if let i = shownMember {
+      shown.pid = members[i].pid
+      shown.name = members[i].name
+      if members[i].gone, case .running = shown.state { shown.state = .exited("exited") }
+    }
+    shown.tree = tree
+    return shown
+  }
+
+  /// Files the members' readings of the latest tick under their (pid, start time).
+  private func addMemberSamples(_ totalSample: MemorySample) {
+    let readings = sampler?.memberSamples ?? []
+    var present = Set<Int>()
+    for reading in readings {
+      let sample = reading.sample
+      let index = members.firstIndex { $0.pid == sample.pid && $0.startTicks == sample.startTicks } ?? {
+        members.append(MemberSeries(pid: sample.pid, startTicks: sample.startTicks, name: reading.name))
+        return members.count - 1
+      }()
+      members[index].name = reading.name
+      members[index].series.append(sample, limitBytes: session.limitBytes.map { Double($0) })
+      present.insert(index)
+    }
+    for i in members.indices where !present.contains(i) { members[i].gone = true }
+    session.tree?.processes = totalSample.processes ?? readings.count
+    if let pss = totalSample.pss { session.tree?.totalPSS = pss }
+  }
+
+  private func cycleProcess(now: Double) {
+    guard watchesTree else {
+      ui.show("p switches between the processes of a tree: start memtop with --children", now: now, seconds: 3)
+      return
+    }
+    guard !members.isEmpty else { return }
+    let next = shownMember.map { $0 + 1 } ?? 0
+    shownMember = next < members.count ? next : nil
+    if let i = shownMember {
+      let member = members[i]
+      let state = member.gone ? ", exited" : ""
+      ui.show("showing PID \(member.pid) (\(Sanitizer.terminalSafe(member.name, maxLength: 32))\(state)), \(i + 1) of \(members.count)", now: now, seconds: 3)
+    } else {
+      ui.show("showing the tree's total (RSS, heap and anon summed; PSS in the header)", now: now, seconds: 3)
     }
   }
 
@@ -202,8 +269,9 @@ final class MonitorLoop {
     dirty = false
     let size = terminal.size
     var buffer = CellBuffer(width: size.width, height: size.height)
+    let series = shown
     let model = ScreenModel(
-      timeline: timeline, session: session, ui: ui, analysis: analysis, extremes: extremes,
+      timeline: series.timeline, session: shownSession, ui: ui, analysis: series.analysis, extremes: series.extremes,
       themeName: themes[ui.themeIndex].name, mode: mode)
     Screen.draw(model, into: &buffer)
     terminal.flush(buffer)

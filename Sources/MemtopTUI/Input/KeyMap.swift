@@ -1,6 +1,7 @@
 /// What a key asks the app to do.
 public enum Action: String, Sendable, CaseIterable {
   case quit, togglePause, zoomIn, zoomOut, scrollBack, scrollForward, export, marker, cycleTheme, help, resetMinMax
+  case cycleProcess
 }
 
 /// One row of the key table: the keys, the short hint for the status bar, the help text.
@@ -28,6 +29,7 @@ public enum KeyMap {
     KeyBinding(keys: [.character("e")], action: .export, hint: "export", help: "export the whole timeline to CSV (same columns as memtop record)"),
     KeyBinding(keys: [.character("m")], action: .marker, hint: "mark", help: "add a marker at the latest sample (CSV marker column)"),
     KeyBinding(keys: [.character("t")], action: .cycleTheme, hint: "theme", help: "cycle through the bundled themes"),
+    KeyBinding(keys: [.character("p")], action: .cycleProcess, hint: "process", help: "with --children: switch the charts between the tree's total and each of its processes"),
     KeyBinding(keys: [.character("r")], action: .resetMinMax, hint: "reset", help: "reset the min/max shown on each chart"),
     KeyBinding(keys: [.character("?"), .character("h")], action: .help, hint: "help", help: "show or hide this help"),
   ]
@@ -42,10 +44,12 @@ public enum KeyMap {
     binding.keys.first.map { $0.label(mode) } ?? ""
   }
 
-  /// Status-bar items, `(key, hint)`; the scroll keys only matter while paused.
-  public static func hints(mode: GlyphMode, paused: Bool) -> [(key: String, hint: String)] {
+  /// Status-bar items, `(key, hint)`; the scroll keys only matter while paused, the process
+  /// key only when a process tree is watched.
+  public static func hints(mode: GlyphMode, paused: Bool, tree: Bool = false) -> [(key: String, hint: String)] {
     var items: [(key: String, hint: String)] = []
     for binding in bindings {
+      if binding.action == .cycleProcess && !tree { continue }
       if binding.action == .scrollForward { continue }
       if binding.action == .scrollBack {
         if paused { items.append((key: "\(Key.left.label(mode))\(Key.right.label(mode))", hint: "scroll")) }

@@ -44,6 +44,15 @@ public struct HeaderWidget: Sendable {
     let line2 = Rect(x: area.x, y: area.y + 1, width: area.width, height: 1)
     var parts = ["\(model.samples) samples", "window \(model.ui.spanLabel)"]
     if session.missed > 0 { parts.append("\(session.missed) missed") }
+    if let tree = session.tree {
+      let processes = "tree of \(tree.processes) \(tree.processes == 1 ? "process" : "processes")"
+      if let member = tree.member {
+        parts.append("\(processes), showing process \(member.index) of \(member.of) (p: next)")
+      } else {
+        parts.append("\(processes), showing the total (p: each process)")
+      }
+      parts.append("tree PSS " + (tree.totalPSS.map(ByteFormat.bytes) ?? "n/a (not read yet)"))
+    }
     if let output = session.childOutput { parts.append("child output: \(Sanitizer.terminalSafe(output))") }
     if let record = session.recordPath { parts.append("recording to \(Sanitizer.terminalSafe(record))") }
     buffer.put(parts.joined(separator: "  ·  "), x: area.x, y: area.y + 1, role: .dim, clip: line2)
