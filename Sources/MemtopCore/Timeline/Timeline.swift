@@ -14,6 +14,10 @@ public struct Timeline: Sendable {
   private var columns: [[UInt64]] = Array(repeating: [], count: Metric.allCases.count)
   /// Markers by sample index.
   public private(set) var markers: [Int: String] = [:]
+  /// Each sample's process start time in clock ticks (`UInt64.max` when unknown).
+  private var startTicks: [UInt64] = []
+  /// Each sample's count of summed processes (a tree's total), or -1 for one process.
+  private var processCounts: [Int32] = []
 
   public init() {}
 
@@ -35,7 +39,15 @@ public struct Timeline: Sendable {
     for (i, metric) in Metric.allCases.enumerated() {
       columns[i].append(sample[metric] ?? Self.absent)
     }
+    startTicks.append(sample.startTicks ?? Self.absent)
+    processCounts.append(sample.processes.map { Int32(clamping: $0) } ?? -1)
     if let marker = sample.marker { markers[count - 1] = marker }
+  }
+
+  /// Attaches a marker to sample `index` (replacing any it had).
+  public mutating func mark(_ index: Int, _ text: String) {
+    guard elapsed.indices.contains(index) else { return }
+    markers[index] = text
   }
 
   /// Attaches a marker to the latest sample (replacing any it had).
@@ -55,6 +67,8 @@ public struct Timeline: Sendable {
     var sample = MemorySample(timeUnix: timeUnix[index], elapsed: elapsed[index], pid: pids[index])
     for metric in Metric.allCases { sample[metric] = value(metric, at: index) }
     sample.marker = markers[index]
+    sample.startTicks = startTicks[index] == Self.absent ? nil : startTicks[index]
+    sample.processes = processCounts[index] < 0 ? nil : Int(processCounts[index])
     return sample
   }
 

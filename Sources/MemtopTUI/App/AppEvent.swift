@@ -20,6 +20,8 @@ public struct MonitorConfiguration: Sendable {
     case attach(Int32)
     /// A command to launch (argv, run without a shell).
     case launch([String])
+    /// A recording to replay: its file (for the header) and its main series.
+    case replay(path: String, samples: [MemorySample])
   }
 
   /// What to watch.
@@ -40,6 +42,8 @@ public struct MonitorConfiguration: Sendable {
   public var detailBudget: Double = 0.01
   /// `--children`: watch the target and all its descendants.
   public var children = false
+  /// The memory limit a replayed recording's verdict projects against, bytes (as `memtop analyze --limit`).
+  public var replayLimitBytes: UInt64?
 
   public init(target: Target, interval: Double, theme: String? = nil, themesDir: String? = nil, recordPath: String? = nil, ascii: Bool = false, childOutput: String? = nil) {
     self.target = target

@@ -21,6 +21,9 @@ public enum MonitorApp {
       }
     }
     StopSignals.install()
+    if case .replay(let path, let samples) = config.target {
+      return try replay(path: path, samples: samples, config: config, themes: themes)
+    }
     let (handle, child, childOutput) = try openTarget(config)
     var session = SessionInfo(pid: handle.identity.pid, name: handle.name, interval: config.interval)
     session.limitBytes = handle.readCgroupLimit()?.bytes
@@ -46,6 +49,39 @@ public enum MonitorApp {
     for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
     if let child, child.poll() == nil { stop(child) }
     return outcome.status
+  }
+
+  /// Opens a recording in the same view, paused on the whole of it, with the verdict
+  /// `memtop analyze` gives on the file.
+  static func replay(path: String, samples: [MemorySample], config: MonitorConfiguration, themes: [Theme]) throws(MonitorError) -> Int32 {
+    let last = samples.last
+    var session = SessionInfo(pid: last?.pid ?? 0, name: "", interval: Self.typicalInterval(samples))
+    session.state = .replay(URL(fileURLWithPath: path).lastPathComponent)
+    let utf8 = NCursesTerminal.prepareLocale()
+    let mode: GlyphMode = config.ascii || !utf8 ? .ascii : .braille
+    let terminal = NCursesTerminal()
+    do {
+      try terminal.start()
+    } catch {
+      throw MonitorError(message: error.message)
+    }
+    let loop = MonitorLoop(
+      terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,
+      recordWriter: nil)
+    loop.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) })
+    let outcome = loop.run()
+    terminal.stop()
+    for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
+    return outcome.status
+  }
+
+  /// The median step between samples, seconds (1 when there are too few).
+  static func typicalInterval(_ samples: [MemorySample]) -> Double {
+    guard samples.count > 1 else { return 1 }
+    var steps = zip(samples.dropFirst(), samples).map { $0.elapsed - $1.elapsed }.filter { $0 > 0 }
+    guard !steps.isEmpty else { return 1 }
+    steps.sort()
+    return max((steps[steps.count / 2] * 1000).rounded() / 1000, 0.001)
   }
 
   /// The themes `t` cycles through, the chosen one first: `--theme`, else monochrome under
@@ -75,6 +111,8 @@ public enum MonitorApp {
       } catch {
         throw MonitorError(message: cannotOpen(pid: pid, error))
       }
+    case .replay:
+      throw MonitorError(message: "a recording has no process to open")
     case .launch(let arguments):
       let output = config.childOutput ?? (NSTemporaryDirectory() + "memtop-child-\(getpid()).log")
       // Create the log first, so a bad path is reported as such rather than as a launch failure.

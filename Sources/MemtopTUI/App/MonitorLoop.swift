@@ -39,11 +39,13 @@ final class MonitorLoop {
   private let mode: GlyphMode
   private let recorder: LiveRecorder?
   private var warnings: [String] = []
+  /// A replayed recording's verdict, the one `memtop analyze` gives on the file.
+  private var replayVerdict: VerdictModel?
   private var dirty = true
   private var quit: Outcome?
 
   init(
-    terminal: NCursesTerminal, handle: ProcessHandle, child: ChildProcess?, session: SessionInfo, themes: [Theme],
+    terminal: NCursesTerminal, handle: ProcessHandle?, child: ChildProcess?, session: SessionInfo, themes: [Theme],
     mode: GlyphMode, config: MonitorConfiguration, recordWriter: CSVFileWriter?
   ) {
     self.terminal = terminal
@@ -53,9 +55,11 @@ final class MonitorLoop {
     self.mode = mode
     start = clock.monotonicSeconds()
     watchesTree = config.children
-    sampler = config.children
-      ? TreeSampler(root: handle, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
-      : Sampler(handle: handle, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+    if let handle {
+      sampler = config.children
+        ? TreeSampler(root: handle, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+        : Sampler(handle: handle, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+    }
     if config.children { self.session.tree = TreeView(processes: 1) }
     schedule = TickSchedule(start: start, interval: config.interval)
     nextDue = start
@@ -181,6 +185,10 @@ final class MonitorLoop {
         ui.show("no sample to mark yet", isError: true, now: now)
         return
       }
+      if replayVerdict != nil {
+        markWindowEnd(now: now)
+        return
+      }
       let label = "marker \(total.timeline.markers.count + 1)"
       total.timeline.markLatest(label)
       if let shownMember { members[shownMember].series.timeline.markLatest(label) }
@@ -201,11 +209,40 @@ final class MonitorLoop {
   private func export(to path: String) {
     let now = clock.monotonicSeconds() - start
     do {
+      if replayVerdict != nil {
+        // A replay exports what is on screen: the visible time window.
+        let window = ui.window(latest: shown.timeline.elapsed.last ?? 0)
+        let rows = try Exporter.export(shown.timeline, to: path, from: window.start, to: window.end)
+        let span = "\(ChartWidget.clock(window.start))–\(ChartWidget.clock(window.end))"
+        ui.show("exported \(rows) samples (\(span)) to \(Exporter.absolute(path))", now: now, seconds: 30)
+        return
+      }
       let rows = try Exporter.export(shown.timeline, to: path)
       ui.show("exported \(rows) samples to \(Exporter.absolute(path))", now: now, seconds: 30)
     } catch {
       ui.show("export failed: \(error)", isError: true, now: now, seconds: 30)
     }
+  }
+
+  // MARK: - Replay
+
+  /// Loads a recording to replay: paused on the whole of it, with the verdict of
+  /// `memtop analyze` (same analyzer, same lifetime rule, same limit).
+  func load(_ samples: [MemorySample], limit: MemoryLimit?) {
+    for sample in samples { total.append(sample, limitBytes: nil) }
+    let analysis = RecordingAnalysis(timeline: total.timeline, limit: limit)
+    replayVerdict = VerdictModel(recording: analysis)
+    ui.zoomIndex = UIState.zoomLevels.count - 1
+    ui.togglePause(latest: total.timeline.elapsed.last ?? 0)
+  }
+
+  /// In a replay, `m` marks the last sample inside the visible window.
+  private func markWindowEnd(now: Double) {
+    let window = ui.window(latest: total.timeline.elapsed.last ?? 0)
+    guard let index = total.timeline.elapsed.lastIndex(where: { $0 <= window.end }) else { return }
+    let label = "marker \(total.timeline.markers.count + 1)"
+    total.timeline.mark(index, label)
+    ui.show("\(label) at \(ChartWidget.clock(total.timeline.elapsed[index])) (e exports it with the window)", now: now, seconds: 3)
   }
 
   // MARK: - Process trees
@@ -270,9 +307,10 @@ final class MonitorLoop {
     let size = terminal.size
     var buffer = CellBuffer(width: size.width, height: size.height)
     let series = shown
-    let model = ScreenModel(
+    var model = ScreenModel(
       timeline: series.timeline, session: shownSession, ui: ui, analysis: series.analysis, extremes: series.extremes,
       themeName: themes[ui.themeIndex].name, mode: mode)
+    if let replayVerdict { model.verdict = replayVerdict }
     Screen.draw(model, into: &buffer)
     terminal.flush(buffer)
   }

@@ -26,10 +26,10 @@ public enum KeyMap {
     KeyBinding(keys: [.character("-"), .character("_")], action: .zoomOut, hint: "zoom out", help: "zoom out: show a longer window (up to the whole recording)"),
     KeyBinding(keys: [.left], action: .scrollBack, hint: "back", help: "while paused, scroll back in time"),
     KeyBinding(keys: [.right], action: .scrollForward, hint: "fwd", help: "while paused, scroll forward in time"),
-    KeyBinding(keys: [.character("e")], action: .export, hint: "export", help: "export the whole timeline to CSV (same columns as memtop record)"),
-    KeyBinding(keys: [.character("m")], action: .marker, hint: "mark", help: "add a marker at the latest sample (CSV marker column)"),
+    KeyBinding(keys: [.character("e")], action: .export, hint: "export", help: "export to CSV: the whole timeline (in a replay, the visible window)"),
+    KeyBinding(keys: [.character("m")], action: .marker, hint: "mark", help: "add a marker at the latest sample (in a replay, at the window's end)"),
     KeyBinding(keys: [.character("t")], action: .cycleTheme, hint: "theme", help: "cycle through the bundled themes"),
-    KeyBinding(keys: [.character("p")], action: .cycleProcess, hint: "process", help: "with --children: switch the charts between the tree's total and each of its processes"),
+    KeyBinding(keys: [.character("p")], action: .cycleProcess, hint: "process", help: "with --children: switch between the tree's total and each process"),
     KeyBinding(keys: [.character("r")], action: .resetMinMax, hint: "reset", help: "reset the min/max shown on each chart"),
     KeyBinding(keys: [.character("?"), .character("h")], action: .help, hint: "help", help: "show or hide this help"),
   ]

@@ -6,6 +6,8 @@ public struct SessionInfo: Sendable, Equatable {
     case running
     /// Gone; the text says how (e.g. `exited with status 0`).
     case exited(String)
+    /// A recording being replayed from this file.
+    case replay(String)
   }
 
   /// The target's process id.

@@ -57,6 +57,30 @@ public struct VerdictModel: Sendable, Equatable {
     }
   }
 
+  /// Builds the banner from a whole recording's analysis: the verdict `memtop analyze` gives.
+  public init(recording: RecordingAnalysis) {
+    let metric = recording.leadingMetric
+    guard let result = recording.results[metric] else {
+      headline = "recording verdict: insufficient-data"
+      detail = "no samples to judge"
+      role = .verdictPending
+      return
+    }
+    detail = result.explanation
+    let verdict = recording.verdict
+    var text = "recording verdict: \(verdict.rawValue.uppercased())"
+    if verdict == .leak || verdict == .plateau || verdict == .shrinking {
+      text += "  \(metric.label) \(Self.rate(result))"
+    }
+    headline = text + Self.limit(result)
+    switch verdict {
+    case .leak: role = .verdictLeak
+    case .plateau: role = .verdictGrowth
+    case .insufficientData: role = .verdictPending
+    case .stable, .shrinking: role = .verdictOK
+    }
+  }
+
   /// `+1.20 MiB/min (95 % +0.90 MiB/min to +1.50 MiB/min)`.
   static func rate(_ result: TrendResult) -> String {
     result.rateWithInterval

@@ -35,6 +35,8 @@ public struct HeaderWidget: Sendable {
     case .exited(let how):
       field("", "target \(how)", role: .headerAlert)
       if model.ui.paused { field("", "PAUSED", role: .headerAlert) }
+    case .replay(let file):
+      field("replay", Self.singleWidth(Sanitizer.terminalSafe(file, maxLength: 60)), role: .headerAlert)
     }
     field("every", Self.interval(session.interval))
     if let limit = session.limitBytes { field("limit", ByteFormat.bytes(limit)) }
