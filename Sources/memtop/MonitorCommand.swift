@@ -9,7 +9,8 @@ struct MonitorCommand: ParsableCommand {
     abstract: "Watch a process's memory live: RSS, heap and anon charts and a leak verdict (the default).",
     discussion: """
       Attach with --pid, or launch a command after `--` (run directly, never through a shell; \
-      its output goes to --child-output). Themes: --theme NAME is looked up in --themes-dir, \
+      its output goes to --child-output); with neither, a table of every process (sort with M \
+      or G, filter with /, enter opens one, esc comes back). Themes: --theme NAME is looked up in --themes-dir, \
       $XDG_CONFIG_HOME/memtop/themes, PREFIX/share/memtop/themes, then the built-in default, \
       light, high-contrast and monochrome; a btop .theme file also works; NO_COLOR selects \
       monochrome.
@@ -52,7 +53,12 @@ struct MonitorCommand: ParsableCommand {
   var seconds: Double { interval ?? delay.map { $0 / 10 } ?? 1 }
 
   func validate() throws {
-    try Validation.target(pid: pid, command: command, subcommand: "monitor")
+    if pid != nil || !command.isEmpty {
+      try Validation.target(pid: pid, command: command, subcommand: "monitor")
+    } else if record != nil || children {
+      // No target: the table of every process, which has no single series to record or tree to follow.
+      throw ValidationError("\(record != nil ? "--record" : "--children") needs a target: --pid PID or -- COMMAND [ARGS...] (without one memtop shows every process)")
+    }
     if interval != nil && delay != nil {
       throw ValidationError("give either --interval (seconds) or -d/--delay (tenths of a second), not both")
     }
@@ -69,7 +75,8 @@ struct MonitorCommand: ParsableCommand {
     guard Syscalls.isTerminal(1) else {
       throw UserFacingError(message: "standard output is not a terminal, so the live view cannot run; to record without it use memtop record --pid PID --output FILE.csv", status: ExitStatus.usage)
     }
-    let target: MonitorConfiguration.Target = try pid.map { .attach(try Validation.parsePID($0)) } ?? .launch(command)
+    let target: MonitorConfiguration.Target =
+      try pid.map { .attach(try Validation.parsePID($0)) } ?? (command.isEmpty ? .overview : .launch(command))
     var config = MonitorConfiguration(
       target: target, interval: seconds, theme: theme, themesDir: themesDir, recordPath: record, ascii: ascii,
       childOutput: childOutput)

@@ -1,6 +1,6 @@
 /// Samples a process and all its descendants each tick and sums them into one reading.
 ///
-/// Descendants are found by a ``ProcessTreeScanner`` every tick, so processes that start and
+/// Descendants are found by a ``ProcessScanner`` every tick, so processes that start and
 /// exit during the recording are followed; each member is identified by (pid, start time) and
 /// read by its own ``Sampler``. The detailed reads share one ``DetailSchedule`` for the whole
 /// tree: when it allows a tier, every member is read at that tier in the same tick, so the
@@ -20,7 +20,7 @@ public final class TreeSampler: MemorySampling {
   public let root: ProcessIdentity
   private let clock: any SamplerClock
   private let startMonotonic: Double
-  private let scanner: ProcessTreeScanner
+  private let scanner: ProcessScanner
   private var schedule: DetailSchedule
   private var members: [Member] = []
   private var rootExit: ProcessExit?
@@ -39,7 +39,7 @@ public final class TreeSampler: MemorySampling {
     root = handle.identity
     self.clock = clock
     self.startMonotonic = startMonotonic
-    scanner = ProcessTreeScanner(procRoot: handle.procRoot)
+    scanner = ProcessScanner(procRoot: handle.procRoot)
     schedule = DetailSchedule(fraction: detailBudget, hasRollup: handle.hasRollup)
     currentName = handle.name
     let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0, startMonotonic: startMonotonic)

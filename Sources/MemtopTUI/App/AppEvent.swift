@@ -20,6 +20,8 @@ public struct MonitorConfiguration: Sendable {
     case attach(Int32)
     /// A command to launch (argv, run without a shell).
     case launch([String])
+    /// Every process, in a table (no target given).
+    case overview
     /// A recording to replay: its file (for the header) and its main series.
     case replay(path: String, samples: [MemorySample])
   }

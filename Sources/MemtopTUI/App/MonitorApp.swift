@@ -24,10 +24,11 @@ public enum MonitorApp {
     if case .replay(let path, let samples) = config.target {
       return try replay(path: path, samples: samples, config: config, themes: themes)
     }
+    if config.target == .overview {
+      return try overview(config: config, themes: themes)
+    }
     let (handle, child, childOutput) = try openTarget(config)
-    var session = SessionInfo(pid: handle.identity.pid, name: handle.name, interval: config.interval)
-    session.limitBytes = handle.readCgroupLimit()?.bytes
-    session.ageAtStart = ProcessFacts.readAge(startTimeTicks: handle.identity.startTimeTicks)
+    var session = Self.session(for: handle, interval: config.interval)
     session.childOutput = childOutput
     session.recordPath = config.recordPath.map(Exporter.absolute)
 
@@ -48,6 +49,31 @@ public enum MonitorApp {
     // The terminal is back: now it is safe to print.
     for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
     if let child, child.poll() == nil { stop(child) }
+    return outcome.status
+  }
+
+  /// The header facts of a process about to be watched.
+  static func session(for handle: ProcessHandle, interval: Double) -> SessionInfo {
+    var session = SessionInfo(pid: handle.identity.pid, name: handle.name, interval: interval)
+    session.limitBytes = handle.readCgroupLimit()?.bytes
+    session.ageAtStart = ProcessFacts.readAge(startTimeTicks: handle.identity.startTimeTicks)
+    return session
+  }
+
+  /// Shows the table of every process; Enter opens one in the chart view, Esc comes back.
+  static func overview(config: MonitorConfiguration, themes: [Theme]) throws(MonitorError) -> Int32 {
+    let utf8 = NCursesTerminal.prepareLocale()
+    let mode: GlyphMode = config.ascii || !utf8 ? .ascii : .braille
+    let terminal = NCursesTerminal()
+    do {
+      try terminal.start()
+    } catch {
+      throw MonitorError(message: error.message)
+    }
+    let loop = OverviewLoop(terminal: terminal, themes: themes, mode: mode, config: config)
+    let outcome = loop.run()
+    terminal.stop()
+    for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
     return outcome.status
   }
 
@@ -111,8 +137,8 @@ public enum MonitorApp {
       } catch {
         throw MonitorError(message: cannotOpen(pid: pid, error))
       }
-    case .replay:
-      throw MonitorError(message: "a recording has no process to open")
+    case .replay, .overview:
+      throw MonitorError(message: "no single process to open")
     case .launch(let arguments):
       let output = config.childOutput ?? (NSTemporaryDirectory() + "memtop-child-\(getpid()).log")
       // Create the log first, so a bad path is reported as such rather than as a launch failure.

@@ -13,7 +13,12 @@ final class MonitorLoop {
   struct Outcome {
     var status: Int32
     var messages: [String]
+    /// Esc in a view opened from the process table: go back to the table.
+    var backToOverview = false
   }
+
+  /// Whether Esc returns to the process table this view was opened from.
+  var opensFromOverview = false
 
   /// Longest wait for input, milliseconds: keys end it at once, so this only bounds how late
   /// a stop signal or the once-a-second tick is noticed when idle.
@@ -200,6 +205,9 @@ final class MonitorLoop {
       ui.show("theme \(themes[ui.themeIndex].name)", now: now, seconds: 3)
     case .help: ui.showHelp = true
     case .cycleProcess: cycleProcess(now: now)
+    case .back:
+      if opensFromOverview { quit = Outcome(status: 0, messages: [], backToOverview: true) }
+    case .sortByMemory, .sortByGrowth, .filter, .selectUp, .selectDown, .open: break
     case .resetMinMax:
       if let shownMember { members[shownMember].series.resetExtremes() } else { total.resetExtremes() }
       ui.show("min/max reset", now: now, seconds: 3)

@@ -2,6 +2,17 @@
 public enum Action: String, Sendable, CaseIterable {
   case quit, togglePause, zoomIn, zoomOut, scrollBack, scrollForward, export, marker, cycleTheme, help, resetMinMax
   case cycleProcess
+  case sortByMemory, sortByGrowth, filter, selectUp, selectDown, open, back
+}
+
+/// Where a key binding applies.
+public enum KeyScope: Sendable, Equatable {
+  /// The per-process view (live or replay).
+  case view
+  /// The table of every process (`memtop` with no target).
+  case overview
+  /// Both.
+  case both
 }
 
 /// One row of the key table: the keys, the short hint for the status bar, the help text.
@@ -14,13 +25,15 @@ public struct KeyBinding: Sendable, Equatable {
   public var hint: String
   /// A sentence for the help overlay and the man page.
   public var help: String
+  /// Where it applies.
+  public var scope: KeyScope = .view
 }
 
 /// The key table, declared once: it dispatches keys and generates the status bar and help.
 public enum KeyMap {
   /// Every binding, in the order the status bar and help list them.
   public static let bindings: [KeyBinding] = [
-    KeyBinding(keys: [.character("q")], action: .quit, hint: "quit", help: "quit memtop (the terminal is restored)"),
+    KeyBinding(keys: [.character("q")], action: .quit, hint: "quit", help: "quit memtop (the terminal is restored)", scope: .both),
     KeyBinding(keys: [.character(" ")], action: .togglePause, hint: "pause", help: "pause or resume the view (sampling goes on)"),
     KeyBinding(keys: [.character("+"), .character("=")], action: .zoomIn, hint: "zoom in", help: "zoom in: show a shorter time window (down to 60 s)"),
     KeyBinding(keys: [.character("-"), .character("_")], action: .zoomOut, hint: "zoom out", help: "zoom out: show a longer window (up to the whole recording)"),
@@ -32,6 +45,13 @@ public enum KeyMap {
     KeyBinding(keys: [.character("p")], action: .cycleProcess, hint: "process", help: "with --children: switch between the tree's total and each process"),
     KeyBinding(keys: [.character("r")], action: .resetMinMax, hint: "reset", help: "reset the min/max shown on each chart"),
     KeyBinding(keys: [.character("?"), .character("h")], action: .help, hint: "help", help: "show or hide this help"),
+    KeyBinding(keys: [.character("M")], action: .sortByMemory, hint: "sort mem", help: "process table: sort by memory (RSS)", scope: .overview),
+    KeyBinding(keys: [.character("G")], action: .sortByGrowth, hint: "sort growth", help: "process table: sort by growth over the window", scope: .overview),
+    KeyBinding(keys: [.character("/")], action: .filter, hint: "filter", help: "process table: filter by name or pid", scope: .overview),
+    KeyBinding(keys: [.up], action: .selectUp, hint: "select", help: "process table: move the selection up", scope: .overview),
+    KeyBinding(keys: [.down], action: .selectDown, hint: "select", help: "process table: move the selection down", scope: .overview),
+    KeyBinding(keys: [.enter], action: .open, hint: "open", help: "process table: open the selected process in the chart view", scope: .overview),
+    KeyBinding(keys: [.escape], action: .back, hint: "back", help: "back to the process table; in it, clear the filter", scope: .both),
   ]
 
   /// The action for `key`, if any.
@@ -48,7 +68,8 @@ public enum KeyMap {
   /// key only when a process tree is watched.
   public static func hints(mode: GlyphMode, paused: Bool, tree: Bool = false) -> [(key: String, hint: String)] {
     var items: [(key: String, hint: String)] = []
-    for binding in bindings {
+    for binding in bindings where binding.scope != .overview {
+      if binding.action == .back { continue }
       if binding.action == .cycleProcess && !tree { continue }
       if binding.action == .scrollForward { continue }
       if binding.action == .scrollBack {
@@ -62,6 +83,20 @@ public enum KeyMap {
         continue
       }
       items.append((key: keyLabel(binding, mode: mode), hint: binding.action == .togglePause && paused ? "resume" : binding.hint))
+    }
+    return items
+  }
+
+  /// Status-bar items of the process table.
+  public static func overviewHints(mode: GlyphMode) -> [(key: String, hint: String)] {
+    var items: [(key: String, hint: String)] = []
+    for binding in bindings where binding.scope != .view {
+      if binding.action == .selectDown { continue }
+      if binding.action == .selectUp {
+        items.append((key: "\(Key.up.label(mode))\(Key.down.label(mode))", hint: "select"))
+        continue
+      }
+      items.append((key: keyLabel(binding, mode: mode), hint: binding.hint))
     }
     return items
   }
