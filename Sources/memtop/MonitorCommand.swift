@@ -16,7 +16,7 @@ struct MonitorCommand: ParsableCommand {
       monochrome.
 
       Keys:
-      """ + "\n" + KeyMap.helpLines(mode: .braille).map { "  \($0.keys)  \($0.help)" }.joined(separator: "\n")
+      """ + "\n" + KeyMap.helpLines(mode: .braille, includeOverview: true).map { "  \($0.keys)  \($0.help)" }.joined(separator: "\n")
   )
 
   @Option(name: [.customShort("p"), .long], parsing: .unconditional, help: ArgumentHelp("Process id to watch.", valueName: "pid"))

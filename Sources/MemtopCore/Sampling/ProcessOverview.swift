@@ -22,6 +22,19 @@ public final class ProcessOverview {
     public var history: [Double]
     /// The analyzer's latest verdict on the process's RSS, `nil` before the first evaluation.
     public var verdict: TrendVerdict?
+
+    public init(
+      identity: ProcessIdentity, name: String, rss: UInt64?, anon: UInt64?, growthBytesPerSecond: Double?,
+      history: [Double], verdict: TrendVerdict?
+    ) {
+      self.identity = identity
+      self.name = name
+      self.rss = rss
+      self.anon = anon
+      self.growthBytesPerSecond = growthBytesPerSecond
+      self.history = history
+      self.verdict = verdict
+    }
   }
 
   /// A process being watched, with its kept-open `statm`.

@@ -77,7 +77,7 @@ final class OverviewLoop {
       }
       return
     }
-    guard let action = KeyMap.action(for: key) else { return }
+    guard let action = KeyMap.action(for: key, in: .overview) else { return }
     let rows = model.rows
     switch action {
     case .quit: quit = MonitorLoop.Outcome(status: 0, messages: [])

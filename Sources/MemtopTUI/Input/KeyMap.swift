@@ -54,9 +54,9 @@ public enum KeyMap {
     KeyBinding(keys: [.escape], action: .back, hint: "back", help: "back to the process table; in it, clear the filter", scope: .both),
   ]
 
-  /// The action for `key`, if any.
-  public static func action(for key: Key) -> Action? {
-    bindings.first { $0.keys.contains(key) }?.action
+  /// The action for `key` where `scope` is shown, if any.
+  public static func action(for key: Key, in scope: KeyScope = .view) -> Action? {
+    bindings.first { $0.keys.contains(key) && ($0.scope == .both || $0.scope == scope) }?.action
   }
 
   /// The keys of a binding as shown to the user, e.g. `+` or `←`.
@@ -102,8 +102,10 @@ public enum KeyMap {
   }
 
   /// Help overlay lines, `(keys, help)`, every binding listed.
-  public static func helpLines(mode: GlyphMode) -> [(keys: String, help: String)] {
-    bindings.map { binding in
+  ///
+  /// The chart view's overlay leaves out the process table's keys; `--help` lists them all.
+  public static func helpLines(mode: GlyphMode, includeOverview: Bool = false) -> [(keys: String, help: String)] {
+    bindings.filter { includeOverview || $0.scope != .overview }.map { binding in
       (keys: binding.keys.map { $0.label(mode) }.joined(separator: " "), help: binding.help)
     }
   }
