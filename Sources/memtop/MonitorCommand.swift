@@ -40,6 +40,9 @@ struct MonitorCommand: ParsableCommand {
   @Flag(name: .long, help: "Draw with ASCII characters only (also used when the locale is not UTF-8).")
   var ascii = false
 
+  @Option(name: .long, help: ArgumentHelp("Follow the oldest process with this command name across restarts; each lifetime is a new series segment.", valueName: "name"))
+  var followName: String?
+
   @Flag(name: .long, help: "Watch the process and all its descendants: the charts show the tree's total (RSS summed, PSS total in the header); p switches to each process.")
   var children = false
 
@@ -53,8 +56,8 @@ struct MonitorCommand: ParsableCommand {
   var seconds: Double { interval ?? delay.map { $0 / 10 } ?? 1 }
 
   func validate() throws {
-    if pid != nil || !command.isEmpty {
-      try Validation.target(pid: pid, command: command, subcommand: "monitor")
+    if pid != nil || !command.isEmpty || followName != nil {
+      try Validation.target(pid: pid, command: command, subcommand: "monitor", followName: followName)
     } else if record != nil || children {
       // No target: the table of every process, which has no single series to record or tree to follow.
       throw ValidationError("\(record != nil ? "--record" : "--children") needs a target: --pid PID or -- COMMAND [ARGS...] (without one memtop shows every process)")
@@ -76,7 +79,8 @@ struct MonitorCommand: ParsableCommand {
       throw UserFacingError(message: "standard output is not a terminal, so the live view cannot run; to record without it use memtop record --pid PID --output FILE.csv", status: ExitStatus.usage)
     }
     let target: MonitorConfiguration.Target =
-      try pid.map { .attach(try Validation.parsePID($0)) } ?? (command.isEmpty ? .overview : .launch(command))
+      try pid.map { .attach(try Validation.parsePID($0)) }
+      ?? followName.map { .follow($0) } ?? (command.isEmpty ? .overview : .launch(command))
     var config = MonitorConfiguration(
       target: target, interval: seconds, theme: theme, themesDir: themesDir, recordPath: record, ascii: ascii,
       childOutput: childOutput)

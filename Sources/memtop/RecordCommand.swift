@@ -35,6 +35,9 @@ struct RecordCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Memory limit to project against, e.g. 2G (default: the cgroup limit, else current use + MemAvailable).", valueName: "size"))
   var limit: String?
 
+  @Option(name: .long, help: ArgumentHelp("Follow the oldest process with this command name, and when it exits wait for it to start again: each lifetime is a new series segment (new pid and start_ticks).", valueName: "name"))
+  var followName: String?
+
   @Flag(name: .long, help: "Follow the process and all its descendants (found every tick); the rows hold the tree's total: PSS summed correctly, RSS summed (shared pages counted once per process).")
   var children = false
 
@@ -48,7 +51,7 @@ struct RecordCommand: ParsableCommand {
   var command: [String] = []
 
   func validate() throws {
-    try Validation.target(pid: pid, command: command, subcommand: "record")
+    try Validation.target(pid: pid, command: command, subcommand: "record", followName: followName)
     try Validation.interval(interval)
     if let duration, !(duration > 0 && duration.isFinite) {
       throw ValidationError("--duration \(duration) is not a positive number of seconds; give e.g. --duration 60")
@@ -66,6 +69,11 @@ struct RecordCommand: ParsableCommand {
 
   func run() throws {
     StopSignals.install()
+    if let followName {
+      let writer = try Self.openWriter(output)
+      try recordFollowing(followName, writer: writer, clock: SystemClock())
+      return
+    }
     let writer: CSVFileWriter
     let handle: ProcessHandle
     var child: ChildProcess?
@@ -98,6 +106,32 @@ struct RecordCommand: ParsableCommand {
     try record(handle: handle, child: child, writer: writer, clock: SystemClock())
   }
 
+  /// Records the processes named `name` one lifetime after another, until the duration or a signal.
+  private func recordFollowing(_ name: String, writer: CSVFileWriter, clock: SystemClock) throws {
+    let start = clock.monotonicSeconds()
+    let budget = self.budget / 100
+    let children = self.children
+    let sampler = FollowingSampler(name: name) { handle in
+      makeSampler(for: handle, tree: children, clock: clock, detailBudget: budget, startMonotonic: start)
+    }
+    var recorder = Recorder(interval: interval, duration: duration)
+    recorder.perProcess = perProcess
+    recorder.onWarning = { printError($0) }
+    let summary: RecordingSummary
+    do {
+      summary = try recorder.run(sampler: sampler, clock: clock, writer: writer, start: start)
+    } catch {
+      throw UserFacingError(message: error.description)
+    }
+    let memoryLimit = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
+    let analysis = RecordingAnalysis(timeline: summary.timeline, limit: memoryLimit)
+    let pid = sampler.identity?.pid ?? summary.timeline.pids.last ?? 0
+    printError(RecordingMessages.ending(summary.end, pid: pid, name: sampler.currentName, duration: summary.duration))
+    printError(RecordingMessages.summary(summary, output: output) + ", \(sampler.lifetimes) \(sampler.lifetimes == 1 ? "lifetime" : "lifetimes") of \(Sanitizer.terminalSafe(name))")
+    printError(analysis.verdictLine)
+    if failOnLeak && analysis.verdict == .leak { throw ExitWith(status: ExitStatus.leak) }
+  }
+
   private static func openWriter(_ output: String) throws -> CSVFileWriter {
     do {
       return try CSVFileWriter(path: output)
@@ -111,9 +145,7 @@ struct RecordCommand: ParsableCommand {
     let live = Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1))
     var lastStatus = -Double.infinity
     let start = clock.monotonicSeconds()
-    let sampler: any MemorySampling = children
-      ? TreeSampler(root: handle, clock: clock, detailBudget: budget / 100, startMonotonic: start)
-      : Sampler(handle: handle, clock: clock, detailBudget: budget / 100, startMonotonic: start)
+    let sampler = makeSampler(for: handle, tree: children, clock: clock, detailBudget: budget / 100, startMonotonic: start)
     var recorder = Recorder(interval: interval, duration: duration)
     recorder.perProcess = perProcess
     recorder.onWarning = { printError("warning: " + $0) }

@@ -11,18 +11,18 @@ public struct RecordingAnalysis: Sendable {
   public var samples: Int
   /// Seconds covered by that lifetime's samples.
   public var duration: Double
-  /// Earlier lifetimes (a different PID) left out, so two processes are never mixed.
+  /// Earlier lifetimes (another pid, or the pid reused) left out, so two processes are never mixed.
   public var skippedLifetimes: Int
   /// The limit projections were made against, if any.
   public var limit: MemoryLimit?
 
   /// Analyses a recording against an optional memory limit.
   public init(timeline: Timeline, limit: MemoryLimit?, analyzer: TrendAnalyzer = TrendAnalyzer()) {
-    // Split into lifetimes where the PID changes; analyse the last one.
+    // Split into lifetimes where the process (pid and start time) changes; analyse the last one.
     let pids = timeline.pids
     var start = 0
     var lifetimes = timeline.isEmpty ? 0 : 1
-    for i in pids.indices.dropFirst() where pids[i] != pids[i - 1] {
+    for i in pids.indices.dropFirst() where timeline.startsLifetime(i) {
       start = i
       lifetimes += 1
     }

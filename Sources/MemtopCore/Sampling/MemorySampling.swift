@@ -29,3 +29,12 @@ extension Sampler: MemorySampling {
   /// One process has no members.
   public var memberSamples: [MemberSample] { [] }
 }
+
+/// Builds the sampler for a process: its own (``Sampler``), or its whole tree (``TreeSampler``).
+public func makeSampler(
+  for handle: ProcessHandle, tree: Bool, clock: any SamplerClock, detailBudget: Double, startMonotonic: Double
+) -> any MemorySampling {
+  tree
+    ? TreeSampler(root: handle, clock: clock, detailBudget: detailBudget, startMonotonic: startMonotonic)
+    : Sampler(handle: handle, clock: clock, detailBudget: detailBudget, startMonotonic: startMonotonic)
+}

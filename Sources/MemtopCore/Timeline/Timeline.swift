@@ -44,6 +44,15 @@ public struct Timeline: Sendable {
     if let marker = sample.marker { markers[count - 1] = marker }
   }
 
+  /// Whether sample `index` comes from another process lifetime than the sample before it:
+  /// another pid, or the same pid with another start time (the pid was reused).
+  public func startsLifetime(_ index: Int) -> Bool {
+    guard index > 0, index < count else { return false }
+    if pids[index] != pids[index - 1] { return true }
+    let (a, b) = (startTicks[index], startTicks[index - 1])
+    return a != Self.absent && b != Self.absent && a != b
+  }
+
   /// Attaches a marker to sample `index` (replacing any it had).
   public mutating func mark(_ index: Int, _ text: String) {
     guard elapsed.indices.contains(index) else { return }

@@ -20,6 +20,8 @@ public struct MonitorConfiguration: Sendable {
     case attach(Int32)
     /// A command to launch (argv, run without a shell).
     case launch([String])
+    /// The oldest process with this command name, followed across restarts.
+    case follow(String)
     /// Every process, in a table (no target given).
     case overview
     /// A recording to replay: its file (for the header) and its main series.

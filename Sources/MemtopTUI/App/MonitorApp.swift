@@ -27,6 +27,9 @@ public enum MonitorApp {
     if config.target == .overview {
       return try overview(config: config, themes: themes)
     }
+    if case .follow(let name) = config.target {
+      return try follow(name, config: config, themes: themes, recordWriter: recordWriter)
+    }
     let (handle, child, childOutput) = try openTarget(config)
     var session = Self.session(for: handle, interval: config.interval)
     session.childOutput = childOutput
@@ -49,6 +52,28 @@ public enum MonitorApp {
     // The terminal is back: now it is safe to print.
     for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
     if let child, child.poll() == nil { stop(child) }
+    return outcome.status
+  }
+
+  /// Follows the processes named `name` one lifetime after another.
+  static func follow(_ name: String, config: MonitorConfiguration, themes: [Theme], recordWriter: CSVFileWriter?) throws(MonitorError) -> Int32 {
+    var session = SessionInfo(pid: 0, name: name, interval: config.interval)
+    session.recordPath = config.recordPath.map(Exporter.absolute)
+    let utf8 = NCursesTerminal.prepareLocale()
+    let mode: GlyphMode = config.ascii || !utf8 ? .ascii : .braille
+    let terminal = NCursesTerminal()
+    do {
+      try terminal.start()
+    } catch {
+      throw MonitorError(message: error.message)
+    }
+    let loop = MonitorLoop(
+      terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,
+      recordWriter: recordWriter)
+    loop.follow(name, config: config)
+    let outcome = loop.run()
+    terminal.stop()
+    for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
     return outcome.status
   }
 
@@ -137,7 +162,7 @@ public enum MonitorApp {
       } catch {
         throw MonitorError(message: cannotOpen(pid: pid, error))
       }
-    case .replay, .overview:
+    case .replay, .overview, .follow:
       throw MonitorError(message: "no single process to open")
     case .launch(let arguments):
       let output = config.childOutput ?? (NSTemporaryDirectory() + "memtop-child-\(getpid()).log")

@@ -61,9 +61,7 @@ final class MonitorLoop {
     start = clock.monotonicSeconds()
     watchesTree = config.children
     if let handle {
-      sampler = config.children
-        ? TreeSampler(root: handle, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
-        : Sampler(handle: handle, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+      sampler = makeSampler(for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
     }
     if config.children { self.session.tree = TreeView(processes: 1) }
     schedule = TickSchedule(start: start, interval: config.interval)
@@ -128,6 +126,13 @@ final class MonitorLoop {
       total.append(sample, limitBytes: session.limitBytes.map { Double($0) })
       recorder?.append(sample)
       if let name = sampler?.currentName { session.name = name }
+      if session.pid != sample.pid && session.pid != 0 {
+        // A followed service restarted: a new segment, marked on the charts.
+        total.timeline.markLatest("restart: PID \(sample.pid)")
+        recorder?.markLatest("restart: PID \(sample.pid)")
+        session.ageAtStart = nil
+      }
+      session.pid = sample.pid
       if watchesTree { addMemberSamples(sample) }
     case .missed:
       session.missed += 1
@@ -229,6 +234,17 @@ final class MonitorLoop {
       ui.show("exported \(rows) samples to \(Exporter.absolute(path))", now: now, seconds: 30)
     } catch {
       ui.show("export failed: \(error)", isError: true, now: now, seconds: 30)
+    }
+  }
+
+  // MARK: - Following a service
+
+  /// Samples the processes named `name` one lifetime after another (`--follow-name`).
+  func follow(_ name: String, config: MonitorConfiguration) {
+    let clock = self.clock
+    let start = self.start
+    sampler = FollowingSampler(name: name) { handle in
+      makeSampler(for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
     }
   }
 

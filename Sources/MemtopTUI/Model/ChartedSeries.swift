@@ -12,8 +12,15 @@ public struct ChartedSeries: Sendable {
   public init() {}
 
   /// Adds a sample everywhere.
+  ///
+  /// A sample of another process lifetime (a followed service restarted) starts a new
+  /// segment: the analysis and min/max start afresh, so two lifetimes are never spliced.
   public mutating func append(_ sample: MemorySample, limitBytes: Double?) {
     timeline.append(sample)
+    if timeline.startsLifetime(timeline.count - 1) {
+      analysis = LiveAnalysis(evaluateEvery: analysis.evaluateEvery)
+      extremes = Extremes()
+    }
     extremes.add(sample)
     analysis.append(sample, limitBytes: limitBytes)
   }

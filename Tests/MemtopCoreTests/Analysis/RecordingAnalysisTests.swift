@@ -24,6 +24,19 @@ struct RecordingAnalysisTests {
     #expect(analysis.reportText(path: "r.csv").contains("1 earlier process with another PID left out"))
   }
 
+  @Test("a reused PID with another start time is another lifetime; without start times the PID decides")
+  func pidReuse() {
+    var first = Self.samples(pid: 100, from: 0, count: 400) { 300e6 + 2e6 * $0 }
+    var second = Self.samples(pid: 100, from: 200, count: 400) { _ in 250e6 }
+    for i in first.indices { first[i].startTicks = 5_000 }
+    for i in second.indices { second[i].startTicks = 9_000 }
+    let analysis = RecordingAnalysis(timeline: Timeline(first + second), limit: nil)
+    #expect(analysis.skippedLifetimes == 1 && analysis.samples == 400 && analysis.verdict == .stable)
+    // An older file without start_ticks: one lifetime per PID, as before.
+    let plain = Self.samples(pid: 100, from: 0, count: 400) { _ in 250e6 }
+    #expect(RecordingAnalysis(timeline: Timeline(plain), limit: nil).skippedLifetimes == 0)
+  }
+
   @Test("a leak leads the verdict line, with its rate and the limit")
   func leakLine() {
     let leak = Self.samples(pid: 7, from: 0, count: 600) { 300e6 + 1e6 * $0 }

@@ -54,8 +54,9 @@ struct TreeSamplerTests {
     let sampler = TreeSampler(root: handle, clock: SystemClock(), detailBudget: 0.01, startMonotonic: Syscalls.monotonicSeconds())
     _ = try total(sampler)
     child.stop()
-    guard case .exited(let exit) = sampler.sample() else {
-      Issue.record("expected the tree to end")
+    let outcome = sampler.sample()
+    guard case .exited(let exit) = outcome else {
+      Issue.record("expected the tree to end, got \(outcome)")
       return
     }
     #expect(exit.identity == handle.identity)
