@@ -116,7 +116,8 @@ struct RecordCommand: ParsableCommand {
     }
     var recorder = Recorder(interval: interval, duration: duration)
     recorder.perProcess = perProcess
-    recorder.onWarning = { printError($0) }
+    recorder.onWarning = { printError("warning: " + $0) }
+    recorder.onNotice = { printError($0) }
     let summary: RecordingSummary
     do {
       summary = try recorder.run(sampler: sampler, clock: clock, writer: writer, start: start)

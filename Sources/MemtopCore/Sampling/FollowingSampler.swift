@@ -12,7 +12,10 @@ public final class FollowingSampler: MemorySampling {
   private let makeSampler: (ProcessHandle) -> any MemorySampling
   private var current: (any MemorySampling)?
   private var currentIdentity: ProcessIdentity?
+  /// Notices: which process is followed, restarts.
   private var messages: [String] = []
+  /// Warnings of samplers of ended lifetimes.
+  private var warnings: [String] = []
   /// Processes that appeared in the latest scans: a process found between its `fork` and its
   /// `exec` still had its parent's name, so their names are read again while waiting.
   private var recent: [[Int32]] = []
@@ -40,10 +43,15 @@ public final class FollowingSampler: MemorySampling {
   public var identity: ProcessIdentity? { currentIdentity }
 
   public func takeWarnings() -> [String] {
-    var all = messages
-    messages.removeAll()
+    var all = warnings
+    warnings.removeAll()
     if let current { all += current.takeWarnings() }
     return all
+  }
+
+  public func takeNotices() -> [String] {
+    defer { messages.removeAll() }
+    return messages
   }
 
   public func sample() -> SampleOutcome {
@@ -53,7 +61,7 @@ public final class FollowingSampler: MemorySampling {
     guard let sampler = current else { return .missed("no process to sample") }
     let outcome = sampler.sample()
     if case .exited(let exit) = outcome {
-      messages += sampler.takeWarnings()
+      warnings += sampler.takeWarnings()
       messages.append("process \(exit.identity.pid) (\(Sanitizer.terminalSafe(exit.name))) exited; waiting for \(Sanitizer.terminalSafe(name)) to start again")
       current = nil
       currentIdentity = nil

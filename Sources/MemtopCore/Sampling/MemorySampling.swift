@@ -7,6 +7,9 @@ public protocol MemorySampling: AnyObject {
   func sample() -> SampleOutcome
   /// Returns and clears one-time warnings for the user.
   func takeWarnings() -> [String]
+  /// Returns and clears news for the user that are not warnings (e.g. a followed service
+  /// restarted).
+  func takeNotices() -> [String]
   /// The readings of the individual processes behind the latest ``sample()``, with their
   /// names; empty when only one process is watched.
   var memberSamples: [MemberSample] { get }
@@ -23,6 +26,11 @@ public struct MemberSample: Sendable, Equatable {
     self.sample = sample
     self.name = name
   }
+}
+
+extension MemorySampling {
+  /// Most samplers have no news besides warnings.
+  public func takeNotices() -> [String] { [] }
 }
 
 extension Sampler: MemorySampling {

@@ -40,6 +40,8 @@ public struct Recorder {
   public var onSample: (MemorySample, Int) -> Void = { _, _ in }
   /// Called with one-time warnings from the sampler.
   public var onWarning: (String) -> Void = { _ in }
+  /// Called with the sampler's other news (e.g. a followed service restarted).
+  public var onNotice: (String) -> Void = { _ in }
   /// Whether each member of a process tree also gets its own row after the total's.
   public var perProcess = false
 
@@ -83,6 +85,7 @@ public struct Recorder {
         end = .targetExited(exit, child?.waitForExit())
       }
       for warning in sampler.takeWarnings() { onWarning(warning) }
+      for notice in sampler.takeNotices() { onNotice(notice) }
       if end != nil { break }
 
       let now = clock.monotonicSeconds()

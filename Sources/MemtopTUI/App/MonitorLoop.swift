@@ -43,7 +43,8 @@ final class MonitorLoop {
   private let themes: [Theme]
   private let mode: GlyphMode
   private let recorder: LiveRecorder?
-  private var warnings: [String] = []
+  /// Warnings and notices waiting for the status bar, one at a time.
+  private var warnings: [(text: String, isError: Bool)] = []
   /// A replayed recording's verdict, the one `memtop analyze` gives on the file.
   private var replayVerdict: VerdictModel?
   private var dirty = true
@@ -147,10 +148,13 @@ final class MonitorLoop {
       }
       recorder?.flushIfDue(now: .infinity)
     }
-    if let sampler { warnings += sampler.takeWarnings() }
-    if let warning = warnings.first, ui.message == nil {
+    if let sampler {
+      warnings += sampler.takeWarnings().map { (text: "warning: " + $0, isError: true) }
+      warnings += sampler.takeNotices().map { (text: $0, isError: false) }
+    }
+    if let next = warnings.first, ui.message == nil {
       warnings.removeFirst()
-      ui.show("warning: " + warning, isError: true, now: clock.monotonicSeconds() - start)
+      ui.show(next.text, isError: next.isError, now: clock.monotonicSeconds() - start, seconds: next.isError ? 10 : 5)
     }
     dirty = true
   }

@@ -24,7 +24,8 @@ public struct HeaderWidget: Sendable {
       if !label.isEmpty { x = buffer.put(" ", x: x, y: area.y, role: .dim, clip: line1) }
       x = buffer.put(value, x: x, y: area.y, role: role, clip: line1)
     }
-    field("PID", String(session.pid))
+    // PID 0: a followed service that is not running yet.
+    field("PID", session.pid == 0 ? "-" : String(session.pid))
     field("", Self.singleWidth(Sanitizer.terminalSafe(session.name, maxLength: 32)))
     if let age = session.ageAtStart {
       field("up", ByteFormat.duration(age + model.latest))

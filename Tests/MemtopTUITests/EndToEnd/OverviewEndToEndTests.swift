@@ -16,12 +16,7 @@ struct OverviewEndToEndTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     // Our pythons run under a unique command name, so the filter shows only them whatever
     // else the machine runs.
-    let tag = "mt" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(6))
-    // The interpreter itself (python3 on PATH may be a wrapper script).
-    let python = Spawn.run(["python3", "-c", "import sys; print(sys.executable)"]).trimmingCharacters(in: .whitespacesAndNewlines)
-    try #require(python.hasPrefix("/"), "no python3 interpreter: \(python)")
-    let alias = dir.appendingPathComponent(tag).path
-    try FileManager.default.createSymbolicLink(atPath: alias, withDestinationPath: python)
+    let (tag, alias) = try PythonAlias.make(in: dir.path)
     var pids: [pid_t] = []
     defer {
       for pid in pids {
@@ -62,5 +57,19 @@ struct OverviewEndToEndTests {
     try tmux.send("q")
     (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
     #expect(ok, "q did not end memtop:\n\(screen)")
+  }
+}
+
+/// The Python interpreter under a unique command name: a symlink named like `mtabcdef`.
+enum PythonAlias {
+  /// Creates the symlink in `dir`; returns the name (the processes' comm) and its path.
+  static func make(in dir: String) throws -> (name: String, path: String) {
+    let name = "mt" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(6))
+    // The interpreter itself: python3 on PATH may be a wrapper script, whose name would stick.
+    let python = Spawn.run(["python3", "-c", "import sys; print(sys.executable)"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    try #require(python.hasPrefix("/"), "no python3 interpreter: \(python)")
+    let path = dir + "/" + name
+    try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: python)
+    return (name, path)
   }
 }
