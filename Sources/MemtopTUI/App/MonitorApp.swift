@@ -35,30 +35,40 @@ public enum MonitorApp {
     session.childOutput = childOutput
     session.recordPath = config.recordPath.map(Exporter.absolute)
 
-    let utf8 = NCursesTerminal.prepareLocale()
-    let mode: GlyphMode = config.ascii || !utf8 ? .ascii : .braille
-    let terminal = NCursesTerminal()
+    let status: Int32
     do {
-      try terminal.start()
+      status = try onScreen(config) { terminal, mode in
+        MonitorLoop(
+          terminal: terminal, handle: handle, child: child, session: session, themes: themes, mode: mode,
+          config: config, recordWriter: recordWriter
+        ).run()
+      }
     } catch {
       child?.signal(SIGTERM)
-      throw MonitorError(message: error.message)
+      throw error
     }
-    let loop = MonitorLoop(
-      terminal: terminal, handle: handle, child: child, session: session, themes: themes, mode: mode,
-      config: config, recordWriter: recordWriter)
-    let outcome = loop.run()
-    terminal.stop()
-    // The terminal is back: now it is safe to print.
-    for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
     if let child, child.poll() == nil { stop(child) }
-    return outcome.status
+    return status
   }
 
   /// Follows the processes named `name` one lifetime after another.
   static func follow(_ name: String, config: MonitorConfiguration, themes: [Theme], recordWriter: CSVFileWriter?) throws(MonitorError) -> Int32 {
     var session = SessionInfo(pid: 0, name: name, interval: config.interval)
     session.recordPath = config.recordPath.map(Exporter.absolute)
+    return try onScreen(config) { terminal, mode in
+      let loop = MonitorLoop(
+        terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,
+        recordWriter: recordWriter)
+      loop.follow(name, config: config)
+      return loop.run()
+    }
+  }
+
+  /// Takes over the terminal, runs `body`, restores the terminal, then prints the outcome's
+  /// messages; returns its exit status.
+  static func onScreen(
+    _ config: MonitorConfiguration, _ body: (NCursesTerminal, GlyphMode) -> MonitorLoop.Outcome
+  ) throws(MonitorError) -> Int32 {
     let utf8 = NCursesTerminal.prepareLocale()
     let mode: GlyphMode = config.ascii || !utf8 ? .ascii : .braille
     let terminal = NCursesTerminal()
@@ -67,12 +77,9 @@ public enum MonitorApp {
     } catch {
       throw MonitorError(message: error.message)
     }
-    let loop = MonitorLoop(
-      terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,
-      recordWriter: recordWriter)
-    loop.follow(name, config: config)
-    let outcome = loop.run()
+    let outcome = body(terminal, mode)
     terminal.stop()
+    // The terminal is back: now it is safe to print.
     for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
     return outcome.status
   }
@@ -87,19 +94,9 @@ public enum MonitorApp {
 
   /// Shows the table of every process; Enter opens one in the chart view, Esc comes back.
   static func overview(config: MonitorConfiguration, themes: [Theme]) throws(MonitorError) -> Int32 {
-    let utf8 = NCursesTerminal.prepareLocale()
-    let mode: GlyphMode = config.ascii || !utf8 ? .ascii : .braille
-    let terminal = NCursesTerminal()
-    do {
-      try terminal.start()
-    } catch {
-      throw MonitorError(message: error.message)
+    try onScreen(config) { terminal, mode in
+      OverviewLoop(terminal: terminal, themes: themes, mode: mode, config: config).run()
     }
-    let loop = OverviewLoop(terminal: terminal, themes: themes, mode: mode, config: config)
-    let outcome = loop.run()
-    terminal.stop()
-    for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
-    return outcome.status
   }
 
   /// Opens a recording in the same view, paused on the whole of it, with the verdict
@@ -108,22 +105,13 @@ public enum MonitorApp {
     let last = samples.last
     var session = SessionInfo(pid: last?.pid ?? 0, name: "", interval: Self.typicalInterval(samples))
     session.state = .replay(URL(fileURLWithPath: path).lastPathComponent)
-    let utf8 = NCursesTerminal.prepareLocale()
-    let mode: GlyphMode = config.ascii || !utf8 ? .ascii : .braille
-    let terminal = NCursesTerminal()
-    do {
-      try terminal.start()
-    } catch {
-      throw MonitorError(message: error.message)
+    return try onScreen(config) { terminal, mode in
+      let loop = MonitorLoop(
+        terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,
+        recordWriter: nil)
+      loop.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) })
+      return loop.run()
     }
-    let loop = MonitorLoop(
-      terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,
-      recordWriter: nil)
-    loop.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) })
-    let outcome = loop.run()
-    terminal.stop()
-    for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
-    return outcome.status
   }
 
   /// The median step between samples, seconds (1 when there are too few).
