@@ -54,9 +54,11 @@ struct FollowNameTests {
     #expect(analysis.stdout.contains("of process \(second.pid) (its last lifetime; 1 earlier process"), "\(analysis.stdout)")
   }
 
-  @Test("--follow-name with --pid, or a path, is refused in one line", arguments: [
+  @Test("--follow-name with --pid, or a path, is refused in one line; so are --record and --children without a target", arguments: [
     (["record", "--follow-name", "x", "--pid", "1", "-o", "-"], "give one target"),
     (["record", "--follow-name", "/usr/bin/x", "-o", "-"], "is not a command name"),
+    (["--record", "x.csv"], "--record needs a target"),
+    (["--children"], "--children needs a target"),
   ])
   func refused(arguments: [String], message: String) throws {
     let result = try MemtopRunner.run(arguments)
