@@ -44,6 +44,9 @@ public struct Timeline: Sendable {
     if let marker = sample.marker { markers[count - 1] = marker }
   }
 
+  /// Whether the samples are a process tree's totals (`--children`).
+  public var isTreeTotal: Bool { processCounts.contains { $0 >= 0 } }
+
   /// Whether sample `index` comes from another process lifetime than the sample before it:
   /// another pid, or the same pid with another start time (the pid was reused).
   public func startsLifetime(_ index: Int) -> Bool {

@@ -41,7 +41,7 @@ public struct ScreenModel: Sendable {
         timeline: timeline, metric: spec.metric, title: summed ? "summed " + spec.title : spec.title, role: spec.role, start: window.start,
         end: window.end, interval: session.interval, extremes: extremes.range(spec.metric))
     }
-    verdict = VerdictModel(analysis: analysis)
+    verdict = VerdictModel(analysis: analysis, summed: summed)
     samples = timeline.count
     peakRSS = extremes.peakRSS
     self.themeName = themeName

@@ -37,6 +37,25 @@ struct RecordingAnalysisTests {
     #expect(RecordingAnalysis(timeline: Timeline(plain), limit: nil).skippedLifetimes == 0)
   }
 
+  @Test("a process tree's total is judged on its PSS first, its sums labelled as sums")
+  func treeTotals() {
+    var tree = Self.samples(pid: 7, from: 0, count: 600) { 300e6 + 1e6 * $0 }
+    for i in tree.indices {
+      tree[i].processes = 5
+      tree[i].pss = i % 4 == 0 ? tree[i].rss.map { $0 / 2 } : nil
+    }
+    let analysis = RecordingAnalysis(timeline: Timeline(tree), limit: nil)
+    #expect(analysis.isTree && analysis.judged == [.pss, .rss, .anon, .heap])
+    #expect(analysis.verdict == .leak && analysis.leadingMetric == .pss)
+    #expect(analysis.verdictLine.hasPrefix("verdict: leak: tree PSS +"))
+    let text = analysis.reportText(path: "t.csv")
+    #expect(text.contains("  tree PSS     leak") && text.contains("  summed RSS   leak"))
+    #expect(analysis.report.metrics["pss"] != nil)
+    // A single process's recording keeps its three metrics and plain labels.
+    let plain = RecordingAnalysis(timeline: Timeline(Self.samples(pid: 7, from: 0, count: 600) { 300e6 + 1e6 * $0 }), limit: nil)
+    #expect(!plain.isTree && plain.verdictLine.hasPrefix("verdict: leak: RSS +") && plain.report.metrics["pss"] == nil)
+  }
+
   @Test("a leak leads the verdict line, with its rate and the limit")
   func leakLine() {
     let leak = Self.samples(pid: 7, from: 0, count: 600) { 300e6 + 1e6 * $0 }
