@@ -3,7 +3,8 @@ import MemtopCore
 
 /// Loads a CSV recording for `analyze` and `replay`, with one-line errors naming file and line.
 enum RecordingFile {
-  /// The recording's main series: every row, or a process tree's total rows.
+  /// Every row of the recording (for a `--children --per-process` file, the totals and the
+  /// per-process rows); fails when its main series is empty.
   static func load(_ file: String) throws -> [MemorySample] {
     guard let data = FileManager.default.contents(atPath: file) else {
       let reason = FileManager.default.fileExists(atPath: file) ? "permission denied or not a file" : "no such file"
@@ -19,10 +20,10 @@ enum RecordingFile {
     }
     let samples: [MemorySample]
     switch parsed {
-    case .success(let rows): samples = RecordingReader.mainSeries(rows)
+    case .success(let rows): samples = rows
     case .failure(let error): throw UserFacingError(message: error.description)
     }
-    guard !samples.isEmpty else {
+    guard !RecordingReader.mainSeries(samples).isEmpty else {
       throw UserFacingError(message: "\(Sanitizer.terminalSafe(file)):2: no samples after the header; record for longer")
     }
     return samples

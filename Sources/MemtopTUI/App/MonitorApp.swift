@@ -102,9 +102,14 @@ public enum MonitorApp {
   /// Opens a recording in the same view, paused on the whole of it, with the verdict
   /// `memtop analyze` gives on the file.
   static func replay(path: String, samples: [MemorySample], config: MonitorConfiguration, themes: [Theme]) throws(MonitorError) -> Int32 {
-    let last = samples.last
-    var session = SessionInfo(pid: last?.pid ?? 0, name: "", interval: Self.typicalInterval(samples))
+    var config = config
+    config.children = samples.contains { $0.processes != nil }
+    let main = RecordingReader.mainSeries(samples)
+    let last = main.last
+    var session = SessionInfo(pid: last?.pid ?? 0, name: "", interval: Self.typicalInterval(main))
     session.state = .replay(URL(fileURLWithPath: path).lastPathComponent)
+    // A --children recording: its totals are sums, and its per-process rows can be shown with p.
+    if let processes = last?.processes { session.tree = TreeView(processes: processes, totalPSS: main.last { $0.pss != nil }?.pss) }
     return try onScreen(config) { terminal, mode in
       let loop = MonitorLoop(
         terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,

@@ -64,7 +64,7 @@ final class MonitorLoop {
     if let handle {
       sampler = makeSampler(for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
     }
-    if config.children { self.session.tree = TreeView(processes: 1) }
+    if config.children && session.tree == nil { self.session.tree = TreeView(processes: 1) }
     schedule = TickSchedule(start: start, interval: config.interval)
     nextDue = start
     recorder = recordWriter.map(LiveRecorder.init)
@@ -256,8 +256,17 @@ final class MonitorLoop {
 
   /// Loads a recording to replay: paused on the whole of it, with the verdict of
   /// `memtop analyze` (same analyzer, same lifetime rule, same limit).
+  ///
+  /// In a process tree's file the total rows make the main series and the per-process rows
+  /// (empty `processes`) each process's own, shown with p.
   func load(_ samples: [MemorySample], limit: MemoryLimit?) {
-    for sample in samples { total.append(sample, limitBytes: nil) }
+    for sample in samples {
+      guard watchesTree, sample.processes == nil else {
+        total.append(sample, limitBytes: nil)
+        continue
+      }
+      members[memberIndex(of: sample, name: "")].series.append(sample, limitBytes: nil)
+    }
     let analysis = RecordingAnalysis(timeline: total.timeline, limit: limit)
     replayVerdict = VerdictModel(recording: analysis)
     ui.zoomIndex = UIState.zoomLevels.count - 1
@@ -298,10 +307,7 @@ final class MonitorLoop {
     var present = Set<Int>()
     for reading in readings {
       let sample = reading.sample
-      let index = members.firstIndex { $0.pid == sample.pid && $0.startTicks == sample.startTicks } ?? {
-        members.append(MemberSeries(pid: sample.pid, startTicks: sample.startTicks, name: reading.name))
-        return members.count - 1
-      }()
+      let index = memberIndex(of: sample, name: reading.name)
       members[index].name = reading.name
       members[index].series.append(sample, limitBytes: session.limitBytes.map { Double($0) })
       present.insert(index)
@@ -309,6 +315,13 @@ final class MonitorLoop {
     for i in members.indices where !present.contains(i) { members[i].gone = true }
     session.tree?.processes = totalSample.processes ?? readings.count
     if let pss = totalSample.pss { session.tree?.totalPSS = pss }
+  }
+
+  /// The index of the member `sample` belongs to (by pid and start time), added if new.
+  private func memberIndex(of sample: MemorySample, name: String) -> Int {
+    if let index = members.firstIndex(where: { $0.pid == sample.pid && $0.startTicks == sample.startTicks }) { return index }
+    members.append(MemberSeries(pid: sample.pid, startTicks: sample.startTicks, name: name))
+    return members.count - 1
   }
 
   private func cycleProcess(now: Double) {

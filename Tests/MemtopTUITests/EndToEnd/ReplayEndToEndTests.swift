@@ -86,6 +86,46 @@ struct ReplayEndToEndTests {
     #expect(ok, "q did not end the replay:\n\(screen)")
   }
 
+  @Test("a --children --per-process recording: summed totals, p steps through its processes")
+  func treeRecording() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-replay-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("tree.csv").path
+    let writer = try CSVFileWriter(path: file)
+    for i in 0..<120 {
+      let t = Double(i)
+      var members: [MemorySample] = []
+      for (pid, base) in [(Int32(4242), UInt64(40 << 20)), (4243, 60 << 20)] {
+        var member = MemorySample(timeUnix: 1_764_000_000 + t, elapsed: t, pid: pid, rss: base, anon: base / 2)
+        member.startTicks = UInt64(pid) * 10
+        members.append(member)
+      }
+      var total = MemorySample(timeUnix: 1_764_000_000 + t, elapsed: t, pid: 4242, rss: 100 << 20, anon: 50 << 20)
+      total.pss = 80 << 20
+      total.processes = 2
+      total.startTicks = 42420
+      writer.append(total)
+      members.forEach(writer.append)
+    }
+    try writer.finish()
+    let command = "'\(BuiltBinary.memtop)' replay --ascii '\(file)'; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux = try TmuxSession(width: 130, height: 40, directory: dir.path, command: command)
+    defer { tmux.kill() }
+    var (screen, ok) = tmux.waitFor { $0.contains("summed RSS  now 100 MiB") && $0.contains("tree of 2 processes") && $0.contains("tree PSS 80.0 MiB") }
+    #expect(ok, "tree replay:\n\(screen)")
+    #expect(screen.contains("120 samples"), "the per-process rows are not part of the main series:\n\(screen)")
+    try tmux.send("p")
+    (screen, ok) = tmux.waitFor { $0.contains("showing process 1 of 2") && $0.contains("PID 4242") && $0.contains("RSS  now 40.0 MiB") }
+    #expect(ok, "p in a tree replay:\n\(screen)")
+    try tmux.send("p")
+    (screen, ok) = tmux.waitFor { $0.contains("showing process 2 of 2") && $0.contains("PID 4243") && $0.contains("RSS  now 60.0 MiB") }
+    #expect(ok, "second process:\n\(screen)")
+    try tmux.send("q")
+    (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
+    #expect(ok, "q did not end the replay:\n\(screen)")
+  }
+
   @Test("a malformed recording: one line naming file and line, status 1, before the screen is touched")
   func malformed() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-replay-\(UUID())")
