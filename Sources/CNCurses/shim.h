@@ -22,6 +22,8 @@ static inline attr_t memtop_color_pair(int n) { return COLOR_PAIR(n); }
 static inline int memtop_key_resize(void) { return KEY_RESIZE; }
 static inline int memtop_key_left(void) { return KEY_LEFT; }
 static inline int memtop_key_right(void) { return KEY_RIGHT; }
+static inline int memtop_key_up(void) { return KEY_UP; }
+static inline int memtop_key_down(void) { return KEY_DOWN; }
 static inline int memtop_key_enter(void) { return KEY_ENTER; }
 static inline int memtop_key_backspace(void) { return KEY_BACKSPACE; }
 static inline int memtop_err(void) { return ERR; }

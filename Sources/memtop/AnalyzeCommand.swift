@@ -33,7 +33,7 @@ struct AnalyzeCommand: ParsableCommand {
   }
 
   func run() throws {
-    let samples = try RecordingFile.load(file)
+    let samples = RecordingReader.mainSeries(try RecordingFile.load(file))
     let limitBytes = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
     let analysis = RecordingAnalysis(timeline: Timeline(samples), limit: limitBytes)
     if json {

@@ -15,7 +15,7 @@ struct Memtop: ParsableCommand {
       and smaps_rollup, and records RSS, heap, anonymous memory, PSS and more as a CSV timeline.
       """,
     version: MemtopVersion.current,
-    subcommands: [MonitorCommand.self, RecordCommand.self, AnalyzeCommand.self, PlotCommand.self],
+    subcommands: [MonitorCommand.self, RecordCommand.self, AnalyzeCommand.self, ReplayCommand.self, PlotCommand.self],
     defaultSubcommand: MonitorCommand.self
   )
 }

@@ -9,13 +9,14 @@ struct MonitorCommand: ParsableCommand {
     abstract: "Watch a process's memory live: RSS, heap and anon charts and a leak verdict (the default).",
     discussion: """
       Attach with --pid, or launch a command after `--` (run directly, never through a shell; \
-      its output goes to --child-output). Themes: --theme NAME is looked up in --themes-dir, \
+      its output goes to --child-output); with neither, a table of every process (sort with M \
+      or G, filter with /, enter opens one, esc comes back). Themes: --theme NAME is looked up in --themes-dir, \
       $XDG_CONFIG_HOME/memtop/themes, PREFIX/share/memtop/themes, then the built-in default, \
       light, high-contrast and monochrome; a btop .theme file also works; NO_COLOR selects \
       monochrome.
 
       Keys:
-      """ + "\n" + KeyMap.helpLines(mode: .braille).map { "  \($0.keys)  \($0.help)" }.joined(separator: "\n")
+      """ + "\n" + KeyMap.helpLines(mode: .braille, includeOverview: true).map { "  \($0.keys)  \($0.help)" }.joined(separator: "\n")
   )
 
   @Option(name: [.customShort("p"), .long], parsing: .unconditional, help: ArgumentHelp("Process id to watch.", valueName: "pid"))
@@ -39,6 +40,12 @@ struct MonitorCommand: ParsableCommand {
   @Flag(name: .long, help: "Draw with ASCII characters only (also used when the locale is not UTF-8).")
   var ascii = false
 
+  @Option(name: .long, help: ArgumentHelp("Follow the oldest process with this command name across restarts; each lifetime is a new series segment.", valueName: "name"))
+  var followName: String?
+
+  @Flag(name: .long, help: "Watch the process and all its descendants: the charts show the tree's total (RSS summed, PSS total in the header); p switches to each process.")
+  var children = false
+
   @Option(name: .long, help: ArgumentHelp("File that receives a launched command's output (default: a temporary file, shown in the header).", valueName: "file"))
   var childOutput: String?
 
@@ -49,7 +56,12 @@ struct MonitorCommand: ParsableCommand {
   var seconds: Double { interval ?? delay.map { $0 / 10 } ?? 1 }
 
   func validate() throws {
-    try Validation.target(pid: pid, command: command, subcommand: "monitor")
+    if pid != nil || !command.isEmpty || followName != nil {
+      try Validation.target(pid: pid, command: command, subcommand: "monitor", followName: followName)
+    } else if record != nil || children {
+      // No target: the table of every process, which has no single series to record or tree to follow.
+      throw ValidationError("\(record != nil ? "--record" : "--children") needs a target: --pid PID or -- COMMAND [ARGS...] (without one memtop shows every process)")
+    }
     if interval != nil && delay != nil {
       throw ValidationError("give either --interval (seconds) or -d/--delay (tenths of a second), not both")
     }
@@ -66,10 +78,13 @@ struct MonitorCommand: ParsableCommand {
     guard Syscalls.isTerminal(1) else {
       throw UserFacingError(message: "standard output is not a terminal, so the live view cannot run; to record without it use memtop record --pid PID --output FILE.csv", status: ExitStatus.usage)
     }
-    let target: MonitorConfiguration.Target = try pid.map { .attach(try Validation.parsePID($0)) } ?? .launch(command)
-    let config = MonitorConfiguration(
+    let target: MonitorConfiguration.Target =
+      try pid.map { .attach(try Validation.parsePID($0)) }
+      ?? followName.map { .follow($0) } ?? (command.isEmpty ? .overview : .launch(command))
+    var config = MonitorConfiguration(
       target: target, interval: seconds, theme: theme, themesDir: themesDir, recordPath: record, ascii: ascii,
       childOutput: childOutput)
+    config.children = children
     let status: Int32
     do {
       status = try MonitorApp.run(config)

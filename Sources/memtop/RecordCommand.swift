@@ -35,6 +35,15 @@ struct RecordCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Memory limit to project against, e.g. 2G (default: the cgroup limit, else current use + MemAvailable).", valueName: "size"))
   var limit: String?
 
+  @Option(name: .long, help: ArgumentHelp("Follow the oldest process with this command name, and when it exits wait for it to start again: each lifetime is a new series segment (new pid and start_ticks).", valueName: "name"))
+  var followName: String?
+
+  @Flag(name: .long, help: "Follow the process and all its descendants (found every tick); the rows hold the tree's total: PSS summed correctly, RSS summed (shared pages counted once per process).")
+  var children = false
+
+  @Flag(name: .long, help: "With --children, also write one row per process of the tree after each total row (the total row has the processes column set).")
+  var perProcess = false
+
   @Flag(name: .long, help: "After recording, exit with status 10 if the analyzer finds a leak (a launched command's failure status wins).")
   var failOnLeak = false
 
@@ -51,7 +60,7 @@ struct RecordCommand: ParsableCommand {
   var command: [String] = []
 
   func validate() throws {
-    try Validation.target(pid: pid, command: command, subcommand: "record")
+    try Validation.target(pid: pid, command: command, subcommand: "record", followName: followName)
     try Validation.interval(interval)
     if let duration, !(duration > 0 && duration.isFinite) {
       throw ValidationError("--duration \(duration) is not a positive number of seconds; give e.g. --duration 60")
@@ -67,6 +76,12 @@ struct RecordCommand: ParsableCommand {
     } else if metricsAllowRemote {
       throw ValidationError("--metrics-allow-remote only applies with --metrics-listen HOST:PORT")
     }
+    if followName != nil && (metricsListen != nil || promTextfile != nil) {
+      throw ValidationError("--metrics-listen and --prom-textfile do not yet follow a service across restarts; use --pid with the current PID instead of --follow-name")
+    }
+    if perProcess && !children {
+      throw ValidationError("--per-process needs --children (it splits a process tree's total into one row per process)")
+    }
     if !(budget >= 0 && budget <= 100) {
       throw ValidationError("--budget \(budget) is out of range; use a percentage from 0 to 100 (0 turns detailed reads off)")
     }
@@ -74,6 +89,11 @@ struct RecordCommand: ParsableCommand {
 
   func run() throws {
     StopSignals.install()
+    if let followName {
+      let writer = try Self.openWriter(output)
+      try recordFollowing(followName, writer: writer, clock: SystemClock())
+      return
+    }
     let writer: CSVFileWriter
     let handle: ProcessHandle
     var child: ChildProcess?
@@ -128,6 +148,33 @@ struct RecordCommand: ParsableCommand {
     return (server, board)
   }
 
+  /// Records the processes named `name` one lifetime after another, until the duration or a signal.
+  private func recordFollowing(_ name: String, writer: CSVFileWriter, clock: SystemClock) throws {
+    let start = clock.monotonicSeconds()
+    let budget = self.budget / 100
+    let children = self.children
+    let sampler = FollowingSampler(name: name) { handle in
+      makeSampler(for: handle, tree: children, clock: clock, detailBudget: budget, startMonotonic: start)
+    }
+    var recorder = Recorder(interval: interval, duration: duration)
+    recorder.perProcess = perProcess
+    recorder.onWarning = { printError("warning: " + $0) }
+    recorder.onNotice = { printError($0) }
+    let summary: RecordingSummary
+    do {
+      summary = try recorder.run(sampler: sampler, clock: clock, writer: writer, start: start)
+    } catch {
+      throw UserFacingError(message: error.description)
+    }
+    let memoryLimit = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
+    let analysis = RecordingAnalysis(timeline: summary.timeline, limit: memoryLimit)
+    let pid = sampler.identity?.pid ?? summary.timeline.pids.last ?? 0
+    printError(RecordingMessages.ending(summary.end, pid: pid, name: sampler.currentName, duration: summary.duration))
+    printError(RecordingMessages.summary(summary, output: output) + ", \(sampler.lifetimes) \(sampler.lifetimes == 1 ? "lifetime" : "lifetimes") of \(Sanitizer.terminalSafe(name))")
+    printError(analysis.verdictLine)
+    if failOnLeak && analysis.verdict == .leak { throw ExitWith(status: ExitStatus.leak) }
+  }
+
   private static func openWriter(_ output: String) throws -> CSVFileWriter {
     do {
       return try CSVFileWriter(path: output)
@@ -141,8 +188,9 @@ struct RecordCommand: ParsableCommand {
     let live = Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1))
     var lastStatus = -Double.infinity
     let start = clock.monotonicSeconds()
-    let sampler = Sampler(handle: handle, clock: clock, detailBudget: budget / 100, startMonotonic: start)
+    let sampler = makeSampler(for: handle, tree: children, clock: clock, detailBudget: budget / 100, startMonotonic: start)
     var recorder = Recorder(interval: interval, duration: duration)
+    recorder.perProcess = perProcess
     recorder.onWarning = { printError("warning: " + $0) }
     let userLimit = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
     var liveMetrics: LiveMetrics?

@@ -1,15 +1,16 @@
 import Foundation
 import MemtopCore
 
-/// Loads a recording named on the command line, phrasing every failure as one line.
+/// Loads a CSV recording for `analyze` and `replay`, with one-line errors naming file and line.
 enum RecordingFile {
-  /// The samples of the CSV at `path`; at least one.
-  static func load(_ path: String) throws -> [MemorySample] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file"
-      throw UserFacingError(message: "cannot read '\(Sanitizer.terminalSafe(path))': \(reason); give the path of a CSV written by memtop record")
+  /// Every row of the recording (for a `--children --per-process` file, the totals and the
+  /// per-process rows); fails when its main series is empty.
+  static func load(_ file: String) throws -> [MemorySample] {
+    guard let data = FileManager.default.contents(atPath: file) else {
+      let reason = FileManager.default.fileExists(atPath: file) ? "permission denied or not a file" : "no such file"
+      throw UserFacingError(message: "cannot read '\(Sanitizer.terminalSafe(file))': \(reason); give the path of a CSV written by memtop record")
     }
-    let reader = RecordingReader(path: Sanitizer.terminalSafe(path))
+    let reader = RecordingReader(path: Sanitizer.terminalSafe(file))
     let parsed: Result<[MemorySample], CSVReadError> = data.withUnsafeBytes { raw in
       do throws(CSVReadError) {
         return .success(try reader.read(raw.bindMemory(to: UInt8.self)))
@@ -17,13 +18,14 @@ enum RecordingFile {
         return .failure(error)
       }
     }
+    let samples: [MemorySample]
     switch parsed {
-    case .success(let rows) where rows.isEmpty:
-      throw UserFacingError(message: "\(Sanitizer.terminalSafe(path)):2: no samples after the header; record for longer")
-    case .success(let rows):
-      return rows
-    case .failure(let error):
-      throw UserFacingError(message: error.description)
+    case .success(let rows): samples = rows
+    case .failure(let error): throw UserFacingError(message: error.description)
     }
+    guard !RecordingReader.mainSeries(samples).isEmpty else {
+      throw UserFacingError(message: "\(Sanitizer.terminalSafe(file)):2: no samples after the header; record for longer")
+    }
+    return samples
   }
 }

@@ -26,7 +26,16 @@ enum Validation {
     return pid
   }
 
-  static func target(pid: String?, command: [String], subcommand: String) throws {
+  static func target(pid: String?, command: [String], subcommand: String, followName: String? = nil) throws {
+    if let followName {
+      if pid != nil || !command.isEmpty {
+        throw ValidationError("give one target: --follow-name, --pid or a command after --, not several")
+      }
+      if followName.isEmpty || followName.contains("/") {
+        throw ValidationError("--follow-name '\(Sanitizer.terminalSafe(followName, maxLength: 40))' is not a command name; give the name ps -o comm shows, e.g. --follow-name gunicorn")
+      }
+      return
+    }
     if let pid {
       _ = try parsePID(pid)
       if !command.isEmpty {

@@ -25,8 +25,8 @@ struct AppSupportTests {
     #expect(recorder.finish() == nil)
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
     #expect(lines.count == 3)
-    #expect(lines[1].hasSuffix(",before the spike"))
-    #expect(lines[2].hasSuffix(","))
+    #expect(lines[1].hasSuffix(",before the spike,,"))
+    #expect(lines[2].hasSuffix(",,,"))
   }
 
   @Test("export writes the whole timeline with the record command's header")
@@ -37,7 +37,7 @@ struct AppSupportTests {
     #expect(rows == 114)
     let text = try String(contentsOfFile: path, encoding: .utf8)
     #expect(text.hasPrefix(CSVFormat.headerLine))
-    #expect(text.contains(",marker 1\n"))
+    #expect(text.contains(",marker 1,"))
   }
 
   @Test("an export to an unwritable path is an error, not a crash")

@@ -32,6 +32,19 @@ struct KeyMapTests {
   func unbound() {
     #expect(KeyMap.action(for: .character("z")) == nil)
     #expect(KeyMap.action(for: .enter) == nil)
+    #expect(KeyMap.action(for: .character("G")) == nil)
+  }
+
+  @Test("the process table's keys act only there; q and esc act in both")
+  func scopes() {
+    #expect(KeyMap.action(for: .enter, in: .overview) == .open)
+    #expect(KeyMap.action(for: .character("G"), in: .overview) == .sortByGrowth)
+    #expect(KeyMap.action(for: .character("M"), in: .overview) == .sortByMemory)
+    #expect(KeyMap.action(for: .character("/"), in: .overview) == .filter)
+    #expect(KeyMap.action(for: .character("q"), in: .overview) == .quit)
+    #expect(KeyMap.action(for: .escape) == .back)
+    #expect(KeyMap.action(for: .character("m"), in: .overview) == nil)
+    #expect(KeyMap.overviewHints(mode: .ascii).map(\.key) == ["q", "M", "G", "/", "updown", "enter", "esc"])
   }
 
   @Test("the status bar names every action's key (scrolling only while paused)")
@@ -41,12 +54,15 @@ struct KeyMapTests {
     let paused = KeyMap.hints(mode: .braille, paused: true)
     #expect(paused.contains { $0.key == "←→" && $0.hint == "scroll" })
     #expect(paused.contains { $0.key == "space" && $0.hint == "resume" })
+    let tree = KeyMap.hints(mode: .braille, paused: false, tree: true)
+    #expect(tree.map(\.key) == ["q", "space", "+-", "e", "m", "t", "p", "r", "?"])
   }
 
   @Test("help lines come from the table, one per binding")
   func helpLines() {
     let lines = KeyMap.helpLines(mode: .ascii)
-    #expect(lines.count == KeyMap.bindings.count)
+    #expect(lines.count == KeyMap.bindings.filter { $0.scope != .overview }.count)
+    #expect(KeyMap.helpLines(mode: .ascii, includeOverview: true).count == KeyMap.bindings.count)
     #expect(lines.contains { $0.keys == "left" })
   }
 

@@ -49,6 +49,8 @@ struct ManPageTests {
       .replacingOccurrences(of: "\\-", with: "-")
       .replacingOccurrences(of: "\\(<-", with: "←")
       .replacingOccurrences(of: "\\(->", with: "→")
+      .replacingOccurrences(of: "\\(ua", with: "↑")
+      .replacingOccurrences(of: "\\(da", with: "↓")
     // The key names on the .B / .BR lines, e.g. `.BR + " or " =` gives + and =.
     var documented: Set<String> = []
     for line in section.split(separator: "\n") where line.hasPrefix(".B") {

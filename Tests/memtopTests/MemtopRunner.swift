@@ -52,6 +52,21 @@ struct MemtopRunner {
 
     func signal(_ signo: Int32) { kill(pid, signo) }
 
+    /// Starts `argv` (looked up on PATH) with its output discarded.
+    static func spawn(_ argv: [String]) throws -> Running {
+      var actions = posix_spawn_file_actions_t()
+      posix_spawn_file_actions_init(&actions)
+      defer { posix_spawn_file_actions_destroy(&actions) }
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+      posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+      posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+      let cArgs = argv.map { strdup($0) }
+      defer { cArgs.forEach { free($0) } }
+      var pid: pid_t = 0
+      guard posix_spawnp(&pid, argv[0], &actions, nil, cArgs + [nil], environ) == 0 else { throw CocoaError(.executableLoad) }
+      return Running(pid: pid, stdoutPath: "/dev/null", stderrPath: "/dev/null")
+    }
+
     var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
@@ -115,6 +130,13 @@ struct MemtopRunner {
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+  }
+
+  /// Runs `python3 -c CODE` and returns its output, trimmed.
+  static func pythonOutput(_ code: String, in dir: String) throws -> String {
+    let output = dir + "/python-\(UUID()).out"
+    _ = try runTool(["python3", "-c", code], output: output)
+    return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
   /// A fresh temporary directory anyone may write to.

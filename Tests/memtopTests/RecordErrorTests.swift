@@ -48,6 +48,12 @@ struct RecordErrorTests {
       id: "command not found", arguments: ["record", "-o", "OUT", "--", "memtop-no-such-command"], status: 127,
       message: "memtop: cannot run 'memtop-no-such-command': command not found; check the name, or give its full path"),
     Case(
+      id: "--per-process without --children", arguments: ["record", "--pid", "1", "--per-process", "-o", "OUT"], status: 64,
+      message: "memtop: --per-process needs --children (it splits a process tree's total into one row per process) (see 'memtop record --help')"),
+    Case(
+      id: "--follow-name with a command", arguments: ["record", "--follow-name", "gunicorn", "-o", "OUT", "--", "true"], status: 64,
+      message: "memtop: give one target: --follow-name, --pid or a command after --, not several (see 'memtop record --help')"),
+    Case(
       id: "unknown option", arguments: ["record", "--pid", "1", "-o", "OUT", "--frobnicate"], status: 64,
       message: "memtop: Unknown option '--frobnicate' (see 'memtop record --help')"),
   ]

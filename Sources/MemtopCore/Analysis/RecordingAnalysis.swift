@@ -2,6 +2,20 @@
 public struct RecordingAnalysis: Sendable {
   /// The metrics a recording is judged on.
   public static let metrics: [Metric] = [.rss, .anon, .heap]
+  /// The metrics a process tree's total is judged on: its PSS first, which counts shared
+  /// pages once, then the summed figures.
+  public static let treeMetrics: [Metric] = [.pss, .rss, .anon, .heap]
+
+  /// Whether the recording is a process tree's total (`--children`).
+  public var isTree: Bool
+  /// The metrics judged, in report order.
+  public var judged: [Metric] { isTree ? Self.treeMetrics : Self.metrics }
+
+  /// How a metric is named in the verdict: a tree's sums are labelled as such.
+  public func label(_ metric: Metric) -> String {
+    guard isTree else { return metric.label }
+    return metric == .pss ? "tree PSS" : "summed " + metric.label
+  }
 
   /// Results per metric.
   public var results: [Metric: TrendResult]
@@ -11,18 +25,18 @@ public struct RecordingAnalysis: Sendable {
   public var samples: Int
   /// Seconds covered by that lifetime's samples.
   public var duration: Double
-  /// Earlier lifetimes (a different PID) left out, so two processes are never mixed.
+  /// Earlier lifetimes (another pid, or the pid reused) left out, so two processes are never mixed.
   public var skippedLifetimes: Int
   /// The limit projections were made against, if any.
   public var limit: MemoryLimit?
 
   /// Analyses a recording against an optional memory limit.
   public init(timeline: Timeline, limit: MemoryLimit?, analyzer: TrendAnalyzer = TrendAnalyzer()) {
-    // Split into lifetimes where the PID changes; analyse the last one.
+    // Split into lifetimes where the process (pid and start time) changes; analyse the last one.
     let pids = timeline.pids
     var start = 0
     var lifetimes = timeline.isEmpty ? 0 : 1
-    for i in pids.indices.dropFirst() where pids[i] != pids[i - 1] {
+    for i in pids.indices.dropFirst() where timeline.startsLifetime(i) {
       start = i
       lifetimes += 1
     }
@@ -31,11 +45,13 @@ public struct RecordingAnalysis: Sendable {
     self.duration = timeline.isEmpty ? 0 : timeline.elapsed[timeline.count - 1] - timeline.elapsed[start]
     self.skippedLifetimes = max(lifetimes - 1, 0)
     self.limit = limit
+    isTree = timeline.isTreeTotal
+    results = [:]
     var results: [Metric: TrendResult] = [:]
-    for metric in Self.metrics {
+    for metric in judged {
       let series = timeline.series(metric)
       let lifetime = start == 0 ? series : series.suffix(fromIndex: start)
-      results[metric] = analyzer.analyze(lifetime, label: metric.label, limitBytes: limit.map { Double($0.bytes) })
+      results[metric] = analyzer.analyze(lifetime, label: label(metric), limitBytes: limit.map { Double($0.bytes) })
     }
     self.results = results
   }
@@ -46,10 +62,10 @@ public struct RecordingAnalysis: Sendable {
   /// The JSON document for `memtop analyze --json`.
   public var report: AnalysisReport { AnalysisReport(results: results) }
 
-  /// The metric that best explains the combined verdict (the first, in RSS, anon, heap
-  /// order, whose verdict equals it).
+  /// The metric that best explains the combined verdict (the first, in ``judged`` order,
+  /// whose verdict equals it).
   public var leadingMetric: Metric {
-    Self.metrics.first { results[$0]?.verdict == verdict } ?? .rss
+    judged.first { results[$0]?.verdict == verdict } ?? judged[0]
   }
 }
 
@@ -69,7 +85,7 @@ extension RecordingAnalysis {
     guard let result = results[leadingMetric] else { return "verdict: insufficient-data" }
     var line = "verdict: \(verdict.rawValue)"
     if showsRate {
-      line += ": \(leadingMetric.label) \(result.rateWithInterval)"
+      line += ": \(label(leadingMetric)) \(result.rateWithInterval)"
     }
     if let ttl = result.timeToLimit {
       line += ", reaches the \(ByteFormat.bytes(ttl.limitBytes)) limit in about \(ByteFormat.duration(ttl.estimateSeconds))"
@@ -90,9 +106,10 @@ extension RecordingAnalysis {
     lines.append(head)
     if let limit { lines.append("limit: \(ByteFormat.bytes(limit.bytes)) (\(limit.source.rawValue))") }
     lines.append("verdict: \(verdict.rawValue.uppercased())")
-    for metric in Self.metrics {
+    let width = isTree ? 12 : 5
+    for metric in judged {
       guard let r = results[metric] else { continue }
-      var detail = "  \(metric.label.padding(5)) \(r.verdict.rawValue.padding(17))"
+      var detail = "  \(label(metric).padding(width)) \(r.verdict.rawValue.padding(17))"
       if r.slopeBytesPerSecond.isFinite {
         detail += " \(r.rateWithInterval), p = \(Self.pValue(r.pValue)), confidence \(Int((r.confidence * 100).rounded())) %"
       }

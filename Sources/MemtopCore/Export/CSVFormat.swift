@@ -7,6 +7,7 @@ public enum CSVFormat {
     "file_bytes", "shmem_bytes", "swap_bytes", "brk_heap_bytes", "peak_rss_bytes",
     "pss_bytes", "uss_bytes", "swap_pss_bytes",
     "marker",
+    "start_ticks", "processes",
   ]
 
   /// The metrics in column order after `pid`.

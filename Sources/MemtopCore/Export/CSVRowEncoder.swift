@@ -20,6 +20,10 @@ public struct CSVRowEncoder {
     if let marker = sample.marker {
       out.append(contentsOf: CSVFormat.quote(CSVFormat.neutralize(marker)).utf8)
     }
+    out.append(UInt8(ascii: ","))
+    if let start = sample.startTicks { appendUnsigned(start, to: &out) }
+    out.append(UInt8(ascii: ","))
+    if let processes = sample.processes { appendUnsigned(UInt64(processes), to: &out) }
     out.append(UInt8(ascii: "\n"))
   }
 

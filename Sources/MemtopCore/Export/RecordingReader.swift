@@ -72,9 +72,30 @@ public struct RecordingReader {
         sample[metric] = value
       }
       sample.marker = field(column["marker"])
+      if let text = field(column["start_ticks"]) {
+        guard let start = UInt64(text) else {
+          throw CSVReadError(path: path, line: record.line, reason: "start_ticks is '\(text.prefix(40))', not a whole number of clock ticks")
+        }
+        sample.startTicks = start
+      }
+      if let text = field(column["processes"]) {
+        guard let count = Int(text), count >= 0 else {
+          throw CSVReadError(path: path, line: record.line, reason: "processes is '\(text.prefix(40))', not a count of processes")
+        }
+        sample.processes = count
+      }
       samples.append(sample)
     }
     return samples
+  }
+}
+
+extension RecordingReader {
+  /// The rows that make up a recording's main series: for a process tree (rows with a
+  /// `processes` count) its total rows, leaving out the per-process rows; otherwise every row.
+  public static func mainSeries(_ samples: [MemorySample]) -> [MemorySample] {
+    guard samples.contains(where: { $0.processes != nil }) else { return samples }
+    return samples.filter { $0.processes != nil }
   }
 }
 

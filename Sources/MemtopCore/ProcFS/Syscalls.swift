@@ -128,6 +128,30 @@ public enum Syscalls {
     return String(decoding: bytes, as: UTF8.self)
   }
 
+  /// The numeric entries of a directory (the process ids under a `/proc` mount), unsorted.
+  ///
+  /// Other entries are skipped; an unreadable directory gives an empty list.
+  public static func numericEntries(_ path: String) -> [Int32] {
+    guard let dir = opendir(path) else { return [] }
+    defer { closedir(dir) }
+    var ids: [Int32] = []
+    while let entry = readdir(dir) {
+      let id = withUnsafeBytes(of: entry.pointee.d_name) { raw -> Int32? in
+        var value: Int32 = 0
+        var digits = 0
+        for byte in raw {
+          if byte == 0 { break }
+          guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), value < Int32.max / 10 else { return nil }
+          value = value * 10 + Int32(byte - UInt8(ascii: "0"))
+          digits += 1
+        }
+        return digits > 0 ? value : nil
+      }
+      if let id { ids.append(id) }
+    }
+    return ids
+  }
+
   /// Whether `fd` is a terminal.
   public static func isTerminal(_ fd: Int32) -> Bool {
     isatty(fd) == 1

@@ -34,6 +34,11 @@ public struct MemorySample: Sendable, Equatable {
   public var swapPss: UInt64?
   /// Free text attached to this sample by the user (a marker), or `nil`.
   public var marker: String?
+  /// Start time of `pid` after boot in clock ticks: with `pid`, the process's identity.
+  public var startTicks: UInt64?
+  /// On a process tree's total row, how many processes were summed; `nil` on a row that
+  /// describes one process.
+  public var processes: Int?
 
   public init(
     timeUnix: Double, elapsed: Double, pid: Int32,

@@ -42,6 +42,10 @@ public struct Recorder {
   public var onTimeline: (Timeline) -> Void = { _ in }
   /// Called with one-time warnings from the sampler.
   public var onWarning: (String) -> Void = { _ in }
+  /// Called with the sampler's other news (e.g. a followed service restarted).
+  public var onNotice: (String) -> Void = { _ in }
+  /// Whether each member of a process tree also gets its own row after the total's.
+  public var perProcess = false
 
   public init(interval: Double, duration: Double?) {
     self.interval = interval
@@ -53,7 +57,7 @@ public struct Recorder {
   /// - Parameter child: the launched command, if memtop started the target; it is reaped when
   ///   it exits so its status can be passed on.
   public func run(
-    sampler: Sampler, clock: any SamplerClock, writer: CSVFileWriter?, child: ChildProcess? = nil,
+    sampler: any MemorySampling, clock: any SamplerClock, writer: CSVFileWriter?, child: ChildProcess? = nil,
     start: Double
   ) throws(CSVWriteError) -> RecordingSummary {
     var schedule = TickSchedule(start: start, interval: interval)
@@ -72,6 +76,9 @@ public struct Recorder {
       case .sample(let sample):
         timeline.append(sample)
         writer?.append(sample)
+        if perProcess {
+          for member in sampler.memberSamples { writer?.append(member.sample) }
+        }
         if let hwm = sample.peakRSS { peak = max(peak ?? 0, hwm) }
         onSample(sample, timeline.count)
         onTimeline(timeline)
@@ -81,6 +88,7 @@ public struct Recorder {
         end = .targetExited(exit, child?.waitForExit())
       }
       for warning in sampler.takeWarnings() { onWarning(warning) }
+      for notice in sampler.takeNotices() { onNotice(notice) }
       if end != nil { break }
 
       let now = clock.monotonicSeconds()

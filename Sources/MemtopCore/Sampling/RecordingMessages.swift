@@ -1,9 +1,17 @@
 /// The human lines `memtop record` prints on standard error.
 public enum RecordingMessages {
   /// The live one-line status, e.g. `recording 1234 (python3): 12.3 s, 124 samples, RSS 1.02 GiB`.
+  ///
+  /// For a process tree's total it names the number of processes and labels RSS as summed.
   public static func status(pid: Int32, name: String, sample: MemorySample, count: Int) -> String {
     let rss = sample.rss.map(ByteFormat.bytes) ?? "n/a"
-    return "recording \(pid) (\(Sanitizer.terminalSafe(name))): \(ByteFormat.duration(sample.elapsed)), \(count) \(count == 1 ? "sample" : "samples"), RSS \(rss)"
+    let who = "\(pid) (\(Sanitizer.terminalSafe(name)))"
+    let progress = "\(ByteFormat.duration(sample.elapsed)), \(count) \(count == 1 ? "sample" : "samples")"
+    guard let processes = sample.processes else {
+      return "recording \(who): \(progress), RSS \(rss)"
+    }
+    let pss = sample.pss.map { ", PSS \(ByteFormat.bytes($0))" } ?? ""
+    return "recording the tree of \(who), \(processes) \(processes == 1 ? "process" : "processes"): \(progress)\(pss), summed RSS \(rss)"
   }
 
   /// How the recording ended, e.g. `process 1234 (python3) exited after 12.3 s`.
@@ -26,7 +34,12 @@ public enum RecordingMessages {
   public static func summary(_ summary: RecordingSummary, output: String?) -> String {
     var text = "\(summary.samples) \(summary.samples == 1 ? "sample" : "samples") over \(ByteFormat.duration(summary.duration))"
     if summary.missed > 0 { text += " (\(summary.missed) missed)" }
-    text += ", peak RSS " + (summary.peakRSS.map(ByteFormat.bytes) ?? "n/a")
+    if summary.timeline.isEmpty || summary.peakRSS != nil {
+      text += ", peak RSS " + (summary.peakRSS.map(ByteFormat.bytes) ?? "n/a")
+    } else {
+      // A process tree's total has no peak RSS of its own: give the highest PSS total.
+      text += ", peak tree PSS " + (summary.timeline.maximum(.pss).map(ByteFormat.bytes) ?? "n/a")
+    }
     if let output { text += output == "-" ? " -> standard output" : " -> \(Sanitizer.terminalSafe(output))" }
     return text
   }

@@ -33,8 +33,7 @@ public final class Sampler {
   public let handle: ProcessHandle
   private let clock: any SamplerClock
   private let startMonotonic: Double
-  private var heapBudget: DetailBudget
-  private var rollupBudget: DetailBudget
+  private var schedule: DetailSchedule
   /// Why the detailed figures are unavailable, once known (e.g. permission denied).
   public private(set) var detailUnavailable: ProcReadError?
   /// One-time warnings for the user, drained by ``takeWarnings()``.
@@ -57,9 +56,7 @@ public final class Sampler {
     self.startMonotonic = startMonotonic
     currentName = handle.name
     // Without smaps_rollup, the smaps walk serves PSS too and gets the whole budget.
-    let heapShare = handle.hasRollup ? detailBudget / 2 : detailBudget
-    heapBudget = DetailBudget(fraction: heapShare)
-    rollupBudget = DetailBudget(fraction: handle.hasRollup ? detailBudget / 2 : 0)
+    schedule = DetailSchedule(fraction: detailBudget, hasRollup: handle.hasRollup)
     if !handle.hasRollup && detailBudget > 0 {
       warn("this kernel has no /proc/PID/smaps_rollup (Linux < 4.14): PSS comes from summing smaps, which costs more")
     }
@@ -75,9 +72,30 @@ public final class Sampler {
     if warned.insert(message).inserted { warnings.append(message) }
   }
 
-  /// Takes one sample now.
+  /// Takes one sample now, with the detailed read its own budget allows.
   public func sample() -> SampleOutcome {
     let now = clock.monotonicSeconds()
+    let tier = schedule.tier(at: now)
+    let outcome = sample(tier: tier, now: now)
+    if case .sample = outcome, let cost = lastDetailCost {
+      schedule.spent(tier, cost: cost, startedAt: lastDetailStart)
+    }
+    return outcome
+  }
+
+  /// Seconds the latest detailed read took, or `nil` when the latest sample did none.
+  public private(set) var lastDetailCost: Double?
+  /// Monotonic time the latest detailed read started.
+  private var lastDetailStart = 0.0
+
+  /// Takes one sample now with the detailed read `tier` chosen by the caller (who owns the
+  /// budget, e.g. for a whole process tree); ``lastDetailCost`` tells what it cost.
+  public func sample(tier: DetailTier) -> SampleOutcome {
+    sample(tier: tier, now: clock.monotonicSeconds())
+  }
+
+  private func sample(tier: DetailTier, now: Double) -> SampleOutcome {
+    lastDetailCost = nil
     let status: ProcStatus
     do {
       status = try handle.readStatus()
@@ -91,6 +109,7 @@ public final class Sampler {
     }
     if !status.name.isEmpty { currentName = status.name }
     var sample = MemorySample(timeUnix: clock.wallSeconds(), elapsed: now - startMonotonic, pid: handle.identity.pid)
+    sample.startTicks = handle.identity.startTimeTicks
     sample.rss = status.vmRSS
     sample.anon = status.rssAnon
     sample.file = status.rssFile
@@ -100,17 +119,20 @@ public final class Sampler {
     if !status.hasMemory {
       warn("process \(handle.identity.pid) (\(Sanitizer.terminalSafe(currentName))) reports no memory in status (a kernel thread?): its sizes stay empty")
     }
-    if status.hasMemory && detailUnavailable == nil {
-      readDetails(into: &sample, now: now)
+    if status.hasMemory && detailUnavailable == nil && tier != .none {
+      lastDetailStart = clock.monotonicSeconds()
+      readDetails(tier, into: &sample)
+      lastDetailCost = clock.monotonicSeconds() - lastDetailStart
     }
     return .sample(sample)
   }
 
   // MARK: - Detailed tier
 
-  private func readDetails(into sample: inout MemorySample, now: Double) {
-    if heapBudget.allows(at: now) {
-      let started = clock.monotonicSeconds()
+  private func readDetails(_ tier: DetailTier, into sample: inout MemorySample) {
+    switch tier {
+    case .none: break
+    case .smaps:
       do throws(ProcReadError) {
         let smaps = try handle.readSmaps()
         // No mappings for a process that has memory means the map was not readable this time
@@ -125,9 +147,7 @@ public final class Sampler {
       } catch {
         detailFailed(error, file: "smaps")
       }
-      heapBudget.spent(clock.monotonicSeconds() - started, startedAt: started)
-    } else if rollupBudget.allows(at: now) {
-      let started = clock.monotonicSeconds()
+    case .rollup:
       do {
         let rollup = try handle.readRollup()
         sample.pss = rollup.pss
@@ -137,7 +157,6 @@ public final class Sampler {
       } catch {
         detailFailed(error, file: "smaps_rollup")
       }
-      rollupBudget.spent(clock.monotonicSeconds() - started, startedAt: started)
     }
   }
 

@@ -14,6 +14,10 @@ public struct Timeline: Sendable {
   private var columns: [[UInt64]] = Array(repeating: [], count: Metric.allCases.count)
   /// Markers by sample index.
   public private(set) var markers: [Int: String] = [:]
+  /// Each sample's process start time in clock ticks (`UInt64.max` when unknown).
+  private var startTicks: [UInt64] = []
+  /// Each sample's count of summed processes (a tree's total), or -1 for one process.
+  private var processCounts: [Int32] = []
 
   public init() {}
 
@@ -35,7 +39,27 @@ public struct Timeline: Sendable {
     for (i, metric) in Metric.allCases.enumerated() {
       columns[i].append(sample[metric] ?? Self.absent)
     }
+    startTicks.append(sample.startTicks ?? Self.absent)
+    processCounts.append(sample.processes.map { Int32(clamping: $0) } ?? -1)
     if let marker = sample.marker { markers[count - 1] = marker }
+  }
+
+  /// Whether the samples are a process tree's totals (`--children`).
+  public var isTreeTotal: Bool { processCounts.contains { $0 >= 0 } }
+
+  /// Whether sample `index` comes from another process lifetime than the sample before it:
+  /// another pid, or the same pid with another start time (the pid was reused).
+  public func startsLifetime(_ index: Int) -> Bool {
+    guard index > 0, index < count else { return false }
+    if pids[index] != pids[index - 1] { return true }
+    let (a, b) = (startTicks[index], startTicks[index - 1])
+    return a != Self.absent && b != Self.absent && a != b
+  }
+
+  /// Attaches a marker to sample `index` (replacing any it had).
+  public mutating func mark(_ index: Int, _ text: String) {
+    guard elapsed.indices.contains(index) else { return }
+    markers[index] = text
   }
 
   /// Attaches a marker to the latest sample (replacing any it had).
@@ -55,6 +79,8 @@ public struct Timeline: Sendable {
     var sample = MemorySample(timeUnix: timeUnix[index], elapsed: elapsed[index], pid: pids[index])
     for metric in Metric.allCases { sample[metric] = value(metric, at: index) }
     sample.marker = markers[index]
+    sample.startTicks = startTicks[index] == Self.absent ? nil : startTicks[index]
+    sample.processes = processCounts[index] < 0 ? nil : Int(processCounts[index])
     return sample
   }
 

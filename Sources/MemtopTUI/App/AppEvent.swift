@@ -20,6 +20,12 @@ public struct MonitorConfiguration: Sendable {
     case attach(Int32)
     /// A command to launch (argv, run without a shell).
     case launch([String])
+    /// The oldest process with this command name, followed across restarts.
+    case follow(String)
+    /// Every process, in a table (no target given).
+    case overview
+    /// A recording to replay: its file (for the header) and its main series.
+    case replay(path: String, samples: [MemorySample])
   }
 
   /// What to watch.
@@ -38,6 +44,10 @@ public struct MonitorConfiguration: Sendable {
   public var childOutput: String?
   /// Share of one core the detailed smaps reads may use (0.01 = 1 %).
   public var detailBudget: Double = 0.01
+  /// `--children`: watch the target and all its descendants.
+  public var children = false
+  /// The memory limit a replayed recording's verdict projects against, bytes (as `memtop analyze --limit`).
+  public var replayLimitBytes: UInt64?
 
   public init(target: Target, interval: Double, theme: String? = nil, themesDir: String? = nil, recordPath: String? = nil, ascii: Bool = false, childOutput: String? = nil) {
     self.target = target

@@ -31,4 +31,14 @@ public enum Exporter {
     try writer.finish()
     return writer.rows
   }
+
+  /// Writes the samples of `timeline` from `start` to `end` (elapsed seconds, both included).
+  public static func export(_ timeline: Timeline, to path: String, from start: Double, to end: Double) throws(CSVWriteError) -> Int {
+    let writer = try CSVFileWriter(path: path)
+    for i in 0..<timeline.count where timeline.elapsed[i] >= start && timeline.elapsed[i] <= end {
+      writer.append(timeline[i])
+    }
+    try writer.finish()
+    return writer.rows
+  }
 }

@@ -21,31 +21,111 @@ public enum MonitorApp {
       }
     }
     StopSignals.install()
+    if case .replay(let path, let samples) = config.target {
+      return try replay(path: path, samples: samples, config: config, themes: themes)
+    }
+    if config.target == .overview {
+      return try overview(config: config, themes: themes)
+    }
+    if case .follow(let name) = config.target {
+      return try follow(name, config: config, themes: themes, recordWriter: recordWriter)
+    }
     let (handle, child, childOutput) = try openTarget(config)
-    var session = SessionInfo(pid: handle.identity.pid, name: handle.name, interval: config.interval)
-    session.limitBytes = handle.readCgroupLimit()?.bytes
-    session.ageAtStart = ProcessFacts.readAge(startTimeTicks: handle.identity.startTimeTicks)
+    var session = Self.session(for: handle, interval: config.interval)
     session.childOutput = childOutput
     session.recordPath = config.recordPath.map(Exporter.absolute)
 
+    let status: Int32
+    do {
+      status = try onScreen(config) { terminal, mode in
+        MonitorLoop(
+          terminal: terminal, handle: handle, child: child, session: session, themes: themes, mode: mode,
+          config: config, recordWriter: recordWriter
+        ).run()
+      }
+    } catch {
+      child?.signal(SIGTERM)
+      throw error
+    }
+    if let child, child.poll() == nil { stop(child) }
+    return status
+  }
+
+  /// Follows the processes named `name` one lifetime after another.
+  static func follow(_ name: String, config: MonitorConfiguration, themes: [Theme], recordWriter: CSVFileWriter?) throws(MonitorError) -> Int32 {
+    var session = SessionInfo(pid: 0, name: name, interval: config.interval)
+    session.recordPath = config.recordPath.map(Exporter.absolute)
+    return try onScreen(config) { terminal, mode in
+      let loop = MonitorLoop(
+        terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,
+        recordWriter: recordWriter)
+      loop.follow(name, config: config)
+      return loop.run()
+    }
+  }
+
+  /// Takes over the terminal, runs `body`, restores the terminal, then prints the outcome's
+  /// messages; returns its exit status.
+  static func onScreen(
+    _ config: MonitorConfiguration, _ body: (NCursesTerminal, GlyphMode) -> MonitorLoop.Outcome
+  ) throws(MonitorError) -> Int32 {
     let utf8 = NCursesTerminal.prepareLocale()
     let mode: GlyphMode = config.ascii || !utf8 ? .ascii : .braille
     let terminal = NCursesTerminal()
     do {
       try terminal.start()
     } catch {
-      child?.signal(SIGTERM)
       throw MonitorError(message: error.message)
     }
-    let loop = MonitorLoop(
-      terminal: terminal, handle: handle, child: child, session: session, themes: themes, mode: mode,
-      config: config, recordWriter: recordWriter)
-    let outcome = loop.run()
+    let outcome = body(terminal, mode)
     terminal.stop()
     // The terminal is back: now it is safe to print.
     for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
-    if let child, child.poll() == nil { stop(child) }
     return outcome.status
+  }
+
+  /// The header facts of a process about to be watched.
+  static func session(for handle: ProcessHandle, interval: Double) -> SessionInfo {
+    var session = SessionInfo(pid: handle.identity.pid, name: handle.name, interval: interval)
+    session.limitBytes = handle.readCgroupLimit()?.bytes
+    session.ageAtStart = ProcessFacts.readAge(startTimeTicks: handle.identity.startTimeTicks)
+    return session
+  }
+
+  /// Shows the table of every process; Enter opens one in the chart view, Esc comes back.
+  static func overview(config: MonitorConfiguration, themes: [Theme]) throws(MonitorError) -> Int32 {
+    try onScreen(config) { terminal, mode in
+      OverviewLoop(terminal: terminal, themes: themes, mode: mode, config: config).run()
+    }
+  }
+
+  /// Opens a recording in the same view, paused on the whole of it, with the verdict
+  /// `memtop analyze` gives on the file.
+  static func replay(path: String, samples: [MemorySample], config: MonitorConfiguration, themes: [Theme]) throws(MonitorError) -> Int32 {
+    var config = config
+    config.children = samples.contains { $0.processes != nil }
+    let main = RecordingReader.mainSeries(samples)
+    let last = main.last
+    var session = SessionInfo(pid: last?.pid ?? 0, name: "", interval: Self.typicalInterval(main))
+    session.state = .replay(URL(fileURLWithPath: path).lastPathComponent)
+    // A --children recording: its totals are sums, and its per-process rows can be shown with p.
+    if let processes = last?.processes { session.tree = TreeView(processes: processes, totalPSS: main.last { $0.pss != nil }?.pss) }
+    return try onScreen(config) { terminal, mode in
+      let loop = MonitorLoop(
+        terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,
+        recordWriter: nil)
+      loop.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) })
+      return loop.run()
+    }
+  }
+
+  /// The median step between samples, seconds (1 when there are too few).
+  static func typicalInterval(_ samples: [MemorySample]) -> Double {
+    guard samples.count > 1 else { return 1 }
+    var steps = zip(samples.dropFirst(), samples).map { $0.elapsed - $1.elapsed }.filter { $0 > 0 }
+    guard !steps.isEmpty else { return 1 }
+    steps.sort()
+    return max((steps[steps.count / 2] * 1000).rounded() / 1000, 0.001)
   }
 
   /// The themes `t` cycles through, the chosen one first: `--theme`, else monochrome under
@@ -75,6 +155,8 @@ public enum MonitorApp {
       } catch {
         throw MonitorError(message: cannotOpen(pid: pid, error))
       }
+    case .replay, .overview, .follow:
+      throw MonitorError(message: "no single process to open")
     case .launch(let arguments):
       let output = config.childOutput ?? (NSTemporaryDirectory() + "memtop-child-\(getpid()).log")
       // Create the log first, so a bad path is reported as such rather than as a launch failure.

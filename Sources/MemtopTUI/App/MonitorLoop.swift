@@ -13,33 +13,45 @@ final class MonitorLoop {
   struct Outcome {
     var status: Int32
     var messages: [String]
+    /// Esc in a view opened from the process table: go back to the table.
+    var backToOverview = false
   }
+
+  /// Whether Esc returns to the process table this view was opened from.
+  var opensFromOverview = false
 
   /// Longest wait for input, milliseconds: keys end it at once, so this only bounds how late
   /// a stop signal or the once-a-second tick is noticed when idle.
   static let maxWaitMilliseconds = 200
 
   private let terminal: NCursesTerminal
-  private var sampler: Sampler?
+  private var sampler: (any MemorySampling)?
   private let child: ChildProcess?
   private let clock = SystemClock()
   private let start: Double
   private var schedule: TickSchedule
   private var nextDue: Double
   private var session: SessionInfo
-  private var timeline = Timeline()
-  private var analysis = LiveAnalysis()
-  private var extremes = Extremes()
+  /// The watched process, or with `--children` the tree's total.
+  private var total = ChartedSeries()
+  /// With `--children`: each process of the tree, in order of appearance.
+  private var members: [MemberSeries] = []
+  /// The member the charts show, or `nil` for ``total``.
+  private var shownMember: Int?
+  private let watchesTree: Bool
   private var ui = UIState()
   private let themes: [Theme]
   private let mode: GlyphMode
   private let recorder: LiveRecorder?
-  private var warnings: [String] = []
+  /// Warnings and notices waiting for the status bar, one at a time.
+  private var warnings: [(text: String, isError: Bool)] = []
+  /// A replayed recording's verdict, the one `memtop analyze` gives on the file.
+  private var replayVerdict: VerdictModel?
   private var dirty = true
   private var quit: Outcome?
 
   init(
-    terminal: NCursesTerminal, handle: ProcessHandle, child: ChildProcess?, session: SessionInfo, themes: [Theme],
+    terminal: NCursesTerminal, handle: ProcessHandle?, child: ChildProcess?, session: SessionInfo, themes: [Theme],
     mode: GlyphMode, config: MonitorConfiguration, recordWriter: CSVFileWriter?
   ) {
     self.terminal = terminal
@@ -48,7 +60,11 @@ final class MonitorLoop {
     self.themes = themes.isEmpty ? [.fallback] : themes
     self.mode = mode
     start = clock.monotonicSeconds()
-    sampler = Sampler(handle: handle, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+    watchesTree = config.children
+    if let handle {
+      sampler = makeSampler(for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+    }
+    if config.children && session.tree == nil { self.session.tree = TreeView(processes: 1) }
     schedule = TickSchedule(start: start, interval: config.interval)
     nextDue = start
     recorder = recordWriter.map(LiveRecorder.init)
@@ -85,7 +101,7 @@ final class MonitorLoop {
     var outcome = quit ?? Outcome(status: 0, messages: [])
     if let recorder {
       if let error = recorder.finish() { outcome.messages.append(error) }
-      outcome.messages.append("recorded \(timeline.count) samples to \(session.recordPath ?? "")")
+      outcome.messages.append("recorded \(total.timeline.count) samples to \(session.recordPath ?? "")")
     }
     if let output = session.childOutput { outcome.messages.append("the command's output is in \(output)") }
     return outcome
@@ -108,24 +124,37 @@ final class MonitorLoop {
   private func handleSample(_ outcome: SampleOutcome) {
     switch outcome {
     case .sample(let sample):
-      timeline.append(sample)
-      extremes.add(sample)
-      analysis.append(sample, limitBytes: session.limitBytes.map { Double($0) })
+      total.append(sample, limitBytes: session.limitBytes.map { Double($0) })
       recorder?.append(sample)
       if let name = sampler?.currentName { session.name = name }
+      if session.pid != sample.pid && session.pid != 0 {
+        // A followed service restarted: a new segment, marked on the charts.
+        total.timeline.markLatest("restart: PID \(sample.pid)")
+        recorder?.markLatest("restart: PID \(sample.pid)")
+        session.ageAtStart = nil
+      }
+      session.pid = sample.pid
+      if watchesTree { addMemberSamples(sample) }
     case .missed:
       session.missed += 1
     case .exited(let exit):
       sampler = nil
       let how = child.map { "\($0.waitForExit())" } ?? (exit.reason == .zombie ? "exited (zombie)" : "exited")
       session.state = .exited(how)
-      analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
+      total.analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
+      for i in members.indices {
+        members[i].gone = true
+        members[i].series.analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
+      }
       recorder?.flushIfDue(now: .infinity)
     }
-    if let sampler { warnings += sampler.takeWarnings() }
-    if let warning = warnings.first, ui.message == nil {
+    if let sampler {
+      warnings += sampler.takeWarnings().map { (text: "warning: " + $0, isError: true) }
+      warnings += sampler.takeNotices().map { (text: $0, isError: false) }
+    }
+    if let next = warnings.first, ui.message == nil {
       warnings.removeFirst()
-      ui.show("warning: " + warning, isError: true, now: clock.monotonicSeconds() - start)
+      ui.show(next.text, isError: next.isError, now: clock.monotonicSeconds() - start, seconds: next.isError ? 10 : 5)
     }
     dirty = true
   }
@@ -150,7 +179,7 @@ final class MonitorLoop {
       if KeyMap.action(for: key) != .quit { return }
     }
     guard let action = KeyMap.action(for: key) else { return }
-    let latest = timeline.elapsed.last ?? 0
+    let latest = shown.timeline.elapsed.last ?? 0
     switch action {
     case .quit: quit = Outcome(status: 0, messages: [])
     case .togglePause: ui.togglePause(latest: latest)
@@ -166,12 +195,17 @@ final class MonitorLoop {
       ui.scroll(action == .scrollBack ? -1 : 1, latest: latest)
     case .export: ui.exportPrompt = Exporter.defaultFileName(pid: session.pid, wallSeconds: clock.wallSeconds())
     case .marker:
-      guard !timeline.isEmpty else {
+      guard !total.timeline.isEmpty else {
         ui.show("no sample to mark yet", isError: true, now: now)
         return
       }
-      let label = "marker \(timeline.markers.count + 1)"
-      timeline.markLatest(label)
+      if replayVerdict != nil {
+        markWindowEnd(now: now)
+        return
+      }
+      let label = "marker \(total.timeline.markers.count + 1)"
+      total.timeline.markLatest(label)
+      if let shownMember { members[shownMember].series.timeline.markLatest(label) }
       recorder?.markLatest(label)
       ui.show("\(label) at \(ChartWidget.clock(latest))", now: now, seconds: 3)
     case .cycleTheme:
@@ -179,9 +213,12 @@ final class MonitorLoop {
       terminal.apply(themes[ui.themeIndex])
       ui.show("theme \(themes[ui.themeIndex].name)", now: now, seconds: 3)
     case .help: ui.showHelp = true
+    case .cycleProcess: cycleProcess(now: now)
+    case .back:
+      if opensFromOverview { quit = Outcome(status: 0, messages: [], backToOverview: true) }
+    case .sortByMemory, .sortByGrowth, .filter, .selectUp, .selectDown, .open: break
     case .resetMinMax:
-      extremes.reset()
-      if !timeline.isEmpty { extremes.add(timeline[timeline.count - 1]) }
+      if let shownMember { members[shownMember].series.resetExtremes() } else { total.resetExtremes() }
       ui.show("min/max reset", now: now, seconds: 3)
     }
   }
@@ -189,10 +226,118 @@ final class MonitorLoop {
   private func export(to path: String) {
     let now = clock.monotonicSeconds() - start
     do {
-      let rows = try Exporter.export(timeline, to: path)
+      if replayVerdict != nil {
+        // A replay exports what is on screen: the visible time window.
+        let window = ui.window(latest: shown.timeline.elapsed.last ?? 0)
+        let rows = try Exporter.export(shown.timeline, to: path, from: window.start, to: window.end)
+        let span = "\(ChartWidget.clock(window.start))–\(ChartWidget.clock(window.end))"
+        ui.show("exported \(rows) samples (\(span)) to \(Exporter.absolute(path))", now: now, seconds: 30)
+        return
+      }
+      let rows = try Exporter.export(shown.timeline, to: path)
       ui.show("exported \(rows) samples to \(Exporter.absolute(path))", now: now, seconds: 30)
     } catch {
       ui.show("export failed: \(error)", isError: true, now: now, seconds: 30)
+    }
+  }
+
+  // MARK: - Following a service
+
+  /// Samples the processes named `name` one lifetime after another (`--follow-name`).
+  func follow(_ name: String, config: MonitorConfiguration) {
+    let clock = self.clock
+    let start = self.start
+    sampler = FollowingSampler(name: name) { handle in
+      makeSampler(for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+    }
+  }
+
+  // MARK: - Replay
+
+  /// Loads a recording to replay: paused on the whole of it, with the verdict of
+  /// `memtop analyze` (same analyzer, same lifetime rule, same limit).
+  ///
+  /// In a process tree's file the total rows make the main series and the per-process rows
+  /// (empty `processes`) each process's own, shown with p.
+  func load(_ samples: [MemorySample], limit: MemoryLimit?) {
+    for sample in samples {
+      guard watchesTree, sample.processes == nil else {
+        total.append(sample, limitBytes: nil)
+        continue
+      }
+      members[memberIndex(of: sample, name: "")].series.append(sample, limitBytes: nil)
+    }
+    let analysis = RecordingAnalysis(timeline: total.timeline, limit: limit)
+    replayVerdict = VerdictModel(recording: analysis)
+    ui.zoomIndex = UIState.zoomLevels.count - 1
+    ui.togglePause(latest: total.timeline.elapsed.last ?? 0)
+  }
+
+  /// In a replay, `m` marks the last sample inside the visible window.
+  private func markWindowEnd(now: Double) {
+    let window = ui.window(latest: total.timeline.elapsed.last ?? 0)
+    guard let index = total.timeline.elapsed.lastIndex(where: { $0 <= window.end }) else { return }
+    let label = "marker \(total.timeline.markers.count + 1)"
+    total.timeline.mark(index, label)
+    ui.show("\(label) at \(ChartWidget.clock(total.timeline.elapsed[index])) (e exports it with the window)", now: now, seconds: 3)
+  }
+
+  // MARK: - Process trees
+
+  /// The series the charts show.
+  private var shown: ChartedSeries { shownMember.map { members[$0].series } ?? total }
+
+  /// The session as the header shows it: a tree member's own pid and name when one is shown.
+  private var shownSession: SessionInfo {
+    guard var tree = session.tree else { return session }
+    var shown = session
+    tree.member = shownMember.map { (index: $0 + 1, of: members.count) }
+    if let i = shownMember {
+      shown.pid = members[i].pid
+      shown.name = members[i].name
+      if members[i].gone, case .running = shown.state { shown.state = .exited("exited") }
+    }
+    shown.tree = tree
+    return shown
+  }
+
+  /// Files the members' readings of the latest tick under their (pid, start time).
+  private func addMemberSamples(_ totalSample: MemorySample) {
+    let readings = sampler?.memberSamples ?? []
+    var present = Set<Int>()
+    for reading in readings {
+      let sample = reading.sample
+      let index = memberIndex(of: sample, name: reading.name)
+      members[index].name = reading.name
+      members[index].series.append(sample, limitBytes: session.limitBytes.map { Double($0) })
+      present.insert(index)
+    }
+    for i in members.indices where !present.contains(i) { members[i].gone = true }
+    session.tree?.processes = totalSample.processes ?? readings.count
+    if let pss = totalSample.pss { session.tree?.totalPSS = pss }
+  }
+
+  /// The index of the member `sample` belongs to (by pid and start time), added if new.
+  private func memberIndex(of sample: MemorySample, name: String) -> Int {
+    if let index = members.firstIndex(where: { $0.pid == sample.pid && $0.startTicks == sample.startTicks }) { return index }
+    members.append(MemberSeries(pid: sample.pid, startTicks: sample.startTicks, name: name))
+    return members.count - 1
+  }
+
+  private func cycleProcess(now: Double) {
+    guard watchesTree else {
+      ui.show("p switches between the processes of a tree: start memtop with --children", now: now, seconds: 3)
+      return
+    }
+    guard !members.isEmpty else { return }
+    let next = shownMember.map { $0 + 1 } ?? 0
+    shownMember = next < members.count ? next : nil
+    if let i = shownMember {
+      let member = members[i]
+      let state = member.gone ? ", exited" : ""
+      ui.show("showing PID \(member.pid) (\(Sanitizer.terminalSafe(member.name, maxLength: 32))\(state)), \(i + 1) of \(members.count)", now: now, seconds: 3)
+    } else {
+      ui.show("showing the tree's total (RSS, heap and anon summed; PSS in the header)", now: now, seconds: 3)
     }
   }
 
@@ -202,9 +347,11 @@ final class MonitorLoop {
     dirty = false
     let size = terminal.size
     var buffer = CellBuffer(width: size.width, height: size.height)
-    let model = ScreenModel(
-      timeline: timeline, session: session, ui: ui, analysis: analysis, extremes: extremes,
+    let series = shown
+    var model = ScreenModel(
+      timeline: series.timeline, session: shownSession, ui: ui, analysis: series.analysis, extremes: series.extremes,
       themeName: themes[ui.themeIndex].name, mode: mode)
+    if let replayVerdict { model.verdict = replayVerdict }
     Screen.draw(model, into: &buffer)
     terminal.flush(buffer)
   }

@@ -6,6 +6,10 @@ public enum Key: Sendable, Equatable, Hashable {
   case left
   /// The right arrow.
   case right
+  /// The up arrow.
+  case up
+  /// The down arrow.
+  case down
   /// Enter / Return.
   case enter
   /// Escape.
@@ -20,6 +24,8 @@ public enum Key: Sendable, Equatable, Hashable {
     case .character(let c): String(c)
     case .left: mode == .ascii ? "left" : "←"
     case .right: mode == .ascii ? "right" : "→"
+    case .up: mode == .ascii ? "up" : "↑"
+    case .down: mode == .ascii ? "down" : "↓"
     case .enter: "enter"
     case .escape: "esc"
     case .backspace: "backspace"

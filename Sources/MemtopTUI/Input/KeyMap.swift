@@ -1,6 +1,18 @@
 /// What a key asks the app to do.
 public enum Action: String, Sendable, CaseIterable {
   case quit, togglePause, zoomIn, zoomOut, scrollBack, scrollForward, export, marker, cycleTheme, help, resetMinMax
+  case cycleProcess
+  case sortByMemory, sortByGrowth, filter, selectUp, selectDown, open, back
+}
+
+/// Where a key binding applies.
+public enum KeyScope: Sendable, Equatable {
+  /// The per-process view (live or replay).
+  case view
+  /// The table of every process (`memtop` with no target).
+  case overview
+  /// Both.
+  case both
 }
 
 /// One row of the key table: the keys, the short hint for the status bar, the help text.
@@ -13,28 +25,38 @@ public struct KeyBinding: Sendable, Equatable {
   public var hint: String
   /// A sentence for the help overlay and the man page.
   public var help: String
+  /// Where it applies.
+  public var scope: KeyScope = .view
 }
 
 /// The key table, declared once: it dispatches keys and generates the status bar and help.
 public enum KeyMap {
   /// Every binding, in the order the status bar and help list them.
   public static let bindings: [KeyBinding] = [
-    KeyBinding(keys: [.character("q")], action: .quit, hint: "quit", help: "quit memtop (the terminal is restored)"),
+    KeyBinding(keys: [.character("q")], action: .quit, hint: "quit", help: "quit memtop (the terminal is restored)", scope: .both),
     KeyBinding(keys: [.character(" ")], action: .togglePause, hint: "pause", help: "pause or resume the view (sampling goes on)"),
     KeyBinding(keys: [.character("+"), .character("=")], action: .zoomIn, hint: "zoom in", help: "zoom in: show a shorter time window (down to 60 s)"),
     KeyBinding(keys: [.character("-"), .character("_")], action: .zoomOut, hint: "zoom out", help: "zoom out: show a longer window (up to the whole recording)"),
     KeyBinding(keys: [.left], action: .scrollBack, hint: "back", help: "while paused, scroll back in time"),
     KeyBinding(keys: [.right], action: .scrollForward, hint: "fwd", help: "while paused, scroll forward in time"),
-    KeyBinding(keys: [.character("e")], action: .export, hint: "export", help: "export the whole timeline to CSV (same columns as memtop record)"),
-    KeyBinding(keys: [.character("m")], action: .marker, hint: "mark", help: "add a marker at the latest sample (CSV marker column)"),
+    KeyBinding(keys: [.character("e")], action: .export, hint: "export", help: "export to CSV: the whole timeline (in a replay, the visible window)"),
+    KeyBinding(keys: [.character("m")], action: .marker, hint: "mark", help: "add a marker at the latest sample (in a replay, at the window's end)"),
     KeyBinding(keys: [.character("t")], action: .cycleTheme, hint: "theme", help: "cycle through the bundled themes"),
+    KeyBinding(keys: [.character("p")], action: .cycleProcess, hint: "process", help: "with --children: switch between the tree's total and each process"),
     KeyBinding(keys: [.character("r")], action: .resetMinMax, hint: "reset", help: "reset the min/max shown on each chart"),
     KeyBinding(keys: [.character("?"), .character("h")], action: .help, hint: "help", help: "show or hide this help"),
+    KeyBinding(keys: [.character("M")], action: .sortByMemory, hint: "sort mem", help: "process table: sort by memory (RSS)", scope: .overview),
+    KeyBinding(keys: [.character("G")], action: .sortByGrowth, hint: "sort growth", help: "process table: sort by growth over the window", scope: .overview),
+    KeyBinding(keys: [.character("/")], action: .filter, hint: "filter", help: "process table: filter by name or pid", scope: .overview),
+    KeyBinding(keys: [.up], action: .selectUp, hint: "select", help: "process table: move the selection up", scope: .overview),
+    KeyBinding(keys: [.down], action: .selectDown, hint: "select", help: "process table: move the selection down", scope: .overview),
+    KeyBinding(keys: [.enter], action: .open, hint: "open", help: "process table: open the selected process in the chart view", scope: .overview),
+    KeyBinding(keys: [.escape], action: .back, hint: "back", help: "back to the process table; in it, clear the filter", scope: .both),
   ]
 
-  /// The action for `key`, if any.
-  public static func action(for key: Key) -> Action? {
-    bindings.first { $0.keys.contains(key) }?.action
+  /// The action for `key` where `scope` is shown, if any.
+  public static func action(for key: Key, in scope: KeyScope = .view) -> Action? {
+    bindings.first { $0.keys.contains(key) && ($0.scope == .both || $0.scope == scope) }?.action
   }
 
   /// The keys of a binding as shown to the user, e.g. `+` or `←`.
@@ -42,10 +64,13 @@ public enum KeyMap {
     binding.keys.first.map { $0.label(mode) } ?? ""
   }
 
-  /// Status-bar items, `(key, hint)`; the scroll keys only matter while paused.
-  public static func hints(mode: GlyphMode, paused: Bool) -> [(key: String, hint: String)] {
+  /// Status-bar items, `(key, hint)`; the scroll keys only matter while paused, the process
+  /// key only when a process tree is watched.
+  public static func hints(mode: GlyphMode, paused: Bool, tree: Bool = false) -> [(key: String, hint: String)] {
     var items: [(key: String, hint: String)] = []
-    for binding in bindings {
+    for binding in bindings where binding.scope != .overview {
+      if binding.action == .back { continue }
+      if binding.action == .cycleProcess && !tree { continue }
       if binding.action == .scrollForward { continue }
       if binding.action == .scrollBack {
         if paused { items.append((key: "\(Key.left.label(mode))\(Key.right.label(mode))", hint: "scroll")) }
@@ -62,9 +87,25 @@ public enum KeyMap {
     return items
   }
 
+  /// Status-bar items of the process table.
+  public static func overviewHints(mode: GlyphMode) -> [(key: String, hint: String)] {
+    var items: [(key: String, hint: String)] = []
+    for binding in bindings where binding.scope != .view {
+      if binding.action == .selectDown { continue }
+      if binding.action == .selectUp {
+        items.append((key: "\(Key.up.label(mode))\(Key.down.label(mode))", hint: "select"))
+        continue
+      }
+      items.append((key: keyLabel(binding, mode: mode), hint: binding.hint))
+    }
+    return items
+  }
+
   /// Help overlay lines, `(keys, help)`, every binding listed.
-  public static func helpLines(mode: GlyphMode) -> [(keys: String, help: String)] {
-    bindings.map { binding in
+  ///
+  /// The chart view's overlay leaves out the process table's keys; `--help` lists them all.
+  public static func helpLines(mode: GlyphMode, includeOverview: Bool = false) -> [(keys: String, help: String)] {
+    bindings.filter { includeOverview || $0.scope != .overview }.map { binding in
       (keys: binding.keys.map { $0.label(mode) }.joined(separator: " "), help: binding.help)
     }
   }

@@ -34,12 +34,14 @@ public struct ScreenModel: Sendable {
     self.ui = ui
     latest = timeline.elapsed.last ?? 0
     let window = ui.window(latest: latest)
+    // A tree's total sums each process's figures: RSS so summed counts shared pages once per process.
+    let summed = session.tree?.showsTotal == true
     charts = Self.chartSpecs.map { spec in
       ChartModel(
-        timeline: timeline, metric: spec.metric, title: spec.title, role: spec.role, start: window.start,
+        timeline: timeline, metric: spec.metric, title: summed ? "summed " + spec.title : spec.title, role: spec.role, start: window.start,
         end: window.end, interval: session.interval, extremes: extremes.range(spec.metric))
     }
-    verdict = VerdictModel(analysis: analysis)
+    verdict = VerdictModel(analysis: analysis, summed: summed)
     samples = timeline.count
     peakRSS = extremes.peakRSS
     self.themeName = themeName

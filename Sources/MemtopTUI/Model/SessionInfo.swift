@@ -6,6 +6,8 @@ public struct SessionInfo: Sendable, Equatable {
     case running
     /// Gone; the text says how (e.g. `exited with status 0`).
     case exited(String)
+    /// A recording being replayed from this file.
+    case replay(String)
   }
 
   /// The target's process id.
@@ -26,10 +28,36 @@ public struct SessionInfo: Sendable, Equatable {
   public var state: TargetState = .running
   /// Samples that could not be taken (gaps).
   public var missed = 0
+  /// With `--children`: what the tree looks like and which of its series is shown.
+  public var tree: TreeView?
 
   public init(pid: Int32, name: String, interval: Double) {
     self.pid = pid
     self.name = name
     self.interval = interval
+  }
+}
+
+/// Which series of a process tree the charts show.
+public struct TreeView: Sendable, Equatable {
+  /// Processes in the tree now.
+  public var processes: Int
+  /// The latest total PSS of the tree, bytes (read within the detail budget).
+  public var totalPSS: UInt64?
+  /// `nil` when the charts show the tree's total; else the process shown, counted from 1,
+  /// with how many series (total excluded) there are to choose from.
+  public var member: (index: Int, of: Int)?
+
+  public init(processes: Int, totalPSS: UInt64? = nil, member: (index: Int, of: Int)? = nil) {
+    self.processes = processes
+    self.totalPSS = totalPSS
+    self.member = member
+  }
+
+  /// Whether the charts show the summed total (so RSS, heap and anon are labelled "summed").
+  public var showsTotal: Bool { member == nil }
+
+  public static func == (a: TreeView, b: TreeView) -> Bool {
+    a.processes == b.processes && a.totalPSS == b.totalPSS && a.member?.index == b.member?.index && a.member?.of == b.member?.of
   }
 }

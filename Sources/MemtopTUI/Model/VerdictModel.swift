@@ -21,13 +21,14 @@ public struct VerdictModel: Sendable, Equatable {
     return config.minPoints * config.minSamplesPerBin
   }
 
-  /// Builds the banner from the live analysis.
-  public init(analysis: LiveAnalysis) {
+  /// Builds the banner from the live analysis; `summed` labels a tree total's figures as sums.
+  public init(analysis: LiveAnalysis, summed: Bool = false) {
     let metrics = LiveAnalysis.metrics
+    func label(_ i: Int) -> String { (summed ? "summed " : "") + metrics[i].label }
     let indexed = analysis.results.enumerated().compactMap { pair in pair.element.map { (pair.offset, $0) } }
     let raised = indexed.filter { analysis.isRaised($0.0) }
     if let (i, result) = raised.max(by: { $0.1.slopeBytesPerSecond < $1.1.slopeBytesPerSecond }) {
-      headline = "LEAK  \(metrics[i].label) grows \(Self.rate(result))" + Self.limit(result)
+      headline = "LEAK  \(label(i)) grows \(Self.rate(result))" + Self.limit(result)
       detail = result.explanation
       role = .verdictLeak
       return
@@ -43,17 +44,41 @@ public struct VerdictModel: Sendable, Equatable {
     detail = result.explanation
     switch result.verdict {
     case .leak:
-      headline = "possible leak: \(metrics[i].label) grows \(Self.rate(result)), confirming" + Self.limit(result)
+      headline = "possible leak: \(label(i)) grows \(Self.rate(result)), confirming" + Self.limit(result)
       role = .verdictGrowth
     case .plateau:
-      headline = "levelling off: \(metrics[i].label) grew \(Self.rate(result)) but is slowing"
+      headline = "levelling off: \(label(i)) grew \(Self.rate(result)) but is slowing"
       role = .verdictGrowth
     case .shrinking:
-      headline = "shrinking: \(metrics[i].label) \(Self.rate(result))"
+      headline = "shrinking: \(label(i)) \(Self.rate(result))"
       role = .verdictOK
     case .stable, .insufficientData:
-      headline = "no leak: " + metrics.map(\.label).joined(separator: ", ") + " stable"
+      headline = "no leak: " + metrics.indices.map(label).joined(separator: ", ") + " stable"
       role = .verdictOK
+    }
+  }
+
+  /// Builds the banner from a whole recording's analysis: the verdict `memtop analyze` gives.
+  public init(recording: RecordingAnalysis) {
+    let metric = recording.leadingMetric
+    guard let result = recording.results[metric] else {
+      headline = "recording verdict: insufficient-data"
+      detail = "no samples to judge"
+      role = .verdictPending
+      return
+    }
+    detail = result.explanation
+    let verdict = recording.verdict
+    var text = "recording verdict: \(verdict.rawValue.uppercased())"
+    if verdict == .leak || verdict == .plateau || verdict == .shrinking {
+      text += "  \(recording.label(metric)) \(Self.rate(result))"
+    }
+    headline = text + Self.limit(result)
+    switch verdict {
+    case .leak: role = .verdictLeak
+    case .plateau: role = .verdictGrowth
+    case .insufficientData: role = .verdictPending
+    case .stable, .shrinking: role = .verdictOK
     }
   }
 

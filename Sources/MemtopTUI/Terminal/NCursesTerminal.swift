@@ -161,6 +161,8 @@ public final class NCursesTerminal {
       return .resize(width: size.width, height: size.height)
     case memtop_key_left(): return .key(.left)
     case memtop_key_right(): return .key(.right)
+    case memtop_key_up(): return .key(.up)
+    case memtop_key_down(): return .key(.down)
     case memtop_key_enter(), 10, 13: return .key(.enter)
     case memtop_key_backspace(), 127, 8: return .key(.backspace)
     case 27: return .key(.escape)

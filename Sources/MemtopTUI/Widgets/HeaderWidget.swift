@@ -24,7 +24,8 @@ public struct HeaderWidget: Sendable {
       if !label.isEmpty { x = buffer.put(" ", x: x, y: area.y, role: .dim, clip: line1) }
       x = buffer.put(value, x: x, y: area.y, role: role, clip: line1)
     }
-    field("PID", String(session.pid))
+    // PID 0: a followed service that is not running yet.
+    field("PID", session.pid == 0 ? "-" : String(session.pid))
     field("", Self.singleWidth(Sanitizer.terminalSafe(session.name, maxLength: 32)))
     if let age = session.ageAtStart {
       field("up", ByteFormat.duration(age + model.latest))
@@ -35,6 +36,8 @@ public struct HeaderWidget: Sendable {
     case .exited(let how):
       field("", "target \(how)", role: .headerAlert)
       if model.ui.paused { field("", "PAUSED", role: .headerAlert) }
+    case .replay(let file):
+      field("replay", Self.singleWidth(Sanitizer.terminalSafe(file, maxLength: 60)), role: .headerAlert)
     }
     field("every", Self.interval(session.interval))
     if let limit = session.limitBytes { field("limit", ByteFormat.bytes(limit)) }
@@ -44,6 +47,15 @@ public struct HeaderWidget: Sendable {
     let line2 = Rect(x: area.x, y: area.y + 1, width: area.width, height: 1)
     var parts = ["\(model.samples) samples", "window \(model.ui.spanLabel)"]
     if session.missed > 0 { parts.append("\(session.missed) missed") }
+    if let tree = session.tree {
+      let processes = "tree of \(tree.processes) \(tree.processes == 1 ? "process" : "processes")"
+      if let member = tree.member {
+        parts.append("\(processes), showing process \(member.index) of \(member.of) (p: next)")
+      } else {
+        parts.append("\(processes), showing the total (p: each process)")
+      }
+      parts.append("tree PSS " + (tree.totalPSS.map(ByteFormat.bytes) ?? "n/a (not read yet)"))
+    }
     if let output = session.childOutput { parts.append("child output: \(Sanitizer.terminalSafe(output))") }
     if let record = session.recordPath { parts.append("recording to \(Sanitizer.terminalSafe(record))") }
     buffer.put(parts.joined(separator: "  ·  "), x: area.x, y: area.y + 1, role: .dim, clip: line2)

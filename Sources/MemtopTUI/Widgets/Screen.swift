@@ -26,7 +26,7 @@ public enum Screen {
       ChartWidget(model: chart, mode: model.mode).draw(into: &buffer, area: rect)
     }
     VerdictBanner(model: model.verdict, mode: model.mode).draw(into: &buffer, area: verdict)
-    StatusBar(ui: model.ui, mode: model.mode).draw(into: &buffer, area: status)
+    StatusBar(ui: model.ui, mode: model.mode, tree: model.session.tree != nil).draw(into: &buffer, area: status)
     if model.ui.showHelp {
       HelpOverlay(mode: model.mode, themeName: model.themeName).draw(into: &buffer, area: charts)
     }

@@ -4,10 +4,13 @@ public struct StatusBar: Sendable {
   public var ui: UIState
   /// The glyphs.
   public var mode: GlyphMode
+  /// Whether a process tree is watched (the process key is then offered).
+  public var tree: Bool
 
-  public init(ui: UIState, mode: GlyphMode) {
+  public init(ui: UIState, mode: GlyphMode, tree: Bool = false) {
     self.ui = ui
     self.mode = mode
+    self.tree = tree
   }
 
   /// Draws into the single row `area`.
@@ -27,7 +30,7 @@ public struct StatusBar: Sendable {
       return
     }
     var x = row.x
-    for item in KeyMap.hints(mode: mode, paused: ui.paused) {
+    for item in KeyMap.hints(mode: mode, paused: ui.paused, tree: tree) {
       x = buffer.put(" " + item.key, x: x, y: row.y, role: .statusKey, clip: row)
       x = buffer.put(" " + item.hint + " ", x: x, y: row.y, role: .status, clip: row)
     }

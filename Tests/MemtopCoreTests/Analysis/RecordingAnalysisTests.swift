@@ -24,6 +24,38 @@ struct RecordingAnalysisTests {
     #expect(analysis.reportText(path: "r.csv").contains("1 earlier process with another PID left out"))
   }
 
+  @Test("a reused PID with another start time is another lifetime; without start times the PID decides")
+  func pidReuse() {
+    var first = Self.samples(pid: 100, from: 0, count: 400) { 300e6 + 2e6 * $0 }
+    var second = Self.samples(pid: 100, from: 200, count: 400) { _ in 250e6 }
+    for i in first.indices { first[i].startTicks = 5_000 }
+    for i in second.indices { second[i].startTicks = 9_000 }
+    let analysis = RecordingAnalysis(timeline: Timeline(first + second), limit: nil)
+    #expect(analysis.skippedLifetimes == 1 && analysis.samples == 400 && analysis.verdict == .stable)
+    // An older file without start_ticks: one lifetime per PID, as before.
+    let plain = Self.samples(pid: 100, from: 0, count: 400) { _ in 250e6 }
+    #expect(RecordingAnalysis(timeline: Timeline(plain), limit: nil).skippedLifetimes == 0)
+  }
+
+  @Test("a process tree's total is judged on its PSS first, its sums labelled as sums")
+  func treeTotals() {
+    var tree = Self.samples(pid: 7, from: 0, count: 600) { 300e6 + 1e6 * $0 }
+    for i in tree.indices {
+      tree[i].processes = 5
+      tree[i].pss = i % 4 == 0 ? tree[i].rss.map { $0 / 2 } : nil
+    }
+    let analysis = RecordingAnalysis(timeline: Timeline(tree), limit: nil)
+    #expect(analysis.isTree && analysis.judged == [.pss, .rss, .anon, .heap])
+    #expect(analysis.verdict == .leak && analysis.leadingMetric == .pss)
+    #expect(analysis.verdictLine.hasPrefix("verdict: leak: tree PSS +"))
+    let text = analysis.reportText(path: "t.csv")
+    #expect(text.contains("  tree PSS     leak") && text.contains("  summed RSS   leak"))
+    #expect(analysis.report.metrics["pss"] != nil)
+    // A single process's recording keeps its three metrics and plain labels.
+    let plain = RecordingAnalysis(timeline: Timeline(Self.samples(pid: 7, from: 0, count: 600) { 300e6 + 1e6 * $0 }), limit: nil)
+    #expect(!plain.isTree && plain.verdictLine.hasPrefix("verdict: leak: RSS +") && plain.report.metrics["pss"] == nil)
+  }
+
   @Test("a leak leads the verdict line, with its rate and the limit")
   func leakLine() {
     let leak = Self.samples(pid: 7, from: 0, count: 600) { 300e6 + 1e6 * $0 }

@@ -15,7 +15,7 @@ struct CSVTests {
     var out: [UInt8] = []
     let sample = MemorySample(timeUnix: 1_764_000_000.1234, elapsed: 12.5, pid: 42, rss: 1_048_576, anon: 0, heap: nil)
     CSVRowEncoder().append(sample, to: &out)
-    #expect(String(decoding: out, as: UTF8.self) == "1764000000.123,12.500,42,1048576,0,,,,,,,,,,\n")
+    #expect(String(decoding: out, as: UTF8.self) == "1764000000.123,12.500,42,1048576,0,,,,,,,,,,,,\n")
   }
 
   @Test("spreadsheet formulas and control characters are neutralised", arguments: [
@@ -31,7 +31,7 @@ struct CSVTests {
     var out: [UInt8] = []
     CSVRowEncoder().append(MemorySample(timeUnix: 1, elapsed: 0, pid: 1, marker: marker), to: &out)
     let line = String(decoding: out, as: UTF8.self)
-    #expect(line.hasSuffix("," + expected + "\n"))
+    #expect(line.hasSuffix("," + expected + ",,\n"))
   }
 
   @Test("write then read gives the samples back")
@@ -46,6 +46,8 @@ struct CSVTests {
       s.peakRSS = UInt64.max - 1
       s.pss = i % 2 == 0 ? 5 : nil
       s.marker = i == 7 ? "load, \"big\" model" : nil
+      s.startTicks = i < 250 ? 909_310 : nil
+      s.processes = i % 5 == 0 ? i / 5 : nil
       samples.append(s)
     }
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-\(UUID()).csv").path
@@ -61,7 +63,18 @@ struct CSVTests {
         #expect(a[metric] == b[metric], "\(metric) at \(a.elapsed)")
       }
       #expect(a.marker == b.marker)
+      #expect(a.startTicks == b.startTicks)
+      #expect(a.processes == b.processes)
     }
+  }
+
+  @Test("a process tree's main series is its total rows; a plain recording is all rows")
+  func mainSeries() {
+    var total = MemorySample(timeUnix: 1, elapsed: 0, pid: 10, rss: 300)
+    total.processes = 2
+    let members = [MemorySample(timeUnix: 1, elapsed: 0, pid: 10, rss: 100), MemorySample(timeUnix: 1, elapsed: 0, pid: 11, rss: 200)]
+    #expect(RecordingReader.mainSeries([total] + members) == [total])
+    #expect(RecordingReader.mainSeries(members) == members)
   }
 
   @Test("malformed recordings name the line", arguments: [

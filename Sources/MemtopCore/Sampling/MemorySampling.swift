@@ -1,0 +1,48 @@
+/// Something that produces one memory reading per tick: one process (``Sampler``) or a whole
+/// process tree (``TreeSampler``).
+public protocol MemorySampling: AnyObject {
+  /// The command name of the process watched (the root of a tree). Untrusted text.
+  var currentName: String { get }
+  /// Takes one reading now: for a tree, its total.
+  func sample() -> SampleOutcome
+  /// Returns and clears one-time warnings for the user.
+  func takeWarnings() -> [String]
+  /// Returns and clears news for the user that are not warnings (e.g. a followed service
+  /// restarted).
+  func takeNotices() -> [String]
+  /// The readings of the individual processes behind the latest ``sample()``, with their
+  /// names; empty when only one process is watched.
+  var memberSamples: [MemberSample] { get }
+}
+
+/// One process's reading within a tree.
+public struct MemberSample: Sendable, Equatable {
+  /// The reading.
+  public var sample: MemorySample
+  /// The process's command name. Untrusted text.
+  public var name: String
+
+  public init(sample: MemorySample, name: String) {
+    self.sample = sample
+    self.name = name
+  }
+}
+
+extension MemorySampling {
+  /// Most samplers have no news besides warnings.
+  public func takeNotices() -> [String] { [] }
+}
+
+extension Sampler: MemorySampling {
+  /// One process has no members.
+  public var memberSamples: [MemberSample] { [] }
+}
+
+/// Builds the sampler for a process: its own (``Sampler``), or its whole tree (``TreeSampler``).
+public func makeSampler(
+  for handle: ProcessHandle, tree: Bool, clock: any SamplerClock, detailBudget: Double, startMonotonic: Double
+) -> any MemorySampling {
+  tree
+    ? TreeSampler(root: handle, clock: clock, detailBudget: detailBudget, startMonotonic: startMonotonic)
+    : Sampler(handle: handle, clock: clock, detailBudget: detailBudget, startMonotonic: startMonotonic)
+}

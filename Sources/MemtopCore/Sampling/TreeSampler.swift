@@ -1,0 +1,133 @@
+/// Samples a process and all its descendants each tick and sums them into one reading.
+///
+/// Descendants are found by a ``ProcessScanner`` every tick, so processes that start and
+/// exit during the recording are followed; each member is identified by (pid, start time) and
+/// read by its own ``Sampler``. The detailed reads share one ``DetailSchedule`` for the whole
+/// tree: when it allows a tier, every member is read at that tier in the same tick, so the
+/// total PSS is the sum of one sweep, and the sweep's whole cost is charged to the budget.
+///
+/// The total of a size is given only when every member reported it in that tick (a partial
+/// sum would look like a drop). Its RSS is the *summed* RSS, which counts shared pages once per
+/// process; PSS divides each shared page among its sharers and so sums correctly.
+public final class TreeSampler: MemorySampling {
+  /// A process in the tree and its sampler.
+  struct Member {
+    var identity: ProcessIdentity
+    var sampler: Sampler
+  }
+
+  /// The tree's root.
+  public let root: ProcessIdentity
+  private let clock: any SamplerClock
+  private let startMonotonic: Double
+  private let scanner: ProcessScanner
+  private var schedule: DetailSchedule
+  private var members: [Member] = []
+  private var rootExit: ProcessExit?
+  private var warnings: [String] = []
+  public private(set) var currentName: String
+  public private(set) var memberSamples: [MemberSample] = []
+  /// Processes that joined the tree after the first sample.
+  public private(set) var joined = 0
+  /// Processes of the tree that have exited.
+  public private(set) var exited = 0
+
+  /// Creates a tree sampler rooted at `handle`.
+  ///
+  /// - Parameter detailBudget: share of one core the detailed reads of all members together may use.
+  public init(root handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, startMonotonic: Double) {
+    root = handle.identity
+    self.clock = clock
+    self.startMonotonic = startMonotonic
+    scanner = ProcessScanner(procRoot: handle.procRoot)
+    schedule = DetailSchedule(fraction: detailBudget, hasRollup: handle.hasRollup)
+    currentName = handle.name
+    let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0, startMonotonic: startMonotonic)
+    members = [Member(identity: handle.identity, sampler: sampler)]
+    if !handle.hasRollup && detailBudget > 0 {
+      warnings.append("this kernel has no /proc/PID/smaps_rollup (Linux < 4.14): PSS comes from summing smaps, which costs more")
+    }
+    addNewMembers(counting: false)
+  }
+
+  /// Number of processes in the tree now.
+  public var memberCount: Int { members.count }
+
+  public func takeWarnings() -> [String] {
+    for member in members { warnings += member.sampler.takeWarnings() }
+    defer { warnings.removeAll() }
+    return warnings
+  }
+
+  public func sample() -> SampleOutcome {
+    let now = clock.monotonicSeconds()
+    addNewMembers(counting: true)
+    let tier = schedule.tier(at: now)
+    let sweepStart = clock.monotonicSeconds()
+    var cost = 0.0
+    var readings: [MemberSample] = []
+    var missed: String?
+    var kept: [Member] = []
+    for member in members {
+      let outcome = member.sampler.sample(tier: tier)
+      cost += member.sampler.lastDetailCost ?? 0
+      switch outcome {
+      case .sample(let sample):
+        readings.append(MemberSample(sample: sample, name: member.sampler.currentName))
+        kept.append(member)
+      case .missed(let why):
+        missed = missed ?? why
+        kept.append(member)
+      case .exited(let exit):
+        warnings += member.sampler.takeWarnings()
+        if member.identity == root {
+          rootExit = exit
+          currentName = exit.name
+        } else {
+          exited += 1
+        }
+      }
+    }
+    members = kept
+    schedule.spent(tier, cost: cost, startedAt: sweepStart)
+    if let rootName = readings.first(where: { $0.sample.pid == root.pid })?.name { currentName = rootName }
+    memberSamples = readings
+    if members.isEmpty {
+      return .exited(rootExit ?? ProcessExit(identity: root, name: currentName, reason: .exited))
+    }
+    if let missed { return .missed(missed) }
+    return .sample(total(readings.map(\.sample), now: now))
+  }
+
+  /// The sum of the members' readings, marked as a tree total.
+  private func total(_ samples: [MemorySample], now: Double) -> MemorySample {
+    var sum = MemorySample(timeUnix: clock.wallSeconds(), elapsed: now - startMonotonic, pid: root.pid)
+    sum.startTicks = root.startTimeTicks
+    sum.processes = samples.count
+    for metric in Metric.allCases where metric != .peakRSS {
+      var total: UInt64 = 0
+      var complete = !samples.isEmpty
+      for sample in samples {
+        guard let value = sample[metric] else {
+          complete = false
+          break
+        }
+        total &+= value
+      }
+      sum[metric] = complete ? total : nil
+    }
+    return sum
+  }
+
+  private func addNewMembers(counting: Bool) {
+    let pids = Set(members.map(\.identity.pid))
+    for identity in scanner.newDescendants(of: pids) {
+      guard let handle = try? ProcessHandle(pid: identity.pid, procRoot: scanner.procRoot),
+        handle.identity == identity
+      else { continue }
+      let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0, startMonotonic: startMonotonic)
+      members.append(Member(identity: identity, sampler: sampler))
+      if counting { joined += 1 }
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import MemtopCore
+
+/// One series the charts can show: its samples, its live analysis and its min/max.
+public struct ChartedSeries: Sendable {
+  /// Every sample of the series.
+  public var timeline = Timeline()
+  /// The analyzer run live on it.
+  public var analysis = LiveAnalysis()
+  /// Min and max since the last reset.
+  public var extremes = Extremes()
+
+  public init() {}
+
+  /// Adds a sample everywhere.
+  ///
+  /// A sample of another process lifetime (a followed service restarted) starts a new
+  /// segment: the analysis and min/max start afresh, so two lifetimes are never spliced.
+  public mutating func append(_ sample: MemorySample, limitBytes: Double?) {
+    timeline.append(sample)
+    if timeline.startsLifetime(timeline.count - 1) {
+      analysis = LiveAnalysis(evaluateEvery: analysis.evaluateEvery)
+      extremes = Extremes()
+    }
+    extremes.add(sample)
+    analysis.append(sample, limitBytes: limitBytes)
+  }
+
+  /// Restarts min/max from the latest sample.
+  public mutating func resetExtremes() {
+    extremes.reset()
+    if !timeline.isEmpty { extremes.add(timeline[timeline.count - 1]) }
+  }
+}
+
+/// One process of a watched tree, with its own series.
+public struct MemberSeries: Sendable {
+  /// Process id.
+  public var pid: Int32
+  /// Start time in clock ticks: with `pid`, the identity.
+  public var startTicks: UInt64?
+  /// Command name (untrusted; sanitised when drawn).
+  public var name: String
+  /// Whether it has left the tree (exited).
+  public var gone = false
+  /// Its samples.
+  public var series = ChartedSeries()
+
+  public init(pid: Int32, startTicks: UInt64?, name: String) {
+    self.pid = pid
+    self.startTicks = startTicks
+    self.name = name
+  }
+}

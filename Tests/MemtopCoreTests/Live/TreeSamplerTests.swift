@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import MemtopCore
+
+/// A real process tree whose members start and exit while it is sampled.
+@Suite("tree sampling of real processes", .serialized)
+struct TreeSamplerTests {
+  func total(_ sampler: TreeSampler) throws -> MemorySample {
+    guard case .sample(let s) = sampler.sample() else { throw CocoaError(.fileReadUnknown) }
+    return s
+  }
+
+  @Test("children and grandchildren join when they start and leave when they exit; sizes sum")
+  func membersComeAndGo() throws {
+    let child = try PythonChild()
+    defer { child.stop() }
+    try child.run("import os, signal, subprocess")
+    let handle = try ProcessHandle(pid: child.pid)
+    let sampler = TreeSampler(root: handle, clock: SystemClock(), detailBudget: 0, startMonotonic: Syscalls.monotonicSeconds())
+    var sample = try total(sampler)
+    #expect(sample.processes == 1 && sample.pid == child.pid)
+
+    // A child, and a shell whose own child (the grandchild) keeps it from exec'ing away.
+    try child.run("a = subprocess.Popen(['sleep', '60'])")
+    try child.run("b = subprocess.Popen(['sh', '-c', 'sleep 60; :'], start_new_session=True)")
+    usleep(200_000)
+    sample = try total(sampler)
+    #expect(sample.processes == 4, "members: \(sampler.memberSamples.map { ($0.sample.pid, $0.name) })")
+    #expect(Set(sampler.memberSamples.map(\.name)) == ["python3", "sleep", "sh"])
+    // The total is the sum of the members of the same tick; each member row has its own pid.
+    let members = sampler.memberSamples.map(\.sample)
+    #expect(sample.rss == members.reduce(0) { $0 + ($1.rss ?? 0) })
+    #expect(sample.anon == members.reduce(0) { $0 + ($1.anon ?? 0) })
+    #expect(Set(members.map(\.pid)).count == 4)
+    #expect(members.allSatisfy { $0.processes == nil && $0.startTicks != nil })
+    #expect(sampler.joined == 3)
+
+    // The first child exits (reaped by its parent); the shell's group is killed.
+    try child.run("a.kill(); a.wait()")
+    try child.run("os.killpg(b.pid, signal.SIGKILL); b.wait()")
+    usleep(200_000)
+    sample = try total(sampler)
+    #expect(sample.processes == 1)
+    #expect(sampler.exited >= 2)
+
+    // Detailed reads are off: PSS stays absent rather than summing to a fake value.
+    #expect(sample.pss == nil)
+  }
+
+  @Test("the tree ends when its root and every descendant are gone")
+  func rootExit() throws {
+    let child = try PythonChild()
+    let handle = try ProcessHandle(pid: child.pid)
+    let sampler = TreeSampler(root: handle, clock: SystemClock(), detailBudget: 0.01, startMonotonic: Syscalls.monotonicSeconds())
+    _ = try total(sampler)
+    child.stop()
+    let outcome = sampler.sample()
+    guard case .exited(let exit) = outcome else {
+      Issue.record("expected the tree to end, got \(outcome)")
+      return
+    }
+    #expect(exit.identity == handle.identity)
+  }
+}

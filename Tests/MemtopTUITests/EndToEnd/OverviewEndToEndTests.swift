@@ -1,0 +1,75 @@
+import Foundation
+import MemtopCore
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `memtop` with no target in tmux: the table of every process finds the growing one.
+@Suite("Process table end to end in tmux", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
+struct OverviewEndToEndTests {
+  @Test("a leaking python among idle ones is on top when sorted by growth within 30 s; enter opens it, esc comes back")
+  func leakerOnTop() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-overview-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // Our pythons run under a unique command name, so the filter shows only them whatever
+    // else the machine runs.
+    let (tag, alias) = try PythonAlias.make(in: dir.path)
+    var pids: [pid_t] = []
+    defer {
+      for pid in pids {
+        kill(pid, SIGKILL)
+        Spawn.wait(pid, timeout: 5)
+      }
+    }
+    for _ in 0..<4 {
+      let idle = "import time\nb = bytearray(b'\\x01') * (30 << 20)\ntime.sleep(300)\n"
+      pids.append(try #require(Spawn.start([alias, "-c", idle])))
+    }
+    let leak = "import time\nkeep = []\nwhile True:\n    keep.append(bytearray(b'\\x01') * (256 << 10))\n    time.sleep(0.1)\n"
+    let leaker = try #require(Spawn.start([alias, "-c", leak]))
+    pids.append(leaker)
+
+    let command = "'\(BuiltBinary.memtop)' --ascii; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux = try TmuxSession(width: 150, height: 30, directory: dir.path, command: command)
+    defer { tmux.kill() }
+    var (screen, ok) = tmux.waitFor { $0.contains("all processes") && $0.contains("PID NAME") }
+    #expect(ok, "the process table did not appear:\n\(screen)")
+    try tmux.send("/")
+    for c in tag { try tmux.send(String(c)) }
+    try tmux.send("Enter")
+    try tmux.send("G")
+    (screen, ok) = tmux.waitFor(timeout: 30) { s in
+      guard s.contains("sorted by growth"), s.contains("filter '\(tag)': 5 shown") else { return false }
+      let rows = s.split(separator: "\n").drop { !$0.contains("PID NAME") }.dropFirst()
+      return rows.first?.split(separator: " ").first == Substring(String(leaker))
+    }
+    #expect(ok, "the leaking process \(leaker) is not on top by growth:\n\(screen)")
+
+    try tmux.send("Enter")
+    (screen, ok) = tmux.waitFor { $0.contains("PID \(leaker)") && $0.contains("RSS  now") }
+    #expect(ok, "enter did not open the leaking process:\n\(screen)")
+    try tmux.send("Escape")
+    (screen, ok) = tmux.waitFor { $0.contains("all processes") && $0.contains("sorted by growth") }
+    #expect(ok, "esc did not come back to the table:\n\(screen)")
+    try tmux.send("q")
+    (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
+    #expect(ok, "q did not end memtop:\n\(screen)")
+  }
+}
+
+/// The Python interpreter under a unique command name: a symlink named like `mtabcdef`.
+enum PythonAlias {
+  /// Creates the symlink in `dir`; returns the name (the processes' comm) and its path.
+  static func make(in dir: String) throws -> (name: String, path: String) {
+    let name = "mt" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(6))
+    // The interpreter itself: python3 on PATH may be a wrapper script, whose name would stick.
+    let python = Spawn.run(["python3", "-c", "import sys; print(sys.executable)"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    try #require(python.hasPrefix("/"), "no python3 interpreter: \(python)")
+    let path = dir + "/" + name
+    try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: python)
+    return (name, path)
+  }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import MemtopCore
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `memtop record --children` end to end, against a real multiprocessing pool.
+@Suite("memtop record --children", .serialized)
+struct TreeTests {
+  /// A pool of 4 workers, each holding 50 MB of touched memory until the recording ends (the
+  /// test kills them then); each worker creates `DIR/ready-PID` once its memory is in place.
+  static func poolScript(readyDir: String) -> String {
+    """
+    import multiprocessing as mp, os, time
+    def hold(_):
+        block = bytearray(b'\\x01') * (50 << 20)
+        open(os.path.join('\(readyDir)', 'ready-%d' % os.getpid()), 'w').close()
+        time.sleep(60)
+        return len(block)
+    if __name__ == '__main__':
+        with mp.Pool(4) as pool:
+            print(sum(pool.map(hold, range(4), chunksize=1)), flush=True)
+    """
+  }
+
+  /// `Pss` of one process from its `smaps_rollup`, bytes, read here rather than by memtop.
+  static func pss(of pid: Int32) -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8),
+      let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Pss:") }),
+      let kib = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Double($0) })
+    else { return nil }
+    return kib * 1024
+  }
+
+  @Test("a pool of 4 × 50 MB: the tree's PSS total is within 10 % of the workers' PSS; summed RSS over-counts")
+  func poolPSS() throws {
+    let dir = try MemtopRunner.scratchDirectory()
+    let out = dir + "/t.csv"
+    let running = try MemtopRunner.start(
+      ["record", "--children", "--per-process", "--interval", "0.2", "--duration", "10", "--output", out, "--",
+       "python3", "-c", Self.poolScript(readyDir: dir)])
+    // Wait for the 4 workers to hold their memory, then read their PSS ourselves.
+    var workers: [Int32] = []
+    let deadline = Date().addingTimeInterval(60)
+    while workers.count < 4 && Date() < deadline {
+      workers = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+        .compactMap { $0.hasPrefix("ready-") ? Int32($0.dropFirst(6)) : nil }
+      usleep(50_000)
+    }
+    defer { for worker in workers { kill(worker, SIGKILL) } }
+    try #require(workers.count == 4, "the pool's workers did not start: \(running.stderr)")
+    // Every worker holds its memory from its ready file's time to the end of the recording.
+    let readyAt = workers.compactMap { pid -> Double? in
+      let attributes = try? FileManager.default.attributesOfItem(atPath: dir + "/ready-\(pid)")
+      return (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970
+    }.max() ?? Date().timeIntervalSince1970
+    usleep(300_000)
+    let workerPSS = workers.compactMap(Self.pss(of:)).reduce(0, +)
+    try #require(workerPSS > 4 * 45e6, "workers' PSS \(workerPSS)")
+
+    #expect(running.wait(timeout: 120) == 0, "memtop: \(running.stderr)")
+    let rows = try RecordingReader(path: out).read(String(contentsOfFile: out, encoding: .utf8))
+    let totals = RecordingReader.mainSeries(rows)
+    // A PSS total read while all four workers held their memory (the sweeps are spaced by the
+    // CPU budget, so not every row has one).
+    let held = totals.filter { ($0.processes ?? 0) >= 5 && $0.pss != nil && $0.timeUnix > readyAt + 0.05 }
+    let total = try #require(held.first, "no PSS total while the workers held their memory: \(totals.filter { $0.pss != nil }.map(\.elapsed))")
+    let treePSS = Double(try #require(total.pss))
+    #expect(abs(treePSS - workerPSS) / workerPSS < 0.10, "tree PSS \(treePSS) against the workers' \(workerPSS)")
+    // Summed RSS counts the pages the workers share with their parent once per worker.
+    let summedRSS = Double(try #require(total.rss))
+    #expect(summedRSS > treePSS + 8e6, "summed RSS \(summedRSS) against PSS \(treePSS)")
+
+    // One total row per sample, marked by its process count; with --per-process, the members'
+    // rows follow it, told apart by pid, and include every worker.
+    let rootPIDs = Set(totals.map(\.pid))
+    #expect(rootPIDs.count == 1 && rootPIDs.isDisjoint(with: workers), "total rows carry the launched command's pid")
+    let memberPIDs = Set(rows.filter { $0.processes == nil }.map(\.pid))
+    #expect(Set(workers).isSubset(of: memberPIDs))
+    #expect(running.stderr.contains("peak tree PSS"))
+  }
+}
