@@ -23,7 +23,7 @@ struct ManPageTests {
     return found
   }
 
-  @Test("every option of every subcommand appears in man/memtop.1", arguments: ["", "monitor", "record", "analyze", "plot"])
+  @Test("every option of every subcommand appears in man/memtop.1", arguments: ["", "monitor", "record", "analyze", "replay", "plot"])
   func optionsDocumented(_ subcommand: String) throws {
     let args = subcommand.isEmpty ? ["--help"] : [subcommand, "--help"]
     let help = try MemtopRunner.run(args)
