@@ -17,7 +17,9 @@ let package = Package(
       pkgConfig: "ncursesw",
       providers: [.apt(["libncurses-dev"])]
     ),
-    .target(name: "MemtopCore"),
+    // A header-only shim for the one variadic call the core needs (ioctl).
+    .systemLibrary(name: "CLinuxSys"),
+    .target(name: "MemtopCore", dependencies: ["CLinuxSys"]),
     .target(name: "MemtopCorpus", dependencies: ["MemtopCore"]),
     .executableTarget(
       name: "memtop-score",

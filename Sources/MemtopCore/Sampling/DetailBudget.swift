@@ -11,6 +11,10 @@ public struct DetailBudget: Sendable, Equatable {
   public private(set) var nextAllowed: Double = -.infinity
   /// Smoothed cost of one read, seconds.
   public private(set) var averageCost: Double?
+  /// Smoothed time between the starts of two reads, seconds: the cadence the budget settled on.
+  public private(set) var averageInterval: Double?
+  /// Start of the latest read (monotonic seconds).
+  public private(set) var lastStart: Double?
 
   public init(fraction: Double) {
     self.fraction = max(0, fraction)
@@ -25,6 +29,11 @@ public struct DetailBudget: Sendable, Equatable {
   public mutating func spent(_ cost: Double, startedAt start: Double) {
     let cost = max(cost, 0)
     averageCost = averageCost.map { 0.7 * $0 + 0.3 * cost } ?? cost
+    if let lastStart, start > lastStart {
+      let interval = start - lastStart
+      averageInterval = averageInterval.map { 0.7 * $0 + 0.3 * interval } ?? interval
+    }
+    lastStart = start
     guard fraction > 0 else { return }
     nextAllowed = start + cost / fraction
   }

@@ -26,8 +26,23 @@ public enum SampleOutcome: Sendable, Equatable {
   case exited(ProcessExit)
 }
 
-/// Reads one process's memory each tick: the cheap `status` every time, the detailed
-/// `smaps` / `smaps_rollup` reads only as often as a ``DetailBudget`` allows.
+/// Where one detailed figure comes from and how often it is read: for headers and manuals.
+public struct DetailCadence: Sendable, Equatable {
+  /// The source, e.g. `smaps_rollup` or `PROCMAP_QUERY+PAGEMAP_SCAN`.
+  public var source: String
+  /// Smoothed seconds between reads, nil before the second read.
+  public var interval: Double?
+  /// Smoothed cost of one read, seconds, nil before the first.
+  public var cost: Double?
+}
+
+/// Reads one process's memory each tick, in two tiers.
+///
+/// Tier 1, every tick: `status` from a descriptor kept open. Tier 2, on an adaptive cadence:
+/// heap (by the cheapest exact method the kernel offers, ``HeapSource``) and `smaps_rollup`
+/// (PSS, USS, SwapPss). Each detailed read is timed; a ``DetailBudget`` spaces the next one so
+/// they use at most their share of a core, and a ``StallCap`` bounds how long they may stall
+/// the target per second.
 public final class Sampler {
   /// The process being sampled.
   public let handle: ProcessHandle
@@ -35,6 +50,10 @@ public final class Sampler {
   private let startMonotonic: Double
   private var heapBudget: DetailBudget
   private var rollupBudget: DetailBudget
+  private var stallCap: StallCap
+  /// Where heap figures come from: the ioctls when the kernel has them (and `smaps_rollup`
+  /// serves PSS), else `smaps`.
+  public let heapSource: HeapSource
   /// Why the detailed figures are unavailable, once known (e.g. permission denied).
   public private(set) var detailUnavailable: ProcReadError?
   /// One-time warnings for the user, drained by ``takeWarnings()``.
@@ -50,12 +69,16 @@ public final class Sampler {
   ///
   /// - Parameters:
   ///   - detailBudget: share of one core the detailed reads may use (0.01 = 1 %); 0 disables them.
+  ///   - maxStall: seconds per second the detailed reads may stall the target (0.005 = 5 ms/s);
+  ///     0 leaves only the CPU budget.
   ///   - startMonotonic: the monotonic time that `elapsed` counts from.
-  public init(handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, startMonotonic: Double) {
+  public init(handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0, startMonotonic: Double) {
     self.handle = handle
     self.clock = clock
     self.startMonotonic = startMonotonic
     currentName = handle.name
+    stallCap = StallCap(secondsPerSecond: maxStall)
+    heapSource = handle.hasRollup ? handle.heapSource : .smaps
     // Without smaps_rollup, the smaps walk serves PSS too and gets the whole budget.
     let heapShare = handle.hasRollup ? detailBudget / 2 : detailBudget
     heapBudget = DetailBudget(fraction: heapShare)
@@ -63,6 +86,17 @@ public final class Sampler {
     if !handle.hasRollup && detailBudget > 0 {
       warn("this kernel has no /proc/PID/smaps_rollup (Linux < 4.14): PSS comes from summing smaps, which costs more")
     }
+  }
+
+  /// Source and cadence of the heap figures.
+  public var heapCadence: DetailCadence {
+    DetailCadence(source: heapSource.label, interval: heapBudget.averageInterval, cost: heapBudget.averageCost)
+  }
+
+  /// Source and cadence of PSS, USS and SwapPss.
+  public var rollupCadence: DetailCadence {
+    guard handle.hasRollup else { return heapCadence }
+    return DetailCadence(source: "smaps_rollup", interval: rollupBudget.averageInterval, cost: rollupBudget.averageCost)
   }
 
   /// Returns and clears the warnings gathered so far.
@@ -109,24 +143,19 @@ public final class Sampler {
   // MARK: - Detailed tier
 
   private func readDetails(into sample: inout MemorySample, now: Double) {
-    if heapBudget.allows(at: now) {
+    // Each kind of read has its own share of the budget; both may run in one tick.
+    var now = now
+    if heapBudget.allows(at: now) && stallCap.allows(at: now) {
       let started = clock.monotonicSeconds()
-      do throws(ProcReadError) {
-        let smaps = try handle.readSmaps()
-        // No mappings for a process that has memory means the map was not readable this time
-        // (e.g. it is mid-exec): leave the figures absent rather than report zeros.
-        guard smaps.mappings > 0 else { throw ProcReadError.malformed(ProcParseError(file: "smaps", reason: "no mappings")) }
-        sample.heap = smaps.heap
-        sample.brkHeap = smaps.brkHeap
-        sample.pss = smaps.totals.pss
-        sample.uss = smaps.totals.uss
-        sample.swapPss = smaps.totals.swapPss
-        detailReads += 1
-      } catch {
-        detailFailed(error, file: "smaps")
+      switch heapSource {
+      case .ioctl: readHeapByIoctl(into: &sample)
+      case .smaps: readSmaps(into: &sample)
       }
-      heapBudget.spent(clock.monotonicSeconds() - started, startedAt: started)
-    } else if rollupBudget.allows(at: now) {
+      now = spend(&heapBudget, startedAt: started)
+    }
+    // A walk of smaps gave PSS already; without smaps_rollup it is the only source.
+    guard handle.hasRollup, sample.pss == nil else { return }
+    if rollupBudget.allows(at: now) && stallCap.allows(at: now) {
       let started = clock.monotonicSeconds()
       do {
         let rollup = try handle.readRollup()
@@ -137,7 +166,46 @@ public final class Sampler {
       } catch {
         detailFailed(error, file: "smaps_rollup")
       }
-      rollupBudget.spent(clock.monotonicSeconds() - started, startedAt: started)
+      spend(&rollupBudget, startedAt: started)
+    }
+  }
+
+  /// Charges a read to its budget and to the stall cap; returns the time it ended.
+  @discardableResult
+  private func spend(_ budget: inout DetailBudget, startedAt started: Double) -> Double {
+    let ended = clock.monotonicSeconds()
+    budget.spent(ended - started, startedAt: started)
+    stallCap.spent(ended - started, startedAt: started)
+    return ended
+  }
+
+  private func readHeapByIoctl(into sample: inout MemorySample) {
+    do throws(ProcReadError) {
+      let reading = try handle.readHeap()
+      // As for smaps: no mappings for a process that has memory means it was mid-exec.
+      guard reading.mappings > 0 else { throw ProcReadError.malformed(ProcParseError(file: "maps", reason: "no mappings")) }
+      sample.heap = reading.heap
+      sample.brkHeap = reading.brkHeap
+      detailReads += 1
+    } catch {
+      detailFailed(error, file: "maps")
+    }
+  }
+
+  private func readSmaps(into sample: inout MemorySample) {
+    do throws(ProcReadError) {
+      let smaps = try handle.readSmaps()
+      // No mappings for a process that has memory means the map was not readable this time
+      // (e.g. it is mid-exec): leave the figures absent rather than report zeros.
+      guard smaps.mappings > 0 else { throw ProcReadError.malformed(ProcParseError(file: "smaps", reason: "no mappings")) }
+      sample.heap = smaps.heap
+      sample.brkHeap = smaps.brkHeap
+      sample.pss = smaps.totals.pss
+      sample.uss = smaps.totals.uss
+      sample.swapPss = smaps.totals.swapPss
+      detailReads += 1
+    } catch {
+      detailFailed(error, file: "smaps")
     }
   }
 
