@@ -29,8 +29,11 @@ struct RecordCommand: ParsableCommand {
   @Option(name: [.customShort("o"), .long], help: ArgumentHelp("CSV file to write, or - for standard output.", valueName: "file"))
   var output: String
 
-  @Option(name: .long, help: ArgumentHelp("Percent of one core the detailed smaps reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
+  @Option(name: .long, help: ArgumentHelp("Percent of one core the detailed reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
   var budget: Double = 1
+
+  @Option(name: .long, help: ArgumentHelp("Milliseconds per second the detailed reads may stall the target (they hold its memory lock); 0 removes the cap.", valueName: "ms"))
+  var maxStall: Double = 5
 
   @Option(name: .long, help: ArgumentHelp("Memory limit to project against, e.g. 2G (default: the cgroup limit, else current use + MemAvailable).", valueName: "size"))
   var limit: String?
@@ -50,9 +53,8 @@ struct RecordCommand: ParsableCommand {
     if let limit, Validation.parseLimit(limit) == nil {
       throw ValidationError(Validation.badLimit(limit))
     }
-    if !(budget >= 0 && budget <= 100) {
-      throw ValidationError("--budget \(budget) is out of range; use a percentage from 0 to 100 (0 turns detailed reads off)")
-    }
+    try Validation.budget(budget)
+    try Validation.maxStall(maxStall)
   }
 
   func run() throws {
@@ -102,7 +104,7 @@ struct RecordCommand: ParsableCommand {
     let live = Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1))
     var lastStatus = -Double.infinity
     let start = clock.monotonicSeconds()
-    let sampler = Sampler(handle: handle, clock: clock, detailBudget: budget / 100, startMonotonic: start)
+    let sampler = Sampler(handle: handle, clock: clock, detailBudget: budget / 100, maxStall: maxStall / 1000, startMonotonic: start)
     var recorder = Recorder(interval: interval, duration: duration)
     recorder.onWarning = { printError("warning: " + $0) }
     if live {

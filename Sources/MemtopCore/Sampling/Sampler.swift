@@ -34,6 +34,12 @@ public struct DetailCadence: Sendable, Equatable {
   public var interval: Double?
   /// Smoothed cost of one read, seconds, nil before the first.
   public var cost: Double?
+
+  public init(source: String, interval: Double?, cost: Double?) {
+    self.source = source
+    self.interval = interval
+    self.cost = cost
+  }
 }
 
 /// Reads one process's memory each tick, in two tiers.
@@ -154,7 +160,7 @@ public final class Sampler {
       now = spend(&heapBudget, startedAt: started)
     }
     // A walk of smaps gave PSS already; without smaps_rollup it is the only source.
-    guard handle.hasRollup, sample.pss == nil else { return }
+    guard handle.hasRollup, sample.pss == nil, detailUnavailable == nil else { return }
     if rollupBudget.allows(at: now) && stallCap.allows(at: now) {
       let started = clock.monotonicSeconds()
       do {

@@ -38,6 +38,8 @@ public struct MonitorConfiguration: Sendable {
   public var childOutput: String?
   /// Share of one core the detailed smaps reads may use (0.01 = 1 %).
   public var detailBudget: Double = 0.01
+  /// Seconds per second the detailed reads may stall the target (0.005 = 5 ms/s; 0: no cap).
+  public var maxStall: Double = 0.005
 
   public init(target: Target, interval: Double, theme: String? = nil, themesDir: String? = nil, recordPath: String? = nil, ascii: Bool = false, childOutput: String? = nil) {
     self.target = target

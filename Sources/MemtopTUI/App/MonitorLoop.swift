@@ -48,7 +48,7 @@ final class MonitorLoop {
     self.themes = themes.isEmpty ? [.fallback] : themes
     self.mode = mode
     start = clock.monotonicSeconds()
-    sampler = Sampler(handle: handle, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+    sampler = Sampler(handle: handle, clock: clock, detailBudget: config.detailBudget, maxStall: config.maxStall, startMonotonic: start)
     schedule = TickSchedule(start: start, interval: config.interval)
     nextDue = start
     recorder = recordWriter.map(LiveRecorder.init)
@@ -112,7 +112,13 @@ final class MonitorLoop {
       extremes.add(sample)
       analysis.append(sample, limitBytes: session.limitBytes.map { Double($0) })
       recorder?.append(sample)
-      if let name = sampler?.currentName { session.name = name }
+      if let sampler {
+        session.name = sampler.currentName
+        if sampler.detailReads > 0 {
+          session.heapCadence = sampler.heapCadence
+          session.rollupCadence = sampler.rollupCadence
+        }
+      }
     case .missed:
       session.missed += 1
     case .exited(let exit):
