@@ -125,8 +125,8 @@ struct RecordCommand: ParsableCommand {
     }
     if live { Syscalls.writeStandardError("\r\u{1B}[K") }
     let memoryLimit = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
-      ?? handle.readMemoryLimit(currentBytes: summary.timeline.maximum(.rss) ?? 0)
-    let analysis = RecordingAnalysis(timeline: summary.timeline, limit: memoryLimit)
+      ?? handle.readMemoryLimit(currentBytes: summary.digest.maximum(.rss) ?? 0)
+    let analysis = RecordingAnalysis(digest: summary.digest, limit: memoryLimit)
     printError(RecordingMessages.ending(summary.end, pid: handle.identity.pid, name: sampler.currentName, duration: summary.duration))
     printError(RecordingMessages.summary(summary, output: output))
     printError(analysis.verdictLine)

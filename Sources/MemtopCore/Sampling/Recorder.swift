@@ -20,8 +20,8 @@ public struct RecordingSummary: Sendable {
   public var duration: Double
   /// The highest peak RSS (`VmHWM`) seen, bytes.
   public var peakRSS: UInt64?
-  /// Every sample, for analysis after the run.
-  public var timeline: Timeline
+  /// What was kept in memory for the verdict (bounded; every sample is in the file).
+  public var digest: RecordingDigest
 }
 
 /// Runs the sampling loop: one sample per tick of a drift-free schedule, each row streamed to
@@ -38,6 +38,8 @@ public struct Recorder {
   public var stopRequested: () -> Int32? = { StopSignals.received }
   /// Called after every sample, e.g. to draw a live status line.
   public var onSample: (MemorySample, Int) -> Void = { _, _ in }
+  /// Samples the in-memory digest keeps at full resolution (see ``RecordingDigest``).
+  public var fullResolutionCapacity = 1 << 17
   /// Called with one-time warnings from the sampler.
   public var onWarning: (String) -> Void = { _ in }
 
@@ -46,7 +48,7 @@ public struct Recorder {
     self.duration = duration
   }
 
-  /// Records from `sampler` into `writer` (and the returned timeline).
+  /// Records from `sampler` into `writer` (and the returned digest).
   ///
   /// - Parameter child: the launched command, if memtop started the target; it is reaped when
   ///   it exits so its status can be passed on.
@@ -55,7 +57,7 @@ public struct Recorder {
     start: Double
   ) throws(CSVWriteError) -> RecordingSummary {
     var schedule = TickSchedule(start: start, interval: interval)
-    var timeline = Timeline()
+    var digest = RecordingDigest(fullResolutionCapacity: fullResolutionCapacity)
     var lastFlush = start
     var missed = 0
     var peak: UInt64?
@@ -68,10 +70,10 @@ public struct Recorder {
       }
       switch sampler.sample() {
       case .sample(let sample):
-        timeline.append(sample)
+        digest.append(sample)
         writer?.append(sample)
         if let hwm = sample.peakRSS { peak = max(peak ?? 0, hwm) }
-        onSample(sample, timeline.count)
+        onSample(sample, digest.totalCount)
       case .missed:
         missed += 1
       case .exited(let exit):
@@ -96,9 +98,9 @@ public struct Recorder {
     }
     try writer?.finish()
     missed += schedule.skipped
-    let duration = timeline.elapsed.last ?? 0
+    let duration = digest.lastElapsed ?? 0
     return RecordingSummary(
-      end: end ?? .durationReached, samples: timeline.count, missed: missed, duration: duration,
-      peakRSS: peak, timeline: timeline)
+      end: end ?? .durationReached, samples: digest.totalCount, missed: missed, duration: duration,
+      peakRSS: peak, digest: digest)
   }
 }
