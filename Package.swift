@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .executable(name: "memtop", targets: ["memtop"]),
     .library(name: "MemtopCore", targets: ["MemtopCore"]),
+    .library(name: "MemtopTUI", targets: ["MemtopTUI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
