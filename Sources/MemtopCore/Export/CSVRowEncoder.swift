@@ -39,15 +39,13 @@ public struct CSVRowEncoder {
     appendUnsigned(total / scale, to: &out)
     if decimals > 0 {
       out.append(UInt8(ascii: "."))
-      var frac = total % scale
-      var digits = [UInt8](repeating: UInt8(ascii: "0"), count: decimals)
-      var i = decimals - 1
-      while i >= 0 {
-        digits[i] = UInt8(ascii: "0") + UInt8(frac % 10)
-        frac /= 10
-        i -= 1
+      // Most significant fraction digit first, zero-padded, without a scratch array.
+      let frac = total % scale
+      var place = scale / 10
+      while place > 0 {
+        out.append(UInt8(ascii: "0") + UInt8(frac / place % 10))
+        place /= 10
       }
-      out.append(contentsOf: digits)
     }
   }
 
