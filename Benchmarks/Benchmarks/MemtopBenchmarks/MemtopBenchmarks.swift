@@ -60,6 +60,20 @@ let benchmarks: @Sendable () -> Void = {
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations { blackHole(sampler.sample()) }
   }
+  Benchmark("read: status pread alone (the floor for tier 1)", configuration: quick) { benchmark in
+    // The syscall a C loop makes each tick, with nothing parsed: what tier 1 is measured against.
+    guard let fd = try? Syscalls.openReadOnly("/proc/\(pid)/status") else { fatalError("cannot open own status") }
+    var buffer = [UInt8](repeating: 0, count: 8192)
+    benchmark.startMeasurement()
+    for _ in benchmark.scaledIterations {
+      buffer.withUnsafeMutableBytes { raw in
+        guard let base = raw.baseAddress else { return }
+        blackHole(try? Syscalls.pread(fd, base, count: raw.count, offset: 0))
+      }
+    }
+    benchmark.stopMeasurement()
+    Syscalls.close(fd)
+  }
   Benchmark("read: statm (kept open)", configuration: quick) { benchmark in
     guard let handle = try? ProcessHandle(pid: pid) else { fatalError("cannot open own /proc entry") }
     benchmark.startMeasurement()
