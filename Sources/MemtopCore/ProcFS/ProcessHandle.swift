@@ -191,10 +191,11 @@ public final class ProcessHandle {
     return fd
   }
 
+  /// Reads a one-record file (`status`, `statm`) whole and parses it.
   private func read<T>(_ fd: Int32, _ parse: (UnsafeBufferPointer<UInt8>) throws(ProcParseError) -> T) throws(ProcReadError) -> T {
     let bytes: UnsafeBufferPointer<UInt8>
     do {
-      bytes = try buffer.readWhole(fd)
+      bytes = try buffer.readWhole(fd, shortReadIsEnd: true)
     } catch {
       throw Self.classify(error)
     }
