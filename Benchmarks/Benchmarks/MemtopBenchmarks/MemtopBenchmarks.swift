@@ -27,8 +27,13 @@ func leakSamples(_ count: Int, pid: Int32 = 7) -> [MemorySample] {
 }
 
 let benchmarks: @Sendable () -> Void = {
+  // Microsecond work runs 1,000 times per measurement (results are per iteration): the
+  // harness's own cost per measurement is ~10 µs and would otherwise swamp it.
   let quick = Benchmark.Configuration(
-    metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput], maxDuration: .seconds(2), maxIterations: 100_000)
+    metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput], scalingFactor: .kilo, maxDuration: .seconds(2),
+    maxIterations: 10_000)
+  let slowRead = Benchmark.Configuration(
+    metrics: [.wallClock, .cpuTotal, .mallocCountTotal], maxDuration: .seconds(2), maxIterations: 10_000)
   let heavy = Benchmark.Configuration(
     metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(10), maxIterations: 20)
 
@@ -36,7 +41,7 @@ let benchmarks: @Sendable () -> Void = {
 
   for file in ["status", "statm", "stat", "smaps_rollup", "smaps"] {
     let bytes = capture("python100m", file)
-    Benchmark("parse \(file) (python100m)", configuration: quick) { benchmark in
+    Benchmark("parse \(file) (python100m)", configuration: file == "smaps" ? slowRead : quick) { benchmark in
       bytes.withUnsafeBufferPointer { buffer in
         for _ in benchmark.scaledIterations {
           switch file {
@@ -53,7 +58,9 @@ let benchmarks: @Sendable () -> Void = {
 
   // MARK: - Reading a live process (this one)
 
-  let pid = getpid()
+  // This process by default; MEMTOP_BENCH_PID=PID reads another one (e.g. a small idle
+  // process, as the peer comparison's C loop does).
+  let pid = ProcessInfo.processInfo.environment["MEMTOP_BENCH_PID"].flatMap { Int32($0) } ?? getpid()
   Benchmark("sample: tier 1 (status, kept open)", configuration: quick) { benchmark in
     guard let handle = try? ProcessHandle(pid: pid) else { fatalError("cannot open own /proc entry") }
     let sampler = Sampler(handle: handle, clock: SystemClock(), detailBudget: 0, startMonotonic: 0)
@@ -79,17 +86,17 @@ let benchmarks: @Sendable () -> Void = {
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations { blackHole(try? handle.readStatm()) }
   }
-  Benchmark("read: heap by PROCMAP_QUERY+PAGEMAP_SCAN", configuration: quick) { benchmark in
+  Benchmark("read: heap by PROCMAP_QUERY+PAGEMAP_SCAN", configuration: slowRead) { benchmark in
     guard let handle = try? ProcessHandle(pid: pid), handle.heapSource == .ioctl else { return }
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations { blackHole(try? handle.readHeap()) }
   }
-  Benchmark("read: heap by smaps", configuration: quick) { benchmark in
+  Benchmark("read: heap by smaps", configuration: slowRead) { benchmark in
     guard let handle = try? ProcessHandle(pid: pid) else { fatalError("cannot open own /proc entry") }
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations { blackHole(try? handle.readSmaps()) }
   }
-  Benchmark("read: smaps_rollup", configuration: quick) { benchmark in
+  Benchmark("read: smaps_rollup", configuration: slowRead) { benchmark in
     guard let handle = try? ProcessHandle(pid: pid) else { fatalError("cannot open own /proc entry") }
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations { blackHole(try? handle.readRollup()) }
@@ -97,7 +104,7 @@ let benchmarks: @Sendable () -> Void = {
 
   // MARK: - One frame of the live view
 
-  Benchmark("render: 200x50 frame, an hour of 1 s samples", configuration: quick) { benchmark in
+  Benchmark("render: 200x50 frame, an hour of 1 s samples", configuration: slowRead) { benchmark in
     var timeline = Timeline()
     var analysis = LiveAnalysis()
     var extremes = Extremes()
