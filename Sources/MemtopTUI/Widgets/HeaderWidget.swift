@@ -3,8 +3,8 @@ import MemtopCore
 /// The two header lines: who is watched and how, then the session's bookkeeping.
 ///
 /// Line 1: `memtop  PID 1234  python3  up 2 m 05 s  running  every 1 s  limit 2.00 GiB  peak RSS 40.1 MiB`.
-/// Line 2: samples, window, gaps, where heap and PSS come from and how often, where a launched
-/// command's output and `--record` go. RSS and anon come from `status` every tick.
+/// Line 2: samples, window, gaps, where a launched command's output and `--record` go, then
+/// where heap and PSS come from and how often. RSS and anon come from `status` every tick.
 public struct HeaderWidget: Sendable {
   /// The frame's model.
   public var model: ScreenModel
@@ -45,10 +45,11 @@ public struct HeaderWidget: Sendable {
     let line2 = Rect(x: area.x, y: area.y + 1, width: area.width, height: 1)
     var parts = ["\(model.samples) samples", "window \(model.ui.spanLabel)"]
     if session.missed > 0 { parts.append("\(session.missed) missed") }
-    if let heap = session.heapCadence { parts.append("heap " + Self.cadence(heap)) }
-    if let pss = session.rollupCadence { parts.append("PSS " + Self.cadence(pss)) }
     if let output = session.childOutput { parts.append("child output: \(Sanitizer.terminalSafe(output))") }
     if let record = session.recordPath { parts.append("recording to \(Sanitizer.terminalSafe(record))") }
+    // Last, so a narrow terminal clips these rather than where the output goes.
+    if let heap = session.heapCadence { parts.append("heap " + Self.cadence(heap)) }
+    if let pss = session.rollupCadence { parts.append("PSS " + Self.cadence(pss)) }
     buffer.put(parts.joined(separator: "  ·  "), x: area.x, y: area.y + 1, role: .dim, clip: line2)
   }
 
