@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .executable(name: "memtop", targets: ["memtop"]),
     .library(name: "MemtopCore", targets: ["MemtopCore"]),
+    .library(name: "MemtopTUI", targets: ["MemtopTUI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,7 +20,9 @@ let package = Package(
       pkgConfig: "ncursesw",
       providers: [.apt(["libncurses-dev"])]
     ),
-    .target(name: "MemtopCore"),
+    // A header-only shim for the one variadic call the core needs (ioctl).
+    .systemLibrary(name: "CLinuxSys"),
+    .target(name: "MemtopCore", dependencies: ["CLinuxSys"]),
     .target(name: "MemtopCorpus", dependencies: ["MemtopCore"]),
     .executableTarget(
       name: "memtop-score",

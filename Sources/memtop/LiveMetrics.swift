@@ -13,12 +13,12 @@ final class LiveMetrics {
   private let board: MetricsBoard?
   private let textfile: String?
   private let name: () -> String
-  private let limit: (Timeline) -> MemoryLimit?
+  private let limit: (RecordingDigest) -> MemoryLimit?
   private var lastAnalysis = -Double.infinity
   private var lastWrite = -Double.infinity
   private var warned = false
 
-  init(pid: Int32, board: MetricsBoard?, textfile: String?, name: @escaping () -> String, limit: @escaping (Timeline) -> MemoryLimit?) {
+  init(pid: Int32, board: MetricsBoard?, textfile: String?, name: @escaping () -> String, limit: @escaping (RecordingDigest) -> MemoryLimit?) {
     exposition = PrometheusExposition(pid: pid, comm: name())
     self.board = board
     self.textfile = textfile
@@ -27,15 +27,13 @@ final class LiveMetrics {
     board?.publish(exposition.text)
   }
 
-  /// Takes in the newest sample of `timeline`.
-  func update(_ timeline: Timeline) {
-    guard !timeline.isEmpty else { return }
-    let sample = timeline[timeline.count - 1]
+  /// Takes in the newest `sample`, which `digest` already holds.
+  func update(_ sample: MemorySample, digest: RecordingDigest) {
     exposition.update(with: sample)
     exposition.comm = name()
     if sample.elapsed - lastAnalysis >= Self.analysisEvery {
       lastAnalysis = sample.elapsed
-      exposition.analysis = RecordingAnalysis(timeline: timeline, limit: limit(timeline))
+      exposition.analysis = RecordingAnalysis(digest: digest, limit: limit(digest))
     }
     publish(force: false, now: sample.elapsed)
   }

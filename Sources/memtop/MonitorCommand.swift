@@ -37,6 +37,12 @@ struct MonitorCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Also stream every sample to this CSV file (same columns as memtop record).", valueName: "file.csv"))
   var record: String?
 
+  @Option(name: .long, help: ArgumentHelp("Percent of one core the detailed reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
+  var budget: Double = 1
+
+  @Option(name: .long, help: ArgumentHelp("Milliseconds per second the detailed reads may stall the target (they hold its memory lock); 0 removes the cap.", valueName: "ms"))
+  var maxStall: Double = 5
+
   @Flag(name: .long, help: "Draw with ASCII characters only (also used when the locale is not UTF-8).")
   var ascii = false
 
@@ -69,6 +75,8 @@ struct MonitorCommand: ParsableCommand {
       throw ValidationError("--delay \(delay) is out of range; use tenths of a second from 0.1 to 36000 (e.g. -d 10 for 1 s)")
     }
     try Validation.interval(seconds)
+    try Validation.budget(budget)
+    try Validation.maxStall(maxStall)
     if childOutput != nil && pid != nil {
       throw ValidationError("--child-output only applies to a launched command (-- COMMAND), not to --pid")
     }
@@ -85,6 +93,8 @@ struct MonitorCommand: ParsableCommand {
       target: target, interval: seconds, theme: theme, themesDir: themesDir, recordPath: record, ascii: ascii,
       childOutput: childOutput)
     config.children = children
+    config.detailBudget = budget / 100
+    config.maxStall = maxStall / 1000
     let status: Int32
     do {
       status = try MonitorApp.run(config)

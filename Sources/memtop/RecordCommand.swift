@@ -29,8 +29,11 @@ struct RecordCommand: ParsableCommand {
   @Option(name: [.customShort("o"), .long], help: ArgumentHelp("CSV file to write, or - for standard output.", valueName: "file"))
   var output: String
 
-  @Option(name: .long, help: ArgumentHelp("Percent of one core the detailed smaps reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
+  @Option(name: .long, help: ArgumentHelp("Percent of one core the detailed reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
   var budget: Double = 1
+
+  @Option(name: .long, help: ArgumentHelp("Milliseconds per second the detailed reads may stall the target (they hold its memory lock); 0 removes the cap.", valueName: "ms"))
+  var maxStall: Double = 5
 
   @Option(name: .long, help: ArgumentHelp("Memory limit to project against, e.g. 2G (default: the cgroup limit, else current use + MemAvailable).", valueName: "size"))
   var limit: String?
@@ -82,9 +85,8 @@ struct RecordCommand: ParsableCommand {
     if perProcess && !children {
       throw ValidationError("--per-process needs --children (it splits a process tree's total into one row per process)")
     }
-    if !(budget >= 0 && budget <= 100) {
-      throw ValidationError("--budget \(budget) is out of range; use a percentage from 0 to 100 (0 turns detailed reads off)")
-    }
+    try Validation.budget(budget)
+    try Validation.maxStall(maxStall)
   }
 
   func run() throws {
@@ -152,9 +154,10 @@ struct RecordCommand: ParsableCommand {
   private func recordFollowing(_ name: String, writer: CSVFileWriter, clock: SystemClock) throws {
     let start = clock.monotonicSeconds()
     let budget = self.budget / 100
+    let maxStall = self.maxStall / 1000
     let children = self.children
     let sampler = FollowingSampler(name: name) { handle in
-      makeSampler(for: handle, tree: children, clock: clock, detailBudget: budget, startMonotonic: start)
+      makeSampler(for: handle, tree: children, clock: clock, detailBudget: budget, maxStall: maxStall, startMonotonic: start)
     }
     var recorder = Recorder(interval: interval, duration: duration)
     recorder.perProcess = perProcess
@@ -167,8 +170,8 @@ struct RecordCommand: ParsableCommand {
       throw UserFacingError(message: error.description)
     }
     let memoryLimit = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
-    let analysis = RecordingAnalysis(timeline: summary.timeline, limit: memoryLimit)
-    let pid = sampler.identity?.pid ?? summary.timeline.pids.last ?? 0
+    let analysis = RecordingAnalysis(digest: summary.digest, limit: memoryLimit)
+    let pid = sampler.identity?.pid ?? summary.digest.pid
     printError(RecordingMessages.ending(summary.end, pid: pid, name: sampler.currentName, duration: summary.duration))
     printError(RecordingMessages.summary(summary, output: output) + ", \(sampler.lifetimes) \(sampler.lifetimes == 1 ? "lifetime" : "lifetimes") of \(Sanitizer.terminalSafe(name))")
     printError(analysis.verdictLine)
@@ -188,7 +191,8 @@ struct RecordCommand: ParsableCommand {
     let live = Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1))
     var lastStatus = -Double.infinity
     let start = clock.monotonicSeconds()
-    let sampler = makeSampler(for: handle, tree: children, clock: clock, detailBudget: budget / 100, startMonotonic: start)
+    let sampler = makeSampler(
+      for: handle, tree: children, clock: clock, detailBudget: budget / 100, maxStall: maxStall / 1000, startMonotonic: start)
     var recorder = Recorder(interval: interval, duration: duration)
     recorder.perProcess = perProcess
     recorder.onWarning = { printError("warning: " + $0) }
@@ -198,7 +202,7 @@ struct RecordCommand: ParsableCommand {
       let metrics = LiveMetrics(
         pid: handle.identity.pid, board: board, textfile: promTextfile, name: { sampler.currentName },
         limit: { userLimit ?? handle.readMemoryLimit(currentBytes: $0.maximum(.rss) ?? 0) })
-      recorder.onTimeline = { metrics.update($0) }
+      recorder.onDigest = { metrics.update($0, digest: $1) }
       liveMetrics = metrics
     }
     if live {
@@ -218,8 +222,8 @@ struct RecordCommand: ParsableCommand {
       throw UserFacingError(message: error.description)
     }
     if live { Syscalls.writeStandardError("\r\u{1B}[K") }
-    let memoryLimit = userLimit ?? handle.readMemoryLimit(currentBytes: summary.timeline.maximum(.rss) ?? 0)
-    let analysis = RecordingAnalysis(timeline: summary.timeline, limit: memoryLimit)
+    let memoryLimit = userLimit ?? handle.readMemoryLimit(currentBytes: summary.digest.maximum(.rss) ?? 0)
+    let analysis = RecordingAnalysis(digest: summary.digest, limit: memoryLimit)
     liveMetrics?.finish(analysis)
     printError(RecordingMessages.ending(summary.end, pid: handle.identity.pid, name: sampler.currentName, duration: summary.duration))
     printError(RecordingMessages.summary(summary, output: output))

@@ -11,6 +11,18 @@ enum Validation {
     }
   }
 
+  static func budget(_ percent: Double) throws {
+    guard percent >= 0 && percent <= 100 else {
+      throw ValidationError("--budget \(percent) is out of range; use a percentage from 0 to 100 (0 turns detailed reads off)")
+    }
+  }
+
+  static func maxStall(_ milliseconds: Double) throws {
+    guard milliseconds >= 0 && milliseconds <= 1000 else {
+      throw ValidationError("--max-stall \(milliseconds) is out of range; use milliseconds per second from 0 to 1000 (0 removes the cap)")
+    }
+  }
+
   static func parseLimit(_ text: String) -> UInt64? {
     ByteFormat.parseSize(text).flatMap { $0 > 0 ? $0 : nil }
   }

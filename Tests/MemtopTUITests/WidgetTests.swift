@@ -121,6 +121,25 @@ struct WidgetTests {
     #expect(buffer.line(2) == String(repeating: "x", count: 150))
   }
 
+  @Test("the header names each detailed figure's source and measured cadence")
+  func headerCadence() {
+    var session = Fixtures.session(state: .running)
+    var model = Fixtures.screen()
+    model.session = session
+    var buffer = Fixtures.sentinel(width: 200, height: 2)
+    HeaderWidget(model: model).draw(into: &buffer, area: buffer.bounds)
+    #expect(!buffer.line(1).contains("heap "), "no cadence before the first detailed read")
+    session.heapCadence = DetailCadence(source: "PROCMAP_QUERY+PAGEMAP_SCAN", interval: 0.02, cost: 0.00001)
+    session.rollupCadence = DetailCadence(source: "smaps_rollup", interval: 2.1, cost: 0.01)
+    model.session = session
+    HeaderWidget(model: model).draw(into: &buffer, area: buffer.bounds)
+    #expect(buffer.line(1).contains("heap PROCMAP_QUERY+PAGEMAP_SCAN every ~20 ms  ·  PSS smaps_rollup every ~2.10 s"))
+    session.rollupCadence = DetailCadence(source: "smaps_rollup", interval: nil, cost: 0.01)
+    model.session = session
+    HeaderWidget(model: model).draw(into: &buffer, area: buffer.bounds)
+    #expect(buffer.line(1).contains("PSS smaps_rollup"))
+  }
+
   @Test("wide or combining characters in a process name become '?' so columns stay aligned")
   func singleWidth() {
     #expect(HeaderWidget.singleWidth("py-漢字-e\u{301}-ok") == "py-??-?-ok")

@@ -56,6 +56,31 @@ public struct RecordingAnalysis: Sendable {
     self.results = results
   }
 
+  /// Analyses a headless recording's in-memory digest (its last lifetime).
+  ///
+  /// While the digest still holds every sample this is exactly the analysis of the same
+  /// samples read back from the file; past its capacity the floors come from its pyramids
+  /// (bin minima, as the live view judges).
+  public init(digest: RecordingDigest, limit: MemoryLimit?, analyzer: TrendAnalyzer = TrendAnalyzer()) {
+    pid = digest.pid
+    samples = digest.count
+    duration = (digest.lastElapsed ?? 0) - (digest.firstElapsed ?? 0)
+    skippedLifetimes = digest.skippedLifetimes
+    self.limit = limit
+    isTree = digest.isTreeTotal
+    results = [:]
+    var results: [Metric: TrendResult] = [:]
+    let limitBytes = limit.map { Double($0.bytes) }
+    for metric in judged {
+      if let series = digest.series(metric) {
+        results[metric] = analyzer.analyze(series, label: label(metric), limitBytes: limitBytes)
+      } else if let pyramid = digest.pyramid(metric) {
+        results[metric] = analyzer.analyze(pyramid, label: label(metric), limitBytes: limitBytes)
+      }
+    }
+    self.results = results
+  }
+
   /// `leak` if any metric leaks, else the most telling verdict.
   public var verdict: TrendVerdict { TrendVerdict.combined(results.values.map(\.verdict)) }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
 /// Splits `/proc` text into lines and numbers without building intermediate strings.
 ///
 /// The `/proc` parsers run every tick, so they work on raw UTF-8 bytes; only names and
@@ -10,17 +16,23 @@ struct ByteScanner {
   }
 
   /// Calls `body` with each line (without its newline); stops early when `body` returns false.
+  ///
+  /// Lines are found with `memchr`, which scans many bytes per instruction: the parsers run
+  /// every tick, and `smaps` can be megabytes long.
   func forEachLine(_ body: (Slice<UnsafeBufferPointer<UInt8>>) throws -> Bool) rethrows {
-    var start = bytes.startIndex
-    var index = start
-    while index < bytes.endIndex {
-      if bytes[index] == UInt8(ascii: "\n") {
-        if try !body(bytes[start..<index]) { return }
-        start = index + 1
+    guard let base = bytes.baseAddress else { return }
+    var start = 0
+    let count = bytes.count
+    while start < count {
+      let end: Int
+      if let newline = memchr(base + start, 0x0A, count - start) {
+        end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+      } else {
+        end = count
       }
-      index += 1
+      if try !body(bytes[start..<end]) { return }
+      start = end + 1
     }
-    if start < bytes.endIndex { _ = try body(bytes[start..<bytes.endIndex]) }
   }
 
   static func isSpace(_ byte: UInt8) -> Bool {

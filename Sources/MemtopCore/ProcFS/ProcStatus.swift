@@ -56,7 +56,10 @@ extension ProcStatus {
     var sawName = false
     var failure: ProcParseError?
     ByteScanner(bytes).forEachLine { line in
-      guard let (key, value) = ByteScanner.keyValue(line), let first = key.first else { return true }
+      // Most of the ~55 lines are of no interest: skip them on the first byte and the key's
+      // length before looking further (this parser runs every tick).
+      guard let first = line.first, Self.mayBeWanted(first: first, line: line) else { return true }
+      guard let (key, value) = ByteScanner.keyValue(line) else { return true }
       func kib(_ assign: (UInt64) -> Void) -> Bool {
         guard let v = ByteScanner.parseKiB(value) else {
           failure = ProcParseError(file: "status", reason: "bad value '\(ByteScanner.string(value).prefix(40))' for \(ByteScanner.string(key))")
@@ -101,5 +104,31 @@ extension ProcStatus {
     if let failure { throw failure }
     guard sawName else { throw ProcParseError(file: "status", reason: "no Name line (truncated or not a status file)") }
     return status
+  }
+
+  /// Whether a line starting with `first` may hold a key the parser reads, judged by the first
+  /// byte and where the colon is (the keys are 3 to 8 bytes long).
+  @inline(__always)
+  static func mayBeWanted(first: UInt8, line: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+    let keyLength: Int
+    switch first {
+    case UInt8(ascii: "N"), UInt8(ascii: "S"), UInt8(ascii: "P"), UInt8(ascii: "U"), UInt8(ascii: "T"),
+      UInt8(ascii: "V"), UInt8(ascii: "R"):
+      var i = line.startIndex + 1
+      let limit = min(line.endIndex, line.startIndex + 9)
+      while i < limit && line[i] != UInt8(ascii: ":") { i += 1 }
+      guard i < limit else { return false }
+      keyLength = i - line.startIndex
+    default:
+      return false
+    }
+    switch (first, keyLength) {
+    case (UInt8(ascii: "N"), 4), (UInt8(ascii: "S"), 5), (UInt8(ascii: "P"), 3), (UInt8(ascii: "P"), 4),
+      (UInt8(ascii: "U"), 3), (UInt8(ascii: "T"), 7), (UInt8(ascii: "V"), 5), (UInt8(ascii: "V"), 6),
+      (UInt8(ascii: "R"), 7), (UInt8(ascii: "R"), 8):
+      return true
+    default:
+      return false
+    }
   }
 }

@@ -25,6 +25,22 @@ public enum ProcReadError: Error, Equatable, Sendable {
   case system(SystemError)
 }
 
+/// Where a handle reads the resident heap from.
+public enum HeapSource: String, Sendable {
+  /// `PROCMAP_QUERY` + `PAGEMAP_SCAN` ioctls (Linux 6.11+): exact, no text, a few times cheaper.
+  case ioctl
+  /// Walking the text of `/proc/PID/smaps`: exact, the most expensive read there is.
+  case smaps
+
+  /// How the source is named on screens and in the manual.
+  public var label: String {
+    switch self {
+    case .ioctl: "PROCMAP_QUERY+PAGEMAP_SCAN"
+    case .smaps: "smaps"
+    }
+  }
+}
+
 /// Open `/proc/PID` files of one process, re-read in place every tick.
 ///
 /// `status` and `stat` stay open for the handle's life; after the process is reaped every read
@@ -46,11 +62,19 @@ public final class ProcessHandle {
 
   /// Whether this kernel offers `smaps_rollup` (probed once at open).
   public let hasRollup: Bool
+  /// Where heap figures come from (probed once at open).
+  public let heapSource: HeapSource
+  /// Why the ioctl heap source was not used, when it was not (for a one-line notice).
+  public let heapIoctlUnavailable: ProcReadError?
+  private let heapScanner: HeapScanner?
 
   /// Opens the process `pid` under `procRoot`.
   ///
+  /// - Parameters:
+  ///   - useHeapIoctls: whether to probe for the address-space ioctls; false always reads heap
+  ///     from `smaps` (the fallback older kernels get).
   /// - Throws: ``ProcReadError/processGone`` when there is no such (visible) process.
-  public init(pid: Int32, procRoot: String = "/proc", pageSize: UInt64 = Syscalls.pageSize()) throws(ProcReadError) {
+  public init(pid: Int32, procRoot: String = "/proc", pageSize: UInt64 = Syscalls.pageSize(), useHeapIoctls: Bool = true) throws(ProcReadError) {
     self.procRoot = procRoot
     self.pageSize = pageSize
     let dir = "\(procRoot)/\(pid)"
@@ -79,6 +103,19 @@ public final class ProcessHandle {
     identity = ProcessIdentity(pid: pid, startTimeTicks: stat.startTimeTicks)
     name = stat.comm
     hasRollup = Syscalls.exists("\(dir)/smaps_rollup")
+    var scanner: HeapScanner?
+    var reason: ProcReadError? = .unsupported
+    if useHeapIoctls {
+      do {
+        scanner = try HeapScanner(directory: dir)
+        reason = nil
+      } catch {
+        reason = error
+      }
+    }
+    heapScanner = scanner
+    heapSource = scanner == nil ? .smaps : .ioctl
+    heapIoctlUnavailable = reason
   }
 
   deinit {
@@ -106,6 +143,15 @@ public final class ProcessHandle {
   /// Reads and parses the whole of `smaps` (opened on first use).
   public func readSmaps() throws(ProcReadError) -> SmapsSummary {
     try readMemoryMap(&smapsFD, "smaps") { bytes throws(ProcParseError) in try SmapsSummary.parse(bytes) }
+  }
+
+  /// Reads the resident heap (and the `brk` heap) with the address-space ioctls.
+  ///
+  /// - Throws: ``ProcReadError/unsupported`` when ``heapSource`` is not ``HeapSource/ioctl``.
+  public func readHeap() throws(ProcReadError) -> (heap: UInt64, brkHeap: UInt64, mappings: Int) {
+    guard let heapScanner else { throw .unsupported }
+    let reading = try heapScanner.read()
+    return (reading.heap, reading.brkHeap, reading.mappings)
   }
 
   // MARK: - Private
@@ -145,10 +191,11 @@ public final class ProcessHandle {
     return fd
   }
 
+  /// Reads a one-record file (`status`, `statm`) whole and parses it.
   private func read<T>(_ fd: Int32, _ parse: (UnsafeBufferPointer<UInt8>) throws(ProcParseError) -> T) throws(ProcReadError) -> T {
     let bytes: UnsafeBufferPointer<UInt8>
     do {
-      bytes = try buffer.readWhole(fd)
+      bytes = try buffer.readWhole(fd, shortReadIsEnd: true)
     } catch {
       throw Self.classify(error)
     }

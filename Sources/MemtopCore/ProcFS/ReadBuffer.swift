@@ -12,14 +12,21 @@ final class ReadBuffer {
   ///
   /// `/proc` files are generated on each read, so re-reading a kept-open descriptor at offset 0
   /// returns fresh data without the cost of `open`/`close`.
-  func readWhole(_ fd: Int32) throws(SystemError) -> UnsafeBufferPointer<UInt8> {
+  ///
+  /// - Parameter shortReadIsEnd: for files the kernel generates as one record (`status`,
+  ///   `statm`, `stat`: `single_open` files), a read that does not fill the buffer has returned
+  ///   everything, so the usual extra read to see end-of-file — which regenerates the whole
+  ///   text and nearly doubles the cost — is skipped. Multi-record files (`smaps`) may return
+  ///   short reads before their end and must pass false.
+  func readWhole(_ fd: Int32, shortReadIsEnd: Bool = false) throws(SystemError) -> UnsafeBufferPointer<UInt8> {
     var length = 0
     while true {
       if length == storage.count { grow() }
       guard let base = storage.baseAddress else { break }
-      let n = try Syscalls.pread(fd, base + length, count: storage.count - length, offset: length)
-      if n == 0 { break }
+      let room = storage.count - length
+      let n = try Syscalls.pread(fd, base + length, count: room, offset: length)
       length += n
+      if n == 0 || (shortReadIsEnd && n < room) { break }
     }
     return UnsafeBufferPointer(start: storage.baseAddress?.assumingMemoryBound(to: UInt8.self), count: length)
   }

@@ -3,6 +3,7 @@
 #elseif canImport(Musl)
   import Musl
 #endif
+import CLinuxSys
 
 /// The one place memtop's core calls into the kernel.
 ///
@@ -39,6 +40,112 @@ public enum Syscalls {
   /// Reads up to `count` bytes at `offset` into `buffer`; returns the number read (0 at end).
   public static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, count: Int, offset: Int) throws(SystemError) -> Int {
     try valueOrErrno { Glibc.pread(fd, buffer, count, off_t(offset)) }
+  }
+
+  // MARK: - Address-space ioctls (Linux 6.7+ / 6.11+)
+
+  /// One mapping as the `PROCMAP_QUERY` ioctl describes it.
+  public struct MappingInfo: Sendable, Equatable {
+    /// First address of the mapping.
+    public var start: UInt64
+    /// One past its last address.
+    public var end: UInt64
+    /// Whether it is a shared mapping (`PROCMAP_QUERY_VMA_SHARED`).
+    public var isShared: Bool
+    /// The file's inode number, 0 for an anonymous mapping.
+    public var inode: UInt64
+    /// Length of the name copied into the caller's buffer (0: no name, a plain anonymous mapping).
+    public var nameLength: Int
+  }
+
+  /// `_IOWR('f', 17, struct procmap_query)`: 104-byte argument.
+  static let procmapQueryRequest: UInt = 0xC068_6611
+  /// `_IOWR('f', 16, struct pm_scan_arg)`: 96-byte argument.
+  static let pagemapScanRequest: UInt = 0xC060_6610
+  /// `PROCMAP_QUERY_COVERING_OR_NEXT_VMA`.
+  static let queryCoveringOrNext: UInt64 = 0x10
+  /// `PROCMAP_QUERY_VMA_SHARED`.
+  static let vmaShared: UInt64 = 0x08
+  /// `PAGE_IS_PRESENT` and `PAGE_IS_PFNZERO` (pagemap scan categories).
+  static let pageIsPresent: UInt64 = 1 << 3
+  static let pageIsPFNZero: UInt64 = 1 << 5
+
+  /// Asks `/proc/PID/maps` (open as `fd`) for the mapping covering `address`, or the next one
+  /// after it, with the `PROCMAP_QUERY` ioctl; its name (`[heap]`, a path, ...) is copied into
+  /// `name`, NUL-terminated. Returns nil past the last mapping.
+  ///
+  /// - Throws: ``SystemError/unsupportedOperation`` on kernels before 6.11 (`ENOTTY`); ESRCH
+  ///   when the address space the descriptor was opened on is gone (the process exited or called `exec`).
+  public static func queryMapping(_ fd: Int32, coveringOrAfter address: UInt64, name: UnsafeMutableBufferPointer<UInt8>) throws(SystemError) -> MappingInfo? {
+    // struct procmap_query: 9 × u64, 4 × u32, 2 × u64 = 104 bytes, all naturally aligned.
+    var info: MappingInfo?
+    let code = withUnsafeTemporaryAllocation(byteCount: 104, alignment: 8) { raw -> Int32 in
+      guard let base = raw.baseAddress else { return EINVAL }
+      raw.initializeMemory(as: UInt8.self, repeating: 0)
+      raw.storeBytes(of: UInt64(104), toByteOffset: 0, as: UInt64.self)
+      raw.storeBytes(of: queryCoveringOrNext, toByteOffset: 8, as: UInt64.self)
+      raw.storeBytes(of: address, toByteOffset: 16, as: UInt64.self)
+      raw.storeBytes(of: UInt32(name.count), toByteOffset: 80, as: UInt32.self)
+      raw.storeBytes(of: UInt64(UInt(bitPattern: name.baseAddress)), toByteOffset: 88, as: UInt64.self)
+      while memtop_ioctl_ptr(fd, procmapQueryRequest, base) < 0 {
+        if errno != EINTR { return errno }
+      }
+      let nameSize = Int(raw.load(fromByteOffset: 80, as: UInt32.self))
+      info = MappingInfo(
+        start: raw.load(fromByteOffset: 24, as: UInt64.self),
+        end: raw.load(fromByteOffset: 32, as: UInt64.self),
+        isShared: raw.load(fromByteOffset: 40, as: UInt64.self) & vmaShared != 0,
+        inode: raw.load(fromByteOffset: 64, as: UInt64.self),
+        // The kernel counts the terminating NUL.
+        nameLength: max(0, nameSize - 1))
+      return 0
+    }
+    if code == 0 || code == ENOENT { return info }
+    throw SystemError(errno: code)
+  }
+
+  /// Counts the bytes of `[start, end)` backed by present pages (the shared zero page excluded,
+  /// as `smaps`' `Rss` excludes it) with the `PAGEMAP_SCAN` ioctl on `/proc/PID/pagemap` (open as `fd`).
+  ///
+  /// `regions` is scratch space for the kernel's answer (3 × u64 per region); a range with more
+  /// runs than it holds is scanned in several calls.
+  ///
+  /// - Throws: ``SystemError/unsupportedOperation`` on kernels before 6.7 (`ENOTTY`).
+  public static func presentBytes(_ fd: Int32, from start: UInt64, to end: UInt64, regions: UnsafeMutableBufferPointer<UInt64>) throws(SystemError) -> UInt64 {
+    let capacity = regions.count / 3
+    guard capacity > 0, let vec = regions.baseAddress else { return 0 }
+    var total: UInt64 = 0
+    var from = start
+    // struct pm_scan_arg: 12 × u64 = 96 bytes.
+    while from < end {
+      var found = 0
+      var walkEnd: UInt64 = 0
+      let code = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 12) { a -> Int32 in
+        a.initialize(repeating: 0)
+        a[0] = 96
+        a[2] = from
+        a[3] = end
+        a[5] = UInt64(UInt(bitPattern: vec))
+        a[6] = UInt64(capacity)
+        a[8] = pageIsPFNZero  // category_inverted: not the zero page ...
+        a[9] = pageIsPresent | pageIsPFNZero  // category_mask: ... and present
+        a[11] = pageIsPresent  // return_mask
+        var n: Int32
+        repeat {
+          n = memtop_ioctl_ptr(fd, pagemapScanRequest, a.baseAddress)
+        } while n < 0 && errno == EINTR
+        if n < 0 { return errno }
+        found = Int(n)
+        walkEnd = a[4]
+        return 0
+      }
+      if code != 0 { throw SystemError(errno: code) }
+      for i in 0..<min(found, capacity) { total &+= vec[3 * i + 1] &- vec[3 * i] }
+      // Fewer regions than there is room for means the walk reached `end`.
+      if found < capacity || walkEnd <= from || walkEnd >= end { break }
+      from = walkEnd
+    }
+    return total
   }
 
   /// Writes all of `bytes`, looping over short writes.

@@ -11,6 +11,10 @@ public struct DetailBudget: Sendable, Equatable {
   public private(set) var nextAllowed: Double = -.infinity
   /// Smoothed cost of one read, seconds.
   public private(set) var averageCost: Double?
+  /// Smoothed time between the starts of two reads, seconds: the cadence the budget settled on.
+  public private(set) var averageInterval: Double?
+  /// Start of the latest read (monotonic seconds).
+  public private(set) var lastStart: Double?
 
   public init(fraction: Double) {
     self.fraction = max(0, fraction)
@@ -25,53 +29,105 @@ public struct DetailBudget: Sendable, Equatable {
   public mutating func spent(_ cost: Double, startedAt start: Double) {
     let cost = max(cost, 0)
     averageCost = averageCost.map { 0.7 * $0 + 0.3 * cost } ?? cost
+    if let lastStart, start > lastStart {
+      let interval = start - lastStart
+      averageInterval = averageInterval.map { 0.7 * $0 + 0.3 * interval } ?? interval
+    }
+    lastStart = start
     guard fraction > 0 else { return }
     nextAllowed = start + cost / fraction
   }
 }
 
-/// Which detailed read a tick does, if any.
-public enum DetailTier: Sendable, Equatable {
-  /// Only the cheap `status` read.
-  case none
-  /// The whole `smaps` walk: heap, brk heap, PSS, USS, SwapPss.
-  case smaps
+/// Which detailed reads a tick does: none, heap, `smaps_rollup`, or both.
+public struct DetailTier: OptionSet, Sendable, Hashable {
+  public let rawValue: UInt8
+  public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+  /// Heap and brk heap, by the process's ``HeapSource``: the address-space ioctls, or the whole
+  /// `smaps` walk (which gives PSS, USS and SwapPss too).
+  public static let heap = DetailTier(rawValue: 1)
   /// `smaps_rollup`: PSS, USS, SwapPss.
-  case rollup
+  public static let rollup = DetailTier(rawValue: 2)
 }
 
-/// Two ``DetailBudget``s, one for `smaps` (heap) and one for `smaps_rollup` (PSS), sharing one
-/// overall fraction: each gets half, or `smaps` all of it on kernels without `smaps_rollup`.
+/// What the detailed reads of one tick cost, seconds, per kind of read.
+public struct DetailCosts: Sendable, Equatable {
+  public var heap = 0.0
+  public var rollup = 0.0
+  public init() {}
+
+  public static func += (lhs: inout DetailCosts, rhs: DetailCosts) {
+    lhs.heap += rhs.heap
+    lhs.rollup += rhs.rollup
+  }
+}
+
+/// Two ``DetailBudget``s, one for the heap reads and one for `smaps_rollup` (PSS), sharing one
+/// overall fraction: each gets half, or the heap read (then a `smaps` walk) all of it on
+/// kernels without `smaps_rollup`; and one ``StallCap`` over both.
 ///
 /// Used for one process and for a whole process tree, where one tier is read for every member
 /// in the same tick and the cost of the whole sweep is charged at once.
 public struct DetailSchedule: Sendable, Equatable {
-  /// Budget of the `smaps` reads.
-  public private(set) var smaps: DetailBudget
+  /// Budget of the heap reads.
+  public private(set) var heap: DetailBudget
   /// Budget of the `smaps_rollup` reads.
   public private(set) var rollup: DetailBudget
+  /// How long the reads may stall the target per second.
+  public private(set) var stall: StallCap
+  /// Whether the kernel offers `smaps_rollup`.
+  public let hasRollup: Bool
 
   /// - Parameters:
   ///   - fraction: share of one core all detailed reads together may use; 0 disables them.
+  ///   - maxStall: seconds per second the reads may stall the target; 0 leaves only the budget.
   ///   - hasRollup: whether the kernel offers `smaps_rollup`.
-  public init(fraction: Double, hasRollup: Bool) {
-    smaps = DetailBudget(fraction: hasRollup ? fraction / 2 : fraction)
+  public init(fraction: Double, maxStall: Double = 0, hasRollup: Bool) {
+    heap = DetailBudget(fraction: hasRollup ? fraction / 2 : fraction)
     rollup = DetailBudget(fraction: hasRollup ? fraction / 2 : 0)
+    stall = StallCap(secondsPerSecond: maxStall)
+    self.hasRollup = hasRollup
   }
 
-  /// The read allowed at `now`: `smaps` first, then `smaps_rollup`, else none.
+  /// The reads allowed at `now`: each whose own budget allows it, while the stall cap does.
   public func tier(at now: Double) -> DetailTier {
-    if smaps.allows(at: now) { return .smaps }
-    if rollup.allows(at: now) { return .rollup }
-    return .none
+    guard stall.allows(at: now) else { return [] }
+    var tier: DetailTier = []
+    if heap.allows(at: now) { tier.insert(.heap) }
+    if rollup.allows(at: now) { tier.insert(.rollup) }
+    return tier
   }
 
-  /// Records that reads of `tier` started at `start` and took `cost` seconds in all.
-  public mutating func spent(_ tier: DetailTier, cost: Double, startedAt start: Double) {
-    switch tier {
-    case .none: break
-    case .smaps: smaps.spent(cost, startedAt: start)
-    case .rollup: rollup.spent(cost, startedAt: start)
-    }
+  /// Records that the reads of `tier` started at `start` and cost `costs` in all.
+  public mutating func spent(_ tier: DetailTier, costs: DetailCosts, startedAt start: Double) {
+    if tier.contains(.heap) { heap.spent(costs.heap, startedAt: start) }
+    if tier.contains(.rollup) { rollup.spent(costs.rollup, startedAt: start) }
+    if !tier.isEmpty { stall.spent(costs.heap + costs.rollup, startedAt: start) }
+  }
+}
+
+extension DetailSchedule {
+  /// Source and cadence of the heap figures, read from `source`.
+  public func heapCadence(source: HeapSource) -> DetailCadence {
+    DetailCadence(source: source.label, interval: heap.averageInterval, cost: heap.averageCost)
+  }
+
+  /// Source and cadence of PSS, USS and SwapPss: `smaps_rollup`, or the heap's `smaps` walk on
+  /// kernels without it.
+  public func rollupCadence(heapSource: HeapSource) -> DetailCadence {
+    guard hasRollup else { return heapCadence(source: heapSource) }
+    return DetailCadence(source: "smaps_rollup", interval: rollup.averageInterval, cost: rollup.averageCost)
+  }
+}
+
+/// Where heap and PSS come from and how often each is read: for headers and manuals.
+public struct DetailCadences: Sendable, Equatable {
+  public var heap: DetailCadence
+  public var pss: DetailCadence
+
+  public init(heap: DetailCadence, pss: DetailCadence) {
+    self.heap = heap
+    self.pss = pss
   }
 }

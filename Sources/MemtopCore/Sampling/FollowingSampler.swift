@@ -39,6 +39,8 @@ public final class FollowingSampler: MemorySampling {
 
   public var memberSamples: [MemberSample] { current?.memberSamples ?? [] }
 
+  public var detailCadences: DetailCadences? { current?.detailCadences }
+
   /// The process followed now, if one runs.
   public var identity: ProcessIdentity? { currentIdentity }
 

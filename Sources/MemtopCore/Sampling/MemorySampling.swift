@@ -13,6 +13,8 @@ public protocol MemorySampling: AnyObject {
   /// The readings of the individual processes behind the latest ``sample()``, with their
   /// names; empty when only one process is watched.
   var memberSamples: [MemberSample] { get }
+  /// Where heap and PSS come from and how often they are read; nil before the first detailed read.
+  var detailCadences: DetailCadences? { get }
 }
 
 /// One process's reading within a tree.
@@ -40,9 +42,10 @@ extension Sampler: MemorySampling {
 
 /// Builds the sampler for a process: its own (``Sampler``), or its whole tree (``TreeSampler``).
 public func makeSampler(
-  for handle: ProcessHandle, tree: Bool, clock: any SamplerClock, detailBudget: Double, startMonotonic: Double
+  for handle: ProcessHandle, tree: Bool, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0,
+  startMonotonic: Double
 ) -> any MemorySampling {
   tree
-    ? TreeSampler(root: handle, clock: clock, detailBudget: detailBudget, startMonotonic: startMonotonic)
-    : Sampler(handle: handle, clock: clock, detailBudget: detailBudget, startMonotonic: startMonotonic)
+    ? TreeSampler(root: handle, clock: clock, detailBudget: detailBudget, maxStall: maxStall, startMonotonic: startMonotonic)
+    : Sampler(handle: handle, clock: clock, detailBudget: detailBudget, maxStall: maxStall, startMonotonic: startMonotonic)
 }

@@ -20,8 +20,8 @@ public struct RecordingSummary: Sendable {
   public var duration: Double
   /// The highest peak RSS (`VmHWM`) seen, bytes.
   public var peakRSS: UInt64?
-  /// Every sample, for analysis after the run.
-  public var timeline: Timeline
+  /// What was kept in memory for the verdict (bounded; every sample is in the file).
+  public var digest: RecordingDigest
 }
 
 /// Runs the sampling loop: one sample per tick of a drift-free schedule, each row streamed to
@@ -38,8 +38,10 @@ public struct Recorder {
   public var stopRequested: () -> Int32? = { StopSignals.received }
   /// Called after every sample, e.g. to draw a live status line.
   public var onSample: (MemorySample, Int) -> Void = { _, _ in }
-  /// Called after every sample with the whole timeline so far, e.g. to analyse it live.
-  public var onTimeline: (Timeline) -> Void = { _ in }
+  /// Samples the in-memory digest keeps at full resolution (see ``RecordingDigest``).
+  public var fullResolutionCapacity = 1 << 17
+  /// Called after every sample with it and the digest that now holds it, e.g. to analyse live.
+  public var onDigest: (MemorySample, RecordingDigest) -> Void = { _, _ in }
   /// Called with one-time warnings from the sampler.
   public var onWarning: (String) -> Void = { _ in }
   /// Called with the sampler's other news (e.g. a followed service restarted).
@@ -52,7 +54,7 @@ public struct Recorder {
     self.duration = duration
   }
 
-  /// Records from `sampler` into `writer` (and the returned timeline).
+  /// Records from `sampler` into `writer` (and the returned digest).
   ///
   /// - Parameter child: the launched command, if memtop started the target; it is reaped when
   ///   it exits so its status can be passed on.
@@ -61,7 +63,7 @@ public struct Recorder {
     start: Double
   ) throws(CSVWriteError) -> RecordingSummary {
     var schedule = TickSchedule(start: start, interval: interval)
-    var timeline = Timeline()
+    var digest = RecordingDigest(fullResolutionCapacity: fullResolutionCapacity)
     var lastFlush = start
     var missed = 0
     var peak: UInt64?
@@ -74,14 +76,14 @@ public struct Recorder {
       }
       switch sampler.sample() {
       case .sample(let sample):
-        timeline.append(sample)
+        digest.append(sample)
         writer?.append(sample)
         if perProcess {
           for member in sampler.memberSamples { writer?.append(member.sample) }
         }
         if let hwm = sample.peakRSS { peak = max(peak ?? 0, hwm) }
-        onSample(sample, timeline.count)
-        onTimeline(timeline)
+        onSample(sample, digest.totalCount)
+        onDigest(sample, digest)
       case .missed:
         missed += 1
       case .exited(let exit):
@@ -107,9 +109,9 @@ public struct Recorder {
     }
     try writer?.finish()
     missed += schedule.skipped
-    let duration = timeline.elapsed.last ?? 0
+    let duration = digest.lastElapsed ?? 0
     return RecordingSummary(
-      end: end ?? .durationReached, samples: timeline.count, missed: missed, duration: duration,
-      peakRSS: peak, timeline: timeline)
+      end: end ?? .durationReached, samples: digest.totalCount, missed: missed, duration: duration,
+      peakRSS: peak, digest: digest)
   }
 }

@@ -34,11 +34,11 @@ public enum RecordingMessages {
   public static func summary(_ summary: RecordingSummary, output: String?) -> String {
     var text = "\(summary.samples) \(summary.samples == 1 ? "sample" : "samples") over \(ByteFormat.duration(summary.duration))"
     if summary.missed > 0 { text += " (\(summary.missed) missed)" }
-    if summary.timeline.isEmpty || summary.peakRSS != nil {
+    if summary.samples == 0 || summary.peakRSS != nil {
       text += ", peak RSS " + (summary.peakRSS.map(ByteFormat.bytes) ?? "n/a")
     } else {
       // A process tree's total has no peak RSS of its own: give the highest PSS total.
-      text += ", peak tree PSS " + (summary.timeline.maximum(.pss).map(ByteFormat.bytes) ?? "n/a")
+      text += ", peak tree PSS " + (summary.digest.maximum(.pss).map(ByteFormat.bytes) ?? "n/a")
     }
     if let output { text += output == "-" ? " -> standard output" : " -> \(Sanitizer.terminalSafe(output))" }
     return text

@@ -26,14 +26,38 @@ public enum SampleOutcome: Sendable, Equatable {
   case exited(ProcessExit)
 }
 
-/// Reads one process's memory each tick: the cheap `status` every time, the detailed
-/// `smaps` / `smaps_rollup` reads only as often as a ``DetailBudget`` allows.
+/// Where one detailed figure comes from and how often it is read: for headers and manuals.
+public struct DetailCadence: Sendable, Equatable {
+  /// The source, e.g. `smaps_rollup` or `PROCMAP_QUERY+PAGEMAP_SCAN`.
+  public var source: String
+  /// Smoothed seconds between reads, nil before the second read.
+  public var interval: Double?
+  /// Smoothed cost of one read, seconds, nil before the first.
+  public var cost: Double?
+
+  public init(source: String, interval: Double?, cost: Double?) {
+    self.source = source
+    self.interval = interval
+    self.cost = cost
+  }
+}
+
+/// Reads one process's memory each tick, in two tiers.
+///
+/// Tier 1, every tick: `status` from a descriptor kept open. Tier 2, on an adaptive cadence:
+/// heap (by the cheapest exact method the kernel offers, ``HeapSource``) and `smaps_rollup`
+/// (PSS, USS, SwapPss). Each detailed read is timed; a ``DetailBudget`` spaces the next one so
+/// they use at most their share of a core, and a ``StallCap`` bounds how long they may stall
+/// the target per second.
 public final class Sampler {
   /// The process being sampled.
   public let handle: ProcessHandle
   private let clock: any SamplerClock
   private let startMonotonic: Double
   private var schedule: DetailSchedule
+  /// Where heap figures come from: the ioctls when the kernel has them (and `smaps_rollup`
+  /// serves PSS), else `smaps`.
+  public let heapSource: HeapSource
   /// Why the detailed figures are unavailable, once known (e.g. permission denied).
   public private(set) var detailUnavailable: ProcReadError?
   /// One-time warnings for the user, drained by ``takeWarnings()``.
@@ -49,17 +73,31 @@ public final class Sampler {
   ///
   /// - Parameters:
   ///   - detailBudget: share of one core the detailed reads may use (0.01 = 1 %); 0 disables them.
+  ///   - maxStall: seconds per second the detailed reads may stall the target (0.005 = 5 ms/s);
+  ///     0 leaves only the CPU budget.
   ///   - startMonotonic: the monotonic time that `elapsed` counts from.
-  public init(handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, startMonotonic: Double) {
+  public init(handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0, startMonotonic: Double) {
     self.handle = handle
     self.clock = clock
     self.startMonotonic = startMonotonic
     currentName = handle.name
+    heapSource = handle.hasRollup ? handle.heapSource : .smaps
     // Without smaps_rollup, the smaps walk serves PSS too and gets the whole budget.
-    schedule = DetailSchedule(fraction: detailBudget, hasRollup: handle.hasRollup)
+    schedule = DetailSchedule(fraction: detailBudget, maxStall: maxStall, hasRollup: handle.hasRollup)
     if !handle.hasRollup && detailBudget > 0 {
       warn("this kernel has no /proc/PID/smaps_rollup (Linux < 4.14): PSS comes from summing smaps, which costs more")
     }
+  }
+
+  /// Source and cadence of the heap figures.
+  public var heapCadence: DetailCadence { schedule.heapCadence(source: heapSource) }
+
+  /// Source and cadence of PSS, USS and SwapPss.
+  public var rollupCadence: DetailCadence { schedule.rollupCadence(heapSource: heapSource) }
+
+  /// Both cadences, once a detailed read has been done.
+  public var detailCadences: DetailCadences? {
+    detailReads > 0 ? DetailCadences(heap: heapCadence, pss: rollupCadence) : nil
   }
 
   /// Returns and clears the warnings gathered so far.
@@ -72,30 +110,30 @@ public final class Sampler {
     if warned.insert(message).inserted { warnings.append(message) }
   }
 
-  /// Takes one sample now, with the detailed read its own budget allows.
+  /// Takes one sample now, with the detailed reads its own budget allows.
   public func sample() -> SampleOutcome {
     let now = clock.monotonicSeconds()
     let tier = schedule.tier(at: now)
     let outcome = sample(tier: tier, now: now)
-    if case .sample = outcome, let cost = lastDetailCost {
-      schedule.spent(tier, cost: cost, startedAt: lastDetailStart)
+    if case .sample = outcome, let costs = lastDetailCosts {
+      schedule.spent(tier, costs: costs, startedAt: lastDetailStart)
     }
     return outcome
   }
 
-  /// Seconds the latest detailed read took, or `nil` when the latest sample did none.
-  public private(set) var lastDetailCost: Double?
+  /// What the latest sample's detailed reads cost, or `nil` when it did none.
+  public private(set) var lastDetailCosts: DetailCosts?
   /// Monotonic time the latest detailed read started.
   private var lastDetailStart = 0.0
 
-  /// Takes one sample now with the detailed read `tier` chosen by the caller (who owns the
-  /// budget, e.g. for a whole process tree); ``lastDetailCost`` tells what it cost.
+  /// Takes one sample now with the detailed reads `tier` chosen by the caller (who owns the
+  /// budget, e.g. for a whole process tree); ``lastDetailCosts`` tells what they cost.
   public func sample(tier: DetailTier) -> SampleOutcome {
     sample(tier: tier, now: clock.monotonicSeconds())
   }
 
   private func sample(tier: DetailTier, now: Double) -> SampleOutcome {
-    lastDetailCost = nil
+    lastDetailCosts = nil
     let status: ProcStatus
     do {
       status = try handle.readStatus()
@@ -119,35 +157,30 @@ public final class Sampler {
     if !status.hasMemory {
       warn("process \(handle.identity.pid) (\(Sanitizer.terminalSafe(currentName))) reports no memory in status (a kernel thread?): its sizes stay empty")
     }
-    if status.hasMemory && detailUnavailable == nil && tier != .none {
+    if status.hasMemory && detailUnavailable == nil && !tier.isEmpty {
       lastDetailStart = clock.monotonicSeconds()
-      readDetails(tier, into: &sample)
-      lastDetailCost = clock.monotonicSeconds() - lastDetailStart
+      lastDetailCosts = readDetails(tier, into: &sample)
     }
     return .sample(sample)
   }
 
   // MARK: - Detailed tier
 
-  private func readDetails(_ tier: DetailTier, into sample: inout MemorySample) {
-    switch tier {
-    case .none: break
-    case .smaps:
-      do throws(ProcReadError) {
-        let smaps = try handle.readSmaps()
-        // No mappings for a process that has memory means the map was not readable this time
-        // (e.g. it is mid-exec): leave the figures absent rather than report zeros.
-        guard smaps.mappings > 0 else { throw ProcReadError.malformed(ProcParseError(file: "smaps", reason: "no mappings")) }
-        sample.heap = smaps.heap
-        sample.brkHeap = smaps.brkHeap
-        sample.pss = smaps.totals.pss
-        sample.uss = smaps.totals.uss
-        sample.swapPss = smaps.totals.swapPss
-        detailReads += 1
-      } catch {
-        detailFailed(error, file: "smaps")
+  /// Does the reads of `tier` (heap first) and returns what each cost.
+  private func readDetails(_ tier: DetailTier, into sample: inout MemorySample) -> DetailCosts {
+    var costs = DetailCosts()
+    var started = clock.monotonicSeconds()
+    if tier.contains(.heap) {
+      switch heapSource {
+      case .ioctl: readHeapByIoctl(into: &sample)
+      case .smaps: readSmaps(into: &sample)
       }
-    case .rollup:
+      let ended = clock.monotonicSeconds()
+      costs.heap = ended - started
+      started = ended
+    }
+    // A walk of smaps gave PSS already.
+    if tier.contains(.rollup) && sample.pss == nil && detailUnavailable == nil {
       do {
         let rollup = try handle.readRollup()
         sample.pss = rollup.pss
@@ -157,6 +190,38 @@ public final class Sampler {
       } catch {
         detailFailed(error, file: "smaps_rollup")
       }
+      costs.rollup = clock.monotonicSeconds() - started
+    }
+    return costs
+  }
+
+  private func readHeapByIoctl(into sample: inout MemorySample) {
+    do throws(ProcReadError) {
+      let reading = try handle.readHeap()
+      // As for smaps: no mappings for a process that has memory means it was mid-exec.
+      guard reading.mappings > 0 else { throw ProcReadError.malformed(ProcParseError(file: "maps", reason: "no mappings")) }
+      sample.heap = reading.heap
+      sample.brkHeap = reading.brkHeap
+      detailReads += 1
+    } catch {
+      detailFailed(error, file: "maps")
+    }
+  }
+
+  private func readSmaps(into sample: inout MemorySample) {
+    do throws(ProcReadError) {
+      let smaps = try handle.readSmaps()
+      // No mappings for a process that has memory means the map was not readable this time
+      // (e.g. it is mid-exec): leave the figures absent rather than report zeros.
+      guard smaps.mappings > 0 else { throw ProcReadError.malformed(ProcParseError(file: "smaps", reason: "no mappings")) }
+      sample.heap = smaps.heap
+      sample.brkHeap = smaps.brkHeap
+      sample.pss = smaps.totals.pss
+      sample.uss = smaps.totals.uss
+      sample.swapPss = smaps.totals.swapPss
+      detailReads += 1
+    } catch {
+      detailFailed(error, file: "smaps")
     }
   }
 

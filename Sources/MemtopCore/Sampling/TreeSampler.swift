@@ -22,6 +22,7 @@ public final class TreeSampler: MemorySampling {
   private let startMonotonic: Double
   private let scanner: ProcessScanner
   private var schedule: DetailSchedule
+  private let heapSource: HeapSource
   private var members: [Member] = []
   private var rootExit: ProcessExit?
   private var warnings: [String] = []
@@ -35,14 +36,15 @@ public final class TreeSampler: MemorySampling {
   /// Creates a tree sampler rooted at `handle`.
   ///
   /// - Parameter detailBudget: share of one core the detailed reads of all members together may use.
-  public init(root handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, startMonotonic: Double) {
+  public init(root handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0, startMonotonic: Double) {
     root = handle.identity
     self.clock = clock
     self.startMonotonic = startMonotonic
     scanner = ProcessScanner(procRoot: handle.procRoot)
-    schedule = DetailSchedule(fraction: detailBudget, hasRollup: handle.hasRollup)
+    schedule = DetailSchedule(fraction: detailBudget, maxStall: maxStall, hasRollup: handle.hasRollup)
     currentName = handle.name
     let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0, startMonotonic: startMonotonic)
+    heapSource = sampler.heapSource
     members = [Member(identity: handle.identity, sampler: sampler)]
     if !handle.hasRollup && detailBudget > 0 {
       warnings.append("this kernel has no /proc/PID/smaps_rollup (Linux < 4.14): PSS comes from summing smaps, which costs more")
@@ -52,6 +54,13 @@ public final class TreeSampler: MemorySampling {
 
   /// Number of processes in the tree now.
   public var memberCount: Int { members.count }
+
+  /// The tree's detailed reads share one schedule; heap is read the root's way.
+  public var detailCadences: DetailCadences? {
+    guard schedule.heap.lastStart != nil || schedule.rollup.lastStart != nil else { return nil }
+    return DetailCadences(
+      heap: schedule.heapCadence(source: heapSource), pss: schedule.rollupCadence(heapSource: heapSource))
+  }
 
   public func takeWarnings() -> [String] {
     for member in members { warnings += member.sampler.takeWarnings() }
@@ -64,13 +73,13 @@ public final class TreeSampler: MemorySampling {
     addNewMembers(counting: true)
     let tier = schedule.tier(at: now)
     let sweepStart = clock.monotonicSeconds()
-    var cost = 0.0
+    var costs = DetailCosts()
     var readings: [MemberSample] = []
     var missed: String?
     var kept: [Member] = []
     for member in members {
       let outcome = member.sampler.sample(tier: tier)
-      cost += member.sampler.lastDetailCost ?? 0
+      if let spent = member.sampler.lastDetailCosts { costs += spent }
       switch outcome {
       case .sample(let sample):
         readings.append(MemberSample(sample: sample, name: member.sampler.currentName))
@@ -89,7 +98,7 @@ public final class TreeSampler: MemorySampling {
       }
     }
     members = kept
-    schedule.spent(tier, cost: cost, startedAt: sweepStart)
+    schedule.spent(tier, costs: costs, startedAt: sweepStart)
     if let rootName = readings.first(where: { $0.sample.pid == root.pid })?.name { currentName = rootName }
     memberSamples = readings
     if members.isEmpty {

@@ -16,6 +16,8 @@ public enum SystemError: Error, Equatable, Sendable, CustomStringConvertible {
   case noSpace
   /// `EROFS`: read-only file system.
   case readOnlyFileSystem
+  /// `ENOTTY` / `EOPNOTSUPP`: this kernel does not offer the operation (e.g. an ioctl it predates).
+  case unsupportedOperation
   /// Any other errno, with its number.
   case other(errno: Int32)
 
@@ -27,6 +29,7 @@ public enum SystemError: Error, Equatable, Sendable, CustomStringConvertible {
     case EACCES, EPERM: self = .permissionDenied
     case ENOSPC, EDQUOT: self = .noSpace
     case EROFS: self = .readOnlyFileSystem
+    case ENOTTY, EOPNOTSUPP: self = .unsupportedOperation
     default: self = .other(errno: code)
     }
   }
@@ -39,6 +42,7 @@ public enum SystemError: Error, Equatable, Sendable, CustomStringConvertible {
     case .permissionDenied: EACCES
     case .noSpace: ENOSPC
     case .readOnlyFileSystem: EROFS
+    case .unsupportedOperation: ENOTTY
     case .other(let code): code
     }
   }

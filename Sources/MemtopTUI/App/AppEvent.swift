@@ -48,6 +48,8 @@ public struct MonitorConfiguration: Sendable {
   public var children = false
   /// The memory limit a replayed recording's verdict projects against, bytes (as `memtop analyze --limit`).
   public var replayLimitBytes: UInt64?
+  /// Seconds per second the detailed reads may stall the target (0.005 = 5 ms/s; 0: no cap).
+  public var maxStall: Double = 0.005
 
   public init(target: Target, interval: Double, theme: String? = nil, themesDir: String? = nil, recordPath: String? = nil, ascii: Bool = false, childOutput: String? = nil) {
     self.target = target

@@ -62,7 +62,9 @@ final class MonitorLoop {
     start = clock.monotonicSeconds()
     watchesTree = config.children
     if let handle {
-      sampler = makeSampler(for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+      sampler = makeSampler(
+        for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, maxStall: config.maxStall,
+        startMonotonic: start)
     }
     if config.children && session.tree == nil { self.session.tree = TreeView(processes: 1) }
     schedule = TickSchedule(start: start, interval: config.interval)
@@ -126,7 +128,13 @@ final class MonitorLoop {
     case .sample(let sample):
       total.append(sample, limitBytes: session.limitBytes.map { Double($0) })
       recorder?.append(sample)
-      if let name = sampler?.currentName { session.name = name }
+      if let sampler {
+        session.name = sampler.currentName
+        if let cadences = sampler.detailCadences {
+          session.heapCadence = cadences.heap
+          session.rollupCadence = cadences.pss
+        }
+      }
       if session.pid != sample.pid && session.pid != 0 {
         // A followed service restarted: a new segment, marked on the charts.
         total.timeline.markLatest("restart: PID \(sample.pid)")

@@ -1,3 +1,5 @@
+import MemtopCore
+
 /// Facts about the monitoring session the header shows; set by the app, read by the model.
 public struct SessionInfo: Sendable, Equatable {
   /// Whether the target still runs.
@@ -30,6 +32,10 @@ public struct SessionInfo: Sendable, Equatable {
   public var missed = 0
   /// With `--children`: what the tree looks like and which of its series is shown.
   public var tree: TreeView?
+  /// Where heap comes from and how often it is read (nil until the first detailed read).
+  public var heapCadence: DetailCadence?
+  /// Where PSS comes from and how often it is read (nil until the first detailed read).
+  public var rollupCadence: DetailCadence?
 
   public init(pid: Int32, name: String, interval: Double) {
     self.pid = pid

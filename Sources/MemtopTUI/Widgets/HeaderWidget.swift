@@ -3,7 +3,8 @@ import MemtopCore
 /// The two header lines: who is watched and how, then the session's bookkeeping.
 ///
 /// Line 1: `memtop  PID 1234  python3  up 2 m 05 s  running  every 1 s  limit 2.00 GiB  peak RSS 40.1 MiB`.
-/// Line 2: samples, window, gaps, where a launched command's output and `--record` go.
+/// Line 2: samples, window, gaps, where a launched command's output and `--record` go, then
+/// where heap and PSS come from and how often. RSS and anon come from `status` every tick.
 public struct HeaderWidget: Sendable {
   /// The frame's model.
   public var model: ScreenModel
@@ -58,6 +59,9 @@ public struct HeaderWidget: Sendable {
     }
     if let output = session.childOutput { parts.append("child output: \(Sanitizer.terminalSafe(output))") }
     if let record = session.recordPath { parts.append("recording to \(Sanitizer.terminalSafe(record))") }
+    // Last, so a narrow terminal clips these rather than where the output goes.
+    if let heap = session.heapCadence { parts.append("heap " + Self.cadence(heap)) }
+    if let pss = session.rollupCadence { parts.append("PSS " + Self.cadence(pss)) }
     buffer.put(parts.joined(separator: "  ·  "), x: area.x, y: area.y + 1, role: .dim, clip: line2)
   }
 
@@ -65,6 +69,12 @@ public struct HeaderWidget: Sendable {
   /// CJK, emoji: anything from U+1100 on) shown as `?`, so the header never shifts.
   static func singleWidth(_ text: String) -> String {
     String(text.map { c in c.unicodeScalars.count == 1 && (c.unicodeScalars.first?.value ?? 0) < 0x1100 && !(c.unicodeScalars.first?.properties.isDiacritic ?? false) ? c : "?" })
+  }
+
+  /// A detailed figure's source and cadence: `smaps_rollup ~2.1 s`.
+  static func cadence(_ cadence: DetailCadence) -> String {
+    guard let interval = cadence.interval else { return cadence.source }
+    return cadence.source + " every ~" + ByteFormat.duration(interval)
   }
 
   /// The interval as the user gave it: `1 s`, `0.5 s`, `2 m 00 s`.

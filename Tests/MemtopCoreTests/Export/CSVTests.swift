@@ -18,6 +18,15 @@ struct CSVTests {
     #expect(String(decoding: out, as: UTF8.self) == "1764000000.123,12.500,42,1048576,0,,,,,,,,,,,,\n")
   }
 
+  @Test("fractions keep their leading zeros and round to milliseconds", arguments: [
+    (3.007, "3.007"), (0.05, "0.050"), (0.0004, "0.000"), (0.0996, "0.100"), (59.9999, "60.000"), (1.0, "1.000"),
+  ])
+  func fraction(_ elapsed: Double, _ text: String) {
+    var out: [UInt8] = []
+    CSVRowEncoder().append(MemorySample(timeUnix: 0, elapsed: elapsed, pid: 1), to: &out)
+    #expect(String(decoding: out, as: UTF8.self) == "0.000,\(text),1,,,,,,,,,,,,,,\n")
+  }
+
   @Test("spreadsheet formulas and control characters are neutralised", arguments: [
     ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
     ("+1", "'+1"),

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import MemtopCore
 
@@ -48,5 +49,25 @@ struct ProcStatmStatTests {
   @Test("malformed stat", arguments: ["", "12 no parens", "12 (x) S 1 2", "12 (x) S one 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 55 0 0"])
   func malformedStat(_ text: String) {
     #expect(throws: ProcParseError.self) { try ProcStat.parse(text) }
+  }
+}
+
+@Suite("read buffer")
+struct ReadBufferTests {
+  @Test("a whole file comes back, larger than the buffer or not, with or without the short-read shortcut", arguments: [
+    (100, true), (100, false), (8192, true), (20_000, true), (20_000, false),
+  ])
+  func wholeFile(_ size: Int, _ shortReadIsEnd: Bool) throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-readbuffer-\(UUID().uuidString)").path
+    let text = String((0..<size).map { i in Character(UnicodeScalar(UInt8(65 + i % 26))) })
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let fd = try Syscalls.openReadOnly(path)
+    defer { Syscalls.close(fd) }
+    let buffer = ReadBuffer()
+    for _ in 0..<2 {  // re-read in place, as every tick does
+      let bytes = try buffer.readWhole(fd, shortReadIsEnd: shortReadIsEnd)
+      #expect(String(decoding: bytes, as: UTF8.self) == text)
+    }
   }
 }

@@ -147,4 +147,95 @@ struct ScheduleTests {
   func zeroBudget() {
     #expect(!DetailBudget(fraction: 0).allows(at: 1e9))
   }
+
+  @Test("the stall cap lets reads through while it has credit", arguments: [
+    // cap s/s, cost s, earliest next start, s after the read started
+    (0.005, 0.001, 0.0),  // a read within the cap leaves credit: the next may start at once
+    (0.005, 0.010, 1.0),  // 5 ms over the cap: paid back at 5 ms/s
+    (0.010, 0.030, 2.0),
+  ])
+  func stallCap(_ cap: Double, _ cost: Double, _ wait: Double) {
+    var stall = StallCap(secondsPerSecond: cap)
+    #expect(stall.allows(at: 10))
+    stall.spent(cost, startedAt: 10)
+    if wait > 0 { #expect(!stall.allows(at: 10 + wait * 0.99)) }
+    #expect(stall.allows(at: 10 + wait * 1.01 + 1e-9))
+  }
+
+  @Test("over a long run the stall cap holds the stall per second, whatever the read cost", arguments: [0.002, 0.013, 0.05])
+  func stallCapAverage(_ cost: Double) {
+    var stall = StallCap(secondsPerSecond: 0.005)
+    var stalled = 0.0
+    var now = 0.0
+    while now < 100 {
+      if stall.allows(at: now) {
+        stall.spent(cost, startedAt: now)
+        stalled += cost
+      }
+      now += 0.01
+    }
+    // At most the cap per second plus one second's credit and one read.
+    #expect(stalled <= 0.005 * 100 + 0.005 + cost)
+    #expect(stalled >= 0.005 * 100 * 0.8, "the cap should not starve reads: \(stalled) s")
+  }
+
+  @Test("no cap means no limit")
+  func noStallCap() {
+    var stall = StallCap(secondsPerSecond: 0)
+    stall.spent(100, startedAt: 0)
+    #expect(stall.allows(at: 0))
+  }
+}
+
+@Suite("detailed tier: heap source and stall cap on fixtures")
+struct DetailTierTests {
+  @Test("a fixture tree has no address-space ioctls: heap falls back to smaps")
+  func fallbackOnFixture() throws {
+    let root = try Fixtures.procTree(pid: 4242, from: "python100m")
+    let handle = try ProcessHandle(pid: 4242, procRoot: root, pageSize: 4096)
+    #expect(handle.heapSource == .smaps)
+    #expect(handle.heapIoctlUnavailable != nil)
+    #expect(throws: ProcReadError.unsupported) { try handle.readHeap() }
+    let sampler = Sampler(handle: handle, clock: ManualClock(), detailBudget: 1, startMonotonic: 0)
+    #expect(sampler.heapSource == .smaps)
+    guard case .sample(let s) = sampler.sample() else {
+      Issue.record("expected a sample")
+      return
+    }
+    #expect(s.heap == 126_644_224)
+    #expect(sampler.heapCadence.source == "smaps")
+  }
+
+  @Test("turning the ioctls off is the same fallback")
+  func ioctlsOff() throws {
+    let root = try Fixtures.procTree(pid: 4242, from: "python100m")
+    let handle = try ProcessHandle(pid: 4242, procRoot: root, pageSize: 4096, useHeapIoctls: false)
+    #expect(handle.heapSource == .smaps)
+    #expect(handle.heapIoctlUnavailable == .unsupported)
+  }
+
+  @Test("the stall cap spaces detailed reads further than a generous CPU budget would")
+  func stallCapSpacesReads() throws {
+    let root = try Fixtures.procTree(pid: 4242, from: "python100m")
+    func detailedTicks(maxStall: Double) throws -> (Int, Double) {
+      let handle = try ProcessHandle(pid: 4242, procRoot: root, pageSize: 4096)
+      // Every clock read advances 5 ms, so each detailed read "costs" 5 ms; the budget (50 %
+      // for each kind) alone would allow one every 10 ms.
+      let clock = ManualClock(now: 0, advancePerRead: 0.005)
+      let sampler = Sampler(handle: handle, clock: clock, detailBudget: 1, maxStall: maxStall, startMonotonic: 0)
+      var ticks = 0
+      for _ in 0..<300 {
+        guard case .sample(let s) = sampler.sample() else { continue }
+        if s.heap != nil || s.pss != nil { ticks += 1 }
+        clock.now += 0.01
+      }
+      return (ticks, clock.now)
+    }
+    let (uncapped, _) = try detailedTicks(maxStall: 0)
+    let (capped, elapsed) = try detailedTicks(maxStall: 0.005)
+    // A 5 ms/s cap pays for one 5 ms read a second (plus the first second's credit).
+    let allowed = Int(elapsed.rounded(.up)) + 1
+    #expect(capped >= allowed / 2 && capped <= allowed, "\(capped) detailed reads in \(elapsed) s under the cap")
+    #expect(uncapped > 5 * capped)
+  }
 }

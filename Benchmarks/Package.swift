@@ -1,0 +1,31 @@
+// swift-tools-version: 6.1
+// Benchmarks for memtop, kept out of the main package so its build and CI stay fast.
+// Run: cd Benchmarks && swift package benchmark
+// Memory flatness of a long recording: cd Benchmarks && swift run -c release memtop-memory
+import PackageDescription
+
+let package = Package(
+  name: "memtop-benchmarks",
+  platforms: [.macOS(.v13)],
+  dependencies: [
+    .package(name: "memtop", path: ".."),
+    // The default trait needs jemalloc; MallocInterposer counts allocations without it.
+    .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+  ],
+  targets: [
+    .executableTarget(
+      name: "MemtopBenchmarks",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "MemtopCore", package: "memtop"),
+        .product(name: "MemtopTUI", package: "memtop"),
+      ],
+      path: "Benchmarks/MemtopBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    ),
+    .executableTarget(
+      name: "memtop-memory",
+      dependencies: [.product(name: "MemtopCore", package: "memtop")]
+    ),
+  ]
+)

@@ -1,0 +1,56 @@
+// Feeds a headless recording 10^6 samples on a manual clock and prints this process's own
+// resident memory (VmRSS) along the way: memtop record's memory must stay flat.
+//
+// The target is a /proc-shaped copy of a real capture (a 100 MiB Python process), so every
+// tick does the real work of a recording — pread of status, parse, digest, CSV row to a file —
+// only without waiting for the wall clock.
+//
+// Run: cd Benchmarks && swift run -c release memtop-memory [samples]
+import Foundation
+import MemtopCore
+
+let total = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
+let capture = URL(fileURLWithPath: #filePath)
+  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  .appendingPathComponent("Tests/MemtopCoreTests/Fixtures/captures/python100m")
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-memory-\(getpid())")
+let pid: Int32 = 4242
+let procDir = scratch.appendingPathComponent("proc/\(pid)")
+try FileManager.default.createDirectory(at: procDir, withIntermediateDirectories: true)
+for file in ["status", "statm", "stat", "smaps", "smaps_rollup"] {
+  try FileManager.default.copyItem(at: capture.appendingPathComponent(file), to: procDir.appendingPathComponent(file))
+}
+defer { try? FileManager.default.removeItem(at: scratch) }
+
+func ownRSS() -> UInt64 {
+  guard let text = Syscalls.readSmallFile("/proc/self/status"), let status = try? ProcStatus.parse(text) else { return 0 }
+  return status.vmRSS ?? 0
+}
+
+func mib(_ bytes: UInt64) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+
+let handle = try ProcessHandle(pid: pid, procRoot: scratch.appendingPathComponent("proc").path, pageSize: 4096)
+let clock = ManualClock(now: 0)
+let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0, startMonotonic: 0)
+let csv = scratch.appendingPathComponent("run.csv").path
+let writer = try CSVFileWriter(path: csv)
+var recorder = Recorder(interval: 0.1, duration: Double(total) * 0.1)
+recorder.stopRequested = { nil }
+var checkpoints: [(Int, UInt64)] = [(0, ownRSS())]
+let marks: Set<Int> = [10_000, 100_000, 250_000, 500_000, 1_000_000, total]
+recorder.onSample = { _, count in
+  if marks.contains(count) { checkpoints.append((count, ownRSS())) }
+}
+let started = Date()
+let summary = try recorder.run(sampler: sampler, clock: clock, writer: writer, start: 0)
+let analysis = RecordingAnalysis(digest: summary.digest, limit: nil)
+let seconds = Date().timeIntervalSince(started)
+checkpoints.append((summary.samples, ownRSS()))
+
+print("samples      VmRSS")
+for (count, rss) in checkpoints { print(String(count).padding(toLength: 12, withPad: " ", startingAt: 0) + " " + mib(rss)) }
+let at10k = checkpoints.first { $0.0 == 10_000 }?.1 ?? 0
+let atEnd = checkpoints.last?.1 ?? 0
+print("growth from 10^4 samples to \(summary.samples): \(mib(atEnd &- min(at10k, atEnd)))  (target ≤ 5 MiB); total \(mib(atEnd)) (target ≤ 25 MiB)")
+print("digest at full resolution: \(summary.digest.isFullResolution); verdict: \(analysis.verdict.rawValue)")
+print(String(format: "%d samples in %.1f s (%.1f µs per sample: read, parse, digest, CSV row)", summary.samples, seconds, seconds / Double(summary.samples) * 1e6))
