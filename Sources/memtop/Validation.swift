@@ -38,21 +38,6 @@ enum Validation {
   }
 }
 
-enum Messages {
-  static func cannotOpen(pid: Int32, _ error: ProcReadError) -> String {
-    switch error {
-    case .processGone:
-      "no process with PID \(pid) (or it is not visible to you: /proc may be mounted with hidepid); check it with ps -p \(pid)"
-    case .permissionDenied:
-      "cannot read /proc/\(pid) (permission denied); run memtop as the process's user or as root"
-    case .malformed(let parse):
-      "cannot read /proc/\(pid): \(parse)"
-    case .unsupported, .system:
-      "cannot read /proc/\(pid): \(error)"
-    }
-  }
-}
-
 extension String {
   func trimmingCharacters(in set: Character) -> String {
     var s = Substring(self)

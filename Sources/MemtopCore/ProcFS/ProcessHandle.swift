@@ -28,7 +28,9 @@ public enum ProcReadError: Error, Equatable, Sendable {
 /// Open `/proc/PID` files of one process, re-read in place every tick.
 ///
 /// `status` and `stat` stay open for the handle's life; after the process is reaped every read
-/// fails with ESRCH, so a handle can never silently follow a reused PID.
+/// fails with ESRCH, so a handle can never silently follow a reused PID. ``readStat()`` also
+/// lets the sampler compare the start time, which catches a reused PID under a `/proc` root
+/// that is not the kernel's (a copy, a fixture) too.
 public final class ProcessHandle {
   /// The process this handle reads.
   public let identity: ProcessIdentity
@@ -38,6 +40,7 @@ public final class ProcessHandle {
   public let procRoot: String
 
   private let statusFD: Int32
+  private let statFD: Int32
   private var statmFD: Int32 = -1
   private var rollupFD: Int32 = -1
   private var smapsFD: Int32 = -1
@@ -60,34 +63,38 @@ public final class ProcessHandle {
     } catch {
       throw Self.classify(error)
     }
-    defer { Syscalls.close(statFD) }
     let stat: ProcStat
     do {
       stat = try ProcStat.parse(buffer.readWhole(statFD))
+      statusFD = try Syscalls.openReadOnly("\(dir)/status")
     } catch let error as SystemError {
+      Syscalls.close(statFD)
       throw Self.classify(error)
     } catch let error as ProcParseError {
+      Syscalls.close(statFD)
       throw .malformed(error)
     } catch {
+      Syscalls.close(statFD)
       throw .processGone
     }
-    do {
-      statusFD = try Syscalls.openReadOnly("\(dir)/status")
-    } catch {
-      throw Self.classify(error)
-    }
+    self.statFD = statFD
     identity = ProcessIdentity(pid: pid, startTimeTicks: stat.startTimeTicks)
     name = stat.comm
     hasRollup = Syscalls.exists("\(dir)/smaps_rollup")
   }
 
   deinit {
-    for fd in [statusFD, statmFD, rollupFD, smapsFD] where fd >= 0 { Syscalls.close(fd) }
+    for fd in [statusFD, statFD, statmFD, rollupFD, smapsFD] where fd >= 0 { Syscalls.close(fd) }
   }
 
   /// Reads and parses `status`: the cheap tier read every tick.
   public func readStatus() throws(ProcReadError) -> ProcStatus {
     try read(statusFD) { bytes throws(ProcParseError) in try ProcStatus.parse(bytes) }
+  }
+
+  /// Reads and parses `stat` (kept open): the start time that, with the PID, names the process.
+  public func readStat() throws(ProcReadError) -> ProcStat {
+    try read(statFD) { bytes throws(ProcParseError) in try ProcStat.parse(bytes) }
   }
 
   /// Reads and parses `statm` (opened on first use).

@@ -117,12 +117,19 @@ final class MonitorLoop {
       session.missed += 1
     case .exited(let exit):
       sampler = nil
-      let how = child.map { "\($0.waitForExit())" } ?? (exit.reason == .zombie ? "exited (zombie)" : "exited")
+      let how = child.map { "\($0.waitForExit())" } ?? exit.summary
       session.state = .exited(how)
       analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
       recorder?.flushIfDue(now: .infinity)
     }
-    if let sampler { warnings += sampler.takeWarnings() }
+    if let sampler {
+      warnings += sampler.takeWarnings()
+      if let reason = sampler.detailUnavailable?.unavailableReason, session.heapUnavailable == nil {
+        session.heapUnavailable = reason
+        session.heapFix = sampler.detailUnavailable == .permissionDenied
+          ? "heap needs smaps: run memtop as the process's user, or grant CAP_SYS_PTRACE (CAP_PERFMON on 6.15+)" : nil
+      }
+    }
     if let warning = warnings.first, ui.message == nil {
       warnings.removeFirst()
       ui.show("warning: " + warning, isError: true, now: clock.monotonicSeconds() - start)

@@ -35,9 +35,14 @@ public struct ScreenModel: Sendable {
     latest = timeline.elapsed.last ?? 0
     let window = ui.window(latest: latest)
     charts = Self.chartSpecs.map { spec in
-      ChartModel(
+      var chart = ChartModel(
         timeline: timeline, metric: spec.metric, title: spec.title, role: spec.role, start: window.start,
         end: window.end, interval: session.interval, extremes: extremes.range(spec.metric))
+      if spec.metric == .heap {
+        chart.unavailableReason = session.heapUnavailable
+        chart.unavailableFix = session.heapFix
+      }
+      return chart
     }
     verdict = VerdictModel(analysis: analysis)
     samples = timeline.count

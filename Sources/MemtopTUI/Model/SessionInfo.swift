@@ -26,6 +26,10 @@ public struct SessionInfo: Sendable, Equatable {
   public var state: TargetState = .running
   /// Samples that could not be taken (gaps).
   public var missed = 0
+  /// Why heap (from `smaps`) cannot be read, e.g. `permission`; nil while it can.
+  public var heapUnavailable: String?
+  /// What to do about it, e.g. grant CAP_SYS_PTRACE.
+  public var heapFix: String?
 
   public init(pid: Int32, name: String, interval: Double) {
     self.pid = pid
