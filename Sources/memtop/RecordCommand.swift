@@ -105,6 +105,8 @@ struct RecordCommand: ParsableCommand {
     let sampler = Sampler(handle: handle, clock: clock, detailBudget: budget / 100, startMonotonic: start)
     var recorder = Recorder(interval: interval, duration: duration)
     recorder.onWarning = { printError("warning: " + $0) }
+    // A file can be read back for the verdict, so memory stays flat over hours of recording.
+    recorder.keepsTimeline = !RecordingFile.isRegular(output)
     if live {
       recorder.onSample = { sample, count in
         guard sample.elapsed - lastStatus >= 0.25 else { return }
@@ -122,9 +124,10 @@ struct RecordCommand: ParsableCommand {
       throw UserFacingError(message: error.description)
     }
     if live { Syscalls.writeStandardError("\r\u{1B}[K") }
+    let timeline = recorder.keepsTimeline ? summary.timeline : Timeline(try RecordingFile.load(output))
     let memoryLimit = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
-      ?? handle.readMemoryLimit(currentBytes: summary.timeline.maximum(.rss) ?? 0)
-    let analysis = RecordingAnalysis(timeline: summary.timeline, limit: memoryLimit)
+      ?? handle.readMemoryLimit(currentBytes: timeline.maximum(.rss) ?? 0)
+    let analysis = RecordingAnalysis(timeline: timeline, limit: memoryLimit)
     printError(RecordingMessages.ending(summary.end, pid: handle.identity.pid, name: sampler.currentName, duration: summary.duration))
     printError(RecordingMessages.summary(summary, output: output))
     printError(analysis.verdictLine)

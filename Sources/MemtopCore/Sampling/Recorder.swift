@@ -20,7 +20,7 @@ public struct RecordingSummary: Sendable {
   public var duration: Double
   /// The highest peak RSS (`VmHWM`) seen, bytes.
   public var peakRSS: UInt64?
-  /// Every sample, for analysis after the run.
+  /// Every sample, for analysis after the run (empty unless the recorder kept them).
   public var timeline: Timeline
 }
 
@@ -40,6 +40,10 @@ public struct Recorder {
   public var onSample: (MemorySample, Int) -> Void = { _, _ in }
   /// Called with one-time warnings from the sampler.
   public var onWarning: (String) -> Void = { _ in }
+  /// Whether to keep every sample in memory for the summary's timeline. A recording streamed
+  /// to a file can be read back instead, so its memory stays flat however long it runs
+  /// (a kept timeline costs about 110–220 bytes per sample).
+  public var keepsTimeline = true
 
   public init(interval: Double, duration: Double?) {
     self.interval = interval
@@ -56,6 +60,8 @@ public struct Recorder {
   ) throws(CSVWriteError) -> RecordingSummary {
     var schedule = TickSchedule(start: start, interval: interval)
     var timeline = Timeline()
+    var count = 0
+    var lastElapsed = 0.0
     var lastFlush = start
     var missed = 0
     var peak: UInt64?
@@ -68,10 +74,12 @@ public struct Recorder {
       }
       switch sampler.sample() {
       case .sample(let sample):
-        timeline.append(sample)
+        if keepsTimeline { timeline.append(sample) }
+        count += 1
+        lastElapsed = sample.elapsed
         writer?.append(sample)
         if let hwm = sample.peakRSS { peak = max(peak ?? 0, hwm) }
-        onSample(sample, timeline.count)
+        onSample(sample, count)
       case .missed:
         missed += 1
       case .exited(let exit):
@@ -96,9 +104,8 @@ public struct Recorder {
     }
     try writer?.finish()
     missed += schedule.skipped
-    let duration = timeline.elapsed.last ?? 0
     return RecordingSummary(
-      end: end ?? .durationReached, samples: timeline.count, missed: missed, duration: duration,
+      end: end ?? .durationReached, samples: count, missed: missed, duration: lastElapsed,
       peakRSS: peak, timeline: timeline)
   }
 }
