@@ -100,6 +100,20 @@ struct FaultTests {
     #expect(!FileManager.default.fileExists(atPath: out))
   }
 
+  @Test("a launched command's address space changes under memtop (exec): detailed figures keep coming, no warning")
+  func execUnderneath() throws {
+    let out = try MemtopRunner.scratchDirectory() + "/exec.csv"
+    let result = try MemtopRunner.run(
+      ["record", "--interval", "0.02", "--budget", "50", "-o", out, "--", "python3", "-c",
+       "import time; time.sleep(0.5); b = bytearray(b'\\x01') * (30 << 20); time.sleep(1.5)"])
+    #expect(result.status == 0)
+    #expect(!result.stderr.contains("warning"), "stderr: \(result.stderr)")
+    let samples = try RecordingReader(path: out).read(String(contentsOfFile: out, encoding: .utf8))
+    #expect(samples.count >= 20)
+    // The old descriptor died with the pre-exec image; a fresh one must serve the rest.
+    #expect(samples.suffix(samples.count / 2).contains { $0.pss != nil }, "PSS stopped after exec")
+  }
+
   @Test("a process name with ESC, BEL and a newline is printed escaped, never raw")
   func hostileName() throws {
     let dir = try MemtopRunner.scratchDirectory()

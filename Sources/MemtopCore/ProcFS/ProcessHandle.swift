@@ -120,8 +120,8 @@ public final class ProcessHandle {
   /// Reads a file bound to the process's address space (`smaps`, `smaps_rollup`).
   ///
   /// Such a descriptor keeps the address space it was opened on: after the process calls
-  /// `exec` (a launcher script starting Python, say) it reads as empty. An empty read is
-  /// therefore retried once on a freshly opened descriptor.
+  /// `exec` (a launcher script starting Python, or a command memtop just spawned) it reads as
+  /// empty or fails with ESRCH. Either is therefore retried once on a freshly opened descriptor.
   private func readMemoryMap<T>(_ fd: inout Int32, _ file: String, _ parse: (UnsafeBufferPointer<UInt8>) throws(ProcParseError) -> T) throws(ProcReadError) -> T {
     var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     for attempt in 0..<2 {
@@ -129,7 +129,8 @@ public final class ProcessHandle {
       do {
         bytes = try buffer.readWhole(current)
       } catch {
-        throw Self.classify(error)
+        guard attempt == 0, Self.classify(error) == .processGone else { throw Self.classify(error) }
+        bytes = UnsafeBufferPointer(start: nil, count: 0)
       }
       guard bytes.isEmpty && attempt == 0 else { break }
       Syscalls.close(current)

@@ -173,13 +173,16 @@ public final class Sampler {
 
   private func detailFailed(_ error: ProcReadError, file: String) {
     let path = "\(handle.procRoot)/\(handle.identity.pid)/\(file)"
+    // A process in the middle of exiting loses its memory map before /proc shows it gone:
+    // say nothing, the next tick reports the exit.
+    guard let status = try? handle.readStatus(), status.hasMemory, !status.isZombie else { return }
     switch error {
     case .permissionDenied:
       detailUnavailable = error
       warn(
         "cannot read \(path) (permission denied): heap, PSS, USS and SwapPss stay empty; \(ProcReadError.detailPermissionFix)")
     case .processGone, .unsupported:
-      // status still reads, so the process lives: a kernel thread has no memory map to walk.
+      // status still reads and shows memory, so the process lives, yet has no map to walk.
       detailUnavailable = error
       warn("\(path) has no memory map to read (a kernel thread?): heap, PSS, USS and SwapPss stay empty")
     case .malformed, .system:
