@@ -29,6 +29,11 @@ static inline int memtop_key_backspace(void) { return KEY_BACKSPACE; }
 static inline int memtop_err(void) { return ERR; }
 // Starts ncurses on stdout/stdin without exiting on failure (initscr would); NULL on failure.
 static inline SCREEN *memtop_newterm(void) { return newterm(NULL, stdout, stdin); }
+// Whether the terminal started by newterm can move the cursor (TERM=dumb cannot).
+static inline int memtop_can_move_cursor(void) {
+  char *cup = tigetstr("cup");
+  return cup != NULL && cup != (char *)-1;
+}
 // Sets the attributes and colour pair for the next writes to stdscr.
 static inline void memtop_set_attr(attr_t attrs, int pair) { wattr_set(stdscr, attrs, (short)pair, NULL); }
 // Whether the C library's character set is UTF-8 (call after setlocale).

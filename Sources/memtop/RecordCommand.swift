@@ -107,7 +107,7 @@ struct RecordCommand: ParsableCommand {
       do {
         handle = try ProcessHandle(pid: pid)
       } catch {
-        throw UserFacingError(message: Messages.cannotOpen(pid: pid, error))
+        throw UserFacingError(message: error.openMessage(pid: pid))
       }
       (server, board) = try startExport()
       writer = try Self.openWriter(output)

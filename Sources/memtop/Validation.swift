@@ -60,19 +60,6 @@ enum Validation {
 }
 
 enum Messages {
-  static func cannotOpen(pid: Int32, _ error: ProcReadError) -> String {
-    switch error {
-    case .processGone:
-      "no process with PID \(pid) (or it is not visible to you: /proc may be mounted with hidepid); check it with ps -p \(pid)"
-    case .permissionDenied:
-      "cannot read /proc/\(pid) (permission denied); run memtop as the process's user or as root"
-    case .malformed(let parse):
-      "cannot read /proc/\(pid): \(parse)"
-    case .unsupported, .system:
-      "cannot read /proc/\(pid): \(error)"
-    }
-  }
-
   /// Why `path` (given with `option`) could not be written, and what to do about it.
   static func cannotWrite(_ path: String, _ error: SystemError, option: String = "--output") -> String {
     let fix: String

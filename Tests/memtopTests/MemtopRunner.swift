@@ -139,6 +139,17 @@ struct MemtopRunner {
     return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
+  /// Polls `condition` every 50 ms for up to `timeout` seconds; returns whether it came true.
+  @discardableResult
+  static func waitUntil(timeout: Double = 60, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      if condition() { return true }
+      usleep(50_000)
+    }
+    return condition()
+  }
+
   /// A fresh temporary directory anyone may write to.
   static func scratchDirectory() throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-scratch-\(UUID())")
@@ -156,15 +167,7 @@ final class IdleTarget {
     let dir = try MemtopRunner.scratchDirectory()
     let ready = dir + "/ready"
     let script = "import time\nb = bytearray(b'\\x01') * (\(megabytes) << 20)\nopen('\(ready)', 'w').close()\ntime.sleep(600)\n"
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    let argv: [String] = ["python3", "-c", script]
-    let cArgs = argv.map { strdup($0) }
-    defer { cArgs.forEach { free($0) } }
-    var pid: pid_t = 0
-    guard posix_spawnp(&pid, "python3", &actions, nil, cArgs + [nil], environ) == 0 else { throw CocoaError(.executableLoad) }
-    running = MemtopRunner.Running(pid: pid, stdoutPath: "/dev/null", stderrPath: "/dev/null")
+    running = try MemtopRunner.spawn(["python3", "-c", script])
     let deadline = Date().addingTimeInterval(60)
     while !FileManager.default.fileExists(atPath: ready) && Date() < deadline { usleep(20_000) }
   }

@@ -25,7 +25,7 @@ struct RecordErrorTests {
       message: "memtop: invalid PID '-5'; give a positive process id such as --pid 1234 (find one with pgrep NAME) (see 'memtop record --help')"),
     Case(
       id: "no such process", arguments: ["record", "--pid", "2147483646", "-o", "OUT"], status: 1,
-      message: "memtop: no process with PID 2147483646 (or it is not visible to you: /proc may be mounted with hidepid); check it with ps -p 2147483646"),
+      message: "memtop: no such process or not visible: PID 2147483646 (it has exited, or /proc is mounted with hidepid); check it with ps -p 2147483646, or run memtop as the process's user or as root"),
     Case(
       id: "interval too small", arguments: ["record", "--pid", "1", "--interval", "0.001", "-o", "OUT"], status: 64,
       message: "memtop: --interval 0.001 is out of range; use a value from 0.01 to 3600 seconds (see 'memtop record --help')"),

@@ -44,7 +44,9 @@ public enum HeapSource: String, Sendable {
 /// Open `/proc/PID` files of one process, re-read in place every tick.
 ///
 /// `status` and `stat` stay open for the handle's life; after the process is reaped every read
-/// fails with ESRCH, so a handle can never silently follow a reused PID.
+/// fails with ESRCH, so a handle can never silently follow a reused PID. ``readStat()`` also
+/// lets the sampler compare the start time, which catches a reused PID under a `/proc` root
+/// that is not the kernel's (a copy, a fixture) too.
 public final class ProcessHandle {
   /// The process this handle reads.
   public let identity: ProcessIdentity
@@ -54,6 +56,7 @@ public final class ProcessHandle {
   public let procRoot: String
 
   private let statusFD: Int32
+  private let statFD: Int32
   private var statmFD: Int32 = -1
   private var rollupFD: Int32 = -1
   private var smapsFD: Int32 = -1
@@ -84,22 +87,21 @@ public final class ProcessHandle {
     } catch {
       throw Self.classify(error)
     }
-    defer { Syscalls.close(statFD) }
     let stat: ProcStat
     do {
       stat = try ProcStat.parse(buffer.readWhole(statFD))
+      statusFD = try Syscalls.openReadOnly("\(dir)/status")
     } catch let error as SystemError {
+      Syscalls.close(statFD)
       throw Self.classify(error)
     } catch let error as ProcParseError {
+      Syscalls.close(statFD)
       throw .malformed(error)
     } catch {
+      Syscalls.close(statFD)
       throw .processGone
     }
-    do {
-      statusFD = try Syscalls.openReadOnly("\(dir)/status")
-    } catch {
-      throw Self.classify(error)
-    }
+    self.statFD = statFD
     identity = ProcessIdentity(pid: pid, startTimeTicks: stat.startTimeTicks)
     name = stat.comm
     hasRollup = Syscalls.exists("\(dir)/smaps_rollup")
@@ -119,12 +121,17 @@ public final class ProcessHandle {
   }
 
   deinit {
-    for fd in [statusFD, statmFD, rollupFD, smapsFD] where fd >= 0 { Syscalls.close(fd) }
+    for fd in [statusFD, statFD, statmFD, rollupFD, smapsFD] where fd >= 0 { Syscalls.close(fd) }
   }
 
   /// Reads and parses `status`: the cheap tier read every tick.
   public func readStatus() throws(ProcReadError) -> ProcStatus {
     try read(statusFD) { bytes throws(ProcParseError) in try ProcStatus.parse(bytes) }
+  }
+
+  /// Reads and parses `stat` (kept open): the start time that, with the PID, names the process.
+  public func readStat() throws(ProcReadError) -> ProcStat {
+    try read(statFD) { bytes throws(ProcParseError) in try ProcStat.parse(bytes) }
   }
 
   /// Reads and parses `statm` (opened on first use).
@@ -159,8 +166,8 @@ public final class ProcessHandle {
   /// Reads a file bound to the process's address space (`smaps`, `smaps_rollup`).
   ///
   /// Such a descriptor keeps the address space it was opened on: after the process calls
-  /// `exec` (a launcher script starting Python, say) it reads as empty. An empty read is
-  /// therefore retried once on a freshly opened descriptor.
+  /// `exec` (a launcher script starting Python, or a command memtop just spawned) it reads as
+  /// empty or fails with ESRCH. Either is therefore retried once on a freshly opened descriptor.
   private func readMemoryMap<T>(_ fd: inout Int32, _ file: String, _ parse: (UnsafeBufferPointer<UInt8>) throws(ProcParseError) -> T) throws(ProcReadError) -> T {
     var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     for attempt in 0..<2 {
@@ -168,7 +175,8 @@ public final class ProcessHandle {
       do {
         bytes = try buffer.readWhole(current)
       } catch {
-        throw Self.classify(error)
+        guard attempt == 0, Self.classify(error) == .processGone else { throw Self.classify(error) }
+        bytes = UnsafeBufferPointer(start: nil, count: 0)
       }
       guard bytes.isEmpty && attempt == 0 else { break }
       Syscalls.close(current)

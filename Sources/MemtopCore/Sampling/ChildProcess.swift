@@ -35,7 +35,9 @@ public struct LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
   public var cause: SystemError
 
   public var description: String {
-    switch cause {
+    // The name is untrusted: escaped and cut, so it can neither drive the terminal nor flood it.
+    let program = Sanitizer.terminalSafe(self.program)
+    return switch cause {
     case .noSuchFile:
       "cannot run '\(program)': command not found; check the name, or give its full path"
     case .permissionDenied:

@@ -41,6 +41,8 @@ public final class FollowingSampler: MemorySampling {
 
   public var detailCadences: DetailCadences? { current?.detailCadences }
 
+  public var detailUnavailable: ProcReadError? { current?.detailUnavailable }
+
   /// The process followed now, if one runs.
   public var identity: ProcessIdentity? { currentIdentity }
 

@@ -15,6 +15,9 @@ public protocol MemorySampling: AnyObject {
   var memberSamples: [MemberSample] { get }
   /// Where heap and PSS come from and how often they are read; nil before the first detailed read.
   var detailCadences: DetailCadences? { get }
+  /// Why the detailed figures of the process watched (the root of a tree) are unavailable,
+  /// once known (e.g. permission denied).
+  var detailUnavailable: ProcReadError? { get }
 }
 
 /// One process's reading within a tree.

@@ -25,8 +25,7 @@ public enum RecordingMessages {
     case .targetExited(_, let termination?):
       return "\(who) \(termination) after \(ByteFormat.duration(duration))"
     case .targetExited(let exit, nil):
-      let how = exit.reason == .zombie ? "exited (now a zombie)" : "exited"
-      return "\(who) \(how) after \(ByteFormat.duration(duration))"
+      return "\(who) \(exit.summary) after \(ByteFormat.duration(duration)); every sample is saved"
     }
   }
 

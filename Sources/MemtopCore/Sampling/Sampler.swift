@@ -6,6 +6,8 @@ public struct ProcessExit: Sendable, Equatable {
     case exited
     /// The process has exited and waits for its parent to reap it.
     case zombie
+    /// The PID now names another process (its start time changed): the old one is gone.
+    case pidReused
   }
 
   /// Which process ended.
@@ -14,6 +16,18 @@ public struct ProcessExit: Sendable, Equatable {
   public var name: String
   /// Why it ended.
   public var reason: Reason
+  /// How a zombie ended (its exit status or signal, from `stat`), when known.
+  public var termination: ChildTermination? = nil
+
+  /// How it ended, in words: `exited`, `was killed by SIGKILL (a zombie its parent has not
+  /// reaped)`, `exited; PID 12 now belongs to another process, not recorded`.
+  public var summary: String {
+    switch reason {
+    case .exited: "exited"
+    case .zombie: "\(termination.map { "\($0)" } ?? "exited") (a zombie its parent has not reaped)"
+    case .pidReused: "exited; PID \(identity.pid) now belongs to another process, not recorded"
+    }
+  }
 }
 
 /// What one tick produced.
@@ -142,8 +156,24 @@ public final class Sampler {
     } catch {
       return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/status: \(error)")
     }
-    if status.isZombie {
-      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .zombie))
+    // The start time guards against splicing a new process into this series: the kernel's
+    // kept-open files already fail once the PID is reaped, a copied /proc root does not.
+    let stat: ProcStat
+    do {
+      stat = try handle.readStat()
+    } catch .processGone {
+      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .exited))
+    } catch {
+      return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/stat: \(error)")
+    }
+    if stat.startTimeTicks != handle.identity.startTimeTicks {
+      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .pidReused))
+    }
+    if status.isZombie || stat.state == "Z" {
+      let termination = stat.exitCode.map { code -> ChildTermination in
+        code & 0x7f == 0 ? .exited((code >> 8) & 0xff) : .signaled(code & 0x7f)
+      }
+      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .zombie, termination: termination))
     }
     if !status.name.isEmpty { currentName = status.name }
     var sample = MemorySample(timeUnix: clock.wallSeconds(), elapsed: now - startMonotonic, pid: handle.identity.pid)
@@ -227,13 +257,16 @@ public final class Sampler {
 
   private func detailFailed(_ error: ProcReadError, file: String) {
     let path = "\(handle.procRoot)/\(handle.identity.pid)/\(file)"
+    // A process in the middle of exiting loses its memory map before /proc shows it gone:
+    // say nothing, the next tick reports the exit.
+    guard let status = try? handle.readStatus(), status.hasMemory, !status.isZombie else { return }
     switch error {
     case .permissionDenied:
       detailUnavailable = error
       warn(
-        "cannot read \(path) (permission denied): heap, PSS, USS and SwapPss stay empty; run memtop as the process's user, or grant CAP_SYS_PTRACE (or CAP_PERFMON on Linux 6.15+)")
+        "cannot read \(path) (permission denied): heap, PSS, USS and SwapPss stay empty; \(ProcReadError.detailPermissionFix)")
     case .processGone, .unsupported:
-      // status still reads, so the process lives: a kernel thread has no memory map to walk.
+      // status still reads and shows memory, so the process lives, yet has no map to walk.
       detailUnavailable = error
       warn("\(path) has no memory map to read (a kernel thread?): heap, PSS, USS and SwapPss stay empty")
     case .malformed, .system:

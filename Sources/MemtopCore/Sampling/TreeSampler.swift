@@ -55,6 +55,10 @@ public final class TreeSampler: MemorySampling {
   /// Number of processes in the tree now.
   public var memberCount: Int { members.count }
 
+  public var detailUnavailable: ProcReadError? {
+    members.first { $0.identity == root }?.sampler.detailUnavailable
+  }
+
   /// The tree's detailed reads share one schedule; heap is read the root's way.
   public var detailCadences: DetailCadences? {
     guard schedule.heap.lastStart != nil || schedule.rollup.lastStart != nil else { return nil }

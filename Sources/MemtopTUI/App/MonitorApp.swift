@@ -153,7 +153,7 @@ public enum MonitorApp {
       do {
         return (try ProcessHandle(pid: pid), nil, nil)
       } catch {
-        throw MonitorError(message: cannotOpen(pid: pid, error))
+        throw MonitorError(message: error.openMessage(pid: pid))
       }
     case .replay, .overview, .follow:
       throw MonitorError(message: "no single process to open")
@@ -180,16 +180,6 @@ public enum MonitorApp {
     }
   }
 
-  static func cannotOpen(pid: Int32, _ error: ProcReadError) -> String {
-    switch error {
-    case .processGone:
-      "no process with PID \(pid) (or it is hidden from you); check it with ps -p \(pid)"
-    case .permissionDenied:
-      "cannot read /proc/\(pid) (permission denied); run memtop as the process's user or as root"
-    default:
-      "cannot read /proc/\(pid): \(error)"
-    }
-  }
 
   /// Ends a launched command that outlived the view: SIGTERM, then SIGKILL after 2 s.
   static func stop(_ child: ChildProcess) {

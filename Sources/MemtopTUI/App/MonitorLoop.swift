@@ -147,7 +147,7 @@ final class MonitorLoop {
       session.missed += 1
     case .exited(let exit):
       sampler = nil
-      let how = child.map { "\($0.waitForExit())" } ?? (exit.reason == .zombie ? "exited (zombie)" : "exited")
+      let how = child.map { "\($0.waitForExit())" } ?? exit.summary
       session.state = .exited(how)
       total.analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
       for i in members.indices {
@@ -159,6 +159,11 @@ final class MonitorLoop {
     if let sampler {
       warnings += sampler.takeWarnings().map { (text: "warning: " + $0, isError: true) }
       warnings += sampler.takeNotices().map { (text: $0, isError: false) }
+      if let reason = sampler.detailUnavailable?.unavailableReason, session.heapUnavailable == nil {
+        session.heapUnavailable = reason
+        session.heapFix = sampler.detailUnavailable == .permissionDenied
+          ? "heap needs smaps: run memtop as the process's user, or grant CAP_SYS_PTRACE (CAP_PERFMON on 6.15+)" : nil
+      }
     }
     if let next = warnings.first, ui.message == nil {
       warnings.removeFirst()

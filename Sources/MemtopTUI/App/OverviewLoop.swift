@@ -114,7 +114,7 @@ final class OverviewLoop {
     do {
       handle = try ProcessHandle(pid: row.identity.pid)
     } catch {
-      show(MonitorApp.cannotOpen(pid: row.identity.pid, error))
+      show(error.openMessage(pid: row.identity.pid))
       return
     }
     guard handle.identity == row.identity else {

@@ -34,6 +34,10 @@ public struct ChartModel: Sendable, Equatable {
   public var windowRate: Double?
   /// Marker times in the window, elapsed seconds.
   public var markers: [Double]
+  /// Why this metric cannot be read at all (e.g. `permission`), shown instead of a bare "n/a".
+  public var unavailableReason: String? = nil
+  /// How to make it readable, drawn in the empty plot.
+  public var unavailableFix: String? = nil
 
   /// Builds the model for `metric` over `[start, end]`.
   ///

@@ -37,9 +37,14 @@ public struct ScreenModel: Sendable {
     // A tree's total sums each process's figures: RSS so summed counts shared pages once per process.
     let summed = session.tree?.showsTotal == true
     charts = Self.chartSpecs.map { spec in
-      ChartModel(
+      var chart = ChartModel(
         timeline: timeline, metric: spec.metric, title: summed ? "summed " + spec.title : spec.title, role: spec.role, start: window.start,
         end: window.end, interval: session.interval, extremes: extremes.range(spec.metric))
+      if spec.metric == .heap {
+        chart.unavailableReason = session.heapUnavailable
+        chart.unavailableFix = session.heapFix
+      }
+      return chart
     }
     verdict = VerdictModel(analysis: analysis, summed: summed)
     samples = timeline.count

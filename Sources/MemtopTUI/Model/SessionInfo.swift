@@ -36,6 +36,10 @@ public struct SessionInfo: Sendable, Equatable {
   public var heapCadence: DetailCadence?
   /// Where PSS comes from and how often it is read (nil until the first detailed read).
   public var rollupCadence: DetailCadence?
+  /// Why heap (from `smaps`) cannot be read, e.g. `permission`; nil while it can.
+  public var heapUnavailable: String?
+  /// What to do about it, e.g. grant CAP_SYS_PTRACE.
+  public var heapFix: String?
 
   public init(pid: Int32, name: String, interval: Double) {
     self.pid = pid

@@ -49,8 +49,15 @@ public final class NCursesTerminal {
       throw TerminalError(
         message: "cannot start the terminal interface (TERM='\(Sanitizer.terminalSafe(term))' is unknown to terminfo); set TERM=xterm-256color, or use memtop record to record without the view")
     }
-    screen = created
     set_term(created)
+    guard memtop_can_move_cursor() != 0 else {
+      endwin()
+      delscreen(created)
+      let term = getenv("TERM").map { String(cString: $0) } ?? ""
+      throw TerminalError(
+        message: "TERM='\(Sanitizer.terminalSafe(term))' cannot move the cursor, so the live view cannot be drawn; run memtop in a full terminal (e.g. TERM=xterm-256color), or use memtop record to record without the view")
+    }
+    screen = created
     isActive = true
     // If anything ends the process without going through stop(), put the terminal back anyway.
     atexit { if isendwin() == false { endwin() } }

@@ -40,6 +40,9 @@ public struct ChartWidget: Sendable {
       }
       AreaPlot(levels: levels, mode: mode, role: model.role).draw(into: &buffer, area: plot)
     }
+    if range == nil, let fix = model.unavailableFix, plot.height > 0 {
+      buffer.put(Sanitizer.terminalSafe(fix), x: plot.x + 1, y: plot.y + plot.height / 2, role: .dim, clip: plot)
+    }
     drawMarkers(into: &buffer, plot: plot)
     drawTimeAxis(into: &buffer, row: body.maxY - 1, plot: plot, axisX: body.x)
   }
@@ -48,8 +51,10 @@ public struct ChartWidget: Sendable {
 
   private func drawTitle(into buffer: inout CellBuffer, area: Rect) {
     var x = buffer.put(model.title, x: area.x, y: area.y, role: .title, clip: area)
+    // Never a bare "n/a" (let alone a 0) when the reason is known.
+    let absent = model.unavailableReason.map { "n/a (\($0))" } ?? "n/a"
     let stats: [(String, String)] = [
-      ("now", model.current.map { ByteFormat.bytes($0) } ?? "n/a"),
+      ("now", model.current.map { ByteFormat.bytes($0) } ?? absent),
       ("min", model.minimum.map { ByteFormat.bytes($0) } ?? "n/a"),
       ("max", model.maximum.map { ByteFormat.bytes($0) } ?? "n/a"),
       ("rate", model.windowRate.map { Self.signedRate($0) } ?? "n/a"),

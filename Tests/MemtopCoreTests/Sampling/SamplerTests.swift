@@ -93,6 +93,51 @@ struct SamplerTests {
     #expect(exit.name == "sleep")
   }
 
+  @Test("a PID taken over by a new process (a later start time) ends the series, never splices")
+  func pidReused() throws {
+    let root = try Fixtures.procTree(pid: 9, from: "tiny")
+    let sampler = Sampler(handle: try ProcessHandle(pid: 9, procRoot: root), clock: ManualClock(), detailBudget: 0, startMonotonic: 0)
+    guard case .sample(let first) = sampler.sample() else {
+      Issue.record("expected a sample")
+      return
+    }
+    // A much bigger process now owns PID 9: its files are rewritten in place (the handle's
+    // kept-open descriptors see the new text), with another start time in stat field 22.
+    let stat = try Fixtures.text("tiny", "stat")
+    let close = try #require(stat.lastIndex(of: ")"))
+    var fields = stat[stat.index(after: close)...].split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+    let started = try #require(UInt64(fields[20]))  // fields[0] is the empty text before field 3
+    fields[20] = String(started + 12_345)
+    try (String(stat[...close]) + fields.joined(separator: " ")).write(toFile: root + "/9/stat", atomically: false, encoding: .utf8)
+    try Fixtures.text("python100m", "status").write(toFile: root + "/9/status", atomically: false, encoding: .utf8)
+    guard case .exited(let exit) = sampler.sample() else {
+      Issue.record("the new process was sampled into the old series")
+      return
+    }
+    #expect(exit.reason == .pidReused)
+    #expect(exit.identity.startTimeTicks == started)
+    #expect(exit.summary == "exited; PID 9 now belongs to another process, not recorded")
+    #expect(first.pid == 9 && first.rss != nil)
+  }
+
+  @Test("a zombie's exit status or signal comes from stat field 52", arguments: [
+    (9 << 8, "exited with status 9 (a zombie its parent has not reaped)"),
+    (9, "was killed by SIGKILL (a zombie its parent has not reaped)"),
+  ])
+  func zombieStatus(_ code: Int, _ summary: String) throws {
+    let status = try Fixtures.text("tiny", "status").replacingOccurrences(of: "State:\tS (sleeping)", with: "State:\tZ (zombie)")
+    var stat = try Fixtures.text("tiny", "stat").trimmingCharacters(in: .newlines).split(separator: " ").map(String.init)
+    try #require(stat.count >= 52)
+    stat[51] = String(code)
+    let root = try Fixtures.procTree(pid: 9, from: "tiny", edit: ["status": status, "stat": stat.joined(separator: " ") + "\n"])
+    let sampler = Sampler(handle: try ProcessHandle(pid: 9, procRoot: root), clock: ManualClock(), detailBudget: 0, startMonotonic: 0)
+    guard case .exited(let exit) = sampler.sample() else {
+      Issue.record("expected an exit")
+      return
+    }
+    #expect(exit.summary == summary)
+  }
+
   @Test("a missing PID is 'process gone', not a crash")
   func missing() throws {
     let root = try Fixtures.procTree(pid: 9, from: "tiny")

@@ -96,8 +96,8 @@ final class PythonChild {
 
   struct StartFailed: Error {}
 
-  init() throws {
-    let script = "import time\nkeep = []\nfor _ in range(3000):\n    keep.append(bytearray(64 * 1024))\n    time.sleep(0.1)\ntime.sleep(600)\n"
+  /// Starts `script` (default: grow by 64 KiB every 0.1 s, then idle).
+  init(script: String = "import time\nkeep = []\nfor _ in range(3000):\n    keep.append(bytearray(64 * 1024))\n    time.sleep(0.1)\ntime.sleep(600)\n") throws {
     guard let pid = Spawn.start(["python3", "-c", script]) else { throw StartFailed() }
     self.pid = pid
   }
