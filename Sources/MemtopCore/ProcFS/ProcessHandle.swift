@@ -50,6 +50,9 @@ public enum HeapSource: String, Sendable {
 public final class ProcessHandle {
   /// The process this handle reads.
   public let identity: ProcessIdentity
+  /// Whether `procRoot` is the kernel's `/proc`, whose kept-open files fail once the process
+  /// is reaped (a copied tree or a fixture does not).
+  public var hasKernelProc: Bool { procRoot == "/proc" }
   /// The command name at open time (`stat`'s comm). Untrusted text.
   public let name: String
   /// The `/proc` mount the handle reads from (injectable for tests).

@@ -157,23 +157,27 @@ public final class Sampler {
       return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/status: \(error)")
     }
     // The start time guards against splicing a new process into this series: the kernel's
-    // kept-open files already fail once the PID is reaped, a copied /proc root does not.
-    let stat: ProcStat
-    do {
-      stat = try handle.readStat()
-    } catch .processGone {
-      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .exited))
-    } catch {
-      return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/stat: \(error)")
-    }
-    if stat.startTimeTicks != handle.identity.startTimeTicks {
-      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .pidReused))
-    }
-    if status.isZombie || stat.state == "Z" {
-      let termination = stat.exitCode.map { code -> ChildTermination in
-        code & 0x7f == 0 ? .exited((code >> 8) & 0xff) : .signaled(code & 0x7f)
+    // kept-open files already fail once the PID is reaped, a copied /proc root does not, so
+    // `stat` is read each tick only there (it costs about a quarter of a sample), and for a
+    // zombie's exit code.
+    if status.isZombie || !handle.hasKernelProc {
+      let stat: ProcStat
+      do {
+        stat = try handle.readStat()
+      } catch .processGone {
+        return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .exited))
+      } catch {
+        return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/stat: \(error)")
       }
-      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .zombie, termination: termination))
+      if stat.startTimeTicks != handle.identity.startTimeTicks {
+        return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .pidReused))
+      }
+      if status.isZombie || stat.state == "Z" {
+        let termination = stat.exitCode.map { code -> ChildTermination in
+          code & 0x7f == 0 ? .exited((code >> 8) & 0xff) : .signaled(code & 0x7f)
+        }
+        return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .zombie, termination: termination))
+      }
     }
     if !status.name.isEmpty { currentName = status.name }
     var sample = MemorySample(timeUnix: clock.wallSeconds(), elapsed: now - startMonotonic, pid: handle.identity.pid)
