@@ -11,8 +11,9 @@ struct Memtop: ParsableCommand {
     commandName: "memtop",
     abstract: "Watch a Linux process's memory over time and tell whether it is leaking.",
     discussion: """
-      memtop samples /proc/PID/status every tick and, within a CPU budget, /proc/PID/smaps \
-      and smaps_rollup, and records RSS, heap, anonymous memory, PSS and more as a CSV timeline.
+      memtop samples /proc/PID/status every tick and, within a CPU budget, the heap (by the \
+      PROCMAP_QUERY and PAGEMAP_SCAN ioctls where the kernel has them, else smaps) and \
+      smaps_rollup, and records RSS, heap, anonymous memory, PSS and more as a CSV timeline.
       """,
     version: MemtopVersion.current,
     subcommands: [MonitorCommand.self, RecordCommand.self, AnalyzeCommand.self, ReplayCommand.self, PlotCommand.self],

@@ -28,23 +28,8 @@ struct MonitorCommand: ParsableCommand {
   @Option(name: [.customShort("d"), .long], help: ArgumentHelp("Delay between samples in tenths of a second, as in htop (-d 10 = 1 s).", valueName: "tenths"))
   var delay: Double?
 
-  @Option(name: .long, help: ArgumentHelp("Theme name (default, light, high-contrast, monochrome) or path to a .theme file (memtop or btop format).", valueName: "name|path"))
-  var theme: String?
-
-  @Option(name: .long, help: ArgumentHelp("Folder searched first for --theme NAME.theme.", valueName: "dir"))
-  var themesDir: String?
-
   @Option(name: .long, help: ArgumentHelp("Also stream every sample to this CSV file (same columns as memtop record).", valueName: "file.csv"))
   var record: String?
-
-  @Option(name: .long, help: ArgumentHelp("Percent of one core the detailed reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
-  var budget: Double = 1
-
-  @Option(name: .long, help: ArgumentHelp("Milliseconds per second the detailed reads may stall the target (they hold its memory lock); 0 removes the cap.", valueName: "ms"))
-  var maxStall: Double = 5
-
-  @Flag(name: .long, help: "Draw with ASCII characters only (also used when the locale is not UTF-8).")
-  var ascii = false
 
   @Option(name: .long, help: ArgumentHelp("Follow the oldest process with this command name across restarts; each lifetime is a new series segment.", valueName: "name"))
   var followName: String?
@@ -54,6 +39,10 @@ struct MonitorCommand: ParsableCommand {
 
   @Option(name: .long, help: ArgumentHelp("File that receives a launched command's output (default: a temporary file, shown in the header).", valueName: "file"))
   var childOutput: String?
+
+  @OptionGroup var view: ViewOptions
+
+  @OptionGroup var detail: DetailOptions
 
   @Argument(parsing: .postTerminator, help: ArgumentHelp("Command to launch and watch (after --).", valueName: "command"))
   var command: [String] = []
@@ -75,8 +64,6 @@ struct MonitorCommand: ParsableCommand {
       throw ValidationError("--delay \(delay) is out of range; use tenths of a second from 0.1 to 36000 (e.g. -d 10 for 1 s)")
     }
     try Validation.interval(seconds)
-    try Validation.budget(budget)
-    try Validation.maxStall(maxStall)
     if childOutput != nil && pid != nil {
       throw ValidationError("--child-output only applies to a launched command (-- COMMAND), not to --pid")
     }
@@ -90,11 +77,11 @@ struct MonitorCommand: ParsableCommand {
       try pid.map { .attach(try Validation.parsePID($0)) }
       ?? followName.map { .follow($0) } ?? (command.isEmpty ? .overview : .launch(command))
     var config = MonitorConfiguration(
-      target: target, interval: seconds, theme: theme, themesDir: themesDir, recordPath: record, ascii: ascii,
+      target: target, interval: seconds, theme: view.theme, themesDir: view.themesDir, recordPath: record, ascii: view.ascii,
       childOutput: childOutput)
     config.children = children
-    config.detailBudget = budget / 100
-    config.maxStall = maxStall / 1000
+    config.detailBudget = detail.fraction
+    config.maxStall = detail.stallSecondsPerSecond
     let status: Int32
     do {
       status = try MonitorApp.run(config)

@@ -29,11 +29,7 @@ struct RecordCommand: ParsableCommand {
   @Option(name: [.customShort("o"), .long], help: ArgumentHelp("CSV file to write, or - for standard output.", valueName: "file"))
   var output: String
 
-  @Option(name: .long, help: ArgumentHelp("Percent of one core the detailed reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
-  var budget: Double = 1
-
-  @Option(name: .long, help: ArgumentHelp("Milliseconds per second the detailed reads may stall the target (they hold its memory lock); 0 removes the cap.", valueName: "ms"))
-  var maxStall: Double = 5
+  @OptionGroup var detail: DetailOptions
 
   @Option(name: .long, help: ArgumentHelp("Memory limit to project against, e.g. 2G (default: the cgroup limit, else current use + MemAvailable).", valueName: "size"))
   var limit: String?
@@ -85,8 +81,6 @@ struct RecordCommand: ParsableCommand {
     if perProcess && !children {
       throw ValidationError("--per-process needs --children (it splits a process tree's total into one row per process)")
     }
-    try Validation.budget(budget)
-    try Validation.maxStall(maxStall)
   }
 
   func run() throws {
@@ -153,8 +147,8 @@ struct RecordCommand: ParsableCommand {
   /// Records the processes named `name` one lifetime after another, until the duration or a signal.
   private func recordFollowing(_ name: String, writer: CSVFileWriter, clock: SystemClock) throws {
     let start = clock.monotonicSeconds()
-    let budget = self.budget / 100
-    let maxStall = self.maxStall / 1000
+    let budget = detail.fraction
+    let maxStall = detail.stallSecondsPerSecond
     let children = self.children
     let sampler = FollowingSampler(name: name) { handle in
       makeSampler(for: handle, tree: children, clock: clock, detailBudget: budget, maxStall: maxStall, startMonotonic: start)
@@ -192,7 +186,7 @@ struct RecordCommand: ParsableCommand {
     var lastStatus = -Double.infinity
     let start = clock.monotonicSeconds()
     let sampler = makeSampler(
-      for: handle, tree: children, clock: clock, detailBudget: budget / 100, maxStall: maxStall / 1000, startMonotonic: start)
+      for: handle, tree: children, clock: clock, detailBudget: detail.fraction, maxStall: detail.stallSecondsPerSecond, startMonotonic: start)
     var recorder = Recorder(interval: interval, duration: duration)
     recorder.perProcess = perProcess
     recorder.onWarning = { printError("warning: " + $0) }

@@ -20,14 +20,7 @@ struct ReplayCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Memory limit the verdict projects against, e.g. 2G (as memtop analyze --limit).", valueName: "size"))
   var limit: String?
 
-  @Option(name: .long, help: ArgumentHelp("Theme name (default, light, high-contrast, monochrome) or path to a .theme file (memtop or btop format).", valueName: "name|path"))
-  var theme: String?
-
-  @Option(name: .long, help: ArgumentHelp("Folder searched first for --theme NAME.theme.", valueName: "dir"))
-  var themesDir: String?
-
-  @Flag(name: .long, help: "Draw with ASCII characters only (also used when the locale is not UTF-8).")
-  var ascii = false
+  @OptionGroup var view: ViewOptions
 
   func validate() throws {
     if let limit, Validation.parseLimit(limit) == nil {
@@ -41,7 +34,7 @@ struct ReplayCommand: ParsableCommand {
       throw UserFacingError(message: "standard output is not a terminal, so the replay cannot be shown; to judge the file without it use memtop analyze FILE", status: ExitStatus.usage)
     }
     var config = MonitorConfiguration(
-      target: .replay(path: file, samples: samples), interval: 1, theme: theme, themesDir: themesDir, ascii: ascii)
+      target: .replay(path: file, samples: samples), interval: 1, theme: view.theme, themesDir: view.themesDir, ascii: view.ascii)
     config.replayLimitBytes = limit.flatMap(Validation.parseLimit)
     let status: Int32
     do {

@@ -1,0 +1,32 @@
+import ArgumentParser
+
+/// How much the detailed reads (heap, PSS, USS) may cost: shared by the live view and `record`.
+struct DetailOptions: ParsableArguments {
+  @Option(name: .long, help: ArgumentHelp("Percent of one core the detailed reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
+  var budget: Double = 1
+
+  @Option(name: .long, help: ArgumentHelp("Milliseconds per second the detailed reads may stall the target (they hold its memory lock); 0 removes the cap.", valueName: "ms"))
+  var maxStall: Double = 5
+
+  func validate() throws {
+    try Validation.budget(budget)
+    try Validation.maxStall(maxStall)
+  }
+
+  /// The budget as a share of one core (0.01 = 1 %).
+  var fraction: Double { budget / 100 }
+  /// The stall cap in seconds per second.
+  var stallSecondsPerSecond: Double { maxStall / 1000 }
+}
+
+/// How the interactive view looks: shared by the live view and `replay`.
+struct ViewOptions: ParsableArguments {
+  @Option(name: .long, help: ArgumentHelp("Theme name (default, light, high-contrast, monochrome) or path to a .theme file (memtop or btop format).", valueName: "name|path"))
+  var theme: String?
+
+  @Option(name: .long, help: ArgumentHelp("Folder searched first for --theme NAME.theme.", valueName: "dir"))
+  var themesDir: String?
+
+  @Flag(name: .long, help: "Draw with ASCII characters only (also used when the locale is not UTF-8).")
+  var ascii = false
+}
