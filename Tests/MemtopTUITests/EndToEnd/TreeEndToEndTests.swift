@@ -14,7 +14,12 @@ struct TreeEndToEndTests {
     let command = "'\(BuiltBinary.memtop)' --ascii --children --child-output '\(dir.path)/child.log' -- python3 -c \"$(printf '\(python)')\"; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 140, height: 40, directory: dir.path, command: command)
     defer { tmux.kill() }
-    var (screen, ok) = tmux.waitFor { $0.contains("tree of 3 processes, showing the total") && $0.contains("summed RSS  now") }
+    // A launcher (e.g. a pyenv shim) runs as bash with helpers of its own before it execs
+    // python3: wait for python3 at the root and its two children.
+    var (screen, ok) = tmux.waitFor(timeout: 60) {
+      $0.contains("tree of 3 processes, showing the total") && $0.contains("summed RSS  now")
+        && $0.split(separator: "\n").contains { $0.hasPrefix("memtop  PID ") && $0.contains("  python3  ") }
+    }
     #expect(ok, "tree total screen:\n\(screen)")
     #expect(screen.contains(" p process"), "the status bar offers the process key:\n\(screen)")
     let rootLine = screen.split(separator: "\n").first { $0.hasPrefix("memtop  PID ") } ?? ""
