@@ -91,12 +91,18 @@ public struct DetailSchedule: Sendable, Equatable {
   }
 
   /// The reads allowed at `now`: each whose own budget allows it, while the stall cap does.
+  /// Under a stall cap only one read starts per tick (the one that has waited longer), so a
+  /// tick never stalls the target for both.
   public func tier(at now: Double) -> DetailTier {
     guard stall.allows(at: now) else { return [] }
-    var tier: DetailTier = []
-    if heap.allows(at: now) { tier.insert(.heap) }
-    if rollup.allows(at: now) { tier.insert(.rollup) }
-    return tier
+    switch (heap.allows(at: now), rollup.allows(at: now)) {
+    case (true, true) where stall.secondsPerSecond > 0:
+      return heap.nextAllowed <= rollup.nextAllowed ? .heap : .rollup
+    case (true, true): return [.heap, .rollup]
+    case (true, false): return .heap
+    case (false, true): return .rollup
+    case (false, false): return []
+    }
   }
 
   /// Records that the reads of `tier` started at `start` and cost `costs` in all.
