@@ -93,8 +93,10 @@ struct RecordCommand: ParsableCommand {
     let writer: CSVFileWriter
     let handle: ProcessHandle
     var child: ChildProcess?
-    let server: MetricsServer?
-    let board: MetricsBoard?
+    var server: MetricsServer?
+    var board: MetricsBoard?
+    // Stopped on every way out, an output or launch that fails included.
+    defer { server?.stop() }
     if let pidText = pid {
       // Check the process before creating the output: a bad PID leaves no file behind.
       let pid = try Validation.parsePID(pidText)
@@ -123,7 +125,6 @@ struct RecordCommand: ParsableCommand {
         throw UserFacingError(message: "'\(Sanitizer.terminalSafe(command[0]))' \(termination) before it could be sampled", status: termination.shellStatus)
       }
     }
-    defer { server?.stop() }
     try record(handle: handle, child: child, writer: writer, board: board, clock: SystemClock())
   }
 

@@ -54,12 +54,12 @@ public struct PrometheusExposition: Sendable {
     }
     guard let analysis else { return out }
     var rates: [(String, String)] = []
-    for metric in RecordingAnalysis.metrics {
+    for metric in analysis.judged {
       guard let slope = analysis.results[metric]?.slopeBytesPerSecond, slope.isFinite else { continue }
       rates.append((",metric=\"\(metric.label.lowercased())\"", Self.number(slope)))
     }
     gauge("memtop_growth_bytes_per_second", "Sen-slope growth rate of the metric's floor, bytes per second (negative when shrinking).", rates)
-    gauge("memtop_leak_suspected", "1 when the analyzer's verdict on RSS, anon or heap is leak, else 0.", [("", analysis.verdict == .leak ? "1" : "0")])
+    gauge("memtop_leak_suspected", "1 when the analyzer's verdict on RSS, anon or heap (a tree's PSS too) is leak, else 0.", [("", analysis.verdict == .leak ? "1" : "0")])
     if let ttl = analysis.results[analysis.leadingMetric]?.timeToLimit, ttl.estimateSeconds.isFinite {
       gauge("memtop_time_to_limit_seconds", "Projected seconds until the memory limit is reached at the current growth rate.", [("", Self.number(ttl.estimateSeconds))])
     }

@@ -9,6 +9,11 @@ public struct RecordingChart {
   public static let series: [(metric: Metric, color: String)] = [
     (.rss, "#1f77b4"), (.heap, "#2ca02c"), (.anon, "#ff7f0e"),
   ]
+  /// A process tree's PSS total, drawn too for a `--children` recording (its verdict leads with it).
+  public static let treeSeries: (metric: Metric, color: String) = (.pss, "#9467bd")
+
+  /// The series this chart draws: a tree's PSS total after the summed figures.
+  var drawn: [(metric: Metric, color: String)] { analysis.isTree ? Self.series + [Self.treeSeries] : Self.series }
 
   /// The recording.
   public var timeline: Timeline
@@ -33,7 +38,7 @@ public struct RecordingChart {
     let start = timeline.elapsed.first ?? 0
     let end = max(timeline.elapsed.last ?? 1, start + 1)
     let trend = trendLine()
-    var high = Self.series.compactMap { timeline.maximum($0.metric) }.max().map { Double($0) } ?? 0
+    var high = drawn.compactMap { timeline.maximum($0.metric) }.max().map { Double($0) } ?? 0
     if let trend { high = max(high, trend.fromBytes, trend.toBytes) }
     let step = AxisTicks.byteStep(high: high, slots: 6)
     let top = max((high / step).rounded(.up), 1) * step
@@ -48,7 +53,7 @@ public struct RecordingChart {
     svg.element("rect", ["x": n(plot.left), "y": n(plot.top), "width": n(plot.width), "height": n(plot.height)])
     svg.close("clipPath")
     svg.open("g", ["clip-path": "url(#plot-area)", "fill": "none", "stroke-width": "1.6", "stroke-linejoin": "round", "stroke-linecap": "round"])
-    for (metric, color) in Self.series.reversed() {
+    for (metric, color) in drawn.reversed() {
       svg.element("path", ["class": "series", "id": "series-\(metric.csvColumn)", "stroke": color, "d": path(metric, scale: scale)])
     }
     if let trend {
@@ -130,8 +135,8 @@ public struct RecordingChart {
 
   /// One row under the time axis, so it never hides data.
   private func drawLegend(_ svg: inout SVGBuilder, plot: PlotArea, trend: TrendLine?) {
-    var entries = Self.series.map { (label: $0.metric.label, color: $0.color, dashed: false) }
-    if let trend { entries.append((label: "\(trend.metric.label) trend (Sen slope)", color: "#d62728", dashed: true)) }
+    var entries = drawn.map { (label: analysis.label($0.metric), color: $0.color, dashed: false) }
+    if let trend { entries.append((label: "\(analysis.label(trend.metric)) trend (Sen slope)", color: "#d62728", dashed: true)) }
     let y = plot.bottom + 66
     var x = plot.left
     svg.open("g", ["id": "legend", "font-size": "13", "fill": "#222222"])
@@ -213,7 +218,7 @@ public struct RecordingChart {
     let rate = (result.slopeBytesPerSecond >= 0 ? "+" : "") + ByteFormat.rate(bytesPerSecond: result.slopeBytesPerSecond)
     return TrendLine(
       metric: metric, fromTime: result.window.start, fromBytes: from, toTime: result.window.end,
-      toBytes: result.floorBytes, label: "\(analysis.verdict.rawValue): \(metric.label) \(rate)")
+      toBytes: result.floorBytes, label: "\(analysis.verdict.rawValue): \(analysis.label(metric)) \(rate)")
   }
 
   private static func color(of verdict: TrendVerdict) -> String {

@@ -58,6 +58,8 @@ final class HeapScanner {
   /// calls `exec` the ioctl answers ESRCH: the files are then reopened once and the walk retried.
   func read() throws(ProcReadError) -> Reading {
     do {
+      // A reopen that failed (e.g. out of descriptors) left none: try again now.
+      if mapsFD < 0 || pagemapFD < 0 { try reopen() }
       return try walk()
     } catch .noSuchProcess {
       do {

@@ -25,8 +25,6 @@ public final class ProcessScanner {
   /// Process ids listed by the latest scan whose `stat` could not be read (hidden or racing exit).
   public private(set) var unreadable: Set<Int32> = []
   private let buffer = ReadBuffer(capacity: 1024)
-  /// `stat` files read so far (a measure of the scans' cost).
-  public private(set) var statReads = 0
 
   public init(procRoot: String = "/proc") {
     self.procRoot = procRoot
@@ -36,7 +34,8 @@ public final class ProcessScanner {
   /// appeared and those that vanished since the previous scan.
   @discardableResult
   public func scan() -> (added: [Int32], removed: [Int32]) {
-    let listed = Syscalls.numericEntries(procRoot)
+    // A listing that fails (e.g. out of descriptors) says nothing about who is gone.
+    guard let listed = Syscalls.numericEntries(procRoot) else { return ([], []) }
     var present = Set<Int32>(minimumCapacity: listed.count)
     var added: [Int32] = []
     var stillUnreadable = Set<Int32>()
@@ -88,8 +87,7 @@ public final class ProcessScanner {
   private func readStat(_ pid: Int32) -> Entry? {
     guard let fd = try? Syscalls.openReadOnly("\(procRoot)/\(pid)/stat") else { return nil }
     defer { Syscalls.close(fd) }
-    statReads += 1
-    guard let bytes = try? buffer.readWhole(fd), let stat = try? ProcStat.parse(bytes) else { return nil }
+    guard let bytes = try? buffer.readWhole(fd, shortReadIsEnd: true), let stat = try? ProcStat.parse(bytes) else { return nil }
     return Entry(ppid: stat.ppid, startTimeTicks: stat.startTimeTicks, name: stat.comm)
   }
 }

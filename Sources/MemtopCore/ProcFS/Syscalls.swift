@@ -237,9 +237,10 @@ public enum Syscalls {
 
   /// The numeric entries of a directory (the process ids under a `/proc` mount), unsorted.
   ///
-  /// Other entries are skipped; an unreadable directory gives an empty list.
-  public static func numericEntries(_ path: String) -> [Int32] {
-    guard let dir = opendir(path) else { return [] }
+  /// Other entries are skipped; `nil` when the directory cannot be opened (e.g. out of
+  /// descriptors), which is not the same as a directory with no processes.
+  public static func numericEntries(_ path: String) -> [Int32]? {
+    guard let dir = opendir(path) else { return nil }
     defer { closedir(dir) }
     var ids: [Int32] = []
     while let entry = readdir(dir) {
@@ -257,6 +258,16 @@ public enum Syscalls {
       if let id { ids.append(id) }
     }
     return ids
+  }
+
+  /// Raises the soft limit on open descriptors to the hard limit: the process table keeps
+  /// one `statm` open per process, a tree several files per member. Called once those start,
+  /// after any command memtop launches, so the command keeps the limit it was given.
+  public static func raiseOpenFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
   }
 
   /// Whether `fd` is a terminal.

@@ -11,6 +11,11 @@ public enum ChildTermination: Sendable, Equatable, CustomStringConvertible {
   /// A signal killed it.
   case signaled(Int32)
 
+  /// Decodes a wait status (as `waitpid` gives it, and `/proc/PID/stat` field 52).
+  public init(waitStatus status: Int32) {
+    self = (status & 0x7F) == 0 ? .exited((status >> 8) & 0xFF) : .signaled(status & 0x7F)
+  }
+
   /// The status a shell would report: the exit status, or 128 + the signal number.
   public var shellStatus: Int32 {
     switch self {
@@ -123,8 +128,7 @@ public final class ChildProcess {
     while true {
       let rc = waitpid(pid, &status, options)
       if rc == pid {
-        let result: ChildTermination =
-          (status & 0x7F) == 0 ? .exited((status >> 8) & 0xFF) : .signaled(status & 0x7F)
+        let result = ChildTermination(waitStatus: status)
         termination = result
         return result
       }

@@ -12,6 +12,8 @@ public final class FollowingSampler: MemorySampling {
   private let makeSampler: (ProcessHandle) -> any MemorySampling
   private var current: (any MemorySampling)?
   private var currentIdentity: ProcessIdentity?
+  /// Lifetimes that ended (a zombie among them may linger in /proc): never attached again.
+  private var ended: Set<ProcessIdentity> = []
   /// Notices: which process is followed, restarts.
   private var messages: [String] = []
   /// Warnings of samplers of ended lifetimes.
@@ -67,6 +69,8 @@ public final class FollowingSampler: MemorySampling {
     if case .exited(let exit) = outcome {
       warnings += sampler.takeWarnings()
       messages.append("process \(exit.identity.pid) (\(Sanitizer.terminalSafe(exit.name))) exited; waiting for \(Sanitizer.terminalSafe(name)) to start again")
+      // A zombie stays in /proc with its name and start time until reaped: never again.
+      ended.insert(exit.identity)
       current = nil
       currentIdentity = nil
       return .missed("process \(exit.identity.pid) exited")
@@ -74,7 +78,7 @@ public final class FollowingSampler: MemorySampling {
     return outcome
   }
 
-  /// Looks for the oldest process named `name` (not the one that just ended) and opens it.
+  /// Looks for the oldest process named `name` (not one that already ended) and opens it.
   private func attach() -> Bool {
     let added = scanner.scan().added
     for pid in recent.joined() { scanner.refreshName(pid) }
@@ -82,7 +86,7 @@ public final class FollowingSampler: MemorySampling {
     let comm = Self.comm(name)
     let candidates = scanner.entries.filter { $0.value.name == comm }
       .sorted { ($0.value.startTimeTicks, $0.key) < ($1.value.startTimeTicks, $1.key) }
-    for (pid, entry) in candidates {
+    for (pid, entry) in candidates where !ended.contains(ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks)) {
       guard let handle = try? ProcessHandle(pid: pid, procRoot: scanner.procRoot),
         handle.identity.startTimeTicks == entry.startTimeTicks
       else { continue }

@@ -45,7 +45,7 @@ extension Sampler: MemorySampling {
 
 /// Builds the sampler for a process: its own (``Sampler``), or its whole tree (``TreeSampler``).
 public func makeSampler(
-  for handle: ProcessHandle, tree: Bool, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0,
+  for handle: ProcessHandle, tree: Bool, clock: any SamplerClock, detailBudget: Double, maxStall: Double,
   startMonotonic: Double
 ) -> any MemorySampling {
   tree

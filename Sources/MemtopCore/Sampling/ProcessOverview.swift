@@ -64,6 +64,7 @@ public final class ProcessOverview {
 
   /// - Parameter window: seconds of history for the growth rate and sparkline.
   public init(procRoot: String = "/proc", window: Double = 60, pageSize: UInt64 = Syscalls.pageSize()) {
+    Syscalls.raiseOpenFileLimit()
     scanner = ProcessScanner(procRoot: procRoot)
     self.window = window
     self.pageSize = pageSize
@@ -93,7 +94,7 @@ public final class ProcessOverview {
       }
       var rss = Double.nan
       if entry.statmFD >= 0 {
-        if let bytes = try? buffer.readWhole(entry.statmFD), let statm = try? ProcStatm.parse(bytes, pageSize: pageSize) {
+        if let bytes = try? buffer.readWhole(entry.statmFD, shortReadIsEnd: true), let statm = try? ProcStatm.parse(bytes, pageSize: pageSize) {
           // A kernel thread has no user memory (every statm field 0): it is not listed.
           if statm.size == 0 {
             forget(pid)
@@ -123,9 +124,6 @@ public final class ProcessOverview {
         growthBytesPerSecond: entry.growth, history: entry.values, verdict: entry.verdict)
     }
   }
-
-  /// Processes listed whose memory may not be read.
-  public var unreadableCount: Int { tracked.values.filter { $0.statmFD < 0 }.count }
 
   private func forget(_ pid: Int32) {
     if let old = tracked.removeValue(forKey: pid), old.statmFD >= 0 { Syscalls.close(old.statmFD) }

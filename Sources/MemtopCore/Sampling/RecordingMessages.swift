@@ -33,7 +33,7 @@ public enum RecordingMessages {
   public static func summary(_ summary: RecordingSummary, output: String?) -> String {
     var text = "\(summary.samples) \(summary.samples == 1 ? "sample" : "samples") over \(ByteFormat.duration(summary.duration))"
     if summary.missed > 0 { text += " (\(summary.missed) missed)" }
-    if summary.samples == 0 || summary.peakRSS != nil {
+    if !summary.digest.isTreeTotal {
       text += ", peak RSS " + (summary.peakRSS.map(ByteFormat.bytes) ?? "n/a")
     } else {
       // A process tree's total has no peak RSS of its own: give the highest PSS total.

@@ -173,9 +173,9 @@ public final class Sampler {
         return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .pidReused))
       }
       if status.isZombie || stat.state == "Z" {
-        let termination = stat.exitCode.map { code -> ChildTermination in
-          code & 0x7f == 0 ? .exited((code >> 8) & 0xff) : .signaled(code & 0x7f)
-        }
+        // The kernel shows the exit code only to those who may trace the process (it prints 0
+        // to others): without that access, say nothing rather than "exited with status 0".
+        let termination = detailUnavailable == .permissionDenied ? nil : stat.exitCode.map(ChildTermination.init(waitStatus:))
         return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .zombie, termination: termination))
       }
     }

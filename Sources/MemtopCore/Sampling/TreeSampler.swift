@@ -24,6 +24,8 @@ public final class TreeSampler: MemorySampling {
   private var schedule: DetailSchedule
   private let heapSource: HeapSource
   private var members: [Member] = []
+  /// Members that ended; a zombie among them is still in /proc until its parent reaps it.
+  private var ended: Set<ProcessIdentity> = []
   private var rootExit: ProcessExit?
   private var warnings: [String] = []
   public private(set) var currentName: String
@@ -40,6 +42,7 @@ public final class TreeSampler: MemorySampling {
     root = handle.identity
     self.clock = clock
     self.startMonotonic = startMonotonic
+    Syscalls.raiseOpenFileLimit()
     scanner = ProcessScanner(procRoot: handle.procRoot)
     schedule = DetailSchedule(fraction: detailBudget, maxStall: maxStall, hasRollup: handle.hasRollup)
     currentName = handle.name
@@ -51,9 +54,6 @@ public final class TreeSampler: MemorySampling {
     }
     addNewMembers(counting: false)
   }
-
-  /// Number of processes in the tree now.
-  public var memberCount: Int { members.count }
 
   public var detailUnavailable: ProcReadError? {
     members.first { $0.identity == root }?.sampler.detailUnavailable
@@ -78,12 +78,16 @@ public final class TreeSampler: MemorySampling {
     let tier = schedule.tier(at: now)
     let sweepStart = clock.monotonicSeconds()
     var costs = DetailCosts()
+    var detailRead = false
     var readings: [MemberSample] = []
     var missed: String?
     var kept: [Member] = []
     for member in members {
       let outcome = member.sampler.sample(tier: tier)
-      if let spent = member.sampler.lastDetailCosts { costs += spent }
+      if let spent = member.sampler.lastDetailCosts {
+        costs += spent
+        detailRead = true
+      }
       switch outcome {
       case .sample(let sample):
         readings.append(MemberSample(sample: sample, name: member.sampler.currentName))
@@ -93,6 +97,7 @@ public final class TreeSampler: MemorySampling {
         kept.append(member)
       case .exited(let exit):
         warnings += member.sampler.takeWarnings()
+        ended.insert(member.identity)
         if member.identity == root {
           rootExit = exit
           currentName = exit.name
@@ -102,7 +107,8 @@ public final class TreeSampler: MemorySampling {
       }
     }
     members = kept
-    schedule.spent(tier, costs: costs, startedAt: sweepStart)
+    // Charge only reads that happened (members denied their maps read nothing).
+    if detailRead { schedule.spent(tier, costs: costs, startedAt: sweepStart) }
     if let rootName = readings.first(where: { $0.sample.pid == root.pid })?.name { currentName = rootName }
     memberSamples = readings
     if members.isEmpty {
@@ -134,7 +140,10 @@ public final class TreeSampler: MemorySampling {
 
   private func addNewMembers(counting: Bool) {
     let pids = Set(members.map(\.identity.pid))
-    for identity in scanner.newDescendants(of: pids) {
+    let found = scanner.newDescendants(of: pids)
+    // A member that ended as a zombie stays listed until reaped: it is not a new member.
+    ended = ended.filter { scanner.entries[$0.pid]?.startTimeTicks == $0.startTimeTicks }
+    for identity in found where !ended.contains(identity) {
       guard let handle = try? ProcessHandle(pid: identity.pid, procRoot: scanner.procRoot),
         handle.identity == identity
       else { continue }

@@ -130,10 +130,9 @@ final class MonitorLoop {
       recorder?.append(sample)
       if let sampler {
         session.name = sampler.currentName
-        if let cadences = sampler.detailCadences {
-          session.heapCadence = cadences.heap
-          session.rollupCadence = cadences.pss
-        }
+        let cadences = sampler.detailCadences
+        session.heapCadence = cadences?.heap
+        session.rollupCadence = cadences?.pss
       }
       if session.pid != sample.pid && session.pid != 0 {
         // A followed service restarted: a new segment, marked on the charts.
@@ -159,11 +158,9 @@ final class MonitorLoop {
     if let sampler {
       warnings += sampler.takeWarnings().map { (text: "warning: " + $0, isError: true) }
       warnings += sampler.takeNotices().map { (text: $0, isError: false) }
-      if let reason = sampler.detailUnavailable?.unavailableReason, session.heapUnavailable == nil {
-        session.heapUnavailable = reason
-        session.heapFix = sampler.detailUnavailable == .permissionDenied
-          ? "heap needs smaps: run memtop as the process's user, or grant CAP_SYS_PTRACE (CAP_PERFMON on 6.15+)" : nil
-      }
+      // Per lifetime: a followed service's next process may be readable again.
+      session.heapUnavailable = sampler.detailUnavailable?.unavailableReason
+      session.heapFix = sampler.detailUnavailable == .permissionDenied ? ProcReadError.detailPermissionFix : nil
     }
     if let next = warnings.first, ui.message == nil {
       warnings.removeFirst()
@@ -261,7 +258,9 @@ final class MonitorLoop {
     let clock = self.clock
     let start = self.start
     sampler = FollowingSampler(name: name) { handle in
-      makeSampler(for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, startMonotonic: start)
+      makeSampler(
+        for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, maxStall: config.maxStall,
+        startMonotonic: start)
     }
   }
 

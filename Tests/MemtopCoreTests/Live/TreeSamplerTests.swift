@@ -47,6 +47,33 @@ struct TreeSamplerTests {
     #expect(sample.pss == nil)
   }
 
+  @Test("a child left a zombie (never reaped) leaves the tree once and is not taken back")
+  func zombieChild() throws {
+    let child = try PythonChild()
+    defer { child.stop() }
+    try child.run("import os")
+    let handle = try ProcessHandle(pid: child.pid)
+    let sampler = TreeSampler(root: handle, clock: SystemClock(), detailBudget: 0, startMonotonic: Syscalls.monotonicSeconds())
+    _ = try total(sampler)
+    // The forked child exits at once; its parent never waits for it.
+    try child.run("z = os.fork() or os._exit(3)")
+    var zombie = ""
+    for _ in 0..<100 where !zombie.contains(") Z ") {
+      usleep(50_000)
+      zombie = ((try? String(contentsOfFile: "/proc/\(child.pid)/task/\(child.pid)/children", encoding: .utf8)) ?? "")
+        .split(separator: " ").compactMap { try? String(contentsOfFile: "/proc/\($0)/stat", encoding: .utf8) }.first ?? ""
+    }
+    try #require(zombie.contains(") Z "), "the forked child should be a zombie: \(zombie)")
+    var sample = try total(sampler)
+    for _ in 0..<10 {
+      usleep(20_000)
+      sample = try total(sampler)
+    }
+    #expect(sample.processes == 1)
+    #expect(sampler.exited == 1, "the zombie left once")
+    #expect(sampler.joined <= 1, "and was not joined again on every tick")
+  }
+
   @Test("the tree ends when its root and every descendant are gone")
   func rootExit() throws {
     let child = try PythonChild()
