@@ -91,12 +91,14 @@ public struct DetailSchedule: Sendable, Equatable {
   }
 
   /// The reads allowed at `now`: each whose own budget allows it, while the stall cap does.
-  /// Under a stall cap only one read starts per tick (the one that has waited longer), so a
-  /// tick never stalls the target for both.
+  /// When both are due under a stall cap, both start only if the cap's credit covers their
+  /// expected cost; otherwise the one that has waited longer goes first.
   public func tier(at now: Double) -> DetailTier {
     guard stall.allows(at: now) else { return [] }
     switch (heap.allows(at: now), rollup.allows(at: now)) {
     case (true, true) where stall.secondsPerSecond > 0:
+      let expected = (heap.averageCost ?? 0) + (rollup.averageCost ?? 0)
+      if stall.credit(at: now) >= expected { return [.heap, .rollup] }
       return heap.nextAllowed <= rollup.nextAllowed ? .heap : .rollup
     case (true, true): return [.heap, .rollup]
     case (true, false): return .heap

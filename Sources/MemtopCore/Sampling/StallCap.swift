@@ -29,8 +29,9 @@ public struct StallCap: Sendable, Equatable {
     updated = max(start, updated ?? start)
   }
 
-  /// The credit at `now`: refilled since the last read, never above one second's worth.
-  private func credit(at now: Double) -> Double {
+  /// The credit at `now`, seconds of stall: refilled since the last read, never above one
+  /// second's worth.
+  public func credit(at now: Double) -> Double {
     guard let updated, now > updated else { return credit }
     return min(secondsPerSecond, credit + (now - updated) * secondsPerSecond)
   }

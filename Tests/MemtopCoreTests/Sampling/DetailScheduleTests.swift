@@ -17,21 +17,21 @@ struct DetailScheduleTests {
     #expect(schedule.tier(at: 0.25) == [.heap, .rollup])
   }
 
-  @Test("under a stall cap one read starts per tick, the one that waited longer first")
-  func onePerTickUnderCap() {
+  @Test("under a stall cap both start only while the credit covers their expected cost")
+  func bothOnlyWithinCredit() {
     var schedule = DetailSchedule(fraction: 0.02, maxStall: 0.005, hasRollup: true)
-    #expect(schedule.tier(at: 0) == .heap)
+    // Nothing is known of their cost yet: both go.
+    #expect(schedule.tier(at: 0) == [.heap, .rollup])
     var costs = DetailCosts()
     costs.heap = 0.001
-    schedule.spent(.heap, costs: costs, startedAt: 0)
-    // The rollup has waited since the start; the heap's next turn is at 0.1 s.
-    #expect(schedule.tier(at: 0.01) == .rollup)
-    costs = DetailCosts()
-    costs.rollup = 0.002
-    schedule.spent(.rollup, costs: costs, startedAt: 0.01)
-    #expect(schedule.tier(at: 0.02) == [])
-    // At 0.5 s both are due: the heap (due at 0.1 s) before the rollup (due at 0.21 s).
+    costs.rollup = 0.004
+    schedule.spent([.heap, .rollup], costs: costs, startedAt: 0)
+    // Heap due again at 0.1 s, the rollup at 0.4 s; the 5 ms of credit are spent.
+    #expect(schedule.tier(at: 0.2) == .heap)
+    // At 0.5 s both are due, but 2.5 ms of credit do not cover 5 ms: the heap, due longer, first.
     #expect(schedule.tier(at: 0.5) == .heap)
+    // At 2 s the credit is full again (5 ms): both.
+    #expect(schedule.tier(at: 2) == [.heap, .rollup])
   }
 
   @Test("the stall cap holds both reads back once its credit is spent")
