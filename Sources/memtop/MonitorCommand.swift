@@ -82,12 +82,18 @@ struct MonitorCommand: ParsableCommand {
     config.children = children
     config.detailBudget = detail.fraction
     config.maxStall = detail.stallSecondsPerSecond
-    let status: Int32
-    do {
-      status = try MonitorApp.run(config)
-    } catch {
-      throw UserFacingError(message: error.message, status: error.status)
-    }
-    if status != 0 { throw ExitWith(status: status) }
+    try runView(config)
   }
+}
+
+/// Runs the interactive view (live or replay) and passes its exit status on; a failure to
+/// start it is one line.
+func runView(_ config: MonitorConfiguration) throws {
+  let status: Int32
+  do {
+    status = try MonitorApp.run(config)
+  } catch {
+    throw UserFacingError(message: error.message, status: error.status)
+  }
+  if status != 0 { throw ExitWith(status: status) }
 }

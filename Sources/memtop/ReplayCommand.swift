@@ -36,12 +36,6 @@ struct ReplayCommand: ParsableCommand {
     var config = MonitorConfiguration(
       target: .replay(path: file, samples: samples), interval: 1, theme: view.theme, themesDir: view.themesDir, ascii: view.ascii)
     config.replayLimitBytes = limit.flatMap(Validation.parseLimit)
-    let status: Int32
-    do {
-      status = try MonitorApp.run(config)
-    } catch {
-      throw UserFacingError(message: error.message, status: error.status)
-    }
-    if status != 0 { throw ExitWith(status: status) }
+    try runView(config)
   }
 }
