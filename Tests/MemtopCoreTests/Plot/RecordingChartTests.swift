@@ -39,6 +39,27 @@ struct RecordingChartTests {
     return (svg, collector)
   }
 
+  @Test("a process tree's recording also draws its PSS total and labels the sums as sums")
+  func tree() throws {
+    var timeline = Timeline()
+    for i in 0...600 {
+      let t = Double(i) * 0.5
+      let pss = UInt64(100e6 + 200_000 * t) / 4096 * 4096
+      var sample = MemorySample(timeUnix: 1_764_000_000 + t, elapsed: t, pid: 77, rss: pss + 30_000_000, anon: pss)
+      sample.pss = pss
+      sample.processes = 3
+      timeline.append(sample)
+    }
+    let (_, doc) = Self.chart(timeline)
+    #expect(doc.parsed, "not well-formed: \(doc.error ?? "")")
+    let series = doc.elements.filter { $0.name == "path" && $0.attributes["class"] == "series" }
+    #expect(series.contains { $0.attributes["id"] == "series-pss_bytes" })
+    let texts = doc.texts
+    #expect(texts.contains("summed RSS") && texts.contains("tree PSS"), "legend: \(texts)")
+    let verdict = try #require(doc.elements.first { $0.attributes["id"] == "verdict" })
+    #expect(verdict.text.hasPrefix("verdict: leak: tree PSS"), "\(verdict.text)")
+  }
+
   @Test("a leak: well-formed SVG with three series, byte and time axes, and the trend line")
   func leak() throws {
     let (_, doc) = Self.chart(Self.timeline { 200e6 + 100_000 * $0 })  // 100 kB/s
