@@ -1,9 +1,10 @@
-import Dispatch
-import FlyingFox
-import FlyingSocks
 import Foundation
 import MemtopCore
 import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The exposition text shared between the sampling loop (writer) and the HTTP server (reader).
 final class MetricsBoard: Sendable {
@@ -16,80 +17,114 @@ final class MetricsBoard: Sendable {
   }
 }
 
-/// Serves `GET /metrics` from a ``MetricsBoard`` with FlyingFox, on its own tasks, while the
-/// sampling loop runs on the main thread.
+/// Serves `GET /metrics` from a ``MetricsBoard`` on one thread of its own with `poll(2)`,
+/// while the sampling loop runs on the main thread.
+///
+/// Everything a client can make it spend is bounded: a request (line and headers) of at most
+/// ``Limits/requestBytes``, ``Limits/idleSeconds`` for a request to arrive in full and for its
+/// answer to be taken, and at most ``Limits/connections`` connections, the longest idle one
+/// closed when another arrives. Out of descriptors (EMFILE), it drops its oldest connection or
+/// pauses accepting for a second, and says so on stderr once; it never spins.
 final class MetricsServer: Sendable {
-  private let server: HTTPServer
-  private let task: Task<Void, Never>
+  /// What a client may cost.
+  struct Limits: Sendable {
+    /// Bytes of request line and headers; more is answered 431 and the connection closed.
+    var requestBytes = 8 * 1024
+    /// Seconds a connection may take to send its request, or stay idle between requests.
+    var idleSeconds = 10.0
+    /// Connections served at once (further ones wait in the kernel's queue, or displace the
+    /// longest idle one).
+    var connections = 32
+  }
+
   /// The address actually bound (with the kernel's port when 0 was asked for).
   let boundAddress: String
+  private let loop: MetricsServerLoop
+  private let finished = DispatchSemaphore(value: 0)
 
   /// Binds and starts serving; throws a user-facing message when the address cannot be used.
-  init(address: ListenAddress, board: MetricsBoard) throws {
-    let server: HTTPServer
-    do {
-      server = address.isIPv6
-        ? HTTPServer(address: try sockaddr_in6.inet6(ip6: address.host, port: address.port), timeout: 10, logger: .disabled)
-        : HTTPServer(address: try sockaddr_in.inet(ip4: address.host, port: address.port), timeout: 10, logger: .disabled)
-    } catch {
-      throw UserFacingError(message: "--metrics-listen \(address.text) is not a usable address; give e.g. 127.0.0.1:9464", status: ExitStatus.usage)
+  init(address: ListenAddress, board: MetricsBoard, limits: Limits = Limits(), warn: @escaping @Sendable (String) -> Void) throws {
+    let listener = try Self.listen(on: address)
+    boundAddress = listener.bound
+    let connections = Self.connectionCap(limits.connections)
+    loop = try MetricsServerLoop(listener: listener.fd, board: board, limits: limits, connections: connections, warn: warn)
+    let loop = self.loop
+    let finished = self.finished
+    let thread = Thread {
+      loop.run()
+      finished.signal()
     }
-    let failure = Mutex<String?>(nil)
-    let started = DispatchSemaphore(value: 0)
-    task = Task.detached {
-      await server.appendRoute("GET /metrics") { _ in
-        HTTPResponse(statusCode: .ok, headers: [.contentType: PrometheusExposition.contentType], body: Data(board.text.utf8))
-      }
-      do {
-        try await server.run()
-      } catch is CancellationError {
-      } catch {
-        failure.withLock { $0 = Self.describe(error) }
-        started.signal()
-      }
-    }
-    Task.detached {
-      try? await server.waitUntilListening(timeout: 30)
-      started.signal()
-    }
-    _ = started.wait(timeout: .now() + 35)
-    self.server = server
-    let bound = Self.wait { await server.listeningAddress }
-    guard let bound, case .ip4(let host, let port) = bound else {
-      if case .ip6(let host, let port)? = bound {
-        boundAddress = "[\(host)]:\(port)"
-        return
-      }
-      task.cancel()
-      let reason = failure.withLock { $0 } ?? "the server did not start"
-      throw UserFacingError(message: "cannot serve metrics on \(address.text): \(reason); choose another port (or 0 for any free one)")
-    }
-    boundAddress = "\(host):\(port)"
+    thread.name = "memtop-metrics"
+    thread.start()
   }
 
-  /// Stops accepting connections and waits briefly for open ones to finish.
+  /// Stops serving: closes the listener and every connection, and waits for the thread.
   func stop() {
-    let server = self.server
-    Self.wait { await server.stop(timeout: 1) }
-    task.cancel()
+    guard loop.requestStop() else { return }
+    finished.wait()
+    loop.closeAll()
   }
 
-  /// The socket layer's own words for a failure, e.g. "Address already in use".
-  private static func describe(_ error: any Error) -> String {
-    if case SocketError.failed(_, _, let message) = error { return message }
-    return "\(error)"
+  /// At most `wanted` connections, and never more than a quarter of the descriptors left:
+  /// the sampler needs its own.
+  private static func connectionCap(_ wanted: Int) -> Int {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return wanted }
+    let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 16
+    let left = Int(clamping: limit.rlim_cur) - open
+    return min(wanted, max(1, left / 4))
   }
 
-  /// Runs `body` on the concurrency pool and waits for it on this (non-async) thread.
-  private static func wait<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
-    let result = Mutex<T?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Task.detached {
-      let value = await body()
-      result.withLock { $0 = value }
-      done.signal()
+  // MARK: - Binding
+
+  /// Creates, binds and listens; returns the descriptor and the bound `HOST:PORT`.
+  private static func listen(on address: ListenAddress) throws -> (fd: Int32, bound: String) {
+    let family = address.isIPv6 ? AF_INET6 : AF_INET
+    let unusable = UserFacingError(
+      message: "--metrics-listen \(address.text) is not a usable address; give e.g. 127.0.0.1:9464", status: ExitStatus.usage)
+    var storage = sockaddr_storage()
+    let length: socklen_t
+    if address.isIPv6 {
+      var sin6 = sockaddr_in6()
+      sin6.sin6_family = sa_family_t(AF_INET6)
+      sin6.sin6_port = address.port.bigEndian
+      guard inet_pton(AF_INET6, address.host, &sin6.sin6_addr) == 1 else { throw unusable }
+      withUnsafeBytes(of: sin6) { raw in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) } }
+      length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+    } else {
+      var sin = sockaddr_in()
+      sin.sin_family = sa_family_t(AF_INET)
+      sin.sin_port = address.port.bigEndian
+      guard inet_pton(AF_INET, address.host, &sin.sin_addr) == 1 else { throw unusable }
+      withUnsafeBytes(of: sin) { raw in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) } }
+      length = socklen_t(MemoryLayout<sockaddr_in>.size)
     }
-    done.wait()
-    return result.withLock { $0 }!
+    let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw cannotServe(address, errno) }
+    var one: Int32 = 1
+    _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+    if address.isIPv6 { _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
+    let bound = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    guard bound == 0, Glibc.listen(fd, 128) == 0 else {
+      let code = errno
+      Glibc.close(fd)
+      throw cannotServe(address, code)
+    }
+    var actual = sockaddr_storage()
+    var actualLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) } }
+    let port: UInt16
+    if address.isIPv6 {
+      port = withUnsafeBytes(of: actual) { $0.load(as: sockaddr_in6.self).sin6_port.bigEndian }
+    } else {
+      port = withUnsafeBytes(of: actual) { $0.load(as: sockaddr_in.self).sin_port.bigEndian }
+    }
+    var served = address
+    served.port = port
+    return (fd, served.text)
+  }
+
+  private static func cannotServe(_ address: ListenAddress, _ code: Int32) -> UserFacingError {
+    UserFacingError(message: "cannot serve metrics on \(address.text): \(String(cString: strerror(code))); choose another port (or 0 for any free one)")
   }
 }

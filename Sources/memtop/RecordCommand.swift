@@ -140,7 +140,7 @@ struct RecordCommand: ParsableCommand {
     }
     guard let metricsListen else { return (nil, nil) }
     let board = MetricsBoard()
-    let server = try MetricsServer(address: try ListenAddress(parsing: metricsListen), board: board)
+    let server = try MetricsServer(address: try ListenAddress(parsing: metricsListen), board: board, warn: { printError($0) })
     printError("serving metrics on http://\(server.boundAddress)/metrics")
     return (server, board)
   }
