@@ -56,4 +56,19 @@ struct OverviewTableTests {
     #expect(!lines.joined().contains("x"), "undrawn cells:\n\(lines.joined(separator: "\n"))")
     #expect(lines[9].contains("M sort mem") && lines[9].contains("/ filter") && lines[9].contains("enter open"))
   }
+
+  @Test("a process unread for want of descriptors (EMFILE) is counted as that, never as 'not readable'")
+  func outOfDescriptorsLabel() {
+    var rows = Self.rows
+    var starved = Self.row(15, "starved", rss: nil, growth: nil)
+    starved.readFailure = .outOfDescriptors
+    rows.append(starved)
+    rows[2].readFailure = .permissionDenied
+    let model = OverviewModel(rows: rows, state: OverviewState(), interval: 1, window: 60, message: nil, mode: .ascii)
+    var buffer = Fixtures.sentinel(width: 200, height: 10)
+    OverviewTable(model: model).draw(into: &buffer)
+    let header = buffer.line(0)
+    #expect(header.contains("(1 not readable: n/a)"), "\(header)")
+    #expect(header.contains("(1 unread: out of file descriptors, raise ulimit -n)"), "\(header)")
+  }
 }

@@ -270,6 +270,18 @@ public enum Syscalls {
     _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
   }
 
+  /// The soft `RLIMIT_NOFILE`: how many descriptors this process may hold (Int.max if unlimited).
+  public static func openFileLimit() -> Int {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+    return limit.rlim_cur == rlim_t.max ? Int.max : Int(clamping: limit.rlim_cur)
+  }
+
+  /// `EMFILE`: this process has no descriptor left.
+  public static let tooManyOpenFiles = EMFILE
+  /// `ENFILE`: the system has no descriptor left.
+  public static let tooManyOpenFilesInSystem = ENFILE
+
   /// Whether `fd` is a terminal.
   public static func isTerminal(_ fd: Int32) -> Bool {
     isatty(fd) == 1

@@ -3,7 +3,11 @@
 ///
 /// Only cheap reads: a directory listing, one `stat` read when a process appears (and every
 /// ``nameRefreshTicks`` ticks, since `exec` changes the name) and one `pread` of a kept-open
-/// `statm` per process. The analyzer runs on each process's floor pyramid (O(1) appends)
+/// `statm` per process. At most ``descriptorLimit`` `statm` files are kept open (half the
+/// soft `RLIMIT_NOFILE`, raised to the hard limit first); beyond that a process's `statm` is
+/// opened, read and closed in its tick, so a machine with more processes than `ulimit -n`
+/// allows is read in full, and a failure to open is told apart: out of descriptors is never
+/// shown as "not readable". The analyzer runs on each process's floor pyramid (O(1) appends)
 /// every ``evaluateEveryTicks`` ticks, spread over the ticks so the cost stays flat.
 public final class ProcessOverview {
   /// One process as the table shows it.
@@ -22,10 +26,12 @@ public final class ProcessOverview {
     public var history: [Double]
     /// The analyzer's latest verdict on the process's RSS, `nil` before the first evaluation.
     public var verdict: TrendVerdict?
+    /// Why the last reading failed, when it did.
+    public var readFailure: ReadFailure?
 
     public init(
       identity: ProcessIdentity, name: String, rss: UInt64?, anon: UInt64?, growthBytesPerSecond: Double?,
-      history: [Double], verdict: TrendVerdict?
+      history: [Double], verdict: TrendVerdict?, readFailure: ReadFailure? = nil
     ) {
       self.identity = identity
       self.name = name
@@ -34,7 +40,18 @@ public final class ProcessOverview {
       self.growthBytesPerSecond = growthBytesPerSecond
       self.history = history
       self.verdict = verdict
+      self.readFailure = readFailure
     }
+  }
+
+  /// Why a process's `statm` could not be read this tick.
+  public enum ReadFailure: Sendable, Equatable {
+    /// The kernel refused (EACCES/EPERM): "not readable".
+    case permissionDenied
+    /// memtop (EMFILE) or the system (ENFILE) has no descriptor left: `ulimit -n` is the fix.
+    case outOfDescriptors
+    /// Anything else (a malformed file, an error the kernel rarely gives).
+    case other
   }
 
   /// A process being watched, with its kept-open `statm`.
@@ -47,6 +64,7 @@ public final class ProcessOverview {
     var pyramid = FloorPyramid(capacity: 256)
     var verdict: TrendVerdict?
     var lastAnon: UInt64?
+    var readFailure: ReadFailure?
   }
 
   /// Seconds of history the growth rate and sparkline cover.
@@ -61,10 +79,19 @@ public final class ProcessOverview {
   private let analyzer = TrendAnalyzer()
   private var tracked: [Int32: Tracked] = [:]
   private var tick = 0
+  /// The most `statm` descriptors kept open between ticks.
+  public let descriptorLimit: Int
+  /// How many are open now.
+  public private(set) var descriptorsHeld = 0
 
-  /// - Parameter window: seconds of history for the growth rate and sparkline.
-  public init(procRoot: String = "/proc", window: Double = 60, pageSize: UInt64 = Syscalls.pageSize()) {
+  /// - Parameters:
+  ///   - window: seconds of history for the growth rate and sparkline.
+  ///   - descriptorLimit: the most `statm` files kept open between ticks; by default half the
+  ///     soft `RLIMIT_NOFILE` (after raising it to the hard limit), leaving the rest to the
+  ///     terminal, the view of one process and its recording.
+  public init(procRoot: String = "/proc", window: Double = 60, pageSize: UInt64 = Syscalls.pageSize(), descriptorLimit: Int? = nil) {
     Syscalls.raiseOpenFileLimit()
+    self.descriptorLimit = descriptorLimit ?? Syscalls.openFileLimit() / 2
     scanner = ProcessScanner(procRoot: procRoot)
     self.window = window
     self.pageSize = pageSize
@@ -82,9 +109,7 @@ public final class ProcessOverview {
     for pid in added {
       guard let entry = scanner.entries[pid] else { continue }
       forget(pid)
-      let fd = (try? Syscalls.openReadOnly("\(scanner.procRoot)/\(pid)/statm")) ?? -1
-      tracked[pid] = Tracked(
-        identity: ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks), name: entry.name, statmFD: fd)
+      tracked[pid] = Tracked(identity: ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks), name: entry.name, statmFD: -1)
     }
     for pid in Array(tracked.keys) {
       guard var entry = tracked[pid] else { continue }
@@ -93,21 +118,40 @@ public final class ProcessOverview {
         if let name = scanner.entries[pid]?.name { entry.name = name }
       }
       var rss = Double.nan
-      if entry.statmFD >= 0 {
-        if let bytes = try? buffer.readWhole(entry.statmFD, shortReadIsEnd: true), let statm = try? ProcStatm.parse(bytes, pageSize: pageSize) {
+      // Kept open when there is room; else opened for this tick only.
+      var fd = entry.statmFD
+      if fd < 0 {
+        do {
+          fd = try Syscalls.openReadOnly("\(scanner.procRoot)/\(pid)/statm")
+          if descriptorsHeld < descriptorLimit {
+            entry.statmFD = fd
+            descriptorsHeld += 1
+          }
+          entry.readFailure = nil
+        } catch {
+          entry.readFailure = Self.failure(error)
+        }
+      }
+      if fd >= 0 {
+        let read = try? buffer.readWhole(fd, shortReadIsEnd: true)
+        if fd != entry.statmFD { Syscalls.close(fd) }
+        if let read, let statm = try? ProcStatm.parse(read, pageSize: pageSize) {
           // A kernel thread has no user memory (every statm field 0): it is not listed.
           if statm.size == 0 {
+            tracked[pid] = entry
             forget(pid)
             continue
           }
           rss = Double(statm.resident)
           entry.lastAnon = statm.anon
+          entry.readFailure = nil
         } else {
           entry.lastAnon = nil
+          entry.readFailure = .other
         }
       }
       entry.append(time: now, value: rss, window: window)
-      if entry.statmFD >= 0 && (Int(pid) + tick) % evaluateEveryTicks == 0 {
+      if !rss.isNaN && (Int(pid) + tick) % evaluateEveryTicks == 0 {
         entry.verdict = analyzer.analyze(entry.pyramid, label: "RSS").verdict
       }
       tracked[pid] = entry
@@ -121,12 +165,24 @@ public final class ProcessOverview {
       let rss = last.flatMap { $0.isNaN ? nil : UInt64($0) }
       return Row(
         identity: entry.identity, name: entry.name, rss: rss, anon: rss == nil ? nil : entry.lastAnon,
-        growthBytesPerSecond: entry.growth, history: entry.values, verdict: entry.verdict)
+        growthBytesPerSecond: entry.growth, history: entry.values, verdict: entry.verdict,
+        readFailure: rss == nil ? entry.readFailure ?? .other : nil)
     }
   }
 
   private func forget(_ pid: Int32) {
-    if let old = tracked.removeValue(forKey: pid), old.statmFD >= 0 { Syscalls.close(old.statmFD) }
+    if let old = tracked.removeValue(forKey: pid), old.statmFD >= 0 {
+      Syscalls.close(old.statmFD)
+      descriptorsHeld -= 1
+    }
+  }
+
+  private static func failure(_ error: SystemError) -> ReadFailure {
+    switch error {
+    case .permissionDenied: .permissionDenied
+    case .other(let code) where code == Syscalls.tooManyOpenFiles || code == Syscalls.tooManyOpenFilesInSystem: .outOfDescriptors
+    default: .other
+    }
   }
 }
 

@@ -35,9 +35,11 @@ public struct OverviewTable: Sendable {
   private func drawHeader(into buffer: inout CellBuffer, area: Rect) {
     let line1 = area.top(1)
     var x = buffer.put("memtop", x: area.x, y: area.y, role: .title, clip: line1)
-    let unreadable = model.rows.filter { $0.rss == nil }.count
+    let unread = model.rows.filter { $0.rss == nil }
+    let outOfDescriptors = unread.filter { $0.readFailure == .outOfDescriptors }.count
     var facts = "  all processes  \(model.total) listed"
-    if unreadable > 0 { facts += " (\(unreadable) not readable: n/a)" }
+    if unread.count > outOfDescriptors { facts += " (\(unread.count - outOfDescriptors) not readable: n/a)" }
+    if outOfDescriptors > 0 { facts += " (\(outOfDescriptors) unread: out of file descriptors, raise ulimit -n)" }
     facts += "  every \(HeaderWidget.interval(model.interval))  growth over \(ByteFormat.duration(model.window))"
     x = buffer.put(facts, x: x, y: area.y, role: .header, clip: line1)
     var sort = "  sorted by \(model.state.sort == .memory ? "memory" : "growth")"

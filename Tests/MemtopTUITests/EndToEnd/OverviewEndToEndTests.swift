@@ -60,6 +60,51 @@ struct OverviewEndToEndTests {
   }
 }
 
+extension OverviewEndToEndTests {
+  @Test(
+    "1100 processes under ulimit -n 1024 (soft and hard): every one is read, none shown n/a or labelled 'not readable'",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit")))
+  func moreProcessesThanDescriptors() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-overview-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // sleep under a unique name (its comm), so the filter shows exactly ours.
+    let name = "mt" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(6))
+    let sleep = try #require(TmuxSession.which("sleep"))
+    try FileManager.default.createSymbolicLink(atPath: dir.path + "/" + name, withDestinationPath: sleep)
+    var pids: [pid_t] = []
+    defer {
+      for pid in pids { kill(pid, SIGKILL) }
+      for pid in pids { Spawn.wait(pid, timeout: 5) }
+    }
+    for _ in 0..<1100 {
+      pids.append(try #require(Spawn.start([dir.path + "/" + name, "600"])))
+    }
+    let command = "prlimit --nofile=1024:1024 -- '\(BuiltBinary.memtop)' --ascii; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux = try TmuxSession(width: 160, height: 30, directory: dir.path, command: command)
+    defer { tmux.kill() }
+    var (screen, ok) = tmux.waitFor(timeout: 60) { $0.contains("all processes") && $0.contains("PID NAME") }
+    #expect(ok, "the process table did not appear:\n\(screen)")
+    try tmux.send("/")
+    for c in name { try tmux.send(String(c)) }
+    try tmux.send("Enter")
+    (screen, ok) = tmux.waitFor(timeout: 60) { s in
+      s.contains("filter '\(name)': 1100 shown") && s.split(separator: "\n").filter { $0.contains(name) }.count > 10
+    }
+    #expect(ok, "our 1100 processes are not all listed:\n\(screen)")
+    // A few ticks later, still every one read.
+    usleep(3_000_000)
+    screen = tmux.capture()
+    let header = screen.split(separator: "\n").first ?? ""
+    #expect(!header.contains("not readable") && !header.contains("out of file descriptors"), "\(header)")
+    let rows = screen.split(separator: "\n").filter { $0.contains(name) }
+    #expect(rows.count > 10 && rows.allSatisfy { !$0.contains("n/a") }, "\(screen)")
+    try tmux.send("q")
+    (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
+    #expect(ok, "q did not end memtop:\n\(screen)")
+  }
+}
+
 /// The Python interpreter under a unique command name: a symlink named like `mtabcdef`.
 enum PythonAlias {
   /// Creates the symlink in `dir`; returns the name (the processes' comm) and its path.

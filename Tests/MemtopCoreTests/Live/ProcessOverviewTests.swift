@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+@testable import MemtopCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The process table's reader over real processes, with fewer descriptors than processes.
+@Suite("process table reads", .serialized)
+struct ProcessOverviewTests {
+  @Test("with room for 8 kept-open statm files, 40 sleeping children are all read every tick and no more than 8 stay open")
+  func descriptorLimit() throws {
+    var children: [pid_t] = []
+    defer {
+      for pid in children {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+      }
+    }
+    for _ in 0..<40 {
+      var pid: pid_t = 0
+      let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sleep"), strdup("600"), nil]
+      defer { argv.forEach { free($0) } }
+      #expect(posix_spawnp(&pid, "sleep", nil, nil, argv, environ) == 0)
+      children.append(pid)
+    }
+    let overview = ProcessOverview(descriptorLimit: 8)
+    // Each child has exec'd sleep once it shows its name; wait for that (a loaded machine).
+    let deadline = Date().addingTimeInterval(60)
+    var ours: [ProcessOverview.Row] = []
+    for tick in 1...3 {
+      repeat {
+        overview.refresh(now: Double(tick))
+        ours = overview.rows.filter { children.contains($0.identity.pid) }
+      } while ours.contains(where: { $0.name != "sleep" }) && Date() < deadline
+      #expect(ours.count == 40)
+      #expect(ours.allSatisfy { $0.rss != nil && $0.readFailure == nil }, "unread: \(ours.filter { $0.rss == nil }.map(\.identity.pid))")
+      #expect(overview.descriptorsHeld <= 8)
+    }
+    #expect(overview.descriptorLimit == 8)
+  }
+}
