@@ -34,12 +34,25 @@ struct TreeTests {
     return kib * 1024
   }
 
+  /// The total rows of the recording so far (whole lines only: it is still being written).
+  static func totals(in path: String) -> [MemorySample] {
+    guard var text = try? String(contentsOfFile: path, encoding: .utf8), let end = text.lastIndex(of: "\n") else { return [] }
+    text = String(text[...end])
+    return (try? RecordingReader.mainSeries(RecordingReader(path: path).read(text))) ?? []
+  }
+
+  /// This test is about how a tree's PSS is summed, not about when PSS is read: the CPU
+  /// budget and the stall cap pace the `smaps_rollup` sweeps by their measured wall time,
+  /// which a loaded machine stretches (a sweep preempted for 50 ms waits 10 s for the next),
+  /// so with the defaults a fixed 10 s recording could end with no sweep after the workers
+  /// were ready. The pacing has its own tests (`DetailScheduleTests`); here every tick may
+  /// sweep, and the recording runs until a total with PSS has arrived.
   @Test("a pool of 4 × 50 MB: the tree's PSS total is within 10 % of the workers' PSS; summed RSS over-counts")
   func poolPSS() throws {
     let dir = try MemtopRunner.scratchDirectory()
     let out = dir + "/t.csv"
     let running = try MemtopRunner.start(
-      ["record", "--children", "--per-process", "--interval", "0.2", "--duration", "10", "--output", out, "--",
+      ["record", "--children", "--per-process", "--interval", "0.2", "--budget", "100", "--max-stall", "0", "--output", out, "--",
        "python3", "-c", Self.poolScript(readyDir: dir)])
     // Wait for the 4 workers to hold their memory, then read their PSS ourselves.
     var workers: [Int32] = []
@@ -59,7 +72,13 @@ struct TreeTests {
     usleep(300_000)
     let workerPSS = workers.compactMap(Self.pss(of:)).reduce(0, +)
     try #require(workerPSS > 4 * 45e6, "workers' PSS \(workerPSS)")
-
+    // Until a total with PSS read after the workers were ready is on disk (a generous deadline:
+    // the workers hold their memory for 60 s), then stop the recording.
+    let swept = MemtopRunner.waitUntil(timeout: 50) {
+      Self.totals(in: out).contains { ($0.processes ?? 0) >= 5 && $0.pss != nil && $0.timeUnix > readyAt + 0.05 }
+    }
+    #expect(swept, "no PSS total after the workers were ready: \(running.stderr)")
+    running.signal(SIGINT)
     #expect(running.wait(timeout: 120) == 0, "memtop: \(running.stderr)")
     let rows = try RecordingReader(path: out).read(String(contentsOfFile: out, encoding: .utf8))
     let totals = RecordingReader.mainSeries(rows)
