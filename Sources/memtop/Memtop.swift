@@ -10,6 +10,13 @@ struct Memtop: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "memtop",
     abstract: "Watch a Linux process's memory over time and tell whether it is leaking.",
+    usage: """
+      memtop --pid PID              watch a running process live (-p PID, as in top and htop)
+        memtop -- COMMAND [ARGS...]   launch a command and watch it live
+        memtop                        a table of every process (enter opens one)
+        memtop record --pid PID       record to CSV without the view (also -- COMMAND)
+        memtop <subcommand> --help    analyze, plot, replay and the options of each
+      """,
     discussion: """
       memtop samples /proc/PID/status every tick and, within a CPU budget, the heap (by the \
       PROCMAP_QUERY and PAGEMAP_SCAN ioctls where the kernel has them, else smaps) and \
@@ -47,6 +54,10 @@ struct ExitWith: Error {
 @main
 enum Main {
   static func main() {
+    if let script = BashCompletion.script(for: Array(CommandLine.arguments.dropFirst())) {
+      print(script, terminator: "")
+      return
+    }
     do {
       var command = try Memtop.parseAsRoot()
       try command.run()

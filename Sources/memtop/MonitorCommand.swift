@@ -19,7 +19,7 @@ struct MonitorCommand: ParsableCommand {
       """ + "\n" + KeyMap.helpLines(mode: .braille, includeOverview: true).map { "  \($0.keys)  \($0.help)" }.joined(separator: "\n")
   )
 
-  @Option(name: [.customShort("p"), .long], parsing: .unconditional, help: ArgumentHelp("Process id to watch.", valueName: "pid"))
+  @Option(name: [.customShort("p"), .long], parsing: .unconditional, help: ArgumentHelp("Process id to watch.", valueName: "pid"), completion: .processIDs)
   var pid: String?
 
   @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Seconds between samples (0.01 to 3600; default 1).", valueName: "seconds"))
@@ -28,7 +28,7 @@ struct MonitorCommand: ParsableCommand {
   @Option(name: [.customShort("d"), .long], help: ArgumentHelp("Delay between samples in tenths of a second, as in htop (-d 10 = 1 s).", valueName: "tenths"))
   var delay: Double?
 
-  @Option(name: .long, help: ArgumentHelp("Also stream every sample to this CSV file (same columns as memtop record).", valueName: "file.csv"))
+  @Option(name: .long, help: ArgumentHelp("Also stream every sample to this CSV file (same columns as memtop record).", valueName: "file.csv"), completion: .file(extensions: ["csv"]))
   var record: String?
 
   @Option(name: .long, help: ArgumentHelp("Follow the oldest process with this command name across restarts; each lifetime is a new series segment.", valueName: "name"))
@@ -37,7 +37,7 @@ struct MonitorCommand: ParsableCommand {
   @Flag(name: .long, help: "Watch the process and all its descendants: the charts show the tree's total (RSS summed, PSS total in the header); p switches to each process.")
   var children = false
 
-  @Option(name: .long, help: ArgumentHelp("File that receives a launched command's output (default: a temporary file, shown in the header).", valueName: "file"))
+  @Option(name: .long, help: ArgumentHelp("File that receives a launched command's output (default: a temporary file, shown in the header).", valueName: "file"), completion: .file())
   var childOutput: String?
 
   @OptionGroup var view: ViewOptions

@@ -14,18 +14,27 @@ struct PlotCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: ArgumentHelp("The recording to draw (CSV).", valueName: "file"))
+  @Argument(help: ArgumentHelp("The recording to draw (CSV).", valueName: "file"), completion: .file(extensions: ["csv"]))
   var file: String
 
-  @Option(name: [.customShort("o"), .long], help: ArgumentHelp("SVG file to write, or - for standard output.", valueName: "file"))
-  var output: String
+  @Option(
+    name: [.customShort("o"), .customLong("output")],
+    help: ArgumentHelp("SVG file to write, or - for standard output (default: the recording's name with .svg, a new name).", valueName: "file"),
+    completion: .file(extensions: ["svg"]))
+  var outputFile: String?
+
+  /// The SVG path: --output, or the name ``validate()`` chose beside the recording.
+  var output: String { outputFile ?? "-" }
 
   @Option(name: .long, help: ArgumentHelp("Memory limit for the verdict's time-to-limit, e.g. 2G or 512M.", valueName: "size"))
   var limit: String?
 
-  func validate() throws {
+  mutating func validate() throws {
     if let limit, Validation.parseLimit(limit) == nil {
       throw ValidationError(Validation.badLimit(limit))
+    }
+    if outputFile == nil {
+      outputFile = DefaultOutput.unusedName(DefaultOutput.plotStem(for: file), extension: "svg")
     }
   }
 

@@ -17,7 +17,7 @@ struct RecordCommand: ParsableCommand {
       """
   )
 
-  @Option(name: [.customShort("p"), .long], parsing: .unconditional, help: ArgumentHelp("Process id to attach to.", valueName: "pid"))
+  @Option(name: [.customShort("p"), .long], parsing: .unconditional, help: ArgumentHelp("Process id to attach to.", valueName: "pid"), completion: .processIDs)
   var pid: String?
 
   @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Seconds between samples (0.01 to 3600).", valueName: "seconds"))
@@ -26,8 +26,14 @@ struct RecordCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Stop after this many seconds (default: until the process exits or a signal arrives).", valueName: "seconds"))
   var duration: Double?
 
-  @Option(name: [.customShort("o"), .long], help: ArgumentHelp("CSV file to write, or - for standard output.", valueName: "file"))
-  var output: String
+  @Option(
+    name: [.customShort("o"), .customLong("output")],
+    help: ArgumentHelp("CSV file to write, or - for standard output (default: memtop-PID-YYYYMMDD-HHMMSS.csv here, a new name).", valueName: "file"),
+    completion: .file(extensions: ["csv"]))
+  var outputFile: String?
+
+  /// The CSV path: --output, or the fresh name ``validate()`` chose.
+  var output: String { outputFile ?? "-" }
 
   @OptionGroup var detail: DetailOptions
 
@@ -58,7 +64,7 @@ struct RecordCommand: ParsableCommand {
   @Argument(parsing: .postTerminator, help: ArgumentHelp("Command to launch and record (after --).", valueName: "command"))
   var command: [String] = []
 
-  func validate() throws {
+  mutating func validate() throws {
     try Validation.target(pid: pid, command: command, subcommand: "record", followName: followName)
     try Validation.interval(interval)
     if let duration, !(duration > 0 && duration.isFinite) {
@@ -80,6 +86,15 @@ struct RecordCommand: ParsableCommand {
     }
     if perProcess && !children {
       throw ValidationError("--per-process needs --children (it splits a process tree's total into one row per process)")
+    }
+    if outputFile == nil {
+      // As mprof does: a new file in the current directory, named after the target and the time.
+      let stem = pid.map { "memtop-\($0.trimmingCharacters(in: " "))" } ?? DefaultOutput.stem(command: followName ?? command.first ?? "")
+      outputFile = DefaultOutput.unusedName(stem + "-" + DefaultOutput.timestamp(), extension: "csv")
+      // Said only when there is something to record (a missing PID is reported by run()).
+      if pid.flatMap({ Int32($0.trimmingCharacters(in: " ")) }).map({ Syscalls.exists("/proc/\($0)") }) ?? true {
+        printError("no --output given: recording to \(outputFile ?? "")")
+      }
     }
   }
 

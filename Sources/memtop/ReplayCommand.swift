@@ -14,7 +14,7 @@ struct ReplayCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: ArgumentHelp("The recording to replay (CSV written by memtop record or exported with e).", valueName: "file"))
+  @Argument(help: ArgumentHelp("The recording to replay (CSV written by memtop record or exported with e).", valueName: "file"), completion: .file(extensions: ["csv"]))
   var file: String
 
   @Option(name: .long, help: ArgumentHelp("Memory limit the verdict projects against, e.g. 2G (as memtop analyze --limit).", valueName: "size"))

@@ -2,6 +2,10 @@ import Foundation
 import MemtopTUI
 import Testing
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The manual page covers every option `--help` shows, and formats without warnings.
 @Suite("man page")
 struct ManPageTests {
@@ -62,6 +66,53 @@ struct ManPageTests {
       for key in binding.keys {
         #expect(documented.contains(key.label(.braille)), "key \(key.label(.braille)) (\(binding.help)) is not in KEYS")
       }
+    }
+  }
+
+  @Test("top-level --help and the SYNOPSIS show watching a pid (-p, as in top) and launching a command first")
+  func firstThingsFirst() throws {
+    let help = try MemtopRunner.run(["--help"])
+    #expect(help.status == 0)
+    let text = help.stdout
+    let usage = try #require(text.range(of: "USAGE: "), "\(text)")
+    let pid = try #require(text.range(of: "memtop --pid PID"), "\(text)")
+    let launch = try #require(text.range(of: "memtop -- COMMAND [ARGS...]"), "\(text)")
+    let subcommands = try #require(text.range(of: "SUBCOMMANDS:"), "\(text)")
+    #expect(usage.upperBound == pid.lowerBound, "USAGE does not begin with --pid:\n\(text)")
+    #expect(pid.lowerBound < launch.lowerBound && launch.lowerBound < subcommands.lowerBound)
+    #expect(text.contains("-p PID"))
+
+    let manual = try String(contentsOfFile: Self.page, encoding: .utf8)
+    let synopsis = try #require(manual.range(of: ".SH SYNOPSIS\n"))
+    let lines = manual[synopsis.upperBound...].split(separator: "\n").prefix(6).map(String.init)
+    #expect(lines == [".B memtop", ".RB ( \\-p | \\-\\-pid )", ".I pid", ".br", ".B memtop \\-\\-", ".IR command \" [\" args ...]"], "\(lines)")
+  }
+
+  @Test("-p is --pid everywhere --pid is: the help of monitor and record, the man page, and the top level", arguments: ["monitor", "record"])
+  func shortPID(_ subcommand: String) throws {
+    let help = try MemtopRunner.run([subcommand, "--help"])
+    #expect(help.stdout.contains("-p, --pid <pid>"), "\(help.stdout)")
+    let manual = try String(contentsOfFile: Self.page, encoding: .utf8)
+    #expect(manual.contains(".BR \\-p \", \" \\-\\-pid \" \\fIpid\\fR\""))
+  }
+
+  @Test("memtop -p PID at the top level is the live view's --pid (parsed, then refused only for want of a terminal)")
+  func topLevelShortPID() throws {
+    let result = try MemtopRunner.run(["-p", "\(getpid())"])
+    #expect(result.status == 64)
+    #expect(result.stderr.contains("standard output is not a terminal"), "\(result.stderr)")
+    let bad = try MemtopRunner.run(["-p", "abc"])
+    #expect(bad.stderr.contains("invalid PID 'abc'"), "\(bad.stderr)")
+  }
+
+  @Test("monitor --help lists every key of the key table, with its help, as the man page's KEYS does")
+  func keysInHelp() throws {
+    let help = try MemtopRunner.run(["monitor", "--help"]).stdout
+    // The help text is wrapped: compare with whitespace collapsed.
+    let flat = help.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    for line in KeyMap.helpLines(mode: .braille, includeOverview: true) {
+      let words = "\(line.keys) \(line.help)".split(whereSeparator: \.isWhitespace).joined(separator: " ")
+      #expect(flat.contains(words), "'\(words)' is not in monitor --help")
     }
   }
 
