@@ -200,9 +200,9 @@ final class MetricsServerLoop: @unchecked Sendable {
     var limit = rlimit()
     let soft = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? " (ulimit -n \(limit.rlim_cur))" : ""
     let what = code == ENFILE ? "the system is out of file descriptors" : code == EMFILE ? "memtop is out of file descriptors\(soft)" : "the system is out of memory for sockets"
-    let action = dropping ? "closing the longest idle connection to answer a new one" : "new connections wait until descriptors free up"
+    let action = dropping ? "the metrics endpoint closes its longest idle connection to answer a new one" : "new metrics connections wait until descriptors free up"
     short = true
-    report("warning: \(what); the metrics endpoint is \(action)", now: now)
+    report("warning: \(what); \(action)", now: now)
   }
 
   /// Prints `message` at most once every 10 seconds.
