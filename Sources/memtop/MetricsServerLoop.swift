@@ -220,9 +220,14 @@ final class MetricsServerLoop: @unchecked Sendable {
       return flush(index, now: now)
     }
     var chunk = [UInt8](repeating: 0, count: 4096)
+    var ended = false
     while connections[index].input.count <= limits.requestBytes {
       let count = chunk.withUnsafeMutableBytes { recv(connections[index].fd, $0.baseAddress, $0.count, 0) }
-      if count == 0 { return false }  // the client closed
+      if count == 0 {
+        // The client is done sending (it may still read): answer what came, then close.
+        ended = true
+        break
+      }
       if count < 0 {
         if errno == EINTR { continue }
         if errno == EAGAIN || errno == EWOULDBLOCK { break }
@@ -230,7 +235,11 @@ final class MetricsServerLoop: @unchecked Sendable {
       }
       connections[index].input.append(contentsOf: chunk[0..<count])
     }
-    return answer(index, now: now)
+    guard ended else { return answer(index, now: now) }
+    guard HTTPRequestHead.end(in: connections[index].input) != nil else { return false }
+    let open = answer(index, now: now)
+    connections[index].closeAfterWrite = true
+    return open && connections[index].isWriting
   }
 
   /// Answers the complete request at the head of the input, if there is one.

@@ -64,6 +64,29 @@ struct MetricsEndpointTests {
         print('big:', status(s, 20)[0])
         s.close()
         print('scrape:', scrape())
+    elif mode == 'protocol':
+        def one(request, half_close=False):
+            s = socket.create_connection((host, port), timeout=20)
+            s.sendall(request)
+            if half_close:
+                s.shutdown(socket.SHUT_WR)
+            line, body = status(s, 20)
+            s.close()
+            return line, body
+        s = socket.create_connection((host, port), timeout=20)
+        for n in range(2):
+            s.sendall(b'GET /metrics HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')
+            line, body = status(s, 20)
+            print('keep-alive %d: %s rss=%s' % (n, line, b'memtop_rss_bytes{' in body))
+        s.close()
+        line, body = one(b'GET /metrics HTTP/1.0\\r\\n\\r\\n')
+        print('http/1.0: %s rss=%s' % (line, b'memtop_rss_bytes{' in body))
+        line, body = one(b'GET /metrics?x=1 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n', half_close=True)
+        print('half-closed: %s rss=%s' % (line, b'memtop_rss_bytes{' in body))
+        print('head: %s' % one(b'HEAD /metrics HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n')[0])
+        print('other path: %s' % one(b'GET /secret HTTP/1.1\\r\\nConnection: close\\r\\n\\r\\n')[0])
+        print('post: %s' % one(b'POST /metrics HTTP/1.1\\r\\nContent-Length: 3\\r\\n\\r\\nabc')[0])
+        print('garbage: %s' % one(b'\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03\\r\\n\\r\\n')[0])
     elif mode == 'scrape':
         print('scrape:', scrape(float(sys.argv[4])))
     elif mode == 'idle':
@@ -192,6 +215,24 @@ struct MetricsEndpointTests {
     memtop.signal(SIGINT)
     #expect(memtop.wait(timeout: 60) == 0, "\(memtop.stderr)")
     #expect(!memtop.stderr.contains("warning"), "\(memtop.stderr)")
+  }
+
+  @Test("what scrapers and strays send: keep-alive, HTTP/1.0, a half-closed request, HEAD are served; other paths, methods and bytes are refused")
+  func scraperRequests() throws {
+    let (memtop, target, address) = try Self.startRecording()
+    defer {
+      memtop.signal(SIGINT)
+      memtop.wait(timeout: 30)
+      target.signal(SIGKILL)
+    }
+    let out = try Self.attack("protocol", address)
+    for line in [
+      "keep-alive 0: HTTP/1.1 200 OK rss=True", "keep-alive 1: HTTP/1.1 200 OK rss=True", "http/1.0: HTTP/1.1 200 OK rss=True",
+      "half-closed: HTTP/1.1 200 OK rss=True", "head: HTTP/1.1 200 OK", "other path: HTTP/1.1 404 Not Found",
+      "post: HTTP/1.1 400 Bad Request", "garbage: HTTP/1.1 400 Bad Request",
+    ] {
+      #expect(out.contains(line), "no '\(line)' in:\n\(out)")
+    }
   }
 
   @Test("an idle connection is closed after the 10 s timeout, not before")

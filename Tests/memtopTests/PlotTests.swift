@@ -90,11 +90,13 @@ struct PlotTests {
     #expect(result.stdout.contains("id=\"series-rss_bytes\""))
   }
 
-  @Test("--output is required")
+  @Test("without --output, a recording that cannot be read is one error and no SVG is written")
   func missingOutput() throws {
-    let result = try MemtopRunner.run(["plot", "x.csv"])
-    #expect(result.status == 64)
-    #expect(result.stderr.contains("--output"), "\(result.stderr)")
+    let dir = try MemtopRunner.scratchDirectory()
+    let result = try MemtopRunner.run(["plot", dir + "/x.csv"])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("cannot read"), "\(result.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
   }
 
   /// Decodes an 8-bit RGB(A) PNG with Python's zlib and counts pixels within a small distance
