@@ -161,7 +161,9 @@ struct MetricsEndpointTests {
     #expect(cpu1 - cpu0 < 0.3 * elapsed, "memtop used \(cpu1 - cpu0) s of CPU in \(elapsed) s \(context)")
     for (tid, after) in busy1 {
       guard let before = busy0[tid] else { continue }
-      #expect(after - before < 0.5 * elapsed, "thread \(tid) was running or runnable \(after - before) s of \(elapsed) s \(context)")
+      // A spinning thread is running or runnable all the time; a sleeping one only briefly after
+      // each wake-up, even when a loaded machine makes it wait for a core.
+      #expect(after - before < 0.8 * elapsed, "thread \(tid) was running or runnable \(after - before) s of \(elapsed) s \(context)")
     }
   }
 
