@@ -37,11 +37,13 @@ public enum MonitorApp {
 
     let status: Int32
     do {
-      status = try onScreen(config) { terminal, mode in
-        MonitorLoop(
-          terminal: terminal, handle: handle, child: child, session: session, themes: themes, mode: mode,
-          config: config, recordWriter: recordWriter
-        ).run()
+      status = try onScreen(config, themes: themes) { context in
+        let sampler = makeSampler(
+          for: handle, tree: config.children, clock: context.clock, detailBudget: config.detailBudget,
+          maxStall: config.maxStall, startMonotonic: context.start)
+        let source = SamplerSource(
+          sampler: sampler, handle: handle, child: child, clock: context.clock, start: context.start, interval: config.interval)
+        return ChartScreen(source: source, session: session, config: config, recordWriter: recordWriter)
       }
     } catch {
       child?.signal(SIGTERM)
@@ -55,19 +57,23 @@ public enum MonitorApp {
   static func follow(_ name: String, config: MonitorConfiguration, themes: [Theme], recordWriter: CSVFileWriter?) throws(MonitorError) -> Int32 {
     var session = SessionInfo(pid: 0, name: name, interval: config.interval)
     session.recordPath = config.recordPath.map(Exporter.absolute)
-    return try onScreen(config) { terminal, mode in
-      let loop = MonitorLoop(
-        terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,
-        recordWriter: recordWriter)
-      loop.follow(name, config: config)
-      return loop.run()
+    return try onScreen(config, themes: themes) { context in
+      let clock = context.clock
+      let start = context.start
+      let sampler = FollowingSampler(name: name) { handle in
+        makeSampler(
+          for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, maxStall: config.maxStall,
+          startMonotonic: start)
+      }
+      let source = SamplerSource(sampler: sampler, handle: nil, child: nil, clock: clock, start: start, interval: config.interval)
+      return ChartScreen(source: source, session: session, config: config, recordWriter: recordWriter)
     }
   }
 
-  /// Takes over the terminal, runs `body`, restores the terminal, then prints the outcome's
-  /// messages; returns its exit status.
+  /// Takes over the terminal, runs the app on the screen `root` makes, restores the terminal,
+  /// then prints the outcome's messages; returns its exit status.
   static func onScreen(
-    _ config: MonitorConfiguration, _ body: (NCursesTerminal, GlyphMode) -> MonitorLoop.Outcome
+    _ config: MonitorConfiguration, themes: [Theme], _ root: (AppContext) -> any AppScreen
   ) throws(MonitorError) -> Int32 {
     let utf8 = NCursesTerminal.prepareLocale()
     let mode: GlyphMode = config.ascii || !utf8 ? .ascii : .braille
@@ -77,7 +83,8 @@ public enum MonitorApp {
     } catch {
       throw MonitorError(message: error.message)
     }
-    let outcome = body(terminal, mode)
+    let context = AppContext(clock: SystemClock(), mode: mode, themes: themes, config: config, size: terminal.size)
+    let outcome = AppLoop(root: root(context), backend: terminal, context: context).run()
     terminal.stop()
     // The terminal is back: now it is safe to print.
     for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
@@ -94,8 +101,8 @@ public enum MonitorApp {
 
   /// Shows the table of every process; Enter opens one in the chart view, Esc comes back.
   static func overview(config: MonitorConfiguration, themes: [Theme]) throws(MonitorError) -> Int32 {
-    try onScreen(config) { terminal, mode in
-      OverviewLoop(terminal: terminal, themes: themes, mode: mode, config: config).run()
+    try onScreen(config, themes: themes) { context in
+      TableScreen(config: config, start: context.start)
     }
   }
 
@@ -110,12 +117,10 @@ public enum MonitorApp {
     session.state = .replay(URL(fileURLWithPath: path).lastPathComponent)
     // A --children recording: its totals are sums, and its per-process rows can be shown with p.
     if let processes = last?.processes { session.tree = TreeView(processes: processes, totalPSS: main.last { $0.pss != nil }?.pss) }
-    return try onScreen(config) { terminal, mode in
-      let loop = MonitorLoop(
-        terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,
-        recordWriter: nil)
-      loop.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) })
-      return loop.run()
+    return try onScreen(config, themes: themes) { _ in
+      let screen = ChartScreen(source: nil, session: session, config: config, recordWriter: nil)
+      screen.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) })
+      return screen
     }
   }
 

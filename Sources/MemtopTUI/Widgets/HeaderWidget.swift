@@ -33,7 +33,10 @@ public struct HeaderWidget: Sendable {
     }
     switch session.state {
     case .running:
-      field("", model.ui.paused ? "PAUSED" : "running", role: model.ui.paused ? .headerAlert : .header)
+      if session.stopped { field("", "stopped", role: .headerAlert) }
+      if model.ui.paused || !session.stopped {
+        field("", model.ui.paused ? "PAUSED" : "running", role: model.ui.paused ? .headerAlert : .header)
+      }
     case .exited(let how):
       field("", "target \(how)", role: .headerAlert)
       if model.ui.paused { field("", "PAUSED", role: .headerAlert) }

@@ -4,33 +4,15 @@ import MemtopCore
   import Glibc
 #endif
 
-/// The interactive loop: one ``AppEvent`` at a time — a key, a resize, a once-a-second tick, or
-/// a sample taken on the same drift-free ``TickSchedule`` as `memtop record`. Input is read with
-/// a timeout up to the next sample (≤ 200 ms), so a key is handled the moment it arrives while
-/// sampling stays on schedule and an idle view wakes only a few times a second.
-final class MonitorLoop {
-  /// How the loop ended: the exit status and lines to print once the terminal is restored.
-  struct Outcome {
-    var status: Int32
-    var messages: [String]
-    /// Esc in a view opened from the process table: go back to the table.
-    var backToOverview = false
-  }
-
+/// The chart view of one process, tree or recording: state that events change (samples, keys,
+/// resizes, the launched command's end) and a frame drawn from it.
+///
+/// Samples come from one ``SampleSource``; a replay has none and is loaded once.
+final class ChartScreen: AppScreen {
   /// Whether Esc returns to the process table this view was opened from.
   var opensFromOverview = false
 
-  /// Longest wait for input, milliseconds: keys end it at once, so this only bounds how late
-  /// a stop signal or the once-a-second tick is noticed when idle.
-  static let maxWaitMilliseconds = 200
-
-  private let terminal: NCursesTerminal
-  private var sampler: (any MemorySampling)?
-  private let child: ChildProcess?
-  private let clock = SystemClock()
-  private let start: Double
-  private var schedule: TickSchedule
-  private var nextDue: Double
+  private var source: (any SampleSource)?
   private var session: SessionInfo
   /// The watched process, or with `--children` the tree's total.
   private var total = ChartedSeries()
@@ -39,101 +21,69 @@ final class MonitorLoop {
   /// The member the charts show, or `nil` for ``total``.
   private var shownMember: Int?
   private let watchesTree: Bool
-  private var ui = UIState()
-  private let themes: [Theme]
-  private let mode: GlyphMode
+  private(set) var ui = UIState()
   private let recorder: LiveRecorder?
   /// Warnings and notices waiting for the status bar, one at a time.
   private var warnings: [(text: String, isError: Bool)] = []
   /// A replayed recording's verdict, the one `memtop analyze` gives on the file.
   private var replayVerdict: VerdictModel?
-  private var dirty = true
-  private var quit: Outcome?
+  /// How the launched command ended, once reaped.
+  private(set) var childTermination: ChildTermination?
 
-  init(
-    terminal: NCursesTerminal, handle: ProcessHandle?, child: ChildProcess?, session: SessionInfo, themes: [Theme],
-    mode: GlyphMode, config: MonitorConfiguration, recordWriter: CSVFileWriter?
-  ) {
-    self.terminal = terminal
-    self.child = child
+  init(source: (any SampleSource)?, session: SessionInfo, config: MonitorConfiguration, recordWriter: CSVFileWriter?) {
+    self.source = source
     self.session = session
-    self.themes = themes.isEmpty ? [.fallback] : themes
-    self.mode = mode
-    start = clock.monotonicSeconds()
     watchesTree = config.children
-    if let handle {
-      sampler = makeSampler(
-        for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, maxStall: config.maxStall,
-        startMonotonic: start)
-    }
     if config.children && session.tree == nil { self.session.tree = TreeView(processes: 1) }
-    schedule = TickSchedule(start: start, interval: config.interval)
-    nextDue = start
     recorder = recordWriter.map(LiveRecorder.init)
   }
 
-  /// Runs until `q`, a stop signal, or a fatal error; the caller restores the terminal.
-  func run() -> Outcome {
-    terminal.apply(themes[0])
-    var lastTick = clock.monotonicSeconds()
-    while quit == nil {
-      if let signo = StopSignals.received {
-        quit = Outcome(status: 128 + signo, messages: ["stopped by \(StopSignals.name(signo))"])
-        break
-      }
-      var now = clock.monotonicSeconds()
-      if let sampler, now >= nextDue {
-        handle(.sample(sampler.sample()))
-        now = clock.monotonicSeconds()
-        nextDue = schedule.next(after: now)
-      }
-      if now - lastTick >= 1 {
-        lastTick = now
-        handle(.tick)
-      }
-      if dirty { render() }
-      // A key ends the wait at once; the cap only bounds how late a stop signal is noticed.
-      let untilSample = sampler == nil ? Self.maxWaitMilliseconds : Int(((nextDue - now) * 1000).rounded(.up))
-      switch terminal.read(timeoutMilliseconds: min(max(untilSample, 0), Self.maxWaitMilliseconds)) {
-      case .key(let key): handle(.key(key))
-      case .resize(let width, let height): handle(.resize(width: width, height: height))
-      case nil: break
-      }
-    }
-    var outcome = quit ?? Outcome(status: 0, messages: [])
+  var nextDue: Double? { source?.nextDue }
+
+  func poll(now: Double) -> [AppEvent] { source?.take(now: now) ?? [] }
+
+  func finish() -> [String] {
+    var messages: [String] = []
     if let recorder {
-      if let error = recorder.finish() { outcome.messages.append(error) }
-      outcome.messages.append("recorded \(total.timeline.count) samples to \(session.recordPath ?? "")")
+      if let error = recorder.finish() { messages.append(error) }
+      messages.append("recorded \(total.timeline.count) samples to \(session.recordPath ?? "")")
     }
-    if let output = session.childOutput { outcome.messages.append("the command's output is in \(output)") }
-    return outcome
+    if let output = session.childOutput { messages.append("the command's output is in \(output)") }
+    return messages
   }
 
   // MARK: - Events
 
-  func handle(_ event: AppEvent) {
+  func handle(_ event: AppEvent, in context: AppContext) -> Transition {
     switch event {
-    case .sample(let outcome): handleSample(outcome)
+    case .sample(let report):
+      handleSample(report, now: context.elapsed)
+      return .redraw
+    case .childExited(let termination):
+      childTermination = termination
+      session.state = .exited("\(termination)")
+      return .redraw
     case .tick:
       // Everything on screen moves with samples; a tick only redraws to drop an old message.
-      if ui.expireMessage(now: clock.monotonicSeconds() - start) { dirty = true }
-      recorder?.flushIfDue(now: clock.monotonicSeconds())
-    case .resize: dirty = true
-    case .key(let key): handleKey(key)
+      recorder?.flushIfDue(now: context.clock.monotonicSeconds())
+      return ui.expireMessage(now: context.elapsed) ? .redraw : .none
+    case .resize: return .redraw
+    case .key(let key): return handleKey(key, context: context)
+    case .signal, .refresh: return .none
     }
   }
 
-  private func handleSample(_ outcome: SampleOutcome) {
-    switch outcome {
+  private func handleSample(_ report: SampleReport, now: Double) {
+    switch report.outcome {
     case .sample(let sample):
       total.append(sample, limitBytes: session.limitBytes.map { Double($0) })
       recorder?.append(sample)
-      if let sampler {
-        session.name = sampler.currentName
-        let cadences = sampler.detailCadences
-        session.heapCadence = cadences?.heap
-        session.rollupCadence = cadences?.pss
+      if let name = report.name { session.name = name }
+      if let cadences = report.cadences {
+        session.heapCadence = cadences.heap
+        session.rollupCadence = cadences.pss
       }
+      session.stopped = report.stopped
       if session.pid != sample.pid && session.pid != 0 {
         // A followed service restarted: a new segment, marked on the charts.
         total.timeline.markLatest("restart: PID \(sample.pid)")
@@ -141,13 +91,12 @@ final class MonitorLoop {
         session.ageAtStart = nil
       }
       session.pid = sample.pid
-      if watchesTree { addMemberSamples(sample) }
+      if watchesTree { addMemberSamples(sample, readings: report.members) }
     case .missed:
       session.missed += 1
     case .exited(let exit):
-      sampler = nil
-      let how = child.map { "\($0.waitForExit())" } ?? exit.summary
-      session.state = .exited(how)
+      session.stopped = false
+      session.state = .exited(exit.summary)
       total.analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
       for i in members.indices {
         members[i].gone = true
@@ -155,86 +104,123 @@ final class MonitorLoop {
       }
       recorder?.flushIfDue(now: .infinity)
     }
-    if let sampler {
-      warnings += sampler.takeWarnings().map { (text: "warning: " + $0, isError: true) }
-      warnings += sampler.takeNotices().map { (text: $0, isError: false) }
+    if case .exited = report.outcome {} else {
+      warnings += report.warnings.map { (text: "warning: " + $0, isError: true) }
+      warnings += report.notices.map { (text: $0, isError: false) }
       // Per lifetime: a followed service's next process may be readable again.
-      session.heapUnavailable = sampler.detailUnavailable?.unavailableReason
-      session.heapFix = sampler.detailUnavailable == .permissionDenied ? ProcReadError.detailPermissionFix : nil
+      session.heapUnavailable = report.detailUnavailable?.unavailableReason
+      session.heapFix = report.detailUnavailable == .permissionDenied ? ProcReadError.detailPermissionFix : nil
     }
     if let next = warnings.first, ui.message == nil {
       warnings.removeFirst()
-      ui.show(next.text, isError: next.isError, now: clock.monotonicSeconds() - start, seconds: next.isError ? 10 : 5)
+      ui.show(next.text, isError: next.isError, now: now, seconds: next.isError ? 10 : 5)
     }
-    dirty = true
   }
 
-  private func handleKey(_ key: Key) {
-    dirty = true
-    let now = clock.monotonicSeconds() - start
+  private func handleKey(_ key: Key, context: AppContext) -> Transition {
+    let now = context.elapsed
     if let text = ui.exportPrompt {
       switch key {
       case .enter:
         ui.exportPrompt = nil
-        export(to: text.isEmpty ? Exporter.defaultFileName(pid: session.pid, wallSeconds: clock.wallSeconds()) : text)
+        let name = text.isEmpty ? Exporter.defaultFileName(pid: session.pid, wallSeconds: context.clock.wallSeconds()) : text
+        export(to: name, now: now)
       case .escape: ui.exportPrompt = nil
       case .backspace: ui.exportPrompt = String(text.dropLast())
       case .character(let c): ui.exportPrompt = text + String(c)
       default: break
       }
-      return
+      return .redraw
+    }
+    if let prompt = ui.markerPrompt {
+      switch key {
+      case .enter:
+        ui.markerPrompt = nil
+        relabelMarker(prompt.label, to: prompt.text, now: now)
+      case .escape:
+        ui.markerPrompt = nil
+        recorder?.hold = false
+        ui.show("\(prompt.label) kept without a label", now: now, seconds: 3)
+      case .backspace: ui.markerPrompt?.text = String(prompt.text.dropLast())
+      case .character(let c) where prompt.text.count < UIState.markerLabelLimit: ui.markerPrompt?.text = prompt.text + String(c)
+      default: break
+      }
+      return .redraw
     }
     if ui.showHelp {
       ui.showHelp = false
-      if KeyMap.action(for: key) != .quit { return }
+      if KeyMap.action(for: key) != .quit { return .redraw }
     }
-    guard let action = KeyMap.action(for: key) else { return }
+    guard let action = KeyMap.action(for: key) else { return .none }
     let latest = shown.timeline.elapsed.last ?? 0
+    let dataSpan = latest - (shown.timeline.elapsed.first ?? 0)
     switch action {
-    case .quit: quit = Outcome(status: 0, messages: [])
+    case .quit: return .quit(status: 0, messages: [])
     case .togglePause: ui.togglePause(latest: latest)
     case .zoomIn:
-      ui.show(ui.zoomIn() ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the shortest)", now: now, seconds: 2)
+      ui.show(ui.zoomIn(dataSpan: dataSpan) ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the shortest)", now: now, seconds: 2)
     case .zoomOut:
-      ui.show(ui.zoomOut() ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the whole recording)", now: now, seconds: 2)
+      ui.show(ui.zoomOut(dataSpan: dataSpan) ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the whole recording)", now: now, seconds: 2)
+    case .fitAll:
+      ui.fitAll()
+      ui.show("window all: the whole recording", now: now, seconds: 2)
     case .scrollBack, .scrollForward:
       guard ui.paused else {
         ui.show("pause with space to scroll back in time", now: now, seconds: 3)
-        return
+        return .redraw
       }
       ui.scroll(action == .scrollBack ? -1 : 1, latest: latest)
-    case .export: ui.exportPrompt = Exporter.defaultFileName(pid: session.pid, wallSeconds: clock.wallSeconds())
+    case .export: ui.exportPrompt = Exporter.defaultFileName(pid: session.pid, wallSeconds: context.clock.wallSeconds())
     case .marker:
       guard !total.timeline.isEmpty else {
         ui.show("no sample to mark yet", isError: true, now: now)
-        return
+        return .redraw
       }
-      if replayVerdict != nil {
-        markWindowEnd(now: now)
-        return
-      }
-      let label = "marker \(total.timeline.markers.count + 1)"
-      total.timeline.markLatest(label)
-      if let shownMember { members[shownMember].series.timeline.markLatest(label) }
-      recorder?.markLatest(label)
-      ui.show("\(label) at \(ChartWidget.clock(latest))", now: now, seconds: 3)
+      let label = replayVerdict != nil ? markWindowEnd() : markLatest()
+      ui.markerPrompt = (label: label, text: "")
     case .cycleTheme:
-      ui.themeIndex = (ui.themeIndex + 1) % themes.count
-      terminal.apply(themes[ui.themeIndex])
-      ui.show("theme \(themes[ui.themeIndex].name)", now: now, seconds: 3)
+      context.themeIndex = (context.themeIndex + 1) % context.themes.count
+      ui.show("theme \(context.theme.name)", now: now, seconds: 3)
     case .help: ui.showHelp = true
     case .cycleProcess: cycleProcess(now: now)
     case .back:
-      if opensFromOverview { quit = Outcome(status: 0, messages: [], backToOverview: true) }
-    case .sortByMemory, .sortByGrowth, .filter, .selectUp, .selectDown, .open: break
+      if opensFromOverview { return .pop }
+      return .none
+    case .sortByMemory, .sortByGrowth, .filter, .selectUp, .selectDown, .open: return .none
     case .resetMinMax:
       if let shownMember { members[shownMember].series.resetExtremes() } else { total.resetExtremes() }
       ui.show("min/max reset", now: now, seconds: 3)
     }
+    return .redraw
   }
 
-  private func export(to path: String) {
-    let now = clock.monotonicSeconds() - start
+  /// Marks the latest sample `marker N` (relabelled when the prompt is answered); the
+  /// recording holds the row back until then.
+  private func markLatest() -> String {
+    let label = "marker \(total.timeline.markers.count + 1)"
+    total.timeline.markLatest(label)
+    if let shownMember { members[shownMember].series.timeline.markLatest(label) }
+    recorder?.markLatest(label)
+    recorder?.hold = true
+    return label
+  }
+
+  /// Gives the marker `label` the text typed (kept as it is when none was).
+  private func relabelMarker(_ label: String, to text: String, now: Double) {
+    recorder?.hold = false
+    let typed = text.trimmingCharacters(in: .whitespaces)
+    let final = typed.isEmpty ? label : typed
+    if !typed.isEmpty {
+      total.timeline.relabel(label, to: typed)
+      for i in members.indices { members[i].series.timeline.relabel(label, to: typed) }
+      recorder?.relabel(label, to: typed)
+    }
+    let at = total.timeline.markers.first { $0.value == final }.map { total.timeline.elapsed[$0.key] }
+    let hint = replayVerdict != nil ? " (e exports it with the window)" : ""
+    ui.show("\(Sanitizer.terminalSafe(final, maxLength: 40)) at \(ChartWidget.clock(at ?? 0))\(hint)", now: now, seconds: 3)
+  }
+
+  private func export(to path: String, now: Double) {
     do {
       if replayVerdict != nil {
         // A replay exports what is on screen: the visible time window.
@@ -248,19 +234,6 @@ final class MonitorLoop {
       ui.show("exported \(rows) samples to \(Exporter.absolute(path))", now: now, seconds: 30)
     } catch {
       ui.show("export failed: \(error)", isError: true, now: now, seconds: 30)
-    }
-  }
-
-  // MARK: - Following a service
-
-  /// Samples the processes named `name` one lifetime after another (`--follow-name`).
-  func follow(_ name: String, config: MonitorConfiguration) {
-    let clock = self.clock
-    let start = self.start
-    sampler = FollowingSampler(name: name) { handle in
-      makeSampler(
-        for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, maxStall: config.maxStall,
-        startMonotonic: start)
     }
   }
 
@@ -286,12 +259,12 @@ final class MonitorLoop {
   }
 
   /// In a replay, `m` marks the last sample inside the visible window.
-  private func markWindowEnd(now: Double) {
+  private func markWindowEnd() -> String {
     let window = ui.window(latest: total.timeline.elapsed.last ?? 0)
-    guard let index = total.timeline.elapsed.lastIndex(where: { $0 <= window.end }) else { return }
     let label = "marker \(total.timeline.markers.count + 1)"
+    guard let index = total.timeline.elapsed.lastIndex(where: { $0 <= window.end }) else { return label }
     total.timeline.mark(index, label)
-    ui.show("\(label) at \(ChartWidget.clock(total.timeline.elapsed[index])) (e exports it with the window)", now: now, seconds: 3)
+    return label
   }
 
   // MARK: - Process trees
@@ -314,8 +287,7 @@ final class MonitorLoop {
   }
 
   /// Files the members' readings of the latest tick under their (pid, start time).
-  private func addMemberSamples(_ totalSample: MemorySample) {
-    let readings = sampler?.memberSamples ?? []
+  private func addMemberSamples(_ totalSample: MemorySample, readings: [MemberSample]) {
     var present = Set<Int>()
     for reading in readings {
       let sample = reading.sample
@@ -355,16 +327,12 @@ final class MonitorLoop {
 
   // MARK: - Drawing
 
-  private func render() {
-    dirty = false
-    let size = terminal.size
-    var buffer = CellBuffer(width: size.width, height: size.height)
+  func draw(into buffer: inout CellBuffer, context: AppContext) {
     let series = shown
     var model = ScreenModel(
       timeline: series.timeline, session: shownSession, ui: ui, analysis: series.analysis, extremes: series.extremes,
-      themeName: themes[ui.themeIndex].name, mode: mode)
+      themeName: context.theme.name, mode: context.mode)
     if let replayVerdict { model.verdict = replayVerdict }
     Screen.draw(model, into: &buffer)
-    terminal.flush(buffer)
   }
 }
