@@ -80,6 +80,8 @@ public struct MonitorConfiguration: Sendable {
   public var children = false
   /// The memory limit a replayed recording's verdict projects against, bytes (as `memtop analyze --limit`).
   public var replayLimitBytes: UInt64?
+  /// `--limit` in the live view: the memory limit the verdict projects against, bytes (default: the cgroup limit).
+  public var limitBytes: UInt64?
   /// Seconds per second the detailed reads may stall the target (0.005 = 5 ms/s; 0: no cap).
   public var maxStall: Double = 0.005
 

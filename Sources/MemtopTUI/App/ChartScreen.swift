@@ -27,6 +27,8 @@ final class ChartScreen: AppScreen {
   private var warnings: [(text: String, isError: Bool)] = []
   /// A replayed recording's verdict, the one `memtop analyze` gives on the file.
   private var replayVerdict: VerdictModel?
+  /// A replay playing: elapsed seconds of the app at the last step, and recording seconds per second.
+  private(set) var playback: (last: Double, speed: Double)?
   /// How the launched command ended, once reaped.
   private(set) var childTermination: ChildTermination?
 
@@ -64,9 +66,11 @@ final class ChartScreen: AppScreen {
       session.state = .exited("\(termination)")
       return .redraw
     case .tick:
-      // Everything on screen moves with samples; a tick only redraws to drop an old message.
+      // Everything on screen moves with samples; a tick only redraws to drop an old message,
+      // or to move a replay that plays.
       recorder?.flushIfDue(now: context.clock.monotonicSeconds())
-      return ui.expireMessage(now: context.elapsed) ? .redraw : .none
+      let expired = ui.expireMessage(now: context.elapsed)
+      return stepPlayback(now: context.elapsed) || expired ? .redraw : .none
     case .resize: return .redraw
     case .key(let key): return handleKey(key, context: context)
     case .signal, .refresh: return .none
@@ -156,7 +160,12 @@ final class ChartScreen: AppScreen {
     let dataSpan = latest - (shown.timeline.elapsed.first ?? 0)
     switch action {
     case .quit: return .quit(status: 0, messages: [])
-    case .togglePause: ui.togglePause(latest: latest)
+    case .togglePause:
+      guard replayVerdict == nil else {
+        togglePlayback(now: now, dataSpan: dataSpan)
+        return .redraw
+      }
+      ui.togglePause(latest: latest)
     case .zoomIn:
       ui.show(ui.zoomIn(dataSpan: dataSpan) ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the shortest)", now: now, seconds: 2)
     case .zoomOut:
@@ -238,6 +247,42 @@ final class ChartScreen: AppScreen {
   }
 
   // MARK: - Replay
+
+  /// Space in a replay: plays the recording forward in a moving window, or stops it there.
+  private func togglePlayback(now: Double, dataSpan: Double) {
+    guard playback == nil else {
+      playback = nil
+      ui.show("stopped at \(ChartWidget.clock(ui.window(latest: total.timeline.elapsed.last ?? 0).end)) (space plays on)", now: now, seconds: 3)
+      return
+    }
+    let first = total.timeline.elapsed.first ?? 0
+    let latest = total.timeline.elapsed.last ?? 0
+    if ui.span == nil { ui.zoomIn(dataSpan: dataSpan) }
+    let span = ui.span ?? max(dataSpan, 1)
+    // At the end (or showing all): start over from the beginning.
+    if ui.pausedEnd - ui.scrollBack >= latest {
+      ui.pausedEnd = first + span
+      ui.scrollBack = 0
+    }
+    // The whole recording plays in about a minute, never slower than real time.
+    let speed = max(1, (dataSpan / 60).rounded(.up))
+    playback = (now, speed)
+    ui.show("playing at \(Int(speed))x in a \(ui.spanLabel) window (space stops)", now: now, seconds: 3)
+  }
+
+  /// Moves a playing replay's window on; returns whether it moved.
+  private func stepPlayback(now: Double) -> Bool {
+    guard let playback else { return false }
+    let latest = total.timeline.elapsed.last ?? 0
+    ui.pausedEnd = min(ui.pausedEnd - ui.scrollBack + (now - playback.last) * playback.speed, latest)
+    ui.scrollBack = 0
+    self.playback?.last = now
+    if ui.pausedEnd >= latest {
+      self.playback = nil
+      ui.show("end of the recording (space plays it again, a shows all)", now: now, seconds: 5)
+    }
+    return true
+  }
 
   /// Loads a recording to replay: paused on the whole of it, with the verdict of
   /// `memtop analyze` (same analyzer, same lifetime rule, same limit).

@@ -31,7 +31,7 @@ public enum MonitorApp {
       return try follow(name, config: config, themes: themes, recordWriter: recordWriter)
     }
     let (handle, child, childOutput) = try openTarget(config)
-    var session = Self.session(for: handle, interval: config.interval)
+    var session = Self.session(for: handle, interval: config.interval, limitBytes: config.limitBytes)
     session.childOutput = childOutput
     session.recordPath = config.recordPath.map(Exporter.absolute)
 
@@ -56,6 +56,7 @@ public enum MonitorApp {
   /// Follows the processes named `name` one lifetime after another.
   static func follow(_ name: String, config: MonitorConfiguration, themes: [Theme], recordWriter: CSVFileWriter?) throws(MonitorError) -> Int32 {
     var session = SessionInfo(pid: 0, name: name, interval: config.interval)
+    session.limitBytes = config.limitBytes
     session.recordPath = config.recordPath.map(Exporter.absolute)
     return try onScreen(config, themes: themes) { context in
       let clock = context.clock
@@ -92,9 +93,9 @@ public enum MonitorApp {
   }
 
   /// The header facts of a process about to be watched.
-  static func session(for handle: ProcessHandle, interval: Double) -> SessionInfo {
+  static func session(for handle: ProcessHandle, interval: Double, limitBytes: UInt64? = nil) -> SessionInfo {
     var session = SessionInfo(pid: handle.identity.pid, name: handle.name, interval: interval)
-    session.limitBytes = handle.readCgroupLimit()?.bytes
+    session.limitBytes = limitBytes ?? handle.readCgroupLimit()?.bytes
     session.ageAtStart = ProcessFacts.readAge(startTimeTicks: handle.identity.startTimeTicks)
     return session
   }

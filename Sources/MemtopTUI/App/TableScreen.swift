@@ -118,7 +118,7 @@ final class TableScreen: AppScreen {
       return .failure(MonitorError(message: "process \(row.identity.pid) has exited (its pid now belongs to another process)"))
     }
     let config = context.config
-    let session = MonitorApp.session(for: handle, interval: config.interval)
+    let session = MonitorApp.session(for: handle, interval: config.interval, limitBytes: config.limitBytes)
     let start = context.clock.monotonicSeconds()
     let sampler = makeSampler(
       for: handle, tree: config.children, clock: context.clock, detailBudget: config.detailBudget, maxStall: config.maxStall,

@@ -35,15 +35,15 @@ public enum KeyMap {
   public static let bindings: [KeyBinding] = [
     KeyBinding(
       keys: [.character("q"), .function(10)], action: .quit, hint: "quit",
-      help: "quit memtop (the terminal is restored; a command memtop launched is stopped, with its workers)", scope: .both),
-    KeyBinding(keys: [.character(" ")], action: .togglePause, hint: "pause", help: "pause or resume the view (sampling goes on; in a replay, stop or go on playing)"),
+      help: "quit (restores the terminal; stops a command memtop launched, and its workers)", scope: .both),
+    KeyBinding(keys: [.character(" ")], action: .togglePause, hint: "pause", help: "pause or resume the view (sampling goes on); in a replay, play or stop"),
     KeyBinding(keys: [.character("+"), .character("=")], action: .zoomIn, hint: "zoom in", help: "zoom in: show a shorter time window (down to 10 s)"),
     KeyBinding(keys: [.character("-"), .character("_")], action: .zoomOut, hint: "zoom out", help: "zoom out: show a longer window (up to the whole recording)"),
     KeyBinding(keys: [.character("a")], action: .fitAll, hint: "all", help: "fit all: show the whole recording at once"),
     KeyBinding(keys: [.left], action: .scrollBack, hint: "back", help: "while paused, scroll back in time"),
     KeyBinding(keys: [.right], action: .scrollForward, hint: "fwd", help: "while paused, scroll forward in time"),
     KeyBinding(keys: [.character("e")], action: .export, hint: "export", help: "export to CSV: the whole timeline (in a replay, the visible window)"),
-    KeyBinding(keys: [.character("m")], action: .marker, hint: "mark", help: "add a marker at the latest sample (in a replay, at the window's end); type a label or press enter"),
+    KeyBinding(keys: [.character("m")], action: .marker, hint: "mark", help: "mark the latest sample, with an optional label (replay: the window's end)"),
     KeyBinding(keys: [.character("c")], action: .cycleTheme, hint: "colours", help: "cycle through the bundled colour themes"),
     KeyBinding(
       keys: [.character("p"), .character("t")], action: .cycleProcess, hint: "process",

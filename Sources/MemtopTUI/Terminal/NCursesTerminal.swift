@@ -21,13 +21,16 @@ public final class NCursesTerminal: TerminalBackend {
   /// Whether ncurses is active (set up and not yet restored).
   public private(set) var isActive = false
 
-  /// Prepares the locale before ncurses starts: the user's locale, or `C.UTF-8` when that is
-  /// not UTF-8 (`LANG=C`); returns whether UTF-8 output is possible.
+  /// Prepares the locale before ncurses starts; returns whether the user's locale is UTF-8.
+  ///
+  /// Under a locale that is not (`LANG=C`, `env -i`) the view draws ASCII glyphs, as the man
+  /// page says; `LC_CTYPE` still moves to `C.UTF-8` when the system has it, so ncursesw
+  /// measures any text it is given correctly.
   public static func prepareLocale() -> Bool {
     setlocale(LC_ALL, "")
     if memtop_locale_is_utf8() != 0 { return true }
-    for candidate in ["C.UTF-8", "C.utf8", "en_US.UTF-8"] where setlocale(LC_CTYPE, candidate) != nil {
-      if memtop_locale_is_utf8() != 0 { return true }
+    for candidate in ["C.UTF-8", "C.utf8"] where setlocale(LC_CTYPE, candidate) != nil {
+      if memtop_locale_is_utf8() != 0 { break }
     }
     return false
   }
