@@ -12,6 +12,8 @@ public final class ProcessOverview {
     public var identity: ProcessIdentity
     /// Its command name. Untrusted text.
     public var name: String
+    /// Its command line as one line (`python3 app.py`), or the name when it has none. Untrusted text.
+    public var command: String
     /// Resident set size, bytes; `nil` when it may not be read ("n/a", never 0).
     public var rss: UInt64?
     /// Resident anonymous memory, bytes; `nil` when it may not be read.
@@ -20,15 +22,19 @@ public final class ProcessOverview {
     public var growthBytesPerSecond: Double?
     /// RSS readings in the window, oldest first (NaN where a reading failed).
     public var history: [Double]
+    /// When each of ``history`` was read, monotonic seconds.
+    public var historyTimes: [Double]
     /// The analyzer's latest verdict on the process's RSS, `nil` before the first evaluation.
     public var verdict: TrendVerdict?
 
     public init(
       identity: ProcessIdentity, name: String, rss: UInt64?, anon: UInt64?, growthBytesPerSecond: Double?,
-      history: [Double], verdict: TrendVerdict?
+      history: [Double], verdict: TrendVerdict?, command: String? = nil, historyTimes: [Double] = []
     ) {
       self.identity = identity
       self.name = name
+      self.command = command ?? name
+      self.historyTimes = historyTimes
       self.rss = rss
       self.anon = anon
       self.growthBytesPerSecond = growthBytesPerSecond
@@ -41,6 +47,7 @@ public final class ProcessOverview {
   struct Tracked {
     var identity: ProcessIdentity
     var name: String
+    var command: String = ""
     var statmFD: Int32
     var times: [Double] = []
     var values: [Double] = []
@@ -84,13 +91,18 @@ public final class ProcessOverview {
       forget(pid)
       let fd = (try? Syscalls.openReadOnly("\(scanner.procRoot)/\(pid)/statm")) ?? -1
       tracked[pid] = Tracked(
-        identity: ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks), name: entry.name, statmFD: fd)
+        identity: ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks), name: entry.name,
+        command: readCommand(pid, name: entry.name), statmFD: fd)
     }
     for pid in Array(tracked.keys) {
       guard var entry = tracked[pid] else { continue }
       if (Int(pid) + tick) % nameRefreshTicks == 0 {
         scanner.refreshName(pid)
-        if let name = scanner.entries[pid]?.name { entry.name = name }
+        if let name = scanner.entries[pid]?.name {
+          entry.name = name
+          // exec changes the command line along with the name.
+          entry.command = readCommand(pid, name: name)
+        }
       }
       var rss = Double.nan
       if entry.statmFD >= 0 {
@@ -121,8 +133,15 @@ public final class ProcessOverview {
       let rss = last.flatMap { $0.isNaN ? nil : UInt64($0) }
       return Row(
         identity: entry.identity, name: entry.name, rss: rss, anon: rss == nil ? nil : entry.lastAnon,
-        growthBytesPerSecond: entry.growth, history: entry.values, verdict: entry.verdict)
+        growthBytesPerSecond: entry.growth, history: entry.values, verdict: entry.verdict, command: entry.command,
+        historyTimes: entry.times)
     }
+  }
+
+  /// The command line of `pid` as one line, or `name` when it cannot be read.
+  private func readCommand(_ pid: Int32, name: String) -> String {
+    let text = Syscalls.readSmallFile("\(scanner.procRoot)/\(pid)/cmdline") ?? ""
+    return ProcessCommandLine.display(ProcessCommandLine.arguments(String(text.prefix(4096))), name: name)
   }
 
   private func forget(_ pid: Int32) {

@@ -248,6 +248,11 @@ final class ChartScreen: AppScreen {
 
   // MARK: - Replay
 
+  /// Puts readings taken before this view opened (the process table's) on the charts.
+  func seed(_ samples: [MemorySample]) {
+    for sample in samples { total.append(sample, limitBytes: session.limitBytes.map { Double($0) }) }
+  }
+
   /// Space in a replay: plays the recording forward in a moving window, or stops it there.
   private func togglePlayback(now: Double, dataSpan: Double) {
     guard playback == nil else {

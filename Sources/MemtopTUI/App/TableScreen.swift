@@ -106,7 +106,8 @@ final class TableScreen: AppScreen {
     return .redraw
   }
 
-  /// A chart view of `row`'s process, sampled live from now on.
+  /// A chart view of `row`'s process: the RSS the table read in its window first, then live
+  /// samples on the same time axis, so the verdict starts from what the table knew.
   static func openChart(_ row: ProcessOverview.Row, context: AppContext) -> Result<any AppScreen, MonitorError> {
     let handle: ProcessHandle
     do {
@@ -119,12 +120,23 @@ final class TableScreen: AppScreen {
     }
     let config = context.config
     let session = MonitorApp.session(for: handle, interval: config.interval, limitBytes: config.limitBytes)
-    let start = context.clock.monotonicSeconds()
+    let now = context.clock.monotonicSeconds()
+    let start = min(row.historyTimes.first ?? now, now)
     let sampler = makeSampler(
       for: handle, tree: config.children, clock: context.clock, detailBudget: config.detailBudget, maxStall: config.maxStall,
       startMonotonic: start)
-    let source = SamplerSource(sampler: sampler, handle: handle, child: nil, clock: context.clock, start: start, interval: config.interval)
+    let source = SamplerSource(sampler: sampler, handle: handle, child: nil, clock: context.clock, start: now, interval: config.interval)
     let screen = ChartScreen(source: source, session: session, config: config, recordWriter: nil)
+    let wallOffset = context.clock.wallSeconds() - now
+    screen.seed(
+      zip(row.historyTimes, row.history).compactMap { time, rss -> MemorySample? in
+        // A failed reading stays a gap.
+        guard rss.isFinite, rss >= 0, rss < 0x1p63 else { return nil }
+        var sample = MemorySample(timeUnix: wallOffset + time, elapsed: time - start, pid: row.identity.pid)
+        sample.rss = UInt64(rss)
+        sample.startTicks = row.identity.startTimeTicks
+        return sample
+      })
     screen.opensFromOverview = true
     return .success(screen)
   }

@@ -254,7 +254,10 @@ struct AppLoopTests {
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
     let table = TableScreen(config: config, start: context.start)
     let app = AppLoop(root: table, backend: terminal, context: context)
-    app.send(.refresh)
+    for _ in 0..<3 {
+      app.send(.refresh)
+      usleep(20_000)
+    }
     app.draw()
     #expect(terminal.lines[0].contains("all processes"))
     // Filter on our own pid, so Enter opens this test process.
@@ -266,6 +269,10 @@ struct AppLoopTests {
     #expect(terminal.text.contains(me))
     app.send(.key(.enter))
     #expect(app.stack.count == 2)
+    // Before its first own sample, the chart already has the table's three readings.
+    app.draw()
+    #expect(terminal.lines[1].hasPrefix("3 samples"), "\(terminal.lines[1])")
+    #expect(terminal.lines[2].hasPrefix("RSS  now") && !terminal.lines[2].contains("now n/a"), "\(terminal.lines[2])")
     let deadline = clock.monotonicSeconds() + 30
     while !terminal.lines[0].contains("PID \(me)") && clock.monotonicSeconds() < deadline {
       app.pump()
