@@ -10,13 +10,29 @@ public enum ProcessCommandLine {
       .drop { $0.isEmpty }.reversed()
   }
 
-  /// One line for the table: the program's base name, then its arguments — so an
-  /// interpreter shows the script it runs. Falls back to `name` (the `stat` comm) when the
-  /// command line is empty. Untrusted text: sanitise before drawing.
+  /// One line for the table: the program's base name, then its arguments, the first
+  /// operand that is a path (an interpreter's script) by its base name too — so
+  /// `/usr/bin/python3 /srv/billing/main.py --port 8000` reads `python3 main.py --port 8000`.
+  /// Falls back to `name` (the `stat` comm) when the command line is empty. Untrusted text:
+  /// sanitise before drawing.
   public static func display(_ arguments: [String], name: String) -> String {
     guard let program = arguments.first, !program.isEmpty else { return name }
-    // A process that rewrote its argv[0] as one spaced title (nginx: master process ...) keeps it.
-    let base = program.contains(" ") ? program : program.split(separator: "/").last.map(String.init) ?? program
-    return ([base] + arguments.dropFirst()).joined(separator: " ")
+    var words = [baseName(program)]
+    var scriptShortened = false
+    for argument in arguments.dropFirst() {
+      if !scriptShortened, !argument.hasPrefix("-"), argument.contains("/") {
+        words.append(baseName(argument))
+        scriptShortened = true
+      } else {
+        words.append(argument)
+      }
+    }
+    return words.joined(separator: " ")
+  }
+
+  /// The last path component; a spaced title (nginx: master process /usr/sbin/nginx) is kept whole.
+  static func baseName(_ word: String) -> String {
+    guard !word.contains(" "), !word.hasSuffix("/") else { return word }
+    return word.split(separator: "/").last.map(String.init) ?? word
   }
 }

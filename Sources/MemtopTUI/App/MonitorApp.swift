@@ -187,14 +187,25 @@ public enum MonitorApp {
   }
 
 
-  /// Ends a launched command that outlived the view: SIGTERM, then SIGKILL after 2 s.
+  /// Ends a launched command that outlived the view, and the workers it started: SIGTERM,
+  /// then SIGKILL after 2 s.
   static func stop(_ child: ChildProcess) {
+    // Its workers are found first: once it dies they are reparented and no longer its own.
+    let scanner = ProcessScanner()
+    let workers = scanner.newDescendants(of: [child.pid])
     child.signal(SIGTERM)
+    for worker in workers { kill(worker.pid, SIGTERM) }
+    /// Workers still running (same pid and start time).
+    func remaining() -> [ProcessIdentity] {
+      scanner.scan()
+      return workers.filter { scanner.entries[$0.pid]?.startTimeTicks == $0.startTimeTicks }
+    }
     for _ in 0..<20 {
-      if child.poll() != nil { return }
+      if child.poll() != nil && remaining().isEmpty { return }
       usleep(100_000)
     }
     child.signal(SIGKILL)
+    for worker in remaining() { kill(worker.pid, SIGKILL) }
     _ = child.waitForExit()
   }
 }

@@ -18,7 +18,7 @@ public struct OverviewTable: Sendable {
   static let pidWidth = 8
   static let nameWidth = 16
   /// The widest the command column grows on a wide terminal.
-  static let maxCommandWidth = 32
+  static let maxCommandWidth = 40
   /// Columns kept for the sparkline before the command column widens.
   static let minSparkWidth = 24
   static let sizeWidth = 11
