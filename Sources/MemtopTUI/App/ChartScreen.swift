@@ -128,7 +128,7 @@ final class ChartScreen: AppScreen {
       case .enter:
         ui.exportPrompt = nil
         let name = text.isEmpty ? Exporter.defaultFileName(pid: session.pid, wallSeconds: context.clock.wallSeconds()) : text
-        export(to: name, now: now)
+        export(to: name, now: now, context: context)
       case .escape: ui.exportPrompt = nil
       case .backspace: ui.exportPrompt = String(text.dropLast())
       case .character(let c): ui.exportPrompt = text + String(c)
@@ -169,7 +169,8 @@ final class ChartScreen: AppScreen {
     case .zoomIn:
       ui.show(ui.zoomIn(dataSpan: dataSpan) ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the shortest)", now: now, seconds: 2)
     case .zoomOut:
-      ui.show(ui.zoomOut(dataSpan: dataSpan) ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the whole recording)", now: now, seconds: 2)
+      // Live, a window longer than the data still means something (the data moves into it).
+      ui.show(ui.zoomOut(dataSpan: replayVerdict != nil ? dataSpan : .infinity) ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the whole recording)", now: now, seconds: 2)
     case .fitAll:
       ui.fitAll()
       ui.show("window all: the whole recording", now: now, seconds: 2)
@@ -229,13 +230,13 @@ final class ChartScreen: AppScreen {
     ui.show("\(Sanitizer.terminalSafe(final, maxLength: 40)) at \(ChartWidget.clock(at ?? 0))\(hint)", now: now, seconds: 3)
   }
 
-  private func export(to path: String, now: Double) {
+  private func export(to path: String, now: Double, context: AppContext) {
     do {
       if replayVerdict != nil {
         // A replay exports what is on screen: the visible time window.
         let window = ui.window(latest: shown.timeline.elapsed.last ?? 0)
         let rows = try Exporter.export(shown.timeline, to: path, from: window.start, to: window.end)
-        let span = "\(ChartWidget.clock(window.start))–\(ChartWidget.clock(window.end))"
+        let span = ChartWidget.clock(window.start) + context.mode.rangeDash + ChartWidget.clock(window.end)
         ui.show("exported \(rows) samples (\(span)) to \(Exporter.absolute(path))", now: now, seconds: 30)
         return
       }

@@ -101,7 +101,8 @@ final class TableScreen: AppScreen {
       case .failure(let error): show(error.message, context: context)
       }
     default:
-      show("in the process table: M sort by memory, G by growth, / filter, ↑↓ select, enter open, q quit", context: context)
+      let select = Key.up.label(context.mode) + Key.down.label(context.mode)
+      show("in the process table: M sort by memory, G by growth, / filter, \(select) select, enter open, q quit", context: context)
     }
     return .redraw
   }

@@ -69,7 +69,7 @@ public struct HeaderWidget: Sendable {
     if let record = session.recordPath { parts.append("recording to \(Sanitizer.terminalSafe(record))") }
     // Where each figure comes from and how often: in the help overlay (h), not here.
     parts.append("h: help, sources")
-    buffer.put(parts.joined(separator: "  ·  "), x: area.x, y: area.y + 1, role: .dim, clip: line2)
+    buffer.put(parts.joined(separator: "  \(model.mode.dot)  "), x: area.x, y: area.y + 1, role: .dim, clip: line2)
   }
 
   /// `text` with every character that may not be exactly one column wide (combining marks,

@@ -105,7 +105,7 @@ public struct OverviewTable: Sendable {
       let x = buffer.put(" Filter (name or pid): ", x: row.x, y: row.y, role: .statusKey, clip: row)
       let end = buffer.put(Sanitizer.terminalSafe(prompt, maxLength: 40), x: x, y: row.y, role: .status, clip: row)
       let after = buffer.put(model.mode == .ascii ? "_" : "▏", x: end, y: row.y, role: .statusKey, clip: row)
-      buffer.put("  enter apply · esc cancel", x: after, y: row.y, role: .status, clip: row)
+      buffer.put("  enter apply \(model.mode.dot) esc cancel", x: after, y: row.y, role: .status, clip: row)
       return
     }
     if let message = model.message {
@@ -121,7 +121,7 @@ public struct OverviewTable: Sendable {
 
   /// `+1.20 MiB/min`, `0`, or `n/a` before two readings.
   static func growth(_ row: ProcessOverview.Row) -> String {
-    guard let rate = row.growthBytesPerSecond, rate.isFinite else { return row.rss == nil ? "n/a" : "…" }
+    guard let rate = row.growthBytesPerSecond, rate.isFinite else { return row.rss == nil ? "n/a" : "..." }
     if rate == 0 { return "0" }
     return (rate > 0 ? "+" : "-") + ByteFormat.rate(bytesPerSecond: abs(rate))
   }

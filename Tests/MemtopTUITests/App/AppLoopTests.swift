@@ -207,7 +207,7 @@ struct AppLoopTests {
     #expect(rows[3].contains("gc"), "the marker belongs to the third sample: \(rows)")
   }
 
-  @Test("zoom: + on a 20 s recording goes to 10 s, - comes back to all, a fits all")
+  @Test("zoom: + from all on 20 s of data goes to 10 s; live, - keeps a window longer than the data; a fits all")
   func zoom() {
     let (app, terminal, screen) = Self.chartApp(samples: 21)
     app.send(.key(.character("a")))
@@ -219,7 +219,40 @@ struct AppLoopTests {
     app.send(.key(.character("+")))
     #expect(screen.ui.span == 10)
     app.send(.key(.character("-")))
-    #expect(screen.ui.span == nil, "30 s is longer than the 20 s recorded: the whole of it")
+    #expect(screen.ui.span == 30, "live, the data moves into a longer window")
+    app.send(.key(.character("a")))
+    #expect(screen.ui.span == nil)
+  }
+
+  @Test("in a replay of 20 s, - from 10 s is the whole recording, and space plays it to its end")
+  func replayZoomAndPlay() {
+    let clock = ManualClock()
+    let config = MonitorConfiguration(target: .replay(path: "r.csv", samples: []), interval: 1)
+    let terminal = TestTerminal(width: 120, height: 40)
+    let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
+    var session = SessionInfo(pid: 4242, name: "", interval: 1)
+    session.state = .replay("r.csv")
+    let screen = ChartScreen(source: nil, session: session, config: config, recordWriter: nil)
+    screen.load((0...20).map(Self.sample), limit: nil)
+    let app = AppLoop(root: screen, backend: terminal, context: context)
+    #expect(screen.ui.span == nil)
+    app.send(.key(.character("+")))
+    #expect(screen.ui.span == 10)
+    app.send(.key(.character("-")))
+    #expect(screen.ui.span == nil)
+    app.send(.key(.character(" ")))
+    #expect(screen.playback != nil)
+    #expect(screen.ui.span == 10)
+    #expect(screen.ui.window(latest: 20) == (0, 10))
+    clock.now += 4
+    app.send(.tick)
+    #expect(screen.ui.window(latest: 20) == (4, 14))
+    clock.now += 30
+    app.send(.tick)
+    app.draw()
+    #expect(screen.playback == nil)
+    #expect(screen.ui.window(latest: 20) == (10, 20))
+    #expect(terminal.text.contains("end of the recording"))
   }
 
   @Test("the launched command's end arrives as an event and is shown with its status")

@@ -13,7 +13,7 @@ import Testing
 @Suite("End to end in tmux", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
 struct EndToEndTests {
   static func samples(_ screen: String) -> Int? {
-    guard let line = screen.split(separator: "\n").first(where: { $0.contains(" samples  ·") }) else { return nil }
+    guard let line = screen.split(separator: "\n").first(where: { $0.contains(" samples  ·") || $0.contains(" samples  -") }) else { return nil }
     return Int(line.split(separator: " ").first ?? "")
   }
 
