@@ -36,7 +36,7 @@ public struct OverviewTable: Sendable {
     let area = buffer.bounds
     buffer.fill(area)
     guard area.width >= Screen.minimumWidth, area.height >= 6 else {
-      Screen.drawTooSmall(into: &buffer, area: area)
+      Screen.drawTooSmall(into: &buffer, area: area, need: (Screen.minimumWidth, 6))
       return
     }
     drawHeader(into: &buffer, area: area.top(2))

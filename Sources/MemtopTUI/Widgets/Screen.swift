@@ -83,8 +83,8 @@ public enum Screen {
   }
 
   /// The notice for a terminal below the minimum size, word-wrapped to fit (even at 10×4).
-  static func drawTooSmall(into buffer: inout CellBuffer, area: Rect) {
-    let words = ["terminal", "too", "small", "(need", "\(summaryWidth)x\(summaryHeight))"]
+  static func drawTooSmall(into buffer: inout CellBuffer, area: Rect, need: (width: Int, height: Int) = (summaryWidth, summaryHeight)) {
+    let words = ["terminal", "too", "small", "(need", "\(need.width)x\(need.height))"]
     var lines: [String] = []
     for word in words {
       if let last = lines.last, last.count + 1 + word.count <= area.width {
