@@ -3,7 +3,7 @@ import MemtopCore
 /// Lays out a whole frame: header, charts, verdict banner, status bar, help overlay.
 ///
 /// The layout degrades with the terminal instead of refusing it: three charts from
-/// ``minimumWidth`` × ``minimumHeight``, then two, then one (RSS) while a chart of
+/// ``minimumWidth`` × ``minimumHeight``, then one (RSS, with room to read it) while a chart of
 /// ``minimumChartHeight`` rows fits; below that a summary — the figures on one line, the
 /// verdict, the status bar — down to ``summaryWidth`` × ``summaryHeight``. Only a terminal
 /// smaller still gets a "too small" notice.
@@ -23,11 +23,13 @@ public enum Screen {
   static let verdictHeight = 2
 
   /// How many charts fit a `width` × `height` terminal with the header, banner and status
-  /// bar (0: the summary is drawn instead).
+  /// bar (0: the summary is drawn instead): all three, or one rather than two squeezed ones.
   public static func chartCount(width: Int, height: Int) -> Int {
     guard width >= minimumWidth else { return 0 }
     let rows = height - headerHeight - verdictHeight - 1
-    return min(max(rows / minimumChartHeight, 0), ScreenModel.chartSpecs.count)
+    let all = ScreenModel.chartSpecs.count
+    if rows >= all * minimumChartHeight { return all }
+    return rows >= minimumChartHeight ? 1 : 0
   }
 
   /// Draws `model` over the whole of `buffer`.

@@ -76,9 +76,17 @@ struct AppLoopTests {
     if case .resize(let w, let h) = terminal.read(timeoutMilliseconds: 0) { app.send(.resize(width: w, height: h)) }
     app.draw()
     #expect(terminal.lines.count == 16 && terminal.lines[0].count == 80)
-    #expect(app.context.size == (80, 16) || (app.context.size.width == 80 && app.context.size.height == 16))
+    #expect(app.context.size.width == 80 && app.context.size.height == 16)
     #expect(!terminal.text.contains("too small"), "\(terminal.text)")
-    #expect(terminal.text.contains("RSS"))
+    #expect(terminal.text.contains("RSS  now") && !terminal.text.contains("heap  now"), "one chart at 80x16:\n\(terminal.text)")
+    // Smaller still: the summary; back at full size every chart returns with its history.
+    terminal.script = [.resize(width: 12, height: 4), .resize(width: 120, height: 40)]
+    if case .resize(let w, let h) = terminal.read(timeoutMilliseconds: 0) { app.send(.resize(width: w, height: h)) }
+    app.draw()
+    #expect(terminal.lines[0] == "PID 4242 RSS", "\(terminal.lines)")
+    if case .resize(let w, let h) = terminal.read(timeoutMilliseconds: 0) { app.send(.resize(width: w, height: h)) }
+    app.draw()
+    #expect(terminal.text.contains("anon  now") && terminal.lines[1].hasPrefix("30 samples"))
   }
 
   @Test("the target's exit shows in the header and the view stays open")

@@ -231,16 +231,19 @@ struct HabitsEndToEndTests {
     try Self.quit(tmux)
   }
 
-  @Test("small terminals: two charts at 80x16, the summary at 30x6, never 'too small' from 10x4")
+  @Test("small terminals: one chart at 80x16, the summary at 30x6, never 'too small' from 10x4")
   func smallTerminals() throws {
     let child = try PythonChild()
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(at: dir) }
     let tmux = try Self.memtop("--pid \(child.pid)", in: dir, width: 80, height: 16)
     defer { tmux.kill() }
-    var (screen, ok) = tmux.waitFor { $0.contains("RSS  now") && $0.contains("heap  now") }
-    #expect(ok, "no charts at 80x16:\n\(screen)")
-    #expect(!screen.contains("too small") && !screen.contains("anon  now"))
+    var (screen, ok) = tmux.waitFor { $0.contains("RSS  now") && $0.contains("● ") }
+    #expect(ok, "no chart at 80x16:\n\(screen)")
+    #expect(!screen.contains("too small") && !screen.contains("heap  now") && !screen.contains("anon  now"))
+    try tmux.resize(width: 80, height: 24)
+    (screen, ok) = tmux.waitFor { $0.contains("RSS  now") && $0.contains("heap  now") && $0.contains("anon  now") }
+    #expect(ok, "three charts at 80x24:\n\(screen)")
     try tmux.resize(width: 80, height: 10)
     (screen, ok) = tmux.waitFor { $0.contains("RSS  now") && !$0.contains("heap  now") }
     #expect(ok, "one chart at 80x10:\n\(screen)")
