@@ -120,9 +120,11 @@ final class TableScreen: AppScreen {
       return .failure(MonitorError(message: "process \(row.identity.pid) has exited (its pid now belongs to another process)"))
     }
     let config = context.config
-    let session = MonitorApp.session(for: handle, interval: config.interval, limitBytes: config.limitBytes)
+    var session = MonitorApp.session(for: handle, interval: config.interval, limitBytes: config.limitBytes)
     let now = context.clock.monotonicSeconds()
     let start = min(row.historyTimes.first ?? now, now)
+    // Elapsed counts from the table's first reading: the age shown is the age then plus elapsed.
+    session.ageAtStart = session.ageAtStart.map { max($0 - (now - start), 0) }
     let sampler = makeSampler(
       for: handle, tree: config.children, clock: context.clock, detailBudget: config.detailBudget, maxStall: config.maxStall,
       startMonotonic: start)
