@@ -26,6 +26,7 @@ static inline int memtop_key_up(void) { return KEY_UP; }
 static inline int memtop_key_down(void) { return KEY_DOWN; }
 static inline int memtop_key_enter(void) { return KEY_ENTER; }
 static inline int memtop_key_backspace(void) { return KEY_BACKSPACE; }
+static inline int memtop_key_f(int n) { return KEY_F(n); }
 static inline int memtop_err(void) { return ERR; }
 // Starts ncurses on stdout/stdin without exiting on failure (initscr would); NULL on failure.
 static inline SCREEN *memtop_newterm(void) { return newterm(NULL, stdout, stdin); }

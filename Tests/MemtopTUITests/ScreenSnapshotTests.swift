@@ -41,16 +41,38 @@ struct ScreenSnapshotTests {
     #expect(last.hasPrefix(" Export CSV to: memtop-4242-20261125-103000.csv"))
   }
 
-  @Test("a terminal too small says so instead of drawing", arguments: [(20, 6), (10, 4), (39, 40), (120, 16), (1, 1)])
+  @Test(
+    "the layout drops charts as the terminal shrinks, then shows the summary, refusing only below 10x4",
+    arguments: [
+      (120, 40, 3), (40, 17, 3), (80, 16, 1), (80, 13, 1), (80, 12, 1), (80, 9, 1), (39, 40, 0), (80, 8, 0), (10, 4, 0),
+    ])
+  func degrades(width: Int, height: Int, charts: Int) {
+    #expect(Screen.chartCount(width: width, height: height) == charts)
+    let text = Fixtures.render(Fixtures.screen(), width: width, height: height)
+    #expect(!text.contains(Fixtures.screenSentinel))
+    #expect(!text.contains("too small"))
+    let titles = ["RSS  now", "heap  now", "anon  now"]
+    #expect(titles.filter { text.contains($0) }.count == charts, "\(text)")
+    if charts == 0 { #expect(text.hasPrefix("PID 4242"), "\(text)") }
+  }
+
+  @Test("the summary's one line holds every figure", arguments: [(80, 8), (30, 5)])
+  func summary(width: Int, height: Int) {
+    let text = Fixtures.render(Fixtures.screen(), width: width, height: height)
+    let line = Screen.summaryLine(Fixtures.screen())
+    #expect(line.hasPrefix("PID 4242 RSS ") && line.contains(" heap ") && line.contains(" anon ") && line.hasSuffix(" running"))
+    #expect(text.hasPrefix(String(line.prefix(width))))
+  }
+
+  @Test("below 10x4 a notice, clipped to fit", arguments: [(9, 4), (10, 3), (1, 1)])
   func tooSmall(width: Int, height: Int) {
     let text = Fixtures.render(Fixtures.screen(), width: width, height: height)
     #expect(!text.contains(Fixtures.screenSentinel))
-    if width >= 10 && height >= 3 { #expect(text.contains("terminal")) }
   }
 
-  @Test("the 20x6 notice", arguments: [(20, 6), (10, 4)])
+  @Test("the summary view at 20x6 and 10x4", arguments: [(20, 6), (10, 4)])
   func tooSmallSnapshot(width: Int, height: Int) {
-    Snapshot.assert(Fixtures.render(Fixtures.screen(), width: width, height: height), named: "too-small-\(width)x\(height)")
+    Snapshot.assert(Fixtures.render(Fixtures.screen(), width: width, height: height), named: "summary-\(width)x\(height)")
   }
 
   @Test("every size from 1x1 to 130x45 draws without crashing or leaving sentinel cells")

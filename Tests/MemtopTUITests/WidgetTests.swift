@@ -121,23 +121,41 @@ struct WidgetTests {
     #expect(buffer.line(2) == String(repeating: "x", count: 150))
   }
 
-  @Test("the header names each detailed figure's source and measured cadence")
-  func headerCadence() {
+  @Test("each detailed figure's source and cadence is in the help overlay, not the header")
+  func detailsInHelp() {
     var session = Fixtures.session(state: .running)
     var model = Fixtures.screen()
     model.session = session
-    var buffer = Fixtures.sentinel(width: 200, height: 2)
-    HeaderWidget(model: model).draw(into: &buffer, area: buffer.bounds)
-    #expect(!buffer.line(1).contains("heap "), "no cadence before the first detailed read")
+    #expect(model.details == ["RSS and anon: /proc/PID/status every 1 s"], "no cadence before the first detailed read")
     session.heapCadence = DetailCadence(source: "PROCMAP_QUERY+PAGEMAP_SCAN", interval: 0.02, cost: 0.00001)
     session.rollupCadence = DetailCadence(source: "smaps_rollup", interval: 2.1, cost: 0.01)
     model.session = session
+    var buffer = Fixtures.sentinel(width: 200, height: 2)
     HeaderWidget(model: model).draw(into: &buffer, area: buffer.bounds)
-    #expect(buffer.line(1).contains("heap PROCMAP_QUERY+PAGEMAP_SCAN every ~20 ms  ·  PSS smaps_rollup every ~2.10 s"))
-    session.rollupCadence = DetailCadence(source: "smaps_rollup", interval: nil, cost: 0.01)
-    model.session = session
+    #expect(!buffer.line(0).contains("PROCMAP_QUERY") && !buffer.line(1).contains("PROCMAP_QUERY"))
+    #expect(buffer.line(1).contains("h: help, sources"))
+    #expect(model.details.contains("heap: PROCMAP_QUERY+PAGEMAP_SCAN every ~20 ms"))
+    #expect(model.details.contains("PSS: smaps_rollup every ~2.10 s"))
+    var help = Fixtures.sentinel(width: 120, height: 30)
+    HelpOverlay(mode: .ascii, themeName: "default", details: model.details).draw(into: &help, area: help.bounds)
+    #expect(help.lines.joined().contains("PSS: smaps_rollup every ~2.10 s"))
+  }
+
+  @Test("the header shows PSS, the time to reach the limit, and a stopped target")
+  func headerPSSLimitStopped() {
+    var timeline = Fixtures.timeline()
+    var last = timeline[timeline.count - 1]
+    last.pss = 33 * Fixtures.mib
+    last.elapsed += 1
+    timeline.append(last)
+    var model = Fixtures.screen(timeline: timeline)
+    model.timeToLimit = 3600 * 33
+    model.session.stopped = true
+    var buffer = Fixtures.sentinel(width: 200, height: 2)
     HeaderWidget(model: model).draw(into: &buffer, area: buffer.bounds)
-    #expect(buffer.line(1).contains("PSS smaps_rollup"))
+    #expect(buffer.line(0).contains("PSS 33.0 MiB"), "\(buffer.line(0))")
+    #expect(buffer.line(0).contains("limit 2.00 GiB in ~1 d 09 h"), "\(buffer.line(0))")
+    #expect(buffer.line(0).contains("stopped") && !buffer.line(0).contains("running"))
   }
 
   @Test("wide or combining characters in a process name become '?' so columns stay aligned")
@@ -151,7 +169,7 @@ struct WidgetTests {
     var ui = UIState()
     var buffer = Fixtures.sentinel(width: 100, height: 1)
     StatusBar(ui: ui, mode: .braille).draw(into: &buffer, area: buffer.bounds)
-    #expect(buffer.line(0).hasPrefix(" q quit  space pause  +- zoom  e export  m mark  t theme  r reset  ? help"))
+    #expect(buffer.line(0).hasPrefix(" q quit  space pause  +- zoom  a all  e export  m mark  c colours  r reset  ? help"))
     ui.togglePause(latest: 10)
     StatusBar(ui: ui, mode: .ascii).draw(into: &buffer, area: buffer.bounds)
     #expect(buffer.line(0).contains("space resume") && buffer.line(0).contains("leftright scroll"))

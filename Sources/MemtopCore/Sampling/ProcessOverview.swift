@@ -16,6 +16,8 @@ public final class ProcessOverview {
     public var identity: ProcessIdentity
     /// Its command name. Untrusted text.
     public var name: String
+    /// Its command line as one line (`python3 app.py`), or the name when it has none. Untrusted text.
+    public var command: String
     /// Resident set size, bytes; `nil` when it may not be read ("n/a", never 0).
     public var rss: UInt64?
     /// Resident anonymous memory, bytes; `nil` when it may not be read.
@@ -24,6 +26,8 @@ public final class ProcessOverview {
     public var growthBytesPerSecond: Double?
     /// RSS readings in the window, oldest first (NaN where a reading failed).
     public var history: [Double]
+    /// When each of ``history`` was read, monotonic seconds.
+    public var historyTimes: [Double]
     /// The analyzer's latest verdict on the process's RSS, `nil` before the first evaluation.
     public var verdict: TrendVerdict?
     /// Why the last reading failed, when it did.
@@ -31,10 +35,13 @@ public final class ProcessOverview {
 
     public init(
       identity: ProcessIdentity, name: String, rss: UInt64?, anon: UInt64?, growthBytesPerSecond: Double?,
-      history: [Double], verdict: TrendVerdict?, readFailure: ReadFailure? = nil
+      history: [Double], verdict: TrendVerdict?, readFailure: ReadFailure? = nil, command: String? = nil,
+      historyTimes: [Double] = []
     ) {
       self.identity = identity
       self.name = name
+      self.command = command ?? name
+      self.historyTimes = historyTimes
       self.rss = rss
       self.anon = anon
       self.growthBytesPerSecond = growthBytesPerSecond
@@ -58,6 +65,7 @@ public final class ProcessOverview {
   struct Tracked {
     var identity: ProcessIdentity
     var name: String
+    var command: String = ""
     var statmFD: Int32
     var times: [Double] = []
     var values: [Double] = []
@@ -109,13 +117,19 @@ public final class ProcessOverview {
     for pid in added {
       guard let entry = scanner.entries[pid] else { continue }
       forget(pid)
-      tracked[pid] = Tracked(identity: ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks), name: entry.name, statmFD: -1)
+      tracked[pid] = Tracked(
+        identity: ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks), name: entry.name,
+        command: readCommand(pid, name: entry.name), statmFD: -1)
     }
     for pid in Array(tracked.keys) {
       guard var entry = tracked[pid] else { continue }
       if (Int(pid) + tick) % nameRefreshTicks == 0 {
         scanner.refreshName(pid)
-        if let name = scanner.entries[pid]?.name { entry.name = name }
+        if let name = scanner.entries[pid]?.name {
+          entry.name = name
+          // exec changes the command line along with the name.
+          entry.command = readCommand(pid, name: name)
+        }
       }
       var rss = Double.nan
       // Kept open when there is room; else opened for this tick only.
@@ -166,8 +180,14 @@ public final class ProcessOverview {
       return Row(
         identity: entry.identity, name: entry.name, rss: rss, anon: rss == nil ? nil : entry.lastAnon,
         growthBytesPerSecond: entry.growth, history: entry.values, verdict: entry.verdict,
-        readFailure: rss == nil ? entry.readFailure ?? .other : nil)
+        readFailure: rss == nil ? entry.readFailure ?? .other : nil, command: entry.command, historyTimes: entry.times)
     }
+  }
+
+  /// The command line of `pid` as one line, or `name` when it cannot be read.
+  private func readCommand(_ pid: Int32, name: String) -> String {
+    let text = Syscalls.readSmallFile("\(scanner.procRoot)/\(pid)/cmdline") ?? ""
+    return ProcessCommandLine.display(ProcessCommandLine.arguments(String(text.prefix(4096))), name: name)
   }
 
   private func forget(_ pid: Int32) {

@@ -1,6 +1,7 @@
 import MemtopCore
 
-/// Everything the loop reacts to, one at a time.
+/// Everything the app reacts to, one at a time: input, time, samples, the launched command's
+/// end, and stop signals all arrive as one of these.
 public enum AppEvent: Sendable, Equatable {
   /// A key press.
   case key(Key)
@@ -8,8 +9,39 @@ public enum AppEvent: Sendable, Equatable {
   case resize(width: Int, height: Int)
   /// A periodic wakeup (once a second) for clocks and expiring messages.
   case tick
-  /// A sampling tick's outcome.
-  case sample(SampleOutcome)
+  /// The screen's own periodic reading is due (the process table re-reads every process).
+  case refresh
+  /// A sampling tick's outcome, with what the sampler learnt alongside it.
+  case sample(SampleReport)
+  /// The command memtop launched has ended (reaped), and how.
+  case childExited(ChildTermination)
+  /// A stop signal (SIGINT, SIGTERM, SIGHUP) arrived.
+  case signal(Int32)
+}
+
+/// One sampling tick as the view sees it: the outcome and the sampler's news.
+public struct SampleReport: Sendable, Equatable {
+  /// The reading, gap or exit.
+  public var outcome: SampleOutcome
+  /// The command name of the process watched now (nil: unchanged).
+  public var name: String?
+  /// Each process's reading behind a tree's total.
+  public var members: [MemberSample] = []
+  /// Where heap and PSS come from and how often they are read.
+  public var cadences: DetailCadences?
+  /// Why the detailed figures cannot be read, once known.
+  public var detailUnavailable: ProcReadError?
+  /// Warnings for the status bar.
+  public var warnings: [String] = []
+  /// News for the status bar that are not warnings.
+  public var notices: [String] = []
+  /// Whether the target is stopped (state `T` or `t`: SIGSTOP, or a debugger).
+  public var stopped = false
+
+  public init(_ outcome: SampleOutcome, name: String? = nil) {
+    self.outcome = outcome
+    self.name = name
+  }
 }
 
 /// How the monitor was started.
@@ -48,6 +80,8 @@ public struct MonitorConfiguration: Sendable {
   public var children = false
   /// The memory limit a replayed recording's verdict projects against, bytes (as `memtop analyze --limit`).
   public var replayLimitBytes: UInt64?
+  /// `--limit` in the live view: the memory limit the verdict projects against, bytes (default: the cgroup limit).
+  public var limitBytes: UInt64?
   /// Seconds per second the detailed reads may stall the target (0.005 = 5 ms/s; 0: no cap).
   public var maxStall: Double = 0.005
 

@@ -31,17 +31,19 @@ public enum MonitorApp {
       return try follow(name, config: config, themes: themes, recordWriter: recordWriter)
     }
     let (handle, child, childOutput) = try openTarget(config)
-    var session = Self.session(for: handle, interval: config.interval)
+    var session = Self.session(for: handle, interval: config.interval, limitBytes: config.limitBytes)
     session.childOutput = childOutput
     session.recordPath = config.recordPath.map(Exporter.absolute)
 
     let status: Int32
     do {
-      status = try onScreen(config) { terminal, mode in
-        MonitorLoop(
-          terminal: terminal, handle: handle, child: child, session: session, themes: themes, mode: mode,
-          config: config, recordWriter: recordWriter
-        ).run()
+      status = try onScreen(config, themes: themes) { context in
+        let sampler = makeSampler(
+          for: handle, tree: config.children, clock: context.clock, detailBudget: config.detailBudget,
+          maxStall: config.maxStall, startMonotonic: context.start)
+        let source = SamplerSource(
+          sampler: sampler, handle: handle, child: child, clock: context.clock, start: context.start, interval: config.interval)
+        return ChartScreen(source: source, session: session, config: config, recordWriter: recordWriter)
       }
     } catch {
       child?.signal(SIGTERM)
@@ -54,20 +56,25 @@ public enum MonitorApp {
   /// Follows the processes named `name` one lifetime after another.
   static func follow(_ name: String, config: MonitorConfiguration, themes: [Theme], recordWriter: CSVFileWriter?) throws(MonitorError) -> Int32 {
     var session = SessionInfo(pid: 0, name: name, interval: config.interval)
+    session.limitBytes = config.limitBytes
     session.recordPath = config.recordPath.map(Exporter.absolute)
-    return try onScreen(config) { terminal, mode in
-      let loop = MonitorLoop(
-        terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,
-        recordWriter: recordWriter)
-      loop.follow(name, config: config)
-      return loop.run()
+    return try onScreen(config, themes: themes) { context in
+      let clock = context.clock
+      let start = context.start
+      let sampler = FollowingSampler(name: name) { handle in
+        makeSampler(
+          for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, maxStall: config.maxStall,
+          startMonotonic: start)
+      }
+      let source = SamplerSource(sampler: sampler, handle: nil, child: nil, clock: clock, start: start, interval: config.interval)
+      return ChartScreen(source: source, session: session, config: config, recordWriter: recordWriter)
     }
   }
 
-  /// Takes over the terminal, runs `body`, restores the terminal, then prints the outcome's
-  /// messages; returns its exit status.
+  /// Takes over the terminal, runs the app on the screen `root` makes, restores the terminal,
+  /// then prints the outcome's messages; returns its exit status.
   static func onScreen(
-    _ config: MonitorConfiguration, _ body: (NCursesTerminal, GlyphMode) -> MonitorLoop.Outcome
+    _ config: MonitorConfiguration, themes: [Theme], _ root: (AppContext) -> any AppScreen
   ) throws(MonitorError) -> Int32 {
     let utf8 = NCursesTerminal.prepareLocale()
     let mode: GlyphMode = config.ascii || !utf8 ? .ascii : .braille
@@ -77,7 +84,8 @@ public enum MonitorApp {
     } catch {
       throw MonitorError(message: error.message)
     }
-    let outcome = body(terminal, mode)
+    let context = AppContext(clock: SystemClock(), mode: mode, themes: themes, config: config, size: terminal.size)
+    let outcome = AppLoop(root: root(context), backend: terminal, context: context).run()
     terminal.stop()
     // The terminal is back: now it is safe to print.
     for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
@@ -85,17 +93,17 @@ public enum MonitorApp {
   }
 
   /// The header facts of a process about to be watched.
-  static func session(for handle: ProcessHandle, interval: Double) -> SessionInfo {
+  static func session(for handle: ProcessHandle, interval: Double, limitBytes: UInt64? = nil) -> SessionInfo {
     var session = SessionInfo(pid: handle.identity.pid, name: handle.name, interval: interval)
-    session.limitBytes = handle.readCgroupLimit()?.bytes
+    session.limitBytes = limitBytes ?? handle.readCgroupLimit()?.bytes
     session.ageAtStart = ProcessFacts.readAge(startTimeTicks: handle.identity.startTimeTicks)
     return session
   }
 
   /// Shows the table of every process; Enter opens one in the chart view, Esc comes back.
   static func overview(config: MonitorConfiguration, themes: [Theme]) throws(MonitorError) -> Int32 {
-    try onScreen(config) { terminal, mode in
-      OverviewLoop(terminal: terminal, themes: themes, mode: mode, config: config).run()
+    try onScreen(config, themes: themes) { context in
+      TableScreen(config: config, start: context.start)
     }
   }
 
@@ -110,12 +118,10 @@ public enum MonitorApp {
     session.state = .replay(URL(fileURLWithPath: path).lastPathComponent)
     // A --children recording: its totals are sums, and its per-process rows can be shown with p.
     if let processes = last?.processes { session.tree = TreeView(processes: processes, totalPSS: main.last { $0.pss != nil }?.pss) }
-    return try onScreen(config) { terminal, mode in
-      let loop = MonitorLoop(
-        terminal: terminal, handle: nil, child: nil, session: session, themes: themes, mode: mode, config: config,
-        recordWriter: nil)
-      loop.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) })
-      return loop.run()
+    return try onScreen(config, themes: themes) { _ in
+      let screen = ChartScreen(source: nil, session: session, config: config, recordWriter: nil)
+      screen.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) })
+      return screen
     }
   }
 
@@ -181,14 +187,25 @@ public enum MonitorApp {
   }
 
 
-  /// Ends a launched command that outlived the view: SIGTERM, then SIGKILL after 2 s.
+  /// Ends a launched command that outlived the view, and the workers it started: SIGTERM,
+  /// then SIGKILL after 2 s.
   static func stop(_ child: ChildProcess) {
+    // Its workers are found first: once it dies they are reparented and no longer its own.
+    let scanner = ProcessScanner()
+    let workers = scanner.newDescendants(of: [child.pid])
     child.signal(SIGTERM)
+    for worker in workers { kill(worker.pid, SIGTERM) }
+    /// Workers still running (same pid and start time).
+    func remaining() -> [ProcessIdentity] {
+      scanner.scan()
+      return workers.filter { scanner.entries[$0.pid]?.startTimeTicks == $0.startTimeTicks }
+    }
     for _ in 0..<20 {
-      if child.poll() != nil { return }
+      if child.poll() != nil && remaining().isEmpty { return }
       usleep(100_000)
     }
     child.signal(SIGKILL)
+    for worker in remaining() { kill(worker.pid, SIGKILL) }
     _ = child.waitForExit()
   }
 }

@@ -16,6 +16,8 @@ public enum Key: Sendable, Equatable, Hashable {
   case escape
   /// Backspace (or DEL).
   case backspace
+  /// A function key, F1 to F12.
+  case function(Int)
 
   /// How the key is written in the status bar and help, e.g. `space`, `←`.
   public func label(_ mode: GlyphMode) -> String {
@@ -29,6 +31,7 @@ public enum Key: Sendable, Equatable, Hashable {
     case .enter: "enter"
     case .escape: "esc"
     case .backspace: "backspace"
+    case .function(let n): "F\(n)"
     }
   }
 }

@@ -12,7 +12,7 @@ public enum OverviewSort: String, Sendable {
 public struct OverviewState: Sendable, Equatable {
   /// The order.
   public var sort: OverviewSort = .memory
-  /// Only processes whose name contains this text (any case) or whose pid starts with it.
+  /// Only processes whose name or command line contains this text (any case) or whose pid starts with it.
   public var filter = ""
   /// The filter prompt's text while it is open.
   public var filterPrompt: String?
@@ -62,7 +62,8 @@ public struct OverviewModel: Sendable {
   public static func arrange(_ rows: [ProcessOverview.Row], state: OverviewState) -> [ProcessOverview.Row] {
     let needle = state.filter.lowercased()
     let kept = needle.isEmpty ? rows : rows.filter { row in
-      row.name.lowercased().contains(needle) || String(row.identity.pid).hasPrefix(needle)
+      row.name.lowercased().contains(needle) || row.command.lowercased().contains(needle)
+        || String(row.identity.pid).hasPrefix(needle)
     }
     func key(_ row: ProcessOverview.Row) -> Double? {
       switch state.sort {

@@ -20,6 +20,18 @@ public struct ScreenModel: Sendable {
   public var themeName: String
   /// The glyphs in use.
   public var mode: GlyphMode
+  /// The latest proportional set size read (PSS, bytes; read within the detail budget).
+  public var pss: UInt64?
+  /// The soonest projected time to reach the memory limit, seconds (nil: no limit, or no growth toward it).
+  public var timeToLimit: Double?
+
+  /// How the figures are read, for the help overlay: sources and cadences.
+  public var details: [String] {
+    var lines = ["RSS and anon: /proc/PID/status every \(HeaderWidget.interval(session.interval))"]
+    if let heap = session.heapCadence { lines.append("heap: " + HeaderWidget.cadence(heap)) }
+    if let pss = session.rollupCadence { lines.append("PSS: " + HeaderWidget.cadence(pss)) }
+    return lines
+  }
 
   /// Chart titles and roles, in screen order.
   public static let chartSpecs: [(metric: Metric, title: String, role: ColorRole)] = [
@@ -47,7 +59,9 @@ public struct ScreenModel: Sendable {
       return chart
     }
     verdict = VerdictModel(analysis: analysis, summed: summed)
+    timeToLimit = analysis.results.compactMap { $0?.timeToLimit?.estimateSeconds }.filter(\.isFinite).min()
     samples = timeline.count
+    pss = (0..<timeline.count).reversed().lazy.compactMap { timeline.value(.pss, at: $0) }.first
     peakRSS = extremes.peakRSS
     self.themeName = themeName
     self.mode = mode

@@ -28,6 +28,8 @@ public struct SessionInfo: Sendable, Equatable {
   public var recordPath: String?
   /// Whether the target still runs.
   public var state: TargetState = .running
+  /// Whether the target is stopped (state `T`/`t`: SIGSTOP, or held by a debugger).
+  public var stopped = false
   /// Samples that could not be taken (gaps).
   public var missed = 0
   /// With `--children`: what the tree looks like and which of its series is shown.

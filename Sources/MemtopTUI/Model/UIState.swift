@@ -3,7 +3,11 @@
 /// Pure state with no clock: times are elapsed seconds of the recording, passed in.
 public struct UIState: Sendable, Equatable {
   /// Time windows `+`/`-` step through, in seconds; `nil` is the whole recording.
-  public static let zoomLevels: [Double?] = [60, 300, 900, 3600, nil]
+  public static let zoomLevels: [Double?] = [10, 30, 60, 300, 900, 3600, nil]
+  /// The window a live view opens on: 60 s.
+  public static let defaultZoomIndex = 2
+  /// The longest marker label typed after `m`, characters.
+  public static let markerLabelLimit = 60
 
   /// Whether the view is frozen (sampling continues underneath).
   public var paused = false
@@ -12,11 +16,13 @@ public struct UIState: Sendable, Equatable {
   /// How far the paused view has scrolled back from `pausedEnd`, seconds.
   public var scrollBack: Double = 0
   /// Index into ``zoomLevels``.
-  public var zoomIndex = 0
+  public var zoomIndex = UIState.defaultZoomIndex
   /// Whether the help overlay is shown.
   public var showHelp = false
   /// The export prompt's text while it is open.
   public var exportPrompt: String?
+  /// The marker label prompt while it is open: the marker it names and the text typed.
+  public var markerPrompt: (label: String, text: String)?
   /// A message for the status bar and when it expires (elapsed seconds).
   public var message: (text: String, isError: Bool, until: Double)?
   /// Index of the theme in the cycle.
@@ -27,6 +33,7 @@ public struct UIState: Sendable, Equatable {
   public static func == (a: UIState, b: UIState) -> Bool {
     a.paused == b.paused && a.pausedEnd == b.pausedEnd && a.scrollBack == b.scrollBack
       && a.zoomIndex == b.zoomIndex && a.showHelp == b.showHelp && a.exportPrompt == b.exportPrompt
+      && a.markerPrompt?.label == b.markerPrompt?.label && a.markerPrompt?.text == b.markerPrompt?.text
       && a.message?.text == b.message?.text && a.themeIndex == b.themeIndex
   }
 
@@ -40,19 +47,35 @@ public struct UIState: Sendable, Equatable {
   }
 
   /// Zooms in (shorter window); returns whether anything changed.
+  ///
+  /// From the whole recording, the next window is the longest one shorter than the data's
+  /// span (`dataSpan`, seconds), so `+` on a 20 s recording shows 10 s, never 60 min.
   @discardableResult
-  public mutating func zoomIn() -> Bool {
+  public mutating func zoomIn(dataSpan: Double = .infinity) -> Bool {
     guard zoomIndex > 0 else { return false }
-    zoomIndex -= 1
+    if span == nil {
+      let shorter = Self.zoomLevels.lastIndex { level in level.map { $0 < dataSpan } ?? false }
+      zoomIndex = shorter ?? 0
+    } else {
+      zoomIndex -= 1
+    }
     return true
   }
 
-  /// Zooms out (longer window); returns whether anything changed.
+  /// Zooms out (longer window); returns whether anything changed. A window as long as the
+  /// data (`dataSpan`, seconds) or longer is the whole recording.
   @discardableResult
-  public mutating func zoomOut() -> Bool {
+  public mutating func zoomOut(dataSpan: Double = .infinity) -> Bool {
     guard zoomIndex < Self.zoomLevels.count - 1 else { return false }
     zoomIndex += 1
+    if let span, span >= dataSpan { zoomIndex = Self.zoomLevels.count - 1 }
     return true
+  }
+
+  /// Shows the whole recording at once ("fit all").
+  public mutating func fitAll() {
+    zoomIndex = Self.zoomLevels.count - 1
+    scrollBack = 0
   }
 
   /// Pauses at `latest` (elapsed seconds of the newest sample) or resumes live.

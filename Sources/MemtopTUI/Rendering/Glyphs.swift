@@ -29,6 +29,10 @@ public enum GlyphMode: String, Sendable, CaseIterable {
   public var bullet: Character { self == .ascii ? "*" : "●" }
   /// The ellipsis that ends truncated text.
   public var ellipsis: String { self == .ascii ? "~" : "…" }
+  /// The dot between items on one line.
+  public var dot: String { self == .ascii ? "-" : "·" }
+  /// The dash of a range, e.g. `1:00–2:00`.
+  public var rangeDash: String { self == .ascii ? "-" : "–" }
 
   /// Plot sub-columns per cell: braille packs two.
   public var subColumns: Int { self == .braille ? 2 : 1 }

@@ -5,19 +5,11 @@ import MemtopCore
   import Glibc
 #endif
 
-/// What the terminal reported.
-public enum TerminalInput: Sendable, Equatable {
-  /// A key press.
-  case key(Key)
-  /// The window changed size (columns, rows).
-  case resize(width: Int, height: Int)
-}
-
 /// The only code that talks to ncurses: set-up and restore, colour pairs from a theme, a
 /// flush of only the cells that changed since the last frame, and key/resize reading.
 ///
 /// ncurses is not thread-safe: use one instance, from one thread.
-public final class NCursesTerminal {
+public final class NCursesTerminal: TerminalBackend {
   /// The frame last written to the screen, for the diff; nil forces a full redraw.
   private var front: CellBuffer?
   /// The ncurses attribute (pair and flags) for each role under the current theme.
@@ -29,13 +21,16 @@ public final class NCursesTerminal {
   /// Whether ncurses is active (set up and not yet restored).
   public private(set) var isActive = false
 
-  /// Prepares the locale before ncurses starts: the user's locale, or `C.UTF-8` when that is
-  /// not UTF-8 (`LANG=C`); returns whether UTF-8 output is possible.
+  /// Prepares the locale before ncurses starts; returns whether the user's locale is UTF-8.
+  ///
+  /// Under a locale that is not (`LANG=C`, `env -i`) the view draws ASCII glyphs, as the man
+  /// page says; `LC_CTYPE` still moves to `C.UTF-8` when the system has it, so ncursesw
+  /// measures any text it is given correctly.
   public static func prepareLocale() -> Bool {
     setlocale(LC_ALL, "")
     if memtop_locale_is_utf8() != 0 { return true }
-    for candidate in ["C.UTF-8", "C.utf8", "en_US.UTF-8"] where setlocale(LC_CTYPE, candidate) != nil {
-      if memtop_locale_is_utf8() != 0 { return true }
+    for candidate in ["C.UTF-8", "C.utf8"] where setlocale(LC_CTYPE, candidate) != nil {
+      if memtop_locale_is_utf8() != 0 { break }
     }
     return false
   }
@@ -173,6 +168,7 @@ public final class NCursesTerminal {
     case memtop_key_enter(), 10, 13: return .key(.enter)
     case memtop_key_backspace(), 127, 8: return .key(.backspace)
     case 27: return .key(.escape)
+    case memtop_key_f(1)...memtop_key_f(12): return .key(.function(Int(code - memtop_key_f(0))))
     case 32...126:
       guard let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
       return .key(.character(Character(scalar)))

@@ -3,8 +3,8 @@ import MemtopCore
 /// The two header lines: who is watched and how, then the session's bookkeeping.
 ///
 /// Line 1: `memtop  PID 1234  python3  up 2 m 05 s  running  every 1 s  limit 2.00 GiB  peak RSS 40.1 MiB`.
-/// Line 2: samples, window, gaps, where a launched command's output and `--record` go, then
-/// where heap and PSS come from and how often. RSS and anon come from `status` every tick.
+/// Line 2: samples, window, gaps, where a launched command's output and `--record` go. Where
+/// heap and PSS come from and how often is in the help overlay.
 public struct HeaderWidget: Sendable {
   /// The frame's model.
   public var model: ScreenModel
@@ -33,7 +33,10 @@ public struct HeaderWidget: Sendable {
     }
     switch session.state {
     case .running:
-      field("", model.ui.paused ? "PAUSED" : "running", role: model.ui.paused ? .headerAlert : .header)
+      if session.stopped { field("", "stopped", role: .headerAlert) }
+      if model.ui.paused || !session.stopped {
+        field("", model.ui.paused ? "PAUSED" : "running", role: model.ui.paused ? .headerAlert : .header)
+      }
     case .exited(let how):
       field("", "target \(how)", role: .headerAlert)
       if model.ui.paused { field("", "PAUSED", role: .headerAlert) }
@@ -41,8 +44,13 @@ public struct HeaderWidget: Sendable {
       field("replay", Self.singleWidth(Sanitizer.terminalSafe(file, maxLength: 60)), role: .headerAlert)
     }
     field("every", Self.interval(session.interval))
-    if let limit = session.limitBytes { field("limit", ByteFormat.bytes(limit)) }
+    if let limit = session.limitBytes {
+      let reach = model.timeToLimit.map { " in ~" + ByteFormat.duration($0) } ?? ""
+      field("limit", ByteFormat.bytes(limit) + reach, role: reach.isEmpty ? .header : .headerAlert)
+    }
     if let peak = model.peakRSS { field("peak RSS", ByteFormat.bytes(peak)) }
+    // A tree's PSS is its own total, on line 2.
+    if session.tree == nil, let pss = model.pss { field("PSS", ByteFormat.bytes(pss)) }
 
     guard area.height >= 2 else { return }
     let line2 = Rect(x: area.x, y: area.y + 1, width: area.width, height: 1)
@@ -59,10 +67,9 @@ public struct HeaderWidget: Sendable {
     }
     if let output = session.childOutput { parts.append("child output: \(Sanitizer.terminalSafe(output))") }
     if let record = session.recordPath { parts.append("recording to \(Sanitizer.terminalSafe(record))") }
-    // Last, so a narrow terminal clips these rather than where the output goes.
-    if let heap = session.heapCadence { parts.append("heap " + Self.cadence(heap)) }
-    if let pss = session.rollupCadence { parts.append("PSS " + Self.cadence(pss)) }
-    buffer.put(parts.joined(separator: "  ·  "), x: area.x, y: area.y + 1, role: .dim, clip: line2)
+    // Where each figure comes from and how often: in the help overlay (h), not here.
+    parts.append("h: help, sources")
+    buffer.put(parts.joined(separator: "  \(model.mode.dot)  "), x: area.x, y: area.y + 1, role: .dim, clip: line2)
   }
 
   /// `text` with every character that may not be exactly one column wide (combining marks,

@@ -1,8 +1,11 @@
 import MemtopCore
 
 /// The process table (`memtop` with no target): a header, one row per process with pid,
-/// name, RSS, anon, growth over the window, a sparkline and the analyzer's flag, and a status
-/// bar of keys, the filter prompt or a message.
+/// command line, RSS, anon, growth over the window, a sparkline and the analyzer's flag, and a
+/// status bar of keys, the filter prompt or a message.
+///
+/// Every sparkline shares one vertical scale — a row's full height is the same number of bytes
+/// on every row, named in the column's title — so a small steady climb never looks like a cliff.
 public struct OverviewTable: Sendable {
   /// The frame's model.
   public var model: OverviewModel
@@ -14,16 +17,26 @@ public struct OverviewTable: Sendable {
   /// Column widths, left to right, before the sparkline takes what is left.
   static let pidWidth = 8
   static let nameWidth = 16
+  /// The widest the command column grows on a wide terminal.
+  static let maxCommandWidth = 40
+  /// Columns kept for the sparkline before the command column widens.
+  static let minSparkWidth = 24
   static let sizeWidth = 11
   static let growthWidth = 14
   static let flagWidth = 10
+
+  /// The command column's width on a terminal `width` columns wide.
+  static func commandWidth(_ width: Int) -> Int {
+    let fixed = pidWidth + 1 + 2 * sizeWidth + growthWidth + 2 + flagWidth + 1
+    return min(max(width - fixed - minSparkWidth, nameWidth), maxCommandWidth)
+  }
 
   /// Draws over the whole of `buffer`.
   public func draw(into buffer: inout CellBuffer) {
     let area = buffer.bounds
     buffer.fill(area)
     guard area.width >= Screen.minimumWidth, area.height >= 6 else {
-      Screen.drawTooSmall(into: &buffer, area: area)
+      Screen.drawTooSmall(into: &buffer, area: area, need: (Screen.minimumWidth, 6))
       return
     }
     drawHeader(into: &buffer, area: area.top(2))
@@ -49,13 +62,14 @@ public struct OverviewTable: Sendable {
     buffer.put(sort, x: x, y: area.y, role: .headerAlert, clip: line1)
     guard area.height >= 2 else { return }
     let line2 = Rect(x: area.x, y: area.y + 1, width: area.width, height: 1)
-    buffer.put(columns(pid: "PID", name: "NAME", rss: "RSS", anon: "ANON", growth: "GROWTH", width: area.width) + "HISTORY", x: area.x, y: area.y + 1, role: .dim, clip: line2)
+    let scale = sparkSpan(width: sparkWidth(area)).map { ", height \(ByteFormat.bytes(UInt64($0)))" } ?? ""
+    buffer.put(columns(pid: "PID", name: "COMMAND", rss: "RSS", anon: "ANON", growth: "GROWTH", width: area.width) + "HISTORY" + scale, x: area.x, y: area.y + 1, role: .dim, clip: line2)
     buffer.putRight("FLAG", maxX: area.maxX - Self.flagWidth + 4, y: area.y + 1, role: .dim, clip: line2)
   }
 
   /// The fixed columns as one string.
   private func columns(pid: String, name: String, rss: String, anon: String, growth: String, width: Int) -> String {
-    Self.pad(pid, Self.pidWidth, right: true) + " " + Self.pad(name, Self.nameWidth) + Self.pad(rss, Self.sizeWidth, right: true)
+    Self.pad(pid, Self.pidWidth, right: true) + " " + Self.pad(name, Self.commandWidth(width)) + Self.pad(rss, Self.sizeWidth, right: true)
       + Self.pad(anon, Self.sizeWidth, right: true) + Self.pad(growth, Self.growthWidth, right: true) + "  "
   }
 
@@ -66,20 +80,21 @@ public struct OverviewTable: Sendable {
       return
     }
     let top = min(max(model.state.top, 0), max(model.rows.count - 1, 0))
-    let sparkX = area.x + Self.pidWidth + 1 + Self.nameWidth + 2 * Self.sizeWidth + Self.growthWidth + 2
-    let sparkWidth = max(area.maxX - Self.flagWidth - sparkX - 1, 0)
+    let sparkX = area.x + Self.pidWidth + 1 + Self.commandWidth(area.width) + 2 * Self.sizeWidth + Self.growthWidth + 2
+    let sparkWidth = self.sparkWidth(area)
+    let span = sparkSpan(width: sparkWidth)
     for (offset, row) in model.rows.dropFirst(top).prefix(area.height).enumerated() {
       let y = area.y + offset
       let line = Rect(x: area.x, y: y, width: area.width, height: 1)
       let selected = model.selectedIndex == top + offset
       let role: ColorRole = selected ? .statusKey : .text
       if selected { buffer.fill(line, with: Cell(" ", .statusKey)) }
-      let name = HeaderWidget.singleWidth(Sanitizer.terminalSafe(row.name, maxLength: Self.nameWidth))
+      let name = HeaderWidget.singleWidth(Sanitizer.terminalSafe(row.command, maxLength: Self.commandWidth(area.width)))
       let text = columns(
         pid: String(row.identity.pid), name: name, rss: row.rss.map(ByteFormat.bytes) ?? "n/a",
         anon: row.anon.map(ByteFormat.bytes) ?? "n/a", growth: Self.growth(row), width: area.width)
       buffer.put(text, x: area.x, y: y, role: role, clip: line)
-      buffer.put(Self.sparkline(row.history, width: sparkWidth, mode: model.mode), x: sparkX, y: y, role: selected ? .statusKey : .chartRSS, clip: line)
+      buffer.put(Self.sparkline(row.history, width: sparkWidth, mode: model.mode, span: span), x: sparkX, y: y, role: selected ? .statusKey : .chartRSS, clip: line)
       let (flag, flagRole) = Self.flag(row.verdict)
       buffer.put(flag, x: area.maxX - Self.flagWidth, y: y, role: selected ? .statusKey : flagRole, clip: line)
     }
@@ -92,7 +107,7 @@ public struct OverviewTable: Sendable {
       let x = buffer.put(" Filter (name or pid): ", x: row.x, y: row.y, role: .statusKey, clip: row)
       let end = buffer.put(Sanitizer.terminalSafe(prompt, maxLength: 40), x: x, y: row.y, role: .status, clip: row)
       let after = buffer.put(model.mode == .ascii ? "_" : "▏", x: end, y: row.y, role: .statusKey, clip: row)
-      buffer.put("  enter apply · esc cancel", x: after, y: row.y, role: .status, clip: row)
+      buffer.put("  enter apply \(model.mode.dot) esc cancel", x: after, y: row.y, role: .status, clip: row)
       return
     }
     if let message = model.message {
@@ -108,7 +123,7 @@ public struct OverviewTable: Sendable {
 
   /// `+1.20 MiB/min`, `0`, or `n/a` before two readings.
   static func growth(_ row: ProcessOverview.Row) -> String {
-    guard let rate = row.growthBytesPerSecond, rate.isFinite else { return row.rss == nil ? "n/a" : "…" }
+    guard let rate = row.growthBytesPerSecond, rate.isFinite else { return row.rss == nil ? "n/a" : "..." }
     if rate == 0 { return "0" }
     return (rate > 0 ? "+" : "-") + ByteFormat.rate(bytesPerSecond: abs(rate))
   }
@@ -124,18 +139,38 @@ public struct OverviewTable: Sendable {
     }
   }
 
-  /// The last `width` readings scaled between their own minimum and maximum; gaps as the
-  /// gap glyph, never as zero.
-  static func sparkline(_ values: [Double], width: Int, mode: GlyphMode) -> String {
+  /// The sparkline columns for the table's body rows.
+  private func sparkWidth(_ area: Rect) -> Int {
+    let sparkX = area.x + Self.pidWidth + 1 + Self.commandWidth(area.width) + 2 * Self.sizeWidth + Self.growthWidth + 2
+    return max(area.maxX - Self.flagWidth - sparkX - 1, 0)
+  }
+
+  /// The shared scale: the widest range (bytes) any listed row covers in its last `width`
+  /// readings; nil when none moved.
+  func sparkSpan(width: Int) -> Double? {
+    guard width > 0 else { return nil }
+    let spans = model.rows.map { row -> Double in
+      let valid = row.history.suffix(width).filter { !$0.isNaN }
+      guard let low = valid.min(), let high = valid.max() else { return 0 }
+      return high - low
+    }
+    guard let widest = spans.max(), widest > 0 else { return nil }
+    return widest
+  }
+
+  /// The last `width` readings, each row from its own minimum, on a shared height of `span`
+  /// bytes (its own range when nil); gaps as the gap glyph, never as zero.
+  static func sparkline(_ values: [Double], width: Int, mode: GlyphMode, span: Double? = nil) -> String {
     guard width > 0 else { return "" }
     let shown = values.suffix(width)
     let valid = shown.filter { !$0.isNaN }
     guard let low = valid.min(), let high = valid.max() else { return String(repeating: mode.gap, count: shown.count) }
     let levels: [Character] = mode == .ascii ? Array("_.-=+*#") : Array(Blocks.eighths.dropFirst())
+    let range = max(span ?? (high - low), high - low)
     return String(shown.map { value -> Character in
       if value.isNaN { return mode.gap }
-      guard high > low else { return levels[0] }
-      let step = Int(((value - low) / (high - low) * Double(levels.count - 1)).rounded())
+      guard range > 0 else { return levels[0] }
+      let step = Int(((value - low) / range * Double(levels.count - 1)).rounded())
       return levels[min(max(step, 0), levels.count - 1)]
     })
   }

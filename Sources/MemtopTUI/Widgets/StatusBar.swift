@@ -1,3 +1,5 @@
+import MemtopCore
+
 /// The bottom line: key hints from the key table, a message, or the export prompt.
 public struct StatusBar: Sendable {
   /// The UI state (prompt, message, pause).
@@ -22,7 +24,14 @@ public struct StatusBar: Sendable {
       var x = buffer.put(" Export CSV to: ", x: row.x, y: row.y, role: .statusKey, clip: row)
       x = buffer.put(prompt, x: x, y: row.y, role: .status, clip: row)
       x = buffer.put(mode == .ascii ? "_" : "▏", x: x, y: row.y, role: .statusKey, clip: row)
-      buffer.put("  enter write · esc cancel", x: x, y: row.y, role: .status, clip: row)
+      buffer.put("  enter write \(mode.dot) esc cancel", x: x, y: row.y, role: .status, clip: row)
+      return
+    }
+    if let prompt = ui.markerPrompt {
+      var x = buffer.put(" Label for \(prompt.label): ", x: row.x, y: row.y, role: .statusKey, clip: row)
+      x = buffer.put(Sanitizer.terminalSafe(prompt.text, maxLength: UIState.markerLabelLimit), x: x, y: row.y, role: .status, clip: row)
+      x = buffer.put(mode == .ascii ? "_" : "▏", x: x, y: row.y, role: .statusKey, clip: row)
+      buffer.put("  enter keep \(mode.dot) esc no label", x: x, y: row.y, role: .status, clip: row)
       return
     }
     if let message = ui.message {

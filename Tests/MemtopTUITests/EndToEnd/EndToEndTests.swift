@@ -13,7 +13,7 @@ import Testing
 @Suite("End to end in tmux", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
 struct EndToEndTests {
   static func samples(_ screen: String) -> Int? {
-    guard let line = screen.split(separator: "\n").first(where: { $0.contains(" samples  ·") }) else { return nil }
+    guard let line = screen.split(separator: "\n").first(where: { $0.contains(" samples  ·") || $0.contains(" samples  -") }) else { return nil }
     return Int(line.split(separator: " ").first ?? "")
   }
 
@@ -57,17 +57,20 @@ struct EndToEndTests {
     (screen, ok) = tmux.waitFor { $0.contains("window 1 min") }
     #expect(ok, "+ did not zoom in")
 
-    try tmux.send("t")
+    try tmux.send("c")
     // The first theme depends on NO_COLOR in the test's environment; any switch will do.
     (screen, ok) = tmux.waitFor { s in
       ["theme light", "theme default"].contains { s.split(separator: "\n").last?.hasPrefix(" " + $0) == true }
     }
-    #expect(ok, "t did not cycle the theme:\n\(screen)")
+    #expect(ok, "c did not cycle the theme:\n\(screen)")
     try tmux.send("r")
     (screen, ok) = tmux.waitFor { $0.contains("min/max reset") }
     #expect(ok, "r did not reset min/max:\n\(screen)")
 
     try tmux.send("m")
+    (screen, ok) = tmux.waitFor { $0.contains("Label for marker 1:") }
+    #expect(ok, "m did not ask for a label:\n\(screen)")
+    try tmux.send("Enter")
     (screen, ok) = tmux.waitFor { $0.contains("marker 1 at") }
     #expect(ok, "m did not add a marker:\n\(screen)")
 
@@ -88,8 +91,8 @@ struct EndToEndTests {
 
     let before = Self.samples(tmux.capture()) ?? 0
     try tmux.resize(width: 20, height: 6)
-    (screen, ok) = tmux.waitFor { $0.contains("too small") }
-    #expect(ok, "no too-small notice at 20x6:\n\(screen)")
+    (screen, ok) = tmux.waitFor { $0.hasPrefix("PID \(child.pid) RSS") }
+    #expect(ok, "no summary at 20x6:\n\(screen)")
     try tmux.resize(width: 120, height: 40)
     (screen, ok) = tmux.waitFor { s in s.contains("RSS  now") && (Self.samples(s) ?? 0) > before }
     #expect(ok, "history lost or view not back after resize (had \(before)):\n\(screen)")

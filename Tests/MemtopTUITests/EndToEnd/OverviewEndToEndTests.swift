@@ -35,7 +35,7 @@ struct OverviewEndToEndTests {
     let command = "'\(BuiltBinary.memtop)' --ascii; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 150, height: 30, directory: dir.path, command: command)
     defer { tmux.kill() }
-    var (screen, ok) = tmux.waitFor { $0.contains("all processes") && $0.contains("PID NAME") }
+    var (screen, ok) = tmux.waitFor { $0.contains("all processes") && $0.contains("PID COMMAND") }
     #expect(ok, "the process table did not appear:\n\(screen)")
     try tmux.send("/")
     for c in tag { try tmux.send(String(c)) }
@@ -43,7 +43,7 @@ struct OverviewEndToEndTests {
     try tmux.send("G")
     (screen, ok) = tmux.waitFor(timeout: 30) { s in
       guard s.contains("sorted by growth"), s.contains("filter '\(tag)': 5 shown") else { return false }
-      let rows = s.split(separator: "\n").drop { !$0.contains("PID NAME") }.dropFirst()
+      let rows = s.split(separator: "\n").drop { !$0.contains("PID COMMAND") }.dropFirst()
       return rows.first?.split(separator: " ").first == Substring(String(leaker))
     }
     #expect(ok, "the leaking process \(leaker) is not on top by growth:\n\(screen)")

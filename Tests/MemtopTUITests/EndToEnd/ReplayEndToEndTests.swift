@@ -54,11 +54,13 @@ struct ReplayEndToEndTests {
     #expect(screen.contains("RSS \(shownRate)"), "rate \(shownRate) not in:\n\(screen)")
     #expect(screen.contains("resume"), "a replay opens paused:\n\(screen)")
 
-    for _ in 0..<4 { try tmux.send("+") }
+    // From the whole 600 s: 5 min, then 1 min.
+    for _ in 0..<2 { try tmux.send("+") }
     (screen, ok) = tmux.waitFor { $0.contains("window 1 min") }
     #expect(ok, "zoom in:\n\(screen)")
     try tmux.send("Left")
     try tmux.send("m")
+    try tmux.send("Enter")
     // The recording brought one marker ("deploy"), so this is the second.
     (screen, ok) = tmux.waitFor { $0.contains("marker 2 at") }
     #expect(ok, "m in a replay:\n\(screen)")

@@ -1,0 +1,138 @@
+import MemtopCore
+
+/// The app: a stack of screens, one ``AppEvent`` at a time, drawn through a
+/// ``TerminalBackend``.
+///
+/// Events come from four places — the terminal (keys, resizes), the top screen (samples, the
+/// launched command's end), the clock (a tick a second) and stop signals — and all go through
+/// ``send(_:)``, which tests call directly. Input is read with a timeout up to the top screen's
+/// next event (≤ 200 ms), so a key is handled the moment it arrives, sampling stays on
+/// schedule, and an idle view wakes only a few times a second.
+final class AppLoop {
+  /// How the app ended: the exit status and lines to print once the terminal is restored.
+  struct Outcome: Equatable {
+    var status: Int32
+    var messages: [String]
+  }
+
+  /// Longest wait for input, milliseconds: keys end it at once, so this only bounds how late
+  /// a stop signal or the once-a-second tick is noticed when idle.
+  static let maxWaitMilliseconds = 200
+
+  /// The screens, bottom first; the last one is shown.
+  private(set) var stack: [any AppScreen]
+  let context: AppContext
+  private let backend: any TerminalBackend
+  /// The stop signal received, if any (the real one reads ``StopSignals``).
+  var pendingSignal: () -> Int32? = { StopSignals.received }
+  private var dirty = true
+  private var appliedTheme: Int?
+  private(set) var outcome: Outcome?
+  /// Messages of screens that already left the stack.
+  private var messages: [String] = []
+  private var finished = false
+
+  init(root: any AppScreen, backend: any TerminalBackend, context: AppContext) {
+    stack = [root]
+    self.backend = backend
+    self.context = context
+    context.size = backend.size
+  }
+
+  /// The screen shown.
+  var top: any AppScreen { stack[stack.count - 1] }
+
+  /// Whether the app has ended.
+  var isFinished: Bool { outcome != nil }
+
+  /// Runs until a screen quits or a stop signal arrives; the caller restores the terminal.
+  func run() -> Outcome {
+    var lastTick = context.clock.monotonicSeconds()
+    while outcome == nil {
+      if let signo = pendingSignal() {
+        send(.signal(signo))
+        break
+      }
+      pump()
+      let now = context.clock.monotonicSeconds()
+      if now - lastTick >= 1 {
+        lastTick = now
+        send(.tick)
+      }
+      guard outcome == nil else { break }
+      draw()
+      let later = context.clock.monotonicSeconds()
+      let untilDue = top.nextDue.map { Int((($0 - later) * 1000).rounded(.up)) } ?? Self.maxWaitMilliseconds
+      switch backend.read(timeoutMilliseconds: min(max(untilDue, 0), Self.maxWaitMilliseconds)) {
+      case .key(let key): send(.key(key))
+      case .resize(let width, let height): send(.resize(width: width, height: height))
+      case nil: break
+      }
+    }
+    return finish()
+  }
+
+  /// Delivers the top screen's due events (samples, refreshes).
+  func pump() {
+    for event in top.poll(now: context.clock.monotonicSeconds()) {
+      send(event)
+      if outcome != nil { return }
+    }
+  }
+
+  /// Handles one event: the app's only way to change state.
+  func send(_ event: AppEvent) {
+    guard outcome == nil else { return }
+    switch event {
+    case .signal(let signo):
+      outcome = Outcome(status: 128 + signo, messages: ["stopped by \(StopSignals.name(signo))"])
+      return
+    case .resize(let width, let height):
+      context.size = (width, height)
+      dirty = true
+    default: break
+    }
+    switch top.handle(event, in: context) {
+    case .none: break
+    case .redraw: dirty = true
+    case .push(let screen):
+      stack.append(screen)
+      // A new screen may have due events at once (its first sample).
+      dirty = true
+    case .pop:
+      guard stack.count > 1 else { break }
+      messages += stack.removeLast().finish()
+      dirty = true
+    case .quit(let status, let lines):
+      outcome = Outcome(status: status, messages: lines)
+    }
+  }
+
+  /// Draws the top screen when something changed since the last frame.
+  func draw() {
+    if appliedTheme != context.themeIndex {
+      appliedTheme = context.themeIndex
+      backend.apply(context.theme)
+      dirty = true
+    }
+    guard dirty else { return }
+    dirty = false
+    let size = backend.size
+    context.size = size
+    var buffer = CellBuffer(width: size.width, height: size.height)
+    top.draw(into: &buffer, context: context)
+    backend.flush(buffer)
+  }
+
+  /// Ends every screen, top first; returns the outcome with their lines appended.
+  @discardableResult
+  func finish() -> Outcome {
+    var result = outcome ?? Outcome(status: 0, messages: [])
+    guard !finished else { return result }
+    finished = true
+    for screen in stack.reversed() { result.messages += screen.finish() }
+    result.messages += messages
+    outcome = result
+    return result
+  }
+}

@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A terminal in memory: the last frame as a cell buffer (read back as lines of text) and
+/// input from a script, for testing the whole app without a screen.
+///
+/// A resize in the script changes ``size`` when it is read, as a real terminal would.
+public final class TestTerminal: TerminalBackend {
+  /// The terminal size, columns × rows.
+  public private(set) var size: (width: Int, height: Int)
+  /// Input still to be read, first first.
+  public var script: [TerminalInput]
+  /// The last frame flushed (blank before the first).
+  public private(set) var frame: CellBuffer
+  /// Frames flushed so far.
+  public private(set) var flushes = 0
+  /// The theme applied last.
+  public private(set) var themeName: String?
+  /// Whether an empty script makes `read` wait out its timeout (real time passes, as on a
+  /// terminal); when false it returns at once.
+  public var waitsWhenIdle: Bool
+  /// Reads that found the script empty.
+  public private(set) var idleReads = 0
+
+  /// A `width` × `height` terminal that will type `script`.
+  public init(width: Int, height: Int, script: [TerminalInput] = [], waitsWhenIdle: Bool = false) {
+    size = (width, height)
+    self.script = script
+    self.waitsWhenIdle = waitsWhenIdle
+    frame = CellBuffer(width: width, height: height)
+  }
+
+  /// The last frame as text, one string per row.
+  public var lines: [String] { frame.lines }
+
+  /// The last frame as one string, rows joined by newlines.
+  public var text: String { lines.joined(separator: "\n") }
+
+  public func apply(_ theme: Theme) {
+    themeName = theme.name
+  }
+
+  public func flush(_ buffer: CellBuffer) {
+    frame = buffer
+    flushes += 1
+  }
+
+  public func read(timeoutMilliseconds milliseconds: Int) -> TerminalInput? {
+    guard !script.isEmpty else {
+      idleReads += 1
+      if waitsWhenIdle, milliseconds > 0 { usleep(UInt32(milliseconds) * 1000) }
+      return nil
+    }
+    let input = script.removeFirst()
+    if case .resize(let width, let height) = input { size = (width, height) }
+    return input
+  }
+}
