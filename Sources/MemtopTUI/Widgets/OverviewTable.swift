@@ -133,7 +133,7 @@ public struct OverviewTable: Sendable {
     return String(shown.map { value -> Character in
       if value.isNaN { return mode.gap }
       guard high > low else { return levels[0] }
-      let step = Int(((value - low) / (high - low) * Double(levels.count - 1)).rounded())
+      let step = Int(saturating: ((value - low) / (high - low) * Double(levels.count - 1)).rounded())
       return levels[min(max(step, 0), levels.count - 1)]
     })
   }
