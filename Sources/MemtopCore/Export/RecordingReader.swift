@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads a recording written in ``CSVFormat`` back into samples, streaming.
 ///
 /// Columns are found by name, so files with extra columns (or from a later version) load too.
@@ -30,7 +32,9 @@ public struct RecordingReader {
   /// Streams the recording at `file` row by row, in memory bounded by two chunks whatever the
   /// file's size; returns the notes (a cut last line). Fails at the first bad row, or at once
   /// on a file that is not a recording.
-  public func stream(file: String, _ emit: (MemorySample) throws(CSVReadError) -> Void) throws(CSVReadError) -> [String] {
+  public func stream(
+    file: String, keeping metrics: [Metric] = Metric.allCases, _ emit: (MemorySample) throws(CSVReadError) -> Void
+  ) throws(CSVReadError) -> [String] {
     let fd: Int32
     do {
       fd = try Syscalls.openReadOnly(file)
@@ -38,7 +42,7 @@ public struct RecordingReader {
       throw CSVReadError(path: path, line: 0, reason: "cannot open the file: \(error); give the path of a CSV written by memtop record")
     }
     defer { Syscalls.close(fd) }
-    var parser = RecordingRowParser(path: path)
+    var parser = RecordingRowParser(path: path, keeping: metrics)
     let capacity = max(Self.chunkBytes, RecordingRowParser.maxLineBytes) * 2
     let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
     defer { buffer.deallocate() }
@@ -79,18 +83,20 @@ public struct RecordingReader {
   /// a sample plus 8 per metric kept.
   public func readMainSeries(file: String, keeping metrics: [Metric]) throws(CSVReadError) -> (timeline: Timeline, notes: [String]) {
     var timeline = Timeline()
+    // Room for as many rows as the file can hold at 60 bytes a row (memtop's rows are longer):
+    // memory not filled is never touched, and the columns are not copied as they grow.
+    if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int, size > 0 {
+      timeline.reserveCapacity(min(size / 60, 50_000_000))
+    }
     var sawTotal = false
-    let dropped = Metric.allCases.filter { !metrics.contains($0) }
-    let notes = try stream(file: file) { sample throws(CSVReadError) in
+    let notes = try stream(file: file, keeping: metrics) { sample throws(CSVReadError) in
       if sample.processes != nil {
         if !sawTotal { timeline = Timeline() }
         sawTotal = true
       } else if sawTotal {
         return
       }
-      var kept = sample
-      for metric in dropped { kept[metric] = nil }
-      timeline.append(kept)
+      timeline.append(sample)
     }
     return (timeline, notes)
   }

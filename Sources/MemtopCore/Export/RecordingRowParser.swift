@@ -38,15 +38,27 @@ public struct RecordingRowParser {
   // Role codes per header field.
   private static let ignore: UInt8 = 0, elapsedRole: UInt8 = 1, unixRole: UInt8 = 2, pidRole: UInt8 = 3
   private static let markerRole: UInt8 = 4, startRole: UInt8 = 5, processesRole: UInt8 = 6, metricBase: UInt8 = 16
+  private static let checkOnly: UInt8 = 32
+  /// Bytes that end or open an unquoted field: comma, line feed, quote.
+  nonisolated(unsafe) private static let special: UnsafePointer<UInt8> = {
+    let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    table.initialize(repeating: 0, count: 256)
+    for byte in [UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\"")] { table[Int(byte)] = 1 }
+    return UnsafePointer(table)
+  }()
   private var roles: [UInt8] = []
   private var headerCount = 0
-  private var fieldStart: [Int] = []
-  private var fieldEnd: [Int] = []
-  private var fieldFlags: [UInt8] = []  // 1 quoted, 2 has "" escapes
+  private let fields = FieldStore()
   private var order = LifetimeOrder()
 
-  public init(path: String) {
+  /// The metrics stored in the samples; the others are checked and left out.
+  private let kept: [Metric]
+
+  /// A parser whose samples carry every metric, or only `keeping` (the other columns are
+  /// still checked, so a file is accepted or refused the same way whatever is kept).
+  public init(path: String, keeping: [Metric] = Metric.allCases) {
     self.path = path
+    self.kept = keeping
   }
 
   /// A piece of the file that holds no complete record: the caller must supply more bytes,
@@ -97,15 +109,15 @@ public struct RecordingRowParser {
       guard case .record(let next, let lines, let terminated) = scanned else { return p }
       // memtop ends every row with a line ending: a last line without one was cut short
       // (a full disk, a killed writer), and even when it parses its last value may be cut.
-      if !terminated && hasHeader && !(fieldStart.count == 1 && fieldEnd[0] == fieldStart[0]) {
+      if !terminated && hasHeader && !(fields.count == 1 && fields.ends[0] == fields.starts[0]) {
         return cutLastLine(at: recordLine, n)
       }
       do {
         if !hasHeader {
           try readHeader(base)
-        } else if !(fieldStart.count == 1 && fieldEnd[0] == fieldStart[0] && fieldFlags[0] == 0) {
-          var sample = try row(base, line: recordLine)
-          try order.check(&sample, line: recordLine, path: path)
+        } else if !(fields.count == 1 && fields.ends[0] == fields.starts[0] && fields.flags[0] == 0) {
+          let sample = try row(base, line: recordLine)
+          try order.check(sample, line: recordLine, path: path)
           try emit(sample)
         }
       } catch {
@@ -138,9 +150,8 @@ public struct RecordingRowParser {
   /// escapes and embedded line breaks, CRLF or LF).
   private mutating func scan(_ base: UnsafePointer<UInt8>, from start: Int, count n: Int, atEnd: Bool) throws(CSVReadError) -> Scan {
     let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
-    fieldStart.removeAll(keepingCapacity: true)
-    fieldEnd.removeAll(keepingCapacity: true)
-    fieldFlags.removeAll(keepingCapacity: true)
+    let fields = self.fields
+    fields.count = 0
     var i = start
     var lines = 0
     while true {
@@ -168,9 +179,7 @@ public struct RecordingRowParser {
           if !atEnd { return .incomplete }
           throw CSVReadError(path: path, line: line, reason: "a quoted field is never closed")
         }
-        fieldStart.append(s)
-        fieldEnd.append(i)
-        fieldFlags.append(flags)
+        fields.append(s, i, flags)
         i += 1
         if i >= n {
           if !atEnd { return .incomplete }
@@ -189,8 +198,13 @@ public struct RecordingRowParser {
         throw CSVReadError(path: path, line: line + lines, reason: "text after a closing quote")
       }
       let s = i
+      let special = Self.special
       while i < n {
         let c = base[i]
+        if special[Int(c)] == 0 {
+          i += 1
+          continue
+        }
         if c == comma || c == lf { break }
         if c == quote {
           throw CSVReadError(path: path, line: line + lines, reason: "a quote inside an unquoted field (quote the whole field and double the quote)")
@@ -199,16 +213,12 @@ public struct RecordingRowParser {
       }
       if i >= n {
         if !atEnd { return .incomplete }
-        fieldStart.append(s)
-        fieldEnd.append(n)
-        fieldFlags.append(0)
+        fields.append(s, n, 0)
         return .record(next: n, lines: lines, terminated: false)
       }
       var e = i
       if base[i] == lf && e > s && base[e - 1] == cr { e -= 1 }
-      fieldStart.append(s)
-      fieldEnd.append(e)
-      fieldFlags.append(0)
+      fields.append(s, e, 0)
       if base[i] == lf { return .record(next: i + 1, lines: lines, terminated: true) }
       i += 1
     }
@@ -216,14 +226,14 @@ public struct RecordingRowParser {
 
   /// The text of field `k`, quotes undone.
   private func text(_ base: UnsafePointer<UInt8>, _ k: Int) -> String {
-    let buffer = UnsafeBufferPointer(start: base + fieldStart[k], count: fieldEnd[k] - fieldStart[k])
-    return fieldFlags[k] & 2 != 0 ? String.undoingDoubledQuotes(buffer) : String(decoding: buffer, as: UTF8.self)
+    let buffer = UnsafeBufferPointer(start: base + fields.starts[k], count: fields.ends[k] - fields.starts[k])
+    return fields.flags[k] & 2 != 0 ? String.undoingDoubledQuotes(buffer) : String(decoding: buffer, as: UTF8.self)
   }
 
   private mutating func readHeader(_ base: UnsafePointer<UInt8>) throws(CSVReadError) {
     var column: [String: Int] = [:]
     roles = []
-    for k in fieldStart.indices {
+    for k in 0..<fields.count {
       let name = text(base, k).trimmingSpaces()
       var role = Self.ignore
       if column[name] == nil {
@@ -236,14 +246,16 @@ public struct RecordingRowParser {
         case "start_ticks": role = Self.startRole
         case "processes": role = Self.processesRole
         default:
-          if let m = Metric.allCases.firstIndex(where: { $0.csvColumn == name }) { role = Self.metricBase + UInt8(m) }
+          if let m = Metric.allCases.firstIndex(where: { $0.csvColumn == name }) {
+            role = Self.metricBase + UInt8(m) + (kept.contains(Metric.allCases[m]) ? 0 : Self.checkOnly)
+          }
         }
       }
       roles.append(role)
     }
     headerCount = roles.count
     guard column["elapsed_s"] != nil || column["time_unix_s"] != nil else {
-      let names = fieldStart.indices.prefix(3).map { text(base, $0) }.joined(separator: ",")
+      let names = (0..<min(fields.count, 3)).map { text(base, $0) }.joined(separator: ",")
       throw CSVReadError(path: path, line: line, reason: "no elapsed_s or time_unix_s column; is this a memtop recording? (header starts '\(Sanitizer.terminalSafe(String(names.prefix(60)), maxLength: 60))')")
     }
     guard roles.contains(where: { $0 >= Self.metricBase }) else {
@@ -253,8 +265,8 @@ public struct RecordingRowParser {
   }
 
   private func row(_ base: UnsafePointer<UInt8>, line: Int) throws(CSVReadError) -> MemorySample {
-    guard fieldStart.count == headerCount else {
-      throw CSVReadError(path: path, line: line, reason: "\(fieldStart.count) fields where the header has \(headerCount) (truncated or mixed-up row)")
+    guard fields.count == headerCount else {
+      throw CSVReadError(path: path, line: line, reason: "\(fields.count) fields where the header has \(headerCount) (truncated or mixed-up row)")
     }
     var sample = MemorySample(timeUnix: .nan, elapsed: .nan, pid: 0)
     var elapsed: Double?
@@ -262,7 +274,7 @@ public struct RecordingRowParser {
     for k in 0..<headerCount {
       let role = roles[k]
       if role == Self.ignore { continue }
-      var s = fieldStart[k], e = fieldEnd[k]
+      var s = fields.starts[k], e = fields.ends[k]
       while s < e && (base[s] == 0x20 || base[s] == 0x09) { s += 1 }
       while e > s && (base[e - 1] == 0x20 || base[e - 1] == 0x09) { e -= 1 }
       if s == e { continue }
@@ -301,14 +313,15 @@ public struct RecordingRowParser {
         }
         sample.processes = Int(count)
       default:
-        let metric = Metric.allCases[Int(role - Self.metricBase)]
+        let index = Int((role - Self.metricBase) % Self.checkOnly)
+        let metric = Metric.allCases[index]
         guard let value = Self.whole(field) else {
           throw CSVReadError(path: path, line: line, reason: "\(metric.csvColumn) is '\(Self.echo(field))', not a whole number of bytes")
         }
         guard value <= Self.maxBytes else {
           throw CSVReadError(path: path, line: line, reason: "\(metric.csvColumn) is '\(Self.echo(field))', larger than any memory (over 1 EiB); the file is damaged")
         }
-        sample[metric] = value
+        if role < Self.metricBase + Self.checkOnly { sample[metric] = value }
       }
     }
     guard let time = elapsed ?? unix else {
@@ -332,6 +345,18 @@ public struct RecordingRowParser {
     var value: UInt64 = 0
     var i = 0
     let n = field.count
+    // Up to 19 digits cannot overflow: no checks in the loop.
+    if n <= 19 {
+      while i < n {
+        let d = field[i] &- 0x30
+        if d >= 10 { break }
+        value = value &* 10 &+ UInt64(d)
+        i += 1
+      }
+      if i == n && n > 0 { return value }
+      i = 0
+      value = 0
+    }
     while i < n {
       let d = field[i] &- 0x30
       guard d < 10 else { break }
@@ -401,6 +426,46 @@ public struct RecordingRowParser {
   }
 }
 
+// MARK: - Field positions
+
+/// Where each field of the current record starts and ends, in buffers reused for every
+/// record (a record's fields are found without allocating).
+final class FieldStore {
+  private(set) var capacity = 64
+  private(set) var starts = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+  private(set) var ends = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+  /// 1: quoted; 2: holds `""` escapes.
+  private(set) var flags = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
+  var count = 0
+
+  @inline(__always)
+  func append(_ start: Int, _ end: Int, _ flag: UInt8) {
+    if count == capacity { grow() }
+    starts[count] = start
+    ends[count] = end
+    flags[count] = flag
+    count += 1
+  }
+
+  private func grow() {
+    let bigger = capacity * 2
+    let (s, e, f) = (UnsafeMutablePointer<Int>.allocate(capacity: bigger), UnsafeMutablePointer<Int>.allocate(capacity: bigger), UnsafeMutablePointer<UInt8>.allocate(capacity: bigger))
+    s.update(from: starts, count: count)
+    e.update(from: ends, count: count)
+    f.update(from: flags, count: count)
+    starts.deallocate()
+    ends.deallocate()
+    flags.deallocate()
+    (starts, ends, flags, capacity) = (s, e, f, bigger)
+  }
+
+  deinit {
+    starts.deallocate()
+    ends.deallocate()
+    flags.deallocate()
+  }
+}
+
 // MARK: - Time order
 
 /// Checks that each process lifetime's rows come in strictly increasing time order.
@@ -419,7 +484,7 @@ struct LifetimeOrder {
   private var currentKey: Key?
   private var current: (elapsed: Double, line: Int) = (0, 0)
 
-  mutating func check(_ sample: inout MemorySample, line: Int, path: String) throws(CSVReadError) {
+  mutating func check(_ sample: borrowing MemorySample, line: Int, path: String) throws(CSVReadError) {
     let key = Key(pid: sample.pid, start: sample.startTicks ?? .max, total: sample.processes != nil)
     if key != currentKey {
       if let currentKey { last[currentKey] = current }

@@ -27,6 +27,15 @@ public struct Timeline: Sendable {
     for sample in samples { append(sample) }
   }
 
+  /// Makes room for `rows` samples in every column samples have filled so far (and in the
+  /// columns every sample has), so a long recording is loaded without copying as it grows.
+  public mutating func reserveCapacity(_ rows: Int) {
+    elapsed.reserveCapacity(rows)
+    timeUnix.reserveCapacity(rows)
+    pids.reserveCapacity(rows)
+    processCounts.reserveCapacity(rows)
+  }
+
   /// Number of samples.
   public var count: Int { elapsed.count }
   /// Whether there are no samples.
@@ -39,18 +48,18 @@ public struct Timeline: Sendable {
     pids.append(sample.pid)
     let index = elapsed.count - 1
     for (i, metric) in Metric.allCases.enumerated() {
-      Self.append(sample[metric], to: &columns[i], at: index)
+      Self.append(sample[metric], to: &columns[i], at: index, capacity: elapsed.capacity)
     }
-    Self.append(sample.startTicks, to: &startTicks, at: index)
+    Self.append(sample.startTicks, to: &startTicks, at: index, capacity: elapsed.capacity)
     processCounts.append(sample.processes.map { Int32(clamping: $0) } ?? -1)
     if let marker = sample.marker { markers[count - 1] = marker }
   }
 
   /// Appends `value` as row `index` of a column that stays empty until its first value.
-  private static func append(_ value: UInt64?, to column: inout [UInt64], at index: Int) {
+  private static func append(_ value: UInt64?, to column: inout [UInt64], at index: Int, capacity: Int) {
     if column.isEmpty {
       guard let value else { return }
-      column.reserveCapacity(index + 1)
+      column.reserveCapacity(Swift.max(index + 1, capacity))
       column.append(contentsOf: repeatElement(absent, count: index))
       column.append(value)
     } else {
