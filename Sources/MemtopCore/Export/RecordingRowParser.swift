@@ -46,7 +46,20 @@ public struct RecordingRowParser {
     for byte in [UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\"")] { table[Int(byte)] = 1 }
     return UnsafePointer(table)
   }()
+  /// The sample being read.
+  private var current = MemorySample(timeUnix: .nan, elapsed: .nan, pid: 0)
   private var roles: [UInt8] = []
+  /// The metric each role code stands for (codes from `metricBase`).
+  private let metricOfRole: [Metric] = {
+    var table = [Metric](repeating: .rss, count: 64)
+    for (m, metric) in Metric.allCases.enumerated() {
+      table[16 + m] = metric
+      table[16 + 32 + m] = metric
+    }
+    return table
+  }()
+  /// ``special``, held here so the hot loop does not go through a lazy global.
+  private let specialBytes = Self.special
   private var headerCount = 0
   private let fields = FieldStore()
   private var order = LifetimeOrder()
@@ -116,9 +129,9 @@ public struct RecordingRowParser {
         if !hasHeader {
           try readHeader(base)
         } else if !(fields.count == 1 && fields.ends[0] == fields.starts[0] && fields.flags[0] == 0) {
-          let sample = try row(base, line: recordLine)
-          try order.check(sample, line: recordLine, path: path)
-          try emit(sample)
+          try row(base, line: recordLine)
+          try order.check(current, line: recordLine, path: path)
+          try emit(current)
         }
       } catch {
         if !terminated && hasHeader { return cutLastLine(at: recordLine, n) }
@@ -198,7 +211,7 @@ public struct RecordingRowParser {
         throw CSVReadError(path: path, line: line + lines, reason: "text after a closing quote")
       }
       let s = i
-      let special = Self.special
+      let special = specialBytes
       while i < n {
         let c = base[i]
         if special[Int(c)] == 0 {
@@ -264,11 +277,12 @@ public struct RecordingRowParser {
     hasHeader = true
   }
 
-  private func row(_ base: UnsafePointer<UInt8>, line: Int) throws(CSVReadError) -> MemorySample {
+  /// Reads the current record into ``current`` (reused from row to row: no copies).
+  private mutating func row(_ base: UnsafePointer<UInt8>, line: Int) throws(CSVReadError) {
     guard fields.count == headerCount else {
       throw CSVReadError(path: path, line: line, reason: "\(fields.count) fields where the header has \(headerCount) (truncated or mixed-up row)")
     }
-    var sample = MemorySample(timeUnix: .nan, elapsed: .nan, pid: 0)
+    current = MemorySample(timeUnix: .nan, elapsed: .nan, pid: 0)
     var elapsed: Double?
     var unix: Double?
     for k in 0..<headerCount {
@@ -299,37 +313,35 @@ public struct RecordingRowParser {
         guard let pid = Self.whole(field), pid <= UInt64(Int32.max) else {
           throw CSVReadError(path: path, line: line, reason: "pid is '\(Self.echo(field))', not a process id")
         }
-        sample.pid = Int32(pid)
+        current.pid = Int32(pid)
       case Self.markerRole:
-        sample.marker = text(base, k).trimmingSpaces()
+        current.marker = text(base, k).trimmingSpaces()
       case Self.startRole:
         guard let start = Self.whole(field), start < 1 << 62 else {
           throw CSVReadError(path: path, line: line, reason: "start_ticks is '\(Self.echo(field))', not a whole number of clock ticks")
         }
-        sample.startTicks = start
+        current.startTicks = start
       case Self.processesRole:
         guard let count = Self.whole(field), count <= UInt64(Int32.max) else {
           throw CSVReadError(path: path, line: line, reason: "processes is '\(Self.echo(field))', not a count of processes")
         }
-        sample.processes = Int(count)
+        current.processes = Int(count)
       default:
-        let index = Int((role - Self.metricBase) % Self.checkOnly)
-        let metric = Metric.allCases[index]
+        let metric = metricOfRole[Int(role)]
         guard let value = Self.whole(field) else {
           throw CSVReadError(path: path, line: line, reason: "\(metric.csvColumn) is '\(Self.echo(field))', not a whole number of bytes")
         }
         guard value <= Self.maxBytes else {
           throw CSVReadError(path: path, line: line, reason: "\(metric.csvColumn) is '\(Self.echo(field))', larger than any memory (over 1 EiB); the file is damaged")
         }
-        if role < Self.metricBase + Self.checkOnly { sample[metric] = value }
+        if role < Self.metricBase + Self.checkOnly { current[metric] = value }
       }
     }
     guard let time = elapsed ?? unix else {
       throw CSVReadError(path: path, line: line, reason: "the row has no time (elapsed_s and time_unix_s are empty)")
     }
-    sample.elapsed = time
-    sample.timeUnix = unix ?? .nan
-    return sample
+    current.elapsed = time
+    current.timeUnix = unix ?? .nan
   }
 
   // MARK: - Numbers

@@ -47,9 +47,19 @@ public struct Timeline: Sendable {
     timeUnix.append(sample.timeUnix)
     pids.append(sample.pid)
     let index = elapsed.count - 1
-    for (i, metric) in Metric.allCases.enumerated() {
-      Self.append(sample[metric], to: &columns[i], at: index, capacity: elapsed.capacity)
-    }
+    let capacity = elapsed.capacity
+    // In `Metric.allCases` order, spelled out: this runs once per sample of a long file.
+    Self.append(sample.rss, to: &columns[0], at: index, capacity: capacity)
+    Self.append(sample.anon, to: &columns[1], at: index, capacity: capacity)
+    Self.append(sample.heap, to: &columns[2], at: index, capacity: capacity)
+    Self.append(sample.file, to: &columns[3], at: index, capacity: capacity)
+    Self.append(sample.shmem, to: &columns[4], at: index, capacity: capacity)
+    Self.append(sample.swap, to: &columns[5], at: index, capacity: capacity)
+    Self.append(sample.brkHeap, to: &columns[6], at: index, capacity: capacity)
+    Self.append(sample.peakRSS, to: &columns[7], at: index, capacity: capacity)
+    Self.append(sample.pss, to: &columns[8], at: index, capacity: capacity)
+    Self.append(sample.uss, to: &columns[9], at: index, capacity: capacity)
+    Self.append(sample.swapPss, to: &columns[10], at: index, capacity: capacity)
     Self.append(sample.startTicks, to: &startTicks, at: index, capacity: elapsed.capacity)
     processCounts.append(sample.processes.map { Int32(clamping: $0) } ?? -1)
     if let marker = sample.marker { markers[count - 1] = marker }
