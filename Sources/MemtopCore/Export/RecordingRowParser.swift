@@ -46,6 +46,8 @@ public struct RecordingRowParser {
     for byte in [UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\"")] { table[Int(byte)] = 1 }
     return UnsafePointer(table)
   }()
+  /// Whether the scan ended in a quoted field the end of the input left open.
+  private var unclosedQuote = false
   /// The sample being read.
   private var current = MemorySample(timeUnix: .nan, elapsed: .nan, pid: 0)
   private var roles: [UInt8] = []
@@ -116,7 +118,14 @@ public struct RecordingRowParser {
       do {
         scanned = try scan(base, from: p, count: n, atEnd: atEnd)
       } catch {
-        if atEnd && base[n - 1] != 0x0A { return cutLastLine(at: recordLine, n) }
+        // With more input to come, a broken record with no line ending yet may be the last
+        // line, cut: decide when the end is known, whatever the chunk boundaries.
+        if !atEnd && hasHeader && !Self.hasLineFeed(base, from: p, to: n) { return p }
+        // Forgiven only in the last line, cut short: no line ending after it (or a quote
+        // left open by the cut).
+        if atEnd && hasHeader && base[n - 1] != 0x0A && (unclosedQuote || !Self.hasLineFeed(base, from: p, to: n)) {
+          return cutLastLine(at: recordLine, n)
+        }
         throw error
       }
       guard case .record(let next, let lines, let terminated) = scanned else { return p }
@@ -144,6 +153,15 @@ public struct RecordingRowParser {
       throw CSVReadError(path: path, line: 0, reason: "the file is empty; expected a header starting with \(CSVFormat.columns.prefix(3).joined(separator: ","))")
     }
     return p
+  }
+
+  private static func hasLineFeed(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
+    var i = start
+    while i < end {
+      if base[i] == 0x0A { return true }
+      i += 1
+    }
+    return false
   }
 
   private mutating func cutLastLine(at recordLine: Int, _ n: Int) -> Int {
@@ -190,6 +208,7 @@ public struct RecordingRowParser {
         }
         guard closed else {
           if !atEnd { return .incomplete }
+          unclosedQuote = true
           throw CSVReadError(path: path, line: line, reason: "a quoted field is never closed")
         }
         fields.append(s, i, flags)

@@ -276,7 +276,9 @@ final class MonitorLoop {
   func load(_ samples: [MemorySample], limit: MemoryLimit?) {
     let every = total.analysis.evaluateEvery
     total.analysis.evaluateEvery = .max
-    for sample in samples {
+    for (n, sample) in samples.enumerated() {
+      // A stop signal or q while a long file loads ends the replay at once.
+      if n & 0x3FFF == 0x3FFF && loadInterrupted() { return }
       guard watchesTree, sample.processes == nil else {
         total.append(sample, limitBytes: nil)
         continue
@@ -295,6 +297,18 @@ final class MonitorLoop {
     replayVerdict = VerdictModel(recording: analysis)
     ui.zoomIndex = UIState.zoomLevels.count - 1
     ui.togglePause(latest: total.timeline.elapsed.last ?? 0)
+  }
+
+  /// Whether a stop signal or `q` came while loading; sets how the replay ends.
+  private func loadInterrupted() -> Bool {
+    if StopSignals.received != nil { return true }  // run() turns it into the outcome
+    switch terminal.read(timeoutMilliseconds: 0) {
+    case .key(.character("q")):
+      quit = Outcome(status: 0, messages: [])
+      return true
+    default:
+      return false
+    }
   }
 
   /// In a replay, `m` marks the last sample inside the visible window.

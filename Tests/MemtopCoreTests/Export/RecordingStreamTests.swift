@@ -64,6 +64,10 @@ struct RecordingStreamTests {
     ("elapsed_s,rss_bytes\n0,5\n0,6\n", 3, "repeats the time of line 2"),
     ("elapsed_s,rss_bytes\n1e10000,5\n", 2, "not a number"),
     ("a\u{0}b,c\n", 1, "binary data"),
+    // Found by the fuzzer: a broken header or middle row in a file without a final line ending
+    // was taken for a cut last line, and everything from it on was dropped.
+    ("elaps\"d,rss_bytes\n0,1", 1, "a quote inside an unquoted field"),
+    ("elapsed_s,rss_bytes\n0,1\n1,2\"x\n2,3", 3, "a quote inside an unquoted field"),
   ])
   func refusals(_ text: String, _ line: Int, _ fragment: String) {
     do {
@@ -73,6 +77,24 @@ struct RecordingStreamTests {
       #expect(error.line == line)
       #expect(error.description.contains(fragment), "\(error.description)")
     }
+  }
+
+  @Test("a last line cut inside a quoted marker is left out with a note, whatever the chunking")
+  func cutInsideQuotes() throws {
+    let text = "elapsed_s,rss_bytes,marker\n0,1,\n1,2,\"half a mar"
+    var parser = RecordingRowParser(path: "t")
+    var rows: [MemorySample] = []
+    var bytes = Array(text.utf8)
+    let used = try bytes.withUnsafeBufferPointer { piece throws(CSVReadError) in
+      try parser.parse(UnsafeBufferPointer(rebasing: piece[..<36]), atEnd: false) { rows.append($0) }
+    }
+    bytes.removeFirst(used)
+    _ = try bytes.withUnsafeBufferPointer { piece throws(CSVReadError) in
+      try parser.parse(piece, atEnd: true) { rows.append($0) }
+    }
+    #expect(rows.map(\.rss) == [1])
+    #expect(parser.notes.count == 1)
+    #expect(parser.notes.first?.hasPrefix("t:3: the last line has no line ending") == true)
   }
 
   @Test("rows of other processes, and a tree's total and per-process rows, may share times")

@@ -175,6 +175,35 @@ struct ReplayEndToEndTests {
     #expect(ok, "q did not end the replay:\n\(screen)")
   }
 
+  @Test("q typed while a 10^6-row replay loads ends it without waiting for the load; SIGTERM too")
+  func quitWhileLoading() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-replay-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("huge.csv").path
+    try Self.writeLargeRecording(file, rows: 1_000_000)
+    let command = "'\(BuiltBinary.memtop)' replay --ascii '\(file)'; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux = try TmuxSession(width: 130, height: 40, directory: dir.path, command: command)
+    defer { tmux.kill() }
+    usleep(300_000)
+    try tmux.send("q")
+    var (screen, ok) = tmux.waitFor(timeout: 120) { $0.contains("MEMTOP-EXIT=") }
+    #expect(ok, "q did not end the loading replay:\n\(screen)")
+    #expect(screen.contains("MEMTOP-EXIT=0"), "\(screen)")
+    #expect(!screen.contains("RSS  now"), "the whole file was loaded and drawn before q was heard:\n\(screen)")
+
+    let pidFile = dir.appendingPathComponent("pid").path
+    let second = "sh -c 'echo $$ > \(pidFile); exec \(BuiltBinary.memtop) replay --ascii \(file)'; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux2 = try TmuxSession(width: 130, height: 40, directory: dir.path, command: second)
+    defer { tmux2.kill() }
+    #expect(MemtopWait.until(timeout: 30) { FileManager.default.fileExists(atPath: pidFile) })
+    usleep(300_000)
+    let pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+    #expect(pid > 0 && kill(pid, SIGTERM) == 0)
+    (screen, ok) = tmux2.waitFor(timeout: 120) { $0.contains("MEMTOP-EXIT=") }
+    #expect(ok && screen.contains("MEMTOP-EXIT=143"), "SIGTERM while loading:\n\(screen)")
+  }
+
   @Test("a crash inside the view (SIGSEGV, SIGILL, SIGABRT) puts the terminal back before dying", arguments: ["SEGV", "ILL", "ABRT"])
   func crashRestoresTerminal(_ signal: String) throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-replay-\(UUID())")
