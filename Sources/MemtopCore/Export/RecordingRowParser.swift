@@ -304,10 +304,11 @@ public struct RecordingRowParser {
     current = MemorySample(timeUnix: .nan, elapsed: .nan, pid: 0)
     var elapsed: Double?
     var unix: Double?
+    let starts = fields.starts, ends = fields.ends
     for k in 0..<headerCount {
       let role = roles[k]
       if role == Self.ignore { continue }
-      var s = fields.starts[k], e = fields.ends[k]
+      var s = starts[k], e = ends[k]
       while s < e && (base[s] == 0x20 || base[s] == 0x09) { s += 1 }
       while e > s && (base[e - 1] == 0x20 || base[e - 1] == 0x09) { e -= 1 }
       if s == e { continue }
