@@ -33,9 +33,9 @@ struct AnalyzeCommand: ParsableCommand {
   }
 
   func run() throws {
-    let samples = RecordingReader.mainSeries(try RecordingFile.load(file))
+    let timeline = try RecordingFile.loadMainSeries(file)
     let limitBytes = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
-    let analysis = RecordingAnalysis(timeline: Timeline(samples), limit: limitBytes)
+    let analysis = RecordingAnalysis(timeline: timeline, limit: limitBytes)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]

@@ -59,7 +59,7 @@ enum Main {
       return
     }
     do {
-      var command = try Memtop.parseAsRoot()
+      var command = try Memtop.parseAsRoot(ArgumentCheck.prepare(Array(CommandLine.arguments.dropFirst())))
       try command.run()
     } catch let error as UserFacingError {
       printError(error.message)
@@ -73,7 +73,9 @@ enum Main {
         Memtop.exit(withError: error)
       }
       // One line: what is wrong and where to look, instead of the full usage dump.
-      let message = Memtop.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+      // The message quotes the arguments as given: escape them so none can drive the terminal.
+      let raw = Memtop.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+      let message = Sanitizer.terminalSafe(raw, maxLength: 400)
       printError("\(message) (see '\(helpCommand())')")
       exit(code == .validationFailure ? ExitStatus.usage : code.rawValue)
     }

@@ -39,7 +39,7 @@ struct PlotCommand: ParsableCommand {
   }
 
   func run() throws {
-    let timeline = Timeline(RecordingReader.mainSeries(try RecordingFile.load(file)))
+    let timeline = try RecordingFile.loadMainSeries(file)
     let limitBytes = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
     let analysis = RecordingAnalysis(timeline: timeline, limit: limitBytes)
     let name = file.split(separator: "/").last.map(String.init) ?? file

@@ -1,31 +1,55 @@
 import Foundation
 import MemtopCore
 
-/// Loads a CSV recording for `analyze` and `replay`, with one-line errors naming file and line.
+/// Loads a CSV recording for `analyze`, `plot` and `replay`, streaming, with one-line errors
+/// naming file and line; notes (a cut last line left out) go to standard error.
 enum RecordingFile {
+  /// The metrics `analyze` and `plot` read: what a verdict is judged on and a chart draws.
+  static let chartedMetrics: [Metric] = RecordingAnalysis.treeMetrics
+
   /// Every row of the recording (for a `--children --per-process` file, the totals and the
   /// per-process rows); fails when its main series is empty.
   static func load(_ file: String) throws -> [MemorySample] {
-    guard let data = FileManager.default.contents(atPath: file) else {
-      let reason = FileManager.default.fileExists(atPath: file) ? "permission denied or not a file" : "no such file"
-      throw UserFacingError(message: "cannot read '\(Sanitizer.terminalSafe(file))': \(reason); give the path of a CSV written by memtop record")
-    }
-    let reader = RecordingReader(path: Sanitizer.terminalSafe(file))
-    let parsed: Result<[MemorySample], CSVReadError> = data.withUnsafeBytes { raw in
-      do throws(CSVReadError) {
-        return .success(try reader.read(raw.bindMemory(to: UInt8.self)))
-      } catch {
-        return .failure(error)
-      }
-    }
+    try checkReadable(file)
     let samples: [MemorySample]
-    switch parsed {
-    case .success(let rows): samples = rows
-    case .failure(let error): throw UserFacingError(message: error.description)
+    do {
+      let (rows, notes) = try RecordingReader(path: Sanitizer.terminalSafe(file)).readAll(file: file)
+      notes.forEach(printError)
+      samples = rows
+    } catch {
+      throw UserFacingError(message: error.description)
     }
-    guard !RecordingReader.mainSeries(samples).isEmpty else {
-      throw UserFacingError(message: "\(Sanitizer.terminalSafe(file)):2: no samples after the header; record for longer")
-    }
+    guard !RecordingReader.mainSeries(samples).isEmpty else { throw noSamples(file) }
     return samples
+  }
+
+  /// The recording's main series (a tree's totals, else every row) with only the metrics
+  /// `analyze` and `plot` use, in memory proportional to its rows (about 70 bytes each).
+  static func loadMainSeries(_ file: String) throws -> Timeline {
+    try checkReadable(file)
+    let timeline: Timeline
+    do {
+      let (read, notes) = try RecordingReader(path: Sanitizer.terminalSafe(file)).readMainSeries(file: file, keeping: chartedMetrics)
+      notes.forEach(printError)
+      timeline = read
+    } catch {
+      throw UserFacingError(message: error.description)
+    }
+    guard !timeline.isEmpty else { throw noSamples(file) }
+    return timeline
+  }
+
+  private static func noSamples(_ file: String) -> UserFacingError {
+    UserFacingError(message: "\(Sanitizer.terminalSafe(file)):2: no samples after the header; record for longer")
+  }
+
+  private static func checkReadable(_ file: String) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+      throw UserFacingError(message: "cannot read '\(Sanitizer.terminalSafe(file))': no such file; give the path of a CSV written by memtop record")
+    }
+    guard !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: file) else {
+      throw UserFacingError(message: "cannot read '\(Sanitizer.terminalSafe(file))': permission denied or not a file; give the path of a CSV written by memtop record")
+    }
   }
 }

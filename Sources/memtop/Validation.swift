@@ -55,6 +55,8 @@ enum Validation {
       }
     } else if command.isEmpty {
       throw ValidationError("memtop \(subcommand) needs a target: --pid PID attaches to a running process, -- COMMAND [ARGS...] launches one")
+    } else if let program = command.first, program.contains("/"), Syscalls.isDirectory(program) {
+      throw ValidationError("'\(Sanitizer.terminalSafe(program, maxLength: 80))' is a directory, not a program; give the program to launch after --, e.g. -- \(Sanitizer.terminalSafe(program, maxLength: 80))/myapp")
     }
   }
 }

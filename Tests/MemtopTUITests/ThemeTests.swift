@@ -165,4 +165,26 @@ struct ThemeTests {
       return error.status == 64 && error.message.hasPrefix("theme error: \(file.path):3: unknown key 'what'")
     }
   }
+
+  @Test("a theme path that is a device or a huge file is refused at once, not read whole")
+  func cappedThemeFile() throws {
+    let catalog = ThemeCatalog(themesDir: nil, environment: [:])
+    do {
+      _ = try catalog.loadFile("/dev/zero")
+      Issue.record("/dev/zero loaded as a theme")
+    } catch {
+      #expect(error.description == "/dev/zero: the file is larger than 256 KiB, so it is not a theme (a theme is a few KiB of key = value lines)")
+      #expect(!error.description.contains("permission"))
+    }
+    let sparse = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-theme-\(UUID()).theme").path
+    #expect(FileManager.default.createFile(atPath: sparse, contents: nil))
+    defer { try? FileManager.default.removeItem(atPath: sparse) }
+    #expect(truncate(sparse, 2 << 30) == 0)
+    do {
+      _ = try catalog.loadFile(sparse)
+      Issue.record("a 2 GB file loaded as a theme")
+    } catch {
+      #expect(error.description.contains("larger than 256 KiB"))
+    }
+  }
 }

@@ -32,25 +32,21 @@ public struct RecordingAnalysis: Sendable {
 
   /// Analyses a recording against an optional memory limit.
   public init(timeline: Timeline, limit: MemoryLimit?, analyzer: TrendAnalyzer = TrendAnalyzer()) {
-    // Split into lifetimes where the process (pid and start time) changes; analyse the last one.
-    let pids = timeline.pids
-    var start = 0
-    var lifetimes = timeline.isEmpty ? 0 : 1
-    for i in pids.indices.dropFirst() where timeline.startsLifetime(i) {
-      start = i
-      lifetimes += 1
-    }
-    self.pid = pids.last ?? 0
-    self.samples = timeline.count - start
-    self.duration = timeline.isEmpty ? 0 : timeline.elapsed[timeline.count - 1] - timeline.elapsed[start]
-    self.skippedLifetimes = max(lifetimes - 1, 0)
+    // Group rows by process lifetime (pid and start time) and analyse the last sample's.
+    let (rows, others) = timeline.lastLifetime()
+    self.pid = timeline.pids.last ?? 0
+    self.samples = rows?.count ?? timeline.count
+    let first = rows?.first ?? 0
+    let last = rows?.last ?? timeline.count - 1
+    self.duration = timeline.isEmpty ? 0 : timeline.elapsed[last] - timeline.elapsed[first]
+    self.skippedLifetimes = others
     self.limit = limit
     isTree = timeline.isTreeTotal
     results = [:]
     var results: [Metric: TrendResult] = [:]
     for metric in judged {
       let series = timeline.series(metric)
-      let lifetime = start == 0 ? series : series.suffix(fromIndex: start)
+      let lifetime = rows.map { MetricSeries(times: $0.map { series.times[$0] }, values: $0.map { series.values[$0] }) } ?? series
       results[metric] = analyzer.analyze(lifetime, label: label(metric), limitBytes: limit.map { Double($0.bytes) })
     }
     self.results = results
@@ -136,7 +132,7 @@ extension RecordingAnalysis {
       guard let r = results[metric] else { continue }
       var detail = "  \(label(metric).padding(width)) \(r.verdict.rawValue.padding(17))"
       if r.slopeBytesPerSecond.isFinite {
-        detail += " \(r.rateWithInterval), p = \(Self.pValue(r.pValue)), confidence \(Int((r.confidence * 100).rounded())) %"
+        detail += " \(r.rateWithInterval), p = \(Self.pValue(r.pValue)), confidence \(Int(saturating: (r.confidence * 100).rounded())) %"
       }
       lines.append(detail)
       if let ttl = r.timeToLimit {
@@ -153,7 +149,7 @@ extension RecordingAnalysis {
   static func pValue(_ p: Double) -> String {
     guard p.isFinite else { return "n/a" }
     if p < 0.0001 { return "< 0.0001" }
-    return String(Double(Int((p * 10000).rounded())) / 10000)
+    return String(Double(Int(saturating: (p * 10000).rounded())) / 10000)
   }
 }
 

@@ -81,7 +81,7 @@ public struct CSVWriteError: Error, Equatable, Sendable, CustomStringConvertible
   public var creating: Bool
 
   public var description: String {
-    let target = path == "-" ? "standard output" : "'\(path)'"
+    let target = path == "-" ? "standard output" : "'\(Sanitizer.terminalSafe(path))'"
     let verb = creating ? "cannot create output file" : "cannot write to"
     let fix: String
     switch cause {

@@ -1,8 +1,10 @@
-/// Reads a recording written in ``CSVFormat`` back into samples.
+import Foundation
+
+/// Reads a recording written in ``CSVFormat`` back into samples, streaming.
 ///
 /// Columns are found by name, so files with extra columns (or from a later version) load too.
 /// Empty numeric fields are absent values; anything else that is not a number is an error with
-/// its line.
+/// its line. ``RecordingRowParser`` lists what is accepted and refused.
 public struct RecordingReader {
   /// The file name used in messages.
   public let path: String
@@ -16,77 +18,87 @@ public struct RecordingReader {
     try text.withUTF8Bytes { bytes throws(CSVReadError) in try read(bytes) }
   }
 
-  /// Parses the raw bytes of a recording.
+  /// Parses the raw bytes of a recording (a cut last line is left out).
   public func read(_ bytes: UnsafeBufferPointer<UInt8>) throws(CSVReadError) -> [MemorySample] {
-    let records = try CSVParser(path: path).records(bytes)
-    guard let header = records.first else {
-      throw CSVReadError(path: path, line: 0, reason: "the file is empty; expected a header starting with \(CSVFormat.columns.prefix(3).joined(separator: ","))")
-    }
-    var column: [String: Int] = [:]
-    for (i, name) in header.fields.enumerated() {
-      column[name.trimmingSpaces()] = column[name.trimmingSpaces()] ?? i
-    }
-    guard column["elapsed_s"] != nil || column["time_unix_s"] != nil else {
-      throw CSVReadError(path: path, line: header.line, reason: "no elapsed_s or time_unix_s column; is this a memtop recording? (header starts '\(header.fields.prefix(3).joined(separator: ",").prefix(60))')")
-    }
-    let metricIndex = CSVFormat.metricColumns.map { column[$0.csvColumn] }
-    guard metricIndex.contains(where: { $0 != nil }) else {
-      throw CSVReadError(path: path, line: header.line, reason: "no memory columns (rss_bytes, anon_bytes, heap_bytes, ...)")
-    }
     var samples: [MemorySample] = []
-    samples.reserveCapacity(records.count - 1)
-    for record in records.dropFirst() {
-      if record.fields.count == 1 && record.fields[0].isEmpty { continue }
-      guard record.fields.count == header.fields.count else {
-        throw CSVReadError(path: path, line: record.line, reason: "\(record.fields.count) fields where the header has \(header.fields.count) (truncated or mixed-up row)")
-      }
-      func field(_ index: Int?) -> String? {
-        guard let index, index < record.fields.count else { return nil }
-        let text = record.fields[index].trimmingSpaces()
-        return text.isEmpty ? nil : text
-      }
-      func number(_ index: Int?, _ name: String) throws(CSVReadError) -> Double? {
-        guard let text = field(index) else { return nil }
-        guard let value = Double(text), value.isFinite else {
-          throw CSVReadError(path: path, line: record.line, reason: "\(name) is '\(text.prefix(40))', not a number")
-        }
-        return value
-      }
-      let elapsed = try number(column["elapsed_s"], "elapsed_s")
-      let unix = try number(column["time_unix_s"], "time_unix_s")
-      guard let time = elapsed ?? unix else {
-        throw CSVReadError(path: path, line: record.line, reason: "the row has no time (elapsed_s and time_unix_s are empty)")
-      }
-      var sample = MemorySample(timeUnix: unix ?? .nan, elapsed: elapsed ?? time, pid: 0)
-      if let pidText = field(column["pid"]) {
-        guard let pid = Int32(pidText) else {
-          throw CSVReadError(path: path, line: record.line, reason: "pid is '\(pidText.prefix(40))', not a process id")
-        }
-        sample.pid = pid
-      }
-      for (metric, index) in zip(CSVFormat.metricColumns, metricIndex) {
-        guard let text = field(index) else { continue }
-        guard let value = UInt64(text) else {
-          throw CSVReadError(path: path, line: record.line, reason: "\(metric.csvColumn) is '\(text.prefix(40))', not a whole number of bytes")
-        }
-        sample[metric] = value
-      }
-      sample.marker = field(column["marker"])
-      if let text = field(column["start_ticks"]) {
-        guard let start = UInt64(text) else {
-          throw CSVReadError(path: path, line: record.line, reason: "start_ticks is '\(text.prefix(40))', not a whole number of clock ticks")
-        }
-        sample.startTicks = start
-      }
-      if let text = field(column["processes"]) {
-        guard let count = Int(text), count >= 0 else {
-          throw CSVReadError(path: path, line: record.line, reason: "processes is '\(text.prefix(40))', not a count of processes")
-        }
-        sample.processes = count
-      }
-      samples.append(sample)
-    }
+    var parser = RecordingRowParser(path: path)
+    _ = try parser.parse(bytes, atEnd: true) { sample throws(CSVReadError) in samples.append(sample) }
     return samples
+  }
+
+  /// Bytes read from the file at a time.
+  public static let chunkBytes = 1 << 20
+
+  /// Streams the recording at `file` row by row, in memory bounded by two chunks whatever the
+  /// file's size; returns the notes (a cut last line). Fails at the first bad row, or at once
+  /// on a file that is not a recording.
+  public func stream(
+    file: String, keeping metrics: [Metric] = Metric.allCases, _ emit: (MemorySample) throws(CSVReadError) -> Void
+  ) throws(CSVReadError) -> [String] {
+    let fd: Int32
+    do {
+      fd = try Syscalls.openReadOnly(file)
+    } catch {
+      throw CSVReadError(path: path, line: 0, reason: "cannot open the file: \(error); give the path of a CSV written by memtop record")
+    }
+    defer { Syscalls.close(fd) }
+    var parser = RecordingRowParser(path: path, keeping: metrics)
+    let capacity = max(Self.chunkBytes, RecordingRowParser.maxLineBytes) * 2
+    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+    defer { buffer.deallocate() }
+    guard let base = buffer.baseAddress else { return [] }
+    var held = 0  // bytes at the start of the buffer not yet parsed
+    var offset = 0
+    var atEnd = false
+    while !atEnd {
+      let room = min(capacity - held, Self.chunkBytes)
+      let got: Int
+      do {
+        got = try Syscalls.pread(fd, base + held, count: room, offset: offset)
+      } catch {
+        throw CSVReadError(path: path, line: 0, reason: "cannot read the file: \(error); give the path of a CSV written by memtop record")
+      }
+      offset += got
+      held += got
+      atEnd = got == 0
+      let used = try parser.parse(UnsafeBufferPointer(start: base, count: held), atEnd: atEnd, emit)
+      if used < held {
+        if used == 0 && held >= RecordingRowParser.maxLineBytes { throw parser.lineTooLong() }
+        UnsafeMutableRawPointer(base).copyMemory(from: base + used, byteCount: held - used)
+      }
+      held -= used
+    }
+    return parser.notes
+  }
+
+  /// Every row of the recording at `file`, with the notes on what was left out.
+  public func readAll(file: String) throws(CSVReadError) -> (samples: [MemorySample], notes: [String]) {
+    var samples: [MemorySample] = []
+    let notes = try stream(file: file) { sample throws(CSVReadError) in samples.append(sample) }
+    return (samples, notes)
+  }
+
+  /// The main series of the recording at `file` (a tree's total rows, else every row) as a
+  /// timeline keeping only `metrics`, so long recordings fit in little memory: about 40 bytes
+  /// a sample plus 8 per metric kept.
+  public func readMainSeries(file: String, keeping metrics: [Metric]) throws(CSVReadError) -> (timeline: Timeline, notes: [String]) {
+    var timeline = Timeline()
+    // Room for as many rows as the file can hold at 60 bytes a row (memtop's rows are longer):
+    // memory not filled is never touched, and the columns are not copied as they grow.
+    if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int, size > 0 {
+      timeline.reserveCapacity(min(size / 60, 50_000_000))
+    }
+    var sawTotal = false
+    let notes = try stream(file: file, keeping: metrics) { sample throws(CSVReadError) in
+      if sample.processes != nil {
+        if !sawTotal { timeline = Timeline() }
+        sawTotal = true
+      } else if sawTotal {
+        return
+      }
+      timeline.append(sample)
+    }
+    return (timeline, notes)
   }
 }
 

@@ -12,7 +12,7 @@ public enum AxisTicks {
 
   /// Elapsed seconds as `m:ss` or `h:mm:ss`.
   public static func clock(_ seconds: Double) -> String {
-    let total = Int(seconds.rounded())
+    let total = Int(saturating: seconds.rounded())
     let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
     let ss = s < 10 ? "0\(s)" : "\(s)"
     if h == 0 { return "\(m):\(ss)" }
@@ -51,8 +51,8 @@ public enum AxisTicks {
     }
     let tenths = (v * 10).rounded()
     guard abs(v * 10 - tenths) < 1e-6 else { return ByteFormat.bytes(value) }
-    let whole = Int(tenths) / 10
-    let fraction = Int(tenths) % 10
+    let whole = Int(saturating: tenths) / 10
+    let fraction = Int(saturating: tenths) % 10
     return (fraction == 0 ? "\(whole)" : "\(whole).\(fraction)") + " " + ByteFormat.unitNames[unit]
   }
 }

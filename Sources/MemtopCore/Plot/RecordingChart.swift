@@ -174,18 +174,18 @@ public struct RecordingChart {
       d += (penDown ? "L" : "M") + n(scale.x(time)) + " " + n(scale.y(value)) + (penDown ? "" : "l0 0")
       penDown = true
     }
-    let columns = Int(scale.plot.width)
+    let columns = Int(saturating: scale.plot.width)
     guard series.count > 3 * columns else {
       for i in 0..<series.count { visit(series.times[i], series.values[i]) }
       return d
     }
     var i = 0
     while i < series.count {
-      let column = Int(scale.x(series.times[i]) - scale.plot.left)
+      let column = Int(saturating: scale.x(series.times[i]) - scale.plot.left)
       var j = i
       var low: Int?
       var high: Int?
-      while j < series.count, Int(scale.x(series.times[j]) - scale.plot.left) == column {
+      while j < series.count, Int(saturating: scale.x(series.times[j]) - scale.plot.left) == column {
         let v = series.values[j]
         if v == .infinity {
           // not read this tick

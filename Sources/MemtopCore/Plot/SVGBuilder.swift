@@ -42,7 +42,7 @@ struct SVGBuilder {
   /// A coordinate with at most one decimal: `12`, `12.5`, `-3.2`.
   static func number(_ value: Double) -> String {
     guard value.isFinite else { return "0" }
-    let tenths = Int((value * 10).rounded())
+    let tenths = Int(saturating: (value * 10).rounded())
     let sign = tenths < 0 ? "-" : ""
     let magnitude = abs(tenths)
     return sign + (magnitude % 10 == 0 ? "\(magnitude / 10)" : "\(magnitude / 10).\(magnitude % 10)")

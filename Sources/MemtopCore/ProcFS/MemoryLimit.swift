@@ -51,7 +51,8 @@ public struct MemoryLimit: Sendable, Equatable {
     for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
       let fields = line.split(separator: " ", omittingEmptySubsequences: true)
       guard fields.count >= 2, let kib = UInt64(fields[1]) else { return nil }
-      return kib * 1024
+      let (bytes, overflow) = kib.multipliedReportingOverflow(by: 1024)
+      return overflow ? nil : bytes
     }
     return nil
   }

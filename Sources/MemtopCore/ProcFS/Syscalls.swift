@@ -293,6 +293,12 @@ public enum Syscalls {
   }
 
   /// Whether `path` exists.
+  /// Whether `path` names a directory (following symbolic links).
+  public static func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+  }
+
   public static func exists(_ path: String) -> Bool {
     access(path, F_OK) == 0
   }

@@ -176,7 +176,7 @@ public final class ProcessOverview {
   public var rows: [Row] {
     tracked.values.map { entry in
       let last = entry.values.last
-      let rss = last.flatMap { $0.isNaN ? nil : UInt64($0) }
+      let rss = last.flatMap { $0.isNaN ? nil : UInt64(saturating: $0) }
       return Row(
         identity: entry.identity, name: entry.name, rss: rss, anon: rss == nil ? nil : entry.lastAnon,
         growthBytesPerSecond: entry.growth, history: entry.values, verdict: entry.verdict,

@@ -13,7 +13,7 @@ public enum ByteFormat {
       v /= 1024
       unit += 1
     }
-    let text = unit == 0 ? String(Int(v.rounded())) : significant(v)
+    let text = unit == 0 ? String(Int(saturating: v.rounded())) : significant(v)
     return (negative ? "-" : "") + text + " " + unitNames[unit]
   }
 
@@ -44,8 +44,11 @@ public enum ByteFormat {
   /// Formats seconds as `850 ms`, `12.3 s`, `4 m 05 s`, `5 h 10 m` or `3 d 04 h`.
   public static func duration(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "n/a" }
-    if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
+    if seconds < 0 { return "-" + duration(-seconds) }
+    if seconds < 1 { return "\(Int(saturating: (seconds * 1000).rounded())) ms" }
     if seconds < 60 { return significant(seconds) + " s" }
+    // Beyond a million years a duration means "never"; the cap keeps the arithmetic in range.
+    guard seconds < 3.2e13 else { return "over a million years" }
     let total = Int(seconds.rounded())
     let (d, h, m, s) = (total / 86400, total / 3600 % 24, total / 60 % 60, total % 60)
     if total < 3600 { return "\(m) m \(pad(s)) s" }
@@ -81,11 +84,12 @@ public enum ByteFormat {
 
   /// Three significant digits: `1.50`, `12.3`, `512`.
   static func significant(_ v: Double) -> String {
-    if v >= 100 { return String(Int(v.rounded())) }
+    guard v.isFinite else { return "n/a" }
+    if v >= 100 { return String(Int(saturating: v.rounded())) }
     let decimals = v >= 10 ? 1 : 2
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
-    let scaled = Int((v * scale).rounded())
+    let scaled = Int(saturating: (v * scale).rounded())
     let whole = scaled / Int(scale)
     let frac = scaled % Int(scale)
     var fracText = String(frac)

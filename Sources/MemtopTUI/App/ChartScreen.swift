@@ -295,18 +295,35 @@ final class ChartScreen: AppScreen {
   ///
   /// In a process tree's file the total rows make the main series and the per-process rows
   /// (empty `processes`) each process's own, shown with p.
-  func load(_ samples: [MemorySample], limit: MemoryLimit?) {
-    for sample in samples {
+  ///
+  /// Loaded in bulk: the live analyzer is not re-run while the samples go in, only once at
+  /// the end, so the first frame of a 10⁶-row file comes in seconds, not minutes.
+  /// `interrupted` is asked every 16,384 samples; returns false when it said stop.
+  @discardableResult
+  func load(_ samples: [MemorySample], limit: MemoryLimit?, interrupted: () -> Bool = { false }) -> Bool {
+    let every = total.analysis.evaluateEvery
+    total.analysis.evaluateEvery = .max
+    for (n, sample) in samples.enumerated() {
+      if n & 0x3FFF == 0x3FFF && interrupted() { return false }
       guard watchesTree, sample.processes == nil else {
         total.append(sample, limitBytes: nil)
         continue
       }
-      members[memberIndex(of: sample, name: "")].series.append(sample, limitBytes: nil)
+      let index = memberIndex(of: sample, name: "")
+      members[index].series.analysis.evaluateEvery = .max
+      members[index].series.append(sample, limitBytes: nil)
+    }
+    total.analysis.evaluateEvery = every
+    total.analysis.evaluate(limitBytes: nil)
+    for index in members.indices {
+      members[index].series.analysis.evaluateEvery = every
+      members[index].series.analysis.evaluate(limitBytes: nil)
     }
     let analysis = RecordingAnalysis(timeline: total.timeline, limit: limit)
     replayVerdict = VerdictModel(recording: analysis)
     ui.zoomIndex = UIState.zoomLevels.count - 1
     ui.togglePause(latest: total.timeline.elapsed.last ?? 0)
+    return true
   }
 
   /// In a replay, `m` marks the last sample inside the visible window.

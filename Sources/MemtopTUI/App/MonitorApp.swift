@@ -76,6 +76,15 @@ public enum MonitorApp {
   static func onScreen(
     _ config: MonitorConfiguration, themes: [Theme], _ root: (AppContext) -> any AppScreen
   ) throws(MonitorError) -> Int32 {
+    try onScreen(config, themes: themes) { context, _ in root(context) }
+  }
+
+  /// Takes over the terminal, builds the first screen (which may read input while it loads;
+  /// nil when it was asked to stop meanwhile), runs the app, restores the terminal, then prints
+  /// the outcome's messages; returns its exit status.
+  static func onScreen(
+    _ config: MonitorConfiguration, themes: [Theme], _ root: (AppContext, any TerminalBackend) -> (any AppScreen)?
+  ) throws(MonitorError) -> Int32 {
     let utf8 = NCursesTerminal.prepareLocale()
     let mode: GlyphMode = config.ascii || !utf8 ? .ascii : .braille
     let terminal = NCursesTerminal()
@@ -85,7 +94,14 @@ public enum MonitorApp {
       throw MonitorError(message: error.message)
     }
     let context = AppContext(clock: SystemClock(), mode: mode, themes: themes, config: config, size: terminal.size)
-    let outcome = AppLoop(root: root(context), backend: terminal, context: context).run()
+    let outcome: AppLoop.Outcome
+    if let screen = root(context, terminal) {
+      outcome = AppLoop(root: screen, backend: terminal, context: context).run()
+    } else if let signo = StopSignals.received {
+      outcome = AppLoop.Outcome(status: 128 + signo, messages: ["stopped by \(StopSignals.name(signo))"])
+    } else {
+      outcome = AppLoop.Outcome(status: 0, messages: [])
+    }
     terminal.stop()
     // The terminal is back: now it is safe to print.
     for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
@@ -118,10 +134,14 @@ public enum MonitorApp {
     session.state = .replay(URL(fileURLWithPath: path).lastPathComponent)
     // A --children recording: its totals are sums, and its per-process rows can be shown with p.
     if let processes = last?.processes { session.tree = TreeView(processes: processes, totalPSS: main.last { $0.pss != nil }?.pss) }
-    return try onScreen(config, themes: themes) { _ in
+    return try onScreen(config, themes: themes) { _, terminal in
       let screen = ChartScreen(source: nil, session: session, config: config, recordWriter: nil)
-      screen.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) })
-      return screen
+      // A stop signal or q while a long file loads ends the replay at once.
+      let loaded = screen.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) }) {
+        if StopSignals.received != nil { return true }
+        return terminal.read(timeoutMilliseconds: 0) == .key(.character("q"))
+      }
+      return loaded ? screen : nil
     }
   }
 

@@ -74,7 +74,7 @@ public struct ChartModel: Sendable, Equatable {
     self.times = times
     self.values = values
     self.markers = markers
-    current = series.values.lastIndex { !$0.isNaN }.map { UInt64(series.values[$0]) }
+    current = series.values.lastIndex { !$0.isNaN }.map { UInt64(saturating: series.values[$0]) }
     gapThreshold = 2.5 * max(interval, Self.medianSpacing(times))
     let a = Self.firstIndex(times, atOrAfter: start)
     let b = times.count - 1

@@ -43,7 +43,7 @@ public struct UIState: Sendable, Equatable {
   /// The span's name for the header, e.g. `5 min` or `all`.
   public var spanLabel: String {
     guard let span else { return "all" }
-    return span < 60 ? "\(Int(span)) s" : "\(Int(span / 60)) min"
+    return span < 60 ? "\(Int(saturating: span)) s" : "\(Int(saturating: span / 60)) min"
   }
 
   /// Zooms in (shorter window); returns whether anything changed.

@@ -59,7 +59,7 @@ public struct AreaPlot: Sendable {
   /// Steps lit for a level: anything above zero shows at least one.
   private func units(_ level: Double?, max maxUnits: Int) -> Int {
     guard let level, level > 0 else { return 0 }
-    return Swift.max(1, Swift.min(Int((level * Double(steps)).rounded()), maxUnits))
+    return Swift.max(1, Swift.min(Int(saturating: (level * Double(steps)).rounded()), maxUnits))
   }
 
   private func glyph(_ left: Int, _ right: Int) -> Character {

@@ -39,7 +39,9 @@ public final class NCursesTerminal: TerminalBackend {
 
   /// Starts ncurses on the controlling terminal; throws a message when it cannot.
   public func start() throws(TerminalError) {
+    FatalSignals.arm()
     guard let created = memtop_newterm() else {
+      FatalSignals.disarm()
       let term = getenv("TERM").map { String(cString: $0) } ?? ""
       throw TerminalError(
         message: "cannot start the terminal interface (TERM='\(Sanitizer.terminalSafe(term))' is unknown to terminfo); set TERM=xterm-256color, or use memtop record to record without the view")
@@ -47,6 +49,7 @@ public final class NCursesTerminal: TerminalBackend {
     set_term(created)
     guard memtop_can_move_cursor() != 0 else {
       endwin()
+      FatalSignals.disarm()
       delscreen(created)
       let term = getenv("TERM").map { String(cString: $0) } ?? ""
       throw TerminalError(
@@ -76,6 +79,7 @@ public final class NCursesTerminal: TerminalBackend {
     isActive = false
     curs_set(1)
     endwin()
+    FatalSignals.disarm()
     if let screen { delscreen(screen) }
     screen = nil
   }

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopCore
 
 /// Finds and loads themes: `--theme NAME|PATH`, the search path, and the bundled themes.
 ///
@@ -57,16 +58,47 @@ public struct ThemeCatalog: Sendable {
 
   /// Loads a `.theme` file: memtop's `key = value` format, or a btop theme (`theme[key]="value"`).
   public func loadFile(_ path: String) throws(ThemeError) -> Theme {
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw ThemeError(file: path, line: 0, reason: "cannot read the theme file; check the path (\(error.localizedDescription))")
-    }
+    let text = try Self.readCapped(path)
     let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
     if BtopTheme.looksLikeBtop(text) {
       return try BtopTheme.parse(text, name: name, file: path, base: Self.base)
     }
     return try ThemeParser.parse(text, name: name, file: path, base: Self.base)
+  }
+
+  /// The largest theme file read, bytes: a theme is a few KiB.
+  public static let maxThemeBytes = 256 * 1024
+
+  /// Reads a theme file, refusing at once anything larger than ``maxThemeBytes`` or binary
+  /// (`/dev/zero`, a sparse file), so a wrong path can neither hang nor fill memory.
+  static func readCapped(_ path: String) throws(ThemeError) -> String {
+    let fd: Int32
+    do {
+      fd = try Syscalls.openReadOnly(path)
+    } catch {
+      throw ThemeError(file: path, line: 0, reason: "cannot read the theme file: \(error); check the path")
+    }
+    defer { Syscalls.close(fd) }
+    var bytes = [UInt8](repeating: 0, count: maxThemeBytes + 1)
+    var used = 0
+    while used < bytes.count {
+      let got: Int
+      do {
+        got = try bytes.withUnsafeMutableBytes { raw throws(SystemError) in
+          try Syscalls.pread(fd, raw.baseAddress! + used, count: raw.count - used, offset: used)
+        }
+      } catch {
+        throw ThemeError(file: path, line: 0, reason: "cannot read the theme file: \(error); give a .theme file")
+      }
+      if got == 0 { break }
+      used += got
+    }
+    guard used <= maxThemeBytes else {
+      throw ThemeError(file: path, line: 0, reason: "the file is larger than \(maxThemeBytes / 1024) KiB, so it is not a theme (a theme is a few KiB of key = value lines)")
+    }
+    guard !bytes[..<used].contains(0) else {
+      throw ThemeError(file: path, line: 0, reason: "the file holds binary data (NUL bytes), so it is not a theme; give a .theme file of key = value lines")
+    }
+    return String(decoding: bytes[..<used], as: UTF8.self)
   }
 }

@@ -10,7 +10,8 @@ public struct ThemeError: Error, Equatable, Sendable, CustomStringConvertible {
   public var reason: String
 
   public var description: String {
-    line > 0 ? "\(file):\(line): \(reason)" : "\(file): \(reason)"
+    let file = Sanitizer.terminalSafe(self.file)
+    return line > 0 ? "\(file):\(line): \(reason)" : "\(file): \(reason)"
   }
 }
 

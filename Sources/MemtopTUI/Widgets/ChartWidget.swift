@@ -88,7 +88,7 @@ public struct ChartWidget: Sendable {
     let span = model.end - model.start
     guard span > 0, !plot.isEmpty else { return }
     for time in model.markers {
-      let column = min(Int((time - model.start) / span * Double(plot.width)), plot.width - 1)
+      let column = max(min(Int(saturating: (time - model.start) / span * Double(plot.width)), plot.width - 1), 0)
       for y in plot.y..<plot.maxY where buffer[plot.x + column, y].glyph == " " {
         buffer[plot.x + column, y] = Cell(mode.markerLine, .marker)
       }
@@ -105,7 +105,7 @@ public struct ChartWidget: Sendable {
     var tick = (model.start / step).rounded(.up) * step
     var nextFree = plot.x
     while tick <= model.end {
-      let column = plot.x + min(Int((tick - model.start) / span * Double(plot.width)), plot.width - 1)
+      let column = plot.x + max(min(Int(saturating: (tick - model.start) / span * Double(plot.width)), plot.width - 1), 0)
       let label = Self.clock(tick)
       if column >= nextFree, column + label.count + 1 <= plot.maxX {
         buffer[column, row] = Cell(mode.tick, .border)
@@ -115,7 +115,7 @@ public struct ChartWidget: Sendable {
       tick += step
     }
     for time in model.markers {
-      let column = min(Int((time - model.start) / span * Double(plot.width)), plot.width - 1)
+      let column = max(min(Int(saturating: (time - model.start) / span * Double(plot.width)), plot.width - 1), 0)
       buffer[plot.x + column, row] = Cell(mode.markerFlag, .marker)
     }
   }

@@ -170,7 +170,7 @@ public struct OverviewTable: Sendable {
     return String(shown.map { value -> Character in
       if value.isNaN { return mode.gap }
       guard range > 0 else { return levels[0] }
-      let step = Int(((value - low) / range * Double(levels.count - 1)).rounded())
+      let step = Int(saturating: ((value - low) / range * Double(levels.count - 1)).rounded())
       return levels[min(max(step, 0), levels.count - 1)]
     })
   }

@@ -52,7 +52,7 @@ struct CSVTests {
       s.rss = UInt64(1000 + i) * 4096
       s.anon = UInt64(i) * 4096
       s.heap = i % 3 == 0 ? nil : UInt64(i)
-      s.peakRSS = UInt64.max - 1
+      s.peakRSS = RecordingRowParser.maxBytes  // the largest size a recording may hold (1 EiB)
       s.pss = i % 2 == 0 ? 5 : nil
       s.marker = i == 7 ? "load, \"big\" model" : nil
       s.startTicks = i < 250 ? 909_310 : nil

@@ -141,4 +141,120 @@ struct ReplayEndToEndTests {
     let message = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     #expect(message == "memtop: \(file):3: rss_bytes is '12x', not a whole number of bytes\n")
   }
+
+  /// `rows` rows at 10 Hz of a process growing slowly, in memtop's format.
+  static func writeLargeRecording(_ path: String, rows: Int) throws {
+    let writer = try CSVFileWriter(path: path)
+    for i in 0..<rows {
+      let t = Double(i) / 10
+      var sample = MemorySample(timeUnix: 1_764_000_000 + t, elapsed: t, pid: 4242)
+      sample.rss = UInt64(100 << 20) + UInt64(i) * 40 + UInt64(i % 50) * 4096
+      sample.anon = sample.rss.map { $0 - (10 << 20) }
+      sample.heap = sample.anon.map { $0 - (5 << 20) }
+      sample.startTicks = 909_310
+      writer.append(sample)
+    }
+    try writer.finish()
+  }
+
+  @Test("a 100 000-row replay is drawn in seconds (loaded in bulk, judged once), then q ends it")
+  func largeReplay() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-replay-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("large.csv").path
+    try Self.writeLargeRecording(file, rows: 100_000)
+    let command = "'\(BuiltBinary.memtop)' replay --ascii '\(file)'; echo MEMTOP-EXIT=$?; sleep 600"
+    let started = Date()
+    let tmux = try TmuxSession(width: 130, height: 40, directory: dir.path, command: command)
+    defer { tmux.kill() }
+    // Before bulk loading this took 26-31 s in a release build and minutes in a debug one.
+    var (screen, ok) = tmux.waitFor(timeout: 60) { $0.contains("RSS  now") && $0.contains("100000 samples") }
+    #expect(ok, "no first frame within 60 s:\n\(screen)")
+    #expect(Date().timeIntervalSince(started) < 60)
+    try tmux.send("q")
+    (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
+    #expect(ok, "q did not end the replay:\n\(screen)")
+  }
+
+  @Test("q typed while a 10^6-row replay loads ends it without waiting for the load; SIGTERM too")
+  func quitWhileLoading() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-replay-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("huge.csv").path
+    try Self.writeLargeRecording(file, rows: 1_000_000)
+    let command = "'\(BuiltBinary.memtop)' replay --ascii '\(file)'; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux = try TmuxSession(width: 130, height: 40, directory: dir.path, command: command)
+    defer { tmux.kill() }
+    // The file is read before the terminal is taken; then the view loads the samples on the
+    // alternate screen. q is sent once that has begun: it must be heard within seconds, not
+    // after the million samples are in (over 10 s in a debug build on 2 shared cores).
+    let loading = MemtopWait.until(timeout: 120) {
+      ((try? tmux.run(["display-message", "-p", "#{alternate_on}"])) ?? "").hasPrefix("1")
+    }
+    try #require(loading, "the view never started:\n\(tmux.capture())")
+    let sent = Date()
+    try tmux.send("q")
+    var (screen, ok) = tmux.waitFor(timeout: 120) { $0.contains("MEMTOP-EXIT=") }
+    #expect(ok, "q did not end the loading replay:\n\(screen)")
+    #expect(screen.contains("MEMTOP-EXIT=0"), "\(screen)")
+    #expect(Date().timeIntervalSince(sent) < 5, "q took \(Date().timeIntervalSince(sent)) s to be heard")
+
+    let pidFile = dir.appendingPathComponent("pid").path
+    let second = "sh -c 'echo $$ > \(pidFile); exec \(BuiltBinary.memtop) replay --ascii \(file)'; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux2 = try TmuxSession(width: 130, height: 40, directory: dir.path, command: second)
+    defer { tmux2.kill() }
+    #expect(MemtopWait.until(timeout: 30) { FileManager.default.fileExists(atPath: pidFile) })
+    usleep(300_000)
+    let pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+    #expect(pid > 0 && kill(pid, SIGTERM) == 0)
+    (screen, ok) = tmux2.waitFor(timeout: 120) { $0.contains("MEMTOP-EXIT=") }
+    #expect(ok && screen.contains("MEMTOP-EXIT=143"), "SIGTERM while loading:\n\(screen)")
+  }
+
+  @Test("a crash inside the view (SIGSEGV, SIGILL, SIGABRT) puts the terminal back before dying", arguments: ["SEGV", "ILL", "ABRT"])
+  func crashRestoresTerminal(_ signal: String) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-replay-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("rec.csv").path
+    try Self.writeRecording(file)
+    let pidFile = dir.appendingPathComponent("pid").path
+    let sttyFile = dir.appendingPathComponent("stty").path
+    // The shell records memtop's pid, then the terminal's settings once memtop has died.
+    let command = "SWIFT_BACKTRACE=enable=no sh -c 'echo $$ > \(pidFile); exec \(BuiltBinary.memtop) replay --ascii \(file)'; "
+      + "echo MEMTOP-EXIT=$?; stty -a > \(sttyFile); sleep 600"
+    let tmux = try TmuxSession(width: 130, height: 40, directory: dir.path, command: command)
+    defer { tmux.kill() }
+    var (screen, ok) = tmux.waitFor(timeout: 60) { $0.contains("RSS  now") }
+    try #require(ok, "replay did not start:\n\(screen)")
+    let pidText = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    let pid = try #require(Int32(pidText))
+    #expect(Spawn.run(["kill", "-\(signal)", "\(pid)"]).isEmpty)
+    (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("MEMTOP-EXIT=") }
+    #expect(ok, "memtop did not die of SIG\(signal):\n\(screen)")
+    // Killed by the signal itself (128 + its number): the handler re-raised it.
+    let status = ["SEGV": 128 + 11, "ILL": 128 + 4, "ABRT": 128 + 6][signal] ?? 0
+    #expect(screen.contains("MEMTOP-EXIT=\(status)"), "\(screen)")
+    let settled = MemtopWait.until(timeout: 30) { FileManager.default.fileExists(atPath: sttyFile) && ((try? String(contentsOfFile: sttyFile, encoding: .utf8)) ?? "").contains("echo") }
+    #expect(settled)
+    let stty = (try? String(contentsOfFile: sttyFile, encoding: .utf8)) ?? ""
+    let flags = stty.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init)
+    for flag in ["icanon", "echo", "icrnl", "onlcr"] {
+      #expect(flags.contains(flag), "terminal left with -\(flag):\n\(stty)")
+    }
+  }
+}
+
+/// Polling with a deadline.
+enum MemtopWait {
+  static func until(timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      if condition() { return true }
+      usleep(100_000)
+    }
+    return condition()
+  }
 }
