@@ -227,6 +227,7 @@ public struct RecordingChart {
     case .plateau: "#e65100"
     case .shrinking: "#1565c0"
     case .stable: "#2e7d32"
+    case .inconclusive: "#8d6e00"
     case .insufficientData: "#616161"
     }
   }

@@ -1,0 +1,105 @@
+import Foundation
+
+/// The analyzer run live: a floor pyramid per charted metric (O(1) appends), re-evaluated every
+/// few samples, each feeding a ``LeakAlert`` (two consecutive positives raise it).
+///
+/// While the series is young (fewer samples than ``TrendConfiguration/youngSampleCount``) the
+/// raw samples are kept and judged exactly as `memtop analyze` would judge them, every
+/// ``youngEvaluateEvery`` samples, so a clear leak shows within a few dozen samples; after
+/// that the pyramid serves every evaluation in O(bins).
+///
+/// Pure: no clock; the caller decides when samples arrive.
+public struct LiveAnalysis: Sendable {
+  /// The metrics analysed, in the order the charts show them.
+  public static let metrics: [Metric] = [.rss, .heap, .anon]
+  /// Samples between evaluations while the series is young.
+  public static let youngEvaluateEvery = 2
+
+  /// Samples between evaluations.
+  public var evaluateEvery: Int
+  private var pyramids: [FloorPyramid]
+  private var young: [MetricSeries]
+  private var alerts: [LeakAlert]
+  private var samplesSinceEvaluation = 0
+  private let analyzer = TrendAnalyzer(TrendConfiguration())
+  /// The latest result per metric (same order as ``metrics``), nil before the first evaluation.
+  public private(set) var results: [TrendResult?]
+  /// Samples appended so far.
+  public private(set) var samples = 0
+
+  public init(evaluateEvery: Int = 5) {
+    self.evaluateEvery = max(evaluateEvery, 1)
+    pyramids = Self.metrics.map { _ in FloorPyramid() }
+    young = Self.metrics.map { _ in MetricSeries(times: [], values: []) }
+    alerts = Self.metrics.map { _ in LeakAlert() }
+    results = Self.metrics.map { _ in nil }
+  }
+
+  /// Whether metric `i`'s leak alert is raised.
+  public func isRaised(_ i: Int) -> Bool { alerts[i].isRaised }
+
+  /// Whether the series is still young (judged on its raw samples).
+  public var isYoung: Bool { samples < analyzer.configuration.youngSampleCount }
+
+  /// Adds a sample; every `evaluateEvery` samples (``youngEvaluateEvery`` while young),
+  /// re-runs the analyzer against `limitBytes`. Returns whether it evaluated.
+  @discardableResult
+  public mutating func append(_ sample: MemorySample, limitBytes: Double?) -> Bool {
+    samples += 1
+    let keepRaw = samples <= analyzer.configuration.youngSampleCount
+    for (i, metric) in Self.metrics.enumerated() {
+      let value = sample[metric].map { Double($0) } ?? .nan
+      pyramids[i].append(time: sample.elapsed, value: value)
+      if keepRaw {
+        young[i].times.append(sample.elapsed)
+        young[i].values.append(value)
+      } else if !young[i].times.isEmpty {
+        young[i] = MetricSeries(times: [], values: [])
+      }
+    }
+    samplesSinceEvaluation += 1
+    guard samplesSinceEvaluation >= (isYoung ? Self.youngEvaluateEvery : evaluateEvery) else { return false }
+    evaluate(limitBytes: limitBytes)
+    return true
+  }
+
+  /// Re-runs the analyzer on every metric now.
+  public mutating func evaluate(limitBytes: Double?) {
+    samplesSinceEvaluation = 0
+    for (i, metric) in Self.metrics.enumerated() {
+      let result =
+        isYoung
+        ? analyzer.analyze(young[i], label: metric.label, limitBytes: limitBytes)
+        : analyzer.analyze(pyramids[i], label: metric.label, limitBytes: limitBytes)
+      alerts[i].update(with: result)
+      results[i] = result
+    }
+  }
+
+  /// The assessment of the latest evaluation; `summed` labels a tree total's figures as sums.
+  /// A metric whose alert is raised is in ``Assessment/raised``: the live view says LEAK only
+  /// for those.
+  public func assessment(summed: Bool = false) -> Assessment {
+    var entries: [Assessment.Entry] = []
+    var raised: Set<Metric> = []
+    for (i, metric) in Self.metrics.enumerated() {
+      guard let result = results[i] else { continue }
+      var shown = result
+      let label = (summed ? "summed " : "") + metric.label
+      if summed { shown.explanation = result.explanation.replacingFirst(metric.label, with: label) }
+      entries.append(Assessment.Entry(metric: metric, label: label, result: shown))
+      if alerts[i].isRaised { raised.insert(metric) }
+    }
+    var assessment = Assessment(entries: entries)
+    assessment.raised = raised
+    return assessment
+  }
+}
+
+extension String {
+  /// This string with the first occurrence of `target` replaced.
+  func replacingFirst(_ target: String, with replacement: String) -> String {
+    guard let range = range(of: target) else { return self }
+    return replacingCharacters(in: range, with: replacement)
+  }
+}
