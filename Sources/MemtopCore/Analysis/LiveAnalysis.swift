@@ -3,10 +3,12 @@ import Foundation
 /// The analyzer run live: a floor pyramid per charted metric (O(1) appends), re-evaluated every
 /// few samples, each feeding a ``LeakAlert`` (two consecutive positives raise it).
 ///
-/// While the series is young (fewer samples than ``TrendConfiguration/youngSampleCount``) the
-/// raw samples are kept and judged exactly as `memtop analyze` would judge them, every
-/// ``youngEvaluateEvery`` samples, so a clear leak shows within a few dozen samples; after
-/// that the pyramid serves every evaluation in O(bins).
+/// Up to ``rawCapacity`` samples the raw samples are kept and judged exactly as `memtop
+/// analyze` judges the same samples read back from a file, so the live view and the
+/// recording state the same verdict and rate; past that the pyramid serves every evaluation
+/// in O(bins). While the series is young (fewer samples than
+/// ``TrendConfiguration/youngSampleCount``) it is evaluated every ``youngEvaluateEvery``
+/// samples, so a clear leak shows within a few dozen samples.
 ///
 /// Pure: no clock; the caller decides when samples arrive.
 public struct LiveAnalysis: Sendable {
@@ -14,11 +16,13 @@ public struct LiveAnalysis: Sendable {
   public static let metrics: [Metric] = [.rss, .heap, .anon]
   /// Samples between evaluations while the series is young.
   public static let youngEvaluateEvery = 2
+  /// Samples kept raw (per metric, two doubles each) before judging from the pyramid alone.
+  public static let rawCapacity = 20_000
 
   /// Samples between evaluations.
   public var evaluateEvery: Int
   private var pyramids: [FloorPyramid]
-  private var young: [MetricSeries]
+  private var raw: [MetricSeries]
   private var alerts: [LeakAlert]
   private var samplesSinceEvaluation = 0
   private let analyzer = TrendAnalyzer(TrendConfiguration())
@@ -30,7 +34,7 @@ public struct LiveAnalysis: Sendable {
   public init(evaluateEvery: Int = 5) {
     self.evaluateEvery = max(evaluateEvery, 1)
     pyramids = Self.metrics.map { _ in FloorPyramid() }
-    young = Self.metrics.map { _ in MetricSeries(times: [], values: []) }
+    raw = Self.metrics.map { _ in MetricSeries(times: [], values: []) }
     alerts = Self.metrics.map { _ in LeakAlert() }
     results = Self.metrics.map { _ in nil }
   }
@@ -38,23 +42,24 @@ public struct LiveAnalysis: Sendable {
   /// Whether metric `i`'s leak alert is raised.
   public func isRaised(_ i: Int) -> Bool { alerts[i].isRaised }
 
-  /// Whether the series is still young (judged on its raw samples).
+  /// Whether the series is still young (evaluated often).
   public var isYoung: Bool { samples < analyzer.configuration.youngSampleCount }
+  /// Whether every sample so far is kept raw (judged as `memtop analyze` judges them).
+  public var keepsRaw: Bool { samples <= Self.rawCapacity }
 
   /// Adds a sample; every `evaluateEvery` samples (``youngEvaluateEvery`` while young),
   /// re-runs the analyzer against `limitBytes`. Returns whether it evaluated.
   @discardableResult
   public mutating func append(_ sample: MemorySample, limitBytes: Double?) -> Bool {
     samples += 1
-    let keepRaw = samples <= analyzer.configuration.youngSampleCount
     for (i, metric) in Self.metrics.enumerated() {
       let value = sample[metric].map { Double($0) } ?? .nan
       pyramids[i].append(time: sample.elapsed, value: value)
-      if keepRaw {
-        young[i].times.append(sample.elapsed)
-        young[i].values.append(value)
-      } else if !young[i].times.isEmpty {
-        young[i] = MetricSeries(times: [], values: [])
+      if keepsRaw {
+        raw[i].times.append(sample.elapsed)
+        raw[i].values.append(value)
+      } else if !raw[i].times.isEmpty {
+        raw[i] = MetricSeries(times: [], values: [])
       }
     }
     samplesSinceEvaluation += 1
@@ -68,8 +73,8 @@ public struct LiveAnalysis: Sendable {
     samplesSinceEvaluation = 0
     for (i, metric) in Self.metrics.enumerated() {
       let result =
-        isYoung
-        ? analyzer.analyze(young[i], label: metric.label, limitBytes: limitBytes)
+        keepsRaw
+        ? analyzer.analyze(raw[i], label: metric.label, limitBytes: limitBytes)
         : analyzer.analyze(pyramids[i], label: metric.label, limitBytes: limitBytes)
       alerts[i].update(with: result)
       results[i] = result

@@ -146,7 +146,12 @@ public struct TrendAnalyzer: Sendable {
     let evidence = min(1, Double(trend.count) / Double(2 * config.minPoints))
 
     let enough = trend.effectiveCount >= config.minEffectivePoints
-    let youngEnough = !source.young || rise >= config.youngRiseInNoise * noise
+    // A young series must rise clearly above its noise and still be rising in its last third:
+    // a cache that filled for twenty seconds and stopped must not read as a leak.
+    let youngEnough =
+      !source.young
+      || (rise >= config.youngRiseInNoise * noise
+        && trend.lastThirdSlope >= config.decelerationFraction * slope)
     let growing =
       trend.pIncreasing < config.alpha && slope >= rateGate && rise >= riseGate && enough
       && youngEnough

@@ -57,7 +57,7 @@ public struct ChartWidget: Sendable {
       ("now", model.current.map { ByteFormat.bytes($0) } ?? absent),
       ("min", model.minimum.map { ByteFormat.bytes($0) } ?? "n/a"),
       ("max", model.maximum.map { ByteFormat.bytes($0) } ?? "n/a"),
-      ("Δ in window", model.windowChange.map { Self.signedBytes($0) } ?? "n/a"),
+      (mode == .ascii ? "change in window" : "Δ in window", model.windowChange.map { Self.signedBytes($0) } ?? "n/a"),
     ]
     for (label, value) in stats {
       x = buffer.put("  " + label + " ", x: x, y: area.y, role: .dim, clip: area)
