@@ -33,7 +33,7 @@ public struct RecordingChart {
 
   /// The SVG document.
   public func svg() -> String {
-    let explanation = wrap(analysis.results[analysis.leadingMetric]?.explanation ?? "", width: 150, lines: 2)
+    let explanation = wrap(analysis.assessment.leading?.result.explanation ?? "", width: 150, lines: 3)
     let plot = PlotArea(left: 92, top: 78 + 16 * Double(explanation.count), right: width - 28, bottom: height - 86)
     let start = timeline.elapsed.first ?? 0
     let end = max(timeline.elapsed.last ?? 1, start + 1)
@@ -87,7 +87,7 @@ public struct RecordingChart {
     svg.text(heading, ["x": "20", "y": "30", "font-size": "18", "font-weight": "bold", "fill": "#222222"], maxLength: 140)
     svg.text(analysis.verdictSummary, ["id": "verdict", "x": "20", "y": "56", "font-size": "15", "font-weight": "bold", "fill": Self.color(of: analysis.verdict)])
     for (i, line) in explanation.enumerated() {
-      svg.text(line, ["x": "20", "y": n(78 + 16 * Double(i)), "font-size": "12.5", "fill": "#444444"])
+      svg.text(line, ["class": "explanation", "x": "20", "y": n(78 + 16 * Double(i)), "font-size": "12.5", "fill": "#444444"])
     }
   }
 
