@@ -297,15 +297,21 @@ extension TrendAnalyzer {
       largestAt = i + 1
     }
     if largest >= 0.5 * rise {
-      // One jump: a step, not a warm-up.
-      if result.steps.isEmpty {
-        result.steps = [Step(time: t[largestAt], heightBytes: rise)]
+      // One jump: a step, not a warm-up. When the step detector missed it, judge the part
+      // after it, as after any step.
+      guard result.steps.isEmpty else { return }
+      let stepTime = t[largestAt]
+      result.steps = [Step(time: stepTime, heightBytes: rise)]
+      if result.window.start < stepTime, let trend = judgeHeld(&result, from: stepTime, source: source, end: end) {
+        let (verdict, more) = flatVerdict(trend, end: end)
+        result.verdict = verdict
+        result.moreSecondsNeeded = more
+        result.caveat = "judged only on the data since the last step"
       }
       return
     }
     // Gradual growth: a plateau, judged since it levelled.
     let heldFrom = t[k]
-    let held = source.floor(heldFrom)
     result.plateau = Plateau(
       growthStart: first, levelledAt: heldFrom, riseBytes: rise, levelBytes: level,
       heldSeconds: end - heldFrom)
@@ -313,17 +319,53 @@ extension TrendAnalyzer {
     result.moreSecondsNeeded = nil
     result.timeToLimit = nil
     result.steps = result.steps.filter { $0.time > heldFrom }
-    if held.count >= 6, let trend = SegmentTrend(times: held.times, values: held.values) {
-      result.slopeBytesPerSecond = trend.sen.slope
-      result.slopeCI = SlopeInterval(low: trend.sen.low, high: trend.sen.high)
-      result.pValue = trend.sen.slope >= 0 ? trend.pIncreasing : trend.pDecreasing
-      result.window = AnalysisWindow(start: trend.start, end: end, points: trend.count, samples: held.sampleCount)
-      result.floorBytes = trend.sen.value(at: end)
-      result.noiseBytes = trend.residualSigma
-      result.recentSlopeBytesPerSecond = trend.lastThirdSlope
-      result.confidence = min(1, Double(trend.count) / Double(2 * configuration.minPoints))
-    }
+    _ = judgeHeld(&result, from: heldFrom, source: source, end: end)
     result.caveat = "a leak that starts during the warm-up shows only once the warm-up has settled"
+  }
+
+  /// Re-measures the rate on the floor from `start` on (at least 6 points); returns its trend.
+  fileprivate func judgeHeld(
+    _ result: inout TrendResult, from start: Double, source: FloorSource, end: Double
+  ) -> SegmentTrend? {
+    let held = source.floor(start)
+    guard held.count >= 6, let trend = SegmentTrend(times: held.times, values: held.values) else { return nil }
+    result.slopeBytesPerSecond = trend.sen.slope
+    result.slopeCI = SlopeInterval(low: trend.sen.low, high: trend.sen.high)
+    result.pValue = trend.sen.slope >= 0 ? trend.pIncreasing : trend.pDecreasing
+    result.window = AnalysisWindow(start: trend.start, end: end, points: trend.count, samples: held.sampleCount)
+    result.floorBytes = trend.sen.value(at: end)
+    result.noiseBytes = trend.residualSigma
+    result.recentSlopeBytesPerSecond = trend.lastThirdSlope
+    result.confidence = min(1, Double(trend.count) / Double(2 * configuration.minPoints))
+    let gates = self.gates(trend, end: end)
+    result.leakThresholdBytesPerSecond = gates.threshold
+    return trend
+  }
+
+  /// The rate gate, size gate and leak threshold for a segment's trend.
+  fileprivate func gates(_ trend: SegmentTrend, end: Double) -> (rate: Double, rise: Double, threshold: Double) {
+    let config = configuration
+    let floorNow = trend.sen.value(at: end)
+    let rateGate = max(config.minRateBytesPerSecond, config.minRelativeRatePerSecond * abs(floorNow))
+    let noise = max(trend.residualSigma, 1)
+    let riseGate = max(
+      config.minRiseInNoise * noise, config.minRiseFraction * abs(floorNow), config.minRiseBytes)
+    let threshold = max(rateGate, riseGate / max(trend.duration, config.stableHorizonSeconds, 1e-9))
+    return (rateGate, riseGate, threshold)
+  }
+
+  /// `stable` when the interval lies under the leak threshold (and not wholly above 1 MB/h),
+  /// else `inconclusive` with about how much longer to watch.
+  fileprivate func flatVerdict(_ trend: SegmentTrend, end: Double) -> (TrendVerdict, Double?) {
+    let g = gates(trend, end: end)
+    if trend.sen.high < g.threshold && trend.sen.low <= configuration.minRateBytesPerSecond {
+      return (.stable, nil)
+    }
+    let more = Self.moreSeconds(
+      slope: trend.sen.slope, high: trend.sen.high, duration: trend.duration, points: trend.count,
+      rateGate: g.rate, riseGate: g.rise, horizon: configuration.stableHorizonSeconds,
+      maxPoints: configuration.maxFloorPoints)
+    return (.inconclusive, more)
   }
 
   /// About how many more seconds, sampling as now, until the slope's interval would either
