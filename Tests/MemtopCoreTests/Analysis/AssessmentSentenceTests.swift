@@ -177,4 +177,30 @@ struct AssessmentSentenceTests {
     #expect(found >= 4, "too few seeds gave an inconclusive verdict with a time estimate")
     #expect(settled >= found - 1, "\(settled) of \(found) settled")
   }
+
+  @Test("A slow leak of 100 kB/s under 0–30 MB of temporary buffers is never stable in 30 s", arguments: [0.1, 0.5, 1.0])
+  func slowNoisyLeak(interval: Double) {
+    var covered = 0
+    var rated = 0
+    for seed in UInt64(1)...8 {
+      var generator = TestSeries(seed: seed)
+      var times: [Double] = []
+      var values: [Double] = []
+      var t = 0.0
+      while t <= 30 {
+        let buffers = Double(generator.next() >> 11) * 0x1.0p-53 * 30e6
+        times.append(t)
+        values.append(((40e6 + 100e3 * t + buffers) / 4096).rounded() * 4096)
+        t += interval
+      }
+      let r = TrendAnalyzer().analyze(MetricSeries(times: times, values: values), label: "RSS")
+      #expect(r.verdict != .stable, "seed \(seed) at \(interval) s: \(r.explanation)")
+      if r.slopeBytesPerSecond.isFinite {
+        rated += 1
+        if r.slopeCI.contains(100e3) { covered += 1 }
+      }
+    }
+    // A 95 % interval: it holds the true rate for nearly every seed.
+    #expect(covered >= rated - 1, "\(covered) of \(rated) intervals hold 100 kB/s")
+  }
 }
