@@ -118,6 +118,10 @@ public struct TrendAnalyzer: Sendable {
       result.confidence = 0
       result.timeToLimit = nil
       result.gcDropsPending = whole.gcDropCount
+      // No rate either: the climb between drops is not the floor's.
+      result.slopeBytesPerSecond = .nan
+      result.slopeCI = SlopeInterval(low: .nan, high: .nan)
+      result.pValue = .nan
     }
     result.steps = shifts.map { Step(time: $0.time, heightBytes: $0.heightBytes) }
     if result.verdict != .leak && result.verdict != .insufficientData && result.verdict != .shrinking {

@@ -112,7 +112,8 @@ public final class ProcessOverview {
       if entry.statmFD >= 0 && (Int(pid) + tick) % evaluateEveryTicks == 0 {
         let result = analyzer.analyze(entry.pyramid, label: "RSS")
         entry.verdict = result.verdict
-        entry.growth = result.slopeBytesPerSecond.isFinite ? result.slopeBytesPerSecond : nil
+        let judged = result.verdict != .insufficientData && result.slopeBytesPerSecond.isFinite
+        entry.growth = judged ? result.slopeBytesPerSecond : nil
       }
       tracked[pid] = entry
     }
