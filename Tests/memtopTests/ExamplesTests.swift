@@ -40,7 +40,8 @@ struct ExamplesTests {
     (["ordereddict_cache.py"], ["stable", "plateau"]),
     (["weakref_cache.py"], ["stable", "plateau"]),
     (["reference_cycles.py", "disable"], ["leak"]),
-    (["reference_cycles.py", "enable"], ["stable", "plateau"]),
+    // Collected cycles still leave a slow, certain growth that 30 s cannot size: inconclusive.
+    (["reference_cycles.py", "enable"], ["stable", "plateau", "inconclusive"]),
     (["slow_leak.py"], ["leak"]),
     (["gc_sawtooth.py"], ["stable", "inconclusive"]),
     (["one_step.py"], ["stable", "inconclusive"]),

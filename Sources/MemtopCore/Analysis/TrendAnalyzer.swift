@@ -300,7 +300,11 @@ extension TrendAnalyzer {
       largest = v[i + 1] - v[i]
       largestAt = i + 1
     }
-    if largest >= 0.5 * rise {
+    // The growth began after the last point still at the starting level.
+    var j0 = k - 1
+    while j0 > 0 && v[j0] > startLevel + tolerance { j0 -= 1 }
+    // Made in one jump, or within a few floor points: a step (a load), not a warm-up.
+    if largest >= 0.5 * rise || k - j0 <= 3 {
       // One jump: a step, not a warm-up. When the step detector missed it, judge the part
       // after it, as after any step.
       guard result.steps.isEmpty else { return }
@@ -317,7 +321,7 @@ extension TrendAnalyzer {
     // Gradual growth: a plateau, judged since it levelled.
     let heldFrom = t[k]
     result.plateau = Plateau(
-      growthStart: first, levelledAt: heldFrom, riseBytes: rise, levelBytes: level,
+      growthStart: j0 > 0 ? t[j0] : first, levelledAt: heldFrom, riseBytes: rise, levelBytes: level,
       heldSeconds: end - heldFrom)
     result.verdict = .plateau
     result.moreSecondsNeeded = nil
@@ -373,7 +377,7 @@ extension TrendAnalyzer {
   }
 
   /// About how many more seconds, sampling as now, until the slope's interval would either
-  /// lie under the leak threshold or above it; nil when not within a thousandfold the window.
+  /// lie under the leak threshold or above what a leak needs; nil when not within a thousandfold the window.
   ///
   /// The interval's half-width shrinks as window^−1.5 while floor points accrue (as window^−1
   /// once they are capped), and the size gate spreads over the longer window.
@@ -389,7 +393,9 @@ extension TrendAnalyzer {
       let exponent = Double(points) * k < Double(maxPoints) ? 1.5 : 1
       let w = width * pow(k, -exponent)
       let threshold = max(rateGate, riseGate / max(longer, horizon))
-      if slope + w < threshold || slope - w > threshold { return longer - duration }
+      // Settled either way: the interval under the threshold (stable), or above both the rate
+      // gate and the rate that clears the size gate over the longer window (a leak).
+      if slope + w < threshold || slope - w > max(rateGate, riseGate / longer) { return longer - duration }
       k *= 1.05
     }
     return nil

@@ -44,8 +44,16 @@ struct TrendExplanation {
       return "\(after)\(label) held level \(over) (trend \(Self.rate(slope)), 95 % at most "
         + "\(Self.rate(r.slopeCI.high)), noise ±\(Self.bytes(noise))): no sign of a leak"
     case .inconclusive:
-      var text = "\(after)\(label) shows no clear leak \(over) (trend \(Self.rate(slope))), but "
-        + "noise ±\(Self.bytes(noise)) could hide a trend up to \(Self.rate(r.slopeCI.high))"
+      var text: String
+      if r.slopeCI.low > 0 && rise > 0 {
+        // Growing for sure, but too little so far to call a leak.
+        text = "\(after)\(label) grew \(Self.bytes(rise)) \(over) (trend \(Self.rate(slope)), 95 % "
+          + "\(Self.rate(r.slopeCI.low)) to \(Self.rate(r.slopeCI.high))): too little yet to call a "
+          + "leak, and noise ±\(Self.bytes(noise)) could hide a trend up to \(Self.rate(r.slopeCI.high))"
+      } else {
+        text = "\(after)\(label) shows no clear leak \(over) (trend \(Self.rate(slope))), but "
+          + "noise ±\(Self.bytes(noise)) could hide a trend up to \(Self.rate(r.slopeCI.high))"
+      }
       if let more = r.moreSecondsNeeded {
         text += "; about \(Self.duration(more)) more at this sampling to tell"
       } else {
