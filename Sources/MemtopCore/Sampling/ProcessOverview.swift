@@ -109,8 +109,16 @@ public final class ProcessOverview {
         }
       }
       entry.append(time: now, value: rss, window: window)
-      if entry.statmFD >= 0 && (Int(pid) + tick) % evaluateEveryTicks == 0 {
-        let result = analyzer.analyze(entry.pyramid, label: "RSS")
+      // A young process (fewer readings than the analyzer's young-series count) is judged on
+      // its raw readings every other tick, as the live view judges one, so a clear leak shows
+      // within a few dozen ticks; later, its pyramid every `evaluateEveryTicks` ticks.
+      let young = entry.pyramid.sampleCount < analyzer.configuration.youngSampleCount
+      let due = young ? (Int(pid) + tick) % 2 == 0 : (Int(pid) + tick) % evaluateEveryTicks == 0
+      if entry.statmFD >= 0 && due {
+        let result =
+          young
+          ? analyzer.analyze(MetricSeries(times: entry.times, values: entry.values), label: "RSS")
+          : analyzer.analyze(entry.pyramid, label: "RSS")
         entry.verdict = result.verdict
         let judged = result.verdict != .insufficientData && result.slopeBytesPerSecond.isFinite
         entry.growth = judged ? result.slopeBytesPerSecond : nil
