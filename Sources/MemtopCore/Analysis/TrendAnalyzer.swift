@@ -125,7 +125,7 @@ public struct TrendAnalyzer: Sendable {
     }
     result.steps = shifts.map { Step(time: $0.time, heightBytes: $0.heightBytes) }
     if result.verdict != .leak && result.verdict != .insufficientData && result.verdict != .shrinking {
-      shape(&result, whole: whole, source: source, end: lastTime)
+      shape(&result, whole: whole, source: source, end: lastTime, label: label, limitBytes: limitBytes)
     }
     result.explanation = TrendExplanation(
       label: label, result: result, staircase: staircase, minPoints: config.minPoints
@@ -275,7 +275,10 @@ extension TrendAnalyzer {
   /// the size gate and has since held within a few noise σ of one level, the verdict becomes
   /// `plateau` and the rate is that of the held part. A rise made in one jump is a step
   /// instead, named in `steps` (added when the step detector missed it).
-  fileprivate func shape(_ result: inout TrendResult, whole: FloorSeries, source: FloorSource, end: Double) {
+  fileprivate func shape(
+    _ result: inout TrendResult, whole: FloorSeries, source: FloorSource, end: Double, label: String,
+    limitBytes: Double?
+  ) {
     let v = whole.values
     let t = whole.times
     let n = v.count
@@ -309,12 +312,22 @@ extension TrendAnalyzer {
       // after it, as after any step.
       guard result.steps.isEmpty else { return }
       let stepTime = t[largestAt]
-      result.steps = [Step(time: stepTime, heightBytes: rise)]
-      if result.window.start < stepTime, let trend = judgeHeld(&result, from: stepTime, source: source, end: end) {
-        let (verdict, more) = flatVerdict(trend, end: end)
-        result.verdict = verdict
-        result.moreSecondsNeeded = more
-        result.caveat = "judged only on the data since the last step"
+      let step = Step(time: stepTime, heightBytes: rise)
+      result.steps = [step]
+      let after = source.floor(stepTime)
+      if result.window.start < stepTime, after.count >= configuration.minimumPoints(for: after),
+        let trend = SegmentTrend(times: after.times, values: after.values)
+      {
+        // Judged afresh on the part after the step, by the same rules (a leak may follow a load).
+        let shift = LevelShift(index: largestAt, time: stepTime, heightBytes: rise)
+        result = decide(
+          trend: trend, floor: after, source: source, label: label, end: end, limitBytes: limitBytes,
+          staircase: false, shifts: [shift], lastShift: shift)
+        result.steps = [step]
+      } else if result.window.start < stepTime {
+        // Too little data since the step to judge what follows it.
+        let shift = LevelShift(index: largestAt, time: stepTime, heightBytes: rise)
+        result = insufficient(after, label: label, end: end, shifts: [shift])
       }
       return
     }
