@@ -375,20 +375,6 @@ extension TrendAnalyzer {
     return (rateGate, riseGate, threshold)
   }
 
-  /// `stable` when the interval lies under the leak threshold (and not wholly above 1 MB/h),
-  /// else `inconclusive` with about how much longer to watch.
-  fileprivate func flatVerdict(_ trend: SegmentTrend, end: Double) -> (TrendVerdict, Double?) {
-    let g = gates(trend, end: end)
-    if trend.sen.high < g.threshold && trend.sen.low <= configuration.minRateBytesPerSecond {
-      return (.stable, nil)
-    }
-    let more = Self.moreSeconds(
-      slope: trend.sen.slope, high: trend.sen.high, duration: trend.duration, points: trend.count,
-      rateGate: g.rate, riseGate: g.rise, horizon: configuration.stableHorizonSeconds,
-      maxPoints: configuration.maxFloorPoints)
-    return (.inconclusive, more)
-  }
-
   /// About how many more seconds, sampling as now, until the slope's interval would either
   /// lie under the leak threshold or above what a leak needs; nil when not within a thousandfold the window.
   ///
