@@ -86,10 +86,10 @@ struct WidgetTests {
     for i in 0..<10 { analysis.append(MemorySample(timeUnix: 0, elapsed: Double(i), pid: 1, rss: mib, anon: mib, heap: mib), limitBytes: nil) }
     let model = VerdictModel(analysis: analysis)
     #expect(model.role == .verdictPending)
-    #expect(model.headline == "gathering evidence: 10 of ~60 samples before a verdict")
+    #expect(model.headline == "gathering evidence: 10 of ~24 samples before a verdict")
     var buffer = Fixtures.sentinel(width: 30, height: 3)
     VerdictBanner(model: model, mode: .ascii).draw(into: &buffer, area: buffer.bounds.top(2))
-    #expect(buffer.lines == ["* gathering evidence: 10 of ~~", "  no verdict yet: too few sam~", String(repeating: "x", count: 30)])
+    #expect(buffer.lines == ["* gathering evidence: 10 of ~~", "  only 5 RSS floor points ove~", String(repeating: "x", count: 30)])
   }
 
   @Test("a steady climb raises the leak banner; a flat series says no leak")

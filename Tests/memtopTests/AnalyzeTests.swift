@@ -31,7 +31,10 @@ struct AnalyzeTests {
     let metrics = try #require(object["metrics"] as? [String: [String: Any]])
     #expect(Set(metrics.keys) == ["rss", "anon", "heap"])
     for (name, metric) in metrics {
-      for key in ["verdict", "slope_bytes_per_s", "slope_ci_bytes_per_s", "p_value", "confidence", "explanation", "time_to_limit_s"] {
+      for key in [
+        "verdict", "slope_bytes_per_s", "slope_ci_bytes_per_s", "p_value", "confidence", "explanation", "time_to_limit_s",
+        "steps", "plateau", "leak_threshold_bytes_per_s", "more_seconds_needed",
+      ] {
         #expect(metric.keys.contains(key), "\(name) lacks \(key)")
       }
     }
@@ -52,6 +55,25 @@ struct AnalyzeTests {
     let result = try MemtopRunner.run(["analyze", path, "--json", "--fail-on-leak"])
     #expect(result.status == 0)
     #expect(result.stdout.contains("\"verdict\":\"stable\""))
+  }
+
+  @Test("a short noisy recording is inconclusive, saying what could hide and how long to watch")
+  func inconclusive() throws {
+    let path = try Self.recording(seconds: 30) { 200e6 + 15e6 * sin($0 * 2.3) * cos($0 * 0.37) }
+    let result = try MemtopRunner.run(["analyze", path, "--json", "--fail-on-leak"])
+    #expect(result.status == 0)
+    let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect(object["verdict"] as? String == "inconclusive", "\(result.stdout)")
+    let metrics = try #require(object["metrics"] as? [String: [String: Any]])
+    let rss = try #require(metrics["rss"])
+    #expect(rss["verdict"] as? String == "inconclusive")
+    let ci = try #require(rss["slope_ci_bytes_per_s"] as? [Double])
+    let threshold = try #require(rss["leak_threshold_bytes_per_s"] as? Double)
+    #expect(ci[1] >= threshold)
+    #expect((rss["more_seconds_needed"] as? Double ?? 0) > 0)
+    #expect((rss["explanation"] as? String ?? "").contains("could hide a trend up to"))
+    let text = try MemtopRunner.run(["analyze", path]).stdout
+    #expect(text.contains("verdict: INCONCLUSIVE") && !text.contains("confidence"), "\(text)")
   }
 
   @Test("--fail-on-leak exits 10 on a leak; the human report names the verdict")

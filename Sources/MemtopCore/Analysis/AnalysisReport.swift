@@ -4,7 +4,10 @@
 /// `slope_bytes_per_s`, `slope_ci_bytes_per_s` ([low, high]), `p_value`, `confidence`,
 /// `explanation`, `time_to_limit_s` (number or null), plus `time_to_limit_range_s`,
 /// `limit_bytes`, `points`, `window_s`, `window_start_s`, `floor_bytes`, `noise_bytes`,
-/// `caveat` (string or null).
+/// `caveat` (string or null), `steps` ([{`time_s`, `height_bytes`}]), `plateau` (null or
+/// {`growth_start_s`, `levelled_at_s`, `rise_bytes`, `level_bytes`, `held_s`}),
+/// `leak_threshold_bytes_per_s`, `more_seconds_needed` (number or null).
+/// Verdicts: `leak`, `plateau`, `stable`, `inconclusive`, `shrinking`, `insufficient-data`.
 /// Non-finite numbers are written as null.
 public struct AnalysisReport: Encodable, Sendable, Equatable {
   /// `leak` if any metric leaks, else the most telling verdict of the others.
@@ -58,6 +61,23 @@ public struct MetricReport: Encodable, Sendable, Equatable {
     case floorBytes = "floor_bytes"
     case noiseBytes = "noise_bytes"
     case caveat
+    case steps
+    case plateau
+    case leakThreshold = "leak_threshold_bytes_per_s"
+    case moreSecondsNeeded = "more_seconds_needed"
+  }
+
+  enum StepKeys: String, CodingKey {
+    case time = "time_s"
+    case height = "height_bytes"
+  }
+
+  enum PlateauKeys: String, CodingKey {
+    case growthStart = "growth_start_s"
+    case levelledAt = "levelled_at_s"
+    case rise = "rise_bytes"
+    case level = "level_bytes"
+    case held = "held_s"
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -85,6 +105,24 @@ public struct MetricReport: Encodable, Sendable, Equatable {
     try c.encode(Self.finite(r.floorBytes), forKey: .floorBytes)
     try c.encode(Self.finite(r.noiseBytes), forKey: .noiseBytes)
     try c.encode(r.caveat, forKey: .caveat)
+    var steps = c.nestedUnkeyedContainer(forKey: .steps)
+    for step in r.steps {
+      var entry = steps.nestedContainer(keyedBy: StepKeys.self)
+      try entry.encode(Self.finite(step.time), forKey: .time)
+      try entry.encode(Self.finite(step.heightBytes), forKey: .height)
+    }
+    if let p = r.plateau {
+      var entry = c.nestedContainer(keyedBy: PlateauKeys.self, forKey: .plateau)
+      try entry.encode(Self.finite(p.growthStart), forKey: .growthStart)
+      try entry.encode(Self.finite(p.levelledAt), forKey: .levelledAt)
+      try entry.encode(Self.finite(p.riseBytes), forKey: .rise)
+      try entry.encode(Self.finite(p.levelBytes), forKey: .level)
+      try entry.encode(Self.finite(p.heldSeconds), forKey: .held)
+    } else {
+      try c.encodeNil(forKey: .plateau)
+    }
+    try c.encode(Self.finite(r.leakThresholdBytesPerSecond), forKey: .leakThreshold)
+    try c.encode(r.moreSecondsNeeded.flatMap(Self.finite), forKey: .moreSecondsNeeded)
   }
 
   /// The value, or nil (JSON null) when it is NaN or infinite.

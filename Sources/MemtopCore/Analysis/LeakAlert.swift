@@ -2,7 +2,7 @@
 ///
 /// It raises after `raiseAfter` consecutive `leak` verdicts and, once raised, clears only
 /// after `clearAfter` consecutive evaluations that clearly are not a leak (`stable`,
-/// `plateau`, `shrinking`, or a growth p-value above `clearPValue`). `insufficient-data`
+/// `plateau`, `shrinking`, or `inconclusive` or `leak` with a growth p-value above `clearPValue`). `insufficient-data`
 /// changes nothing. No clock: the caller decides how often to evaluate.
 public struct LeakAlert: Sendable, Equatable {
   /// Consecutive leak verdicts needed to raise.
@@ -70,6 +70,11 @@ public struct LeakAlert: Sendable, Equatable {
     case .stable, .plateau, .shrinking:
       leakRun = 0
       clearRun += 1
+    case .inconclusive:
+      // Not a leak, but not clearly none either: it breaks a run of positives and clears a
+      // raised alert only when the growth is not significant.
+      leakRun = 0
+      clearRun = pValue > clearPValue ? clearRun + 1 : 0
     }
     if !isRaised && leakRun >= raiseAfter {
       isRaised = true

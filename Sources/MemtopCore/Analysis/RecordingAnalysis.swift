@@ -77,17 +77,21 @@ public struct RecordingAnalysis: Sendable {
     self.results = results
   }
 
+  /// The one assessment every surface renders.
+  public var assessment: Assessment {
+    Assessment(entries: judged.compactMap { metric in
+      results[metric].map { Assessment.Entry(metric: metric, label: label(metric), result: $0) }
+    })
+  }
+
   /// `leak` if any metric leaks, else the most telling verdict.
   public var verdict: TrendVerdict { TrendVerdict.combined(results.values.map(\.verdict)) }
 
   /// The JSON document for `memtop analyze --json`.
   public var report: AnalysisReport { AnalysisReport(results: results) }
 
-  /// The metric that best explains the combined verdict (the first, in ``judged`` order,
-  /// whose verdict equals it).
-  public var leadingMetric: Metric {
-    judged.first { results[$0]?.verdict == verdict } ?? judged[0]
-  }
+  /// The metric that best explains the combined verdict (see ``Assessment/leading``).
+  public var leadingMetric: Metric { assessment.leading?.metric ?? judged[0] }
 }
 
 // MARK: - Text
@@ -102,20 +106,10 @@ extension RecordingAnalysis {
 
   /// The verdict with the leading metric's rate and time to limit, without the explanation,
   /// e.g. `verdict: leak: RSS +41.0 MiB/h (95 % …), reaches the 4.00 GiB limit in about 5 h 10 m`.
-  public var verdictSummary: String {
-    guard let result = results[leadingMetric] else { return "verdict: insufficient-data" }
-    var line = "verdict: \(verdict.rawValue)"
-    if showsRate {
-      line += ": \(label(leadingMetric)) \(result.rateWithInterval)"
-    }
-    if let ttl = result.timeToLimit {
-      line += ", reaches the \(ByteFormat.bytes(ttl.limitBytes)) limit in about \(ByteFormat.duration(ttl.estimateSeconds))"
-    }
-    return line
-  }
+  public var verdictSummary: String { results.isEmpty ? "verdict: insufficient-data" : assessment.summary }
 
   /// Whether the combined verdict is about a trend whose rate is worth showing.
-  public var showsRate: Bool { verdict == .leak || verdict == .plateau || verdict == .shrinking }
+  public var showsRate: Bool { assessment.showsRate }
 
   /// The human report `memtop analyze` prints.
   public func reportText(path: String) -> String {
@@ -132,7 +126,8 @@ extension RecordingAnalysis {
       guard let r = results[metric] else { continue }
       var detail = "  \(label(metric).padding(width)) \(r.verdict.rawValue.padding(17))"
       if r.slopeBytesPerSecond.isFinite {
-        detail += " \(r.rateWithInterval), p = \(Self.pValue(r.pValue)), confidence \(Int(saturating: (r.confidence * 100).rounded())) %"
+        detail += " \(r.rateWithInterval), p = \(Self.pValue(r.pValue))"
+        if r.verdict != .inconclusive { detail += ", confidence \(Int(saturating: (r.confidence * 100).rounded())) %" }
       }
       lines.append(detail)
       if let ttl = r.timeToLimit {

@@ -37,13 +37,19 @@ public struct TrendAnalyzer: Sendable {
   ) -> TrendResult {
     let config = configuration
     let end = series.lastValidTime ?? (series.times.last ?? 0)
+    // A young series (fewer samples than the usual minimum of floor points fills) is binned
+    // finer, so a clear trend can be judged early; its leaks must then clear a higher
+    // noise-relative bar (`youngRiseInNoise`).
+    let young = series.count < config.youngSampleCount
+    let binSize = young ? config.youngSamplesPerBin : config.minSamplesPerBin
     let source = FloorSource(
       floor: { start in
         let range = start.map { series.firstIndex(atOrAfter: $0)..<series.count }
         return FloorSeries.build(
           from: series, range: range, maxPoints: config.maxFloorPoints,
-          minSamplesPerBin: config.minSamplesPerBin)
+          minSamplesPerBin: binSize)
       },
+      young: young,
       excursions: { line, start in
         TimeToLimitEstimator.excursions(series: series, from: start, line: line)
       })
@@ -60,14 +66,17 @@ public struct TrendAnalyzer: Sendable {
     let maxPoints = configuration.maxFloorPoints
     let source = FloorSource(
       floor: { start in pyramid.floor(since: start ?? -.infinity, maxPoints: maxPoints) },
+      young: false,
       excursions: { line, start in pyramid.excursions(above: line, since: start) })
     return analyze(source, label: label, end: pyramid.lastTime ?? 0, limitBytes: limitBytes)
   }
 
   /// Where floors and excursions come from: raw samples or a pyramid.
-  private struct FloorSource {
+  fileprivate struct FloorSource {
     /// The floor of the samples from a start time on (nil: all of them).
     var floor: (Double?) -> FloorSeries
+    /// Whether the series is young (binned finer, judged against a higher bar).
+    var young: Bool
     /// (p99, max) of the samples' excursions above a line from a start time on.
     var excursions: (SenSlope, Double) -> (p99: Double, max: Double)
   }
@@ -78,7 +87,7 @@ public struct TrendAnalyzer: Sendable {
     let config = configuration
     let whole = source.floor(nil)
     guard whole.count >= config.minimumPoints(for: whole) else {
-      return insufficient(whole, label: label, end: lastTime, shifts: 0)
+      return insufficient(whole, label: label, end: lastTime)
     }
     let shifts = config.levelShifts.shifts(times: whole.times, values: whole.values)
     let ups = shifts.filter { $0.heightBytes > 0 }.count
@@ -94,7 +103,7 @@ public struct TrendAnalyzer: Sendable {
     guard floor.count >= config.minimumPoints(for: floor),
       let trend = SegmentTrend(times: floor.times, values: floor.values)
     else {
-      return insufficient(floor, label: label, end: lastTime, shifts: shifts.count, after: lastShift)
+      return insufficient(floor, label: label, end: lastTime, shifts: shifts)
     }
     var result = decide(
       trend: trend, floor: floor, source: source, label: label, end: lastTime,
@@ -108,10 +117,19 @@ public struct TrendAnalyzer: Sendable {
       result.verdict = .insufficientData
       result.confidence = 0
       result.timeToLimit = nil
-      result.explanation =
-        "\(label) dropped sharply \(whole.gcDropCount) time(s) like a garbage collector; "
-        + "at least 4 cycles are needed before judging its floor"
+      result.gcDropsPending = whole.gcDropCount
+      // No rate either: the climb between drops is not the floor's.
+      result.slopeBytesPerSecond = .nan
+      result.slopeCI = SlopeInterval(low: .nan, high: .nan)
+      result.pValue = .nan
     }
+    result.steps = shifts.map { Step(time: $0.time, heightBytes: $0.heightBytes) }
+    if result.verdict != .leak && result.verdict != .insufficientData && result.verdict != .shrinking {
+      shape(&result, whole: whole, source: source, end: lastTime, label: label, limitBytes: limitBytes)
+    }
+    result.explanation = TrendExplanation(
+      label: label, result: result, staircase: staircase, minPoints: config.minPoints
+    ).sentence
     return result
   }
 
@@ -132,15 +150,26 @@ public struct TrendAnalyzer: Sendable {
     let evidence = min(1, Double(trend.count) / Double(2 * config.minPoints))
 
     let enough = trend.effectiveCount >= config.minEffectivePoints
+    // A young series must rise clearly above its noise and still be rising in its last third:
+    // a cache that filled for twenty seconds and stopped must not read as a leak.
+    let youngEnough =
+      !source.young
+      || (rise >= config.youngRiseInNoise * noise
+        && trend.lastThirdSlope >= config.decelerationFraction * slope)
     let growing =
       trend.pIncreasing < config.alpha && slope >= rateGate && rise >= riseGate && enough
+      && youngEnough
     let shrinking = trend.pDecreasing < config.alpha && -slope >= rateGate && -rise >= riseGate
     let decelerating =
       trend.lastThirdUpper90 < config.decelerationFraction * max(slope, trend.firstThirdSlope)
+    // The smallest rate that would count as a leak over this window.
+    let horizon = config.stableHorizonSeconds
+    let threshold = max(rateGate, riseGate / max(trend.duration, horizon, 1e-9))
 
     let verdict: TrendVerdict
     let confidence: Double
     let p: Double
+    var more: Double?
     if growing && (staircase || !decelerating) {
       verdict = .leak
       p = trend.pIncreasing
@@ -155,10 +184,17 @@ public struct TrendAnalyzer: Sendable {
       verdict = .shrinking
       p = trend.pDecreasing
       confidence = Self.strength(p) * min(1, -rise / (2 * riseGate)) * evidence
-    } else {
+    } else if trend.sen.high < threshold && trend.sen.low <= config.minRateBytesPerSecond {
       verdict = .stable
       p = slope >= 0 ? trend.pIncreasing : trend.pDecreasing
-      confidence = (1 - min(1, -log10(max(trend.pIncreasing, 1e-300)) / 2)) * evidence
+      confidence = min(1, (threshold - trend.sen.high) / threshold) * evidence
+    } else {
+      verdict = .inconclusive
+      p = slope >= 0 ? trend.pIncreasing : trend.pDecreasing
+      confidence = 0
+      more = Self.moreSeconds(
+        slope: slope, high: trend.sen.high, duration: trend.duration, points: trend.count,
+        rateGate: rateGate, riseGate: riseGate, horizon: horizon, maxPoints: config.maxFloorPoints)
     }
 
     let window = AnalysisWindow(
@@ -169,18 +205,16 @@ public struct TrendAnalyzer: Sendable {
       ttl = TimeToLimitEstimator.estimate(
         line: trend.sen, end: end, limitBytes: limit, p99: e.p99, maxExcursion: e.max)
     }
-    let text = TrendExplanation(
-      label: label, verdict: verdict, rise: rise, duration: end - trend.start,
-      slope: slope, noise: noise, staircaseSteps: staircase ? shifts.count : 0,
-      lastShift: lastShift, points: trend.count, minPoints: config.minPoints
-    ).sentence
     var result = TrendResult(
       verdict: verdict, slopeBytesPerSecond: slope,
       slopeCI: SlopeInterval(low: trend.sen.low, high: trend.sen.high), pValue: p,
-      confidence: min(max(confidence, 0), 1), window: window, explanation: text,
+      confidence: min(max(confidence, 0), 1), window: window, explanation: "",
       timeToLimit: ttl, floorBytes: floorNow, noiseBytes: trend.residualSigma,
       floorMethod: floor.method, levelShifts: shifts.count, effectivePoints: trend.effectiveCount)
     result.caveat = Self.caveat(verdict: verdict, duration: end - trend.start, afterStep: lastShift != nil)
+    result.leakThresholdBytesPerSecond = threshold
+    result.moreSecondsNeeded = more
+    result.recentSlopeBytesPerSecond = trend.lastThirdSlope
     return result
   }
 
@@ -216,19 +250,153 @@ public struct TrendAnalyzer: Sendable {
   }
 
   private func insufficient(
-    _ floor: FloorSeries, label: String, end: Double, shifts: Int, after shift: LevelShift? = nil
+    _ floor: FloorSeries, label: String, end: Double, shifts: [LevelShift] = []
   ) -> TrendResult {
     let start = floor.times.first ?? end
-    let text = TrendExplanation(
-      label: label, verdict: .insufficientData, rise: 0, duration: end - start, slope: 0,
-      noise: 0, staircaseSteps: 0, lastShift: shift, points: floor.count,
-      minPoints: configuration.minimumPoints(for: floor)
-    ).sentence
-    return TrendResult(
+    var result = TrendResult(
       verdict: .insufficientData, slopeBytesPerSecond: .nan,
       slopeCI: SlopeInterval(low: .nan, high: .nan), pValue: .nan, confidence: 0,
       window: AnalysisWindow(start: start, end: end, points: floor.count, samples: floor.sampleCount),
-      explanation: text, timeToLimit: nil, floorBytes: floor.values.last ?? .nan,
-      noiseBytes: .nan, floorMethod: floor.method, levelShifts: shifts, effectivePoints: 0)
+      explanation: "", timeToLimit: nil, floorBytes: floor.values.last ?? .nan,
+      noiseBytes: .nan, floorMethod: floor.method, levelShifts: shifts.count, effectivePoints: 0)
+    result.steps = shifts.map { Step(time: $0.time, heightBytes: $0.heightBytes) }
+    result.explanation = TrendExplanation(
+      label: label, result: result, staircase: false,
+      minPoints: configuration.minimumPoints(for: floor)
+    ).sentence
+    return result
+  }
+}
+
+// MARK: - Shape
+
+extension TrendAnalyzer {
+  /// Recognises a rise that levelled off in the whole floor: when the floor rose by more than
+  /// the size gate and has since held within a few noise σ of one level, the verdict becomes
+  /// `plateau` and the rate is that of the held part. A rise made in one jump is a step
+  /// instead, named in `steps` (added when the step detector missed it).
+  fileprivate func shape(
+    _ result: inout TrendResult, whole: FloorSeries, source: FloorSource, end: Double, label: String,
+    limitBytes: Double?
+  ) {
+    let v = whole.values
+    let t = whole.times
+    let n = v.count
+    guard n >= 8, let first = t.first else { return }
+    let noise = max(whole.differenceSigma / 2.0.squareRoot(), 1)
+    let tail = Array(v[(n - max(n / 3, 4))...])
+    let level = RobustStatistics.median(tail)
+    let startLevel = v[0..<3].min() ?? v[0]
+    let rise = level - startLevel
+    let gate = max(
+      configuration.minRiseInNoise * noise, configuration.minRiseFraction * abs(level),
+      configuration.minRiseBytes)
+    guard rise >= gate else { return }
+    let tolerance = max(3 * noise, 0.1 * rise)
+    // The floor holds from k on: every later point within the tolerance of the level.
+    var k = n
+    while k > 0 && abs(v[k - 1] - level) <= tolerance { k -= 1 }
+    guard k >= 1, n - k >= max(4, n / 6) else { return }
+    var largest = 0.0
+    var largestAt = 0
+    for i in 0..<k where v[i + 1] - v[i] > largest {
+      largest = v[i + 1] - v[i]
+      largestAt = i + 1
+    }
+    // The growth began after the last point still at the starting level.
+    var j0 = k - 1
+    while j0 > 0 && v[j0] > startLevel + tolerance { j0 -= 1 }
+    // Made in one jump, or within a few floor points: a step (a load), not a warm-up.
+    if largest >= 0.5 * rise || k - j0 <= 3 {
+      // One jump: a step, not a warm-up. When the step detector missed it, judge the part
+      // after it, as after any step.
+      guard result.steps.isEmpty else { return }
+      let stepTime = t[largestAt]
+      let step = Step(time: stepTime, heightBytes: rise)
+      result.steps = [step]
+      let after = source.floor(stepTime)
+      if result.window.start < stepTime, after.count >= configuration.minimumPoints(for: after),
+        let trend = SegmentTrend(times: after.times, values: after.values)
+      {
+        // Judged afresh on the part after the step, by the same rules (a leak may follow a load).
+        let shift = LevelShift(index: largestAt, time: stepTime, heightBytes: rise)
+        result = decide(
+          trend: trend, floor: after, source: source, label: label, end: end, limitBytes: limitBytes,
+          staircase: false, shifts: [shift], lastShift: shift)
+        result.steps = [step]
+      } else if result.window.start < stepTime {
+        // Too little data since the step to judge what follows it.
+        let shift = LevelShift(index: largestAt, time: stepTime, heightBytes: rise)
+        result = insufficient(after, label: label, end: end, shifts: [shift])
+      }
+      return
+    }
+    // Gradual growth: a plateau, judged since it levelled.
+    let heldFrom = t[k]
+    result.plateau = Plateau(
+      growthStart: j0 > 0 ? t[j0] : first, levelledAt: heldFrom, riseBytes: rise, levelBytes: level,
+      heldSeconds: end - heldFrom)
+    result.verdict = .plateau
+    result.moreSecondsNeeded = nil
+    result.timeToLimit = nil
+    result.steps = result.steps.filter { $0.time > heldFrom }
+    _ = judgeHeld(&result, from: heldFrom, source: source, end: end)
+    result.caveat = "a leak that starts during the warm-up shows only once the warm-up has settled"
+  }
+
+  /// Re-measures the rate on the floor from `start` on (at least 6 points); returns its trend.
+  fileprivate func judgeHeld(
+    _ result: inout TrendResult, from start: Double, source: FloorSource, end: Double
+  ) -> SegmentTrend? {
+    let held = source.floor(start)
+    guard held.count >= 6, let trend = SegmentTrend(times: held.times, values: held.values) else { return nil }
+    result.slopeBytesPerSecond = trend.sen.slope
+    result.slopeCI = SlopeInterval(low: trend.sen.low, high: trend.sen.high)
+    result.pValue = trend.sen.slope >= 0 ? trend.pIncreasing : trend.pDecreasing
+    result.window = AnalysisWindow(start: trend.start, end: end, points: trend.count, samples: held.sampleCount)
+    result.floorBytes = trend.sen.value(at: end)
+    result.noiseBytes = trend.residualSigma
+    result.recentSlopeBytesPerSecond = trend.lastThirdSlope
+    result.confidence = min(1, Double(trend.count) / Double(2 * configuration.minPoints))
+    let gates = self.gates(trend, end: end)
+    result.leakThresholdBytesPerSecond = gates.threshold
+    return trend
+  }
+
+  /// The rate gate, size gate and leak threshold for a segment's trend.
+  fileprivate func gates(_ trend: SegmentTrend, end: Double) -> (rate: Double, rise: Double, threshold: Double) {
+    let config = configuration
+    let floorNow = trend.sen.value(at: end)
+    let rateGate = max(config.minRateBytesPerSecond, config.minRelativeRatePerSecond * abs(floorNow))
+    let noise = max(trend.residualSigma, 1)
+    let riseGate = max(
+      config.minRiseInNoise * noise, config.minRiseFraction * abs(floorNow), config.minRiseBytes)
+    let threshold = max(rateGate, riseGate / max(trend.duration, config.stableHorizonSeconds, 1e-9))
+    return (rateGate, riseGate, threshold)
+  }
+
+  /// About how many more seconds, sampling as now, until the slope's interval would either
+  /// lie under the leak threshold or above what a leak needs; nil when not within a thousandfold the window.
+  ///
+  /// The interval's half-width shrinks as window^−1.5 while floor points accrue (as window^−1
+  /// once they are capped), and the size gate spreads over the longer window.
+  static func moreSeconds(
+    slope: Double, high: Double, duration: Double, points: Int, rateGate: Double,
+    riseGate: Double, horizon: Double, maxPoints: Int
+  ) -> Double? {
+    guard duration > 0, high.isFinite, slope.isFinite else { return nil }
+    let width = max(high - slope, 0)
+    var k = 1.05
+    while k <= 1000 {
+      let longer = duration * k
+      let exponent = Double(points) * k < Double(maxPoints) ? 1.5 : 1
+      let w = width * pow(k, -exponent)
+      let threshold = max(rateGate, riseGate / max(longer, horizon))
+      // Settled either way: the interval under the threshold (stable), or above both the rate
+      // gate and the rate that clears the size gate over the longer window (a leak).
+      if slope + w < threshold || slope - w > max(rateGate, riseGate / longer) { return longer - duration }
+      k *= 1.05
+    }
+    return nil
   }
 }

@@ -29,6 +29,19 @@ public struct TrendConfiguration: Sendable, Equatable {
   /// Plateau when the last third's 90 % upper slope is below this fraction of
   /// max(overall slope, first-third slope).
   public var decelerationFraction: Double = 0.5
+  /// A series with fewer samples than this is young: it is binned `youngSamplesPerBin` to a
+  /// floor point so a clear trend shows early (the usual minimum of floor points times the
+  /// usual bin).
+  public var youngSampleCount: Int { minPoints * minSamplesPerBin }
+  /// Samples per floor point while the series is young.
+  public var youngSamplesPerBin: Int = 2
+  /// While the series is young, a leak's rise must exceed this many residual σ of the floor.
+  public var youngRiseInNoise: Double = 8
+  /// `stable` needs the rate's 95 % upper bound under the leak threshold: the rate gate, or the
+  /// rate that would lift the floor by the size gate within this horizon (or within the
+  /// window, when longer), seconds. A short window can rule out only fast growth, so it is
+  /// `inconclusive` until it can rule out growth that would matter within an hour.
+  public var stableHorizonSeconds: Double = 3600
   /// Up steps, with no down step, that make a staircase leak.
   public var staircaseSteps: Int = 3
   /// Level-shift detection.

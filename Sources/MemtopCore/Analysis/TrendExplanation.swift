@@ -1,49 +1,79 @@
 import Foundation
 
-/// Builds the one-sentence explanation of a verdict.
+/// Builds the one-sentence explanation of a verdict from the facts in its result, so that
+/// every figure the sentence states is one the result holds (and a test can check against
+/// the series).
 struct TrendExplanation {
   var label: String
-  var verdict: TrendVerdict
-  /// Rise of the floor line over the window, bytes (negative = fall).
-  var rise: Double
-  /// Window length, seconds.
-  var duration: Double
-  /// Slope, bytes/s.
-  var slope: Double
-  /// Residual σ of the floor, bytes.
-  var noise: Double
-  /// Number of steps when the growth is a staircase, else 0.
-  var staircaseSteps: Int
-  /// The last level shift, when the window starts after one.
-  var lastShift: LevelShift?
-  var points: Int
+  var result: TrendResult
+  /// Whether the growth is a staircase of steps (then the steps are the leak).
+  var staircase: Bool
+  /// Floor points needed before a verdict (for `insufficient-data`).
   var minPoints: Int
 
   var sentence: String {
+    let r = result
+    let duration = r.window.duration
     let over = "over \(Self.duration(duration))"
-    let after = lastShift.map {
-      "after a one-off step of \(Self.signedBytes($0.heightBytes)) at \(Self.duration($0.time)), "
-    } ?? ""
-    switch verdict {
-    case .leak where staircaseSteps > 0:
-      return "\(label) climbed \(Self.bytes(rise)) \(over) in \(staircaseSteps) steps without "
+    let slope = r.slopeBytesPerSecond
+    let rise = slope * duration
+    let noise = max(r.noiseBytes.isFinite ? r.noiseBytes : 0, 0)
+    let steps = r.steps.filter { $0.time <= r.window.start + 1e-9 }
+    let after = steps.isEmpty ? "" : "after \(Self.steps(steps)), "
+    if r.gcDropsPending > 0 {
+      return "\(label) dropped sharply \(r.gcDropsPending) time(s) like a garbage collector; "
+        + "at least 4 cycles are needed before judging its floor"
+    }
+    switch r.verdict {
+    case .leak where staircase:
+      return "\(label) climbed \(Self.bytes(rise)) \(over) in \(r.steps.count) steps without "
         + "ever coming back down (\(Self.rate(slope))): consistent with a leak"
     case .leak:
       return "\(after)\(label) rose \(Self.bytes(rise)) \(over) at a steady rate "
         + "(\(Self.rate(slope))) with no levelling off: consistent with a leak"
     case .plateau:
-      return "\(after)\(label) grew \(Self.bytes(rise)) \(over) but the growth is levelling off: "
-        + "looks like warm-up or a filling cache, not a leak"
+      if let p = r.plateau {
+        return "\(label) grew \(Self.bytes(p.riseBytes)) over \(Self.duration(p.growthSeconds)), "
+          + "then held at \(Self.bytes(p.levelBytes)) for \(Self.duration(p.heldSeconds)) "
+          + "(trend since \(Self.rate(slope))): warm-up or a filled cache, not a leak"
+      }
+      return "\(after)\(label) grew \(Self.bytes(rise)) \(over) and the growth is levelling off "
+        + "(lately \(Self.rate(r.recentSlopeBytesPerSecond))): looks like warm-up or a filling "
+        + "cache, not a leak"
     case .stable:
-      return "\(after)\(label) held level \(over) (trend \(Self.rate(slope)), noise ±"
-        + "\(Self.bytes(noise))): no sign of a leak"
+      return "\(after)\(label) held level \(over) (trend \(Self.rate(slope)), 95 % at most "
+        + "\(Self.rate(r.slopeCI.high)), noise ±\(Self.bytes(noise))): no sign of a leak"
+    case .inconclusive:
+      var text: String
+      if r.slopeCI.low > 0 && rise > 0 {
+        // Growing for sure, but too little so far to call a leak.
+        text = "\(after)\(label) grew \(Self.bytes(rise)) \(over) (trend \(Self.rate(slope)), 95 % "
+          + "\(Self.rate(r.slopeCI.low)) to \(Self.rate(r.slopeCI.high))): too little yet to call a "
+          + "leak, and noise ±\(Self.bytes(noise)) could hide a trend up to \(Self.rate(r.slopeCI.high))"
+      } else {
+        text = "\(after)\(label) shows no clear leak \(over) (trend \(Self.rate(slope))), but "
+          + "noise ±\(Self.bytes(noise)) could hide a trend up to \(Self.rate(r.slopeCI.high))"
+      }
+      if let more = r.moreSecondsNeeded {
+        text += "; about \(Self.duration(more)) more at this sampling to tell"
+      } else {
+        text += "; watch longer to tell"
+      }
+      return text
     case .shrinking:
       return "\(after)\(label) fell \(Self.bytes(-rise)) \(over) (\(Self.rate(slope))): "
         + "memory is being given back"
     case .insufficientData:
-      return "\(after)only \(points) \(label) floor points \(over); at least \(minPoints) are "
-        + "needed before judging a trend"
+      return "\(after)only \(r.window.points) \(label) floor points \(over); at least "
+        + "\(minPoints) are needed before judging a trend"
     }
+  }
+
+  /// `a step of +150 MiB at 0:12`, `steps of +200 MiB at 20:00 and +200 MiB at 40:00`.
+  static func steps(_ steps: [Step]) -> String {
+    let parts = steps.map { "\(signedBytes($0.heightBytes)) at \(AxisTicks.clock($0.time))" }
+    if parts.count == 1 { return "a step of " + parts[0] }
+    return "steps of " + parts.dropLast().joined(separator: ", ") + " and " + parts[parts.count - 1]
   }
 
   /// Bytes in binary units, e.g. "41.0 MiB" (``ByteFormat`` is the one formatter).
@@ -53,7 +83,8 @@ struct TrendExplanation {
 
   /// A signed rate in the most readable unit, e.g. "+12.0 MiB/h".
   static func rate(_ bytesPerSecond: Double) -> String {
-    (bytesPerSecond >= 0 ? "+" : "−") + ByteFormat.rate(bytesPerSecond: abs(bytesPerSecond))
+    guard bytesPerSecond.isFinite else { return "n/a" }
+    return (bytesPerSecond >= 0 ? "+" : "−") + ByteFormat.rate(bytesPerSecond: abs(bytesPerSecond))
   }
 
   /// Seconds as "30.0 s", "12 m 00 s", "2 h 30 m".

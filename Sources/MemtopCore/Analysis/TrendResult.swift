@@ -4,8 +4,11 @@ public enum TrendVerdict: String, Sendable, Equatable, CaseIterable, Codable {
   case leak
   /// Growth that is levelling off (warm-up, a cache filling up).
   case plateau
-  /// No meaningful trend.
+  /// No meaningful trend: the rate's 95 % interval lies below the leak threshold.
   case stable
+  /// No leak found, but the rate's 95 % interval still reaches the leak threshold: the noise
+  /// could hide a leak, and more data is needed to tell.
+  case inconclusive
   /// The floor is going down.
   case shrinking
   /// Too few points to say anything.
@@ -14,8 +17,9 @@ public enum TrendVerdict: String, Sendable, Equatable, CaseIterable, Codable {
   /// How telling a verdict is when several metrics are combined: higher wins.
   public var severity: Int {
     switch self {
-    case .leak: 4
-    case .plateau: 3
+    case .leak: 5
+    case .plateau: 4
+    case .inconclusive: 3
     case .shrinking: 2
     case .stable: 1
     case .insufficientData: 0
@@ -100,7 +104,11 @@ public struct TrendResult: Sendable, Equatable {
   /// One-sided p-value of the Mann–Kendall test in the direction of the slope (growth for
   /// `leak`/`plateau`/`stable`, shrinkage for `shrinking`), corrected with Hamed–Rao.
   public var pValue: Double
-  /// Confidence in the verdict, 0…1.
+  /// Confidence in the verdict, 0…1: how far the evidence exceeds what the verdict needs. For
+  /// `leak`, `plateau` and `shrinking` it is the product of the test's strength (p = 0.01 →
+  /// 0.5, p ≤ 0.0001 → 1), the size of the change against the size gate, and the floor points
+  /// against twice the minimum; for `stable` the same points term times how far the interval's
+  /// upper end lies below the leak threshold; 0 for `inconclusive` and `insufficient-data`.
   public var confidence: Double
   /// The stretch of data the verdict rests on.
   public var window: AnalysisWindow
@@ -120,6 +128,20 @@ public struct TrendResult: Sendable, Equatable {
   public var effectivePoints: Double
   /// A known blind spot that applies to this verdict, in words, or nil.
   public var caveat: String?
+  /// The level shifts (steps) of the floor over the whole series, oldest first.
+  public var steps: [Step] = []
+  /// Where growth levelled off, for a rise that then held; nil otherwise.
+  public var plateau: Plateau?
+  /// The smallest rate, bytes/s, that would count as a leak over this window: the larger of
+  /// the rate gate and the size gate spread over the window.
+  public var leakThresholdBytesPerSecond: Double = .nan
+  /// For `inconclusive`: about how many more seconds of data, at the same sampling, would
+  /// bring the interval's upper end under the leak threshold (nil when it cannot be said).
+  public var moreSecondsNeeded: Double?
+  /// Sen slope of the last third of the judged floor, bytes/s (how fast it grows lately).
+  public var recentSlopeBytesPerSecond: Double = .nan
+  /// Sharp GC-like drops seen while too few cycles exist to judge the floor (0 otherwise).
+  public var gcDropsPending = 0
 
   public init(
     verdict: TrendVerdict, slopeBytesPerSecond: Double, slopeCI: SlopeInterval, pValue: Double,
@@ -142,4 +164,42 @@ public struct TrendResult: Sendable, Equatable {
     self.effectivePoints = effectivePoints
     self.caveat = nil
   }
+}
+
+/// One step of the floor: an abrupt change of its level.
+public struct Step: Sendable, Equatable {
+  /// Time of the first floor point after the step, seconds.
+  public var time: Double
+  /// Height, bytes (positive = up).
+  public var heightBytes: Double
+
+  public init(time: Double, heightBytes: Double) {
+    self.time = time
+    self.heightBytes = heightBytes
+  }
+}
+
+/// A rise that levelled off: the floor grew from `growthStart` to `levelledAt`, then held.
+public struct Plateau: Sendable, Equatable {
+  /// When the growth began (first floor point), seconds.
+  public var growthStart: Double
+  /// When the floor reached the level it then held, seconds.
+  public var levelledAt: Double
+  /// How much the floor rose during the growth, bytes.
+  public var riseBytes: Double
+  /// The level held since, bytes (median of the floor since `levelledAt`).
+  public var levelBytes: Double
+  /// How long it has held, seconds (to the last sample).
+  public var heldSeconds: Double
+
+  public init(growthStart: Double, levelledAt: Double, riseBytes: Double, levelBytes: Double, heldSeconds: Double) {
+    self.growthStart = growthStart
+    self.levelledAt = levelledAt
+    self.riseBytes = riseBytes
+    self.levelBytes = levelBytes
+    self.heldSeconds = heldSeconds
+  }
+
+  /// Seconds the growth took.
+  public var growthSeconds: Double { levelledAt - growthStart }
 }

@@ -59,6 +59,17 @@ public struct PrometheusExposition: Sendable {
       rates.append((",metric=\"\(metric.label.lowercased())\"", Self.number(slope)))
     }
     gauge("memtop_growth_bytes_per_second", "Sen-slope growth rate of the metric's floor, bytes per second (negative when shrinking).", rates)
+    var lows: [(String, String)] = []
+    var highs: [(String, String)] = []
+    for metric in analysis.judged {
+      guard let ci = analysis.results[metric]?.slopeCI, ci.low.isFinite, ci.high.isFinite else { continue }
+      lows.append((",metric=\"\(metric.label.lowercased())\"", Self.number(ci.low)))
+      highs.append((",metric=\"\(metric.label.lowercased())\"", Self.number(ci.high)))
+    }
+    gauge("memtop_growth_low_bytes_per_second", "Lower end of the growth rate's 95 % interval, bytes per second.", lows)
+    gauge("memtop_growth_high_bytes_per_second", "Upper end of the growth rate's 95 % interval, bytes per second.", highs)
+    let verdicts = TrendVerdict.allCases.map { (",verdict=\"\($0.rawValue)\"", analysis.verdict == $0 ? "1" : "0") }
+    gauge("memtop_verdict", "1 for the analyzer's combined verdict (the one memtop analyze prints), 0 for the others.", verdicts)
     gauge("memtop_leak_suspected", "1 when the analyzer's verdict on RSS, anon or heap (a tree's PSS too) is leak, else 0.", [("", analysis.verdict == .leak ? "1" : "0")])
     if let ttl = analysis.results[analysis.leadingMetric]?.timeToLimit, ttl.estimateSeconds.isFinite {
       gauge("memtop_time_to_limit_seconds", "Projected seconds until the memory limit is reached at the current growth rate.", [("", Self.number(ttl.estimateSeconds))])

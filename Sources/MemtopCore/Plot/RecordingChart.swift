@@ -33,16 +33,16 @@ public struct RecordingChart {
 
   /// The SVG document.
   public func svg() -> String {
-    let explanation = wrap(analysis.results[analysis.leadingMetric]?.explanation ?? "", width: 150, lines: 2)
+    let explanation = wrap(analysis.assessment.leading?.result.explanation ?? "", width: 150, lines: 3)
     let plot = PlotArea(left: 92, top: 78 + 16 * Double(explanation.count), right: width - 28, bottom: height - 86)
     let start = timeline.elapsed.first ?? 0
     let end = max(timeline.elapsed.last ?? 1, start + 1)
     let trend = trendLine()
     var high = drawn.compactMap { timeline.maximum($0.metric) }.max().map { Double($0) } ?? 0
     if let trend { high = max(high, trend.fromBytes, trend.toBytes) }
-    let step = AxisTicks.byteStep(high: high, slots: 6)
-    let top = max((high / step).rounded(.up), 1) * step
-    let scale = Scale(plot: plot, start: start, end: end, high: top)
+    let range = axisRange(high: high, trend: trend)
+    let scale = Scale(plot: plot, start: start, end: end, low: range.low, high: range.high)
+    let step = range.step
 
     var svg = SVGBuilder(width: width, height: height, title: "memtop: " + title)
     svg.element("rect", ["x": "0", "y": "0", "width": n(width), "height": n(height), "fill": "#ffffff"])
@@ -65,6 +65,7 @@ public struct RecordingChart {
     }
     svg.close("g")
     drawMarkers(&svg, scale: scale)
+    drawSteps(&svg, scale: scale)
     if let trend {
       svg.text(trend.label, [
         "x": n(min(scale.x(trend.toTime), plot.right - 4)), "y": n(max(scale.y(trend.toBytes) - 10, plot.top + 14)),
@@ -86,19 +87,26 @@ public struct RecordingChart {
     svg.text(heading, ["x": "20", "y": "30", "font-size": "18", "font-weight": "bold", "fill": "#222222"], maxLength: 140)
     svg.text(analysis.verdictSummary, ["id": "verdict", "x": "20", "y": "56", "font-size": "15", "font-weight": "bold", "fill": Self.color(of: analysis.verdict)])
     for (i, line) in explanation.enumerated() {
-      svg.text(line, ["x": "20", "y": n(78 + 16 * Double(i)), "font-size": "12.5", "fill": "#444444"])
+      svg.text(line, ["class": "explanation", "x": "20", "y": n(78 + 16 * Double(i)), "font-size": "12.5", "fill": "#444444"])
     }
   }
 
   private func drawYAxis(_ svg: inout SVGBuilder, scale: Scale, step: Double) {
     let plot = scale.plot
     svg.open("g", ["id": "y-axis", "font-size": "12", "fill": "#333333"])
-    var tick = 0.0
+    var tick = scale.low
     while tick <= scale.high + step / 2 {
       let y = scale.y(tick)
-      svg.element("line", ["x1": n(plot.left), "y1": n(y), "x2": n(plot.right), "y2": n(y), "stroke": tick == 0 ? "#999999" : "#e3e3e3"])
+      svg.element("line", ["x1": n(plot.left), "y1": n(y), "x2": n(plot.right), "y2": n(y), "stroke": tick == scale.low ? "#999999" : "#e3e3e3"])
       svg.text(AxisTicks.byteLabel(tick), ["x": n(plot.left - 8), "y": n(y + 4), "text-anchor": "end"])
       tick += step
+    }
+    if scale.low > 0 {
+      // Say so when the axis does not start at zero, so the change is not read as a multiple.
+      svg.text("axis from \(AxisTicks.byteLabel(scale.low))", [
+        "id": "axis-note", "x": n(plot.left - 8), "y": n(plot.bottom + 19), "text-anchor": "end", "font-size": "11",
+        "font-style": "italic",
+      ])
     }
     svg.text("memory", ["x": "18", "y": n(plot.top + plot.height / 2), "text-anchor": "middle", "font-size": "13", "transform": "rotate(-90 18 \(n(plot.top + plot.height / 2)))"])
     svg.close("g")
@@ -129,6 +137,32 @@ public struct RecordingChart {
       let x = scale.x(timeline.elapsed[index])
       svg.element("line", ["x1": n(x), "y1": n(scale.plot.top), "x2": n(x), "y2": n(scale.plot.bottom), "stroke": "#7b1fa2", "stroke-width": "1.2", "stroke-dasharray": "3 3"])
       svg.text(label, ["x": n(x + 3), "y": n(scale.plot.bottom - 6), "transform": "rotate(-90 \(n(x + 3)) \(n(scale.plot.bottom - 6)))", "dy": "9"], maxLength: 40)
+    }
+    svg.close("g")
+  }
+
+  /// The steps the analyzer found in the leading metric's floor: a solid line at each, with
+  /// its size; and where growth levelled off, for a plateau.
+  private func drawSteps(_ svg: inout SVGBuilder, scale: Scale) {
+    guard let lead = analysis.assessment.leading else { return }
+    let steps = lead.result.steps
+    let plateau = lead.result.plateau
+    guard !steps.isEmpty || plateau != nil else { return }
+    svg.open("g", ["id": "steps", "font-size": "12", "fill": "#6d4c41"])
+    for step in steps {
+      let x = scale.x(step.time)
+      svg.element("line", ["class": "step", "x1": n(x), "y1": n(scale.plot.top), "x2": n(x), "y2": n(scale.plot.bottom), "stroke": "#6d4c41", "stroke-width": "1.5"])
+      let sign = step.heightBytes >= 0 ? "+" : "−"
+      svg.text("step \(sign)\(ByteFormat.bytes(abs(step.heightBytes))) at \(AxisTicks.clock(step.time))", [
+        "class": "step-label", "x": n(x + 4), "y": n(scale.plot.top + 14),
+      ])
+    }
+    if let plateau {
+      let x = scale.x(plateau.levelledAt)
+      svg.element("line", ["id": "levelled", "x1": n(x), "y1": n(scale.plot.top), "x2": n(x), "y2": n(scale.plot.bottom), "stroke": "#e65100", "stroke-width": "1.2", "stroke-dasharray": "2 4"])
+      svg.text("held at \(ByteFormat.bytes(plateau.levelBytes)) from \(AxisTicks.clock(plateau.levelledAt))", [
+        "x": n(x + 4), "y": n(scale.plot.top + 28), "fill": "#e65100",
+      ])
     }
     svg.close("g")
   }
@@ -207,18 +241,33 @@ public struct RecordingChart {
     return d
   }
 
-  /// The Sen line of the leading metric over the verdict's window, for a leak, plateau or
-  /// shrinking verdict.
+  /// The Sen line of the leading metric over the segment its verdict rests on (never beyond
+  /// the data), for any verdict with a rate.
   private func trendLine() -> TrendLine? {
-    let metric = analysis.leadingMetric
-    guard analysis.showsRate, let result = analysis.results[metric], result.slopeBytesPerSecond.isFinite,
-      result.floorBytes.isFinite, result.window.duration > 0
-    else { return nil }
+    guard let lead = analysis.assessment.leading else { return nil }
+    let result = lead.result
+    guard result.slopeBytesPerSecond.isFinite, result.floorBytes.isFinite, result.window.duration > 0 else { return nil }
     let from = result.floorBytes - result.slopeBytesPerSecond * result.window.duration
     let rate = (result.slopeBytesPerSecond >= 0 ? "+" : "") + ByteFormat.rate(bytesPerSecond: result.slopeBytesPerSecond)
     return TrendLine(
-      metric: metric, fromTime: result.window.start, fromBytes: from, toTime: result.window.end,
-      toBytes: result.floorBytes, label: "\(analysis.verdict.rawValue): \(analysis.label(metric)) \(rate)")
+      metric: lead.metric, fromTime: result.window.start, fromBytes: from, toTime: result.window.end,
+      toBytes: result.floorBytes, label: "\(analysis.verdict.rawValue): \(lead.label) \(rate)")
+  }
+
+  /// The y range: from zero, unless the data sit so high above it that the judged change
+  /// would look flat; then from a round value under the lowest sample.
+  private func axisRange(high: Double, trend: TrendLine?) -> (low: Double, high: Double, step: Double) {
+    var low = drawn.compactMap { timeline.series($0.metric).values.lazy.filter { !$0.isNaN }.min() }.min() ?? 0
+    if let trend { low = min(low, trend.fromBytes, trend.toBytes) }
+    let span = max(high - low, 1)
+    if low <= 2 * span {
+      let step = AxisTicks.byteStep(high: high, slots: 6)
+      return (0, max((high / step).rounded(.up), 1) * step, step)
+    }
+    let step = AxisTicks.byteStep(high: span * 1.2, slots: 6)
+    let bottom = max(((low - 0.1 * span) / step).rounded(.down) * step, 0)
+    let top = max(((high + 0.05 * span) / step).rounded(.up) * step, bottom + step)
+    return (bottom, top, step)
   }
 
   private static func color(of verdict: TrendVerdict) -> String {
@@ -227,6 +276,7 @@ public struct RecordingChart {
     case .plateau: "#e65100"
     case .shrinking: "#1565c0"
     case .stable: "#2e7d32"
+    case .inconclusive: "#8d6e00"
     case .insufficientData: "#616161"
     }
   }
@@ -269,10 +319,11 @@ private struct Scale {
   var plot: PlotArea
   var start: Double
   var end: Double
+  var low: Double
   var high: Double
 
   func x(_ time: Double) -> Double { plot.left + (time - start) / (end - start) * plot.width }
-  func y(_ bytes: Double) -> Double { plot.bottom - bytes / high * plot.height }
+  func y(_ bytes: Double) -> Double { plot.bottom - (bytes - low) / (high - low) * plot.height }
 }
 
 private struct TrendLine {

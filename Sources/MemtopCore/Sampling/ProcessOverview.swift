@@ -1,5 +1,5 @@
 /// Every process on the machine at a glance: RSS and anonymous memory from `statm` each
-/// tick, growth over a time window, a short history and the analyzer's verdict on its RSS.
+/// tick, its floor's growth rate as the analyzer judges it, a short history and the analyzer's verdict on its RSS.
 ///
 /// Only cheap reads: a directory listing, one `stat` read when a process appears (and every
 /// ``nameRefreshTicks`` ticks, since `exec` changes the name) and one `pread` of a kept-open
@@ -22,7 +22,8 @@ public final class ProcessOverview {
     public var rss: UInt64?
     /// Resident anonymous memory, bytes; `nil` when it may not be read.
     public var anon: UInt64?
-    /// RSS change over the window, bytes per second; `nil` before two readings.
+    /// RSS growth, bytes per second: the Sen slope of the floor the analyzer judged (the same
+    /// rate its verdict states); `nil` before the analyzer has a rate.
     public var growthBytesPerSecond: Double?
     /// RSS readings in the window, oldest first (NaN where a reading failed).
     public var history: [Double]
@@ -71,6 +72,7 @@ public final class ProcessOverview {
     var values: [Double] = []
     var pyramid = FloorPyramid(capacity: 256)
     var verdict: TrendVerdict?
+    var growth: Double?
     var lastAnon: UInt64?
     var readFailure: ReadFailure?
   }
@@ -165,8 +167,19 @@ public final class ProcessOverview {
         }
       }
       entry.append(time: now, value: rss, window: window)
-      if !rss.isNaN && (Int(pid) + tick) % evaluateEveryTicks == 0 {
-        entry.verdict = analyzer.analyze(entry.pyramid, label: "RSS").verdict
+      // A young process (fewer readings than the analyzer's young-series count) is judged on
+      // its raw readings every other tick, as the live view judges one, so a clear leak shows
+      // within a few dozen ticks; later, its pyramid every `evaluateEveryTicks` ticks.
+      let young = entry.pyramid.sampleCount < analyzer.configuration.youngSampleCount
+      let due = young ? (Int(pid) + tick) % 2 == 0 : (Int(pid) + tick) % evaluateEveryTicks == 0
+      if !rss.isNaN && due {
+        let result =
+          young
+          ? analyzer.analyze(MetricSeries(times: entry.times, values: entry.values), label: "RSS")
+          : analyzer.analyze(entry.pyramid, label: "RSS")
+        entry.verdict = result.verdict
+        let judged = result.verdict != .insufficientData && result.slopeBytesPerSecond.isFinite
+        entry.growth = judged ? result.slopeBytesPerSecond : nil
       }
       tracked[pid] = entry
     }
@@ -179,7 +192,7 @@ public final class ProcessOverview {
       let rss = last.flatMap { $0.isNaN ? nil : UInt64(saturating: $0) }
       return Row(
         identity: entry.identity, name: entry.name, rss: rss, anon: rss == nil ? nil : entry.lastAnon,
-        growthBytesPerSecond: entry.growth, history: entry.values, verdict: entry.verdict,
+        growthBytesPerSecond: entry.verdict == nil ? nil : entry.growth, history: entry.values, verdict: entry.verdict,
         readFailure: rss == nil ? entry.readFailure ?? .other : nil, command: entry.command, historyTimes: entry.times)
     }
   }
@@ -218,13 +231,5 @@ extension ProcessOverview.Tracked {
       times.removeFirst(drop)
       values.removeFirst(drop)
     }
-  }
-
-  /// RSS change between the first and last readings of the window, bytes per second.
-  var growth: Double? {
-    guard let first = values.indices.first(where: { !values[$0].isNaN }),
-      let last = values.indices.last(where: { !values[$0].isNaN }), times[last] > times[first]
-    else { return nil }
-    return (values[last] - values[first]) / (times[last] - times[first])
   }
 }

@@ -30,8 +30,10 @@ public struct ChartModel: Sendable, Equatable {
   public var current: UInt64?
   public var minimum: UInt64?
   public var maximum: UInt64?
-  /// Growth over the visible window, bytes per second (nil with fewer than two samples).
-  public var windowRate: Double?
+  /// Change between the first and last samples of the visible window, bytes (nil with fewer
+  /// than two samples). Shown as "Δ in window": a plain difference, not a rate or a verdict
+  /// (the analyzer's rate is in the banner).
+  public var windowChange: Double?
   /// Marker times in the window, elapsed seconds.
   public var markers: [Double]
   /// Why this metric cannot be read at all (e.g. `permission`), shown instead of a bare "n/a".
@@ -79,7 +81,7 @@ public struct ChartModel: Sendable, Equatable {
     let a = Self.firstIndex(times, atOrAfter: start)
     let b = times.count - 1
     if a < b, times[b] > times[a] {
-      windowRate = (values[b] - values[a]) / (times[b] - times[a])
+      windowChange = values[b] - values[a]
     }
   }
 

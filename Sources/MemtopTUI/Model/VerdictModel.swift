@@ -1,10 +1,10 @@
 import MemtopCore
 
-/// The verdict banner's content: what the analyzer says, or nothing while it cannot say.
+/// The verdict banner's content: the live or recorded ``Assessment``, told in two lines.
 public struct VerdictModel: Sendable, Equatable {
-  /// The headline, e.g. `LEAK  anon grows +1.20 MiB/min (95 % +0.90 MiB/min to +1.50 MiB/min)`.
+  /// The headline, e.g. `LEAK  anon +1.20 MiB/min (95 % +0.90 MiB/min to +1.50 MiB/min)`.
   public var headline: String
-  /// The analyzer's explanation, or what it is waiting for.
+  /// The leading metric's sentence, or what the analyzer is waiting for.
   public var detail: String
   /// The banner's colour role.
   public var role: ColorRole
@@ -15,76 +15,81 @@ public struct VerdictModel: Sendable, Equatable {
     self.role = role
   }
 
-  /// Samples the analyzer needs before it gives any verdict (floor points × samples per bin).
+  /// Samples the analyzer needs before it gives any verdict, at most (floor points × the
+  /// young bin size); a strong trend needs no more.
   public static var samplesNeeded: Int {
     let config = TrendConfiguration()
-    return config.minPoints * config.minSamplesPerBin
+    return config.minPoints * config.youngSamplesPerBin
   }
 
   /// Builds the banner from the live analysis; `summed` labels a tree total's figures as sums.
   public init(analysis: LiveAnalysis, summed: Bool = false) {
-    let metrics = LiveAnalysis.metrics
-    func label(_ i: Int) -> String { (summed ? "summed " : "") + metrics[i].label }
-    let indexed = analysis.results.enumerated().compactMap { pair in pair.element.map { (pair.offset, $0) } }
-    let raised = indexed.filter { analysis.isRaised($0.0) }
-    if let (i, result) = raised.max(by: { $0.1.slopeBytesPerSecond < $1.1.slopeBytesPerSecond }) {
-      headline = "LEAK  \(label(i)) grows \(Self.rate(result))" + Self.limit(result)
-      detail = result.explanation
-      role = .verdictLeak
-      return
-    }
-    let best = indexed.max { $0.1.verdict.severity < $1.1.verdict.severity }
-    guard let (i, result) = best, result.verdict != .insufficientData else {
-      let have = analysis.samples
-      headline = "gathering evidence: \(have) of ~\(Self.samplesNeeded) samples before a verdict"
-      detail = "no verdict yet: too few samples to tell growth from noise"
+    let assessment = analysis.assessment(summed: summed)
+    guard assessment.verdict != .insufficientData || !assessment.raised.isEmpty, let lead = assessment.leading else {
+      headline = "gathering evidence: \(analysis.samples) of ~\(Self.samplesNeeded) samples before a verdict"
+      detail = assessment.leading?.result.explanation ?? "no verdict yet: too few samples to tell growth from noise"
       role = .verdictPending
       return
     }
-    detail = result.explanation
-    switch result.verdict {
+    let rate = Self.rate(lead)
+    detail = lead.result.explanation
+    if !assessment.raised.isEmpty {
+      headline = "LEAK  \(rate)" + Self.limit(lead.result)
+      role = .verdictLeak
+      return
+    }
+    switch assessment.verdict {
     case .leak:
-      headline = "possible leak: \(label(i)) grows \(Self.rate(result)), confirming" + Self.limit(result)
+      headline = "possible leak, confirming: \(rate)" + Self.limit(lead.result)
       role = .verdictGrowth
     case .plateau:
-      headline = "levelling off: \(label(i)) grew \(Self.rate(result)) but is slowing"
+      headline = "plateau: " + Self.plateau(lead)
       role = .verdictGrowth
+    case .inconclusive:
+      headline = "inconclusive: \(rate)"
+      role = .verdictPending
     case .shrinking:
-      headline = "shrinking: \(label(i)) \(Self.rate(result))"
+      headline = "shrinking: \(rate)"
       role = .verdictOK
     case .stable, .insufficientData:
-      headline = "no leak: " + metrics.indices.map(label).joined(separator: ", ") + " stable"
+      let names = assessment.entries.filter { $0.result.verdict == .stable }.map(\.label)
+      headline = "no leak: " + names.joined(separator: ", ") + " stable; \(rate)"
       role = .verdictOK
     }
   }
 
   /// Builds the banner from a whole recording's analysis: the verdict `memtop analyze` gives.
   public init(recording: RecordingAnalysis) {
-    let metric = recording.leadingMetric
-    guard let result = recording.results[metric] else {
+    let assessment = recording.assessment
+    guard let lead = assessment.leading else {
       headline = "recording verdict: insufficient-data"
       detail = "no samples to judge"
       role = .verdictPending
       return
     }
-    detail = result.explanation
-    let verdict = recording.verdict
+    detail = lead.result.explanation
+    let verdict = assessment.verdict
     var text = "recording verdict: \(verdict.rawValue.uppercased())"
-    if verdict == .leak || verdict == .plateau || verdict == .shrinking {
-      text += "  \(recording.label(metric)) \(Self.rate(result))"
-    }
-    headline = text + Self.limit(result)
+    if lead.result.slopeBytesPerSecond.isFinite { text += "  " + Self.rate(lead) }
+    headline = text + Self.limit(lead.result)
     switch verdict {
     case .leak: role = .verdictLeak
     case .plateau: role = .verdictGrowth
-    case .insufficientData: role = .verdictPending
+    case .insufficientData, .inconclusive: role = .verdictPending
     case .stable, .shrinking: role = .verdictOK
     }
   }
 
-  /// `+1.20 MiB/min (95 % +0.90 MiB/min to +1.50 MiB/min)`.
-  static func rate(_ result: TrendResult) -> String {
-    result.rateWithInterval
+  /// `RSS +1.20 MiB/min (95 % +0.90 MiB/min to +1.50 MiB/min)`: the rate every surface shows.
+  static func rate(_ entry: Assessment.Entry) -> String {
+    "\(entry.label) \(entry.result.rateWithInterval)"
+  }
+
+  /// `RSS grew 40.0 MiB over 1 m 20 s, then held at 120 MiB` or the rate while levelling.
+  static func plateau(_ entry: Assessment.Entry) -> String {
+    guard let p = entry.result.plateau else { return rate(entry) + ", levelling off" }
+    return "\(entry.label) grew \(ByteFormat.bytes(p.riseBytes)) over \(ByteFormat.duration(p.growthSeconds)), "
+      + "then held at \(ByteFormat.bytes(p.levelBytes)) (\(entry.result.rateWithInterval))"
   }
 
   /// `; limit 2.00 GiB in ~3 h 10 m (earliest 2 h 05 m)` when the analyzer projected one.

@@ -1,6 +1,6 @@
 import MemtopCore
 
-/// One time chart: a title line with current/min/max/rate, a y-axis in human units, the area
+/// One time chart: a title line with current/min/max and the change in the window, a y-axis in human units, the area
 /// plot (gaps as gaps), marker lines, and a time axis.
 ///
 /// Layout in its rectangle (at least 4 rows): row 0 title, then the plot, last row the time
@@ -57,7 +57,7 @@ public struct ChartWidget: Sendable {
       ("now", model.current.map { ByteFormat.bytes($0) } ?? absent),
       ("min", model.minimum.map { ByteFormat.bytes($0) } ?? "n/a"),
       ("max", model.maximum.map { ByteFormat.bytes($0) } ?? "n/a"),
-      ("rate", model.windowRate.map { Self.signedRate($0) } ?? "n/a"),
+      (mode == .ascii ? "change in window" : "Δ in window", model.windowChange.map { Self.signedBytes($0) } ?? "n/a"),
     ]
     for (label, value) in stats {
       x = buffer.put("  " + label + " ", x: x, y: area.y, role: .dim, clip: area)
@@ -65,9 +65,9 @@ public struct ChartWidget: Sendable {
     }
   }
 
-  /// `+1.20 MiB/min`, `-3.00 KiB/h`, `+0 B/h`.
-  static func signedRate(_ bytesPerSecond: Double) -> String {
-    (bytesPerSecond >= 0 ? "+" : "") + ByteFormat.rate(bytesPerSecond: bytesPerSecond)
+  /// `+1.20 MiB`, `-3.00 KiB`, `+0 B`.
+  static func signedBytes(_ bytes: Double) -> String {
+    (bytes >= 0 ? "+" : "-") + ByteFormat.bytes(abs(bytes))
   }
 
   private func drawYAxis(into buffer: inout CellBuffer, body: Rect, plot: Rect, range: (low: Double, high: Double)?) {

@@ -121,7 +121,7 @@ public struct OverviewTable: Sendable {
     }
   }
 
-  /// `+1.20 MiB/min`, `0`, or `n/a` before two readings.
+  /// The analyzer's floor rate, `+1.20 MiB/min` or `0`; `…` before its first rate, `n/a` when RSS is unreadable.
   static func growth(_ row: ProcessOverview.Row) -> String {
     guard let rate = row.growthBytesPerSecond, rate.isFinite else { return row.rss == nil ? "n/a" : "..." }
     if rate == 0 { return "0" }
@@ -132,7 +132,8 @@ public struct OverviewTable: Sendable {
   static func flag(_ verdict: TrendVerdict?) -> (String, ColorRole) {
     switch verdict {
     case .leak: ("LEAK", .verdictLeak)
-    case .plateau: ("levelling", .verdictGrowth)
+    case .plateau: ("plateau", .verdictGrowth)
+    case .inconclusive: ("inconcl.", .dim)
     case .shrinking: ("shrinking", .verdictOK)
     case .stable: ("stable", .verdictOK)
     case .insufficientData, nil: ("-", .dim)

@@ -73,7 +73,7 @@ struct AnalysisReportTests {
   func rawValues() {
     #expect(
       TrendVerdict.allCases.map(\.rawValue)
-        == ["leak", "plateau", "stable", "shrinking", "insufficient-data"])
+        == ["leak", "plateau", "stable", "inconclusive", "shrinking", "insufficient-data"])
   }
 }
 

@@ -47,6 +47,16 @@ struct PrometheusExpositionTests {
     let value = rate.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
     #expect(abs(value - 1e6) < 5e4, "\(rate ?? "none")")
     #expect(text.contains("# TYPE memtop_time_to_limit_seconds gauge\nmemtop_time_to_limit_seconds{pid=\"9\",comm=\"leaky\"} "))
+    // The rate's interval and the verdict, as analyze states them.
+    let ci = exposition.analysis?.results[.rss]?.slopeCI
+    func gauge(_ name: String) -> Double? {
+      text.split(separator: "\n").first { $0.hasPrefix("\(name){pid=\"9\",comm=\"leaky\",metric=\"rss\"} ") }
+        .flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+    #expect(gauge("memtop_growth_low_bytes_per_second") == ci?.low)
+    #expect(gauge("memtop_growth_high_bytes_per_second") == ci?.high)
+    #expect(text.contains("memtop_verdict{pid=\"9\",comm=\"leaky\",verdict=\"leak\"} 1\n"))
+    #expect(text.contains("memtop_verdict{pid=\"9\",comm=\"leaky\",verdict=\"inconclusive\"} 0\n"))
 
     // Flat: not suspected, and no time to limit.
     var flat = Timeline()

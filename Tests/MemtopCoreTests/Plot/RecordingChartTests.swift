@@ -87,12 +87,72 @@ struct RecordingChartTests {
     #expect(y2 < y1 && x2 - x1 > 400)
   }
 
-  @Test("a flat recording has no trend line and says stable")
+  @Test("a flat recording: RSS stable, and a flat trend over the judged stretch only")
   func stable() throws {
-    let (_, doc) = Self.chart(Self.timeline { _ in 300e6 })
+    let timeline = Self.timeline { _ in 300e6 }
+    let (_, doc) = Self.chart(timeline)
     #expect(doc.parsed)
-    #expect(!doc.elements.contains { $0.attributes["id"] == "trend" })
-    #expect(doc.elements.first { $0.attributes["id"] == "verdict" }?.text == "verdict: stable")
+    let trend = try #require(doc.elements.first { $0.attributes["id"] == "trend" })
+    let y1 = try #require(Double(trend.attributes["y1"] ?? ""))
+    let y2 = try #require(Double(trend.attributes["y2"] ?? ""))
+    #expect(abs(y1 - y2) < 2)
+    #expect(RecordingAnalysis(timeline: timeline, limit: nil).results[.rss]?.verdict == .stable)
+    // Heap, read one tick in four, cannot yet rule out a slow trend: the verdict says so.
+    let verdict = doc.elements.first { $0.attributes["id"] == "verdict" }?.text ?? ""
+    #expect(verdict == "verdict: stable" || verdict.hasPrefix("verdict: inconclusive: heap"), "\(verdict)")
+  }
+
+  /// Plot geometry of the default chart (see `RecordingChart.svg()`): x of a time.
+  static func x(_ t: Double, start: Double, end: Double) -> Double { 92 + (t - start) / (end - start) * (1000 - 28 - 92) }
+
+  static let plotShapes: [(String, Double, @Sendable (Double) -> Double)] = [
+    ("a 3.6 MiB leak on a 200 MB base", 300, { 200e6 + 12_600 * $0 }),
+    ("one step of 300 MB at 2:00", 300, { 100e6 + ($0 >= 120 ? 300e6 : 0) }),
+    ("warm-up then flat", 300, { 100e6 + 150e6 * (1 - exp(-$0 / 30)) }),
+    ("staircase of 40 MB every minute", 600, { 100e6 + 40e6 * ($0 / 60).rounded(.down) }),
+    ("flat", 300, { _ in 300e6 }),
+  ]
+
+  @Test("the chart tells what analyze tells: trend over the judged stretch, steps, a readable axis", arguments: 0..<5)
+  func agreesWithAnalyze(_ index: Int) throws {
+    let (id, seconds, shape) = Self.plotShapes[index]
+    let timeline = Self.timeline(seconds: seconds, shape)
+    let analysis = RecordingAnalysis(timeline: timeline, limit: nil)
+    let lead = try #require(analysis.assessment.leading)
+    let (_, doc) = Self.chart(timeline)
+    #expect(doc.parsed, "\(id)")
+    let start = timeline.elapsed.first ?? 0
+    let end = timeline.elapsed.last ?? 1
+    // The heading states the verdict and sentence analyze prints.
+    #expect(doc.elements.first { $0.attributes["id"] == "verdict" }?.text == analysis.verdictSummary, "\(id)")
+    let said = doc.elements.filter { $0.attributes["class"] == "explanation" }.map(\.text).joined(separator: " ")
+    #expect(said == lead.result.explanation, "\(id): \(said)")
+    // The trend line spans the judged stretch, never beyond the data.
+    let trend = try #require(doc.elements.first { $0.attributes["id"] == "trend" }, "\(id)")
+    let x1 = try #require(Double(trend.attributes["x1"] ?? ""))
+    let x2 = try #require(Double(trend.attributes["x2"] ?? ""))
+    #expect(abs(x1 - Self.x(lead.result.window.start, start: start, end: end)) < 1, "\(id)")
+    #expect(abs(x2 - Self.x(lead.result.window.end, start: start, end: end)) < 1, "\(id)")
+    #expect(x2 <= Self.x(end, start: start, end: end) + 0.01, "\(id)")
+    // Each step the analyzer found is drawn where it happened.
+    let steps = doc.elements.filter { $0.attributes["class"] == "step" }
+    #expect(steps.count == lead.result.steps.count, "\(id)")
+    for (line, step) in zip(steps, lead.result.steps) {
+      #expect(abs((Double(line.attributes["x1"] ?? "") ?? -1) - Self.x(step.time, start: start, end: end)) < 1)
+    }
+    if id.hasPrefix("one step") {
+      #expect(lead.result.steps.count == 1 && abs(lead.result.steps[0].time - 120) < 10, "\(lead.result.steps)")
+    }
+    // The judged change is visible: a leak's trend line climbs a fifth of the plot or more,
+    // and an axis that does not start at zero says so.
+    let y1 = try #require(Double(trend.attributes["y1"] ?? ""))
+    let y2 = try #require(Double(trend.attributes["y2"] ?? ""))
+    if lead.result.verdict == .leak { #expect(y1 - y2 > 0.2 * (560 - 86 - 110), "\(id): \(y1) → \(y2)") }
+    let note = doc.elements.first { $0.attributes["id"] == "axis-note" }
+    let bottomLabel = doc.elements.first { $0.name == "g" && $0.attributes["id"] == "y-axis" }
+    #expect(bottomLabel != nil)
+    if id.hasPrefix("a 3.6 MiB leak") { #expect(note?.text.hasPrefix("axis from ") == true, "\(id)") }
+    if id.hasPrefix("one step") { #expect(note == nil, "\(id): an axis from zero shows a 300 MB step well") }
   }
 
   @Test("markers and the title are text, never markup")
