@@ -20,7 +20,15 @@ let package = Package(
     ),
     // A header-only shim for the one variadic call the core needs (ioctl).
     .systemLibrary(name: "CLinuxSys"),
-    .target(name: "MemtopCore", dependencies: ["CLinuxSys"]),
+    // The rooms of the core as targets, so a reference the wrong way does not compile:
+    // MemtopFormat (byte, time and escaping text: pure functions), MemtopTrend (the analyzer:
+    // statistics over series, no files, no clock, nothing of /proc) and MemtopSystem (the
+    // kernel side: /proc parsers and the one syscall file) know nothing of sampling, sessions
+    // or outputs; MemtopCore builds on them and re-exports them (see docs/architecture.md).
+    .target(name: "MemtopFormat"),
+    .target(name: "MemtopTrend", dependencies: ["MemtopFormat"]),
+    .target(name: "MemtopSystem", dependencies: ["MemtopFormat", "CLinuxSys"]),
+    .target(name: "MemtopCore", dependencies: ["MemtopFormat", "MemtopTrend", "MemtopSystem", "CLinuxSys"]),
     .target(name: "MemtopCorpus", dependencies: ["MemtopCore"]),
     .executableTarget(
       name: "memtop-score",
@@ -41,7 +49,7 @@ let package = Package(
     ),
     .testTarget(
       name: "MemtopCoreTests",
-      dependencies: ["MemtopCore"],
+      dependencies: ["MemtopCore", "MemtopTrend", "MemtopSystem", "MemtopFormat"],
       resources: [.copy("Fixtures")]
     ),
     .testTarget(name: "MemtopCorpusTests", dependencies: ["MemtopCorpus", "MemtopCore"]),

@@ -110,12 +110,3 @@ extension RecordingReader {
     return samples.filter { $0.processes != nil }
   }
 }
-
-extension String {
-  func trimmingSpaces() -> String {
-    var scalars = Substring(self)
-    while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
-    while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
-    return String(scalars)
-  }
-}

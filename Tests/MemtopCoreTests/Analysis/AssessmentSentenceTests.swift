@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MemtopCore
+@testable import MemtopTrend
 
 /// A series of known shape, what the analyzer may say about it, and the truth to check each
 /// claim of its sentence against.

@@ -1,12 +1,5 @@
 /// Small lookups the trend analyzer needs.
 extension MetricSeries {
-  /// One metric of a run of samples: times are `elapsed` seconds, an absent value is a gap.
-  ///
-  /// Pass the samples of a single process lifetime (one pid and start time).
-  public init(samples: [MemorySample], metric: Metric) {
-    self = Timeline(samples).series(metric)
-  }
-
   /// Time of the last sample that is not a gap, or nil when every value is NaN.
   public var lastValidTime: Double? {
     var i = count - 1

@@ -1,8 +1,8 @@
 /// A growable byte buffer reused across reads so a tick allocates nothing.
-final class ReadBuffer {
+package final class ReadBuffer {
   private(set) var storage: UnsafeMutableRawBufferPointer
 
-  init(capacity: Int = 8192) {
+  package init(capacity: Int = 8192) {
     storage = .allocate(byteCount: capacity, alignment: 16)
   }
 
@@ -18,7 +18,7 @@ final class ReadBuffer {
   ///   everything, so the usual extra read to see end-of-file — which regenerates the whole
   ///   text and nearly doubles the cost — is skipped. Multi-record files (`smaps`) may return
   ///   short reads before their end and must pass false.
-  func readWhole(_ fd: Int32, shortReadIsEnd: Bool = false) throws(SystemError) -> UnsafeBufferPointer<UInt8> {
+  package func readWhole(_ fd: Int32, shortReadIsEnd: Bool = false) throws(SystemError) -> UnsafeBufferPointer<UInt8> {
     var length = 0
     while true {
       if length == storage.count { grow() }

@@ -1,3 +1,5 @@
+import MemtopFormat
+
 /// The memory limit a process will be stopped at, and where that number came from.
 public struct MemoryLimit: Sendable, Equatable {
   /// Where the limit was found.

@@ -1,3 +1,5 @@
+import MemtopFormat
+
 import Foundation
 
 /// Builds the one-sentence explanation of a verdict from the facts in its result, so that

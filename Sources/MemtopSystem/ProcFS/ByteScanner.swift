@@ -117,7 +117,7 @@ struct ByteScanner {
 
 extension String {
   /// Runs `body` over this string's UTF-8 bytes without copying when possible.
-  func withUTF8Bytes<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+  package func withUTF8Bytes<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
     var copy = self
     let result: Result<R, E> = copy.withUTF8 { bytes in
       do throws(E) { return .success(try body(bytes)) } catch { return .failure(error) }

@@ -1,3 +1,5 @@
+import MemtopFormat
+
 extension TrendResult {
   /// The rate with its 95 % interval in one time unit, e.g.
   /// `+3.75 MiB/min (95 % +3.47 MiB/min to +3.84 MiB/min)`.

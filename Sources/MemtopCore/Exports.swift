@@ -1,0 +1,5 @@
+// Everything true without a terminal is reached through `import MemtopCore`; the lower rooms
+// are targets of their own so that they cannot reach up (see docs/architecture.md).
+@_exported import MemtopFormat
+@_exported import MemtopSystem
+@_exported import MemtopTrend
