@@ -83,7 +83,7 @@ extension OverviewEndToEndTests {
     let command = "prlimit --nofile=1024:1024 -- '\(BuiltBinary.memtop)' --ascii; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 160, height: 30, directory: dir.path, command: command)
     defer { tmux.kill() }
-    var (screen, ok) = tmux.waitFor(timeout: 60) { $0.contains("all processes") && $0.contains("PID NAME") }
+    var (screen, ok) = tmux.waitFor(timeout: 60) { $0.contains("all processes") && $0.contains("PID COMMAND") }
     #expect(ok, "the process table did not appear:\n\(screen)")
     try tmux.send("/")
     for c in name { try tmux.send(String(c)) }
