@@ -33,11 +33,8 @@ enum ExitStatus {
   static let usage: Int32 = 64
 }
 
-/// A runtime failure that has already been phrased for the user.
-struct UserFacingError: Error {
-  var message: String
-  var status: Int32 = ExitStatus.failure
-}
+/// A runtime failure that has already been phrased for the user (the core's one error type).
+typealias UserFacingError = MemtopError
 
 /// Exits with `status` after the caller has printed what it had to say.
 struct ExitWith: Error {

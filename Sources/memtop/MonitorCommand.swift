@@ -44,6 +44,10 @@ struct MonitorCommand: ParsableCommand {
 
   @OptionGroup var detail: DetailOptions
 
+  @OptionGroup var limit: LimitOptions
+
+  @OptionGroup var force: ForceOption
+
   @Argument(parsing: .postTerminator, help: ArgumentHelp("Command to launch and watch (after --).", valueName: "command"))
   var command: [String] = []
 
@@ -64,6 +68,9 @@ struct MonitorCommand: ParsableCommand {
       throw ValidationError("--delay \(delay) is out of range; use tenths of a second from 0.1 to 36000 (e.g. -d 10 for 1 s)")
     }
     try Validation.interval(seconds)
+    if record == "-" {
+      throw ValidationError("--record - would write CSV over the live view; give a file name (memtop record -o - writes to standard output without the view)")
+    }
     if childOutput != nil && pid != nil {
       throw ValidationError("--child-output only applies to a launched command (-- COMMAND), not to --pid")
     }
@@ -80,6 +87,8 @@ struct MonitorCommand: ParsableCommand {
       target: target, interval: seconds, theme: view.theme, themesDir: view.themesDir, recordPath: record, ascii: view.ascii,
       childOutput: childOutput)
     config.children = children
+    config.force = force.force
+    config.limitBytes = limit.memoryLimit?.bytes
     config.detailBudget = detail.fraction
     config.maxStall = detail.stallSecondsPerSecond
     try runView(config)

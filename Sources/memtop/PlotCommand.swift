@@ -20,18 +20,11 @@ struct PlotCommand: ParsableCommand {
   @Option(name: [.customShort("o"), .long], help: ArgumentHelp("SVG file to write, or - for standard output.", valueName: "file"))
   var output: String
 
-  @Option(name: .long, help: ArgumentHelp("Memory limit for the verdict's time-to-limit, e.g. 2G or 512M.", valueName: "size"))
-  var limit: String?
-
-  func validate() throws {
-    if let limit, Validation.parseLimit(limit) == nil {
-      throw ValidationError(Validation.badLimit(limit))
-    }
-  }
+  @OptionGroup var limit: LimitOptions
 
   func run() throws {
     let timeline = Timeline(RecordingReader.mainSeries(try RecordingFile.load(file)))
-    let limitBytes = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
+    let limitBytes = limit.memoryLimit
     let analysis = RecordingAnalysis(timeline: timeline, limit: limitBytes)
     let name = file.split(separator: "/").last.map(String.init) ?? file
     let svg = RecordingChart(timeline: timeline, analysis: analysis, title: name).svg()

@@ -72,6 +72,7 @@ public struct RecordingReader {
         sample[metric] = value
       }
       sample.marker = field(column["marker"])
+      sample.command = field(column["command"])
       if let text = field(column["start_ticks"]) {
         guard let start = UInt64(text) else {
           throw CSVReadError(path: path, line: record.line, reason: "start_ticks is '\(text.prefix(40))', not a whole number of clock ticks")

@@ -8,8 +8,8 @@ public enum AppEvent: Sendable, Equatable {
   case resize(width: Int, height: Int)
   /// A periodic wakeup (once a second) for clocks and expiring messages.
   case tick
-  /// A sampling tick's outcome.
-  case sample(SampleOutcome)
+  /// What the watch session reported (a sample, a gap, the target's exit, a notice...).
+  case watch(WatchEvent)
 }
 
 /// How the monitor was started.
@@ -46,6 +46,10 @@ public struct MonitorConfiguration: Sendable {
   public var detailBudget: Double = 0.01
   /// `--children`: watch the target and all its descendants.
   public var children = false
+  /// `--force`: replace existing files (`--record`, `e` exports).
+  public var force = false
+  /// `--limit`: the memory limit the live verdict projects against, bytes.
+  public var limitBytes: UInt64?
   /// The memory limit a replayed recording's verdict projects against, bytes (as `memtop analyze --limit`).
   public var replayLimitBytes: UInt64?
   /// Seconds per second the detailed reads may stall the target (0.005 = 5 ms/s; 0: no cap).
@@ -62,17 +66,5 @@ public struct MonitorConfiguration: Sendable {
   }
 }
 
-/// The monitor could not start or run; the message is one line for the user.
-public struct MonitorError: Error, Sendable, CustomStringConvertible {
-  /// What went wrong and how to fix it.
-  public var message: String
-  /// The exit status to end with.
-  public var status: Int32 = 1
-
-  public init(message: String, status: Int32 = 1) {
-    self.message = message
-    self.status = status
-  }
-
-  public var description: String { message }
-}
+/// The monitor could not start or run: the core's one user-facing error.
+public typealias MonitorError = MemtopError

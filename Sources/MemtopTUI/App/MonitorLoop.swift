@@ -5,9 +5,10 @@ import MemtopCore
 #endif
 
 /// The interactive loop: one ``AppEvent`` at a time — a key, a resize, a once-a-second tick, or
-/// a sample taken on the same drift-free ``TickSchedule`` as `memtop record`. Input is read with
-/// a timeout up to the next sample (≤ 200 ms), so a key is handled the moment it arrives while
-/// sampling stays on schedule and an idle view wakes only a few times a second.
+/// what the ``WatchSession`` (the same one `memtop record` drives) reported on its schedule.
+/// Input is read with a timeout up to the next sample (≤ 200 ms), so a key is handled the
+/// moment it arrives while sampling stays on schedule and an idle view wakes only a few times a
+/// second. The loop launches and samples nothing itself.
 final class MonitorLoop {
   /// How the loop ended: the exit status and lines to print once the terminal is restored.
   struct Outcome {
@@ -25,12 +26,10 @@ final class MonitorLoop {
   static let maxWaitMilliseconds = 200
 
   private let terminal: NCursesTerminal
-  private var sampler: (any MemorySampling)?
-  private let child: ChildProcess?
-  private let clock = SystemClock()
+  /// The watch behind the view (nil in a replay).
+  private let watch: WatchSession?
+  private let clock: any SamplerClock
   private let start: Double
-  private var schedule: TickSchedule
-  private var nextDue: Double
   private var session: SessionInfo
   /// The watched process, or with `--children` the tree's total.
   private var total = ChartedSeries()
@@ -38,38 +37,44 @@ final class MonitorLoop {
   private var members: [MemberSeries] = []
   /// The member the charts show, or `nil` for ``total``.
   private var shownMember: Int?
-  private let watchesTree: Bool
+  /// Whether a replayed recording is a tree's.
+  private let replaysTree: Bool
+  /// Whether the view shows a tree (a launcher's work spread over a tree counts too).
+  private var watchesTree: Bool { watch?.watchesTree ?? replaysTree }
   private var ui = UIState()
   private let themes: [Theme]
   private let mode: GlyphMode
-  private let recorder: LiveRecorder?
+  /// Replace existing files on export (`--force`).
+  private let force: Bool
   /// Warnings and notices waiting for the status bar, one at a time.
   private var warnings: [(text: String, isError: Bool)] = []
   /// A replayed recording's verdict, the one `memtop analyze` gives on the file.
   private var replayVerdict: VerdictModel?
+  /// What the banner says once the target ended before any verdict could be given.
+  private var exitVerdict: VerdictModel?
+  /// A member the verdict policy found leaking: named in the banner.
+  private var memberVerdict: VerdictModel?
+  private var lastPolicyCheck = -Double.infinity
+  /// An output that failed while watching, for the end.
+  private var outputFailure: String?
   private var dirty = true
   private var quit: Outcome?
 
   init(
-    terminal: NCursesTerminal, handle: ProcessHandle?, child: ChildProcess?, session: SessionInfo, themes: [Theme],
-    mode: GlyphMode, config: MonitorConfiguration, recordWriter: CSVFileWriter?
+    terminal: NCursesTerminal, watch: WatchSession?, session: SessionInfo, themes: [Theme], mode: GlyphMode,
+    config: MonitorConfiguration
   ) {
     self.terminal = terminal
-    self.child = child
+    self.watch = watch
     self.session = session
     self.themes = themes.isEmpty ? [.fallback] : themes
     self.mode = mode
-    start = clock.monotonicSeconds()
-    watchesTree = config.children
-    if let handle {
-      sampler = makeSampler(
-        for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, maxStall: config.maxStall,
-        startMonotonic: start)
-    }
-    if config.children && session.tree == nil { self.session.tree = TreeView(processes: 1) }
-    schedule = TickSchedule(start: start, interval: config.interval)
-    nextDue = start
-    recorder = recordWriter.map(LiveRecorder.init)
+    clock = watch?.clock ?? SystemClock()
+    start = watch?.start ?? clock.monotonicSeconds()
+    replaysTree = config.children
+    force = config.force
+    if watchesTree && session.tree == nil { self.session.tree = TreeView(processes: 1) }
+    if watchesTree { total.analysis = LiveAnalysis(tree: true) }
   }
 
   /// Runs until `q`, a stop signal, or a fatal error; the caller restores the terminal.
@@ -82,10 +87,9 @@ final class MonitorLoop {
         break
       }
       var now = clock.monotonicSeconds()
-      if let sampler, now >= nextDue {
-        handle(.sample(sampler.sample()))
+      if let watch, let events = watch.tickIfDue() {
+        for event in events { handle(.watch(event)) }
         now = clock.monotonicSeconds()
-        nextDue = schedule.next(after: now)
       }
       if now - lastTick >= 1 {
         lastTick = now
@@ -93,7 +97,8 @@ final class MonitorLoop {
       }
       if dirty { render() }
       // A key ends the wait at once; the cap only bounds how late a stop signal is noticed.
-      let untilSample = sampler == nil ? Self.maxWaitMilliseconds : Int(((nextDue - now) * 1000).rounded(.up))
+      let sampling = watch.map { $0.end == nil } ?? false
+      let untilSample = sampling ? Int((((watch?.nextDue ?? now) - now) * 1000).rounded(.up)) : Self.maxWaitMilliseconds
       switch terminal.read(timeoutMilliseconds: min(max(untilSample, 0), Self.maxWaitMilliseconds)) {
       case .key(let key): handle(.key(key))
       case .resize(let width, let height): handle(.resize(width: width, height: height))
@@ -101,9 +106,23 @@ final class MonitorLoop {
       }
     }
     var outcome = quit ?? Outcome(status: 0, messages: [])
-    if let recorder {
-      if let error = recorder.finish() { outcome.messages.append(error) }
-      outcome.messages.append("recorded \(total.timeline.count) samples to \(session.recordPath ?? "")")
+    if let watch {
+      // The watch ends with the view: a launched command still running is stopped, its group too.
+      let summary = watch.finish(.stopped)
+      if let failure = summary.outputFailure?.description ?? outputFailure { outcome.messages.append(failure) }
+      if let path = session.recordPath {
+        let rows = watch.sinks.compactMap { $0 as? CSVSink }.first?.rows ?? summary.samples
+        outcome.messages.append("recorded \(rows) samples to \(path)")
+      }
+      if let termination = summary.termination {
+        if summary.stoppedCommand {
+          outcome.messages.append("stopped the command (and its workers) on quitting")
+        } else if termination != .exited(0) {
+          outcome.messages.append("the command \(termination)")
+          // The command's own status goes on, as `record` passes it.
+          if outcome.status == 0 { outcome.status = termination.shellStatus }
+        }
+      }
     }
     if let output = session.childOutput { outcome.messages.append("the command's output is in \(output)") }
     return outcome
@@ -113,60 +132,93 @@ final class MonitorLoop {
 
   func handle(_ event: AppEvent) {
     switch event {
-    case .sample(let outcome): handleSample(outcome)
+    case .watch(let event): handleWatch(event)
     case .tick:
       // Everything on screen moves with samples; a tick only redraws to drop an old message.
       if ui.expireMessage(now: clock.monotonicSeconds() - start) { dirty = true }
-      recorder?.flushIfDue(now: clock.monotonicSeconds())
+      for event in watch?.flush(force: false) ?? [] { handleWatch(event) }
     case .resize: dirty = true
     case .key(let key): handleKey(key)
     }
   }
 
-  private func handleSample(_ outcome: SampleOutcome) {
-    switch outcome {
+  private func handleWatch(_ event: WatchEvent) {
+    switch event {
     case .sample(let sample):
       total.append(sample, limitBytes: session.limitBytes.map { Double($0) })
-      recorder?.append(sample)
-      if let sampler {
-        session.name = sampler.currentName
-        let cadences = sampler.detailCadences
+      if let watch {
+        session.name = watch.name
+        let cadences = watch.detailCadences
         session.heapCadence = cadences?.heap
         session.rollupCadence = cadences?.pss
+        // Per lifetime: a followed service's next process may be readable again.
+        session.heapUnavailable = watch.detailUnavailable?.unavailableReason
+        session.heapFix = watch.detailUnavailable == .permissionDenied ? ProcReadError.detailPermissionFix : nil
       }
       if session.pid != sample.pid && session.pid != 0 {
-        // A followed service restarted: a new segment, marked on the charts.
+        // A followed service restarted (or a launcher was followed to its program): a new
+        // segment, marked on the charts.
         total.timeline.markLatest("restart: PID \(sample.pid)")
-        recorder?.markLatest("restart: PID \(sample.pid)")
+        watch?.markLatest("restart: PID \(sample.pid)")
         session.ageAtStart = nil
       }
       session.pid = sample.pid
-      if watchesTree { addMemberSamples(sample) }
+      if watchesTree {
+        if session.tree == nil { session.tree = TreeView(processes: 1) }
+        if !total.analysis.isTree && total.timeline.count <= 1 { total.analysis = LiveAnalysis(tree: true) }
+        addMemberSamples(sample)
+        checkMembers()
+      }
     case .missed:
       session.missed += 1
-    case .exited(let exit):
-      sampler = nil
-      let how = child.map { "\($0.waitForExit())" } ?? exit.summary
+    case .targetExited(let exit, let termination):
+      let how = termination.map { "\($0)" } ?? exit.summary
       session.state = .exited(how)
       total.analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
       for i in members.indices {
         members[i].gone = true
         members[i].series.analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
       }
-      recorder?.flushIfDue(now: .infinity)
-    }
-    if let sampler {
-      warnings += sampler.takeWarnings().map { (text: "warning: " + $0, isError: true) }
-      warnings += sampler.takeNotices().map { (text: $0, isError: false) }
-      // Per lifetime: a followed service's next process may be readable again.
-      session.heapUnavailable = sampler.detailUnavailable?.unavailableReason
-      session.heapFix = sampler.detailUnavailable == .permissionDenied ? ProcReadError.detailPermissionFix : nil
+      watch?.flush(force: true)
+      checkMembers(force: true)
+      if total.analysis.results.allSatisfy({ $0 == nil || $0?.verdict == .insufficientData }) {
+        // Said at once, rather than "gathering evidence" for ever.
+        let lasted = total.timeline.elapsed.last.map { " after \(ByteFormat.duration($0))" } ?? ""
+        exitVerdict = VerdictModel(
+          headline: "\(Sanitizer.terminalSafe(session.name, maxLength: 32)) \(how)\(lasted): \(total.timeline.count) \(total.timeline.count == 1 ? "sample" : "samples"), too few for a verdict",
+          detail: "the process ended before there was enough to judge; q quits", role: .verdictPending)
+      }
+    case .warning(let text):
+      warnings.append((text: "warning: " + text, isError: true))
+    case .notice(let text):
+      warnings.append((text: text, isError: false))
+    case .outputFailed(let error):
+      outputFailure = error.description
+      warnings.append((text: "recording stopped: " + error.description, isError: true))
     }
     if let next = warnings.first, ui.message == nil {
       warnings.removeFirst()
       ui.show(next.text, isError: next.isError, now: clock.monotonicSeconds() - start, seconds: next.isError ? 10 : 5)
     }
     dirty = true
+  }
+
+  /// Runs the verdict policy over the members every few seconds: a member that leaks on its
+  /// own is named in the banner, whatever the total does.
+  private func checkMembers(force: Bool = false) {
+    guard let watch else { return }
+    let now = clock.monotonicSeconds()
+    guard force || now - lastPolicyCheck >= 5 else { return }
+    lastPolicyCheck = now
+    let leaking = VerdictPolicy.judge(watch.store, members: watch.members, limit: nil).leakingMembers
+    guard let worst = leaking.max(by: { $0.slopeBytesPerSecond < $1.slopeBytesPerSecond }) else {
+      memberVerdict = nil
+      return
+    }
+    let others = leaking.count > 1 ? " (and \(leaking.count - 1) more)" : ""
+    memberVerdict = VerdictModel(
+      headline: "LEAK  " + worst.sentence + others,
+      detail: "judged on its own series; p shows each process of the tree", role: .verdictLeak)
   }
 
   private func handleKey(_ key: Key) {
@@ -216,7 +268,7 @@ final class MonitorLoop {
       let label = "marker \(total.timeline.markers.count + 1)"
       total.timeline.markLatest(label)
       if let shownMember { members[shownMember].series.timeline.markLatest(label) }
-      recorder?.markLatest(label)
+      watch?.markLatest(label)
       ui.show("\(label) at \(ChartWidget.clock(latest))", now: now, seconds: 3)
     case .cycleTheme:
       ui.themeIndex = (ui.themeIndex + 1) % themes.count
@@ -235,32 +287,23 @@ final class MonitorLoop {
 
   private func export(to path: String) {
     let now = clock.monotonicSeconds() - start
+    guard path != "-" else {
+      ui.show("export needs a file name: '-' (standard output) is this screen", isError: true, now: now, seconds: 10)
+      return
+    }
     do {
       if replayVerdict != nil {
         // A replay exports what is on screen: the visible time window.
         let window = ui.window(latest: shown.timeline.elapsed.last ?? 0)
-        let rows = try Exporter.export(shown.timeline, to: path, from: window.start, to: window.end)
+        let rows = try Exporter.export(shown.timeline, to: path, from: window.start, to: window.end, replaceExisting: force)
         let span = "\(ChartWidget.clock(window.start))–\(ChartWidget.clock(window.end))"
         ui.show("exported \(rows) samples (\(span)) to \(Exporter.absolute(path))", now: now, seconds: 30)
         return
       }
-      let rows = try Exporter.export(shown.timeline, to: path)
+      let rows = try Exporter.export(shown.timeline, to: path, replaceExisting: force)
       ui.show("exported \(rows) samples to \(Exporter.absolute(path))", now: now, seconds: 30)
     } catch {
       ui.show("export failed: \(error)", isError: true, now: now, seconds: 30)
-    }
-  }
-
-  // MARK: - Following a service
-
-  /// Samples the processes named `name` one lifetime after another (`--follow-name`).
-  func follow(_ name: String, config: MonitorConfiguration) {
-    let clock = self.clock
-    let start = self.start
-    sampler = FollowingSampler(name: name) { handle in
-      makeSampler(
-        for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, maxStall: config.maxStall,
-        startMonotonic: start)
     }
   }
 
@@ -315,7 +358,7 @@ final class MonitorLoop {
 
   /// Files the members' readings of the latest tick under their (pid, start time).
   private func addMemberSamples(_ totalSample: MemorySample) {
-    let readings = sampler?.memberSamples ?? []
+    let readings = watch?.latestMembers ?? []
     var present = Set<Int>()
     for reading in readings {
       let sample = reading.sample
@@ -363,7 +406,13 @@ final class MonitorLoop {
     var model = ScreenModel(
       timeline: series.timeline, session: shownSession, ui: ui, analysis: series.analysis, extremes: series.extremes,
       themeName: themes[ui.themeIndex].name, mode: mode)
-    if let replayVerdict { model.verdict = replayVerdict }
+    if let replayVerdict {
+      model.verdict = replayVerdict
+    } else if shownMember == nil {
+      // A member leaking on its own makes the tree's verdict a leak, named.
+      if let memberVerdict, model.verdict.role != .verdictLeak { model.verdict = memberVerdict }
+      if let exitVerdict, model.verdict.role == .verdictPending { model.verdict = exitVerdict }
+    }
     Screen.draw(model, into: &buffer)
     terminal.flush(buffer)
   }

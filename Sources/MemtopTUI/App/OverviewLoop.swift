@@ -110,22 +110,25 @@ final class OverviewLoop {
 
   /// Opens `row` in the chart view until Esc (back here), `q` or a signal (the end).
   private func open(_ row: ProcessOverview.Row) {
-    let handle: ProcessHandle
+    var options = WatchOptions(interval: config.interval)
+    options.detailBudget = config.detailBudget
+    options.maxStall = config.maxStall
+    // The row chosen is the process wanted: no launcher is followed from here.
+    options.followLaunchers = false
+    let watch: WatchSession
     do {
-      handle = try ProcessHandle(pid: row.identity.pid)
+      watch = try WatchSession(target: .pid(row.identity.pid), options: options)
     } catch {
-      show(error.openMessage(pid: row.identity.pid))
+      show(error.message)
       return
     }
-    guard handle.identity == row.identity else {
+    guard watch.pid == row.identity.pid, watch.startTicks == row.identity.startTimeTicks else {
       show("process \(row.identity.pid) has exited (its pid now belongs to another process)")
       return
     }
     state.selected = row.identity.pid
-    let session = MonitorApp.session(for: handle, interval: config.interval)
-    let loop = MonitorLoop(
-      terminal: terminal, handle: handle, child: nil, session: session, themes: themes, mode: mode, config: config,
-      recordWriter: nil)
+    let session = MonitorApp.session(for: watch, interval: config.interval)
+    let loop = MonitorLoop(terminal: terminal, watch: watch, session: session, themes: themes, mode: mode, config: config)
     loop.opensFromOverview = true
     let outcome = loop.run()
     if !outcome.backToOverview { quit = outcome }

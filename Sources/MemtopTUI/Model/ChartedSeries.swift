@@ -18,7 +18,7 @@ public struct ChartedSeries: Sendable {
   public mutating func append(_ sample: MemorySample, limitBytes: Double?) {
     timeline.append(sample)
     if timeline.startsLifetime(timeline.count - 1) {
-      analysis = LiveAnalysis(evaluateEvery: analysis.evaluateEvery)
+      analysis = LiveAnalysis(evaluateEvery: analysis.evaluateEvery, tree: analysis.isTree)
       extremes = Extremes()
     }
     extremes.add(sample)

@@ -7,6 +7,11 @@ import MemtopCore
 public struct LiveAnalysis: Sendable {
   /// The metrics analysed, in the order the charts show them.
   public static let metrics: [Metric] = [.rss, .heap, .anon]
+  /// A process tree's total is judged on its PSS first, as `record` and `analyze` judge it.
+  public static let treeMetrics: [Metric] = [.pss, .rss, .heap, .anon]
+
+  /// The metrics this analysis judges.
+  public let metrics: [Metric]
 
   /// Samples between evaluations.
   public var evaluateEvery: Int
@@ -19,12 +24,17 @@ public struct LiveAnalysis: Sendable {
   /// Samples appended so far.
   public private(set) var samples = 0
 
-  public init(evaluateEvery: Int = 5) {
+  /// - Parameter tree: judge a process tree's total (PSS first, sums labelled as such).
+  public init(evaluateEvery: Int = 5, tree: Bool = false) {
     self.evaluateEvery = max(evaluateEvery, 1)
-    pyramids = Self.metrics.map { _ in FloorPyramid() }
-    alerts = Self.metrics.map { _ in LeakAlert() }
-    results = Self.metrics.map { _ in nil }
+    metrics = tree ? Self.treeMetrics : Self.metrics
+    pyramids = metrics.map { _ in FloorPyramid() }
+    alerts = metrics.map { _ in LeakAlert() }
+    results = metrics.map { _ in nil }
   }
+
+  /// Whether it judges a tree's total.
+  public var isTree: Bool { metrics == Self.treeMetrics }
 
   /// Whether metric `i`'s leak alert is raised.
   public func isRaised(_ i: Int) -> Bool { alerts[i].isRaised }
@@ -34,7 +44,7 @@ public struct LiveAnalysis: Sendable {
   @discardableResult
   public mutating func append(_ sample: MemorySample, limitBytes: Double?) -> Bool {
     samples += 1
-    for (i, metric) in Self.metrics.enumerated() {
+    for (i, metric) in metrics.enumerated() {
       pyramids[i].append(time: sample.elapsed, value: sample[metric].map { Double($0) } ?? .nan)
     }
     samplesSinceEvaluation += 1
@@ -46,8 +56,9 @@ public struct LiveAnalysis: Sendable {
   /// Re-runs the analyzer on every metric now.
   public mutating func evaluate(limitBytes: Double?) {
     samplesSinceEvaluation = 0
-    for (i, metric) in Self.metrics.enumerated() {
-      let result = analyzer.analyze(pyramids[i], label: metric.label, limitBytes: limitBytes)
+    for (i, metric) in metrics.enumerated() {
+      let label = isTree ? (metric == .pss ? "tree PSS" : "summed " + metric.label) : metric.label
+      let result = analyzer.analyze(pyramids[i], label: label, limitBytes: limitBytes)
       alerts[i].update(with: result)
       results[i] = result
     }

@@ -23,8 +23,10 @@ public struct VerdictModel: Sendable, Equatable {
 
   /// Builds the banner from the live analysis; `summed` labels a tree total's figures as sums.
   public init(analysis: LiveAnalysis, summed: Bool = false) {
-    let metrics = LiveAnalysis.metrics
-    func label(_ i: Int) -> String { (summed ? "summed " : "") + metrics[i].label }
+    let metrics = analysis.metrics
+    func label(_ i: Int) -> String {
+      metrics[i] == .pss && summed ? "tree PSS" : (summed ? "summed " : "") + metrics[i].label
+    }
     let indexed = analysis.results.enumerated().compactMap { pair in pair.element.map { (pair.offset, $0) } }
     let raised = indexed.filter { analysis.isRaised($0.0) }
     if let (i, result) = raised.max(by: { $0.1.slopeBytesPerSecond < $1.1.slopeBytesPerSecond }) {
