@@ -47,15 +47,17 @@ public final class CSVFileWriter {
       fd = 1
       ownsFD = false
     } else {
-      if !replaceExisting && Self.exists(path) {
+      let existing = Self.kind(path)
+      if !replaceExisting && existing == .regular {
         throw CSVWriteError(path: path, cause: .other(errno: EEXIST), creating: true)
       }
       do {
-        if staged {
+        // A device or a pipe (/dev/null, a FIFO) is written as it is: nothing to stage or keep.
+        if staged && existing != .other {
           let (descriptor, temporary) = try Self.makeTemporary(beside: path)
           fd = descriptor
           stagedPath = temporary
-        } else if replaceExisting {
+        } else if replaceExisting || existing == .other {
           fd = try Syscalls.openForWriting(path)
         } else {
           fd = try Syscalls.createNew(path)
@@ -71,7 +73,9 @@ public final class CSVFileWriter {
       try flush()
     } catch {
       discard()
-      throw error
+      var headerFailed = error
+      headerFailed.rowsSaved = nil
+      throw headerFailed
     }
   }
 
@@ -146,9 +150,16 @@ public final class CSVFileWriter {
     }
   }
 
-  private static func exists(_ path: String) -> Bool {
+  private enum Kind { case none, regular, other }
+
+  /// What is at `path`: nothing, a regular file (or a link to one), or something else.
+  private static func kind(_ path: String) -> Kind {
     var info = stat()
-    return lstat(path, &info) == 0
+    guard stat(path, &info) == 0 else {
+      // A dangling symbolic link is something too: never replaced silently.
+      return lstat(path, &info) == 0 ? .regular : .none
+    }
+    return (info.st_mode & S_IFMT) == S_IFREG ? .regular : .other
   }
 
   /// Creates an empty temporary file in the directory of `path`.

@@ -82,8 +82,8 @@ public final class WatchSession {
   }
   /// The clock it samples on.
   public let clock: any SamplerClock
-  /// The monotonic time `elapsed` counts from.
-  public let start: Double
+  /// The monotonic time `elapsed` counts from: when the target was resolved (and launched).
+  public private(set) var start: Double
   /// The bounded store of the main series (a tree's total).
   public private(set) var store: RecordingDigest
   /// Each member of a tree ever seen, with its own bounded store.
@@ -146,7 +146,18 @@ public final class WatchSession {
       begin(with: handle)
     case .launch(let arguments):
       try launch(arguments)
-    case .follow(let name):
+    case .follow:
+      break
+    }
+    // Time counts from here: resolving (scanning /proc, launching) is not part of the series.
+    start = clock.monotonicSeconds()
+    schedule = TickSchedule(start: start, interval: options.interval)
+    nextDue = start
+    lastFlush = start
+    initializing = false
+    if let chosen { sampler = makeSampler(for: chosen) }
+    if pendingLauncher != nil { pendingLauncher?.deadline = start + Self.launcherWait }
+    if case .follow(let name) = target {
       let options = self.options
       let clock = self.clock
       let start = self.start
@@ -156,6 +167,20 @@ public final class WatchSession {
       }
     }
     pendingEvents += notices.take().map(WatchEvent.notice)
+  }
+
+  /// The process resolution settled on before sampling starts (its sampler is made once the
+  /// start time is known).
+  private var chosen: ProcessHandle?
+  private var initializing = true
+
+  /// Samples `handle` (its tree with `--children`) from now on.
+  private func use(_ handle: ProcessHandle) {
+    if initializing {
+      chosen = handle
+    } else {
+      sampler = makeSampler(for: handle)
+    }
   }
 
   deinit {
@@ -199,17 +224,22 @@ public final class WatchSession {
 
   // MARK: - Sampling
 
-  /// Samples if the schedule says so (and the duration allows); nil when not yet due.
+  /// Samples if the schedule says so; ends the watch once the duration is reached (after the
+  /// sample due then). Returns nil when nothing was due.
   public func tickIfDue() -> [WatchEvent]? {
+    guard end == nil else { return nil }
     let now = clock.monotonicSeconds()
-    if end == nil, let duration = options.duration, now - start >= duration - options.interval * 1e-3 {
-      end = .durationReached
-      return []
+    let reached = options.duration.map { now - start >= $0 - options.interval * 1e-3 } ?? false
+    guard now >= nextDue || reached else { return nil }
+    var events: [WatchEvent] = []
+    if now >= nextDue {
+      events = tick()
+      nextDue = schedule.next(after: clock.monotonicSeconds())
+      if let duration = options.duration { nextDue = min(nextDue, start + duration) }
     }
-    guard end == nil, now >= nextDue else { return nil }
-    let events = tick()
-    nextDue = schedule.next(after: clock.monotonicSeconds())
-    if let duration = options.duration { nextDue = min(nextDue, start + duration) }
+    if end == nil, let duration = options.duration, clock.monotonicSeconds() - start >= duration - options.interval * 1e-3 {
+      end = .durationReached
+    }
     return events
   }
 
@@ -435,7 +465,7 @@ public final class WatchSession {
     pid = handle.identity.pid
     startTicks = handle.identity.startTimeTicks
     guard options.followLaunchers && !options.children else {
-      sampler = makeSampler(for: handle)
+      use(handle)
       return
     }
     if LauncherRule.names.contains(handle.name) {
@@ -471,7 +501,7 @@ public final class WatchSession {
         $0.identity == handle.identity ? $0 : nil
       }
       self.handle = current ?? handle
-      sampler = makeSampler(for: current ?? handle)
+      use(current ?? handle)
       return
     case .program, .tree:
       if let candidate, candidate.decision == decision {
@@ -490,7 +520,7 @@ public final class WatchSession {
     notices.add(
       "process \(handle.identity.pid) (\(Sanitizer.terminalSafe(handle.name))) looks like a launcher but started no lasting program within \(Int(Self.launcherWait)) s: watching it itself")
     pendingLauncher = nil
-    sampler = makeSampler(for: handle)
+    use(handle)
   }
 
   private func apply(_ decision: LauncherRule.Decision, to handle: ProcessHandle) {
@@ -499,12 +529,12 @@ public final class WatchSession {
       self.handle = program
       pid = program.identity.pid
       startTicks = program.identity.startTimeTicks
-      sampler = makeSampler(for: program)
+      use(program)
     case .some(.tree):
       options.children = true
-      sampler = makeSampler(for: handle)
+      use(handle)
     case nil:
-      sampler = makeSampler(for: handle)
+      use(handle)
     }
   }
 
@@ -532,7 +562,7 @@ public final class WatchSession {
   }
 
   private func makeSampler(for handle: ProcessHandle) -> any MemorySampling {
-    MemtopCore.makeSampler(
+    return MemtopCore.makeSampler(
       for: handle, tree: options.children, clock: clock, detailBudget: options.detailBudget, maxStall: options.maxStall,
       startMonotonic: start)
   }
