@@ -1,4 +1,4 @@
-// Feeds a headless recording 10^6 samples on a manual clock and prints this process's own
+// Feeds a headless recording (the watch session `memtop record` drives) 10^6 samples on a manual clock and prints this process's own
 // resident memory (VmRSS) along the way: memtop record's memory must stay flat.
 //
 // The target is a /proc-shaped copy of a real capture (a 100 MiB Python process), so every
@@ -29,20 +29,20 @@ func ownRSS() -> UInt64 {
 
 func mib(_ bytes: UInt64) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
 
-let handle = try ProcessHandle(pid: pid, procRoot: scratch.appendingPathComponent("proc").path, pageSize: 4096)
 let clock = ManualClock(now: 0)
-let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0, startMonotonic: 0)
+var options = WatchOptions(interval: 0.1, duration: Double(total) * 0.1)
+options.procRoot = scratch.appendingPathComponent("proc").path
+options.detailBudget = 0
+options.followLaunchers = false
+let session = try WatchSession(target: .pid(pid), options: options, clock: clock)
 let csv = scratch.appendingPathComponent("run.csv").path
-let writer = try CSVFileWriter(path: csv)
-var recorder = Recorder(interval: 0.1, duration: Double(total) * 0.1)
-recorder.stopRequested = { nil }
+session.add(CSVSink(try CSVFileWriter(path: csv)))
 var checkpoints: [(Int, UInt64)] = [(0, ownRSS())]
 let marks: Set<Int> = [10_000, 100_000, 250_000, 500_000, 1_000_000, total]
-recorder.onSample = { _, count in
-  if marks.contains(count) { checkpoints.append((count, ownRSS())) }
-}
 let started = Date()
-let summary = try recorder.run(sampler: sampler, clock: clock, writer: writer, start: 0)
+let summary = session.run(stopRequested: { nil }) { event in
+  if case .sample = event, marks.contains(session.samples) { checkpoints.append((session.samples, ownRSS())) }
+}
 let analysis = RecordingAnalysis(digest: summary.digest, limit: nil)
 let seconds = Date().timeIntervalSince(started)
 checkpoints.append((summary.samples, ownRSS()))

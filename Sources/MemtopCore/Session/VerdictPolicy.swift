@@ -21,7 +21,8 @@ public struct MemberVerdict: Sendable, Equatable {
 
   /// `worker 5708 (python3 app.py) leaks +5.7 MiB/min`, escaped for a terminal.
   public var sentence: String {
-    let rate = slopeBytesPerSecond.isFinite ? " " + ByteFormat.rate(bytesPerSecond: slopeBytesPerSecond) : ""
+    let sign = slopeBytesPerSecond > 0 ? "+" : ""
+    let rate = slopeBytesPerSecond.isFinite ? " " + sign + ByteFormat.rate(bytesPerSecond: slopeBytesPerSecond) : ""
     return "worker \(pid) (\(Sanitizer.terminalSafe(command, maxLength: 60))) leaks\(rate)"
   }
 }
