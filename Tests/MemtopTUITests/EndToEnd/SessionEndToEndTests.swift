@@ -1,0 +1,94 @@
+import Foundation
+import MemtopCore
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The live view over the watch session, in tmux: a launched command's exit shown at once and
+/// its status passed through, files never overwritten, `-` refused as an output.
+@Suite("End to end in tmux: the watch session", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
+struct SessionEndToEndTests {
+  static func scratch() throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-e2e-session-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+  }
+
+  @Test("a command that exits at once: its exit is shown, not 'gathering evidence', and q exits with its status")
+  func immediateExitPassesStatus() throws {
+    let dir = try Self.scratch()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let command = "'\(BuiltBinary.memtop)' -- python3 -c 'import sys; sys.exit(3)'; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux = try TmuxSession(width: 120, height: 40, directory: dir, command: command)
+    defer { tmux.kill() }
+    var (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("exited with status 3") && $0.contains("too few for a verdict") }
+    #expect(ok, "the exit was not shown:\n\(screen)")
+    #expect(!screen.contains("gathering evidence"))
+    try tmux.send("q")
+    (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=3") }
+    #expect(ok, "the command's status was not passed through:\n\(screen)")
+  }
+
+  @Test("a command that cannot be run: status 127, one line, and no empty child log left behind")
+  func failedLaunchLeavesNoLog() throws {
+    let dir = try Self.scratch()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let command = "env TMPDIR='\(dir)/' '\(BuiltBinary.memtop)' -- memtop_no_such_command; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux = try TmuxSession(width: 120, height: 40, directory: dir, command: command)
+    defer { tmux.kill() }
+    let (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("MEMTOP-EXIT=127") }
+    #expect(ok, "not refused with 127:\n\(screen)")
+    #expect(screen.contains("command not found"))
+    let logs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("memtop-child-") }
+    #expect(logs.isEmpty, "left behind: \(logs)")
+  }
+
+  @Test("--record onto an existing file is refused before the screen opens; the file is kept")
+  func recordRefusesExisting() throws {
+    let dir = try Self.scratch()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let keep = dir + "/keep.csv"
+    try "precious\n".write(toFile: keep, atomically: true, encoding: .utf8)
+    let command = "'\(BuiltBinary.memtop)' --record '\(keep)' -- sleep 30; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux = try TmuxSession(width: 120, height: 40, directory: dir, command: command)
+    defer { tmux.kill() }
+    let (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("MEMTOP-EXIT=1") }
+    #expect(ok, "not refused:\n\(screen)")
+    #expect(screen.contains("already exists; add --force"))
+    #expect(try String(contentsOfFile: keep, encoding: .utf8) == "precious\n")
+  }
+
+  @Test("e: export to '-' is refused, and to an existing file too; the file is kept")
+  func exportRefusals() throws {
+    let child = try PythonChild()
+    let dir = try Self.scratch()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try "precious\n".write(toFile: dir + "/taken.csv", atomically: true, encoding: .utf8)
+    let command = "'\(BuiltBinary.memtop)' --pid \(child.pid); echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux = try TmuxSession(width: 120, height: 40, directory: dir, command: command)
+    defer { tmux.kill() }
+    var (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("RSS  now") && $0.contains("PID \(child.pid)") }
+    #expect(ok, "main screen did not appear:\n\(screen)")
+
+    func export(_ name: String) throws {
+      try tmux.send("e")
+      (screen, ok) = tmux.waitFor { $0.contains("Export CSV to:") }
+      #expect(ok, "e did not prompt:\n\(screen)")
+      _ = try tmux.run(["send-keys"] + Array(repeating: "BSpace", count: 60))
+      try tmux.send("-l", name)
+      try tmux.send("Enter")
+    }
+    try export("-")
+    (screen, ok) = tmux.waitFor { $0.contains("export needs a file name") }
+    #expect(ok, "export to - was not refused:\n\(screen)")
+    try export("taken.csv")
+    (screen, ok) = tmux.waitFor { $0.contains("already exists") }
+    #expect(ok, "export over a file was not refused:\n\(screen)")
+    #expect(try String(contentsOfFile: dir + "/taken.csv", encoding: .utf8) == "precious\n")
+    try tmux.send("q")
+    (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
+    #expect(ok)
+  }
+}
