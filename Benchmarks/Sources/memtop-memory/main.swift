@@ -5,11 +5,17 @@
 // tick does the real work of a recording — pread of status, parse, digest, CSV row to a file —
 // only without waiting for the wall clock.
 //
-// Run: cd Benchmarks && swift run -c release memtop-memory [samples]
+// With --live, every sample also goes where the live view puts it: the charts' bounded
+// timeline and the live analysis (MemtopTUI's ChartedSeries, as MonitorLoop keeps it).
+//
+// Run: cd Benchmarks && swift run -c release memtop-memory [samples] [--live]
 import Foundation
 import MemtopCore
+import MemtopTUI
 
 let total = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
+let live = CommandLine.arguments.contains("--live")
+var charts = ChartedSeries(capacity: ChartedSeries.liveCapacity)
 let capture = URL(fileURLWithPath: #filePath)
   .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
   .appendingPathComponent("Tests/MemtopCoreTests/Fixtures/captures/python100m")
@@ -41,7 +47,9 @@ var checkpoints: [(Int, UInt64)] = [(0, ownRSS())]
 let marks: Set<Int> = [10_000, 100_000, 250_000, 500_000, 1_000_000, total]
 let started = Date()
 let summary = session.run(stopRequested: { nil }) { event in
-  if case .sample = event, marks.contains(session.samples) { checkpoints.append((session.samples, ownRSS())) }
+  guard case .sample(let sample) = event else { return }
+  if live { charts.append(sample, limitBytes: nil) }
+  if marks.contains(session.samples) { checkpoints.append((session.samples, ownRSS())) }
 }
 let analysis = RecordingAnalysis(digest: summary.digest, limit: nil)
 let seconds = Date().timeIntervalSince(started)
@@ -53,4 +61,5 @@ let at10k = checkpoints.first { $0.0 == 10_000 }?.1 ?? 0
 let atEnd = checkpoints.last?.1 ?? 0
 print("growth from 10^4 samples to \(summary.samples): \(mib(atEnd &- min(at10k, atEnd)))  (target ≤ 5 MiB); total \(mib(atEnd)) (target ≤ 25 MiB)")
 print("digest at full resolution: \(summary.digest.isFullResolution); verdict: \(analysis.verdict.rawValue)")
+if live { print("live charts: \(charts.timeline.count) slots, each standing for \(charts.timeline.stride) samples") }
 print(String(format: "%d samples in %.1f s (%.1f µs per sample: read, parse, digest, CSV row)", summary.samples, seconds, seconds / Double(summary.samples) * 1e6))

@@ -73,6 +73,7 @@ final class MonitorLoop {
     start = watch?.start ?? clock.monotonicSeconds()
     replaysTree = config.children
     force = config.force
+    if watch != nil { total = ChartedSeries(capacity: ChartedSeries.liveCapacity) }
     if watchesTree && session.tree == nil { self.session.tree = TreeView(processes: 1) }
     if watchesTree { total.analysis = LiveAnalysis(tree: true) }
   }
@@ -375,7 +376,8 @@ final class MonitorLoop {
   /// The index of the member `sample` belongs to (by pid and start time), added if new.
   private func memberIndex(of sample: MemorySample, name: String) -> Int {
     if let index = members.firstIndex(where: { $0.pid == sample.pid && $0.startTicks == sample.startTicks }) { return index }
-    members.append(MemberSeries(pid: sample.pid, startTicks: sample.startTicks, name: name))
+    members.append(
+      MemberSeries(pid: sample.pid, startTicks: sample.startTicks, name: name, capacity: watch == nil ? nil : ChartedSeries.memberCapacity))
     return members.count - 1
   }
 

@@ -2,7 +2,12 @@ import MemtopCore
 
 /// One series the charts can show: its samples, its live analysis and its min/max.
 public struct ChartedSeries: Sendable {
-  /// Every sample of the series.
+  /// Samples the live charts keep before thinning their history (about 8 MB): 18 h at 1 Hz.
+  public static let liveCapacity = 1 << 16
+  /// Samples each tree member's live charts keep.
+  public static let memberCapacity = 1 << 12
+
+  /// The samples of the series (the live view's bounded, see ``Timeline/capacity``).
   public var timeline = Timeline()
   /// The analyzer run live on it.
   public var analysis = LiveAnalysis()
@@ -10,6 +15,11 @@ public struct ChartedSeries: Sendable {
   public var extremes = Extremes()
 
   public init() {}
+
+  /// A series that keeps at most `capacity` samples, thinning its history evenly past it.
+  public init(capacity: Int?) {
+    if let capacity { timeline = Timeline(capacity: capacity) }
+  }
 
   /// Adds a sample everywhere.
   ///
@@ -45,9 +55,10 @@ public struct MemberSeries: Sendable {
   /// Its samples.
   public var series = ChartedSeries()
 
-  public init(pid: Int32, startTicks: UInt64?, name: String) {
+  public init(pid: Int32, startTicks: UInt64?, name: String, capacity: Int? = nil) {
     self.pid = pid
     self.startTicks = startTicks
     self.name = name
+    series = ChartedSeries(capacity: capacity)
   }
 }
