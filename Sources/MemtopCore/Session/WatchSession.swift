@@ -597,13 +597,12 @@ public final class WatchSession {
       throw MemtopError(message: error.openMessage(pid: requested))
     }
     let status = try? handle.readStatus()
-    if let tgid = status?.tgid, tgid != requested, tgid > 0 {
-      // /proc/TID answers for a thread too: record the process it belongs to, and say so.
-      do {
-        handle = try ProcessHandle(pid: tgid, procRoot: procRoot)
-      } catch {
-        throw MemtopError(message: "\(requested) is a thread of process \(tgid), which cannot be read: " + error.openMessage(pid: tgid))
-      }
+    // /proc/TID answers for a thread too: record the process it belongs to, and say so. (A
+    // copied /proc tree may name a thread group that is not in it: then the id stands.)
+    if let tgid = status?.tgid, tgid != requested, tgid > 0,
+      let process = try? ProcessHandle(pid: tgid, procRoot: procRoot)
+    {
+      handle = process
       notices.add(
         "\(requested) is a thread of process \(tgid) (\(Sanitizer.terminalSafe(handle.name))): watching the process (memory belongs to the whole process)")
     }

@@ -2,10 +2,11 @@ import MemtopCore
 
 /// One series the charts can show: its samples, its live analysis and its min/max.
 public struct ChartedSeries: Sendable {
-  /// Samples the live charts keep before thinning their history (about 8 MB): 18 h at 1 Hz.
-  public static let liveCapacity = 1 << 16
+  /// Samples the live charts keep before thinning their history (about 2 MB): 4.5 h at 1 Hz
+  /// at full resolution, and always far more points than a terminal has columns.
+  public static let liveCapacity = 1 << 14
   /// Samples each tree member's live charts keep.
-  public static let memberCapacity = 1 << 12
+  public static let memberCapacity = 1 << 11
 
   /// The samples of the series (the live view's bounded, see ``Timeline/capacity``).
   public var timeline = Timeline()

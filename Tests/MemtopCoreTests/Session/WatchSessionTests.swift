@@ -205,6 +205,17 @@ struct WatchSessionTests {
     #expect(notices.contains { $0.hasPrefix("301 is a thread of process 300 (python3)") })
   }
 
+  @Test("a copied /proc tree whose Tgid names a process not in it: the id stands")
+  func copiedTreeTgidIgnored() throws {
+    let tree = try FixtureTree([.init(pid: 310, ppid: 1, capture: "python100m", name: "python3", tgid: 4371)])
+    defer { tree.remove() }
+    var options = WatchOptions(interval: 1, duration: 2)
+    options.procRoot = tree.root
+    let session = try WatchSession(target: .pid(310), options: options, clock: ManualClock())
+    let summary = session.run(stopRequested: { nil }) { _ in }
+    #expect(summary.digest.pid == 310 && summary.samples >= 2)
+  }
+
   @Test("a zombie target is refused with one line, before any output exists")
   func zombieRefused() throws {
     let tree = try FixtureTree([.init(pid: 400, ppid: 1, capture: "tiny", name: "worker", state: "Z")])
