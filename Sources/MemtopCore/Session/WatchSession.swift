@@ -477,11 +477,13 @@ public final class WatchSession {
     apply(decide(handle), to: handle)
   }
 
+  /// Kept while resolving a launcher: each look reads `stat` of new processes only.
+  private lazy var launcherScanner = ProcessScanner(procRoot: options.procRoot)
+
   private func decide(_ handle: ProcessHandle) -> LauncherRule.Decision {
     let procRoot = options.procRoot
     return LauncherRule.decide(
-      root: handle.identity, scanner: ProcessScanner(procRoot: procRoot),
-      rss: { LauncherRule.residentBytes($0, procRoot: procRoot) })
+      root: handle.identity, scanner: launcherScanner, rss: { LauncherRule.residentBytes($0, procRoot: procRoot) })
   }
 
   /// The previous answer while waiting on a launcher, and when it was first given.
