@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -16,6 +17,11 @@
  * pointer argument. Only Sources/MemtopCore/ProcFS/Syscalls.swift uses it. */
 static inline int memtop_ioctl_ptr(int fd, unsigned long request, void *argument) {
   return ioctl(fd, request, argument);
+}
+
+/* Sets glibc's threshold above which allocations get their own mapping (and stop adapting it). */
+static inline int memtop_set_mmap_threshold(int bytes) {
+  return mallopt(M_MMAP_THRESHOLD, bytes);
 }
 
 /* Mirrors how `child` ended onto the calling process (a guard's last act). */

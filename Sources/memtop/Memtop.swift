@@ -44,6 +44,7 @@ struct ExitWith: Error {
 @main
 enum Main {
   static func main() {
+    AllocatorTuning.returnLargeBuffersToTheSystem()
     do {
       var command = try Memtop.parseAsRoot()
       try command.run()

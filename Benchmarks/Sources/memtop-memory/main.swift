@@ -13,6 +13,8 @@ import Foundation
 import MemtopCore
 import MemtopTUI
 
+// As memtop's main does.
+AllocatorTuning.returnLargeBuffersToTheSystem()
 let total = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
 let live = CommandLine.arguments.contains("--live")
 var charts = ChartedSeries(capacity: ChartedSeries.liveCapacity)

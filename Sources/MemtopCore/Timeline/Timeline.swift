@@ -111,12 +111,24 @@ public struct Timeline: Sendable {
         i += 1
       }
     }
-    elapsed = keep.map { elapsed[$0] }
-    timeUnix = keep.map { timeUnix[$0] }
-    pids = keep.map { pids[$0] }
-    columns = columns.map { column in keep.map { column[$0] } }
-    startTicks = keep.map { startTicks[$0] }
-    processCounts = keep.map { processCounts[$0] }
+    // Compacted in place: thinning allocates nothing, so memory stays flat.
+    for (slot, index) in keep.enumerated() {
+      elapsed[slot] = elapsed[index]
+      timeUnix[slot] = timeUnix[index]
+      pids[slot] = pids[index]
+      startTicks[slot] = startTicks[index]
+      processCounts[slot] = processCounts[index]
+    }
+    for c in columns.indices {
+      for (slot, index) in keep.enumerated() { columns[c][slot] = columns[c][index] }
+      columns[c].removeLast(columns[c].count - keep.count)
+    }
+    let dropped = elapsed.count - keep.count
+    elapsed.removeLast(dropped)
+    timeUnix.removeLast(dropped)
+    pids.removeLast(dropped)
+    startTicks.removeLast(dropped)
+    processCounts.removeLast(dropped)
     markers = merged
     // The latest slot goes on filling up to the new stride: every slot stands for as many
     // samples, so the spacing stays even.

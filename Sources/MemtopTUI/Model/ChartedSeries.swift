@@ -2,9 +2,9 @@ import MemtopCore
 
 /// One series the charts can show: its samples, its live analysis and its min/max.
 public struct ChartedSeries: Sendable {
-  /// Samples the live charts keep before thinning their history (about 2 MB): 4.5 h at 1 Hz
+  /// Samples the live charts keep before thinning their history (about 1 MB): 2.3 h at 1 Hz
   /// at full resolution, and always far more points than a terminal has columns.
-  public static let liveCapacity = 1 << 14
+  public static let liveCapacity = 1 << 13
   /// Samples each tree member's live charts keep.
   public static let memberCapacity = 1 << 11
 
