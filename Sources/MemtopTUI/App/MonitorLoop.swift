@@ -156,9 +156,9 @@ final class MonitorLoop {
         session.heapUnavailable = watch.detailUnavailable?.unavailableReason
         session.heapFix = watch.detailUnavailable == .permissionDenied ? ProcReadError.detailPermissionFix : nil
       }
-      if session.pid != sample.pid && session.pid != 0 {
-        // A followed service restarted (or a launcher was followed to its program): a new
-        // segment, marked on the charts.
+      if session.pid != sample.pid && session.pid != 0 && total.timeline.count > 1 {
+        // A followed service restarted: a new segment, marked on the charts. (Before the
+        // first sample the pid may still be a launcher's, followed to its program.)
         total.timeline.markLatest("restart: PID \(sample.pid)")
         watch?.markLatest("restart: PID \(sample.pid)")
         session.ageAtStart = nil

@@ -45,6 +45,27 @@ struct SessionEndToEndTests {
     #expect(logs.isEmpty, "left behind: \(logs)")
   }
 
+  @Test("sh -c 'python3 hold.py; true' & then --pid $!: the view says it follows the launcher and watches python3")
+  func liveFollowsLauncher() throws {
+    let dir = try Self.scratch()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let hold = "import time\nb = bytearray(b'\\x01') * (60 << 20)\ntime.sleep(60)\n"
+    try hold.write(toFile: dir + "/hold.py", atomically: true, encoding: .utf8)
+    let command =
+      "sh -c 'python3 hold.py; true' & echo $! > shpid; '\(BuiltBinary.memtop)' --pid $!; echo MEMTOP-EXIT=$?; pkill -P $(cat shpid); kill $(cat shpid); sleep 600"
+    let tmux = try TmuxSession(width: 160, height: 40, directory: dir, command: command)
+    defer { tmux.kill() }
+    var (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("is a launcher: watching the program it runs") }
+    #expect(ok, "no launcher notice:\n\(screen)")
+    let shell = try String(contentsOfFile: dir + "/shpid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("python3") && $0.contains("MiB") && !$0.contains("PID \(shell) ") }
+    #expect(ok, "the header still shows the launcher \(shell):\n\(screen)")
+    #expect(!screen.contains("restart: PID"))
+    try tmux.send("q")
+    (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
+    #expect(ok)
+  }
+
   @Test("--record onto an existing file is refused before the screen opens; the file is kept")
   func recordRefusesExisting() throws {
     let dir = try Self.scratch()
