@@ -163,6 +163,7 @@ struct SessionTests {
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stderr.contains("process \(shell.pid) (sh) is a launcher: watching the program it runs"))
     let rows = try readRecording(out)
+    defer { for pid in Set(rows.map(\.pid)) where pid != shell.pid { kill(pid, SIGKILL) } }
     #expect(rows.allSatisfy { $0.pid != shell.pid })
     #expect((rows.last?.rss ?? 0) > 55 << 20, "the last row holds \(rows.last?.rss ?? 0) bytes")
   }
