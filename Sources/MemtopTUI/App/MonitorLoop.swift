@@ -323,8 +323,16 @@ final class MonitorLoop {
       }
       members[memberIndex(of: sample, name: "")].series.append(sample, limitBytes: nil)
     }
-    let analysis = RecordingAnalysis(timeline: total.timeline, limit: limit)
-    replayVerdict = VerdictModel(recording: analysis)
+    // The one verdict policy, as `memtop analyze` gives it: a member leaking alone is named.
+    let verdict = VerdictPolicy.judge(recording: samples, limit: limit)
+    replayVerdict = VerdictModel(recording: verdict.analysis)
+    if verdict.analysis.verdict != .leak,
+      let worst = verdict.leakingMembers.max(by: { $0.slopeBytesPerSecond < $1.slopeBytesPerSecond })
+    {
+      replayVerdict = VerdictModel(
+        headline: "recording verdict: LEAK  " + worst.sentence,
+        detail: "judged on its own rows; p shows each process of the tree", role: .verdictLeak)
+    }
     ui.zoomIndex = UIState.zoomLevels.count - 1
     ui.togglePause(latest: total.timeline.elapsed.last ?? 0)
   }

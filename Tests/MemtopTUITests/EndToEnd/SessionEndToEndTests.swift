@@ -66,6 +66,32 @@ struct SessionEndToEndTests {
     #expect(ok)
   }
 
+  @Test("replay of a --per-process recording whose total is flat but one worker leaks: the banner names the worker")
+  func replayNamesLeakingWorker() throws {
+    let dir = try Self.scratch()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var csv = CSVFormat.headerLine
+    for i in 0..<240 {
+      let t = Double(i)
+      let grow = UInt64(i) * 100 * 1024
+      let total = UInt64(300 << 20)
+      // The total, then worker 101 (growing) and worker 102 (giving back as much).
+      csv += "\(1_764_000_000 + t),\(t),100,\(total),\(total),,,,,,,\(total),,,,5000,2,\n"
+      csv += "\(1_764_000_000 + t),\(t),101,\((100 << 20) + grow),\((100 << 20) + grow),,,,,,,,,,,5001,,python3 app.py\n"
+      csv += "\(1_764_000_000 + t),\(t),102,\((200 << 20) - grow),\((200 << 20) - grow),,,,,,,,,,,5002,,python3 app.py\n"
+    }
+    try csv.write(toFile: dir + "/tree.csv", atomically: true, encoding: .utf8)
+    let command = "'\(BuiltBinary.memtop)' replay tree.csv; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux = try TmuxSession(width: 160, height: 40, directory: dir, command: command)
+    defer { tmux.kill() }
+    var (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("worker 101 (python3 app.py) leaks +") }
+    #expect(ok, "the leaking worker is not named:\n\(screen)")
+    #expect(!screen.contains("worker 102"))
+    try tmux.send("q")
+    (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
+    #expect(ok)
+  }
+
   @Test("--record onto an existing file is refused before the screen opens; the file is kept")
   func recordRefusesExisting() throws {
     let dir = try Self.scratch()
