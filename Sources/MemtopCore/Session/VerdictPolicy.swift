@@ -113,6 +113,8 @@ public struct MemberTrack: Sendable {
   public var store: RecordingDigest
   /// Whether it has left the tree.
   public var ended = false
+  /// Its command name when its command line was read (read again when it changes).
+  public var name = ""
 
   public init(identity: ProcessIdentity, command: String, capacity: Int) {
     self.identity = identity

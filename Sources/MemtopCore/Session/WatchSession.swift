@@ -4,66 +4,6 @@
   import Musl
 #endif
 
-/// Something a watch session reports while it runs.
-public enum WatchEvent: Sendable, Equatable {
-  /// News for the user, one line (a launcher followed, a service restarted). Escaped.
-  case notice(String)
-  /// A one-time warning from the sampler. Escaped.
-  case warning(String)
-  /// A new reading (a tree's total); the members' readings are in ``WatchSession/latestMembers``.
-  case sample(MemorySample)
-  /// A tick that produced no reading: a gap.
-  case missed(String)
-  /// The process watched has ended; the watch is over.
-  case targetExited(ProcessExit, ChildTermination?)
-  /// An output could not be written; it is dropped and the watch goes on without it.
-  case outputFailed(CSVWriteError)
-}
-
-/// Takes a watch's samples as they come: a CSV file, a metrics board.
-public protocol WatchSink: AnyObject {
-  /// Takes the newest sample, and with `--per-process` its members' rows (in the store already).
-  func take(_ sample: MemorySample, members: [MemorySample]) throws(CSVWriteError)
-  /// Writes what it holds; called at least once a second.
-  func flush() throws(CSVWriteError)
-  /// Writes the rest once the watch is over.
-  func finish() throws(CSVWriteError)
-}
-
-/// What a finished watch produced.
-public struct WatchSummary: Sendable {
-  /// Why it ended.
-  public var end: RecordingEnd
-  /// Samples taken.
-  public var samples: Int
-  /// Ticks that produced no sample (late wakeups or transient read errors): gaps.
-  public var missed: Int
-  /// Seconds from start to the last sample.
-  public var duration: Double
-  /// The highest peak RSS (`VmHWM`) seen, bytes.
-  public var peakRSS: UInt64?
-  /// What was kept in memory for the verdict (bounded; every sample went to the sinks).
-  public var digest: RecordingDigest
-  /// How a launched command ended (after memtop stopped it, if it had to).
-  public var termination: ChildTermination?
-  /// Whether memtop stopped the launched command itself (rather than it ending on its own).
-  public var stoppedCommand = false
-  /// An output that failed during the watch.
-  public var outputFailure: CSVWriteError?
-}
-
-/// Why a watch ended.
-public enum RecordingEnd: Sendable, Equatable {
-  /// The requested duration elapsed.
-  case durationReached
-  /// A stop signal (SIGINT, SIGTERM, SIGHUP) arrived.
-  case signal(Int32)
-  /// The process ended; for a launched command, with how it ended.
-  case targetExited(ProcessExit, ChildTermination?)
-  /// The driver ended it (the live view's `q`), or an output failed.
-  case stopped
-}
-
 /// One watch of one target: the pipeline `memtop record` and the live view share.
 ///
 /// Given a target and options, it resolves the target (following a launcher to its program,
@@ -400,9 +340,16 @@ public final class WatchSession {
         index = known
       } else {
         let command = ProcCommandLine.read(pid: sample.pid, procRoot: options.procRoot) ?? reading.name
-        members.append(MemberTrack(identity: identity, command: command, capacity: options.memberCapacity))
+        var track = MemberTrack(identity: identity, command: command, capacity: options.memberCapacity)
+        track.name = reading.name
+        members.append(track)
         index = members.count - 1
         memberIndex[identity] = index
+      }
+      if members[index].name != reading.name {
+        // It exec'd (a launcher became its program): its command line changed too.
+        members[index].name = reading.name
+        members[index].command = ProcCommandLine.read(pid: sample.pid, procRoot: options.procRoot) ?? reading.name
       }
       members[index].store.append(sample)
       sample.command = members[index].command
@@ -623,46 +570,5 @@ final class NoticeBox {
   func take() -> [String] {
     defer { lines.removeAll() }
     return lines
-  }
-}
-
-/// Streams a watch to a recording file, one sample behind so a marker added to the newest
-/// sample still reaches its row; per-process rows follow their total's.
-public final class CSVSink: WatchSink {
-  /// The file written.
-  public let writer: CSVFileWriter
-  private var pending: (sample: MemorySample, members: [MemorySample])?
-
-  public init(_ writer: CSVFileWriter) {
-    self.writer = writer
-  }
-
-  public func take(_ sample: MemorySample, members: [MemorySample]) throws(CSVWriteError) {
-    writePending()
-    pending = (sample, members)
-  }
-
-  /// Attaches a marker to the newest sample (not yet written).
-  public func markLatest(_ text: String) {
-    pending?.sample.marker = text
-  }
-
-  public func flush() throws(CSVWriteError) {
-    try writer.flush()
-  }
-
-  public func finish() throws(CSVWriteError) {
-    writePending()
-    try writer.finish()
-  }
-
-  /// Rows written (the one held back included once finished).
-  public var rows: Int { writer.rows }
-
-  private func writePending() {
-    guard let pending else { return }
-    writer.append(pending.sample)
-    for member in pending.members { writer.append(member) }
-    self.pending = nil
   }
 }
