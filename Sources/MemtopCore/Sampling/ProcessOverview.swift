@@ -58,7 +58,6 @@ public final class ProcessOverview {
   private let scanner: ProcessScanner
   private let pageSize: UInt64
   private let buffer = ReadBuffer(capacity: 256)
-  private let analyzer = TrendAnalyzer()
   private var tracked: [Int32: Tracked] = [:]
   private var tick = 0
 
@@ -108,7 +107,7 @@ public final class ProcessOverview {
       }
       entry.append(time: now, value: rss, window: window)
       if entry.statmFD >= 0 && (Int(pid) + tick) % evaluateEveryTicks == 0 {
-        entry.verdict = analyzer.analyze(entry.pyramid, label: "RSS").verdict
+        entry.verdict = VerdictPolicy.judge(entry.pyramid, label: "RSS").verdict
       }
       tracked[pid] = entry
     }

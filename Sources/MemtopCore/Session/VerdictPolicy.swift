@@ -90,6 +90,13 @@ public enum VerdictPolicy {
     return SessionVerdict(analysis: analysis, members: judged)
   }
 
+  /// Judges one metric's floor pyramid: the live view's charts and the process table's rows.
+  public static func judge(_ pyramid: FloorPyramid, label: String, limitBytes: Double? = nil) -> TrendResult {
+    analyzer.analyze(pyramid, label: label, limitBytes: limitBytes)
+  }
+
+  private static let analyzer = TrendAnalyzer()
+
   private struct MemberKey: Hashable {
     var pid: Int32
     var startTicks: UInt64?

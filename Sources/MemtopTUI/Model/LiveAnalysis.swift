@@ -18,7 +18,6 @@ public struct LiveAnalysis: Sendable {
   private var pyramids: [FloorPyramid]
   private var alerts: [LeakAlert]
   private var samplesSinceEvaluation = 0
-  private let analyzer = TrendAnalyzer(TrendConfiguration())
   /// The latest result per metric (same order as ``metrics``), nil before the first evaluation.
   public private(set) var results: [TrendResult?]
   /// Samples appended so far.
@@ -58,7 +57,7 @@ public struct LiveAnalysis: Sendable {
     samplesSinceEvaluation = 0
     for (i, metric) in metrics.enumerated() {
       let label = isTree ? (metric == .pss ? "tree PSS" : "summed " + metric.label) : metric.label
-      let result = analyzer.analyze(pyramids[i], label: label, limitBytes: limitBytes)
+      let result = VerdictPolicy.judge(pyramids[i], label: label, limitBytes: limitBytes)
       alerts[i].update(with: result)
       results[i] = result
     }
