@@ -105,6 +105,7 @@ struct RecordCommand: ParsableCommand {
     options.maxStall = detail.stallSecondsPerSecond
     options.limit = limit.memoryLimit
     options.launchOutput = output == "-" ? .stdoutToStderr : .inherit
+    options.launchInForeground = true
     let session: WatchSession
     do {
       session = try WatchSession(target: target, options: options)

@@ -167,6 +167,40 @@ public final class ChildProcess {
     return waitForExit()
   }
 
+  /// The process group that had the terminal before ``giveTerminal()``.
+  private var terminalOwner: pid_t?
+
+  /// Makes the command's group the terminal's foreground group when standard input is
+  /// memtop's terminal, so the command reads it (and gets its Ctrl-C) as it would without
+  /// memtop. Returns whether it did.
+  @discardableResult
+  public func giveTerminal() -> Bool {
+    guard isatty(0) == 1 else { return false }
+    let owner = tcgetpgrp(0)
+    guard owner == getpgrp() else { return false }
+    guard Self.withoutTTOU({ tcsetpgrp(0, guardPID) }) == 0 else { return false }
+    terminalOwner = owner
+    return true
+  }
+
+  /// Gives the terminal back to memtop's group (once the command has ended or been stopped).
+  public func takeTerminalBack() {
+    guard let owner = terminalOwner else { return }
+    terminalOwner = nil
+    _ = Self.withoutTTOU { tcsetpgrp(0, owner) }
+  }
+
+  /// Runs `body` with SIGTTOU blocked: a background group may then set the terminal's group.
+  private static func withoutTTOU(_ body: () -> Int32) -> Int32 {
+    var block = sigset_t()
+    var old = sigset_t()
+    sigemptyset(&block)
+    sigaddset(&block, SIGTTOU)
+    pthread_sigmask(SIG_BLOCK, &block, &old)
+    defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
+    return body()
+  }
+
   /// Waits up to `seconds` for the command to end by itself; returns how it ended, or nil.
   public func waitForExit(seconds: Double) -> ChildTermination? {
     let deadline = Syscalls.monotonicSeconds() + seconds

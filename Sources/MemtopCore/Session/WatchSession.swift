@@ -125,7 +125,10 @@ public final class WatchSession {
 
   deinit {
     // A driver that never called finish() still never leaves the command running.
-    if let command, finished == nil { command.stopGroup(grace: 0.5) }
+    if let command, finished == nil {
+      command.stopGroup(grace: 0.5)
+      command.takeTerminalBack()
+    }
   }
 
   /// The command name of the process watched (the tree's root). Untrusted text.
@@ -294,6 +297,7 @@ public final class WatchSession {
         stoppedCommand = true
       }
     }
+    command?.takeTerminalBack()
     let summary = WatchSummary(
       end: end, samples: samples, missed: missed + schedule.skipped, duration: store.lastElapsed ?? 0, peakRSS: peakRSS,
       digest: store, termination: termination, stoppedCommand: stoppedCommand, outputFailure: outputFailure)
@@ -393,12 +397,14 @@ public final class WatchSession {
     }
     command = launched
     commandName = ProcCommandLine.program(arguments[0])
+    if options.launchInForeground { launched.giveTerminal() }
     let handle: ProcessHandle
     do {
       handle = try ProcessHandle(pid: launched.pid, procRoot: options.procRoot)
     } catch {
       let termination = launched.waitForExit()
       launched.stopGroup(grace: 0.5)
+      launched.takeTerminalBack()
       throw MemtopError(
         message: "'\(Sanitizer.terminalSafe(arguments[0]))' \(termination) before it could be sampled",
         status: termination.shellStatus)

@@ -43,6 +43,9 @@ public struct WatchOptions: Sendable {
   public var memberCapacity = 1 << 13
   /// Where a launched command's output goes.
   public var launchOutput: LaunchOutput = .inherit
+  /// Give a launched command memtop's terminal (its foreground group), when standard input is
+  /// one: `record` does, so an interactive program reads its input and gets its Ctrl-C.
+  public var launchInForeground = false
   /// The `/proc` mount to read (a fixture tree in tests).
   public var procRoot = "/proc"
 

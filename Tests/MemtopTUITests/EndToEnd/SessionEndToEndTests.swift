@@ -92,6 +92,30 @@ struct SessionEndToEndTests {
     #expect(ok)
   }
 
+  @Test("record of an interactive command on a terminal: it reads its input, and the terminal comes back after")
+  func recordKeepsTheTerminalForTheCommand() throws {
+    let dir = try Self.scratch()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let command =
+      "'\(BuiltBinary.memtop)' record -i 0.1 -o r.csv -- python3 -c 'print(\"got\", input())'; echo MEMTOP-EXIT=$?; read -r line; echo SHELL-READ=$line; sleep 600"
+    let tmux = try TmuxSession(width: 120, height: 40, directory: dir, command: command)
+    defer { tmux.kill() }
+    // Wait until the command runs (rows flow), then answer its prompt.
+    let deadline = Date().addingTimeInterval(30)
+    func rows() -> Int { ((try? String(contentsOfFile: dir + "/r.csv", encoding: .utf8)) ?? "").split(separator: "\n").count }
+    while rows() < 3 && Date() < deadline { usleep(50_000) }
+    #expect(rows() >= 3, "no rows:\n\(tmux.capture())")
+    try tmux.send("-l", "hello")
+    try tmux.send("Enter")
+    var (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("got hello") && $0.contains("MEMTOP-EXIT=0") }
+    #expect(ok, "the command did not read its input:\n\(screen)")
+    // The shell reads the terminal again: it was given back.
+    try tmux.send("-l", "back")
+    try tmux.send("Enter")
+    (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("SHELL-READ=back") }
+    #expect(ok, "the terminal was not given back:\n\(screen)")
+  }
+
   @Test("--record onto an existing file is refused before the screen opens; the file is kept")
   func recordRefusesExisting() throws {
     let dir = try Self.scratch()
