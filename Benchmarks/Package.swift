@@ -25,7 +25,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "memtop-memory",
-      dependencies: [.product(name: "MemtopCore", package: "memtop")]
+      dependencies: [.product(name: "MemtopCore", package: "memtop"), .product(name: "MemtopTUI", package: "memtop")]
     ),
   ]
 )

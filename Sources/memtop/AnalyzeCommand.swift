@@ -20,31 +20,28 @@ struct AnalyzeCommand: ParsableCommand {
   @Flag(name: .long, help: "Print one JSON object instead of the human report.")
   var json = false
 
-  @Option(name: .long, help: ArgumentHelp("Memory limit to project against, e.g. 2G or 512M.", valueName: "size"))
-  var limit: String?
+  @OptionGroup var limit: LimitOptions
 
   @Flag(name: .long, help: "Exit with status 10 when a leak is found.")
   var failOnLeak = false
 
-  func validate() throws {
-    if let limit, Validation.parseLimit(limit) == nil {
-      throw ValidationError(Validation.badLimit(limit))
-    }
-  }
-
   func run() throws {
+    // Streamed into the main series alone (bounded memory whatever the file's size); a
+    // process tree's recording is read whole, so each process's own rows are judged too.
     let timeline = try RecordingFile.loadMainSeries(file)
-    let limitBytes = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
-    let analysis = RecordingAnalysis(timeline: timeline, limit: limitBytes)
+    let verdict =
+      timeline.isTreeTotal
+      ? VerdictPolicy.judge(recording: try RecordingFile.load(file), limit: limit.memoryLimit)
+      : SessionVerdict(analysis: RecordingAnalysis(timeline: timeline, limit: limit.memoryLimit), members: [])
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
-      let text = String(decoding: try encoder.encode(analysis.report), as: UTF8.self)
+      let text = String(decoding: try encoder.encode(VerdictReport(verdict)), as: UTF8.self)
       print(text)
     } else {
-      print(analysis.reportText(path: file), terminator: "")
+      print(verdict.reportText(path: file), terminator: "")
     }
-    if failOnLeak && analysis.verdict == .leak {
+    if failOnLeak && verdict.verdict == .leak {
       throw ExitWith(status: ExitStatus.leak)
     }
   }

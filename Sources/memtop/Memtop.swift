@@ -40,11 +40,8 @@ enum ExitStatus {
   static let usage: Int32 = 64
 }
 
-/// A runtime failure that has already been phrased for the user.
-struct UserFacingError: Error {
-  var message: String
-  var status: Int32 = ExitStatus.failure
-}
+/// A runtime failure that has already been phrased for the user (the core's one error type).
+typealias UserFacingError = MemtopError
 
 /// Exits with `status` after the caller has printed what it had to say.
 struct ExitWith: Error {
@@ -58,6 +55,7 @@ enum Main {
       print(script, terminator: "")
       return
     }
+    AllocatorTuning.returnLargeBuffersToTheSystem()
     do {
       var command = try Memtop.parseAsRoot(ArgumentCheck.prepare(Array(CommandLine.arguments.dropFirst())))
       try command.run()

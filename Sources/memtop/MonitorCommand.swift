@@ -40,12 +40,14 @@ struct MonitorCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("File that receives a launched command's output (default: a temporary file, shown in the header).", valueName: "file"), completion: .file())
   var childOutput: String?
 
-  @Option(name: .long, help: ArgumentHelp("Memory limit the verdict projects against, e.g. 2G or 512M; the header shows the time to reach it (default: the cgroup limit).", valueName: "size"))
-  var limit: String?
 
   @OptionGroup var view: ViewOptions
 
   @OptionGroup var detail: DetailOptions
+
+  @OptionGroup var limit: LimitOptions
+
+  @OptionGroup var force: ForceOption
 
   @Argument(parsing: .postTerminator, help: ArgumentHelp("Command to launch and watch (after --).", valueName: "command"))
   var command: [String] = []
@@ -67,8 +69,8 @@ struct MonitorCommand: ParsableCommand {
       throw ValidationError("--delay \(delay) is out of range; use tenths of a second from 0.1 to 36000 (e.g. -d 10 for 1 s)")
     }
     try Validation.interval(seconds)
-    if let limit, Validation.parseLimit(limit) == nil {
-      throw ValidationError(Validation.badLimit(limit))
+    if record == "-" {
+      throw ValidationError("--record - would write CSV over the live view; give a file name (memtop record -o - writes to standard output without the view)")
     }
     if childOutput != nil && pid != nil {
       throw ValidationError("--child-output only applies to a launched command (-- COMMAND), not to --pid")
@@ -86,7 +88,8 @@ struct MonitorCommand: ParsableCommand {
       target: target, interval: seconds, theme: view.theme, themesDir: view.themesDir, recordPath: record, ascii: view.ascii,
       childOutput: childOutput)
     config.children = children
-    config.limitBytes = limit.flatMap(Validation.parseLimit)
+    config.force = force.force
+    config.limitBytes = limit.memoryLimit?.bytes
     config.detailBudget = detail.fraction
     config.maxStall = detail.stallSecondsPerSecond
     try runView(config)

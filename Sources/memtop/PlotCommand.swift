@@ -26,13 +26,9 @@ struct PlotCommand: ParsableCommand {
   /// The SVG path: --output, or the name ``validate()`` chose beside the recording.
   var output: String { outputFile ?? "-" }
 
-  @Option(name: .long, help: ArgumentHelp("Memory limit for the verdict's time-to-limit, e.g. 2G or 512M.", valueName: "size"))
-  var limit: String?
+  @OptionGroup var limit: LimitOptions
 
   mutating func validate() throws {
-    if let limit, Validation.parseLimit(limit) == nil {
-      throw ValidationError(Validation.badLimit(limit))
-    }
     if outputFile == nil {
       outputFile = DefaultOutput.unusedName(DefaultOutput.plotStem(for: file), extension: "svg")
     }
@@ -40,7 +36,7 @@ struct PlotCommand: ParsableCommand {
 
   func run() throws {
     let timeline = try RecordingFile.loadMainSeries(file)
-    let limitBytes = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
+    let limitBytes = limit.memoryLimit
     let analysis = RecordingAnalysis(timeline: timeline, limit: limitBytes)
     let name = file.split(separator: "/").last.map(String.init) ?? file
     let svg = RecordingChart(timeline: timeline, analysis: analysis, title: name).svg()

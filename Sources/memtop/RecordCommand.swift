@@ -37,8 +37,9 @@ struct RecordCommand: ParsableCommand {
 
   @OptionGroup var detail: DetailOptions
 
-  @Option(name: .long, help: ArgumentHelp("Memory limit to project against, e.g. 2G (default: the cgroup limit, else current use + MemAvailable).", valueName: "size"))
-  var limit: String?
+  @OptionGroup var limit: LimitOptions
+
+  @OptionGroup var force: ForceOption
 
   @Option(name: .long, help: ArgumentHelp("Follow the oldest process with this command name, and when it exits wait for it to start again: each lifetime is a new series segment (new pid and start_ticks).", valueName: "name"))
   var followName: String?
@@ -70,9 +71,6 @@ struct RecordCommand: ParsableCommand {
     if let duration, !(duration > 0 && duration.isFinite) {
       throw ValidationError("--duration \(duration) is not a positive number of seconds; give e.g. --duration 60")
     }
-    if let limit, Validation.parseLimit(limit) == nil {
-      throw ValidationError(Validation.badLimit(limit))
-    }
     if let metricsListen {
       let address = try ListenAddress(parsing: metricsListen)
       if !address.isLoopback && !metricsAllowRemote {
@@ -100,47 +98,105 @@ struct RecordCommand: ParsableCommand {
 
   func run() throws {
     StopSignals.install()
-    if let followName {
-      let writer = try Self.openWriter(output)
-      try recordFollowing(followName, writer: writer, clock: SystemClock())
-      return
-    }
-    let writer: CSVFileWriter
-    let handle: ProcessHandle
-    var child: ChildProcess?
-    var server: MetricsServer?
-    var board: MetricsBoard?
-    // Stopped on every way out, an output or launch that fails included.
+    // A reader that goes away (`| head`) is a failed write: the recording ends, its command is
+    // stopped and the verdict printed, instead of memtop dying of SIGPIPE.
+    signal(SIGPIPE, SIG_IGN)
+    let target: WatchTarget =
+      if let followName { .follow(followName) } else if let pid { .pid(try Validation.parsePID(pid)) } else { .launch(command) }
+    // Outputs are checked before anything is launched; the file is staged beside its path and
+    // moved into place once the target runs, so a failed start never touches an existing file.
+    let (server, board) = try startExport()
     defer { server?.stop() }
-    if let pidText = pid {
-      // Check the process before creating the output: a bad PID leaves no file behind.
-      let pid = try Validation.parsePID(pidText)
-      do {
-        handle = try ProcessHandle(pid: pid)
-      } catch {
-        throw UserFacingError(message: error.openMessage(pid: pid))
-      }
-      (server, board) = try startExport()
-      writer = try Self.openWriter(output)
-    } else {
-      // Create the outputs first: a bad path must fail before anything is launched.
-      (server, board) = try startExport()
-      writer = try Self.openWriter(output)
-      let launched: ChildProcess
-      do {
-        launched = try ChildProcess(arguments: command, stdoutToStderr: output == "-")
-      } catch {
-        throw UserFacingError(message: error.description, status: 127)
-      }
-      child = launched
-      do {
-        handle = try ProcessHandle(pid: launched.pid)
-      } catch {
-        let termination = launched.waitForExit()
-        throw UserFacingError(message: "'\(Sanitizer.terminalSafe(command[0]))' \(termination) before it could be sampled", status: termination.shellStatus)
+    let writer: CSVFileWriter
+    do {
+      writer = try CSVFileWriter(path: output, replaceExisting: force.force, staged: output != "-")
+    } catch {
+      throw UserFacingError(message: error.description)
+    }
+    var options = WatchOptions(interval: interval, duration: duration)
+    options.children = children
+    options.perProcess = perProcess
+    options.detailBudget = detail.fraction
+    options.maxStall = detail.stallSecondsPerSecond
+    options.limit = limit.memoryLimit
+    options.launchOutput = output == "-" ? .stdoutToStderr : .inherit
+    options.launchInForeground = true
+    let session: WatchSession
+    do {
+      session = try WatchSession(target: target, options: options)
+    } catch {
+      throw UserFacingError(message: error.message, status: error.status)
+    }
+    do {
+      try writer.commit()
+    } catch {
+      session.finish(.stopped)
+      throw UserFacingError(message: error.description)
+    }
+    let csv = CSVSink(writer)
+    session.add(csv)
+    var metrics: LiveMetrics?
+    if board != nil || promTextfile != nil {
+      let live = LiveMetrics(
+        pid: session.pid, board: board, textfile: promTextfile, name: { session.name }, limit: { _ in session.limit })
+      session.add(MetricsSink(live, session: session))
+      metrics = live
+    }
+    try record(session, csv: csv, metrics: metrics)
+  }
+
+  /// Drives the session to its end, then prints how it ended and the verdict.
+  private func record(_ session: WatchSession, csv: CSVSink, metrics: LiveMetrics?) throws {
+    // A live status line on a terminal, unless the CSV itself is going to that terminal.
+    let live = Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1))
+    var lastStatus = -Double.infinity
+    let summary = session.run(stopRequested: { StopSignals.received }) { event in
+      switch event {
+      case .sample(let sample):
+        guard live, sample.elapsed - lastStatus >= 0.25 else { return }
+        lastStatus = sample.elapsed
+        let line = RecordingMessages.status(pid: session.pid, name: session.name, sample: sample, count: session.samples)
+        Syscalls.writeStandardError("\r\u{1B}[K" + line)
+      case .notice(let text):
+        if live { Syscalls.writeStandardError("\r\u{1B}[K") }
+        printError(text)
+      case .warning(let text):
+        if live { Syscalls.writeStandardError("\r\u{1B}[K") }
+        printError("warning: " + text)
+      case .missed, .targetExited, .outputFailed:
+        break
       }
     }
-    try record(handle: handle, child: child, writer: writer, board: board, clock: SystemClock())
+    if live { Syscalls.writeStandardError("\r\u{1B}[K") }
+    let verdict = session.verdict()
+    metrics?.finish(verdict.analysis)
+    if let failure = summary.outputFailure {
+      printError(failure.description)
+    }
+    if summary.samples == 0, case .targetExited(let exit, _) = summary.end {
+      printError("process \(exit.identity.pid) (\(Sanitizer.terminalSafe(exit.name))) \(exit.summary) before its first sample: the file holds the header only")
+    } else {
+      printError(RecordingMessages.ending(summary.end, pid: session.pid, name: session.name, duration: summary.duration))
+    }
+    var line = RecordingMessages.summary(summary, output: output)
+    if let following = session.followed {
+      line += ", \(following.lifetimes) \(following.lifetimes == 1 ? "lifetime" : "lifetimes") of \(Sanitizer.terminalSafe(following.name))"
+    }
+    printError(line)
+    printError(verdict.verdictLine)
+    let leakStatus = failOnLeak && verdict.verdict == .leak ? ExitStatus.leak : ExitStatus.success
+    if summary.outputFailure != nil { throw ExitWith(status: ExitStatus.failure) }
+    // A launched command that ended on its own passes its exit status on. If the recording
+    // ended first (duration or a stop signal), memtop stopped the command itself and reports
+    // the recording's own outcome instead.
+    if let termination = summary.termination {
+      let clean = summary.stoppedCommand ? Self.stopped(termination) : termination
+      if clean != .exited(0) { throw ExitWith(status: clean.shellStatus) }
+    }
+    if summary.samples == 0, case .targetExited = summary.end, summary.termination == nil {
+      throw ExitWith(status: ExitStatus.failure)
+    }
+    if leakStatus != ExitStatus.success { throw ExitWith(status: leakStatus) }
   }
 
   /// Checks --prom-textfile and binds --metrics-listen before any output is created; returns
@@ -160,121 +216,31 @@ struct RecordCommand: ParsableCommand {
     return (server, board)
   }
 
-  /// Records the processes named `name` one lifetime after another, until the duration or a signal.
-  private func recordFollowing(_ name: String, writer: CSVFileWriter, clock: SystemClock) throws {
-    let start = clock.monotonicSeconds()
-    let budget = detail.fraction
-    let maxStall = detail.stallSecondsPerSecond
-    let children = self.children
-    let sampler = FollowingSampler(name: name) { handle in
-      makeSampler(for: handle, tree: children, clock: clock, detailBudget: budget, maxStall: maxStall, startMonotonic: start)
-    }
-    var recorder = Recorder(interval: interval, duration: duration)
-    recorder.perProcess = perProcess
-    recorder.onWarning = { printError("warning: " + $0) }
-    recorder.onNotice = { printError($0) }
-    let summary: RecordingSummary
-    do {
-      summary = try recorder.run(sampler: sampler, clock: clock, writer: writer, start: start)
-    } catch {
-      throw UserFacingError(message: error.description)
-    }
-    let memoryLimit = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
-    let analysis = RecordingAnalysis(digest: summary.digest, limit: memoryLimit)
-    let pid = sampler.identity?.pid ?? summary.digest.pid
-    printError(RecordingMessages.ending(summary.end, pid: pid, name: sampler.currentName, duration: summary.duration))
-    printError(RecordingMessages.summary(summary, output: output) + ", \(sampler.lifetimes) \(sampler.lifetimes == 1 ? "lifetime" : "lifetimes") of \(Sanitizer.terminalSafe(name))")
-    printError(analysis.verdictLine)
-    if failOnLeak && analysis.verdict == .leak { throw ExitWith(status: ExitStatus.leak) }
-  }
-
-  private static func openWriter(_ output: String) throws -> CSVFileWriter {
-    do {
-      return try CSVFileWriter(path: output)
-    } catch {
-      throw UserFacingError(message: error.description)
-    }
-  }
-
-  private func record(handle: ProcessHandle, child: ChildProcess?, writer: CSVFileWriter, board: MetricsBoard?, clock: SystemClock) throws {
-    // A live status line on a terminal, unless the CSV itself is going to that terminal.
-    let live = Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1))
-    var lastStatus = -Double.infinity
-    let start = clock.monotonicSeconds()
-    let sampler = makeSampler(
-      for: handle, tree: children, clock: clock, detailBudget: detail.fraction, maxStall: detail.stallSecondsPerSecond, startMonotonic: start)
-    var recorder = Recorder(interval: interval, duration: duration)
-    recorder.perProcess = perProcess
-    recorder.onWarning = { printError("warning: " + $0) }
-    let userLimit = limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
-    var liveMetrics: LiveMetrics?
-    if board != nil || promTextfile != nil {
-      let metrics = LiveMetrics(
-        pid: handle.identity.pid, board: board, textfile: promTextfile, name: { sampler.currentName },
-        limit: { userLimit ?? handle.readMemoryLimit(currentBytes: $0.maximum(.rss) ?? 0) })
-      recorder.onDigest = { metrics.update($0, digest: $1) }
-      liveMetrics = metrics
-    }
-    if live {
-      recorder.onSample = { sample, count in
-        guard sample.elapsed - lastStatus >= 0.25 else { return }
-        lastStatus = sample.elapsed
-        let line = RecordingMessages.status(pid: handle.identity.pid, name: sampler.currentName, sample: sample, count: count)
-        Syscalls.writeStandardError("\r\u{1B}[K" + line)
-      }
-    }
-    let summary: RecordingSummary
-    do {
-      summary = try recorder.run(sampler: sampler, clock: clock, writer: writer, child: child, start: start)
-    } catch {
-      if live { Syscalls.writeStandardError("\r\u{1B}[K") }
-      child?.signal(SIGTERM)
-      throw UserFacingError(message: error.description)
-    }
-    if live { Syscalls.writeStandardError("\r\u{1B}[K") }
-    let memoryLimit = userLimit ?? handle.readMemoryLimit(currentBytes: summary.digest.maximum(.rss) ?? 0)
-    let analysis = RecordingAnalysis(digest: summary.digest, limit: memoryLimit)
-    liveMetrics?.finish(analysis)
-    printError(RecordingMessages.ending(summary.end, pid: handle.identity.pid, name: sampler.currentName, duration: summary.duration))
-    printError(RecordingMessages.summary(summary, output: output))
-    printError(analysis.verdictLine)
-    let leakStatus = failOnLeak && analysis.verdict == .leak ? ExitStatus.leak : ExitStatus.success
-
-    guard let child else {
-      if leakStatus != ExitStatus.success { throw ExitWith(status: leakStatus) }
-      return
-    }
-    // A launched command that ended on its own: pass its exit status on. If the recording
-    // ended first (duration or a stop signal), memtop stops the command itself and reports
-    // the recording's own outcome instead.
-    let termination: ChildTermination
-    switch summary.end {
-    case .targetExited:
-      termination = child.waitForExit()
-    case .durationReached:
-      child.signal(SIGTERM)
-      termination = Self.stopped(child.waitForExit())
-    case .signal:
-      // A terminal's Ctrl-C reaches the command too: give it a moment to stop on its own.
-      termination = Self.stop(child)
-    }
-    if termination != .exited(0) {
-      throw ExitWith(status: termination.shellStatus)
-    }
-    if leakStatus != ExitStatus.success { throw ExitWith(status: leakStatus) }
-  }
-
-  /// A command memtop itself terminated with SIGTERM counts as a clean end.
+  /// A command memtop itself stopped (with the stop signal it passed on, or SIGTERM) counts
+  /// as a clean end.
   private static func stopped(_ termination: ChildTermination) -> ChildTermination {
-    termination == .signaled(SIGTERM) ? .exited(0) : termination
+    switch termination {
+    case .signaled(SIGTERM), .signaled(SIGINT), .signaled(SIGHUP), .signaled(SIGKILL): .exited(0)
+    default: termination
+    }
+  }
+}
+
+/// Feeds the Prometheus endpoint and textfile from a watch.
+final class MetricsSink: WatchSink {
+  private let metrics: LiveMetrics
+  private unowned let session: WatchSession
+
+  init(_ metrics: LiveMetrics, session: WatchSession) {
+    self.metrics = metrics
+    self.session = session
   }
 
-  private static func stop(_ child: ChildProcess) -> ChildTermination {
-    for _ in 0..<20 {
-      if let done = child.poll() { return done }
-      usleep(100_000)
-    }
-    child.signal(SIGTERM)
-    return stopped(child.waitForExit())
+  func take(_ sample: MemorySample, members: [MemorySample]) throws(CSVWriteError) {
+    metrics.update(sample, digest: session.store)
   }
+
+  func flush() throws(CSVWriteError) {}
+
+  func finish() throws(CSVWriteError) {}
 }

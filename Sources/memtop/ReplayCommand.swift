@@ -17,16 +17,9 @@ struct ReplayCommand: ParsableCommand {
   @Argument(help: ArgumentHelp("The recording to replay (CSV written by memtop record or exported with e).", valueName: "file"), completion: .file(extensions: ["csv"]))
   var file: String
 
-  @Option(name: .long, help: ArgumentHelp("Memory limit the verdict projects against, e.g. 2G (as memtop analyze --limit).", valueName: "size"))
-  var limit: String?
+  @OptionGroup var limit: LimitOptions
 
   @OptionGroup var view: ViewOptions
-
-  func validate() throws {
-    if let limit, Validation.parseLimit(limit) == nil {
-      throw ValidationError(Validation.badLimit(limit))
-    }
-  }
 
   func run() throws {
     let samples = try RecordingFile.load(file)
@@ -35,7 +28,7 @@ struct ReplayCommand: ParsableCommand {
     }
     var config = MonitorConfiguration(
       target: .replay(path: file, samples: samples), interval: 1, theme: view.theme, themesDir: view.themesDir, ascii: view.ascii)
-    config.replayLimitBytes = limit.flatMap(Validation.parseLimit)
+    config.replayLimitBytes = limit.memoryLimit?.bytes
     try runView(config)
   }
 }

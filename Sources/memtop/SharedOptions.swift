@@ -1,4 +1,5 @@
 import ArgumentParser
+import MemtopCore
 
 /// How much the detailed reads (heap, PSS, USS) may cost: shared by the live view and `record`.
 struct DetailOptions: ParsableArguments {
@@ -29,4 +30,27 @@ struct ViewOptions: ParsableArguments {
 
   @Flag(name: .long, help: "Draw with ASCII characters only (also used when the locale is not UTF-8).")
   var ascii = false
+}
+
+/// `--limit`: the memory limit a verdict projects against; shared by every subcommand that judges.
+struct LimitOptions: ParsableArguments {
+  @Option(name: .long, help: ArgumentHelp("Memory limit to project against, e.g. 2G or 512M (live: default the cgroup limit, else current use + MemAvailable).", valueName: "size"))
+  var limit: String?
+
+  func validate() throws {
+    if let limit, Validation.parseLimit(limit) == nil {
+      throw ValidationError(Validation.badLimit(limit))
+    }
+  }
+
+  /// The limit given, if any.
+  var memoryLimit: MemoryLimit? {
+    limit.flatMap(Validation.parseLimit).map { MemoryLimit(bytes: $0, source: .user) }
+  }
+}
+
+/// `--force`: replace existing output files (never done without it).
+struct ForceOption: ParsableArguments {
+  @Flag(name: .long, help: "Replace an existing output file (without it memtop refuses to overwrite one).")
+  var force = false
 }

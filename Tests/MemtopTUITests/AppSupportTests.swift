@@ -4,7 +4,7 @@ import Testing
 
 @testable import MemtopTUI
 
-@Suite("App support: export names, the live recorder")
+@Suite("App support: export names, the CSV sink")
 struct AppSupportTests {
   @Test("the default export name is memtop-PID-YYYYMMDD-HHMMSS.csv")
   func defaultName() {
@@ -14,19 +14,19 @@ struct AppSupportTests {
     #expect(name.count == "memtop-1234-20251125-103000.csv".count)
   }
 
-  @Test("the live recorder writes one sample behind, so a marker reaches its row")
-  func liveRecorderMarker() throws {
+  @Test("the CSV sink writes one sample behind, so a marker reaches its row")
+  func csvSinkMarker() throws {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-rec-\(UUID()).csv").path
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let recorder = LiveRecorder(try CSVFileWriter(path: path))
-    recorder.append(MemorySample(timeUnix: 1, elapsed: 0, pid: 9, rss: 100))
-    recorder.markLatest("before the spike")
-    recorder.append(MemorySample(timeUnix: 2, elapsed: 1, pid: 9, rss: 200))
-    #expect(recorder.finish() == nil)
+    let sink = CSVSink(try CSVFileWriter(path: path))
+    try sink.take(MemorySample(timeUnix: 1, elapsed: 0, pid: 9, rss: 100), members: [])
+    sink.markLatest("before the spike")
+    try sink.take(MemorySample(timeUnix: 2, elapsed: 1, pid: 9, rss: 200), members: [])
+    try sink.finish()
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
     #expect(lines.count == 3)
-    #expect(lines[1].hasSuffix(",before the spike,,"))
-    #expect(lines[2].hasSuffix(",,,"))
+    #expect(lines[1].hasSuffix(",before the spike,,,"))
+    #expect(lines[2].hasSuffix(",,,,"))
   }
 
   @Test("export writes the whole timeline with the record command's header")

@@ -1,15 +1,23 @@
-// Feeds a headless recording 10^6 samples on a manual clock and prints this process's own
+// Feeds a headless recording (the watch session `memtop record` drives) 10^6 samples on a manual clock and prints this process's own
 // resident memory (VmRSS) along the way: memtop record's memory must stay flat.
 //
 // The target is a /proc-shaped copy of a real capture (a 100 MiB Python process), so every
 // tick does the real work of a recording — pread of status, parse, digest, CSV row to a file —
 // only without waiting for the wall clock.
 //
-// Run: cd Benchmarks && swift run -c release memtop-memory [samples]
+// With --live, every sample also goes where the live view puts it: the charts' bounded
+// timeline and the live analysis (MemtopTUI's ChartedSeries, as MonitorLoop keeps it).
+//
+// Run: cd Benchmarks && swift run -c release memtop-memory [samples] [--live]
 import Foundation
 import MemtopCore
+import MemtopTUI
 
+// As memtop's main does.
+AllocatorTuning.returnLargeBuffersToTheSystem()
 let total = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
+let live = CommandLine.arguments.contains("--live")
+var charts = ChartedSeries(capacity: ChartedSeries.liveCapacity)
 let capture = URL(fileURLWithPath: #filePath)
   .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
   .appendingPathComponent("Tests/MemtopCoreTests/Fixtures/captures/python100m")
@@ -29,20 +37,22 @@ func ownRSS() -> UInt64 {
 
 func mib(_ bytes: UInt64) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
 
-let handle = try ProcessHandle(pid: pid, procRoot: scratch.appendingPathComponent("proc").path, pageSize: 4096)
 let clock = ManualClock(now: 0)
-let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0, startMonotonic: 0)
+var options = WatchOptions(interval: 0.1, duration: Double(total) * 0.1)
+options.procRoot = scratch.appendingPathComponent("proc").path
+options.detailBudget = 0
+options.followLaunchers = false
+let session = try WatchSession(target: .pid(pid), options: options, clock: clock)
 let csv = scratch.appendingPathComponent("run.csv").path
-let writer = try CSVFileWriter(path: csv)
-var recorder = Recorder(interval: 0.1, duration: Double(total) * 0.1)
-recorder.stopRequested = { nil }
+session.add(CSVSink(try CSVFileWriter(path: csv)))
 var checkpoints: [(Int, UInt64)] = [(0, ownRSS())]
 let marks: Set<Int> = [10_000, 100_000, 250_000, 500_000, 1_000_000, total]
-recorder.onSample = { _, count in
-  if marks.contains(count) { checkpoints.append((count, ownRSS())) }
-}
 let started = Date()
-let summary = try recorder.run(sampler: sampler, clock: clock, writer: writer, start: 0)
+let summary = session.run(stopRequested: { nil }) { event in
+  guard case .sample(let sample) = event else { return }
+  if live { charts.append(sample, limitBytes: nil) }
+  if marks.contains(session.samples) { checkpoints.append((session.samples, ownRSS())) }
+}
 let analysis = RecordingAnalysis(digest: summary.digest, limit: nil)
 let seconds = Date().timeIntervalSince(started)
 checkpoints.append((summary.samples, ownRSS()))
@@ -53,4 +63,5 @@ let at10k = checkpoints.first { $0.0 == 10_000 }?.1 ?? 0
 let atEnd = checkpoints.last?.1 ?? 0
 print("growth from 10^4 samples to \(summary.samples): \(mib(atEnd &- min(at10k, atEnd)))  (target ≤ 5 MiB); total \(mib(atEnd)) (target ≤ 25 MiB)")
 print("digest at full resolution: \(summary.digest.isFullResolution); verdict: \(analysis.verdict.rawValue)")
+if live { print("live charts: \(charts.timeline.count) slots, each standing for \(charts.timeline.stride) samples") }
 print(String(format: "%d samples in %.1f s (%.1f µs per sample: read, parse, digest, CSV row)", summary.samples, seconds, seconds / Double(summary.samples) * 1e6))

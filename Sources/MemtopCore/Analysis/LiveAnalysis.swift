@@ -14,6 +14,11 @@ import Foundation
 public struct LiveAnalysis: Sendable {
   /// The metrics analysed, in the order the charts show them.
   public static let metrics: [Metric] = [.rss, .heap, .anon]
+  /// A process tree's total is judged on its PSS first, as `record` and `analyze` judge it.
+  public static let treeMetrics: [Metric] = [.pss, .rss, .heap, .anon]
+
+  /// The metrics this analysis judges.
+  public let metrics: [Metric]
   /// Samples between evaluations while the series is young.
   public static let youngEvaluateEvery = 2
   /// Samples kept raw (per metric, two doubles each) before judging from the pyramid alone.
@@ -31,12 +36,23 @@ public struct LiveAnalysis: Sendable {
   /// Samples appended so far.
   public private(set) var samples = 0
 
-  public init(evaluateEvery: Int = 5) {
+  /// - Parameter tree: judge a process tree's total (PSS first, sums labelled as such).
+  public init(evaluateEvery: Int = 5, tree: Bool = false) {
     self.evaluateEvery = max(evaluateEvery, 1)
-    pyramids = Self.metrics.map { _ in FloorPyramid() }
-    raw = Self.metrics.map { _ in MetricSeries(times: [], values: []) }
-    alerts = Self.metrics.map { _ in LeakAlert() }
-    results = Self.metrics.map { _ in nil }
+    metrics = tree ? Self.treeMetrics : Self.metrics
+    pyramids = metrics.map { _ in FloorPyramid() }
+    raw = metrics.map { _ in MetricSeries(times: [], values: []) }
+    alerts = metrics.map { _ in LeakAlert() }
+    results = metrics.map { _ in nil }
+  }
+
+  /// Whether it judges a tree's total.
+  public var isTree: Bool { metrics == Self.treeMetrics }
+
+  /// How metric `metric` is named: a tree's PSS is "tree PSS", its other figures are sums.
+  public func label(_ metric: Metric, summed: Bool = false) -> String {
+    if metric == .pss && (isTree || summed) { return "tree PSS" }
+    return (isTree || summed ? "summed " : "") + metric.label
   }
 
   /// Whether metric `i`'s leak alert is raised.
@@ -52,7 +68,7 @@ public struct LiveAnalysis: Sendable {
   @discardableResult
   public mutating func append(_ sample: MemorySample, limitBytes: Double?) -> Bool {
     samples += 1
-    for (i, metric) in Self.metrics.enumerated() {
+    for (i, metric) in metrics.enumerated() {
       let value = sample[metric].map { Double($0) } ?? .nan
       pyramids[i].append(time: sample.elapsed, value: value)
       if keepsRaw {
@@ -71,11 +87,11 @@ public struct LiveAnalysis: Sendable {
   /// Re-runs the analyzer on every metric now.
   public mutating func evaluate(limitBytes: Double?) {
     samplesSinceEvaluation = 0
-    for (i, metric) in Self.metrics.enumerated() {
+    for (i, metric) in metrics.enumerated() {
       let result =
         keepsRaw
-        ? analyzer.analyze(raw[i], label: metric.label, limitBytes: limitBytes)
-        : analyzer.analyze(pyramids[i], label: metric.label, limitBytes: limitBytes)
+        ? analyzer.analyze(raw[i], label: label(metric), limitBytes: limitBytes)
+        : analyzer.analyze(pyramids[i], label: label(metric), limitBytes: limitBytes)
       alerts[i].update(with: result)
       results[i] = result
     }
@@ -87,11 +103,11 @@ public struct LiveAnalysis: Sendable {
   public func assessment(summed: Bool = false) -> Assessment {
     var entries: [Assessment.Entry] = []
     var raised: Set<Metric> = []
-    for (i, metric) in Self.metrics.enumerated() {
+    for (i, metric) in metrics.enumerated() {
       guard let result = results[i] else { continue }
       var shown = result
-      let label = (summed ? "summed " : "") + metric.label
-      if summed { shown.explanation = result.explanation.replacingFirst(metric.label, with: label) }
+      let label = label(metric, summed: summed)
+      if summed && !isTree { shown.explanation = result.explanation.replacingFirst(metric.label, with: label) }
       entries.append(Assessment.Entry(metric: metric, label: label, result: shown))
       if alerts[i].isRaised { raised.insert(metric) }
     }

@@ -8,6 +8,7 @@ public enum CSVFormat {
     "pss_bytes", "uss_bytes", "swap_pss_bytes",
     "marker",
     "start_ticks", "processes",
+    "command",
   ]
 
   /// The metrics in column order after `pid`.

@@ -35,9 +35,14 @@ public struct CSVRowEncoder {
       if let start = sample.startTicks { writer.unsigned(start) }
       writer.byte(UInt8(ascii: ","))
       if let processes = sample.processes { writer.unsigned(UInt64(processes)) }
-      writer.byte(UInt8(ascii: "\n"))
+      writer.byte(UInt8(ascii: ","))
       out.append(contentsOf: UnsafeBufferPointer(rebasing: tail[..<writer.count]))
     }
+    // A tree member's command line (untrusted): neutralised and quoted like a marker.
+    if let command = sample.command {
+      out.append(contentsOf: CSVFormat.quote(CSVFormat.neutralize(command)).utf8)
+    }
+    out.append(UInt8(ascii: "\n"))
   }
 }
 

@@ -37,7 +37,7 @@ public struct RecordingRowParser {
 
   // Role codes per header field.
   private static let ignore: UInt8 = 0, elapsedRole: UInt8 = 1, unixRole: UInt8 = 2, pidRole: UInt8 = 3
-  private static let markerRole: UInt8 = 4, startRole: UInt8 = 5, processesRole: UInt8 = 6, metricBase: UInt8 = 16
+  private static let markerRole: UInt8 = 4, startRole: UInt8 = 5, processesRole: UInt8 = 6, commandRole: UInt8 = 7, metricBase: UInt8 = 16
   private static let checkOnly: UInt8 = 32
   /// Bytes that end or open an unquoted field: comma, line feed, quote.
   nonisolated(unsafe) private static let special: UnsafePointer<UInt8> = {
@@ -277,6 +277,7 @@ public struct RecordingRowParser {
         case "marker": role = Self.markerRole
         case "start_ticks": role = Self.startRole
         case "processes": role = Self.processesRole
+        case "command": role = Self.commandRole
         default:
           if let m = Metric.allCases.firstIndex(where: { $0.csvColumn == name }) {
             role = Self.metricBase + UInt8(m) + (kept.contains(Metric.allCases[m]) ? 0 : Self.checkOnly)
@@ -336,6 +337,8 @@ public struct RecordingRowParser {
         current.pid = Int32(pid)
       case Self.markerRole:
         current.marker = text(base, k).trimmingSpaces()
+      case Self.commandRole:
+        current.command = text(base, k).trimmingSpaces()
       case Self.startRole:
         guard let start = Self.whole(field), start < 1 << 62 else {
           throw CSVReadError(path: path, line: line, reason: "start_ticks is '\(Self.echo(field))', not a whole number of clock ticks")

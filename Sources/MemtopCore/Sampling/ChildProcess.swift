@@ -1,3 +1,5 @@
+import CLinuxSys
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -36,7 +38,7 @@ public enum ChildTermination: Sendable, Equatable, CustomStringConvertible {
 public struct LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The program name as given.
   public var program: String
-  /// The system error from `posix_spawnp`.
+  /// The system error from looking the program up or from `execve`.
   public var cause: SystemError
 
   public var description: String {
@@ -53,15 +55,25 @@ public struct LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 }
 
-/// A command memtop started itself: directly with `posix_spawnp`, never through a shell, so
-/// every argument reaches the program verbatim.
+/// A command memtop started itself, directly (never through a shell), so every argument
+/// reaches the program verbatim.
+///
+/// The command runs in a process group of its own under a small guard process that kills the
+/// whole group if memtop dies, however it dies (see `memtop_spawn` in CLinuxSys);
+/// ``stopGroup(grace:)`` ends the command and every worker it started in its group. The initializer returns once the program has exec'd, so nothing sampled after it
+/// is memtop's own fork.
 public final class ChildProcess {
-  /// The child's process id.
+  /// The program's process id.
   public let pid: Int32
+  /// The guard's process id: the program's parent, the id of their process group, and the
+  /// process waited for (it ends the way the program did).
+  public let guardPID: Int32
   /// How it ended, once reaped.
   public private(set) var termination: ChildTermination?
 
   /// Starts `arguments[0]` (looked up in `PATH`) with `arguments` as its argv.
+  ///
+  /// Call it from the main thread: the kernel's death signal follows the thread that started it.
   ///
   /// - Parameters:
   ///   - stdoutToStderr: send the child's standard output to memtop's standard error
@@ -70,38 +82,52 @@ public final class ChildProcess {
   ///     give it `/dev/null` as input, so it cannot draw over or read from memtop's terminal.
   public init(arguments: [String], stdoutToStderr: Bool = false, outputPath: String? = nil) throws(LaunchError) {
     precondition(!arguments.isEmpty, "a command needs a program name")
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    if stdoutToStderr { posix_spawn_file_actions_adddup2(&actions, 2, 1) }
-    if let outputPath {
-      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-      posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-      posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let program = arguments[0]
+    let path: String
+    switch Self.resolve(program) {
+    case .success(let found): path = found
+    case .failure(let error): throw LaunchError(program: program, cause: error)
     }
-    // The child starts with default signal dispositions and an empty signal mask.
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for signo in StopSignals.handled + [SIGPIPE] { sigaddset(&defaults, signo) }
-    var emptyMask = sigset_t()
-    sigemptyset(&emptyMask)
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setsigmask(&attributes, &emptyMask)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
+    var input: Int32 = -1
+    var output: Int32 = -1
+    defer {
+      if input >= 0 { close(input) }
+      if output >= 0 { close(output) }
+    }
+    if let outputPath {
+      input = open("/dev/null", O_RDONLY | O_CLOEXEC)
+      output = open(outputPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+      if input < 0 || output < 0 { throw LaunchError(program: program, cause: SystemError(errno: errno)) }
+    }
     let cStrings = arguments.map { strdup($0) }
     defer { cStrings.forEach { free($0) } }
     let argv = cStrings + [nil]
-    var child: pid_t = 0
-    let rc: Int32 = argv.withUnsafeBufferPointer { argvBuffer in
-      guard let program = cStrings[0], let base = argvBuffer.baseAddress else { return ENOMEM }
-      return posix_spawnp(&child, program, &actions, &attributes, base, environ)
+    var programPID: pid_t = 0
+    let guardian: pid_t = argv.withUnsafeBufferPointer { argvBuffer in
+      memtop_spawn(
+        path, argvBuffer.baseAddress, environ, input, outputPath != nil ? output : (stdoutToStderr ? 2 : -1), output,
+        &programPID)
     }
-    if rc != 0 { throw LaunchError(program: arguments[0], cause: SystemError(errno: rc)) }
-    pid = child
+    if guardian < 0 { throw LaunchError(program: program, cause: SystemError(errno: errno)) }
+    guardPID = guardian
+    pid = programPID
+  }
+
+  /// Finds `program` as `execvp` would: a name with a slash as given, else the first
+  /// executable file of that name on `PATH`.
+  static func resolve(_ program: String) -> Result<String, SystemError> {
+    if program.isEmpty { return .failure(.noSuchFile) }
+    if program.contains("/") { return .success(program) }
+    let searchPath = ProcessEnvironment.value("PATH") ?? "/usr/local/bin:/usr/bin:/bin"
+    var denied = false
+    for directory in searchPath.split(separator: ":", omittingEmptySubsequences: false) {
+      let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + program
+      var info = stat()
+      guard stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+      if access(candidate, X_OK) == 0 { return .success(candidate) }
+      denied = true
+    }
+    return .failure(denied ? .permissionDenied : .noSuchFile)
   }
 
   /// Reaps the child if it has exited; returns how it ended, or `nil` while it runs.
@@ -123,11 +149,73 @@ public final class ChildProcess {
     kill(pid, signo)
   }
 
+  /// Sends `signo` to every process still in the child's group (its workers too, even after
+  /// the child itself has exited).
+  public func signalGroup(_ signo: Int32) {
+    kill(-guardPID, signo)
+  }
+
+  /// Ends the command and its whole process group: SIGTERM to the group, then SIGKILL to
+  /// whatever is left after `grace` seconds. Returns how the command itself ended.
+  @discardableResult
+  public func stopGroup(grace: Double = 2) -> ChildTermination {
+    signalGroup(SIGTERM)
+    let deadline = Syscalls.monotonicSeconds() + grace
+    while poll() == nil && Syscalls.monotonicSeconds() < deadline { usleep(20_000) }
+    // Workers that ignored SIGTERM (or the command itself) get no second chance.
+    signalGroup(SIGKILL)
+    return waitForExit()
+  }
+
+  /// The process group that had the terminal before ``giveTerminal()``.
+  private var terminalOwner: pid_t?
+
+  /// Makes the command's group the terminal's foreground group when standard input is
+  /// memtop's terminal, so the command reads it (and gets its Ctrl-C) as it would without
+  /// memtop. Returns whether it did.
+  @discardableResult
+  public func giveTerminal() -> Bool {
+    guard isatty(0) == 1 else { return false }
+    let owner = tcgetpgrp(0)
+    guard owner == getpgrp() else { return false }
+    guard Self.withoutTTOU({ tcsetpgrp(0, guardPID) }) == 0 else { return false }
+    terminalOwner = owner
+    return true
+  }
+
+  /// Gives the terminal back to memtop's group (once the command has ended or been stopped).
+  public func takeTerminalBack() {
+    guard let owner = terminalOwner else { return }
+    terminalOwner = nil
+    _ = Self.withoutTTOU { tcsetpgrp(0, owner) }
+  }
+
+  /// Runs `body` with SIGTTOU blocked: a background group may then set the terminal's group.
+  private static func withoutTTOU(_ body: () -> Int32) -> Int32 {
+    var block = sigset_t()
+    var old = sigset_t()
+    sigemptyset(&block)
+    sigaddset(&block, SIGTTOU)
+    pthread_sigmask(SIG_BLOCK, &block, &old)
+    defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
+    return body()
+  }
+
+  /// Waits up to `seconds` for the command to end by itself; returns how it ended, or nil.
+  public func waitForExit(seconds: Double) -> ChildTermination? {
+    let deadline = Syscalls.monotonicSeconds() + seconds
+    while Syscalls.monotonicSeconds() < deadline {
+      if let done = poll() { return done }
+      usleep(20_000)
+    }
+    return poll()
+  }
+
   private func wait(options: Int32) -> ChildTermination? {
     var status: Int32 = 0
     while true {
-      let rc = waitpid(pid, &status, options)
-      if rc == pid {
+      let rc = waitpid(guardPID, &status, options)
+      if rc == guardPID {
         let result = ChildTermination(waitStatus: status)
         termination = result
         return result
@@ -138,5 +226,12 @@ public final class ChildProcess {
       termination = .exited(0)
       return termination
     }
+  }
+}
+
+/// The environment memtop was started with.
+enum ProcessEnvironment {
+  static func value(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }
   }
 }

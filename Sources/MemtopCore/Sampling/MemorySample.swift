@@ -39,6 +39,9 @@ public struct MemorySample: Sendable, Equatable {
   /// On a process tree's total row, how many processes were summed; `nil` on a row that
   /// describes one process.
   public var processes: Int?
+  /// On a tree member's own row (`--per-process`), its command line; `nil` elsewhere.
+  /// Untrusted text.
+  public var command: String?
 
   public init(
     timeUnix: Double, elapsed: Double, pid: Int32,

@@ -86,6 +86,7 @@ public final class ProcessOverview {
   private let scanner: ProcessScanner
   private let pageSize: UInt64
   private let buffer = ReadBuffer(capacity: 256)
+  /// The analyzer every row is judged by (the one the live view and `analyze` use).
   private let analyzer = TrendAnalyzer()
   private var tracked: [Int32: Tracked] = [:]
   private var tick = 0

@@ -26,11 +26,13 @@ public enum RecordingMessages {
       return "\(who) \(termination) after \(ByteFormat.duration(duration))"
     case .targetExited(let exit, nil):
       return "\(who) \(exit.summary) after \(ByteFormat.duration(duration)); every sample is saved"
+    case .stopped:
+      return "stopped recording \(who) after \(ByteFormat.duration(duration))"
     }
   }
 
   /// The end-of-run summary, e.g. `124 samples over 12.3 s, peak RSS 1.02 GiB -> out.csv`.
-  public static func summary(_ summary: RecordingSummary, output: String?) -> String {
+  public static func summary(_ summary: WatchSummary, output: String?) -> String {
     var text = "\(summary.samples) \(summary.samples == 1 ? "sample" : "samples") over \(ByteFormat.duration(summary.duration))"
     if summary.missed > 0 { text += " (\(summary.missed) missed)" }
     if !summary.digest.isTreeTotal {

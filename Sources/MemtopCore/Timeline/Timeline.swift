@@ -3,6 +3,11 @@
 /// Stored column by column (8 bytes per value, `UInt64.max` marking an absent value), so
 /// one metric's series can be handed to the analyzer without touching the others. A column
 /// no sample has a value for takes no memory: it is created at its first value.
+///
+/// A timeline with a ``capacity`` (the live view's) stays bounded however long it runs: past
+/// the capacity it keeps every second sample, then every fourth, and so on (``stride``), the
+/// whole history evenly thinned so its spacing stays uniform (no false gaps); each kept slot
+/// holds the latest of the samples it stands for, and keeps their markers.
 public struct Timeline: Sendable {
   private static let absent = UInt64.max
 
@@ -20,10 +25,25 @@ public struct Timeline: Sendable {
   /// Each sample's count of summed processes (a tree's total), or -1 for one process.
   private var processCounts: [Int32] = []
 
-  public init() {}
+  /// Most samples kept (nil: every sample, as for a file read back).
+  public let capacity: Int?
+  /// How many samples each slot stands for (1 until the capacity is first reached).
+  public private(set) var stride = 1
+  /// Samples taken into the latest slot.
+  private var slotFill = 0
+
+  public init() {
+    capacity = nil
+  }
+
+  /// Creates an empty timeline that keeps at most `capacity` samples (at least 2).
+  public init(capacity: Int) {
+    self.capacity = max(capacity, 2)
+  }
 
   /// Creates a timeline holding `samples`.
   public init(_ samples: some Sequence<MemorySample>) {
+    capacity = nil
     for sample in samples { append(sample) }
   }
 
@@ -43,6 +63,20 @@ public struct Timeline: Sendable {
 
   /// Adds a sample at the end.
   public mutating func append(_ sample: MemorySample) {
+    if stride > 1, slotFill < stride, let last = pids.last, last == sample.pid,
+      startTicks(at: count - 1) == (sample.startTicks ?? Self.absent)
+    {
+      // The latest slot stands for several samples: it takes this one's values.
+      replaceLast(with: sample)
+      slotFill += 1
+      return
+    }
+    appendSlot(sample)
+    slotFill = 1
+    if let capacity, count > capacity { halve() }
+  }
+
+  private mutating func appendSlot(_ sample: MemorySample) {
     elapsed.append(sample.elapsed)
     timeUnix.append(sample.timeUnix)
     pids.append(sample.pid)
@@ -79,6 +113,74 @@ public struct Timeline: Sendable {
 
   private func startTicks(at index: Int) -> UInt64 {
     startTicks.isEmpty ? Self.absent : startTicks[index]
+  }
+
+  /// Sets row `index` of a column that may still be empty (no value yet).
+  private static func set(_ value: UInt64?, in column: inout [UInt64], at index: Int) {
+    if column.isEmpty {
+      guard let value else { return }
+      column = Array(repeating: absent, count: index + 1)
+    }
+    column[index] = value ?? absent
+  }
+
+  private mutating func replaceLast(with sample: MemorySample) {
+    let last = count - 1
+    elapsed[last] = sample.elapsed
+    timeUnix[last] = sample.timeUnix
+    for (i, metric) in Metric.allCases.enumerated() {
+      Self.set(sample[metric], in: &columns[i], at: last)
+    }
+    Self.set(sample.startTicks, in: &startTicks, at: last)
+    processCounts[last] = sample.processes.map { Int32(clamping: $0) } ?? -1
+    if let marker = sample.marker { markers[last] = markers[last].map { $0 + "; " + marker } ?? marker }
+  }
+
+  /// Keeps every second slot (the later of each pair, with both markers): half the samples,
+  /// twice the stride. A pair that straddles two lifetimes keeps both.
+  private mutating func halve() {
+    var keep: [Int] = []
+    keep.reserveCapacity(count / 2 + 1)
+    var merged: [Int: String] = [:]
+    var lastPaired = false
+    var i = 0
+    while i < count {
+      if i + 1 < count && !startsLifetime(i + 1) {
+        lastPaired = i + 1 == count - 1
+        let texts = [markers[i], markers[i + 1]].compactMap { $0 }
+        if !texts.isEmpty { merged[keep.count] = texts.joined(separator: "; ") }
+        keep.append(i + 1)
+        i += 2
+      } else {
+        if let text = markers[i] { merged[keep.count] = text }
+        keep.append(i)
+        lastPaired = false
+        i += 1
+      }
+    }
+    // Compacted in place: thinning allocates nothing, so memory stays flat.
+    for (slot, index) in keep.enumerated() {
+      elapsed[slot] = elapsed[index]
+      timeUnix[slot] = timeUnix[index]
+      pids[slot] = pids[index]
+      if !startTicks.isEmpty { startTicks[slot] = startTicks[index] }
+      processCounts[slot] = processCounts[index]
+    }
+    for c in columns.indices where !columns[c].isEmpty {
+      for (slot, index) in keep.enumerated() { columns[c][slot] = columns[c][index] }
+      columns[c].removeLast(columns[c].count - keep.count)
+    }
+    let dropped = elapsed.count - keep.count
+    elapsed.removeLast(dropped)
+    timeUnix.removeLast(dropped)
+    pids.removeLast(dropped)
+    if !startTicks.isEmpty { startTicks.removeLast(dropped) }
+    processCounts.removeLast(dropped)
+    markers = merged
+    // The latest slot goes on filling up to the new stride: every slot stands for as many
+    // samples, so the spacing stays even.
+    slotFill = lastPaired ? stride + slotFill : slotFill
+    stride *= 2
   }
 
   /// Whether the samples are a process tree's totals (`--children`).

@@ -10,6 +10,8 @@ public struct ProcStatus: Sendable, Equatable {
   public var pid: Int32?
   /// `PPid`.
   public var ppid: Int32?
+  /// `Tgid`: the process a thread belongs to (equal to `Pid` for a process itself).
+  public var tgid: Int32?
   /// `Uid`: the real user id.
   public var uid: UInt32?
   /// `Threads`.
@@ -78,6 +80,8 @@ extension ProcStatus {
         status.pid = ByteScanner.parseInt(value).flatMap { Int32(exactly: $0) }
       case UInt8(ascii: "P") where ByteScanner.equals(key, "PPid"):
         status.ppid = ByteScanner.parseInt(value).flatMap { Int32(exactly: $0) }
+      case UInt8(ascii: "T") where ByteScanner.equals(key, "Tgid"):
+        status.tgid = ByteScanner.parseInt(value).flatMap { Int32(exactly: $0) }
       case UInt8(ascii: "U") where ByteScanner.equals(key, "Uid"):
         status.uid = ByteScanner.fields(value).first.flatMap(ByteScanner.parseUInt).flatMap { UInt32(exactly: $0) }
       case UInt8(ascii: "T") where ByteScanner.equals(key, "Threads"):
@@ -124,7 +128,7 @@ extension ProcStatus {
     }
     switch (first, keyLength) {
     case (UInt8(ascii: "N"), 4), (UInt8(ascii: "S"), 5), (UInt8(ascii: "P"), 3), (UInt8(ascii: "P"), 4),
-      (UInt8(ascii: "U"), 3), (UInt8(ascii: "T"), 7), (UInt8(ascii: "V"), 5), (UInt8(ascii: "V"), 6),
+      (UInt8(ascii: "U"), 3), (UInt8(ascii: "T"), 4), (UInt8(ascii: "T"), 7), (UInt8(ascii: "V"), 5), (UInt8(ascii: "V"), 6),
       (UInt8(ascii: "R"), 7), (UInt8(ascii: "R"), 8):
       return true
     default:

@@ -32,6 +32,11 @@ public enum Syscalls {
     try valueOrErrno { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
   }
 
+  /// Creates `path` for writing, failing with EEXIST when something is already there.
+  public static func createNew(_ path: String) throws(SystemError) -> Int32 {
+    try valueOrErrno { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+  }
+
   /// Closes a descriptor; errors are ignored (the descriptor is gone either way).
   public static func close(_ fd: Int32) {
     _ = Glibc.close(fd)
@@ -150,6 +155,14 @@ public enum Syscalls {
 
   /// Writes all of `bytes`, looping over short writes.
   public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+    var written = 0
+    try writeAll(fd, bytes, written: &written)
+  }
+
+  /// Writes all of `bytes`, retrying short writes and EINTR; `written` counts the bytes that
+  /// made it, also when it throws part-way.
+  public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, written: inout Int) throws(SystemError) {
+    written = 0
     guard var base = bytes.baseAddress else { return }
     var left = bytes.count
     while left > 0 {
@@ -157,6 +170,7 @@ public enum Syscalls {
       if n == 0 { throw SystemError.noSpace }
       base += n
       left -= n
+      written += n
     }
   }
 

@@ -21,8 +21,8 @@ public enum AppEvent: Sendable, Equatable {
 
 /// One sampling tick as the view sees it: the outcome and the sampler's news.
 public struct SampleReport: Sendable, Equatable {
-  /// The reading, gap or exit.
-  public var outcome: SampleOutcome
+  /// The reading, gap or exit; nil for a tick that only brought news (a notice, a warning).
+  public var outcome: SampleOutcome?
   /// The command name of the process watched now (nil: unchanged).
   public var name: String?
   /// Each process's reading behind a tree's total.
@@ -38,7 +38,7 @@ public struct SampleReport: Sendable, Equatable {
   /// Whether the target is stopped (state `T` or `t`: SIGSTOP, or a debugger).
   public var stopped = false
 
-  public init(_ outcome: SampleOutcome, name: String? = nil) {
+  public init(_ outcome: SampleOutcome?, name: String? = nil) {
     self.outcome = outcome
     self.name = name
   }
@@ -78,6 +78,8 @@ public struct MonitorConfiguration: Sendable {
   public var detailBudget: Double = 0.01
   /// `--children`: watch the target and all its descendants.
   public var children = false
+  /// `--force`: replace existing files (`--record`, `e` exports).
+  public var force = false
   /// The memory limit a replayed recording's verdict projects against, bytes (as `memtop analyze --limit`).
   public var replayLimitBytes: UInt64?
   /// `--limit` in the live view: the memory limit the verdict projects against, bytes (default: the cgroup limit).
@@ -96,17 +98,5 @@ public struct MonitorConfiguration: Sendable {
   }
 }
 
-/// The monitor could not start or run; the message is one line for the user.
-public struct MonitorError: Error, Sendable, CustomStringConvertible {
-  /// What went wrong and how to fix it.
-  public var message: String
-  /// The exit status to end with.
-  public var status: Int32 = 1
-
-  public init(message: String, status: Int32 = 1) {
-    self.message = message
-    self.status = status
-  }
-
-  public var description: String { message }
-}
+/// The monitor could not start or run: the core's one user-facing error.
+public typealias MonitorError = MemtopError

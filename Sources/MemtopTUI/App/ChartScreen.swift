@@ -7,7 +7,8 @@ import MemtopCore
 /// The chart view of one process, tree or recording: state that events change (samples, keys,
 /// resizes, the launched command's end) and a frame drawn from it.
 ///
-/// Samples come from one ``SampleSource``; a replay has none and is loaded once.
+/// Samples come from one ``SampleSource`` (live: the ``WatchSession`` `memtop record` drives
+/// too); a replay has none and is loaded once. The screen launches and samples nothing itself.
 final class ChartScreen: AppScreen {
   /// Whether Esc returns to the process table this view was opened from.
   var opensFromOverview = false
@@ -20,9 +21,24 @@ final class ChartScreen: AppScreen {
   private var members: [MemberSeries] = []
   /// The member the charts show, or `nil` for ``total``.
   private var shownMember: Int?
-  private let watchesTree: Bool
+  /// Whether a replayed recording is a tree's.
+  private let replaysTree: Bool
+  /// Whether the view shows a tree (a launcher's work spread over a tree counts too).
+  private var watchesTree: Bool { watch?.watchesTree ?? replaysTree }
+  /// The watch behind a live view (nil in a replay).
+  private var watch: WatchSession? { (source as? WatchSource)?.watch }
+  /// The `--record` file's sink, if any.
+  private var csvSink: CSVSink? { watch?.sinks.lazy.compactMap { $0 as? CSVSink }.first }
+  /// Replace existing files on export (`--force`).
+  private let force: Bool
   private(set) var ui = UIState()
-  private let recorder: LiveRecorder?
+  /// What the banner says once the target ended before any verdict could be given.
+  private var exitVerdict: VerdictModel?
+  /// A member the verdict policy found leaking: named in the banner.
+  private var memberVerdict: VerdictModel?
+  private var lastPolicyCheck = -Double.infinity
+  /// An output that failed while watching, for the end.
+  private var outputFailure: String?
   /// Warnings and notices waiting for the status bar, one at a time.
   private var warnings: [(text: String, isError: Bool)] = []
   /// A replayed recording's verdict, the one `memtop analyze` gives on the file.
@@ -32,12 +48,15 @@ final class ChartScreen: AppScreen {
   /// How the launched command ended, once reaped.
   private(set) var childTermination: ChildTermination?
 
-  init(source: (any SampleSource)?, session: SessionInfo, config: MonitorConfiguration, recordWriter: CSVFileWriter?) {
+  init(source: (any SampleSource)?, session: SessionInfo, config: MonitorConfiguration) {
     self.source = source
     self.session = session
-    watchesTree = config.children
-    if config.children && session.tree == nil { self.session.tree = TreeView(processes: 1) }
-    recorder = recordWriter.map(LiveRecorder.init)
+    replaysTree = config.children
+    force = config.force
+    // Live, the charts keep a bounded history (thinned evenly past it); a replay keeps all.
+    if watch != nil { total = ChartedSeries(capacity: ChartedSeries.liveCapacity) }
+    if watchesTree && session.tree == nil { self.session.tree = TreeView(processes: 1) }
+    if watchesTree { total.analysis = LiveAnalysis(tree: true) }
   }
 
   var nextDue: Double? { source?.nextDue }
@@ -46,12 +65,28 @@ final class ChartScreen: AppScreen {
 
   func finish() -> [String] {
     var messages: [String] = []
-    if let recorder {
-      if let error = recorder.finish() { messages.append(error) }
-      messages.append("recorded \(total.timeline.count) samples to \(session.recordPath ?? "")")
+    if let watch {
+      // The watch ends with the view: a launched command still running is stopped, its group too.
+      let rows = csvSink
+      let summary = watch.finish(.stopped)
+      if let failure = summary.outputFailure?.description ?? outputFailure { messages.append(failure) }
+      if let path = session.recordPath {
+        messages.append("recorded \(rows?.rows ?? summary.samples) samples to \(path)")
+      }
+      if summary.stoppedCommand { messages.append("stopped the command (and its workers) on quitting") }
+      if let termination = summary.termination, !summary.stoppedCommand, termination != .exited(0) {
+        messages.append("the command \(termination)")
+      }
     }
     if let output = session.childOutput { messages.append("the command's output is in \(output)") }
     return messages
+  }
+
+  /// The status memtop ends with when quit: a launched command's own, once it has ended on
+  /// its own (as `memtop record` passes it on), else 0.
+  private var quitStatus: Int32 {
+    guard let childTermination, childTermination != .exited(0) else { return 0 }
+    return childTermination.shellStatus
   }
 
   // MARK: - Events
@@ -64,11 +99,15 @@ final class ChartScreen: AppScreen {
     case .childExited(let termination):
       childTermination = termination
       session.state = .exited("\(termination)")
+      // The banner names how the command ended (its status or signal) too.
+      if exitVerdict != nil { exitVerdict = tooFewVerdict(how: "\(termination)") }
       return .redraw
     case .tick:
       // Everything on screen moves with samples; a tick only redraws to drop an old message,
       // or to move a replay that plays.
-      recorder?.flushIfDue(now: context.clock.monotonicSeconds())
+      for event in watch?.flush(force: false) ?? [] {
+        if case .outputFailed(let error) = event { noteOutputFailure(error.description, now: context.elapsed) }
+      }
       let expired = ui.expireMessage(now: context.elapsed)
       return stepPlayback(now: context.elapsed) || expired ? .redraw : .none
     case .resize: return .redraw
@@ -77,28 +116,37 @@ final class ChartScreen: AppScreen {
     }
   }
 
+  private func noteOutputFailure(_ text: String, now: Double) {
+    outputFailure = text
+    warnings.append((text: "recording stopped: " + text, isError: true))
+  }
+
   private func handleSample(_ report: SampleReport, now: Double) {
     switch report.outcome {
-    case .sample(let sample):
+    case .sample(let sample)?:
       total.append(sample, limitBytes: session.limitBytes.map { Double($0) })
-      recorder?.append(sample)
       if let name = report.name { session.name = name }
       if let cadences = report.cadences {
         session.heapCadence = cadences.heap
         session.rollupCadence = cadences.pss
       }
       session.stopped = report.stopped
-      if session.pid != sample.pid && session.pid != 0 {
+      if session.pid != sample.pid && session.pid != 0 && total.timeline.count > 1 {
         // A followed service restarted: a new segment, marked on the charts.
         total.timeline.markLatest("restart: PID \(sample.pid)")
-        recorder?.markLatest("restart: PID \(sample.pid)")
+        watch?.markLatest("restart: PID \(sample.pid)")
         session.ageAtStart = nil
       }
       session.pid = sample.pid
-      if watchesTree { addMemberSamples(sample, readings: report.members) }
-    case .missed:
+      if watchesTree {
+        if session.tree == nil { session.tree = TreeView(processes: 1) }
+        if !total.analysis.isTree && total.timeline.count <= 1 { total.analysis = LiveAnalysis(tree: true) }
+        addMemberSamples(sample, readings: report.members)
+        checkMembers(now: now)
+      }
+    case .missed?:
       session.missed += 1
-    case .exited(let exit):
+    case .exited(let exit)?:
       session.stopped = false
       session.state = .exited(exit.summary)
       total.analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
@@ -106,9 +154,16 @@ final class ChartScreen: AppScreen {
         members[i].gone = true
         members[i].series.analysis.evaluate(limitBytes: session.limitBytes.map { Double($0) })
       }
-      recorder?.flushIfDue(now: .infinity)
+      for event in watch?.flush(force: true) ?? [] {
+        if case .outputFailed(let error) = event { noteOutputFailure(error.description, now: now) }
+      }
+      checkMembers(now: now, force: true)
+      if total.analysis.results.allSatisfy({ $0 == nil || $0?.verdict == .insufficientData }) {
+        exitVerdict = tooFewVerdict(how: exit.summary)
+      }
+    case nil: break
     }
-    if case .exited = report.outcome {} else {
+    if case .exited? = report.outcome {} else {
       warnings += report.warnings.map { (text: "warning: " + $0, isError: true) }
       warnings += report.notices.map { (text: $0, isError: false) }
       // Per lifetime: a followed service's next process may be readable again.
@@ -143,7 +198,7 @@ final class ChartScreen: AppScreen {
         relabelMarker(prompt.label, to: prompt.text, now: now)
       case .escape:
         ui.markerPrompt = nil
-        recorder?.hold = false
+        csvSink?.hold = false
         ui.show("\(prompt.label) kept without a label", now: now, seconds: 3)
       case .backspace: ui.markerPrompt?.text = String(prompt.text.dropLast())
       case .character(let c) where prompt.text.count < UIState.markerLabelLimit: ui.markerPrompt?.text = prompt.text + String(c)
@@ -159,7 +214,7 @@ final class ChartScreen: AppScreen {
     let latest = shown.timeline.elapsed.last ?? 0
     let dataSpan = latest - (shown.timeline.elapsed.first ?? 0)
     switch action {
-    case .quit: return .quit(status: 0, messages: [])
+    case .quit: return .quit(status: quitStatus, messages: [])
     case .togglePause:
       guard replayVerdict == nil else {
         togglePlayback(now: now, dataSpan: dataSpan)
@@ -210,20 +265,20 @@ final class ChartScreen: AppScreen {
     let label = "marker \(total.timeline.markers.count + 1)"
     total.timeline.markLatest(label)
     if let shownMember { members[shownMember].series.timeline.markLatest(label) }
-    recorder?.markLatest(label)
-    recorder?.hold = true
+    watch?.markLatest(label)
+    csvSink?.hold = true
     return label
   }
 
   /// Gives the marker `label` the text typed (kept as it is when none was).
   private func relabelMarker(_ label: String, to text: String, now: Double) {
-    recorder?.hold = false
+    csvSink?.hold = false
     let typed = text.trimmingCharacters(in: .whitespaces)
     let final = typed.isEmpty ? label : typed
     if !typed.isEmpty {
       total.timeline.relabel(label, to: typed)
       for i in members.indices { members[i].series.timeline.relabel(label, to: typed) }
-      recorder?.relabel(label, to: typed)
+      csvSink?.relabel(label, to: typed)
     }
     let at = total.timeline.markers.first { $0.value == final }.map { total.timeline.elapsed[$0.key] }
     let hint = replayVerdict != nil ? " (e exports it with the window)" : ""
@@ -231,16 +286,20 @@ final class ChartScreen: AppScreen {
   }
 
   private func export(to path: String, now: Double, context: AppContext) {
+    guard path != "-" else {
+      ui.show("export needs a file name: '-' (standard output) is this screen", isError: true, now: now, seconds: 10)
+      return
+    }
     do {
       if replayVerdict != nil {
         // A replay exports what is on screen: the visible time window.
         let window = ui.window(latest: shown.timeline.elapsed.last ?? 0)
-        let rows = try Exporter.export(shown.timeline, to: path, from: window.start, to: window.end)
+        let rows = try Exporter.export(shown.timeline, to: path, from: window.start, to: window.end, replaceExisting: force)
         let span = ChartWidget.clock(window.start) + context.mode.rangeDash + ChartWidget.clock(window.end)
         ui.show("exported \(rows) samples (\(span)) to \(Exporter.absolute(path))", now: now, seconds: 30)
         return
       }
-      let rows = try Exporter.export(shown.timeline, to: path)
+      let rows = try Exporter.export(shown.timeline, to: path, replaceExisting: force)
       ui.show("exported \(rows) samples to \(Exporter.absolute(path))", now: now, seconds: 30)
     } catch {
       ui.show("export failed: \(error)", isError: true, now: now, seconds: 30)
@@ -319,8 +378,16 @@ final class ChartScreen: AppScreen {
       members[index].series.analysis.evaluateEvery = every
       members[index].series.analysis.evaluate(limitBytes: nil)
     }
-    let analysis = RecordingAnalysis(timeline: total.timeline, limit: limit)
-    replayVerdict = VerdictModel(recording: analysis)
+    // The one verdict policy, as `memtop analyze` gives it: a member leaking alone is named.
+    let verdict = VerdictPolicy.judge(recording: samples, limit: limit)
+    replayVerdict = VerdictModel(recording: verdict.analysis)
+    if verdict.analysis.verdict != .leak,
+      let worst = verdict.leakingMembers.max(by: { $0.slopeBytesPerSecond < $1.slopeBytesPerSecond })
+    {
+      replayVerdict = VerdictModel(
+        headline: "recording verdict: LEAK  " + worst.sentence,
+        detail: "judged on its own rows; p shows each process of the tree", role: .verdictLeak)
+    }
     ui.zoomIndex = UIState.zoomLevels.count - 1
     ui.togglePause(latest: total.timeline.elapsed.last ?? 0)
     return true
@@ -372,8 +439,37 @@ final class ChartScreen: AppScreen {
   /// The index of the member `sample` belongs to (by pid and start time), added if new.
   private func memberIndex(of sample: MemorySample, name: String) -> Int {
     if let index = members.firstIndex(where: { $0.pid == sample.pid && $0.startTicks == sample.startTicks }) { return index }
-    members.append(MemberSeries(pid: sample.pid, startTicks: sample.startTicks, name: name))
+    members.append(
+      MemberSeries(pid: sample.pid, startTicks: sample.startTicks, name: name, capacity: watch == nil ? nil : ChartedSeries.memberCapacity))
     return members.count - 1
+  }
+
+  /// The banner for a target that ended before there was enough to judge: said at once,
+  /// rather than "gathering evidence" for ever.
+  private func tooFewVerdict(how: String) -> VerdictModel {
+    let lasted = total.timeline.elapsed.last.map { " after \(ByteFormat.duration($0))" } ?? ""
+    let count = total.timeline.count
+    return VerdictModel(
+      headline:
+        "\(Sanitizer.terminalSafe(session.name, maxLength: 32)) \(how)\(lasted): \(count) \(count == 1 ? "sample" : "samples"), too few for a verdict",
+      detail: "the process ended before there was enough to judge; q quits", role: .verdictPending)
+  }
+
+  /// Runs the verdict policy over the members every few seconds: a member that leaks on its
+  /// own is named in the banner, whatever the total does.
+  private func checkMembers(now: Double, force: Bool = false) {
+    guard let watch else { return }
+    guard force || now - lastPolicyCheck >= 5 else { return }
+    lastPolicyCheck = now
+    let leaking = VerdictPolicy.judge(watch.store, members: watch.members, limit: nil).leakingMembers
+    guard let worst = leaking.max(by: { $0.slopeBytesPerSecond < $1.slopeBytesPerSecond }) else {
+      memberVerdict = nil
+      return
+    }
+    let others = leaking.count > 1 ? " (and \(leaking.count - 1) more)" : ""
+    memberVerdict = VerdictModel(
+      headline: "LEAK  " + worst.sentence + others,
+      detail: "judged on its own series; p shows each process of the tree", role: .verdictLeak)
   }
 
   private func cycleProcess(now: Double) {
@@ -400,7 +496,13 @@ final class ChartScreen: AppScreen {
     var model = ScreenModel(
       timeline: series.timeline, session: shownSession, ui: ui, analysis: series.analysis, extremes: series.extremes,
       themeName: context.theme.name, mode: context.mode)
-    if let replayVerdict { model.verdict = replayVerdict }
+    if let replayVerdict {
+      model.verdict = replayVerdict
+    } else if shownMember == nil {
+      // A member leaking on its own makes the tree's verdict a leak, named.
+      if let memberVerdict, model.verdict.role != .verdictLeak { model.verdict = memberVerdict }
+      if let exitVerdict, model.verdict.role == .verdictPending { model.verdict = exitVerdict }
+    }
     Screen.draw(model, into: &buffer)
   }
 }

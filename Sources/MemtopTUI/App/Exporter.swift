@@ -25,16 +25,20 @@ public enum Exporter {
   }
 
   /// Writes every sample of `timeline` to `path`; returns the number of rows written.
-  public static func export(_ timeline: Timeline, to path: String) throws(CSVWriteError) -> Int {
-    let writer = try CSVFileWriter(path: path)
+  ///
+  /// An existing file is replaced only with `replaceExisting` (`--force`).
+  public static func export(_ timeline: Timeline, to path: String, replaceExisting: Bool = false) throws(CSVWriteError) -> Int {
+    let writer = try CSVFileWriter(path: path, replaceExisting: replaceExisting)
     for i in 0..<timeline.count { writer.append(timeline[i]) }
     try writer.finish()
     return writer.rows
   }
 
   /// Writes the samples of `timeline` from `start` to `end` (elapsed seconds, both included).
-  public static func export(_ timeline: Timeline, to path: String, from start: Double, to end: Double) throws(CSVWriteError) -> Int {
-    let writer = try CSVFileWriter(path: path)
+  public static func export(
+    _ timeline: Timeline, to path: String, from start: Double, to end: Double, replaceExisting: Bool = false
+  ) throws(CSVWriteError) -> Int {
+    let writer = try CSVFileWriter(path: path, replaceExisting: replaceExisting)
     for i in 0..<timeline.count where timeline.elapsed[i] >= start && timeline.elapsed[i] <= end {
       writer.append(timeline[i])
     }

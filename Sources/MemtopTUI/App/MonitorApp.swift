@@ -12,14 +12,6 @@ public enum MonitorApp {
   public static func run(_ config: MonitorConfiguration) throws(MonitorError) -> Int32 {
     let environment = ProcessInfo.processInfo.environment
     let themes = try loadThemes(config, environment: environment)
-    var recordWriter: CSVFileWriter?
-    if let path = config.recordPath {
-      do {
-        recordWriter = try CSVFileWriter(path: path)
-      } catch {
-        throw MonitorError(message: error.description)
-      }
-    }
     StopSignals.install()
     if case .replay(let path, let samples) = config.target {
       return try replay(path: path, samples: samples, config: config, themes: themes)
@@ -27,47 +19,81 @@ public enum MonitorApp {
     if config.target == .overview {
       return try overview(config: config, themes: themes)
     }
-    if case .follow(let name) = config.target {
-      return try follow(name, config: config, themes: themes, recordWriter: recordWriter)
+    // Checked before anything is launched; staged beside its path and moved into place once
+    // the target runs, so a failed start never touches an existing file.
+    var recordWriter: CSVFileWriter?
+    if let path = config.recordPath {
+      do {
+        recordWriter = try CSVFileWriter(path: path, replaceExisting: config.force, staged: true)
+      } catch {
+        throw MonitorError(message: error.description)
+      }
     }
-    let (handle, child, childOutput) = try openTarget(config)
-    var session = Self.session(for: handle, interval: config.interval, limitBytes: config.limitBytes)
+    let (watch, childOutput) = try startWatch(config)
+    do {
+      try recordWriter?.commit()
+    } catch {
+      watch.finish(.stopped)
+      throw MonitorError(message: error.description)
+    }
+    if let recordWriter { watch.add(CSVSink(recordWriter)) }
+    var session = Self.session(for: watch, interval: config.interval)
+    if case .follow(let name) = config.target {
+      session = SessionInfo(pid: 0, name: name, interval: config.interval)
+      session.limitBytes = config.limitBytes
+    }
     session.childOutput = childOutput
     session.recordPath = config.recordPath.map(Exporter.absolute)
-
-    let status: Int32
     do {
-      status = try onScreen(config, themes: themes) { context in
-        let sampler = makeSampler(
-          for: handle, tree: config.children, clock: context.clock, detailBudget: config.detailBudget,
-          maxStall: config.maxStall, startMonotonic: context.start)
-        let source = SamplerSource(
-          sampler: sampler, handle: handle, child: child, clock: context.clock, start: context.start, interval: config.interval)
-        return ChartScreen(source: source, session: session, config: config, recordWriter: recordWriter)
+      return try onScreen(config, themes: themes) { _ in
+        ChartScreen(source: WatchSource(watch), session: session, config: config)
       }
     } catch {
-      child?.signal(SIGTERM)
+      watch.finish(.stopped)
       throw error
     }
-    if let child, child.poll() == nil { stop(child) }
-    return status
   }
 
-  /// Follows the processes named `name` one lifetime after another.
-  static func follow(_ name: String, config: MonitorConfiguration, themes: [Theme], recordWriter: CSVFileWriter?) throws(MonitorError) -> Int32 {
-    var session = SessionInfo(pid: 0, name: name, interval: config.interval)
-    session.limitBytes = config.limitBytes
-    session.recordPath = config.recordPath.map(Exporter.absolute)
-    return try onScreen(config, themes: themes) { context in
-      let clock = context.clock
-      let start = context.start
-      let sampler = FollowingSampler(name: name) { handle in
-        makeSampler(
-          for: handle, tree: config.children, clock: clock, detailBudget: config.detailBudget, maxStall: config.maxStall,
-          startMonotonic: start)
+  /// Starts the watch session for the target: it resolves, launches and samples; the view
+  /// only shows what it reports. Returns it and where a launched command's output goes.
+  static func startWatch(_ config: MonitorConfiguration) throws(MonitorError) -> (WatchSession, String?) {
+    var options = WatchOptions(interval: config.interval)
+    options.children = config.children
+    options.detailBudget = config.detailBudget
+    options.maxStall = config.maxStall
+    options.limit = config.limitBytes.map { MemoryLimit(bytes: $0, source: .user) }
+    let target: WatchTarget
+    var childOutput: String?
+    var createdLog = false
+    switch config.target {
+    case .attach(let pid): target = .pid(pid)
+    case .follow(let name): target = .follow(name)
+    case .launch(let arguments):
+      target = .launch(arguments)
+      let output = config.childOutput ?? (NSTemporaryDirectory() + "memtop-child-\(getpid()).log")
+      createdLog = !FileManager.default.fileExists(atPath: output)
+      // Created first, so a bad path is reported as such rather than as a launch failure.
+      guard createdLog || FileManager.default.isWritableFile(atPath: output),
+        !createdLog || FileManager.default.createFile(atPath: output, contents: nil)
+      else {
+        throw MonitorError(message: "cannot create the child output file '\(Sanitizer.terminalSafe(output))'; choose a writable --child-output path")
       }
-      let source = SamplerSource(sampler: sampler, handle: nil, child: nil, clock: clock, start: start, interval: config.interval)
-      return ChartScreen(source: source, session: session, config: config, recordWriter: recordWriter)
+      options.launchOutput = .file(output)
+      childOutput = Exporter.absolute(output)
+    case .replay, .overview:
+      throw MonitorError(message: "no single process to watch")
+    }
+    do {
+      return (try WatchSession(target: target, options: options), childOutput)
+    } catch {
+      guard let childOutput else { throw error }
+      // A launch that failed leaves no empty log behind; one with output says where it is.
+      let size = (try? FileManager.default.attributesOfItem(atPath: childOutput)[.size] as? Int) ?? 0
+      if createdLog && size == 0 {
+        try? FileManager.default.removeItem(atPath: childOutput)
+        throw error
+      }
+      throw MonitorError(message: error.message + "; its output is in \(childOutput)", status: error.status)
     }
   }
 
@@ -108,11 +134,11 @@ public enum MonitorApp {
     return outcome.status
   }
 
-  /// The header facts of a process about to be watched.
-  static func session(for handle: ProcessHandle, interval: Double, limitBytes: UInt64? = nil) -> SessionInfo {
-    var session = SessionInfo(pid: handle.identity.pid, name: handle.name, interval: interval)
-    session.limitBytes = limitBytes ?? handle.readCgroupLimit()?.bytes
-    session.ageAtStart = ProcessFacts.readAge(startTimeTicks: handle.identity.startTimeTicks)
+  /// The header facts of the process a watch starts on.
+  static func session(for watch: WatchSession, interval: Double) -> SessionInfo {
+    var session = SessionInfo(pid: watch.pid, name: watch.name, interval: interval)
+    session.limitBytes = watch.cgroupLimit?.bytes
+    session.ageAtStart = watch.startTicks.flatMap { ProcessAge.read(startTimeTicks: $0) }
     return session
   }
 
@@ -135,7 +161,7 @@ public enum MonitorApp {
     // A --children recording: its totals are sums, and its per-process rows can be shown with p.
     if let processes = last?.processes { session.tree = TreeView(processes: processes, totalPSS: main.last { $0.pss != nil }?.pss) }
     return try onScreen(config, themes: themes) { _, terminal in
-      let screen = ChartScreen(source: nil, session: session, config: config, recordWriter: nil)
+      let screen = ChartScreen(source: nil, session: session, config: config)
       // A stop signal or q while a long file loads ends the replay at once.
       let loaded = screen.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) }) {
         if StopSignals.received != nil { return true }
@@ -170,62 +196,5 @@ public enum MonitorApp {
       throw MonitorError(message: "theme error: \(error)", status: 64)
     }
     return themes
-  }
-
-  /// Opens the process to watch, launching the command first in launch mode.
-  static func openTarget(_ config: MonitorConfiguration) throws(MonitorError) -> (ProcessHandle, ChildProcess?, String?) {
-    switch config.target {
-    case .attach(let pid):
-      do {
-        return (try ProcessHandle(pid: pid), nil, nil)
-      } catch {
-        throw MonitorError(message: error.openMessage(pid: pid))
-      }
-    case .replay, .overview, .follow:
-      throw MonitorError(message: "no single process to open")
-    case .launch(let arguments):
-      let output = config.childOutput ?? (NSTemporaryDirectory() + "memtop-child-\(getpid()).log")
-      // Create the log first, so a bad path is reported as such rather than as a launch failure.
-      guard FileManager.default.createFile(atPath: output, contents: nil) else {
-        throw MonitorError(message: "cannot create the child output file '\(Sanitizer.terminalSafe(output))'; choose a writable --child-output path")
-      }
-      let child: ChildProcess
-      do {
-        child = try ChildProcess(arguments: arguments, outputPath: output)
-      } catch {
-        throw MonitorError(message: error.description, status: 127)
-      }
-      do {
-        return (try ProcessHandle(pid: child.pid), child, Exporter.absolute(output))
-      } catch {
-        let termination = child.waitForExit()
-        throw MonitorError(
-          message: "'\(Sanitizer.terminalSafe(arguments[0]))' \(termination) before it could be sampled; its output is in \(output)",
-          status: termination.shellStatus)
-      }
-    }
-  }
-
-
-  /// Ends a launched command that outlived the view, and the workers it started: SIGTERM,
-  /// then SIGKILL after 2 s.
-  static func stop(_ child: ChildProcess) {
-    // Its workers are found first: once it dies they are reparented and no longer its own.
-    let scanner = ProcessScanner()
-    let workers = scanner.newDescendants(of: [child.pid])
-    child.signal(SIGTERM)
-    for worker in workers { kill(worker.pid, SIGTERM) }
-    /// Workers still running (same pid and start time).
-    func remaining() -> [ProcessIdentity] {
-      scanner.scan()
-      return workers.filter { scanner.entries[$0.pid]?.startTimeTicks == $0.startTimeTicks }
-    }
-    for _ in 0..<20 {
-      if child.poll() != nil && remaining().isEmpty { return }
-      usleep(100_000)
-    }
-    child.signal(SIGKILL)
-    for worker in remaining() { kill(worker.pid, SIGKILL) }
-    _ = child.waitForExit()
   }
 }

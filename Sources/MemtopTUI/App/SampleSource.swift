@@ -12,51 +12,42 @@ protocol SampleSource: AnyObject {
   func take(now: Double) -> [AppEvent]
 }
 
-/// Samples one process (or tree, or followed service) on a drift-free ``TickSchedule``, the
-/// same as `memtop record`; reaps the launched command when it ends.
-final class SamplerSource: SampleSource {
-  private var sampler: (any MemorySampling)?
-  private let handle: ProcessHandle?
-  private let child: ChildProcess?
-  private let clock: any SamplerClock
-  private var schedule: TickSchedule
-  private(set) var nextDue: Double?
+/// The live view's source: the ``WatchSession`` that `memtop record` drives too. It resolves,
+/// launches, samples and stores; this only turns what it reports into the app's events.
+final class WatchSource: SampleSource {
+  /// The watch behind the view (its sinks, markers, verdict policy and end).
+  let watch: WatchSession
 
-  /// Samples with `sampler` every `interval` seconds from monotonic `start`; `handle` (when
-  /// given) is read for the stopped state, `child` reaped when the process is gone.
-  init(
-    sampler: any MemorySampling, handle: ProcessHandle?, child: ChildProcess?, clock: any SamplerClock, start: Double,
-    interval: Double
-  ) {
-    self.sampler = sampler
-    self.clock = clock
-    self.handle = handle
-    self.child = child
-    schedule = TickSchedule(start: start, interval: interval)
-    nextDue = start
+  init(_ watch: WatchSession) {
+    self.watch = watch
   }
 
+  var nextDue: Double? { watch.end == nil ? watch.nextDue : nil }
+
   func take(now: Double) -> [AppEvent] {
-    guard let sampler, let due = nextDue, now >= due else { return [] }
-    let outcome = sampler.sample()
-    var report = SampleReport(outcome, name: sampler.currentName)
-    report.members = sampler.memberSamples
-    report.cadences = sampler.detailCadences
-    report.detailUnavailable = sampler.detailUnavailable
-    report.warnings = sampler.takeWarnings()
-    report.notices = sampler.takeNotices()
-    if case .sample = outcome, let state = try? handle?.readStat().state {
-      report.stopped = state == "T" || state == "t"
+    guard let events = watch.tickIfDue(), !events.isEmpty else { return [] }
+    var report = SampleReport(nil)
+    var termination: ChildTermination?
+    for event in events {
+      switch event {
+      case .notice(let text): report.notices.append(text)
+      case .warning(let text): report.warnings.append(text)
+      case .outputFailed(let error): report.warnings.append("recording stopped: " + error.description)
+      case .sample(let sample):
+        report.outcome = .sample(sample)
+        report.stopped = watch.isStopped
+      case .missed(let why): report.outcome = .missed(why)
+      case .targetExited(let exit, let ended):
+        report.outcome = .exited(exit)
+        termination = ended
+      }
     }
-    var events: [AppEvent] = [.sample(report)]
-    if case .exited = outcome {
-      self.sampler = nil
-      nextDue = nil
-      if let child { events.append(.childExited(child.waitForExit())) }
-    } else {
-      // After the read, which takes time: the next tick stays on the drift-free schedule.
-      nextDue = schedule.next(after: clock.monotonicSeconds())
-    }
-    return events
+    report.name = watch.name
+    report.members = watch.latestMembers
+    report.cadences = watch.detailCadences
+    report.detailUnavailable = watch.detailUnavailable
+    var out: [AppEvent] = [.sample(report)]
+    if let termination { out.append(.childExited(termination)) }
+    return out
   }
 }

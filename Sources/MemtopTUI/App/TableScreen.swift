@@ -110,26 +110,29 @@ final class TableScreen: AppScreen {
   /// A chart view of `row`'s process: the RSS the table read in its window first, then live
   /// samples on the same time axis, so the verdict starts from what the table knew.
   static func openChart(_ row: ProcessOverview.Row, context: AppContext) -> Result<any AppScreen, MonitorError> {
-    let handle: ProcessHandle
-    do {
-      handle = try ProcessHandle(pid: row.identity.pid)
-    } catch {
-      return .failure(MonitorError(message: error.openMessage(pid: row.identity.pid)))
-    }
-    guard handle.identity == row.identity else {
-      return .failure(MonitorError(message: "process \(row.identity.pid) has exited (its pid now belongs to another process)"))
-    }
     let config = context.config
-    var session = MonitorApp.session(for: handle, interval: config.interval, limitBytes: config.limitBytes)
     let now = context.clock.monotonicSeconds()
     let start = min(row.historyTimes.first ?? now, now)
+    var options = WatchOptions(interval: config.interval)
+    options.detailBudget = config.detailBudget
+    options.maxStall = config.maxStall
+    options.limit = config.limitBytes.map { MemoryLimit(bytes: $0, source: .user) }
+    // The row chosen is the process wanted: no launcher is followed from here.
+    options.followLaunchers = false
+    options.elapsedOrigin = start
+    let watch: WatchSession
+    do {
+      watch = try WatchSession(target: .pid(row.identity.pid), options: options, clock: context.clock)
+    } catch {
+      return .failure(error)
+    }
+    guard watch.pid == row.identity.pid, watch.startTicks == row.identity.startTimeTicks else {
+      return .failure(MonitorError(message: "process \(row.identity.pid) has exited (its pid now belongs to another process)"))
+    }
+    var session = MonitorApp.session(for: watch, interval: config.interval)
     // Elapsed counts from the table's first reading: the age shown is the age then plus elapsed.
     session.ageAtStart = session.ageAtStart.map { max($0 - (now - start), 0) }
-    let sampler = makeSampler(
-      for: handle, tree: config.children, clock: context.clock, detailBudget: config.detailBudget, maxStall: config.maxStall,
-      startMonotonic: start)
-    let source = SamplerSource(sampler: sampler, handle: handle, child: nil, clock: context.clock, start: now, interval: config.interval)
-    let screen = ChartScreen(source: source, session: session, config: config, recordWriter: nil)
+    let screen = ChartScreen(source: WatchSource(watch), session: session, config: config)
     let wallOffset = context.clock.wallSeconds() - now
     screen.seed(
       zip(row.historyTimes, row.history).compactMap { time, rss -> MemorySample? in

@@ -2,7 +2,13 @@ import MemtopCore
 
 /// One series the charts can show: its samples, its live analysis and its min/max.
 public struct ChartedSeries: Sendable {
-  /// Every sample of the series.
+  /// Samples the live charts keep before thinning their history (about 1 MB): 2.3 h at 1 Hz
+  /// at full resolution, and always far more points than a terminal has columns.
+  public static let liveCapacity = 1 << 13
+  /// Samples each tree member's live charts keep.
+  public static let memberCapacity = 1 << 11
+
+  /// The samples of the series (the live view's bounded, see ``Timeline/capacity``).
   public var timeline = Timeline()
   /// The analyzer run live on it.
   public var analysis = LiveAnalysis()
@@ -11,6 +17,11 @@ public struct ChartedSeries: Sendable {
 
   public init() {}
 
+  /// A series that keeps at most `capacity` samples, thinning its history evenly past it.
+  public init(capacity: Int?) {
+    if let capacity { timeline = Timeline(capacity: capacity) }
+  }
+
   /// Adds a sample everywhere.
   ///
   /// A sample of another process lifetime (a followed service restarted) starts a new
@@ -18,7 +29,7 @@ public struct ChartedSeries: Sendable {
   public mutating func append(_ sample: MemorySample, limitBytes: Double?) {
     timeline.append(sample)
     if timeline.startsLifetime(timeline.count - 1) {
-      analysis = LiveAnalysis(evaluateEvery: analysis.evaluateEvery)
+      analysis = LiveAnalysis(evaluateEvery: analysis.evaluateEvery, tree: analysis.isTree)
       extremes = Extremes()
     }
     extremes.add(sample)
@@ -45,9 +56,10 @@ public struct MemberSeries: Sendable {
   /// Its samples.
   public var series = ChartedSeries()
 
-  public init(pid: Int32, startTicks: UInt64?, name: String) {
+  public init(pid: Int32, startTicks: UInt64?, name: String, capacity: Int? = nil) {
     self.pid = pid
     self.startTicks = startTicks
     self.name = name
+    series = ChartedSeries(capacity: capacity)
   }
 }

@@ -89,3 +89,43 @@ struct RateFormatTests {
     #expect(result.rateWithInterval == text)
   }
 }
+
+@Suite("A bounded timeline (the live view's)")
+struct BoundedTimelineTests {
+  @Test("past its capacity it thins evenly: bounded, uniform spacing, the latest sample exact, markers kept")
+  func thinsEvenly() {
+    var timeline = Timeline(capacity: 100)
+    for i in 0..<10_000 {
+      var sample = MemorySample(timeUnix: 1_000 + Double(i), elapsed: Double(i), pid: 7, rss: UInt64(i) * 4096)
+      if i == 10 { sample.marker = "early" }
+      if i == 9_999 { sample.marker = "late" }
+      timeline.append(sample)
+      #expect(timeline.count <= 100)
+    }
+    #expect(timeline.stride == 128)
+    #expect(timeline.elapsed.last == 9_999)
+    #expect(timeline.value(.rss, at: timeline.count - 1) == 9_999 * 4096)
+    let steps = Set(zip(timeline.elapsed.dropFirst(), timeline.elapsed).dropLast().map { $0 - $1 })
+    #expect(steps == [128], "uneven spacing: \(steps.sorted())")
+    let markers = Set(timeline.markers.values)
+    #expect(markers.contains("early") && markers.contains("late"))
+  }
+
+  @Test("a new lifetime is never merged into the one before it")
+  func lifetimesKept() {
+    var timeline = Timeline(capacity: 64)
+    for i in 0..<1_000 {
+      timeline.append(MemorySample(timeUnix: Double(i), elapsed: Double(i), pid: i < 500 ? 1 : 2, rss: 4096))
+    }
+    let boundaries = (1..<timeline.count).filter { timeline.startsLifetime($0) }
+    #expect(boundaries.count == 1)
+    let first = boundaries[0]
+    #expect(timeline.pids[first - 1] == 1 && timeline.pids[first] == 2)
+  }
+
+  @Test("without a capacity every sample is kept, as for a file read back")
+  func unbounded() {
+    let timeline = Timeline((0..<5_000).map { MemorySample(timeUnix: 0, elapsed: Double($0), pid: 1) })
+    #expect(timeline.count == 5_000 && timeline.stride == 1)
+  }
+}

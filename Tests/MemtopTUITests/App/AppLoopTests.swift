@@ -16,13 +16,12 @@ struct AppLoopTests {
 
   /// A chart view fed `count` fabricated samples one second apart (no sampling source).
   static func chartApp(
-    samples count: Int = 30, width: Int = 120, height: Int = 40, clock: ManualClock = ManualClock(),
-    recordWriter: CSVFileWriter? = nil
+    samples count: Int = 30, width: Int = 120, height: Int = 40, clock: ManualClock = ManualClock()
   ) -> (AppLoop, TestTerminal, ChartScreen) {
     let config = MonitorConfiguration(target: .attach(4242), interval: 1)
     let terminal = TestTerminal(width: width, height: height)
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
-    let screen = ChartScreen(source: nil, session: SessionInfo(pid: 4242, name: "python3", interval: 1), config: config, recordWriter: recordWriter)
+    let screen = ChartScreen(source: nil, session: SessionInfo(pid: 4242, name: "python3", interval: 1), config: config)
     let app = AppLoop(root: screen, backend: terminal, context: context)
     for i in 0..<count { app.send(.sample(SampleReport(.sample(sample(i))))) }
     app.draw()
@@ -94,12 +93,11 @@ struct AppLoopTests {
     let pid = try #require(Spawn.start(["sleep", "60"]))
     let clock = SystemClock()
     let config = MonitorConfiguration(target: .attach(pid), interval: 0.2)
-    let handle = try ProcessHandle(pid: pid)
     let terminal = TestTerminal(width: 100, height: 30)
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
-    let sampler = makeSampler(for: handle, tree: false, clock: clock, detailBudget: 0.01, maxStall: 0.005, startMonotonic: context.start)
-    let source = SamplerSource(sampler: sampler, handle: handle, child: nil, clock: clock, start: context.start, interval: 0.2)
-    let app = AppLoop(root: ChartScreen(source: source, session: SessionInfo(pid: pid, name: "sleep", interval: 0.2), config: config, recordWriter: nil), backend: terminal, context: context)
+    let watch = try WatchSession(target: .pid(pid), options: WatchOptions(interval: 0.2), clock: clock)
+    let source = WatchSource(watch)
+    let app = AppLoop(root: ChartScreen(source: source, session: SessionInfo(pid: pid, name: "sleep", interval: 0.2), config: config), backend: terminal, context: context)
     func pump(until condition: () -> Bool) {
       let deadline = clock.monotonicSeconds() + 30
       while !condition() && clock.monotonicSeconds() < deadline {
@@ -197,13 +195,31 @@ struct AppLoopTests {
 
   @Test("a label typed while --record streams reaches the marked row")
   func markerLabelRecorded() throws {
+    let pid = try #require(Spawn.start(["sleep", "60"]))
+    defer {
+      kill(pid, SIGKILL)
+      _ = Spawn.wait(pid, timeout: 5)
+    }
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-rec-\(UUID()).csv").path
     defer { unlink(path) }
-    let writer = try CSVFileWriter(path: path)
-    let (app, _, _) = Self.chartApp(samples: 3, recordWriter: writer)
+    // The real pipeline: a watch of a real process on a manual clock, streaming to the file.
+    let clock = ManualClock(now: 100)
+    let watch = try WatchSession(target: .pid(pid), options: WatchOptions(interval: 1), clock: clock)
+    watch.add(CSVSink(try CSVFileWriter(path: path)))
+    let config = MonitorConfiguration(target: .attach(pid), interval: 1)
+    let terminal = TestTerminal(width: 120, height: 40)
+    let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
+    var session = SessionInfo(pid: pid, name: "sleep", interval: 1)
+    session.recordPath = path
+    let app = AppLoop(root: ChartScreen(source: WatchSource(watch), session: session, config: config), backend: terminal, context: context)
+    func tick() {
+      app.pump()
+      clock.now += 1
+    }
+    for _ in 0..<3 { tick() }
     app.send(.key(.character("m")))
     // Samples go on arriving while the label is typed.
-    for i in 3..<8 { app.send(.sample(SampleReport(.sample(Self.sample(i))))) }
+    for _ in 3..<8 { tick() }
     Self.type("gc", into: app)
     app.send(.key(.enter))
     app.send(.key(.character("q")))
@@ -240,7 +256,7 @@ struct AppLoopTests {
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
     var session = SessionInfo(pid: 4242, name: "", interval: 1)
     session.state = .replay("r.csv")
-    let screen = ChartScreen(source: nil, session: session, config: config, recordWriter: nil)
+    let screen = ChartScreen(source: nil, session: session, config: config)
     screen.load((0...20).map(Self.sample), limit: nil)
     let app = AppLoop(root: screen, backend: terminal, context: context)
     #expect(screen.ui.span == nil)
@@ -267,13 +283,13 @@ struct AppLoopTests {
   func childExit() throws {
     let clock = SystemClock()
     let config = MonitorConfiguration(target: .launch(["sh", "-c", "sleep 1; exit 3"]), interval: 0.2)
-    let child = try ChildProcess(arguments: ["sh", "-c", "sleep 1; exit 3"], outputPath: "/dev/null")
-    let handle = try ProcessHandle(pid: child.pid)
+    var options = WatchOptions(interval: 0.2)
+    options.launchOutput = .file("/dev/null")
+    let watch = try WatchSession(target: .launch(["sh", "-c", "sleep 1; exit 3"]), options: options, clock: clock)
     let terminal = TestTerminal(width: 100, height: 30)
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
-    let sampler = makeSampler(for: handle, tree: false, clock: clock, detailBudget: 0.01, maxStall: 0.005, startMonotonic: context.start)
-    let source = SamplerSource(sampler: sampler, handle: handle, child: child, clock: clock, start: context.start, interval: 0.2)
-    let screen = ChartScreen(source: source, session: SessionInfo(pid: child.pid, name: "sh", interval: 0.2), config: config, recordWriter: nil)
+    let source = WatchSource(watch)
+    let screen = ChartScreen(source: source, session: SessionInfo(pid: watch.pid, name: "sh", interval: 0.2), config: config)
     let app = AppLoop(root: screen, backend: terminal, context: context)
     let deadline = clock.monotonicSeconds() + 30
     while screen.childTermination == nil && clock.monotonicSeconds() < deadline {
