@@ -35,7 +35,8 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
   // replay: the chart models of the whole recording and of a zoomed window, and the live
   // analyzer run once over every sample.
-  let first = timeline.elapsed[0], last = timeline.elapsed[timeline.count - 1]
+  let first = timeline.elapsed[0]
+  let last = timeline.elapsed[timeline.count - 1]
   for (metric, role) in [(Metric.rss, ColorRole.chartRSS), (.heap, .chartHeap), (.anon, .chartAnon)] {
     for (start, end) in [(first, last), (last - 60, last), (first, first + 1e-9)] {
       let model = ChartModel(

@@ -8,9 +8,10 @@ public enum CorpusCatalog {
   static let hour = 3600.0
 
   /// All shapes, in a fixed order.
-  public static let shapes: [CorpusShape] = benign + leaks + [
-    CorpusShape(name: "log-growth", expectation: .dontCare) { 60 * mb * log(1 + $0 / 60) }
-  ]
+  public static let shapes: [CorpusShape] =
+    benign + leaks + [
+      CorpusShape(name: "log-growth", expectation: .dontCare) { 60 * mb * log(1 + $0 / 60) }
+    ]
 
   /// Shapes that must never raise the alert (outside their don't-care windows).
   public static let benign: [CorpusShape] = [

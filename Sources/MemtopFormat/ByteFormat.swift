@@ -68,7 +68,9 @@ public enum ByteFormat {
       multiplier = pow1024(power)
       body = body.dropLast()
     }
-    guard !body.isEmpty, let number = Double(body.trimmingCharacters()), number.isFinite, number >= 0 else { return nil }
+    guard !body.isEmpty, let number = Double(body.trimmingCharacters()), number.isFinite, number >= 0 else {
+      return nil
+    }
     let bytes = (number * multiplier).rounded()
     guard bytes < 1.8e19 else { return nil }
     return UInt64(bytes)

@@ -31,7 +31,9 @@ public struct LevelShiftDetector: Sendable, Equatable {
   /// A step must be at least this high, bytes (1 MiB).
   public var minHeightBytes: Double
 
-  public init(zThreshold: Double = 3.5, confirmPoints: Int = 5, levelMultiple: Double = 4, minHeightBytes: Double = 1_048_576) {
+  public init(
+    zThreshold: Double = 3.5, confirmPoints: Int = 5, levelMultiple: Double = 4, minHeightBytes: Double = 1_048_576
+  ) {
     self.zThreshold = zThreshold
     self.confirmPoints = confirmPoints
     self.levelMultiple = levelMultiple

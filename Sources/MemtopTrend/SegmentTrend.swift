@@ -83,7 +83,8 @@ public struct SegmentTrend: Sendable, Equatable {
     let tailValues = Array(values[(n - third)..<n])
     // The tail's interval uses the tail's own autocorrelation: curvature of the whole
     // segment (a warm-up) must not widen it.
-    let tailVariance = MannKendall.tieCorrectedVariance(tailValues)
+    let tailVariance =
+      MannKendall.tieCorrectedVariance(tailValues)
       * Self.ownVarianceRatio(times: tailTimes, values: tailValues)
     let tail = SenSlope(
       times: tailTimes, values: tailValues, varianceS: tailVariance, confidence: 0.90)

@@ -127,9 +127,10 @@ public struct TrendAnalyzer: Sendable {
     if result.verdict != .leak && result.verdict != .insufficientData && result.verdict != .shrinking {
       shape(&result, whole: whole, source: source, end: lastTime, label: label, limitBytes: limitBytes)
     }
-    result.explanation = TrendExplanation(
-      label: label, result: result, staircase: staircase, minPoints: config.minPoints
-    ).sentence
+    result.explanation =
+      TrendExplanation(
+        label: label, result: result, staircase: staircase, minPoints: config.minPoints
+      ).sentence
     return result
   }
 
@@ -260,10 +261,11 @@ public struct TrendAnalyzer: Sendable {
       explanation: "", timeToLimit: nil, floorBytes: floor.values.last ?? .nan,
       noiseBytes: .nan, floorMethod: floor.method, levelShifts: shifts.count, effectivePoints: 0)
     result.steps = shifts.map { Step(time: $0.time, heightBytes: $0.heightBytes) }
-    result.explanation = TrendExplanation(
-      label: label, result: result, staircase: false,
-      minPoints: configuration.minimumPoints(for: floor)
-    ).sentence
+    result.explanation =
+      TrendExplanation(
+        label: label, result: result, staircase: false,
+        minPoints: configuration.minimumPoints(for: floor)
+      ).sentence
     return result
   }
 }

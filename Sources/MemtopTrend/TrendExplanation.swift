@@ -1,6 +1,5 @@
-import MemtopFormat
-
 import Foundation
+import MemtopFormat
 
 /// Builds the one-sentence explanation of a verdict from the facts in its result, so that
 /// every figure the sentence states is one the result holds (and a test can check against
@@ -49,11 +48,13 @@ struct TrendExplanation {
       var text: String
       if r.slopeCI.low > 0 && rise > 0 {
         // Growing for sure, but too little so far to call a leak.
-        text = "\(after)\(label) grew \(Self.bytes(rise)) \(over) (trend \(Self.rate(slope)), 95 % "
+        text =
+          "\(after)\(label) grew \(Self.bytes(rise)) \(over) (trend \(Self.rate(slope)), 95 % "
           + "\(Self.rate(r.slopeCI.low)) to \(Self.rate(r.slopeCI.high))): too little yet to call a "
           + "leak, and noise ±\(Self.bytes(noise)) could hide a trend up to \(Self.rate(r.slopeCI.high))"
       } else {
-        text = "\(after)\(label) shows no clear leak \(over) (trend \(Self.rate(slope))), but "
+        text =
+          "\(after)\(label) shows no clear leak \(over) (trend \(Self.rate(slope))), but "
           + "noise ±\(Self.bytes(noise)) could hide a trend up to \(Self.rate(r.slopeCI.high))"
       }
       if let more = r.moreSecondsNeeded {

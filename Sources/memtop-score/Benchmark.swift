@@ -30,10 +30,11 @@ enum Benchmark {
         live.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
       }
       live.sort()
-      print(String(
-        format: "  %8d samples: %7.3f ms  (verdict %@) | FloorPyramid: %.3f ms per analysis "
-          + "(verdict %@), %.0f ns per append",
-        n, durations[4], verdict.rawValue, live[4], liveVerdict.rawValue, perAppend))
+      print(
+        String(
+          format: "  %8d samples: %7.3f ms  (verdict %@) | FloorPyramid: %.3f ms per analysis "
+            + "(verdict %@), %.0f ns per append",
+          n, durations[4], verdict.rawValue, live[4], liveVerdict.rawValue, perAppend))
     }
   }
 

@@ -68,12 +68,13 @@ struct ScoreCommand: ParsableCommand {
     if trace, let first = shapes.first, let s = scales.first {
       let item = generator.generate(first, replicate: seed, scale: s)
       _ = scorer.score(item) { now, r, raised in
-        print(String(
-          format: "%9.1f %@ %-17@ p=%.2e slope=%+.2f MB/h [%+.2f, %+.2f] n=%d neff=%.1f from %.0f σ=%.1fMB %@ | %@",
-          now, raised ? "ALERT" : "     ", r.verdict.rawValue, r.pValue,
-          r.slopeBytesPerSecond * 3600 / 1e6, r.slopeCI.low * 3600 / 1e6,
-          r.slopeCI.high * 3600 / 1e6, r.window.points, r.effectivePoints, r.window.start, r.noiseBytes / 1e6,
-          r.floorMethod.rawValue, r.explanation))
+        print(
+          String(
+            format: "%9.1f %@ %-17@ p=%.2e slope=%+.2f MB/h [%+.2f, %+.2f] n=%d neff=%.1f from %.0f σ=%.1fMB %@ | %@",
+            now, raised ? "ALERT" : "     ", r.verdict.rawValue, r.pValue,
+            r.slopeBytesPerSecond * 3600 / 1e6, r.slopeCI.low * 3600 / 1e6,
+            r.slopeCI.high * 3600 / 1e6, r.window.points, r.effectivePoints, r.window.start, r.noiseBytes / 1e6,
+            r.floorMethod.rawValue, r.explanation))
       }
       return
     }
@@ -91,8 +92,9 @@ struct ScoreCommand: ParsableCommand {
       outcomes.set(i, scorer.score(generator.generate(sh, replicate: r, scale: s)))
     }
     let all = outcomes.values()
-    print("memtop-score: \(jobs.count) series, \(checkpoints) checkpoints each, "
-      + String(format: "%.1f s", Date().timeIntervalSince(started)))
+    print(
+      "memtop-score: \(jobs.count) series, \(checkpoints) checkpoints each, "
+        + String(format: "%.1f s", Date().timeIntervalSince(started)))
     print(ScoreTable.header)
     for s in scales {
       print(ScoreTable.row(s.rawValue, ScoreSummary(all.filter { $0.scale == s })))

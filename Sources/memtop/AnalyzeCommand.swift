@@ -14,7 +14,8 @@ struct AnalyzeCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: ArgumentHelp("The recording to analyze (CSV).", valueName: "file"), completion: .file(extensions: ["csv"]))
+  @Argument(
+    help: ArgumentHelp("The recording to analyze (CSV).", valueName: "file"), completion: .file(extensions: ["csv"]))
   var file: String
 
   @Flag(name: .long, help: "Print one JSON object instead of the human report.")

@@ -24,7 +24,8 @@ enum ArgumentCheck {
       if argument.hasPrefix("--"), argument.hasSuffix("="), argument.count > 3 {
         let name = Sanitizer.terminalSafe(String(argument.dropLast()), maxLength: 40)
         throw UserFacingError(
-          message: "\(name)= has no value; write \(name) VALUE or \(name)=VALUE (see '\(helpCommand())')", status: ExitStatus.usage)
+          message: "\(name)= has no value; write \(name) VALUE or \(name)=VALUE (see '\(helpCommand())')",
+          status: ExitStatus.usage)
       }
       if let long = numericOptions[argument], i + 1 < arguments.count, isNegativeNumber(arguments[i + 1]) {
         out.append(long + "=" + arguments[i + 1])

@@ -5,7 +5,8 @@ import ArgumentParser
 enum BashCompletion {
   /// The script, when `arguments` ask for the bash one; nil otherwise (the parser answers).
   static func script(for arguments: [String]) -> String? {
-    guard arguments == ["--generate-completion-script", "bash"] || arguments == ["--generate-completion-script=bash"] else { return nil }
+    guard arguments == ["--generate-completion-script", "bash"] || arguments == ["--generate-completion-script=bash"]
+    else { return nil }
     let subcommands = Memtop.configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
     let generated = Memtop.completionScript(for: .bash)
     let registration = "complete -o filenames -F _memtop memtop"
@@ -37,6 +38,7 @@ enum BashCompletion {
       complete -o filenames -F _memtop_default memtop
 
       """
-    return generated.replacingOccurrences(of: registration + "\n", with: "").replacingOccurrences(of: registration, with: "") + wrapper
+    return generated.replacingOccurrences(of: registration + "\n", with: "").replacingOccurrences(
+      of: registration, with: "") + wrapper
   }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import MemtopCore
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// Names for `record` and `plot` output when `-o` is not given, as mprof picks them: a new
@@ -14,14 +14,16 @@ enum DefaultOutput {
     var parts = tm()
     localtime_r(&now, &parts)
     func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-    return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
+    return
+      "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
   }
 
   /// `memtop-NAME` for a launched command or followed name: its base name, with anything but
   /// letters, digits, `.`, `_` and `-` replaced by `_` (a file name, never a path or a control byte).
   static func stem(command: String) -> String {
     let base = command.split(separator: "/").last.map(String.init) ?? ""
-    let safe = String(base.prefix(40).map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+    let safe = String(
+      base.prefix(40).map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
     return safe.isEmpty || safe.hasPrefix(".") ? "memtop-command" : "memtop-" + safe
   }
 

@@ -22,7 +22,9 @@ struct HTTPRequestHead: Equatable {
     while index < bytes.count {
       if bytes[index] == UInt8(ascii: "\n") {
         if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\n") { return index + 2 }
-        if index + 2 < bytes.count && bytes[index + 1] == UInt8(ascii: "\r") && bytes[index + 2] == UInt8(ascii: "\n") { return index + 3 }
+        if index + 2 < bytes.count && bytes[index + 1] == UInt8(ascii: "\r") && bytes[index + 2] == UInt8(ascii: "\n") {
+          return index + 3
+        }
       }
       index += 1
     }
@@ -41,7 +43,8 @@ struct HTTPRequestHead: Equatable {
     while lines.last?.isEmpty == true { lines.removeLast() }
     guard let first = lines.first else { return }
     let parts = first.split(separator: " ", omittingEmptySubsequences: false)
-    guard parts.count == 3, !parts[0].isEmpty, parts[1].hasPrefix("/") || parts[1] == "*", parts[2].hasPrefix("HTTP/1.") else { return }
+    guard parts.count == 3, !parts[0].isEmpty, parts[1].hasPrefix("/") || parts[1] == "*", parts[2].hasPrefix("HTTP/1.")
+    else { return }
     method = String(parts[0])
     let target = parts[1]
     path = String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? target)
@@ -88,7 +91,9 @@ struct HTTPResponse {
 
   /// 431: the request line and headers exceed `limit` bytes.
   static func tooLarge(limit: Int) -> HTTPResponse {
-    HTTPResponse(status: 431, reason: "Request Header Fields Too Large", body: "request line and headers exceed \(limit) bytes\n", close: true)
+    HTTPResponse(
+      status: 431, reason: "Request Header Fields Too Large", body: "request line and headers exceed \(limit) bytes\n",
+      close: true)
   }
 
   /// The answer to `head`: the metrics for `GET /metrics` (and `HEAD`), else an error.
@@ -104,12 +109,17 @@ struct HTTPResponse {
       return HTTPResponse(status: 400, reason: "Bad Request", body: "request bodies are not accepted\n", close: true)
     }
     guard head.method == "GET" || head.method == "HEAD" else {
-      return HTTPResponse(status: 405, reason: "Method Not Allowed", body: "only GET /metrics is served\n", close: close, extraHeaders: ["Allow: GET, HEAD"])
+      return HTTPResponse(
+        status: 405, reason: "Method Not Allowed", body: "only GET /metrics is served\n", close: close,
+        extraHeaders: ["Allow: GET, HEAD"])
     }
     guard head.path == "/metrics" else {
-      return HTTPResponse(status: 404, reason: "Not Found", body: "memtop serves /metrics only\n", headOnly: head.method == "HEAD", close: close)
+      return HTTPResponse(
+        status: 404, reason: "Not Found", body: "memtop serves /metrics only\n", headOnly: head.method == "HEAD",
+        close: close)
     }
     return HTTPResponse(
-      status: 200, reason: "OK", contentType: PrometheusExposition.contentType, body: metrics(), headOnly: head.method == "HEAD", close: close)
+      status: 200, reason: "OK", contentType: PrometheusExposition.contentType, body: metrics(),
+      headOnly: head.method == "HEAD", close: close)
   }
 }

@@ -18,7 +18,8 @@ struct ListenAddress: Equatable {
 
   /// Parses `PORT` (loopback), `HOST:PORT` or `[IPV6]:PORT`; `localhost` means 127.0.0.1.
   init(parsing raw: String) throws {
-    let bad = "--metrics-listen '\(Sanitizer.terminalSafe(raw, maxLength: 60))' is not an address; give a port (9464, served on 127.0.0.1) or HOST:PORT such as 127.0.0.1:9464 or [::1]:9464"
+    let bad =
+      "--metrics-listen '\(Sanitizer.terminalSafe(raw, maxLength: 60))' is not an address; give a port (9464, served on 127.0.0.1) or HOST:PORT such as 127.0.0.1:9464 or [::1]:9464"
     var hostPart = "127.0.0.1"
     var portPart = Substring(raw)
     if raw.hasPrefix("["), let close = raw.firstIndex(of: "]") {

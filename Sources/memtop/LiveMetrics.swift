@@ -18,7 +18,10 @@ final class LiveMetrics {
   private var lastWrite = -Double.infinity
   private var warned = false
 
-  init(pid: Int32, board: MetricsBoard?, textfile: String?, name: @escaping () -> String, limit: @escaping (RecordingDigest) -> MemoryLimit?) {
+  init(
+    pid: Int32, board: MetricsBoard?, textfile: String?, name: @escaping () -> String,
+    limit: @escaping (RecordingDigest) -> MemoryLimit?
+  ) {
     exposition = PrometheusExposition(pid: pid, comm: name())
     self.board = board
     self.textfile = textfile

@@ -2,7 +2,7 @@ import ArgumentParser
 import MemtopCore
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The `memtop` command line: the root command and its subcommands.

@@ -3,7 +3,7 @@ import MemtopCore
 import Synchronization
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The exposition text shared between the sampling loop (writer) and the HTTP server (reader).
@@ -43,11 +43,14 @@ final class MetricsServer: Sendable {
   private let finished = DispatchSemaphore(value: 0)
 
   /// Binds and starts serving; throws a user-facing message when the address cannot be used.
-  init(address: ListenAddress, board: MetricsBoard, limits: Limits = Limits(), warn: @escaping @Sendable (String) -> Void) throws {
+  init(
+    address: ListenAddress, board: MetricsBoard, limits: Limits = Limits(), warn: @escaping @Sendable (String) -> Void
+  ) throws {
     let listener = try Self.listen(on: address)
     boundAddress = listener.bound
     let connections = Self.connectionCap(limits.connections)
-    loop = try MetricsServerLoop(listener: listener.fd, board: board, limits: limits, connections: connections, warn: warn)
+    loop = try MetricsServerLoop(
+      listener: listener.fd, board: board, limits: limits, connections: connections, warn: warn)
     let loop = self.loop
     let finished = self.finished
     let thread = Thread {
@@ -81,7 +84,8 @@ final class MetricsServer: Sendable {
   private static func listen(on address: ListenAddress) throws -> (fd: Int32, bound: String) {
     let family = address.isIPv6 ? AF_INET6 : AF_INET
     let unusable = UserFacingError(
-      message: "--metrics-listen \(address.text) is not a usable address; give e.g. 127.0.0.1:9464", status: ExitStatus.usage)
+      message: "--metrics-listen \(address.text) is not a usable address; give e.g. 127.0.0.1:9464",
+      status: ExitStatus.usage)
     var storage = sockaddr_storage()
     let length: socklen_t
     if address.isIPv6 {
@@ -99,12 +103,17 @@ final class MetricsServer: Sendable {
       withUnsafeBytes(of: sin) { raw in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) } }
       length = socklen_t(MemoryLayout<sockaddr_in>.size)
     }
-    let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    let fd = socket(
+      family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw cannotServe(address, errno) }
     var one: Int32 = 1
     _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-    if address.isIPv6 { _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
-    let bound = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    if address.isIPv6 {
+      _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+    let bound = withUnsafePointer(to: &storage) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
     guard bound == 0, Glibc.listen(fd, 128) == 0 else {
       let code = errno
       Glibc.close(fd)
@@ -112,7 +121,9 @@ final class MetricsServer: Sendable {
     }
     var actual = sockaddr_storage()
     var actualLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
-    _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) } }
+    _ = withUnsafeMutablePointer(to: &actual) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) }
+    }
     let port: UInt16
     if address.isIPv6 {
       port = withUnsafeBytes(of: actual) { $0.load(as: sockaddr_in6.self).sin6_port.bigEndian }
@@ -125,6 +136,9 @@ final class MetricsServer: Sendable {
   }
 
   private static func cannotServe(_ address: ListenAddress, _ code: Int32) -> UserFacingError {
-    UserFacingError(message: "cannot serve metrics on \(address.text): \(String(cString: strerror(code))); choose another port (or 0 for any free one)")
+    UserFacingError(
+      message:
+        "cannot serve metrics on \(address.text): \(String(cString: strerror(code))); choose another port (or 0 for any free one)"
+    )
   }
 }

@@ -2,7 +2,7 @@ import MemtopCore
 import Synchronization
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The metrics endpoint's event loop: one thread, one `poll(2)` over the listener, a wake-up
@@ -44,7 +44,10 @@ final class MetricsServerLoop: @unchecked Sendable {
   private var short = false
   private var listenerFailed = false
 
-  init(listener: Int32, board: MetricsBoard, limits: MetricsServer.Limits, connections: Int, warn: @escaping @Sendable (String) -> Void) throws {
+  init(
+    listener: Int32, board: MetricsBoard, limits: MetricsServer.Limits, connections: Int,
+    warn: @escaping @Sendable (String) -> Void
+  ) throws {
     var pipeFDs: [Int32] = [-1, -1]
     guard pipe(&pipeFDs) == 0 else {
       let code = errno
@@ -101,7 +104,8 @@ final class MetricsServerLoop: @unchecked Sendable {
       if ready < 0 {
         if errno == EINTR { continue }
         // poll itself failed (ENOMEM): wait a moment rather than spin.
-        report("the metrics endpoint cannot wait for connections (\(String(cString: strerror(errno)))); retrying", now: now)
+        report(
+          "the metrics endpoint cannot wait for connections (\(String(cString: strerror(errno)))); retrying", now: now)
         usleep(200_000)
         continue
       }
@@ -171,7 +175,9 @@ final class MetricsServerLoop: @unchecked Sendable {
           pausedUntil = now + 1
           return
         default:
-          report("the metrics endpoint cannot accept connections (\(String(cString: strerror(code)))); retrying every second", now: now)
+          report(
+            "the metrics endpoint cannot accept connections (\(String(cString: strerror(code)))); retrying every second",
+            now: now)
           pausedUntil = now + 1
           return
         }
@@ -199,8 +205,14 @@ final class MetricsServerLoop: @unchecked Sendable {
   private func reportShortage(_ code: Int32, now: Double, dropping: Bool) {
     var limit = rlimit()
     let soft = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? " (ulimit -n \(limit.rlim_cur))" : ""
-    let what = code == ENFILE ? "the system is out of file descriptors" : code == EMFILE ? "memtop is out of file descriptors\(soft)" : "the system is out of memory for sockets"
-    let action = dropping ? "the metrics endpoint closes its longest idle connection to answer a new one" : "new metrics connections wait until descriptors free up"
+    let what =
+      code == ENFILE
+      ? "the system is out of file descriptors"
+      : code == EMFILE ? "memtop is out of file descriptors\(soft)" : "the system is out of memory for sockets"
+    let action =
+      dropping
+      ? "the metrics endpoint closes its longest idle connection to answer a new one"
+      : "new metrics connections wait until descriptors free up"
     short = true
     report("warning: \(what); \(action)", now: now)
   }
@@ -269,8 +281,10 @@ final class MetricsServerLoop: @unchecked Sendable {
   private func flush(_ index: Int, now: Double) -> Bool {
     while connections[index].isWriting {
       let connection = connections[index]
-      let count = connection.output.withUnsafeBytes {
-        send(connection.fd, $0.baseAddress! + connection.sent, connection.output.count - connection.sent, Int32(MSG_NOSIGNAL))
+      let count = connection.output.withUnsafeBytes { bytes -> Int in
+        guard let base = bytes.baseAddress else { return 0 }
+        return send(
+          connection.fd, base + connection.sent, connection.output.count - connection.sent, Int32(MSG_NOSIGNAL))
       }
       if count < 0 {
         if errno == EINTR { continue }

@@ -16,30 +16,53 @@ struct MonitorCommand: ParsableCommand {
       monochrome.
 
       Keys:
-      """ + "\n" + KeyMap.helpLines(mode: .braille, includeOverview: true).map { "  \($0.keys)  \($0.help)" }.joined(separator: "\n")
+      """ + "\n"
+        + KeyMap.helpLines(mode: .braille, includeOverview: true).map { "  \($0.keys)  \($0.help)" }.joined(
+          separator: "\n")
   )
 
-  @Option(name: [.customShort("p"), .long], parsing: .unconditional, help: ArgumentHelp("Process id to watch.", valueName: "pid"), completion: .processIDs)
+  @Option(
+    name: [.customShort("p"), .long], parsing: .unconditional,
+    help: ArgumentHelp("Process id to watch.", valueName: "pid"), completion: .processIDs)
   var pid: String?
 
-  @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Seconds between samples (0.01 to 3600; default 1).", valueName: "seconds"))
+  @Option(
+    name: [.customShort("i"), .long],
+    help: ArgumentHelp("Seconds between samples (0.01 to 3600; default 1).", valueName: "seconds"))
   var interval: Double?
 
-  @Option(name: [.customShort("d"), .long], help: ArgumentHelp("Delay between samples in tenths of a second, as in htop (-d 10 = 1 s).", valueName: "tenths"))
+  @Option(
+    name: [.customShort("d"), .long],
+    help: ArgumentHelp("Delay between samples in tenths of a second, as in htop (-d 10 = 1 s).", valueName: "tenths"))
   var delay: Double?
 
-  @Option(name: .long, help: ArgumentHelp("Also stream every sample to this CSV file (same columns as memtop record).", valueName: "file.csv"), completion: .file(extensions: ["csv"]))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Also stream every sample to this CSV file (same columns as memtop record).", valueName: "file.csv"),
+    completion: .file(extensions: ["csv"]))
   var record: String?
 
-  @Option(name: .long, help: ArgumentHelp("Follow the oldest process with this command name across restarts; each lifetime is a new series segment.", valueName: "name"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Follow the oldest process with this command name across restarts; each lifetime is a new series segment.",
+      valueName: "name"))
   var followName: String?
 
-  @Flag(name: .long, help: "Watch the process and all its descendants: the charts show the tree's total (RSS summed, PSS total in the header); p switches to each process.")
+  @Flag(
+    name: .long,
+    help:
+      "Watch the process and all its descendants: the charts show the tree's total (RSS summed, PSS total in the header); p switches to each process."
+  )
   var children = false
 
-  @Option(name: .long, help: ArgumentHelp("File that receives a launched command's output (default: a temporary file, shown in the header).", valueName: "file"), completion: .file())
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "File that receives a launched command's output (default: a temporary file, shown in the header).",
+      valueName: "file"), completion: .file())
   var childOutput: String?
-
 
   @OptionGroup var view: ViewOptions
 
@@ -49,7 +72,8 @@ struct MonitorCommand: ParsableCommand {
 
   @OptionGroup var force: ForceOption
 
-  @Argument(parsing: .postTerminator, help: ArgumentHelp("Command to launch and watch (after --).", valueName: "command"))
+  @Argument(
+    parsing: .postTerminator, help: ArgumentHelp("Command to launch and watch (after --).", valueName: "command"))
   var command: [String] = []
 
   /// The sampling interval in seconds from --interval or -d.
@@ -60,17 +84,22 @@ struct MonitorCommand: ParsableCommand {
       try Validation.target(pid: pid, command: command, subcommand: "monitor", followName: followName)
     } else if record != nil || children {
       // No target: the table of every process, which has no single series to record or tree to follow.
-      throw ValidationError("\(record != nil ? "--record" : "--children") needs a target: --pid PID or -- COMMAND [ARGS...] (without one memtop shows every process)")
+      throw ValidationError(
+        "\(record != nil ? "--record" : "--children") needs a target: --pid PID or -- COMMAND [ARGS...] (without one memtop shows every process)"
+      )
     }
     if interval != nil && delay != nil {
       throw ValidationError("give either --interval (seconds) or -d/--delay (tenths of a second), not both")
     }
     if let delay, !Validation.intervalRange.contains(delay / 10) {
-      throw ValidationError("--delay \(delay) is out of range; use tenths of a second from 0.1 to 36000 (e.g. -d 10 for 1 s)")
+      throw ValidationError(
+        "--delay \(delay) is out of range; use tenths of a second from 0.1 to 36000 (e.g. -d 10 for 1 s)")
     }
     try Validation.interval(seconds)
     if record == "-" {
-      throw ValidationError("--record - would write CSV over the live view; give a file name (memtop record -o - writes to standard output without the view)")
+      throw ValidationError(
+        "--record - would write CSV over the live view; give a file name (memtop record -o - writes to standard output without the view)"
+      )
     }
     if childOutput != nil && pid != nil {
       throw ValidationError("--child-output only applies to a launched command (-- COMMAND), not to --pid")
@@ -79,13 +108,17 @@ struct MonitorCommand: ParsableCommand {
 
   func run() throws {
     guard Syscalls.isTerminal(1) else {
-      throw UserFacingError(message: "standard output is not a terminal, so the live view cannot run; to record without it use memtop record --pid PID --output FILE.csv", status: ExitStatus.usage)
+      throw UserFacingError(
+        message:
+          "standard output is not a terminal, so the live view cannot run; to record without it use memtop record --pid PID --output FILE.csv",
+        status: ExitStatus.usage)
     }
     let target: MonitorConfiguration.Target =
       try pid.map { .attach(try Validation.parsePID($0)) }
       ?? followName.map { .follow($0) } ?? (command.isEmpty ? .overview : .launch(command))
     var config = MonitorConfiguration(
-      target: target, interval: seconds, theme: view.theme, themesDir: view.themesDir, recordPath: record, ascii: view.ascii,
+      target: target, interval: seconds, theme: view.theme, themesDir: view.themesDir, recordPath: record,
+      ascii: view.ascii,
       childOutput: childOutput)
     config.children = children
     config.force = force.force

@@ -14,12 +14,15 @@ struct PlotCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: ArgumentHelp("The recording to draw (CSV).", valueName: "file"), completion: .file(extensions: ["csv"]))
+  @Argument(
+    help: ArgumentHelp("The recording to draw (CSV).", valueName: "file"), completion: .file(extensions: ["csv"]))
   var file: String
 
   @Option(
     name: [.customShort("o"), .customLong("output")],
-    help: ArgumentHelp("SVG file to write, or - for standard output (default: the recording's name with .svg, a new name).", valueName: "file"),
+    help: ArgumentHelp(
+      "SVG file to write, or - for standard output (default: the recording's name with .svg, a new name).",
+      valueName: "file"),
     completion: .file(extensions: ["svg"]))
   var outputFile: String?
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import MemtopCore
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// `memtop record`: sample a process headless and stream the timeline to CSV.
@@ -17,18 +17,27 @@ struct RecordCommand: ParsableCommand {
       """
   )
 
-  @Option(name: [.customShort("p"), .long], parsing: .unconditional, help: ArgumentHelp("Process id to attach to.", valueName: "pid"), completion: .processIDs)
+  @Option(
+    name: [.customShort("p"), .long], parsing: .unconditional,
+    help: ArgumentHelp("Process id to attach to.", valueName: "pid"), completion: .processIDs)
   var pid: String?
 
-  @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Seconds between samples (0.01 to 3600).", valueName: "seconds"))
+  @Option(
+    name: [.customShort("i"), .long],
+    help: ArgumentHelp("Seconds between samples (0.01 to 3600).", valueName: "seconds"))
   var interval: Double = 0.5
 
-  @Option(name: .long, help: ArgumentHelp("Stop after this many seconds (default: until the process exits or a signal arrives).", valueName: "seconds"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Stop after this many seconds (default: until the process exits or a signal arrives).", valueName: "seconds"))
   var duration: Double?
 
   @Option(
     name: [.customShort("o"), .customLong("output")],
-    help: ArgumentHelp("CSV file to write, or - for standard output (default: memtop-PID-YYYYMMDD-HHMMSS.csv here, a new name).", valueName: "file"),
+    help: ArgumentHelp(
+      "CSV file to write, or - for standard output (default: memtop-PID-YYYYMMDD-HHMMSS.csv here, a new name).",
+      valueName: "file"),
     completion: .file(extensions: ["csv"]))
   var outputFile: String?
 
@@ -41,28 +50,56 @@ struct RecordCommand: ParsableCommand {
 
   @OptionGroup var force: ForceOption
 
-  @Option(name: .long, help: ArgumentHelp("Follow the oldest process with this command name, and when it exits wait for it to start again: each lifetime is a new series segment (new pid and start_ticks).", valueName: "name"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Follow the oldest process with this command name, and when it exits wait for it to start again: each lifetime is a new series segment (new pid and start_ticks).",
+      valueName: "name"))
   var followName: String?
 
-  @Flag(name: .long, help: "Follow the process and all its descendants (found every tick); the rows hold the tree's total: PSS summed correctly, RSS summed (shared pages counted once per process).")
+  @Flag(
+    name: .long,
+    help:
+      "Follow the process and all its descendants (found every tick); the rows hold the tree's total: PSS summed correctly, RSS summed (shared pages counted once per process)."
+  )
   var children = false
 
-  @Flag(name: .long, help: "With --children, also write one row per process of the tree after each total row (the total row has the processes column set).")
+  @Flag(
+    name: .long,
+    help:
+      "With --children, also write one row per process of the tree after each total row (the total row has the processes column set)."
+  )
   var perProcess = false
 
-  @Flag(name: .long, help: "After recording, exit with status 10 if the analyzer finds a leak (a launched command's failure status wins).")
+  @Flag(
+    name: .long,
+    help:
+      "After recording, exit with status 10 if the analyzer finds a leak (a launched command's failure status wins).")
   var failOnLeak = false
 
-  @Option(name: .long, help: ArgumentHelp("Serve Prometheus metrics at http://ADDRESS/metrics while recording: a port (on 127.0.0.1) or HOST:PORT; port 0 picks a free one.", valueName: "address"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Serve Prometheus metrics at http://ADDRESS/metrics while recording: a port (on 127.0.0.1) or HOST:PORT; port 0 picks a free one.",
+      valueName: "address"))
   var metricsListen: String?
 
-  @Flag(name: .long, help: "Allow --metrics-listen on an address other than loopback (the metrics name the process; anyone who can reach the port can read them).")
+  @Flag(
+    name: .long,
+    help:
+      "Allow --metrics-listen on an address other than loopback (the metrics name the process; anyone who can reach the port can read them)."
+  )
   var metricsAllowRemote = false
 
-  @Option(name: .long, help: ArgumentHelp("Keep this file updated with Prometheus metrics, replaced atomically (node_exporter's textfile collector).", valueName: "path"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Keep this file updated with Prometheus metrics, replaced atomically (node_exporter's textfile collector).",
+      valueName: "path"))
   var promTextfile: String?
 
-  @Argument(parsing: .postTerminator, help: ArgumentHelp("Command to launch and record (after --).", valueName: "command"))
+  @Argument(
+    parsing: .postTerminator, help: ArgumentHelp("Command to launch and record (after --).", valueName: "command"))
   var command: [String] = []
 
   mutating func validate() throws {
@@ -74,20 +111,27 @@ struct RecordCommand: ParsableCommand {
     if let metricsListen {
       let address = try ListenAddress(parsing: metricsListen)
       if !address.isLoopback && !metricsAllowRemote {
-        throw ValidationError("--metrics-listen \(address.text) is not a loopback address; the metrics would be open to the network. Use 127.0.0.1:\(address.port), or add --metrics-allow-remote if that is intended")
+        throw ValidationError(
+          "--metrics-listen \(address.text) is not a loopback address; the metrics would be open to the network. Use 127.0.0.1:\(address.port), or add --metrics-allow-remote if that is intended"
+        )
       }
     } else if metricsAllowRemote {
       throw ValidationError("--metrics-allow-remote only applies with --metrics-listen HOST:PORT")
     }
     if followName != nil && (metricsListen != nil || promTextfile != nil) {
-      throw ValidationError("--metrics-listen and --prom-textfile do not yet follow a service across restarts; use --pid with the current PID instead of --follow-name")
+      throw ValidationError(
+        "--metrics-listen and --prom-textfile do not yet follow a service across restarts; use --pid with the current PID instead of --follow-name"
+      )
     }
     if perProcess && !children {
-      throw ValidationError("--per-process needs --children (it splits a process tree's total into one row per process)")
+      throw ValidationError(
+        "--per-process needs --children (it splits a process tree's total into one row per process)")
     }
     if outputFile == nil {
       // As mprof does: a new file in the current directory, named after the target and the time.
-      let stem = pid.map { "memtop-\($0.trimmingCharacters(in: " "))" } ?? DefaultOutput.stem(command: followName ?? command.first ?? "")
+      let stem =
+        pid.map { "memtop-\($0.trimmingCharacters(in: " "))" }
+        ?? DefaultOutput.stem(command: followName ?? command.first ?? "")
       outputFile = DefaultOutput.unusedName(stem + "-" + DefaultOutput.timestamp(), extension: "csv")
       // Said only when there is something to record (a missing PID is reported by run()).
       if pid.flatMap({ Int32($0.trimmingCharacters(in: " ")) }).map({ Syscalls.exists("/proc/\($0)") }) ?? true {
@@ -102,7 +146,9 @@ struct RecordCommand: ParsableCommand {
     // stopped and the verdict printed, instead of memtop dying of SIGPIPE.
     signal(SIGPIPE, SIG_IGN)
     let target: WatchTarget =
-      if let followName { .follow(followName) } else if let pid { .pid(try Validation.parsePID(pid)) } else { .launch(command) }
+      if let followName { .follow(followName) } else if let pid { .pid(try Validation.parsePID(pid)) } else {
+        .launch(command)
+      }
     // Outputs are checked before anything is launched; the file is staged beside its path and
     // moved into place once the target runs, so a failed start never touches an existing file.
     let (server, board) = try startExport()
@@ -155,7 +201,8 @@ struct RecordCommand: ParsableCommand {
       case .sample(let sample):
         guard live, sample.elapsed - lastStatus >= 0.25 else { return }
         lastStatus = sample.elapsed
-        let line = RecordingMessages.status(pid: session.pid, name: session.name, sample: sample, count: session.samples)
+        let line = RecordingMessages.status(
+          pid: session.pid, name: session.name, sample: sample, count: session.samples)
         Syscalls.writeStandardError("\r\u{1B}[K" + line)
       case .notice(let text):
         if live { Syscalls.writeStandardError("\r\u{1B}[K") }
@@ -174,13 +221,17 @@ struct RecordCommand: ParsableCommand {
       printError(failure.description)
     }
     if summary.samples == 0, case .targetExited(let exit, _) = summary.end {
-      printError("process \(exit.identity.pid) (\(Sanitizer.terminalSafe(exit.name))) \(exit.summary) before its first sample: the file holds the header only")
+      printError(
+        "process \(exit.identity.pid) (\(Sanitizer.terminalSafe(exit.name))) \(exit.summary) before its first sample: the file holds the header only"
+      )
     } else {
-      printError(RecordingMessages.ending(summary.end, pid: session.pid, name: session.name, duration: summary.duration))
+      printError(
+        RecordingMessages.ending(summary.end, pid: session.pid, name: session.name, duration: summary.duration))
     }
     var line = RecordingMessages.summary(summary, output: output)
     if let following = session.followed {
-      line += ", \(following.lifetimes) \(following.lifetimes == 1 ? "lifetime" : "lifetimes") of \(Sanitizer.terminalSafe(following.name))"
+      line +=
+        ", \(following.lifetimes) \(following.lifetimes == 1 ? "lifetime" : "lifetimes") of \(Sanitizer.terminalSafe(following.name))"
     }
     printError(line)
     printError(verdict.verdictLine)
@@ -211,7 +262,8 @@ struct RecordCommand: ParsableCommand {
     }
     guard let metricsListen else { return (nil, nil) }
     let board = MetricsBoard()
-    let server = try MetricsServer(address: try ListenAddress(parsing: metricsListen), board: board, warn: { printError($0) })
+    let server = try MetricsServer(
+      address: try ListenAddress(parsing: metricsListen), board: board, warn: { printError($0) })
     printError("serving metrics on http://\(server.boundAddress)/metrics")
     return (server, board)
   }

@@ -29,7 +29,8 @@ enum RecordingFile {
     try checkReadable(file)
     let timeline: Timeline
     do {
-      let (read, notes) = try RecordingReader(path: Sanitizer.terminalSafe(file)).readMainSeries(file: file, keeping: chartedMetrics)
+      let (read, notes) = try RecordingReader(path: Sanitizer.terminalSafe(file)).readMainSeries(
+        file: file, keeping: chartedMetrics)
       notes.forEach(printError)
       timeline = read
     } catch {
@@ -46,10 +47,16 @@ enum RecordingFile {
   private static func checkReadable(_ file: String) throws {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
-      throw UserFacingError(message: "cannot read '\(Sanitizer.terminalSafe(file))': no such file; give the path of a CSV written by memtop record")
+      throw UserFacingError(
+        message:
+          "cannot read '\(Sanitizer.terminalSafe(file))': no such file; give the path of a CSV written by memtop record"
+      )
     }
     guard !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: file) else {
-      throw UserFacingError(message: "cannot read '\(Sanitizer.terminalSafe(file))': permission denied or not a file; give the path of a CSV written by memtop record")
+      throw UserFacingError(
+        message:
+          "cannot read '\(Sanitizer.terminalSafe(file))': permission denied or not a file; give the path of a CSV written by memtop record"
+      )
     }
   }
 }

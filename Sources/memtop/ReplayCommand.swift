@@ -14,7 +14,9 @@ struct ReplayCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: ArgumentHelp("The recording to replay (CSV written by memtop record or exported with e).", valueName: "file"), completion: .file(extensions: ["csv"]))
+  @Argument(
+    help: ArgumentHelp("The recording to replay (CSV written by memtop record or exported with e).", valueName: "file"),
+    completion: .file(extensions: ["csv"]))
   var file: String
 
   @OptionGroup var limit: LimitOptions
@@ -24,10 +26,14 @@ struct ReplayCommand: ParsableCommand {
   func run() throws {
     let samples = try RecordingFile.load(file)
     guard Syscalls.isTerminal(1) else {
-      throw UserFacingError(message: "standard output is not a terminal, so the replay cannot be shown; to judge the file without it use memtop analyze FILE", status: ExitStatus.usage)
+      throw UserFacingError(
+        message:
+          "standard output is not a terminal, so the replay cannot be shown; to judge the file without it use memtop analyze FILE",
+        status: ExitStatus.usage)
     }
     var config = MonitorConfiguration(
-      target: .replay(path: file, samples: samples), interval: 1, theme: view.theme, themesDir: view.themesDir, ascii: view.ascii)
+      target: .replay(path: file, samples: samples), interval: 1, theme: view.theme, themesDir: view.themesDir,
+      ascii: view.ascii)
     config.replayLimitBytes = limit.memoryLimit?.bytes
     try runView(config)
   }

@@ -3,10 +3,17 @@ import MemtopCore
 
 /// How much the detailed reads (heap, PSS, USS) may cost: shared by the live view and `record`.
 struct DetailOptions: ParsableArguments {
-  @Option(name: .long, help: ArgumentHelp("Percent of one core the detailed reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Percent of one core the detailed reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
   var budget: Double = 1
 
-  @Option(name: .long, help: ArgumentHelp("Milliseconds per second the detailed reads may stall the target (they hold its memory lock); 0 removes the cap.", valueName: "ms"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Milliseconds per second the detailed reads may stall the target (they hold its memory lock); 0 removes the cap.",
+      valueName: "ms"))
   var maxStall: Double = 5
 
   func validate() throws {
@@ -22,7 +29,11 @@ struct DetailOptions: ParsableArguments {
 
 /// How the interactive view looks: shared by the live view and `replay`.
 struct ViewOptions: ParsableArguments {
-  @Option(name: .long, help: ArgumentHelp("Theme name (default, light, high-contrast, monochrome) or path to a .theme file (memtop or btop format).", valueName: "name|path"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Theme name (default, light, high-contrast, monochrome) or path to a .theme file (memtop or btop format).",
+      valueName: "name|path"))
   var theme: String?
 
   @Option(name: .long, help: ArgumentHelp("Folder searched first for --theme NAME.theme.", valueName: "dir"))
@@ -34,7 +45,11 @@ struct ViewOptions: ParsableArguments {
 
 /// `--limit`: the memory limit a verdict projects against; shared by every subcommand that judges.
 struct LimitOptions: ParsableArguments {
-  @Option(name: .long, help: ArgumentHelp("Memory limit to project against, e.g. 2G or 512M (live: default the cgroup limit, else current use + MemAvailable).", valueName: "size"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Memory limit to project against, e.g. 2G or 512M (live: default the cgroup limit, else current use + MemAvailable).",
+      valueName: "size"))
   var limit: String?
 
   func validate() throws {

@@ -13,13 +13,15 @@ enum Validation {
 
   static func budget(_ percent: Double) throws {
     guard percent >= 0 && percent <= 100 else {
-      throw ValidationError("--budget \(percent) is out of range; use a percentage from 0 to 100 (0 turns detailed reads off)")
+      throw ValidationError(
+        "--budget \(percent) is out of range; use a percentage from 0 to 100 (0 turns detailed reads off)")
     }
   }
 
   static func maxStall(_ milliseconds: Double) throws {
     guard milliseconds >= 0 && milliseconds <= 1000 else {
-      throw ValidationError("--max-stall \(milliseconds) is out of range; use milliseconds per second from 0 to 1000 (0 removes the cap)")
+      throw ValidationError(
+        "--max-stall \(milliseconds) is out of range; use milliseconds per second from 0 to 1000 (0 removes the cap)")
     }
   }
 
@@ -33,7 +35,9 @@ enum Validation {
 
   static func parsePID(_ text: String) throws -> Int32 {
     guard let pid = Int32(text.trimmingCharacters(in: " ")), pid > 0 else {
-      throw ValidationError("invalid PID '\(Sanitizer.terminalSafe(text, maxLength: 40))'; give a positive process id such as --pid 1234 (find one with pgrep NAME)")
+      throw ValidationError(
+        "invalid PID '\(Sanitizer.terminalSafe(text, maxLength: 40))'; give a positive process id such as --pid 1234 (find one with pgrep NAME)"
+      )
     }
     return pid
   }
@@ -44,7 +48,9 @@ enum Validation {
         throw ValidationError("give one target: --follow-name, --pid or a command after --, not several")
       }
       if followName.isEmpty || followName.contains("/") {
-        throw ValidationError("--follow-name '\(Sanitizer.terminalSafe(followName, maxLength: 40))' is not a command name; give the name ps -o comm shows, e.g. --follow-name gunicorn")
+        throw ValidationError(
+          "--follow-name '\(Sanitizer.terminalSafe(followName, maxLength: 40))' is not a command name; give the name ps -o comm shows, e.g. --follow-name gunicorn"
+        )
       }
       return
     }
@@ -54,9 +60,13 @@ enum Validation {
         throw ValidationError("give either --pid or a command after --, not both")
       }
     } else if command.isEmpty {
-      throw ValidationError("memtop \(subcommand) needs a target: --pid PID attaches to a running process, -- COMMAND [ARGS...] launches one")
+      throw ValidationError(
+        "memtop \(subcommand) needs a target: --pid PID attaches to a running process, -- COMMAND [ARGS...] launches one"
+      )
     } else if let program = command.first, program.contains("/"), Syscalls.isDirectory(program) {
-      throw ValidationError("'\(Sanitizer.terminalSafe(program, maxLength: 80))' is a directory, not a program; give the program to launch after --, e.g. -- \(Sanitizer.terminalSafe(program, maxLength: 80))/myapp")
+      throw ValidationError(
+        "'\(Sanitizer.terminalSafe(program, maxLength: 80))' is a directory, not a program; give the program to launch after --, e.g. -- \(Sanitizer.terminalSafe(program, maxLength: 80))/myapp"
+      )
     }
   }
 }

@@ -16,7 +16,9 @@ enum Fixtures {
 
   /// Builds a `/proc`-shaped tree in a fresh temporary folder: `ROOT/PID/FILE` for each capture
   /// file, leaving out `omit`. Returns the root.
-  static func procTree(pid: Int32, from name: String, omit: Set<String> = [], edit: [String: String] = [:]) throws -> String {
+  static func procTree(pid: Int32, from name: String, omit: Set<String> = [], edit: [String: String] = [:]) throws
+    -> String
+  {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-proc-\(UUID().uuidString)")
     let dir = root.appendingPathComponent(String(pid))
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MemtopCore
 
 @Suite struct MetricSeriesTests {

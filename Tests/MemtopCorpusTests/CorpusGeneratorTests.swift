@@ -1,6 +1,7 @@
-import Testing
-@testable import MemtopCorpus
 import MemtopCore
+import Testing
+
+@testable import MemtopCorpus
 
 @Suite struct CorpusGeneratorTests {
   @Test func sameSeedSameSeries() {

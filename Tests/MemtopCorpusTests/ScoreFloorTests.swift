@@ -1,5 +1,6 @@
 import MemtopCore
 import Testing
+
 @testable import MemtopCorpus
 
 /// Guards the analyzer's measured quality on a reduced corpus. The corpus is seeded, so the

@@ -22,8 +22,10 @@ struct KeyMapTests {
     arguments: [
       (Key.character("q"), Action.quit), (.character(" "), .togglePause), (.character("+"), .zoomIn),
       (.character("-"), .zoomOut), (.left, .scrollBack), (.right, .scrollForward), (.character("e"), .export),
-      (.character("m"), .marker), (.character("c"), .cycleTheme), (.character("?"), .help), (.character("r"), .resetMinMax),
-      (.function(1), .help), (.character("h"), .help), (.function(10), .quit), (.escape, .back), (.character("a"), .fitAll),
+      (.character("m"), .marker), (.character("c"), .cycleTheme), (.character("?"), .help),
+      (.character("r"), .resetMinMax),
+      (.function(1), .help), (.character("h"), .help), (.function(10), .quit), (.escape, .back),
+      (.character("a"), .fitAll),
       (.character("t"), .cycleProcess), (.character("p"), .cycleProcess),
     ])
   func binding(key: Key, action: Action) {
@@ -67,8 +69,10 @@ struct KeyMapTests {
   func helpLines() {
     let lines = KeyMap.helpLines(mode: .ascii)
     #expect(lines.count == KeyMap.bindings.filter { $0.scope != .overview }.count)
-    #expect(KeyMap.helpLines(mode: .ascii, scope: .overview).count == KeyMap.bindings.filter { $0.scope != .view }.count)
-    #expect(lines.contains { $0.keys == "q F10" && $0.help.contains("stops a command memtop launched, and its workers") })
+    #expect(
+      KeyMap.helpLines(mode: .ascii, scope: .overview).count == KeyMap.bindings.filter { $0.scope != .view }.count)
+    #expect(
+      lines.contains { $0.keys == "q F10" && $0.help.contains("stops a command memtop launched, and its workers") })
     #expect(lines.contains { $0.keys == "? h F1" })
     #expect(lines.contains { $0.keys == "p t" && $0.help.contains("htop") })
     #expect(KeyMap.helpLines(mode: .ascii, includeOverview: true).count == KeyMap.bindings.count)

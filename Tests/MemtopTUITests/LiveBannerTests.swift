@@ -1,6 +1,7 @@
 import Foundation
 import MemtopCore
 import Testing
+
 @testable import MemtopTUI
 
 /// A program's memory as the live view sees it, one sample a second (the default interval).
@@ -21,7 +22,8 @@ struct LiveShape: Sendable, CustomTestStringConvertible {
     (0..<seconds).map { i in
       let t = Double(i)
       let v = UInt64(max(rss(t) + Self.jitter(t), 0))
-      return MemorySample(timeUnix: 1_764_000_000 + t, elapsed: t, pid: 77, rss: v, anon: v - 8 << 20, heap: v - 16 << 20)
+      return MemorySample(
+        timeUnix: 1_764_000_000 + t, elapsed: t, pid: 77, rss: v, anon: v - 8 << 20, heap: v - 16 << 20)
     }
   }
 }
@@ -54,7 +56,9 @@ struct LiveBannerTests {
 
   static let benign: [LiveShape] = [
     LiveShape(id: "warm-up of 100 MiB, tau 20 s") { 50 * LiveShape.mib + 100 * LiveShape.mib * (1 - exp(-$0 / 20)) },
-    LiveShape(id: "one-off load of 300 MiB over 3 s at 20 s") { 50 * LiveShape.mib + 300 * LiveShape.mib * min(max(($0 - 20) / 3, 0), 1) },
+    LiveShape(id: "one-off load of 300 MiB over 3 s at 20 s") {
+      50 * LiveShape.mib + 300 * LiveShape.mib * min(max(($0 - 20) / 3, 0), 1)
+    },
     LiveShape(id: "GC sawtooth: +3 MiB/s, collected every 20 s") {
       80 * LiveShape.mib + 3 * LiveShape.mib * $0.truncatingRemainder(dividingBy: 20)
     },
@@ -79,17 +83,21 @@ struct LiveBannerTests {
     for sample in shape.samples() { analysis.append(sample, limitBytes: nil) }
     let assessment = analysis.assessment()
     for metric in [Metric.rss, .anon, .heap] {
-      #expect(assessment.entry(metric)?.result.verdict == .plateau, "\(metric): \(assessment.entry(metric)?.result.explanation ?? "-")")
+      #expect(
+        assessment.entry(metric)?.result.verdict == .plateau,
+        "\(metric): \(assessment.entry(metric)?.result.explanation ?? "-")")
     }
     let lines = Self.banner(analysis)
     #expect(lines[0].hasPrefix("* plateau: RSS grew "), "\(lines[0])")
     #expect(lines[1].contains("then held at"), "\(lines[1])")
   }
 
-  @Test("The banner and analyze state the same verdict and rate on the same samples", arguments: [
-    LiveShape(id: "leak 12 MB/min") { 60 * LiveShape.mib + 200e3 * $0 },
-    LiveBannerTests.benign[0], LiveBannerTests.benign[1],
-  ])
+  @Test(
+    "The banner and analyze state the same verdict and rate on the same samples",
+    arguments: [
+      LiveShape(id: "leak 12 MB/min") { 60 * LiveShape.mib + 200e3 * $0 },
+      LiveBannerTests.benign[0], LiveBannerTests.benign[1],
+    ])
   func sameAsAnalyze(_ shape: LiveShape) {
     var analysis = LiveAnalysis()
     var timeline = Timeline()
@@ -106,4 +114,3 @@ struct LiveBannerTests {
     #expect(Self.banner(analysis)[0].contains(rate), "banner \(Self.banner(analysis)[0]) vs analyze \(rate)")
   }
 }
-

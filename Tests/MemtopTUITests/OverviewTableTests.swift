@@ -1,5 +1,6 @@
 import MemtopCore
 import Testing
+
 @testable import MemtopTUI
 
 @Suite("The process table")
@@ -9,7 +10,8 @@ struct OverviewTableTests {
   ) -> ProcessOverview.Row {
     ProcessOverview.Row(
       identity: ProcessIdentity(pid: pid, startTimeTicks: 1), name: name, rss: rss, anon: rss.map { $0 / 2 },
-      growthBytesPerSecond: growth, history: rss.map { [Double($0) - 1000, .nan, Double($0)] } ?? [.nan], verdict: verdict,
+      growthBytesPerSecond: growth, history: rss.map { [Double($0) - 1000, .nan, Double($0)] } ?? [.nan],
+      verdict: verdict,
       command: command)
   }
 
@@ -20,20 +22,24 @@ struct OverviewTableTests {
     row(13, "python3", rss: 200 << 20, growth: -1000, command: "python3 billing_service.py --port 8000"),
   ]
 
-  @Test("sorted by memory or by growth; unreadable processes last, never as 0", arguments: [
-    (OverviewSort.memory, [Int32(10), 13, 11, 12]),
-    (OverviewSort.growth, [Int32(11), 10, 13, 12]),
-  ])
+  @Test(
+    "sorted by memory or by growth; unreadable processes last, never as 0",
+    arguments: [
+      (OverviewSort.memory, [Int32(10), 13, 11, 12]),
+      (OverviewSort.growth, [Int32(11), 10, 13, 12]),
+    ])
   func sorting(sort: OverviewSort, expected: [Int32]) {
     var state = OverviewState()
     state.sort = sort
     #expect(OverviewModel.arrange(Self.rows, state: state).map(\.identity.pid) == expected)
   }
 
-  @Test("the filter matches a name or command line in any case, or the start of a pid", arguments: [
-    ("LEA", [Int32(11)]), ("1", [Int32(10), 11, 12, 13]), ("13", [Int32(13)]), ("nothing", []),
-    ("billing", [Int32(13)]), ("--PORT 8000", [Int32(13)]),
-  ])
+  @Test(
+    "the filter matches a name or command line in any case, or the start of a pid",
+    arguments: [
+      ("LEA", [Int32(11)]), ("1", [Int32(10), 11, 12, 13]), ("13", [Int32(13)]), ("nothing", []),
+      ("billing", [Int32(13)]), ("--PORT 8000", [Int32(13)]),
+    ])
   func filtering(filter: String, expected: [Int32]) {
     var state = OverviewState()
     state.filter = filter
@@ -84,7 +90,8 @@ struct OverviewTableTests {
     small.history = [0, 1, 2, 3].map { Double(100 << 20) + $0 * 1024 }
     var large = Self.row(21, "leaky", rss: 200 << 20, growth: 1)
     large.history = [0, 1, 2, 3].map { Double(200 << 20) + $0 * 1_048_576 }
-    let model = OverviewModel(rows: [small, large], state: OverviewState(), interval: 1, window: 60, message: nil, mode: .ascii)
+    let model = OverviewModel(
+      rows: [small, large], state: OverviewState(), interval: 1, window: 60, message: nil, mode: .ascii)
     let table = OverviewTable(model: model)
     #expect(table.sparkSpan(width: 10) == Double(3 * 1_048_576))
     #expect(OverviewTable.sparkline(small.history, width: 10, mode: .ascii, span: table.sparkSpan(width: 10)) == "____")

@@ -15,7 +15,8 @@ struct RenderBenchmarkTests {
     var timeline = Timeline()
     for i in 0..<3600 {
       let v = UInt64(50 << 20) + UInt64(i) * 4096 + UInt64(i % 13) * 65536
-      var sample = MemorySample(timeUnix: 1_764_000_000 + Double(i), elapsed: Double(i), pid: 7, rss: v, anon: v / 2, heap: v / 3)
+      var sample = MemorySample(
+        timeUnix: 1_764_000_000 + Double(i), elapsed: Double(i), pid: 7, rss: v, anon: v / 2, heap: v / 3)
       sample.peakRSS = v
       if i % 600 == 0 { sample.marker = "m\(i)" }
       timeline.append(sample)

@@ -21,16 +21,20 @@ struct RenderingTests {
     #expect(buffer[-1, 0] == .blank)
   }
 
-  @Test("rows splits height with the spare rows on top", arguments: [(10, 3, [4, 3, 3]), (2, 3, [1, 1, 0]), (0, 2, [0, 0])])
+  @Test(
+    "rows splits height with the spare rows on top",
+    arguments: [(10, 3, [4, 3, 3]), (2, 3, [1, 1, 0]), (0, 2, [0, 0])])
   func rowsSplit(height: Int, count: Int, expected: [Int]) {
     let rows = Rect(x: 0, y: 0, width: 5, height: height).rows(count)
     #expect(rows.map(\.height) == expected)
     #expect(rows.last.map(\.maxY) == height)
   }
 
-  @Test("braille bars light dots from the bottom", arguments: [
-    (0, 0, "⠀"), (1, 0, "⡀"), (0, 1, "⢀"), (4, 4, "⣿"), (2, 3, "⣴"), (4, 0, "⡇"),
-  ])
+  @Test(
+    "braille bars light dots from the bottom",
+    arguments: [
+      (0, 0, "⠀"), (1, 0, "⡀"), (0, 1, "⢀"), (4, 4, "⣿"), (2, 3, "⣴"), (4, 0, "⡇"),
+    ])
   func braille(left: Int, right: Int, expected: String) {
     #expect(String(Braille.bars(left: left, right: right)) == expected)
   }
@@ -53,7 +57,8 @@ struct RenderingTests {
   @Test("the area plot stays inside its rectangle")
   func areaPlotStaysInside() {
     var buffer = Fixtures.sentinel(width: 6, height: 4)
-    AreaPlot(levels: [9, 9, 9, 9], mode: .braille, role: .chartRSS).draw(into: &buffer, area: Rect(x: 1, y: 1, width: 2, height: 2))
+    AreaPlot(levels: [9, 9, 9, 9], mode: .braille, role: .chartRSS).draw(
+      into: &buffer, area: Rect(x: 1, y: 1, width: 2, height: 2))
     #expect(buffer.lines == ["xxxxxx", "x⣿⣿xxx", "x⣿⣿xxx", "xxxxxx"])
   }
 }

@@ -28,7 +28,8 @@ struct ScreenSnapshotTests {
     ui.togglePause(latest: 119)
     ui.scroll(-1, latest: 119)
     Snapshot.assert(
-      Fixtures.render(Fixtures.screen(ui: ui, mode: .block, state: .exited("exited with status 0")), width: 80, height: 24),
+      Fixtures.render(
+        Fixtures.screen(ui: ui, mode: .block, state: .exited("exited with status 0")), width: 80, height: 24),
       named: "paused-exited-80x24")
   }
 
@@ -60,7 +61,9 @@ struct ScreenSnapshotTests {
   func summary(width: Int, height: Int) {
     let text = Fixtures.render(Fixtures.screen(), width: width, height: height)
     let line = Screen.summaryLine(Fixtures.screen())
-    #expect(line.hasPrefix("PID 4242 RSS ") && line.contains(" heap ") && line.contains(" anon ") && line.hasSuffix(" running"))
+    #expect(
+      line.hasPrefix("PID 4242 RSS ") && line.contains(" heap ") && line.contains(" anon ")
+        && line.hasSuffix(" running"))
     #expect(text.hasPrefix(String(line.prefix(width))))
   }
 
@@ -72,7 +75,8 @@ struct ScreenSnapshotTests {
 
   @Test("the summary view at 20x6 and 10x4", arguments: [(20, 6), (10, 4)])
   func tooSmallSnapshot(width: Int, height: Int) {
-    Snapshot.assert(Fixtures.render(Fixtures.screen(), width: width, height: height), named: "summary-\(width)x\(height)")
+    Snapshot.assert(
+      Fixtures.render(Fixtures.screen(), width: width, height: height), named: "summary-\(width)x\(height)")
   }
 
   @Test("every size from 1x1 to 130x45 draws without crashing or leaving sentinel cells")

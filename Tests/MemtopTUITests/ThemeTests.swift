@@ -24,7 +24,8 @@ struct ThemeTests {
     #expect(BundledThemes.sources[name].map { $0 + "\n" } == text, "copy Themes/\(name).theme into BundledThemes.swift")
   }
 
-  @Test("every key in every bundled theme has a comment above it, and every role is set", arguments: BundledThemes.names)
+  @Test(
+    "every key in every bundled theme has a comment above it, and every role is set", arguments: BundledThemes.names)
   func documented(name: String) throws {
     let text = try String(contentsOf: Self.themesDir.appendingPathComponent(name + ".theme"), encoding: .utf8)
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -46,9 +47,11 @@ struct ThemeTests {
 
   @Test("the search path: --themes-dir, XDG_CONFIG_HOME (else ~/.config), then PREFIX/share beside the binary")
   func searchPath() {
-    let xdg = ThemeCatalog(themesDir: "/d", environment: ["XDG_CONFIG_HOME": "/cfg", "HOME": "/home/u"], executable: "/opt/mt/bin/memtop")
+    let xdg = ThemeCatalog(
+      themesDir: "/d", environment: ["XDG_CONFIG_HOME": "/cfg", "HOME": "/home/u"], executable: "/opt/mt/bin/memtop")
     #expect(xdg.searchPath == ["/d", "/cfg/memtop/themes", "/opt/mt/share/memtop/themes"])
-    let home = ThemeCatalog(themesDir: nil, environment: ["XDG_CONFIG_HOME": "", "HOME": "/home/u"], executable: "/usr/local/bin/memtop")
+    let home = ThemeCatalog(
+      themesDir: nil, environment: ["XDG_CONFIG_HOME": "", "HOME": "/home/u"], executable: "/usr/local/bin/memtop")
     #expect(home.searchPath == ["/home/u/.config/memtop/themes", "/usr/local/share/memtop/themes"])
     // The default is the running binary's real path, whatever name it was started by.
     #expect(ThemeCatalog.executablePath.hasPrefix("/"))
@@ -60,7 +63,8 @@ struct ThemeTests {
     let themes = dir.appendingPathComponent("memtop/themes")
     try FileManager.default.createDirectory(at: themes, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    try "# mine\nchart.rss = red\n".write(to: themes.appendingPathComponent("mine.theme"), atomically: true, encoding: .utf8)
+    try "# mine\nchart.rss = red\n".write(
+      to: themes.appendingPathComponent("mine.theme"), atomically: true, encoding: .utf8)
     let theme = try ThemeCatalog(themesDir: nil, environment: ["XDG_CONFIG_HOME": dir.path]).load("mine")
     #expect(theme.style(.chartRSS).foreground == .indexed(1))
   }
@@ -70,7 +74,8 @@ struct ThemeTests {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-themes-\(UUID())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    try "# mine\nchart.rss = red\n".write(to: dir.appendingPathComponent("light.theme"), atomically: true, encoding: .utf8)
+    try "# mine\nchart.rss = red\n".write(
+      to: dir.appendingPathComponent("light.theme"), atomically: true, encoding: .utf8)
     let theme = try ThemeCatalog(themesDir: dir.path, environment: [:]).load("light")
     #expect(theme.style(.chartRSS).foreground == .indexed(1))
     // Partial override: everything else comes from the default theme.
@@ -83,11 +88,19 @@ struct ThemeTests {
       ("text = red\nbogus = blue\n", "t.theme:2: unknown key 'bogus'; known keys: background, monochrome, text,"),
       ("# c\n\nchart.rss red\n", "t.theme:3: expected 'key = value', found 'chart.rss red'"),
       ("chart.rss = \n", "t.theme:1: 'chart.rss' has no value; give a colour such as 'cyan' or '#5fd7ff'"),
-      ("chart.rss = #12345\n", "t.theme:1: chart.rss: '#12345' is not a colour; use default, a name such as red or bright-cyan, #RRGGBB, or 0-255"),
-      ("title = red blue\n", "t.theme:1: title: unexpected 'blue'; write FG [on BG] [bold] [dim] [underline] [reverse]"),
+      (
+        "chart.rss = #12345\n",
+        "t.theme:1: chart.rss: '#12345' is not a colour; use default, a name such as red or bright-cyan, #RRGGBB, or 0-255"
+      ),
+      (
+        "title = red blue\n", "t.theme:1: title: unexpected 'blue'; write FG [on BG] [bold] [dim] [underline] [reverse]"
+      ),
       ("status = red on\n", "t.theme:1: status: 'on' needs a background colour after it"),
       ("monochrome = yes\n", "t.theme:1: monochrome must be true or false, not 'yes'"),
-      ("background = 256\n", "t.theme:1: '256' is not a colour; use default, a name such as red or bright-cyan, #RRGGBB, or 0-255"),
+      (
+        "background = 256\n",
+        "t.theme:1: '256' is not a colour; use default, a name such as red or bright-cyan, #RRGGBB, or 0-255"
+      ),
     ])
   func malformed(text: String, message: String) {
     #expect {
@@ -102,7 +115,9 @@ struct ThemeTests {
   func values() throws {
     let text = "chart.rss = #5fd7ff on 236 bold underline  # comment\nmarker = bright-magenta reverse dim\n"
     let theme = try ThemeParser.parse(text, name: "t", file: "t", base: .fallback)
-    #expect(theme.styles[.chartRSS] == Style(foreground: .rgb(0x5f, 0xd7, 0xff), background: .indexed(236), bold: true, underline: true))
+    #expect(
+      theme.styles[.chartRSS]
+        == Style(foreground: .rgb(0x5f, 0xd7, 0xff), background: .indexed(236), bold: true, underline: true))
     #expect(theme.styles[.marker] == Style(foreground: .indexed(13), dim: true, reverse: true))
   }
 
@@ -116,7 +131,8 @@ struct ThemeTests {
 
   @Test("btop themes load as they are, mapped onto memtop's roles", arguments: ["forest", "greys"])
   func btop(name: String) throws {
-    let theme = try ThemeCatalog(themesDir: nil, environment: [:]).load(Self.btopDir.appendingPathComponent(name + ".theme").path)
+    let theme = try ThemeCatalog(themesDir: nil, environment: [:]).load(
+      Self.btopDir.appendingPathComponent(name + ".theme").path)
     #expect(theme.name == name)
     if name == "forest" {
       #expect(theme.background == .rgb(0x1b, 0x2b, 0x1b))
@@ -133,7 +149,8 @@ struct ThemeTests {
   @Test("a malformed btop colour is an error with file and line")
   func btopMalformed() {
     #expect {
-      try BtopTheme.parse("theme[main_bg]=\"#00\"\n\ntheme[main_fg]=\"#zzzzzz\"\n", name: "b", file: "b.theme", base: .fallback)
+      try BtopTheme.parse(
+        "theme[main_bg]=\"#00\"\n\ntheme[main_fg]=\"#zzzzzz\"\n", name: "b", file: "b.theme", base: .fallback)
     } throws: { error in
       "\(error)".hasPrefix("b.theme:3: theme[main_fg]: '#zzzzzz' is not a btop colour")
     }
@@ -173,7 +190,10 @@ struct ThemeTests {
       _ = try catalog.loadFile("/dev/zero")
       Issue.record("/dev/zero loaded as a theme")
     } catch {
-      #expect(error.description == "/dev/zero: the file is larger than 256 KiB, so it is not a theme (a theme is a few KiB of key = value lines)")
+      #expect(
+        error.description
+          == "/dev/zero: the file is larger than 256 KiB, so it is not a theme (a theme is a few KiB of key = value lines)"
+      )
       #expect(!error.description.contains("permission"))
     }
     let sparse = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-theme-\(UUID()).theme").path

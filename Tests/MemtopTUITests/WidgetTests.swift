@@ -60,7 +60,9 @@ struct WidgetTests {
     #expect(model.columns(8).allSatisfy { $0 == .value(Double(4 * mib)) })
   }
 
-  @Test("a chart in tiny rectangles draws what fits and nothing outside", arguments: [(0, 0), (5, 1), (12, 2), (11, 3), (30, 4)])
+  @Test(
+    "a chart in tiny rectangles draws what fits and nothing outside",
+    arguments: [(0, 0), (5, 1), (12, 2), (11, 3), (30, 4)])
   func tinyChart(width: Int, height: Int) {
     let model = chart(timeline([(0, mib), (5, 2 * mib)]))
     var buffer = Fixtures.sentinel(width: 32, height: 6)
@@ -83,13 +85,19 @@ struct WidgetTests {
   @Test("the verdict banner says nothing but progress before the analyzer has evidence")
   func verdictPending() {
     var analysis = LiveAnalysis()
-    for i in 0..<10 { analysis.append(MemorySample(timeUnix: 0, elapsed: Double(i), pid: 1, rss: mib, anon: mib, heap: mib), limitBytes: nil) }
+    for i in 0..<10 {
+      analysis.append(
+        MemorySample(timeUnix: 0, elapsed: Double(i), pid: 1, rss: mib, anon: mib, heap: mib), limitBytes: nil)
+    }
     let model = VerdictModel(analysis: analysis)
     #expect(model.role == .verdictPending)
     #expect(model.headline == "gathering evidence: 10 of ~24 samples before a verdict")
     var buffer = Fixtures.sentinel(width: 30, height: 3)
     VerdictBanner(model: model, mode: .ascii).draw(into: &buffer, area: buffer.bounds.top(2))
-    #expect(buffer.lines == ["* gathering evidence: 10 of ~~", "  only 5 RSS floor points ove~", String(repeating: "x", count: 30)])
+    #expect(
+      buffer.lines == [
+        "* gathering evidence: 10 of ~~", "  only 5 RSS floor points ove~", String(repeating: "x", count: 30),
+      ])
   }
 
   @Test("a steady climb raises the leak banner; a flat series says no leak")
@@ -99,7 +107,10 @@ struct WidgetTests {
     var flat = LiveAnalysis()
     for i in 0..<200 {
       let wobble = UInt64(i % 7) * 4096
-      flat.append(MemorySample(timeUnix: 0, elapsed: Double(i), pid: 1, rss: 50 * mib + wobble, anon: 30 * mib + wobble, heap: 20 * mib + wobble), limitBytes: nil)
+      flat.append(
+        MemorySample(
+          timeUnix: 0, elapsed: Double(i), pid: 1, rss: 50 * mib + wobble, anon: 30 * mib + wobble,
+          heap: 20 * mib + wobble), limitBytes: nil)
     }
     let model = VerdictModel(analysis: flat)
     #expect(model.role == .verdictOK)
@@ -169,7 +180,8 @@ struct WidgetTests {
     var ui = UIState()
     var buffer = Fixtures.sentinel(width: 100, height: 1)
     StatusBar(ui: ui, mode: .braille).draw(into: &buffer, area: buffer.bounds)
-    #expect(buffer.line(0).hasPrefix(" q quit  space pause  +- zoom  a all  e export  m mark  c colours  r reset  ? help"))
+    #expect(
+      buffer.line(0).hasPrefix(" q quit  space pause  +- zoom  a all  e export  m mark  c colours  r reset  ? help"))
     ui.togglePause(latest: 10)
     StatusBar(ui: ui, mode: .ascii).draw(into: &buffer, area: buffer.bounds)
     #expect(buffer.line(0).contains("space resume") && buffer.line(0).contains("leftright scroll"))

@@ -6,11 +6,12 @@ import Testing
 struct AnalyzeTests {
   /// Writes a recording whose RSS follows `rss(t)` at 0.5 s for `seconds`.
   static func recording(seconds: Double = 120, _ rss: (Double) -> Double) throws -> String {
-    var text = "time_unix_s,elapsed_s,pid,rss_bytes,anon_bytes,heap_bytes,file_bytes,shmem_bytes,swap_bytes,brk_heap_bytes,peak_rss_bytes,pss_bytes,uss_bytes,swap_pss_bytes,marker\n"
+    var text =
+      "time_unix_s,elapsed_s,pid,rss_bytes,anon_bytes,heap_bytes,file_bytes,shmem_bytes,swap_bytes,brk_heap_bytes,peak_rss_bytes,pss_bytes,uss_bytes,swap_pss_bytes,marker\n"
     var t = 0.0
     var noise: UInt64 = 12345
     while t <= seconds {
-      noise = noise &* 6364136223846793005 &+ 1442695040888963407
+      noise = noise &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       let jitter = Double(noise >> 40) / Double(1 << 24) * 2e6  // 0…2 MB of noise
       let value = UInt64(rss(t) + jitter) / 4096 * 4096
       text += "\(1_764_000_000 + t),\(t),4242,\(value),\(value - 50_000_000),\(value - 60_000_000),,,,,,,,,\n"
@@ -32,7 +33,8 @@ struct AnalyzeTests {
     #expect(Set(metrics.keys) == ["rss", "anon", "heap"])
     for (name, metric) in metrics {
       for key in [
-        "verdict", "slope_bytes_per_s", "slope_ci_bytes_per_s", "p_value", "confidence", "explanation", "time_to_limit_s",
+        "verdict", "slope_bytes_per_s", "slope_ci_bytes_per_s", "p_value", "confidence", "explanation",
+        "time_to_limit_s",
         "steps", "plateau", "leak_threshold_bytes_per_s", "more_seconds_needed",
       ] {
         #expect(metric.keys.contains(key), "\(name) lacks \(key)")
@@ -95,20 +97,30 @@ struct AnalyzeTests {
   }
 
   static let badInputs: [BadInput] = [
-    BadInput(id: "missing file", content: nil, status: 1,
-             message: "memtop: cannot read 'FILE': no such file; give the path of a CSV written by memtop record"),
-    BadInput(id: "empty file", content: "", status: 1,
-             message: "memtop: FILE: the file is empty; expected a header starting with time_unix_s,elapsed_s,pid"),
-    BadInput(id: "header only", content: "elapsed_s,rss_bytes\n", status: 1,
-             message: "memtop: FILE:2: no samples after the header; record for longer"),
-    BadInput(id: "not a recording", content: "name,age\nbob,3\n", status: 1,
-             message: "memtop: FILE:1: no elapsed_s or time_unix_s column; is this a memtop recording? (header starts 'name,age')"),
-    BadInput(id: "garbage value", content: "elapsed_s,rss_bytes\n0,100\n0.5,1e9x\n", status: 1,
-             message: "memtop: FILE:3: rss_bytes is '1e9x', not a whole number of bytes"),
-    BadInput(id: "short row", content: "elapsed_s,pid,rss_bytes\n0,1,100\n0.5,1\n", status: 1,
-             message: "memtop: FILE:3: 2 fields where the header has 3 (truncated or mixed-up row)"),
-    BadInput(id: "bad limit", content: "elapsed_s,rss_bytes\n0,1\n", extra: ["--limit", "lots"], status: 64,
-             message: "memtop: --limit 'lots' is not a size; give bytes with an optional K, M, G or T suffix, e.g. --limit 2G (see 'memtop analyze --help')"),
+    BadInput(
+      id: "missing file", content: nil, status: 1,
+      message: "memtop: cannot read 'FILE': no such file; give the path of a CSV written by memtop record"),
+    BadInput(
+      id: "empty file", content: "", status: 1,
+      message: "memtop: FILE: the file is empty; expected a header starting with time_unix_s,elapsed_s,pid"),
+    BadInput(
+      id: "header only", content: "elapsed_s,rss_bytes\n", status: 1,
+      message: "memtop: FILE:2: no samples after the header; record for longer"),
+    BadInput(
+      id: "not a recording", content: "name,age\nbob,3\n", status: 1,
+      message:
+        "memtop: FILE:1: no elapsed_s or time_unix_s column; is this a memtop recording? (header starts 'name,age')"),
+    BadInput(
+      id: "garbage value", content: "elapsed_s,rss_bytes\n0,100\n0.5,1e9x\n", status: 1,
+      message: "memtop: FILE:3: rss_bytes is '1e9x', not a whole number of bytes"),
+    BadInput(
+      id: "short row", content: "elapsed_s,pid,rss_bytes\n0,1,100\n0.5,1\n", status: 1,
+      message: "memtop: FILE:3: 2 fields where the header has 3 (truncated or mixed-up row)"),
+    BadInput(
+      id: "bad limit", content: "elapsed_s,rss_bytes\n0,1\n", extra: ["--limit", "lots"], status: 64,
+      message:
+        "memtop: --limit 'lots' is not a size; give bytes with an optional K, M, G or T suffix, e.g. --limit 2G (see 'memtop analyze --help')"
+    ),
   ]
 
   @Test("bad input: one line with file:line, non-zero status", arguments: badInputs)

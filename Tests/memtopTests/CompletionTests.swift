@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The bash completion script, sourced in a real bash and its function called as bash's
@@ -38,14 +38,19 @@ struct CompletionTests {
 
   static func folder() throws -> String {
     let dir = try MemtopRunner.scratchDirectory()
-    for name in ["run.csv", "notes.txt", "chart.svg"] { FileManager.default.createFile(atPath: dir + "/" + name, contents: Data()) }
+    for name in ["run.csv", "notes.txt", "chart.svg"] {
+      FileManager.default.createFile(atPath: dir + "/" + name, contents: Data())
+    }
     try FileManager.default.createDirectory(atPath: dir + "/old", withIntermediateDirectories: true)
     return dir
   }
 
-  @Test("recordings complete to .csv files and folders: analyze, plot, replay, record -o, monitor --record", arguments: [
-    ["analyze", ""], ["plot", ""], ["replay", ""], ["record", "-o", ""], ["record", "--output", ""], ["monitor", "--record", ""], ["analyze", "r"],
-  ])
+  @Test(
+    "recordings complete to .csv files and folders: analyze, plot, replay, record -o, monitor --record",
+    arguments: [
+      ["analyze", ""], ["plot", ""], ["replay", ""], ["record", "-o", ""], ["record", "--output", ""],
+      ["monitor", "--record", ""], ["analyze", "r"],
+    ])
   func recordings(_ words: [String]) throws {
     let dir = try Self.folder()
     let got = try Self.complete(words, in: dir)
@@ -62,9 +67,11 @@ struct CompletionTests {
     #expect(Set(try Self.complete(["plot", "run.csv", "-o", ""], in: dir)) == ["chart.svg", "old"])
   }
 
-  @Test("--pid and -p complete to running pids, at the top level and in monitor and record", arguments: [
-    ["--pid"], ["-p"], ["monitor", "--pid"], ["monitor", "-p"], ["record", "--pid"], ["record", "-p"],
-  ])
+  @Test(
+    "--pid and -p complete to running pids, at the top level and in monitor and record",
+    arguments: [
+      ["--pid"], ["-p"], ["monitor", "--pid"], ["monitor", "-p"], ["record", "--pid"], ["record", "-p"],
+    ])
   func pids(_ words: [String]) throws {
     let dir = try Self.folder()
     let me = String(getpid())
@@ -73,7 +80,8 @@ struct CompletionTests {
     #expect(all.allSatisfy { Int32($0) != nil }, "\(all.prefix(20))")
     // A typed prefix narrows them.
     let narrowed = try Self.complete(words + [String(me.prefix(me.count - 1))], in: dir)
-    #expect(narrowed.contains(me) && narrowed.allSatisfy { $0.hasPrefix(me.prefix(me.count - 1)) }, "\(narrowed.prefix(20))")
+    #expect(
+      narrowed.contains(me) && narrowed.allSatisfy { $0.hasPrefix(me.prefix(me.count - 1)) }, "\(narrowed.prefix(20))")
   }
 
   @Test("the first word completes to subcommands and options")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// `record` and `plot` without `-o`: a new file named as mprof would, never an existing one.
@@ -10,7 +10,8 @@ import Testing
 struct DefaultOutputTests {
   /// Runs `memtop ARGS` in `dir` (through `sh -c 'cd …; exec …'`: no shell parses the arguments).
   static func run(in dir: String, _ arguments: [String]) throws -> (status: Int32?, stderr: String) {
-    let running = try MemtopRunner.spawn(["sh", "-c", "cd \"$0\" && exec \"$@\"", dir, MemtopRunner.binary] + arguments)
+    let running = try MemtopRunner.spawn(
+      ["sh", "-c", "cd \"$0\" && exec \"$@\"", dir, MemtopRunner.binary] + arguments)
     let status = running.wait(timeout: 120)
     return (status, running.stderr)
   }
@@ -24,7 +25,9 @@ struct DefaultOutputTests {
     return "memtop-\(pid)-\(formatter.string(from: date))"
   }
 
-  @Test("record -p PID without -o writes memtop-PID-YYYYMMDD-HHMMSS.csv here, says so, and never overwrites a file of that name")
+  @Test(
+    "record -p PID without -o writes memtop-PID-YYYYMMDD-HHMMSS.csv here, says so, and never overwrites a file of that name"
+  )
   func recordName() throws {
     let dir = try MemtopRunner.scratchDirectory()
     let target = try MemtopRunner.spawn(["sleep", "600"])
@@ -64,7 +67,9 @@ struct DefaultOutputTests {
   @Test("plot X.csv without -o writes X.svg beside it, then X-2.svg, never over an existing file")
   func plotName() throws {
     let dir = try MemtopRunner.scratchDirectory()
-    let recorded = try MemtopRunner.run(["record", "-p", "\(getpid())", "--interval", "0.2", "--duration", "1", "-o", dir + "/run.csv"])
+    let recorded = try MemtopRunner.run([
+      "record", "-p", "\(getpid())", "--interval", "0.2", "--duration", "1", "-o", dir + "/run.csv",
+    ])
     #expect(recorded.status == 0, "\(recorded.stderr)")
     let first = try Self.run(in: dir, ["plot", "run.csv"])
     #expect(first.status == 0, "\(first.stderr)")

@@ -15,7 +15,9 @@ struct ExamplesTests {
   }
 
   /// Records `command` and returns the samples and the record run's result.
-  static func record(_ command: [String], seconds: Double?, extra: [String] = []) throws -> (samples: [MemorySample], status: Int32?, stderr: String, path: String) {
+  static func record(_ command: [String], seconds: Double?, extra: [String] = []) throws -> (
+    samples: [MemorySample], status: Int32?, stderr: String, path: String
+  ) {
     let out = try MemtopRunner.scratchDirectory() + "/rec.csv"
     var args = ["record", "--interval", "0.05", "-o", out] + extra
     if let seconds { args += ["--duration", String(seconds)] }
@@ -34,18 +36,20 @@ struct ExamplesTests {
     Double(samples.compactMap(\.peakRSS).max() ?? 0)
   }
 
-  @Test("long-running programs get the verdict their behaviour deserves", arguments: [
-    (["unbounded_cache.py"], ["leak"]),
-    (["bounded_cache.py"], ["stable", "plateau"]),
-    (["ordereddict_cache.py"], ["stable", "plateau"]),
-    (["weakref_cache.py"], ["stable", "plateau"]),
-    (["reference_cycles.py", "disable"], ["leak"]),
-    // Collected cycles still leave a slow, certain growth that 30 s cannot size: inconclusive.
-    (["reference_cycles.py", "enable"], ["stable", "plateau", "inconclusive"]),
-    (["slow_leak.py"], ["leak"]),
-    (["gc_sawtooth.py"], ["stable", "inconclusive"]),
-    (["one_step.py"], ["stable", "inconclusive"]),
-  ])
+  @Test(
+    "long-running programs get the verdict their behaviour deserves",
+    arguments: [
+      (["unbounded_cache.py"], ["leak"]),
+      (["bounded_cache.py"], ["stable", "plateau"]),
+      (["ordereddict_cache.py"], ["stable", "plateau"]),
+      (["weakref_cache.py"], ["stable", "plateau"]),
+      (["reference_cycles.py", "disable"], ["leak"]),
+      // Collected cycles still leave a slow, certain growth that 30 s cannot size: inconclusive.
+      (["reference_cycles.py", "enable"], ["stable", "plateau", "inconclusive"]),
+      (["slow_leak.py"], ["leak"]),
+      (["gc_sawtooth.py"], ["stable", "inconclusive"]),
+      (["one_step.py"], ["stable", "inconclusive"]),
+    ])
   func behaviour(_ program: [String], _ expected: [String]) throws {
     // A generous budget: this debug build parses smaps slowly, and heap should be sampled often.
     let run = try Self.record(
@@ -81,14 +85,17 @@ struct ExamplesTests {
     #expect(stream <= 0.4 * whole, "streaming peak \(stream) vs whole \(whole)")
   }
 
-  @Test("C programs: a leak and a steady working set (its start-up fill held: a plateau)", arguments: [
-    ("leak.c", ["leak"]), ("steady.c", ["stable", "plateau"]),
-  ])
+  @Test(
+    "C programs: a leak and a steady working set (its start-up fill held: a plateau)",
+    arguments: [
+      ("leak.c", ["leak"]), ("steady.c", ["stable", "plateau"]),
+    ])
   func cProgram(_ source: String, _ expected: [String]) throws {
     let dir = try MemtopRunner.scratchDirectory()
     let binary = dir + "/prog"
     let build = try MemtopRunner.runTool(
-      ["cc", "-O2", "-o", binary, Self.root.appendingPathComponent("examples/c/\(source)").path], output: dir + "/cc.log")
+      ["cc", "-O2", "-o", binary, Self.root.appendingPathComponent("examples/c/\(source)").path],
+      output: dir + "/cc.log")
     #expect(build == 0, "cc failed")
     let run = try Self.record([binary], seconds: 20)
     #expect(run.status == 0, "record: \(run.stderr)")

@@ -3,7 +3,7 @@ import MemtopCore
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// `memtop record` under faults done for real: a target that dies and is never reaped, a
@@ -19,7 +19,8 @@ struct FaultTests {
     let go: String
 
     init(dir: String) throws {
-      let pidFile = dir + "/child", go = dir + "/go"
+      let pidFile = dir + "/child"
+      let go = dir + "/go"
       let script = """
         import os, signal, time
         pid = os.fork()
@@ -48,14 +49,17 @@ struct FaultTests {
     try #require(family.child > 0)
     let out = dir + "/zombie.csv"
     let running = try MemtopRunner.start(["record", "--pid", String(family.child), "--interval", "0.05", "-o", out])
-    MemtopRunner.waitUntil { ((try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").count ?? 0) > 10 }
+    MemtopRunner.waitUntil {
+      ((try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").count ?? 0) > 10
+    }
     family.release()
     #expect(running.wait(timeout: 60) == 0)
     // Still a zombie: the parent never reaped it.
     let state = (try? String(contentsOfFile: "/proc/\(family.child)/stat", encoding: .utf8)) ?? ""
     #expect(state.contains(") Z "), "the child should still be a zombie: \(state)")
-    #expect(running.stderr.contains(
-      "process \(family.child) (python3) was killed by SIGKILL (a zombie its parent has not reaped) after"))
+    #expect(
+      running.stderr.contains(
+        "process \(family.child) (python3) was killed by SIGKILL (a zombie its parent has not reaped) after"))
     let samples = try RecordingReader(path: out).read(String(contentsOfFile: out, encoding: .utf8))
     #expect(samples.count >= 10)
     #expect(running.stderr.contains("\(samples.count) samples over"))
@@ -66,37 +70,48 @@ struct FaultTests {
   /// Whether this machine lets root mount a private /proc with hidepid=2 (containers may not).
   static let canMountHidepid: Bool = {
     guard getuid() == 0, let out = try? MemtopRunner.scratchDirectory() + "/probe" else { return false }
-    return (try? MemtopRunner.runTool(["unshare", "-m", "sh", "-c", "mount -t proc -o hidepid=2 proc /proc"], output: out)) == 0
+    return
+      (try? MemtopRunner.runTool(["unshare", "-m", "sh", "-c", "mount -t proc -o hidepid=2 proc /proc"], output: out))
+      == 0
   }()
 
-  @Test("/proc mounted with hidepid=2 (a real mount in a private namespace): 'no such process or not visible'",
-        .enabled(if: canMountHidepid, "needs root and permission to mount /proc in a new mount namespace"))
+  @Test(
+    "/proc mounted with hidepid=2 (a real mount in a private namespace): 'no such process or not visible'",
+    .enabled(if: canMountHidepid, "needs root and permission to mount /proc in a new mount namespace"))
   func hidepid() throws {
     let target = try IdleTarget(megabytes: 1)  // root's, so nobody cannot see it
     let dir = try MemtopRunner.scratchDirectory()
     let out = dir + "/hidden.csv"
     let log = dir + "/log"
-    let script = "mount -t proc -o hidepid=2 proc /proc && exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$0\" record --pid \"$1\" -o \"$2\""
+    let script =
+      "mount -t proc -o hidepid=2 proc /proc && exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$0\" record --pid \"$1\" -o \"$2\""
     let status = try MemtopRunner.runTool(
       ["unshare", "-m", "sh", "-c", script, MemtopRunner.binary, String(target.pid), out], output: log)
     #expect(status == 1)
-    #expect(try String(contentsOfFile: log, encoding: .utf8) ==
-      "memtop: no such process or not visible: PID \(target.pid) (it has exited, or /proc is mounted with hidepid); check it with ps -p \(target.pid), or run memtop as the process's user or as root\n")
+    #expect(
+      try String(contentsOfFile: log, encoding: .utf8)
+        == "memtop: no such process or not visible: PID \(target.pid) (it has exited, or /proc is mounted with hidepid); check it with ps -p \(target.pid), or run memtop as the process's user or as root\n"
+    )
     #expect(!FileManager.default.fileExists(atPath: out))
   }
 
-  @Test("an output directory the user may not write: one line, status 1, nothing left behind",
-        .enabled(if: getuid() == 0, "needs root to switch to an unprivileged user"))
+  @Test(
+    "an output directory the user may not write: one line, status 1, nothing left behind",
+    .enabled(if: getuid() == 0, "needs root to switch to an unprivileged user"))
   func readOnlyDirectory() throws {
     let target = try IdleTarget(megabytes: 1)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-ro-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o555])
+    try FileManager.default.createDirectory(
+      atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o555])
     let out = dir + "/x.csv"
     let result = try MemtopRunner.run(
       ["record", "--pid", String(target.pid), "-o", out],
       prefix: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
     #expect(result.status == 1)
-    #expect(result.stderr == "memtop: cannot create output file '\(out)': Permission denied; choose a writable --output path (or --output - for standard output)\n")
+    #expect(
+      result.stderr
+        == "memtop: cannot create output file '\(out)': Permission denied; choose a writable --output path (or --output - for standard output)\n"
+    )
     #expect(!FileManager.default.fileExists(atPath: out))
   }
 
@@ -105,8 +120,10 @@ struct FaultTests {
     let out = try MemtopRunner.scratchDirectory() + "/exec.csv"
     let result = try MemtopRunner.run(
       // No stall cap: on a loaded machine slow reads could spend its credit for the whole run.
-      ["record", "--interval", "0.02", "--budget", "50", "--max-stall", "0", "-o", out, "--", "python3", "-c",
-       "import time; time.sleep(0.5); b = bytearray(b'\\x01') * (30 << 20); time.sleep(1.5)"])
+      [
+        "record", "--interval", "0.02", "--budget", "50", "--max-stall", "0", "-o", out, "--", "python3", "-c",
+        "import time; time.sleep(0.5); b = bytearray(b'\\x01') * (30 << 20); time.sleep(1.5)",
+      ])
     #expect(result.status == 0)
     #expect(!result.stderr.contains("warning"), "stderr: \(result.stderr)")
     let samples = try RecordingReader(path: out).read(String(contentsOfFile: out, encoding: .utf8))
@@ -120,14 +137,18 @@ struct FaultTests {
     let dir = try MemtopRunner.scratchDirectory()
     let ready = dir + "/ready"
     // comm holds at most 15 bytes: OSC 2 (set the title), BEL, a newline, ED (clear screen).
-    let script = "import time\nopen('/proc/self/comm', 'w').write('\\x1b]2;PWN\\x07\\n\\x1b[2J')\nopen('\(ready)', 'w').close()\ntime.sleep(600)\n"
+    let script =
+      "import time\nopen('/proc/self/comm', 'w').write('\\x1b]2;PWN\\x07\\n\\x1b[2J')\nopen('\(ready)', 'w').close()\ntime.sleep(600)\n"
     let target = try MemtopRunner.spawn(["python3", "-c", script])
     MemtopRunner.waitUntil { FileManager.default.fileExists(atPath: ready) }
     let out = dir + "/name.csv"
-    let result = try MemtopRunner.run(["record", "--pid", String(target.pid), "--interval", "0.05", "--duration", "0.5", "-o", out])
+    let result = try MemtopRunner.run([
+      "record", "--pid", String(target.pid), "--interval", "0.05", "--duration", "0.5", "-o", out,
+    ])
     #expect(result.status == 0)
     #expect(result.stderr.contains("process \(target.pid) (\\e]2;PWN\\a\\n\\e[2J) for"))
-    #expect(!result.stderr.contains("\u{1B}") && !result.stderr.contains("\u{07}"), "no raw control byte: \(result.stderr)")
+    #expect(
+      !result.stderr.contains("\u{1B}") && !result.stderr.contains("\u{07}"), "no raw control byte: \(result.stderr)")
     let analyzed = try MemtopRunner.run(["analyze", out])
     #expect(analyzed.status == 0)
     #expect(!analyzed.stdout.contains("\u{1B}") && !analyzed.stderr.contains("\u{1B}"))

@@ -3,7 +3,7 @@ import MemtopCore
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// `memtop record --follow-name`: a service that restarts becomes a second series segment.
@@ -25,7 +25,9 @@ struct FollowNameTests {
     let alias = dir + "/" + tag
     try FileManager.default.createSymbolicLink(atPath: alias, withDestinationPath: python)
     let out = dir + "/follow.csv"
-    let recording = try MemtopRunner.start(["record", "--follow-name", tag, "--interval", "0.1", "--duration", "9", "--output", out])
+    let recording = try MemtopRunner.start([
+      "record", "--follow-name", tag, "--interval", "0.1", "--duration", "9", "--output", out,
+    ])
     usleep(500_000)
     let first = try Self.startService(alias: alias, megabytes: 20)
     sleep(3)
@@ -51,15 +53,18 @@ struct FollowNameTests {
     #expect(recording.stderr.contains("2 lifetimes of \(tag)"))
 
     let analysis = try MemtopRunner.run(["analyze", out])
-    #expect(analysis.stdout.contains("of process \(second.pid) (its last lifetime; 1 earlier process"), "\(analysis.stdout)")
+    #expect(
+      analysis.stdout.contains("of process \(second.pid) (its last lifetime; 1 earlier process"), "\(analysis.stdout)")
   }
 
-  @Test("--follow-name with --pid, or a path, is refused in one line; so are --record and --children without a target", arguments: [
-    (["record", "--follow-name", "x", "--pid", "1", "-o", "-"], "give one target"),
-    (["record", "--follow-name", "/usr/bin/x", "-o", "-"], "is not a command name"),
-    (["--record", "x.csv"], "--record needs a target"),
-    (["--children"], "--children needs a target"),
-  ])
+  @Test(
+    "--follow-name with --pid, or a path, is refused in one line; so are --record and --children without a target",
+    arguments: [
+      (["record", "--follow-name", "x", "--pid", "1", "-o", "-"], "give one target"),
+      (["record", "--follow-name", "/usr/bin/x", "-o", "-"], "is not a command name"),
+      (["--record", "x.csv"], "--record needs a target"),
+      (["--children"], "--children needs a target"),
+    ])
   func refused(arguments: [String], message: String) throws {
     let result = try MemtopRunner.run(arguments)
     #expect(result.status == 64)

@@ -60,7 +60,9 @@ struct InstallTests {
     #expect(local.status == 0 && local.output.contains("EXIT STATUS"))
 
     // The bash completion script loads and registers memtop; the others are non-empty scripts.
-    let bash = try Self.run(["bash", "-c", "source \"$1\" && complete -p memtop", "bash", prefix + "/share/bash-completion/completions/memtop"])
+    let bash = try Self.run([
+      "bash", "-c", "source \"$1\" && complete -p memtop", "bash", prefix + "/share/bash-completion/completions/memtop",
+    ])
     #expect(bash.status == 0 && bash.output.contains("memtop"), "\(bash.output)")
     for script in ["share/zsh/site-functions/_memtop", "share/fish/vendor_completions.d/memtop.fish"] {
       let text = (try? String(contentsOfFile: prefix + "/" + script, encoding: .utf8)) ?? ""
@@ -71,8 +73,11 @@ struct InstallTests {
     // PREFIX/share/memtop/themes: a broken one there is reported with its installed path.
     let probe = prefix + "/share/memtop/themes/probe.theme"
     try "# probe\nno.such.key = red\n".write(toFile: probe, atomically: true, encoding: .utf8)
-    let ptyRun = "import os, pty, sys; os.environ['PATH'] = sys.argv[1] + ':' + os.environ['PATH']; sys.exit(pty.spawn(sys.argv[2:]) >> 8)"
-    let themed = try Self.run(["python3", "-c", ptyRun, prefix + "/bin", "memtop", "--theme", "probe", "--pid", "\(getpid())"])
+    let ptyRun =
+      "import os, pty, sys; os.environ['PATH'] = sys.argv[1] + ':' + os.environ['PATH']; sys.exit(pty.spawn(sys.argv[2:]) >> 8)"
+    let themed = try Self.run([
+      "python3", "-c", ptyRun, prefix + "/bin", "memtop", "--theme", "probe", "--pid", "\(getpid())",
+    ])
     #expect(themed.status == 64)
     #expect(themed.output.contains("\(probe):2: unknown key 'no.such.key'"), "\(themed.output)")
     try FileManager.default.removeItem(atPath: probe)

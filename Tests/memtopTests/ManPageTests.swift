@@ -3,7 +3,7 @@ import MemtopTUI
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The manual page covers every option `--help` shows, and formats without warnings.
@@ -27,7 +27,9 @@ struct ManPageTests {
     return found
   }
 
-  @Test("every option of every subcommand appears in man/memtop.1", arguments: ["", "monitor", "record", "analyze", "replay", "plot"])
+  @Test(
+    "every option of every subcommand appears in man/memtop.1",
+    arguments: ["", "monitor", "record", "analyze", "replay", "plot"])
   func optionsDocumented(_ subcommand: String) throws {
     let args = subcommand.isEmpty ? ["--help"] : [subcommand, "--help"]
     let help = try MemtopRunner.run(args)
@@ -85,10 +87,15 @@ struct ManPageTests {
     let manual = try String(contentsOfFile: Self.page, encoding: .utf8)
     let synopsis = try #require(manual.range(of: ".SH SYNOPSIS\n"))
     let lines = manual[synopsis.upperBound...].split(separator: "\n").prefix(6).map(String.init)
-    #expect(lines == [".B memtop", ".RB ( \\-p | \\-\\-pid )", ".I pid", ".br", ".B memtop \\-\\-", ".IR command \" [\" args ...]"], "\(lines)")
+    #expect(
+      lines == [
+        ".B memtop", ".RB ( \\-p | \\-\\-pid )", ".I pid", ".br", ".B memtop \\-\\-", ".IR command \" [\" args ...]",
+      ], "\(lines)")
   }
 
-  @Test("-p is --pid everywhere --pid is: the help of monitor and record, the man page, and the top level", arguments: ["monitor", "record"])
+  @Test(
+    "-p is --pid everywhere --pid is: the help of monitor and record, the man page, and the top level",
+    arguments: ["monitor", "record"])
   func shortPID(_ subcommand: String) throws {
     let help = try MemtopRunner.run([subcommand, "--help"])
     #expect(help.stdout.contains("-p, --pid <pid>"), "\(help.stdout)")
@@ -119,25 +126,35 @@ struct ManPageTests {
   @Test("the page has the sections users look for")
   func sections() throws {
     let manual = try String(contentsOfFile: Self.page, encoding: .utf8)
-    for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "SUBCOMMANDS", "OPTIONS", "KEYS", "FILES", "ENVIRONMENT", "MEMORY SIZES", "CSV FORMAT", "LEAK VERDICTS", "EXIT STATUS", "EXAMPLES", "SEE ALSO"] {
+    for section in [
+      "NAME", "SYNOPSIS", "DESCRIPTION", "SUBCOMMANDS", "OPTIONS", "KEYS", "FILES", "ENVIRONMENT", "MEMORY SIZES",
+      "CSV FORMAT", "LEAK VERDICTS", "EXIT STATUS", "EXAMPLES", "SEE ALSO",
+    ] {
       #expect(manual.contains(".SH \(section)") || manual.contains(".SH \"\(section)\""), "no \(section) section")
     }
-    for column in ["time_unix_s", "elapsed_s", "rss_bytes", "anon_bytes", "heap_bytes", "brk_heap_bytes", "peak_rss_bytes", "pss_bytes", "uss_bytes", "swap_pss_bytes", "marker"] {
+    for column in [
+      "time_unix_s", "elapsed_s", "rss_bytes", "anon_bytes", "heap_bytes", "brk_heap_bytes", "peak_rss_bytes",
+      "pss_bytes", "uss_bytes", "swap_pss_bytes", "marker",
+    ] {
       #expect(manual.contains(column), "CSV column \(column) undocumented")
     }
   }
 
-  @Test("groff formats it with no warnings", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/groff")))
+  @Test(
+    "groff formats it with no warnings", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/groff")))
   func lint() throws {
     let dir = try MemtopRunner.scratchDirectory()
     let script = dir + "/lint.sh"
-    try "groff -man -ww -z '\(Self.page)' 2>&1; echo \"rc=$?\"\n".write(toFile: script, atomically: true, encoding: .utf8)
+    try "groff -man -ww -z '\(Self.page)' 2>&1; echo \"rc=$?\"\n".write(
+      toFile: script, atomically: true, encoding: .utf8)
     let out = dir + "/out"
     let result = try MemtopRunner.shell(script, output: out)
     #expect(result == "rc=0")
   }
 
-  @Test("mandoc's linter finds no warnings or errors", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/mandoc")))
+  @Test(
+    "mandoc's linter finds no warnings or errors",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/mandoc")))
   func mandocLint() throws {
     // STYLE notes (such as source lines over 80 bytes) are below the warning level.
     let out = try MemtopRunner.scratchDirectory() + "/mandoc"

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// Runs the built `memtop` binary as a real process, its output captured in files.
@@ -61,9 +61,11 @@ struct MemtopRunner {
       posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
       posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
       let cArgs = argv.map { strdup($0) }
-      defer { cArgs.forEach { free($0) } }
+      defer { for pointer in cArgs { free(pointer) } }
       var pid: pid_t = 0
-      guard posix_spawnp(&pid, argv[0], &actions, nil, cArgs + [nil], environ) == 0 else { throw CocoaError(.executableLoad) }
+      guard posix_spawnp(&pid, argv[0], &actions, nil, cArgs + [nil], environ) == 0 else {
+        throw CocoaError(.executableLoad)
+      }
       return Running(pid: pid, stdoutPath: "/dev/null", stderrPath: "/dev/null")
     }
 
@@ -96,7 +98,7 @@ struct MemtopRunner {
     posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     let cArgs = argv.map { strdup($0) }
-    defer { cArgs.forEach { free($0) } }
+    defer { for pointer in cArgs { free(pointer) } }
     var pid: pid_t = 0
     let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs + [nil], environ)
     guard rc == 0 else { throw CocoaError(.executableLoad) }
@@ -104,7 +106,9 @@ struct MemtopRunner {
   }
 
   /// Runs `memtop ARGS` to completion.
-  static func run(_ arguments: [String], prefix: [String] = [], timeout: Double = 120) throws -> (status: Int32?, stdout: String, stderr: String) {
+  static func run(_ arguments: [String], prefix: [String] = [], timeout: Double = 120) throws -> (
+    status: Int32?, stdout: String, stderr: String
+  ) {
     let running = try start(arguments, prefix: prefix)
     let status = running.wait(timeout: timeout)
     return (status, running.stdout, running.stderr)
@@ -113,7 +117,8 @@ struct MemtopRunner {
   /// Runs `sh SCRIPT` with its output in `output`; returns that output, trimmed.
   static func shell(_ script: String, output: String) throws -> String {
     _ = try runTool(["sh", script], output: output)
-    return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").trimmingCharacters(
+      in: .whitespacesAndNewlines)
   }
 
   /// Runs `argv` with standard output and error in `output`; returns its exit status.
@@ -124,9 +129,11 @@ struct MemtopRunner {
     posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     let cArgs = argv.map { strdup($0) }
-    defer { cArgs.forEach { free($0) } }
+    defer { for pointer in cArgs { free(pointer) } }
     var pid: pid_t = 0
-    guard posix_spawnp(&pid, argv[0], &actions, nil, cArgs + [nil], environ) == 0 else { throw CocoaError(.executableLoad) }
+    guard posix_spawnp(&pid, argv[0], &actions, nil, cArgs + [nil], environ) == 0 else {
+      throw CocoaError(.executableLoad)
+    }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
@@ -136,7 +143,8 @@ struct MemtopRunner {
   static func pythonOutput(_ code: String, in dir: String) throws -> String {
     let output = dir + "/python-\(UUID()).out"
     _ = try runTool(["python3", "-c", code], output: output)
-    return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").trimmingCharacters(
+      in: .whitespacesAndNewlines)
   }
 
   /// Polls `condition` every 50 ms for up to `timeout` seconds; returns whether it came true.
@@ -153,7 +161,8 @@ struct MemtopRunner {
   /// A fresh temporary directory anyone may write to.
   static func scratchDirectory() throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-scratch-\(UUID())")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+    try FileManager.default.createDirectory(
+      at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
     return dir.path
   }
 }
@@ -166,7 +175,8 @@ final class IdleTarget {
   init(megabytes: Int = 50) throws {
     let dir = try MemtopRunner.scratchDirectory()
     let ready = dir + "/ready"
-    let script = "import time\nb = bytearray(b'\\x01') * (\(megabytes) << 20)\nopen('\(ready)', 'w').close()\ntime.sleep(600)\n"
+    let script =
+      "import time\nb = bytearray(b'\\x01') * (\(megabytes) << 20)\nopen('\(ready)', 'w').close()\ntime.sleep(600)\n"
     running = try MemtopRunner.spawn(["python3", "-c", script])
     let deadline = Date().addingTimeInterval(60)
     while !FileManager.default.fileExists(atPath: ready) && Date() < deadline { usleep(20_000) }

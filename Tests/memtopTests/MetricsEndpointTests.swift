@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// `memtop record --metrics-listen` attacked as a careless or hostile client would: a 2 MB
@@ -115,8 +115,9 @@ struct MetricsEndpointTests {
     let dir = try MemtopRunner.scratchDirectory()
     let script = dir + "/client.py"
     try client.write(toFile: script, atomically: true, encoding: .utf8)
-    let host = String(address[..<address.lastIndex(of: ":")!])
-    let port = String(address[address.index(after: address.lastIndex(of: ":")!)...])
+    let colon = try #require(address.lastIndex(of: ":"))
+    let host = String(address[..<colon])
+    let port = String(address[address.index(after: colon)...])
     let out = dir + "/out"
     _ = try MemtopRunner.runTool(["python3", script, mode, host, port] + extra, output: out)
     return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
@@ -138,7 +139,9 @@ struct MetricsEndpointTests {
   static func busySeconds(_ pid: Int32) -> [String: Double] {
     var result: [String: Double] = [:]
     for tid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
-      guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/schedstat", encoding: .utf8) else { continue }
+      guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/schedstat", encoding: .utf8) else {
+        continue
+      }
       let parts = text.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
       if parts.count >= 2 { result[tid] = (parts[0] + parts[1]) / 1e9 }
     }
@@ -163,22 +166,32 @@ struct MetricsEndpointTests {
       guard let before = busy0[tid] else { continue }
       // A spinning thread is running or runnable all the time; a sleeping one only briefly after
       // each wake-up, even when a loaded machine makes it wait for a core.
-      #expect(after - before < 0.8 * elapsed, "thread \(tid) was running or runnable \(after - before) s of \(elapsed) s \(context)")
+      #expect(
+        after - before < 0.8 * elapsed,
+        "thread \(tid) was running or runnable \(after - before) s of \(elapsed) s \(context)")
     }
   }
 
   /// Starts `memtop record` on an idle `sleep` with the endpoint on a free loopback port.
-  static func startRecording(prefix: [String] = []) throws -> (memtop: MemtopRunner.Running, target: MemtopRunner.Running, address: String) {
+  static func startRecording(prefix: [String] = []) throws -> (
+    memtop: MemtopRunner.Running, target: MemtopRunner.Running, address: String
+  ) {
     let target = try MemtopRunner.spawn(["sleep", "600"])
     let dir = try MemtopRunner.scratchDirectory()
     let memtop = try MemtopRunner.start(
-      ["record", "--pid", "\(target.pid)", "--interval", "1", "--output", dir + "/rec.csv", "--metrics-listen", "127.0.0.1:0"], prefix: prefix)
-    #expect(PrometheusTests.waitFor(60) { PrometheusTests.servedAddress(memtop) != nil }, "memtop never said where it serves: \(memtop.stderr)")
+      [
+        "record", "--pid", "\(target.pid)", "--interval", "1", "--output", dir + "/rec.csv", "--metrics-listen",
+        "127.0.0.1:0",
+      ], prefix: prefix)
+    #expect(
+      PrometheusTests.waitFor(60) { PrometheusTests.servedAddress(memtop) != nil },
+      "memtop never said where it serves: \(memtop.stderr)")
     let address = try #require(PrometheusTests.servedAddress(memtop))
     return (memtop, target, address)
   }
 
-  @Test("a 2 MB request line is refused with 431 and the connection closed; the endpoint still answers and no thread spins")
+  @Test(
+    "a 2 MB request line is refused with 431 and the connection closed; the endpoint still answers and no thread spins")
   func longRequestLine() throws {
     let (memtop, target, address) = try Self.startRecording()
     defer {
@@ -219,7 +232,9 @@ struct MetricsEndpointTests {
     #expect(!memtop.stderr.contains("warning"), "\(memtop.stderr)")
   }
 
-  @Test("what scrapers and strays send: keep-alive, HTTP/1.0, a half-closed request, HEAD are served; other paths, methods and bytes are refused")
+  @Test(
+    "what scrapers and strays send: keep-alive, HTTP/1.0, a half-closed request, HEAD are served; other paths, methods and bytes are refused"
+  )
   func scraperRequests() throws {
     let (memtop, target, address) = try Self.startRecording()
     defer {
@@ -229,7 +244,8 @@ struct MetricsEndpointTests {
     }
     let out = try Self.attack("protocol", address)
     for line in [
-      "keep-alive 0: HTTP/1.1 200 OK rss=True", "keep-alive 1: HTTP/1.1 200 OK rss=True", "http/1.0: HTTP/1.1 200 OK rss=True",
+      "keep-alive 0: HTTP/1.1 200 OK rss=True", "keep-alive 1: HTTP/1.1 200 OK rss=True",
+      "http/1.0: HTTP/1.1 200 OK rss=True",
       "half-closed: HTTP/1.1 200 OK rss=True", "head: HTTP/1.1 200 OK", "other path: HTTP/1.1 404 Not Found",
       "post: HTTP/1.1 400 Bad Request", "garbage: HTTP/1.1 400 Bad Request",
     ] {
@@ -247,12 +263,15 @@ struct MetricsEndpointTests {
     }
     let out = try Self.attack("idle", address, ["5", "3"])
     #expect(out.contains("open after 3 s: 5"), "\(out)")
-    let seconds = out.split(separator: "\n").first { $0.hasPrefix("all closed after: ") }.flatMap { Double($0.dropFirst(18)) }
+    let seconds = out.split(separator: "\n").first { $0.hasPrefix("all closed after: ") }.flatMap {
+      Double($0.dropFirst(18))
+    }
     let closedAfter = try #require(seconds, "\(out)")
     #expect(closedAfter >= 9.5 && closedAfter < 60, "\(out)")
   }
 
-  @Test("out of descriptors (limit pulled below what memtop holds): says so, does not spin, serves again once they free up")
+  @Test(
+    "out of descriptors (limit pulled below what memtop holds): says so, does not spin, serves again once they free up")
   func descriptorExhaustion() throws {
     try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "prlimit (util-linux) is missing")
     let (memtop, target, address) = try Self.startRecording()
@@ -266,12 +285,17 @@ struct MetricsEndpointTests {
     let open = Set(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(memtop.pid)/fd").compactMap { Int($0) })
     let lowestFree = (0...).first { !open.contains($0) }!
     let dir = try MemtopRunner.scratchDirectory()
-    #expect(try MemtopRunner.runTool(["prlimit", "--pid", "\(memtop.pid)", "--nofile=\(lowestFree):"], output: dir + "/p1") == 0)
+    #expect(
+      try MemtopRunner.runTool(["prlimit", "--pid", "\(memtop.pid)", "--nofile=\(lowestFree):"], output: dir + "/p1")
+        == 0)
     let refused = try Self.attack("scrape", address, ["4"])
     #expect(refused.contains("error"), "answered without a descriptor to answer on? \(refused)")
-    #expect(PrometheusTests.waitFor(30) { memtop.stderr.contains("out of file descriptors") }, "no word on stderr: \(memtop.stderr)")
+    #expect(
+      PrometheusTests.waitFor(30) { memtop.stderr.contains("out of file descriptors") },
+      "no word on stderr: \(memtop.stderr)")
     Self.expectNoSpin(memtop.pid, "while out of descriptors")
-    #expect(try MemtopRunner.runTool(["prlimit", "--pid", "\(memtop.pid)", "--nofile=1024:"], output: dir + "/p2") == 0)
+    #expect(
+      try MemtopRunner.runTool(["prlimit", "--pid", "\(memtop.pid)", "--nofile=1024:"], output: dir + "/p2") == 0)
     #expect(try Self.attack("scrape", address, ["20"]).contains("scrape: HTTP/1.1 200 OK rss=True"))
     #expect(PrometheusTests.waitFor(30) { memtop.stderr.contains("accepts connections again") }, "\(memtop.stderr)")
     memtop.signal(SIGINT)

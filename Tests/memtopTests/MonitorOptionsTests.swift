@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The live view's options as the command line takes them (without a terminal, so the view
@@ -23,7 +23,8 @@ struct MonitorOptionsTests {
     #expect(result.status == 64)
     #expect(
       result.stderr
-        == "memtop: --limit 'lots' is not a size; give bytes with an optional K, M, G or T suffix, e.g. --limit 2G (see 'memtop --help')\n")
+        == "memtop: --limit 'lots' is not a size; give bytes with an optional K, M, G or T suffix, e.g. --limit 2G (see 'memtop --help')\n"
+    )
   }
 
   @Test("monitor --help lists the new keys from the key table")

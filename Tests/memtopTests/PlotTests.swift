@@ -8,7 +8,9 @@ struct PlotTests {
   /// A recording with a 1 MB/s leak, a marker, and a hostile marker.
   static func leakingRecording() throws -> String {
     let path = try AnalyzeTests.recording(seconds: 120) { 300e6 + 1e6 * $0 }
-    var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var lines = try String(contentsOfFile: path, encoding: .utf8).split(
+      separator: "\n", omittingEmptySubsequences: false
+    ).map(String.init)
     lines[40] += "warm-up done"
     lines[150] += "\"<b>&x</b>\""
     try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
@@ -42,7 +44,8 @@ struct PlotTests {
     let status = try MemtopRunner.runTool(["python3", "-c", check, svg], output: out)
     let parsed = try String(contentsOfFile: out, encoding: .utf8)
     #expect(status == 0, "\(parsed)")
-    #expect(parsed.trimmingCharacters(in: .whitespacesAndNewlines) == "series-anon_bytes series-heap_bytes series-rss_bytes")
+    #expect(
+      parsed.trimmingCharacters(in: .whitespacesAndNewlines) == "series-anon_bytes series-heap_bytes series-rss_bytes")
 
     // Render with librsvg and count pixels of each series' colour in the PNG.
     let png = ProcessInfo.processInfo.environment["MEMTOP_PLOT_PNG"] ?? dir + "/leak.png"
@@ -53,7 +56,9 @@ struct PlotTests {
     #expect(counts["size"] == "1000x560")
     // A line across most of an 880-pixel-wide plot covers well over 300 pixels; RSS runs
     // under the dashed trend line of its own floor, so only the dashes' gaps show it.
-    for (name, colour, least) in [("RSS", "1f77b4", 120), ("heap", "2ca02c", 300), ("anon", "ff7f0e", 300), ("trend", "d62728", 300)] {
+    for (name, colour, least) in [
+      ("RSS", "1f77b4", 120), ("heap", "2ca02c", 300), ("anon", "ff7f0e", 300), ("trend", "d62728", 300),
+    ] {
       #expect((Int(counts[colour] ?? "") ?? 0) > least, "\(name): \(counts)")
     }
   }
@@ -62,7 +67,8 @@ struct PlotTests {
   func badCSV() throws {
     let dir = try MemtopRunner.scratchDirectory()
     let csv = dir + "/bad.csv"
-    try "time_unix_s,elapsed_s,pid,rss_bytes\n1,0,5,100\n2,1,5,lots\n".write(toFile: csv, atomically: true, encoding: .utf8)
+    try "time_unix_s,elapsed_s,pid,rss_bytes\n1,0,5,100\n2,1,5,lots\n".write(
+      toFile: csv, atomically: true, encoding: .utf8)
     let result = try MemtopRunner.run(["plot", csv, "--output", dir + "/out.svg"])
     #expect(result.status == 1)
     #expect(result.stderr.hasPrefix("memtop: \(csv):3: rss_bytes is 'lots'"), "\(result.stderr)")
@@ -76,7 +82,9 @@ struct PlotTests {
     let dir = try MemtopRunner.scratchDirectory()
     let result = try MemtopRunner.run(["plot", csv, "--output", dir + "/missing/dir/out.svg"])
     #expect(result.status == 1)
-    #expect(result.stderr.hasPrefix("memtop: cannot write '\(dir)/missing/dir/out.svg': No such file or directory;"), "\(result.stderr)")
+    #expect(
+      result.stderr.hasPrefix("memtop: cannot write '\(dir)/missing/dir/out.svg': No such file or directory;"),
+      "\(result.stderr)")
     #expect(result.stderr.split(separator: "\n").count == 1)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
   }
@@ -150,7 +158,11 @@ struct PlotTests {
     var result: [String: String] = [:]
     for line in try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n") {
       let parts = line.split(separator: " ")
-      if parts.count == 2 { result[String(parts[0])] = String(parts[1]) } else { result["error", default: ""] += line + "\n" }
+      if parts.count == 2 {
+        result[String(parts[0])] = String(parts[1])
+      } else {
+        result["error", default: ""] += line + "\n"
+      }
     }
     return result
   }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// `memtop record --metrics-listen` scraped by a real Prometheus server on loopback, and
@@ -46,7 +46,8 @@ struct PrometheusTests {
 
   @Test(
     "Prometheus on loopback scrapes memtop and its API returns memtop_rss_bytes close to VmRSS",
-    .enabled(if: havePrometheus, "prometheus is not installed (scripts/bootstrap installs Debian's prometheus package)"))
+    .enabled(if: havePrometheus, "prometheus is not installed (scripts/bootstrap installs Debian's prometheus package)")
+  )
   func scrapedByPrometheus() throws {
     let target = try IdleTarget(megabytes: 60)
     let dir = try MemtopRunner.scratchDirectory()
@@ -55,7 +56,8 @@ struct PrometheusTests {
       "--metrics-listen", "127.0.0.1:0",
     ])
     defer { memtop.signal(SIGINT) }
-    #expect(Self.waitFor(60) { Self.servedAddress(memtop) != nil }, "memtop never said where it serves: \(memtop.stderr)")
+    #expect(
+      Self.waitFor(60) { Self.servedAddress(memtop) != nil }, "memtop never said where it serves: \(memtop.stderr)")
     let address = try #require(Self.servedAddress(memtop))
     #expect(address.hasPrefix("127.0.0.1:"))
 
@@ -63,14 +65,14 @@ struct PrometheusTests {
     // retried if that port turns out to be taken.
     let config = dir + "/prometheus.yml"
     try """
-      global:
-        scrape_interval: 1s
-        evaluation_interval: 1s
-      scrape_configs:
-        - job_name: memtop
-          static_configs:
-            - targets: ['\(address)']
-      """.write(toFile: config, atomically: true, encoding: .utf8)
+    global:
+      scrape_interval: 1s
+      evaluation_interval: 1s
+    scrape_configs:
+      - job_name: memtop
+        static_configs:
+          - targets: ['\(address)']
+    """.write(toFile: config, atomically: true, encoding: .utf8)
     var prometheus: MemtopRunner.Running?
     var apiPort = 0
     for attempt in 0..<5 {
@@ -120,13 +122,16 @@ struct PrometheusTests {
     #expect(leak.contains("\"result\":[{"), "\(leak.prefix(300))")
   }
 
-  @Test("--prom-textfile is replaced atomically, passes promtool check metrics, escapes comm", .enabled(if: havePromtool, "promtool is not installed"))
+  @Test(
+    "--prom-textfile is replaced atomically, passes promtool check metrics, escapes comm",
+    .enabled(if: havePromtool, "promtool is not installed"))
   func textfile() throws {
     let dir = try MemtopRunner.scratchDirectory()
     // A command whose name (comm) needs escaping: Python under a name with a quote and a
     // backslash, through a symbolic link to the real interpreter.
     let located = dir + "/python"
-    _ = try MemtopRunner.runTool(["python3", "-c", "import os, sys; print(os.path.realpath(sys.executable), end='')"], output: located)
+    _ = try MemtopRunner.runTool(
+      ["python3", "-c", "import os, sys; print(os.path.realpath(sys.executable), end='')"], output: located)
     let python = try String(contentsOfFile: located, encoding: .utf8)
     try FileManager.default.removeItem(atPath: located)
     let script = dir + "/we\"ird\\name"
@@ -144,38 +149,47 @@ struct PrometheusTests {
     #expect(text.contains("comm=\"we\\\"ird\\\\\\\\name\""), "\(text.prefix(400))")
     #expect(text.contains("memtop_leak_suspected{"))
     // Only the file itself is left: no temporary files beside it.
-    #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir)) == ["memtop.prom", "rec.csv", "we\"ird\\name"])
+    #expect(
+      Set(try FileManager.default.contentsOfDirectory(atPath: dir)) == ["memtop.prom", "rec.csv", "we\"ird\\name"])
     // promtool reads the exposition on standard input.
     let check = try MemtopRunner.spawn(["promtool", "check", "metrics"], stdin: textfile)
     #expect(check.wait(timeout: 60) == 0, "\(check.stdout) \(check.stderr)")
   }
 
-  @Test("export errors are one line", arguments: [
-    (["--metrics-listen", "10.1.2.3:9464"], "is not a loopback address", Int32(64)),
-    (["--metrics-listen", "nonsense"], "is not an address", Int32(64)),
-    (["--metrics-allow-remote"], "only applies with --metrics-listen", Int32(64)),
-    (["--prom-textfile", "/nonexistent-dir/x.prom"], "cannot write '/nonexistent-dir/x.prom'", Int32(1)),
-  ])
+  @Test(
+    "export errors are one line",
+    arguments: [
+      (["--metrics-listen", "10.1.2.3:9464"], "is not a loopback address", Int32(64)),
+      (["--metrics-listen", "nonsense"], "is not an address", Int32(64)),
+      (["--metrics-allow-remote"], "only applies with --metrics-listen", Int32(64)),
+      (["--prom-textfile", "/nonexistent-dir/x.prom"], "cannot write '/nonexistent-dir/x.prom'", Int32(1)),
+    ])
   func errors(_ extra: [String], _ message: String, _ status: Int32) throws {
     let dir = try MemtopRunner.scratchDirectory()
-    let result = try MemtopRunner.run(["record", "--pid", "\(getpid())", "--duration", "1", "--output", dir + "/x.csv"] + extra)
+    let result = try MemtopRunner.run(
+      ["record", "--pid", "\(getpid())", "--duration", "1", "--output", dir + "/x.csv"] + extra)
     #expect(result.status == status)
     #expect(result.stderr.contains(message), "\(result.stderr)")
     #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
     #expect(!FileManager.default.fileExists(atPath: dir + "/x.csv"))
   }
 
-  static let haveIPv6Loopback = (try? String(contentsOfFile: "/proc/net/if_inet6", encoding: .utf8))?.contains(" lo") ?? false
+  static let haveIPv6Loopback =
+    (try? String(contentsOfFile: "/proc/net/if_inet6", encoding: .utf8))?.contains(" lo") ?? false
 
-  @Test("a bare port binds 127.0.0.1; a bracketed IPv6 loopback address binds ::1", arguments: [
-    ("0", "http://127.0.0.1:"),
-    ("localhost:0", "http://127.0.0.1:"),
-    ("[::1]:0", "http://[::1]:"),
-  ])
+  @Test(
+    "a bare port binds 127.0.0.1; a bracketed IPv6 loopback address binds ::1",
+    arguments: [
+      ("0", "http://127.0.0.1:"),
+      ("localhost:0", "http://127.0.0.1:"),
+      ("[::1]:0", "http://[::1]:"),
+    ])
   func addresses(_ listen: String, _ served: String) throws {
     if listen.hasPrefix("[") && !Self.haveIPv6Loopback { return }  // no IPv6 on this host
     let dir = try MemtopRunner.scratchDirectory()
-    let result = try MemtopRunner.run(["record", "--pid", "\(getpid())", "--duration", "1", "--output", dir + "/x.csv", "--metrics-listen", listen])
+    let result = try MemtopRunner.run([
+      "record", "--pid", "\(getpid())", "--duration", "1", "--output", dir + "/x.csv", "--metrics-listen", listen,
+    ])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stderr.hasPrefix("memtop: serving metrics on \(served)"), "\(result.stderr)")
   }
@@ -183,13 +197,23 @@ struct PrometheusTests {
   @Test("a taken port is one clear error before anything is recorded")
   func portTaken() throws {
     let dir = try MemtopRunner.scratchDirectory()
-    let first = try MemtopRunner.start(["record", "--pid", "\(getpid())", "--output", dir + "/a.csv", "--metrics-listen", "127.0.0.1:0"])
-    defer { first.signal(SIGINT); first.wait(timeout: 30) }
+    let first = try MemtopRunner.start([
+      "record", "--pid", "\(getpid())", "--output", dir + "/a.csv", "--metrics-listen", "127.0.0.1:0",
+    ])
+    defer {
+      first.signal(SIGINT)
+      first.wait(timeout: 30)
+    }
     #expect(Self.waitFor(60) { Self.servedAddress(first) != nil })
     let address = try #require(Self.servedAddress(first))
-    let second = try MemtopRunner.run(["record", "--pid", "\(getpid())", "--output", dir + "/b.csv", "--metrics-listen", address])
+    let second = try MemtopRunner.run([
+      "record", "--pid", "\(getpid())", "--output", dir + "/b.csv", "--metrics-listen", address,
+    ])
     #expect(second.status == 1)
-    #expect(second.stderr == "memtop: cannot serve metrics on \(address): Address already in use; choose another port (or 0 for any free one)\n", "\(second.stderr)")
+    #expect(
+      second.stderr
+        == "memtop: cannot serve metrics on \(address): Address already in use; choose another port (or 0 for any free one)\n",
+      "\(second.stderr)")
     #expect(!FileManager.default.fileExists(atPath: dir + "/b.csv"))
   }
 }

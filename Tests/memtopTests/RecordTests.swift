@@ -3,7 +3,7 @@ import MemtopCore
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// `memtop record` end to end, against real processes.
@@ -17,10 +17,15 @@ struct RecordTests {
   func attach() throws {
     let target = try IdleTarget(megabytes: 100)
     let out = try MemtopRunner.scratchDirectory() + "/attach.csv"
-    let result = try MemtopRunner.run(["record", "--pid", String(target.pid), "--interval", "0.1", "--duration", "5", "--output", out])
+    let result = try MemtopRunner.run([
+      "record", "--pid", String(target.pid), "--interval", "0.1", "--duration", "5", "--output", out,
+    ])
     #expect(result.status == 0)
     let text = try String(contentsOfFile: out, encoding: .utf8)
-    #expect(text.hasPrefix("time_unix_s,elapsed_s,pid,rss_bytes,anon_bytes,heap_bytes,file_bytes,shmem_bytes,swap_bytes,brk_heap_bytes,peak_rss_bytes,pss_bytes,uss_bytes,swap_pss_bytes,marker"))
+    #expect(
+      text.hasPrefix(
+        "time_unix_s,elapsed_s,pid,rss_bytes,anon_bytes,heap_bytes,file_bytes,shmem_bytes,swap_bytes,brk_heap_bytes,peak_rss_bytes,pss_bytes,uss_bytes,swap_pss_bytes,marker"
+      ))
     let samples = try readRecording(out)
     #expect(samples.count >= 45)
     let kernel = try #require(target.vmRSS())
@@ -42,8 +47,10 @@ struct RecordTests {
   @Test("launch: no shell, the command's exit status passes through, stdout stays pure CSV")
   func launch() throws {
     let result = try MemtopRunner.run(
-      ["record", "--interval", "0.05", "--output", "-", "--", "python3", "-c",
-       "import sys, time; print('child says hi'); time.sleep(0.5); sys.exit(7)"])
+      [
+        "record", "--interval", "0.05", "--output", "-", "--", "python3", "-c",
+        "import sys, time; print('child says hi'); time.sleep(0.5); sys.exit(7)",
+      ])
     #expect(result.status == 7)
     let lines = result.stdout.split(separator: "\n")
     #expect(lines.first?.hasPrefix("time_unix_s,elapsed_s,pid,") == true)
@@ -58,9 +65,11 @@ struct RecordTests {
     let dir = try MemtopRunner.scratchDirectory()
     let out = dir + "/v.csv"
     let result = try MemtopRunner.run(
-      ["record", "--interval", "0.05", "-o", out, "--", "python3", "-c",
-       "import sys, time; time.sleep(0.3); sys.exit(0 if sys.argv[1:] == ['$HOME; rm -rf x', '*'] else 5)",
-       "$HOME; rm -rf x", "*"])
+      [
+        "record", "--interval", "0.05", "-o", out, "--", "python3", "-c",
+        "import sys, time; time.sleep(0.3); sys.exit(0 if sys.argv[1:] == ['$HOME; rm -rf x', '*'] else 5)",
+        "$HOME; rm -rf x", "*",
+      ])
     #expect(result.status == 0)
     #expect(try readRecording(out).count >= 3)
   }
@@ -77,7 +86,8 @@ struct RecordTests {
     #expect(running.wait(timeout: 30) == 0)
     let samples = try readRecording(out)
     #expect(samples.count >= 10)
-    #expect(running.stderr.contains("stopped by \(signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "SIGHUP")"))
+    #expect(
+      running.stderr.contains("stopped by \(signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "SIGHUP")"))
     #expect(running.stderr.contains("\(samples.count) samples over"))
     #expect(try pythonReadsCSV(out) == "\(samples.count) \(CSVFormat.columns.count)")
   }
@@ -109,8 +119,11 @@ struct RecordTests {
     target.running.wait(timeout: 10)
     #expect(running.wait(timeout: 30) == 0)
     // Seen either as a zombie (before this test reaps it: how it died is known) or gone.
-    #expect(running.stderr.contains("process \(target.pid) (python3) exited after")
-      || running.stderr.contains("process \(target.pid) (python3) was killed by SIGKILL (a zombie its parent has not reaped) after"))
+    #expect(
+      running.stderr.contains("process \(target.pid) (python3) exited after")
+        || running.stderr.contains(
+          "process \(target.pid) (python3) was killed by SIGKILL (a zombie its parent has not reaped) after")
+    )
     #expect(try readRecording(out).count >= 3)
   }
 }

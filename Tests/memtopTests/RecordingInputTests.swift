@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// Crafted and everyday recordings through the real binary: `analyze` and `plot` read them
@@ -10,14 +10,16 @@ import Testing
 /// what people's tools write (pandas round trips, a last line cut by a full disk).
 @Suite("Recordings as input: crafted, cut, reordered, edited with pandas")
 struct RecordingInputTests {
-  static let header = "time_unix_s,elapsed_s,pid,rss_bytes,anon_bytes,heap_bytes,file_bytes,shmem_bytes,swap_bytes,brk_heap_bytes,peak_rss_bytes,pss_bytes,uss_bytes,swap_pss_bytes,marker,start_ticks,processes\n"
+  static let header =
+    "time_unix_s,elapsed_s,pid,rss_bytes,anon_bytes,heap_bytes,file_bytes,shmem_bytes,swap_bytes,brk_heap_bytes,peak_rss_bytes,pss_bytes,uss_bytes,swap_pss_bytes,marker,start_ticks,processes\n"
 
   /// `rows` rows at 1 s of pid 4242 growing 20 KiB/s, in memtop's own format.
   static func rows(_ count: Int, pid: Int = 4242, start: Int = 0) -> [String] {
     (0..<count).map { i in
       let rss = 100 << 20 + (start + i) * 20 * 1024
       let heap = i % 7 == 3 ? "" : "\(rss - (30 << 20))"
-      return "\(1_764_000_000 + start + i).000,\(start + i).000,\(pid),\(rss),\(rss - (20 << 20)),\(heap),4096,0,0,,\(rss),,,,,909310,\n"
+      return
+        "\(1_764_000_000 + start + i).000,\(start + i).000,\(pid),\(rss),\(rss - (20 << 20)),\(heap),4096,0,0,,\(rss),,,,,909310,\n"
     }
   }
 
@@ -36,13 +38,26 @@ struct RecordingInputTests {
   }
 
   static let refusals: [Refusal] = [
-    Refusal(id: "elapsed_s 1e19 (was a SIGILL in ByteFormat.duration)", body: "1,0,1,100\n2,1e19,1,100\n", line: 3, fragment: "elapsed_s is '1e19', longer than any recording"),
-    Refusal(id: "a size of 2^64-2 (was a SIGILL in ChartModel)", body: "1,0,1,100\n2,1,1,100\n3,2,1,18446744073709551614\n", line: 4, fragment: "rss_bytes is '18446744073709551614', larger than any memory"),
-    Refusal(id: "a size of UInt64.max is refused, not read as missing", body: "1,0,1,100\n2,1,1,18446744073709551615\n", line: 3, fragment: "rss_bytes is '18446744073709551615', larger than any memory"),
-    Refusal(id: "negative elapsed_s", body: "1,-5,1,100\n", line: 2, fragment: "elapsed_s is '-5', before the recording started"),
-    Refusal(id: "two rows swapped", body: "1,0,1,100\n3,2,1,100\n2,1,1,100\n", line: 4, fragment: "is before line 3's (2.0 s) for pid 1; rows must be in time order"),
-    Refusal(id: "a duplicate timestamp", body: "1,0,1,100\n2,1,1,100\n2,1,1,200\n", line: 4, fragment: "repeats the time of line 3"),
-    Refusal(id: "time_unix_s out of range", body: "1e300,0,1,100\n", line: 2, fragment: "time_unix_s is '1e300', not a date"),
+    Refusal(
+      id: "elapsed_s 1e19 (was a SIGILL in ByteFormat.duration)", body: "1,0,1,100\n2,1e19,1,100\n", line: 3,
+      fragment: "elapsed_s is '1e19', longer than any recording"),
+    Refusal(
+      id: "a size of 2^64-2 (was a SIGILL in ChartModel)", body: "1,0,1,100\n2,1,1,100\n3,2,1,18446744073709551614\n",
+      line: 4, fragment: "rss_bytes is '18446744073709551614', larger than any memory"),
+    Refusal(
+      id: "a size of UInt64.max is refused, not read as missing", body: "1,0,1,100\n2,1,1,18446744073709551615\n",
+      line: 3, fragment: "rss_bytes is '18446744073709551615', larger than any memory"),
+    Refusal(
+      id: "negative elapsed_s", body: "1,-5,1,100\n", line: 2,
+      fragment: "elapsed_s is '-5', before the recording started"),
+    Refusal(
+      id: "two rows swapped", body: "1,0,1,100\n3,2,1,100\n2,1,1,100\n", line: 4,
+      fragment: "is before line 3's (2.0 s) for pid 1; rows must be in time order"),
+    Refusal(
+      id: "a duplicate timestamp", body: "1,0,1,100\n2,1,1,100\n2,1,1,200\n", line: 4,
+      fragment: "repeats the time of line 3"),
+    Refusal(
+      id: "time_unix_s out of range", body: "1e300,0,1,100\n", line: 2, fragment: "time_unix_s is '1e300', not a date"),
   ]
 
   @Test("analyze and plot refuse crafted rows with the line, and do not crash", arguments: refusals)
@@ -60,11 +75,16 @@ struct RecordingInputTests {
 
   @Test("escape sequences in a CSV's header and values are escaped in the error")
   func escapesInContent() throws {
-    for text in ["\u{1B}]0;PWNED\u{07}\u{1B}[2J,x\n1,2\n", "elapsed_s,rss_bytes\n0,\u{1B}[2J\u{9B}31m\n", "elapsed_s,pid,rss_bytes\n0,\u{1B}]0;T\u{07},5\n"] {
+    for text in [
+      "\u{1B}]0;PWNED\u{07}\u{1B}[2J,x\n1,2\n", "elapsed_s,rss_bytes\n0,\u{1B}[2J\u{9B}31m\n",
+      "elapsed_s,pid,rss_bytes\n0,\u{1B}]0;T\u{07},5\n",
+    ] {
       let path = try Self.write(text)
       let result = try MemtopRunner.run(["analyze", path])
       #expect(result.status == 1)
-      #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B }, "raw control character in: \(result.stderr.debugDescription)")
+      #expect(
+        !result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B },
+        "raw control character in: \(result.stderr.debugDescription)")
       #expect(result.stderr.contains("\\e"), "\(result.stderr.debugDescription)")
     }
   }
@@ -76,7 +96,10 @@ struct RecordingInputTests {
     let path = try Self.write(cut)
     let analyze = try MemtopRunner.run(["analyze", path])
     #expect(analyze.status == 0, "\(analyze.stderr)")
-    #expect(analyze.stderr == "memtop: \(path):201: the last line has no line ending, so it was cut short (a full disk or a killed recorder) and is left out; every row before it was read\n")
+    #expect(
+      analyze.stderr
+        == "memtop: \(path):201: the last line has no line ending, so it was cut short (a full disk or a killed recorder) and is left out; every row before it was read\n"
+    )
     #expect(analyze.stdout.contains("199 samples"), "\(analyze.stdout)")
     let plot = try MemtopRunner.run(["plot", path, "-o", path + ".svg"])
     #expect(plot.status == 0, "\(plot.stderr)")
@@ -105,7 +128,10 @@ struct RecordingInputTests {
     let started = Date()
     let result = try MemtopRunner.run(["analyze", sparse], timeout: 60)
     #expect(result.status == 1)
-    #expect(result.stderr == "memtop: \(sparse):1: the file holds binary data (a NUL byte in its first line), not a CSV recording; give a file written by memtop record\n")
+    #expect(
+      result.stderr
+        == "memtop: \(sparse):1: the file holds binary data (a NUL byte in its first line), not a CSV recording; give a file written by memtop record\n"
+    )
     // Reading the whole file took 40 s and 6.3 GB; the first chunk is enough.
     #expect(Date().timeIntervalSince(started) < 20)
     let long = try Self.write(String(repeating: "a", count: 2 << 20), name: "long.csv")
@@ -147,7 +173,9 @@ struct ArgumentMessageTests {
     for args in [["--interval", "-1", "--pid", "1"], ["record", "-i", "-1", "--pid", "1", "-o", "/tmp/x.csv"]] {
       let result = try MemtopRunner.run(args)
       #expect(result.status == 64)
-      #expect(result.stderr.hasPrefix("memtop: --interval -1.0 is out of range; use a value from 0.01 to 3600 seconds"), "\(result.stderr)")
+      #expect(
+        result.stderr.hasPrefix("memtop: --interval -1.0 is out of range; use a value from 0.01 to 3600 seconds"),
+        "\(result.stderr)")
     }
   }
 
@@ -156,7 +184,8 @@ struct ArgumentMessageTests {
     let dir = try MemtopRunner.scratchDirectory()
     let result = try MemtopRunner.run(["record", "--pid=", "-o", dir + "/out.csv"])
     #expect(result.status == 64)
-    #expect(result.stderr == "memtop: --pid= has no value; write --pid VALUE or --pid=VALUE (see 'memtop record --help')\n")
+    #expect(
+      result.stderr == "memtop: --pid= has no value; write --pid VALUE or --pid=VALUE (see 'memtop record --help')\n")
     #expect(!FileManager.default.fileExists(atPath: dir + "/out.csv"))
   }
 
@@ -165,7 +194,9 @@ struct ArgumentMessageTests {
     let dir = try MemtopRunner.scratchDirectory()
     let result = try MemtopRunner.run(["record", "-o", dir + "/out.csv", "--", dir])
     #expect(result.status == 64)
-    #expect(result.stderr.hasPrefix("memtop: '\(dir)' is a directory, not a program; give the program to launch after --"), "\(result.stderr)")
+    #expect(
+      result.stderr.hasPrefix("memtop: '\(dir)' is a directory, not a program; give the program to launch after --"),
+      "\(result.stderr)")
     #expect(!result.stderr.contains("chmod"))
   }
 
@@ -182,7 +213,9 @@ struct ArgumentMessageTests {
       let result = try MemtopRunner.run(args)
       #expect(result.status != 0)
       #expect(!result.stderr.isEmpty)
-      #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(args): \(result.stderr.debugDescription)")
+      #expect(
+        !result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E },
+        "\(args): \(result.stderr.debugDescription)")
     }
   }
 
@@ -194,7 +227,9 @@ struct ArgumentMessageTests {
     let result = try MemtopRunner.run(["record", "-o", dir + "/out.csv", "--", program, "0.5"], timeout: 60)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(!result.stderr.isEmpty)
-    #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x200B }, "\(result.stderr.debugDescription)")
+    #expect(
+      !result.stderr.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x200B },
+      "\(result.stderr.debugDescription)")
     #expect(result.stderr.contains("\\u{202e}"), "\(result.stderr.debugDescription)")
   }
 }

@@ -3,7 +3,7 @@ import MemtopCore
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The watch session end to end, done for real: outputs never clobbered, launched programs and
@@ -23,7 +23,9 @@ struct SessionTests {
   }
 
   static func pid(in path: String) -> Int32? {
-    (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    (try? String(contentsOfFile: path, encoding: .utf8)).flatMap {
+      Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
   }
 
   /// A script that holds `megabytes` of touched memory, says so in `ready`, then sleeps.
@@ -55,7 +57,9 @@ struct SessionTests {
     let dir = try MemtopRunner.scratchDirectory()
     let out = dir + "/old.csv"
     try "old\n".write(toFile: out, atomically: true, encoding: .utf8)
-    let result = try MemtopRunner.run(["record", "--force", "-i", "0.1", "--duration", "1", "-o", out, "--", "sleep", "5"])
+    let result = try MemtopRunner.run([
+      "record", "--force", "-i", "0.1", "--duration", "1", "-o", out, "--", "sleep", "5",
+    ])
     #expect(result.status == 0, "\(result.stderr)")
     let text = try String(contentsOfFile: out, encoding: .utf8)
     #expect(text.hasPrefix(CSVFormat.headerLine))
@@ -77,7 +81,11 @@ struct SessionTests {
     let log = dir + "/log"
     // 16 KiB is room for about 150 rows; SIGXFSZ is ignored so the write fails with EFBIG.
     let status = try MemtopRunner.runTool(
-      ["sh", "-c", "trap '' XFSZ; ulimit -f 16; exec \"$0\" record -i 0.02 --duration 30 --pid \(target.pid) -o \(out)", MemtopRunner.binary],
+      [
+        "sh", "-c",
+        "trap '' XFSZ; ulimit -f 16; exec \"$0\" record -i 0.02 --duration 30 --pid \(target.pid) -o \(out)",
+        MemtopRunner.binary,
+      ],
       output: log)
     let stderr = try String(contentsOfFile: log, encoding: .utf8)
     #expect(status == 1, "\(stderr)")
@@ -97,7 +105,10 @@ struct SessionTests {
     let dir = try MemtopRunner.scratchDirectory()
     let pidFile = dir + "/pid"
     let status = try MemtopRunner.runTool(
-      ["sh", "-c", "\"$0\" record -i 0.1 -o - -- sh -c 'echo $$ > \(pidFile); exec sleep 60' | head -2 > /dev/null", MemtopRunner.binary],
+      [
+        "sh", "-c", "\"$0\" record -i 0.1 -o - -- sh -c 'echo $$ > \(pidFile); exec sleep 60' | head -2 > /dev/null",
+        MemtopRunner.binary,
+      ],
       output: dir + "/log")
     #expect(status == 0)
     let pid = try #require(Self.pid(in: pidFile))
@@ -108,16 +119,23 @@ struct SessionTests {
   func killedMemtopTakesTheTreeAlong() throws {
     let dir = try MemtopRunner.scratchDirectory()
     let running = try MemtopRunner.start(
-      ["record", "-i", "0.1", "-o", dir + "/k.csv", "--", "sh", "-c",
-       "sleep 300 & echo $! > \(dir)/worker; echo $$ > \(dir)/master; wait"])
+      [
+        "record", "-i", "0.1", "-o", dir + "/k.csv", "--", "sh", "-c",
+        "sleep 300 & echo $! > \(dir)/worker; echo $$ > \(dir)/master; wait",
+      ])
     #expect(MemtopRunner.waitUntil { Self.pid(in: dir + "/worker") != nil && Self.pid(in: dir + "/master") != nil })
     let worker = try #require(Self.pid(in: dir + "/worker"))
     let master = try #require(Self.pid(in: dir + "/master"))
-    defer { kill(worker, SIGKILL); kill(master, SIGKILL) }
+    defer {
+      kill(worker, SIGKILL)
+      kill(master, SIGKILL)
+    }
     usleep(300_000)
     running.signal(SIGKILL)
     running.wait(timeout: 30)
-    #expect(MemtopRunner.waitUntil(timeout: 20) { Self.isGone(worker) && Self.isGone(master) }, "the command or its worker outlived memtop")
+    #expect(
+      MemtopRunner.waitUntil(timeout: 20) { Self.isGone(worker) && Self.isGone(master) },
+      "the command or its worker outlived memtop")
   }
 
   // MARK: - Targets
@@ -126,7 +144,8 @@ struct SessionTests {
   func threadIsItsProcess() throws {
     let dir = try MemtopRunner.scratchDirectory()
     let ready = dir + "/ready"
-    let script = "import threading, time\nt = threading.Thread(target=time.sleep, args=(600,), daemon=True)\nt.start()\nopen('\(ready)', 'w').close()\ntime.sleep(600)\n"
+    let script =
+      "import threading, time\nt = threading.Thread(target=time.sleep, args=(600,), daemon=True)\nt.start()\nopen('\(ready)', 'w').close()\ntime.sleep(600)\n"
     let target = try MemtopRunner.spawn(["python3", "-c", script])
     #expect(MemtopRunner.waitUntil { FileManager.default.fileExists(atPath: ready) })
     let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(target.pid)/task").compactMap { Int32($0) }
@@ -168,14 +187,17 @@ struct SessionTests {
     #expect((rows.last?.rss ?? 0) > 55 << 20, "the last row holds \(rows.last?.rss ?? 0) bytes")
   }
 
-  @Test("python3 hold.py & through the PATH's python3 (a pyenv shim here), attached at once: the interpreter is recorded")
+  @Test(
+    "python3 hold.py & through the PATH's python3 (a pyenv shim here), attached at once: the interpreter is recorded")
   func pyenvShimFollowed() throws {
     let dir = try MemtopRunner.scratchDirectory()
     let script = dir + "/hold.py"
     try Self.holdScript(megabytes: 60, ready: dir + "/ready").write(toFile: script, atomically: true, encoding: .utf8)
     let started = try MemtopRunner.spawn(["python3", script])
     let out = dir + "/shim.csv"
-    let result = try MemtopRunner.run(["record", "--pid", String(started.pid), "-i", "0.1", "--duration", "5", "-o", out])
+    let result = try MemtopRunner.run([
+      "record", "--pid", String(started.pid), "-i", "0.1", "--duration", "5", "-o", out,
+    ])
     #expect(result.status == 0, "\(result.stderr)")
     let rows = try readRecording(out)
     #expect((rows.last?.rss ?? 0) > 55 << 20, "the last row holds \(rows.last?.rss ?? 0) bytes: \(result.stderr)")
@@ -183,7 +205,9 @@ struct SessionTests {
 
   // MARK: - Trees
 
-  @Test("a master with a leaking and a steady forked worker, --children --per-process: leak, the leaker named, nothing left running")
+  @Test(
+    "a master with a leaking and a steady forked worker, --children --per-process: leak, the leaker named, nothing left running"
+  )
   func leakingWorkerNamed() throws {
     let dir = try MemtopRunner.scratchDirectory()
     let script = """
@@ -210,7 +234,10 @@ struct SessionTests {
       """
     let out = dir + "/tree.csv"
     let result = try MemtopRunner.run(
-      ["record", "--children", "--per-process", "-i", "0.2", "--duration", "40", "-o", out, "--", "python3", "-c", script],
+      [
+        "record", "--children", "--per-process", "-i", "0.2", "--duration", "40", "-o", out, "--", "python3", "-c",
+        script,
+      ],
       timeout: 180)
     #expect(result.status == 0, "\(result.stderr)")
     let leaker = try #require(Self.pid(in: dir + "/leaker"))
@@ -220,7 +247,9 @@ struct SessionTests {
     #expect(result.stderr.contains("verdict: leak"), "\(result.stderr)")
     #expect(result.stderr.contains("worker \(leaker) (python3 -c "), "\(result.stderr)")
     #expect(!result.stderr.contains("worker \(steady) ("))
-    #expect(MemtopRunner.waitUntil(timeout: 20) { [leaker, steady, master].allSatisfy(Self.isGone) }, "a process of the tree outlived the recording")
+    #expect(
+      MemtopRunner.waitUntil(timeout: 20) { [leaker, steady, master].allSatisfy(Self.isGone) },
+      "a process of the tree outlived the recording")
 
     let json = try MemtopRunner.run(["analyze", "--json", out])
     let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])

@@ -3,7 +3,7 @@ import MemtopCore
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// `memtop record --children` end to end, against a real multiprocessing pool.
@@ -36,7 +36,9 @@ struct TreeTests {
 
   /// The total rows of the recording so far (whole lines only: it is still being written).
   static func totals(in path: String) -> [MemorySample] {
-    guard var text = try? String(contentsOfFile: path, encoding: .utf8), let end = text.lastIndex(of: "\n") else { return [] }
+    guard var text = try? String(contentsOfFile: path, encoding: .utf8), let end = text.lastIndex(of: "\n") else {
+      return []
+    }
     text = String(text[...end])
     return (try? RecordingReader.mainSeries(RecordingReader(path: path).read(text))) ?? []
   }
@@ -52,8 +54,11 @@ struct TreeTests {
     let dir = try MemtopRunner.scratchDirectory()
     let out = dir + "/t.csv"
     let running = try MemtopRunner.start(
-      ["record", "--children", "--per-process", "--interval", "0.2", "--budget", "100", "--max-stall", "0", "--output", out, "--",
-       "python3", "-c", Self.poolScript(readyDir: dir)])
+      [
+        "record", "--children", "--per-process", "--interval", "0.2", "--budget", "100", "--max-stall", "0", "--output",
+        out, "--",
+        "python3", "-c", Self.poolScript(readyDir: dir),
+      ])
     // Wait for the 4 workers to hold their memory, then read their PSS ourselves.
     var workers: [Int32] = []
     let deadline = Date().addingTimeInterval(60)
@@ -65,10 +70,11 @@ struct TreeTests {
     defer { for worker in workers { kill(worker, SIGKILL) } }
     try #require(workers.count == 4, "the pool's workers did not start: \(running.stderr)")
     // Every worker holds its memory from its ready file's time to the end of the recording.
-    let readyAt = workers.compactMap { pid -> Double? in
-      let attributes = try? FileManager.default.attributesOfItem(atPath: dir + "/ready-\(pid)")
-      return (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970
-    }.max() ?? Date().timeIntervalSince1970
+    let readyAt =
+      workers.compactMap { pid -> Double? in
+        let attributes = try? FileManager.default.attributesOfItem(atPath: dir + "/ready-\(pid)")
+        return (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970
+      }.max() ?? Date().timeIntervalSince1970
     usleep(300_000)
     let workerPSS = workers.compactMap(Self.pss(of:)).reduce(0, +)
     try #require(workerPSS > 4 * 45e6, "workers' PSS \(workerPSS)")
@@ -85,7 +91,8 @@ struct TreeTests {
     // A PSS total read while all four workers held their memory (the sweeps are spaced by the
     // CPU budget, so not every row has one).
     let held = totals.filter { ($0.processes ?? 0) >= 5 && $0.pss != nil && $0.timeUnix > readyAt + 0.05 }
-    let total = try #require(held.first, "no PSS total while the workers held their memory: \(totals.filter { $0.pss != nil }.map(\.elapsed))")
+    let total = try #require(
+      held.first, "no PSS total while the workers held their memory: \(totals.filter { $0.pss != nil }.map(\.elapsed))")
     let treePSS = Double(try #require(total.pss))
     #expect(abs(treePSS - workerPSS) / workerPSS < 0.10, "tree PSS \(treePSS) against the workers' \(workerPSS)")
     // Summed RSS counts the pages the workers share with their parent once per worker.

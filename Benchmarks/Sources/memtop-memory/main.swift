@@ -31,7 +31,9 @@ for file in ["status", "statm", "stat", "smaps", "smaps_rollup"] {
 defer { try? FileManager.default.removeItem(at: scratch) }
 
 func ownRSS() -> UInt64 {
-  guard let text = Syscalls.readSmallFile("/proc/self/status"), let status = try? ProcStatus.parse(text) else { return 0 }
+  guard let text = Syscalls.readSmallFile("/proc/self/status"), let status = try? ProcStatus.parse(text) else {
+    return 0
+  }
   return status.vmRSS ?? 0
 }
 
@@ -58,10 +60,17 @@ let seconds = Date().timeIntervalSince(started)
 checkpoints.append((summary.samples, ownRSS()))
 
 print("samples      VmRSS")
-for (count, rss) in checkpoints { print(String(count).padding(toLength: 12, withPad: " ", startingAt: 0) + " " + mib(rss)) }
+for (count, rss) in checkpoints {
+  print(String(count).padding(toLength: 12, withPad: " ", startingAt: 0) + " " + mib(rss))
+}
 let at10k = checkpoints.first { $0.0 == 10_000 }?.1 ?? 0
 let atEnd = checkpoints.last?.1 ?? 0
-print("growth from 10^4 samples to \(summary.samples): \(mib(atEnd &- min(at10k, atEnd)))  (target ≤ 5 MiB); total \(mib(atEnd)) (target ≤ 25 MiB)")
+print(
+  "growth from 10^4 samples to \(summary.samples): \(mib(atEnd &- min(at10k, atEnd)))  (target ≤ 5 MiB); total \(mib(atEnd)) (target ≤ 25 MiB)"
+)
 print("digest at full resolution: \(summary.digest.isFullResolution); verdict: \(analysis.verdict.rawValue)")
 if live { print("live charts: \(charts.timeline.count) slots, each standing for \(charts.timeline.stride) samples") }
-print(String(format: "%d samples in %.1f s (%.1f µs per sample: read, parse, digest, CSV row)", summary.samples, seconds, seconds / Double(summary.samples) * 1e6))
+print(
+  String(
+    format: "%d samples in %.1f s (%.1f µs per sample: read, parse, digest, CSV row)", summary.samples, seconds,
+    seconds / Double(summary.samples) * 1e6))

@@ -52,7 +52,9 @@ public struct Assessment: Sendable, Equatable {
   public func entry(_ metric: Metric) -> Entry? { entries.first { $0.metric == metric } }
 
   /// Whether the combined verdict is about a trend whose rate is worth a headline.
-  public var showsRate: Bool { verdict == .leak || verdict == .plateau || verdict == .shrinking || verdict == .inconclusive }
+  public var showsRate: Bool {
+    verdict == .leak || verdict == .plateau || verdict == .shrinking || verdict == .inconclusive
+  }
 
   /// The leading metric's rate with its 95 % interval, e.g. `RSS +3.75 MiB/min (95 % … to …)`,
   /// or nil when there is no rate.

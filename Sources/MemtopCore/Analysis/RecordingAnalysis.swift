@@ -46,7 +46,8 @@ public struct RecordingAnalysis: Sendable {
     var results: [Metric: TrendResult] = [:]
     for metric in judged {
       let series = timeline.series(metric)
-      let lifetime = rows.map { MetricSeries(times: $0.map { series.times[$0] }, values: $0.map { series.values[$0] }) } ?? series
+      let lifetime =
+        rows.map { MetricSeries(times: $0.map { series.times[$0] }, values: $0.map { series.values[$0] }) } ?? series
       results[metric] = analyzer.analyze(lifetime, label: label(metric), limitBytes: limit.map { Double($0.bytes) })
     }
     self.results = results
@@ -79,9 +80,10 @@ public struct RecordingAnalysis: Sendable {
 
   /// The one assessment every surface renders.
   public var assessment: Assessment {
-    Assessment(entries: judged.compactMap { metric in
-      results[metric].map { Assessment.Entry(metric: metric, label: label(metric), result: $0) }
-    })
+    Assessment(
+      entries: judged.compactMap { metric in
+        results[metric].map { Assessment.Entry(metric: metric, label: label(metric), result: $0) }
+      })
   }
 
   /// `leak` if any metric leaks, else the most telling verdict.
@@ -114,9 +116,11 @@ extension RecordingAnalysis {
   /// The human report `memtop analyze` prints.
   public func reportText(path: String) -> String {
     var lines: [String] = []
-    var head = "\(Sanitizer.terminalSafe(path)): \(samples) samples over \(ByteFormat.duration(duration)) of process \(pid)"
+    var head =
+      "\(Sanitizer.terminalSafe(path)): \(samples) samples over \(ByteFormat.duration(duration)) of process \(pid)"
     if skippedLifetimes > 0 {
-      head += " (its last lifetime; \(skippedLifetimes) earlier process\(skippedLifetimes == 1 ? "" : "es") with another PID left out)"
+      head +=
+        " (its last lifetime; \(skippedLifetimes) earlier process\(skippedLifetimes == 1 ? "" : "es") with another PID left out)"
     }
     lines.append(head)
     if let limit { lines.append("limit: \(ByteFormat.bytes(limit.bytes)) (\(limit.source.rawValue))") }
@@ -133,7 +137,9 @@ extension RecordingAnalysis {
       if let ttl = r.timeToLimit {
         var range = ByteFormat.duration(ttl.earliestSeconds) + " to "
         range += ttl.latestSeconds.map(ByteFormat.duration) ?? "never (the floor may level off)"
-        lines.append("        reaches \(ByteFormat.bytes(ttl.limitBytes)) in about \(ByteFormat.duration(ttl.estimateSeconds)) (\(range))")
+        lines.append(
+          "        reaches \(ByteFormat.bytes(ttl.limitBytes)) in about \(ByteFormat.duration(ttl.estimateSeconds)) (\(range))"
+        )
       }
       lines.append("        " + r.explanation)
       if let caveat = r.caveat { lines.append("        note: " + caveat) }

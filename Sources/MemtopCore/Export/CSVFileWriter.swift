@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// Streams a recording to a file descriptor: header first, whole rows only, flushed on demand.
@@ -169,7 +169,7 @@ public final class CSVFileWriter {
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
     var template = Array((directory + "." + name + ".memtop-XXXXXX").utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { buffer in
-      mkstemp(buffer.baseAddress!)
+      buffer.baseAddress.map { mkstemp($0) } ?? -1
     }
     if fd < 0 { throw SystemError(errno: errno) }
     _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -215,7 +215,8 @@ public struct CSVWriteError: Error, Equatable, Sendable, CustomStringConvertible
     let fix: String
     switch cause {
     case .noSpace: fix = "free some disk space or choose another --output"
-    case .permissionDenied, .readOnlyFileSystem: fix = "choose a writable --output path (or --output - for standard output)"
+    case .permissionDenied, .readOnlyFileSystem:
+      fix = "choose a writable --output path (or --output - for standard output)"
     case .noSuchFile: fix = "create the directory first or choose another --output path"
     default: fix = "choose another --output path (or --output - for standard output)"
     }

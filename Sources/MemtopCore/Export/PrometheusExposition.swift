@@ -50,7 +50,9 @@ public struct PrometheusExposition: Sendable {
       gauge("memtop_" + metric.csvColumn, Self.help(metric), [("", String(value))])
     }
     if let lastSampleTime {
-      gauge("memtop_last_sample_timestamp_seconds", "Wall-clock time of the last sample, seconds since the Unix epoch.", [("", Self.number(lastSampleTime))])
+      gauge(
+        "memtop_last_sample_timestamp_seconds", "Wall-clock time of the last sample, seconds since the Unix epoch.",
+        [("", Self.number(lastSampleTime))])
     }
     guard let analysis else { return out }
     var rates: [(String, String)] = []
@@ -58,7 +60,9 @@ public struct PrometheusExposition: Sendable {
       guard let slope = analysis.results[metric]?.slopeBytesPerSecond, slope.isFinite else { continue }
       rates.append((",metric=\"\(metric.label.lowercased())\"", Self.number(slope)))
     }
-    gauge("memtop_growth_bytes_per_second", "Sen-slope growth rate of the metric's floor, bytes per second (negative when shrinking).", rates)
+    gauge(
+      "memtop_growth_bytes_per_second",
+      "Sen-slope growth rate of the metric's floor, bytes per second (negative when shrinking).", rates)
     var lows: [(String, String)] = []
     var highs: [(String, String)] = []
     for metric in analysis.judged {
@@ -67,12 +71,20 @@ public struct PrometheusExposition: Sendable {
       highs.append((",metric=\"\(metric.label.lowercased())\"", Self.number(ci.high)))
     }
     gauge("memtop_growth_low_bytes_per_second", "Lower end of the growth rate's 95 % interval, bytes per second.", lows)
-    gauge("memtop_growth_high_bytes_per_second", "Upper end of the growth rate's 95 % interval, bytes per second.", highs)
+    gauge(
+      "memtop_growth_high_bytes_per_second", "Upper end of the growth rate's 95 % interval, bytes per second.", highs)
     let verdicts = TrendVerdict.allCases.map { (",verdict=\"\($0.rawValue)\"", analysis.verdict == $0 ? "1" : "0") }
-    gauge("memtop_verdict", "1 for the analyzer's combined verdict (the one memtop analyze prints), 0 for the others.", verdicts)
-    gauge("memtop_leak_suspected", "1 when the analyzer's verdict on RSS, anon or heap (a tree's PSS too) is leak, else 0.", [("", analysis.verdict == .leak ? "1" : "0")])
+    gauge(
+      "memtop_verdict", "1 for the analyzer's combined verdict (the one memtop analyze prints), 0 for the others.",
+      verdicts)
+    gauge(
+      "memtop_leak_suspected", "1 when the analyzer's verdict on RSS, anon or heap (a tree's PSS too) is leak, else 0.",
+      [("", analysis.verdict == .leak ? "1" : "0")])
     if let ttl = analysis.results[analysis.leadingMetric]?.timeToLimit, ttl.estimateSeconds.isFinite {
-      gauge("memtop_time_to_limit_seconds", "Projected seconds until the memory limit is reached at the current growth rate.", [("", Self.number(ttl.estimateSeconds))])
+      gauge(
+        "memtop_time_to_limit_seconds",
+        "Projected seconds until the memory limit is reached at the current growth rate.",
+        [("", Self.number(ttl.estimateSeconds))])
     }
     return out
   }

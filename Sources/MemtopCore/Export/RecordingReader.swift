@@ -39,7 +39,8 @@ public struct RecordingReader {
     do {
       fd = try Syscalls.openReadOnly(file)
     } catch {
-      throw CSVReadError(path: path, line: 0, reason: "cannot open the file: \(error); give the path of a CSV written by memtop record")
+      throw CSVReadError(
+        path: path, line: 0, reason: "cannot open the file: \(error); give the path of a CSV written by memtop record")
     }
     defer { Syscalls.close(fd) }
     var parser = RecordingRowParser(path: path, keeping: metrics)
@@ -56,7 +57,9 @@ public struct RecordingReader {
       do {
         got = try Syscalls.pread(fd, base + held, count: room, offset: offset)
       } catch {
-        throw CSVReadError(path: path, line: 0, reason: "cannot read the file: \(error); give the path of a CSV written by memtop record")
+        throw CSVReadError(
+          path: path, line: 0, reason: "cannot read the file: \(error); give the path of a CSV written by memtop record"
+        )
       }
       offset += got
       held += got
@@ -81,7 +84,9 @@ public struct RecordingReader {
   /// The main series of the recording at `file` (a tree's total rows, else every row) as a
   /// timeline keeping only `metrics`, so long recordings fit in little memory: about 40 bytes
   /// a sample plus 8 per metric kept.
-  public func readMainSeries(file: String, keeping metrics: [Metric]) throws(CSVReadError) -> (timeline: Timeline, notes: [String]) {
+  public func readMainSeries(file: String, keeping metrics: [Metric]) throws(CSVReadError) -> (
+    timeline: Timeline, notes: [String]
+  ) {
     var timeline = Timeline()
     // Room for as many rows as the file can hold at 60 bytes a row (memtop's rows are longer):
     // memory not filled is never touched, and the columns are not copied as they grow.

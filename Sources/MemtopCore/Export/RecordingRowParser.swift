@@ -37,7 +37,8 @@ public struct RecordingRowParser {
 
   // Role codes per header field.
   private static let ignore: UInt8 = 0, elapsedRole: UInt8 = 1, unixRole: UInt8 = 2, pidRole: UInt8 = 3
-  private static let markerRole: UInt8 = 4, startRole: UInt8 = 5, processesRole: UInt8 = 6, commandRole: UInt8 = 7, metricBase: UInt8 = 16
+  private static let markerRole: UInt8 = 4, startRole: UInt8 = 5, processesRole: UInt8 = 6, commandRole: UInt8 = 7,
+    metricBase: UInt8 = 16
   private static let checkOnly: UInt8 = 32
   /// Bytes that end or open an unquoted field: comma, line feed, quote.
   nonisolated(unsafe) private static let special: UnsafePointer<UInt8> = {
@@ -80,9 +81,17 @@ public struct RecordingRowParser {
   /// or, when the buffer already holds ``maxLineBytes``, give up with ``lineTooLong()``.
   public func lineTooLong() -> CSVReadError {
     if !hasHeader {
-      return CSVReadError(path: path, line: 1, reason: "the first line is longer than \(Self.maxLineBytes >> 20) MiB, so this is not a CSV recording; give a file written by memtop record")
+      return CSVReadError(
+        path: path, line: 1,
+        reason:
+          "the first line is longer than \(Self.maxLineBytes >> 20) MiB, so this is not a CSV recording; give a file written by memtop record"
+      )
     }
-    return CSVReadError(path: path, line: line, reason: "the line is longer than \(Self.maxLineBytes >> 20) MiB; a recording's lines are a few hundred bytes, so the file is damaged")
+    return CSVReadError(
+      path: path, line: line,
+      reason:
+        "the line is longer than \(Self.maxLineBytes >> 20) MiB; a recording's lines are a few hundred bytes, so the file is damaged"
+    )
   }
 
   /// Parses the complete records at the start of `bytes` and returns how many bytes they took.
@@ -94,7 +103,10 @@ public struct RecordingRowParser {
   ) throws(CSVReadError) -> Int {
     guard let base = bytes.baseAddress, bytes.count > 0 else {
       if atEnd && !hasHeader {
-        throw CSVReadError(path: path, line: 0, reason: "the file is empty; expected a header starting with \(CSVFormat.columns.prefix(3).joined(separator: ","))")
+        throw CSVReadError(
+          path: path, line: 0,
+          reason:
+            "the file is empty; expected a header starting with \(CSVFormat.columns.prefix(3).joined(separator: ","))")
       }
       return 0
     }
@@ -107,7 +119,11 @@ public struct RecordingRowParser {
       var i = p
       while i < n && base[i] != 0x0A {
         if base[i] == 0 {
-          throw CSVReadError(path: path, line: 1, reason: "the file holds binary data (a NUL byte in its first line), not a CSV recording; give a file written by memtop record")
+          throw CSVReadError(
+            path: path, line: 1,
+            reason:
+              "the file holds binary data (a NUL byte in its first line), not a CSV recording; give a file written by memtop record"
+          )
         }
         i += 1
       }
@@ -150,7 +166,10 @@ public struct RecordingRowParser {
       p = next
     }
     if atEnd && !hasHeader {
-      throw CSVReadError(path: path, line: 0, reason: "the file is empty; expected a header starting with \(CSVFormat.columns.prefix(3).joined(separator: ","))")
+      throw CSVReadError(
+        path: path, line: 0,
+        reason:
+          "the file is empty; expected a header starting with \(CSVFormat.columns.prefix(3).joined(separator: ","))")
     }
     return p
   }
@@ -165,7 +184,9 @@ public struct RecordingRowParser {
   }
 
   private mutating func cutLastLine(at recordLine: Int, _ n: Int) -> Int {
-    notes.append("\(path):\(recordLine): the last line has no line ending, so it was cut short (a full disk or a killed recorder) and is left out; every row before it was read")
+    notes.append(
+      "\(path):\(recordLine): the last line has no line ending, so it was cut short (a full disk or a killed recorder) and is left out; every row before it was read"
+    )
     return n
   }
 
@@ -179,8 +200,13 @@ public struct RecordingRowParser {
 
   /// Finds the fields of the record starting at `start` (RFC 4180: quoted fields with `""`
   /// escapes and embedded line breaks, CRLF or LF).
-  private mutating func scan(_ base: UnsafePointer<UInt8>, from start: Int, count n: Int, atEnd: Bool) throws(CSVReadError) -> Scan {
-    let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+  private mutating func scan(_ base: UnsafePointer<UInt8>, from start: Int, count n: Int, atEnd: Bool)
+    throws(CSVReadError) -> Scan
+  {
+    let quote = UInt8(ascii: "\"")
+    let comma = UInt8(ascii: ",")
+    let cr = UInt8(ascii: "\r")
+    let lf = UInt8(ascii: "\n")
     let fields = self.fields
     fields.count = 0
     var i = start
@@ -239,7 +265,9 @@ public struct RecordingRowParser {
         }
         if c == comma || c == lf { break }
         if c == quote {
-          throw CSVReadError(path: path, line: line + lines, reason: "a quote inside an unquoted field (quote the whole field and double the quote)")
+          throw CSVReadError(
+            path: path, line: line + lines,
+            reason: "a quote inside an unquoted field (quote the whole field and double the quote)")
         }
         i += 1
       }
@@ -289,7 +317,11 @@ public struct RecordingRowParser {
     headerCount = roles.count
     guard column["elapsed_s"] != nil || column["time_unix_s"] != nil else {
       let names = (0..<min(fields.count, 3)).map { text(base, $0) }.joined(separator: ",")
-      throw CSVReadError(path: path, line: line, reason: "no elapsed_s or time_unix_s column; is this a memtop recording? (header starts '\(Sanitizer.terminalSafe(String(names.prefix(60)), maxLength: 60))')")
+      throw CSVReadError(
+        path: path, line: line,
+        reason:
+          "no elapsed_s or time_unix_s column; is this a memtop recording? (header starts '\(Sanitizer.terminalSafe(String(names.prefix(60)), maxLength: 60))')"
+      )
     }
     guard roles.contains(where: { $0 >= Self.metricBase }) else {
       throw CSVReadError(path: path, line: line, reason: "no memory columns (rss_bytes, anon_bytes, heap_bytes, ...)")
@@ -300,16 +332,20 @@ public struct RecordingRowParser {
   /// Reads the current record into ``current`` (reused from row to row: no copies).
   private mutating func row(_ base: UnsafePointer<UInt8>, line: Int) throws(CSVReadError) {
     guard fields.count == headerCount else {
-      throw CSVReadError(path: path, line: line, reason: "\(fields.count) fields where the header has \(headerCount) (truncated or mixed-up row)")
+      throw CSVReadError(
+        path: path, line: line,
+        reason: "\(fields.count) fields where the header has \(headerCount) (truncated or mixed-up row)")
     }
     current = MemorySample(timeUnix: .nan, elapsed: .nan, pid: 0)
     var elapsed: Double?
     var unix: Double?
-    let starts = fields.starts, ends = fields.ends
+    let starts = fields.starts
+    let ends = fields.ends
     for k in 0..<headerCount {
       let role = roles[k]
       if role == Self.ignore { continue }
-      var s = starts[k], e = ends[k]
+      var s = starts[k]
+      var e = ends[k]
       while s < e && (base[s] == 0x20 || base[s] == 0x09) { s += 1 }
       while e > s && (base[e - 1] == 0x20 || base[e - 1] == 0x09) { e -= 1 }
       if s == e { continue }
@@ -318,16 +354,21 @@ public struct RecordingRowParser {
       case Self.elapsedRole:
         let value = try time(field, "elapsed_s", line: line)
         guard value >= 0 else {
-          throw CSVReadError(path: path, line: line, reason: "elapsed_s is '\(Self.echo(field))', before the recording started; elapsed seconds count up from 0")
+          throw CSVReadError(
+            path: path, line: line,
+            reason: "elapsed_s is '\(Self.echo(field))', before the recording started; elapsed seconds count up from 0")
         }
         guard value <= Self.maxElapsed else {
-          throw CSVReadError(path: path, line: line, reason: "elapsed_s is '\(Self.echo(field))', longer than any recording (over 300 years)")
+          throw CSVReadError(
+            path: path, line: line,
+            reason: "elapsed_s is '\(Self.echo(field))', longer than any recording (over 300 years)")
         }
         elapsed = value
       case Self.unixRole:
         let value = try time(field, "time_unix_s", line: line)
         guard value >= 0 && value <= Self.maxUnixTime else {
-          throw CSVReadError(path: path, line: line, reason: "time_unix_s is '\(Self.echo(field))', not a date (seconds since 1970)")
+          throw CSVReadError(
+            path: path, line: line, reason: "time_unix_s is '\(Self.echo(field))', not a date (seconds since 1970)")
         }
         unix = value
       case Self.pidRole:
@@ -341,21 +382,27 @@ public struct RecordingRowParser {
         current.command = text(base, k).trimmingSpaces()
       case Self.startRole:
         guard let start = Self.whole(field), start < 1 << 62 else {
-          throw CSVReadError(path: path, line: line, reason: "start_ticks is '\(Self.echo(field))', not a whole number of clock ticks")
+          throw CSVReadError(
+            path: path, line: line, reason: "start_ticks is '\(Self.echo(field))', not a whole number of clock ticks")
         }
         current.startTicks = start
       case Self.processesRole:
         guard let count = Self.whole(field), count <= UInt64(Int32.max) else {
-          throw CSVReadError(path: path, line: line, reason: "processes is '\(Self.echo(field))', not a count of processes")
+          throw CSVReadError(
+            path: path, line: line, reason: "processes is '\(Self.echo(field))', not a count of processes")
         }
         current.processes = Int(count)
       default:
         let metric = metricOfRole[Int(role)]
         guard let value = Self.whole(field) else {
-          throw CSVReadError(path: path, line: line, reason: "\(metric.csvColumn) is '\(Self.echo(field))', not a whole number of bytes")
+          throw CSVReadError(
+            path: path, line: line, reason: "\(metric.csvColumn) is '\(Self.echo(field))', not a whole number of bytes")
         }
         guard value <= Self.maxBytes else {
-          throw CSVReadError(path: path, line: line, reason: "\(metric.csvColumn) is '\(Self.echo(field))', larger than any memory (over 1 EiB); the file is damaged")
+          throw CSVReadError(
+            path: path, line: line,
+            reason:
+              "\(metric.csvColumn) is '\(Self.echo(field))', larger than any memory (over 1 EiB); the file is damaged")
         }
         if role < Self.metricBase + Self.checkOnly { current[metric] = value }
       }
@@ -371,7 +418,8 @@ public struct RecordingRowParser {
 
   /// A field's text for a message: at most 40 characters, control characters escaped.
   static func echo(_ field: UnsafeBufferPointer<UInt8>) -> String {
-    Sanitizer.terminalSafe(String(decoding: UnsafeBufferPointer(rebasing: field.prefix(160)), as: UTF8.self), maxLength: 40)
+    Sanitizer.terminalSafe(
+      String(decoding: UnsafeBufferPointer(rebasing: field.prefix(160)), as: UTF8.self), maxLength: 40)
   }
 
   /// A non-negative whole number: digits, optionally followed by a decimal point and zeros
@@ -484,7 +532,10 @@ final class FieldStore {
 
   private func grow() {
     let bigger = capacity * 2
-    let (s, e, f) = (UnsafeMutablePointer<Int>.allocate(capacity: bigger), UnsafeMutablePointer<Int>.allocate(capacity: bigger), UnsafeMutablePointer<UInt8>.allocate(capacity: bigger))
+    let (s, e, f) = (
+      UnsafeMutablePointer<Int>.allocate(capacity: bigger), UnsafeMutablePointer<Int>.allocate(capacity: bigger),
+      UnsafeMutablePointer<UInt8>.allocate(capacity: bigger)
+    )
     s.update(from: starts, count: count)
     e.update(from: ends, count: count)
     f.update(from: flags, count: count)
@@ -535,10 +586,18 @@ struct LifetimeOrder {
     current = (sample.elapsed, line)
     if previous.line == 0 || line == previous.line { return }
     if sample.elapsed == previous.elapsed {
-      throw CSVReadError(path: path, line: line, reason: "the row repeats the time of line \(previous.line) (\(sample.elapsed) s) for pid \(sample.pid); remove the duplicate row")
+      throw CSVReadError(
+        path: path, line: line,
+        reason:
+          "the row repeats the time of line \(previous.line) (\(sample.elapsed) s) for pid \(sample.pid); remove the duplicate row"
+      )
     }
     if sample.elapsed < previous.elapsed {
-      throw CSVReadError(path: path, line: line, reason: "the row's time (\(sample.elapsed) s) is before line \(previous.line)'s (\(previous.elapsed) s) for pid \(sample.pid); rows must be in time order: sort the file by elapsed_s")
+      throw CSVReadError(
+        path: path, line: line,
+        reason:
+          "the row's time (\(sample.elapsed) s) is before line \(previous.line)'s (\(previous.elapsed) s) for pid \(sample.pid); rows must be in time order: sort the file by elapsed_s"
+      )
     }
   }
 }

@@ -52,30 +52,46 @@ public struct RecordingChart {
     svg.open("clipPath", ["id": "plot-area"])
     svg.element("rect", ["x": n(plot.left), "y": n(plot.top), "width": n(plot.width), "height": n(plot.height)])
     svg.close("clipPath")
-    svg.open("g", ["clip-path": "url(#plot-area)", "fill": "none", "stroke-width": "1.6", "stroke-linejoin": "round", "stroke-linecap": "round"])
+    svg.open(
+      "g",
+      [
+        "clip-path": "url(#plot-area)", "fill": "none", "stroke-width": "1.6", "stroke-linejoin": "round",
+        "stroke-linecap": "round",
+      ])
     for (metric, color) in drawn.reversed() {
-      svg.element("path", ["class": "series", "id": "series-\(metric.csvColumn)", "stroke": color, "d": path(metric, scale: scale)])
+      svg.element(
+        "path",
+        ["class": "series", "id": "series-\(metric.csvColumn)", "stroke": color, "d": path(metric, scale: scale)])
     }
     if let trend {
-      svg.element("line", [
-        "id": "trend", "x1": n(scale.x(trend.fromTime)), "y1": n(scale.y(trend.fromBytes)),
-        "x2": n(scale.x(trend.toTime)), "y2": n(scale.y(trend.toBytes)),
-        "stroke": "#d62728", "stroke-width": "2.5", "stroke-dasharray": "9 5", "stroke-opacity": "0.85",
-      ])
+      svg.element(
+        "line",
+        [
+          "id": "trend", "x1": n(scale.x(trend.fromTime)), "y1": n(scale.y(trend.fromBytes)),
+          "x2": n(scale.x(trend.toTime)), "y2": n(scale.y(trend.toBytes)),
+          "stroke": "#d62728", "stroke-width": "2.5", "stroke-dasharray": "9 5", "stroke-opacity": "0.85",
+        ])
     }
     svg.close("g")
     drawMarkers(&svg, scale: scale)
     drawSteps(&svg, scale: scale)
     if let trend {
-      svg.text(trend.label, [
-        "x": n(min(scale.x(trend.toTime), plot.right - 4)), "y": n(max(scale.y(trend.toBytes) - 10, plot.top + 14)),
-        "text-anchor": "end", "font-size": "13", "font-weight": "bold", "fill": "#d62728",
-        // A white halo keeps the label readable over the series.
-        "stroke": "#ffffff", "stroke-width": "4", "stroke-linejoin": "round", "paint-order": "stroke",
-      ])
+      svg.text(
+        trend.label,
+        [
+          "x": n(min(scale.x(trend.toTime), plot.right - 4)), "y": n(max(scale.y(trend.toBytes) - 10, plot.top + 14)),
+          "text-anchor": "end", "font-size": "13", "font-weight": "bold", "fill": "#d62728",
+          // A white halo keeps the label readable over the series.
+          "stroke": "#ffffff", "stroke-width": "4", "stroke-linejoin": "round", "paint-order": "stroke",
+        ])
     }
     drawLegend(&svg, plot: plot, trend: trend)
-    svg.element("rect", ["x": n(plot.left), "y": n(plot.top), "width": n(plot.width), "height": n(plot.height), "fill": "none", "stroke": "#333333", "stroke-width": "1"])
+    svg.element(
+      "rect",
+      [
+        "x": n(plot.left), "y": n(plot.top), "width": n(plot.width), "height": n(plot.height), "fill": "none",
+        "stroke": "#333333", "stroke-width": "1",
+      ])
     return svg.finish()
   }
 
@@ -84,10 +100,17 @@ public struct RecordingChart {
   private func drawHeading(_ svg: inout SVGBuilder, explanation: [String]) {
     var heading = title + "  ·  \(timeline.count) samples over \(ByteFormat.duration(analysis.duration))"
     if analysis.pid != 0 { heading += "  ·  PID \(analysis.pid)" }
-    svg.text(heading, ["x": "20", "y": "30", "font-size": "18", "font-weight": "bold", "fill": "#222222"], maxLength: 140)
-    svg.text(analysis.verdictSummary, ["id": "verdict", "x": "20", "y": "56", "font-size": "15", "font-weight": "bold", "fill": Self.color(of: analysis.verdict)])
+    svg.text(
+      heading, ["x": "20", "y": "30", "font-size": "18", "font-weight": "bold", "fill": "#222222"], maxLength: 140)
+    svg.text(
+      analysis.verdictSummary,
+      [
+        "id": "verdict", "x": "20", "y": "56", "font-size": "15", "font-weight": "bold",
+        "fill": Self.color(of: analysis.verdict),
+      ])
     for (i, line) in explanation.enumerated() {
-      svg.text(line, ["class": "explanation", "x": "20", "y": n(78 + 16 * Double(i)), "font-size": "12.5", "fill": "#444444"])
+      svg.text(
+        line, ["class": "explanation", "x": "20", "y": n(78 + 16 * Double(i)), "font-size": "12.5", "fill": "#444444"])
     }
   }
 
@@ -97,18 +120,30 @@ public struct RecordingChart {
     var tick = scale.low
     while tick <= scale.high + step / 2 {
       let y = scale.y(tick)
-      svg.element("line", ["x1": n(plot.left), "y1": n(y), "x2": n(plot.right), "y2": n(y), "stroke": tick == scale.low ? "#999999" : "#e3e3e3"])
+      svg.element(
+        "line",
+        [
+          "x1": n(plot.left), "y1": n(y), "x2": n(plot.right), "y2": n(y),
+          "stroke": tick == scale.low ? "#999999" : "#e3e3e3",
+        ])
       svg.text(AxisTicks.byteLabel(tick), ["x": n(plot.left - 8), "y": n(y + 4), "text-anchor": "end"])
       tick += step
     }
     if scale.low > 0 {
       // Say so when the axis does not start at zero, so the change is not read as a multiple.
-      svg.text("axis from \(AxisTicks.byteLabel(scale.low))", [
-        "id": "axis-note", "x": n(plot.left - 8), "y": n(plot.bottom + 19), "text-anchor": "end", "font-size": "11",
-        "font-style": "italic",
-      ])
+      svg.text(
+        "axis from \(AxisTicks.byteLabel(scale.low))",
+        [
+          "id": "axis-note", "x": n(plot.left - 8), "y": n(plot.bottom + 19), "text-anchor": "end", "font-size": "11",
+          "font-style": "italic",
+        ])
     }
-    svg.text("memory", ["x": "18", "y": n(plot.top + plot.height / 2), "text-anchor": "middle", "font-size": "13", "transform": "rotate(-90 18 \(n(plot.top + plot.height / 2)))"])
+    svg.text(
+      "memory",
+      [
+        "x": "18", "y": n(plot.top + plot.height / 2), "text-anchor": "middle", "font-size": "13",
+        "transform": "rotate(-90 18 \(n(plot.top + plot.height / 2)))",
+      ])
     svg.close("g")
   }
 
@@ -121,12 +156,15 @@ public struct RecordingChart {
     while offset <= span + 1e-9 {
       let x = scale.x(scale.start + offset)
       svg.element("line", ["x1": n(x), "y1": n(plot.top), "x2": n(x), "y2": n(plot.bottom), "stroke": "#eeeeee"])
-      svg.element("line", ["x1": n(x), "y1": n(plot.bottom), "x2": n(x), "y2": n(plot.bottom + 5), "stroke": "#333333"])
+      svg.element(
+        "line", ["x1": n(x), "y1": n(plot.bottom), "x2": n(x), "y2": n(plot.bottom + 5), "stroke": "#333333"])
       svg.text(AxisTicks.clock(offset), ["x": n(x), "y": n(plot.bottom + 19), "text-anchor": "middle"])
       offset += step
     }
     let unit = span >= 3600 ? "h:mm:ss" : "m:ss"
-    svg.text("elapsed time (\(unit))", ["x": n(plot.left + plot.width / 2), "y": n(plot.bottom + 40), "text-anchor": "middle", "font-size": "13"])
+    svg.text(
+      "elapsed time (\(unit))",
+      ["x": n(plot.left + plot.width / 2), "y": n(plot.bottom + 40), "text-anchor": "middle", "font-size": "13"])
     svg.close("g")
   }
 
@@ -135,8 +173,18 @@ public struct RecordingChart {
     svg.open("g", ["id": "markers", "font-size": "11", "fill": "#7b1fa2"])
     for (index, label) in timeline.markers.sorted(by: { $0.key < $1.key }) {
       let x = scale.x(timeline.elapsed[index])
-      svg.element("line", ["x1": n(x), "y1": n(scale.plot.top), "x2": n(x), "y2": n(scale.plot.bottom), "stroke": "#7b1fa2", "stroke-width": "1.2", "stroke-dasharray": "3 3"])
-      svg.text(label, ["x": n(x + 3), "y": n(scale.plot.bottom - 6), "transform": "rotate(-90 \(n(x + 3)) \(n(scale.plot.bottom - 6)))", "dy": "9"], maxLength: 40)
+      svg.element(
+        "line",
+        [
+          "x1": n(x), "y1": n(scale.plot.top), "x2": n(x), "y2": n(scale.plot.bottom), "stroke": "#7b1fa2",
+          "stroke-width": "1.2", "stroke-dasharray": "3 3",
+        ])
+      svg.text(
+        label,
+        [
+          "x": n(x + 3), "y": n(scale.plot.bottom - 6),
+          "transform": "rotate(-90 \(n(x + 3)) \(n(scale.plot.bottom - 6)))", "dy": "9",
+        ], maxLength: 40)
     }
     svg.close("g")
   }
@@ -151,18 +199,32 @@ public struct RecordingChart {
     svg.open("g", ["id": "steps", "font-size": "12", "fill": "#6d4c41"])
     for step in steps {
       let x = scale.x(step.time)
-      svg.element("line", ["class": "step", "x1": n(x), "y1": n(scale.plot.top), "x2": n(x), "y2": n(scale.plot.bottom), "stroke": "#6d4c41", "stroke-width": "1.5"])
+      svg.element(
+        "line",
+        [
+          "class": "step", "x1": n(x), "y1": n(scale.plot.top), "x2": n(x), "y2": n(scale.plot.bottom),
+          "stroke": "#6d4c41", "stroke-width": "1.5",
+        ])
       let sign = step.heightBytes >= 0 ? "+" : "−"
-      svg.text("step \(sign)\(ByteFormat.bytes(abs(step.heightBytes))) at \(AxisTicks.clock(step.time))", [
-        "class": "step-label", "x": n(x + 4), "y": n(scale.plot.top + 14),
-      ])
+      svg.text(
+        "step \(sign)\(ByteFormat.bytes(abs(step.heightBytes))) at \(AxisTicks.clock(step.time))",
+        [
+          "class": "step-label", "x": n(x + 4), "y": n(scale.plot.top + 14),
+        ])
     }
     if let plateau {
       let x = scale.x(plateau.levelledAt)
-      svg.element("line", ["id": "levelled", "x1": n(x), "y1": n(scale.plot.top), "x2": n(x), "y2": n(scale.plot.bottom), "stroke": "#e65100", "stroke-width": "1.2", "stroke-dasharray": "2 4"])
-      svg.text("held at \(ByteFormat.bytes(plateau.levelBytes)) from \(AxisTicks.clock(plateau.levelledAt))", [
-        "x": n(x + 4), "y": n(scale.plot.top + 28), "fill": "#e65100",
-      ])
+      svg.element(
+        "line",
+        [
+          "id": "levelled", "x1": n(x), "y1": n(scale.plot.top), "x2": n(x), "y2": n(scale.plot.bottom),
+          "stroke": "#e65100", "stroke-width": "1.2", "stroke-dasharray": "2 4",
+        ])
+      svg.text(
+        "held at \(ByteFormat.bytes(plateau.levelBytes)) from \(AxisTicks.clock(plateau.levelledAt))",
+        [
+          "x": n(x + 4), "y": n(scale.plot.top + 28), "fill": "#e65100",
+        ])
     }
     svg.close("g")
   }
@@ -170,12 +232,19 @@ public struct RecordingChart {
   /// One row under the time axis, so it never hides data.
   private func drawLegend(_ svg: inout SVGBuilder, plot: PlotArea, trend: TrendLine?) {
     var entries = drawn.map { (label: analysis.label($0.metric), color: $0.color, dashed: false) }
-    if let trend { entries.append((label: "\(analysis.label(trend.metric)) trend (Sen slope)", color: "#d62728", dashed: true)) }
+    if let trend {
+      entries.append((label: "\(analysis.label(trend.metric)) trend (Sen slope)", color: "#d62728", dashed: true))
+    }
     let y = plot.bottom + 66
     var x = plot.left
     svg.open("g", ["id": "legend", "font-size": "13", "fill": "#222222"])
     for entry in entries {
-      svg.element("line", ["x1": n(x), "y1": n(y - 4), "x2": n(x + 26), "y2": n(y - 4), "stroke": entry.color, "stroke-width": entry.dashed ? "2.5" : "2", "stroke-dasharray": entry.dashed ? "6 3" : "none"])
+      svg.element(
+        "line",
+        [
+          "x1": n(x), "y1": n(y - 4), "x2": n(x + 26), "y2": n(y - 4), "stroke": entry.color,
+          "stroke-width": entry.dashed ? "2.5" : "2", "stroke-dasharray": entry.dashed ? "6 3" : "none",
+        ])
       svg.text(entry.label, ["x": n(x + 32), "y": n(y)])
       // Roughly 7.5 px per character at 13 px, plus a gap.
       x += 32 + Double(entry.label.count) * 7.5 + 28
@@ -246,9 +315,12 @@ public struct RecordingChart {
   private func trendLine() -> TrendLine? {
     guard let lead = analysis.assessment.leading else { return nil }
     let result = lead.result
-    guard result.slopeBytesPerSecond.isFinite, result.floorBytes.isFinite, result.window.duration > 0 else { return nil }
+    guard result.slopeBytesPerSecond.isFinite, result.floorBytes.isFinite, result.window.duration > 0 else {
+      return nil
+    }
     let from = result.floorBytes - result.slopeBytesPerSecond * result.window.duration
-    let rate = (result.slopeBytesPerSecond >= 0 ? "+" : "") + ByteFormat.rate(bytesPerSecond: result.slopeBytesPerSecond)
+    let rate =
+      (result.slopeBytesPerSecond >= 0 ? "+" : "") + ByteFormat.rate(bytesPerSecond: result.slopeBytesPerSecond)
     return TrendLine(
       metric: lead.metric, fromTime: result.window.start, fromBytes: from, toTime: result.window.end,
       toBytes: result.floorBytes, label: "\(analysis.verdict.rawValue): \(lead.label) \(rate)")

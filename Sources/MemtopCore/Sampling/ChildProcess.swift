@@ -1,9 +1,9 @@
 import CLinuxSys
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// How a launched command ended.
@@ -100,7 +100,7 @@ public final class ChildProcess {
       if input < 0 || output < 0 { throw LaunchError(program: program, cause: SystemError(errno: errno)) }
     }
     let cStrings = arguments.map { strdup($0) }
-    defer { cStrings.forEach { free($0) } }
+    defer { for pointer in cStrings { free(pointer) } }
     let argv = cStrings + [nil]
     var programPID: pid_t = 0
     let guardian: pid_t = argv.withUnsafeBufferPointer { argvBuffer in

@@ -68,7 +68,9 @@ public final class FollowingSampler: MemorySampling {
     let outcome = sampler.sample()
     if case .exited(let exit) = outcome {
       warnings += sampler.takeWarnings()
-      messages.append("process \(exit.identity.pid) (\(Sanitizer.terminalSafe(exit.name))) exited; waiting for \(Sanitizer.terminalSafe(name)) to start again")
+      messages.append(
+        "process \(exit.identity.pid) (\(Sanitizer.terminalSafe(exit.name))) exited; waiting for \(Sanitizer.terminalSafe(name)) to start again"
+      )
       // A zombie stays in /proc with its name and start time until reaped: never again.
       ended.insert(exit.identity)
       current = nil
@@ -86,7 +88,8 @@ public final class FollowingSampler: MemorySampling {
     let comm = Self.comm(name)
     let candidates = scanner.entries.filter { $0.value.name == comm }
       .sorted { ($0.value.startTimeTicks, $0.key) < ($1.value.startTimeTicks, $1.key) }
-    for (pid, entry) in candidates where !ended.contains(ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks)) {
+    for (pid, entry) in candidates
+    where !ended.contains(ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks)) {
       guard let handle = try? ProcessHandle(pid: pid, procRoot: scanner.procRoot),
         handle.identity.startTimeTicks == entry.startTimeTicks
       else { continue }

@@ -49,6 +49,8 @@ public func makeSampler(
   startMonotonic: Double
 ) -> any MemorySampling {
   tree
-    ? TreeSampler(root: handle, clock: clock, detailBudget: detailBudget, maxStall: maxStall, startMonotonic: startMonotonic)
-    : Sampler(handle: handle, clock: clock, detailBudget: detailBudget, maxStall: maxStall, startMonotonic: startMonotonic)
+    ? TreeSampler(
+      root: handle, clock: clock, detailBudget: detailBudget, maxStall: maxStall, startMonotonic: startMonotonic)
+    : Sampler(
+      handle: handle, clock: clock, detailBudget: detailBudget, maxStall: maxStall, startMonotonic: startMonotonic)
 }

@@ -100,7 +100,9 @@ public final class ProcessOverview {
   ///   - descriptorLimit: the most `statm` files kept open between ticks; by default half the
   ///     soft `RLIMIT_NOFILE` (after raising it to the hard limit), leaving the rest to the
   ///     terminal, the view of one process and its recording.
-  public init(procRoot: String = "/proc", window: Double = 60, pageSize: UInt64 = Syscalls.pageSize(), descriptorLimit: Int? = nil) {
+  public init(
+    procRoot: String = "/proc", window: Double = 60, pageSize: UInt64 = Syscalls.pageSize(), descriptorLimit: Int? = nil
+  ) {
     Syscalls.raiseOpenFileLimit()
     self.descriptorLimit = descriptorLimit ?? Syscalls.openFileLimit() / 2
     scanner = ProcessScanner(procRoot: procRoot)
@@ -214,7 +216,8 @@ public final class ProcessOverview {
   private static func failure(_ error: SystemError) -> ReadFailure {
     switch error {
     case .permissionDenied: .permissionDenied
-    case .other(let code) where code == Syscalls.tooManyOpenFiles || code == Syscalls.tooManyOpenFilesInSystem: .outOfDescriptors
+    case .other(let code) where code == Syscalls.tooManyOpenFiles || code == Syscalls.tooManyOpenFilesInSystem:
+      .outOfDescriptors
     default: .other
     }
   }

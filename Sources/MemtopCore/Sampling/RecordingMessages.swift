@@ -11,7 +11,8 @@ public enum RecordingMessages {
       return "recording \(who): \(progress), RSS \(rss)"
     }
     let pss = sample.pss.map { ", PSS \(ByteFormat.bytes($0))" } ?? ""
-    return "recording the tree of \(who), \(processes) \(processes == 1 ? "process" : "processes"): \(progress)\(pss), summed RSS \(rss)"
+    return
+      "recording the tree of \(who), \(processes) \(processes == 1 ? "process" : "processes"): \(progress)\(pss), summed RSS \(rss)"
   }
 
   /// How the recording ended, e.g. `process 1234 (python3) exited after 12.3 s`.
@@ -33,7 +34,8 @@ public enum RecordingMessages {
 
   /// The end-of-run summary, e.g. `124 samples over 12.3 s, peak RSS 1.02 GiB -> out.csv`.
   public static func summary(_ summary: WatchSummary, output: String?) -> String {
-    var text = "\(summary.samples) \(summary.samples == 1 ? "sample" : "samples") over \(ByteFormat.duration(summary.duration))"
+    var text =
+      "\(summary.samples) \(summary.samples == 1 ? "sample" : "samples") over \(ByteFormat.duration(summary.duration))"
     if summary.missed > 0 { text += " (\(summary.missed) missed)" }
     if !summary.digest.isTreeTotal {
       text += ", peak RSS " + (summary.peakRSS.map(ByteFormat.bytes) ?? "n/a")

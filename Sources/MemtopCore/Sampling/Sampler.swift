@@ -90,7 +90,9 @@ public final class Sampler {
   ///   - maxStall: seconds per second the detailed reads may stall the target (0.005 = 5 ms/s);
   ///     0 leaves only the CPU budget.
   ///   - startMonotonic: the monotonic time that `elapsed` counts from.
-  public init(handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0, startMonotonic: Double) {
+  public init(
+    handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0, startMonotonic: Double
+  ) {
     self.handle = handle
     self.clock = clock
     self.startMonotonic = startMonotonic
@@ -175,8 +177,10 @@ public final class Sampler {
       if status.isZombie || stat.state == "Z" {
         // The kernel shows the exit code only to those who may trace the process (it prints 0
         // to others): without that access, say nothing rather than "exited with status 0".
-        let termination = detailUnavailable == .permissionDenied ? nil : stat.exitCode.map(ChildTermination.init(waitStatus:))
-        return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .zombie, termination: termination))
+        let termination =
+          detailUnavailable == .permissionDenied ? nil : stat.exitCode.map(ChildTermination.init(waitStatus:))
+        return .exited(
+          ProcessExit(identity: handle.identity, name: currentName, reason: .zombie, termination: termination))
       }
     }
     if !status.name.isEmpty { currentName = status.name }
@@ -189,7 +193,9 @@ public final class Sampler {
     sample.swap = status.vmSwap
     sample.peakRSS = status.vmHWM
     if !status.hasMemory {
-      warn("process \(handle.identity.pid) (\(Sanitizer.terminalSafe(currentName))) reports no memory in status (a kernel thread?): its sizes stay empty")
+      warn(
+        "process \(handle.identity.pid) (\(Sanitizer.terminalSafe(currentName))) reports no memory in status (a kernel thread?): its sizes stay empty"
+      )
     }
     if status.hasMemory && detailUnavailable == nil && !tier.isEmpty {
       lastDetailStart = clock.monotonicSeconds()
@@ -233,7 +239,9 @@ public final class Sampler {
     do throws(ProcReadError) {
       let reading = try handle.readHeap()
       // As for smaps: no mappings for a process that has memory means it was mid-exec.
-      guard reading.mappings > 0 else { throw ProcReadError.malformed(ProcParseError(file: "maps", reason: "no mappings")) }
+      guard reading.mappings > 0 else {
+        throw ProcReadError.malformed(ProcParseError(file: "maps", reason: "no mappings"))
+      }
       sample.heap = reading.heap
       sample.brkHeap = reading.brkHeap
       detailReads += 1
@@ -247,7 +255,9 @@ public final class Sampler {
       let smaps = try handle.readSmaps()
       // No mappings for a process that has memory means the map was not readable this time
       // (e.g. it is mid-exec): leave the figures absent rather than report zeros.
-      guard smaps.mappings > 0 else { throw ProcReadError.malformed(ProcParseError(file: "smaps", reason: "no mappings")) }
+      guard smaps.mappings > 0 else {
+        throw ProcReadError.malformed(ProcParseError(file: "smaps", reason: "no mappings"))
+      }
       sample.heap = smaps.heap
       sample.brkHeap = smaps.brkHeap
       sample.pss = smaps.totals.pss
@@ -268,7 +278,8 @@ public final class Sampler {
     case .permissionDenied:
       detailUnavailable = error
       warn(
-        "cannot read \(path) (permission denied): heap, PSS, USS and SwapPss stay empty; \(ProcReadError.detailPermissionFix)")
+        "cannot read \(path) (permission denied): heap, PSS, USS and SwapPss stay empty; \(ProcReadError.detailPermissionFix)"
+      )
     case .processGone, .unsupported:
       // status still reads and shows memory, so the process lives, yet has no map to walk.
       detailUnavailable = error

@@ -38,7 +38,10 @@ public final class TreeSampler: MemorySampling {
   /// Creates a tree sampler rooted at `handle`.
   ///
   /// - Parameter detailBudget: share of one core the detailed reads of all members together may use.
-  public init(root handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0, startMonotonic: Double) {
+  public init(
+    root handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0,
+    startMonotonic: Double
+  ) {
     root = handle.identity
     self.clock = clock
     self.startMonotonic = startMonotonic
@@ -50,7 +53,8 @@ public final class TreeSampler: MemorySampling {
     heapSource = sampler.heapSource
     members = [Member(identity: handle.identity, sampler: sampler)]
     if !handle.hasRollup && detailBudget > 0 {
-      warnings.append("this kernel has no /proc/PID/smaps_rollup (Linux < 4.14): PSS comes from summing smaps, which costs more")
+      warnings.append(
+        "this kernel has no /proc/PID/smaps_rollup (Linux < 4.14): PSS comes from summing smaps, which costs more")
     }
     addNewMembers(counting: false)
   }

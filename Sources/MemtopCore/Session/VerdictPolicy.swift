@@ -74,7 +74,9 @@ public enum VerdictPolicy {
   /// recording each process's own rows.
   public static func judge(recording samples: [MemorySample], limit: MemoryLimit?) -> SessionVerdict {
     let analysis = RecordingAnalysis(timeline: Timeline(RecordingReader.mainSeries(samples)), limit: limit)
-    guard samples.contains(where: { $0.processes != nil }) else { return SessionVerdict(analysis: analysis, members: []) }
+    guard samples.contains(where: { $0.processes != nil }) else {
+      return SessionVerdict(analysis: analysis, members: [])
+    }
     var order: [MemberKey] = []
     var rows: [MemberKey: [MemorySample]] = [:]
     var commands: [MemberKey: String] = [:]
@@ -85,7 +87,8 @@ public enum VerdictPolicy {
       if let command = sample.command { commands[key] = command }
     }
     let judged = order.map { key in
-      verdict(RecordingAnalysis(timeline: Timeline(rows[key] ?? []), limit: nil), pid: key.pid, command: commands[key] ?? "")
+      verdict(
+        RecordingAnalysis(timeline: Timeline(rows[key] ?? []), limit: nil), pid: key.pid, command: commands[key] ?? "")
     }
     return SessionVerdict(analysis: analysis, members: judged)
   }
@@ -161,7 +164,8 @@ public struct VerdictReport: Encodable, Sendable {
       try entry.encode(member.pid, forKey: .pid)
       try entry.encode(member.command, forKey: .command)
       try entry.encode(member.verdict.rawValue, forKey: .verdict)
-      try entry.encode(member.slopeBytesPerSecond.isFinite ? member.slopeBytesPerSecond : nil, forKey: .slopeBytesPerSecond)
+      try entry.encode(
+        member.slopeBytesPerSecond.isFinite ? member.slopeBytesPerSecond : nil, forKey: .slopeBytesPerSecond)
     }
   }
 }
@@ -177,7 +181,9 @@ extension SessionVerdict {
     text += "members (each process of the tree judged alone):\n"
     for member in members {
       var line = "  \(member.pid) \(Sanitizer.terminalSafe(member.command, maxLength: 60)): \(member.verdict.rawValue)"
-      if member.slopeBytesPerSecond.isFinite { line += ", \(member.metric.label) \(ByteFormat.rate(bytesPerSecond: member.slopeBytesPerSecond))" }
+      if member.slopeBytesPerSecond.isFinite {
+        line += ", \(member.metric.label) \(ByteFormat.rate(bytesPerSecond: member.slopeBytesPerSecond))"
+      }
       text += line + "\n"
     }
     return text

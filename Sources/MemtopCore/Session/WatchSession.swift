@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// One watch of one target: the pipeline `memtop record` and the live view share.
@@ -187,7 +187,9 @@ public final class WatchSession {
       nextDue = schedule.next(after: clock.monotonicSeconds())
       if let duration = options.duration { nextDue = min(nextDue, start + duration) }
     }
-    if end == nil, let duration = options.duration, clock.monotonicSeconds() - start >= duration - options.interval * 1e-3 {
+    if end == nil, let duration = options.duration,
+      clock.monotonicSeconds() - start >= duration - options.interval * 1e-3
+    {
       end = .durationReached
     }
     return events
@@ -374,7 +376,9 @@ public final class WatchSession {
 
   /// Drops the ended members with the fewest samples, down to ``maxMembers``.
   private func pruneMembers() {
-    let ended = members.indices.filter { members[$0].ended }.sorted { members[$0].store.count < members[$1].store.count }
+    let ended = members.indices.filter { members[$0].ended }.sorted {
+      members[$0].store.count < members[$1].store.count
+    }
     let drop = Set(ended.prefix(members.count - Self.maxMembers))
     members = members.indices.filter { !drop.contains($0) }.map { members[$0] }
     memberIndex = Dictionary(uniqueKeysWithValues: members.enumerated().map { ($0.element.identity, $0.offset) })
@@ -480,7 +484,8 @@ public final class WatchSession {
     }
     guard now >= deadline else { return }
     notices.add(
-      "process \(handle.identity.pid) (\(Sanitizer.terminalSafe(handle.name))) looks like a launcher but started no lasting program within \(Int(Self.launcherWait)) s: watching it itself")
+      "process \(handle.identity.pid) (\(Sanitizer.terminalSafe(handle.name))) looks like a launcher but started no lasting program within \(Int(Self.launcherWait)) s: watching it itself"
+    )
     pendingLauncher = nil
     use(handle)
   }
@@ -506,16 +511,21 @@ public final class WatchSession {
   }
 
   /// Carries out a launcher decision; says so in one line.
-  private static func follow(_ decision: LauncherRule.Decision, from handle: ProcessHandle, procRoot: String, notices: NoticeBox) -> Followed? {
+  private static func follow(
+    _ decision: LauncherRule.Decision, from handle: ProcessHandle, procRoot: String, notices: NoticeBox
+  ) -> Followed? {
     let launcher = "process \(handle.identity.pid) (\(Sanitizer.terminalSafe(handle.name)))"
     switch decision {
     case .itself, .wait:
       return nil
     case .program(let identity, _):
-      guard let program = try? ProcessHandle(pid: identity.pid, procRoot: procRoot), program.identity == identity else { return nil }
+      guard let program = try? ProcessHandle(pid: identity.pid, procRoot: procRoot), program.identity == identity else {
+        return nil
+      }
       let command = ProcCommandLine.read(pid: identity.pid, procRoot: procRoot) ?? program.name
       notices.add(
-        "\(launcher) is a launcher: watching the program it runs, process \(identity.pid) (\(Sanitizer.terminalSafe(command, maxLength: 60)))")
+        "\(launcher) is a launcher: watching the program it runs, process \(identity.pid) (\(Sanitizer.terminalSafe(command, maxLength: 60)))"
+      )
       return .process(program)
     case .tree:
       notices.add("\(launcher) holds almost none of its tree's memory: watching the whole tree (as with --children)")
@@ -524,7 +534,7 @@ public final class WatchSession {
   }
 
   private func makeSampler(for handle: ProcessHandle) -> any MemorySampling {
-    return MemtopCore.makeSampler(
+    MemtopCore.makeSampler(
       for: handle, tree: options.children, clock: clock, detailBudget: options.detailBudget, maxStall: options.maxStall,
       startMonotonic: start)
   }
@@ -551,7 +561,9 @@ public final class WatchSession {
   }
 
   /// Opens the process `requested`: a thread is mapped to its process, a zombie refused.
-  private static func open(_ requested: Int32, procRoot: String, notices: NoticeBox) throws(MemtopError) -> ProcessHandle {
+  private static func open(_ requested: Int32, procRoot: String, notices: NoticeBox) throws(MemtopError)
+    -> ProcessHandle
+  {
     var handle: ProcessHandle
     do {
       handle = try ProcessHandle(pid: requested, procRoot: procRoot)
@@ -566,11 +578,14 @@ public final class WatchSession {
     {
       handle = process
       notices.add(
-        "\(requested) is a thread of process \(tgid) (\(Sanitizer.terminalSafe(handle.name))): watching the process (memory belongs to the whole process)")
+        "\(requested) is a thread of process \(tgid) (\(Sanitizer.terminalSafe(handle.name))): watching the process (memory belongs to the whole process)"
+      )
     }
     if let status = try? handle.readStatus(), status.isZombie {
       throw MemtopError(
-        message: "process \(handle.identity.pid) (\(Sanitizer.terminalSafe(handle.name))) has already exited (a zombie its parent has not reaped): there is no memory left to watch; pick a running process (ps -e)")
+        message:
+          "process \(handle.identity.pid) (\(Sanitizer.terminalSafe(handle.name))) has already exited (a zombie its parent has not reaped): there is no memory left to watch; pick a running process (ps -e)"
+      )
     }
     return handle
   }

@@ -58,4 +58,3 @@ public struct WatchOptions: Sendable {
     self.duration = duration
   }
 }
-

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// Splits `/proc` text into lines and numbers without building intermediate strings.
@@ -77,7 +77,9 @@ struct ByteScanner {
   }
 
   /// Splits a `Key:   value kB` line into the key (without colon) and the text after it, trimmed.
-  static func keyValue(_ line: Slice<UnsafeBufferPointer<UInt8>>) -> (key: Slice<UnsafeBufferPointer<UInt8>>, value: Slice<UnsafeBufferPointer<UInt8>>)? {
+  static func keyValue(_ line: Slice<UnsafeBufferPointer<UInt8>>) -> (
+    key: Slice<UnsafeBufferPointer<UInt8>>, value: Slice<UnsafeBufferPointer<UInt8>>
+  )? {
     guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
     var start = colon + 1
     var end = line.endIndex

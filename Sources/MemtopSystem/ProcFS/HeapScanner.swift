@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #endif
 
 /// The resident heap, read exactly and cheaply with the address-space ioctls instead of `smaps`.
@@ -38,7 +38,8 @@ final class HeapScanner {
       try reopen()
       // Probe: the first mapping, then a one-page scan of it.
       if let first = try Syscalls.queryMapping(mapsFD, coveringOrAfter: 0, name: name) {
-        _ = try Syscalls.presentBytes(pagemapFD, from: first.start, to: min(first.end, first.start + 4096), regions: regions)
+        _ = try Syscalls.presentBytes(
+          pagemapFD, from: first.start, to: min(first.end, first.start + 4096), regions: regions)
       }
     } catch {
       // Every stored property is set, so deinit runs and releases the descriptors and buffers.

@@ -70,7 +70,9 @@ extension ProcessHandle {
     if let v2 = paths.v2, let limit = Self.tightestLimit(base: cgroupRoot, path: v2, file: "memory.max") {
       return MemoryLimit(bytes: limit, source: .cgroupV2)
     }
-    if let v1 = paths.v1Memory, let limit = Self.tightestLimit(base: cgroupRoot + "/memory", path: v1, file: "memory.limit_in_bytes") {
+    if let v1 = paths.v1Memory,
+      let limit = Self.tightestLimit(base: cgroupRoot + "/memory", path: v1, file: "memory.limit_in_bytes")
+    {
       return MemoryLimit(bytes: limit, source: .cgroupV1)
     }
     return nil
@@ -80,7 +82,9 @@ extension ProcessHandle {
   /// current use plus the system's `MemAvailable`.
   public func readMemoryLimit(currentBytes: UInt64, cgroupRoot: String = "/sys/fs/cgroup") -> MemoryLimit? {
     if let limit = readCgroupLimit(cgroupRoot: cgroupRoot) { return limit }
-    guard let available = Syscalls.readSmallFile("\(procRoot)/meminfo").flatMap(MemoryLimit.parseMemAvailable) else { return nil }
+    guard let available = Syscalls.readSmallFile("\(procRoot)/meminfo").flatMap(MemoryLimit.parseMemAvailable) else {
+      return nil
+    }
     return MemoryLimit(bytes: currentBytes + available, source: .available)
   }
 

@@ -58,13 +58,17 @@ public struct MemoryRollup: Sendable, Equatable {
       guard let (key, value) = ByteScanner.keyValue(line), !key.contains(UInt8(ascii: " ")) else { return true }
       if ByteScanner.equals(key, "Rss") { sawRss = true }
       if !rollup.accumulate(key: key, value: value) {
-        failure = ProcParseError(file: "smaps_rollup", reason: "bad value '\(ByteScanner.string(value).prefix(40))' for \(ByteScanner.string(key))")
+        failure = ProcParseError(
+          file: "smaps_rollup",
+          reason: "bad value '\(ByteScanner.string(value).prefix(40))' for \(ByteScanner.string(key))")
         return false
       }
       return true
     }
     if let failure { throw failure }
-    guard sawRss else { throw ProcParseError(file: "smaps_rollup", reason: "no Rss line (empty, truncated, or a kernel thread)") }
+    guard sawRss else {
+      throw ProcParseError(file: "smaps_rollup", reason: "no Rss line (empty, truncated, or a kernel thread)")
+    }
     return rollup
   }
 }

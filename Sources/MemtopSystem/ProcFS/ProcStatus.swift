@@ -64,7 +64,9 @@ extension ProcStatus {
       guard let (key, value) = ByteScanner.keyValue(line) else { return true }
       func kib(_ assign: (UInt64) -> Void) -> Bool {
         guard let v = ByteScanner.parseKiB(value) else {
-          failure = ProcParseError(file: "status", reason: "bad value '\(ByteScanner.string(value).prefix(40))' for \(ByteScanner.string(key))")
+          failure = ProcParseError(
+            file: "status", reason: "bad value '\(ByteScanner.string(value).prefix(40))' for \(ByteScanner.string(key))"
+          )
           return false
         }
         assign(v)
@@ -128,7 +130,8 @@ extension ProcStatus {
     }
     switch (first, keyLength) {
     case (UInt8(ascii: "N"), 4), (UInt8(ascii: "S"), 5), (UInt8(ascii: "P"), 3), (UInt8(ascii: "P"), 4),
-      (UInt8(ascii: "U"), 3), (UInt8(ascii: "T"), 4), (UInt8(ascii: "T"), 7), (UInt8(ascii: "V"), 5), (UInt8(ascii: "V"), 6),
+      (UInt8(ascii: "U"), 3), (UInt8(ascii: "T"), 4), (UInt8(ascii: "T"), 7), (UInt8(ascii: "V"), 5),
+      (UInt8(ascii: "V"), 6),
       (UInt8(ascii: "R"), 7), (UInt8(ascii: "R"), 8):
       return true
     default:

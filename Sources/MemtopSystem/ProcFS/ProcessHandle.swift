@@ -80,7 +80,9 @@ public final class ProcessHandle {
   ///   - useHeapIoctls: whether to probe for the address-space ioctls; false always reads heap
   ///     from `smaps` (the fallback older kernels get).
   /// - Throws: ``ProcReadError/processGone`` when there is no such (visible) process.
-  public init(pid: Int32, procRoot: String = "/proc", pageSize: UInt64 = Syscalls.pageSize(), useHeapIoctls: Bool = true) throws(ProcReadError) {
+  public init(
+    pid: Int32, procRoot: String = "/proc", pageSize: UInt64 = Syscalls.pageSize(), useHeapIoctls: Bool = true
+  ) throws(ProcReadError) {
     self.procRoot = procRoot
     self.pageSize = pageSize
     let dir = "\(procRoot)/\(pid)"
@@ -147,7 +149,8 @@ public final class ProcessHandle {
   /// Reads and parses `smaps_rollup` (opened on first use).
   public func readRollup() throws(ProcReadError) -> MemoryRollup {
     guard hasRollup else { throw .unsupported }
-    return try readMemoryMap(&rollupFD, "smaps_rollup") { bytes throws(ProcParseError) in try MemoryRollup.parse(bytes) }
+    return try readMemoryMap(&rollupFD, "smaps_rollup") { bytes throws(ProcParseError) in try MemoryRollup.parse(bytes)
+    }
   }
 
   /// Reads and parses the whole of `smaps` (opened on first use).
@@ -171,7 +174,9 @@ public final class ProcessHandle {
   /// Such a descriptor keeps the address space it was opened on: after the process calls
   /// `exec` (a launcher script starting Python, or a command memtop just spawned) it reads as
   /// empty or fails with ESRCH. Either is therefore retried once on a freshly opened descriptor.
-  private func readMemoryMap<T>(_ fd: inout Int32, _ file: String, _ parse: (UnsafeBufferPointer<UInt8>) throws(ProcParseError) -> T) throws(ProcReadError) -> T {
+  private func readMemoryMap<T>(
+    _ fd: inout Int32, _ file: String, _ parse: (UnsafeBufferPointer<UInt8>) throws(ProcParseError) -> T
+  ) throws(ProcReadError) -> T {
     var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     for attempt in 0..<2 {
       let current = try lazyOpen(&fd, file)
@@ -203,7 +208,9 @@ public final class ProcessHandle {
   }
 
   /// Reads a one-record file (`status`, `statm`) whole and parses it.
-  private func read<T>(_ fd: Int32, _ parse: (UnsafeBufferPointer<UInt8>) throws(ProcParseError) -> T) throws(ProcReadError) -> T {
+  private func read<T>(_ fd: Int32, _ parse: (UnsafeBufferPointer<UInt8>) throws(ProcParseError) -> T)
+    throws(ProcReadError) -> T
+  {
     let bytes: UnsafeBufferPointer<UInt8>
     do {
       bytes = try buffer.readWhole(fd, shortReadIsEnd: true)

@@ -87,7 +87,9 @@ public final class ProcessScanner {
   private func readStat(_ pid: Int32) -> Entry? {
     guard let fd = try? Syscalls.openReadOnly("\(procRoot)/\(pid)/stat") else { return nil }
     defer { Syscalls.close(fd) }
-    guard let bytes = try? buffer.readWhole(fd, shortReadIsEnd: true), let stat = try? ProcStat.parse(bytes) else { return nil }
+    guard let bytes = try? buffer.readWhole(fd, shortReadIsEnd: true), let stat = try? ProcStat.parse(bytes) else {
+      return nil
+    }
     return Entry(ppid: stat.ppid, startTimeTicks: stat.startTimeTicks, name: stat.comm)
   }
 }

@@ -39,7 +39,9 @@ public struct SmapsSummary: Sendable, Equatable {
       lineNumber += 1
       guard let first = line.first else { return true }
       // Field lines start with a capital letter key ending in ':'; headers start with a hex address.
-      let isHex = (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) || (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "f"))
+      let isHex =
+        (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
+        || (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "f"))
       if isHex, let header = MappingHeader(line) {
         summary.mappings += 1
         inBrk = header.path.map { ByteScanner.equals($0, "[heap]") } ?? false
@@ -47,16 +49,24 @@ public struct SmapsSummary: Sendable, Equatable {
         return true
       }
       guard let (key, value) = ByteScanner.keyValue(line) else {
-        failure = ProcParseError(file: "smaps", reason: "line \(lineNumber) is neither a mapping header nor 'Key: value'")
+        failure = ProcParseError(
+          file: "smaps", reason: "line \(lineNumber) is neither a mapping header nor 'Key: value'")
         return false
       }
-      if ByteScanner.equals(key, "VmFlags") || ByteScanner.equals(key, "THPeligible") || ByteScanner.equals(key, "ProtectionKey") { return true }
+      if ByteScanner.equals(key, "VmFlags") || ByteScanner.equals(key, "THPeligible")
+        || ByteScanner.equals(key, "ProtectionKey")
+      {
+        return true
+      }
       guard summary.mappings > 0 else {
         failure = ProcParseError(file: "smaps", reason: "line \(lineNumber) comes before any mapping header")
         return false
       }
       if !summary.totals.accumulate(key: key, value: value) {
-        failure = ProcParseError(file: "smaps", reason: "line \(lineNumber): bad value '\(ByteScanner.string(value).prefix(40))' for \(ByteScanner.string(key))")
+        failure = ProcParseError(
+          file: "smaps",
+          reason:
+            "line \(lineNumber): bad value '\(ByteScanner.string(value).prefix(40))' for \(ByteScanner.string(key))")
         return false
       }
       if (inHeapLike || inBrk) && ByteScanner.equals(key, "Rss"), let rss = ByteScanner.parseKiB(value) {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#endif
 import CLinuxSys
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// The one place memtop's core calls into the kernel.
 ///
@@ -43,7 +44,9 @@ public enum Syscalls {
   }
 
   /// Reads up to `count` bytes at `offset` into `buffer`; returns the number read (0 at end).
-  public static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, count: Int, offset: Int) throws(SystemError) -> Int {
+  public static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, count: Int, offset: Int) throws(SystemError)
+    -> Int
+  {
     try valueOrErrno { Glibc.pread(fd, buffer, count, off_t(offset)) }
   }
 
@@ -81,7 +84,9 @@ public enum Syscalls {
   ///
   /// - Throws: ``SystemError/unsupportedOperation`` on kernels before 6.11 (`ENOTTY`); ESRCH
   ///   when the address space the descriptor was opened on is gone (the process exited or called `exec`).
-  public static func queryMapping(_ fd: Int32, coveringOrAfter address: UInt64, name: UnsafeMutableBufferPointer<UInt8>) throws(SystemError) -> MappingInfo? {
+  public static func queryMapping(_ fd: Int32, coveringOrAfter address: UInt64, name: UnsafeMutableBufferPointer<UInt8>)
+    throws(SystemError) -> MappingInfo?
+  {
     // struct procmap_query: 9 × u64, 4 × u32, 2 × u64 = 104 bytes, all naturally aligned.
     var info: MappingInfo?
     let code = withUnsafeTemporaryAllocation(byteCount: 104, alignment: 8) { raw -> Int32 in
@@ -116,7 +121,9 @@ public enum Syscalls {
   /// runs than it holds is scanned in several calls.
   ///
   /// - Throws: ``SystemError/unsupportedOperation`` on kernels before 6.7 (`ENOTTY`).
-  public static func presentBytes(_ fd: Int32, from start: UInt64, to end: UInt64, regions: UnsafeMutableBufferPointer<UInt64>) throws(SystemError) -> UInt64 {
+  public static func presentBytes(
+    _ fd: Int32, from start: UInt64, to end: UInt64, regions: UnsafeMutableBufferPointer<UInt64>
+  ) throws(SystemError) -> UInt64 {
     let capacity = regions.count / 3
     guard capacity > 0, let vec = regions.baseAddress else { return 0 }
     var total: UInt64 = 0
@@ -194,7 +201,8 @@ public enum Syscalls {
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
     var template = Array((directory + "." + name + ".tmp.XXXXXX").utf8CString)
     let fd = try template.withUnsafeMutableBufferPointer { buffer throws(SystemError) -> Int32 in
-      try valueOrErrno { mkstemp(buffer.baseAddress!) }
+      guard let base = buffer.baseAddress else { throw SystemError(errno: EINVAL) }
+      return try valueOrErrno { mkstemp(base) }
     }
     let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     _ = fcntl(fd, F_SETFD, FD_CLOEXEC)

@@ -87,7 +87,10 @@ public struct MonitorConfiguration: Sendable {
   /// Seconds per second the detailed reads may stall the target (0.005 = 5 ms/s; 0: no cap).
   public var maxStall: Double = 0.005
 
-  public init(target: Target, interval: Double, theme: String? = nil, themesDir: String? = nil, recordPath: String? = nil, ascii: Bool = false, childOutput: String? = nil) {
+  public init(
+    target: Target, interval: Double, theme: String? = nil, themesDir: String? = nil, recordPath: String? = nil,
+    ascii: Bool = false, childOutput: String? = nil
+  ) {
     self.target = target
     self.interval = interval
     self.theme = theme

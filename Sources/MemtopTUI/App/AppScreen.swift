@@ -47,7 +47,10 @@ final class AppContext {
   /// The terminal size, columns × rows.
   var size: (width: Int, height: Int)
 
-  init(clock: any SamplerClock, mode: GlyphMode, themes: [Theme], config: MonitorConfiguration, size: (width: Int, height: Int)) {
+  init(
+    clock: any SamplerClock, mode: GlyphMode, themes: [Theme], config: MonitorConfiguration,
+    size: (width: Int, height: Int)
+  ) {
     self.clock = clock
     start = clock.monotonicSeconds()
     self.mode = mode

@@ -1,7 +1,7 @@
 import MemtopCore
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The chart view of one process, tree or recording: state that events change (samples, keys,
@@ -163,7 +163,8 @@ final class ChartScreen: AppScreen {
       }
     case nil: break
     }
-    if case .exited? = report.outcome {} else {
+    if case .exited? = report.outcome {
+    } else {
       warnings += report.warnings.map { (text: "warning: " + $0, isError: true) }
       warnings += report.notices.map { (text: $0, isError: false) }
       // Per lifetime: a followed service's next process may be readable again.
@@ -182,7 +183,8 @@ final class ChartScreen: AppScreen {
       switch key {
       case .enter:
         ui.exportPrompt = nil
-        let name = text.isEmpty ? Exporter.defaultFileName(pid: session.pid, wallSeconds: context.clock.wallSeconds()) : text
+        let name =
+          text.isEmpty ? Exporter.defaultFileName(pid: session.pid, wallSeconds: context.clock.wallSeconds()) : text
         export(to: name, now: now, context: context)
       case .escape: ui.exportPrompt = nil
       case .backspace: ui.exportPrompt = String(text.dropLast())
@@ -201,7 +203,8 @@ final class ChartScreen: AppScreen {
         csvSink?.hold = false
         ui.show("\(prompt.label) kept without a label", now: now, seconds: 3)
       case .backspace: ui.markerPrompt?.text = String(prompt.text.dropLast())
-      case .character(let c) where prompt.text.count < UIState.markerLabelLimit: ui.markerPrompt?.text = prompt.text + String(c)
+      case .character(let c) where prompt.text.count < UIState.markerLabelLimit:
+        ui.markerPrompt?.text = prompt.text + String(c)
       default: break
       }
       return .redraw
@@ -222,10 +225,14 @@ final class ChartScreen: AppScreen {
       }
       ui.togglePause(latest: latest)
     case .zoomIn:
-      ui.show(ui.zoomIn(dataSpan: dataSpan) ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the shortest)", now: now, seconds: 2)
+      ui.show(
+        ui.zoomIn(dataSpan: dataSpan) ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the shortest)", now: now,
+        seconds: 2)
     case .zoomOut:
       // Live, a window longer than the data still means something (the data moves into it).
-      ui.show(ui.zoomOut(dataSpan: replayVerdict != nil ? dataSpan : .infinity) ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the whole recording)", now: now, seconds: 2)
+      ui.show(
+        ui.zoomOut(dataSpan: replayVerdict != nil ? dataSpan : .infinity)
+          ? "window \(ui.spanLabel)" : "window \(ui.spanLabel) (the whole recording)", now: now, seconds: 2)
     case .fitAll:
       ui.fitAll()
       ui.show("window all: the whole recording", now: now, seconds: 2)
@@ -282,7 +289,8 @@ final class ChartScreen: AppScreen {
     }
     let at = total.timeline.markers.first { $0.value == final }.map { total.timeline.elapsed[$0.key] }
     let hint = replayVerdict != nil ? " (e exports it with the window)" : ""
-    ui.show("\(Sanitizer.terminalSafe(final, maxLength: 40)) at \(ChartWidget.clock(at ?? 0))\(hint)", now: now, seconds: 3)
+    ui.show(
+      "\(Sanitizer.terminalSafe(final, maxLength: 40)) at \(ChartWidget.clock(at ?? 0))\(hint)", now: now, seconds: 3)
   }
 
   private func export(to path: String, now: Double, context: AppContext) {
@@ -294,7 +302,8 @@ final class ChartScreen: AppScreen {
       if replayVerdict != nil {
         // A replay exports what is on screen: the visible time window.
         let window = ui.window(latest: shown.timeline.elapsed.last ?? 0)
-        let rows = try Exporter.export(shown.timeline, to: path, from: window.start, to: window.end, replaceExisting: force)
+        let rows = try Exporter.export(
+          shown.timeline, to: path, from: window.start, to: window.end, replaceExisting: force)
         let span = ChartWidget.clock(window.start) + context.mode.rangeDash + ChartWidget.clock(window.end)
         ui.show("exported \(rows) samples (\(span)) to \(Exporter.absolute(path))", now: now, seconds: 30)
         return
@@ -317,7 +326,9 @@ final class ChartScreen: AppScreen {
   private func togglePlayback(now: Double, dataSpan: Double) {
     guard playback == nil else {
       playback = nil
-      ui.show("stopped at \(ChartWidget.clock(ui.window(latest: total.timeline.elapsed.last ?? 0).end)) (space plays on)", now: now, seconds: 3)
+      ui.show(
+        "stopped at \(ChartWidget.clock(ui.window(latest: total.timeline.elapsed.last ?? 0).end)) (space plays on)",
+        now: now, seconds: 3)
       return
     }
     let first = total.timeline.elapsed.first ?? 0
@@ -438,9 +449,13 @@ final class ChartScreen: AppScreen {
 
   /// The index of the member `sample` belongs to (by pid and start time), added if new.
   private func memberIndex(of sample: MemorySample, name: String) -> Int {
-    if let index = members.firstIndex(where: { $0.pid == sample.pid && $0.startTicks == sample.startTicks }) { return index }
+    if let index = members.firstIndex(where: { $0.pid == sample.pid && $0.startTicks == sample.startTicks }) {
+      return index
+    }
     members.append(
-      MemberSeries(pid: sample.pid, startTicks: sample.startTicks, name: name, capacity: watch == nil ? nil : ChartedSeries.memberCapacity))
+      MemberSeries(
+        pid: sample.pid, startTicks: sample.startTicks, name: name,
+        capacity: watch == nil ? nil : ChartedSeries.memberCapacity))
     return members.count - 1
   }
 
@@ -483,7 +498,9 @@ final class ChartScreen: AppScreen {
     if let i = shownMember {
       let member = members[i]
       let state = member.gone ? ", exited" : ""
-      ui.show("showing PID \(member.pid) (\(Sanitizer.terminalSafe(member.name, maxLength: 32))\(state)), \(i + 1) of \(members.count)", now: now, seconds: 3)
+      ui.show(
+        "showing PID \(member.pid) (\(Sanitizer.terminalSafe(member.name, maxLength: 32))\(state)), \(i + 1) of \(members.count)",
+        now: now, seconds: 3)
     } else {
       ui.show("showing the tree's total (RSS, heap and anon summed; PSS in the header)", now: now, seconds: 3)
     }

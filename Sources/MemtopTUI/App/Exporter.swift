@@ -2,7 +2,7 @@ import Foundation
 import MemtopCore
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// Writes the whole timeline to CSV with the same writer (and contract) as `memtop record`.
@@ -27,7 +27,9 @@ public enum Exporter {
   /// Writes every sample of `timeline` to `path`; returns the number of rows written.
   ///
   /// An existing file is replaced only with `replaceExisting` (`--force`).
-  public static func export(_ timeline: Timeline, to path: String, replaceExisting: Bool = false) throws(CSVWriteError) -> Int {
+  public static func export(_ timeline: Timeline, to path: String, replaceExisting: Bool = false) throws(CSVWriteError)
+    -> Int
+  {
     let writer = try CSVFileWriter(path: path, replaceExisting: replaceExisting)
     for i in 0..<timeline.count { writer.append(timeline[i]) }
     try writer.finish()

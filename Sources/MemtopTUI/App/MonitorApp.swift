@@ -2,7 +2,7 @@ import Foundation
 import MemtopCore
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// Starts the monitor: checks and loads everything that can fail with a one-line error before
@@ -76,7 +76,10 @@ public enum MonitorApp {
       guard createdLog || FileManager.default.isWritableFile(atPath: output),
         !createdLog || FileManager.default.createFile(atPath: output, contents: nil)
       else {
-        throw MonitorError(message: "cannot create the child output file '\(Sanitizer.terminalSafe(output))'; choose a writable --child-output path")
+        throw MonitorError(
+          message:
+            "cannot create the child output file '\(Sanitizer.terminalSafe(output))'; choose a writable --child-output path"
+        )
       }
       options.launchOutput = .file(output)
       childOutput = Exporter.absolute(output)
@@ -151,7 +154,9 @@ public enum MonitorApp {
 
   /// Opens a recording in the same view, paused on the whole of it, with the verdict
   /// `memtop analyze` gives on the file.
-  static func replay(path: String, samples: [MemorySample], config: MonitorConfiguration, themes: [Theme]) throws(MonitorError) -> Int32 {
+  static func replay(path: String, samples: [MemorySample], config: MonitorConfiguration, themes: [Theme])
+    throws(MonitorError) -> Int32
+  {
     var config = config
     config.children = samples.contains { $0.processes != nil }
     let main = RecordingReader.mainSeries(samples)
@@ -159,7 +164,9 @@ public enum MonitorApp {
     var session = SessionInfo(pid: last?.pid ?? 0, name: "", interval: Self.typicalInterval(main))
     session.state = .replay(URL(fileURLWithPath: path).lastPathComponent)
     // A --children recording: its totals are sums, and its per-process rows can be shown with p.
-    if let processes = last?.processes { session.tree = TreeView(processes: processes, totalPSS: main.last { $0.pss != nil }?.pss) }
+    if let processes = last?.processes {
+      session.tree = TreeView(processes: processes, totalPSS: main.last { $0.pss != nil }?.pss)
+    }
     return try onScreen(config, themes: themes) { _, terminal in
       let screen = ChartScreen(source: nil, session: session, config: config)
       // A stop signal or q while a long file loads ends the replay at once.
@@ -182,7 +189,8 @@ public enum MonitorApp {
 
   /// The themes `t` cycles through, the chosen one first: `--theme`, else monochrome under
   /// `NO_COLOR`, else the default.
-  static func loadThemes(_ config: MonitorConfiguration, environment: [String: String]) throws(MonitorError) -> [Theme] {
+  static func loadThemes(_ config: MonitorConfiguration, environment: [String: String]) throws(MonitorError) -> [Theme]
+  {
     let catalog = ThemeCatalog(themesDir: config.themesDir, environment: environment)
     var names = ThemeCatalog.bundledNames
     let noColor = !(environment["NO_COLOR"] ?? "").isEmpty

@@ -93,7 +93,8 @@ final class TableScreen: AppScreen {
       if next < state.top { state.top = next }
       if next >= state.top + visible { state.top = next - visible + 1 }
     case .open:
-      let index = state.selected.flatMap { pid in rows.firstIndex { $0.identity.pid == pid } } ?? (rows.isEmpty ? nil : 0)
+      let index =
+        state.selected.flatMap { pid in rows.firstIndex { $0.identity.pid == pid } } ?? (rows.isEmpty ? nil : 0)
       guard let index else { return .none }
       state.selected = rows[index].identity.pid
       switch opener(rows[index], context) {
@@ -102,7 +103,9 @@ final class TableScreen: AppScreen {
       }
     default:
       let select = Key.up.label(context.mode) + Key.down.label(context.mode)
-      show("in the process table: M sort by memory, G by growth, / filter, \(select) select, enter open, q quit", context: context)
+      show(
+        "in the process table: M sort by memory, G by growth, / filter, \(select) select, enter open, q quit",
+        context: context)
     }
     return .redraw
   }
@@ -127,7 +130,8 @@ final class TableScreen: AppScreen {
       return .failure(error)
     }
     guard watch.pid == row.identity.pid, watch.startTicks == row.identity.startTimeTicks else {
-      return .failure(MonitorError(message: "process \(row.identity.pid) has exited (its pid now belongs to another process)"))
+      return .failure(
+        MonitorError(message: "process \(row.identity.pid) has exited (its pid now belongs to another process)"))
     }
     var session = MonitorApp.session(for: watch, interval: config.interval)
     // Elapsed counts from the table's first reading: the age shown is the age then plus elapsed.
@@ -149,7 +153,8 @@ final class TableScreen: AppScreen {
 
   func draw(into buffer: inout CellBuffer, context: AppContext) {
     let model = OverviewModel(
-      rows: overview.rows, state: state, interval: config.interval, window: overview.window, message: message?.text, mode: context.mode)
+      rows: overview.rows, state: state, interval: config.interval, window: overview.window, message: message?.text,
+      mode: context.mode)
     OverviewTable(model: model).draw(into: &buffer)
     if showHelp {
       HelpOverlay(mode: context.mode, themeName: context.theme.name, scope: .overview)

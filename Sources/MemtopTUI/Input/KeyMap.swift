@@ -1,6 +1,7 @@
 /// What a key asks the app to do.
 public enum Action: String, Sendable, CaseIterable {
-  case quit, togglePause, zoomIn, zoomOut, fitAll, scrollBack, scrollForward, export, marker, cycleTheme, help, resetMinMax
+  case quit, togglePause, zoomIn, zoomOut, fitAll, scrollBack, scrollForward, export, marker, cycleTheme, help,
+    resetMinMax
   case cycleProcess
   case sortByMemory, sortByGrowth, filter, selectUp, selectDown, open, back
 }
@@ -36,27 +37,55 @@ public enum KeyMap {
     KeyBinding(
       keys: [.character("q"), .function(10)], action: .quit, hint: "quit",
       help: "quit (restores the terminal; stops a command memtop launched, and its workers)", scope: .both),
-    KeyBinding(keys: [.character(" ")], action: .togglePause, hint: "pause", help: "pause or resume the view (sampling goes on); in a replay, play or stop"),
-    KeyBinding(keys: [.character("+"), .character("=")], action: .zoomIn, hint: "zoom in", help: "zoom in: show a shorter time window (down to 10 s)"),
-    KeyBinding(keys: [.character("-"), .character("_")], action: .zoomOut, hint: "zoom out", help: "zoom out: show a longer window (up to the whole recording)"),
-    KeyBinding(keys: [.character("a")], action: .fitAll, hint: "all", help: "fit all: show the whole recording at once"),
+    KeyBinding(
+      keys: [.character(" ")], action: .togglePause, hint: "pause",
+      help: "pause or resume the view (sampling goes on); in a replay, play or stop"),
+    KeyBinding(
+      keys: [.character("+"), .character("=")], action: .zoomIn, hint: "zoom in",
+      help: "zoom in: show a shorter time window (down to 10 s)"),
+    KeyBinding(
+      keys: [.character("-"), .character("_")], action: .zoomOut, hint: "zoom out",
+      help: "zoom out: show a longer window (up to the whole recording)"),
+    KeyBinding(
+      keys: [.character("a")], action: .fitAll, hint: "all", help: "fit all: show the whole recording at once"),
     KeyBinding(keys: [.left], action: .scrollBack, hint: "back", help: "while paused, scroll back in time"),
     KeyBinding(keys: [.right], action: .scrollForward, hint: "fwd", help: "while paused, scroll forward in time"),
-    KeyBinding(keys: [.character("e")], action: .export, hint: "export", help: "export to CSV: the whole timeline (in a replay, the visible window)"),
-    KeyBinding(keys: [.character("m")], action: .marker, hint: "mark", help: "mark the latest sample, with an optional label (replay: the window's end)"),
-    KeyBinding(keys: [.character("c")], action: .cycleTheme, hint: "colours", help: "cycle through the bundled colour themes"),
+    KeyBinding(
+      keys: [.character("e")], action: .export, hint: "export",
+      help: "export to CSV: the whole timeline (in a replay, the visible window)"),
+    KeyBinding(
+      keys: [.character("m")], action: .marker, hint: "mark",
+      help: "mark the latest sample, with an optional label (replay: the window's end)"),
+    KeyBinding(
+      keys: [.character("c")], action: .cycleTheme, hint: "colours", help: "cycle through the bundled colour themes"),
     KeyBinding(
       keys: [.character("p"), .character("t")], action: .cycleProcess, hint: "process",
       help: "with --children: switch between the tree's total and each process (t as in htop's tree)"),
-    KeyBinding(keys: [.character("r")], action: .resetMinMax, hint: "reset", help: "reset the min/max shown on each chart"),
-    KeyBinding(keys: [.character("?"), .character("h"), .function(1)], action: .help, hint: "help", help: "show or hide this help", scope: .both),
-    KeyBinding(keys: [.character("M")], action: .sortByMemory, hint: "sort mem", help: "process table: sort by memory (RSS)", scope: .overview),
-    KeyBinding(keys: [.character("G")], action: .sortByGrowth, hint: "sort growth", help: "process table: sort by growth over the window", scope: .overview),
-    KeyBinding(keys: [.character("/")], action: .filter, hint: "filter", help: "process table: filter by name or pid", scope: .overview),
-    KeyBinding(keys: [.up], action: .selectUp, hint: "select", help: "process table: move the selection up", scope: .overview),
-    KeyBinding(keys: [.down], action: .selectDown, hint: "select", help: "process table: move the selection down", scope: .overview),
-    KeyBinding(keys: [.enter], action: .open, hint: "open", help: "process table: open the selected process in the chart view", scope: .overview),
-    KeyBinding(keys: [.escape], action: .back, hint: "back", help: "back to the process table; in it, clear the filter", scope: .both),
+    KeyBinding(
+      keys: [.character("r")], action: .resetMinMax, hint: "reset", help: "reset the min/max shown on each chart"),
+    KeyBinding(
+      keys: [.character("?"), .character("h"), .function(1)], action: .help, hint: "help",
+      help: "show or hide this help", scope: .both),
+    KeyBinding(
+      keys: [.character("M")], action: .sortByMemory, hint: "sort mem", help: "process table: sort by memory (RSS)",
+      scope: .overview),
+    KeyBinding(
+      keys: [.character("G")], action: .sortByGrowth, hint: "sort growth",
+      help: "process table: sort by growth over the window", scope: .overview),
+    KeyBinding(
+      keys: [.character("/")], action: .filter, hint: "filter", help: "process table: filter by name or pid",
+      scope: .overview),
+    KeyBinding(
+      keys: [.up], action: .selectUp, hint: "select", help: "process table: move the selection up", scope: .overview),
+    KeyBinding(
+      keys: [.down], action: .selectDown, hint: "select", help: "process table: move the selection down",
+      scope: .overview),
+    KeyBinding(
+      keys: [.enter], action: .open, hint: "open", help: "process table: open the selected process in the chart view",
+      scope: .overview),
+    KeyBinding(
+      keys: [.escape], action: .back, hint: "back", help: "back to the process table; in it, clear the filter",
+      scope: .both),
   ]
 
   /// The action for `key` where `scope` is shown, if any.
@@ -87,7 +116,8 @@ public enum KeyMap {
         items.append((key: keyLabel(binding, mode: mode) + out, hint: "zoom"))
         continue
       }
-      items.append((key: keyLabel(binding, mode: mode), hint: binding.action == .togglePause && paused ? "resume" : binding.hint))
+      items.append(
+        (key: keyLabel(binding, mode: mode), hint: binding.action == .togglePause && paused ? "resume" : binding.hint))
     }
     return items
   }
@@ -109,7 +139,9 @@ public enum KeyMap {
   /// Help overlay lines, `(keys, help)`, every binding listed.
   ///
   /// The chart view's overlay leaves out the process table's keys; `--help` lists them all.
-  public static func helpLines(mode: GlyphMode, includeOverview: Bool = false, scope: KeyScope = .view) -> [(keys: String, help: String)] {
+  public static func helpLines(mode: GlyphMode, includeOverview: Bool = false, scope: KeyScope = .view) -> [(
+    keys: String, help: String
+  )] {
     bindings.filter { includeOverview || $0.scope == .both || $0.scope == scope }.map { binding in
       (keys: binding.keys.map { $0.label(mode) }.joined(separator: " "), help: binding.help)
     }

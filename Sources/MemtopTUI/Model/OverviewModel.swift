@@ -61,10 +61,13 @@ public struct OverviewModel: Sendable {
   /// Filters and sorts `rows`: unreadable sizes ("n/a") sort last, ties by pid.
   public static func arrange(_ rows: [ProcessOverview.Row], state: OverviewState) -> [ProcessOverview.Row] {
     let needle = state.filter.lowercased()
-    let kept = needle.isEmpty ? rows : rows.filter { row in
-      row.name.lowercased().contains(needle) || row.command.lowercased().contains(needle)
-        || String(row.identity.pid).hasPrefix(needle)
-    }
+    let kept =
+      needle.isEmpty
+      ? rows
+      : rows.filter { row in
+        row.name.lowercased().contains(needle) || row.command.lowercased().contains(needle)
+          || String(row.identity.pid).hasPrefix(needle)
+      }
     func key(_ row: ProcessOverview.Row) -> Double? {
       switch state.sort {
       case .memory: row.rss.map(Double.init)
@@ -73,7 +76,7 @@ public struct OverviewModel: Sendable {
     }
     return kept.sorted { a, b in
       switch (key(a), key(b)) {
-      case let (x?, y?) where x != y: x > y
+      case (let x?, let y?) where x != y: x > y
       case (.some, nil): true
       case (nil, .some): false
       default: a.identity.pid < b.identity.pid

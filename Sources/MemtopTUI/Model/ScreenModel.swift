@@ -50,7 +50,8 @@ public struct ScreenModel: Sendable {
     let summed = session.tree?.showsTotal == true
     charts = Self.chartSpecs.map { spec in
       var chart = ChartModel(
-        timeline: timeline, metric: spec.metric, title: summed ? "summed " + spec.title : spec.title, role: spec.role, start: window.start,
+        timeline: timeline, metric: spec.metric, title: summed ? "summed " + spec.title : spec.title, role: spec.role,
+        start: window.start,
         end: window.end, interval: session.interval, extremes: extremes.range(spec.metric))
       if spec.metric == .heap {
         chart.unavailableReason = session.heapUnavailable

@@ -70,6 +70,7 @@ public struct TreeView: Sendable, Equatable {
   public var showsTotal: Bool { member == nil }
 
   public static func == (a: TreeView, b: TreeView) -> Bool {
-    a.processes == b.processes && a.totalPSS == b.totalPSS && a.member?.index == b.member?.index && a.member?.of == b.member?.of
+    a.processes == b.processes && a.totalPSS == b.totalPSS && a.member?.index == b.member?.index
+      && a.member?.of == b.member?.of
   }
 }

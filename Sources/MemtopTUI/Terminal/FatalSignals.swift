@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Whether the terminal is in the view's raw mode and must be put back if the process dies.
 private let armed = Atomic<Int32>(0)

@@ -2,7 +2,7 @@ import CNCurses
 import MemtopCore
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The only code that talks to ncurses: set-up and restore, colour pairs from a theme, a
@@ -44,7 +44,9 @@ public final class NCursesTerminal: TerminalBackend {
       FatalSignals.disarm()
       let term = getenv("TERM").map { String(cString: $0) } ?? ""
       throw TerminalError(
-        message: "cannot start the terminal interface (TERM='\(Sanitizer.terminalSafe(term))' is unknown to terminfo); set TERM=xterm-256color, or use memtop record to record without the view")
+        message:
+          "cannot start the terminal interface (TERM='\(Sanitizer.terminalSafe(term))' is unknown to terminfo); set TERM=xterm-256color, or use memtop record to record without the view"
+      )
     }
     set_term(created)
     guard memtop_can_move_cursor() != 0 else {
@@ -53,7 +55,9 @@ public final class NCursesTerminal: TerminalBackend {
       delscreen(created)
       let term = getenv("TERM").map { String(cString: $0) } ?? ""
       throw TerminalError(
-        message: "TERM='\(Sanitizer.terminalSafe(term))' cannot move the cursor, so the live view cannot be drawn; run memtop in a full terminal (e.g. TERM=xterm-256color), or use memtop record to record without the view")
+        message:
+          "TERM='\(Sanitizer.terminalSafe(term))' cannot move the cursor, so the live view cannot be drawn; run memtop in a full terminal (e.g. TERM=xterm-256color), or use memtop record to record without the view"
+      )
     }
     screen = created
     isActive = true

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// A terminal in memory: the last frame as a cell buffer (read back as lines of text) and

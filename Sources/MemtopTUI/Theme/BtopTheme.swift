@@ -47,7 +47,10 @@ public enum BtopTheme {
       rest = rest.dropFirst().drop(while: { $0 == " " })
       let raw = String(rest).trimmingCharacters(in: "\"").trimmingCharacters(in: "\r")
       guard let color = color(raw) else {
-        throw ThemeError(file: file, line: lineNumber, reason: "theme[\(key)]: '\(raw.prefix(40))' is not a btop colour; use \"#RRGGBB\", \"#GG\", \"R G B\" or \"\"")
+        throw ThemeError(
+          file: file, line: lineNumber,
+          reason: "theme[\(key)]: '\(raw.prefix(40))' is not a btop colour; use \"#RRGGBB\", \"#GG\", \"R G B\" or \"\""
+        )
       }
       values[key] = color
     }

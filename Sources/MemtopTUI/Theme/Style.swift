@@ -85,7 +85,8 @@ enum ColorMatch {
     var bestDistance = Int.max
     for i in 0..<count {
       let c = rgb(ofIndex: i)
-      let d = (c.0 - target.0) * (c.0 - target.0) + (c.1 - target.1) * (c.1 - target.1) + (c.2 - target.2) * (c.2 - target.2)
+      let d =
+        (c.0 - target.0) * (c.0 - target.0) + (c.1 - target.1) * (c.1 - target.1) + (c.2 - target.2) * (c.2 - target.2)
       if d < bestDistance {
         bestDistance = d
         best = i

@@ -9,7 +9,9 @@ public struct Theme: Sendable, Equatable {
   /// Styles by role; roles missing here use ``Style/init()``.
   public var styles: [ColorRole: Style] = [:]
 
-  public init(name: String, background: ThemeColor = .terminalDefault, monochrome: Bool = false, styles: [ColorRole: Style] = [:]) {
+  public init(
+    name: String, background: ThemeColor = .terminalDefault, monochrome: Bool = false, styles: [ColorRole: Style] = [:]
+  ) {
     self.name = name
     self.background = background
     self.monochrome = monochrome

@@ -10,7 +10,10 @@ public struct ThemeCatalog: Sendable {
   /// Folders searched for `NAME.theme`, in order.
   public var searchPath: [String]
 
-  public init(themesDir: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, executable: String = Self.executablePath) {
+  public init(
+    themesDir: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+    executable: String = Self.executablePath
+  ) {
     var path: [String] = []
     if let themesDir { path.append(themesDir) }
     if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty {
@@ -53,7 +56,8 @@ public struct ThemeCatalog: Sendable {
       return try ThemeParser.parse(text, name: nameOrPath, file: nameOrPath + ".theme", base: Self.base)
     }
     let known = BundledThemes.names.joined(separator: ", ")
-    throw ThemeError(file: nameOrPath, line: 0, reason: "no such theme; use one of \(known), or a path to a .theme file")
+    throw ThemeError(
+      file: nameOrPath, line: 0, reason: "no such theme; use one of \(known), or a path to a .theme file")
   }
 
   /// Loads a `.theme` file: memtop's `key = value` format, or a btop theme (`theme[key]="value"`).
@@ -85,7 +89,8 @@ public struct ThemeCatalog: Sendable {
       let got: Int
       do {
         got = try bytes.withUnsafeMutableBytes { raw throws(SystemError) in
-          try Syscalls.pread(fd, raw.baseAddress! + used, count: raw.count - used, offset: used)
+          guard let base = raw.baseAddress else { return 0 }
+          return try Syscalls.pread(fd, base + used, count: raw.count - used, offset: used)
         }
       } catch {
         throw ThemeError(file: path, line: 0, reason: "cannot read the theme file: \(error); give a .theme file")
@@ -94,10 +99,16 @@ public struct ThemeCatalog: Sendable {
       used += got
     }
     guard used <= maxThemeBytes else {
-      throw ThemeError(file: path, line: 0, reason: "the file is larger than \(maxThemeBytes / 1024) KiB, so it is not a theme (a theme is a few KiB of key = value lines)")
+      throw ThemeError(
+        file: path, line: 0,
+        reason:
+          "the file is larger than \(maxThemeBytes / 1024) KiB, so it is not a theme (a theme is a few KiB of key = value lines)"
+      )
     }
     guard !bytes[..<used].contains(0) else {
-      throw ThemeError(file: path, line: 0, reason: "the file holds binary data (NUL bytes), so it is not a theme; give a .theme file of key = value lines")
+      throw ThemeError(
+        file: path, line: 0,
+        reason: "the file holds binary data (NUL bytes), so it is not a theme; give a .theme file of key = value lines")
     }
     return String(decoding: bytes[..<used], as: UTF8.self)
   }

@@ -40,7 +40,9 @@ public enum ThemeParser {
       let key = trim(content[..<equals])
       let value = trim(content[content.index(after: equals)...])
       if value.isEmpty {
-        throw ThemeError(file: file, line: lineNumber, reason: "'\(clip(key))' has no value; give a colour such as 'cyan' or '#5fd7ff'")
+        throw ThemeError(
+          file: file, line: lineNumber, reason: "'\(clip(key))' has no value; give a colour such as 'cyan' or '#5fd7ff'"
+        )
       }
       switch key {
       case "background":
@@ -51,7 +53,8 @@ public enum ThemeParser {
         }
       case "monochrome":
         guard value == "true" || value == "false" else {
-          throw ThemeError(file: file, line: lineNumber, reason: "monochrome must be true or false, not '\(clip(value))'")
+          throw ThemeError(
+            file: file, line: lineNumber, reason: "monochrome must be true or false, not '\(clip(value))'")
         }
         theme.monochrome = value == "true"
       default:
@@ -111,7 +114,8 @@ public enum ThemeParser {
       return .rgb(UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF))
     }
     if let number = Int(word), (0...255).contains(number) { return .indexed(UInt8(number)) }
-    throw ParseFailure(message: "'\(clip(word))' is not a colour; use default, a name such as red or bright-cyan, #RRGGBB, or 0-255")
+    throw ParseFailure(
+      message: "'\(clip(word))' is not a colour; use default, a name such as red or bright-cyan, #RRGGBB, or 0-255")
   }
 
   private static func stripComment(_ line: Substring) -> String {
@@ -135,7 +139,10 @@ public enum ThemeParser {
   }
 
   private static func trim(_ text: Substring) -> String {
-    String(text.drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed())
+    String(
+      text.drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed().drop(while: {
+        $0 == " " || $0 == "\t" || $0 == "\r"
+      }).reversed())
   }
 
   private static func clip(_ text: String) -> String { Sanitizer.terminalSafe(text, maxLength: 40) }

@@ -105,7 +105,8 @@ public struct ChartWidget: Sendable {
     var tick = (model.start / step).rounded(.up) * step
     var nextFree = plot.x
     while tick <= model.end {
-      let column = plot.x + max(min(Int(saturating: (tick - model.start) / span * Double(plot.width)), plot.width - 1), 0)
+      let column =
+        plot.x + max(min(Int(saturating: (tick - model.start) / span * Double(plot.width)), plot.width - 1), 0)
       let label = Self.clock(tick)
       if column >= nextFree, column + label.count + 1 <= plot.maxX {
         buffer[column, row] = Cell(mode.tick, .border)

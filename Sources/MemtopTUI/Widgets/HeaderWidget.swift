@@ -75,7 +75,11 @@ public struct HeaderWidget: Sendable {
   /// `text` with every character that may not be exactly one column wide (combining marks,
   /// CJK, emoji: anything from U+1100 on) shown as `?`, so the header never shifts.
   static func singleWidth(_ text: String) -> String {
-    String(text.map { c in c.unicodeScalars.count == 1 && (c.unicodeScalars.first?.value ?? 0) < 0x1100 && !(c.unicodeScalars.first?.properties.isDiacritic ?? false) ? c : "?" })
+    String(
+      text.map { c in
+        c.unicodeScalars.count == 1 && (c.unicodeScalars.first?.value ?? 0) < 0x1100
+          && !(c.unicodeScalars.first?.properties.isDiacritic ?? false) ? c : "?"
+      })
   }
 
   /// A detailed figure's source and cadence: `smaps_rollup ~2.1 s`.

@@ -26,7 +26,8 @@ public struct HelpOverlay: Sendable {
     let entries = lines
     let keyWidth = entries.map(\.keys.count).max() ?? 0
     let footer = "theme \(themeName) \(mode.dot) glyphs \(mode.rawValue) \(mode.dot) any key closes"
-    let textWidth = max(entries.map { keyWidth + 2 + $0.text.count }.max() ?? 0, footer.count, details.map(\.count).max() ?? 0)
+    let textWidth = max(
+      entries.map { keyWidth + 2 + $0.text.count }.max() ?? 0, footer.count, details.map(\.count).max() ?? 0)
     let box = area.centered(width: textWidth + 4, height: entries.count + 4 + details.count)
     guard box.width >= 4, box.height >= 3 else { return }
     buffer.fill(box, with: Cell(" ", .help))

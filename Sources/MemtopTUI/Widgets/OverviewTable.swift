@@ -63,20 +63,25 @@ public struct OverviewTable: Sendable {
     guard area.height >= 2 else { return }
     let line2 = Rect(x: area.x, y: area.y + 1, width: area.width, height: 1)
     let scale = sparkSpan(width: sparkWidth(area)).map { ", height \(ByteFormat.bytes(UInt64($0)))" } ?? ""
-    buffer.put(columns(pid: "PID", name: "COMMAND", rss: "RSS", anon: "ANON", growth: "GROWTH", width: area.width) + "HISTORY" + scale, x: area.x, y: area.y + 1, role: .dim, clip: line2)
+    buffer.put(
+      columns(pid: "PID", name: "COMMAND", rss: "RSS", anon: "ANON", growth: "GROWTH", width: area.width) + "HISTORY"
+        + scale, x: area.x, y: area.y + 1, role: .dim, clip: line2)
     buffer.putRight("FLAG", maxX: area.maxX - Self.flagWidth + 4, y: area.y + 1, role: .dim, clip: line2)
   }
 
   /// The fixed columns as one string.
   private func columns(pid: String, name: String, rss: String, anon: String, growth: String, width: Int) -> String {
-    Self.pad(pid, Self.pidWidth, right: true) + " " + Self.pad(name, Self.commandWidth(width)) + Self.pad(rss, Self.sizeWidth, right: true)
+    Self.pad(pid, Self.pidWidth, right: true) + " " + Self.pad(name, Self.commandWidth(width))
+      + Self.pad(rss, Self.sizeWidth, right: true)
       + Self.pad(anon, Self.sizeWidth, right: true) + Self.pad(growth, Self.growthWidth, right: true) + "  "
   }
 
   private func drawRows(into buffer: inout CellBuffer, area: Rect) {
     guard !area.isEmpty else { return }
     if model.rows.isEmpty {
-      buffer.put(model.state.filter.isEmpty ? " no process could be listed" : " no process matches the filter (esc clears it)", x: area.x, y: area.y, role: .dim, clip: area)
+      buffer.put(
+        model.state.filter.isEmpty ? " no process could be listed" : " no process matches the filter (esc clears it)",
+        x: area.x, y: area.y, role: .dim, clip: area)
       return
     }
     let top = min(max(model.state.top, 0), max(model.rows.count - 1, 0))
@@ -94,7 +99,9 @@ public struct OverviewTable: Sendable {
         pid: String(row.identity.pid), name: name, rss: row.rss.map(ByteFormat.bytes) ?? "n/a",
         anon: row.anon.map(ByteFormat.bytes) ?? "n/a", growth: Self.growth(row), width: area.width)
       buffer.put(text, x: area.x, y: y, role: role, clip: line)
-      buffer.put(Self.sparkline(row.history, width: sparkWidth, mode: model.mode, span: span), x: sparkX, y: y, role: selected ? .statusKey : .chartRSS, clip: line)
+      buffer.put(
+        Self.sparkline(row.history, width: sparkWidth, mode: model.mode, span: span), x: sparkX, y: y,
+        role: selected ? .statusKey : .chartRSS, clip: line)
       let (flag, flagRole) = Self.flag(row.verdict)
       buffer.put(flag, x: area.maxX - Self.flagWidth, y: y, role: selected ? .statusKey : flagRole, clip: line)
     }
@@ -168,12 +175,13 @@ public struct OverviewTable: Sendable {
     guard let low = valid.min(), let high = valid.max() else { return String(repeating: mode.gap, count: shown.count) }
     let levels: [Character] = mode == .ascii ? Array("_.-=+*#") : Array(Blocks.eighths.dropFirst())
     let range = max(span ?? (high - low), high - low)
-    return String(shown.map { value -> Character in
-      if value.isNaN { return mode.gap }
-      guard range > 0 else { return levels[0] }
-      let step = Int(saturating: ((value - low) / range * Double(levels.count - 1)).rounded())
-      return levels[min(max(step, 0), levels.count - 1)]
-    })
+    return String(
+      shown.map { value -> Character in
+        if value.isNaN { return mode.gap }
+        guard range > 0 else { return levels[0] }
+        let step = Int(saturating: ((value - low) / range * Double(levels.count - 1)).rounded())
+        return levels[min(max(step, 0), levels.count - 1)]
+      })
   }
 
   static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {

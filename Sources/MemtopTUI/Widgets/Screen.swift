@@ -55,7 +55,8 @@ public enum Screen {
     VerdictBanner(model: model.verdict, mode: model.mode).draw(into: &buffer, area: verdict)
     StatusBar(ui: model.ui, mode: model.mode, tree: model.session.tree != nil).draw(into: &buffer, area: status)
     if model.ui.showHelp {
-      HelpOverlay(mode: model.mode, themeName: model.themeName, details: model.details).draw(into: &buffer, area: charts)
+      HelpOverlay(mode: model.mode, themeName: model.themeName, details: model.details).draw(
+        into: &buffer, area: charts)
     }
   }
 
@@ -77,7 +78,8 @@ public enum Screen {
   static func drawSummary(_ model: ScreenModel, into buffer: inout CellBuffer, area: Rect) {
     buffer.put(summaryLine(model), x: area.x, y: area.y, role: .header, clip: area.top(1))
     let verdict = area.droppingTop(1).droppingBottom(1)
-    VerdictBanner(model: model.verdict, mode: model.mode).draw(into: &buffer, area: verdict.top(min(verdict.height, verdictHeight)))
+    VerdictBanner(model: model.verdict, mode: model.mode).draw(
+      into: &buffer, area: verdict.top(min(verdict.height, verdictHeight)))
     StatusBar(ui: model.ui, mode: model.mode, tree: model.session.tree != nil).draw(into: &buffer, area: area.bottom(1))
     if model.ui.showHelp {
       HelpOverlay(mode: model.mode, themeName: model.themeName, details: model.details).draw(into: &buffer, area: area)
@@ -85,7 +87,9 @@ public enum Screen {
   }
 
   /// The notice for a terminal below the minimum size, word-wrapped to fit (even at 10×4).
-  static func drawTooSmall(into buffer: inout CellBuffer, area: Rect, need: (width: Int, height: Int) = (summaryWidth, summaryHeight)) {
+  static func drawTooSmall(
+    into buffer: inout CellBuffer, area: Rect, need: (width: Int, height: Int) = (summaryWidth, summaryHeight)
+  ) {
     let words = ["terminal", "too", "small", "(need", "\(need.width)x\(need.height))"]
     var lines: [String] = []
     for word in words {

@@ -29,7 +29,9 @@ public struct StatusBar: Sendable {
     }
     if let prompt = ui.markerPrompt {
       var x = buffer.put(" Label for \(prompt.label): ", x: row.x, y: row.y, role: .statusKey, clip: row)
-      x = buffer.put(Sanitizer.terminalSafe(prompt.text, maxLength: UIState.markerLabelLimit), x: x, y: row.y, role: .status, clip: row)
+      x = buffer.put(
+        Sanitizer.terminalSafe(prompt.text, maxLength: UIState.markerLabelLimit), x: x, y: row.y, role: .status,
+        clip: row)
       x = buffer.put(mode == .ascii ? "_" : "▏", x: x, y: row.y, role: .statusKey, clip: row)
       buffer.put("  enter keep \(mode.dot) esc no label", x: x, y: row.y, role: .status, clip: row)
       return

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MemtopCore
 
 @Suite("JSON report for memtop analyze --json")

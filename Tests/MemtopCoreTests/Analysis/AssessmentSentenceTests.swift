@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MemtopCore
 @testable import MemtopTrend
 
@@ -36,7 +37,8 @@ struct AssessmentSentenceTests {
       steps: (1...5).map { (Double($0) / 6, 60e6) }),
     KnownShape(id: "warm-up then flat", scale: service, expected: [.plateau], shape: { 300e6 * (1 - exp(-$0 / 0.08)) }),
     KnownShape(id: "warm-up then flat", scale: script, expected: [.plateau], shape: { 300e6 * (1 - exp(-$0 / 0.08)) }),
-    KnownShape(id: "cache fills then holds", scale: service, expected: [.plateau], shape: { min(400e6, 400e6 * $0 / 0.5) }),
+    KnownShape(
+      id: "cache fills then holds", scale: service, expected: [.plateau], shape: { min(400e6, 400e6 * $0 / 0.5) }),
     KnownShape(
       id: "one step of 400 MB", scale: service, expected: [.stable, .inconclusive], shape: { $0 >= 0.3 ? 400e6 : 0 },
       trueRate: 0, steps: [(0.3, 400e6)]),
@@ -48,14 +50,18 @@ struct AssessmentSentenceTests {
       shape: { 100e6 * ($0 * 50).truncatingRemainder(dividingBy: 1) }, trueRate: 0),
     KnownShape(id: "quiet flat", scale: service, expected: [.stable], shape: { _ in 0 }, trueRate: 0),
     KnownShape(id: "quiet flat", scale: script, expected: [.inconclusive], shape: { _ in 0 }, trueRate: 0),
-    KnownShape(id: "noisy flat", scale: service, expected: [.stable, .inconclusive], noise: 20e6, shape: { _ in 0 }, trueRate: 0),
-    KnownShape(id: "noisy flat", scale: script, expected: [.stable, .inconclusive], noise: 20e6, shape: { _ in 0 }, trueRate: 0),
+    KnownShape(
+      id: "noisy flat", scale: service, expected: [.stable, .inconclusive], noise: 20e6, shape: { _ in 0 }, trueRate: 0),
+    KnownShape(
+      id: "noisy flat", scale: script, expected: [.stable, .inconclusive], noise: 20e6, shape: { _ in 0 }, trueRate: 0),
     KnownShape(
       id: "noisy slow leak", scale: script, expected: [.inconclusive, .leak], noise: 10e6, shape: { 6e6 * $0 },
       trueRate: 6e6 / 30),
-    KnownShape(id: "shrinking 200 MB", scale: service, expected: [.shrinking], shape: { -200e6 * $0 }, trueRate: -200e6 / 7200),
     KnownShape(
-      id: "leak with gaps", scale: service, expected: [.leak], shape: { 200e6 * $0 }, trueRate: 200e6 / 7200, gaps: true),
+      id: "shrinking 200 MB", scale: service, expected: [.shrinking], shape: { -200e6 * $0 }, trueRate: -200e6 / 7200),
+    KnownShape(
+      id: "leak with gaps", scale: service, expected: [.leak], shape: { 200e6 * $0 }, trueRate: 200e6 / 7200, gaps: true
+    ),
   ]
 
   static func series(_ c: KnownShape, seed: UInt64 = 11) -> MetricSeries {
@@ -85,7 +91,8 @@ struct AssessmentSentenceTests {
         // The interval holds the true rate (with 2 % of it to spare for the floor's bias on
         // long, quiet series, where the interval is very narrow).
         let slack = 0.02 * abs(rate)
-        #expect(r.slopeCI.low - slack <= rate && rate <= r.slopeCI.high + slack, "true \(rate) outside \(r.slopeCI): \(text)")
+        #expect(
+          r.slopeCI.low - slack <= rate && rate <= r.slopeCI.high + slack, "true \(rate) outside \(r.slopeCI): \(text)")
       }
     }
     // Stable only when the interval lies under the threshold and not entirely above 1 MB/h.
@@ -108,7 +115,9 @@ struct AssessmentSentenceTests {
       if let found {
         #expect(abs(found.heightBytes - truth.height) <= 0.25 * truth.height, "\(found)")
         if r.verdict != .leak {
-          #expect(text.contains("\(TrendExplanation.signedBytes(found.heightBytes)) at \(AxisTicks.clock(found.time))"), "\(text)")
+          #expect(
+            text.contains("\(TrendExplanation.signedBytes(found.heightBytes)) at \(AxisTicks.clock(found.time))"),
+            "\(text)")
         }
       }
     }
@@ -117,8 +126,11 @@ struct AssessmentSentenceTests {
     }
     // "grew X over Y, then held at Z for W": the rise, the level and the flatness since.
     if let p = r.plateau {
-      #expect(text.contains("grew \(ByteFormat.bytes(p.riseBytes)) over \(ByteFormat.duration(p.growthSeconds))"), "\(text)")
-      #expect(text.contains("then held at \(ByteFormat.bytes(p.levelBytes)) for \(ByteFormat.duration(p.heldSeconds))"), "\(text)")
+      #expect(
+        text.contains("grew \(ByteFormat.bytes(p.riseBytes)) over \(ByteFormat.duration(p.growthSeconds))"), "\(text)")
+      #expect(
+        text.contains("then held at \(ByteFormat.bytes(p.levelBytes)) for \(ByteFormat.duration(p.heldSeconds))"),
+        "\(text)")
       let trueRise = Self.truth(c, dt) - Self.truth(c, 0)
       #expect(abs(p.riseBytes - trueRise) <= 0.15 * trueRise + 4 * c.noise, "rise \(p.riseBytes) vs \(trueRise)")
       #expect(abs(p.levelBytes - Self.truth(c, dt)) <= 0.1 * trueRise + 4 * c.noise, "level \(p.levelBytes)")
@@ -179,7 +191,8 @@ struct AssessmentSentenceTests {
     #expect(settled >= found - 1, "\(settled) of \(found) settled")
   }
 
-  @Test("A slow leak of 100 kB/s under 0–30 MB of temporary buffers is never stable in 30 s", arguments: [0.1, 0.5, 1.0])
+  @Test(
+    "A slow leak of 100 kB/s under 0–30 MB of temporary buffers is never stable in 30 s", arguments: [0.1, 0.5, 1.0])
   func slowNoisyLeak(interval: Double) {
     var covered = 0
     var rated = 0

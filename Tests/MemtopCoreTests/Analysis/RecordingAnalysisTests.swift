@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MemtopCore
 
 @Suite("recording analysis")
@@ -52,7 +53,8 @@ struct RecordingAnalysisTests {
     #expect(text.contains("  tree PSS     leak") && text.contains("  summed RSS   leak"))
     #expect(analysis.report.metrics["pss"] != nil)
     // A single process's recording keeps its three metrics and plain labels.
-    let plain = RecordingAnalysis(timeline: Timeline(Self.samples(pid: 7, from: 0, count: 600) { 300e6 + 1e6 * $0 }), limit: nil)
+    let plain = RecordingAnalysis(
+      timeline: Timeline(Self.samples(pid: 7, from: 0, count: 600) { 300e6 + 1e6 * $0 }), limit: nil)
     #expect(!plain.isTree && plain.verdictLine.hasPrefix("verdict: leak: RSS +") && plain.report.metrics["pss"] == nil)
   }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MemtopCore
 
 /// One exact test vector from TREND.md (pymannkendall 1.4.3 / scipy 1.17.1).

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import MemtopCore
 
 /// Deterministic synthetic series for analyzer tests (its own tiny generator, no corpus).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MemtopCore
 
 /// One hand-built shape and the verdicts it may get.

@@ -1,13 +1,16 @@
 import Foundation
 import Testing
+
 @testable import MemtopCore
 
 @Suite("CSV contract")
 struct CSVTests {
   @Test("the header starts with the contract columns, marker included")
   func header() {
-    #expect(CSVFormat.headerLine.hasPrefix(
-      "time_unix_s,elapsed_s,pid,rss_bytes,anon_bytes,heap_bytes,file_bytes,shmem_bytes,swap_bytes,brk_heap_bytes,peak_rss_bytes,pss_bytes,uss_bytes,swap_pss_bytes,marker"))
+    #expect(
+      CSVFormat.headerLine.hasPrefix(
+        "time_unix_s,elapsed_s,pid,rss_bytes,anon_bytes,heap_bytes,file_bytes,shmem_bytes,swap_bytes,brk_heap_bytes,peak_rss_bytes,pss_bytes,uss_bytes,swap_pss_bytes,marker"
+      ))
   }
 
   @Test("absent values are empty fields, integers are bytes, times have fractions")
@@ -18,24 +21,28 @@ struct CSVTests {
     #expect(String(decoding: out, as: UTF8.self) == "1764000000.123,12.500,42,1048576,0,,,,,,,,,,,,,\n")
   }
 
-  @Test("fractions keep their leading zeros and round to milliseconds", arguments: [
-    (3.007, "3.007"), (0.05, "0.050"), (0.0004, "0.000"), (0.0996, "0.100"), (59.9999, "60.000"), (1.0, "1.000"),
-  ])
+  @Test(
+    "fractions keep their leading zeros and round to milliseconds",
+    arguments: [
+      (3.007, "3.007"), (0.05, "0.050"), (0.0004, "0.000"), (0.0996, "0.100"), (59.9999, "60.000"), (1.0, "1.000"),
+    ])
   func fraction(_ elapsed: Double, _ text: String) {
     var out: [UInt8] = []
     CSVRowEncoder().append(MemorySample(timeUnix: 0, elapsed: elapsed, pid: 1), to: &out)
     #expect(String(decoding: out, as: UTF8.self) == "0.000,\(text),1,,,,,,,,,,,,,,,\n")
   }
 
-  @Test("spreadsheet formulas and control characters are neutralised", arguments: [
-    ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
-    ("+1", "'+1"),
-    ("-2", "'-2"),
-    ("@SUM(A1)", "'@SUM(A1)"),
-    ("a,b", "\"a,b\""),
-    ("line\nbreak\u{1B}[31m", "line break [31m"),
-    ("plain", "plain"),
-  ])
+  @Test(
+    "spreadsheet formulas and control characters are neutralised",
+    arguments: [
+      ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+      ("+1", "'+1"),
+      ("-2", "'-2"),
+      ("@SUM(A1)", "'@SUM(A1)"),
+      ("a,b", "\"a,b\""),
+      ("line\nbreak\u{1B}[31m", "line break [31m"),
+      ("plain", "plain"),
+    ])
   func markerSafety(_ marker: String, _ expected: String) {
     var out: [UInt8] = []
     CSVRowEncoder().append(MemorySample(timeUnix: 1, elapsed: 0, pid: 1, marker: marker), to: &out)
@@ -93,20 +100,25 @@ struct CSVTests {
   func mainSeries() {
     var total = MemorySample(timeUnix: 1, elapsed: 0, pid: 10, rss: 300)
     total.processes = 2
-    let members = [MemorySample(timeUnix: 1, elapsed: 0, pid: 10, rss: 100), MemorySample(timeUnix: 1, elapsed: 0, pid: 11, rss: 200)]
+    let members = [
+      MemorySample(timeUnix: 1, elapsed: 0, pid: 10, rss: 100),
+      MemorySample(timeUnix: 1, elapsed: 0, pid: 11, rss: 200),
+    ]
     #expect(RecordingReader.mainSeries([total] + members) == [total])
     #expect(RecordingReader.mainSeries(members) == members)
   }
 
-  @Test("malformed recordings name the line", arguments: [
-    ("", 0, "empty"),
-    ("a,b,c\n1,2,3\n", 1, "elapsed_s"),
-    ("elapsed_s,pid,rss_bytes\n0.1,1,100\n0.2,1,12x\n", 3, "rss_bytes is '12x'"),
-    ("elapsed_s,pid,rss_bytes\n0.1,1,100\n0.2,1\n", 3, "2 fields"),
-    ("elapsed_s,pid,rss_bytes\n0.1,1,\"100\n", 2, "never closed"),
-    ("elapsed_s,pid,rss_bytes\nx,1,5\n", 2, "elapsed_s is 'x'"),
-    ("elapsed_s,pid,rss_bytes\n1,1,-5\n", 2, "not a whole number"),
-  ])
+  @Test(
+    "malformed recordings name the line",
+    arguments: [
+      ("", 0, "empty"),
+      ("a,b,c\n1,2,3\n", 1, "elapsed_s"),
+      ("elapsed_s,pid,rss_bytes\n0.1,1,100\n0.2,1,12x\n", 3, "rss_bytes is '12x'"),
+      ("elapsed_s,pid,rss_bytes\n0.1,1,100\n0.2,1\n", 3, "2 fields"),
+      ("elapsed_s,pid,rss_bytes\n0.1,1,\"100\n", 2, "never closed"),
+      ("elapsed_s,pid,rss_bytes\nx,1,5\n", 2, "elapsed_s is 'x'"),
+      ("elapsed_s,pid,rss_bytes\n1,1,-5\n", 2, "not a whole number"),
+    ])
   func malformed(_ text: String, _ line: Int, _ fragment: String) {
     do {
       _ = try RecordingReader(path: "rec.csv").read(text)

@@ -39,36 +39,47 @@ struct RecordingStreamTests {
     #expect(timeline.markers[999] == "step 999,\nsecond \"line\"")
   }
 
-  @Test("whole-valued decimals and exponents are whole numbers; fractions and negatives are not", arguments: [
-    ("5681152.0", UInt64(5_681_152) as UInt64?), ("5681152.", 5_681_152), ("5681152.000", 5_681_152), ("5.681152e6", 5_681_152),
-    ("0", 0), ("18446744073709551615", .max), ("5681152.5", nil), ("-5", nil), ("1e9x", nil), ("nan", nil), ("inf", nil),
-    ("18446744073709551616", nil), ("1e20", nil), (".", nil), ("", nil),
-  ])
+  @Test(
+    "whole-valued decimals and exponents are whole numbers; fractions and negatives are not",
+    arguments: [
+      ("5681152.0", UInt64(5_681_152) as UInt64?), ("5681152.", 5_681_152), ("5681152.000", 5_681_152),
+      ("5.681152e6", 5_681_152),
+      ("0", 0), ("18446744073709551615", .max), ("5681152.5", nil), ("-5", nil), ("1e9x", nil), ("nan", nil),
+      ("inf", nil),
+      ("18446744073709551616", nil), ("1e20", nil), (".", nil), ("", nil),
+    ])
   func whole(_ text: String, _ expected: UInt64?) {
     var bytes = Array(text.utf8)
     let value = bytes.withUnsafeMutableBufferPointer { RecordingRowParser.whole(UnsafeBufferPointer($0)) }
     #expect(value == expected)
   }
 
-  @Test("times parse exactly as Double(String) does", arguments: ["0", "0.000", "1764000000.123", "12.5", "1e3", "0.1", "7.", "99999999999.999", "0.30000000000000004", "1764000000.123456789"])
+  @Test(
+    "times parse exactly as Double(String) does",
+    arguments: [
+      "0", "0.000", "1764000000.123", "12.5", "1e3", "0.1", "7.", "99999999999.999", "0.30000000000000004",
+      "1764000000.123456789",
+    ])
   func times(_ text: String) throws {
     let samples = try RecordingReader(path: "t").read("elapsed_s,time_unix_s,rss_bytes\n1,\(text),5\n")
     #expect(samples.first?.timeUnix == Double(text))
   }
 
-  @Test("refusals name the line and the fix", arguments: [
-    ("elapsed_s,rss_bytes\n0,1152921504606846977\n", 2, "larger than any memory"),
-    ("elapsed_s,rss_bytes,start_ticks\n0,5,18446744073709551615\n", 2, "start_ticks is"),
-    ("elapsed_s,rss_bytes,pid\n0,5,2147483648\n", 2, "pid is '2147483648'"),
-    ("elapsed_s,rss_bytes\n0,5\n1,5\n0.5,5\n", 4, "before line 3's"),
-    ("elapsed_s,rss_bytes\n0,5\n0,6\n", 3, "repeats the time of line 2"),
-    ("elapsed_s,rss_bytes\n1e10000,5\n", 2, "not a number"),
-    ("a\u{0}b,c\n", 1, "binary data"),
-    // Found by the fuzzer: a broken header or middle row in a file without a final line ending
-    // was taken for a cut last line, and everything from it on was dropped.
-    ("elaps\"d,rss_bytes\n0,1", 1, "a quote inside an unquoted field"),
-    ("elapsed_s,rss_bytes\n0,1\n1,2\"x\n2,3", 3, "a quote inside an unquoted field"),
-  ])
+  @Test(
+    "refusals name the line and the fix",
+    arguments: [
+      ("elapsed_s,rss_bytes\n0,1152921504606846977\n", 2, "larger than any memory"),
+      ("elapsed_s,rss_bytes,start_ticks\n0,5,18446744073709551615\n", 2, "start_ticks is"),
+      ("elapsed_s,rss_bytes,pid\n0,5,2147483648\n", 2, "pid is '2147483648'"),
+      ("elapsed_s,rss_bytes\n0,5\n1,5\n0.5,5\n", 4, "before line 3's"),
+      ("elapsed_s,rss_bytes\n0,5\n0,6\n", 3, "repeats the time of line 2"),
+      ("elapsed_s,rss_bytes\n1e10000,5\n", 2, "not a number"),
+      ("a\u{0}b,c\n", 1, "binary data"),
+      // Found by the fuzzer: a broken header or middle row in a file without a final line ending
+      // was taken for a cut last line, and everything from it on was dropped.
+      ("elaps\"d,rss_bytes\n0,1", 1, "a quote inside an unquoted field"),
+      ("elapsed_s,rss_bytes\n0,1\n1,2\"x\n2,3", 3, "a quote inside an unquoted field"),
+    ])
   func refusals(_ text: String, _ line: Int, _ fragment: String) {
     do {
       _ = try RecordingReader(path: "rec.csv").read(text)
@@ -142,7 +153,8 @@ struct RecordingStreamTests {
 
   @Test("bidirectional and zero-width characters are escaped")
   func bidi() {
-    #expect(Sanitizer.terminalSafe("a\u{202E}b\u{200B}c\u{2066}d\u{FEFF}") == "a\\u{202e}b\\u{200b}c\\u{2066}d\\u{feff}")
+    #expect(
+      Sanitizer.terminalSafe("a\u{202E}b\u{200B}c\u{2066}d\u{FEFF}") == "a\\u{202e}b\\u{200b}c\\u{2066}d\\u{feff}")
     #expect(Sanitizer.terminalSafe("naïve café ✓") == "naïve café ✓")
   }
 }

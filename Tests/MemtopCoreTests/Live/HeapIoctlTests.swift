@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+
 @testable import MemtopCore
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The heap read with `PROCMAP_QUERY` + `PAGEMAP_SCAN` must equal the one summed from `smaps`.
@@ -25,12 +26,14 @@ struct HeapIoctlTests {
     #expect(handle.heapSource == (Self.kernelHasIoctls ? .ioctl : .smaps))
   }
 
-  @Test("ioctl heap equals smaps heap on a Python child", arguments: [
-    "x = 1",
-    "buf = bytearray(b'\\x01') * (200 * 1024 * 1024)",
-    "objs = [str(i) * 20 for i in range(300000)]",
-    "import mmap; m = mmap.mmap(-1, 8 << 20); m.write(b'y' * (8 << 20))",  // shared anon: not heap
-  ])
+  @Test(
+    "ioctl heap equals smaps heap on a Python child",
+    arguments: [
+      "x = 1",
+      "buf = bytearray(b'\\x01') * (200 * 1024 * 1024)",
+      "objs = [str(i) * 20 for i in range(300000)]",
+      "import mmap; m = mmap.mmap(-1, 8 << 20); m.write(b'y' * (8 << 20))",  // shared anon: not heap
+    ])
   func agreesWithSmaps(_ statement: String) throws {
     let child = try PythonChild()
     defer { child.stop() }
@@ -52,7 +55,8 @@ struct HeapIoctlTests {
     try child.run("x = 1")
     let handle = try ProcessHandle(pid: child.pid)
     try #require(handle.heapSource == .ioctl, "this kernel lacks PROCMAP_QUERY/PAGEMAP_SCAN")
-    let sampler = Sampler(handle: handle, clock: SystemClock(), detailBudget: 1, startMonotonic: Syscalls.monotonicSeconds())
+    let sampler = Sampler(
+      handle: handle, clock: SystemClock(), detailBudget: 1, startMonotonic: Syscalls.monotonicSeconds())
     #expect(sampler.heapSource == .ioctl)
     guard case .sample(let before) = sampler.sample() else { throw CocoaError(.fileReadUnknown) }
     try child.run("buf = bytearray(b'\\x01') * (100 * 1024 * 1024)")

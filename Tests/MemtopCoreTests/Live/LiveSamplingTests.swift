@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MemtopCore
 
 /// Measures real child processes: their memory must move by what they allocate.
@@ -17,7 +18,8 @@ struct LiveSamplingTests {
     try child.run("x = 1")
     let handle = try ProcessHandle(pid: child.pid)
     // A 100 % budget: read smaps every tick so heap is present in both samples.
-    let sampler = Sampler(handle: handle, clock: SystemClock(), detailBudget: 1, startMonotonic: Syscalls.monotonicSeconds())
+    let sampler = Sampler(
+      handle: handle, clock: SystemClock(), detailBudget: 1, startMonotonic: Syscalls.monotonicSeconds())
     let before = try sample(sampler)
     let size = 200.0 * 1024 * 1024
     try child.run("buf = bytearray(b'\\x01') * (200 * 1024 * 1024)")
@@ -45,7 +47,8 @@ struct LiveSamplingTests {
     defer { child.stop() }
     try child.run("buf = bytearray(b'\\x02') * (50 * 1024 * 1024)")
     let handle = try ProcessHandle(pid: child.pid)
-    let sampler = Sampler(handle: handle, clock: SystemClock(), detailBudget: 0, startMonotonic: Syscalls.monotonicSeconds())
+    let sampler = Sampler(
+      handle: handle, clock: SystemClock(), detailBudget: 0, startMonotonic: Syscalls.monotonicSeconds())
     let s = try sample(sampler)
     let text = try String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8)
     let kernel = try ProcStatus.parse(text).vmRSS ?? 0
@@ -73,7 +76,9 @@ struct LiveSamplingTests {
   func launch() throws {
     let marker = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-\(UUID())").path
     // If a shell were involved, `; touch` would run; with no shell it is just an argument.
-    let child = try ChildProcess(arguments: ["python3", "-c", "import sys; sys.exit(len(sys.argv))", "a; touch \(marker)", "b"])
+    let child = try ChildProcess(arguments: [
+      "python3", "-c", "import sys; sys.exit(len(sys.argv))", "a; touch \(marker)", "b",
+    ])
     #expect(child.waitForExit() == .exited(3))
     #expect(!FileManager.default.fileExists(atPath: marker))
   }
@@ -84,7 +89,9 @@ struct LiveSamplingTests {
     do {
       _ = try ChildProcess(arguments: ["memtop-no-such-program-xyz"])
     } catch {
-      #expect(error.description == "cannot run 'memtop-no-such-program-xyz': command not found; check the name, or give its full path")
+      #expect(
+        error.description
+          == "cannot run 'memtop-no-such-program-xyz': command not found; check the name, or give its full path")
     }
   }
 }

@@ -1,15 +1,17 @@
 import Foundation
 import Testing
+
 @testable import MemtopCore
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The process table's reader over real processes, with fewer descriptors than processes.
 @Suite("process table reads", .serialized)
 struct ProcessOverviewTests {
-  @Test("with room for 8 kept-open statm files, 40 sleeping children are all read every tick and no more than 8 stay open")
+  @Test(
+    "with room for 8 kept-open statm files, 40 sleeping children are all read every tick and no more than 8 stay open")
   func descriptorLimit() throws {
     var children: [pid_t] = []
     defer {
@@ -22,7 +24,7 @@ struct ProcessOverviewTests {
     for _ in 0..<40 {
       var pid: pid_t = 0
       let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sleep"), strdup("600"), nil]
-      defer { argv.forEach { free($0) } }
+      defer { for pointer in argv { free(pointer) } }
       #expect(posix_spawnp(&pid, "sleep", nil, nil, argv, environ) == 0)
       children.append(pid)
     }
@@ -36,7 +38,9 @@ struct ProcessOverviewTests {
         ours = overview.rows.filter { children.contains($0.identity.pid) }
       } while ours.contains(where: { $0.name != "sleep" }) && Date() < deadline
       #expect(ours.count == 40)
-      #expect(ours.allSatisfy { $0.rss != nil && $0.readFailure == nil }, "unread: \(ours.filter { $0.rss == nil }.map(\.identity.pid))")
+      #expect(
+        ours.allSatisfy { $0.rss != nil && $0.readFailure == nil },
+        "unread: \(ours.filter { $0.rss == nil }.map(\.identity.pid))")
       #expect(overview.descriptorsHeld <= 8)
     }
     #expect(overview.descriptorLimit == 8)

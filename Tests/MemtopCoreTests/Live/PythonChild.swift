@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// A real `python3` child driven over its standard input: each line sent is a statement to run,
@@ -26,10 +26,11 @@ final class PythonChild {
     posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
     posix_spawn_file_actions_addclose(&actions, inPipe[1])
     posix_spawn_file_actions_addclose(&actions, outPipe[0])
-    let script = "import sys\nwhile True:\n    line = sys.stdin.readline()\n    if not line: break\n    exec(line)\n    print('ok', flush=True)\n"
+    let script =
+      "import sys\nwhile True:\n    line = sys.stdin.readline()\n    if not line: break\n    exec(line)\n    print('ok', flush=True)\n"
     let argv: [String] = ["python3", "-u", "-c", script]
     let args = argv.map { strdup($0) }
-    defer { args.forEach { free($0) } }
+    defer { for pointer in args { free(pointer) } }
     var child: pid_t = 0
     let rc = posix_spawnp(&child, "python3", &actions, nil, args + [nil], environ)
     close(inPipe[0])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MemtopCore
 
 /// A real process tree whose members start and exit while it is sampled.
@@ -16,7 +17,8 @@ struct TreeSamplerTests {
     defer { child.stop() }
     try child.run("import os, signal, subprocess")
     let handle = try ProcessHandle(pid: child.pid)
-    let sampler = TreeSampler(root: handle, clock: SystemClock(), detailBudget: 0, startMonotonic: Syscalls.monotonicSeconds())
+    let sampler = TreeSampler(
+      root: handle, clock: SystemClock(), detailBudget: 0, startMonotonic: Syscalls.monotonicSeconds())
     var sample = try total(sampler)
     #expect(sample.processes == 1 && sample.pid == child.pid)
 
@@ -53,15 +55,18 @@ struct TreeSamplerTests {
     defer { child.stop() }
     try child.run("import os")
     let handle = try ProcessHandle(pid: child.pid)
-    let sampler = TreeSampler(root: handle, clock: SystemClock(), detailBudget: 0, startMonotonic: Syscalls.monotonicSeconds())
+    let sampler = TreeSampler(
+      root: handle, clock: SystemClock(), detailBudget: 0, startMonotonic: Syscalls.monotonicSeconds())
     _ = try total(sampler)
     // The forked child exits at once; its parent never waits for it.
     try child.run("z = os.fork() or os._exit(3)")
     var zombie = ""
     for _ in 0..<100 where !zombie.contains(") Z ") {
       usleep(50_000)
-      zombie = ((try? String(contentsOfFile: "/proc/\(child.pid)/task/\(child.pid)/children", encoding: .utf8)) ?? "")
-        .split(separator: " ").compactMap { try? String(contentsOfFile: "/proc/\($0)/stat", encoding: .utf8) }.first ?? ""
+      zombie =
+        ((try? String(contentsOfFile: "/proc/\(child.pid)/task/\(child.pid)/children", encoding: .utf8)) ?? "")
+        .split(separator: " ").compactMap { try? String(contentsOfFile: "/proc/\($0)/stat", encoding: .utf8) }.first
+        ?? ""
     }
     try #require(zombie.contains(") Z "), "the forked child should be a zombie: \(zombie)")
     var sample = try total(sampler)
@@ -81,7 +86,8 @@ struct TreeSamplerTests {
     // which are members of the tree until they exit.
     try child.run("x = 1")
     let handle = try ProcessHandle(pid: child.pid)
-    let sampler = TreeSampler(root: handle, clock: SystemClock(), detailBudget: 0.01, startMonotonic: Syscalls.monotonicSeconds())
+    let sampler = TreeSampler(
+      root: handle, clock: SystemClock(), detailBudget: 0.01, startMonotonic: Syscalls.monotonicSeconds())
     _ = try total(sampler)
     child.stop()
     // A descendant that outlived the root keeps the tree alive until it exits too.

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+
 @testable import MemtopCore
 
 #if canImport(FoundationXML)
-  import FoundationXML
+import FoundationXML
 #endif
 
 /// The SVG chart as a document: well-formed XML, three series, labelled axes, the verdict's
@@ -17,7 +18,7 @@ struct RecordingChartTests {
     var i = 0
     var noise: UInt64 = 99
     while t <= seconds {
-      noise = noise &* 6364136223846793005 &+ 1442695040888963407
+      noise = noise &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       let value = UInt64(rss(t) + Double(noise >> 44) * 8) / 4096 * 4096
       var sample = MemorySample(timeUnix: 1_764_000_000 + t, elapsed: t, pid: 77, rss: value, anon: value - 40_000_000)
       if i % 4 == 0 { sample.heap = value - 50_000_000 }
@@ -66,7 +67,8 @@ struct RecordingChartTests {
     #expect(doc.parsed, "not well-formed: \(doc.error ?? "")")
     #expect(doc.root == "svg")
     let series = doc.elements.filter { $0.name == "path" && $0.attributes["class"] == "series" }
-    #expect(Set(series.compactMap { $0.attributes["id"] }) == ["series-rss_bytes", "series-heap_bytes", "series-anon_bytes"])
+    #expect(
+      Set(series.compactMap { $0.attributes["id"] }) == ["series-rss_bytes", "series-heap_bytes", "series-anon_bytes"])
     for path in series {
       // Every series draws lines, not only isolated points (heap is read one tick in four).
       #expect((path.attributes["d"] ?? "").contains("L"), "\(path.attributes["id"] ?? "")")
@@ -103,7 +105,9 @@ struct RecordingChartTests {
   }
 
   /// Plot geometry of the default chart (see `RecordingChart.svg()`): x of a time.
-  static func x(_ t: Double, start: Double, end: Double) -> Double { 92 + (t - start) / (end - start) * (1000 - 28 - 92) }
+  static func x(_ t: Double, start: Double, end: Double) -> Double {
+    92 + (t - start) / (end - start) * (1000 - 28 - 92)
+  }
 
   static let plotShapes: [(String, Double, @Sendable (Double) -> Double)] = [
     ("a 3.6 MiB leak on a 200 MB base", 300, { 200e6 + 12_600 * $0 }),
@@ -158,7 +162,8 @@ struct RecordingChartTests {
   @Test("markers and the title are text, never markup")
   func hostileText() throws {
     let hostile = "<script>alert(1)</script>&\"'\u{1B}[31m\u{7}"
-    let (svg, doc) = Self.chart(Self.timeline(markers: [100: hostile, 300: "warm-up done"]) { 200e6 + 1000 * $0 }, title: hostile)
+    let (svg, doc) = Self.chart(
+      Self.timeline(markers: [100: hostile, 300: "warm-up done"]) { 200e6 + 1000 * $0 }, title: hostile)
     #expect(doc.parsed, "not well-formed: \(doc.error ?? "")")
     #expect(!doc.elements.contains { $0.name == "script" })
     #expect(!svg.contains("<script"))
@@ -176,13 +181,16 @@ struct RecordingChartTests {
     var timeline = Timeline()
     for i in 0..<200_000 {
       let rss: UInt64 = i == 123_457 ? 900_000_000 : 300_000_000 + UInt64(i % 7) * 4096
-      timeline.append(MemorySample(timeUnix: Double(i), elapsed: Double(i) * 0.1, pid: 1, rss: rss, anon: rss / 2, heap: rss / 3))
+      timeline.append(
+        MemorySample(timeUnix: Double(i), elapsed: Double(i) * 0.1, pid: 1, rss: rss, anon: rss / 2, heap: rss / 3))
     }
     let (svg, doc) = Self.chart(timeline)
     #expect(doc.parsed)
     #expect(svg.utf8.count < 400_000, "\(svg.utf8.count) bytes")
     let rss = try #require(doc.elements.first { $0.attributes["id"] == "series-rss_bytes" }?.attributes["d"])
-    let ys = rss.split(whereSeparator: { $0 == "M" || $0 == "L" }).compactMap { $0.split(separator: " ").last.flatMap { Double($0.split(separator: "l").first ?? "") } }
+    let ys = rss.split(whereSeparator: { $0 == "M" || $0 == "L" }).compactMap {
+      $0.split(separator: " ").last.flatMap { Double($0.split(separator: "l").first ?? "") }
+    }
     let plotTop = ys.min() ?? 0
     let texts = doc.texts
     #expect(texts.contains("1 GiB") || texts.contains("1000 MiB") || texts.contains("900 MiB"), "\(texts)")
@@ -247,7 +255,10 @@ final class XMLNodeCollector: NSObject, XMLParserDelegate {
 
   var texts: [String] { elements.filter { $0.name == "text" || $0.name == "title" }.map(\.text) }
 
-  func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+  func parser(
+    _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+    attributes: [String: String] = [:]
+  ) {
     if root == nil { root = name }
     elements.append(Element(name: name, attributes: attributes))
     open.append(elements.count - 1)

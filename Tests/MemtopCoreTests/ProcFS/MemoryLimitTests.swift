@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MemtopCore
 
 @Suite("memory limits: cgroup and MemAvailable")
@@ -20,12 +21,14 @@ struct MemoryLimitTests {
     #expect(v2.v2 == "/system.slice/app.service" && v2.v1Memory == nil)
   }
 
-  @Test("cgroup lines: v2 unified path, v1 memory controller (alone or with others)", arguments: [
-    ("0::/user.slice/app.scope\n", String?("/user.slice/app.scope"), String?.none),
-    ("12:pids:/a\n4:memory:/docker/abc\n1:name=systemd:/x\n", nil, "/docker/abc"),
-    ("3:cpu,memory:/grp\n0::/unified\n", "/unified", "/grp"),
-    ("", nil, nil),
-  ])
+  @Test(
+    "cgroup lines: v2 unified path, v1 memory controller (alone or with others)",
+    arguments: [
+      ("0::/user.slice/app.scope\n", String?("/user.slice/app.scope"), String?.none),
+      ("12:pids:/a\n4:memory:/docker/abc\n1:name=systemd:/x\n", nil, "/docker/abc"),
+      ("3:cpu,memory:/grp\n0::/unified\n", "/unified", "/grp"),
+      ("", nil, nil),
+    ])
   func lines(_ text: String, _ v2: String?, _ v1: String?) {
     let p = MemoryLimit.cgroupPaths(text)
     #expect(p.v2 == v2 && p.v1Memory == v1)
@@ -54,9 +57,12 @@ struct MemoryLimitTests {
     #expect(handle.readCgroupLimit(cgroupRoot: cgroupRoot) == MemoryLimit(bytes: 536_870_912, source: .cgroupV1))
   }
 
-  @Test("limit files: a byte count is a limit; max and v1's huge value are none", arguments: [
-    ("2147483648\n", UInt64?(2_147_483_648)), ("max\n", nil), ("9223372036854771712\n", nil), ("0\n", nil), ("junk", nil),
-  ])
+  @Test(
+    "limit files: a byte count is a limit; max and v1's huge value are none",
+    arguments: [
+      ("2147483648\n", UInt64?(2_147_483_648)), ("max\n", nil), ("9223372036854771712\n", nil), ("0\n", nil),
+      ("junk", nil),
+    ])
   func limits(_ text: String, _ expected: UInt64?) {
     #expect(MemoryLimit.parseLimit(text) == expected)
   }
@@ -75,8 +81,12 @@ struct MemoryLimitTests {
     try FileSystem.write("0::/app.slice\n", to: root + "/4242/cgroup")
     try FileSystem.write("MemAvailable:   1000 kB\n", to: root + "/meminfo")
     let handle = try ProcessHandle(pid: 4242, procRoot: root)
-    #expect(handle.readMemoryLimit(currentBytes: 5000, cgroupRoot: cgroupRoot) == MemoryLimit(bytes: 5000 + 1_024_000, source: .available))
+    #expect(
+      handle.readMemoryLimit(currentBytes: 5000, cgroupRoot: cgroupRoot)
+        == MemoryLimit(bytes: 5000 + 1_024_000, source: .available))
     try FileSystem.write("536870912\n", to: cgroupRoot + "/app.slice/memory.max")
-    #expect(handle.readMemoryLimit(currentBytes: 5000, cgroupRoot: cgroupRoot) == MemoryLimit(bytes: 536_870_912, source: .cgroupV2))
+    #expect(
+      handle.readMemoryLimit(currentBytes: 5000, cgroupRoot: cgroupRoot)
+        == MemoryLimit(bytes: 536_870_912, source: .cgroupV2))
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MemtopCore
 
 @Suite("statm and stat parsers")
@@ -23,11 +24,13 @@ struct ProcStatmStatTests {
     #expect(throws: ProcParseError.self) { try ProcStatm.parse(text, pageSize: 4096) }
   }
 
-  @Test("stat gives pid, comm, ppid and start time", arguments: [
-    ("tiny", Int32(4369), "sleep", Int32(4364)),
-    ("python100m", 4371, "python3", 4364),
-    ("kthread", 2, "kthreadd", 0),
-  ])
+  @Test(
+    "stat gives pid, comm, ppid and start time",
+    arguments: [
+      ("tiny", Int32(4369), "sleep", Int32(4364)),
+      ("python100m", 4371, "python3", 4364),
+      ("kthread", 2, "kthreadd", 0),
+    ])
   func statCapture(_ capture: String, _ pid: Int32, _ comm: String, _ ppid: Int32) throws {
     let stat = try ProcStat.parse(Fixtures.text(capture, "stat"))
     #expect(stat.pid == pid)
@@ -46,7 +49,9 @@ struct ProcStatmStatTests {
     #expect(stat.rssPages == 50)
   }
 
-  @Test("malformed stat", arguments: ["", "12 no parens", "12 (x) S 1 2", "12 (x) S one 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 55 0 0"])
+  @Test(
+    "malformed stat",
+    arguments: ["", "12 no parens", "12 (x) S 1 2", "12 (x) S one 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 55 0 0"])
   func malformedStat(_ text: String) {
     #expect(throws: ProcParseError.self) { try ProcStat.parse(text) }
   }
@@ -54,11 +59,14 @@ struct ProcStatmStatTests {
 
 @Suite("read buffer")
 struct ReadBufferTests {
-  @Test("a whole file comes back, larger than the buffer or not, with or without the short-read shortcut", arguments: [
-    (100, true), (100, false), (8192, true), (20_000, true), (20_000, false),
-  ])
+  @Test(
+    "a whole file comes back, larger than the buffer or not, with or without the short-read shortcut",
+    arguments: [
+      (100, true), (100, false), (8192, true), (20_000, true), (20_000, false),
+    ])
   func wholeFile(_ size: Int, _ shortReadIsEnd: Bool) throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-readbuffer-\(UUID().uuidString)").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-readbuffer-\(UUID().uuidString)")
+      .path
     let text = String((0..<size).map { i in Character(UnicodeScalar(UInt8(65 + i % 26))) })
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: path) }

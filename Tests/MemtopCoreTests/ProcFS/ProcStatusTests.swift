@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MemtopCore
 
 @Suite("status parser on real captures")
@@ -16,8 +17,12 @@ struct ProcStatusTests {
 
   static let cases: [Case] = [
     Case(capture: "tiny", name: "sleep", rssKiB: 1684, anonKiB: 108, fileKiB: 1576, shmemKiB: 0, hwmKiB: 1684),
-    Case(capture: "python100m", name: "python3", rssKiB: 131976, anonKiB: 125212, fileKiB: 6764, shmemKiB: 0, hwmKiB: 131976),
-    Case(capture: "many-mappings", name: "python3", rssKiB: 26004, anonKiB: 7096, fileKiB: 6908, shmemKiB: 12000, hwmKiB: 26004),
+    Case(
+      capture: "python100m", name: "python3", rssKiB: 131976, anonKiB: 125212, fileKiB: 6764, shmemKiB: 0,
+      hwmKiB: 131976),
+    Case(
+      capture: "many-mappings", name: "python3", rssKiB: 26004, anonKiB: 7096, fileKiB: 6908, shmemKiB: 12000,
+      hwmKiB: 26004),
     Case(capture: "kthread", name: "kthreadd", rssKiB: nil, anonKiB: nil, fileKiB: nil, shmemKiB: nil, hwmKiB: nil),
   ]
 
@@ -42,7 +47,8 @@ struct ProcStatusTests {
 
   @Test("a zombie is recognised")
   func zombie() throws {
-    let text = try Fixtures.text("tiny", "status").replacingOccurrences(of: "State:\tS (sleeping)", with: "State:\tZ (zombie)")
+    let text = try Fixtures.text("tiny", "status").replacingOccurrences(
+      of: "State:\tS (sleeping)", with: "State:\tZ (zombie)")
     #expect(try ProcStatus.parse(text).isZombie)
   }
 
@@ -62,12 +68,14 @@ struct ProcStatusTests {
     #expect(status.vmHWM == 131976 * 1024)
   }
 
-  @Test("garbage and overflowing values are errors, not zeros", arguments: [
-    "Name:\tx\nVmRSS:\t  12a4 kB\n",
-    "Name:\tx\nVmRSS:\t 99999999999999999999 kB\n",
-    "Name:\tx\nVmRSS:\t 18014398509481984 kB\n",  // fits UInt64 in KiB, overflows in bytes
-    "Name:\tx\nRssAnon:\t kB\n",
-  ])
+  @Test(
+    "garbage and overflowing values are errors, not zeros",
+    arguments: [
+      "Name:\tx\nVmRSS:\t  12a4 kB\n",
+      "Name:\tx\nVmRSS:\t 99999999999999999999 kB\n",
+      "Name:\tx\nVmRSS:\t 18014398509481984 kB\n",  // fits UInt64 in KiB, overflows in bytes
+      "Name:\tx\nRssAnon:\t kB\n",
+    ])
   func malformedValue(_ text: String) {
     #expect(throws: ProcParseError.self) { try ProcStatus.parse(text) }
   }

@@ -3,7 +3,7 @@ import Testing
 @testable import MemtopCore
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 @Suite("Command lines for the process table")
@@ -13,7 +13,10 @@ struct ProcessCommandLineTests {
     arguments: [
       ("/usr/bin/python3\0app.py\0", "python3", "python3 app.py"),
       ("python3\0-m\0http.server\08000\0", "python3", "python3 -m http.server 8000"),
-      ("/home/u/.pyenv/versions/3.12.1/bin/python3.12\0/srv/billing/main.py\0--port\08000\0", "python3.12", "python3.12 main.py --port 8000"),
+      (
+        "/home/u/.pyenv/versions/3.12.1/bin/python3.12\0/srv/billing/main.py\0--port\08000\0", "python3.12",
+        "python3.12 main.py --port 8000"
+      ),
       ("node\0server.js\0", "node", "node server.js"),
       ("/usr/bin/java\0-cp\0/opt/app/lib\0Main\0", "java", "java -cp lib Main"),
       ("nginx: master process /usr/sbin/nginx\0", "nginx", "nginx: master process /usr/sbin/nginx"),
@@ -31,7 +34,7 @@ struct ProcessCommandLineTests {
     defer { unlink(script) }
     var pid: pid_t = 0
     let argv: [UnsafeMutablePointer<CChar>?] = [strdup("python3"), strdup(script), nil]
-    defer { argv.forEach { free($0) } }
+    defer { for pointer in argv { free(pointer) } }
     #expect(posix_spawnp(&pid, "python3", nil, nil, argv, environ) == 0)
     defer {
       kill(pid, SIGKILL)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MemtopCore
 
 @Suite("smaps and smaps_rollup parsers")
@@ -27,11 +28,13 @@ struct SmapsTests {
 
   // Expected heap figures were computed independently with a short Python script over the
   // same files ([heap] Rss, plus Rss of private mappings with no path or an [anon:] name).
-  @Test("heap and brk heap", arguments: [
-    ("tiny", UInt64(49152), UInt64(16384), 37),
-    ("python100m", 126_644_224, 1_818_624, 108),
-    ("many-mappings", 5_656_576, 1_634_304, 3119),
-  ])
+  @Test(
+    "heap and brk heap",
+    arguments: [
+      ("tiny", UInt64(49152), UInt64(16384), 37),
+      ("python100m", 126_644_224, 1_818_624, 108),
+      ("many-mappings", 5_656_576, 1_634_304, 3119),
+    ])
   func heap(_ capture: String, _ heap: UInt64, _ brk: UInt64, _ mappings: Int) throws {
     let summary = try SmapsSummary.parse(Fixtures.text(capture, "smaps"))
     #expect(summary.heap == heap)
@@ -88,11 +91,13 @@ struct SmapsTests {
     }
   }
 
-  @Test("malformed smaps lines are errors", arguments: [
-    "Rss: 4 kB\n",
-    "7f00-7f01 rw-p 0 00:00 0\nRss: lots kB\n",
-    "7f00-7f01 rw-p 0 00:00 0\nthis is not a field\n",
-  ])
+  @Test(
+    "malformed smaps lines are errors",
+    arguments: [
+      "Rss: 4 kB\n",
+      "7f00-7f01 rw-p 0 00:00 0\nRss: lots kB\n",
+      "7f00-7f01 rw-p 0 00:00 0\nthis is not a field\n",
+    ])
   func malformed(_ text: String) {
     #expect(throws: ProcParseError.self) { try SmapsSummary.parse(text) }
   }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MemtopCore
 
 /// The process table's growth is the analyzer's floor rate for each process, with its verdict,
@@ -63,7 +64,9 @@ struct ProcessOverviewGrowthTests {
       // Before two cycles are seen the climb may be all there is (flagged inconclusive, not
       // leak); after that the floor is flat and so is its rate.
       guard tick >= 100 else { continue }
-      if let g = row.growthBytesPerSecond { #expect(abs(g) < 20_000, "tick \(tick): \(g) B/s, \(String(describing: row.verdict))") }
+      if let g = row.growthBytesPerSecond {
+        #expect(abs(g) < 20_000, "tick \(tick): \(g) B/s, \(String(describing: row.verdict))")
+      }
     }
   }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MemtopCore
 
 @Suite("recording digest: bounded memory for the end-of-run verdict")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MemtopCore
 
 @Suite("sampler on a fixture /proc tree and a manual clock")
@@ -75,16 +76,21 @@ struct SamplerTests {
       return
     }
     #expect(s.rss == nil && s.anon == nil && s.heap == nil)
-    #expect(sampler.takeWarnings() == ["process 2 (kthreadd) reports no memory in status (a kernel thread?): its sizes stay empty"])
+    #expect(
+      sampler.takeWarnings() == [
+        "process 2 (kthreadd) reports no memory in status (a kernel thread?): its sizes stay empty"
+      ])
     _ = sampler.sample()
     #expect(sampler.takeWarnings().isEmpty, "warned once")
   }
 
   @Test("a zombie ends the recording")
   func zombie() throws {
-    let status = try Fixtures.text("tiny", "status").replacingOccurrences(of: "State:\tS (sleeping)", with: "State:\tZ (zombie)")
+    let status = try Fixtures.text("tiny", "status").replacingOccurrences(
+      of: "State:\tS (sleeping)", with: "State:\tZ (zombie)")
     let root = try Fixtures.procTree(pid: 9, from: "tiny", edit: ["status": status])
-    let sampler = Sampler(handle: try ProcessHandle(pid: 9, procRoot: root), clock: ManualClock(), detailBudget: 0, startMonotonic: 0)
+    let sampler = Sampler(
+      handle: try ProcessHandle(pid: 9, procRoot: root), clock: ManualClock(), detailBudget: 0, startMonotonic: 0)
     guard case .exited(let exit) = sampler.sample() else {
       Issue.record("expected an exit")
       return
@@ -96,7 +102,8 @@ struct SamplerTests {
   @Test("a PID taken over by a new process (a later start time) ends the series, never splices")
   func pidReused() throws {
     let root = try Fixtures.procTree(pid: 9, from: "tiny")
-    let sampler = Sampler(handle: try ProcessHandle(pid: 9, procRoot: root), clock: ManualClock(), detailBudget: 0, startMonotonic: 0)
+    let sampler = Sampler(
+      handle: try ProcessHandle(pid: 9, procRoot: root), clock: ManualClock(), detailBudget: 0, startMonotonic: 0)
     guard case .sample(let first) = sampler.sample() else {
       Issue.record("expected a sample")
       return
@@ -105,10 +112,12 @@ struct SamplerTests {
     // kept-open descriptors see the new text), with another start time in stat field 22.
     let stat = try Fixtures.text("tiny", "stat")
     let close = try #require(stat.lastIndex(of: ")"))
-    var fields = stat[stat.index(after: close)...].split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+    var fields = stat[stat.index(after: close)...].split(separator: " ", omittingEmptySubsequences: false).map(
+      String.init)
     let started = try #require(UInt64(fields[20]))  // fields[0] is the empty text before field 3
     fields[20] = String(started + 12_345)
-    try (String(stat[...close]) + fields.joined(separator: " ")).write(toFile: root + "/9/stat", atomically: false, encoding: .utf8)
+    try (String(stat[...close]) + fields.joined(separator: " ")).write(
+      toFile: root + "/9/stat", atomically: false, encoding: .utf8)
     try Fixtures.text("python100m", "status").write(toFile: root + "/9/status", atomically: false, encoding: .utf8)
     guard case .exited(let exit) = sampler.sample() else {
       Issue.record("the new process was sampled into the old series")
@@ -120,17 +129,23 @@ struct SamplerTests {
     #expect(first.pid == 9 && first.rss != nil)
   }
 
-  @Test("a zombie's exit status or signal comes from stat field 52", arguments: [
-    (9 << 8, "exited with status 9 (a zombie its parent has not reaped)"),
-    (9, "was killed by SIGKILL (a zombie its parent has not reaped)"),
-  ])
+  @Test(
+    "a zombie's exit status or signal comes from stat field 52",
+    arguments: [
+      (9 << 8, "exited with status 9 (a zombie its parent has not reaped)"),
+      (9, "was killed by SIGKILL (a zombie its parent has not reaped)"),
+    ])
   func zombieStatus(_ code: Int, _ summary: String) throws {
-    let status = try Fixtures.text("tiny", "status").replacingOccurrences(of: "State:\tS (sleeping)", with: "State:\tZ (zombie)")
-    var stat = try Fixtures.text("tiny", "stat").trimmingCharacters(in: .newlines).split(separator: " ").map(String.init)
+    let status = try Fixtures.text("tiny", "status").replacingOccurrences(
+      of: "State:\tS (sleeping)", with: "State:\tZ (zombie)")
+    var stat = try Fixtures.text("tiny", "stat").trimmingCharacters(in: .newlines).split(separator: " ").map(
+      String.init)
     try #require(stat.count >= 52)
     stat[51] = String(code)
-    let root = try Fixtures.procTree(pid: 9, from: "tiny", edit: ["status": status, "stat": stat.joined(separator: " ") + "\n"])
-    let sampler = Sampler(handle: try ProcessHandle(pid: 9, procRoot: root), clock: ManualClock(), detailBudget: 0, startMonotonic: 0)
+    let root = try Fixtures.procTree(
+      pid: 9, from: "tiny", edit: ["status": status, "stat": stat.joined(separator: " ") + "\n"])
+    let sampler = Sampler(
+      handle: try ProcessHandle(pid: 9, procRoot: root), clock: ManualClock(), detailBudget: 0, startMonotonic: 0)
     guard case .exited(let exit) = sampler.sample() else {
       Issue.record("expected an exit")
       return
@@ -147,7 +162,8 @@ struct SamplerTests {
   @Test("a garbled status is a missed tick (a gap), not a zero")
   func garbled() throws {
     let root = try Fixtures.procTree(pid: 9, from: "tiny", edit: ["status": "Name:\tsleep\nVmRSS:\t 1x kB\n"])
-    let sampler = Sampler(handle: try ProcessHandle(pid: 9, procRoot: root), clock: ManualClock(), detailBudget: 0, startMonotonic: 0)
+    let sampler = Sampler(
+      handle: try ProcessHandle(pid: 9, procRoot: root), clock: ManualClock(), detailBudget: 0, startMonotonic: 0)
     guard case .missed(let why) = sampler.sample() else {
       Issue.record("expected a missed tick")
       return
@@ -179,7 +195,9 @@ struct ScheduleTests {
     #expect(schedule.skipped == 3)
   }
 
-  @Test("the budget spaces reads by cost / fraction", arguments: [(0.01, 0.002, 0.2), (0.05, 0.010, 0.2), (0.01, 0.0001, 0.01)])
+  @Test(
+    "the budget spaces reads by cost / fraction",
+    arguments: [(0.01, 0.002, 0.2), (0.05, 0.010, 0.2), (0.01, 0.0001, 0.01)])
   func budget(_ fraction: Double, _ cost: Double, _ spacing: Double) {
     var budget = DetailBudget(fraction: fraction)
     #expect(budget.allows(at: 0))
@@ -193,12 +211,14 @@ struct ScheduleTests {
     #expect(!DetailBudget(fraction: 0).allows(at: 1e9))
   }
 
-  @Test("the stall cap lets reads through while it has credit", arguments: [
-    // cap s/s, cost s, earliest next start, s after the read started
-    (0.005, 0.001, 0.0),  // a read within the cap leaves credit: the next may start at once
-    (0.005, 0.010, 1.0),  // 5 ms over the cap: paid back at 5 ms/s
-    (0.010, 0.030, 2.0),
-  ])
+  @Test(
+    "the stall cap lets reads through while it has credit",
+    arguments: [
+      // cap s/s, cost s, earliest next start, s after the read started
+      (0.005, 0.001, 0.0),  // a read within the cap leaves credit: the next may start at once
+      (0.005, 0.010, 1.0),  // 5 ms over the cap: paid back at 5 ms/s
+      (0.010, 0.030, 2.0),
+    ])
   func stallCap(_ cap: Double, _ cost: Double, _ wait: Double) {
     var stall = StallCap(secondsPerSecond: cap)
     #expect(stall.allows(at: 10))
@@ -207,7 +227,8 @@ struct ScheduleTests {
     #expect(stall.allows(at: 10 + wait * 1.01 + 1e-9))
   }
 
-  @Test("over a long run the stall cap holds the stall per second, whatever the read cost", arguments: [0.002, 0.013, 0.05])
+  @Test(
+    "over a long run the stall cap holds the stall per second, whatever the read cost", arguments: [0.002, 0.013, 0.05])
   func stallCapAverage(_ cost: Double) {
     var stall = StallCap(secondsPerSecond: 0.005)
     var stalled = 0.0

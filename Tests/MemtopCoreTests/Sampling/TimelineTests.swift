@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MemtopCore
 
 @Suite("timeline")
@@ -30,7 +31,8 @@ struct TimelineTests {
 @Suite("formatting")
 struct FormatTests {
   static let byteCases: [(Double, String)] = [
-    (0, "0 B"), (512, "512 B"), (1536, "1.50 KiB"), (1_048_576, "1.00 MiB"), (1_288_490_189, "1.20 GiB"), (130 * 1_048_576, "130 MiB"),
+    (0, "0 B"), (512, "512 B"), (1536, "1.50 KiB"), (1_048_576, "1.00 MiB"), (1_288_490_189, "1.20 GiB"),
+    (130 * 1_048_576, "130 MiB"),
   ]
 
   @Test("bytes in binary units", arguments: byteCases)
@@ -52,17 +54,23 @@ struct FormatTests {
     #expect(ByteFormat.parseSize(text) == nil)
   }
 
-  @Test("durations", arguments: [(0.25, "250 ms"), (12.34, "12.3 s"), (245.0, "4 m 05 s"), (18600.0, "5 h 10 m"), (273_600.0, "3 d 04 h")])
+  @Test(
+    "durations",
+    arguments: [
+      (0.25, "250 ms"), (12.34, "12.3 s"), (245.0, "4 m 05 s"), (18600.0, "5 h 10 m"), (273_600.0, "3 d 04 h"),
+    ])
   func durations(_ seconds: Double, _ text: String) {
     #expect(ByteFormat.duration(seconds) == text)
   }
 
-  @Test("control characters are shown, never sent to the terminal", arguments: [
-    ("py\u{1B}]0;pwned\u{07}", "py\\e]0;pwned\\a"),
-    ("a\nb\tc", "a\\nb\\tc"),
-    ("\u{9B}31m", "\\x9b31m"),
-    ("naïve ✓", "naïve ✓"),
-  ])
+  @Test(
+    "control characters are shown, never sent to the terminal",
+    arguments: [
+      ("py\u{1B}]0;pwned\u{07}", "py\\e]0;pwned\\a"),
+      ("a\nb\tc", "a\\nb\\tc"),
+      ("\u{9B}31m", "\\x9b31m"),
+      ("naïve ✓", "naïve ✓"),
+    ])
   func sanitize(_ raw: String, _ shown: String) {
     #expect(Sanitizer.terminalSafe(raw) == shown)
   }
@@ -76,12 +84,14 @@ struct FormatTests {
 
 @Suite("rate formatting")
 struct RateFormatTests {
-  @Test("an interval's bounds use the estimate's time unit", arguments: [
-    (58_600.0, 57_000.0, 60_000.0, "+3.35 MiB/min (95 % +3.26 MiB/min to +3.43 MiB/min)"),
-    // The low bound alone would be printed per hour; it keeps the estimate's unit.
-    (20_000.0, 15_000.0, 25_000.0, "+1.14 MiB/min (95 % +879 KiB/min to +1.43 MiB/min)"),
-    (1_000.0, 900.0, 1_100.0, "+3.43 MiB/h (95 % +3.09 MiB/h to +3.78 MiB/h)"),
-  ])
+  @Test(
+    "an interval's bounds use the estimate's time unit",
+    arguments: [
+      (58_600.0, 57_000.0, 60_000.0, "+3.35 MiB/min (95 % +3.26 MiB/min to +3.43 MiB/min)"),
+      // The low bound alone would be printed per hour; it keeps the estimate's unit.
+      (20_000.0, 15_000.0, 25_000.0, "+1.14 MiB/min (95 % +879 KiB/min to +1.43 MiB/min)"),
+      (1_000.0, 900.0, 1_100.0, "+3.43 MiB/h (95 % +3.09 MiB/h to +3.78 MiB/h)"),
+    ])
   func interval(_ slope: Double, _ low: Double, _ high: Double, _ text: String) {
     var result = TrendAnalyzer().analyze(MetricSeries(times: [0], values: [1]))
     result.slopeBytesPerSecond = slope

@@ -26,7 +26,8 @@ struct FixtureTree {
       }
       // stat: "pid (comm) state ppid ..." rewritten for this process.
       let stat = try Fixtures.text(process.capture, "stat")
-      let rest = stat[stat.range(of: ") ")!.upperBound...].split(separator: " ", maxSplits: 2)
+      let close = try #require(stat.range(of: ") "))
+      let rest = stat[close.upperBound...].split(separator: " ", maxSplits: 2)
       let statText = "\(process.pid) (\(process.name)) \(process.state) \(process.ppid) \(rest[2])"
       try statText.write(toFile: "\(dir)/stat", atomically: true, encoding: .utf8)
       var status = try Fixtures.text(process.capture, "status")
@@ -173,7 +174,8 @@ struct WatchSessionTests {
     let csv = FileManager.default.temporaryDirectory.path + "/memtop-json-\(UUID()).csv"
     defer { try? FileManager.default.removeItem(atPath: csv) }
     _ = try Self.recordStyle(tree, csv: csv)
-    let verdict = VerdictPolicy.judge(recording: try RecordingReader(path: csv).read(String(contentsOfFile: csv, encoding: .utf8)), limit: nil)
+    let verdict = VerdictPolicy.judge(
+      recording: try RecordingReader(path: csv).read(String(contentsOfFile: csv, encoding: .utf8)), limit: nil)
     let data = try JSONEncoder().encode(VerdictReport(verdict))
     let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     #expect(object["verdict"] as? String == "leak")

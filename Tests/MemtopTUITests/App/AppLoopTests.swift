@@ -5,7 +5,7 @@ import Testing
 @testable import MemtopTUI
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The whole app — screens on a stack, one event at a time — driven through the in-memory
@@ -51,7 +51,9 @@ struct AppLoopTests {
     }
   }
 
-  @Test("?, h and F1 open the help overlay listing both quit keys; any key closes it", arguments: [Key.character("?"), .character("h"), .function(1)])
+  @Test(
+    "?, h and F1 open the help overlay listing both quit keys; any key closes it",
+    arguments: [Key.character("?"), .character("h"), .function(1)])
   func helpOverlay(key: Key) {
     let (app, terminal, _) = Self.chartApp()
     #expect(!terminal.text.contains("memtop keys"))
@@ -77,7 +79,9 @@ struct AppLoopTests {
     #expect(terminal.lines.count == 16 && terminal.lines[0].count == 80)
     #expect(app.context.size.width == 80 && app.context.size.height == 16)
     #expect(!terminal.text.contains("too small"), "\(terminal.text)")
-    #expect(terminal.text.contains("RSS  now") && !terminal.text.contains("heap  now"), "one chart at 80x16:\n\(terminal.text)")
+    #expect(
+      terminal.text.contains("RSS  now") && !terminal.text.contains("heap  now"),
+      "one chart at 80x16:\n\(terminal.text)")
     // Smaller still: the summary; back at full size every chart returns with its history.
     terminal.script = [.resize(width: 12, height: 4), .resize(width: 120, height: 40)]
     if case .resize(let w, let h) = terminal.read(timeoutMilliseconds: 0) { app.send(.resize(width: w, height: h)) }
@@ -97,7 +101,9 @@ struct AppLoopTests {
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
     let watch = try WatchSession(target: .pid(pid), options: WatchOptions(interval: 0.2), clock: clock)
     let source = WatchSource(watch)
-    let app = AppLoop(root: ChartScreen(source: source, session: SessionInfo(pid: pid, name: "sleep", interval: 0.2), config: config), backend: terminal, context: context)
+    let app = AppLoop(
+      root: ChartScreen(source: source, session: SessionInfo(pid: pid, name: "sleep", interval: 0.2), config: config),
+      backend: terminal, context: context)
     func pump(until condition: () -> Bool) {
       let deadline = clock.monotonicSeconds() + 30
       while !condition() && clock.monotonicSeconds() < deadline {
@@ -211,7 +217,9 @@ struct AppLoopTests {
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
     var session = SessionInfo(pid: pid, name: "sleep", interval: 1)
     session.recordPath = path
-    let app = AppLoop(root: ChartScreen(source: WatchSource(watch), session: session, config: config), backend: terminal, context: context)
+    let app = AppLoop(
+      root: ChartScreen(source: WatchSource(watch), session: session, config: config), backend: terminal,
+      context: context)
     func tick() {
       app.pump()
       clock.now += 1
@@ -289,7 +297,8 @@ struct AppLoopTests {
     let terminal = TestTerminal(width: 100, height: 30)
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
     let source = WatchSource(watch)
-    let screen = ChartScreen(source: source, session: SessionInfo(pid: watch.pid, name: "sh", interval: 0.2), config: config)
+    let screen = ChartScreen(
+      source: source, session: SessionInfo(pid: watch.pid, name: "sh", interval: 0.2), config: config)
     let app = AppLoop(root: screen, backend: terminal, context: context)
     let deadline = clock.monotonicSeconds() + 30
     while screen.childTermination == nil && clock.monotonicSeconds() < deadline {

@@ -3,7 +3,7 @@ import MemtopCore
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// Runs the real binary in tmux against a real python3 and drives it with keys.
@@ -13,7 +13,10 @@ import Testing
 @Suite("End to end in tmux", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
 struct EndToEndTests {
   static func samples(_ screen: String) -> Int? {
-    guard let line = screen.split(separator: "\n").first(where: { $0.contains(" samples  ·") || $0.contains(" samples  -") }) else { return nil }
+    guard
+      let line = screen.split(separator: "\n").first(where: { $0.contains(" samples  ·") || $0.contains(" samples  -") }
+      )
+    else { return nil }
     return Int(line.split(separator: " ").first ?? "")
   }
 
@@ -80,7 +83,9 @@ struct EndToEndTests {
     try tmux.send("Enter")
     (screen, ok) = tmux.waitFor { $0.contains("exported ") && $0.contains(dir.lastPathComponent) }
     #expect(ok, "export did not report its path:\n\(screen)")
-    let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("memtop-\(child.pid)-") && $0.hasSuffix(".csv") }
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
+      $0.hasPrefix("memtop-\(child.pid)-") && $0.hasSuffix(".csv")
+    }
     #expect(files.count == 1)
     if let file = files.first {
       let csv = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
@@ -110,7 +115,8 @@ struct EndToEndTests {
     let log = dir.appendingPathComponent("child.log").path
     let python = "import time\\nprint(\\\"hello from the child\\\", flush=True)\\ntime.sleep(4)"
     let record = dir.appendingPathComponent("rec.csv").path
-    let command = "'\(BuiltBinary.memtop)' --ascii --record '\(record)' --child-output '\(log)' -- python3 -c \"$(printf '\(python)')\"; echo MEMTOP-EXIT=$?; sleep 600"
+    let command =
+      "'\(BuiltBinary.memtop)' --ascii --record '\(record)' --child-output '\(log)' -- python3 -c \"$(printf '\(python)')\"; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 120, height: 40, directory: dir.path, command: command)
     defer { tmux.kill() }
     var (screen, ok) = tmux.waitFor { $0.contains("child output: \(log)") && $0.contains("MiB |") }
@@ -135,7 +141,9 @@ struct EndToEndTests {
     #expect(csv.split(separator: "\n").count >= 3, "recorded:\n\(csv)")
   }
 
-  @Test("SIGINT (ctrl-c), SIGTERM and SIGHUP restore the terminal and exit with 128 + the signal", arguments: [SIGINT, SIGTERM, SIGHUP])
+  @Test(
+    "SIGINT (ctrl-c), SIGTERM and SIGHUP restore the terminal and exit with 128 + the signal",
+    arguments: [SIGINT, SIGTERM, SIGHUP])
   func stopSignals(signo: Int32) throws {
     let child = try PythonChild()
     let dir = FileManager.default.temporaryDirectory.path

@@ -3,7 +3,7 @@ import MemtopCore
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The live view in tmux under faults done for real: a target killed and left a zombie, a
@@ -12,7 +12,8 @@ import Testing
 struct FaultEndToEndTests {
   static func scratch() throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-fault-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+    try FileManager.default.createDirectory(
+      atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
     return dir
   }
 
@@ -27,21 +28,23 @@ struct FaultEndToEndTests {
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     // The parent never reaps its child; the child kills itself once told to.
-    let parent = try PythonChild(script: """
-      import os, signal, time
-      if os.fork() == 0:
-          open('\(dir)/child.tmp', 'w').write(str(os.getpid()))
-          os.rename('\(dir)/child.tmp', '\(dir)/child')
-          while not os.path.exists('\(dir)/go'):
-              time.sleep(0.05)
-          os.kill(os.getpid(), signal.SIGKILL)
-      time.sleep(600)
-      """)
+    let parent = try PythonChild(
+      script: """
+        import os, signal, time
+        if os.fork() == 0:
+            open('\(dir)/child.tmp', 'w').write(str(os.getpid()))
+            os.rename('\(dir)/child.tmp', '\(dir)/child')
+            while not os.path.exists('\(dir)/go'):
+                time.sleep(0.05)
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(600)
+        """)
     _ = parent
     #expect(Self.waitForFile(dir + "/child"))
     let child = try #require(Int32(String(contentsOfFile: dir + "/child", encoding: .utf8)))
     let record = dir + "/rec.csv"
-    let command = "env LANG=C.UTF-8 '\(BuiltBinary.memtop)' --interval 0.1 --record '\(record)' --pid \(child); echo MEMTOP-EXIT=$?; sleep 600"
+    let command =
+      "env LANG=C.UTF-8 '\(BuiltBinary.memtop)' --interval 0.1 --record '\(record)' --pid \(child); echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 120, height: 40, directory: dir, command: command)
     defer { tmux.kill() }
     var (screen, ok) = tmux.waitFor { s in
@@ -61,19 +64,22 @@ struct FaultEndToEndTests {
     #expect(try RecordingReader(path: record).read(text).count == shown, "every sample the view had is on disk")
   }
 
-  @Test("another user's process: RSS shown, heap 'n/a (permission)' with the fix, never 0",
-        .enabled(if: getuid() == 0, "needs root to switch to an unprivileged user"))
+  @Test(
+    "another user's process: RSS shown, heap 'n/a (permission)' with the fix, never 0",
+    .enabled(if: getuid() == 0, "needs root to switch to an unprivileged user"))
   func otherUser() throws {
     let target = try PythonChild()  // root's
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let command = "env LANG=C.UTF-8 setpriv --reuid=65534 --regid=65534 --clear-groups '\(BuiltBinary.memtop)' --pid \(target.pid); echo MEMTOP-EXIT=$?; sleep 600"
+    let command =
+      "env LANG=C.UTF-8 setpriv --reuid=65534 --regid=65534 --clear-groups '\(BuiltBinary.memtop)' --pid \(target.pid); echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 120, height: 40, directory: dir, command: command)
     defer { tmux.kill() }
     let (screen, ok) = tmux.waitFor { $0.contains("heap  now n/a (permission)") && $0.contains("CAP_SYS_PTRACE") }
     #expect(ok, "no permission notice:\n\(screen)")
     let rss = screen.split(separator: "\n").first { $0.hasPrefix("RSS  now") } ?? ""
-    #expect(rss.hasPrefix("RSS  now ") && !rss.hasPrefix("RSS  now n/a") && rss.contains("MiB"), "RSS is readable: \(rss)")
+    #expect(
+      rss.hasPrefix("RSS  now ") && !rss.hasPrefix("RSS  now n/a") && rss.contains("MiB"), "RSS is readable: \(rss)")
     #expect(!screen.contains("heap  now 0 B"))
   }
 
@@ -81,13 +87,18 @@ struct FaultEndToEndTests {
   func hostileName() throws {
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let target = try PythonChild(script: "import time\nopen('/proc/self/comm', 'w').write('\\x1b]2;PWN\\x07\\n\\x1b[2J')\ntime.sleep(600)\n")
+    let target = try PythonChild(
+      script: "import time\nopen('/proc/self/comm', 'w').write('\\x1b]2;PWN\\x07\\n\\x1b[2J')\ntime.sleep(600)\n")
     let command = "env LANG=C.UTF-8 '\(BuiltBinary.memtop)' --pid \(target.pid); echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 120, height: 40, directory: dir, command: command)
     defer { tmux.kill() }
-    var (screen, ok) = tmux.waitFor { $0.contains("PID \(target.pid)  \\e]2;PWN\\a\\n\\e[2J") && $0.contains("RSS  now") }
+    var (screen, ok) = tmux.waitFor {
+      $0.contains("PID \(target.pid)  \\e]2;PWN\\a\\n\\e[2J") && $0.contains("RSS  now")
+    }
     #expect(ok, "the name is not shown escaped:\n\(screen)")
-    #expect(try !tmux.run(["display-message", "-p", "#{pane_title}"]).contains("PWN"), "the title escape reached the terminal")
+    #expect(
+      try !tmux.run(["display-message", "-p", "#{pane_title}"]).contains("PWN"), "the title escape reached the terminal"
+    )
     try tmux.send("q")
     (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
     #expect(ok)
@@ -98,7 +109,8 @@ struct FaultEndToEndTests {
     let child = try PythonChild()
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let command = "env -u LC_ALL -u LC_CTYPE LANG=C '\(BuiltBinary.memtop)' --interval 0.1 --pid \(child.pid); echo MEMTOP-EXIT=$?; sleep 600"
+    let command =
+      "env -u LC_ALL -u LC_CTYPE LANG=C '\(BuiltBinary.memtop)' --interval 0.1 --pid \(child.pid); echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 100, height: 30, directory: dir, command: command)
     defer { tmux.kill() }
     var (screen, ok) = tmux.waitFor { $0.contains("RSS  now") && (EndToEndTests.samples($0) ?? 0) >= 3 }
@@ -127,23 +139,30 @@ struct FaultEndToEndTests {
     let child = try PythonChild()
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let command = "env TERM=dumb '\(BuiltBinary.memtop)' --pid \(child.pid) 2>'\(dir)/err'; echo MEMTOP-EXIT=$?; sleep 600"
+    let command =
+      "env TERM=dumb '\(BuiltBinary.memtop)' --pid \(child.pid) 2>'\(dir)/err'; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 120, height: 40, directory: dir, command: command)
     defer { tmux.kill() }
     let (screen, ok) = tmux.waitFor { $0.contains("MEMTOP-EXIT=") }
     #expect(ok && screen.contains("MEMTOP-EXIT=1"), "status:\n\(screen)")
     #expect(!screen.contains("RSS  now"))
     let err = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
-    #expect(err == "memtop: TERM='dumb' cannot move the cursor, so the live view cannot be drawn; run memtop in a full terminal (e.g. TERM=xterm-256color), or use memtop record to record without the view\n")
+    #expect(
+      err
+        == "memtop: TERM='dumb' cannot move the cursor, so the live view cannot be drawn; run memtop in a full terminal (e.g. TERM=xterm-256color), or use memtop record to record without the view\n"
+    )
   }
 
-  @Test("SIGTERM and SIGHUP while the view records: terminal restored, the CSV complete and well-formed", arguments: [SIGTERM, SIGHUP])
+  @Test(
+    "SIGTERM and SIGHUP while the view records: terminal restored, the CSV complete and well-formed",
+    arguments: [SIGTERM, SIGHUP])
   func signalWhileRecording(signo: Int32) throws {
     let child = try PythonChild()
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let record = dir + "/rec.csv"
-    let command = "'\(BuiltBinary.memtop)' --interval 0.05 --record '\(record)' --pid \(child.pid); echo MEMTOP-EXIT=$?; sleep 600"
+    let command =
+      "'\(BuiltBinary.memtop)' --interval 0.05 --record '\(record)' --pid \(child.pid); echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 100, height: 30, directory: dir, command: command)
     defer { tmux.kill() }
     var (screen, ok) = tmux.waitFor { $0.contains("RSS  now") && (EndToEndTests.samples($0) ?? 0) >= 20 }

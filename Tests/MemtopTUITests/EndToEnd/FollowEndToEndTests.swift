@@ -3,11 +3,13 @@ import MemtopCore
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// `memtop --follow-name` in tmux: waiting, following, and a restart as a new segment.
-@Suite("Following a service end to end in tmux", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
+@Suite(
+  "Following a service end to end in tmux", .serialized,
+  .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
 struct FollowEndToEndTests {
   @Test("waits for the name, follows it, and follows its restart under the new pid")
   func restart() throws {

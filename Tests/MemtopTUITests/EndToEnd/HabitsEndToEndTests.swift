@@ -3,12 +3,14 @@ import MemtopCore
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// What people coming from htop, top and mprof reach for, each tried on the real binary in
 /// tmux. Waits poll the screen with generous deadlines, so a loaded machine is only slower.
-@Suite("Habits of htop, top and mprof users, end to end in tmux", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
+@Suite(
+  "Habits of htop, top and mprof users, end to end in tmux", .serialized,
+  .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
 struct HabitsEndToEndTests {
   /// A fresh directory, removed by the caller.
   static func scratch() throws -> URL {
@@ -18,7 +20,9 @@ struct HabitsEndToEndTests {
   }
 
   /// Starts memtop with `arguments` (a shell fragment) in a `width`×`height` pane.
-  static func memtop(_ arguments: String, in dir: URL, width: Int = 120, height: Int = 40, env: String = "LANG=C.UTF-8") throws -> TmuxSession {
+  static func memtop(_ arguments: String, in dir: URL, width: Int = 120, height: Int = 40, env: String = "LANG=C.UTF-8")
+    throws -> TmuxSession
+  {
     let command = "env \(env) '\(BuiltBinary.memtop)' \(arguments); echo MEMTOP-EXIT=$?; sleep 600"
     return try TmuxSession(width: width, height: height, directory: dir.path, command: command)
   }
@@ -85,7 +89,9 @@ struct HabitsEndToEndTests {
     (screen, ok) = tmux.waitFor { $0.contains("stops a command memtop launched, and its workers") }
     #expect(ok, "the help does not say what q does to the program:\n\(screen)")
     try tmux.send("x")
-    let workers = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int32($0) }
+    let workers = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+      Int32($0)
+    }
     #expect(workers.count == 2)
     try Self.quit(tmux)
     let deadline = Date().addingTimeInterval(20)
@@ -99,14 +105,17 @@ struct HabitsEndToEndTests {
   }
 
   static func isZombie(_ pid: Int32) -> Bool {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return true }
     return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
   }
 
   @Test("--limit in the live view: the limit and the time to reach it in the header, with PSS")
   func limitAndPSS() throws {
     // Grows about 2.5 MiB/s: the verdict and its time to the limit come within a minute.
-    let leak = "import time\nkeep = []\nwhile True:\n    keep.append(bytearray(b'\\x01') * (256 << 10))\n    time.sleep(0.1)\n"
+    let leak =
+      "import time\nkeep = []\nwhile True:\n    keep.append(bytearray(b'\\x01') * (256 << 10))\n    time.sleep(0.1)\n"
     let child = try PythonChild(script: leak)
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -127,7 +136,8 @@ struct HabitsEndToEndTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let tag = "svc" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(6))
     let script = dir.appendingPathComponent("\(tag).py").path
-    try "import time\nkeep = []\nwhile True:\n    keep.append(bytearray(b'\\x01') * (64 << 10))\n    time.sleep(0.1)\n".write(toFile: script, atomically: true, encoding: .utf8)
+    try "import time\nkeep = []\nwhile True:\n    keep.append(bytearray(b'\\x01') * (64 << 10))\n    time.sleep(0.1)\n"
+      .write(toFile: script, atomically: true, encoding: .utf8)
     let pid = try #require(Spawn.start(["python3", script]))
     defer {
       kill(pid, SIGKILL)
@@ -141,7 +151,10 @@ struct HabitsEndToEndTests {
     for c in "\(tag).py" { try tmux.send(String(c)) }
     try tmux.send("Enter")
     (screen, ok) = tmux.waitFor(timeout: 30) { s in
-      s.contains("1 shown") && s.split(separator: "\n").contains { $0.contains(" \(pid) ") && $0.contains("python3") && $0.contains("\(tag).py") }
+      s.contains("1 shown")
+        && s.split(separator: "\n").contains {
+          $0.contains(" \(pid) ") && $0.contains("python3") && $0.contains("\(tag).py")
+        }
     }
     #expect(ok, "the row does not show the script, or the filter did not find it:\n\(screen)")
     (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("HISTORY, height ") }
@@ -289,7 +302,9 @@ struct HabitsEndToEndTests {
     var (screen, ok) = tmux.waitFor { $0.contains("RSS  now") && $0.contains("running") }
     #expect(ok, "main screen:\n\(screen)")
     kill(child.pid, SIGSTOP)
-    (screen, ok) = tmux.waitFor { s in s.split(separator: "\n").first.map { $0.contains("  stopped  ") && !$0.contains("running") } ?? false }
+    (screen, ok) = tmux.waitFor { s in
+      s.split(separator: "\n").first.map { $0.contains("  stopped  ") && !$0.contains("running") } ?? false
+    }
     #expect(ok, "the header does not say stopped:\n\(screen)")
     kill(child.pid, SIGCONT)
     (screen, ok) = tmux.waitFor { s in s.split(separator: "\n").first.map { $0.contains("running") } ?? false }

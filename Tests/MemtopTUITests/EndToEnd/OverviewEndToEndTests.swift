@@ -3,11 +3,12 @@ import MemtopCore
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// `memtop` with no target in tmux: the table of every process finds the growing one.
-@Suite("Process table end to end in tmux", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
+@Suite(
+  "Process table end to end in tmux", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
 struct OverviewEndToEndTests {
   @Test("a leaking python among idle ones is on top when sorted by growth within 30 s; enter opens it, esc comes back")
   func leakerOnTop() throws {
@@ -28,7 +29,8 @@ struct OverviewEndToEndTests {
       let idle = "import time\nb = bytearray(b'\\x01') * (30 << 20)\ntime.sleep(300)\n"
       pids.append(try #require(Spawn.start([alias, "-c", idle])))
     }
-    let leak = "import time\nkeep = []\nwhile True:\n    keep.append(bytearray(b'\\x01') * (256 << 10))\n    time.sleep(0.1)\n"
+    let leak =
+      "import time\nkeep = []\nwhile True:\n    keep.append(bytearray(b'\\x01') * (256 << 10))\n    time.sleep(0.1)\n"
     let leaker = try #require(Spawn.start([alias, "-c", leak]))
     pids.append(leaker)
 
@@ -111,7 +113,8 @@ enum PythonAlias {
   static func make(in dir: String) throws -> (name: String, path: String) {
     let name = "mt" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(6))
     // The interpreter itself: python3 on PATH may be a wrapper script, whose name would stick.
-    let python = Spawn.run(["python3", "-c", "import sys; print(sys.executable)"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    let python = Spawn.run(["python3", "-c", "import sys; print(sys.executable)"]).trimmingCharacters(
+      in: .whitespacesAndNewlines)
     try #require(python.hasPrefix("/"), "no python3 interpreter: \(python)")
     let path = dir + "/" + name
     try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: python)

@@ -3,7 +3,7 @@ import MemtopCore
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// `memtop replay` in tmux: the same charts, the verdict of `memtop analyze`, paused
@@ -37,10 +37,13 @@ struct ReplayEndToEndTests {
 
     // What memtop analyze says about the file: the verdict and the leading rate.
     let report = Spawn.run([BuiltBinary.memtop, "analyze", file])
-    let verdictLine = try #require(report.split(separator: "\n").first { $0.hasPrefix("verdict: ") }, "analyze said:\n\(report)")
+    let verdictLine = try #require(
+      report.split(separator: "\n").first { $0.hasPrefix("verdict: ") }, "analyze said:\n\(report)")
     let verdict = String(verdictLine.dropFirst("verdict: ".count))
     let rssLine = report.split(separator: "\n").first { $0.hasPrefix("  RSS ") }.map(String.init) ?? ""
-    let rate = rssLine.range(of: "+").flatMap { start in rssLine.range(of: ", p =").map { String(rssLine[start.lowerBound..<$0.lowerBound]) } }
+    let rate = rssLine.range(of: "+").flatMap { start in
+      rssLine.range(of: ", p =").map { String(rssLine[start.lowerBound..<$0.lowerBound]) }
+    }
 
     let command = "'\(BuiltBinary.memtop)' replay --ascii '\(file)'; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 130, height: 40, directory: dir.path, command: command)
@@ -71,7 +74,8 @@ struct ReplayEndToEndTests {
     (screen, ok) = tmux.waitFor { $0.contains("exported ") }
     #expect(ok, "export:\n\(screen)")
 
-    let exported = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix("memtop-4242-") })
+    let exported = try #require(
+      try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix("memtop-4242-") })
     let path = dir.appendingPathComponent(exported).path
     let rows = try RecordingReader(path: path).read(String(contentsOfFile: path, encoding: .utf8))
     // One minute of a 1 s recording, scrolled back a quarter window from the end.
@@ -114,14 +118,20 @@ struct ReplayEndToEndTests {
     let command = "'\(BuiltBinary.memtop)' replay --ascii '\(file)'; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 130, height: 40, directory: dir.path, command: command)
     defer { tmux.kill() }
-    var (screen, ok) = tmux.waitFor { $0.contains("summed RSS  now 100 MiB") && $0.contains("tree of 2 processes") && $0.contains("tree PSS 80.0 MiB") }
+    var (screen, ok) = tmux.waitFor {
+      $0.contains("summed RSS  now 100 MiB") && $0.contains("tree of 2 processes") && $0.contains("tree PSS 80.0 MiB")
+    }
     #expect(ok, "tree replay:\n\(screen)")
     #expect(screen.contains("120 samples"), "the per-process rows are not part of the main series:\n\(screen)")
     try tmux.send("p")
-    (screen, ok) = tmux.waitFor { $0.contains("showing process 1 of 2") && $0.contains("PID 4242") && $0.contains("RSS  now 40.0 MiB") }
+    (screen, ok) = tmux.waitFor {
+      $0.contains("showing process 1 of 2") && $0.contains("PID 4242") && $0.contains("RSS  now 40.0 MiB")
+    }
     #expect(ok, "p in a tree replay:\n\(screen)")
     try tmux.send("p")
-    (screen, ok) = tmux.waitFor { $0.contains("showing process 2 of 2") && $0.contains("PID 4243") && $0.contains("RSS  now 60.0 MiB") }
+    (screen, ok) = tmux.waitFor {
+      $0.contains("showing process 2 of 2") && $0.contains("PID 4243") && $0.contains("RSS  now 60.0 MiB")
+    }
     #expect(ok, "second process:\n\(screen)")
     try tmux.send("q")
     (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
@@ -202,18 +212,24 @@ struct ReplayEndToEndTests {
     #expect(Date().timeIntervalSince(sent) < 5, "q took \(Date().timeIntervalSince(sent)) s to be heard")
 
     let pidFile = dir.appendingPathComponent("pid").path
-    let second = "sh -c 'echo $$ > \(pidFile); exec \(BuiltBinary.memtop) replay --ascii \(file)'; echo MEMTOP-EXIT=$?; sleep 600"
+    let second =
+      "sh -c 'echo $$ > \(pidFile); exec \(BuiltBinary.memtop) replay --ascii \(file)'; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux2 = try TmuxSession(width: 130, height: 40, directory: dir.path, command: second)
     defer { tmux2.kill() }
     #expect(MemtopWait.until(timeout: 30) { FileManager.default.fileExists(atPath: pidFile) })
     usleep(300_000)
-    let pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+    let pid =
+      (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap {
+        Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+      } ?? 0
     #expect(pid > 0 && kill(pid, SIGTERM) == 0)
     (screen, ok) = tmux2.waitFor(timeout: 120) { $0.contains("MEMTOP-EXIT=") }
     #expect(ok && screen.contains("MEMTOP-EXIT=143"), "SIGTERM while loading:\n\(screen)")
   }
 
-  @Test("a crash inside the view (SIGSEGV, SIGILL, SIGABRT) puts the terminal back before dying", arguments: ["SEGV", "ILL", "ABRT"])
+  @Test(
+    "a crash inside the view (SIGSEGV, SIGILL, SIGABRT) puts the terminal back before dying",
+    arguments: ["SEGV", "ILL", "ABRT"])
   func crashRestoresTerminal(_ signal: String) throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-replay-\(UUID())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -223,7 +239,8 @@ struct ReplayEndToEndTests {
     let pidFile = dir.appendingPathComponent("pid").path
     let sttyFile = dir.appendingPathComponent("stty").path
     // The shell records memtop's pid, then the terminal's settings once memtop has died.
-    let command = "SWIFT_BACKTRACE=enable=no sh -c 'echo $$ > \(pidFile); exec \(BuiltBinary.memtop) replay --ascii \(file)'; "
+    let command =
+      "SWIFT_BACKTRACE=enable=no sh -c 'echo $$ > \(pidFile); exec \(BuiltBinary.memtop) replay --ascii \(file)'; "
       + "echo MEMTOP-EXIT=$?; stty -a > \(sttyFile); sleep 600"
     let tmux = try TmuxSession(width: 130, height: 40, directory: dir.path, command: command)
     defer { tmux.kill() }
@@ -237,7 +254,10 @@ struct ReplayEndToEndTests {
     // Killed by the signal itself (128 + its number): the handler re-raised it.
     let status = ["SEGV": 128 + 11, "ILL": 128 + 4, "ABRT": 128 + 6][signal] ?? 0
     #expect(screen.contains("MEMTOP-EXIT=\(status)"), "\(screen)")
-    let settled = MemtopWait.until(timeout: 30) { FileManager.default.fileExists(atPath: sttyFile) && ((try? String(contentsOfFile: sttyFile, encoding: .utf8)) ?? "").contains("echo") }
+    let settled = MemtopWait.until(timeout: 30) {
+      FileManager.default.fileExists(atPath: sttyFile)
+        && ((try? String(contentsOfFile: sttyFile, encoding: .utf8)) ?? "").contains("echo")
+    }
     #expect(settled)
     let stty = (try? String(contentsOfFile: sttyFile, encoding: .utf8)) ?? ""
     let flags = stty.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init)

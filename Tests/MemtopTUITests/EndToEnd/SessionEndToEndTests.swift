@@ -3,12 +3,14 @@ import MemtopCore
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// The live view over the watch session, in tmux: a launched command's exit shown at once and
 /// its status passed through, files never overwritten, `-` refused as an output.
-@Suite("End to end in tmux: the watch session", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
+@Suite(
+  "End to end in tmux: the watch session", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable)
+)
 struct SessionEndToEndTests {
   static func scratch() throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-e2e-session-\(UUID())").path
@@ -23,7 +25,9 @@ struct SessionEndToEndTests {
     let command = "'\(BuiltBinary.memtop)' -- python3 -c 'import sys; sys.exit(3)'; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 120, height: 40, directory: dir, command: command)
     defer { tmux.kill() }
-    var (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("exited with status 3") && $0.contains("too few for a verdict") }
+    var (screen, ok) = tmux.waitFor(timeout: 30) {
+      $0.contains("exited with status 3") && $0.contains("too few for a verdict")
+    }
     #expect(ok, "the exit was not shown:\n\(screen)")
     #expect(!screen.contains("gathering evidence"))
     try tmux.send("q")
@@ -35,7 +39,8 @@ struct SessionEndToEndTests {
   func failedLaunchLeavesNoLog() throws {
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let command = "env TMPDIR='\(dir)/' '\(BuiltBinary.memtop)' -- memtop_no_such_command; echo MEMTOP-EXIT=$?; sleep 600"
+    let command =
+      "env TMPDIR='\(dir)/' '\(BuiltBinary.memtop)' -- memtop_no_such_command; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 120, height: 40, directory: dir, command: command)
     defer { tmux.kill() }
     let (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("MEMTOP-EXIT=127") }
@@ -57,8 +62,11 @@ struct SessionEndToEndTests {
     defer { tmux.kill() }
     var (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("is a launcher: watching the program it runs") }
     #expect(ok, "no launcher notice:\n\(screen)")
-    let shell = try String(contentsOfFile: dir + "/shpid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-    (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("python3") && $0.contains("MiB") && !$0.contains("PID \(shell) ") }
+    let shell = try String(contentsOfFile: dir + "/shpid", encoding: .utf8).trimmingCharacters(
+      in: .whitespacesAndNewlines)
+    (screen, ok) = tmux.waitFor(timeout: 30) {
+      $0.contains("python3") && $0.contains("MiB") && !$0.contains("PID \(shell) ")
+    }
     #expect(ok, "the header still shows the launcher \(shell):\n\(screen)")
     #expect(!screen.contains("restart: PID"))
     try tmux.send("q")
@@ -77,8 +85,10 @@ struct SessionEndToEndTests {
       let total = UInt64(300 << 20)
       // The total, then worker 101 (growing) and worker 102 (giving back as much).
       csv += "\(1_764_000_000 + t),\(t),100,\(total),\(total),,,,,,,\(total),,,,5000,2,\n"
-      csv += "\(1_764_000_000 + t),\(t),101,\((100 << 20) + grow),\((100 << 20) + grow),,,,,,,,,,,5001,,python3 app.py\n"
-      csv += "\(1_764_000_000 + t),\(t),102,\((200 << 20) - grow),\((200 << 20) - grow),,,,,,,,,,,5002,,python3 app.py\n"
+      csv +=
+        "\(1_764_000_000 + t),\(t),101,\((100 << 20) + grow),\((100 << 20) + grow),,,,,,,,,,,5001,,python3 app.py\n"
+      csv +=
+        "\(1_764_000_000 + t),\(t),102,\((200 << 20) - grow),\((200 << 20) - grow),,,,,,,,,,,5002,,python3 app.py\n"
     }
     try csv.write(toFile: dir + "/tree.csv", atomically: true, encoding: .utf8)
     let command = "'\(BuiltBinary.memtop)' replay tree.csv; echo MEMTOP-EXIT=$?; sleep 600"
@@ -102,7 +112,9 @@ struct SessionEndToEndTests {
     defer { tmux.kill() }
     // Wait until the command runs (rows flow), then answer its prompt.
     let deadline = Date().addingTimeInterval(30)
-    func rows() -> Int { ((try? String(contentsOfFile: dir + "/r.csv", encoding: .utf8)) ?? "").split(separator: "\n").count }
+    func rows() -> Int {
+      ((try? String(contentsOfFile: dir + "/r.csv", encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
     while rows() < 3 && Date() < deadline { usleep(50_000) }
     #expect(rows() >= 3, "no rows:\n\(tmux.capture())")
     try tmux.send("-l", "hello")

@@ -2,13 +2,15 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// `memtop -p PID`, as top and htop users type it, with no subcommand.
 @Suite("-p PID end to end in tmux", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
 struct ShortPIDEndToEndTests {
-  @Test("memtop -p PID (no subcommand) opens the live view on that process; q quits with status 0", arguments: [["-p"], ["--pid"]])
+  @Test(
+    "memtop -p PID (no subcommand) opens the live view on that process; q quits with status 0",
+    arguments: [["-p"], ["--pid"]])
   func shortPID(_ flag: [String]) throws {
     let child = try PythonChild()
     let command = "'\(BuiltBinary.memtop)' \(flag[0]) \(child.pid) --ascii; echo MEMTOP-EXIT=$?; sleep 600"

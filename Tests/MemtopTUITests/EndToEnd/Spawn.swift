@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// Starts programs with `posix_spawn` and a clean signal state, and reaps them with `waitpid`.
@@ -30,7 +30,7 @@ enum Spawn {
     posix_spawnattr_setsigmask(&attributes, &none)
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
     let cArgs = arguments.map { strdup($0) }
-    defer { cArgs.forEach { free($0) } }
+    defer { for pointer in cArgs { free(pointer) } }
     var pid: pid_t = 0
     let rc = (cArgs + [nil]).withUnsafeBufferPointer { argv -> Int32 in
       guard let program = cArgs.first ?? nil, let base = argv.baseAddress else { return ENOENT }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// A tmux server of its own (`tmux -L NAME`), so tests never touch anyone else's sessions.
@@ -97,7 +97,10 @@ final class PythonChild {
   struct StartFailed: Error {}
 
   /// Starts `script` (default: grow by 64 KiB every 0.1 s, then idle).
-  init(script: String = "import time\nkeep = []\nfor _ in range(3000):\n    keep.append(bytearray(64 * 1024))\n    time.sleep(0.1)\ntime.sleep(600)\n") throws {
+  init(
+    script: String =
+      "import time\nkeep = []\nfor _ in range(3000):\n    keep.append(bytearray(64 * 1024))\n    time.sleep(0.1)\ntime.sleep(600)\n"
+  ) throws {
     guard let pid = Spawn.start(["python3", "-c", script]) else { throw StartFailed() }
     self.pid = pid
   }

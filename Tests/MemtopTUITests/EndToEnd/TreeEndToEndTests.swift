@@ -3,15 +3,18 @@ import MemtopCore
 import Testing
 
 /// `memtop --children` in tmux: a launched python3 with two children, driven with `p`.
-@Suite("Process trees end to end in tmux", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
+@Suite(
+  "Process trees end to end in tmux", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
 struct TreeEndToEndTests {
   @Test("--children: the total is labelled as summed, p steps through each process and back")
   func switchMembers() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-e2e-\(UUID())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let python = "import subprocess, time\\nkids = [subprocess.Popen([\\\"sleep\\\", \\\"120\\\"]) for _ in range(2)]\\ntime.sleep(120)"
-    let command = "'\(BuiltBinary.memtop)' --ascii --children --child-output '\(dir.path)/child.log' -- python3 -c \"$(printf '\(python)')\"; echo MEMTOP-EXIT=$?; sleep 600"
+    let python =
+      "import subprocess, time\\nkids = [subprocess.Popen([\\\"sleep\\\", \\\"120\\\"]) for _ in range(2)]\\ntime.sleep(120)"
+    let command =
+      "'\(BuiltBinary.memtop)' --ascii --children --child-output '\(dir.path)/child.log' -- python3 -c \"$(printf '\(python)')\"; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 140, height: 40, directory: dir.path, command: command)
     defer { tmux.kill() }
     // A launcher (e.g. a pyenv shim) runs as bash with helpers of its own before it execs

@@ -1,4 +1,5 @@
 import MemtopCore
+
 @testable import MemtopTUI
 
 /// Deterministic data for widget and screen tests.

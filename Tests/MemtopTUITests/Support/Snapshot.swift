@@ -16,7 +16,8 @@ enum Snapshot {
       do {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try actual.write(to: file, atomically: true, encoding: .utf8)
-        Issue.record("recorded snapshot \(file.path); check it, then run the tests again", sourceLocation: sourceLocation)
+        Issue.record(
+          "recorded snapshot \(file.path); check it, then run the tests again", sourceLocation: sourceLocation)
       } catch {
         Issue.record("cannot write snapshot \(file.path): \(error)", sourceLocation: sourceLocation)
       }
@@ -32,7 +33,9 @@ enum Snapshot {
       if got != want { diff.append("line \(i + 1):\n  - \(want)\n  + \(got)") }
     }
     Issue.record(
-      Comment(rawValue: "snapshot \(name) differs (MEMTOP_RECORD_SNAPSHOTS=1 re-records):\n" + diff.prefix(12).joined(separator: "\n")),
+      Comment(
+        rawValue: "snapshot \(name) differs (MEMTOP_RECORD_SNAPSHOTS=1 re-records):\n"
+          + diff.prefix(12).joined(separator: "\n")),
       sourceLocation: sourceLocation)
   }
 }
