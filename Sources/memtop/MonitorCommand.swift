@@ -46,7 +46,7 @@ struct MonitorCommand: ParsableCommand {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Follow the oldest process with this command name across restarts; each lifetime is a new series segment.",
+      "Follow the oldest process with this command name (or, when none has it, running a script of that name: app.py or app) across restarts; each lifetime is a new series segment.",
       valueName: "name"))
   var followName: String?
 

@@ -53,7 +53,7 @@ struct RecordCommand: ParsableCommand {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Follow the oldest process with this command name, and when it exits wait for it to start again: each lifetime is a new series segment (new pid and start_ticks).",
+      "Follow the oldest process with this command name (or, when none has it, running a script of that name: app.py or app), and when it exits wait for it to start again: each lifetime is a new series segment (new pid and start_ticks).",
       valueName: "name"))
   var followName: String?
 

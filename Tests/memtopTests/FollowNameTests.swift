@@ -16,6 +16,29 @@ struct FollowNameTests {
     return try MemtopRunner.Running.spawn([alias, "-c", script])
   }
 
+  @Test("a Python script is followed by its file name, with or without .py, through the pyenv shim")
+  func scriptName() throws {
+    let dir = try MemtopRunner.scratchDirectory()
+    let tag = "ms" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(6))
+    let script = dir + "/" + tag + ".py"
+    try "import time\nb = bytearray(b'\\x01') * (30 << 20)\ntime.sleep(120)\n".write(
+      toFile: script, atomically: true, encoding: .utf8)
+    // python3 on PATH may be a shim: the interpreter's comm is python3, never the script's name.
+    let service = try MemtopRunner.Running.spawn(["python3", script])
+    defer { service.signal(SIGKILL) }
+    for name in [tag + ".py", tag] {
+      let out = dir + "/\(name).csv"
+      let recording = try MemtopRunner.run([
+        "record", "--follow-name", name, "--interval", "0.1", "--duration", "4", "--output", out,
+      ])
+      #expect(recording.status == 0, "\(recording.stderr)")
+      let rows = try RecordingReader(path: out).read(String(contentsOfFile: out, encoding: .utf8))
+      // Once the interpreter holds its 30 MB, rows are of the script's process, never memtop's.
+      #expect(rows.contains { ($0.rss ?? 0) > 30 << 20 }, "\(name): \(recording.stderr)")
+      #expect(recording.stderr.contains("following \(name): process"), "\(recording.stderr)")
+    }
+  }
+
   @Test("a restart starts a new segment with the new pid and start time; analyze judges the last lifetime")
   func restart() throws {
     let dir = try MemtopRunner.scratchDirectory()

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Follows a service by name across restarts: samples the oldest process whose command name
 /// is `name` and, when it exits, waits for a process of that name to start again and carries
 /// on with it.
@@ -80,13 +84,30 @@ public final class FollowingSampler: MemorySampling {
     return outcome
   }
 
+  /// Whether `pid`'s command line names the script followed: an argument after the program
+  /// whose file name is `name`, or `name` plus an extension (`app` for `app.py`).
+  private func runsScript(_ pid: Int32) -> Bool {
+    guard pid != getpid(), let text = Syscalls.readSmallFile("\(scanner.procRoot)/\(pid)/cmdline") else { return false }
+    let arguments = ProcessCommandLine.arguments(String(text.prefix(4096)))
+    guard let program = arguments.first, !program.hasSuffix("memtop") else { return false }
+    return arguments.dropFirst().contains { argument in
+      let file = argument.split(separator: "/").last.map(String.init) ?? argument
+      guard !file.isEmpty else { return false }
+      return file == name || (file.hasPrefix(name + ".") && !name.isEmpty)
+    }
+  }
+
   /// Looks for the oldest process named `name` (not one that already ended) and opens it.
   private func attach() -> Bool {
     let added = scanner.scan().added
     for pid in recent.joined() { scanner.refreshName(pid) }
     recent = Array((recent + [added]).suffix(5))
     let comm = Self.comm(name)
-    let candidates = scanner.entries.filter { $0.value.name == comm }
+    var matching = scanner.entries.filter { $0.value.name == comm }
+    // No process of that command name: a script of that name (`python3 app.py` followed as
+    // app.py or app), found in the command lines, memtop's own left out.
+    if matching.isEmpty { matching = scanner.entries.filter { runsScript($0.key) } }
+    let candidates = matching
       .sorted { ($0.value.startTimeTicks, $0.key) < ($1.value.startTimeTicks, $1.key) }
     for (pid, entry) in candidates
     where !ended.contains(ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks)) {

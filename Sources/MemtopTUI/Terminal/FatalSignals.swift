@@ -29,9 +29,9 @@ private let restoreSequence: StaticString = "\u{1B}[0m\u{1B}[?1049l\u{1B}[?25h\u
 /// shell is never left raw with echo off.
 ///
 /// The handler is async-signal-safe: it restores the saved termios with `tcsetattr`, writes a
-/// fixed escape sequence with `write`, puts back the signal's previous disposition and raises
-/// the signal again, so the process still dies of it (and the Swift runtime's crash report,
-/// when enabled, still runs, on a usable terminal).
+/// fixed escape sequence with `write`, puts back the default disposition and raises the signal
+/// again, so the process dies of it at once (the Swift runtime's interactive crash report,
+/// which waits for a key on a terminal and then hangs, is skipped inside the view).
 public enum FatalSignals {
   /// Whether the handlers were installed once (the view runs on one thread).
   nonisolated(unsafe) private static var installed = false
@@ -69,10 +69,8 @@ private func fatalSignalHandler(_ signo: Int32) {
     _ = tcsetattr(1, TCSANOW, savedSettings)
     _ = write(1, restoreSequence.utf8Start, restoreSequence.utf8CodeUnitCount)
   }
-  if signo > 0 && signo < 65 {
-    _ = sigaction(signo, previousActions + Int(signo), nil)
-  } else {
-    _ = signal(signo, SIG_DFL)
-  }
+  // The default action, not the runtime's crash reporter: on a terminal that reporter waits
+  // for a key and then never ends the process; memtop must die of the signal at once.
+  _ = signal(signo, SIG_DFL)
   _ = raise(signo)
 }

@@ -238,9 +238,10 @@ struct ReplayEndToEndTests {
     try Self.writeRecording(file)
     let pidFile = dir.appendingPathComponent("pid").path
     let sttyFile = dir.appendingPathComponent("stty").path
-    // The shell records memtop's pid, then the terminal's settings once memtop has died.
+    // The shell records memtop's pid, then the terminal's settings once memtop has died. The
+    // runtime's crash reporter is left on, as users have it: memtop must still die at once.
     let command =
-      "SWIFT_BACKTRACE=enable=no sh -c 'echo $$ > \(pidFile); exec \(BuiltBinary.memtop) replay --ascii \(file)'; "
+      "sh -c 'echo $$ > \(pidFile); exec \(BuiltBinary.memtop) replay --ascii \(file)'; "
       + "echo MEMTOP-EXIT=$?; stty -a > \(sttyFile); sleep 600"
     let tmux = try TmuxSession(width: 130, height: 40, directory: dir.path, command: command)
     defer { tmux.kill() }
