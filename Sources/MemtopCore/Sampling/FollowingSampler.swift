@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// Follows a service by name across restarts: samples the oldest process whose command name
@@ -107,7 +107,8 @@ public final class FollowingSampler: MemorySampling {
     // No process of that command name: a script of that name (`python3 app.py` followed as
     // app.py or app), found in the command lines, memtop's own left out.
     if matching.isEmpty { matching = scanner.entries.filter { runsScript($0.key) } }
-    let candidates = matching
+    let candidates =
+      matching
       .sorted { ($0.value.startTimeTicks, $0.key) < ($1.value.startTimeTicks, $1.key) }
     for (pid, entry) in candidates
     where !ended.contains(ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks)) {
