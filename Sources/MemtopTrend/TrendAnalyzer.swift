@@ -40,8 +40,12 @@ public struct TrendAnalyzer: Sendable {
     // A young series (fewer samples than the usual minimum of floor points fills) is binned
     // finer, so a clear trend can be judged early; its leaks must then clear a higher
     // noise-relative bar (`youngRiseInNoise`).
+    // The bins then widen with the series, from `youngSamplesPerBin` to `minSamplesPerBin`
+    // (reached at twice the young count), so a floor never has fewer points than it had a few
+    // samples earlier and a verdict is not lost to coarser bins.
     let young = series.count < config.youngSampleCount
-    let binSize = young ? config.youngSamplesPerBin : config.minSamplesPerBin
+    let binSize = min(
+      config.minSamplesPerBin, max(config.youngSamplesPerBin, series.count / (2 * config.minPoints)))
     let source = FloorSource(
       floor: { start in
         let range = start.map { series.firstIndex(atOrAfter: $0)..<series.count }

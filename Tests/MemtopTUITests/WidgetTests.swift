@@ -100,6 +100,21 @@ struct WidgetTests {
       ])
   }
 
+  @Test("past the usual count, a wait for points after a step is said as such, not as 'N of ~24 samples'")
+  func verdictPendingAfterStep() throws {
+    var analysis = LiveAnalysis()
+    for i in 0..<64 {
+      let level = i < 52 ? mib * 10 : mib * 30
+      let rss = level + UInt64(i % 3) * 4096
+      analysis.append(MemorySample(timeUnix: 0, elapsed: Double(i), pid: 1, rss: rss, anon: rss, heap: rss), limitBytes: nil)
+    }
+    try #require(analysis.assessment().verdict == .insufficientData, "the fixture must leave too few points after its step")
+    let model = VerdictModel(analysis: analysis)
+    #expect(model.role == .verdictPending)
+    #expect(model.headline.contains("too few points since the last change"), "\(model.headline)")
+    #expect(!model.headline.contains("64 of ~"))
+  }
+
   @Test("a steady climb raises the leak banner; a flat series says no leak")
   func verdicts() {
     let leaking = Fixtures.analysis(Fixtures.timeline())

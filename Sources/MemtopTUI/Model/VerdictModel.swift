@@ -26,7 +26,12 @@ public struct VerdictModel: Sendable, Equatable {
   public init(analysis: LiveAnalysis, summed: Bool = false) {
     let assessment = analysis.assessment(summed: summed)
     guard assessment.verdict != .insufficientData || !assessment.raised.isEmpty, let lead = assessment.leading else {
-      headline = "gathering evidence: \(analysis.samples) of ~\(Self.samplesNeeded) samples before a verdict"
+      // Past the usual count the wait is for points after a step (or through gaps): say so
+      // rather than count samples that are already more than "needed".
+      headline =
+        analysis.samples < Self.samplesNeeded
+        ? "gathering evidence: \(analysis.samples) of ~\(Self.samplesNeeded) samples before a verdict"
+        : "gathering evidence: too few points since the last change to judge yet (\(analysis.samples) samples in all)"
       detail = assessment.leading?.result.explanation ?? "no verdict yet: too few samples to tell growth from noise"
       role = .verdictPending
       return
