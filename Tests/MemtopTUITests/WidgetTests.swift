@@ -106,9 +106,11 @@ struct WidgetTests {
     for i in 0..<64 {
       let level = i < 52 ? mib * 10 : mib * 30
       let rss = level + UInt64(i % 3) * 4096
-      analysis.append(MemorySample(timeUnix: 0, elapsed: Double(i), pid: 1, rss: rss, anon: rss, heap: rss), limitBytes: nil)
+      analysis.append(
+        MemorySample(timeUnix: 0, elapsed: Double(i), pid: 1, rss: rss, anon: rss, heap: rss), limitBytes: nil)
     }
-    try #require(analysis.assessment().verdict == .insufficientData, "the fixture must leave too few points after its step")
+    try #require(
+      analysis.assessment().verdict == .insufficientData, "the fixture must leave too few points after its step")
     let model = VerdictModel(analysis: analysis)
     #expect(model.role == .verdictPending)
     #expect(model.headline.contains("too few points since the last change"), "\(model.headline)")

@@ -94,6 +94,7 @@ struct SessionTests {
     let rows = try readRecording(out).count
     #expect(rows > 20)
     #expect(stderr.contains("the \(rows) rows before it are safe in the file, each whole"), "\(stderr)")
+    #expect(stderr.contains("; \(rows) rows of them in "), "the summary counts what is in the file: \(stderr)")
     #expect(stderr.contains("verdict: "))
     #expect(try pythonReadsCSV(out) == "\(rows) \(CSVFormat.columns.count)")
   }

@@ -214,6 +214,11 @@ public struct CSVWriteError: Error, Equatable, Sendable, CustomStringConvertible
     let verb = creating ? "cannot create output file" : "cannot write to"
     let fix: String
     switch cause {
+    case .other(errno: EPIPE):
+      fix =
+        path == "-"
+        ? "the program reading memtop's output closed it (as head does); the recording ends here"
+        : "the program reading the pipe went away; the recording ends here"
     case .noSpace: fix = "free some disk space or choose another --output"
     case .permissionDenied, .readOnlyFileSystem:
       fix = "choose a writable --output path (or --output - for standard output)"

@@ -43,7 +43,15 @@ public enum RecordingMessages {
       // A process tree's total has no peak RSS of its own: give the highest PSS total.
       text += ", peak tree PSS " + (summary.digest.maximum(.pss).map(ByteFormat.bytes) ?? "n/a")
     }
-    if let output { text += output == "-" ? " -> standard output" : " -> \(Sanitizer.terminalSafe(output))" }
+    if let output {
+      let target = output == "-" ? "standard output" : Sanitizer.terminalSafe(output)
+      if let rows = summary.outputFailure?.rowsSaved {
+        // The output failed: only the rows written before it are there.
+        text += "; \(rows) \(rows == 1 ? "row" : "rows") of them in \(target) (it stopped taking rows)"
+      } else {
+        text += " -> " + target
+      }
+    }
     return text
   }
 }

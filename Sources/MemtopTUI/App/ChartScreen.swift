@@ -311,7 +311,12 @@ final class ChartScreen: AppScreen {
       let rows = try Exporter.export(shown.timeline, to: path, replaceExisting: force)
       ui.show("exported \(rows) samples to \(Exporter.absolute(path))", now: now, seconds: 30)
     } catch {
-      ui.show("export failed: \(error)", isError: true, now: now, seconds: 30)
+      // Here the fix is another name (--force is for the command line).
+      let text =
+        error.fileExists
+        ? "'\(Sanitizer.terminalSafe(path, maxLength: 60))' already exists; type another name (memtop --force replaces files)"
+        : "\(error)"
+      ui.show("export failed: " + text, isError: true, now: now, seconds: 30)
     }
   }
 
