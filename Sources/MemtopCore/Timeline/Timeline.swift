@@ -118,7 +118,7 @@ public struct Timeline: Sendable {
   /// Sets row `index` of a column that may still be empty (no value yet).
   private static func set(_ value: UInt64?, in column: inout [UInt64], at index: Int) {
     if column.isEmpty {
-      guard let value else { return }
+      guard value != nil else { return }
       column = Array(repeating: absent, count: index + 1)
     }
     column[index] = value ?? absent
