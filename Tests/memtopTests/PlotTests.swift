@@ -17,6 +17,22 @@ struct PlotTests {
     return path
   }
 
+  @Test("a recording of a launched script: the plot's heading names its command line")
+  func titleNamesTheCommand() throws {
+    let dir = try MemtopRunner.scratchDirectory()
+    let csv = dir + "/run.csv"
+    let svg = dir + "/run.svg"
+    let recorded = try MemtopRunner.run([
+      "record", "--interval", "0.1", "--duration", "3", "-o", csv, "--", "python3", "-c",
+      "import time; time.sleep(30)", "--marker-arg",
+    ])
+    #expect(recorded.status == 0, "\(recorded.stderr)")
+    let plotted = try MemtopRunner.run(["plot", csv, "-o", svg])
+    #expect(plotted.status == 0, "\(plotted.stderr)")
+    let text = try String(contentsOfFile: svg, encoding: .utf8)
+    #expect(text.contains("python3 -c import time; time.sleep(30) --marker-arg"), "heading: \(text.prefix(600))")
+  }
+
   @Test("writes an SVG with three series and labelled axes that rsvg-convert renders")
   func rendersWithLibrsvg() throws {
     let csv = try Self.leakingRecording()

@@ -100,6 +100,7 @@ public struct RecordingChart {
   private func drawHeading(_ svg: inout SVGBuilder, explanation: [String]) {
     var heading = title + "  ·  \(timeline.count) samples over \(ByteFormat.duration(analysis.duration))"
     if analysis.pid != 0 { heading += "  ·  PID \(analysis.pid)" }
+    if let command = timeline.lastCommand { heading += "  ·  " + command }
     svg.text(
       heading, ["x": "20", "y": "30", "font-size": "18", "font-weight": "bold", "fill": "#222222"], maxLength: 140)
     svg.text(

@@ -52,6 +52,8 @@ public final class WatchSession {
   private var handle: ProcessHandle?
   private var command: ChildProcess?
   private var commandName = ""
+  /// The command name when the main series last named its command line.
+  private var lastCommandName: String?
   private var schedule: TickSchedule
   private var pendingEvents: [WatchEvent] = []
   private var lastFlush: Double
@@ -319,7 +321,15 @@ public final class WatchSession {
 
   // MARK: - Private
 
-  private func take(_ sample: MemorySample, from sampler: any MemorySampling) {
+  private func take(_ reading: MemorySample, from sampler: any MemorySampling) {
+    var sample = reading
+    // The first row of each lifetime (and the first after an exec) names the command line,
+    // so a recording says what ran: `plot` titles it, `replay` and `analyze` can show it.
+    let name = sampler.currentName
+    if sample.pid != pid || sample.startTicks != startTicks || name != lastCommandName || samples == 0 {
+      sample.command = ProcCommandLine.read(pid: sample.pid, procRoot: options.procRoot) ?? name
+      lastCommandName = name
+    }
     samples += 1
     store.append(sample)
     if let hwm = sample.peakRSS { peakRSS = max(peakRSS ?? 0, hwm) }

@@ -20,6 +20,8 @@ public struct Timeline: Sendable {
   private var columns: [[UInt64]] = Array(repeating: [], count: Metric.allCases.count)
   /// Markers by sample index.
   public private(set) var markers: [Int: String] = [:]
+  /// The command line a lifetime's first sample carries, by sample index (untrusted text).
+  public private(set) var commands: [Int: String] = [:]
   /// Each sample's process start time in clock ticks (`UInt64.max` when unknown).
   private var startTicks: [UInt64] = []
   /// Each sample's count of summed processes (a tree's total), or -1 for one process.
@@ -97,6 +99,7 @@ public struct Timeline: Sendable {
     Self.append(sample.startTicks, to: &startTicks, at: index, capacity: elapsed.capacity)
     processCounts.append(sample.processes.map { Int32(clamping: $0) } ?? -1)
     if let marker = sample.marker { markers[count - 1] = marker }
+    if let command = sample.command { commands[count - 1] = command }
   }
 
   /// Appends `value` as row `index` of a column that stays empty until its first value.
@@ -142,6 +145,7 @@ public struct Timeline: Sendable {
     var keep: [Int] = []
     keep.reserveCapacity(count / 2 + 1)
     var merged: [Int: String] = [:]
+    var mergedCommands: [Int: String] = [:]
     var lastPaired = false
     var i = 0
     while i < count {
@@ -149,10 +153,12 @@ public struct Timeline: Sendable {
         lastPaired = i + 1 == count - 1
         let texts = [markers[i], markers[i + 1]].compactMap { $0 }
         if !texts.isEmpty { merged[keep.count] = texts.joined(separator: "; ") }
+        if let command = commands[i] ?? commands[i + 1] { mergedCommands[keep.count] = command }
         keep.append(i + 1)
         i += 2
       } else {
         if let text = markers[i] { merged[keep.count] = text }
+        if let command = commands[i] { mergedCommands[keep.count] = command }
         keep.append(i)
         lastPaired = false
         i += 1
@@ -177,6 +183,7 @@ public struct Timeline: Sendable {
     if !startTicks.isEmpty { startTicks.removeLast(dropped) }
     processCounts.removeLast(dropped)
     markers = merged
+    commands = mergedCommands
     // The latest slot goes on filling up to the new stride: every slot stands for as many
     // samples, so the spacing stays even.
     slotFill = lastPaired ? stride + slotFill : slotFill
@@ -240,11 +247,25 @@ public struct Timeline: Sendable {
     return raw == Self.absent ? nil : raw
   }
 
+  /// The command line of the last sample's process: the latest one a sample of its lifetime
+  /// carried (nil when the recording has none, as before the `command` column).
+  public var lastCommand: String? {
+    guard let last = pids.indices.last else { return nil }
+    var index = last
+    while index >= 0 {
+      if let command = commands[index] { return command }
+      if startsLifetime(index) { return nil }
+      index -= 1
+    }
+    return nil
+  }
+
   /// Sample `index` rebuilt as a value.
   public subscript(index: Int) -> MemorySample {
     var sample = MemorySample(timeUnix: timeUnix[index], elapsed: elapsed[index], pid: pids[index])
     for metric in Metric.allCases { sample[metric] = value(metric, at: index) }
     sample.marker = markers[index]
+    sample.command = commands[index]
     let start = startTicks(at: index)
     sample.startTicks = start == Self.absent ? nil : start
     sample.processes = processCounts[index] < 0 ? nil : Int(processCounts[index])

@@ -40,6 +40,28 @@ struct RecordingChartTests {
     return (svg, collector)
   }
 
+  @Test("the heading names the command line the recording carries, as text; after a restart, the new one's")
+  func commandInTitle() throws {
+    var timeline = Self.timeline(seconds: 60) { _ in 100e6 }
+    // The command column is set on a lifetime's first row; hostile text stays text.
+    var first = timeline[0]
+    first.command = "python3 app.py --name <b>&x</b>"
+    var rebuilt = Timeline()
+    rebuilt.append(first)
+    for i in 1..<timeline.count { rebuilt.append(timeline[i]) }
+    timeline = rebuilt
+    #expect(timeline.lastCommand == "python3 app.py --name <b>&x</b>")
+    let (svg, doc) = Self.chart(timeline)
+    try #require(doc.parsed, "\(doc.error ?? "")")
+    #expect(
+      doc.texts.contains { $0.contains("PID 77") && $0.contains("python3 app.py --name <b>&x</b>") }, "\(doc.texts)")
+    #expect(!svg.contains("<b>"))
+    // A new lifetime without a command line of its own names none rather than the old one.
+    var restarted = timeline
+    restarted.append(MemorySample(timeUnix: 1_764_000_100, elapsed: 100, pid: 78, rss: 100_000_000))
+    #expect(restarted.lastCommand == nil)
+  }
+
   @Test("a process tree's recording also draws its PSS total and labels the sums as sums")
   func tree() throws {
     var timeline = Timeline()

@@ -121,6 +121,19 @@ struct BoundedTimelineTests {
     #expect(markers.contains("early") && markers.contains("late"))
   }
 
+  @Test("a lifetime's command line survives the thinning, and each lifetime keeps its own")
+  func commandsKept() {
+    var timeline = Timeline(capacity: 64)
+    for i in 0..<1_000 {
+      var sample = MemorySample(timeUnix: Double(i), elapsed: Double(i), pid: i < 500 ? 1 : 2, rss: 4096)
+      if i == 0 { sample.command = "python3 first.py" }
+      if i == 500 { sample.command = "python3 second.py" }
+      timeline.append(sample)
+    }
+    #expect(Set(timeline.commands.values) == ["python3 first.py", "python3 second.py"])
+    #expect(timeline.lastCommand == "python3 second.py")
+  }
+
   @Test("a new lifetime is never merged into the one before it")
   func lifetimesKept() {
     var timeline = Timeline(capacity: 64)
