@@ -3,18 +3,16 @@ public enum ProcCommandLine {
   /// The program's base name and its arguments, joined by spaces (`python3 app.py` for
   /// `/usr/bin/python3 app.py`; at most `maxLength` characters), or nil when it cannot be read
   /// or is empty (a kernel thread, a zombie). Untrusted text.
+  ///
+  /// Split by ``ProcessCommandLine/arguments(_:)``, as the process table does; unlike the
+  /// table's ``ProcessCommandLine/display(_:name:)`` a script keeps its whole path.
   public static func read(pid: Int32, procRoot: String = "/proc", maxLength: Int = 200) -> String? {
-    guard let fd = try? Syscalls.openReadOnly("\(procRoot)/\(pid)/cmdline") else { return nil }
-    defer { Syscalls.close(fd) }
-    let buffer = ReadBuffer(capacity: 4096)
-    guard let bytes = try? buffer.readWhole(fd, shortReadIsEnd: true), !bytes.isEmpty else { return nil }
-    let arguments = bytes.split(separator: 0, omittingEmptySubsequences: false)
-      .map { String(decoding: UnsafeBufferPointer(rebasing: $0), as: UTF8.self) }
-    var words = arguments.last == "" ? Array(arguments.dropLast()) : arguments
+    guard let text = Syscalls.readSmallFile("\(procRoot)/\(pid)/cmdline") else { return nil }
+    var words = ProcessCommandLine.arguments(String(text.prefix(4096)))
     if let first = words.first, first.hasPrefix("/") { words[0] = program(first) }
-    let text = words.joined(separator: " ")
-    guard !text.isEmpty else { return nil }
-    return text.count > maxLength ? String(text.prefix(maxLength)) : text
+    let line = words.joined(separator: " ")
+    guard !line.isEmpty else { return nil }
+    return line.count > maxLength ? String(line.prefix(maxLength)) : line
   }
 
   /// The program's base name from a command line: `/usr/bin/python3 app.py` → `python3`.
