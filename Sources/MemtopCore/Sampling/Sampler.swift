@@ -79,6 +79,10 @@ public final class Sampler {
   /// Every warning given so far: each is given once.
   private var warned: Set<String> = []
   /// The command name from the latest `status` (it changes when the process calls `exec`).
+  /// Readings in a row whose status showed no memory at all.
+  private var readingsWithoutMemory = 0
+  /// How many such readings in a row make the "no memory" warning (an exec passes in one).
+  static let readingsBeforeNoMemoryWarning = 3
   public private(set) var currentName: String
   /// Number of detailed reads done so far.
   public private(set) var detailReads = 0
@@ -192,7 +196,10 @@ public final class Sampler {
     sample.shmem = status.rssShmem
     sample.swap = status.vmSwap
     sample.peakRSS = status.vmHWM
-    if !status.hasMemory {
+    // A process in the middle of an exec shows no memory for an instant; a kernel thread
+    // never has any. Only a few readings in a row without any are worth a warning.
+    readingsWithoutMemory = status.hasMemory ? 0 : readingsWithoutMemory + 1
+    if readingsWithoutMemory >= Self.readingsBeforeNoMemoryWarning {
       warn(
         "process \(handle.identity.pid) (\(Sanitizer.terminalSafe(currentName))) reports no memory in status (a kernel thread?): its sizes stay empty"
       )
