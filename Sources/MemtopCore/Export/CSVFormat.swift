@@ -9,12 +9,22 @@ public enum CSVFormat {
     "marker",
     "start_ticks", "processes",
     "command",
+    // Memory by kind and counts, from the detailed walk (see RegionKind).
+    "region_brk_heap_bytes", "region_malloc_arenas_bytes", "region_thread_stacks_bytes",
+    "region_other_anon_bytes", "region_shmem_bytes", "region_file_bytes",
+    "threads", "fds",
   ]
 
   /// The metrics in column order after `pid`.
   public static let metricColumns: [Metric] = [
     .rss, .anon, .heap, .file, .shmem, .swap, .brkHeap, .peakRSS, .pss, .uss, .swapPss,
   ]
+
+  /// The metrics in column order after `command`.
+  public static let trailingMetricColumns: [Metric] = Metric.regions + [.threads, .fds]
+
+  /// Every metric a recording carries, in column order.
+  public static let allMetricColumns: [Metric] = metricColumns + trailingMetricColumns
 
   /// The header line, with its line ending.
   public static var headerLine: String { columns.joined(separator: ",") + "\n" }

@@ -42,7 +42,16 @@ public struct CSVRowEncoder {
     if let command = sample.command {
       out.append(contentsOf: CSVFormat.quote(CSVFormat.neutralize(command)).utf8)
     }
-    out.append(UInt8(ascii: "\n"))
+    // Memory by kind and counts: ≤ 20 digits each, a comma before each.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: CSVFormat.trailingMetricColumns.count * 21 + 1) { tail in
+      var writer = RowWriter(buffer: tail)
+      for metric in CSVFormat.trailingMetricColumns {
+        writer.byte(UInt8(ascii: ","))
+        if let value = sample[metric] { writer.unsigned(value) }
+      }
+      writer.byte(UInt8(ascii: "\n"))
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: tail[..<writer.count]))
+    }
   }
 }
 

@@ -27,7 +27,7 @@ public struct PrometheusExposition: Sendable {
 
   /// Takes in a new sample: each metric it holds replaces that metric's last value.
   public mutating func update(with sample: MemorySample) {
-    for metric in CSVFormat.metricColumns {
+    for metric in CSVFormat.allMetricColumns {
       if let value = sample[metric] { latest[metric] = value }
     }
     if sample.timeUnix.isFinite { lastSampleTime = sample.timeUnix }
@@ -46,6 +46,16 @@ public struct PrometheusExposition: Sendable {
       }
     }
     for metric in CSVFormat.metricColumns {
+      guard let value = latest[metric] else { continue }
+      gauge("memtop_" + metric.csvColumn, Self.help(metric), [("", String(value))])
+    }
+    gauge(
+      "memtop_region_bytes",
+      "Resident bytes by kind of memory (brk_heap, malloc_arenas, thread_stacks, other_anon, shmem, file), from the walk of the mappings.",
+      Metric.regions.compactMap { metric in
+        latest[metric].map { (",kind=\"\(metric.region?.rawValue ?? "")\"", String($0)) }
+      })
+    for metric in [Metric.threads, .fds] {
       guard let value = latest[metric] else { continue }
       gauge("memtop_" + metric.csvColumn, Self.help(metric), [("", String(value))])
     }
@@ -123,6 +133,9 @@ public struct PrometheusExposition: Sendable {
     case .pss: "Proportional set size (Pss from smaps_rollup), bytes."
     case .uss: "Unique set size (Private_Clean + Private_Dirty), bytes."
     case .swapPss: "Proportional swap (SwapPss), bytes."
+    case .threads: "Number of threads (Threads in /proc/PID/status)."
+    case .fds: "Number of open file descriptors (entries of /proc/PID/fd)."
+    default: "Resident bytes of one kind of memory (\(metric.region?.rawValue ?? "")), from the walk of the mappings."
     }
   }
 }

@@ -39,7 +39,7 @@ public struct RecordingRowParser {
   private static let ignore: UInt8 = 0, elapsedRole: UInt8 = 1, unixRole: UInt8 = 2, pidRole: UInt8 = 3
   private static let markerRole: UInt8 = 4, startRole: UInt8 = 5, processesRole: UInt8 = 6, commandRole: UInt8 = 7,
     metricBase: UInt8 = 16
-  private static let checkOnly: UInt8 = 32
+  private static let checkOnly: UInt8 = 64
   /// Bytes that end or open an unquoted field: comma, line feed, quote.
   nonisolated(unsafe) private static let special: UnsafePointer<UInt8> = {
     let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
@@ -54,10 +54,10 @@ public struct RecordingRowParser {
   private var roles: [UInt8] = []
   /// The metric each role code stands for (codes from `metricBase`).
   private let metricOfRole: [Metric] = {
-    var table = [Metric](repeating: .rss, count: 64)
+    var table = [Metric](repeating: .rss, count: 256)
     for (m, metric) in Metric.allCases.enumerated() {
-      table[16 + m] = metric
-      table[16 + 32 + m] = metric
+      table[Int(metricBase) + m] = metric
+      table[Int(metricBase + checkOnly) + m] = metric
     }
     return table
   }()

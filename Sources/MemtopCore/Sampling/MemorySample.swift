@@ -43,6 +43,19 @@ public struct MemorySample: Sendable, Equatable {
   /// Untrusted text.
   public var command: String?
 
+  /// Resident bytes by kind of memory (``RegionKind``), from the detailed walk of the
+  /// mappings; each `nil` when that walk did not run this tick.
+  public var regionBrkHeap: UInt64?
+  public var regionMallocArenas: UInt64?
+  public var regionThreadStacks: UInt64?
+  public var regionOtherAnon: UInt64?
+  public var regionShmem: UInt64?
+  public var regionFile: UInt64?
+  /// Number of threads (`Threads:` in `status`).
+  public var threads: UInt64?
+  /// Number of open file descriptors, when counted this tick.
+  public var fds: UInt64?
+
   public init(
     timeUnix: Double, elapsed: Double, pid: Int32,
     rss: UInt64? = nil, anon: UInt64? = nil, file: UInt64? = nil, shmem: UInt64? = nil,
@@ -70,6 +83,39 @@ public struct MemorySample: Sendable, Equatable {
 /// The memory figures memtop can chart, export and analyze.
 public enum Metric: String, CaseIterable, Sendable {
   case rss, anon, heap, file, shmem, swap, brkHeap, peakRSS, pss, uss, swapPss
+  case regionBrkHeap, regionMallocArenas, regionThreadStacks, regionOtherAnon, regionShmem, regionFile
+  case threads, fds
+
+  /// The metrics that hold memory by kind, in ``RegionKind`` order.
+  public static let regions: [Metric] = RegionKind.allCases.map(Metric.init(region:))
+
+  /// The metric that holds one kind of memory.
+  public init(region: RegionKind) {
+    switch region {
+    case .brkHeap: self = .regionBrkHeap
+    case .mallocArenas: self = .regionMallocArenas
+    case .threadStacks: self = .regionThreadStacks
+    case .otherAnon: self = .regionOtherAnon
+    case .shmem: self = .regionShmem
+    case .file: self = .regionFile
+    }
+  }
+
+  /// The kind of memory this metric holds, for the `region_*` metrics.
+  public var region: RegionKind? {
+    switch self {
+    case .regionBrkHeap: .brkHeap
+    case .regionMallocArenas: .mallocArenas
+    case .regionThreadStacks: .threadStacks
+    case .regionOtherAnon: .otherAnon
+    case .regionShmem: .shmem
+    case .regionFile: .file
+    default: nil
+    }
+  }
+
+  /// Whether the metric counts things (threads, descriptors) rather than bytes.
+  public var isCount: Bool { self == .threads || self == .fds }
 
   /// The CSV column that carries this metric.
   public var csvColumn: String {
@@ -85,6 +131,9 @@ public enum Metric: String, CaseIterable, Sendable {
     case .pss: "pss_bytes"
     case .uss: "uss_bytes"
     case .swapPss: "swap_pss_bytes"
+    case .threads: "threads"
+    case .fds: "fds"
+    default: "region_\(region?.rawValue ?? "")_bytes"
     }
   }
 
@@ -102,6 +151,9 @@ public enum Metric: String, CaseIterable, Sendable {
     case .pss: "PSS"
     case .uss: "USS"
     case .swapPss: "SwapPss"
+    case .threads: "threads"
+    case .fds: "fds"
+    default: region?.rawValue ?? ""
     }
   }
 }
@@ -122,6 +174,14 @@ extension MemorySample {
       case .pss: pss
       case .uss: uss
       case .swapPss: swapPss
+      case .regionBrkHeap: regionBrkHeap
+      case .regionMallocArenas: regionMallocArenas
+      case .regionThreadStacks: regionThreadStacks
+      case .regionOtherAnon: regionOtherAnon
+      case .regionShmem: regionShmem
+      case .regionFile: regionFile
+      case .threads: threads
+      case .fds: fds
       }
     }
     set {
@@ -137,6 +197,14 @@ extension MemorySample {
       case .pss: pss = newValue
       case .uss: uss = newValue
       case .swapPss: swapPss = newValue
+      case .regionBrkHeap: regionBrkHeap = newValue
+      case .regionMallocArenas: regionMallocArenas = newValue
+      case .regionThreadStacks: regionThreadStacks = newValue
+      case .regionOtherAnon: regionOtherAnon = newValue
+      case .regionShmem: regionShmem = newValue
+      case .regionFile: regionFile = newValue
+      case .threads: threads = newValue
+      case .fds: fds = newValue
       }
     }
   }

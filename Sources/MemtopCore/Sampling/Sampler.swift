@@ -196,6 +196,7 @@ public final class Sampler {
     sample.shmem = status.rssShmem
     sample.swap = status.vmSwap
     sample.peakRSS = status.vmHWM
+    sample.threads = status.threads.flatMap { UInt64(exactly: $0) }
     // A process in the middle of an exec shows no memory for an instant; a kernel thread
     // never has any. Only a few readings in a row without any are worth a warning.
     readingsWithoutMemory = status.hasMemory ? 0 : readingsWithoutMemory + 1
