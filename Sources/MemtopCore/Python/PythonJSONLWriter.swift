@@ -75,20 +75,22 @@ public final class PythonJSONLWriter {
     stagedPath = nil
   }
 
-  /// The line to store: `text` (a JSON object) with `"elapsed_s"` first.
-  public static func stamped(_ text: String, elapsed: Double) -> String {
+  /// The line to store: `text` (a JSON object) with `"elapsed_s"` (and the sending process,
+  /// `"agent_pid"`) first.
+  public static func stamped(_ text: String, elapsed: Double, pid: Int32? = nil) -> String {
     let trimmed = text.drop { $0 == " " || $0 == "\t" }
     guard trimmed.first == "{" else { return text }
     let rest = trimmed.dropFirst()
     let clock = elapsed.isFinite ? String((elapsed * 1000).rounded() / 1000) : "null"
     let empty = rest.drop { $0 == " " || $0 == "\t" }.first == "}"
-    return "{\"elapsed_s\":\(clock)" + (empty ? "" : ",") + rest
+    let sender = pid.map { ",\"agent_pid\":\($0)" } ?? ""
+    return "{\"elapsed_s\":\(clock)\(sender)" + (empty ? "" : ",") + rest
   }
 
   /// Queues one received line.
-  public func append(_ text: String, elapsed: Double) {
+  public func append(_ text: String, elapsed: Double, pid: Int32? = nil) {
     guard failure == nil else { return }
-    pending += Array((Self.stamped(text, elapsed: elapsed) + "\n").utf8)
+    pending += Array((Self.stamped(text, elapsed: elapsed, pid: pid) + "\n").utf8)
     lines += 1
   }
 

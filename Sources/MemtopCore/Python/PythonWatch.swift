@@ -99,7 +99,7 @@ public final class PythonWatch {
     let poll = link.poll()
     notices += poll.notes
     for line in poll.lines {
-      writer?.append(line.text, elapsed: elapsed)
+      writer?.append(line.text, elapsed: elapsed, pid: line.pid)
       guard let record = line.record else { continue }
       history.take(record, pid: line.pid, elapsed: elapsed)
       switch record {
