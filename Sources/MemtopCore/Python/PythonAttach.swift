@@ -55,7 +55,7 @@ public struct PythonAttachPlan: Sendable, Equatable {
       return [
         gdb, "-p", String(pid), "-batch", "-nx", "-iex", "set debuginfod enabled off", "-ex", "set confirm off",
         "-ex", "set pagination off", "-ex", "call (int)PyGILState_Ensure()",
-        "-ex", "call (int)PyRun_SimpleString(\"exec(open('\(script)').read())\")",
+        "-ex", "call (int)PyRun_SimpleString(\"exec(open('\(script)').read(), {})\")",
         "-ex", "call (void)PyGILState_Release($1)",
       ]
     }

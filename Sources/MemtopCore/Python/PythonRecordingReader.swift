@@ -17,9 +17,9 @@ public enum PythonRecordingReader {
     var lineNumber = 0
     var buffer: [UInt8] = []
     var discarding = false
-    func take(_ bytes: [UInt8]) {
+    func file(_ bytes: [UInt8]) {
       lineNumber += 1
-      if !bytes.isEmpty, !take(line: bytes, into: &history) {
+      if !bytes.isEmpty, !Self.take(line: bytes, into: &history) {
         skipped += 1
         firstSkipped = firstSkipped ?? lineNumber
       }
@@ -42,7 +42,7 @@ public enum PythonRecordingReader {
           skipped += 1
           firstSkipped = firstSkipped ?? lineNumber
         } else {
-          take(buffer)
+          file(buffer)
         }
         buffer = []
         discarding = false
@@ -50,7 +50,7 @@ public enum PythonRecordingReader {
       }
     }
     // A last line without its newline: an interrupted write; used when whole.
-    if !buffer.isEmpty && !discarding { take(buffer) }
+    if !buffer.isEmpty && !discarding { file(buffer) }
     var notes: [String] = []
     if skipped > 0, let firstSkipped {
       notes.append(

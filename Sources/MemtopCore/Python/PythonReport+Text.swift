@@ -7,9 +7,13 @@ extension PythonReport {
       return "RSS did not grow while Python's allocations were traced (traced \(Self.signedRate(traced)))"
     }
     let percent = Int((share * 100).rounded())
-    if share < 0.3 {
+    if share < 0.3 && traced <= rss * 0.05 {
       return
         "traced Python memory is flat while RSS grows \(Self.signedRate(rss)): the growth is outside Python objects (a C extension or the allocator) — see where it grows by kind"
+    }
+    if share < 0.3 {
+      return
+        "Python objects account for \(percent) % of the growth (traced \(Self.signedRate(traced)) while RSS grows \(Self.signedRate(rss))): most of it is outside Python objects (a C extension, the allocator, or tracemalloc's own bookkeeping while it traces)"
     }
     if share >= 0.7 { return "Python objects account for \(percent) % of the growth" }
     return
