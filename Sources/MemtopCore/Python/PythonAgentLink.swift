@@ -33,6 +33,8 @@ public final class PythonAgentLink {
     public var notes: [String] = []
     /// Agents that went away (their pid).
     public var closed: [Int32] = []
+
+    public init() {}
   }
 
   private final class Connection {

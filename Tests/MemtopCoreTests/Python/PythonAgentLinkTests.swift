@@ -11,7 +11,7 @@ import Glibc
 @Suite("Python agent link: a private socket")
 struct PythonAgentLinkTests {
   /// A client end connected to `path`.
-  final class Client {
+  final class Client: @unchecked Sendable {
     let fd: Int32
     init(_ path: String) throws {
       fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -27,10 +27,12 @@ struct PythonAgentLinkTests {
     }
     deinit { close(fd) }
     func send(_ text: String) {
-      var bytes = Array(text.utf8)
+      let bytes = Array(text.utf8)
+      let total = bytes.count
       var sent = 0
-      while sent < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + sent, bytes.count - sent) }
+      while sent < total {
+        let offset = sent
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, total - offset) }
         if n <= 0 { return }
         sent += n
       }
@@ -110,7 +112,6 @@ struct PythonAgentLinkTests {
     let link = try Self.link()
     let client = try Client(link.socketPath)
     client.send("not json\n{\"type\":\"bye\"}\n")
-    _ = client.fd
     var bytes: [UInt8] = [0xFF, 0xFE, 0x0A]
     _ = write(client.fd, &bytes, 3)
     let got = Self.collect(link, lines: 1, notes: 2)
