@@ -151,9 +151,18 @@ struct PythonAgentTests {
     let csv = try MemtopRunner.scratchDirectory() + "/own.csv"
     // The program's own PYTHONPATH (holding its sitecustomize) is memtop's: memtop puts its
     // directory in front of it.
-    let result = try MemtopRunner.run(
+    let runtime = try MemtopRunner.scratchDirectory()
+    let running = try MemtopRunner.start(
       ["record", "--python", "--interval", "0.5", "--duration", "15", "-o", csv, "--", "python3", own + "/app.py"],
-      prefix: ["env", "PYTHONPATH=\(own)"], timeout: 240)
+      prefix: ["env", "PYTHONPATH=\(own)", "XDG_RUNTIME_DIR=\(runtime)"])
+    // The private directory is made there (0700), and is gone once memtop ends.
+    let made = MemtopRunner.waitUntil(timeout: 60) {
+      ((try? FileManager.default.contentsOfDirectory(atPath: runtime)) ?? []).contains { $0.hasPrefix("memtop-py-") }
+    }
+    #expect(made)
+    let status = running.wait(timeout: 240)
+    let result = (status: status, stdout: running.stdout, stderr: running.stderr)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: runtime) == [])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains("own sitecustomize ran: True"), "\(result.stdout) \(result.stderr)")
     #expect(try Self.records(csv, type: "hello").count >= 1, "\(result.stderr)")
