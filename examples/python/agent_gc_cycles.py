@@ -22,7 +22,7 @@ def main():
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 600.0
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        for _ in range(500):
+        for _ in range(50):
             a, b = Node("x" * 200), Node("y" * 200)
             a.other, b.other = b, a  # a cycle, dropped at once
         time.sleep(0.05)
