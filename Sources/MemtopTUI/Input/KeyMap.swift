@@ -64,9 +64,7 @@ public enum KeyMap {
       help: "with --children: switch between the tree's total and each process (t as in htop's tree)"),
     KeyBinding(
       keys: [.character("y")], action: .pythonPanel, hint: "python",
-      help:
-        "with --python: show or hide the Python panel (lru caches, lines and types that grow, the collector, Python's share of the growth)"
-    ),
+      help: "with --python: show or hide the Python panel (caches, lines, types, collector, share)"),
     KeyBinding(
       keys: [.character("r")], action: .resetMinMax, hint: "reset", help: "reset the min/max shown on each chart"),
     KeyBinding(
