@@ -40,7 +40,8 @@ struct PythonFlags: ParsableArguments {
   var options: PythonOptions? {
     guard python else { return nil }
     return PythonOptions(
-      files: BundledAgent.files, traceLines: traceLines, runtimeDirectory: ProcessEnvironmentValue.get("XDG_RUNTIME_DIR"))
+      files: BundledAgent.files, traceLines: traceLines,
+      runtimeDirectory: ProcessEnvironmentValue.get("XDG_RUNTIME_DIR"))
   }
 }
 

@@ -51,7 +51,7 @@ struct PythonAgentTests {
       let caches = sample["caches"] as? [[String: Any]] ?? []
       return caches.first { $0["function"] as? String == "__main__.price" }?["currsize"] as? Int
     }
-    #expect(sizes.count >= 10 && sizes.last! > sizes.first! + 5000, "currsize did not grow: \(sizes)")
+    #expect(sizes.count >= 10 && (sizes.last ?? 0) > (sizes.first ?? 0) + 5000, "currsize did not grow: \(sizes)")
 
     let python = try #require(try Self.analysis(run.csv)["python"] as? [String: Any])
     let caches = try #require(python["caches"] as? [[String: Any]])
@@ -71,7 +71,8 @@ struct PythonAgentTests {
   func requestDictLaunched() throws {
     let source = try String(contentsOfFile: Self.example("agent_request_dict.py"), encoding: .utf8)
     #expect(source.split(separator: "\n", omittingEmptySubsequences: false)[18].contains("AGENT-LEAK-LINE"))
-    let run = try Self.record(["python3", Self.example("agent_request_dict.py")], seconds: 40, extra: ["--trace-lines"])
+    let run = try Self.record(
+      ["python3", Self.example("agent_request_dict.py")], seconds: 40, extra: ["--trace-lines"])
     #expect(run.status == 0, "\(run.stderr)")
     let python = try #require(try Self.analysis(run.csv)["python"] as? [String: Any])
     let lines = try #require(python["top_lines"] as? [[String: Any]])
@@ -203,7 +204,8 @@ struct PythonAgentTests {
     let result = try MemtopRunner.run(
       ["record", "--pid", String(idle.pid), "--python", "-o", dir + "/x.csv"], prefix: ["env", "PATH=/nonexistent"])
     #expect(result.status == 1)
-    #expect(result.stderr.contains("needs gdb, which is not installed; install it (apt install gdb)"), "\(result.stderr)")
+    #expect(
+      result.stderr.contains("needs gdb, which is not installed; install it (apt install gdb)"), "\(result.stderr)")
     #expect(!result.stderr.contains("will inject"))
   }
 

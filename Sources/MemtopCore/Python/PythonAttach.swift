@@ -108,7 +108,8 @@ public enum PythonAttach {
     }
     guard (major, minor) >= (3, 8) else {
       throw MemtopError(
-        message: "--python: \(process) runs Python \(major).\(minor); the agent needs CPython 3.8 or later: drop --python")
+        message:
+          "--python: \(process) runs Python \(major).\(minor); the agent needs CPython 3.8 or later: drop --python")
     }
     if let tracer = tracerPID(pid, procRoot: procRoot), tracer != 0 {
       throw MemtopError(

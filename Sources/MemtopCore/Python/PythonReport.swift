@@ -75,13 +75,17 @@ public struct PythonReport: Sendable, Equatable, Encodable {
     topLines = agent.lineSeries.map { location, series in
       Line(location: location, bytes: Int(series.last ?? 0), slopeBytesPerSecond: Self.slope(series))
     }.sorted {
-      ($0.slopeBytesPerSecond ?? -.infinity, $0.bytes, $1.location) > ($1.slopeBytesPerSecond ?? -.infinity, $1.bytes, $0.location)
+      ($0.slopeBytesPerSecond ?? -.infinity, $0.bytes, $1.location) > (
+        $1.slopeBytesPerSecond ?? -.infinity, $1.bytes, $0.location
+      )
     }
     topLines = Array(topLines.prefix(Self.listLimit))
     types = agent.typeSeries.map { name, series in
       TypeCount(type: name, count: Int(series.last ?? 0), countSlopePerSecond: Self.slope(series))
     }.sorted {
-      ($0.countSlopePerSecond ?? -.infinity, $0.count, $1.type) > ($1.countSlopePerSecond ?? -.infinity, $1.count, $0.type)
+      ($0.countSlopePerSecond ?? -.infinity, $0.count, $1.type) > (
+        $1.countSlopePerSecond ?? -.infinity, $1.count, $0.type
+      )
     }
     types = Array(types.prefix(Self.listLimit))
     tracedBytes = agent.traced.last.map { Int($0) }

@@ -111,7 +111,8 @@ public final class PythonWatch {
         }
         greeted = true
         if options.traceLines || tracingSince != nil {
-          link.send(PythonAgentLink.traceCommand(seconds: Self.traceSeconds, snapshots: Self.traceSnapshots), to: line.pid)
+          link.send(
+            PythonAgentLink.traceCommand(seconds: Self.traceSeconds, snapshots: Self.traceSnapshots), to: line.pid)
           tracingSince = tracingSince ?? elapsed
         }
       case .note(let text): notices.append("python agent \(line.pid): \(text)")
@@ -130,7 +131,8 @@ public final class PythonWatch {
         tracingSince = elapsed
         link.send(PythonAgentLink.traceCommand(seconds: Self.traceSeconds, snapshots: Self.traceSnapshots))
         notices.append(
-          "--python: the verdict says leak: tracing Python allocations by line for \(Self.traceSeconds) s (y shows them)")
+          "--python: the verdict says leak: tracing Python allocations by line for \(Self.traceSeconds) s (y shows them)"
+        )
       }
     }
     do {

@@ -536,7 +536,8 @@ final class ChartScreen: AppScreen {
     if python.greeted {
       pythonEmpty = "the Python agent is connected; its first readings come within seconds"
     } else {
-      pythonEmpty = "waiting for the Python agent to say hello (launched: through sitecustomize; attached: once injected)"
+      pythonEmpty =
+        "waiting for the Python agent to say hello (launched: through sitecustomize; attached: once injected)"
     }
     guard showPython, force || now - pythonRefreshed >= 2 else { return }
     pythonRefreshed = now

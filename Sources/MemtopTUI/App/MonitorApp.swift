@@ -182,7 +182,8 @@ public enum MonitorApp {
     return try onScreen(config, themes: themes) { _, terminal in
       let screen = ChartScreen(source: nil, session: session, config: config)
       screen.pythonReport = python
-      screen.pythonEmpty = "no Python data: \(PythonJSONLWriter.path(besideCSV: URL(fileURLWithPath: path).lastPathComponent)) is not beside this recording (record --python writes it)"
+      screen.pythonEmpty =
+        "no Python data: \(PythonJSONLWriter.path(besideCSV: URL(fileURLWithPath: path).lastPathComponent)) is not beside this recording (record --python writes it)"
       // A stop signal or q while a long file loads ends the replay at once.
       let loaded = screen.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) }) {
         if StopSignals.received != nil { return true }

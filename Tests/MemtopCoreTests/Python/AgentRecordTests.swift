@@ -19,9 +19,15 @@ struct AgentRecordTests {
       return
     }
     #expect(sample.pid == 123)
-    #expect(sample.gc == GCState(enabled: false, counts: [1, 2, 3], collections: [10, 2, 1], collected: [5, 0, 0],
-      uncollectable: [0, 0, 1], garbage: 2))
-    #expect(sample.caches == [CacheReading(function: "shop.prices.price", currsize: 48210, maxsize: nil, hits: 10, misses: 48210)])
+    #expect(
+      sample.gc
+        == GCState(
+          enabled: false, counts: [1, 2, 3], collections: [10, 2, 1], collected: [5, 0, 0],
+          uncollectable: [0, 0, 1], garbage: 2))
+    #expect(
+      sample.caches == [
+        CacheReading(function: "shop.prices.price", currsize: 48210, maxsize: nil, hits: 10, misses: 48210)
+      ])
     #expect(sample.types == [NamedCount(name: "dict", value: 1234)])
     #expect(sample.tracing == true && sample.tracedCurrent == 123456 && sample.tracedPeak == 234567)
     #expect(sample.lines == [NamedCount(name: "/abs/app.py:42", value: 1_048_576)])
@@ -30,7 +36,8 @@ struct AgentRecordTests {
 
   @Test("escape sequences in names never survive")
   func escapes() throws {
-    let line = #"{"type":"sample","caches":[{"function":"evil\u001b]0;owned\u0007\u001b[2J","currsize":1,"maxsize":2}],"types":[{"type":"\u202etxt.exe","count":1}]}"#
+    let line =
+      #"{"type":"sample","caches":[{"function":"evil\u001b]0;owned\u0007\u001b[2J","currsize":1,"maxsize":2}],"types":[{"type":"\u202etxt.exe","count":1}]}"#
     guard case .sample(let sample) = try #require(AgentRecord.parse(Substring(line))) else {
       Issue.record("not a sample")
       return
@@ -73,13 +80,15 @@ struct AgentRecordTests {
   @Test("lists are capped, notes cut to 300 characters")
   func caps() throws {
     let many = (0..<1000).map { #"{"type":"t\#($0)","count":\#($0)}"# }.joined(separator: ",")
-    guard case .sample(let sample) = try #require(AgentRecord.parse(Substring(#"{"type":"sample","types":[\#(many)]}"#)))
+    guard
+      case .sample(let sample) = try #require(AgentRecord.parse(Substring(#"{"type":"sample","types":[\#(many)]}"#)))
     else {
       Issue.record("not a sample")
       return
     }
     #expect(sample.types?.count == AgentRecord.maxEntries)
-    let note = try #require(AgentRecord.parse(Substring(#"{"type":"note","message":"\#(String(repeating: "x", count: 5000))"}"#)))
+    let note = try #require(
+      AgentRecord.parse(Substring(#"{"type":"note","message":"\#(String(repeating: "x", count: 5000))"}"#)))
     guard case .note(let text) = note else {
       Issue.record("not a note")
       return
@@ -87,7 +96,8 @@ struct AgentRecordTests {
     #expect(text.count <= 301)
   }
 
-  @Test("not an object, or an unknown type, is no record", arguments: ["[1,2]", "{\"type\":\"evil\"}", "{", "null", "{}"])
+  @Test(
+    "not an object, or an unknown type, is no record", arguments: ["[1,2]", "{\"type\":\"evil\"}", "{", "null", "{}"])
   func notRecords(_ line: String) {
     #expect(AgentRecord.parse(Substring(line)) == nil)
   }

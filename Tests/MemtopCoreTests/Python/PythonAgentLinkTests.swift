@@ -21,7 +21,9 @@ struct PythonAgentLinkTests {
         for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
       }
       let rc = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        }
       }
       if rc != 0 { throw CocoaError(.fileNoSuchFile) }
     }
@@ -32,7 +34,7 @@ struct PythonAgentLinkTests {
       var sent = 0
       while sent < total {
         let offset = sent
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, total - offset) }
+        let n = bytes.withUnsafeBytes { raw in raw.baseAddress.map { write(fd, $0 + offset, total - offset) } ?? -1 }
         if n <= 0 { return }
         sent += n
       }
@@ -75,7 +77,9 @@ struct PythonAgentLinkTests {
     #expect(Syscalls.fileModeAndOwner(link.socketPath)! == (mode: 0o600, uid: me))
     #expect(FileManager.default.contents(atPath: link.directory + "/sitecustomize.py") == Data("# loader\n".utf8))
     let script = try link.writeAttachScript(pid: 42, loader: "print('hi')\n")
-    #expect(try String(contentsOfFile: script, encoding: .utf8) == "MEMTOP_AGENT_SOCKET = \"\(link.socketPath)\"\nprint('hi')\n")
+    #expect(
+      try String(contentsOfFile: script, encoding: .utf8)
+        == "MEMTOP_AGENT_SOCKET = \"\(link.socketPath)\"\nprint('hi')\n")
     link.close()
     #expect(!FileManager.default.fileExists(atPath: link.directory))
   }

@@ -19,7 +19,9 @@ struct PythonJSONLTests {
 
   @Test("each line as received, elapsed_s and the sender first")
   func stamped() {
-    #expect(PythonJSONLWriter.stamped(#"{"type":"bye"}"#, elapsed: 1.23456, pid: 9) == #"{"elapsed_s":1.235,"agent_pid":9,"type":"bye"}"#)
+    #expect(
+      PythonJSONLWriter.stamped(#"{"type":"bye"}"#, elapsed: 1.23456, pid: 9)
+        == #"{"elapsed_s":1.235,"agent_pid":9,"type":"bye"}"#)
     #expect(PythonJSONLWriter.stamped("{}", elapsed: 2) == #"{"elapsed_s":2.0}"#)
   }
 
@@ -36,7 +38,9 @@ struct PythonJSONLTests {
     try writer.commit()
     writer.append(#"{"type":"bye","reason":"x"}"#, elapsed: 1, pid: 4)
     try writer.finish()
-    #expect(try String(contentsOfFile: fresh, encoding: .utf8) == #"{"elapsed_s":1.0,"agent_pid":4,"type":"bye","reason":"x"}"# + "\n")
+    #expect(
+      try String(contentsOfFile: fresh, encoding: .utf8)
+        == #"{"elapsed_s":1.0,"agent_pid":4,"type":"bye","reason":"x"}"# + "\n")
     let replacing = try PythonJSONLWriter(path: path, replaceExisting: true, staged: true)
     try replacing.commit()
     try replacing.finish()
@@ -47,13 +51,14 @@ struct PythonJSONLTests {
   func reading() throws {
     let dir = try Self.directory()
     let path = dir + "/r.python.jsonl"
-    let text = [
-      #"{"elapsed_s":1,"agent_pid":5,"type":"sample","caches":[{"function":"f","currsize":1,"maxsize":null}]}"#,
-      "garbage",
-      #"{"type":"sample"}"#,
-      #"{"elapsed_s":-4,"type":"sample"}"#,
-      #"{"elapsed_s":2,"agent_pid":5,"type":"sample","caches":[{"function":"f","currsize":9,"maxsize":null}]}"#,
-    ].joined(separator: "\n") + "\n"
+    let text =
+      [
+        #"{"elapsed_s":1,"agent_pid":5,"type":"sample","caches":[{"function":"f","currsize":1,"maxsize":null}]}"#,
+        "garbage",
+        #"{"type":"sample"}"#,
+        #"{"elapsed_s":-4,"type":"sample"}"#,
+        #"{"elapsed_s":2,"agent_pid":5,"type":"sample","caches":[{"function":"f","currsize":9,"maxsize":null}]}"#,
+      ].joined(separator: "\n") + "\n"
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     let (history, notes) = try #require(PythonRecordingReader.read(path))
     #expect(history.agents.count == 1 && history.agents[0].samples == 2 && history.agents[0].pid == 5)

@@ -10,7 +10,7 @@ struct PythonReportTests {
   /// a type growing 5/s, traced memory growing `traced` bytes/s.
   static func history(traced: Double) -> PythonHistory {
     var history = PythonHistory()
-    history.take(.hello(try! #require(helloRecord)), pid: 7, elapsed: 0)
+    if let hello = helloRecord { history.take(.hello(hello), pid: 7, elapsed: 0) }
     for t in 1...60 {
       var sample = AgentSample()
       sample.pid = 7
@@ -19,7 +19,9 @@ struct PythonReportTests {
         CacheReading(function: "shop.prices.price", currsize: 30 * t, maxsize: nil),
         CacheReading(function: "small", currsize: 5, maxsize: 128),
       ]
-      if t % 10 == 0 { sample.types = [NamedCount(name: "__main__.Node", value: 5 * t), NamedCount(name: "dict", value: 100)] }
+      if t % 10 == 0 {
+        sample.types = [NamedCount(name: "__main__.Node", value: 5 * t), NamedCount(name: "dict", value: 100)]
+      }
       sample.tracing = true
       sample.tracedCurrent = Int(traced * Double(t))
       if t % 5 == 0 {
@@ -34,7 +36,9 @@ struct PythonReportTests {
   }
 
   static let helloRecord: AgentHello? = {
-    guard case .hello(let hello)? = AgentRecord.parse(#"{"type":"hello","pid":7,"python":"3.11.7","implementation":"cpython"}"#)
+    guard
+      case .hello(let hello)? = AgentRecord.parse(
+        #"{"type":"hello","pid":7,"python":"3.11.7","implementation":"cpython"}"#)
     else { return nil }
     return hello
   }()
@@ -84,7 +88,9 @@ struct PythonReportTests {
   func keys() throws {
     let report = try #require(PythonReport(history: Self.history(traced: 180_000), rss: Self.rss))
     let json = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
-    for key in ["share_of_rss_growth", "traced_bytes", "traced_slope_bytes_per_s", "caches", "top_lines", "types", "gc"] {
+    for key in [
+      "share_of_rss_growth", "traced_bytes", "traced_slope_bytes_per_s", "caches", "top_lines", "types", "gc",
+    ] {
       #expect(json[key] != nil, "\(key)")
     }
     let cache = try #require((json["caches"] as? [[String: Any]])?.first)
