@@ -54,9 +54,12 @@ public struct PythonPanel: Sendable {
     return out
   }
 
-  /// Draws the box over `area` (leaving a one-cell margin where it can).
+  /// Draws the box at the top of `area`, as tall as its lines (leaving a one-cell margin at the
+  /// sides where it can).
   public func draw(into buffer: inout CellBuffer, area: Rect) {
-    let box = area.width > 8 && area.height > 6 ? area.inset(dx: 1, dy: 0) : area
+    let body = lines
+    let wide = area.width > 8 && area.height > 6 ? area.inset(dx: 1, dy: 0) : area
+    let box = wide.top(min(wide.height, body.count + 2))
     guard box.width >= 4, box.height >= 3 else { return }
     buffer.fill(box, with: Cell(" ", .help))
     let (tl, tr, bl, br) = mode.corners
@@ -74,7 +77,7 @@ public struct PythonPanel: Sendable {
     buffer[box.maxX - 1, box.maxY - 1] = Cell(br, .border)
     buffer.put(title, x: box.x + 2, y: box.y, role: .title, clip: box.inset(dx: 1, dy: 0))
     let inner = box.inset(dx: 2, dy: 1)
-    for (i, line) in lines.prefix(inner.height).enumerated() {
+    for (i, line) in body.prefix(inner.height).enumerated() {
       let role: ColorRole = line.hasPrefix("  ") || line.isEmpty ? .help : (i == 0 ? .text : .dim)
       buffer.put(line, x: inner.x, y: inner.y + i, role: role, clip: inner)
     }
