@@ -65,6 +65,12 @@ struct PythonAgentTests {
     #expect(text.range(of: #"entries, \+[0-9,]+/min"#, options: .regularExpression) != nil, "\(text)")
   }
 
+  /// The children of `pid` (its main thread's), from `/proc`.
+  static func children(of pid: Int32) -> [Int32] {
+    let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+    return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+  }
+
   static let leakLine = example("agent_request_dict.py") + ":19"
 
   @Test("a request loop keeping every payload in a module dict: top_lines[0] is that line (launched, --trace-lines)")
@@ -84,14 +90,18 @@ struct PythonAgentTests {
   }
 
   @Test(
-    "attached with gdb to an already-running CPython (through its pyenv shim): top_lines[0] is that line, and it runs on",
+    "attached with gdb to an already-running CPython under a launcher: top_lines[0] is that line, and it runs on",
     .enabled(if: PythonAttach.findOnPath("gdb") != nil))
   func requestDictAttached() throws {
     let dir = try MemtopRunner.scratchDirectory()
-    // Started the way a developer does (python3 is a pyenv shim here): memtop follows it to
-    // the interpreter.
-    let target = try MemtopRunner.spawn(["python3", Self.example("agent_request_dict.py"), "400"])
+    // A launcher above the interpreter, as a pyenv shim or a shell leaves it (`python3 app.py &`
+    // gives the shell's pid): memtop follows it to the interpreter before injecting.
+    let target = try MemtopRunner.spawn([
+      "bash", "-c", "python3 '\(Self.example("agent_request_dict.py"))' 400; echo ended",
+    ])
     defer {
+      // The interpreter under the shell first, then the shell: nothing is left running.
+      for child in Self.children(of: target.pid) { kill(child, SIGKILL) }
       kill(target.pid, SIGKILL)
       target.wait(timeout: 10)
     }
@@ -106,6 +116,8 @@ struct PythonAgentTests {
     // Said before injecting, with the way to avoid it.
     #expect(result.stderr.contains("memtop will inject code into process"), "\(result.stderr)")
     #expect(result.stderr.contains("to avoid injecting, drop --python"))
+    #expect(result.stderr.contains("process \(target.pid) (bash) is a launcher: watching the program it runs"))
+    #expect(!result.stderr.contains("will inject code into process \(target.pid) "))
     let python = try #require(try Self.analysis(csv)["python"] as? [String: Any])
     let lines = try #require(python["top_lines"] as? [[String: Any]])
     #expect(lines.first?["location"] as? String == Self.leakLine, "\(lines.prefix(3)) \(result.stderr)")
@@ -114,6 +126,7 @@ struct PythonAgentTests {
     let printed = target.stdout.split(separator: "\n").count
     #expect(MemtopRunner.waitUntil(timeout: 60) { target.stdout.split(separator: "\n").count > printed + 2 })
     #expect(target.wait(timeout: 0.1) == nil, "the target ended")
+    #expect(!target.stdout.contains("ended"))
   }
 
   @Test("a leak through ctypes malloc: verdict leak, Python's share below 0.3, the sentence points outside Python")

@@ -16,6 +16,8 @@ public final class PythonAgentLink {
   public let socketPath: String
   /// Longest line accepted, bytes (newline excluded).
   public static let maxLineBytes = 1 << 20
+  /// Most agents connected at once; more are refused with a note.
+  public static let maxConnections = 64
 
   /// One line an agent sent.
   public struct Line: Sendable {
@@ -174,6 +176,12 @@ public final class PythonAgentLink {
       guard let peer = Syscalls.peerCredentials(fd), peer.uid == uid || peer.uid == 0 else {
         let who = Syscalls.peerCredentials(fd).map { "process \($0.pid) (uid \($0.uid))" } ?? "an unknown process"
         result.notes.append("python agent: refused a connection from \(who): it runs as another user")
+        Syscalls.close(fd)
+        continue
+      }
+      guard connections.count < Self.maxConnections else {
+        result.notes.append(
+          "python agent: refused process \(peer.pid): \(Self.maxConnections) agents are connected already")
         Syscalls.close(fd)
         continue
       }

@@ -167,6 +167,8 @@ public final class PythonWatch {
         link.own(log)
         let process = try ChildProcess(arguments: plan.arguments(script: script), outputPath: log)
         injector = (process, log, now + plan.timeout)
+        let tool = plan.method == .remoteExec ? "sys.remote_exec" : "gdb"
+        return ["--python: injecting the agent into process \(plan.pid) with \(tool)"]
       } catch let error as MemtopError {
         injected = true
         return [error.message]
@@ -174,9 +176,8 @@ public final class PythonWatch {
         injected = true
         return ["--python: cannot start the injector: \(error)"]
       }
-      return []
     }
-    let tool = running.process.pid > 0 && plan.method == .remoteExec ? "sys.remote_exec" : "gdb"
+    let tool = plan.method == .remoteExec ? "sys.remote_exec" : "gdb"
     if let ended = running.process.poll() {
       injected = true
       injector = nil
