@@ -135,4 +135,27 @@ struct PythonAgentLinkTests {
     link.close()
     #expect(client.receive().hasPrefix(#"{"cmd":"detach"}"#))
   }
+
+  @Test(
+    "another user cannot reach the socket (the directory is 0700), and the link goes on",
+    .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+  func otherUser() throws {
+    let link = try Self.link()
+    let code =
+      "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n s.connect(sys.argv[1]); print('connected')\nexcept OSError as e: print(type(e).__name__)"
+    let out = NSTemporaryDirectory() + "memtop-otheruser-\(UUID()).out"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+    process.arguments = [
+      "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", code, link.socketPath,
+    ]
+    FileManager.default.createFile(atPath: out, contents: nil)
+    process.standardOutput = FileHandle(forWritingAtPath: out)
+    try process.run()
+    process.waitUntilExit()
+    let said = try String(contentsOfFile: out, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(said == "PermissionError", "\(said)")
+    #expect(link.poll().lines.isEmpty && link.connectedPIDs.isEmpty)
+  }
 }
