@@ -63,6 +63,17 @@ struct PythonAgentTests {
     let text = try MemtopRunner.run(["analyze", run.csv]).stdout
     #expect(text.contains("cache `__main__.price` (maxsize=None): "), "\(text)")
     #expect(text.range(of: #"entries, \+[0-9,]+/min"#, options: .regularExpression) != nil, "\(text)")
+    // plot writes the same section under the chart, escaped for XML.
+    let svg = csvDirectory(run.csv) + "/run.svg"
+    let plot = try MemtopRunner.run(["plot", run.csv, "-o", svg])
+    #expect(plot.status == 0, "\(plot.stderr)")
+    let picture = try String(contentsOfFile: svg, encoding: .utf8)
+    #expect(picture.contains(#"<g id="python""#) && picture.contains("cache `__main__.price` (maxsize=None): "))
+  }
+
+  /// The directory of a file path.
+  func csvDirectory(_ path: String) -> String {
+    URL(fileURLWithPath: path).deletingLastPathComponent().path
   }
 
   /// The children of `pid` (its main thread's), from `/proc`.
