@@ -166,6 +166,7 @@ public enum BundledAgent {
               self.dropped = 0
               self.done = False
               self.caches = []  # (weakref to an lru_cache wrapper, qualified name)
+              self.census_caches = []  # (name, cache_info()) read during the last census
               self.next_census = 0.0
               self.census_cost = 0.0
               self.trace = None  # the running trace window, a dict
@@ -391,33 +392,46 @@ public enum BundledAgent {
               try:
                   counts = collections.Counter(map(type, objects))
                   caches = []
+                  read_now = []
                   if isinstance(wrapper, type) and counts.get(wrapper):
                       for found in filter(wrapper.__instancecheck__, objects):
+                          name = _function_name(found)
                           try:
-                              caches.append((weakref.ref(found), _function_name(found)))
+                              caches.append((weakref.ref(found), name))
                           except TypeError:
-                              pass
-                          if len(caches) >= 10000:
+                              # Python 3.8: no weak references to wrappers. Holding them would keep
+                              # them alive, so they are read now and reported on census ticks only.
+                              info = _cache_info(found)
+                              if info is not None:
+                                  read_now.append((name, info))
+                          if len(caches) + len(read_now) >= 10000:
                               break
+                      found = None
               finally:
                   del objects
               self.caches = caches
+              self.census_caches = read_now
               top = [{"type": _type_name(kind), "count": n} for kind, n in counts.most_common(TOP_TYPES)]
               self.census_cost = time.perf_counter() - started
               return top, round(self.census_cost * 1000.0, 3)
 
           def cache_sizes(self):
-              totals = {}
+              """Each cached function's size and counts, summed over wrappers with the same name."""
+              read = list(self.census_caches)
+              self.census_caches = []
               alive = []
               for ref, name in self.caches:
                   found = ref()
                   if found is None:
                       continue
                   alive.append((ref, name))
-                  try:
-                      info = found.cache_info()
-                  except BaseException:
-                      continue
+                  info = _cache_info(found)
+                  if info is not None:
+                      read.append((name, info))
+              found = None
+              self.caches = alive
+              totals = {}
+              for name, info in read:
                   entry = totals.get(name)
                   if entry is None:
                       totals[name] = {
@@ -433,7 +447,6 @@ public enum BundledAgent {
                       entry["hits"] += info.hits
                       entry["misses"] += info.misses
                       entry["instances"] += 1
-              self.caches = alive
               ordered = sorted(totals.values(), key=lambda entry: (-entry["currsize"], entry["function"]))
               return ordered[:MAX_CACHES]
 
@@ -513,6 +526,20 @@ public enum BundledAgent {
               "uncollectable": [s.get("uncollectable", 0) for s in stats],
               "garbage": len(gc.garbage),
           }
+
+
+      def _cache_info(wrapper):
+          """``wrapper.cache_info()`` when it is a plausible CacheInfo, else None."""
+          try:
+              info = wrapper.cache_info()
+              for value in (info.hits, info.misses, info.currsize):
+                  if isinstance(value, bool) or not isinstance(value, int):
+                      return None
+              if info.maxsize is not None and (isinstance(info.maxsize, bool) or not isinstance(info.maxsize, int)):
+                  return None
+              return info
+          except BaseException:
+              return None
 
 
       def _number(value, low, high):
