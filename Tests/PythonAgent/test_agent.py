@@ -584,6 +584,56 @@ class AgentTests(unittest.TestCase):
         self.assertGreater(dropped["dropped"], 10)
         self.assertClean(*finish(child), "beats per second True")
 
+    def test_a_forked_child_connects_on_its_own_and_lets_go_of_the_parents_connection(self):
+        flag = os.path.join(self.memtop.app_dir, "child-may-end")
+        script = self.memtop.write(
+            "app.py",
+            """
+            import os
+            import sys
+            import time
+
+            sys.stdin.readline()
+            child = os.fork()
+            if child == 0:
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)  # let the parent's pipes close with the parent
+                deadline = time.monotonic() + 60
+                while not os.path.exists(sys.argv[1]) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                os._exit(0)
+            print("forked", child, flush=True)
+            sys.stdin.read()
+            print("parent done")
+            """,
+        )
+        parent = self.memtop.launch(script, args=[flag])
+        first = self.memtop.accept()
+        self.assertEqual(first.next()["pid"], parent.pid)
+        first.send({"cmd": "trace", "seconds": 600, "snapshots": 2})
+        first.until(lambda m: m["type"] == "sample" and m["tracing"], "tracing in the parent")
+        parent.stdin.write(b"go\n")
+        parent.stdin.flush()
+        forked = int(parent.stdout.readline().split()[1])
+        try:
+            second = self.memtop.accept()
+            hello = second.next()
+            self.assertEqual((hello["type"], hello["pid"], hello["mode"]), ("hello", forked, "launch"))
+            sample = second.until(lambda m: m["type"] == "sample", "a sample from the forked child")
+            self.assertEqual(sample["pid"], forked)
+            self.assertIs(sample["tracing"], False, "the parent's tracing window is not the child's")
+            code, out, err = finish(parent)
+            self.assertClean(code, out, err, "parent done")
+            # The child lives on; the parent's connection still ends with the parent.
+            while first.next() is not None:
+                pass
+            self.assertTrue(os.path.exists("/proc/%d" % forked), "the forked child still runs")
+        finally:
+            open(flag, "w").close()
+        while second.next() is not None:
+            pass
+
     def test_starting_twice_is_a_no_op_and_leaves_no_trace(self):
         with open(os.path.join(AGENT_DIR, "attach.py")) as f:
             attach_text = f.read()

@@ -35,6 +35,8 @@ MAX_NAME_CHARS = 200
 
 _start_lock = _thread.allocate_lock()
 _running = False
+_current = None  # the connected agent, for the fork hook
+_fork_hook = False
 
 
 # MARK: - Entry points (never raise)
@@ -94,19 +96,48 @@ def _release():
 
 
 def _main(path, mode):
+    global _current
     agent = None
     try:
+        _watch_forks()
         agent = _Agent(path, mode)
+        _current = agent
         agent.serve()
     except BaseException:
         pass
     finally:
+        _current = None
         try:
             if agent is not None:
                 agent.close()
         except BaseException:
             pass
         _release()
+
+
+def _watch_forks():
+    """Registers (once) what a forked child does: drop the parent's agent, start its own."""
+    global _fork_hook
+    if not _fork_hook and hasattr(os, "register_at_fork"):
+        _fork_hook = True
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _after_fork_in_child():
+    """In a forked child no agent thread runs: close the parent's connection (so memtop sees
+    the parent's end), stop the parent's tracing window, and connect anew when launched."""
+    global _current, _running, _start_lock
+    try:
+        agent = _current
+        _current = None
+        _start_lock = _thread.allocate_lock()  # another thread may have held it at the fork
+        _running = False
+        if agent is not None:
+            agent.forget()
+            if agent.mode == "launch":
+                start(None, "launch")
+    except BaseException:
+        pass
 
 
 def _original(module, name, current):
@@ -157,6 +188,7 @@ class _Agent:
         self.census_caches = []  # (name, cache_info()) read during the last census
         self.next_census = 0.0
         self.census_cost = 0.0
+        self.slow_census_noted = False
         self.trace = None  # the running trace window, a dict
         self.cwd = os.getcwd()
         self.tracemalloc_was_tracing = bool(_tracemalloc.is_tracing())
@@ -204,6 +236,14 @@ class _Agent:
         sample = self.sample(now, snapshot)
         self.send(sample, droppable=True)
         self.flush()
+
+    def forget(self):
+        """In a forked child: closes this copy of the connection, stops our tracing window."""
+        self.done = True
+        self.stop_trace()
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            sock.close()
 
     def close(self):
         self.stop_trace()
@@ -292,6 +332,18 @@ class _Agent:
                 return
             self.partial = self.partial[sent:]
 
+    def flush_before_closing(self):
+        """Sends what is queued, waiting at most a second: memtop asked to close, so it reads."""
+        try:
+            self.sock.settimeout(1.0)
+            flags = getattr(self._socket_module, "MSG_NOSIGNAL", 0)
+            for data in [self.partial] + self.pending:
+                while data:
+                    data = data[self.sock.send(data, flags) :]
+            self.partial, self.pending, self.pending_bytes = b"", [], 0
+        except BaseException:
+            pass
+
     # MARK: Commands
 
     def receive(self):
@@ -350,7 +402,7 @@ class _Agent:
         elif name == "detach":
             self.stop_trace()
             self.send({"type": "bye", "reason": "detach"}, droppable=False)
-            self.flush()
+            self.flush_before_closing()
             self.done = True
         else:
             self.note("ignored an unknown command: %r" % (name,))
@@ -401,6 +453,13 @@ class _Agent:
         self.census_caches = read_now
         top = [{"type": _type_name(kind), "count": n} for kind, n in counts.most_common(TOP_TYPES)]
         self.census_cost = time.perf_counter() - started
+        if self.census_cost > 0.25 and not self.slow_census_noted:
+            self.slow_census_noted = True
+            every = max(self.census_interval, self.census_cost / CENSUS_SHARE)
+            self.note(
+                "the type census held the interpreter for %.0f ms; it now runs every %.0f s"
+                % (self.census_cost * 1000.0, every)
+            )
         return top, round(self.census_cost * 1000.0, 3)
 
     def cache_sizes(self):
@@ -523,7 +582,8 @@ def _cache_info(wrapper):
         for value in (info.hits, info.misses, info.currsize):
             if isinstance(value, bool) or not isinstance(value, int):
                 return None
-        if info.maxsize is not None and (isinstance(info.maxsize, bool) or not isinstance(info.maxsize, int)):
+        maxsize = info.maxsize
+        if maxsize is not None and (isinstance(maxsize, bool) or not isinstance(maxsize, int)):
             return None
         return info
     except BaseException:

@@ -48,6 +48,7 @@ struct PythonAgentTests {
     "test_no_memtop_no_harm",
     "test_memtop_disappearing_mid_run",
     "test_memtop_not_reading_drops_samples_and_never_blocks",
+    "test_a_forked_child_connects_on_its_own_and_lets_go_of_the_parents_connection",
     "test_starting_twice_is_a_no_op_and_leaves_no_trace",
     "test_other_interpreters",
     "test_attach_with_gdb_to_a_running_program",
