@@ -35,6 +35,8 @@ MAX_NAME_CHARS = 200
 
 _start_lock = _thread.allocate_lock()
 _running = False
+_current = None  # the connected agent, for the fork hook
+_fork_hook = False
 
 
 # MARK: - Entry points (never raise)
@@ -94,19 +96,48 @@ def _release():
 
 
 def _main(path, mode):
+    global _current
     agent = None
     try:
+        _watch_forks()
         agent = _Agent(path, mode)
+        _current = agent
         agent.serve()
     except BaseException:
         pass
     finally:
+        _current = None
         try:
             if agent is not None:
                 agent.close()
         except BaseException:
             pass
         _release()
+
+
+def _watch_forks():
+    """Registers (once) what a forked child does: drop the parent's agent, start its own."""
+    global _fork_hook
+    if not _fork_hook and hasattr(os, "register_at_fork"):
+        _fork_hook = True
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _after_fork_in_child():
+    """In a forked child no agent thread runs: close the parent's connection (so memtop sees
+    the parent's end), stop the parent's tracing window, and connect anew when launched."""
+    global _current, _running, _start_lock
+    try:
+        agent = _current
+        _current = None
+        _start_lock = _thread.allocate_lock()  # another thread may have held it at the fork
+        _running = False
+        if agent is not None:
+            agent.forget()
+            if agent.mode == "launch":
+                start(None, "launch")
+    except BaseException:
+        pass
 
 
 def _original(module, name, current):
@@ -154,8 +185,10 @@ class _Agent:
         self.dropped = 0
         self.done = False
         self.caches = []  # (weakref to an lru_cache wrapper, qualified name)
+        self.census_caches = []  # (name, cache_info()) read during the last census
         self.next_census = 0.0
         self.census_cost = 0.0
+        self.slow_census_noted = False
         self.trace = None  # the running trace window, a dict
         self.cwd = os.getcwd()
         self.tracemalloc_was_tracing = bool(_tracemalloc.is_tracing())
@@ -203,6 +236,14 @@ class _Agent:
         sample = self.sample(now, snapshot)
         self.send(sample, droppable=True)
         self.flush()
+
+    def forget(self):
+        """In a forked child: closes this copy of the connection, stops our tracing window."""
+        self.done = True
+        self.stop_trace()
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            sock.close()
 
     def close(self):
         self.stop_trace()
@@ -291,6 +332,18 @@ class _Agent:
                 return
             self.partial = self.partial[sent:]
 
+    def flush_before_closing(self):
+        """Sends what is queued, waiting at most a second: memtop asked to close, so it reads."""
+        try:
+            self.sock.settimeout(1.0)
+            flags = getattr(self._socket_module, "MSG_NOSIGNAL", 0)
+            for data in [self.partial] + self.pending:
+                while data:
+                    data = data[self.sock.send(data, flags) :]
+            self.partial, self.pending, self.pending_bytes = b"", [], 0
+        except BaseException:
+            pass
+
     # MARK: Commands
 
     def receive(self):
@@ -349,7 +402,7 @@ class _Agent:
         elif name == "detach":
             self.stop_trace()
             self.send({"type": "bye", "reason": "detach"}, droppable=False)
-            self.flush()
+            self.flush_before_closing()
             self.done = True
         else:
             self.note("ignored an unknown command: %r" % (name,))
@@ -379,33 +432,53 @@ class _Agent:
         try:
             counts = collections.Counter(map(type, objects))
             caches = []
+            read_now = []
             if isinstance(wrapper, type) and counts.get(wrapper):
                 for found in filter(wrapper.__instancecheck__, objects):
+                    name = _function_name(found)
                     try:
-                        caches.append((weakref.ref(found), _function_name(found)))
+                        caches.append((weakref.ref(found), name))
                     except TypeError:
-                        pass
-                    if len(caches) >= 10000:
+                        # Python 3.8: no weak references to wrappers. Holding them would keep
+                        # them alive, so they are read now and reported on census ticks only.
+                        info = _cache_info(found)
+                        if info is not None:
+                            read_now.append((name, info))
+                    if len(caches) + len(read_now) >= 10000:
                         break
+                found = None
         finally:
             del objects
         self.caches = caches
+        self.census_caches = read_now
         top = [{"type": _type_name(kind), "count": n} for kind, n in counts.most_common(TOP_TYPES)]
         self.census_cost = time.perf_counter() - started
+        if self.census_cost > 0.25 and not self.slow_census_noted:
+            self.slow_census_noted = True
+            every = max(self.census_interval, self.census_cost / CENSUS_SHARE)
+            self.note(
+                "the type census held the interpreter for %.0f ms; it now runs every %.0f s"
+                % (self.census_cost * 1000.0, every)
+            )
         return top, round(self.census_cost * 1000.0, 3)
 
     def cache_sizes(self):
-        totals = {}
+        """Each cached function's size and counts, summed over wrappers with the same name."""
+        read = list(self.census_caches)
+        self.census_caches = []
         alive = []
         for ref, name in self.caches:
             found = ref()
             if found is None:
                 continue
             alive.append((ref, name))
-            try:
-                info = found.cache_info()
-            except BaseException:
-                continue
+            info = _cache_info(found)
+            if info is not None:
+                read.append((name, info))
+        found = None
+        self.caches = alive
+        totals = {}
+        for name, info in read:
             entry = totals.get(name)
             if entry is None:
                 totals[name] = {
@@ -421,7 +494,6 @@ class _Agent:
                 entry["hits"] += info.hits
                 entry["misses"] += info.misses
                 entry["instances"] += 1
-        self.caches = alive
         ordered = sorted(totals.values(), key=lambda entry: (-entry["currsize"], entry["function"]))
         return ordered[:MAX_CACHES]
 
@@ -501,6 +573,21 @@ def _gc_state():
         "uncollectable": [s.get("uncollectable", 0) for s in stats],
         "garbage": len(gc.garbage),
     }
+
+
+def _cache_info(wrapper):
+    """``wrapper.cache_info()`` when it is a plausible CacheInfo, else None."""
+    try:
+        info = wrapper.cache_info()
+        for value in (info.hits, info.misses, info.currsize):
+            if isinstance(value, bool) or not isinstance(value, int):
+                return None
+        maxsize = info.maxsize
+        if maxsize is not None and (isinstance(maxsize, bool) or not isinstance(maxsize, int)):
+            return None
+        return info
+    except BaseException:
+        return None
 
 
 def _number(value, low, high):
