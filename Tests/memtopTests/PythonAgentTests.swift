@@ -53,6 +53,9 @@ struct PythonAgentTests {
     }
     #expect(sizes.count >= 10 && (sizes.last ?? 0) > (sizes.first ?? 0) + 5000, "currsize did not grow: \(sizes)")
 
+    // Without --trace-lines, the tracing window opens once the verdict says leak.
+    #expect(run.stderr.contains("the verdict says leak: tracing Python allocations by line for 60 s"), "\(run.stderr)")
+    #expect(samples.contains { $0["traced"] is [String: Any] })
     let python = try #require(try Self.analysis(run.csv)["python"] as? [String: Any])
     let caches = try #require(python["caches"] as? [[String: Any]])
     let cache = try #require(caches.first, "no cache: \(python)")
