@@ -28,7 +28,12 @@ let package = Package(
     .target(name: "MemtopFormat"),
     .target(name: "MemtopTrend", dependencies: ["MemtopFormat"]),
     .target(name: "MemtopSystem", dependencies: ["MemtopFormat", "CLinuxSys"]),
-    .target(name: "MemtopCore", dependencies: ["MemtopFormat", "MemtopTrend", "MemtopSystem", "CLinuxSys"]),
+    .target(
+      name: "MemtopCore",
+      dependencies: ["MemtopFormat", "MemtopTrend", "MemtopSystem", "CLinuxSys"],
+      // The Python agent's files travel as text in Agent/BundledAgent.swift (scripts/embed-agent).
+      exclude: ["Agent/memtop_agent.py", "Agent/sitecustomize.py", "Agent/attach.py"]
+    ),
     .target(name: "MemtopCorpus", dependencies: ["MemtopCore"]),
     .executableTarget(
       name: "memtop-score",

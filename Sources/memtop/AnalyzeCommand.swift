@@ -34,13 +34,16 @@ struct AnalyzeCommand: ParsableCommand {
       timeline.isTreeTotal
       ? VerdictPolicy.judge(recording: try RecordingFile.load(file), limit: limit.memoryLimit)
       : SessionVerdict(analysis: RecordingAnalysis(timeline: timeline, limit: limit.memoryLimit), members: [])
+    let python = PythonRecording.report(besideCSV: file, timeline: timeline)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
-      let text = String(decoding: try encoder.encode(VerdictReport(verdict)), as: UTF8.self)
+      let document = AnalyzeDocument(verdict: VerdictReport(verdict), python: python)
+      let text = String(decoding: try encoder.encode(document), as: UTF8.self)
       print(text)
     } else {
       print(verdict.reportText(path: file), terminator: "")
+      if let python { print(python.reportText, terminator: "") }
     }
     if failOnLeak && verdict.verdict == .leak {
       throw ExitWith(status: ExitStatus.leak)

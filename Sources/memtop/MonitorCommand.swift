@@ -72,6 +72,8 @@ struct MonitorCommand: ParsableCommand {
 
   @OptionGroup var force: ForceOption
 
+  @OptionGroup var pythonFlags: PythonFlags
+
   @Argument(
     parsing: .postTerminator, help: ArgumentHelp("Command to launch and watch (after --).", valueName: "command"))
   var command: [String] = []
@@ -101,6 +103,11 @@ struct MonitorCommand: ParsableCommand {
         "--record - would write CSV over the live view; give a file name (memtop record -o - writes to standard output without the view)"
       )
     }
+    try pythonFlags.check(followName: followName)
+    if pythonFlags.python && pid == nil && command.isEmpty {
+      throw ValidationError(
+        "--python needs a target: --pid PID (a running CPython) or -- python3 app.py (a program to launch)")
+    }
     if childOutput != nil && pid != nil {
       throw ValidationError("--child-output only applies to a launched command (-- COMMAND), not to --pid")
     }
@@ -125,6 +132,7 @@ struct MonitorCommand: ParsableCommand {
     config.limitBytes = limit.memoryLimit?.bytes
     config.detailBudget = detail.fraction
     config.maxStall = detail.stallSecondsPerSecond
+    config.python = pythonFlags.options
     try runView(config)
   }
 }

@@ -42,7 +42,13 @@ struct PlotCommand: ParsableCommand {
     let limitBytes = limit.memoryLimit
     let analysis = RecordingAnalysis(timeline: timeline, limit: limitBytes)
     let name = file.split(separator: "/").last.map(String.init) ?? file
-    let svg = RecordingChart(timeline: timeline, analysis: analysis, title: name).svg()
+    var chart = RecordingChart(timeline: timeline, analysis: analysis, title: name)
+    // A --python recording's report goes under the chart.
+    if let python = PythonRecording.report(besideCSV: file, timeline: timeline) {
+      let about = python.python.map { ", Python \($0)" } ?? ""
+      chart.notes = ["Python (process \(python.pid)\(about)):"] + python.lines(maxEach: 5).map { "  " + $0 }
+    }
+    let svg = chart.svg()
     if output == "-" {
       print(svg, terminator: "")
       return

@@ -50,6 +50,8 @@ struct RecordCommand: ParsableCommand {
 
   @OptionGroup var force: ForceOption
 
+  @OptionGroup var pythonFlags: PythonFlags
+
   @Option(
     name: .long,
     help: ArgumentHelp(
@@ -123,6 +125,11 @@ struct RecordCommand: ParsableCommand {
         "--metrics-listen and --prom-textfile do not yet follow a service across restarts; use --pid with the current PID instead of --follow-name"
       )
     }
+    try pythonFlags.check(followName: followName)
+    if pythonFlags.python && outputFile == "-" {
+      throw ValidationError(
+        "--python with --output - has nowhere to put the Python data (NAME.python.jsonl); give --output NAME.csv")
+    }
     if perProcess && !children {
       throw ValidationError(
         "--per-process needs --children (it splits a process tree's total into one row per process)")
@@ -159,7 +166,18 @@ struct RecordCommand: ParsableCommand {
     } catch {
       throw UserFacingError(message: error.description)
     }
+    // The Python data goes beside the CSV, under the same rules (checked, staged, committed).
+    var pythonWriter: PythonJSONLWriter?
+    if pythonFlags.python {
+      do {
+        pythonWriter = try PythonJSONLWriter(
+          path: PythonJSONLWriter.path(besideCSV: output), replaceExisting: force.force, staged: true)
+      } catch {
+        throw UserFacingError(message: error.description)
+      }
+    }
     var options = WatchOptions(interval: interval, duration: duration)
+    options.python = pythonFlags.options
     options.children = children
     options.perProcess = perProcess
     options.detailBudget = detail.fraction
@@ -173,12 +191,15 @@ struct RecordCommand: ParsableCommand {
     } catch {
       throw UserFacingError(message: error.message, status: error.status)
     }
+    if let plan = session.python?.plan { printError(plan.announcement) }
     do {
       try writer.commit()
+      try pythonWriter?.commit()
     } catch {
       session.finish(.stopped)
       throw UserFacingError(message: error.description)
     }
+    if let pythonWriter { session.python?.record(to: pythonWriter) }
     let csv = CSVSink(writer)
     session.add(csv)
     var metrics: LiveMetrics?
@@ -235,6 +256,13 @@ struct RecordCommand: ParsableCommand {
     }
     printError(line)
     printError(verdict.verdictLine)
+    if let python = session.python {
+      if let report = python.report(preferring: session.pid) {
+        for line in report.lines(maxEach: 3) { printError("python: " + line) }
+      } else if !python.greeted {
+        printError("python: no agent reported; the recording has no Python data")
+      }
+    }
     let leakStatus = failOnLeak && verdict.verdict == .leak ? ExitStatus.leak : ExitStatus.success
     if summary.outputFailure != nil { throw ExitWith(status: ExitStatus.failure) }
     // A launched command that ended on its own passes its exit status on. If the recording

@@ -210,7 +210,7 @@ struct WidgetTests {
 
   @Test("the help overlay lists every binding of the key table")
   func helpOverlay() {
-    var buffer = Fixtures.sentinel(width: 100, height: 20)
+    var buffer = Fixtures.sentinel(width: 100, height: 24)
     HelpOverlay(mode: .braille, themeName: "light").draw(into: &buffer, area: buffer.bounds)
     let text = buffer.lines.joined(separator: "\n")
     for binding in KeyMap.bindings where binding.scope != .overview { #expect(text.contains(binding.help)) }

@@ -24,6 +24,8 @@ public struct RecordingChart {
   /// Size of the picture in pixels.
   public var width: Double = 1000
   public var height: Double = 560
+  /// Lines of text under the chart (the Python report of a `--python` recording); untrusted.
+  public var notes: [String] = []
 
   public init(timeline: Timeline, analysis: RecordingAnalysis, title: String) {
     self.timeline = timeline
@@ -44,8 +46,9 @@ public struct RecordingChart {
     let scale = Scale(plot: plot, start: start, end: end, low: range.low, high: range.high)
     let step = range.step
 
-    var svg = SVGBuilder(width: width, height: height, title: "memtop: " + title)
-    svg.element("rect", ["x": "0", "y": "0", "width": n(width), "height": n(height), "fill": "#ffffff"])
+    var svg = SVGBuilder(width: width, height: height + notesHeight, title: "memtop: " + title)
+    svg.element(
+      "rect", ["x": "0", "y": "0", "width": n(width), "height": n(height + notesHeight), "fill": "#ffffff"])
     drawHeading(&svg, explanation: explanation)
     drawYAxis(&svg, scale: scale, step: step)
     drawTimeAxis(&svg, scale: scale)
@@ -92,6 +95,7 @@ public struct RecordingChart {
         "x": n(plot.left), "y": n(plot.top), "width": n(plot.width), "height": n(plot.height), "fill": "none",
         "stroke": "#333333", "stroke-width": "1",
       ])
+    drawNotes(&svg)
     return svg.finish()
   }
 

@@ -80,7 +80,10 @@ public final class ChildProcess {
   ///     (used when memtop itself writes data to standard output).
   ///   - outputPath: send the child's standard output and error to this file (appending) and
   ///     give it `/dev/null` as input, so it cannot draw over or read from memtop's terminal.
-  public init(arguments: [String], stdoutToStderr: Bool = false, outputPath: String? = nil) throws(LaunchError) {
+  ///   - environment: variables to set (or replace) in the environment memtop passes on.
+  public init(
+    arguments: [String], stdoutToStderr: Bool = false, outputPath: String? = nil, environment: [String: String] = [:]
+  ) throws(LaunchError) {
     precondition(!arguments.isEmpty, "a command needs a program name")
     let program = arguments[0]
     let path: String
@@ -102,15 +105,34 @@ public final class ChildProcess {
     let cStrings = arguments.map { strdup($0) }
     defer { for pointer in cStrings { free(pointer) } }
     let argv = cStrings + [nil]
+    let envStrings = Self.environment(replacing: environment).map { strdup($0) }
+    defer { for pointer in envStrings { free(pointer) } }
+    let envp = envStrings + [nil]
     var programPID: pid_t = 0
     let guardian: pid_t = argv.withUnsafeBufferPointer { argvBuffer in
-      memtop_spawn(
-        path, argvBuffer.baseAddress, environ, input, outputPath != nil ? output : (stdoutToStderr ? 2 : -1), output,
-        &programPID)
+      envp.withUnsafeBufferPointer { envBuffer in
+        memtop_spawn(
+          path, argvBuffer.baseAddress, envBuffer.baseAddress, input,
+          outputPath != nil ? output : (stdoutToStderr ? 2 : -1), output, &programPID)
+      }
     }
     if guardian < 0 { throw LaunchError(program: program, cause: SystemError(errno: errno)) }
     guardPID = guardian
     pid = programPID
+  }
+
+  /// memtop's environment (`NAME=value` strings) with `changes` set.
+  static func environment(replacing changes: [String: String]) -> [String] {
+    var out: [String] = []
+    var index = 0
+    while let entry = environ[index] {
+      let text = String(cString: entry)
+      let name = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? text
+      if changes[name] == nil { out.append(text) }
+      index += 1
+    }
+    for (name, value) in changes.sorted(by: { $0.key < $1.key }) { out.append(name + "=" + value) }
+    return out
   }
 
   /// Finds `program` as `execvp` would: a name with a slash as given, else the first

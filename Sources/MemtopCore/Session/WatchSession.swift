@@ -47,6 +47,8 @@ public final class WatchSession {
   public var launchedPID: Int32? { command?.pid }
   /// The monotonic time the next sample is due.
   public private(set) var nextDue: Double
+  /// The Python agents' side of the watch, with `--python`.
+  public private(set) var python: PythonWatch?
 
   private var sampler: (any MemorySampling)?
   private var handle: ProcessHandle?
@@ -82,6 +84,7 @@ public final class WatchSession {
     schedule = TickSchedule(start: start, interval: options.interval)
     nextDue = start
     lastFlush = start
+    if let pythonOptions = options.python { python = try PythonWatch(options: pythonOptions) }
     switch target {
     case .pid(let requested):
       let handle = try Self.open(requested, procRoot: options.procRoot, notices: notices)
@@ -109,7 +112,26 @@ public final class WatchSession {
         Self.resolvedSampler(for: handle, options: options, clock: clock, start: start, notices: notices)
       }
     }
+    if case .pid = target, let python {
+      try preparePythonAttach(python)
+    }
     pendingEvents += notices.take().map(WatchEvent.notice)
+  }
+
+  /// Settles a launcher (a pyenv shim's child is the interpreter), then checks the process
+  /// and plans the agent's injection; it happens on the first tick.
+  private func preparePythonAttach(_ python: PythonWatch) throws(MemtopError) {
+    let giveUp = Syscalls.monotonicSeconds() + Self.launcherWait + 1
+    while pendingLauncher != nil && Syscalls.monotonicSeconds() < giveUp {
+      usleep(50_000)
+      resolvePendingLauncher()
+    }
+    do {
+      try python.prepareAttach(pid: pid, procRoot: options.procRoot)
+    } catch {
+      _ = python.finish()
+      throw error
+    }
   }
 
   /// The process resolution settled on before sampling starts (its sampler is made once the
@@ -127,6 +149,7 @@ public final class WatchSession {
   }
 
   deinit {
+    _ = python?.finish()
     // A driver that never called finish() still never leaves the command running.
     if let command, finished == nil {
       command.stopGroup(grace: 0.5)
@@ -209,6 +232,7 @@ public final class WatchSession {
     case .sample(let sample):
       take(sample, from: sampler)
       events.append(.sample(sample))
+      sampledRSS = sample.rss
     case .missed(let why):
       missed += 1
       events.append(.missed(why))
@@ -224,9 +248,20 @@ public final class WatchSession {
       pid = identity.pid
       startTicks = identity.startTimeTicks
     }
+    if let python {
+      let now = clock.monotonicSeconds()
+      let notes = python.tick(now: now, elapsed: now - start, rssBytes: sampledRSS) {
+        self.verdict().verdict == .leak
+      }
+      events += notes.map(WatchEvent.notice)
+      sampledRSS = nil
+    }
     events += flush(force: false)
     return events
   }
+
+  /// The RSS of the sample taken this tick, for the Python side.
+  private var sampledRSS: UInt64?
 
   /// Writes the sinks' rows if a second has passed (or `force`); returns failures as events.
   @discardableResult
@@ -277,6 +312,7 @@ public final class WatchSession {
     if let finished { return finished }
     let end = self.end ?? reason
     self.end = end
+    if let failure = python?.finish() { outputFailure = outputFailure ?? failure }
     for sink in sinks {
       do {
         try sink.finish()
@@ -412,11 +448,14 @@ public final class WatchSession {
     }
     let launched: ChildProcess
     do {
-      launched = try ChildProcess(arguments: arguments, stdoutToStderr: stdoutToStderr, outputPath: outputPath)
+      launched = try ChildProcess(
+        arguments: arguments, stdoutToStderr: stdoutToStderr, outputPath: outputPath,
+        environment: python?.launchEnvironment ?? [:])
     } catch {
       throw MemtopError(message: error.description, status: 127)
     }
     command = launched
+    python?.launched(now: clock.monotonicSeconds())
     commandName = ProcCommandLine.program(arguments[0])
     if options.launchInForeground { launched.giveTerminal() }
     let handle: ProcessHandle

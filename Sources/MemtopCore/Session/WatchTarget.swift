@@ -52,6 +52,9 @@ public struct WatchOptions: Sendable {
   /// table's first reading of a process opened from it, so its history and the live samples
   /// share one time axis); nil: from when the target is resolved.
   public var elapsedOrigin: Double?
+  /// Load the Python agent (`--python`): into a launched command through `PYTHONPATH`, into a
+  /// running CPython by injection.
+  public var python: PythonOptions?
 
   public init(interval: Double, duration: Double? = nil) {
     self.interval = interval

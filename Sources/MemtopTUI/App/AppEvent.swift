@@ -86,6 +86,8 @@ public struct MonitorConfiguration: Sendable {
   public var limitBytes: UInt64?
   /// Seconds per second the detailed reads may stall the target (0.005 = 5 ms/s; 0: no cap).
   public var maxStall: Double = 0.005
+  /// `--python`: load the Python agent (its files, and whether to trace lines at once).
+  public var python: PythonOptions?
 
   public init(
     target: Target, interval: Double, theme: String? = nil, themesDir: String? = nil, recordPath: String? = nil,

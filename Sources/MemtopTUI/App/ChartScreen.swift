@@ -47,6 +47,14 @@ final class ChartScreen: AppScreen {
   private(set) var playback: (last: Double, speed: Double)?
   /// How the launched command ended, once reaped.
   private(set) var childTermination: ChildTermination?
+  /// Whether the Python panel (key `y`) is shown.
+  private(set) var showPython = false
+  /// The Python report shown: a replay's, loaded once; live, refreshed from the watch.
+  var pythonReport: PythonReport?
+  /// What the panel says without a report.
+  var pythonEmpty = "no Python data: start memtop with --python to load its agent into a Python program"
+  private var pythonRefreshed = -Double.infinity
+  private var pythonAnnounced = false
 
   init(source: (any SampleSource)?, session: SessionInfo, config: MonitorConfiguration) {
     self.source = source
@@ -171,6 +179,7 @@ final class ChartScreen: AppScreen {
       session.heapUnavailable = report.detailUnavailable?.unavailableReason
       session.heapFix = report.detailUnavailable == .permissionDenied ? ProcReadError.detailPermissionFix : nil
     }
+    refreshPython(now: now)
     if let next = warnings.first, ui.message == nil {
       warnings.removeFirst()
       ui.show(next.text, isError: next.isError, now: now, seconds: next.isError ? 10 : 5)
@@ -259,6 +268,9 @@ final class ChartScreen: AppScreen {
       if opensFromOverview { return .pop }
       return .none
     case .sortByMemory, .sortByGrowth, .filter, .selectUp, .selectDown, .open: return .none
+    case .pythonPanel:
+      showPython.toggle()
+      if showPython { refreshPython(now: now, force: true) }
     case .resetMinMax:
       if let shownMember { members[shownMember].series.resetExtremes() } else { total.resetExtremes() }
       ui.show("min/max reset", now: now, seconds: 3)
@@ -511,6 +523,27 @@ final class ChartScreen: AppScreen {
     }
   }
 
+  // MARK: - Python
+
+  /// Rebuilds the live Python report (every 2 s while the panel shows; its slopes cost);
+  /// the first data from an agent is announced with the key that shows it.
+  private func refreshPython(now: Double, force: Bool = false) {
+    guard let python = watch?.python else { return }
+    if !pythonAnnounced && python.greeted {
+      pythonAnnounced = true
+      warnings.append((text: "Python agent connected: y shows the Python panel", isError: false))
+    }
+    if python.greeted {
+      pythonEmpty = "the Python agent is connected; its first readings come within seconds"
+    } else {
+      pythonEmpty =
+        "waiting for the Python agent to say hello (launched: through sitecustomize; attached: once injected)"
+    }
+    guard showPython, force || now - pythonRefreshed >= 2 else { return }
+    pythonRefreshed = now
+    pythonReport = python.report(preferring: session.pid)
+  }
+
   // MARK: - Drawing
 
   func draw(into buffer: inout CellBuffer, context: AppContext) {
@@ -526,5 +559,9 @@ final class ChartScreen: AppScreen {
       if let exitVerdict, model.verdict.role == .verdictPending { model.verdict = exitVerdict }
     }
     Screen.draw(model, into: &buffer)
+    if showPython && !ui.showHelp {
+      let area = buffer.bounds.droppingTop(Screen.headerHeight).droppingBottom(1 + Screen.verdictHeight)
+      PythonPanel(report: pythonReport, empty: pythonEmpty, mode: context.mode).draw(into: &buffer, area: area)
+    }
   }
 }

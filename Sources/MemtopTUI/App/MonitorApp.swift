@@ -22,21 +22,30 @@ public enum MonitorApp {
     // Checked before anything is launched; staged beside its path and moved into place once
     // the target runs, so a failed start never touches an existing file.
     var recordWriter: CSVFileWriter?
+    var pythonWriter: PythonJSONLWriter?
     if let path = config.recordPath {
       do {
         recordWriter = try CSVFileWriter(path: path, replaceExisting: config.force, staged: true)
+        if config.python != nil {
+          pythonWriter = try PythonJSONLWriter(
+            path: PythonJSONLWriter.path(besideCSV: path), replaceExisting: config.force, staged: true)
+        }
       } catch {
         throw MonitorError(message: error.description)
       }
     }
     let (watch, childOutput) = try startWatch(config)
+    // Said before the injection (the first tick), while the terminal is still the user's.
+    if let plan = watch.python?.plan { Syscalls.writeStandardError("memtop: " + plan.announcement + "\n") }
     do {
       try recordWriter?.commit()
+      try pythonWriter?.commit()
     } catch {
       watch.finish(.stopped)
       throw MonitorError(message: error.description)
     }
     if let recordWriter { watch.add(CSVSink(recordWriter)) }
+    if let pythonWriter { watch.python?.record(to: pythonWriter) }
     var session = Self.session(for: watch, interval: config.interval)
     if case .follow(let name) = config.target {
       session = SessionInfo(pid: 0, name: name, interval: config.interval)
@@ -62,6 +71,7 @@ public enum MonitorApp {
     options.detailBudget = config.detailBudget
     options.maxStall = config.maxStall
     options.limit = config.limitBytes.map { MemoryLimit(bytes: $0, source: .user) }
+    options.python = config.python
     let target: WatchTarget
     var childOutput: String?
     var createdLog = false
@@ -167,8 +177,13 @@ public enum MonitorApp {
     if let processes = last?.processes {
       session.tree = TreeView(processes: processes, totalPSS: main.last { $0.pss != nil }?.pss)
     }
+    // The Python data recorded beside it (`NAME.python.jsonl`), for the panel.
+    let python = pythonReport(besideCSV: path, samples: main)
     return try onScreen(config, themes: themes) { _, terminal in
       let screen = ChartScreen(source: nil, session: session, config: config)
+      screen.pythonReport = python
+      screen.pythonEmpty =
+        "no Python data: \(PythonJSONLWriter.path(besideCSV: URL(fileURLWithPath: path).lastPathComponent)) is not beside this recording (record --python writes it)"
       // A stop signal or q while a long file loads ends the replay at once.
       let loaded = screen.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) }) {
         if StopSignals.received != nil { return true }
@@ -176,6 +191,14 @@ public enum MonitorApp {
       }
       return loaded ? screen : nil
     }
+  }
+
+  /// The report on the Python data beside a replayed recording, if there is any.
+  static func pythonReport(besideCSV path: String, samples: [MemorySample]) -> PythonReport? {
+    let file = PythonJSONLWriter.path(besideCSV: path)
+    guard Syscalls.exists(file), let (history, _) = PythonRecordingReader.read(file) else { return nil }
+    let rss = samples.compactMap { sample in sample.rss.map { (time: sample.elapsed, bytes: Double($0)) } }
+    return PythonReport(history: history, rss: rss, preferring: samples.last?.pid)
   }
 
   /// The median step between samples, seconds (1 when there are too few).

@@ -3,6 +3,7 @@ public enum Action: String, Sendable, CaseIterable {
   case quit, togglePause, zoomIn, zoomOut, fitAll, scrollBack, scrollForward, export, marker, cycleTheme, help,
     resetMinMax
   case cycleProcess
+  case pythonPanel
   case sortByMemory, sortByGrowth, filter, selectUp, selectDown, open, back
 }
 
@@ -62,6 +63,9 @@ public enum KeyMap {
       keys: [.character("p"), .character("t")], action: .cycleProcess, hint: "process",
       help: "with --children: switch between the tree's total and each process (t as in htop's tree)"),
     KeyBinding(
+      keys: [.character("y")], action: .pythonPanel, hint: "python",
+      help: "with --python: show or hide the Python panel (caches, lines, types, collector, share)"),
+    KeyBinding(
       keys: [.character("r")], action: .resetMinMax, hint: "reset", help: "reset the min/max shown on each chart"),
     KeyBinding(
       keys: [.character("?"), .character("h"), .function(1)], action: .help, hint: "help",
@@ -105,6 +109,8 @@ public enum KeyMap {
     for binding in bindings where binding.scope != .overview {
       if binding.action == .back { continue }
       if binding.action == .cycleProcess && !tree { continue }
+      // Said in the help and when the Python data arrives, not in the status bar.
+      if binding.action == .pythonPanel { continue }
       if binding.action == .scrollForward { continue }
       if binding.action == .scrollBack {
         if paused { items.append((key: "\(Key.left.label(mode))\(Key.right.label(mode))", hint: "scroll")) }

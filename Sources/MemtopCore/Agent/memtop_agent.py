@@ -1,0 +1,630 @@
+"""memtop's Python agent: tells memtop where a Python program's memory grows.
+
+Loaded by memtop's ``sitecustomize.py`` (a program memtop launches with ``--python``) or by
+``attach.py`` (a running program), stdlib only, Python 3.8+. It connects to memtop's Unix
+socket, says hello, and from one daemon thread sends a sample every interval: the collector's
+state, every ``functools.lru_cache`` wrapper's size, on a budgeted cadence a census of
+GC-tracked objects by type, and on request tracemalloc's top lines for a bounded window.
+The protocol is in memtop's ``docs/python-agent.md``.
+
+Safety: no entry point raises into the program; the thread never blocks it (socket calls
+are non-blocking, samples are dropped when memtop stops reading); the census holds the GIL
+for a measured time and is spaced so it costs at most 1 % of wall time; tracemalloc is left
+as it was found; nothing but this module is added to ``sys.modules``, and starting twice
+while running does nothing.
+"""
+
+import _thread
+import gc
+import os
+import sys
+import time
+
+VERSION = 1
+# A line longer than this (either way) is dropped, never parsed.
+MAX_LINE_BYTES = 1 << 20
+# Samples queued beyond this many unsent bytes are dropped: memtop is not reading.
+MAX_PENDING_BYTES = 256 << 10
+# The census may use this share of wall time.
+CENSUS_SHARE = 0.01
+TOP_TYPES = 50
+TOP_LINES = 50
+MAX_CACHES = 100
+MAX_NOTE_CHARS = 300
+MAX_NAME_CHARS = 200
+
+_start_lock = _thread.allocate_lock()
+_running = False
+_current = None  # the connected agent, for the fork hook
+_fork_hook = False
+
+
+# MARK: - Entry points (never raise)
+
+
+def start(socket_path=None, mode="launch"):
+    """Starts the agent in a new daemon thread unless one is running.
+
+    ``socket_path`` defaults to ``$MEMTOP_AGENT_SOCKET``. Returns whether a thread was
+    started. Never raises.
+    """
+    try:
+        path = socket_path if socket_path is not None else os.environ.get("MEMTOP_AGENT_SOCKET")
+        if not _claim(path):
+            return False
+        try:
+            _original("_thread", "start_new_thread", _thread.start_new_thread)(_main, (path, mode))
+        except BaseException:
+            _release()
+            return False
+        return True
+    except BaseException:
+        return False
+
+
+def run(socket_path, mode="attach"):
+    """Runs the agent in the calling thread (a thread made for it) until memtop detaches.
+
+    Returns at once when an agent is already running. Never raises.
+    """
+    try:
+        if _claim(socket_path):
+            _main(socket_path, mode)
+    except BaseException:
+        pass
+
+
+def is_running():
+    """Whether an agent thread is running in this process."""
+    return _running
+
+
+def _claim(path):
+    global _running
+    if not isinstance(path, str) or not path:
+        return False
+    with _start_lock:
+        if _running:
+            return False
+        _running = True
+        return True
+
+
+def _release():
+    global _running
+    _running = False
+
+
+def _main(path, mode):
+    global _current
+    agent = None
+    try:
+        _watch_forks()
+        agent = _Agent(path, mode)
+        _current = agent
+        agent.serve()
+    except BaseException:
+        pass
+    finally:
+        _current = None
+        try:
+            if agent is not None:
+                agent.close()
+        except BaseException:
+            pass
+        _release()
+
+
+def _watch_forks():
+    """Registers (once) what a forked child does: drop the parent's agent, start its own."""
+    global _fork_hook
+    if not _fork_hook and hasattr(os, "register_at_fork"):
+        _fork_hook = True
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _after_fork_in_child():
+    """In a forked child no agent thread runs: close the parent's connection (so memtop sees
+    the parent's end), stop the parent's tracing window, and connect anew when launched."""
+    global _current, _running, _start_lock
+    try:
+        agent = _current
+        _current = None
+        _start_lock = _thread.allocate_lock()  # another thread may have held it at the fork
+        _running = False
+        if agent is not None:
+            agent.forget()
+            if agent.mode == "launch":
+                start(None, "launch")
+    except BaseException:
+        pass
+
+
+def _original(module, name, current):
+    """The unpatched function when gevent or eventlet monkey-patched ``module.name``."""
+    try:
+        monkey = sys.modules.get("gevent.monkey")
+        if monkey is not None and monkey.is_object_patched(module, name):
+            return monkey.get_original(module, name)
+        patcher = sys.modules.get("eventlet.patcher")
+        if patcher is not None and patcher.is_monkey_patched(module.lstrip("_")):
+            return getattr(patcher.original(module), name)
+    except BaseException:
+        pass
+    return current
+
+
+# MARK: - The agent
+
+
+class _Agent:
+    """One connection to memtop, served from one thread."""
+
+    def __init__(self, path, mode):
+        import _socket
+        import json
+        import select
+        import struct
+
+        import _tracemalloc
+
+        self._socket_module = _socket
+        self._json = json
+        self._select = _original("select", "select", select.select)
+        self._tm = _tracemalloc
+        self.path = path
+        self.mode = mode
+        self.interval = 1.0
+        self.census_interval = 10.0
+        self.sock = None
+        self.pending = []  # encoded lines not yet started
+        self.pending_bytes = 0
+        self.partial = b""  # the unsent rest of the line being sent
+        self.inbox = bytearray()
+        self.skipping = False  # discarding an over-long incoming line
+        self.dropped = 0
+        self.done = False
+        self.caches = []  # (weakref to an lru_cache wrapper, qualified name)
+        self.census_caches = []  # (name, cache_info()) read during the last census
+        self.next_census = 0.0
+        self.census_cost = 0.0
+        self.slow_census_noted = False
+        self.trace = None  # the running trace window, a dict
+        self.cwd = os.getcwd()
+        self.tracemalloc_was_tracing = bool(_tracemalloc.is_tracing())
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        try:
+            sock.settimeout(5.0)
+            sock.connect(path)
+            creds = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, struct.calcsize("3i"))
+            _pid, uid, _gid = struct.unpack("3i", creds)
+            if uid not in (0, os.getuid()):
+                raise OSError("memtop's socket belongs to another user")
+            sock.setblocking(False)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
+
+    # MARK: Loop
+
+    def serve(self):
+        self.send(self.hello(), droppable=False)
+        now = time.monotonic()
+        self.next_census = now + min(self.interval, 1.0)
+        next_tick = now + min(self.interval, 1.0)
+        while not self.done:
+            now = time.monotonic()
+            snap_due = self.trace is not None and now >= self.trace["next"]
+            if now >= next_tick or snap_due:
+                self.tick(now, snap_due)
+                next_tick = max(next_tick + self.interval, now + self.interval / 2)
+                if snap_due:
+                    next_tick = now + self.interval
+            if self.done:
+                break
+            wake = next_tick if self.trace is None else min(next_tick, self.trace["next"])
+            wait = max(0.0, wake - time.monotonic())
+            writers = [self.sock] if (self.partial or self.pending) else []
+            readable, writable, _ = self._select([self.sock], writers, [], wait)
+            if readable:
+                self.receive()
+            if writable and not self.done:
+                self.flush()
+
+    def tick(self, now, snapshot):
+        sample = self.sample(now, snapshot)
+        self.send(sample, droppable=True)
+        self.flush()
+
+    def forget(self):
+        """In a forked child: closes this copy of the connection, stops our tracing window."""
+        self.done = True
+        self.stop_trace()
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            sock.close()
+
+    def close(self):
+        self.stop_trace()
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except BaseException:
+                pass
+            self.sock = None
+
+    # MARK: Messages
+
+    def hello(self):
+        message = {
+            "type": "hello",
+            "version": VERSION,
+            "pid": os.getpid(),
+            "python": "%d.%d.%d" % sys.version_info[:3],
+            "implementation": sys.implementation.name,
+            "executable": _text(sys.executable or ""),
+            "argv": [_text(a) for a in (getattr(sys, "argv", None) or [])],
+            "tracemalloc_was_tracing": self.tracemalloc_was_tracing,
+            "mode": self.mode,
+            "interval": self.interval,
+            "census_interval": self.census_interval,
+        }
+        orig = getattr(sys, "orig_argv", None)
+        if orig:
+            message["orig_argv"] = [_text(a) for a in orig]
+        return message
+
+    def sample(self, now, snapshot):
+        message = {"type": "sample", "t": time.time(), "pid": os.getpid(), "gc": _gc_state()}
+        if self.census_interval > 0 and now >= self.next_census:
+            message["types"], message["census_ms"] = self.census()
+            end = time.monotonic()
+            self.next_census = end + max(self.census_interval, self.census_cost / CENSUS_SHARE)
+        message["caches"] = self.cache_sizes()
+        tracing = bool(self._tm.is_tracing())
+        message["tracing"] = tracing
+        if tracing:
+            current, peak = self._tm.get_traced_memory()
+            message["traced"] = {"current": current, "peak": peak}
+        if snapshot:
+            lines = self.snapshot_lines()
+            if lines is not None:
+                message["lines"] = lines
+        message["agent_cpu_s"] = round(time.thread_time(), 6)
+        if self.dropped:
+            message["dropped"] = self.dropped
+        return message
+
+    def note(self, text):
+        self.send({"type": "note", "message": _text(text)[:MAX_NOTE_CHARS]}, droppable=False)
+
+    def send(self, message, droppable):
+        try:
+            text = self._json.dumps(message, separators=(",", ":"), allow_nan=False)
+            data = (text + "\n").encode("utf-8")
+        except (TypeError, ValueError) as error:
+            reason = ("could not encode a message: %s" % error)[:MAX_NOTE_CHARS]
+            message = {"type": "note", "message": reason}
+            data = (self._json.dumps(message) + "\n").encode("utf-8")
+        if len(data) > MAX_LINE_BYTES:
+            return
+        if droppable and self.pending_bytes + len(self.partial) > MAX_PENDING_BYTES:
+            self.dropped += 1
+            return
+        self.pending.append(data)
+        self.pending_bytes += len(data)
+
+    def flush(self):
+        flags = getattr(self._socket_module, "MSG_NOSIGNAL", 0)
+        while not self.done:
+            if not self.partial:
+                if not self.pending:
+                    return
+                self.partial = self.pending.pop(0)
+                self.pending_bytes -= len(self.partial)
+            try:
+                sent = self.sock.send(self.partial, flags)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                self.done = True
+                return
+            self.partial = self.partial[sent:]
+
+    def flush_before_closing(self):
+        """Sends what is queued, waiting at most a second: memtop asked to close, so it reads."""
+        try:
+            self.sock.settimeout(1.0)
+            flags = getattr(self._socket_module, "MSG_NOSIGNAL", 0)
+            for data in [self.partial] + self.pending:
+                while data:
+                    data = data[self.sock.send(data, flags) :]
+            self.partial, self.pending, self.pending_bytes = b"", [], 0
+        except BaseException:
+            pass
+
+    # MARK: Commands
+
+    def receive(self):
+        try:
+            data = self.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self.done = True
+            return
+        if not data:
+            self.done = True  # memtop went away: same as detach
+            return
+        for byte_line in self.lines_in(data):
+            if self.done:
+                return
+            self.command(byte_line)
+
+    def lines_in(self, data):
+        lines = []
+        self.inbox += data
+        while True:
+            end = self.inbox.find(b"\n")
+            if end < 0:
+                if len(self.inbox) > MAX_LINE_BYTES:
+                    self.inbox.clear()
+                    if not self.skipping:
+                        self.note("dropped a command line longer than 1 MiB")
+                    self.skipping = True
+                return lines
+            line = bytes(self.inbox[:end])
+            del self.inbox[: end + 1]
+            if self.skipping:
+                self.skipping = False
+                continue
+            if len(line) > MAX_LINE_BYTES:
+                self.note("dropped a command line longer than 1 MiB")
+                continue
+            if line.strip():
+                lines.append(line)
+
+    def command(self, line):
+        try:
+            message = self._json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            self.note("ignored a line that is not JSON: %r" % line[:80])
+            return
+        if not isinstance(message, dict):
+            self.note("ignored a command that is not a JSON object")
+            return
+        name = message.get("cmd")
+        if name == "trace":
+            self.start_trace(message)
+        elif name == "config":
+            self.configure(message)
+        elif name == "detach":
+            self.stop_trace()
+            self.send({"type": "bye", "reason": "detach"}, droppable=False)
+            self.flush_before_closing()
+            self.done = True
+        else:
+            self.note("ignored an unknown command: %r" % (name,))
+
+    def configure(self, message):
+        interval = _number(message.get("interval"), 0.05, 3600.0)
+        census = _number(message.get("census_interval"), 0.0, 86400.0)
+        if interval is not None:
+            self.interval = interval
+        if census is not None:
+            self.census_interval = census
+            # The next census comes after the new interval, or at once if none ran yet.
+            gap = max(census, self.census_cost / CENSUS_SHARE) if self.census_cost else 0.0
+            self.next_census = time.monotonic() + gap
+
+    # MARK: Collector, caches and census
+
+    def census(self):
+        """Counts GC-tracked objects by type and finds lru_cache wrappers; holds the GIL."""
+        import collections
+        import functools
+        import weakref
+
+        started = time.perf_counter()
+        wrapper = getattr(functools, "_lru_cache_wrapper", None)
+        objects = gc.get_objects()
+        try:
+            counts = collections.Counter(map(type, objects))
+            caches = []
+            read_now = []
+            if isinstance(wrapper, type) and counts.get(wrapper):
+                for found in filter(wrapper.__instancecheck__, objects):
+                    name = _function_name(found)
+                    try:
+                        caches.append((weakref.ref(found), name))
+                    except TypeError:
+                        # Python 3.8: no weak references to wrappers. Holding them would keep
+                        # them alive, so they are read now and reported on census ticks only.
+                        info = _cache_info(found)
+                        if info is not None:
+                            read_now.append((name, info))
+                    if len(caches) + len(read_now) >= 10000:
+                        break
+                found = None
+        finally:
+            del objects
+        self.caches = caches
+        self.census_caches = read_now
+        top = [{"type": _type_name(kind), "count": n} for kind, n in counts.most_common(TOP_TYPES)]
+        self.census_cost = time.perf_counter() - started
+        if self.census_cost > 0.25 and not self.slow_census_noted:
+            self.slow_census_noted = True
+            every = max(self.census_interval, self.census_cost / CENSUS_SHARE)
+            self.note(
+                "the type census held the interpreter for %.0f ms; it now runs every %.0f s"
+                % (self.census_cost * 1000.0, every)
+            )
+        return top, round(self.census_cost * 1000.0, 3)
+
+    def cache_sizes(self):
+        """Each cached function's size and counts, summed over wrappers with the same name."""
+        read = list(self.census_caches)
+        self.census_caches = []
+        alive = []
+        for ref, name in self.caches:
+            found = ref()
+            if found is None:
+                continue
+            alive.append((ref, name))
+            info = _cache_info(found)
+            if info is not None:
+                read.append((name, info))
+        found = None
+        self.caches = alive
+        totals = {}
+        for name, info in read:
+            entry = totals.get(name)
+            if entry is None:
+                totals[name] = {
+                    "function": name,
+                    "currsize": info.currsize,
+                    "maxsize": info.maxsize,
+                    "hits": info.hits,
+                    "misses": info.misses,
+                    "instances": 1,
+                }
+            else:
+                entry["currsize"] += info.currsize
+                entry["hits"] += info.hits
+                entry["misses"] += info.misses
+                entry["instances"] += 1
+        ordered = sorted(totals.values(), key=lambda entry: (-entry["currsize"], entry["function"]))
+        return ordered[:MAX_CACHES]
+
+    # MARK: Tracing window
+
+    def start_trace(self, message):
+        seconds = _number(message.get("seconds"), 1.0, 86400.0) or 60.0
+        snapshots = int(_number(message.get("snapshots"), 1, 1000) or 6)
+        frames = int(_number(message.get("frames"), 1, 100) or 1)
+        ours = self.trace["ours"] if self.trace is not None else False
+        if not self._tm.is_tracing():
+            try:
+                self._tm.start(frames)
+                ours = True
+            except BaseException as error:
+                self.note("could not start tracemalloc: %s" % error)
+                return
+        step = seconds / snapshots
+        self.trace = {"ours": ours, "step": step, "left": snapshots, "next": time.monotonic() + step}
+
+    def stop_trace(self):
+        trace = self.trace
+        self.trace = None
+        if trace is not None and trace["ours"]:
+            try:
+                self._tm.stop()
+            except BaseException:
+                pass
+
+    def snapshot_lines(self):
+        trace = self.trace
+        if trace is None:
+            return None
+        trace["left"] -= 1
+        trace["next"] = time.monotonic() + trace["step"]
+        lines = None
+        try:
+            if self._tm.is_tracing():
+                lines = self.top_lines()
+        except BaseException as error:
+            self.note("could not take a tracemalloc snapshot: %s" % error)
+        if trace["left"] <= 0:
+            self.stop_trace()
+        return lines
+
+    def top_lines(self):
+        import tracemalloc
+
+        snapshot = tracemalloc.take_snapshot()
+        snapshot = snapshot.filter_traces(
+            (
+                tracemalloc.Filter(False, __file__),
+                tracemalloc.Filter(False, tracemalloc.__file__),
+            )
+        )
+        lines = []
+        for stat in snapshot.statistics("lineno")[:TOP_LINES]:
+            frame = stat.traceback[0]
+            filename = frame.filename
+            if not filename.startswith("<") and not os.path.isabs(filename):
+                filename = os.path.join(self.cwd, filename)
+            location = "%s:%d" % (_text(filename)[:1000], frame.lineno)
+            lines.append({"location": location, "bytes": stat.size, "count": stat.count})
+        return lines
+
+
+# MARK: - Helpers
+
+
+def _gc_state():
+    stats = gc.get_stats()
+    return {
+        "enabled": gc.isenabled(),
+        "counts": list(gc.get_count()),
+        "collections": [s.get("collections", 0) for s in stats],
+        "collected": [s.get("collected", 0) for s in stats],
+        "uncollectable": [s.get("uncollectable", 0) for s in stats],
+        "garbage": len(gc.garbage),
+    }
+
+
+def _cache_info(wrapper):
+    """``wrapper.cache_info()`` when it is a plausible CacheInfo, else None."""
+    try:
+        info = wrapper.cache_info()
+        for value in (info.hits, info.misses, info.currsize):
+            if isinstance(value, bool) or not isinstance(value, int):
+                return None
+        maxsize = info.maxsize
+        if maxsize is not None and (isinstance(maxsize, bool) or not isinstance(maxsize, int)):
+            return None
+        return info
+    except BaseException:
+        return None
+
+
+def _number(value, low, high):
+    """``value`` clamped to [low, high] when it is a finite number, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return min(max(value, low), high)
+
+
+def _text(value):
+    """``value`` as text that encodes to UTF-8 (undecodable bytes become U+FFFD)."""
+    try:
+        value = str(value)
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except BaseException:
+        return "?"
+
+
+def _type_name(kind):
+    try:
+        module = getattr(kind, "__module__", None)
+        name = getattr(kind, "__qualname__", None) or getattr(kind, "__name__", "?")
+        if isinstance(module, str) and module != "builtins":
+            name = module + "." + name
+        return _text(name)[:MAX_NAME_CHARS]
+    except BaseException:
+        return "?"
+
+
+def _function_name(function):
+    try:
+        module = getattr(function, "__module__", None)
+        name = getattr(function, "__qualname__", None) or getattr(function, "__name__", None) or "?"
+        if isinstance(module, str) and module:
+            name = module + "." + str(name)
+        return _text(name)[:MAX_NAME_CHARS]
+    except BaseException:
+        return "?"

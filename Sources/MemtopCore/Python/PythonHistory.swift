@@ -1,0 +1,119 @@
+/// What the Python agents of one watch have said over time, bounded: the series the report's
+/// slopes are fitted on (per cache, per line, per type, traced memory) and the latest state.
+///
+/// Fed the same way live (from the socket) and from a `NAME.python.jsonl` file, so the panel,
+/// `analyze`, `replay` and `plot` tell the same story.
+public struct PythonHistory: Sendable {
+  /// One agent's series.
+  public struct Agent: Sendable {
+    public var pid: Int32
+    public var hello: AgentHello?
+    public var samples = 0
+    public var gc: GCState?
+    /// Latest reading of each cache, by function.
+    public var caches: [String: CacheReading] = [:]
+    /// currsize over time, by function.
+    public var cacheSeries: [String: BoundedSeries] = [:]
+    /// Objects over time, by type (census ticks).
+    public var typeSeries: [String: BoundedSeries] = [:]
+    /// Bytes over time, by `file:line` (snapshot ticks).
+    public var lineSeries: [String: BoundedSeries] = [:]
+    /// Traced bytes over time, while tracing.
+    public var traced = BoundedSeries()
+    /// Whether tracemalloc ran at the latest sample.
+    public var tracing = false
+    /// Milliseconds of the latest census.
+    public var censusMilliseconds: Double?
+    /// Notes the agent sent, escaped (the latest few).
+    public var notes: [String] = []
+    /// Why it left, once it has.
+    public var bye: String?
+  }
+
+  /// Agents in order of first contact.
+  public private(set) var agents: [Agent] = []
+  /// Most series kept per kind (caches, types, lines) per agent.
+  public static let maxSeries = 500
+
+  public init() {}
+
+  /// Files one record, received at `elapsed` seconds of the watch from the agent of `pid`.
+  public mutating func take(_ record: AgentRecord, pid: Int32, elapsed: Double) {
+    let index = agentIndex(pid)
+    switch record {
+    case .hello(let hello): agents[index].hello = hello
+    case .note(let text):
+      agents[index].notes.append(text)
+      if agents[index].notes.count > 8 { agents[index].notes.removeFirst() }
+    case .bye(let reason): agents[index].bye = reason
+    case .sample(let sample): takeSample(sample, at: index, elapsed: elapsed)
+    }
+  }
+
+  private mutating func takeSample(_ sample: AgentSample, at index: Int, elapsed: Double) {
+    agents[index].samples += 1
+    if let gc = sample.gc { agents[index].gc = gc }
+    if let caches = sample.caches {
+      agents[index].caches = [:]
+      for cache in caches {
+        agents[index].caches[cache.function] = cache
+        Self.append(&agents[index].cacheSeries, cache.function, elapsed, Double(cache.currsize))
+      }
+    }
+    if let types = sample.types {
+      for type in types { Self.append(&agents[index].typeSeries, type.name, elapsed, Double(type.value)) }
+    }
+    if let lines = sample.lines {
+      // A line absent from a snapshot holds less than the 50th line: its earlier points stand.
+      for line in lines { Self.append(&agents[index].lineSeries, line.name, elapsed, Double(line.value)) }
+    }
+    if let tracing = sample.tracing { agents[index].tracing = tracing }
+    if let current = sample.tracedCurrent { agents[index].traced.append(elapsed, Double(current)) }
+    if let ms = sample.censusMilliseconds { agents[index].censusMilliseconds = ms }
+  }
+
+  private static func append(
+    _ series: inout [String: BoundedSeries], _ key: String, _ time: Double, _ value: Double
+  ) {
+    if series[key] == nil && series.count >= maxSeries { return }
+    series[key, default: BoundedSeries()].append(time, value)
+  }
+
+  private mutating func agentIndex(_ pid: Int32) -> Int {
+    if let index = agents.firstIndex(where: { $0.pid == pid }) { return index }
+    agents.append(Agent(pid: pid))
+    return agents.count - 1
+  }
+
+  /// The agent the report speaks of: the one in `preferred` (the process watched) when it has
+  /// samples, else the one with the most samples.
+  public func mainAgent(preferring preferred: Int32? = nil) -> Agent? {
+    if let preferred, let agent = agents.first(where: { $0.pid == preferred && $0.samples > 0 }) { return agent }
+    return agents.max { $0.samples < $1.samples }
+  }
+}
+
+/// A time series of at most ``capacity`` points: past it, every other point is dropped, so a
+/// long watch keeps its whole span at a coarser step.
+public struct BoundedSeries: Sendable {
+  public private(set) var times: [Double] = []
+  public private(set) var values: [Double] = []
+  public static let capacity = 2048
+
+  public init() {}
+
+  public mutating func append(_ time: Double, _ value: Double) {
+    guard time.isFinite, value.isFinite else { return }
+    if let last = times.last, time < last { return }
+    times.append(time)
+    values.append(value)
+    if times.count > Self.capacity {
+      times = times.enumerated().filter { $0.offset % 2 == 0 || $0.offset == times.count - 1 }.map(\.element)
+      values = values.enumerated().filter { $0.offset % 2 == 0 || $0.offset == values.count - 1 }.map(\.element)
+    }
+  }
+
+  public var count: Int { times.count }
+  public var last: Double? { values.last }
+  public var first: (time: Double, value: Double)? { times.first.map { ($0, values[0]) } }
+}

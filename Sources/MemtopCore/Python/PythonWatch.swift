@@ -1,0 +1,244 @@
+/// What `--python` asks of a watch.
+public struct PythonOptions: Sendable {
+  /// The agent's files (name, text): `BundledAgent.files`.
+  public var files: [(name: String, text: String)]
+  /// Start the tracing window as soon as an agent says hello (`--trace-lines`), rather than
+  /// when the verdict first says leak.
+  public var traceLines = false
+  /// `$XDG_RUNTIME_DIR`, where the private directory goes (else `/tmp`).
+  public var runtimeDirectory: String?
+
+  public init(files: [(name: String, text: String)], traceLines: Bool = false, runtimeDirectory: String? = nil) {
+    self.files = files
+    self.traceLines = traceLines
+    self.runtimeDirectory = runtimeDirectory
+  }
+}
+
+/// The Python side of a watch session: the agent link, what the agents said (a bounded
+/// history and, with `record`, the `NAME.python.jsonl` file), the injection into a running
+/// interpreter, and when to start tracing lines. Driven by the session's tick; never blocks it.
+public final class PythonWatch {
+  /// The socket and private directory.
+  public let link: PythonAgentLink
+  /// What the agents said so far.
+  public private(set) var history = PythonHistory()
+  /// The watch's RSS over time (for Python's share of its growth).
+  public private(set) var rss = BoundedSeries()
+  /// The injection planned, for `--pid P --python`.
+  public private(set) var plan: PythonAttachPlan?
+  /// Watch seconds when the tracing window was asked for.
+  public private(set) var tracingSince: Double?
+  /// Whether an agent has said hello.
+  public private(set) var greeted = false
+  private let options: PythonOptions
+  private var writer: PythonJSONLWriter?
+  private var writeFailure: CSVWriteError?
+  private var injector: (process: ChildProcess, log: String, deadline: Double)?
+  private var injected = false
+  private var helloDeadline: Double?
+  private var lastLeakCheck = -Double.infinity
+  private var finished = false
+
+  /// Seconds to wait for an agent's hello before saying why it may not come.
+  public static let helloWait = 10.0
+  /// The tracing window: seconds, and snapshots taken in it.
+  public static let traceSeconds = 60
+  public static let traceSnapshots = 12
+
+  /// Makes the private directory and listens.
+  public init(options: PythonOptions) throws(MemtopError) {
+    self.options = options
+    link = try PythonAgentLink(files: options.files, runtimeDirectory: options.runtimeDirectory)
+  }
+
+  deinit { link.close() }
+
+  /// The variables a launched command gets: `PYTHONPATH=DIR[:old]`, `MEMTOP_AGENT_SOCKET`.
+  public var launchEnvironment: [String: String] {
+    let old = ProcessEnvironment.value("PYTHONPATH") ?? ""
+    return [
+      "PYTHONPATH": link.directory + (old.isEmpty ? "" : ":" + old),
+      "MEMTOP_AGENT_SOCKET": link.socketPath,
+    ]
+  }
+
+  /// Starts waiting for a launched program's agent (from `now`, monotonic seconds).
+  func launched(now: Double) {
+    helloDeadline = now + Self.helloWait
+  }
+
+  /// Checks the running process `pid` and plans the injection (done on the first tick).
+  func prepareAttach(pid: Int32, procRoot: String) throws(MemtopError) {
+    let directory = link.directory
+    let probeLog = directory + "/probe.out"
+    link.own(probeLog)
+    plan = try PythonAttach.plan(pid: pid, procRoot: procRoot) { argv in
+      Self.run(argv, output: probeLog, seconds: 30)
+    }
+  }
+
+  /// Sends every line from now on to `writer` as well.
+  public func record(to writer: PythonJSONLWriter) {
+    self.writer = writer
+  }
+
+  /// The jsonl file's failure, if writing it failed.
+  public var outputFailure: CSVWriteError? { writeFailure }
+
+  // MARK: - The tick
+
+  /// Reads the agents, writes their lines, moves the injection on, and starts the tracing
+  /// window when due. `rssBytes` is the newest sample's RSS; `isLeak` asks the session's
+  /// verdict (called at most every 5 s, and only until tracing starts). Returns notices.
+  func tick(now: Double, elapsed: Double, rssBytes: UInt64?, isLeak: () -> Bool) -> [String] {
+    guard !finished else { return [] }
+    var notices: [String] = []
+    if let rssBytes { rss.append(elapsed, Double(rssBytes)) }
+    if plan != nil { notices += moveInjection(now: now) }
+    let poll = link.poll()
+    notices += poll.notes
+    for line in poll.lines {
+      writer?.append(line.text, elapsed: elapsed, pid: line.pid)
+      guard let record = line.record else { continue }
+      history.take(record, pid: line.pid, elapsed: elapsed)
+      switch record {
+      case .hello(let hello):
+        if !greeted {
+          notices.append(
+            "python agent connected: process \(line.pid), \(hello.implementation) \(hello.python)"
+              + (options.traceLines ? "; tracing lines for \(Self.traceSeconds) s" : ""))
+        }
+        greeted = true
+        if options.traceLines || tracingSince != nil {
+          link.send(
+            PythonAgentLink.traceCommand(seconds: Self.traceSeconds, snapshots: Self.traceSnapshots), to: line.pid)
+          tracingSince = tracingSince ?? elapsed
+        }
+      case .note(let text): notices.append("python agent \(line.pid): \(text)")
+      case .bye(let reason):
+        notices.append("python agent \(line.pid) detached" + (reason.isEmpty ? "" : ": \(reason)"))
+      case .sample: break
+      }
+    }
+    if let deadline = helloDeadline, !greeted, now >= deadline {
+      helloDeadline = nil
+      notices.append(noHelloNotice)
+    }
+    if greeted, tracingSince == nil, now - lastLeakCheck >= 5 {
+      lastLeakCheck = now
+      if isLeak() {
+        tracingSince = elapsed
+        link.send(PythonAgentLink.traceCommand(seconds: Self.traceSeconds, snapshots: Self.traceSnapshots))
+        notices.append(
+          "--python: the verdict says leak: tracing Python allocations by line for \(Self.traceSeconds) s (y shows them)"
+        )
+      }
+    }
+    do {
+      try writer?.flush()
+    } catch {
+      writeFailure = writeFailure ?? error
+      writer = nil
+      notices.append("python data stopped: " + error.description)
+    }
+    return notices
+  }
+
+  /// Why no hello may have come.
+  var noHelloNotice: String {
+    if plan != nil {
+      return
+        "--python: the agent did not report within \(Int(Self.helloWait)) s of being injected: the interpreter may be blocked outside Python code (waiting in C), or started with -X disable-remote-debug; memtop goes on without Python data"
+    }
+    return
+      "--python: no Python agent said hello within \(Int(Self.helloWait)) s: the program may not be CPython, or runs Python with -I, -E or -S (they skip the sitecustomize memtop loads through PYTHONPATH); memtop goes on without Python data"
+  }
+
+  /// Starts the injector on the first tick, then watches it end.
+  private func moveInjection(now: Double) -> [String] {
+    guard let plan, !injected else { return [] }
+    guard let running = injector else {
+      injected = false
+      let loader = options.files.first { $0.name == "attach.py" }?.text ?? ""
+      do {
+        let script = try link.writeAttachScript(pid: plan.pid, loader: loader)
+        let log = link.directory + "/inject.log"
+        link.own(log)
+        let process = try ChildProcess(arguments: plan.arguments(script: script), outputPath: log)
+        injector = (process, log, now + plan.timeout)
+        let tool = plan.method == .remoteExec ? "sys.remote_exec" : "gdb"
+        return ["--python: injecting the agent into process \(plan.pid) with \(tool)"]
+      } catch let error as MemtopError {
+        injected = true
+        return [error.message]
+      } catch {
+        injected = true
+        return ["--python: cannot start the injector: \(error)"]
+      }
+    }
+    let tool = plan.method == .remoteExec ? "sys.remote_exec" : "gdb"
+    if let ended = running.process.poll() {
+      injected = true
+      injector = nil
+      if ended == .exited(0) {
+        helloDeadline = now + Self.helloWait
+        return []
+      }
+      let last = Self.lastLine(of: running.log)
+      return [
+        "--python: injecting the agent into process \(plan.pid) failed (\(tool) \(ended))\(last.map { ": " + $0 } ?? ""); memtop goes on without Python data"
+      ]
+    }
+    guard now >= running.deadline else { return [] }
+    running.process.stopGroup(grace: 2)
+    injected = true
+    injector = nil
+    return [
+      "--python: \(tool) did not finish within \(Int(plan.timeout)) s and was stopped; memtop goes on without Python data"
+    ]
+  }
+
+  /// The last non-empty line of a log, escaped.
+  static func lastLine(of path: String) -> String? {
+    guard let text = Syscalls.readSmallFile(path) else { return nil }
+    let lines = text.split(separator: "\n").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+    return lines.last.map { Sanitizer.terminalSafe($0, maxLength: 160) }
+  }
+
+  /// Runs `argv` to its end (at most `seconds`), output in `output`; returns the output, or
+  /// nil when it failed or took too long.
+  static func run(_ argv: [String], output: String, seconds: Double) -> String? {
+    Syscalls.removeFile(output)
+    guard let process = try? ChildProcess(arguments: argv, outputPath: output) else { return nil }
+    guard let ended = process.waitForExit(seconds: seconds) else {
+      process.stopGroup(grace: 1)
+      return nil
+    }
+    defer { Syscalls.removeFile(output) }
+    return ended == .exited(0) ? Syscalls.readSmallFile(output) : nil
+  }
+
+  // MARK: - Reports and the end
+
+  /// The report on what the agents said (the process `preferring` first).
+  public func report(preferring pid: Int32? = nil) -> PythonReport? {
+    PythonReport(history: history, rss: zip(rss.times, rss.values).map { ($0, $1) }, preferring: pid)
+  }
+
+  /// Detaches every agent (they restore tracemalloc), stops an injector still running, writes
+  /// the rest of the file and removes the private directory. Idempotent.
+  func finish() -> CSVWriteError? {
+    guard !finished else { return writeFailure }
+    finished = true
+    injector?.process.stopGroup(grace: 2)
+    injector = nil
+    link.close()
+    do {
+      try writer?.finish()
+    } catch {
+      writeFailure = writeFailure ?? error
+    }
+    return writeFailure
+  }
+}

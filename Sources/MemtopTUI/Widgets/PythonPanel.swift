@@ -1,0 +1,85 @@
+import MemtopCore
+
+/// The Python panel (key `y`): what the agent reports, in a box over the charts — Python's
+/// share of the growth, the collector, the lru caches, the lines and object types that grow.
+///
+/// Every string in it came from the agent and was escaped when the agent's record was parsed.
+public struct PythonPanel: Sendable {
+  /// The report to show, or nil while none has come.
+  public var report: PythonReport?
+  /// What to say when there is no report.
+  public var empty: String
+  /// The glyphs.
+  public var mode: GlyphMode
+
+  public init(report: PythonReport?, empty: String, mode: GlyphMode) {
+    self.report = report
+    self.empty = empty
+    self.mode = mode
+  }
+
+  /// The title: `Python · process 4242 · 3.11.7 cpython · tracing`.
+  public var title: String {
+    guard let report else { return " Python " }
+    var parts = ["Python", "process \(report.pid)"]
+    if let python = report.python { parts.append(python) }
+    if report.tracing { parts.append("tracing lines") }
+    return " " + parts.joined(separator: " \(mode.dot) ") + " "
+  }
+
+  /// The body's lines.
+  public var lines: [String] {
+    guard let report else { return [empty] }
+    var out: [String] = []
+    out.append(report.shareSentence ?? "lines are traced when the verdict says leak (or at once with --trace-lines)")
+    if let gc = report.gcLine { out.append(gc) }
+    let caches = report.caches.filter { ($0.growthPerSecond ?? 0) > 0 || $0.maxsize == nil }
+    out.append("")
+    out.append(caches.isEmpty ? "caches: no lru_cache grows" : "caches:")
+    for cache in caches.prefix(5) { out.append("  " + report.cacheLine(cache)) }
+    out.append("")
+    if report.topLines.isEmpty {
+      out.append("top lines: none traced yet")
+    } else {
+      out.append("top lines (traced memory, growth per minute):")
+      for line in report.topLines.prefix(5) { out.append("  " + report.lineLine(line)) }
+    }
+    out.append("")
+    let types = report.types.filter { ($0.countSlopePerSecond ?? 0) > 0 }
+    out.append(types.isEmpty ? "top types: none grows" : "top growing types:")
+    for type in types.prefix(5) { out.append("  " + report.typeLine(type)) }
+    for note in report.notes.suffix(1) { out.append("agent: " + note) }
+    out.append("")
+    out.append("y closes")
+    return out
+  }
+
+  /// Draws the box at the top of `area`, as tall as its lines (leaving a one-cell margin at the
+  /// sides where it can).
+  public func draw(into buffer: inout CellBuffer, area: Rect) {
+    let body = lines
+    let wide = area.width > 8 && area.height > 6 ? area.inset(dx: 1, dy: 0) : area
+    let box = wide.top(min(wide.height, body.count + 2))
+    guard box.width >= 4, box.height >= 3 else { return }
+    buffer.fill(box, with: Cell(" ", .help))
+    let (tl, tr, bl, br) = mode.corners
+    for x in box.x..<box.maxX {
+      buffer[x, box.y] = Cell(mode.horizontal, .border)
+      buffer[x, box.maxY - 1] = Cell(mode.horizontal, .border)
+    }
+    for y in box.y..<box.maxY {
+      buffer[box.x, y] = Cell(mode.vertical, .border)
+      buffer[box.maxX - 1, y] = Cell(mode.vertical, .border)
+    }
+    buffer[box.x, box.y] = Cell(tl, .border)
+    buffer[box.maxX - 1, box.y] = Cell(tr, .border)
+    buffer[box.x, box.maxY - 1] = Cell(bl, .border)
+    buffer[box.maxX - 1, box.maxY - 1] = Cell(br, .border)
+    buffer.put(title, x: box.x + 2, y: box.y, role: .title, clip: box.inset(dx: 1, dy: 0))
+    let inner = box.inset(dx: 2, dy: 1)
+    for (i, line) in body.prefix(inner.height).enumerated() {
+      let role: ColorRole = line.hasPrefix("  ") || line.isEmpty ? .help : (i == 0 ? .text : .dim)
+      buffer.put(line, x: inner.x, y: inner.y + i, role: role, clip: inner)
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import MemtopCore
+
+/// The Python data beside a recording (`NAME.python.jsonl` for `NAME.csv`), for `analyze`,
+/// `plot` and `replay`; notes (skipped lines) go to standard error.
+enum PythonRecording {
+  /// The history in the file beside `csvPath`, or nil when there is none.
+  static func history(besideCSV csvPath: String) -> PythonHistory? {
+    let path = PythonJSONLWriter.path(besideCSV: csvPath)
+    guard Syscalls.exists(path), let (history, notes) = PythonRecordingReader.read(path) else { return nil }
+    notes.forEach(printError)
+    return history
+  }
+
+  /// The report on the file beside `csvPath`, with the recording's RSS (for Python's share).
+  static func report(besideCSV csvPath: String, timeline: Timeline) -> PythonReport? {
+    guard let history = history(besideCSV: csvPath) else { return nil }
+    return PythonReport(history: history, rss: rssPoints(timeline), preferring: timeline.pids.last)
+  }
+
+  /// (elapsed seconds, RSS bytes) of every sample that has RSS.
+  static func rssPoints(_ timeline: Timeline) -> [(time: Double, bytes: Double)] {
+    (0..<timeline.count).compactMap { i in
+      timeline.value(.rss, at: i).map { (timeline.elapsed[i], Double($0)) }
+    }
+  }
+}
+
+/// `analyze --json` with the Python report: the verdict's keys, plus `"python"`.
+struct AnalyzeDocument: Encodable {
+  var verdict: VerdictReport
+  var python: PythonReport?
+
+  enum Keys: String, CodingKey { case python }
+
+  func encode(to encoder: any Encoder) throws {
+    try verdict.encode(to: encoder)
+    guard let python else { return }
+    var container = encoder.container(keyedBy: Keys.self)
+    try container.encode(python, forKey: .python)
+  }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Python interpreter the agent's tests use.
+enum AgentPython {
+  /// The real interpreter behind `python3` on PATH (pyenv's `python3` is a shell shim), when it
+  /// is Python 3.8 or newer.
+  static let path: String? = {
+    guard
+      let run = try? PythonAgentTests.run(
+        ["python3", "-c", "import sys; assert sys.version_info >= (3, 8); print(sys.executable)"], timeout: 60),
+      run.status == 0
+    else { return nil }
+    let path = run.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    return path.isEmpty ? nil : path
+  }()
+}
+
+/// Runs the Python agent's real-process tests (`Tests/PythonAgent/test_agent.py`): each plays
+/// memtop's side of the socket against a real Python program launched with the agent (or
+/// attached to with gdb) and checks what the agent reports and that the program is unharmed.
+@Suite(
+  "the Python agent against real programs", .serialized,
+  .enabled(
+    if: AgentPython.path != nil,
+    "no python3 on PATH: install Python 3.8+ (Debian: apt-get install python3) to test the agent"))
+struct PythonAgentTests {
+  static let repoRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+  static let harness = repoRoot.appendingPathComponent("Tests/PythonAgent/test_agent.py").path
+
+  /// The harness's tests, one Swift test case each.
+  static let names = [
+    "test_hello",
+    "test_unbounded_lru_cache_named_with_growing_size",
+    "test_collector_off_and_the_growing_type",
+    "test_trace_names_the_storing_line_then_stops_tracemalloc",
+    "test_trace_leaves_the_programs_own_tracemalloc_on",
+    "test_detach_during_a_window_stops_tracemalloc_and_a_later_start_reconnects",
+    "test_bad_commands_are_noted_and_the_agent_goes_on",
+    "test_the_users_own_sitecustomize_still_runs",
+    "test_a_failing_user_sitecustomize_is_reported_as_site_reports_it",
+    "test_no_memtop_no_harm",
+    "test_memtop_disappearing_mid_run",
+    "test_memtop_not_reading_drops_samples_and_never_blocks",
+    "test_a_forked_child_connects_on_its_own_and_lets_go_of_the_parents_connection",
+    "test_starting_twice_is_a_no_op_and_leaves_no_trace",
+    "test_other_interpreters",
+    "test_attach_with_gdb_to_a_running_program",
+  ]
+
+  @Test("this suite runs every test the harness has")
+  func listed() throws {
+    let run = try Self.run([AgentPython.path!, Self.harness, "--list"], timeout: 60)
+    #expect(run.status == 0, "\(run.output)")
+    let listed = run.output.split(separator: "\n").map(String.init)
+    #expect(listed.sorted() == Self.names.sorted(), "add the harness's new tests to PythonAgentTests.names")
+  }
+
+  @Test("the agent in a real program", arguments: names)
+  func agent(name: String) throws {
+    let run = try Self.run([AgentPython.path!, Self.harness, "-v", "AgentTests." + name], timeout: 300)
+    #expect(run.status == 0, "\(name) failed:\n\(run.output)")
+    if run.output.contains("skipped") {
+      print("PythonAgentTests: \(name) " + (run.output.split(separator: "\n").first { $0.contains("skipped") } ?? ""))
+    }
+  }
+
+  /// Runs `argv` (looked up on PATH, no shell) with standard output and error captured
+  /// together; kills it after `timeout` seconds.
+  static func run(_ argv: [String], timeout: Double) throws -> (status: Int32?, output: String) {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-pyagent-\(UUID()).log").path
+    defer { unlink(output) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    // The test runner blocks most signals in its threads; a child would inherit that (gdb
+    // then waits forever for SIGCHLD). Start it with none blocked and default handlers.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let cArgs = argv.map { strdup($0) }
+    defer { for pointer in cArgs { free(pointer) } }
+    var pid: pid_t = 0
+    guard posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs + [nil], environ) == 0 else {
+      throw CocoaError(.executableLoad)
+    }
+    var status: Int32?
+    let deadline = Date().addingTimeInterval(timeout)
+    var raw: Int32 = 0
+    while status == nil {
+      let rc = waitpid(pid, &raw, WNOHANG)
+      if rc == pid {
+        status = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+      } else if rc < 0 && errno != EINTR {
+        break
+      } else if Date() > deadline {
+        kill(pid, SIGKILL)
+        while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+        break
+      } else {
+        usleep(50_000)
+      }
+    }
+    let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    return (status, status == nil ? text + "\n(killed after \(Int(timeout)) s)" : text)
+  }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import MemtopCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The link on a real Unix socket: permissions, several agents, line splitting, the 1 MiB cap,
+/// commands, and the directory removed at the end.
+@Suite("Python agent link: a private socket")
+struct PythonAgentLinkTests {
+  /// A client end connected to `path`.
+  final class Client: @unchecked Sendable {
+    let fd: Int32
+    init(_ path: String) throws {
+      fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+      var address = sockaddr_un()
+      address.sun_family = sa_family_t(AF_UNIX)
+      withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
+      }
+      let rc = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        }
+      }
+      if rc != 0 { throw CocoaError(.fileNoSuchFile) }
+    }
+    deinit { close(fd) }
+    func send(_ text: String) {
+      let bytes = Array(text.utf8)
+      let total = bytes.count
+      var sent = 0
+      while sent < total {
+        let offset = sent
+        let n = bytes.withUnsafeBytes { raw in raw.baseAddress.map { write(fd, $0 + offset, total - offset) } ?? -1 }
+        if n <= 0 { return }
+        sent += n
+      }
+    }
+    func receive(timeout: Double = 10) -> String {
+      var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      guard poll(&pfd, 1, Int32(timeout * 1000)) == 1 else { return "" }
+      var buffer = [UInt8](repeating: 0, count: 4096)
+      let n = read(fd, &buffer, buffer.count)
+      return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+    }
+  }
+
+  static func link() throws -> PythonAgentLink {
+    try PythonAgentLink(
+      files: [(name: "memtop_agent.py", text: "# agent\n"), (name: "sitecustomize.py", text: "# loader\n")],
+      runtimeDirectory: NSTemporaryDirectory())
+  }
+
+  /// Polls until `lines` lines (or `notes` notes) came, for up to 20 s.
+  static func collect(_ link: PythonAgentLink, lines: Int = 0, notes: Int = 0) -> PythonAgentLink.Poll {
+    var all = PythonAgentLink.Poll()
+    let deadline = Date().addingTimeInterval(20)
+    while Date() < deadline && (all.lines.count < lines || all.notes.count < notes) {
+      let got = link.poll()
+      all.lines += got.lines
+      all.notes += got.notes
+      all.closed += got.closed
+      usleep(10_000)
+    }
+    return all
+  }
+
+  @Test("the directory is 0700, the files and the socket 0600, all ours; close removes them")
+  func permissions() throws {
+    let link = try Self.link()
+    let me = getuid()
+    #expect(Syscalls.fileModeAndOwner(link.directory)! == (mode: 0o700, uid: me))
+    #expect(Syscalls.fileModeAndOwner(link.directory + "/memtop_agent.py")! == (mode: 0o600, uid: me))
+    #expect(Syscalls.fileModeAndOwner(link.socketPath)! == (mode: 0o600, uid: me))
+    #expect(FileManager.default.contents(atPath: link.directory + "/sitecustomize.py") == Data("# loader\n".utf8))
+    let script = try link.writeAttachScript(pid: 42, loader: "print('hi')\n")
+    #expect(
+      try String(contentsOfFile: script, encoding: .utf8)
+        == "MEMTOP_AGENT_SOCKET = \"\(link.socketPath)\"\nprint('hi')\n")
+    link.close()
+    #expect(!FileManager.default.fileExists(atPath: link.directory))
+  }
+
+  @Test("lines split across writes and several per write arrive whole, keyed by the peer's pid")
+  func lines() throws {
+    let link = try Self.link()
+    let a = try Client(link.socketPath)
+    let b = try Client(link.socketPath)
+    a.send(#"{"type":"hello","pid":1,"python":"3.11.7"}"# + "\n" + #"{"type":"no"#)
+    b.send(#"{"type":"note","message":"from b"}"# + "\n")
+    a.send(#"te","message":"split"}"# + "\n")
+    let got = Self.collect(link, lines: 3)
+    #expect(got.lines.count == 3)
+    #expect(got.lines.allSatisfy { $0.pid == getpid() })
+    #expect(got.lines.contains { $0.record == .note("split") })
+    #expect(got.lines.contains { $0.record == .note("from b") })
+    #expect(link.connectedPIDs.count == 2)
+  }
+
+  @Test("a line over 1 MiB is dropped with a note, and the next line still arrives")
+  func oversized() throws {
+    let link = try Self.link()
+    let client = try Client(link.socketPath)
+    let big = #"{"type":"note","message":""# + String(repeating: "x", count: (1 << 20) + 100) + "\"}\n"
+    DispatchQueue.global().async { client.send(big + #"{"type":"bye","reason":"done"}"# + "\n") }
+    let got = Self.collect(link, lines: 1, notes: 1)
+    #expect(got.notes.contains { $0.contains("dropped a line longer than 1 MiB") }, "\(got.notes)")
+    #expect(got.lines.map(\.record) == [.bye("done")])
+  }
+
+  @Test("malformed and non-UTF-8 lines are notes, never records")
+  func malformed() throws {
+    let link = try Self.link()
+    let client = try Client(link.socketPath)
+    client.send("not json\n{\"type\":\"bye\"}\n")
+    var bytes: [UInt8] = [0xFF, 0xFE, 0x0A]
+    _ = write(client.fd, &bytes, 3)
+    let got = Self.collect(link, lines: 1, notes: 2)
+    #expect(got.notes.contains { $0.contains("not a protocol record: not json") })
+    #expect(got.notes.contains { $0.contains("not UTF-8") })
+    #expect(got.lines.count == 1)
+  }
+
+  @Test("commands reach the agent; EOF ends its connection")
+  func commands() throws {
+    let link = try Self.link()
+    let client = try Client(link.socketPath)
+    client.send(#"{"type":"hello","pid":1}"# + "\n")
+    _ = Self.collect(link, lines: 1)
+    link.send(PythonAgentLink.traceCommand(seconds: 60, snapshots: 12))
+    #expect(client.receive() == #"{"cmd":"trace","seconds":60,"snapshots":12,"frames":1}"# + "\n")
+    link.close()
+    #expect(client.receive().hasPrefix(#"{"cmd":"detach"}"#))
+  }
+
+  @Test(
+    "another user cannot reach the socket (the directory is 0700), and the link goes on",
+    .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+  func otherUser() throws {
+    let link = try Self.link()
+    let code =
+      "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n s.connect(sys.argv[1]); print('connected')\nexcept OSError as e: print(type(e).__name__)"
+    let out = NSTemporaryDirectory() + "memtop-otheruser-\(UUID()).out"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+    process.arguments = [
+      "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", code, link.socketPath,
+    ]
+    FileManager.default.createFile(atPath: out, contents: nil)
+    process.standardOutput = FileHandle(forWritingAtPath: out)
+    try process.run()
+    process.waitUntilExit()
+    let said = try String(contentsOfFile: out, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(said == "PermissionError", "\(said)")
+    #expect(link.poll().lines.isEmpty && link.connectedPIDs.isEmpty)
+  }
+}

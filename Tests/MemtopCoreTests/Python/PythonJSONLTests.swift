@@ -1,0 +1,69 @@
+import Foundation
+import MemtopCore
+import Testing
+
+/// `NAME.python.jsonl`: written with the CSV's rules, read back defensively.
+@Suite("Python jsonl beside a recording")
+struct PythonJSONLTests {
+  static func directory() throws -> String {
+    let dir = NSTemporaryDirectory() + "memtop-jsonl-\(UUID())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+  }
+
+  @Test("the name beside NAME.csv")
+  func names() {
+    #expect(PythonJSONLWriter.path(besideCSV: "/x/run.csv") == "/x/run.python.jsonl")
+    #expect(PythonJSONLWriter.path(besideCSV: "run") == "run.python.jsonl")
+  }
+
+  @Test("each line as received, elapsed_s and the sender first")
+  func stamped() {
+    #expect(
+      PythonJSONLWriter.stamped(#"{"type":"bye"}"#, elapsed: 1.23456, pid: 9)
+        == #"{"elapsed_s":1.235,"agent_pid":9,"type":"bye"}"#)
+    #expect(PythonJSONLWriter.stamped("{}", elapsed: 2) == #"{"elapsed_s":2.0}"#)
+  }
+
+  @Test("never overwrites without --force; staged until committed; --force replaces")
+  func rules() throws {
+    let dir = try Self.directory()
+    let path = dir + "/a.python.jsonl"
+    try "old\n".write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(throws: CSVWriteError.self) { try PythonJSONLWriter(path: path, replaceExisting: false, staged: true) }
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "old\n")
+    let fresh = dir + "/b.python.jsonl"
+    let writer = try PythonJSONLWriter(path: fresh, replaceExisting: false, staged: true)
+    #expect(!FileManager.default.fileExists(atPath: fresh))
+    try writer.commit()
+    writer.append(#"{"type":"bye","reason":"x"}"#, elapsed: 1, pid: 4)
+    try writer.finish()
+    #expect(
+      try String(contentsOfFile: fresh, encoding: .utf8)
+        == #"{"elapsed_s":1.0,"agent_pid":4,"type":"bye","reason":"x"}"# + "\n")
+    let replacing = try PythonJSONLWriter(path: path, replaceExisting: true, staged: true)
+    try replacing.commit()
+    try replacing.finish()
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "")
+  }
+
+  @Test("reading back skips what is not a stamped record, and counts it")
+  func reading() throws {
+    let dir = try Self.directory()
+    let path = dir + "/r.python.jsonl"
+    let text =
+      [
+        #"{"elapsed_s":1,"agent_pid":5,"type":"sample","caches":[{"function":"f","currsize":1,"maxsize":null}]}"#,
+        "garbage",
+        #"{"type":"sample"}"#,
+        #"{"elapsed_s":-4,"type":"sample"}"#,
+        #"{"elapsed_s":2,"agent_pid":5,"type":"sample","caches":[{"function":"f","currsize":9,"maxsize":null}]}"#,
+      ].joined(separator: "\n") + "\n"
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    let (history, notes) = try #require(PythonRecordingReader.read(path))
+    #expect(history.agents.count == 1 && history.agents[0].samples == 2 && history.agents[0].pid == 5)
+    #expect(history.agents[0].cacheSeries["f"]?.values == [1, 9])
+    #expect(notes.count == 1 && notes[0].contains(":2: skipped 3 lines"), "\(notes)")
+    #expect(PythonRecordingReader.read(dir + "/none") == nil)
+  }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// The Python panel (`y`) in the real TUI: live over a launched `--python` program, then in
+/// the replay of what `--record` wrote beside it.
+@Suite("End to end in tmux: the Python panel", .serialized, .enabled(if: TmuxSession.isAvailable))
+struct PythonPanelEndToEndTests {
+  static let example = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("examples/python/agent_lru_cache.py").path
+
+  @Test("y shows the cache, the collector and the share live; y hides it; the replay shows it again")
+  func panel() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-pypanel-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let command =
+      "env LANG=C.UTF-8 '\(BuiltBinary.memtop)' --python --trace-lines --record rec.csv -- python3 '\(Self.example)'; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux = try TmuxSession(width: 120, height: 40, directory: dir.path, command: command)
+    defer { tmux.kill() }
+
+    var (screen, ok) = tmux.waitFor(timeout: 60) { $0.contains("RSS  now") && $0.contains("python3") }
+    #expect(ok, "the live view did not appear:\n\(screen)")
+    try tmux.send("y")
+    // The panel fills in once the agent has sent a few samples and a snapshot of lines.
+    (screen, ok) = tmux.waitFor(timeout: 90) { s in
+      s.contains("Python · process") && s.contains("cache `__main__.price` (maxsize=None):")
+        && s.contains("collector: enabled")
+        && (s.contains("Python objects account for") || s.contains("traced Python memory is flat"))
+    }
+    #expect(ok, "the Python panel did not show the cache and the share:\n\(screen)")
+    #expect(screen.contains("y closes"))
+    try tmux.send("y")
+    (screen, ok) = tmux.waitFor { !$0.contains("Python · process") && $0.contains("RSS  now") }
+    #expect(ok, "y did not hide the panel:\n\(screen)")
+    try tmux.send("q")
+    (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("MEMTOP-EXIT=0") }
+    #expect(ok, "memtop did not quit cleanly:\n\(screen)")
+    #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("rec.python.jsonl").path))
+    let replay = try TmuxSession(
+      width: 120, height: 40, directory: dir.path,
+      command: "env LANG=C.UTF-8 '\(BuiltBinary.memtop)' replay rec.csv; echo MEMTOP-EXIT=$?; sleep 600")
+    defer { replay.kill() }
+    (screen, ok) = replay.waitFor(timeout: 60) { $0.contains("replay rec.csv") }
+    #expect(ok, "the replay did not open:\n\(screen)")
+    try replay.send("y")
+    (screen, ok) = replay.waitFor(timeout: 30) { $0.contains("cache `__main__.price` (maxsize=None):") }
+    #expect(ok, "the replay's Python panel did not show the cache:\n\(screen)")
+    try replay.send("q")
+  }
+}

@@ -1,0 +1,758 @@
+"""Real-process tests of memtop's Python agent (Sources/MemtopCore/Agent).
+
+Each test plays memtop: it makes a private directory holding the agent's three files, listens
+on DIR/agent.sock, launches (or attaches to) a real Python program and checks what the agent
+says and what the program does. Run all with `python3 Tests/PythonAgent/test_agent.py`, one
+with `... test_agent.py AgentTests.test_hello`, the names with `--list`. `swift test --filter
+PythonAgentTests` runs each through the Swift suite.
+
+Timeouts are generous (tens of seconds) and every wait polls a deadline: the tests must pass
+on a loaded 2-core machine.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+AGENT_DIR = os.path.join(os.path.dirname(os.path.dirname(HERE)), "Sources", "MemtopCore", "Agent")
+AGENT_FILES = ("memtop_agent.py", "sitecustomize.py", "attach.py")
+PYTHON = os.environ.get("MEMTOP_TEST_PYTHON") or sys.executable
+WAIT = 60.0  # seconds: the longest any single expectation may take
+
+
+class Connection:
+    """One agent's connection, read line by line with deadlines."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buffer = b""
+        self.messages = []  # every message received, in order
+
+    def send(self, message):
+        self.sock.sendall((json.dumps(message) + "\n").encode())
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def next(self, timeout=WAIT):
+        """The next message, or None at EOF; fails the test after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("no message from the agent within %.0f s" % timeout)
+            self.sock.settimeout(left)
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            except ConnectionResetError:
+                data = b""
+            if not data:
+                if self.buffer:
+                    raise AssertionError("the agent closed in the middle of a line: %r" % self.buffer[:200])
+                return None
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        message = json.loads(line.decode("utf-8"))
+        self.messages.append(message)
+        return message
+
+    def until(self, predicate, what, timeout=WAIT):
+        """Reads until a message satisfies `predicate`; returns it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("waited %.0f s for %s; last: %s" % (timeout, what, self.tail()))
+            message = self.next(left)
+            if message is None:
+                raise AssertionError("the agent closed before %s; last: %s" % (what, self.tail()))
+            if predicate(message):
+                return message
+
+    def samples(self, predicate, count, what, timeout=WAIT):
+        found = []
+        deadline = time.monotonic() + timeout
+        while len(found) < count:
+            left = deadline - time.monotonic()
+            found.append(self.until(lambda m: m.get("type") == "sample" and predicate(m), what, max(left, 0.001)))
+        return found
+
+    def tail(self):
+        return json.dumps(self.messages[-2:])[:1500]
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Memtop:
+    """memtop's side: a private directory with the agent, a listening socket, programs."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="memtop-agent-test-")
+        os.chmod(self.dir, 0o700)
+        for name in AGENT_FILES:
+            shutil.copyfile(os.path.join(AGENT_DIR, name), os.path.join(self.dir, name))
+            os.chmod(os.path.join(self.dir, name), 0o600)
+        self.socket_path = os.path.join(self.dir, "agent.sock")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.socket_path)
+        os.chmod(self.socket_path, 0o600)
+        self.listener.listen(16)
+        self.app_dir = tempfile.mkdtemp(prefix="memtop-agent-app-")
+        self.children = []
+        self.connections = []
+
+    def write(self, relative, text):
+        path = os.path.join(self.app_dir, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(textwrap.dedent(text).lstrip("\n"))
+        return path
+
+    def launch(self, script, args=(), agent=True, pythonpath=(), socket_path=None, python=PYTHON, env=None):
+        """Starts `python script args` as memtop --python would (agent=True)."""
+        environment = dict(os.environ)
+        for name in ("PYTHONPATH", "MEMTOP_AGENT_SOCKET", "PYTHONSTARTUP"):
+            environment.pop(name, None)
+        path = list(pythonpath)
+        if agent:
+            path.insert(0, self.dir)
+            environment["MEMTOP_AGENT_SOCKET"] = socket_path or self.socket_path
+        if path:
+            environment["PYTHONPATH"] = os.pathsep.join(path)
+        environment.update(env or {})
+        child = subprocess.Popen(
+            [python, script] + list(args),
+            cwd=self.app_dir,
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self.children.append(child)
+        return child
+
+    def accept(self, timeout=WAIT):
+        self.listener.settimeout(timeout)
+        try:
+            sock, _ = self.listener.accept()
+        except socket.timeout:
+            raise AssertionError("no agent connected within %.0f s%s" % (timeout, self.exits()))
+        connection = Connection(sock)
+        self.connections.append(connection)
+        return connection
+
+    def exits(self):
+        """How the programs that already ended ended, for a failure message."""
+        said = ""
+        for child in self.children:
+            if child.poll() is not None:
+                out, err = child.communicate()
+                said += "; %s exited %d: %r %r" % (child.args[1:], child.returncode, out[-500:], err[-1500:])
+        return said
+
+    def no_connection(self, seconds):
+        """Whether no agent connects for `seconds`."""
+        self.listener.settimeout(seconds)
+        try:
+            sock, _ = self.listener.accept()
+        except socket.timeout:
+            return True
+        sock.close()
+        return False
+
+    def close(self):
+        for connection in self.connections:
+            connection.close()
+        self.listener.close()
+        for child in self.children:
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+            for stream in (child.stdin, child.stdout, child.stderr):
+                if stream:
+                    stream.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(self.app_dir, ignore_errors=True)
+
+
+def finish(child, stdin=b"", timeout=WAIT):
+    """Sends `stdin`, closes it, waits for the exit; returns (code, stdout, stderr) as text."""
+    try:
+        out, err = child.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        out, err = child.communicate()
+        raise AssertionError("the program did not exit within %.0f s; stderr: %s" % (timeout, err[-2000:]))
+    return child.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def line_of(path, marker):
+    """The 1-based number of the line of `path` holding `marker`."""
+    with open(path) as f:
+        for number, text in enumerate(f, 1):
+            if marker in text:
+                return number
+    raise AssertionError("%s has no line with %r" % (path, marker))
+
+
+FAST = {"cmd": "config", "interval": 0.2, "census_interval": 0.5}
+
+# A program that waits for its standard input to close, then prints what it was asked to.
+WAIT_FOR_STDIN = """
+import sys
+sys.stdin.read()
+print("normal output")
+"""
+
+# An unbounded cache on a key that includes a timestamp, in module shop.prices.
+PRICES = """
+import functools
+import time
+
+
+@functools.lru_cache(maxsize=None)
+def price(item, at):
+    return hash((item, at)) % 1000
+"""
+PRICES_APP = """
+import select
+import sys
+import time
+
+from shop import prices
+
+while not select.select([sys.stdin], [], [], 0.02)[0]:
+    for item in range(50):
+        prices.price(item, time.time())
+sys.stdin.read()
+print("prices", prices.price.cache_info().currsize > 0)
+"""
+
+# Reference cycles with the collector off.
+CYCLES_APP = """
+import gc
+import select
+import sys
+
+
+class Node:
+    def __init__(self):
+        self.other = None
+
+
+gc.disable()
+while not select.select([sys.stdin], [], [], 0.02)[0]:
+    for _ in range(200):
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+sys.stdin.read()
+print("cycles done")
+"""
+
+# A request loop that keeps every payload in a module-level dict; prints whether tracemalloc
+# is on once its standard input closes.
+STORE_APP = """
+import select
+import sys
+import tracemalloc
+
+if "--trace" in sys.argv:
+    tracemalloc.start()
+PAYLOADS = {}
+
+
+def handle(request):
+    PAYLOADS[request] = ("payload %d " % request).encode() * 40  # STORE LINE
+
+
+request = 0
+print("ready", flush=True)
+while not select.select([sys.stdin], [], [], 0.01)[0]:
+    for _ in range(20):
+        request += 1
+        handle(request)
+sys.stdin.read()
+print("tracing", tracemalloc.is_tracing(), flush=True)
+"""
+
+
+class AgentTests(unittest.TestCase):
+    def setUp(self):
+        self.memtop = Memtop()
+
+    def tearDown(self):
+        self.memtop.close()
+
+    def assertClean(self, code, out, err, expected):
+        self.assertEqual(err, "", "the program wrote to stderr")
+        self.assertEqual(code, 0, "exit status; stderr: %s" % err)
+        self.assertIn(expected, out)
+
+    # MARK: Hello and samples
+
+    def test_hello(self):
+        script = self.memtop.write("app.py", WAIT_FOR_STDIN)
+        child = self.memtop.launch(script, args=["--x", "é"])
+        agent = self.memtop.accept()
+        hello = agent.next()
+        self.assertEqual(hello["type"], "hello")
+        self.assertEqual(hello["version"], 1)
+        self.assertEqual(hello["pid"], child.pid)
+        expected = subprocess.run(
+            [PYTHON, "-c", "import sys, platform; print(platform.python_version(), sys.executable)"],
+            stdout=subprocess.PIPE, check=True, env={"PATH": os.environ.get("PATH", "")},
+        ).stdout.decode().split()
+        self.assertEqual(hello["python"], expected[0])
+        self.assertEqual(hello["executable"], expected[1])
+        self.assertEqual(hello["implementation"], "cpython")
+        self.assertEqual(hello["argv"], [script, "--x", "é"])
+        self.assertIs(hello["tracemalloc_was_tracing"], False)
+        self.assertEqual(hello["mode"], "launch")
+        sample = agent.until(lambda m: m["type"] == "sample", "a first sample")
+        self.assertEqual(sample["pid"], child.pid)
+        self.assertAlmostEqual(sample["t"], time.time(), delta=30)
+        self.assertEqual(set(sample["gc"]), {"enabled", "counts", "collections", "collected", "uncollectable", "garbage"})
+        self.assertIs(sample["gc"]["enabled"], True)
+        for key in ("counts", "collections", "collected", "uncollectable"):
+            self.assertEqual(len(sample["gc"][key]), 3, key)
+        self.assertIs(sample["tracing"], False)
+        self.assertNotIn("traced", sample)
+        self.assertNotIn("lines", sample)
+        self.assertClean(*finish(child), "normal output")
+
+    def test_unbounded_lru_cache_named_with_growing_size(self):
+        self.memtop.write("shop/__init__.py", "")
+        self.memtop.write("shop/prices.py", PRICES)
+        script = self.memtop.write("app.py", PRICES_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+
+        def cache(message):
+            return next((c for c in message.get("caches", []) if c["function"] == "shop.prices.price"), None)
+
+        seen = agent.samples(lambda m: cache(m) is not None, 4, "four samples naming shop.prices.price")
+        sizes = [cache(m)["currsize"] for m in seen]
+        self.assertEqual(sizes, sorted(sizes), "currsize never shrinks: %s" % sizes)
+        self.assertGreater(sizes[-1], sizes[0], "currsize grows: %s" % sizes)
+        last = cache(seen[-1])
+        self.assertIsNone(last["maxsize"])
+        self.assertEqual(last["misses"], last["currsize"], "every call is a miss on a timestamped key")
+        self.assertClean(*finish(child), "prices True")
+
+    def test_collector_off_and_the_growing_type(self):
+        script = self.memtop.write("app.py", CYCLES_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+
+        def nodes(message):
+            return next((t["count"] for t in message["types"] if t["type"] == "__main__.Node"), None)
+
+        censuses = agent.samples(lambda m: "types" in m and nodes(m), 3, "three censuses counting __main__.Node")
+        counts = [nodes(m) for m in censuses]
+        self.assertLess(counts[0], counts[-1], "the Node count grows: %s" % counts)
+        for census in censuses:
+            self.assertIs(census["gc"]["enabled"], False)
+            self.assertGreaterEqual(census["census_ms"], 0)
+            self.assertLessEqual(len(census["types"]), 50)
+            ordered = [t["count"] for t in census["types"]]
+            self.assertEqual(ordered, sorted(ordered, reverse=True))
+        self.assertClean(*finish(child), "cycles done")
+
+    # MARK: Tracing window
+
+    def trace_store(self, agent, script):
+        """Runs a 2-snapshot trace window; returns the samples that carried lines."""
+        agent.send({"cmd": "trace", "seconds": 3, "snapshots": 2, "frames": 1})
+        snapshots = agent.samples(lambda m: "lines" in m, 2, "two snapshots of lines")
+        store = "%s:%d" % (script, line_of(script, "# STORE LINE"))
+        for snapshot in snapshots:
+            self.assertIs(snapshot["tracing"], True)
+            self.assertGreater(snapshot["traced"]["current"], 0)
+            self.assertGreaterEqual(snapshot["traced"]["peak"], snapshot["traced"]["current"])
+            self.assertLessEqual(len(snapshot["lines"]), 50)
+            self.assertEqual(snapshot["lines"][0]["location"], store, json.dumps(snapshot["lines"][:3]))
+            self.assertGreater(snapshot["lines"][0]["count"], 0)
+            sizes = [line["bytes"] for line in snapshot["lines"]]
+            self.assertEqual(sizes, sorted(sizes, reverse=True))
+            for line in snapshot["lines"]:
+                self.assertNotIn("memtop_agent.py", line["location"])
+        self.assertGreater(snapshots[1]["lines"][0]["bytes"], snapshots[0]["lines"][0]["bytes"])
+        return snapshots
+
+    def test_trace_names_the_storing_line_then_stops_tracemalloc(self):
+        script = self.memtop.write("app.py", STORE_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        self.trace_store(agent, script)
+        after = agent.until(lambda m: m["type"] == "sample" and "lines" not in m, "a sample after the window")
+        self.assertIs(after["tracing"], False)
+        self.assertNotIn("traced", after)
+        code, out, err = finish(child)
+        self.assertClean(code, out, err, "tracing False")
+
+    def test_trace_leaves_the_programs_own_tracemalloc_on(self):
+        script = self.memtop.write("app.py", STORE_APP)
+        child = self.memtop.launch(script, args=["--trace"])
+        agent = self.memtop.accept()
+        # The program starts tracemalloc itself, perhaps after the agent said hello.
+        self.assertEqual(child.stdout.readline().strip(), b"ready")
+        agent.send(FAST)
+        self.trace_store(agent, script)
+        after = agent.until(lambda m: m["type"] == "sample" and "lines" not in m, "a sample after the window")
+        self.assertIs(after["tracing"], True, "the program's own tracing stays on")
+        agent.send({"cmd": "detach"})
+        bye = agent.until(lambda m: m["type"] == "bye", "bye")
+        self.assertEqual(bye["reason"], "detach")
+        self.assertIsNone(agent.next(), "the agent closes after bye")
+        self.assertClean(*finish(child), "tracing True")
+
+    def test_detach_during_a_window_stops_tracemalloc_and_a_later_start_reconnects(self):
+        script = self.memtop.write(
+            "app.py",
+            """
+            import sys
+            import tracemalloc
+            import memtop_agent
+
+            for line in sys.stdin:
+                if line.strip() == "tracing?":
+                    print("tracing", tracemalloc.is_tracing(), flush=True)
+                elif line.strip() == "start":
+                    print("started", memtop_agent.start(), flush=True)
+            """,
+        )
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send({"cmd": "trace", "seconds": 600, "snapshots": 2})
+        agent.until(lambda m: m["type"] == "sample" and m["tracing"], "a sample while tracing")
+        agent.send({"cmd": "detach"})
+        agent.until(lambda m: m["type"] == "bye", "bye")
+        self.assertIsNone(agent.next(), "the agent closes after bye")
+        deadline = time.monotonic() + WAIT
+        started = None
+        while started != b"started True" and time.monotonic() < deadline:
+            child.stdin.write(b"start\n")
+            child.stdin.flush()
+            started = child.stdout.readline().strip()
+            if started != b"started True":
+                time.sleep(0.2)  # the old thread is still ending
+        self.assertEqual(started, b"started True")
+        again = self.memtop.accept()
+        self.assertEqual(again.next()["type"], "hello")
+        child.stdin.write(b"tracing?\n")
+        child.stdin.flush()
+        self.assertEqual(child.stdout.readline().strip(), b"tracing False")
+        self.assertClean(*finish(child), "")
+
+    # MARK: Commands from memtop
+
+    def test_bad_commands_are_noted_and_the_agent_goes_on(self):
+        script = self.memtop.write("app.py", WAIT_FOR_STDIN)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.next()
+        agent.send_raw(b"not json\n")
+        agent.send_raw(b"[1, 2]\n")
+        agent.send({"cmd": "dance"})
+        agent.send_raw(b"{" + b"x" * (1 << 20) + b"\n")
+        agent.send({"cmd": "config", "interval": "fast", "census_interval": float("nan")})
+        notes = []
+        for _ in range(4):
+            notes.append(agent.until(lambda m: m["type"] == "note", "a note")["message"])
+        for note in notes:
+            self.assertLessEqual(len(note), 300)
+        self.assertTrue(any("not JSON" in n for n in notes), notes)
+        self.assertTrue(any("not a JSON object" in n for n in notes), notes)
+        self.assertTrue(any("unknown command" in n and "dance" in n for n in notes), notes)
+        self.assertTrue(any("longer than 1 MiB" in n for n in notes), notes)
+        agent.send(FAST)
+        first = agent.until(lambda m: m["type"] == "sample", "a sample after the bad lines")
+        second = agent.until(lambda m: m["type"] == "sample", "another sample")
+        self.assertLess(second["t"] - first["t"], 0.9, "config took effect after a bad config")
+        self.assertClean(*finish(child), "normal output")
+
+    # MARK: Loading
+
+    def test_the_users_own_sitecustomize_still_runs(self):
+        user = os.path.join(self.memtop.app_dir, "usersite")
+        self.memtop.write("usersite/sitecustomize.py", 'import sys\nsys.stdout.write("user sitecustomize as %s\\n" % __name__)\n')
+        script = self.memtop.write(
+            "app.py",
+            """
+            import sys
+            import sitecustomize
+            sys.stdin.read()
+            print("module", sitecustomize.__file__)
+            """,
+        )
+        child = self.memtop.launch(script, pythonpath=[user])
+        agent = self.memtop.accept()
+        self.assertEqual(agent.next()["type"], "hello")
+        code, out, err = finish(child)
+        self.assertClean(code, out, err, "user sitecustomize as sitecustomize\n")
+        self.assertIn("module %s\n" % os.path.join(user, "sitecustomize.py"), out)
+
+    def test_a_failing_user_sitecustomize_is_reported_as_site_reports_it(self):
+        user = os.path.join(self.memtop.app_dir, "usersite")
+        self.memtop.write("usersite/sitecustomize.py", 'raise RuntimeError("boom")\n')
+        script = self.memtop.write("app.py", 'print("normal output")\n')
+        plain = finish(self.memtop.launch(script, agent=False, pythonpath=[user]))
+        with_agent = finish(self.memtop.launch(script, pythonpath=[user]))
+        self.assertIn("RuntimeError: boom", plain[2])
+        self.assertEqual(with_agent, plain)
+
+    def test_no_memtop_no_harm(self):
+        script = self.memtop.write("app.py", WAIT_FOR_STDIN)
+        not_a_socket = self.memtop.write("plain-file", "x")
+        for path in ("/nonexistent/agent.sock", not_a_socket, "/tmp/" + "x" * 200, self.memtop.app_dir):
+            child = self.memtop.launch(script, socket_path=path)
+            self.assertClean(*finish(child), "normal output")
+
+    def test_memtop_disappearing_mid_run(self):
+        script = self.memtop.write(
+            "app.py",
+            """
+            import sys
+            import time
+            print("ready", flush=True)
+            sys.stdin.readline()
+            total = 0
+            for i in range(30):
+                total += sum(range(10000))
+                time.sleep(0.05)
+            print("total", total)
+            """,
+        )
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        agent.until(lambda m: m["type"] == "sample", "a sample")
+        agent.close()
+        self.memtop.listener.close()
+        child.stdout.readline()
+        self.assertClean(*finish(child, b"go\n"), "total %d" % (30 * sum(range(10000))))
+
+    def test_memtop_not_reading_drops_samples_and_never_blocks(self):
+        # 300 cached functions make each sample ~30 KB: the socket fills within seconds.
+        script = self.memtop.write(
+            "app.py",
+            """
+            import functools
+            import select
+            import sys
+            import time
+
+            caches = [functools.lru_cache(maxsize=None)(lambda x, i=i: x + i) for i in range(300)]
+            for cache in caches:
+                cache(1)
+            print("ready", flush=True)
+            started = time.monotonic()
+            beats = 0
+            while not select.select([sys.stdin], [], [], 0.01)[0]:
+                beats += 1
+            elapsed = time.monotonic() - started
+            sys.stdin.read()
+            print("beats per second", beats / elapsed > 20, flush=True)
+            """,
+        )
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send({"cmd": "config", "interval": 0.05, "census_interval": 0.05})
+        self.assertEqual(child.stdout.readline().strip(), b"ready")
+        # Read nothing for 15 s while the program runs, then read again.
+        time.sleep(15)
+        dropped = agent.until(lambda m: m.get("dropped", 0) > 0, "a sample counting dropped samples")
+        self.assertGreater(dropped["dropped"], 10)
+        self.assertClean(*finish(child), "beats per second True")
+
+    def test_a_forked_child_connects_on_its_own_and_lets_go_of_the_parents_connection(self):
+        flag = os.path.join(self.memtop.app_dir, "child-may-end")
+        script = self.memtop.write(
+            "app.py",
+            """
+            import os
+            import sys
+            import time
+
+            sys.stdin.readline()
+            child = os.fork()
+            if child == 0:
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)  # let the parent's pipes close with the parent
+                deadline = time.monotonic() + 60
+                while not os.path.exists(sys.argv[1]) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                os._exit(0)
+            print("forked", child, flush=True)
+            sys.stdin.read()
+            print("parent done")
+            """,
+        )
+        parent = self.memtop.launch(script, args=[flag])
+        first = self.memtop.accept()
+        self.assertEqual(first.next()["pid"], parent.pid)
+        first.send({"cmd": "trace", "seconds": 600, "snapshots": 2})
+        first.until(lambda m: m["type"] == "sample" and m["tracing"], "tracing in the parent")
+        parent.stdin.write(b"go\n")
+        parent.stdin.flush()
+        forked = int(parent.stdout.readline().split()[1])
+        try:
+            second = self.memtop.accept()
+            hello = second.next()
+            self.assertEqual((hello["type"], hello["pid"], hello["mode"]), ("hello", forked, "launch"))
+            sample = second.until(lambda m: m["type"] == "sample", "a sample from the forked child")
+            self.assertEqual(sample["pid"], forked)
+            self.assertIs(sample["tracing"], False, "the parent's tracing window is not the child's")
+            code, out, err = finish(parent)
+            self.assertClean(code, out, err, "parent done")
+            # The child lives on; the parent's connection still ends with the parent.
+            while first.next() is not None:
+                pass
+            self.assertTrue(os.path.exists("/proc/%d" % forked), "the forked child still runs")
+        finally:
+            open(flag, "w").close()
+        while second.next() is not None:
+            pass
+
+    def test_starting_twice_is_a_no_op_and_leaves_no_trace(self):
+        with open(os.path.join(AGENT_DIR, "attach.py")) as f:
+            attach_text = f.read()
+        script = self.memtop.write(
+            "app.py",
+            """
+            import sys
+            import threading
+            import time
+            import memtop_agent
+
+            print("again", memtop_agent.start(), memtop_agent.start(sys.argv[1]))
+            exec('MEMTOP_AGENT_SOCKET = %r\\n' % sys.argv[1] + open(sys.argv[2]).read())
+            time.sleep(0.5)
+            print("names", sorted(n for n in globals() if "memtop" in n.lower() or "attach" in n))
+            print("modules", sorted(n for n in sys.modules if "memtop" in n or "attach" in n))
+            print("threads", len(threading.enumerate()))
+            print("running", memtop_agent.is_running())
+            sys.stdin.read()
+            """,
+        )
+        attach = self.memtop.write("attach_copy.py", attach_text)
+        child = self.memtop.launch(script, args=[self.memtop.socket_path, attach])
+        agent = self.memtop.accept()
+        self.assertEqual(agent.next()["type"], "hello")
+        self.assertTrue(self.memtop.no_connection(5.0), "a second agent connected")
+        code, out, err = finish(child)
+        self.assertClean(code, out, err, "again False False\n")
+        self.assertIn("names ['memtop_agent']\n", out)
+        self.assertIn("modules ['memtop_agent']\n", out)
+        self.assertIn("threads 1\n", out)
+        self.assertIn("running True\n", out)
+
+    def test_other_interpreters(self):
+        """A Python 3.8 program gets the agent; a Python 2 program keeps its sitecustomize."""
+        roots = [os.path.expanduser("~/.pyenv/versions"), "/usr/bin"]
+        found = {}
+        for version in ("3.8", "2.7"):
+            for root in roots:
+                for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+                    if name.startswith(version + ".") and os.path.exists(os.path.join(root, name, "bin", "python")):
+                        found.setdefault(version, os.path.join(root, name, "bin", "python"))
+            found.setdefault(version, shutil.which("python" + version))
+        if not any(found.values()):
+            self.skipTest("neither Python 3.8 nor 2.7 is installed")
+        user = os.path.join(self.memtop.app_dir, "usersite")
+        self.memtop.write("usersite/sitecustomize.py", 'import sys\nsys.stdout.write("user site\\n")\n')
+        if found.get("3.8"):
+            self.memtop.write("shop/__init__.py", "")
+            self.memtop.write("shop/prices.py", PRICES)
+            script = self.memtop.write("app.py", PRICES_APP)
+            child = self.memtop.launch(script, python=found["3.8"], pythonpath=[user])
+            agent = self.memtop.accept()
+            self.assertTrue(agent.next()["python"].startswith("3.8."))
+            agent.send(FAST)
+            agent.until(
+                lambda m: any(c["function"] == "shop.prices.price" for c in m.get("caches", [])),
+                "the cache named under 3.8",
+            )
+            code, out, err = finish(child)
+            self.assertClean(code, out, err, "user site\nprices True")
+        if found.get("2.7"):
+            script = self.memtop.write("app2.py", 'print("python 2 output")\n')
+            code, out, err = finish(self.memtop.launch(script, python=found["2.7"], pythonpath=[user]))
+            self.assertClean(code, out, err, "user site\npython 2 output")
+            self.assertTrue(self.memtop.no_connection(1.0), "Python 2 connected")
+
+    # MARK: Attach
+
+    def test_attach_with_gdb_to_a_running_program(self):
+        gdb = shutil.which("gdb")
+        if gdb is None:
+            self.skipTest("gdb is not installed (Debian: apt-get install gdb)")
+        script = self.memtop.write("app.py", STORE_APP)
+        child = self.memtop.launch(script, agent=False)
+        self.assertEqual(child.stdout.readline().strip(), b"ready")
+        attach = os.path.join(self.memtop.dir, "attach_%d.py" % child.pid)
+        with open(os.path.join(AGENT_DIR, "attach.py")) as f:
+            text = "MEMTOP_AGENT_SOCKET = %s\n" % json.dumps(self.memtop.socket_path) + f.read()
+        with open(attach, "w") as f:
+            f.write(text)
+        result = gdb_inject(gdb, child.pid, attach)
+        if "ptrace: Operation not permitted" in result.stdout:
+            self.skipTest("ptrace is not permitted here: " + result.stdout.strip()[-300:])
+        agent = self.memtop.accept()
+        hello = agent.next()
+        self.assertEqual((hello["type"], hello["mode"], hello["pid"]), ("hello", "attach", child.pid), result.stdout)
+        agent.send(FAST)
+        self.trace_store(agent, script)
+        agent.until(lambda m: m["type"] == "sample" and not m["tracing"], "tracing off after the window")
+        self.assertIsNone(child.poll(), "the target keeps running")
+        agent.send({"cmd": "detach"})
+        agent.until(lambda m: m["type"] == "bye", "bye")
+        code, out, err = finish(child)
+        self.assertClean(code, out, err, "tracing False")
+
+
+def gdb_inject(gdb, pid, path):
+    """Runs `path` in process `pid` as memtop does on CPython before 3.14."""
+    statement = "exec(open(%s).read(), {})" % json.dumps(path)
+    call = "call (int)PyRun_SimpleString(%s)" % json.dumps(statement)
+    return subprocess.run(
+        [gdb, "-p", str(pid), "-batch", "-nx",
+         "-ex", "set confirm off",
+         "-ex", "call (int)PyGILState_Ensure()",
+         "-ex", call,
+         "-ex", "call (void)PyGILState_Release($1)"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        timeout=120, universal_newlines=True,
+    )
+
+
+if __name__ == "__main__":
+    # A test runner may spawn this with signals blocked or ignored, which children inherit
+    # (gdb then waits forever for SIGCHLD): start from the defaults.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    if sys.argv[1:] == ["--list"]:
+        for name in unittest.TestLoader().getTestCaseNames(AgentTests):
+            print(name)
+        sys.exit(0)
+    unittest.main()
