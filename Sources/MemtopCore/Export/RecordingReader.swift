@@ -94,6 +94,11 @@ public struct RecordingReader {
   /// Reads `file` a window at a time, parses each window's pieces on as many threads into
   /// batches of `Batch`, and hands each batch to `merge` in file order with how many of its
   /// rows to take (fewer than it holds only when a later check refuses one of them).
+  ///
+  /// While a window's pieces are parsed, this thread hands out the window before and reads the
+  /// one after: it starts after the last line ending of this one, which is where this one's
+  /// rows end unless a quoted field holds line breaks. When a piece comes back unfinished, the
+  /// guess is dropped and the file is read again from the row it stopped at, in one piece.
   private func read<Batch: RowBatch>(
     file: String, keeping metrics: [Metric], into _: Batch.Type,
     _ merge: (Batch, Int) throws(CSVReadError) -> Void
@@ -109,102 +114,175 @@ public struct RecordingReader {
     var main = RecordingRowParser(path: path, keeping: metrics)
     let kept = Metric.allCases.indices.filter { metrics.contains(Metric.allCases[$0]) }
     let windowBytes = pieceBytes * piecesPerWindow
-    // A window, plus the start of a row cut by the window's end (shorter than a line).
-    let capacity = windowBytes + RecordingRowParser.maxLineBytes
-    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
-    defer { buffer.deallocate() }
-    guard let base = buffer.baseAddress else { return [] }
-    var spare: [Batch] = []  // batches merged, emptied for the next window: their memory is reused
-    var held = 0  // bytes at the start of the buffer not yet parsed
-    var offset = 0
-    var atEnd = false
-    while !atEnd {
-      let got: Int
+    // A window, or a row as long as a row may be.
+    let capacity = max(windowBytes, RecordingRowParser.maxLineBytes + 1)
+    let buffers = [
+      UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16),
+      UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16),
+    ]
+    defer { buffers.forEach { $0.deallocate() } }
+    var spare: [Batch] = []  // batches handed out, emptied for the next window: their memory is reused
+    var readSize = windowBytes
+    var pos = 0  // where the bytes not yet handed out start in the file
+
+    // The header, read alone.
+    main.stopsAfterHeader = true
+    while !main.hasHeader {
+      let want = min(readSize, capacity)
+      let got = try fill(fd, buffers[0], count: want, at: 0)
       do {
-        got = try Syscalls.pread(fd, base + held, count: min(capacity - held, windowBytes), offset: offset)
+        pos = try main.parseRows(
+          UnsafeBufferPointer(start: buffers[0].assumingMemoryBound(to: UInt8.self), count: got), atEnd: got < want
+        ) { _ in }
+      } catch {
+        throw error.error(path: path)
+      }
+      if main.hasHeader { break }
+      if got > RecordingRowParser.maxLineBytes { throw main.lineTooLong() }
+      readSize *= 2
+    }
+    readSize = windowBytes
+
+    var pending: Window<Batch>?  // parsed, not yet handed out
+    var prefetched: (buffer: Int, at: Int, want: Int, got: Result<Int, CSVReadError>)?
+    var next = 0  // the buffer the next window goes to
+    var inOne = false  // read the next window as one piece
+    while true {
+      let want = min(readSize, capacity)
+      let buffer = buffers[next]
+      let got: Int
+      if let ahead = prefetched, ahead.buffer == next, ahead.at == pos, ahead.want == want {
+        got = try ahead.got.get()
+      } else {
+        got = try fill(fd, buffer, count: want, at: pos)
+      }
+      prefetched = nil
+      let atEnd = got < want
+      let window = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: UInt8.self), count: got)
+      var end = got
+      if !atEnd && !inOne {
+        while end > 0 && window[end - 1] != 0x0A { end -= 1 }
+      }
+      let current = Window<Batch>(
+        job: PieceJob(
+          window: window, bounds: inOne ? [0..<got] : pieces(window, end: end), atEnd: atEnd, template: main),
+        start: pos,
+        end: end, inOne: inOne)
+      for k in current.job.bounds.indices {
+        current.job.give(k, spare.popLast() ?? Batch(expectedRows: pieceBytes / 60, kept: kept))
+      }
+      // The pieces on other threads; here, the window before is handed out and the next read.
+      let group = DispatchGroup()
+      let job = current.job
+      for k in job.bounds.indices { DispatchQueue.global().async(group: group) { job.run(k) } }
+      var stop: Int?
+      do throws(CSVReadError) {
+        if let before = pending { stop = try handOut(before, main: &main, spare: &spare, merge) }
+      } catch {
+        group.wait()
+        throw error
+      }
+      pending = nil
+      if stop == nil && !atEnd && !inOne && end > 0 {
+        let other = 1 - next
+        let ahead = pos + end
+        prefetched = (
+          other, ahead, windowBytes,
+          Result { () throws(CSVReadError) in
+            try fill(fd, buffers[other], count: windowBytes, at: ahead)
+          }
+        )
+      }
+      group.wait()
+      if let stop {
+        // The window before stopped short of its end: this one started at a guess.
+        pos = stop
+        inOne = true
+        continue
+      }
+      if inOne || atEnd {
+        // Where it ends decides where the next starts: hand it out now.
+        guard let stop = try handOut(current, main: &main, spare: &spare, merge) else {
+          if atEnd { break }
+          pos += got
+          (inOne, readSize) = (false, windowBytes)
+          continue
+        }
+        if !inOne {
+          // A piece of the last window came back unfinished: the rest in one.
+          (pos, inOne) = (stop, true)
+        } else if stop > pos {
+          (pos, inOne, readSize) = (stop, false, windowBytes)
+        } else {
+          // Not one whole row in the window.
+          if got > RecordingRowParser.maxLineBytes { throw main.lineTooLong() }
+          readSize *= 2
+        }
+        continue
+      }
+      if end == 0 {
+        // No line ending in the window.
+        if got > RecordingRowParser.maxLineBytes { throw main.lineTooLong() }
+        readSize *= 2
+        continue
+      }
+      readSize = windowBytes
+      pending = current
+      pos += end
+      next = 1 - next
+    }
+    return main.notes
+  }
+
+  /// Reads `count` bytes at `offset` (fewer only at the end of the file).
+  private func fill(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, count: Int, at offset: Int) throws(CSVReadError)
+    -> Int
+  {
+    var got = 0
+    while got < count {
+      let n: Int
+      do {
+        n = try Syscalls.pread(fd, buffer + got, count: count - got, offset: offset + got)
       } catch {
         throw CSVReadError(
           path: path, line: 0, reason: "cannot read the file: \(error); give the path of a CSV written by memtop record"
         )
       }
-      offset += got
-      held += got
-      atEnd = got == 0
-      var used = 0
-      if !main.hasHeader {
-        main.stopsAfterHeader = true
-        do {
-          used = try main.parseRows(UnsafeBufferPointer(start: base, count: held), atEnd: atEnd) { _ in }
-        } catch {
-          throw error.error(path: path)
-        }
-      }
-      if main.hasHeader {
-        used = try readRows(
-          UnsafeBufferPointer(start: base, count: held), from: used, atEnd: atEnd, main: &main, kept: kept,
-          spare: &spare,
-          merge)
-      }
-      // What is left is the start of a row: a row cannot be this long.
-      if held - used >= RecordingRowParser.maxLineBytes { throw main.lineTooLong() }
-      if used > 0 && used < held {
-        UnsafeMutableRawPointer(base).copyMemory(from: base + used, byteCount: held - used)
-      }
-      held -= used
+      if n == 0 { break }
+      got += n
     }
-    return main.notes
+    return got
   }
 
-  /// Parses the rows of `window` from `start`: up to its last line ending (to its end when it
-  /// ends the file), in pieces on several threads; returns where the rows read end.
-  private func readRows<Batch: RowBatch>(
-    _ window: UnsafeBufferPointer<UInt8>, from start: Int, atEnd: Bool, main: inout RecordingRowParser,
-    kept: [Int], spare: inout [Batch], _ merge: (Batch, Int) throws(CSVReadError) -> Void
-  ) throws(CSVReadError) -> Int {
-    guard let base = window.baseAddress else { return start }
-    var end = window.count
-    if !atEnd {
-      while end > start && base[end - 1] != 0x0A { end -= 1 }
-    }
-    guard end > start else { return start }
-    // Pieces end just after a line ending: a row's start, unless a quoted field holds line
-    // breaks (then the piece before it comes back unfinished, and the rest is read in one).
+  /// The pieces of a window's first `end` bytes: about ``pieceBytes`` each, each ending just
+  /// after a line ending (a row's start, unless a quoted field holds line breaks).
+  private func pieces(_ window: UnsafeBufferPointer<UInt8>, end: Int) -> [Range<Int>] {
     var bounds: [Range<Int>] = []
-    var pieceStart = start
-    while pieceStart < end {
-      var pieceEnd = min(pieceStart + pieceBytes, end)
-      while pieceEnd < end && base[pieceEnd - 1] != 0x0A { pieceEnd += 1 }
-      bounds.append(pieceStart..<pieceEnd)
-      pieceStart = pieceEnd
+    var start = 0
+    while start < end {
+      var pieceEnd = min(start + pieceBytes, end)
+      while pieceEnd < end && window[pieceEnd - 1] != 0x0A { pieceEnd += 1 }
+      bounds.append(start..<pieceEnd)
+      start = pieceEnd
     }
-    let rowsPerPiece = pieceBytes / 60
-    let job = PieceJob<Batch>(window: window, bounds: bounds, atEnd: atEnd, template: main)
-    for k in bounds.indices { job.give(k, spare.popLast() ?? Batch(expectedRows: rowsPerPiece, kept: kept)) }
-    if bounds.count == 1 {
-      job.run(0)
-    } else {
-      DispatchQueue.concurrentPerform(iterations: bounds.count) { job.run($0) }
-    }
-    var used = start
+    return bounds
+  }
+
+  /// Hands out a parsed window's pieces in order; returns where in the file its rows stopped
+  /// short of its end (a piece came back unfinished), or nil when they reached it.
+  private func handOut<Batch: RowBatch>(
+    _ window: Window<Batch>, main: inout RecordingRowParser, spare: inout [Batch],
+    _ merge: (Batch, Int) throws(CSVReadError) -> Void
+  ) throws(CSVReadError) -> Int? {
+    let bounds = window.job.bounds
     for k in bounds.indices {
-      guard var piece = job.take(k) else { break }
+      guard var piece = window.job.take(k) else { break }
       try take(piece, main: &main, merge)
       piece.batch.reset()
       spare.append(piece.batch)
-      used = bounds[k].lowerBound + piece.used
-      if piece.used < bounds[k].count {
-        // A quoted field with a line break crosses the piece's end: the pieces after it
-        // started inside that field. Read the rest of the window in one.
-        if k + 1 == bounds.count { break }
-        let rest = Self.parsePiece(
-          UnsafeBufferPointer(rebasing: window[used...]), atEnd: atEnd, parser: main.pieceParser(),
-          batch: Batch(expectedRows: rowsPerPiece, kept: kept))
-        try take(rest, main: &main, merge)
-        used += rest.used
-        break
-      }
+      if piece.used < bounds[k].count { return window.start + bounds[k].lowerBound + piece.used }
     }
-    return used
+    return nil
   }
 
   /// Hands a piece's rows to `merge` and takes in its lines and lifetimes; throws its error,
@@ -288,6 +366,17 @@ struct MainSeriesBatch: RowBatch {
   }
 }
 
+/// A window of the file whose pieces are being parsed or were.
+struct Window<Batch: RowBatch> {
+  let job: PieceJob<Batch>
+  /// Where the window starts in the file.
+  let start: Int
+  /// Where its rows end: after its last line ending, or its end.
+  let end: Int
+  /// Read as one piece.
+  let inOne: Bool
+}
+
 /// What parsing one piece gave: the parser (its lines, lifetimes and notes), the rows, the
 /// bytes used and the error that stopped it.
 struct Piece<Batch: RowBatch> {
@@ -301,7 +390,7 @@ struct Piece<Batch: RowBatch> {
 /// read after all have finished.
 final class PieceJob<Batch: RowBatch>: @unchecked Sendable {
   private let window: UnsafeBufferPointer<UInt8>
-  private let bounds: [Range<Int>]
+  let bounds: [Range<Int>]
   private let atEnd: Bool
   private let template: RecordingRowParser
   private let batches: UnsafeMutablePointer<Batch?>
