@@ -120,7 +120,7 @@ public struct RecordingReader {
       UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16),
       UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16),
     ]
-    defer { buffers.forEach { $0.deallocate() } }
+    defer { for buffer in buffers { buffer.deallocate() } }
     var spare: [Batch] = []  // batches handed out, emptied for the next window: their memory is reused
     var readSize = windowBytes
     var pos = 0  // where the bytes not yet handed out start in the file
