@@ -183,7 +183,7 @@ public struct RecordingRowParser {
       if hasHeader {
         // Most rows: plain numbers, read in one pass. Anything else takes the general path.
         let next = plainRow(base, from: p, count: n)
-        if next > 0 {
+        if next > 0 && next - p <= Self.maxLineBytes {
           let key = LifetimeOrder.key(pid: current.pid, startTicks: current.startTicks, total: current.processes >= 0)
           do { try order.check(key, elapsed: current.elapsed, line: recordLine, row: rows) } catch {
             throw .order(error)
@@ -210,6 +210,8 @@ public struct RecordingRowParser {
         throw .csv(error)
       }
       guard case .record(let next, let lines, let terminated) = scanned else { return p }
+      // However the file is cut into pieces, a record longer than this is refused.
+      if next - p > Self.maxLineBytes { throw .csv(lineTooLong()) }
       // memtop ends every row with a line ending: a last line without one was cut short
       // (a full disk, a killed writer), and even when it parses its last value may be cut.
       if !terminated && hasHeader && !(fields.count == 1 && fields.ends[0] == fields.starts[0]) {

@@ -214,5 +214,16 @@ struct RecordingPieceTests {
       #expect(error.line == 5)
       #expect(error.description.contains("longer than 1 MiB"), "\(error.description)")
     }
+    // Shorter than a window: read whole by one piece, refused all the same, as in one pass.
+    let notSoLong = Self.header + Self.rows(0..<3) + Self.row(3, "42," + long.prefix(1_500_000) + ",1,,777,\n")
+    let expected = Self.sequential(notSoLong)
+    guard case .failed(let error) = expected else {
+      Issue.record("expected an error: \(expected)")
+      return
+    }
+    #expect(error.line == 5 && error.description.contains("the line is longer than 1 MiB"), "\(error.description)")
+    try Self.withFile(notSoLong) { path in
+      #expect(Self.pieces(path, pieceBytes: RecordingReader.chunkBytes, perWindow: 4) == expected)
+    }
   }
 }
