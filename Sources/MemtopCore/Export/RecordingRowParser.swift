@@ -39,8 +39,8 @@ public struct RecordingRowParser {
 
   // Role codes per header field. A metric's code is `metricBase + 2 × its index in
   // Metric.allCases`, plus 1 when it is checked and left out: any number of metrics fit.
-  private static let ignore = 0, elapsedRole = 1, unixRole = 2, pidRole = 3
-  private static let markerRole = 4, startRole = 5, processesRole = 6, commandRole = 7, metricBase = 16
+  static let ignore = 0, elapsedRole = 1, unixRole = 2, pidRole = 3
+  static let markerRole = 4, startRole = 5, processesRole = 6, commandRole = 7, metricBase = 16
   /// Bytes that end or open an unquoted field: comma, line feed, quote.
   nonisolated(unsafe) private static let special: UnsafePointer<UInt8> = {
     let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
@@ -51,12 +51,12 @@ public struct RecordingRowParser {
   /// Whether the scan ended in a quoted field the end of the input left open.
   private var unclosedQuote = false
   /// The row being read (its values live in ``fields``).
-  private var current: ParsedRow
-  private var roles: [Int] = []
+  var current: ParsedRow
+  private(set) var roles: [Int] = []
   /// ``special``, held here so the hot loop does not go through a lazy global.
-  private let specialBytes = Self.special
-  private var headerCount = 0
-  private let fields: FieldStore
+  let specialBytes = Self.special
+  private(set) var headerCount = 0
+  let fields: FieldStore
   private(set) var order: LifetimeOrder
   /// Rows handed out so far.
   private(set) var rows = 0
@@ -496,114 +496,6 @@ public struct RecordingRowParser {
     current.timeUnix = unix ?? .nan
   }
 
-  // MARK: - Plain rows
-
-  /// Reads the record at `start` into ``current`` in one pass when it is plain: unquoted,
-  /// no spaces, numbers as plain digits (times as digits and a point, at most 15 significant
-  /// digits), every value in range, empty text fields, the header's count of fields and a
-  /// line ending. Returns where the next record starts, or 0 when it is not plain (then
-  /// the general path reads it, and finds its error if it has one): a plain row reads as
-  /// the general path would read it.
-  private mutating func plainRow(_ base: UnsafePointer<UInt8>, from start: Int, count n: Int) -> Int {
-    let comma = UInt8(ascii: ",")
-    let lf = UInt8(ascii: "\n")
-    let values = fields.values
-    for m in 0..<Metric.allCases.count { values[m] = ParsedRow.absent }
-    current.pid = 0
-    current.startTicks = ParsedRow.absent
-    current.processes = -1
-    if current.marker != nil { current.marker = nil }
-    if current.command != nil { current.command = nil }
-    var elapsed = -1.0
-    var unix = -1.0
-    var i = start
-    let special = specialBytes
-    for k in 0..<headerCount {
-      let role = roles[k]
-      let fieldStart = i
-      if role == Self.ignore || role == Self.markerRole || role == Self.commandRole {
-        while i < n && special[Int(base[i])] == 0 { i += 1 }
-        if i > fieldStart && role != Self.ignore { return 0 }
-      } else if role == Self.elapsedRole || role == Self.unixRole {
-        var mantissa: UInt64 = 0
-        var digits = 0
-        var decimals = 0
-        var sawPoint = false
-        while i < n {
-          let c = base[i]
-          let d = c &- 0x30
-          if d < 10 {
-            if mantissa != 0 || d != 0 { digits += 1 }
-            mantissa = mantissa &* 10 &+ UInt64(d)
-            if sawPoint { decimals += 1 }
-          } else if c == UInt8(ascii: ".") && !sawPoint {
-            sawPoint = true
-          } else {
-            break
-          }
-          i += 1
-        }
-        let length = i - fieldStart
-        if length > 0 {
-          guard digits <= 15, decimals <= 22, length > (sawPoint ? 1 : 0) else { return 0 }
-          let value = Double(mantissa) / Self.powersOf10[decimals]
-          if role == Self.elapsedRole {
-            guard value <= Self.maxElapsed else { return 0 }
-            elapsed = value
-          } else {
-            guard value <= Self.maxUnixTime else { return 0 }
-            unix = value
-          }
-        }
-      } else {
-        var value: UInt64 = 0
-        while i < n {
-          let d = base[i] &- 0x30
-          if d >= 10 { break }
-          value = value &* 10 &+ UInt64(d)
-          i += 1
-        }
-        if i > fieldStart {
-          guard i - fieldStart <= 18 else { return 0 }
-          switch role {
-          case Self.pidRole:
-            guard value <= UInt64(Int32.max) else { return 0 }
-            current.pid = Int32(value)
-          case Self.startRole:
-            guard value < 1 << 62 else { return 0 }
-            current.startTicks = value
-          case Self.processesRole:
-            guard value <= UInt64(Int32.max) else { return 0 }
-            current.processes = Int32(value)
-          default:
-            guard value <= Self.maxBytes else { return 0 }
-            if (role - Self.metricBase) & 1 == 0 { values[(role - Self.metricBase) >> 1] = value }
-          }
-        }
-      }
-      guard i < n else { return 0 }
-      let c = base[i]
-      if k + 1 < headerCount {
-        guard c == comma else { return 0 }
-        i += 1
-      } else if c == lf {
-        i += 1
-      } else {
-        guard c == UInt8(ascii: "\r"), i + 1 < n, base[i + 1] == lf else { return 0 }
-        i += 2
-      }
-    }
-    if elapsed >= 0 {
-      current.elapsed = elapsed
-    } else if unix >= 0 {
-      current.elapsed = unix
-    } else {
-      return 0
-    }
-    current.timeUnix = unix >= 0 ? unix : .nan
-    return i
-  }
-
   // MARK: - Numbers
 
   /// A field's text for a message: at most 40 characters, control characters escaped.
@@ -652,7 +544,7 @@ public struct RecordingRowParser {
     return UInt64(double)
   }
 
-  private static let powersOf10: [Double] = (0...22).map { p in
+  static let powersOf10: [Double] = (0...22).map { p in
     var v = 1.0
     for _ in 0..<p { v *= 10 }
     return v
