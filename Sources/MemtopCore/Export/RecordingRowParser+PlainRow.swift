@@ -77,7 +77,8 @@ extension RecordingRowParser {
             guard value <= UInt64(Int32.max) else { return 0 }
             current.processes = Int32(value)
           default:
-            guard value <= Self.maxBytes else { return 0 }
+            // A column this pass does not know (a role added later) takes the general path.
+            guard role >= Self.metricBase, value <= Self.maxBytes else { return 0 }
             if (role - Self.metricBase) & 1 == 0 { values[(role - Self.metricBase) >> 1] = value }
           }
         }
