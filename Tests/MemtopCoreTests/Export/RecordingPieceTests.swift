@@ -227,3 +227,83 @@ struct RecordingPieceTests {
     }
   }
 }
+
+/// The one-pass reading of plain rows against the general path, on rows made odd at random.
+@Suite("Recording reader, plain rows")
+struct RecordingPlainRowTests {
+  /// A small deterministic generator (the same rows on every run).
+  struct Generator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 33
+    }
+    mutating func pick<T>(_ choices: [T]) -> T { choices[Int(next() % UInt64(choices.count))] }
+  }
+
+  /// A field of a numeric column: mostly plain, sometimes another spelling that is accepted
+  /// (general path), rarely one that is refused.
+  static func number(_ g: inout Generator, _ plain: String) -> String {
+    if g.next() % 600 == 0 {
+      return g.pick([
+        "-" + plain, plain + "x", "2147483648", "99999999999999999999", "1152921504606846977", plain + "\r", "a\"b",
+      ])
+    }
+    guard g.next() % 25 == 0 else { return plain }
+    return g.pick(["", " " + plain, plain + ".0", "\"" + plain + "\"", "1e3", "0" + plain, plain + " "])
+  }
+
+  static func outcome(_ text: String, plainRows: Bool) -> RecordingPieceTests.Outcome {
+    var parser = RecordingRowParser(path: "rec.csv", keeping: [.rss, .heap, .pss])
+    parser.readsPlainRows = plainRows
+    var rows: [MemorySample] = []
+    do {
+      var bytes = Array(text.utf8)
+      _ = try bytes.withUnsafeMutableBufferPointer { buffer throws(CSVReadError) in
+        try parser.parse(UnsafeBufferPointer(buffer), atEnd: true) { rows.append($0) }
+      }
+      return .rows(rows, parser.notes)
+    } catch {
+      return .failed(error)
+    }
+  }
+
+  @Test("one pass and the general path read the same rows and refuse the same row with the same words")
+  func sameAsGeneralPath() {
+    var g = Generator(state: 7)
+    var refused = 0
+    for file in 0..<300 {
+      var text =
+        "time_unix_s,elapsed_s,pid,rss_bytes,anon_bytes,heap_bytes,pss_bytes,marker,start_ticks,processes,extra\n"
+      for i in 0..<20 {
+        let time = Self.number(&g, "\(1_764_000_000 + i).\(g.next() % 1000)")
+        let elapsed = Self.number(&g, "\(i).\(g.next() % 10)")
+        let pid = Self.number(&g, "\(g.pick([1, 42, 2_147_483_647]))")
+        let sizes = (0..<4).map { _ in Self.number(&g, "\(g.next() % (1 << 40))") }
+        let marker = g.pick(["", "", "", "m", "\"a, b\"", " "])
+        let start = Self.number(&g, "\(g.pick([777, 909_310]))")
+        let processes = g.pick(["", "", "", "2"])
+        let extra = g.pick(["", "x", "1"])
+        let ending = g.pick(["\n", "\n", "\n", "\r\n"])
+        let fields = [time, elapsed, pid] + sizes + [marker, start, processes, extra]
+        // Now and then a field too many or too few.
+        let row = g.next() % 500 == 0 ? fields.dropLast() : (g.next() % 500 == 0 ? fields + ["9"] : fields[...])
+        text += row.joined(separator: ",") + ending
+      }
+      if file % 3 == 0 { text.removeLast() }  // a last line without its line ending
+      let onePass = Self.outcome(text, plainRows: true)
+      let general = Self.outcome(text, plainRows: false)
+      // Compared as text: a row without time_unix_s holds NaN, which equals nothing.
+      let (a, b) = (String(describing: onePass), String(describing: general))
+      let firstDifference =
+        zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+      #expect(
+        a == b,
+        "file \(file) differs at character \(firstDifference): \(a.dropFirst(max(firstDifference - 200, 0)).prefix(400))\nvs\n\(b.dropFirst(max(firstDifference - 200, 0)).prefix(400))"
+      )
+      if case .failed = general { refused += 1 }
+    }
+    // Both kinds of file were tried.
+    #expect(refused > 30 && refused < 290, "\(refused) of 300 refused")
+  }
+}
