@@ -27,8 +27,8 @@ public struct RecordingReader {
     return samples
   }
 
-  /// Bytes one thread parses at a time: a window of the file holds one such piece per
-  /// thread, or two on a machine of one core (see ``stream(file:keeping:_:)``).
+  /// Bytes one thread parses at a time: a window of the file holds two such pieces per core
+  /// (at least two, at most 16; see ``stream(file:keeping:_:)``).
   public static let chunkBytes = 1 << 20
 
   /// Bytes per piece (``chunkBytes``; smaller in tests, to put piece ends everywhere).
