@@ -28,6 +28,33 @@ static inline int memtop_key_enter(void) { return KEY_ENTER; }
 static inline int memtop_key_backspace(void) { return KEY_BACKSPACE; }
 static inline int memtop_key_f(int n) { return KEY_F(n); }
 static inline int memtop_err(void) { return ERR; }
+static inline int memtop_key_mouse(void) { return KEY_MOUSE; }
+// Asks for clicks, double clicks and the wheel; returns whether the terminal reports the mouse
+// (0 on a terminal without mouse support: nothing else changes).
+static inline int memtop_mouse_on(void) {
+  mmask_t wanted = BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED;
+#ifdef BUTTON5_PRESSED
+  wanted |= BUTTON5_PRESSED;
+#endif
+  return mousemask(wanted, NULL) != 0;
+}
+// Stops mouse reporting (the terminal's own selection works again).
+static inline void memtop_mouse_off(void) { mousemask(0, NULL); }
+// The mouse event behind a KEY_MOUSE: 1 click, 2 double click, 3 wheel up, 4 wheel down, 0
+// anything else; its cell in *x, *y.
+static inline int memtop_mouse_event(int *x, int *y) {
+  MEVENT event;
+  if (getmouse(&event) != OK) return 0;
+  *x = event.x;
+  *y = event.y;
+  if (event.bstate & BUTTON1_DOUBLE_CLICKED) return 2;
+  if (event.bstate & BUTTON1_CLICKED) return 1;
+  if (event.bstate & BUTTON4_PRESSED) return 3;
+#ifdef BUTTON5_PRESSED
+  if (event.bstate & BUTTON5_PRESSED) return 4;
+#endif
+  return 0;
+}
 // Starts ncurses on stdout/stdin without exiting on failure (initscr would); NULL on failure.
 static inline SCREEN *memtop_newterm(void) { return newterm(NULL, stdout, stdin); }
 // Whether the terminal started by newterm can move the cursor (TERM=dumb cannot).

@@ -51,7 +51,7 @@ struct ExitWith: Error {
 @main
 enum Main {
   static func main() {
-    if let script = BashCompletion.script(for: Array(CommandLine.arguments.dropFirst())) {
+    if let script = ShellCompletion.script(for: Array(CommandLine.arguments.dropFirst())) {
       print(script, terminator: "")
       return
     }

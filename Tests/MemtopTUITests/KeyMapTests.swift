@@ -68,14 +68,20 @@ struct KeyMapTests {
   @Test("help lines come from the table, one per binding")
   func helpLines() {
     let lines = KeyMap.helpLines(mode: .ascii)
-    #expect(lines.count == KeyMap.bindings.filter { $0.scope != .overview }.count)
     #expect(
-      KeyMap.helpLines(mode: .ascii, scope: .overview).count == KeyMap.bindings.filter { $0.scope != .view }.count)
+      lines.count
+        == KeyMap.bindings.filter { $0.scope != .overview }.count + KeyMap.mouse.filter { $0.scope != .overview }.count)
+    #expect(
+      KeyMap.helpLines(mode: .ascii, scope: .overview).count
+        == KeyMap.bindings.filter { $0.scope != .view }.count + KeyMap.mouse.filter { $0.scope != .view }.count)
+    #expect(lines.contains { $0.keys == "wheel" && $0.help.contains("zoom") })
+    #expect(!lines.contains { $0.keys == "click" }, "the chart view's help leaves out the table's clicks")
     #expect(
       lines.contains { $0.keys == "q F10" && $0.help.contains("stops a command memtop launched, and its workers") })
     #expect(lines.contains { $0.keys == "? h F1" })
     #expect(lines.contains { $0.keys == "p t" && $0.help.contains("htop") })
-    #expect(KeyMap.helpLines(mode: .ascii, includeOverview: true).count == KeyMap.bindings.count)
+    #expect(
+      KeyMap.helpLines(mode: .ascii, includeOverview: true).count == KeyMap.bindings.count + KeyMap.mouse.count)
     #expect(lines.contains { $0.keys == "left" })
   }
 

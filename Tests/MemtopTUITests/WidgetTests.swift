@@ -208,12 +208,13 @@ struct WidgetTests {
     #expect(buffer.line(0).hasSuffix("  "))
   }
 
-  @Test("the help overlay lists every binding of the key table")
+  @Test("the help overlay lists every binding of the key table, and the mouse's")
   func helpOverlay() {
-    var buffer = Fixtures.sentinel(width: 100, height: 24)
+    var buffer = Fixtures.sentinel(width: 100, height: 25)
     HelpOverlay(mode: .braille, themeName: "light").draw(into: &buffer, area: buffer.bounds)
     let text = buffer.lines.joined(separator: "\n")
     for binding in KeyMap.bindings where binding.scope != .overview { #expect(text.contains(binding.help)) }
+    for binding in KeyMap.mouse where binding.scope != .overview { #expect(text.contains(binding.help)) }
     #expect(text.contains("theme light"))
     #expect(buffer.line(0) == String(repeating: "x", count: 100))
   }

@@ -69,6 +69,9 @@ struct ManPageTests {
         #expect(documented.contains(key.label(.braille)), "key \(key.label(.braille)) (\(binding.help)) is not in KEYS")
       }
     }
+    for binding in KeyMap.mouse {
+      #expect(documented.contains(binding.gesture), "mouse \(binding.gesture) (\(binding.help)) is not in KEYS")
+    }
   }
 
   @Test("top-level --help and the SYNOPSIS show watching a pid (-p, as in top) and launching a command first")

@@ -29,17 +29,18 @@ public struct RecordingRowParser {
   /// The file name used in messages (already made terminal-safe by the caller).
   public let path: String
   /// Things the user should know that did not stop the read (a cut last line).
-  public private(set) var notes: [String] = []
+  public var notes: [String] { cutLine.map { [Self.cutNote(path: path, line: $0)] } ?? [] }
+  /// The line of a cut last line that was left out.
+  private(set) var cutLine: Int?
   /// Whether the header has been read.
   public private(set) var hasHeader = false
   /// Line number where the next record starts (1-based).
   public private(set) var line = 1
 
-  // Role codes per header field.
-  private static let ignore: UInt8 = 0, elapsedRole: UInt8 = 1, unixRole: UInt8 = 2, pidRole: UInt8 = 3
-  private static let markerRole: UInt8 = 4, startRole: UInt8 = 5, processesRole: UInt8 = 6, commandRole: UInt8 = 7,
-    metricBase: UInt8 = 16
-  private static let checkOnly: UInt8 = 64
+  // Role codes per header field. A metric's code is `metricBase + 2 × its index in
+  // Metric.allCases`, plus 1 when it is checked and left out: any number of metrics fit.
+  static let ignore = 0, elapsedRole = 1, unixRole = 2, pidRole = 3
+  static let markerRole = 4, startRole = 5, processesRole = 6, commandRole = 7, metricBase = 16
   /// Bytes that end or open an unquoted field: comma, line feed, quote.
   nonisolated(unsafe) private static let special: UnsafePointer<UInt8> = {
     let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
@@ -49,23 +50,20 @@ public struct RecordingRowParser {
   }()
   /// Whether the scan ended in a quoted field the end of the input left open.
   private var unclosedQuote = false
-  /// The sample being read.
-  private var current = MemorySample(timeUnix: .nan, elapsed: .nan, pid: 0)
-  private var roles: [UInt8] = []
-  /// The metric each role code stands for (codes from `metricBase`).
-  private let metricOfRole: [Metric] = {
-    var table = [Metric](repeating: .rss, count: 256)
-    for (m, metric) in Metric.allCases.enumerated() {
-      table[Int(metricBase) + m] = metric
-      table[Int(metricBase + checkOnly) + m] = metric
-    }
-    return table
-  }()
+  /// The row being read (its values live in ``fields``).
+  var current: ParsedRow
+  private(set) var roles: [Int] = []
   /// ``special``, held here so the hot loop does not go through a lazy global.
-  private let specialBytes = Self.special
-  private var headerCount = 0
-  private let fields = FieldStore()
-  private var order = LifetimeOrder()
+  let specialBytes = Self.special
+  private(set) var headerCount = 0
+  let fields: FieldStore
+  private(set) var order: LifetimeOrder
+  /// Rows handed out so far.
+  private(set) var rows = 0
+  /// Whether ``parse(_:atEnd:_:)`` stops after the header.
+  var stopsAfterHeader = false
+  /// Whether plain rows are read in one pass (off only in tests, to compare with the general path).
+  var readsPlainRows = true
 
   /// The metrics stored in the samples; the others are checked and left out.
   private let kept: [Metric]
@@ -75,6 +73,34 @@ public struct RecordingRowParser {
   public init(path: String, keeping: [Metric] = Metric.allCases) {
     self.path = path
     self.kept = keeping
+    fields = FieldStore()
+    current = ParsedRow(values: fields.values)
+    order = LifetimeOrder()
+  }
+
+  /// A parser for a later piece of the same file, to run on another thread: it knows the
+  /// header, counts lines from 1 and checks time order within the piece alone (see
+  /// ``LifetimeOrder/firsts``).
+  func pieceParser() -> RecordingRowParser {
+    var piece = RecordingRowParser(path: path, keeping: kept)
+    piece.roles = roles
+    piece.headerCount = headerCount
+    piece.hasHeader = hasHeader
+    piece.order = LifetimeOrder(keepsFirsts: true)
+    return piece
+  }
+
+  /// Takes in the lines and lifetimes a later piece read (see ``pieceParser()``).
+  mutating func `continue`(with piece: RecordingRowParser) {
+    let offset = line - 1
+    order.continue(with: piece.order, lineOffset: offset)
+    if let cut = piece.cutLine { cutLine = cut + offset }
+    line += piece.line - 1
+  }
+
+  /// The note on a cut last line.
+  static func cutNote(path: String, line: Int) -> String {
+    "\(path):\(line): the last line has no line ending, so it was cut short (a full disk or a killed recorder) and is left out; every row before it was read"
   }
 
   /// A piece of the file that holds no complete record: the caller must supply more bytes,
@@ -101,13 +127,38 @@ public struct RecordingRowParser {
   public mutating func parse(
     _ bytes: UnsafeBufferPointer<UInt8>, atEnd: Bool, _ emit: (MemorySample) throws(CSVReadError) -> Void
   ) throws(CSVReadError) -> Int {
-    guard let base = bytes.baseAddress, bytes.count > 0 else {
-      if atEnd && !hasHeader {
-        throw CSVReadError(
-          path: path, line: 0,
-          reason:
-            "the file is empty; expected a header starting with \(CSVFormat.columns.prefix(3).joined(separator: ","))")
+    do throws(RowFailure) {
+      return try parseRows(bytes, atEnd: atEnd) { row throws(RowFailure) in
+        do throws(CSVReadError) { try emit(row.sample) } catch { throw .csv(error) }
       }
+    } catch {
+      throw error.error(path: path)
+    }
+  }
+
+  /// Why a piece of the file stopped: a CSV error, or a row out of time order (whose line
+  /// numbers a piece parser counts from its own start).
+  enum RowFailure: Error {
+    case csv(CSVReadError)
+    case order(LifetimeOrder.Violation)
+
+    /// The error, with line numbers moved by `lineOffset`.
+    func error(path: String, lineOffset: Int = 0) -> CSVReadError {
+      switch self {
+      case .csv(var error):
+        if error.line > 0 { error.line += lineOffset }
+        return error
+      case .order(let violation): return violation.error(path: path, lineOffset: lineOffset)
+      }
+    }
+  }
+
+  /// ``parse(_:atEnd:_:)``, handing out each row as read (its values valid during the call).
+  mutating func parseRows(
+    _ bytes: UnsafeBufferPointer<UInt8>, atEnd: Bool, _ take: (borrowing ParsedRow) throws(RowFailure) -> Void
+  ) throws(RowFailure) -> Int {
+    guard let base = bytes.baseAddress, bytes.count > 0 else {
+      if atEnd && !hasHeader { throw .csv(emptyFile()) }
       return 0
     }
     let n = bytes.count
@@ -119,17 +170,33 @@ public struct RecordingRowParser {
       var i = p
       while i < n && base[i] != 0x0A {
         if base[i] == 0 {
-          throw CSVReadError(
-            path: path, line: 1,
-            reason:
-              "the file holds binary data (a NUL byte in its first line), not a CSV recording; give a file written by memtop record"
-          )
+          throw .csv(
+            CSVReadError(
+              path: path, line: 1,
+              reason:
+                "the file holds binary data (a NUL byte in its first line), not a CSV recording; give a file written by memtop record"
+            ))
         }
         i += 1
       }
     }
     while p < n {
       let recordLine = line
+      if hasHeader && readsPlainRows {
+        // Most rows: plain numbers, read in one pass. Anything else takes the general path.
+        let next = plainRow(base, from: p, count: n)
+        if next > 0 && next - p <= Self.maxLineBytes {
+          let key = LifetimeOrder.key(pid: current.pid, startTicks: current.startTicks, total: current.processes >= 0)
+          do { try order.check(key, elapsed: current.elapsed, line: recordLine, row: rows) } catch {
+            throw .order(error)
+          }
+          try take(current)
+          rows += 1
+          line += 1
+          p = next
+          continue
+        }
+      }
       let scanned: Scan
       do {
         scanned = try scan(base, from: p, count: n, atEnd: atEnd)
@@ -142,21 +209,31 @@ public struct RecordingRowParser {
         if atEnd && hasHeader && base[n - 1] != 0x0A && (unclosedQuote || !Self.hasLineFeed(base, from: p, to: n)) {
           return cutLastLine(at: recordLine, n)
         }
-        throw error
+        throw .csv(error)
       }
       guard case .record(let next, let lines, let terminated) = scanned else { return p }
+      // However the file is cut into pieces, a record longer than this is refused.
+      if next - p > Self.maxLineBytes { throw .csv(lineTooLong()) }
       // memtop ends every row with a line ending: a last line without one was cut short
       // (a full disk, a killed writer), and even when it parses its last value may be cut.
       if !terminated && hasHeader && !(fields.count == 1 && fields.ends[0] == fields.starts[0]) {
         return cutLastLine(at: recordLine, n)
       }
-      do {
+      do throws(RowFailure) {
         if !hasHeader {
-          try readHeader(base)
+          do { try readHeader(base) } catch { throw .csv(error) }
+          if stopsAfterHeader {
+            line += 1 + lines
+            return next
+          }
         } else if !(fields.count == 1 && fields.ends[0] == fields.starts[0] && fields.flags[0] == 0) {
-          try row(base, line: recordLine)
-          try order.check(current, line: recordLine, path: path)
-          try emit(current)
+          do { try row(base, line: recordLine) } catch { throw .csv(error) }
+          let key = LifetimeOrder.key(pid: current.pid, startTicks: current.startTicks, total: current.processes >= 0)
+          do { try order.check(key, elapsed: current.elapsed, line: recordLine, row: rows) } catch {
+            throw .order(error)
+          }
+          try take(current)
+          rows += 1
         }
       } catch {
         if !terminated && hasHeader { return cutLastLine(at: recordLine, n) }
@@ -165,13 +242,15 @@ public struct RecordingRowParser {
       line += 1 + lines
       p = next
     }
-    if atEnd && !hasHeader {
-      throw CSVReadError(
-        path: path, line: 0,
-        reason:
-          "the file is empty; expected a header starting with \(CSVFormat.columns.prefix(3).joined(separator: ","))")
-    }
+    if atEnd && !hasHeader { throw .csv(emptyFile()) }
     return p
+  }
+
+  private func emptyFile() -> CSVReadError {
+    CSVReadError(
+      path: path, line: 0,
+      reason: "the file is empty; expected a header starting with \(CSVFormat.columns.prefix(3).joined(separator: ","))"
+    )
   }
 
   private static func hasLineFeed(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
@@ -184,9 +263,7 @@ public struct RecordingRowParser {
   }
 
   private mutating func cutLastLine(at recordLine: Int, _ n: Int) -> Int {
-    notes.append(
-      "\(path):\(recordLine): the last line has no line ending, so it was cut short (a full disk or a killed recorder) and is left out; every row before it was read"
-    )
+    cutLine = recordLine
     return n
   }
 
@@ -308,7 +385,7 @@ public struct RecordingRowParser {
         case "command": role = Self.commandRole
         default:
           if let m = Metric.allCases.firstIndex(where: { $0.csvColumn == name }) {
-            role = Self.metricBase + UInt8(m) + (kept.contains(Metric.allCases[m]) ? 0 : Self.checkOnly)
+            role = Self.metricBase + 2 * m + (kept.contains(Metric.allCases[m]) ? 0 : 1)
           }
         }
       }
@@ -336,7 +413,13 @@ public struct RecordingRowParser {
         path: path, line: line,
         reason: "\(fields.count) fields where the header has \(headerCount) (truncated or mixed-up row)")
     }
-    current = MemorySample(timeUnix: .nan, elapsed: .nan, pid: 0)
+    current.pid = 0
+    current.startTicks = ParsedRow.absent
+    current.processes = -1
+    if current.marker != nil { current.marker = nil }
+    if current.command != nil { current.command = nil }
+    let values = fields.values
+    for m in 0..<Metric.allCases.count { values[m] = ParsedRow.absent }
     var elapsed: Double?
     var unix: Double?
     let starts = fields.starts
@@ -391,20 +474,21 @@ public struct RecordingRowParser {
           throw CSVReadError(
             path: path, line: line, reason: "processes is '\(Self.echo(field))', not a count of processes")
         }
-        current.processes = Int(count)
+        current.processes = Int32(count)
       default:
-        let metric = metricOfRole[Int(role)]
         guard let value = Self.whole(field) else {
+          let metric = Metric.allCases[(role - Self.metricBase) >> 1]
           throw CSVReadError(
             path: path, line: line, reason: "\(metric.csvColumn) is '\(Self.echo(field))', not a whole number of bytes")
         }
         guard value <= Self.maxBytes else {
+          let metric = Metric.allCases[(role - Self.metricBase) >> 1]
           throw CSVReadError(
             path: path, line: line,
             reason:
               "\(metric.csvColumn) is '\(Self.echo(field))', larger than any memory (over 1 EiB); the file is damaged")
         }
-        if role < Self.metricBase + Self.checkOnly { current[metric] = value }
+        if (role - Self.metricBase) & 1 == 0 { values[(role - Self.metricBase) >> 1] = value }
       }
     }
     guard let time = elapsed ?? unix else {
@@ -462,7 +546,7 @@ public struct RecordingRowParser {
     return UInt64(double)
   }
 
-  private static let powersOf10: [Double] = (0...22).map { p in
+  static let powersOf10: [Double] = (0...22).map { p in
     var v = 1.0
     for _ in 0..<p { v *= 10 }
     return v
@@ -506,99 +590,6 @@ public struct RecordingRowParser {
       throw CSVReadError(path: path, line: line, reason: "\(name) is '\(Self.echo(field))', not a number")
     }
     return value
-  }
-}
-
-// MARK: - Field positions
-
-/// Where each field of the current record starts and ends, in buffers reused for every
-/// record (a record's fields are found without allocating).
-final class FieldStore {
-  private(set) var capacity = 64
-  private(set) var starts = UnsafeMutablePointer<Int>.allocate(capacity: 64)
-  private(set) var ends = UnsafeMutablePointer<Int>.allocate(capacity: 64)
-  /// 1: quoted; 2: holds `""` escapes.
-  private(set) var flags = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
-  var count = 0
-
-  @inline(__always)
-  func append(_ start: Int, _ end: Int, _ flag: UInt8) {
-    if count == capacity { grow() }
-    starts[count] = start
-    ends[count] = end
-    flags[count] = flag
-    count += 1
-  }
-
-  private func grow() {
-    let bigger = capacity * 2
-    let (s, e, f) = (
-      UnsafeMutablePointer<Int>.allocate(capacity: bigger), UnsafeMutablePointer<Int>.allocate(capacity: bigger),
-      UnsafeMutablePointer<UInt8>.allocate(capacity: bigger)
-    )
-    s.update(from: starts, count: count)
-    e.update(from: ends, count: count)
-    f.update(from: flags, count: count)
-    starts.deallocate()
-    ends.deallocate()
-    flags.deallocate()
-    (starts, ends, flags, capacity) = (s, e, f, bigger)
-  }
-
-  deinit {
-    starts.deallocate()
-    ends.deallocate()
-    flags.deallocate()
-  }
-}
-
-// MARK: - Time order
-
-/// Checks that each process lifetime's rows come in strictly increasing time order.
-///
-/// A lifetime is a pid with its start time; a tree's total rows and per-process rows are kept
-/// apart (the root's own row shares the total's time). Rows of different lifetimes may
-/// interleave freely.
-struct LifetimeOrder {
-  struct Key: Hashable {
-    var pid: Int32
-    var start: UInt64
-    var total: Bool
-  }
-
-  private var last: [Key: (elapsed: Double, line: Int)] = [:]
-  private var currentKey: Key?
-  private var current: (elapsed: Double, line: Int) = (0, 0)
-
-  mutating func check(_ sample: borrowing MemorySample, line: Int, path: String) throws(CSVReadError) {
-    let key = Key(pid: sample.pid, start: sample.startTicks ?? .max, total: sample.processes != nil)
-    if key != currentKey {
-      if let currentKey { last[currentKey] = current }
-      if last.count > 100_000 { last.removeAll() }
-      currentKey = key
-      guard let previous = last[key] else {
-        current = (sample.elapsed, line)
-        return
-      }
-      current = previous
-    }
-    let previous = current
-    current = (sample.elapsed, line)
-    if previous.line == 0 || line == previous.line { return }
-    if sample.elapsed == previous.elapsed {
-      throw CSVReadError(
-        path: path, line: line,
-        reason:
-          "the row repeats the time of line \(previous.line) (\(sample.elapsed) s) for pid \(sample.pid); remove the duplicate row"
-      )
-    }
-    if sample.elapsed < previous.elapsed {
-      throw CSVReadError(
-        path: path, line: line,
-        reason:
-          "the row's time (\(sample.elapsed) s) is before line \(previous.line)'s (\(previous.elapsed) s) for pid \(sample.pid); rows must be in time order: sort the file by elapsed_s"
-      )
-    }
   }
 }
 

@@ -110,6 +110,78 @@ public struct Timeline: Sendable {
     if let command = sample.command { commands[count - 1] = command }
   }
 
+  /// Adds a row as read from a recording, keeping the metrics at `kept` (indices in
+  /// `Metric.allCases`); for a timeline without a capacity.
+  mutating func append(_ row: borrowing ParsedRow, kept: [Int]) {
+    elapsed.append(row.elapsed)
+    timeUnix.append(row.timeUnix)
+    pids.append(row.pid)
+    let index = elapsed.count - 1
+    let capacity = elapsed.capacity
+    for c in kept {
+      let value = row.values[c]
+      if columns[c].isEmpty {
+        if value == Self.absent { continue }
+        Self.append(value, to: &columns[c], at: index, capacity: capacity)
+      } else {
+        columns[c].append(value)
+      }
+    }
+    if startTicks.isEmpty {
+      if row.startTicks != Self.absent { Self.append(row.startTicks, to: &startTicks, at: index, capacity: capacity) }
+    } else {
+      startTicks.append(row.startTicks)
+    }
+    processCounts.append(row.processes)
+    if let marker = row.marker { markers[index] = marker }
+    if let command = row.command { commands[index] = command }
+  }
+
+  /// Removes every sample (of a timeline without a capacity), keeping the memory if asked.
+  mutating func removeAll(keepingCapacity keep: Bool) {
+    elapsed.removeAll(keepingCapacity: keep)
+    timeUnix.removeAll(keepingCapacity: keep)
+    pids.removeAll(keepingCapacity: keep)
+    for c in columns.indices { columns[c].removeAll(keepingCapacity: keep) }
+    startTicks.removeAll(keepingCapacity: keep)
+    processCounts.removeAll(keepingCapacity: keep)
+    markers.removeAll()
+    commands.removeAll()
+  }
+
+  /// Adds every sample of `other` at the end (both without a capacity).
+  public mutating func append(contentsOf other: Timeline) {
+    guard !other.isEmpty else { return }
+    let offset = count
+    let total = offset + other.count
+    let capacity = Swift.max(elapsed.capacity, total)
+    elapsed.append(contentsOf: other.elapsed)
+    timeUnix.append(contentsOf: other.timeUnix)
+    pids.append(contentsOf: other.pids)
+    for c in columns.indices {
+      Self.append(other.columns[c], to: &columns[c], offset: offset, count: other.count, capacity: capacity)
+    }
+    Self.append(other.startTicks, to: &startTicks, offset: offset, count: other.count, capacity: capacity)
+    processCounts.append(contentsOf: other.processCounts)
+    for (index, marker) in other.markers { markers[index + offset] = marker }
+    for (index, command) in other.commands { commands[index + offset] = command }
+  }
+
+  /// Appends the `count` rows of `tail` (empty: all absent) after the `offset` rows of `column`.
+  private static func append(
+    _ tail: [UInt64], to column: inout [UInt64], offset: Int, count: Int, capacity: Int
+  ) {
+    if tail.isEmpty {
+      if !column.isEmpty { column.append(contentsOf: repeatElement(absent, count: count)) }
+      return
+    }
+    if column.isEmpty {
+      column.reserveCapacity(capacity)
+      column.append(contentsOf: repeatElement(absent, count: offset))
+    }
+    column.append(contentsOf: tail)
+  }
+
   /// Appends `value` as row `index` of a column that stays empty until its first value.
   private static func append(_ value: UInt64?, to column: inout [UInt64], at index: Int, capacity: Int) {
     if column.isEmpty {

@@ -7,6 +7,8 @@ public enum AppEvent: Sendable, Equatable {
   case key(Key)
   /// The terminal changed size (columns, rows).
   case resize(width: Int, height: Int)
+  /// A click or a turn of the wheel.
+  case mouse(MouseEvent)
   /// A periodic wakeup (once a second) for clocks and expiring messages.
   case tick
   /// The screen's own periodic reading is due (the process table re-reads every process).

@@ -66,6 +66,7 @@ final class AppLoop {
       switch backend.read(timeoutMilliseconds: min(max(untilDue, 0), Self.maxWaitMilliseconds)) {
       case .key(let key): send(.key(key))
       case .resize(let width, let height): send(.resize(width: width, height: height))
+      case .mouse(let event): send(.mouse(event))
       case nil: break
       }
     }

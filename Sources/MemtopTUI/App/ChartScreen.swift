@@ -120,6 +120,7 @@ final class ChartScreen: AppScreen {
       return stepPlayback(now: context.elapsed) || expired ? .redraw : .none
     case .resize: return .redraw
     case .key(let key): return handleKey(key, context: context)
+    case .mouse(let mouse): return handleMouse(mouse, context: context)
     case .signal, .refresh: return .none
     }
   }
@@ -223,6 +224,26 @@ final class ChartScreen: AppScreen {
       if KeyMap.action(for: key) != .quit { return .redraw }
     }
     guard let action = KeyMap.action(for: key) else { return .none }
+    return perform(action, context: context)
+  }
+
+  /// The wheel zooms (away from the user: in), or scrolls in time while paused (away: back).
+  private func handleMouse(_ mouse: MouseEvent, context: AppContext) -> Transition {
+    guard ui.exportPrompt == nil, ui.markerPrompt == nil else { return .none }
+    if ui.showHelp {
+      ui.showHelp = false
+      return .redraw
+    }
+    switch mouse.kind {
+    case .wheelUp: return perform(ui.paused ? .scrollBack : .zoomIn, context: context)
+    case .wheelDown: return perform(ui.paused ? .scrollForward : .zoomOut, context: context)
+    case .click, .doubleClick: return .none
+    }
+  }
+
+  /// Does what `action` asks in the view.
+  private func perform(_ action: Action, context: AppContext) -> Transition {
+    let now = context.elapsed
     let latest = shown.timeline.elapsed.last ?? 0
     let dataSpan = latest - (shown.timeline.elapsed.first ?? 0)
     switch action {

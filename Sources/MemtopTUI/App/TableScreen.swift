@@ -43,6 +43,7 @@ final class TableScreen: AppScreen {
       return .redraw
     case .resize: return .redraw
     case .key(let key): return handleKey(key, context: context)
+    case .mouse(let mouse): return handleMouse(mouse, context: context)
     case .sample, .childExited, .signal: return .none
     }
   }
@@ -70,6 +71,40 @@ final class TableScreen: AppScreen {
       if KeyMap.action(for: key, in: .overview) != .quit { return .redraw }
     }
     guard let action = KeyMap.action(for: key, in: .overview) else { return .none }
+    return perform(action, context: context)
+  }
+
+  /// A click selects a row, a click on the selected row (or a double click) opens it; the
+  /// wheel moves the selection.
+  private func handleMouse(_ mouse: MouseEvent, context: AppContext) -> Transition {
+    guard state.filterPrompt == nil else { return .none }
+    if showHelp {
+      showHelp = false
+      return .redraw
+    }
+    switch mouse.kind {
+    case .wheelUp: return perform(.selectUp, context: context)
+    case .wheelDown: return perform(.selectDown, context: context)
+    case .click, .doubleClick:
+      let rows = self.rows
+      // The rows start on the third line and end above the status bar, as drawn.
+      let (width, height) = context.size
+      guard width >= Screen.minimumWidth, height >= 6, mouse.y >= 2, mouse.y < height - 1 else { return .none }
+      let top = min(max(state.top, 0), max(rows.count - 1, 0))
+      let index = top + mouse.y - 2
+      guard index < rows.count else { return .none }
+      let pid = rows[index].identity.pid
+      if mouse.kind == .doubleClick || state.selected == pid {
+        state.selected = pid
+        return perform(.open, context: context)
+      }
+      state.selected = pid
+      return .redraw
+    }
+  }
+
+  /// Does what `action` asks in the table.
+  private func perform(_ action: Action, context: AppContext) -> Transition {
     let rows = self.rows
     switch action {
     case .quit: return .quit(status: 0, messages: [])

@@ -31,6 +31,16 @@ public struct KeyBinding: Sendable, Equatable {
   public var scope: KeyScope = .view
 }
 
+/// One row of the mouse table: what the mouse does, and what that does where.
+public struct MouseBinding: Sendable, Equatable {
+  /// The gesture as the help names it: `click`, `double-click`, `wheel`.
+  public var gesture: String
+  /// A sentence for the help overlay and the man page.
+  public var help: String
+  /// Where it applies.
+  public var scope: KeyScope
+}
+
 /// The key table, declared once: it dispatches keys and generates the status bar and help.
 public enum KeyMap {
   /// Every binding, in the order the status bar and help list them.
@@ -92,6 +102,17 @@ public enum KeyMap {
       scope: .both),
   ]
 
+  /// What the mouse does, on terminals that report it (listed after the keys).
+  public static let mouse: [MouseBinding] = [
+    MouseBinding(
+      gesture: "wheel", help: "zoom in (turned away) or out; while paused, scroll back or forward in time",
+      scope: .view),
+    MouseBinding(
+      gesture: "click", help: "process table: select a row; click it again to open it", scope: .overview),
+    MouseBinding(gesture: "double-click", help: "process table: open the row", scope: .overview),
+    MouseBinding(gesture: "wheel", help: "process table: move the selection", scope: .overview),
+  ]
+
   /// The action for `key` where `scope` is shown, if any.
   public static func action(for key: Key, in scope: KeyScope = .view) -> Action? {
     bindings.first { $0.keys.contains(key) && ($0.scope == .both || $0.scope == scope) }?.action
@@ -142,14 +163,18 @@ public enum KeyMap {
     return items
   }
 
-  /// Help overlay lines, `(keys, help)`, every binding listed.
+  /// Help overlay lines, `(keys, help)`, every binding listed, then the mouse's.
   ///
   /// The chart view's overlay leaves out the process table's keys; `--help` lists them all.
   public static func helpLines(mode: GlyphMode, includeOverview: Bool = false, scope: KeyScope = .view) -> [(
     keys: String, help: String
   )] {
-    bindings.filter { includeOverview || $0.scope == .both || $0.scope == scope }.map { binding in
+    let keys = bindings.filter { includeOverview || $0.scope == .both || $0.scope == scope }.map { binding in
       (keys: binding.keys.map { $0.label(mode) }.joined(separator: " "), help: binding.help)
     }
+    return keys
+      + mouse.filter { includeOverview || $0.scope == .both || $0.scope == scope }.map { binding in
+        (keys: binding.gesture, help: binding.help)
+      }
   }
 }

@@ -20,9 +20,14 @@ nonisolated(unsafe) private let previousActions: UnsafeMutablePointer<sigaction>
   pointer.initialize(repeating: sigaction(), count: 65)
   return pointer
 }()
-/// What puts the screen back: leave the alternate screen, reset colours, show the cursor,
-/// keypad back to normal mode.
-private let restoreSequence: StaticString = "\u{1B}[0m\u{1B}[?1049l\u{1B}[?25h\u{1B}[?1l\u{1B}>\r\n"
+/// What puts the screen back: mouse reporting off (every xterm mode ncurses may have turned
+/// on: 1000 clicks, 1002/1003 motion, 1005/1006/1015 encodings), leave the alternate screen,
+/// reset colours, show the cursor, keypad back to normal mode.
+private let restoreSequence: StaticString = """
+  \u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1003l\u{1B}[?1005l\u{1B}[?1006l\u{1B}[?1015l\
+  \u{1B}[0m\u{1B}[?1049l\u{1B}[?25h\u{1B}[?1l\u{1B}>\r
+
+  """
 
 /// Puts the terminal back when memtop dies of a crash inside the view (a trap is SIGILL or
 /// SIGTRAP, a bad access SIGSEGV or SIGBUS, SIGFPE, SIGABRT), as btop and bottom do, so the

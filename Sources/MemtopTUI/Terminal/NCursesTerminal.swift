@@ -20,6 +20,8 @@ public final class NCursesTerminal: TerminalBackend {
   public private(set) var hasColor = false
   /// Whether ncurses is active (set up and not yet restored).
   public private(set) var isActive = false
+  /// Whether the terminal reports the mouse (false on one without mouse support, silently).
+  public private(set) var hasMouse = false
 
   /// Prepares the locale before ncurses starts; returns whether the user's locale is UTF-8.
   ///
@@ -74,6 +76,10 @@ public final class NCursesTerminal: TerminalBackend {
       use_default_colors()
       hasColor = true
     }
+    // Clicks and the wheel where the terminal reports them; elsewhere keys alone, silently.
+    hasMouse = memtop_mouse_on() != 0
+    // A click is told from a double click within this many milliseconds.
+    if hasMouse { mouseinterval(200) }
     front = nil
   }
 
@@ -81,6 +87,9 @@ public final class NCursesTerminal: TerminalBackend {
   public func stop() {
     guard isActive else { return }
     isActive = false
+    // Mouse reporting off first: the shell must get the terminal's own selection back.
+    if hasMouse { memtop_mouse_off() }
+    hasMouse = false
     curs_set(1)
     endwin()
     FatalSignals.disarm()
@@ -159,7 +168,8 @@ public final class NCursesTerminal: TerminalBackend {
     front = buffer
   }
 
-  /// Waits up to `milliseconds` for input; nil when none came (or it was not a key memtop uses).
+  /// Waits up to `milliseconds` for input; nil when none came (or it was not a key or mouse
+  /// event memtop uses).
   public func read(timeoutMilliseconds milliseconds: Int) -> TerminalInput? {
     guard isActive else { return nil }
     wtimeout(memtop_stdscr(), Int32(max(milliseconds, 0)))
@@ -169,6 +179,18 @@ public final class NCursesTerminal: TerminalBackend {
     case memtop_key_resize():
       front = nil
       return .resize(width: size.width, height: size.height)
+    case memtop_key_mouse():
+      var x: Int32 = 0
+      var y: Int32 = 0
+      let kind: MouseEvent.Kind
+      switch memtop_mouse_event(&x, &y) {
+      case 1: kind = .click
+      case 2: kind = .doubleClick
+      case 3: kind = .wheelUp
+      case 4: kind = .wheelDown
+      default: return nil
+      }
+      return .mouse(MouseEvent(kind, x: Int(x), y: Int(y)))
     case memtop_key_left(): return .key(.left)
     case memtop_key_right(): return .key(.right)
     case memtop_key_up(): return .key(.up)

@@ -4,6 +4,35 @@ public enum TerminalInput: Sendable, Equatable {
   case key(Key)
   /// The window changed size (columns, rows).
   case resize(width: Int, height: Int)
+  /// A click or a turn of the wheel (on terminals that report the mouse).
+  case mouse(MouseEvent)
+}
+
+/// A mouse event, at a cell of the screen (column and row from 0 at the top left).
+public struct MouseEvent: Sendable, Equatable {
+  /// What the mouse did.
+  public enum Kind: Sendable, Equatable {
+    /// The left button clicked (pressed and released).
+    case click
+    /// The left button clicked twice in quick succession.
+    case doubleClick
+    /// The wheel turned away from the user.
+    case wheelUp
+    /// The wheel turned towards the user.
+    case wheelDown
+  }
+
+  public var kind: Kind
+  /// Column, from 0.
+  public var x: Int
+  /// Row, from 0.
+  public var y: Int
+
+  public init(_ kind: Kind, x: Int, y: Int) {
+    self.kind = kind
+    self.x = x
+    self.y = y
+  }
 }
 
 /// The one door between the app and a terminal: a frame goes out, keys and resizes come in.
