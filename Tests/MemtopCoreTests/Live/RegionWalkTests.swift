@@ -121,8 +121,12 @@ struct RegionWalkTests {
     #expect(regions.threadStacks >= 8, "stacks: \(regions.threadStacks)")
     #expect(regions.bytes.threadStacks > 0)
     #expect(regions.bytes.file > 0)
+    // The program is idle now: the walk and smaps see exactly the same pages.
+    let handle = try ProcessHandle(pid: program.pid)
+    #expect(try handle.readRegions().regions.bytes.total == handle.readSmaps().totals.rss)
     // The smaps fallback classifies by the same rules.
     let fallback = try Self.checkSum(pid: program.pid, useIoctls: false)
+    #expect(fallback.bytes.total == regions.bytes.total)
     #expect(fallback.arenas == regions.arenas)
     #expect(fallback.threadStacks == regions.threadStacks)
   }
@@ -159,7 +163,9 @@ struct RegionWalkTests {
     #expect(regions.bytes.shmem >= 12 << 20)
     #expect(regions.bytes.file >= 4 << 20)
     #expect(regions.topFiles.first { $0.text == data.path }?.bytes == 4 << 20)
-    #expect(regions.topFiles.contains { $0.text.hasPrefix("/memfd:memtop-test") })
+    #expect(regions.topShared.first?.text == "/memfd:memtop-test (deleted)")
+    #expect(regions.topShared.first?.bytes == 8 << 20)
+    #expect(!regions.topFiles.contains { $0.text.hasPrefix("/memfd:") })
     let fallback = try Self.checkSum(pid: program.pid, useIoctls: false)
     #expect(fallback.bytes == regions.bytes)
   }
