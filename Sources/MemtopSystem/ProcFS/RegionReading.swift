@@ -79,6 +79,18 @@ public struct RegionReading: Sendable, Equatable {
   public var mappings = 0
 
   public init() {}
+
+  /// Adds another process's reading to this one: bytes, counts and mappings summed, the
+  /// largest names merged (a name in both adds up).
+  public mutating func add(_ other: RegionReading) {
+    for kind in RegionKind.allCases { bytes[kind] &+= other.bytes[kind] }
+    arenas += other.arenas
+    threadStacks += other.threadStacks
+    mappings += other.mappings
+    for entry in other.topFiles { RegionTally.insert(&topFiles, entry.name, entry.bytes) }
+    for entry in other.topShared { RegionTally.insert(&topShared, entry.name, entry.bytes) }
+    for entry in other.topNamedAnon { RegionTally.insert(&topNamedAnon, entry.name, entry.bytes) }
+  }
 }
 
 /// Adds up the mappings of one walk into a ``RegionReading``; the one place both the ioctl walk
@@ -147,7 +159,7 @@ struct RegionTally {
 
   /// Keeps `list` the ``RegionReading/topCount`` largest, largest first; a name seen again
   /// (a file mapped in two places) adds to its entry.
-  private static func insert(_ list: inout [NamedResidency], _ name: [UInt8], _ bytes: UInt64) {
+  static func insert(_ list: inout [NamedResidency], _ name: [UInt8], _ bytes: UInt64) {
     if let index = list.firstIndex(where: { $0.name == name }) {
       list[index].bytes &+= bytes
     } else if list.count < RegionReading.topCount {
