@@ -91,6 +91,16 @@ let benchmarks: @Sendable () -> Void = {
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations { blackHole(try? handle.readHeap()) }
   }
+  Benchmark("read: heap and kinds by PROCMAP_QUERY+PAGEMAP_SCAN", configuration: slowRead) { benchmark in
+    guard let handle = try? ProcessHandle(pid: pid), handle.heapSource == .ioctl else { return }
+    benchmark.startMeasurement()
+    for _ in benchmark.scaledIterations { blackHole(try? handle.readRegions()) }
+  }
+  Benchmark("read: open descriptors (getdents64)", configuration: quick) { benchmark in
+    guard let handle = try? ProcessHandle(pid: pid) else { fatalError("cannot open own /proc entry") }
+    benchmark.startMeasurement()
+    for _ in benchmark.scaledIterations { blackHole(try? handle.countFileDescriptors()) }
+  }
   Benchmark("read: heap by smaps", configuration: slowRead) { benchmark in
     guard let handle = try? ProcessHandle(pid: pid) else { fatalError("cannot open own /proc entry") }
     benchmark.startMeasurement()
