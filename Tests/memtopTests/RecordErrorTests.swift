@@ -105,7 +105,7 @@ struct RecordErrorTests {
     let warnings = result.stderr.split(separator: "\n").filter { $0.contains("warning") }
     #expect(
       warnings == [
-        "memtop: warning: cannot read /proc/\(target.pid)/smaps (permission denied): heap, PSS, USS and SwapPss stay empty; run memtop as the process's user, or grant CAP_SYS_PTRACE (or CAP_PERFMON on Linux 6.15+)"
+        "memtop: warning: cannot read /proc/\(target.pid)/smaps (permission denied): heap, memory by kind, descriptors, PSS, USS and SwapPss stay empty; run memtop as the process's user, or grant CAP_SYS_PTRACE (or CAP_PERFMON on Linux 6.15+)"
       ])
     let rows = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").dropFirst()
     #expect(rows.count >= 5)

@@ -316,12 +316,14 @@ public final class Sampler {
     case .permissionDenied:
       detailUnavailable = error
       warn(
-        "cannot read \(path) (permission denied): heap, PSS, USS and SwapPss stay empty; \(ProcReadError.detailPermissionFix)"
+        "cannot read \(path) (permission denied): heap, memory by kind, descriptors, PSS, USS and SwapPss stay empty; \(ProcReadError.detailPermissionFix)"
       )
     case .processGone, .unsupported:
       // status still reads and shows memory, so the process lives, yet has no map to walk.
       detailUnavailable = error
-      warn("\(path) has no memory map to read (a kernel thread?): heap, PSS, USS and SwapPss stay empty")
+      warn(
+        "\(path) has no memory map to read (a kernel thread?): heap, memory by kind, descriptors, PSS, USS and SwapPss stay empty"
+      )
     case .malformed, .system:
       warn("skipped an unreadable \(path) (reported once): \(error)")
     }
