@@ -199,9 +199,7 @@ struct RegionWalkTests {
     for fd in opened { close(fd) }
     // Other threads of the test runner may open or close a few meanwhile.
     #expect(abs(during - before - 50) <= 5, "before \(before), during \(during)")
-    let handleOfInit = try? ProcessHandle(pid: 1)
-    if getuid() != 0, let handleOfInit {
-      #expect(throws: ProcReadError.permissionDenied) { try handleOfInit.countFileDescriptors() }
-    }
+    // Another user's process: RecordErrorTests "a process whose smaps may not be read…" (root
+    // reads every fd directory, so it runs memtop as another user).
   }
 }
