@@ -116,7 +116,7 @@ struct RecordErrorTests {
         f[5].isEmpty && f[11].isEmpty && f[12].isEmpty && f[13].isEmpty, "heap, pss, uss, swap_pss empty, never 0")
       // The last columns: six kinds of memory, threads, fds (counted from the end: a command
       // line may hold quoted commas).
-      #expect(f[(f.count - 8)..<(f.count - 2)].allSatisfy(\.isEmpty), "memory by kind empty, never 0")
+      #expect(f[(f.count - 8)..<(f.count - 2)].allSatisfy { $0.isEmpty }, "memory by kind empty, never 0")
       #expect(!f[f.count - 2].isEmpty && f[f.count - 2] != "0", "threads present (status is world-readable)")
       #expect(f[f.count - 1].isEmpty, "fds empty: another user's /proc/PID/fd may not be read")
     }
