@@ -9,7 +9,8 @@ let captures = URL(fileURLWithPath: #filePath)
   .appendingPathComponent("Tests/MemtopCoreTests/Fixtures/captures")
 
 func capture(_ process: String, _ file: String) -> [UInt8] {
-  guard let data = FileManager.default.contents(atPath: captures.appendingPathComponent("\(process)/\(file)").path) else {
+  guard let data = FileManager.default.contents(atPath: captures.appendingPathComponent("\(process)/\(file)").path)
+  else {
     fatalError("missing capture \(process)/\(file) under \(captures.path)")
   }
   return [UInt8](data)
@@ -35,7 +36,8 @@ let benchmarks: @Sendable () -> Void = {
   let slowRead = Benchmark.Configuration(
     metrics: [.wallClock, .cpuTotal, .mallocCountTotal], maxDuration: .seconds(2), maxIterations: 10_000)
   let heavy = Benchmark.Configuration(
-    metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(10), maxIterations: 20)
+    metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(10),
+    maxIterations: 20)
 
   // MARK: - Parsers, on the captures of a 100 MiB Python process
 

@@ -10,7 +10,7 @@ import MemtopCore
 
 let arguments = CommandLine.arguments.dropFirst()
 guard let pid = arguments.first.flatMap({ Int32($0) }) else {
-  FileHandle.standardError.write("usage: memtop-walk PID [rounds]\n".data(using: .utf8)!)
+  Syscalls.writeStandardError("usage: memtop-walk PID [rounds]\n")
   exit(2)
 }
 let rounds = arguments.dropFirst().first.flatMap { Int($0) } ?? 200
@@ -18,11 +18,11 @@ let handle: ProcessHandle
 do {
   handle = try ProcessHandle(pid: pid)
 } catch {
-  FileHandle.standardError.write("memtop-walk: cannot open process \(pid): \(error)\n".data(using: .utf8)!)
+  Syscalls.writeStandardError("memtop-walk: cannot open process \(pid): \(error)\n")
   exit(1)
 }
 guard handle.heapSource == .ioctl else {
-  FileHandle.standardError.write("memtop-walk: this kernel lacks PROCMAP_QUERY/PAGEMAP_SCAN\n".data(using: .utf8)!)
+  Syscalls.writeStandardError("memtop-walk: this kernel lacks PROCMAP_QUERY/PAGEMAP_SCAN\n")
   exit(1)
 }
 
@@ -60,12 +60,19 @@ heapFigures = (heap.heap, heap.brkHeap)
 
 func ms(_ seconds: Double) -> String { String(format: "%.3f ms", seconds * 1000) }
 let regions = last ?? RegionReading()
-print("process \(pid): \(regions.mappings) mappings, \(regions.bytes.total >> 20) MiB resident, heap \(heapFigures.0 >> 20) MiB; \(rounds) rounds")
+print(
+  "process \(pid): \(regions.mappings) mappings, \(regions.bytes.total >> 20) MiB resident,",
+  "heap \(heapFigures.0 >> 20) MiB; \(rounds) rounds")
 print("| read | median wall | median CPU |")
 print("|---|---|---|")
-print("| heap only (PAGEMAP_SCAN over heap-like mappings) | \(ms(median(heapOnly.map(\.wall)))) | \(ms(median(heapOnly.map(\.cpu)))) |")
-print("| heap + kinds (PAGEMAP_SCAN over every mapping, classified) | \(ms(median(classified.map(\.wall)))) | \(ms(median(classified.map(\.cpu)))) |")
-print("| open descriptors (getdents64) | \(ms(median(fds.map(\.wall)))) | \(ms(median(fds.map(\.cpu)))) |")
-print(String(format: "ratio heap + kinds / heap only: %.3f wall, %.3f CPU",
-  median(classified.map(\.wall)) / median(heapOnly.map(\.wall)),
-  median(classified.map(\.cpu)) / median(heapOnly.map(\.cpu))))
+func row(_ name: String, _ times: [(wall: Double, cpu: Double)]) {
+  print("| \(name) | \(ms(median(times.map(\.wall)))) | \(ms(median(times.map(\.cpu)))) |")
+}
+row("heap only (PAGEMAP_SCAN over heap-like mappings)", heapOnly)
+row("heap + kinds (PAGEMAP_SCAN over every mapping, classified)", classified)
+row("open descriptors (getdents64)", fds)
+print(
+  String(
+    format: "ratio heap + kinds / heap only: %.3f wall, %.3f CPU",
+    median(classified.map(\.wall)) / median(heapOnly.map(\.wall)),
+    median(classified.map(\.cpu)) / median(heapOnly.map(\.cpu))))
