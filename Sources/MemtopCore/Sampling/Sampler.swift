@@ -59,8 +59,8 @@ public struct DetailCadence: Sendable, Equatable {
 /// Reads one process's memory each tick, in two tiers.
 ///
 /// Tier 1, every tick: `status` from a descriptor kept open. Tier 2, on an adaptive cadence:
-/// heap (by the cheapest exact method the kernel offers, ``HeapSource``) and `smaps_rollup`
-/// (PSS, USS, SwapPss). Each detailed read is timed; a ``DetailBudget`` spaces the next one so
+/// heap and memory by kind (one walk of the mappings, by the cheapest exact method the kernel
+/// offers, ``HeapSource``) with the open descriptors, and `smaps_rollup` (PSS, USS, SwapPss). Each detailed read is timed; a ``DetailBudget`` spaces the next one so
 /// they use at most their share of a core, and a ``StallCap`` bounds how long they may stall
 /// the target per second.
 public final class Sampler {
