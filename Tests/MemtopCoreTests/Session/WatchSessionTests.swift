@@ -146,16 +146,9 @@ struct WatchSessionTests {
     let rowsA = try String(contentsOfFile: csvA, encoding: .utf8)
     let rowsB = try String(contentsOfFile: csvB, encoding: .utf8)
     #expect(rowsA == rowsB, "the two drivers wrote different rows")
-    // Total rows carry the process count, member rows their command line (the columns
-    // `processes` and `command`; memory by kind, threads and fds follow them).
-    let fields = rowsA.split(separator: "\n").dropFirst().map {
-      $0.split(separator: ",", omittingEmptySubsequences: false)
-    }
-    let processes = CSVFormat.columns.firstIndex(of: "processes") ?? 0
-    let command = CSVFormat.columns.firstIndex(of: "command") ?? 0
-    #expect(fields.allSatisfy { $0.count == CSVFormat.columns.count })
-    #expect(fields.contains { $0[processes] == "3" })
-    #expect(fields.contains { $0[command] == "python3 app.py" && $0[processes].isEmpty })
+    // Total rows carry the process count, member rows their command line.
+    #expect(rowsA.contains(",39700,3,,"))
+    #expect(rowsA.contains(",python3 app.py,"))
 
     #expect(recordVerdict.verdict == liveVerdict.verdict)
     #expect(recordVerdict.analysis.verdict == liveVerdict.analysis.verdict)
