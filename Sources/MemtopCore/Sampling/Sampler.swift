@@ -59,8 +59,8 @@ public struct DetailCadence: Sendable, Equatable {
 /// Reads one process's memory each tick, in two tiers.
 ///
 /// Tier 1, every tick: `status` from a descriptor kept open. Tier 2, on an adaptive cadence:
-/// heap (by the cheapest exact method the kernel offers, ``HeapSource``) and `smaps_rollup`
-/// (PSS, USS, SwapPss). Each detailed read is timed; a ``DetailBudget`` spaces the next one so
+/// heap and memory by kind (one walk of the mappings, by the cheapest exact method the kernel
+/// offers, ``HeapSource``) with the open descriptors, and `smaps_rollup` (PSS, USS, SwapPss). Each detailed read is timed; a ``DetailBudget`` spaces the next one so
 /// they use at most their share of a core, and a ``StallCap`` bounds how long they may stall
 /// the target per second.
 public final class Sampler {
@@ -86,6 +86,12 @@ public final class Sampler {
   public private(set) var currentName: String
   /// Number of detailed reads done so far.
   public private(set) var detailReads = 0
+  /// What the latest walk of the mappings found besides the bytes by kind the sample carries:
+  /// arenas and thread stacks counted, the largest files and named anonymous mappings. Nil
+  /// before the first walk.
+  public private(set) var latestRegions: RegionReading?
+  /// Why open descriptors are not counted, once known (e.g. permission denied).
+  public private(set) var fdsUnavailable: ProcReadError?
 
   /// Creates a sampler.
   ///
@@ -223,6 +229,8 @@ public final class Sampler {
       case .ioctl: readHeapByIoctl(into: &sample)
       case .smaps: readSmaps(into: &sample)
       }
+      // Open descriptors ride on the heap read's budget: a few microseconds for most processes.
+      readFileDescriptors(into: &sample)
       let ended = clock.monotonicSeconds()
       costs.heap = ended - started
       started = ended
@@ -245,13 +253,15 @@ public final class Sampler {
 
   private func readHeapByIoctl(into sample: inout MemorySample) {
     do throws(ProcReadError) {
-      let reading = try handle.readHeap()
+      let reading = try handle.readRegions()
       // As for smaps: no mappings for a process that has memory means it was mid-exec.
       guard reading.mappings > 0 else {
         throw ProcReadError.malformed(ProcParseError(file: "maps", reason: "no mappings"))
       }
       sample.heap = reading.heap
       sample.brkHeap = reading.brkHeap
+      Self.fill(&sample, regions: reading.regions)
+      latestRegions = reading.regions
       detailReads += 1
     } catch {
       detailFailed(error, file: "maps")
@@ -271,9 +281,29 @@ public final class Sampler {
       sample.pss = smaps.totals.pss
       sample.uss = smaps.totals.uss
       sample.swapPss = smaps.totals.swapPss
+      Self.fill(&sample, regions: smaps.regions)
+      latestRegions = smaps.regions
       detailReads += 1
     } catch {
       detailFailed(error, file: "smaps")
+    }
+  }
+
+  private static func fill(_ sample: inout MemorySample, regions: RegionReading) {
+    for kind in RegionKind.allCases { sample[Metric(region: kind)] = regions.bytes[kind] }
+  }
+
+  private func readFileDescriptors(into sample: inout MemorySample) {
+    guard fdsUnavailable == nil else { return }
+    do throws(ProcReadError) {
+      sample.fds = UInt64(try handle.countFileDescriptors())
+    } catch {
+      switch error {
+      // Another user's process: its descriptors stay unknown (never a fake zero), silently, as
+      // heap and PSS say why they are missing.
+      case .permissionDenied, .unsupported: fdsUnavailable = error
+      default: break
+      }
     }
   }
 
@@ -286,12 +316,14 @@ public final class Sampler {
     case .permissionDenied:
       detailUnavailable = error
       warn(
-        "cannot read \(path) (permission denied): heap, PSS, USS and SwapPss stay empty; \(ProcReadError.detailPermissionFix)"
+        "cannot read \(path) (permission denied): heap, memory by kind, descriptors, PSS, USS and SwapPss stay empty; \(ProcReadError.detailPermissionFix)"
       )
     case .processGone, .unsupported:
       // status still reads and shows memory, so the process lives, yet has no map to walk.
       detailUnavailable = error
-      warn("\(path) has no memory map to read (a kernel thread?): heap, PSS, USS and SwapPss stay empty")
+      warn(
+        "\(path) has no memory map to read (a kernel thread?): heap, memory by kind, descriptors, PSS, USS and SwapPss stay empty"
+      )
     case .malformed, .system:
       warn("skipped an unreadable \(path) (reported once): \(error)")
     }
