@@ -429,6 +429,7 @@ class AgentTests(unittest.TestCase):
         script = self.memtop.write(
             "app.py",
             """
+            import os
             import sys
             import tracemalloc
             import memtop_agent
@@ -437,6 +438,13 @@ class AgentTests(unittest.TestCase):
                 if line.strip() == "tracing?":
                     print("tracing", tracemalloc.is_tracing(), flush=True)
                 elif line.strip() == "start":
+                    # Past select()'s limit: the next connection's descriptor is above 1024.
+                    held = []
+                    try:
+                        while len(held) < 1100:
+                            held.append(os.open(os.devnull, os.O_RDONLY))
+                    except OSError:
+                        pass  # a lower descriptor limit: test what it allows
                     print("started", memtop_agent.start(), flush=True)
             """,
         )
@@ -458,6 +466,10 @@ class AgentTests(unittest.TestCase):
         self.assertEqual(started, b"started True")
         again = self.memtop.accept()
         self.assertEqual(again.next()["type"], "hello")
+        again.send(FAST)
+        again.until(lambda m: m["type"] == "sample", "a sample over a descriptor above 1024")
+        again.send({"cmd": "detach"})
+        again.until(lambda m: m["type"] == "bye", "bye over a descriptor above 1024")
         child.stdin.write(b"tracing?\n")
         child.stdin.flush()
         self.assertEqual(child.stdout.readline().strip(), b"tracing False")
