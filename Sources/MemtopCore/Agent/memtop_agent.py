@@ -116,17 +116,68 @@ def _main(path, mode):
 
 
 def _watch_forks():
-    """Registers (once) what a forked child does: drop the parent's agent, start its own."""
+    """Registers (once) what a fork does: the child drops the parent's agent and starts its
+    own; the parent is spared the warning our thread alone would cause (3.12+)."""
     global _fork_hook
     if not _fork_hook and hasattr(os, "register_at_fork"):
         _fork_hook = True
-        os.register_at_fork(after_in_child=_after_fork_in_child)
+        os.register_at_fork(
+            before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child
+        )
+
+
+# The warnings filter in place during a fork, when one is.
+_fork_filter = None
+
+
+def _before_fork():
+    """Python 3.12+ warns (or, under -W error, raises) at a fork in a process with more than
+    one thread. When the agent's thread is the only other one, that warning would be ours,
+    not the program's: ignore exactly it for the length of this fork."""
+    global _fork_filter
+    try:
+        if sys.version_info < (3, 12) or not _running:
+            return
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        if int(fields[17]) != 2:  # num_threads: the program's own threads warn as before
+            return
+        import warnings
+
+        warnings.filterwarnings(
+            "ignore", message=r"This process \(pid=\d+\) is multi-threaded", category=DeprecationWarning
+        )
+        _fork_filter = warnings.filters[0]
+    except BaseException:
+        pass
+
+
+def _drop_fork_filter():
+    global _fork_filter
+    entry, _fork_filter = _fork_filter, None
+    if entry is None:
+        return
+    try:
+        import warnings
+
+        warnings.filters.remove(entry)
+        for name in ("_filters_mutated", "_filters_mutated_lock_held"):
+            if hasattr(warnings, name):
+                getattr(warnings, name)()
+                break
+    except BaseException:
+        pass
+
+
+def _after_fork_in_parent():
+    _drop_fork_filter()
 
 
 def _after_fork_in_child():
     """In a forked child no agent thread runs: close the parent's connection (so memtop sees
     the parent's end), stop the parent's tracing window, and connect anew when launched."""
     global _current, _running, _start_lock
+    _drop_fork_filter()
     try:
         agent = _current
         _current = None
