@@ -525,6 +525,28 @@ class AgentTests(unittest.TestCase):
         self.assertClean(code, out, err, "user sitecustomize as sitecustomize\n")
         self.assertIn("module %s\n" % os.path.join(user, "sitecustomize.py"), out)
 
+    def test_a_program_importing_its_own_attach_module_gets_it(self):
+        user = os.path.join(self.memtop.app_dir, "libs")
+        self.memtop.write("libs/attach/__init__.py", 'WHO = "the program\'s own attach"\n')
+        script = self.memtop.write(
+            "app.py",
+            """
+            import sys
+            import attach
+            print(attach.WHO, attach.__file__)
+            sys.stdin.read()
+            """,
+        )
+        child = self.memtop.launch(script, pythonpath=[user])
+        self.assertEqual(self.memtop.accept().next()["type"], "hello")
+        code, out, err = finish(child)
+        self.assertClean(code, out, err, "the program's own attach %s" % os.path.join(user, "attach", "__init__.py"))
+        # With no attach of its own, the import fails as it would without memtop.
+        script = self.memtop.write("none.py", "import attach\n")
+        code, out, err = finish(self.memtop.launch(script))
+        self.assertEqual(code, 1)
+        self.assertIn("ModuleNotFoundError: No module named 'attach'", err)
+
     def test_a_failing_user_sitecustomize_is_reported_as_site_reports_it(self):
         user = os.path.join(self.memtop.app_dir, "usersite")
         self.memtop.write("usersite/sitecustomize.py", 'raise RuntimeError("boom")\n')
