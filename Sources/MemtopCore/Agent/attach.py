@@ -9,8 +9,9 @@
 #
 # This runs in whatever thread held the GIL (with gdb, possibly in the middle of the
 # program's own work), so it only starts a thread: loading the agent and everything else
-# happen there. It never raises, and it removes the two names it defines from the namespace
-# it ran in (the program's __main__ when a plain exec() ran it).
+# happen there. It never raises, and it removes the names it defines from the namespace it
+# ran in (the program's __main__ when a plain exec() ran it). Imported by name instead (its
+# directory is on PYTHONPATH at a launch), it steps aside for the program's own `attach`.
 
 
 def _memtop_attach(path):
@@ -47,9 +48,37 @@ def _memtop_attach(path):
         pass
 
 
-try:
-    _memtop_attach(globals().get("MEMTOP_AGENT_SOCKET"))
-except BaseException:
-    pass
-globals().pop("_memtop_attach", None)
-globals().pop("MEMTOP_AGENT_SOCKET", None)
+def _memtop_step_aside():
+    """Imported as a module named `attach` (memtop's directory is on PYTHONPATH at a launch):
+    be the program's own `attach`, the next one on sys.path, or none, as without memtop."""
+    import os
+    import sys
+
+    here = os.path.realpath(os.path.dirname(os.path.abspath(__file__)))
+    rest = [
+        entry
+        for entry in sys.path
+        if isinstance(entry, str) and os.path.realpath(os.path.abspath(entry or os.curdir)) != here
+    ]
+    import importlib.machinery
+    import importlib.util
+
+    spec = importlib.machinery.PathFinder.find_spec(__name__, rest)
+    if spec is None or spec.loader is None:
+        del sys.modules[__name__]
+        raise ModuleNotFoundError("No module named %r" % __name__, name=__name__)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[__name__] = module
+    spec.loader.exec_module(module)
+
+
+if globals().get("__spec__") is not None and globals().get("MEMTOP_AGENT_SOCKET") is None:
+    _memtop_step_aside()
+else:
+    try:
+        _memtop_attach(globals().get("MEMTOP_AGENT_SOCKET"))
+    except BaseException:
+        pass
+    globals().pop("_memtop_attach", None)
+    globals().pop("_memtop_step_aside", None)
+    globals().pop("MEMTOP_AGENT_SOCKET", None)

@@ -116,17 +116,68 @@ def _main(path, mode):
 
 
 def _watch_forks():
-    """Registers (once) what a forked child does: drop the parent's agent, start its own."""
+    """Registers (once) what a fork does: the child drops the parent's agent and starts its
+    own; the parent is spared the warning our thread alone would cause (3.12+)."""
     global _fork_hook
     if not _fork_hook and hasattr(os, "register_at_fork"):
         _fork_hook = True
-        os.register_at_fork(after_in_child=_after_fork_in_child)
+        os.register_at_fork(
+            before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child
+        )
+
+
+# The warnings filter in place during a fork, when one is.
+_fork_filter = None
+
+
+def _before_fork():
+    """Python 3.12+ warns (or, under -W error, raises) at a fork in a process with more than
+    one thread. When the agent's thread is the only other one, that warning would be ours,
+    not the program's: ignore exactly it for the length of this fork."""
+    global _fork_filter
+    try:
+        if sys.version_info < (3, 12) or not _running:
+            return
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        if int(fields[17]) != 2:  # num_threads: the program's own threads warn as before
+            return
+        import warnings
+
+        warnings.filterwarnings(
+            "ignore", message=r"This process \(pid=\d+\) is multi-threaded", category=DeprecationWarning
+        )
+        _fork_filter = warnings.filters[0]
+    except BaseException:
+        pass
+
+
+def _drop_fork_filter():
+    global _fork_filter
+    entry, _fork_filter = _fork_filter, None
+    if entry is None:
+        return
+    try:
+        import warnings
+
+        warnings.filters.remove(entry)
+        for name in ("_filters_mutated", "_filters_mutated_lock_held"):
+            if hasattr(warnings, name):
+                getattr(warnings, name)()
+                break
+    except BaseException:
+        pass
+
+
+def _after_fork_in_parent():
+    _drop_fork_filter()
 
 
 def _after_fork_in_child():
     """In a forked child no agent thread runs: close the parent's connection (so memtop sees
     the parent's end), stop the parent's tracing window, and connect anew when launched."""
     global _current, _running, _start_lock
+    _drop_fork_filter()
     try:
         agent = _current
         _current = None
@@ -161,16 +212,29 @@ class _Agent:
     """One connection to memtop, served from one thread."""
 
     def __init__(self, path, mode):
+        # Everything the agent needs is imported here, before any tracing window, so the
+        # agent's own imports never show among the traced lines.
         import _socket
+        import collections
+        import functools
+        import heapq  # noqa: F401 (Counter.most_common imports it on first use)
         import json
         import select
         import struct
+        import weakref
 
         import _tracemalloc
 
+        self._counter = collections.Counter
+        self._wrapper = getattr(functools, "_lru_cache_wrapper", None)
+        self._weakref = weakref.ref
+
         self._socket_module = _socket
         self._json = json
-        self._select = _original("select", "select", select.select)
+        # poll, not select: the program may hold over 1024 descriptors.
+        self._poll = _original("select", "poll", getattr(select, "poll", None))()
+        self._readable = select.POLLIN | select.POLLHUP | select.POLLERR
+        self._writable = select.POLLOUT
         self._tm = _tracemalloc
         self.path = path
         self.mode = mode
@@ -225,11 +289,14 @@ class _Agent:
                 break
             wake = next_tick if self.trace is None else min(next_tick, self.trace["next"])
             wait = max(0.0, wake - time.monotonic())
-            writers = [self.sock] if (self.partial or self.pending) else []
-            readable, writable, _ = self._select([self.sock], writers, [], wait)
-            if readable:
+            sending = bool(self.partial or self.pending)
+            self._poll.register(self.sock, self._readable | (self._writable if sending else 0))
+            events = 0
+            for _fd, event in self._poll.poll(int(wait * 1000.0) + 1):
+                events |= event
+            if events & self._readable:
                 self.receive()
-            if writable and not self.done:
+            if events & self._writable and not self.done:
                 self.flush()
 
     def tick(self, now, snapshot):
@@ -422,22 +489,18 @@ class _Agent:
 
     def census(self):
         """Counts GC-tracked objects by type and finds lru_cache wrappers; holds the GIL."""
-        import collections
-        import functools
-        import weakref
-
         started = time.perf_counter()
-        wrapper = getattr(functools, "_lru_cache_wrapper", None)
+        wrapper = self._wrapper
         objects = gc.get_objects()
         try:
-            counts = collections.Counter(map(type, objects))
+            counts = self._counter(map(type, objects))
             caches = []
             read_now = []
             if isinstance(wrapper, type) and counts.get(wrapper):
                 for found in filter(wrapper.__instancecheck__, objects):
                     name = _function_name(found)
                     try:
-                        caches.append((weakref.ref(found), name))
+                        caches.append((self._weakref(found), name))
                     except TypeError:
                         # Python 3.8: no weak references to wrappers. Holding them would keep
                         # them alive, so they are read now and reported on census ticks only.
@@ -504,6 +567,12 @@ class _Agent:
         snapshots = int(_number(message.get("snapshots"), 1, 1000) or 6)
         frames = int(_number(message.get("frames"), 1, 100) or 1)
         ours = self.trace["ours"] if self.trace is not None else False
+        try:
+            # Imported before tracing starts, so its own import is not among the lines.
+            import tracemalloc  # noqa: F401
+        except BaseException as error:
+            self.note("could not import tracemalloc: %s" % error)
+            return
         if not self._tm.is_tracing():
             try:
                 self._tm.start(frames)

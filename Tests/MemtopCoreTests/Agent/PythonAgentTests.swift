@@ -45,6 +45,7 @@ struct PythonAgentTests {
     "test_bad_commands_are_noted_and_the_agent_goes_on",
     "test_the_users_own_sitecustomize_still_runs",
     "test_a_failing_user_sitecustomize_is_reported_as_site_reports_it",
+    "test_a_program_importing_its_own_attach_module_gets_it",
     "test_no_memtop_no_harm",
     "test_memtop_disappearing_mid_run",
     "test_memtop_not_reading_drops_samples_and_never_blocks",
