@@ -119,6 +119,31 @@ public struct FloorPyramid: Sendable, Equatable {
     return (max(p99, 0), max(largest, 0))
   }
 
+  /// Start time of the earliest bin in the last run of bins, beginning at or before `end`,
+  /// that all satisfy `holds`, looking back no further than after `start`; read from the
+  /// finest level that still reaches back there (so within `baseSamples` samples while level 0
+  /// does). Nil when the bin at `end` does not satisfy it.
+  ///
+  /// Used to place a step within its floor bin: the first bin wholly at the new level.
+  public func startOfRun(after start: Double, through end: Double, where holds: (Bin) -> Bool) -> Double? {
+    var level = 0
+    while level < levels.count - 1 && trimmed[level] && (levels[level].first?.start ?? .infinity) > start {
+      level += 1
+    }
+    guard level < levels.count else { return nil }
+    var bins = levels[level]
+    if let open = partial[level] { bins.append(open) }
+    var i = bins.count - 1
+    while i >= 0 && bins[i].start > end { i -= 1 }
+    var found: Double?
+    while i >= 0 && bins[i].end > start {
+      guard holds(bins[i]) else { break }
+      found = bins[i].start
+      i -= 1
+    }
+    return found
+  }
+
   // MARK: - Implementation
 
   private mutating func grow() {
