@@ -120,7 +120,8 @@ public struct TrendAnalyzer: Sendable {
       result.steps = locate(result.steps, in: whole, source: source)
       result.explanation =
         TrendExplanation(
-          label: label, result: result, staircase: false, minPoints: config.minimumPoints(for: floor)
+          label: label, result: result, staircase: false, minPoints: config.minimumPoints(for: floor),
+          riseInNoise: config.minRiseInNoise
         ).sentence
       return result
     }
@@ -149,7 +150,8 @@ public struct TrendAnalyzer: Sendable {
     result.steps = locate(result.steps, in: whole, source: source)
     result.explanation =
       TrendExplanation(
-        label: label, result: result, staircase: staircase, minPoints: config.minPoints
+        label: label, result: result, staircase: staircase, minPoints: config.minPoints,
+        riseInNoise: config.minRiseInNoise
       ).sentence
     return result
   }
@@ -318,7 +320,7 @@ public struct TrendAnalyzer: Sendable {
     result.explanation =
       TrendExplanation(
         label: label, result: result, staircase: false,
-        minPoints: configuration.minimumPoints(for: floor)
+        minPoints: configuration.minimumPoints(for: floor), riseInNoise: configuration.minRiseInNoise
       ).sentence
     return result
   }
