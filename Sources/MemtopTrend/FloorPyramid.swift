@@ -1,17 +1,18 @@
 /// Multi-resolution bin summaries of a growing series, for live floors without rescanning.
 ///
 /// Level 0 bins hold `baseSamples` valid samples; a level-k bin merges two level-(k−1) bins.
-/// Each bin keeps (minimum, time of minimum, maximum, count, first and last time), so the
-/// floor of any recent window is read from ≤ `maxPoints` bins of the finest level that
-/// spans it: O(bins), independent of the number of samples. `append` is O(1) amortized; each
-/// level keeps only its `capacity` most recent bins, so memory is O(capacity · log n).
-/// GC-cycle troughs need the raw samples: live floors here are always bin minima.
+/// Each bin keeps (minimum, maximum, count, first and last time), so the floor of any recent
+/// window is read from ≤ `maxPoints` bins of the finest level that spans it: O(bins),
+/// independent of the number of samples. `append` is O(1) amortized; each level keeps only
+/// its `capacity` most recent bins, so memory is O(capacity · log n). A completed level-k bin
+/// always holds `baseSamples · 2^k` valid samples, so completed bins are stored without their
+/// count: 32 bytes each. GC-cycle troughs need the raw samples: live floors here are always
+/// bin minima.
 public struct FloorPyramid: Sendable, Equatable {
   /// One bin's summary.
   public struct Bin: Sendable, Equatable {
-    /// Lowest value in the bin, bytes, and its time, seconds.
+    /// Lowest value in the bin, bytes.
     public var minimum: Double
-    public var minimumTime: Double
     /// Highest value in the bin, bytes.
     public var maximum: Double
     /// Valid samples in the bin.
@@ -22,22 +23,41 @@ public struct FloorPyramid: Sendable, Equatable {
 
     init(time: Double, value: Double) {
       minimum = value
-      minimumTime = time
       maximum = value
       count = 1
       start = time
       end = time
     }
 
+    init(_ stored: Stored, count: Int) {
+      minimum = stored.minimum
+      maximum = stored.maximum
+      self.count = count
+      start = stored.start
+      end = stored.end
+    }
+
     mutating func merge(_ other: Bin) {
-      if other.minimum < minimum {
-        minimum = other.minimum
-        minimumTime = other.minimumTime
-      }
+      minimum = Swift.min(minimum, other.minimum)
       maximum = Swift.max(maximum, other.maximum)
       count += other.count
       start = Swift.min(start, other.start)
       end = Swift.max(end, other.end)
+    }
+  }
+
+  /// A completed bin as kept: its count follows from its level.
+  struct Stored: Sendable, Equatable {
+    var minimum: Double
+    var maximum: Double
+    var start: Double
+    var end: Double
+
+    init(_ bin: Bin) {
+      minimum = bin.minimum
+      maximum = bin.maximum
+      start = bin.start
+      end = bin.end
     }
   }
 
@@ -46,7 +66,9 @@ public struct FloorPyramid: Sendable, Equatable {
   /// Completed bins kept per level (the most recent ones).
   public let capacity: Int
   /// Completed bins per level, oldest first.
-  public private(set) var levels: [[Bin]] = []
+  public var levels: [[Bin]] { stored.indices.map { bins(level: $0) } }
+  /// Completed bins per level, oldest first, as kept.
+  private var stored: [[Stored]] = []
   /// Whether a level has dropped old bins (then it cannot serve windows reaching back).
   private var trimmed: [Bool] = []
   /// The bin being filled at each level (level k holds up to two level-(k−1) children).
@@ -57,10 +79,28 @@ public struct FloorPyramid: Sendable, Equatable {
   /// Time of the last valid sample, seconds (nil before the first).
   public private(set) var lastTime: Double?
 
-  public init(baseSamples: Int = 5, capacity: Int = 1024) {
+  /// Bins a level may hold past ``capacity`` before the oldest are dropped down to it.
+  public let slack: Int
+
+  /// - Parameters:
+  ///   - capacity: completed bins kept per level, at least.
+  ///   - slack: bins a level may gather past `capacity` before it drops back to `capacity`
+  ///     (by default as many again: memory of twice the capacity, trimmed rarely).
+  public init(baseSamples: Int = 5, capacity: Int = 1024, slack: Int? = nil) {
     self.baseSamples = Swift.max(baseSamples, 1)
     self.capacity = Swift.max(capacity, 16)
+    self.slack = Swift.max(slack ?? self.capacity, 1)
   }
+
+  /// The pyramid a long live view or recording keeps per metric: 512 bins a level plus 64,
+  /// about 200 KB at 10⁶ samples (against 0.9 MB for the default).
+  ///
+  /// Floors read from it are the same as from the default's: a floor uses at most
+  /// ``TrendConfiguration/maxFloorPoints`` (256) bins of a level, and a level trimmed to 512
+  /// still holds a bin older than any such window, so the same level serves it. Windows
+  /// reaching further back — time-to-limit excursions, locating an old step — are read from
+  /// a coarser level sooner.
+  public static func bounded() -> FloorPyramid { FloorPyramid(capacity: 512, slack: 64) }
 
   /// Builds a pyramid from a whole series.
   public init(_ series: MetricSeries, baseSamples: Int = 5, capacity: Int = 1024) {
@@ -92,21 +132,21 @@ public struct FloorPyramid: Sendable, Equatable {
   /// left out; the bin being filled counts when at least half full.
   public func floor(since startTime: Double = -.infinity, maxPoints: Int = 256) -> FloorSeries {
     var level = 0
-    while level < levels.count {
+    while level < stored.count {
       let bins = window(level: level, since: startTime)
-      let reachesBack = !trimmed[level] || (levels[level].first?.start ?? .infinity) <= startTime
+      let reachesBack = !trimmed[level] || (stored[level].first?.start ?? .infinity) <= startTime
       if bins.count <= maxPoints && reachesBack { return series(bins) }
       level += 1
     }
-    return series(window(level: max(levels.count - 1, 0), since: startTime))
+    return series(window(level: max(stored.count - 1, 0), since: startTime))
   }
 
   /// Excursions above a line over the bins from `startTime` on, at the finest level that
   /// still reaches back there: (≈ p99 of the bins' maxima above the line, largest), bytes.
   func excursions(above line: SenSlope, since startTime: Double) -> (p99: Double, max: Double) {
     var level = 0
-    while level < levels.count - 1 && trimmed[level]
-      && (levels[level].first?.start ?? .infinity) > startTime
+    while level < stored.count - 1 && trimmed[level]
+      && (stored[level].first?.start ?? .infinity) > startTime
     {
       level += 1
     }
@@ -119,19 +159,46 @@ public struct FloorPyramid: Sendable, Equatable {
     return (max(p99, 0), max(largest, 0))
   }
 
+  /// Start time of the earliest bin in the last run of bins, beginning at or before `end`,
+  /// that all satisfy `holds`, looking back no further than after `start`; read from the
+  /// finest level that still reaches back there (so within `baseSamples` samples while level 0
+  /// does). Nil when the bin at `end` does not satisfy it.
+  ///
+  /// Used to place a step within its floor bin: the first bin wholly at the new level.
+  public func startOfRun(after start: Double, through end: Double, where holds: (Bin) -> Bool) -> Double? {
+    var level = 0
+    while level < stored.count - 1 && trimmed[level] && (stored[level].first?.start ?? .infinity) > start {
+      level += 1
+    }
+    guard level < stored.count else { return nil }
+    var bins = self.bins(level: level)
+    if let open = partial[level] { bins.append(open) }
+    var i = bins.count - 1
+    while i >= 0 && bins[i].start > end { i -= 1 }
+    var found: Double?
+    while i >= 0 && bins[i].end > start {
+      guard holds(bins[i]) else { break }
+      found = bins[i].start
+      i -= 1
+    }
+    return found
+  }
+
   // MARK: - Implementation
 
   private mutating func grow() {
-    levels.append([])
+    stored.append([])
     trimmed.append(false)
     partial.append(nil)
     partialChildren.append(0)
   }
 
   private mutating func complete(_ bin: Bin, level: Int) {
-    levels[level].append(bin)
-    if levels[level].count >= 2 * capacity {
-      levels[level].removeFirst(capacity)
+    // Room for the slack once, not the doubling an append past the capacity would give.
+    if stored[level].count == capacity { stored[level].reserveCapacity(capacity + slack) }
+    stored[level].append(Stored(bin))
+    if stored[level].count >= capacity + slack {
+      stored[level].removeFirst(stored[level].count - capacity)
       trimmed[level] = true
     }
     let up = level + 1
@@ -150,10 +217,17 @@ public struct FloorPyramid: Sendable, Equatable {
     }
   }
 
+  /// The completed bins of `level`, each with its count.
+  private func bins(level: Int) -> [Bin] {
+    let count = baseSamples << level
+    return stored[level].map { Bin($0, count: count) }
+  }
+
   private func window(level: Int, since startTime: Double) -> [Bin] {
-    guard level < levels.count else { return [] }
-    var bins = levels[level].filter { $0.start >= startTime }
+    guard level < stored.count else { return [] }
     let full = baseSamples << level
+    var bins: [Bin] = []
+    for bin in stored[level] where bin.start >= startTime { bins.append(Bin(bin, count: full)) }
     // The open bin counts when at least half full; samples still in finer open bins (less
     // than one bin of this level) wait: mixing bin sizes would bias the minima.
     if let open = partial[level], open.start >= startTime, open.count * 2 >= full {

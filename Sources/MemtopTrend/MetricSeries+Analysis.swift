@@ -21,6 +21,26 @@ extension MetricSeries {
     return low
   }
 
+  /// Time of the first valid sample of the last run, ending at or before `end`, whose values
+  /// all satisfy `holds`, looking back no further than after `start` (gaps are skipped, not
+  /// counted as breaking the run); nil when the sample at `end` does not satisfy it.
+  ///
+  /// Used to place a step at the sample where the new level began, within its floor bin.
+  public func startOfRun(after start: Double, through end: Double, where holds: (Double) -> Bool) -> Double? {
+    var i = firstIndex(atOrAfter: end)
+    if i == count || times[i] > end { i -= 1 }
+    var found: Double?
+    while i >= 0 && times[i] > start {
+      let v = values[i]
+      if !v.isNaN {
+        guard holds(v) else { break }
+        found = times[i]
+      }
+      i -= 1
+    }
+    return found
+  }
+
   /// The samples from `time` on, e.g. the current process lifetime after a restart.
   public func suffix(fromTime time: Double) -> MetricSeries {
     let start = firstIndex(atOrAfter: time)

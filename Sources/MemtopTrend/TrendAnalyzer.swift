@@ -56,7 +56,8 @@ public struct TrendAnalyzer: Sendable {
       young: young,
       excursions: { line, start in
         TimeToLimitEstimator.excursions(series: series, from: start, line: line)
-      })
+      },
+      runStart: { start, end, holds in series.startOfRun(after: start, through: end, where: holds) })
     return analyze(source, label: label, end: end, limitBytes: limitBytes)
   }
 
@@ -71,7 +72,12 @@ public struct TrendAnalyzer: Sendable {
     let source = FloorSource(
       floor: { start in pyramid.floor(since: start ?? -.infinity, maxPoints: maxPoints) },
       young: false,
-      excursions: { line, start in pyramid.excursions(above: line, since: start) })
+      excursions: { line, start in pyramid.excursions(above: line, since: start) },
+      runStart: { start, end, holds in
+        // Bin by bin: a bin is at the new level when its every sample is (its minimum for a
+        // rise, its maximum for a fall).
+        pyramid.startOfRun(after: start, through: end) { holds($0.minimum) && holds($0.maximum) }
+      })
     return analyze(source, label: label, end: pyramid.lastTime ?? 0, limitBytes: limitBytes)
   }
 
@@ -83,6 +89,9 @@ public struct TrendAnalyzer: Sendable {
     var young: Bool
     /// (p99, max) of the samples' excursions above a line from a start time on.
     var excursions: (SenSlope, Double) -> (p99: Double, max: Double)
+    /// Time of the first sample of the last run, after a start time and through an end time,
+    /// whose values all satisfy a test (nil when the one at the end does not).
+    var runStart: (Double, Double, (Double) -> Bool) -> Double?
   }
 
   private func analyze(
@@ -107,7 +116,14 @@ public struct TrendAnalyzer: Sendable {
     guard floor.count >= config.minimumPoints(for: floor),
       let trend = SegmentTrend(times: floor.times, values: floor.values)
     else {
-      return insufficient(floor, label: label, end: lastTime, shifts: shifts)
+      var result = insufficient(floor, label: label, end: lastTime, shifts: shifts)
+      result.steps = locate(result.steps, in: whole, source: source)
+      result.explanation =
+        TrendExplanation(
+          label: label, result: result, staircase: false, minPoints: config.minimumPoints(for: floor),
+          riseInNoise: config.minRiseInNoise
+        ).sentence
+      return result
     }
     var result = decide(
       trend: trend, floor: floor, source: source, label: label, end: lastTime,
@@ -131,9 +147,11 @@ public struct TrendAnalyzer: Sendable {
     if result.verdict != .leak && result.verdict != .insufficientData && result.verdict != .shrinking {
       shape(&result, whole: whole, source: source, end: lastTime, label: label, limitBytes: limitBytes)
     }
+    result.steps = locate(result.steps, in: whole, source: source)
     result.explanation =
       TrendExplanation(
-        label: label, result: result, staircase: staircase, minPoints: config.minPoints
+        label: label, result: result, staircase: staircase, minPoints: config.minPoints,
+        riseInNoise: config.minRiseInNoise
       ).sentence
     return result
   }
@@ -249,6 +267,40 @@ public struct TrendAnalyzer: Sendable {
     return now - last.time <= 2 * spacing
   }
 
+  /// The steps placed where they happened, not at the floor point that shows them (a bin
+  /// minimum at its bin's middle: up to a bin and a half after a rise, half a bin either side
+  /// of a fall).
+  ///
+  /// A rise is at the first sample of the last run at the new level (the floor point after
+  /// it), looked for back from that point to the one two before it: the bin before still held
+  /// the old level. A fall is at the first sample of the last run below the old level (the
+  /// floor point before it), looked for back from the floor point after the step's: the
+  /// step's own bin holds the fall. "At" a level allows three of the floor's noise σ, never
+  /// more than half the step, so one noisy sample does not put the step late. A step that is
+  /// not at a floor point keeps its time. Only the times reported change; the segments judged
+  /// still begin at the floor points.
+  private func locate(_ steps: [Step], in whole: FloorSeries, source: FloorSource) -> [Step] {
+    guard !steps.isEmpty else { return steps }
+    let times = whole.times
+    let values = whole.values
+    let differences = zip(values.dropFirst(), values).map { $0 - $1 }
+    let noise = differences.count >= 2 ? RobustStatistics.mad(differences) * 1.4826 / 2.0.squareRoot() : 0
+    return steps.map { step in
+      guard let j = times.firstIndex(of: step.time), j >= 1 else { return step }
+      let allowance = min(3 * noise, abs(values[j] - values[j - 1]) / 2)
+      let located: Double?
+      if step.heightBytes >= 0 {
+        let level = values[j] - allowance
+        located = source.runStart(j >= 2 ? times[j - 2] : -.infinity, step.time) { $0 >= level }
+      } else {
+        let level = values[j - 1] - allowance
+        let through = j + 1 < times.count ? times[j + 1] : Double.infinity
+        located = source.runStart(times[j - 1], through) { $0 < level }
+      }
+      return located.map { Step(time: $0, heightBytes: step.heightBytes) } ?? step
+    }
+  }
+
   /// Maps a p-value to 0…1: 0.01 → 0.5, 1e-4 → 1.
   private static func strength(_ p: Double) -> Double {
     min(1, max(0, -log10(max(p, 1e-300)) / 4))
@@ -268,7 +320,7 @@ public struct TrendAnalyzer: Sendable {
     result.explanation =
       TrendExplanation(
         label: label, result: result, staircase: false,
-        minPoints: configuration.minimumPoints(for: floor)
+        minPoints: configuration.minimumPoints(for: floor), riseInNoise: configuration.minRiseInNoise
       ).sentence
     return result
   }

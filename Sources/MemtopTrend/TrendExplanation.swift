@@ -11,6 +11,25 @@ struct TrendExplanation {
   var staircase: Bool
   /// Floor points needed before a verdict (for `insufficient-data`).
   var minPoints: Int
+  /// How many noise σ a leak's rise must exceed (the size gate's multiple): a trend rising
+  /// less than that over the window is one the noise hides.
+  var riseInNoise: Double
+
+  /// For `inconclusive`, what keeps the interval from ruling out a leak, with the largest
+  /// trend it still allows: the noise, when that trend's rise over the window is one the
+  /// noise hides by the size gate's own measure; else (the noise rounds to nothing, or is
+  /// far too small to hide such a rise) the few floor points and short span so far.
+  var missing: String {
+    let r = result
+    let high = Self.rate(r.slopeCI.high)
+    let noise = r.noiseBytes.isFinite ? max(r.noiseBytes, 0) : 0
+    let hidden = max(r.slopeCI.high, 0) * r.window.duration
+    if Self.bytes(noise) != "0 B" && hidden <= riseInNoise * noise {
+      return "noise ±\(Self.bytes(noise)) could hide a trend up to \(high)"
+    }
+    return "\(r.window.points) floor points over \(Self.duration(r.window.duration)) cannot yet rule out "
+      + "a trend up to \(high)"
+  }
 
   var sentence: String {
     let r = result
@@ -38,24 +57,25 @@ struct TrendExplanation {
           + "then held at \(Self.bytes(p.levelBytes)) for \(Self.duration(p.heldSeconds)) "
           + "(trend since \(Self.rate(slope))): warm-up or a filled cache, not a leak"
       }
+      // Lately slower: its last third grows at under half the rate before (a rate of its own
+      // would lie outside the interval shown beside this sentence, which is the whole's).
       return "\(after)\(label) grew \(Self.bytes(rise)) \(over) and the growth is levelling off "
-        + "(lately \(Self.rate(r.recentSlopeBytesPerSecond))): looks like warm-up or a filling "
-        + "cache, not a leak"
+        + "(its last third at under half the rate before): looks like warm-up or a filling cache, not a leak"
     case .stable:
+      // A noise that rounds to nothing is left out rather than said as "±0 B".
+      let spread = Self.bytes(noise) == "0 B" ? "" : ", noise ±\(Self.bytes(noise))"
       return "\(after)\(label) held level \(over) (trend \(Self.rate(slope)), 95 % at most "
-        + "\(Self.rate(r.slopeCI.high)), noise ±\(Self.bytes(noise))): no sign of a leak"
+        + "\(Self.rate(r.slopeCI.high))\(spread)): no sign of a leak"
     case .inconclusive:
       var text: String
       if r.slopeCI.low > 0 && rise > 0 {
         // Growing for sure, but too little so far to call a leak.
         text =
           "\(after)\(label) grew \(Self.bytes(rise)) \(over) (trend \(Self.rate(slope)), 95 % "
-          + "\(Self.rate(r.slopeCI.low)) to \(Self.rate(r.slopeCI.high))): too little yet to call a "
-          + "leak, and noise ±\(Self.bytes(noise)) could hide a trend up to \(Self.rate(r.slopeCI.high))"
+          + "\(Self.rate(r.slopeCI.low)) to \(Self.rate(r.slopeCI.high))): too little yet to call a leak, and "
+          + missing
       } else {
-        text =
-          "\(after)\(label) shows no clear leak \(over) (trend \(Self.rate(slope))), but "
-          + "noise ±\(Self.bytes(noise)) could hide a trend up to \(Self.rate(r.slopeCI.high))"
+        text = "\(after)\(label) shows no clear leak \(over) (trend \(Self.rate(slope))), but " + missing
       }
       if let more = r.moreSecondsNeeded {
         text += "; about \(Self.duration(more)) more at this sampling to tell"

@@ -64,6 +64,24 @@ struct ExamplesTests {
       // The one-off load is named: its size and time.
       let text = try MemtopRunner.run(["analyze", run.path]).stdout
       #expect(text.contains("after a step of +1"), "\(text)")
+      // At the time RSS reached its new level in the samples, not a floor bin later.
+      let analysis = try MemtopRunner.run(["analyze", run.path, "--json"])
+      let object = try #require(JSONSerialization.jsonObject(with: Data(analysis.stdout.utf8)) as? [String: Any])
+      let rssReport = try #require((object["metrics"] as? [String: Any])?["rss"] as? [String: Any])
+      let step = try #require((rssReport["steps"] as? [[String: Any]])?.first)
+      let stepTime = try #require(step["time_s"] as? Double)
+      let rss = run.samples.compactMap { s in s.rss.map { (t: s.elapsed, v: Double($0)) } }
+      let low = try #require(rss.prefix(20).map(\.v).min())
+      let high = try #require(rss.suffix(100).map(\.v).min())
+      func reached(_ fraction: Double) -> Double? {
+        rss.lastIndex { $0.v < low + fraction * (high - low) }.flatMap { $0 + 1 < rss.count ? rss[$0 + 1].t : nil }
+      }
+      let halfway = try #require(reached(0.5))
+      let full = try #require(reached(1))
+      #expect(
+        stepTime >= halfway && stepTime <= full,
+        "step at \(stepTime) s; RSS half-way up at \(halfway) s, up at \(full) s")
+      #expect(text.contains("at \(AxisTicks.clock(stepTime))"), "\(text)")
     }
   }
 

@@ -40,7 +40,7 @@ public struct LiveAnalysis: Sendable {
   public init(evaluateEvery: Int = 5, tree: Bool = false) {
     self.evaluateEvery = max(evaluateEvery, 1)
     metrics = tree ? Self.treeMetrics : Self.metrics
-    pyramids = metrics.map { _ in FloorPyramid() }
+    pyramids = metrics.map { _ in FloorPyramid.bounded() }
     raw = metrics.map { _ in MetricSeries(times: [], values: []) }
     alerts = metrics.map { _ in LeakAlert() }
     results = metrics.map { _ in nil }

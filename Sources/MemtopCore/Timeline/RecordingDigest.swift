@@ -45,7 +45,7 @@ public struct RecordingDigest: Sendable {
   /// (the default, 2¹⁷, is 3.1 MB: 3.6 hours at 10 Hz, 36 hours at 1 Hz).
   public init(fullResolutionCapacity: Int = 1 << 17) {
     self.fullResolutionCapacity = max(fullResolutionCapacity, 0)
-    pyramids = Self.metrics.map { _ in FloorPyramid() }
+    pyramids = Self.metrics.map { _ in FloorPyramid.bounded() }
     maxima = Self.metrics.map { _ in nil }
     kibibytes = Self.metrics.map { _ in [] }
   }

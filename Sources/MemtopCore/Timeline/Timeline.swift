@@ -73,9 +73,21 @@ public struct Timeline: Sendable {
       slotFill += 1
       return
     }
+    // Growing by doubling, the columns would pass the capacity (the row past it triggers the
+    // thinning) at up to twice its size, for good: half-way there they get room for exactly
+    // the capacity and that one row.
+    if let capacity, count == capacity / 2 { reserveAllColumns(capacity + 1) }
     appendSlot(sample)
     slotFill = 1
     if let capacity, count > capacity { halve() }
+  }
+
+  /// Makes room for `rows` samples in every column, those still empty included (their first
+  /// value reserves as many rows as the times hold).
+  private mutating func reserveAllColumns(_ rows: Int) {
+    reserveCapacity(rows)
+    for c in columns.indices where !columns[c].isEmpty { columns[c].reserveCapacity(rows) }
+    if !startTicks.isEmpty { startTicks.reserveCapacity(rows) }
   }
 
   private mutating func appendSlot(_ sample: MemorySample) {

@@ -104,7 +104,10 @@ struct AssessmentSentenceTests {
     }
     if r.verdict == .inconclusive {
       #expect(r.slopeCI.high >= r.leakThresholdBytesPerSecond || r.slopeCI.low > 1e6 / 3600)
-      #expect(text.contains("could hide a trend up to \(TrendExplanation.rate(r.slopeCI.high))"), "\(text)")
+      let high = TrendExplanation.rate(r.slopeCI.high)
+      #expect(
+        text.contains("could hide a trend up to \(high)") || text.contains("cannot yet rule out a trend up to \(high)"),
+        "\(text)")
       #expect(!text.contains("held level"))
     }
     // Steps: named where they happened, with about their size.
@@ -189,6 +192,42 @@ struct AssessmentSentenceTests {
     }
     #expect(found >= 4, "too few seeds gave an inconclusive verdict with a time estimate")
     #expect(settled >= found - 1, "\(settled) of \(found) settled")
+  }
+
+  @Test("A series two pages up after 18 s of 30: no noise to speak of, so inconclusive names what is missing")
+  func inconclusiveWithoutNoise() {
+    // 50 MiB exactly, then 8 KiB more from 18 s on: the floor's robust σ is 0, yet the pairs
+    // across the change keep the slope's interval above an hour's worth of the size gate.
+    let times = (0..<300).map { Double($0) * 0.1 }
+    let values = times.map { $0 < 18 ? 52_428_800.0 : 52_428_800 + 8192 }
+    let r = TrendAnalyzer().analyze(MetricSeries(times: times, values: values), label: "heap")
+    #expect(r.verdict == .inconclusive, "\(r.verdict): \(r.explanation)")
+    #expect(ByteFormat.bytes(r.noiseBytes) == "0 B")
+    #expect(!r.explanation.contains("±0 B"), "\(r.explanation)")
+    #expect(!r.explanation.contains("noise"), "\(r.explanation)")
+    #expect(
+      r.explanation.contains(
+        "\(r.window.points) floor points over \(ByteFormat.duration(r.window.duration)) cannot yet rule out a trend up to "
+          + TrendExplanation.rate(r.slopeCI.high)), "\(r.explanation)")
+  }
+
+  @Test("A perfectly flat series is stable without a noise of ±0 B")
+  func stableWithoutNoise() {
+    let times = (0..<300).map { Double($0) * 0.1 }
+    let r = TrendAnalyzer().analyze(MetricSeries(times: times, values: times.map { _ in 171_290_624 }), label: "RSS")
+    #expect(r.verdict == .stable)
+    #expect(r.explanation == "RSS held level over 29.7 s (trend +0 B/h, 95 % at most +0 B/h): no sign of a leak")
+  }
+
+  @Test("A noise that could hide the trend is named with it; one far too small to is not")
+  func noiseNamedOnlyWhenItHides() {
+    // Noisy and flat for 30 s: the noise is what hides a trend.
+    let noisy = TrendAnalyzer().analyze(
+      Self.series(KnownShape(id: "noisy", scale: Self.script, expected: [], noise: 20e6, shape: { _ in 0 }), seed: 3),
+      label: "RSS")
+    #expect(noisy.verdict == .inconclusive)
+    #expect(noisy.explanation.contains("noise ±\(ByteFormat.bytes(noisy.noiseBytes)) could hide a trend up to"))
+    #expect(max(noisy.slopeCI.high, 0) * noisy.window.duration <= 4 * noisy.noiseBytes)
   }
 
   @Test(

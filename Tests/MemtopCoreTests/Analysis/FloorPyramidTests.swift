@@ -1,6 +1,7 @@
 import Testing
 
 @testable import MemtopCore
+@testable import MemtopTrend
 
 @Suite("FloorPyramid: live floors from bin summaries")
 struct FloorPyramidTests {
@@ -15,6 +16,44 @@ struct FloorPyramidTests {
     #expect(pyramid.levels[0][0].minimum == 96)  // values 100…96 in the first five samples
     #expect(pyramid.levels[0][0].maximum == 100)
     #expect(pyramid.lastTime == 39)
+  }
+
+  @Test("A completed bin is kept in 32 bytes: its count follows from its level, even with gaps")
+  func compactBins() {
+    #expect(MemoryLayout<FloorPyramid.Stored>.stride == 32)
+    var pyramid = FloorPyramid(baseSamples: 5, capacity: 16)
+    let values = (0..<5_000).map { $0 % 7 == 0 ? Double.nan : Double(($0 * 37) % 13) }
+    for (i, v) in values.enumerated() { pyramid.append(time: Double(i), value: v) }
+    // Each bin as reported holds what the samples it spans hold: as many valid samples as
+    // its count, and their minimum and maximum.
+    for (level, bins) in pyramid.levels.enumerated() {
+      for bin in bins {
+        let inside = values[Int(bin.start)...Int(bin.end)].filter { !$0.isNaN }
+        #expect(inside.count == bin.count, "level \(level) bin at \(bin.start)")
+        #expect(inside.min() == bin.minimum && inside.max() == bin.maximum)
+      }
+    }
+  }
+
+  @Test("The bounded pyramid of a long view gives the same floors and verdicts as the default")
+  func boundedSameFloors() {
+    var generator = TestSeries(seed: 21)
+    // 60,000 samples: level 0 holds 12,000 bins, so both pyramids trim their finer levels.
+    let scale = TestSeries.Scale(name: "long", duration: 59_999, interval: 1)
+    let series = generator.make(scale) { f in (f >= 0.7 ? 300e6 : 0) + 50e6 * f + (f > 0.95 ? 80e6 : 0) }
+    let full = FloorPyramid(series)
+    var bounded = FloorPyramid.bounded()
+    for i in 0..<series.count { bounded.append(time: series.times[i], value: series.values[i]) }
+    #expect(bounded.levels[0].count < 600 && full.levels[0].count >= 1024)
+    for since in Swift.stride(from: -1.0, to: 60_000, by: 397) {
+      let (x, y) = (bounded.floor(since: since), full.floor(since: since))
+      // (FloorSeries' == would compare its NaN difference σ.)
+      #expect(x.times == y.times && x.values == y.values && x.sampleCount == y.sampleCount, "since \(since)")
+    }
+    let a = TrendAnalyzer().analyze(full, label: "RSS")
+    let b = TrendAnalyzer().analyze(bounded, label: "RSS")
+    #expect(a.verdict == b.verdict && a.slopeBytesPerSecond == b.slopeBytesPerSecond && a.slopeCI == b.slopeCI)
+    #expect(a.window == b.window && a.steps.count == b.steps.count)
   }
 
   @Test("Gaps are skipped, not counted as zero")

@@ -146,6 +146,21 @@ struct BoundedTimelineTests {
     #expect(timeline.pids[first - 1] == 1 && timeline.pids[first] == 2)
   }
 
+  @Test("its storage stays near its capacity: the row that triggers thinning does not double it")
+  func storageBounded() {
+    var timeline = Timeline(capacity: 8192)
+    for i in 0..<20_000 {
+      timeline.append(
+        MemorySample(
+          timeUnix: Double(i), elapsed: Double(i), pid: 7, rss: 4096, anon: 4096, heap: i % 4 == 0 ? 4096 : nil))
+    }
+    #expect(timeline.stride > 1)
+    // Room for the capacity and the one row past it (the allocator may round up a little),
+    // never the twice-the-capacity a doubling append gives.
+    #expect(timeline.elapsed.capacity < 8192 + 64, "\(timeline.elapsed.capacity)")
+    #expect(timeline.pids.capacity < 8192 + 64, "\(timeline.pids.capacity)")
+  }
+
   @Test("without a capacity every sample is kept, as for a file read back")
   func unbounded() {
     let timeline = Timeline((0..<5_000).map { MemorySample(timeUnix: 0, elapsed: Double($0), pid: 1) })
