@@ -131,6 +131,7 @@ public struct TrendAnalyzer: Sendable {
     if result.verdict != .leak && result.verdict != .insufficientData && result.verdict != .shrinking {
       shape(&result, whole: whole, source: source, end: lastTime, label: label, limitBytes: limitBytes)
     }
+    result.unit = config.unit
     result.explanation =
       TrendExplanation(
         label: label, result: result, staircase: staircase, minPoints: config.minPoints
@@ -265,6 +266,7 @@ public struct TrendAnalyzer: Sendable {
       explanation: "", timeToLimit: nil, floorBytes: floor.values.last ?? .nan,
       noiseBytes: .nan, floorMethod: floor.method, levelShifts: shifts.count, effectivePoints: 0)
     result.steps = shifts.map { Step(time: $0.time, heightBytes: $0.heightBytes) }
+    result.unit = configuration.unit
     result.explanation =
       TrendExplanation(
         label: label, result: result, staircase: false,
