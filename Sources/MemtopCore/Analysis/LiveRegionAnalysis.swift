@@ -24,6 +24,17 @@ public struct LiveRegionAnalysis: Sendable {
     latests = firsts
   }
 
+  /// Whether evaluations wait (a replay loads in bulk, then calls ``evaluate()`` once).
+  public var holdsEvaluations: Bool {
+    get { analysis.evaluateEvery == .max }
+    set { analysis.evaluateEvery = newValue ? .max : Self.evaluateEvery }
+  }
+
+  /// Re-runs the analyzer now (when any sample was taken in).
+  public mutating func evaluate() {
+    if analysis.samples > 0 { analysis.evaluate(limitBytes: nil) }
+  }
+
   /// Detailed samples taken in so far.
   public var samples: Int { analysis.samples }
 

@@ -103,7 +103,7 @@ public enum WhereReport {
   }
 
   /// A path's last component, escaped for a terminal.
-  static func displayName(_ path: String) -> String {
+  public static func displayName(_ path: String) -> String {
     let base = path.split(separator: "/").last.map(String.init) ?? path
     return Sanitizer.terminalSafe(base.isEmpty ? path : base, maxLength: 60)
   }

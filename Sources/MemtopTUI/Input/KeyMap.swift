@@ -3,6 +3,7 @@ public enum Action: String, Sendable, CaseIterable {
   case quit, togglePause, zoomIn, zoomOut, fitAll, scrollBack, scrollForward, export, marker, cycleTheme, help,
     resetMinMax
   case cycleProcess
+  case showWhere
   case sortByMemory, sortByGrowth, filter, selectUp, selectDown, open, back
 }
 
@@ -61,6 +62,9 @@ public enum KeyMap {
     KeyBinding(
       keys: [.character("p"), .character("t")], action: .cycleProcess, hint: "process",
       help: "with --children: switch between the tree's total and each process (t as in htop's tree)"),
+    KeyBinding(
+      keys: [.character("w")], action: .showWhere, hint: "where",
+      help: "where: memory by kind (brk_heap, malloc_arenas, thread_stacks, other_anon, shmem, file), threads and fds, each with now, rate, verdict, share of the growth and a sparkline; w again for the charts"),
     KeyBinding(
       keys: [.character("r")], action: .resetMinMax, hint: "reset", help: "reset the min/max shown on each chart"),
     KeyBinding(
