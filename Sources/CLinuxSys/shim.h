@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <pthread.h>
@@ -17,6 +18,12 @@
  * pointer argument. Only Sources/MemtopCore/ProcFS/Syscalls.swift uses it. */
 static inline int memtop_ioctl_ptr(int fd, unsigned long request, void *argument) {
   return ioctl(fd, request, argument);
+}
+
+/* getdents64(2) without the variadic syscall(2): fills `buffer` with `struct linux_dirent64`
+ * records. Only Syscalls.swift uses it. */
+static inline long memtop_getdents64(int fd, void *buffer, unsigned long count) {
+  return syscall(SYS_getdents64, fd, buffer, count);
 }
 
 /* Sets glibc's threshold above which allocations get their own mapping (and stop adapting it). */

@@ -86,6 +86,12 @@ public final class Sampler {
   public private(set) var currentName: String
   /// Number of detailed reads done so far.
   public private(set) var detailReads = 0
+  /// What the latest walk of the mappings found besides the bytes by kind the sample carries:
+  /// arenas and thread stacks counted, the largest files and named anonymous mappings. Nil
+  /// before the first walk.
+  public private(set) var latestRegions: RegionReading?
+  /// Why open descriptors are not counted, once known (e.g. permission denied).
+  public private(set) var fdsUnavailable: ProcReadError?
 
   /// Creates a sampler.
   ///
@@ -223,6 +229,8 @@ public final class Sampler {
       case .ioctl: readHeapByIoctl(into: &sample)
       case .smaps: readSmaps(into: &sample)
       }
+      // Open descriptors ride on the heap read's budget: a few microseconds for most processes.
+      readFileDescriptors(into: &sample)
       let ended = clock.monotonicSeconds()
       costs.heap = ended - started
       started = ended
@@ -245,13 +253,15 @@ public final class Sampler {
 
   private func readHeapByIoctl(into sample: inout MemorySample) {
     do throws(ProcReadError) {
-      let reading = try handle.readHeap()
+      let reading = try handle.readRegions()
       // As for smaps: no mappings for a process that has memory means it was mid-exec.
       guard reading.mappings > 0 else {
         throw ProcReadError.malformed(ProcParseError(file: "maps", reason: "no mappings"))
       }
       sample.heap = reading.heap
       sample.brkHeap = reading.brkHeap
+      Self.fill(&sample, regions: reading.regions)
+      latestRegions = reading.regions
       detailReads += 1
     } catch {
       detailFailed(error, file: "maps")
@@ -271,9 +281,29 @@ public final class Sampler {
       sample.pss = smaps.totals.pss
       sample.uss = smaps.totals.uss
       sample.swapPss = smaps.totals.swapPss
+      Self.fill(&sample, regions: smaps.regions)
+      latestRegions = smaps.regions
       detailReads += 1
     } catch {
       detailFailed(error, file: "smaps")
+    }
+  }
+
+  private static func fill(_ sample: inout MemorySample, regions: RegionReading) {
+    for kind in RegionKind.allCases { sample[Metric(region: kind)] = regions.bytes[kind] }
+  }
+
+  private func readFileDescriptors(into sample: inout MemorySample) {
+    guard fdsUnavailable == nil else { return }
+    do throws(ProcReadError) {
+      sample.fds = UInt64(try handle.countFileDescriptors())
+    } catch {
+      switch error {
+      // Another user's process: its descriptors stay unknown (never a fake zero), silently, as
+      // heap and PSS say why they are missing.
+      case .permissionDenied, .unsupported: fdsUnavailable = error
+      default: break
+      }
     }
   }
 

@@ -63,6 +63,9 @@ public final class ProcessHandle {
   private var statmFD: Int32 = -1
   private var rollupFD: Int32 = -1
   private var smapsFD: Int32 = -1
+  private var fdDirectoryFD: Int32 = -1
+  /// Scratch space for `getdents64`, allocated on first use.
+  private var directoryBuffer: UnsafeMutableRawBufferPointer?
   private let buffer = ReadBuffer()
   private let pageSize: UInt64
 
@@ -72,7 +75,7 @@ public final class ProcessHandle {
   public let heapSource: HeapSource
   /// Why the ioctl heap source was not used, when it was not (for a one-line notice).
   public let heapIoctlUnavailable: ProcReadError?
-  private let heapScanner: HeapScanner?
+  private let mappingWalk: MappingWalk?
 
   /// Opens the process `pid` under `procRoot`.
   ///
@@ -110,23 +113,24 @@ public final class ProcessHandle {
     identity = ProcessIdentity(pid: pid, startTimeTicks: stat.startTimeTicks)
     name = stat.comm
     hasRollup = Syscalls.exists("\(dir)/smaps_rollup")
-    var scanner: HeapScanner?
+    var scanner: MappingWalk?
     var reason: ProcReadError? = .unsupported
     if useHeapIoctls {
       do {
-        scanner = try HeapScanner(directory: dir)
+        scanner = try MappingWalk(directory: dir)
         reason = nil
       } catch {
         reason = error
       }
     }
-    heapScanner = scanner
+    mappingWalk = scanner
     heapSource = scanner == nil ? .smaps : .ioctl
     heapIoctlUnavailable = reason
   }
 
   deinit {
-    for fd in [statusFD, statFD, statmFD, rollupFD, smapsFD] where fd >= 0 { Syscalls.close(fd) }
+    for fd in [statusFD, statFD, statmFD, rollupFD, smapsFD, fdDirectoryFD] where fd >= 0 { Syscalls.close(fd) }
+    directoryBuffer?.deallocate()
   }
 
   /// Reads and parses `status`: the cheap tier read every tick.
@@ -162,9 +166,36 @@ public final class ProcessHandle {
   ///
   /// - Throws: ``ProcReadError/unsupported`` when ``heapSource`` is not ``HeapSource/ioctl``.
   public func readHeap() throws(ProcReadError) -> (heap: UInt64, brkHeap: UInt64, mappings: Int) {
-    guard let heapScanner else { throw .unsupported }
-    let reading = try heapScanner.read()
+    guard let mappingWalk else { throw .unsupported }
+    let reading = try mappingWalk.read()
     return (reading.heap, reading.brkHeap, reading.mappings)
+  }
+
+  /// Reads heap, `brk` heap and the resident bytes of every ``RegionKind`` in one walk of the
+  /// mappings with the address-space ioctls.
+  ///
+  /// - Throws: ``ProcReadError/unsupported`` when ``heapSource`` is not ``HeapSource/ioctl``.
+  public func readRegions() throws(ProcReadError) -> (
+    heap: UInt64, brkHeap: UInt64, mappings: Int, regions: RegionReading
+  ) {
+    guard let mappingWalk else { throw .unsupported }
+    let reading = try mappingWalk.readRegions()
+    return (reading.heap.heap, reading.heap.brkHeap, reading.heap.mappings, reading.regions)
+  }
+
+  /// Counts the open file descriptors (entries of `/proc/PID/fd`, kept open and re-read with
+  /// `getdents64`).
+  ///
+  /// - Throws: ``ProcReadError/permissionDenied`` for another user's process.
+  public func countFileDescriptors() throws(ProcReadError) -> Int {
+    do {
+      if fdDirectoryFD < 0 { fdDirectoryFD = try Syscalls.openDirectory("\(procRoot)/\(identity.pid)/fd") }
+      let buffer = directoryBuffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: 32 * 1024, alignment: 8)
+      directoryBuffer = buffer
+      return try Syscalls.countEntries(fdDirectoryFD, buffer: buffer)
+    } catch {
+      throw Self.classify(error)
+    }
   }
 
   // MARK: - Private

@@ -10,6 +10,10 @@ public struct SmapsSummary: Sendable, Equatable {
   public var heap: UInt64 = 0
   /// Number of mappings seen.
   public var mappings: Int = 0
+  /// Resident bytes by kind, by the rules of ``RegionClassifier``. A mapping that merged an
+  /// arena with something below it counts whole as the arena (`smaps` gives one `Rss` per
+  /// mapping); the ioctl walk splits it.
+  public var regions = RegionReading()
 
   public init() {}
 
@@ -35,6 +39,20 @@ public struct SmapsSummary: Sendable, Equatable {
     var inBrk = false
     var failure: ProcParseError?
     var lineNumber = 0
+    // Each mapping is classified once the next header is seen: an arena is known by the
+    // reservation after it.
+    var tally = RegionTally()
+    var previous: MappingFacts?
+    var pending: (facts: MappingFacts, path: Slice<UnsafeBufferPointer<UInt8>>?, rss: UInt64)?
+    let pageSize = Syscalls.pageSize()
+    func settle(next: MappingFacts?) {
+      guard let current = pending else { return }
+      let region = RegionClassifier.classify(
+        previous: previous, current: current.facts, next: next, pageSize: pageSize)
+      tally.add(current.facts, region, lower: 0, upper: current.rss, name: current.path)
+      previous = current.facts
+      pending = nil
+    }
     ByteScanner(bytes).forEachLine { line in
       lineNumber += 1
       guard let first = line.first else { return true }
@@ -43,6 +61,9 @@ public struct SmapsSummary: Sendable, Equatable {
         (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
         || (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "f"))
       if isHex, let header = MappingHeader(line) {
+        let facts = header.facts
+        settle(next: facts)
+        pending = (facts, header.path, 0)
         summary.mappings += 1
         inBrk = header.path.map { ByteScanner.equals($0, "[heap]") } ?? false
         inHeapLike = isHeapLike(path: header.path, privateMapping: header.isPrivate)
@@ -69,19 +90,30 @@ public struct SmapsSummary: Sendable, Equatable {
             "line \(lineNumber): bad value '\(ByteScanner.string(value).prefix(40))' for \(ByteScanner.string(key))")
         return false
       }
-      if (inHeapLike || inBrk) && ByteScanner.equals(key, "Rss"), let rss = ByteScanner.parseKiB(value) {
+      if ByteScanner.equals(key, "Rss"), let rss = ByteScanner.parseKiB(value) {
+        pending?.rss &+= rss
         if inHeapLike { summary.heap &+= rss }
         if inBrk { summary.brkHeap &+= rss }
       }
       return true
     }
     if let failure { throw failure }
+    settle(next: nil)
+    summary.regions = tally.finish()
     return summary
   }
 }
 
 /// The parts of an smaps header line (`start-end perms offset dev inode [path]`) memtop uses.
 struct MappingHeader {
+  /// First address of the mapping.
+  var start: UInt64
+  /// One past its last address.
+  var end: UInt64
+  /// The permission letters: `r`, `w`, `x` and `p` (private) or `s` (shared).
+  var readable: Bool
+  var writable: Bool
+  var executable: Bool
   /// Whether the mapping is private (`p` as the fourth permission letter).
   var isPrivate: Bool
   /// The path or pseudo-path (`[heap]`, `[stack]`, ...), nil for an anonymous mapping.
@@ -93,6 +125,8 @@ struct MappingHeader {
     var field = 0
     var sawDash = false
     var isPrivate = false
+    var permissions: (Bool, Bool, Bool) = (false, false, false)
+    var range: (UInt64, UInt64)?
     var path: Slice<UnsafeBufferPointer<UInt8>>?
     while index < line.endIndex && field < 6 {
       while index < line.endIndex && ByteScanner.isSpace(line[index]) { index += 1 }
@@ -110,14 +144,62 @@ struct MappingHeader {
         if field == 0 && line[index] == UInt8(ascii: "-") { sawDash = true }
         index += 1
       }
+      if field == 0 {
+        range = Self.parseRange(line[start..<index])
+        guard range != nil else { return nil }
+      }
       if field == 1 {
         guard index - start == 4 else { return nil }
+        permissions = (
+          line[start] == UInt8(ascii: "r"), line[start + 1] == UInt8(ascii: "w"), line[start + 2] == UInt8(ascii: "x")
+        )
         isPrivate = line[start + 3] == UInt8(ascii: "p")
       }
       field += 1
     }
-    guard sawDash, field >= 5 else { return nil }
+    guard sawDash, field >= 5, let range else { return nil }
+    start = range.0
+    end = range.1
+    (readable, writable, executable) = permissions
     self.isPrivate = isPrivate
     self.path = path
+  }
+
+  /// What the classification of kinds needs to know.
+  var facts: MappingFacts {
+    MappingFacts(
+      start: start, end: end, readable: readable, writable: writable, executable: executable, shared: !isPrivate,
+      name: MappingName(path))
+  }
+
+  /// Parses `start-end` (hexadecimal, at most 16 digits each).
+  static func parseRange(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> (UInt64, UInt64)? {
+    var values: (UInt64, UInt64) = (0, 0)
+    var digits = 0
+    var second = false
+    for byte in text {
+      if byte == UInt8(ascii: "-") {
+        guard !second, digits > 0 else { return nil }
+        second = true
+        digits = 0
+        continue
+      }
+      let nibble: UInt8
+      switch byte {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
+      default: return nil
+      }
+      guard digits < 16 else { return nil }
+      digits += 1
+      if second {
+        values.1 = values.1 << 4 | UInt64(nibble)
+      } else {
+        values.0 = values.0 << 4 | UInt64(nibble)
+      }
+    }
+    guard second, digits > 0, values.0 <= values.1 else { return nil }
+    return values
   }
 }

@@ -60,6 +60,12 @@ public enum Syscalls {
     public var end: UInt64
     /// Whether it is a shared mapping (`PROCMAP_QUERY_VMA_SHARED`).
     public var isShared: Bool
+    /// Its permissions (`PROCMAP_QUERY_VMA_READABLE`, `_WRITABLE`, `_EXECUTABLE`).
+    public var isReadable: Bool
+    public var isWritable: Bool
+    public var isExecutable: Bool
+    /// The page size backing it: larger than the base page for a hugetlb mapping.
+    public var pageSize: UInt64
     /// The file's inode number, 0 for an anonymous mapping.
     public var inode: UInt64
     /// Length of the name copied into the caller's buffer (0: no name, a plain anonymous mapping).
@@ -72,7 +78,10 @@ public enum Syscalls {
   static let pagemapScanRequest: UInt = 0xC060_6610
   /// `PROCMAP_QUERY_COVERING_OR_NEXT_VMA`.
   static let queryCoveringOrNext: UInt64 = 0x10
-  /// `PROCMAP_QUERY_VMA_SHARED`.
+  /// `PROCMAP_QUERY_VMA_READABLE`, `_WRITABLE`, `_EXECUTABLE`, `_SHARED`.
+  static let vmaReadable: UInt64 = 0x01
+  static let vmaWritable: UInt64 = 0x02
+  static let vmaExecutable: UInt64 = 0x04
   static let vmaShared: UInt64 = 0x08
   /// `PAGE_IS_PRESENT` and `PAGE_IS_PFNZERO` (pagemap scan categories).
   static let pageIsPresent: UInt64 = 1 << 3
@@ -101,10 +110,15 @@ public enum Syscalls {
         if errno != EINTR { return errno }
       }
       let nameSize = Int(raw.load(fromByteOffset: 80, as: UInt32.self))
+      let flags = raw.load(fromByteOffset: 40, as: UInt64.self)
       info = MappingInfo(
         start: raw.load(fromByteOffset: 24, as: UInt64.self),
         end: raw.load(fromByteOffset: 32, as: UInt64.self),
-        isShared: raw.load(fromByteOffset: 40, as: UInt64.self) & vmaShared != 0,
+        isShared: flags & vmaShared != 0,
+        isReadable: flags & vmaReadable != 0,
+        isWritable: flags & vmaWritable != 0,
+        isExecutable: flags & vmaExecutable != 0,
+        pageSize: raw.load(fromByteOffset: 48, as: UInt64.self),
         inode: raw.load(fromByteOffset: 64, as: UInt64.self),
         // The kernel counts the terminating NUL.
         nameLength: max(0, nameSize - 1))
@@ -158,6 +172,39 @@ public enum Syscalls {
       from = walkEnd
     }
     return total
+  }
+
+  // MARK: - Directories
+
+  /// Opens the directory `path` read-only and close-on-exec, for ``countEntries(_:buffer:)``.
+  public static func openDirectory(_ path: String) throws(SystemError) -> Int32 {
+    try valueOrErrno { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+  }
+
+  /// Counts the entries of the directory open as `fd`, `.` and `..` left out, from its start
+  /// (the descriptor is rewound first, so it can be kept open and counted again), with
+  /// `getdents64` into `buffer`. Nothing is allocated.
+  public static func countEntries(_ fd: Int32, buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int {
+    guard let base = buffer.baseAddress, buffer.count >= 512 else { throw SystemError(errno: EINVAL) }
+    _ = try valueOrErrno { lseek(fd, 0, SEEK_SET) }
+    var count = 0
+    while true {
+      let filled = try valueOrErrno { memtop_getdents64(fd, base, UInt(buffer.count)) }
+      if filled == 0 { return count }
+      // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, then the NUL-ended name.
+      var offset = 0
+      while offset + 19 < filled {
+        let length = Int(buffer.load(fromByteOffset: offset + 16, as: UInt16.self))
+        guard length > 0 else { break }
+        let n0 = buffer[offset + 19]
+        let n1 = offset + 20 < filled ? buffer[offset + 20] : 0
+        let n2 = offset + 21 < filled ? buffer[offset + 21] : 0
+        let dot = UInt8(ascii: ".")
+        let isDots = n0 == dot && (n1 == 0 || (n1 == dot && n2 == 0))
+        if !isDots { count += 1 }
+        offset += length
+      }
+    }
   }
 
   /// Writes all of `bytes`, looping over short writes.

@@ -1,0 +1,158 @@
+/// Resident bytes of each ``RegionKind``.
+public struct RegionBytes: Sendable, Equatable {
+  public var brkHeap: UInt64 = 0
+  public var mallocArenas: UInt64 = 0
+  public var threadStacks: UInt64 = 0
+  public var otherAnon: UInt64 = 0
+  public var shmem: UInt64 = 0
+  public var file: UInt64 = 0
+
+  public init() {}
+
+  public subscript(kind: RegionKind) -> UInt64 {
+    get {
+      switch kind {
+      case .brkHeap: brkHeap
+      case .mallocArenas: mallocArenas
+      case .threadStacks: threadStacks
+      case .otherAnon: otherAnon
+      case .shmem: shmem
+      case .file: file
+      }
+    }
+    set {
+      switch kind {
+      case .brkHeap: brkHeap = newValue
+      case .mallocArenas: mallocArenas = newValue
+      case .threadStacks: threadStacks = newValue
+      case .otherAnon: otherAnon = newValue
+      case .shmem: shmem = newValue
+      case .file: file = newValue
+      }
+    }
+  }
+
+  /// The sum over every kind: the resident size the walk saw.
+  public var total: UInt64 {
+    RegionKind.allCases.reduce(0) { $0 &+ self[$1] }
+  }
+}
+
+/// A named thing (a file, an `[anon:NAME]` mapping) and its resident bytes.
+public struct NamedResidency: Sendable, Equatable {
+  /// The name exactly as the kernel gave it: untrusted bytes (a file name may hold anything
+  /// but `/` and NUL). Sanitize before showing it.
+  public var name: [UInt8]
+  /// Resident bytes, summed over adjacent mappings of the same name.
+  public var bytes: UInt64
+
+  public init(name: [UInt8], bytes: UInt64) {
+    self.name = name
+    self.bytes = bytes
+  }
+
+  /// The name decoded as UTF-8 (invalid bytes replaced). Still untrusted text.
+  public var text: String { String(decoding: name, as: UTF8.self) }
+}
+
+/// What one walk over a process's mappings found: resident bytes by kind, and what the kinds
+/// hold.
+public struct RegionReading: Sendable, Equatable {
+  /// How many of the largest files and named anonymous mappings are kept.
+  public static let topCount = 5
+
+  /// Resident bytes by kind; their ``RegionBytes/total`` is the resident size the walk saw.
+  public var bytes = RegionBytes()
+  /// glibc per-thread arena heaps seen.
+  public var arenas = 0
+  /// Thread stacks seen (the main thread's `[stack]` included).
+  public var threadStacks = 0
+  /// The files with the most resident bytes, largest first (adjacent mappings of one file summed).
+  public var topFiles: [NamedResidency] = []
+  /// The `[anon:NAME]` mappings with the most resident bytes, largest first (`NAME` only).
+  public var topNamedAnon: [NamedResidency] = []
+  /// Mappings seen.
+  public var mappings = 0
+
+  public init() {}
+}
+
+/// Adds up the mappings of one walk into a ``RegionReading``; the one place both the ioctl walk
+/// and the `smaps` fallback count kinds, arenas, stacks and the largest names.
+struct RegionTally {
+  private(set) var reading = RegionReading()
+  /// The run of adjacent mappings with one name being summed (a library maps 4–5 in a row).
+  private var runName: [UInt8] = []
+  private var runBytes: UInt64 = 0
+  private var runIsFile = false
+  private var inRun = false
+
+  /// Counts one mapping of class `region`: `lower` resident bytes below its split (if any),
+  /// `upper` bytes above it (all of them when it has no split). `name` is the mapping's name.
+  mutating func add(
+    _ facts: MappingFacts, _ region: RegionClass, lower: UInt64, upper: UInt64,
+    name: Slice<UnsafeBufferPointer<UInt8>>?
+  ) {
+    reading.mappings += 1
+    reading.bytes[region.kind] &+= upper
+    if let lowerKind = region.lowerKind { reading.bytes[lowerKind] &+= lower }
+    if region.isArena { reading.arenas += 1 }
+    reading.threadStacks += region.stacks
+    let resident = lower &+ upper
+    switch facts.name {
+    case .file, .sharedMemory:
+      accumulate(name, resident: resident, isFile: true)
+    case .namedAnon:
+      // "[anon:NAME]": keep NAME.
+      accumulate(name.map { $0.dropFirst(6).dropLast() }, resident: resident, isFile: false)
+    default:
+      closeRun()
+    }
+  }
+
+  /// Ends the walk and returns what it found.
+  mutating func finish() -> RegionReading {
+    closeRun()
+    return reading
+  }
+
+  private mutating func accumulate(_ name: Slice<UnsafeBufferPointer<UInt8>>?, resident: UInt64, isFile: Bool) {
+    guard let name else { return closeRun() }
+    if inRun && runIsFile == isFile && runName.elementsEqual(name) {
+      runBytes &+= resident
+      return
+    }
+    closeRun()
+    runName.removeAll(keepingCapacity: true)
+    runName.append(contentsOf: name)
+    runBytes = resident
+    runIsFile = isFile
+    inRun = true
+  }
+
+  private mutating func closeRun() {
+    guard inRun else { return }
+    inRun = false
+    guard runBytes > 0 else { return }
+    if runIsFile {
+      Self.insert(&reading.topFiles, runName, runBytes)
+    } else {
+      Self.insert(&reading.topNamedAnon, runName, runBytes)
+    }
+  }
+
+  /// Keeps `list` the ``RegionReading/topCount`` largest, largest first; a name seen again
+  /// (a file mapped in two places) adds to its entry.
+  private static func insert(_ list: inout [NamedResidency], _ name: [UInt8], _ bytes: UInt64) {
+    if let index = list.firstIndex(where: { $0.name == name }) {
+      list[index].bytes &+= bytes
+    } else if list.count < RegionReading.topCount {
+      list.append(NamedResidency(name: name, bytes: bytes))
+    } else if let last = list.last, bytes > last.bytes {
+      list[list.count - 1] = NamedResidency(name: name, bytes: bytes)
+    } else {
+      return
+    }
+    list.sort { $0.bytes > $1.bytes }
+  }
+}
