@@ -152,3 +152,13 @@ public struct RegionDetail: Sendable, Equatable {
     self.namedAnon = namedAnon
   }
 }
+
+extension RegionDetail {
+  /// The detail of one walk of the mappings.
+  public init(reading: RegionReading) {
+    self.init(
+      arenas: reading.arenas, stacks: reading.threadStacks,
+      topFiles: reading.topFiles.map { Named(name: $0.text, bytes: $0.bytes) },
+      namedAnon: reading.topNamedAnon.map { Named(name: $0.text, bytes: $0.bytes) })
+  }
+}
