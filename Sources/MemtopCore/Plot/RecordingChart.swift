@@ -44,8 +44,9 @@ public struct RecordingChart {
     let scale = Scale(plot: plot, start: start, end: end, low: range.low, high: range.high)
     let step = range.step
 
-    var svg = SVGBuilder(width: width, height: height, title: "memtop: " + title)
-    svg.element("rect", ["x": "0", "y": "0", "width": n(width), "height": n(height), "fill": "#ffffff"])
+    let panel = regionPanelHeight
+    var svg = SVGBuilder(width: width, height: height + panel, title: "memtop: " + title)
+    svg.element("rect", ["x": "0", "y": "0", "width": n(width), "height": n(height + panel), "fill": "#ffffff"])
     drawHeading(&svg, explanation: explanation)
     drawYAxis(&svg, scale: scale, step: step)
     drawTimeAxis(&svg, scale: scale)
@@ -92,6 +93,7 @@ public struct RecordingChart {
         "x": n(plot.left), "y": n(plot.top), "width": n(plot.width), "height": n(plot.height), "fill": "none",
         "stroke": "#333333", "stroke-width": "1",
       ])
+    if panel > 0 { drawRegionPanel(&svg, top: height) }
     return svg.finish()
   }
 
