@@ -64,7 +64,7 @@ public enum KeyMap {
       help: "with --children: switch between the tree's total and each process (t as in htop's tree)"),
     KeyBinding(
       keys: [.character("w")], action: .showWhere, hint: "where",
-      help: "where: memory by kind (brk_heap, malloc_arenas, thread_stacks, other_anon, shmem, file), threads and fds, each with now, rate, verdict, share of the growth and a sparkline; w again for the charts"),
+      help: "show where memory grows: each kind, threads and fds with rate, verdict, share"),
     KeyBinding(
       keys: [.character("r")], action: .resetMinMax, hint: "reset", help: "reset the min/max shown on each chart"),
     KeyBinding(

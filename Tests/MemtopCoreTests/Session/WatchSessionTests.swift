@@ -147,8 +147,8 @@ struct WatchSessionTests {
     let rowsB = try String(contentsOfFile: csvB, encoding: .utf8)
     #expect(rowsA == rowsB, "the two drivers wrote different rows")
     // Total rows carry the process count, member rows their command line.
-    #expect(rowsA.contains(",3,\n"))
-    #expect(rowsA.contains(",python3 app.py\n"))
+    #expect(rowsA.contains(",39700,3,,"))
+    #expect(rowsA.contains(",python3 app.py,"))
 
     #expect(recordVerdict.verdict == liveVerdict.verdict)
     #expect(recordVerdict.analysis.verdict == liveVerdict.analysis.verdict)
