@@ -11,7 +11,7 @@ public struct LiveRegionAnalysis: Sendable {
   /// Detailed samples kept raw before judging from the pyramids alone.
   public static let rawCapacity = 1 << 13
   /// Detailed samples between evaluations.
-  public static let evaluateEvery = 2
+  public static let evaluateEvery = 5
 
   private var analysis: LiveAnalysis
   private var firsts: [Double?]

@@ -215,3 +215,23 @@ struct RegionAssessmentTests {
     #expect(fromStore.entry(.threads)?.first == 3)
   }
 }
+
+@Suite("where it grows: metrics")
+struct RegionMetricsTests {
+  @Test("the metrics text gives each kind's growth rate, labelled by kind")
+  func prometheus() {
+    var shape = RegionAssessmentTests.Shape()
+    shape.kinds[.mallocArenas] = { 2e6 + 1e6 * $0 }
+    let rows = RegionAssessmentTests.samples(shape)
+    var exposition = PrometheusExposition(pid: 42, comm: "arenas")
+    for row in rows { exposition.update(with: row) }
+    exposition.analysis = RecordingAnalysis(timeline: Timeline(rows), limit: nil)
+    let text = exposition.text
+    let line = text.split(separator: "\n").first {
+      $0.hasPrefix("memtop_region_growth_bytes_per_second{") && $0.contains("kind=\"malloc_arenas\"")
+    }
+    let rate = line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+    #expect(rate.map { abs($0 - 1e6) < 0.05e6 } == true, "\(text)")
+    #expect(text.contains("memtop_region_bytes{"))
+  }
+}
