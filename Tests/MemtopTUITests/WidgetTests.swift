@@ -198,7 +198,8 @@ struct WidgetTests {
     var buffer = Fixtures.sentinel(width: 100, height: 1)
     StatusBar(ui: ui, mode: .braille).draw(into: &buffer, area: buffer.bounds)
     #expect(
-      buffer.line(0).hasPrefix(" q quit  space pause  +- zoom  a all  e export  m mark  c colours  w where  r reset  ? help"))
+      buffer.line(0).hasPrefix(
+        " q quit  space pause  +- zoom  a all  e export  m mark  c colours  w where  r reset  ? help"))
     ui.togglePause(latest: 10)
     StatusBar(ui: ui, mode: .ascii).draw(into: &buffer, area: buffer.bounds)
     #expect(buffer.line(0).contains("space resume") && buffer.line(0).contains("leftright scroll"))

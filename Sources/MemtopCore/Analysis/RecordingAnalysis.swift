@@ -56,7 +56,8 @@ public struct RecordingAnalysis: Sendable {
     self.results = results
     regions = RegionAssessment(series: { metric in
       let series = timeline.series(metric)
-      return rows.map { MetricSeries(times: $0.map { series.times[$0] }, values: $0.map { series.values[$0] }) } ?? series
+      return rows.map { MetricSeries(times: $0.map { series.times[$0] }, values: $0.map { series.values[$0] }) }
+        ?? series
     })
   }
 

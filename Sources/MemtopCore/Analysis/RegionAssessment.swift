@@ -85,7 +85,8 @@ public struct RegionAssessment: Sendable, Equatable {
     let total = kinds.reduce(0.0) { $0 + Self.positive($1.result.slopeBytesPerSecond) }
     if !growing.isEmpty && total > 0 {
       for i in kinds.indices { kinds[i].shareOfGrowth = Self.positive(kinds[i].result.slopeBytesPerSecond) / total }
-      growthIn = growing.max { Self.positive($0.result.slopeBytesPerSecond) < Self.positive($1.result.slopeBytesPerSecond) }?
+      growthIn =
+        growing.max { Self.positive($0.result.slopeBytesPerSecond) < Self.positive($1.result.slopeBytesPerSecond) }?
         .kind
     } else {
       growthIn = nil

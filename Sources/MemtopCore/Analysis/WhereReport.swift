@@ -94,9 +94,10 @@ public enum WhereReport {
   /// A count that leaks, e.g. `threads 12 → 230 (+4.80/s)`,
   /// `open descriptors 10 → 500 (+9.00/s), never closed`.
   static func countText(_ entry: RegionAssessment.Entry) -> String {
-    let range = entry.first.flatMap { first in
-      entry.latest.map { " \(ByteFormat.count(first)) → \(ByteFormat.count($0))" }
-    } ?? ""
+    let range =
+      entry.first.flatMap { first in
+        entry.latest.map { " \(ByteFormat.count(first)) → \(ByteFormat.count($0))" }
+      } ?? ""
     let rate = " (\(entry.result.rateText))"
     return entry.metric == .fds
       ? "open descriptors\(range)\(rate), opened and never closed" : "threads\(range)\(rate), started and never ended"
@@ -122,7 +123,8 @@ extension Assessment {
     guard let regions, regions.growthIsReclaimable else { return copy }
     let reclaimable: Set<Metric> = [.rss, .pss]
     let explained = entries.filter { $0.result.verdict == .leak && reclaimable.contains($0.metric) }
-    guard !explained.isEmpty, !entries.contains(where: { $0.result.verdict == .leak && !reclaimable.contains($0.metric) })
+    guard !explained.isEmpty,
+      !entries.contains(where: { $0.result.verdict == .leak && !reclaimable.contains($0.metric) })
     else { return copy }
     let others = entries.filter { !($0.result.verdict == .leak && reclaimable.contains($0.metric)) }
     copy.verdict = others.isEmpty ? .inconclusive : TrendVerdict.combined(others.map(\.result.verdict))

@@ -36,7 +36,10 @@ extension RecordingChart {
     while tick <= top + step / 2 {
       svg.element(
         "line",
-        ["x1": n(left), "y1": n(y(tick)), "x2": n(right), "y2": n(y(tick)), "stroke": tick == 0 ? "#999999" : "#e3e3e3"])
+        [
+          "x1": n(left), "y1": n(y(tick)), "x2": n(right), "y2": n(y(tick)),
+          "stroke": tick == 0 ? "#999999" : "#e3e3e3",
+        ])
       svg.text(AxisTicks.byteLabel(tick), ["x": n(left - 8), "y": n(y(tick) + 4), "text-anchor": "end"])
       tick += step
     }

@@ -190,7 +190,8 @@ struct RegionAssessmentTests {
     let recorded = RecordingAnalysis(timeline: Timeline(rows), limit: nil).regions
     #expect(live.samples == rows.count / 2, "only the rows that carry memory by kind")
     for metric in RegionAssessment.metrics {
-      let a = try #require(regions.entry(metric)), b = try #require(recorded.entry(metric))
+      let a = try #require(regions.entry(metric))
+      let b = try #require(recorded.entry(metric))
       #expect(a.result.verdict == b.result.verdict, "\(metric)")
       #expect(a.result.slopeBytesPerSecond == b.result.slopeBytesPerSecond || a.result.slopeBytesPerSecond.isNaN)
     }
@@ -233,5 +234,29 @@ struct RegionMetricsTests {
     let rate = line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
     #expect(rate.map { abs($0 - 1e6) < 0.05e6 } == true, "\(text)")
     #expect(text.contains("memtop_region_bytes{"))
+  }
+}
+
+@Suite("where it grows: plot")
+struct RegionPlotTests {
+  @Test("a recording with memory by kind gets a panel: one line per kind, a legend with verdict and share")
+  func panel() {
+    var shape = RegionAssessmentTests.Shape()
+    shape.kinds[.mallocArenas] = { 2e6 + 1e6 * $0 }
+    let rows = RegionAssessmentTests.samples(shape)
+    let timeline = Timeline(rows)
+    let svg = RecordingChart(timeline: timeline, analysis: RecordingAnalysis(timeline: timeline, limit: nil), title: "r")
+      .svg()
+    for kind in RegionKind.allCases { #expect(svg.contains("id=\"region-region_\(kind.rawValue)_bytes\"")) }
+    #expect(svg.contains("growth in malloc_arenas"))
+    #expect(svg.contains("malloc_arenas leak 100 %"))
+    #expect(svg.contains("height=\"860\""))
+
+    let plain = (0..<200).map { i in
+      MemorySample(timeUnix: Double(i), elapsed: Double(i), pid: 1, rss: 1 << 20, anon: 1 << 20, heap: 1 << 20)
+    }
+    let old = Timeline(plain)
+    let oldSVG = RecordingChart(timeline: old, analysis: RecordingAnalysis(timeline: old, limit: nil), title: "r").svg()
+    #expect(!oldSVG.contains("memory by kind"))
   }
 }
