@@ -245,8 +245,10 @@ struct RegionPlotTests {
     shape.kinds[.mallocArenas] = { 2e6 + 1e6 * $0 }
     let rows = RegionAssessmentTests.samples(shape)
     let timeline = Timeline(rows)
-    let svg = RecordingChart(timeline: timeline, analysis: RecordingAnalysis(timeline: timeline, limit: nil), title: "r")
-      .svg()
+    let svg = RecordingChart(
+      timeline: timeline, analysis: RecordingAnalysis(timeline: timeline, limit: nil), title: "r"
+    )
+    .svg()
     for kind in RegionKind.allCases { #expect(svg.contains("id=\"region-region_\(kind.rawValue)_bytes\"")) }
     #expect(svg.contains("growth in malloc_arenas"))
     #expect(svg.contains("malloc_arenas leak 100 %"))
