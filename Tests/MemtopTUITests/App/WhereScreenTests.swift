@@ -77,4 +77,47 @@ struct WhereScreenTests {
     WhereScreen(model: model, mode: .ascii).draw(into: &buffer, area: buffer.bounds)
     #expect(buffer.lines.joined().contains("detailed reads"))
   }
+
+  /// Feeds `count` samples to a live analysis and its region analysis, as the chart screen does.
+  static func live(_ make: (Int) -> MemorySample, count: Int) -> (LiveAnalysis, LiveRegionAnalysis) {
+    var analysis = LiveAnalysis()
+    var regions = LiveRegionAnalysis()
+    for i in 0..<count {
+      let sample = make(i)
+      analysis.append(sample, limitBytes: nil)
+      regions.append(sample)
+    }
+    return (analysis, regions)
+  }
+
+  @Test("the live banner's LEAK leads its detail with the where sentence")
+  func liveBanner() throws {
+    let (analysis, regions) = Self.live(Self.sample, count: 240)
+    let model = VerdictModel(analysis: analysis, regions: regions.assessment())
+    #expect(model.role == .verdictLeak, "\(model.headline)")
+    #expect(model.detail.hasPrefix("where: RSS +"), "\(model.detail)")
+    #expect(model.detail.contains("% in malloc_arenas"))
+  }
+
+  @Test("live, growth in file pages alone never raises LEAK, and the detail says reclaimable")
+  func liveFileGrowth() throws {
+    let (analysis, regions) = Self.live(
+      { i in
+        var sample = Self.sample(i)
+        let file = 4 * Self.mib + UInt64(i) * 512 * 1024
+        sample.rss = 30 * Self.mib + file
+        sample.anon = 20 * Self.mib
+        sample.heap = 16 * Self.mib
+        if i % 2 == 0 {
+          sample.regionMallocArenas = 2 * Self.mib
+          sample.regionFile = file
+        }
+        return sample
+      }, count: 240)
+    #expect(analysis.results[0]?.verdict == .leak, "RSS itself grows")
+    let model = VerdictModel(analysis: analysis, regions: regions.assessment())
+    #expect(model.role != .verdictLeak, "\(model.headline)")
+    #expect(!model.headline.hasPrefix("LEAK"), "\(model.headline)")
+    #expect(model.detail.contains("which the kernel can reclaim — not a heap leak"), "\(model.detail)")
+  }
 }
