@@ -2,6 +2,7 @@
 // Benchmarks for memtop, kept out of the main package so its build and CI stay fast.
 // Run: cd Benchmarks && swift package benchmark
 // Memory flatness of a long recording: cd Benchmarks && swift run -c release memtop-memory
+// One walk of the mappings, heap only against heap + kinds: swift run -c release memtop-walk PID
 import PackageDescription
 
 let package = Package(
@@ -22,6 +23,10 @@ let package = Package(
       ],
       path: "Benchmarks/MemtopBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    ),
+    .executableTarget(
+      name: "memtop-walk",
+      dependencies: [.product(name: "MemtopCore", package: "memtop")]
     ),
     .executableTarget(
       name: "memtop-memory",

@@ -105,7 +105,7 @@ struct RecordErrorTests {
     let warnings = result.stderr.split(separator: "\n").filter { $0.contains("warning") }
     #expect(
       warnings == [
-        "memtop: warning: cannot read /proc/\(target.pid)/smaps (permission denied): heap, PSS, USS and SwapPss stay empty; run memtop as the process's user, or grant CAP_SYS_PTRACE (or CAP_PERFMON on Linux 6.15+)"
+        "memtop: warning: cannot read /proc/\(target.pid)/smaps (permission denied): heap, memory by kind, descriptors, PSS, USS and SwapPss stay empty; run memtop as the process's user, or grant CAP_SYS_PTRACE (or CAP_PERFMON on Linux 6.15+)"
       ])
     let rows = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").dropFirst()
     #expect(rows.count >= 5)
@@ -114,6 +114,11 @@ struct RecordErrorTests {
       #expect(!f[3].isEmpty && f[3] != "0", "rss present")
       #expect(
         f[5].isEmpty && f[11].isEmpty && f[12].isEmpty && f[13].isEmpty, "heap, pss, uss, swap_pss empty, never 0")
+      // The last columns: six kinds of memory, threads, fds (counted from the end: a command
+      // line may hold quoted commas).
+      #expect(f[(f.count - 8)..<(f.count - 2)].allSatisfy { $0.isEmpty }, "memory by kind empty, never 0")
+      #expect(!f[f.count - 2].isEmpty && f[f.count - 2] != "0", "threads present (status is world-readable)")
+      #expect(f[f.count - 1].isEmpty, "fds empty: another user's /proc/PID/fd may not be read")
     }
   }
 }

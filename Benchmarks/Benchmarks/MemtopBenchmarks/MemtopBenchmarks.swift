@@ -9,7 +9,8 @@ let captures = URL(fileURLWithPath: #filePath)
   .appendingPathComponent("Tests/MemtopCoreTests/Fixtures/captures")
 
 func capture(_ process: String, _ file: String) -> [UInt8] {
-  guard let data = FileManager.default.contents(atPath: captures.appendingPathComponent("\(process)/\(file)").path) else {
+  guard let data = FileManager.default.contents(atPath: captures.appendingPathComponent("\(process)/\(file)").path)
+  else {
     fatalError("missing capture \(process)/\(file) under \(captures.path)")
   }
   return [UInt8](data)
@@ -35,7 +36,8 @@ let benchmarks: @Sendable () -> Void = {
   let slowRead = Benchmark.Configuration(
     metrics: [.wallClock, .cpuTotal, .mallocCountTotal], maxDuration: .seconds(2), maxIterations: 10_000)
   let heavy = Benchmark.Configuration(
-    metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(10), maxIterations: 20)
+    metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(10),
+    maxIterations: 20)
 
   // MARK: - Parsers, on the captures of a 100 MiB Python process
 
@@ -90,6 +92,16 @@ let benchmarks: @Sendable () -> Void = {
     guard let handle = try? ProcessHandle(pid: pid), handle.heapSource == .ioctl else { return }
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations { blackHole(try? handle.readHeap()) }
+  }
+  Benchmark("read: heap and kinds by PROCMAP_QUERY+PAGEMAP_SCAN", configuration: slowRead) { benchmark in
+    guard let handle = try? ProcessHandle(pid: pid), handle.heapSource == .ioctl else { return }
+    benchmark.startMeasurement()
+    for _ in benchmark.scaledIterations { blackHole(try? handle.readRegions()) }
+  }
+  Benchmark("read: open descriptors (getdents64)", configuration: quick) { benchmark in
+    guard let handle = try? ProcessHandle(pid: pid) else { fatalError("cannot open own /proc entry") }
+    benchmark.startMeasurement()
+    for _ in benchmark.scaledIterations { blackHole(try? handle.countFileDescriptors()) }
   }
   Benchmark("read: heap by smaps", configuration: slowRead) { benchmark in
     guard let handle = try? ProcessHandle(pid: pid) else { fatalError("cannot open own /proc entry") }

@@ -44,8 +44,9 @@ public struct DetailTier: OptionSet, Sendable, Hashable {
   public let rawValue: UInt8
   public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-  /// Heap and brk heap, by the process's ``HeapSource``: the address-space ioctls, or the whole
-  /// `smaps` walk (which gives PSS, USS and SwapPss too).
+  /// Heap, brk heap and memory by kind, by the process's ``HeapSource``: the address-space
+  /// ioctls, or the whole `smaps` walk (which gives PSS, USS and SwapPss too); and the count of
+  /// open descriptors, timed and charged with them.
   public static let heap = DetailTier(rawValue: 1)
   /// `smaps_rollup`: PSS, USS, SwapPss.
   public static let rollup = DetailTier(rawValue: 2)

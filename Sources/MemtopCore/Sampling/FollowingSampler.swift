@@ -49,6 +49,8 @@ public final class FollowingSampler: MemorySampling {
 
   public var detailUnavailable: ProcReadError? { current?.detailUnavailable }
 
+  public var latestRegions: RegionReading? { current?.latestRegions }
+
   /// The process followed now, if one runs.
   public var identity: ProcessIdentity? { currentIdentity }
 

@@ -18,6 +18,10 @@ public protocol MemorySampling: AnyObject {
   /// Why the detailed figures of the process watched (the root of a tree) are unavailable,
   /// once known (e.g. permission denied).
   var detailUnavailable: ProcReadError? { get }
+  /// What the latest walk of the mappings found besides the bytes by kind each sample carries
+  /// (arenas and thread stacks counted, the largest files, shared segments and named
+  /// mappings); for a tree, its members' readings combined. Nil before the first walk.
+  var latestRegions: RegionReading? { get }
 }
 
 /// One process's reading within a tree.
@@ -36,6 +40,9 @@ public struct MemberSample: Sendable, Equatable {
 extension MemorySampling {
   /// Most samplers have no news besides warnings.
   public func takeNotices() -> [String] { [] }
+
+  /// A sampler that walks no mappings has no detail.
+  public var latestRegions: RegionReading? { nil }
 }
 
 extension Sampler: MemorySampling {

@@ -59,8 +59,8 @@ public struct DetailCadence: Sendable, Equatable {
 /// Reads one process's memory each tick, in two tiers.
 ///
 /// Tier 1, every tick: `status` from a descriptor kept open. Tier 2, on an adaptive cadence:
-/// heap (by the cheapest exact method the kernel offers, ``HeapSource``) and `smaps_rollup`
-/// (PSS, USS, SwapPss). Each detailed read is timed; a ``DetailBudget`` spaces the next one so
+/// heap and memory by kind (one walk of the mappings, by the cheapest exact method the kernel
+/// offers, ``HeapSource``) with the open descriptors, and `smaps_rollup` (PSS, USS, SwapPss). Each detailed read is timed; a ``DetailBudget`` spaces the next one so
 /// they use at most their share of a core, and a ``StallCap`` bounds how long they may stall
 /// the target per second.
 public final class Sampler {
@@ -316,12 +316,14 @@ public final class Sampler {
     case .permissionDenied:
       detailUnavailable = error
       warn(
-        "cannot read \(path) (permission denied): heap, PSS, USS and SwapPss stay empty; \(ProcReadError.detailPermissionFix)"
+        "cannot read \(path) (permission denied): heap, memory by kind, descriptors, PSS, USS and SwapPss stay empty; \(ProcReadError.detailPermissionFix)"
       )
     case .processGone, .unsupported:
       // status still reads and shows memory, so the process lives, yet has no map to walk.
       detailUnavailable = error
-      warn("\(path) has no memory map to read (a kernel thread?): heap, PSS, USS and SwapPss stay empty")
+      warn(
+        "\(path) has no memory map to read (a kernel thread?): heap, memory by kind, descriptors, PSS, USS and SwapPss stay empty"
+      )
     case .malformed, .system:
       warn("skipped an unreadable \(path) (reported once): \(error)")
     }

@@ -70,6 +70,17 @@ public final class TreeSampler: MemorySampling {
       heap: schedule.heapCadence(source: heapSource), pss: schedule.rollupCadence(heapSource: heapSource))
   }
 
+  /// The members' latest walks combined (bytes, arenas and stacks summed, the largest names
+  /// merged); nil until every member has been walked once.
+  public var latestRegions: RegionReading? {
+    var combined = RegionReading()
+    for member in members {
+      guard let reading = member.sampler.latestRegions else { return nil }
+      combined.add(reading)
+    }
+    return members.isEmpty ? nil : combined
+  }
+
   public func takeWarnings() -> [String] {
     for member in members { warnings += member.sampler.takeWarnings() }
     defer { warnings.removeAll() }

@@ -67,14 +67,30 @@ public struct RegionReading: Sendable, Equatable {
   public var arenas = 0
   /// Thread stacks seen (the main thread's `[stack]` included).
   public var threadStacks = 0
-  /// The files with the most resident bytes, largest first (adjacent mappings of one file summed).
+  /// The files (kind ``RegionKind/file``) with the most resident bytes, largest first
+  /// (adjacent mappings of one file summed).
   public var topFiles: [NamedResidency] = []
+  /// The named shared memory (kind ``RegionKind/shmem``: `/memfd:…`, `/dev/shm/…`, `/SYSV…`)
+  /// with the most resident bytes, largest first.
+  public var topShared: [NamedResidency] = []
   /// The `[anon:NAME]` mappings with the most resident bytes, largest first (`NAME` only).
   public var topNamedAnon: [NamedResidency] = []
   /// Mappings seen.
   public var mappings = 0
 
   public init() {}
+
+  /// Adds another process's reading to this one: bytes, counts and mappings summed, the
+  /// largest names merged (a name in both adds up).
+  public mutating func add(_ other: RegionReading) {
+    for kind in RegionKind.allCases { bytes[kind] &+= other.bytes[kind] }
+    arenas += other.arenas
+    threadStacks += other.threadStacks
+    mappings += other.mappings
+    for entry in other.topFiles { RegionTally.insert(&topFiles, entry.name, entry.bytes) }
+    for entry in other.topShared { RegionTally.insert(&topShared, entry.name, entry.bytes) }
+    for entry in other.topNamedAnon { RegionTally.insert(&topNamedAnon, entry.name, entry.bytes) }
+  }
 }
 
 /// Adds up the mappings of one walk into a ``RegionReading``; the one place both the ioctl walk
@@ -84,8 +100,10 @@ struct RegionTally {
   /// The run of adjacent mappings with one name being summed (a library maps 4–5 in a row).
   private var runName: [UInt8] = []
   private var runBytes: UInt64 = 0
-  private var runIsFile = false
+  private var runList = List.files
   private var inRun = false
+
+  private enum List { case files, shared, namedAnon }
 
   /// Counts one mapping of class `region`: `lower` resident bytes below its split (if any),
   /// `upper` bytes above it (all of them when it has no split). `name` is the mapping's name.
@@ -100,13 +118,11 @@ struct RegionTally {
     reading.threadStacks += region.stacks
     let resident = lower &+ upper
     switch facts.name {
-    case .file, .sharedMemory:
-      accumulate(name, resident: resident, isFile: true)
-    case .namedAnon:
-      // "[anon:NAME]": keep NAME.
-      accumulate(name.map { $0.dropFirst(6).dropLast() }, resident: resident, isFile: false)
-    default:
-      closeRun()
+    case .file: accumulate(name, resident: resident, list: .files)
+    case .sharedMemory: accumulate(name, resident: resident, list: .shared)
+    // "[anon:NAME]": keep NAME.
+    case .namedAnon: accumulate(name.map { $0.dropFirst(6).dropLast() }, resident: resident, list: .namedAnon)
+    default: closeRun()
     }
   }
 
@@ -116,9 +132,9 @@ struct RegionTally {
     return reading
   }
 
-  private mutating func accumulate(_ name: Slice<UnsafeBufferPointer<UInt8>>?, resident: UInt64, isFile: Bool) {
+  private mutating func accumulate(_ name: Slice<UnsafeBufferPointer<UInt8>>?, resident: UInt64, list: List) {
     guard let name else { return closeRun() }
-    if inRun && runIsFile == isFile && runName.elementsEqual(name) {
+    if inRun && runList == list && runName.elementsEqual(name) {
       runBytes &+= resident
       return
     }
@@ -126,7 +142,7 @@ struct RegionTally {
     runName.removeAll(keepingCapacity: true)
     runName.append(contentsOf: name)
     runBytes = resident
-    runIsFile = isFile
+    runList = list
     inRun = true
   }
 
@@ -134,16 +150,16 @@ struct RegionTally {
     guard inRun else { return }
     inRun = false
     guard runBytes > 0 else { return }
-    if runIsFile {
-      Self.insert(&reading.topFiles, runName, runBytes)
-    } else {
-      Self.insert(&reading.topNamedAnon, runName, runBytes)
+    switch runList {
+    case .files: Self.insert(&reading.topFiles, runName, runBytes)
+    case .shared: Self.insert(&reading.topShared, runName, runBytes)
+    case .namedAnon: Self.insert(&reading.topNamedAnon, runName, runBytes)
     }
   }
 
   /// Keeps `list` the ``RegionReading/topCount`` largest, largest first; a name seen again
   /// (a file mapped in two places) adds to its entry.
-  private static func insert(_ list: inout [NamedResidency], _ name: [UInt8], _ bytes: UInt64) {
+  static func insert(_ list: inout [NamedResidency], _ name: [UInt8], _ bytes: UInt64) {
     if let index = list.firstIndex(where: { $0.name == name }) {
       list[index].bytes &+= bytes
     } else if list.count < RegionReading.topCount {

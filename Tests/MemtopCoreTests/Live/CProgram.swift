@@ -47,8 +47,10 @@ final class CProgram {
     fromChild = outPipe[0]
   }
 
-  /// Waits (up to a minute: the machine may be loaded) for the program's `ready` line.
-  func waitUntilReady() throws {
+  /// Waits (up to a minute: the machine may be loaded) for the program's `ready` line; returns
+  /// what it printed up to then.
+  @discardableResult
+  func waitUntilReady() throws -> String {
     var seen: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 256)
     let deadline = Date().addingTimeInterval(60)
@@ -60,6 +62,7 @@ final class CProgram {
       if n <= 0 { throw CocoaError(.fileReadUnknown) }
       seen += buffer[0..<n]
     }
+    return String(decoding: seen, as: UTF8.self)
   }
 
   /// Ends the program, reaps it and removes its folder.

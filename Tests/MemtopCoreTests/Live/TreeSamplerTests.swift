@@ -49,6 +49,41 @@ struct TreeSamplerTests {
     #expect(sample.pss == nil)
   }
 
+  @Test("memory by kind, threads and descriptors sum over the members of one sweep")
+  func kindsSum() throws {
+    let child = try PythonChild()
+    defer { child.stop() }
+    try child.run("import subprocess, threading, time")
+    try child.run("a = subprocess.Popen(['sleep', '60'])")
+    try child.run("t = threading.Thread(target=time.sleep, args=(60,), daemon=True); t.start()")
+    let handle = try ProcessHandle(pid: child.pid)
+    try #require(handle.hasRollup)
+    // The whole budget: every tick reads every member's detail (the first tick heap and rollup).
+    let sampler = TreeSampler(
+      root: handle, clock: SystemClock(), detailBudget: 1, startMonotonic: Syscalls.monotonicSeconds())
+    let deadline = Date().addingTimeInterval(30)
+    var sample = try total(sampler)
+    while sample.processes != 2 || sample.regionFile == nil, Date() < deadline {
+      usleep(100_000)
+      sample = try total(sampler)
+    }
+    #expect(sample.processes == 2)
+    let members = sampler.memberSamples.map(\.sample)
+    for metric in Metric.regions + [.threads, .fds] {
+      #expect(members.allSatisfy { $0[metric] != nil }, "\(metric)")
+      #expect(sample[metric] == members.reduce(UInt64(0)) { $0 + ($1[metric] ?? 0) }, "\(metric)")
+    }
+    // Python's main thread and its sleeper, and sleep's one thread.
+    #expect(sample.threads == 3)
+    // The detail of the sweep: the members' walks combined.
+    let detail = try #require(sampler.latestRegions)
+    #expect(detail.threadStacks >= 3)
+    #expect(detail.topFiles.contains { $0.text.hasSuffix("libc.so.6") })
+    let sum = Metric.regions.reduce(UInt64(0)) { $0 + (sample[$1] ?? 0) }
+    #expect(detail.bytes.total == sum)
+    try child.run("a.kill(); a.wait()")
+  }
+
   @Test("a child left a zombie (never reaped) leaves the tree once and is not taken back")
   func zombieChild() throws {
     let child = try PythonChild()
