@@ -160,6 +160,7 @@ extension RegionDetail {
     self.init(
       arenas: reading.arenas, stacks: reading.threadStacks,
       topFiles: reading.topFiles.map { Named(name: $0.text, bytes: $0.bytes) },
+      topShared: reading.topShared.map { Named(name: $0.text, bytes: $0.bytes) },
       namedAnon: reading.topNamedAnon.map { Named(name: $0.text, bytes: $0.bytes) })
   }
 }

@@ -620,5 +620,5 @@ final class NoticeBox {
 extension WatchSession {
   /// What the latest walk of the mappings named (arenas, stacks, top files, named anonymous
   /// mappings), when the sampler reports it.
-  public var regionDetail: RegionDetail? { (sampler as? Sampler)?.latestRegions.map(RegionDetail.init(reading:)) }
+  public var regionDetail: RegionDetail? { sampler?.latestRegions.map(RegionDetail.init(reading:)) }
 }
