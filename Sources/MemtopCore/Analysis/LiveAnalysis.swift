@@ -47,12 +47,16 @@ public struct LiveAnalysis: Sendable {
 
   /// Judges `metrics` (memory by kind and counts among them), keeping at most `rawCapacity`
   /// samples raw before judging from the pyramids alone.
-  public init(metrics: [Metric], evaluateEvery: Int = 5, rawCapacity: Int = LiveAnalysis.rawCapacity) {
+  /// `pyramidCapacity` bins are kept per pyramid level (the analyzer reads at most 256 floor
+  /// points, so 256 loses no window that a coarser level cannot serve).
+  public init(
+    metrics: [Metric], evaluateEvery: Int = 5, rawCapacity: Int = LiveAnalysis.rawCapacity, pyramidCapacity: Int = 1024
+  ) {
     self.evaluateEvery = max(evaluateEvery, 1)
     self.metrics = metrics
     rawLimit = max(rawCapacity, 0)
     analyzers = metrics.map { $0.isCount ? TrendAnalyzer(.counts) : TrendAnalyzer(TrendConfiguration()) }
-    pyramids = metrics.map { _ in FloorPyramid() }
+    pyramids = metrics.map { _ in FloorPyramid(capacity: pyramidCapacity) }
     raw = metrics.map { _ in MetricSeries(times: [], values: []) }
     alerts = metrics.map { _ in LeakAlert() }
     results = metrics.map { _ in nil }

@@ -2,14 +2,17 @@
 ///
 /// Only the samples that carry memory by kind (a detailed read ran that tick) are taken in,
 /// so its cost and memory follow the detailed cadence, not the sampling rate: at most
-/// ``rawCapacity`` such samples are kept raw (8 metrics, 16 bytes each: 1 MiB), then the floor
-/// pyramids alone serve (O(log n) memory, O(bins) per evaluation). While raw, the verdicts are
+/// ``rawCapacity`` such samples are kept raw (8 metrics, 16 bytes each: 512 KiB), then the
+/// floor pyramids alone serve (256 bins a level: about 120 KiB each over 10⁶ samples; O(bins)
+/// per evaluation). While raw, the verdicts are
 /// those `memtop analyze` gives the same rows.
 ///
 /// Pure: no clock.
 public struct LiveRegionAnalysis: Sendable {
   /// Detailed samples kept raw before judging from the pyramids alone.
-  public static let rawCapacity = 1 << 13
+  public static let rawCapacity = 1 << 12
+  /// Bins kept per pyramid level: the analyzer reads at most 256 floor points.
+  public static let pyramidCapacity = 256
   /// Detailed samples between evaluations.
   public static let evaluateEvery = 5
 
@@ -19,7 +22,8 @@ public struct LiveRegionAnalysis: Sendable {
 
   public init() {
     analysis = LiveAnalysis(
-      metrics: RegionAssessment.metrics, evaluateEvery: Self.evaluateEvery, rawCapacity: Self.rawCapacity)
+      metrics: RegionAssessment.metrics, evaluateEvery: Self.evaluateEvery, rawCapacity: Self.rawCapacity,
+      pyramidCapacity: Self.pyramidCapacity)
     firsts = RegionAssessment.metrics.map { _ in nil }
     latests = firsts
   }
