@@ -33,6 +33,27 @@ public enum ByteFormat {
     return bytes(bytesPerSecond * perUnit) + suffix
   }
 
+  /// Formats a count of things with three significant digits, e.g. `12`, `1.50 k`, `2.30 M`.
+  public static func count(_ value: Double) -> String {
+    guard value.isFinite else { return "n/a" }
+    let sign = value < 0 ? "-" : ""
+    let v = abs(value)
+    if v < 1000 { return sign + (v == v.rounded() ? String(Int(saturating: v)) : significant(v)) }
+    if v < 1e6 { return sign + significant(v / 1e3) + " k" }
+    return sign + significant(v / 1e6) + " M"
+  }
+
+  /// Formats a rate of things (threads, descriptors), e.g. `4.80/s`, `12.0/min`, `3.00/h`, in
+  /// the time unit chosen for `reference`: per second from 1/s, per minute from 1/min, else
+  /// per hour.
+  public static func rate(countPerSecond: Double, unitOf reference: Double) -> String {
+    guard countPerSecond.isFinite else { return "n/a" }
+    let r = abs(reference.isFinite ? reference : countPerSecond)
+    let (perUnit, suffix) = r >= 1 ? (1.0, "/s") : r * 60 >= 1 ? (60.0, "/min") : (3600.0, "/h")
+    let v = countPerSecond * perUnit
+    return (abs(v) >= 1000 ? count(v) : significant(v)) + suffix
+  }
+
   /// Seconds per time unit and its suffix for a rate: per second from 1 MiB/s, per minute
   /// from 1 MiB/min, else per hour.
   static func rateUnit(_ bytesPerSecond: Double) -> (seconds: Double, suffix: String) {

@@ -148,6 +148,7 @@ public struct TrendAnalyzer: Sendable {
       shape(&result, whole: whole, source: source, end: lastTime, label: label, limitBytes: limitBytes)
     }
     result.steps = locate(result.steps, in: whole, source: source)
+    result.unit = config.unit
     result.explanation =
       TrendExplanation(
         label: label, result: result, staircase: staircase, minPoints: config.minPoints,
@@ -317,6 +318,7 @@ public struct TrendAnalyzer: Sendable {
       explanation: "", timeToLimit: nil, floorBytes: floor.values.last ?? .nan,
       noiseBytes: .nan, floorMethod: floor.method, levelShifts: shifts.count, effectivePoints: 0)
     result.steps = shifts.map { Step(time: $0.time, heightBytes: $0.heightBytes) }
+    result.unit = configuration.unit
     result.explanation =
       TrendExplanation(
         label: label, result: result, staircase: false,

@@ -47,10 +47,33 @@ public struct TrendConfiguration: Sendable, Equatable {
   /// Level-shift detection.
   public var levelShifts = LevelShiftDetector()
 
+  /// What the series counts: bytes (memory) or things (threads, descriptors). Counts are
+  /// told without byte units; their gates come from ``counts``.
+  public var unit: TrendUnit = .bytes
+
   public init() {}
+
+  /// The settings for a series of counts (threads, open descriptors): the same statistics,
+  /// with gates in things rather than bytes — a rate of at least one an hour, and a rise of at
+  /// least three (and of 3 % of the level, and of four times the floor's noise).
+  public static var counts: TrendConfiguration {
+    var c = TrendConfiguration()
+    c.unit = .count
+    c.minRateBytesPerSecond = 1.0 / 3600
+    c.minRiseBytes = 3
+    return c
+  }
 
   /// The fewest points `floor` needs before any verdict but insufficient-data.
   public func minimumPoints(for floor: FloorSeries) -> Int {
     floor.method == .gcCycles ? min(minPoints, minGCCycles) : minPoints
   }
+}
+
+/// What a judged series counts.
+public enum TrendUnit: String, Sendable, Equatable {
+  /// Bytes of memory.
+  case bytes
+  /// Things: threads, open file descriptors.
+  case count
 }

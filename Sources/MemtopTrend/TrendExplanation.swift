@@ -21,11 +21,12 @@ struct TrendExplanation {
   /// far too small to hide such a rise) the few floor points and short span so far.
   var missing: String {
     let r = result
-    let high = Self.rate(r.slopeCI.high)
+    let high = rate(r.slopeCI.high)
     let noise = r.noiseBytes.isFinite ? max(r.noiseBytes, 0) : 0
     let hidden = max(r.slopeCI.high, 0) * r.window.duration
-    if Self.bytes(noise) != "0 B" && hidden <= riseInNoise * noise {
-      return "noise ±\(Self.bytes(noise)) could hide a trend up to \(high)"
+    let spread = amount(noise)
+    if spread != "0 B" && spread != "0" && hidden <= riseInNoise * noise {
+      return "noise ±\(spread) could hide a trend up to \(high)"
     }
     return "\(r.window.points) floor points over \(Self.duration(r.window.duration)) cannot yet rule out "
       + "a trend up to \(high)"
@@ -39,43 +40,43 @@ struct TrendExplanation {
     let rise = slope * duration
     let noise = max(r.noiseBytes.isFinite ? r.noiseBytes : 0, 0)
     let steps = r.steps.filter { $0.time <= r.window.start + 1e-9 }
-    let after = steps.isEmpty ? "" : "after \(Self.steps(steps)), "
+    let after = steps.isEmpty ? "" : "after \(stepsText(steps)), "
     if r.gcDropsPending > 0 {
       return "\(label) dropped sharply \(r.gcDropsPending) time(s) like a garbage collector; "
         + "at least 4 cycles are needed before judging its floor"
     }
     switch r.verdict {
     case .leak where staircase:
-      return "\(label) climbed \(Self.bytes(rise)) \(over) in \(r.steps.count) steps without "
-        + "ever coming back down (\(Self.rate(slope))): consistent with a leak"
+      return "\(label) climbed \(amount(rise)) \(over) in \(r.steps.count) steps without "
+        + "ever coming back down (\(rate(slope))): consistent with a leak"
     case .leak:
-      return "\(after)\(label) rose \(Self.bytes(rise)) \(over) at a steady rate "
-        + "(\(Self.rate(slope))) with no levelling off: consistent with a leak"
+      return "\(after)\(label) rose \(amount(rise)) \(over) at a steady rate "
+        + "(\(rate(slope))) with no levelling off: consistent with a leak"
     case .plateau:
       if let p = r.plateau {
-        return "\(label) grew \(Self.bytes(p.riseBytes)) over \(Self.duration(p.growthSeconds)), "
-          + "then held at \(Self.bytes(p.levelBytes)) for \(Self.duration(p.heldSeconds)) "
-          + "(trend since \(Self.rate(slope))): warm-up or a filled cache, not a leak"
+        return "\(label) grew \(amount(p.riseBytes)) over \(Self.duration(p.growthSeconds)), "
+          + "then held at \(amount(p.levelBytes)) for \(Self.duration(p.heldSeconds)) "
+          + "(trend since \(rate(slope))): warm-up or a filled cache, not a leak"
       }
       // Lately slower: its last third grows at under half the rate before (a rate of its own
       // would lie outside the interval shown beside this sentence, which is the whole's).
-      return "\(after)\(label) grew \(Self.bytes(rise)) \(over) and the growth is levelling off "
+      return "\(after)\(label) grew \(amount(rise)) \(over) and the growth is levelling off "
         + "(its last third at under half the rate before): looks like warm-up or a filling cache, not a leak"
     case .stable:
       // A noise that rounds to nothing is left out rather than said as "±0 B".
-      let spread = Self.bytes(noise) == "0 B" ? "" : ", noise ±\(Self.bytes(noise))"
-      return "\(after)\(label) held level \(over) (trend \(Self.rate(slope)), 95 % at most "
-        + "\(Self.rate(r.slopeCI.high))\(spread)): no sign of a leak"
+      let spread = amount(noise) == "0 B" || amount(noise) == "0" ? "" : ", noise ±\(amount(noise))"
+      return "\(after)\(label) held level \(over) (trend \(rate(slope)), 95 % at most "
+        + "\(rate(r.slopeCI.high))\(spread)): no sign of a leak"
     case .inconclusive:
       var text: String
       if r.slopeCI.low > 0 && rise > 0 {
         // Growing for sure, but too little so far to call a leak.
         text =
-          "\(after)\(label) grew \(Self.bytes(rise)) \(over) (trend \(Self.rate(slope)), 95 % "
-          + "\(Self.rate(r.slopeCI.low)) to \(Self.rate(r.slopeCI.high))): too little yet to call a leak, and "
+          "\(after)\(label) grew \(amount(rise)) \(over) (trend \(rate(slope)), 95 % "
+          + "\(rate(r.slopeCI.low)) to \(rate(r.slopeCI.high))): too little yet to call a leak, and "
           + missing
       } else {
-        text = "\(after)\(label) shows no clear leak \(over) (trend \(Self.rate(slope))), but " + missing
+        text = "\(after)\(label) shows no clear leak \(over) (trend \(rate(slope))), but " + missing
       }
       if let more = r.moreSecondsNeeded {
         text += "; about \(Self.duration(more)) more at this sampling to tell"
@@ -84,12 +85,32 @@ struct TrendExplanation {
       }
       return text
     case .shrinking:
-      return "\(after)\(label) fell \(Self.bytes(-rise)) \(over) (\(Self.rate(slope))): "
+      return "\(after)\(label) fell \(amount(-rise)) \(over) (\(rate(slope))): "
         + "memory is being given back"
     case .insufficientData:
       return "\(after)only \(r.window.points) \(label) floor points \(over); at least "
         + "\(minPoints) are needed before judging a trend"
     }
+  }
+
+  /// An amount in the result's unit: bytes ("41.0 MiB") or things ("218").
+  func amount(_ v: Double) -> String { result.unit == .count ? ByteFormat.count(v) : Self.bytes(v) }
+
+  /// A signed rate in the result's unit, e.g. "+12.0 MiB/h" or "+4.80/s".
+  func rate(_ perSecond: Double) -> String {
+    guard result.unit == .count else { return Self.rate(perSecond) }
+    guard perSecond.isFinite else { return "n/a" }
+    return (perSecond >= 0 ? "+" : "−") + ByteFormat.rate(countPerSecond: abs(perSecond), unitOf: perSecond)
+  }
+
+  /// The steps in the result's unit.
+  func stepsText(_ steps: [Step]) -> String {
+    guard result.unit == .count else { return Self.steps(steps) }
+    let parts = steps.map {
+      "\($0.heightBytes >= 0 ? "+" : "−")\(ByteFormat.count(abs($0.heightBytes))) at \(AxisTicks.clock($0.time))"
+    }
+    if parts.count == 1 { return "a step of " + parts[0] }
+    return "steps of " + parts.dropLast().joined(separator: ", ") + " and " + parts[parts.count - 1]
   }
 
   /// `a step of +150 MiB at 0:12`, `steps of +200 MiB at 20:00 and +200 MiB at 40:00`.

@@ -142,6 +142,9 @@ public struct TrendResult: Sendable, Equatable {
   public var recentSlopeBytesPerSecond: Double = .nan
   /// Sharp GC-like drops seen while too few cycles exist to judge the floor (0 otherwise).
   public var gcDropsPending = 0
+  /// What the series counts: the `…Bytes` figures are things (threads, descriptors) for
+  /// ``TrendUnit/count``.
+  public var unit: TrendUnit = .bytes
 
   public init(
     verdict: TrendVerdict, slopeBytesPerSecond: Double, slopeCI: SlopeInterval, pValue: Double,

@@ -31,12 +31,12 @@ final class LiveMetrics {
   }
 
   /// Takes in the newest `sample`, which `digest` already holds.
-  func update(_ sample: MemorySample, digest: RecordingDigest) {
+  func update(_ sample: MemorySample, digest: RecordingDigest, regions: RecordingDigest? = nil) {
     exposition.update(with: sample)
     exposition.comm = name()
     if sample.elapsed - lastAnalysis >= Self.analysisEvery {
       lastAnalysis = sample.elapsed
-      exposition.analysis = RecordingAnalysis(digest: digest, limit: limit(digest))
+      exposition.analysis = RecordingAnalysis(digest: digest, limit: limit(digest), regions: regions)
     }
     publish(force: false, now: sample.elapsed)
   }

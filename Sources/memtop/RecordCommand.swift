@@ -317,7 +317,7 @@ final class MetricsSink: WatchSink {
   }
 
   func take(_ sample: MemorySample, members: [MemorySample]) throws(CSVWriteError) {
-    metrics.update(sample, digest: session.store)
+    metrics.update(sample, digest: session.store, regions: session.regionStore)
   }
 
   func flush() throws(CSVWriteError) {}

@@ -5,7 +5,9 @@ import MemtopCore
 /// naming file and line; notes (a cut last line left out) go to standard error.
 enum RecordingFile {
   /// The metrics `analyze` and `plot` read: what a verdict is judged on and a chart draws.
-  static let chartedMetrics: [Metric] = RecordingAnalysis.treeMetrics
+  /// Memory by kind and the counts come along when the file has them (a column never filled
+  /// costs nothing).
+  static let chartedMetrics: [Metric] = RecordingAnalysis.treeMetrics + RegionAssessment.metrics
 
   /// Every row of the recording (for a `--children --per-process` file, the totals and the
   /// per-process rows); fails when its main series is empty.

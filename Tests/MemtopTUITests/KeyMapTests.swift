@@ -57,12 +57,12 @@ struct KeyMapTests {
   @Test("the status bar names every action's key (scrolling only while paused)")
   func hints() {
     let live = KeyMap.hints(mode: .braille, paused: false).map(\.key)
-    #expect(live == ["q", "space", "+-", "a", "e", "m", "c", "r", "?"])
+    #expect(live == ["q", "space", "+-", "a", "e", "m", "c", "w", "r", "?"])
     let paused = KeyMap.hints(mode: .braille, paused: true)
     #expect(paused.contains { $0.key == "←→" && $0.hint == "scroll" })
     #expect(paused.contains { $0.key == "space" && $0.hint == "resume" })
     let tree = KeyMap.hints(mode: .braille, paused: false, tree: true)
-    #expect(tree.map(\.key) == ["q", "space", "+-", "a", "e", "m", "c", "p", "r", "?"])
+    #expect(tree.map(\.key) == ["q", "space", "+-", "a", "e", "m", "c", "p", "w", "r", "?"])
   }
 
   @Test("help lines come from the table, one per binding")

@@ -198,7 +198,8 @@ struct WidgetTests {
     var buffer = Fixtures.sentinel(width: 100, height: 1)
     StatusBar(ui: ui, mode: .braille).draw(into: &buffer, area: buffer.bounds)
     #expect(
-      buffer.line(0).hasPrefix(" q quit  space pause  +- zoom  a all  e export  m mark  c colours  r reset  ? help"))
+      buffer.line(0).hasPrefix(
+        " q quit  space pause  +- zoom  a all  e export  m mark  c colours  w where  r reset  ? help"))
     ui.togglePause(latest: 10)
     StatusBar(ui: ui, mode: .ascii).draw(into: &buffer, area: buffer.bounds)
     #expect(buffer.line(0).contains("space resume") && buffer.line(0).contains("leftright scroll"))
@@ -210,7 +211,7 @@ struct WidgetTests {
 
   @Test("the help overlay lists every binding of the key table, and the mouse's")
   func helpOverlay() {
-    var buffer = Fixtures.sentinel(width: 100, height: 25)
+    var buffer = Fixtures.sentinel(width: 100, height: 26)
     HelpOverlay(mode: .braille, themeName: "light").draw(into: &buffer, area: buffer.bounds)
     let text = buffer.lines.joined(separator: "\n")
     for binding in KeyMap.bindings where binding.scope != .overview { #expect(text.contains(binding.help)) }

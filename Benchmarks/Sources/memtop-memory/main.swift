@@ -8,7 +8,11 @@
 // With --live, every sample also goes where the live view puts it: the charts' bounded
 // timeline and the live analysis (MemtopTUI's ChartedSeries, as MonitorLoop keeps it).
 //
-// Run: cd Benchmarks && swift run -c release memtop-memory [samples] [--live]
+// With --regions (and --live), every sample also carries memory by kind and the counts, as if
+// each tick had walked the mappings (the worst case: the live view judges the kinds at the
+// detailed cadence, here every tick).
+//
+// Run: cd Benchmarks && swift run -c release memtop-memory [samples] [--live] [--regions]
 import Foundation
 import MemtopCore
 import MemtopTUI
@@ -17,6 +21,7 @@ import MemtopTUI
 AllocatorTuning.returnLargeBuffersToTheSystem()
 let total = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
 let live = CommandLine.arguments.contains("--live")
+let regions = CommandLine.arguments.contains("--regions")
 var charts = ChartedSeries(capacity: ChartedSeries.liveCapacity)
 let capture = URL(fileURLWithPath: #filePath)
   .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -52,7 +57,22 @@ let marks: Set<Int> = [10_000, 100_000, 250_000, 500_000, 1_000_000, total]
 let started = Date()
 let summary = session.run(stopRequested: { nil }) { event in
   guard case .sample(let sample) = event else { return }
-  if live { charts.append(sample, limitBytes: nil) }
+  if live {
+    var sample = sample
+    if regions, let rss = sample.rss {
+      // A fixed split of RSS with a slow drift in one kind: real values to judge.
+      let n = UInt64(session.samples)
+      sample.regionBrkHeap = rss / 16
+      sample.regionMallocArenas = rss / 8 + (n % 1000) * 4096
+      sample.regionThreadStacks = 65536
+      sample.regionOtherAnon = rss / 2
+      sample.regionShmem = 0
+      sample.regionFile = rss / 4
+      sample.threads = 4 + n % 3
+      sample.fds = 12
+    }
+    charts.append(sample, limitBytes: nil)
+  }
   if marks.contains(session.samples) { checkpoints.append((session.samples, ownRSS())) }
 }
 let analysis = RecordingAnalysis(digest: summary.digest, limit: nil)
@@ -70,6 +90,7 @@ print(
 )
 print("digest at full resolution: \(summary.digest.isFullResolution); verdict: \(analysis.verdict.rawValue)")
 if live { print("live charts: \(charts.timeline.count) slots, each standing for \(charts.timeline.stride) samples") }
+if regions { print("memory by kind judged live on \(charts.regions.samples) samples") }
 print(
   String(
     format: "%d samples in %.1f s (%.1f µs per sample: read, parse, digest, CSV row)", summary.samples, seconds,

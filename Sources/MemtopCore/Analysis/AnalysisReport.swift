@@ -9,11 +9,18 @@
 /// `leak_threshold_bytes_per_s`, `more_seconds_needed` (number or null).
 /// Verdicts: `leak`, `plateau`, `stable`, `inconclusive`, `shrinking`, `insufficient-data`.
 /// Non-finite numbers are written as null.
+///
+/// Where memory grows: `regions` ({kind: {`bytes`, `slope_bytes_per_s`, `slope_ci_bytes_per_s`,
+/// `verdict`, `share_of_growth`}} for each kind the recording carries), `counts` ({`threads`,
+/// `fds`}: the same fields, `bytes` being the count and the slopes per second) and `growth_in`
+/// (the kind holding most of the growth, or null); see ``RegionAssessment``.
 public struct AnalysisReport: Encodable, Sendable, Equatable {
   /// `leak` if any metric leaks, else the most telling verdict of the others.
   public var verdict: TrendVerdict
   /// One entry per metric name (`"rss"`, `"anon"`, `"heap"`).
   public var metrics: [String: MetricReport]
+  /// Memory by kind and the counts, each judged; nil writes empty objects and a null `growth_in`.
+  public var regions: RegionAssessment?
 
   public init(verdict: TrendVerdict, metrics: [String: MetricReport]) {
     self.verdict = verdict
@@ -30,12 +37,22 @@ public struct AnalysisReport: Encodable, Sendable, Equatable {
   enum CodingKeys: String, CodingKey {
     case verdict
     case metrics
+    case regions
+    case counts
+    case growthIn = "growth_in"
   }
 
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(verdict.rawValue, forKey: .verdict)
     try c.encode(metrics, forKey: .metrics)
+    var kinds: [String: RegionReport] = [:]
+    for entry in regions?.kinds ?? [] { kinds[entry.name] = RegionReport(entry) }
+    var counts: [String: RegionReport] = [:]
+    for entry in regions?.counts ?? [] { counts[entry.name] = RegionReport(entry) }
+    try c.encode(kinds, forKey: .regions)
+    try c.encode(counts, forKey: .counts)
+    try c.encode(regions?.growthIn?.rawValue, forKey: .growthIn)
   }
 }
 
@@ -127,4 +144,34 @@ public struct MetricReport: Encodable, Sendable, Equatable {
 
   /// The value, or nil (JSON null) when it is NaN or infinite.
   static func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+}
+
+/// One kind's (or count's) entry in `AnalysisReport`'s `regions` and `counts`.
+///
+/// `bytes` is the latest value (for a count, the number of threads or descriptors);
+/// `slope_bytes_per_s` and `slope_ci_bytes_per_s` are per second in the same unit;
+/// `verdict` is the analyzer's (`reclaimable` for file pages it would call a leak);
+/// `share_of_growth` is 0…1, or null when no kind grows and for the counts.
+public struct RegionReport: Encodable, Sendable, Equatable {
+  public var entry: RegionAssessment.Entry
+
+  public init(_ entry: RegionAssessment.Entry) { self.entry = entry }
+
+  enum CodingKeys: String, CodingKey {
+    case bytes
+    case slopeBytesPerSecond = "slope_bytes_per_s"
+    case slopeCI = "slope_ci_bytes_per_s"
+    case verdict
+    case shareOfGrowth = "share_of_growth"
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    let r = entry.result
+    try c.encode(entry.latest.flatMap(MetricReport.finite), forKey: .bytes)
+    try c.encode(MetricReport.finite(r.slopeBytesPerSecond), forKey: .slopeBytesPerSecond)
+    try c.encode([MetricReport.finite(r.slopeCI.low), MetricReport.finite(r.slopeCI.high)], forKey: .slopeCI)
+    try c.encode(entry.verdictName, forKey: .verdict)
+    try c.encode(entry.shareOfGrowth.flatMap(MetricReport.finite), forKey: .shareOfGrowth)
+  }
 }

@@ -32,6 +32,9 @@ public struct Assessment: Sendable, Equatable {
   /// Live only: the metrics whose leak alert is raised (two consecutive positives, cleared
   /// with hysteresis). Empty for a recording, whose verdict is final.
   public var raised: Set<Metric> = []
+  /// Memory by kind and the counts, each judged, when the samples carry them (see
+  /// ``withRegions(_:)``).
+  public var regions: RegionAssessment?
 
   /// Combines per-metric results.
   public init(entries: [Entry]) {

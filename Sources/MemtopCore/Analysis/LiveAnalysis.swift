@@ -31,6 +31,10 @@ public struct LiveAnalysis: Sendable {
   private var alerts: [LeakAlert]
   private var samplesSinceEvaluation = 0
   private let analyzer = TrendAnalyzer(TrendConfiguration())
+  /// The analyzer per metric: counts (threads, descriptors) are judged in things, not bytes.
+  private let analyzers: [TrendAnalyzer]
+  /// Samples kept raw by this analysis (``rawCapacity`` unless given).
+  public let rawLimit: Int
   /// The latest result per metric (same order as ``metrics``), nil before the first evaluation.
   public private(set) var results: [TrendResult?]
   /// Samples appended so far.
@@ -38,9 +42,22 @@ public struct LiveAnalysis: Sendable {
 
   /// - Parameter tree: judge a process tree's total (PSS first, sums labelled as such).
   public init(evaluateEvery: Int = 5, tree: Bool = false) {
+    self.init(metrics: tree ? Self.treeMetrics : Self.metrics, evaluateEvery: evaluateEvery)
+  }
+
+  /// Judges `metrics` (memory by kind and counts among them), keeping at most `rawCapacity`
+  /// samples raw before judging from the pyramids alone.
+  /// `pyramidCapacity` bins are kept per pyramid level (the analyzer reads at most 256 floor
+  /// points, so 256 loses no window that a coarser level cannot serve); nil keeps
+  /// ``FloorPyramid/bounded()``'s.
+  public init(
+    metrics: [Metric], evaluateEvery: Int = 5, rawCapacity: Int = LiveAnalysis.rawCapacity, pyramidCapacity: Int? = nil
+  ) {
     self.evaluateEvery = max(evaluateEvery, 1)
-    metrics = tree ? Self.treeMetrics : Self.metrics
-    pyramids = metrics.map { _ in FloorPyramid.bounded() }
+    self.metrics = metrics
+    rawLimit = max(rawCapacity, 0)
+    analyzers = metrics.map { $0.isCount ? TrendAnalyzer(.counts) : TrendAnalyzer(TrendConfiguration()) }
+    pyramids = metrics.map { _ in pyramidCapacity.map { FloorPyramid(capacity: $0) } ?? FloorPyramid.bounded() }
     raw = metrics.map { _ in MetricSeries(times: [], values: []) }
     alerts = metrics.map { _ in LeakAlert() }
     results = metrics.map { _ in nil }
@@ -61,7 +78,7 @@ public struct LiveAnalysis: Sendable {
   /// Whether the series is still young (evaluated often).
   public var isYoung: Bool { samples < analyzer.configuration.youngSampleCount }
   /// Whether every sample so far is kept raw (judged as `memtop analyze` judges them).
-  public var keepsRaw: Bool { samples <= Self.rawCapacity }
+  public var keepsRaw: Bool { samples <= rawLimit }
 
   /// Adds a sample; every `evaluateEvery` samples (``youngEvaluateEvery`` while young),
   /// re-runs the analyzer against `limitBytes`. Returns whether it evaluated.
@@ -90,8 +107,8 @@ public struct LiveAnalysis: Sendable {
     for (i, metric) in metrics.enumerated() {
       let result =
         keepsRaw
-        ? analyzer.analyze(raw[i], label: label(metric), limitBytes: limitBytes)
-        : analyzer.analyze(pyramids[i], label: label(metric), limitBytes: limitBytes)
+        ? analyzers[i].analyze(raw[i], label: label(metric), limitBytes: limitBytes)
+        : analyzers[i].analyze(pyramids[i], label: label(metric), limitBytes: limitBytes)
       alerts[i].update(with: result)
       results[i] = result
     }

@@ -29,6 +29,9 @@ public struct RecordingAnalysis: Sendable {
   public var skippedLifetimes: Int
   /// The limit projections were made against, if any.
   public var limit: MemoryLimit?
+  /// Memory by kind and the counts of the same lifetime, each judged (empty when the
+  /// recording has no such columns).
+  public var regions = RegionAssessment(entries: [])
 
   /// Analyses a recording against an optional memory limit.
   public init(timeline: Timeline, limit: MemoryLimit?, analyzer: TrendAnalyzer = TrendAnalyzer()) {
@@ -51,6 +54,11 @@ public struct RecordingAnalysis: Sendable {
       results[metric] = analyzer.analyze(lifetime, label: label(metric), limitBytes: limit.map { Double($0.bytes) })
     }
     self.results = results
+    regions = RegionAssessment(series: { metric in
+      let series = timeline.series(metric)
+      return rows.map { MetricSeries(times: $0.map { series.times[$0] }, values: $0.map { series.values[$0] }) }
+        ?? series
+    })
   }
 
   /// Analyses a headless recording's in-memory digest (its last lifetime).
@@ -58,7 +66,13 @@ public struct RecordingAnalysis: Sendable {
   /// While the digest still holds every sample this is exactly the analysis of the same
   /// samples read back from the file; past its capacity the floors come from its pyramids
   /// (bin minima, as the live view judges).
-  public init(digest: RecordingDigest, limit: MemoryLimit?, analyzer: TrendAnalyzer = TrendAnalyzer()) {
+  ///
+  /// - Parameter regions: the bounded store of memory by kind and the counts (see
+  ///   ``RegionAssessment/metrics``), when the watch keeps one.
+  public init(
+    digest: RecordingDigest, limit: MemoryLimit?, regions: RecordingDigest? = nil, detail: RegionDetail? = nil,
+    analyzer: TrendAnalyzer = TrendAnalyzer()
+  ) {
     pid = digest.pid
     samples = digest.count
     duration = (digest.lastElapsed ?? 0) - (digest.firstElapsed ?? 0)
@@ -76,6 +90,7 @@ public struct RecordingAnalysis: Sendable {
       }
     }
     self.results = results
+    if let regions, regions.pid == digest.pid { self.regions = RegionAssessment(digest: regions, detail: detail) }
   }
 
   /// The one assessment every surface renders.
@@ -83,14 +98,21 @@ public struct RecordingAnalysis: Sendable {
     Assessment(
       entries: judged.compactMap { metric in
         results[metric].map { Assessment.Entry(metric: metric, label: label(metric), result: $0) }
-      })
+      }
+    ).withRegions(regions)
   }
 
-  /// `leak` if any metric leaks, else the most telling verdict.
-  public var verdict: TrendVerdict { TrendVerdict.combined(results.values.map(\.verdict)) }
+  /// `leak` if any metric leaks (growth explained by reclaimable page cache alone aside),
+  /// else the most telling verdict.
+  public var verdict: TrendVerdict { results.isEmpty ? .insufficientData : assessment.verdict }
 
   /// The JSON document for `memtop analyze --json`.
-  public var report: AnalysisReport { AnalysisReport(results: results) }
+  public var report: AnalysisReport {
+    var report = AnalysisReport(results: results)
+    report.verdict = verdict
+    report.regions = regions
+    return report
+  }
 
   /// The metric that best explains the combined verdict (see ``Assessment/leading``).
   public var leadingMetric: Metric { assessment.leading?.metric ?? judged[0] }
@@ -103,7 +125,8 @@ extension RecordingAnalysis {
   /// `verdict: leak: anon +41.0 MiB/h (95 % 38.0 MiB/h to 44.1 MiB/h), limit in 5 h 10 m: anon rose …`.
   public var verdictLine: String {
     guard let result = results[leadingMetric] else { return verdictSummary }
-    return verdictSummary + "; " + result.explanation
+    let line = verdictSummary + "; " + result.explanation
+    return assessment.whereSentence.map { line + "; where: " + $0 } ?? line
   }
 
   /// The verdict with the leading metric's rate and time to limit, without the explanation,
@@ -144,6 +167,7 @@ extension RecordingAnalysis {
       lines.append("        " + r.explanation)
       if let caveat = r.caveat { lines.append("        note: " + caveat) }
     }
+    lines += whereLines
     return lines.joined(separator: "\n") + "\n"
   }
 

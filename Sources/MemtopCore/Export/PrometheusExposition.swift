@@ -83,6 +83,14 @@ public struct PrometheusExposition: Sendable {
     gauge("memtop_growth_low_bytes_per_second", "Lower end of the growth rate's 95 % interval, bytes per second.", lows)
     gauge(
       "memtop_growth_high_bytes_per_second", "Upper end of the growth rate's 95 % interval, bytes per second.", highs)
+    // Where it grows: each kind's growth rate (the same analyzer's Sen slope).
+    gauge(
+      "memtop_region_growth_bytes_per_second",
+      "Sen-slope growth rate of one kind of memory's floor, bytes per second (see memtop_region_bytes).",
+      analysis.regions.kinds.compactMap { entry in
+        entry.result.slopeBytesPerSecond.isFinite
+          ? (",kind=\"\(entry.name)\"", Self.number(entry.result.slopeBytesPerSecond)) : nil
+      })
     let verdicts = TrendVerdict.allCases.map { (",verdict=\"\($0.rawValue)\"", analysis.verdict == $0 ? "1" : "0") }
     gauge(
       "memtop_verdict", "1 for the analyzer's combined verdict (the one memtop analyze prints), 0 for the others.",

@@ -46,9 +46,10 @@ public struct RecordingChart {
     let scale = Scale(plot: plot, start: start, end: end, low: range.low, high: range.high)
     let step = range.step
 
-    var svg = SVGBuilder(width: width, height: height + notesHeight, title: "memtop: " + title)
-    svg.element(
-      "rect", ["x": "0", "y": "0", "width": n(width), "height": n(height + notesHeight), "fill": "#ffffff"])
+    let panel = regionPanelHeight
+    let below = panel + notesHeight
+    var svg = SVGBuilder(width: width, height: height + below, title: "memtop: " + title)
+    svg.element("rect", ["x": "0", "y": "0", "width": n(width), "height": n(height + below), "fill": "#ffffff"])
     drawHeading(&svg, explanation: explanation)
     drawYAxis(&svg, scale: scale, step: step)
     drawTimeAxis(&svg, scale: scale)
@@ -95,7 +96,8 @@ public struct RecordingChart {
         "x": n(plot.left), "y": n(plot.top), "width": n(plot.width), "height": n(plot.height), "fill": "none",
         "stroke": "#333333", "stroke-width": "1",
       ])
-    drawNotes(&svg)
+    if panel > 0 { drawRegionPanel(&svg, top: height) }
+    drawNotes(&svg, top: height + panel)
     return svg.finish()
   }
 

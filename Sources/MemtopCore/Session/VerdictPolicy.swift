@@ -62,8 +62,13 @@ public struct SessionVerdict: Sendable {
 /// `record`, `analyze` and `replay`.
 public enum VerdictPolicy {
   /// Judges a watch's bounded store and its members' stores.
-  public static func judge(_ store: RecordingDigest, members: [MemberTrack], limit: MemoryLimit?) -> SessionVerdict {
-    let analysis = RecordingAnalysis(digest: store, limit: limit)
+  /// `regions` is the store of memory by kind and the counts, when kept; `detail` what the
+  /// latest walk of the mappings named.
+  public static func judge(
+    _ store: RecordingDigest, members: [MemberTrack], limit: MemoryLimit?, regions: RecordingDigest? = nil,
+    detail: RegionDetail? = nil
+  ) -> SessionVerdict {
+    let analysis = RecordingAnalysis(digest: store, limit: limit, regions: regions, detail: detail)
     let judged = members.map { member -> MemberVerdict in
       verdict(RecordingAnalysis(digest: member.store, limit: nil), pid: member.identity.pid, command: member.command)
     }

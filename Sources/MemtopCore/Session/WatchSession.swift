@@ -26,6 +26,9 @@ public final class WatchSession {
   public private(set) var start: Double
   /// The bounded store of the main series (a tree's total).
   public private(set) var store: RecordingDigest
+  /// The bounded store of memory by kind and the counts, fed the samples that carry them
+  /// (the detailed reads' cadence).
+  public private(set) var regionStore: RecordingDigest
   /// Each member of a tree ever seen, with its own bounded store.
   public private(set) var members: [MemberTrack] = []
   /// The members' readings behind the latest sample.
@@ -81,6 +84,8 @@ public final class WatchSession {
     self.clock = clock
     start = clock.monotonicSeconds()
     store = RecordingDigest(fullResolutionCapacity: options.fullResolutionCapacity)
+    regionStore = RecordingDigest(
+      fullResolutionCapacity: options.fullResolutionCapacity, metrics: RegionAssessment.metrics)
     schedule = TickSchedule(start: start, interval: options.interval)
     nextDue = start
     lastFlush = start
@@ -194,7 +199,7 @@ public final class WatchSession {
 
   /// The verdict on everything so far: the one policy, on the bounded stores.
   public func verdict() -> SessionVerdict {
-    VerdictPolicy.judge(store, members: members, limit: limit)
+    VerdictPolicy.judge(store, members: members, limit: limit, regions: regionStore, detail: regionDetail)
   }
 
   // MARK: - Sampling
@@ -368,6 +373,7 @@ public final class WatchSession {
     }
     samples += 1
     store.append(sample)
+    if RegionAssessment.carriesRegions(sample) { regionStore.append(sample) }
     if let hwm = sample.peakRSS { peakRSS = max(peakRSS ?? 0, hwm) }
     pid = sample.pid
     startTicks = sample.startTicks
@@ -648,4 +654,10 @@ final class NoticeBox {
     defer { lines.removeAll() }
     return lines
   }
+}
+
+extension WatchSession {
+  /// What the latest walk of the mappings named (arenas, stacks, top files, named anonymous
+  /// mappings), when the sampler reports it.
+  public var regionDetail: RegionDetail? { sampler?.latestRegions.map(RegionDetail.init(reading:)) }
 }

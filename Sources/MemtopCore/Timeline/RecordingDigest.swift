@@ -13,8 +13,13 @@
 /// lifetime: the digest then holds the last lifetime only, as ``RecordingAnalysis`` would analyse.
 public struct RecordingDigest: Sendable {
   private static let absent = UInt32.max
-  /// The metrics kept: every metric a process's or a tree's verdict is judged on.
-  static let metrics = RecordingAnalysis.treeMetrics
+  /// The metrics kept by default: every metric a process's or a tree's verdict is judged on.
+  public static let verdictMetrics = RecordingAnalysis.treeMetrics
+
+  /// The metrics kept.
+  public let metrics: [Metric]
+  /// What one packed unit of each metric is worth: 1024 bytes for memory, 1 for a count.
+  private let units: [UInt64]
 
   /// Samples kept at full resolution before switching to the pyramids alone.
   public let fullResolutionCapacity: Int
@@ -38,16 +43,24 @@ public struct RecordingDigest: Sendable {
   /// Bin summaries per metric, in ``RecordingAnalysis/metrics`` order.
   public private(set) var pyramids: [FloorPyramid]
   private var maxima: [UInt64?]
+  private var firsts: [UInt64?]
+  private var latests: [UInt64?]
   private var elapsed: [Double] = []
   private var kibibytes: [[UInt32]]
 
   /// Creates an empty digest holding at most `fullResolutionCapacity` full-resolution samples
   /// (the default, 2¹⁷, is 3.1 MB: 3.6 hours at 10 Hz, 36 hours at 1 Hz).
-  public init(fullResolutionCapacity: Int = 1 << 17) {
+  ///
+  /// - Parameter metrics: the metrics to keep (memory in bytes, packed as KiB; counts as they are).
+  public init(fullResolutionCapacity: Int = 1 << 17, metrics: [Metric] = RecordingDigest.verdictMetrics) {
     self.fullResolutionCapacity = max(fullResolutionCapacity, 0)
-    pyramids = Self.metrics.map { _ in FloorPyramid.bounded() }
-    maxima = Self.metrics.map { _ in nil }
-    kibibytes = Self.metrics.map { _ in [] }
+    self.metrics = metrics
+    units = metrics.map { $0.isCount ? 1 : 1024 }
+    pyramids = metrics.map { _ in FloorPyramid.bounded() }
+    maxima = metrics.map { _ in nil }
+    firsts = maxima
+    latests = maxima
+    kibibytes = metrics.map { _ in [] }
   }
 
   /// Adds a sample.
@@ -56,7 +69,7 @@ public struct RecordingDigest: Sendable {
     if count > 0 && (sample.pid != pid || reused) {
       let capacity = fullResolutionCapacity
       let (total, skipped) = (totalCount, skippedLifetimes + 1)
-      self = RecordingDigest(fullResolutionCapacity: capacity)
+      self = RecordingDigest(fullResolutionCapacity: capacity, metrics: metrics)
       (totalCount, skippedLifetimes) = (total, skipped)
     }
     pid = sample.pid
@@ -66,10 +79,14 @@ public struct RecordingDigest: Sendable {
     totalCount += 1
     if firstElapsed == nil { firstElapsed = sample.elapsed }
     lastElapsed = sample.elapsed
-    for (i, metric) in Self.metrics.enumerated() {
+    for (i, metric) in metrics.enumerated() {
       let value = sample[metric]
       pyramids[i].append(time: sample.elapsed, value: value.map { Double($0) } ?? .nan)
-      if let value { maxima[i] = max(maxima[i] ?? 0, value) }
+      if let value {
+        maxima[i] = max(maxima[i] ?? 0, value)
+        if firsts[i] == nil { firsts[i] = value }
+        latests[i] = value
+      }
     }
     guard isFullResolution else { return }
     guard count <= fullResolutionCapacity else {
@@ -77,33 +94,44 @@ public struct RecordingDigest: Sendable {
       return
     }
     // /proc reports KiB; anything else (or ≥ 4 TiB) cannot be packed exactly.
-    for metric in Self.metrics {
-      if let value = sample[metric], value % 1024 != 0 || value / 1024 >= UInt64(Self.absent) {
+    for (metric, unit) in zip(metrics, units) {
+      if let value = sample[metric], value % unit != 0 || value / unit >= UInt64(Self.absent) {
         releaseFullResolution()
         return
       }
     }
     elapsed.append(sample.elapsed)
-    for (i, metric) in Self.metrics.enumerated() {
-      kibibytes[i].append(sample[metric].map { UInt32($0 / 1024) } ?? Self.absent)
+    for (i, metric) in metrics.enumerated() {
+      kibibytes[i].append(sample[metric].map { UInt32($0 / units[i]) } ?? Self.absent)
     }
   }
 
   /// The largest value of `metric` in the current lifetime, bytes.
   public func maximum(_ metric: Metric) -> UInt64? {
-    Self.metrics.firstIndex(of: metric).flatMap { maxima[$0] }
+    metrics.firstIndex(of: metric).flatMap { maxima[$0] }
+  }
+
+  /// The first value of `metric` in the current lifetime.
+  public func first(_ metric: Metric) -> UInt64? {
+    metrics.firstIndex(of: metric).flatMap { firsts[$0] }
+  }
+
+  /// The latest value of `metric` in the current lifetime.
+  public func latest(_ metric: Metric) -> UInt64? {
+    metrics.firstIndex(of: metric).flatMap { latests[$0] }
   }
 
   /// The full-resolution series of `metric` (absent values as NaN gaps), or nil once the
   /// digest holds only pyramids or for a metric it does not keep.
   public func series(_ metric: Metric) -> MetricSeries? {
-    guard isFullResolution, let i = Self.metrics.firstIndex(of: metric) else { return nil }
-    return MetricSeries(times: elapsed, values: kibibytes[i].map { $0 == Self.absent ? .nan : Double($0) * 1024 })
+    guard isFullResolution, let i = metrics.firstIndex(of: metric) else { return nil }
+    let unit = Double(units[i])
+    return MetricSeries(times: elapsed, values: kibibytes[i].map { $0 == Self.absent ? .nan : Double($0) * unit })
   }
 
   /// The pyramid of `metric`, nil for a metric the digest does not keep.
   public func pyramid(_ metric: Metric) -> FloorPyramid? {
-    Self.metrics.firstIndex(of: metric).map { pyramids[$0] }
+    metrics.firstIndex(of: metric).map { pyramids[$0] }
   }
 
   private mutating func releaseFullResolution() {

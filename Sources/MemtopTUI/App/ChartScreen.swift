@@ -43,6 +43,10 @@ final class ChartScreen: AppScreen {
   private var warnings: [(text: String, isError: Bool)] = []
   /// A replayed recording's verdict, the one `memtop analyze` gives on the file.
   private var replayVerdict: VerdictModel?
+  /// A replayed recording's assessment, memory by kind included: the where screen's.
+  private var replayAssessment: Assessment?
+  /// Whether the where screen (memory by kind) replaces the charts.
+  private(set) var showsWhere = false
   /// A replay playing: elapsed seconds of the app at the last step, and recording seconds per second.
   private(set) var playback: (last: Double, speed: Double)?
   /// How the launched command ended, once reaped.
@@ -284,6 +288,9 @@ final class ChartScreen: AppScreen {
       context.themeIndex = (context.themeIndex + 1) % context.themes.count
       ui.show("theme \(context.theme.name)", now: now, seconds: 3)
     case .help: ui.showHelp = true
+    case .showWhere:
+      showsWhere.toggle()
+      ui.show(showsWhere ? "where memory grows: w shows the charts again" : "charts", now: now, seconds: 2)
     case .cycleProcess: cycleProcess(now: now)
     case .back:
       if opensFromOverview { return .pop }
@@ -411,6 +418,7 @@ final class ChartScreen: AppScreen {
   func load(_ samples: [MemorySample], limit: MemoryLimit?, interrupted: () -> Bool = { false }) -> Bool {
     let every = total.analysis.evaluateEvery
     total.analysis.evaluateEvery = .max
+    total.regions.holdsEvaluations = true
     for (n, sample) in samples.enumerated() {
       if n & 0x3FFF == 0x3FFF && interrupted() { return false }
       guard watchesTree, sample.processes == nil else {
@@ -419,10 +427,13 @@ final class ChartScreen: AppScreen {
       }
       let index = memberIndex(of: sample, name: "")
       members[index].series.analysis.evaluateEvery = .max
+      members[index].series.regions.holdsEvaluations = true
       members[index].series.append(sample, limitBytes: nil)
     }
     total.analysis.evaluateEvery = every
     total.analysis.evaluate(limitBytes: nil)
+    total.regions.holdsEvaluations = false
+    total.regions.evaluate()
     for index in members.indices {
       members[index].series.analysis.evaluateEvery = every
       members[index].series.analysis.evaluate(limitBytes: nil)
@@ -430,6 +441,7 @@ final class ChartScreen: AppScreen {
     // The one verdict policy, as `memtop analyze` gives it: a member leaking alone is named.
     let verdict = VerdictPolicy.judge(recording: samples, limit: limit)
     replayVerdict = VerdictModel(recording: verdict.analysis)
+    replayAssessment = verdict.analysis.assessment
     if verdict.analysis.verdict != .leak,
       let worst = verdict.leakingMembers.max(by: { $0.slopeBytesPerSecond < $1.slopeBytesPerSecond })
     {
@@ -569,9 +581,16 @@ final class ChartScreen: AppScreen {
 
   func draw(into buffer: inout CellBuffer, context: AppContext) {
     let series = shown
+    let regions = series.regions.assessment(detail: shownMember == nil ? watch?.regionDetail : nil)
     var model = ScreenModel(
       timeline: series.timeline, session: shownSession, ui: ui, analysis: series.analysis, extremes: series.extremes,
-      themeName: context.theme.name, mode: context.mode)
+      themeName: context.theme.name, mode: context.mode, regions: regions)
+    if showsWhere {
+      let assessment = replayAssessment ?? series.analysis.assessment().withRegions(regions)
+      model.whereView = WhereModel(
+        regions: replayAssessment?.regions ?? regions, assessment: assessment, timeline: series.timeline,
+        points: max(buffer.bounds.width - WhereScreen.columns.reduce(0, +), 0))
+    }
     if let replayVerdict {
       model.verdict = replayVerdict
     } else if shownMember == nil {

@@ -4,6 +4,7 @@ public enum Action: String, Sendable, CaseIterable {
     resetMinMax
   case cycleProcess
   case pythonPanel
+  case showWhere
   case sortByMemory, sortByGrowth, filter, selectUp, selectDown, open, back
 }
 
@@ -75,6 +76,9 @@ public enum KeyMap {
     KeyBinding(
       keys: [.character("y")], action: .pythonPanel, hint: "python",
       help: "with --python: show or hide the Python panel (caches, lines, types, collector, share)"),
+    KeyBinding(
+      keys: [.character("w")], action: .showWhere, hint: "where",
+      help: "show where memory grows: each kind, threads and fds with rate, verdict, share"),
     KeyBinding(
       keys: [.character("r")], action: .resetMinMax, hint: "reset", help: "reset the min/max shown on each chart"),
     KeyBinding(

@@ -12,6 +12,8 @@ public struct ChartedSeries: Sendable {
   public var timeline = Timeline()
   /// The analyzer run live on it.
   public var analysis = LiveAnalysis()
+  /// Memory by kind and the counts, judged at the detailed reads' cadence.
+  public var regions = LiveRegionAnalysis()
   /// Min and max since the last reset.
   public var extremes = Extremes()
 
@@ -30,10 +32,12 @@ public struct ChartedSeries: Sendable {
     timeline.append(sample)
     if timeline.startsLifetime(timeline.count - 1) {
       analysis = LiveAnalysis(evaluateEvery: analysis.evaluateEvery, tree: analysis.isTree)
+      regions = LiveRegionAnalysis()
       extremes = Extremes()
     }
     extremes.add(sample)
     analysis.append(sample, limitBytes: limitBytes)
+    regions.append(sample)
   }
 
   /// Restarts min/max from the latest sample.

@@ -24,6 +24,8 @@ public struct ScreenModel: Sendable {
   public var pss: UInt64?
   /// The soonest projected time to reach the memory limit, seconds (nil: no limit, or no growth toward it).
   public var timeToLimit: Double?
+  /// The where screen, when it replaces the charts (key `w`).
+  public var whereView: WhereModel?
 
   /// How the figures are read, for the help overlay: sources and cadences.
   public var details: [String] {
@@ -40,7 +42,7 @@ public struct ScreenModel: Sendable {
 
   public init(
     timeline: Timeline, session: SessionInfo, ui: UIState, analysis: LiveAnalysis, extremes: Extremes,
-    themeName: String, mode: GlyphMode
+    themeName: String, mode: GlyphMode, regions: RegionAssessment? = nil
   ) {
     self.session = session
     self.ui = ui
@@ -59,7 +61,7 @@ public struct ScreenModel: Sendable {
       }
       return chart
     }
-    verdict = VerdictModel(analysis: analysis, summed: summed)
+    verdict = VerdictModel(analysis: analysis, summed: summed, regions: regions)
     timeToLimit = analysis.results.compactMap { $0?.timeToLimit?.estimateSeconds }.filter(\.isFinite).min()
     samples = timeline.count
     pss = (0..<timeline.count).reversed().lazy.compactMap { timeline.value(.pss, at: $0) }.first

@@ -23,8 +23,10 @@ public struct VerdictModel: Sendable, Equatable {
   }
 
   /// Builds the banner from the live analysis; `summed` labels a tree total's figures as sums.
-  public init(analysis: LiveAnalysis, summed: Bool = false) {
-    let assessment = analysis.assessment(summed: summed)
+  /// With `regions` (memory by kind, judged live), a leak's detail line leads with the where
+  /// sentence, and growth that is reclaimable page cache alone raises no LEAK.
+  public init(analysis: LiveAnalysis, summed: Bool = false, regions: RegionAssessment? = nil) {
+    let assessment = analysis.assessment(summed: summed).withRegions(regions)
     guard assessment.verdict != .insufficientData || !assessment.raised.isEmpty, let lead = assessment.leading else {
       // Past the usual count the wait is for points after a step (or through gaps): say so
       // rather than count samples that are already more than "needed".
@@ -37,7 +39,7 @@ public struct VerdictModel: Sendable, Equatable {
       return
     }
     let rate = Self.rate(lead)
-    detail = lead.result.explanation
+    detail = Self.detail(assessment, lead)
     if !assessment.raised.isEmpty {
       headline = "LEAK  \(rate)" + Self.limit(lead.result)
       role = .verdictLeak
@@ -72,7 +74,7 @@ public struct VerdictModel: Sendable, Equatable {
       role = .verdictPending
       return
     }
-    detail = lead.result.explanation
+    detail = Self.detail(assessment, lead)
     let verdict = assessment.verdict
     var text = "recording verdict: \(verdict.rawValue.uppercased())"
     if lead.result.slopeBytesPerSecond.isFinite { text += "  " + Self.rate(lead) }
@@ -83,6 +85,12 @@ public struct VerdictModel: Sendable, Equatable {
     case .insufficientData, .inconclusive: role = .verdictPending
     case .stable, .shrinking: role = .verdictOK
     }
+  }
+
+  /// The leading sentence, after the where sentence when something leaks.
+  static func detail(_ assessment: Assessment, _ lead: Assessment.Entry) -> String {
+    guard let place = assessment.whereSentence else { return lead.result.explanation }
+    return "where: \(place) · \(lead.result.explanation)"
   }
 
   /// `RSS +1.20 MiB/min (95 % +0.90 MiB/min to +1.50 MiB/min)`: the rate every surface shows.

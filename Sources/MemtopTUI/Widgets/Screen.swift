@@ -49,8 +49,12 @@ public enum Screen {
     let status = area.bottom(1)
     let verdict = area.droppingBottom(1).bottom(verdictHeight)
     let charts = area.droppingTop(headerHeight).droppingBottom(1 + verdictHeight)
-    for (chart, rect) in zip(model.charts.prefix(count), charts.rows(count)) {
-      ChartWidget(model: chart, mode: model.mode).draw(into: &buffer, area: rect)
+    if let whereView = model.whereView {
+      WhereScreen(model: whereView, mode: model.mode).draw(into: &buffer, area: charts)
+    } else {
+      for (chart, rect) in zip(model.charts.prefix(count), charts.rows(count)) {
+        ChartWidget(model: chart, mode: model.mode).draw(into: &buffer, area: rect)
+      }
     }
     VerdictBanner(model: model.verdict, mode: model.mode).draw(into: &buffer, area: verdict)
     StatusBar(ui: model.ui, mode: model.mode, tree: model.session.tree != nil).draw(into: &buffer, area: status)

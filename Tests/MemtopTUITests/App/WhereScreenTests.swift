@@ -1,0 +1,123 @@
+import MemtopCore
+import Testing
+
+@testable import MemtopTUI
+
+/// The where screen through the app loop and the test terminal: `w` replaces the charts with
+/// memory by kind, `w` again brings them back.
+@Suite("where screen")
+struct WhereScreenTests {
+  static let mib: UInt64 = 1 << 20
+
+  /// Arenas grow 1 MiB/s; the rest hold. Every second sample carries memory by kind.
+  static func sample(_ i: Int) -> MemorySample {
+    var sample = MemorySample(timeUnix: 1_764_000_000 + Double(i) * 0.5, elapsed: Double(i) * 0.5, pid: 4242)
+    let arenas = 2 * mib + UInt64(i) * 512 * 1024
+    sample.rss = 30 * mib + arenas
+    sample.anon = 20 * mib + arenas
+    sample.heap = 16 * mib + arenas
+    sample.threads = 9
+    if i % 2 == 0 {
+      sample.regionBrkHeap = 4 * mib
+      sample.regionMallocArenas = arenas
+      sample.regionThreadStacks = 1 * mib
+      sample.regionOtherAnon = 15 * mib
+      sample.regionShmem = 0
+      sample.regionFile = 10 * mib
+      sample.fds = 7
+    }
+    return sample
+  }
+
+  @Test("in a replay, w shows each kind's now, rate, verdict, share and where; w again shows the charts")
+  func replayWhere() {
+    let clock = ManualClock()
+    let config = MonitorConfiguration(target: .replay(path: "r.csv", samples: []), interval: 0.5)
+    let terminal = TestTerminal(width: 120, height: 40)
+    let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
+    var session = SessionInfo(pid: 4242, name: "", interval: 0.5)
+    session.state = .replay("r.csv")
+    let screen = ChartScreen(source: nil, session: session, config: config)
+    screen.load((0..<240).map(Self.sample), limit: nil)
+    let app = AppLoop(root: screen, backend: terminal, context: context)
+    app.draw()
+    #expect(!terminal.text.contains("where memory grows"))
+    app.send(.key(.character("w")))
+    app.draw()
+    let text = terminal.text
+    #expect(screen.showsWhere)
+    #expect(text.contains("where memory grows"), "\(text)")
+    for kind in RegionKind.allCases { #expect(text.contains(kind.rawValue), "\(kind)") }
+    #expect(text.contains("threads") && text.contains("fds"))
+    let arenas = text.split(separator: "\n").first { $0.contains("malloc_arenas ") && $0.contains("MiB/s") }
+    #expect(arenas?.contains("leak") == true, "\(text)")
+    #expect(arenas?.contains("100 %") == true, "\(text)")
+    #expect(text.contains("growth in: malloc_arenas"))
+    #expect(text.contains("% in malloc_arenas"), "the where sentence")
+    // The banner leads a leak's detail with the where sentence too.
+    #expect(text.contains("where: RSS +"))
+    app.send(.key(.character("w")))
+    app.draw()
+    #expect(!screen.showsWhere)
+    #expect(!terminal.text.contains("where memory grows"))
+  }
+
+  @Test("the sparkline spans its values' own range and never exceeds its width")
+  func sparkline() {
+    #expect(WhereScreen.sparkline([1, 2, 3, 4, 5, 6, 7, 8], width: 8, mode: .block) == "▁▂▃▄▅▆▇█")
+    #expect(WhereScreen.sparkline([5, 5, 5], width: 10, mode: .ascii) == "   ")
+    #expect(WhereScreen.sparkline(Array(repeating: 1, count: 50), width: 4, mode: .ascii).count == 4)
+    #expect(WhereScreen.sparkline([], width: 4, mode: .ascii) == "")
+  }
+
+  @Test("before any reading of memory by kind, the screen says what it waits for")
+  func waiting() {
+    let model = WhereModel(regions: nil, assessment: nil, timeline: Timeline(), points: 20)
+    var buffer = CellBuffer(width: 100, height: 6)
+    WhereScreen(model: model, mode: .ascii).draw(into: &buffer, area: buffer.bounds)
+    #expect(buffer.lines.joined().contains("detailed reads"))
+  }
+
+  /// Feeds `count` samples to a live analysis and its region analysis, as the chart screen does.
+  static func live(_ make: (Int) -> MemorySample, count: Int) -> (LiveAnalysis, LiveRegionAnalysis) {
+    var analysis = LiveAnalysis()
+    var regions = LiveRegionAnalysis()
+    for i in 0..<count {
+      let sample = make(i)
+      analysis.append(sample, limitBytes: nil)
+      regions.append(sample)
+    }
+    return (analysis, regions)
+  }
+
+  @Test("the live banner's LEAK leads its detail with the where sentence")
+  func liveBanner() throws {
+    let (analysis, regions) = Self.live(Self.sample, count: 240)
+    let model = VerdictModel(analysis: analysis, regions: regions.assessment())
+    #expect(model.role == .verdictLeak, "\(model.headline)")
+    #expect(model.detail.hasPrefix("where: RSS +"), "\(model.detail)")
+    #expect(model.detail.contains("% in malloc_arenas"))
+  }
+
+  @Test("live, growth in file pages alone never raises LEAK, and the detail says reclaimable")
+  func liveFileGrowth() throws {
+    let (analysis, regions) = Self.live(
+      { i in
+        var sample = Self.sample(i)
+        let file = 4 * Self.mib + UInt64(i) * 512 * 1024
+        sample.rss = 30 * Self.mib + file
+        sample.anon = 20 * Self.mib
+        sample.heap = 16 * Self.mib
+        if i % 2 == 0 {
+          sample.regionMallocArenas = 2 * Self.mib
+          sample.regionFile = file
+        }
+        return sample
+      }, count: 240)
+    #expect(analysis.results[0]?.verdict == .leak, "RSS itself grows")
+    let model = VerdictModel(analysis: analysis, regions: regions.assessment())
+    #expect(model.role != .verdictLeak, "\(model.headline)")
+    #expect(!model.headline.hasPrefix("LEAK"), "\(model.headline)")
+    #expect(model.detail.contains("which the kernel can reclaim — not a heap leak"), "\(model.detail)")
+  }
+}
