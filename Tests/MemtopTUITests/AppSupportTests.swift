@@ -25,8 +25,10 @@ struct AppSupportTests {
     try sink.finish()
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
     #expect(lines.count == 3)
-    #expect(lines[1].hasSuffix(",before the spike,,,"))
-    #expect(lines[2].hasSuffix(",,,,"))
+    // The marker, then start_ticks, processes, command and the trailing memory-by-kind columns.
+    let trailing = String(repeating: ",", count: 3 + CSVFormat.trailingMetricColumns.count)
+    #expect(lines[1].hasSuffix(",before the spike" + trailing))
+    #expect(lines[2].hasSuffix(",," + trailing))
   }
 
   @Test("export writes the whole timeline with the record command's header")

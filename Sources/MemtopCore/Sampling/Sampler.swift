@@ -74,6 +74,8 @@ public final class Sampler {
   public let heapSource: HeapSource
   /// Why the detailed figures are unavailable, once known (e.g. permission denied).
   public private(set) var detailUnavailable: ProcReadError?
+  /// Detailed reads in a row that found the address space gone while the process lived.
+  private var lostMaps = 0
   /// One-time warnings for the user, drained by ``takeWarnings()``.
   private var warnings: [String] = []
   /// Every warning given so far: each is given once.
@@ -263,6 +265,7 @@ public final class Sampler {
       Self.fill(&sample, regions: reading.regions)
       latestRegions = reading.regions
       detailReads += 1
+      lostMaps = 0
     } catch {
       detailFailed(error, file: "maps")
     }
@@ -284,6 +287,7 @@ public final class Sampler {
       Self.fill(&sample, regions: smaps.regions)
       latestRegions = smaps.regions
       detailReads += 1
+      lostMaps = 0
     } catch {
       detailFailed(error, file: "smaps")
     }
@@ -318,6 +322,9 @@ public final class Sampler {
       warn(
         "cannot read \(path) (permission denied): heap, memory by kind, descriptors, PSS, USS and SwapPss stay empty; \(ProcReadError.detailPermissionFix)"
       )
+    case .processGone where lostMaps < 3:
+      // The address space went away under the read (an exec): the next tick reads the new one.
+      lostMaps += 1
     case .processGone, .unsupported:
       // status still reads and shows memory, so the process lives, yet has no map to walk.
       detailUnavailable = error

@@ -81,11 +81,19 @@ final class MappingWalk {
       if mapsFD < 0 || pagemapFD < 0 { try reopen() }
       return try body()
     } catch .noSuchProcess {
-      do {
-        try reopen()
-        return try body()
-      } catch {
-        throw Self.classify(error)
+      // A launcher or shell may exec several times in a row (a pyenv shim: bash, then
+      // pyenv, then the interpreter): a walk can lose its address space again at once.
+      var attempts = 0
+      while true {
+        attempts += 1
+        do {
+          try reopen()
+          return try body()
+        } catch .noSuchProcess where attempts < 4 {
+          continue
+        } catch {
+          throw Self.classify(error)
+        }
       }
     } catch {
       throw Self.classify(error)

@@ -79,16 +79,17 @@ struct SessionEndToEndTests {
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     var csv = CSVFormat.headerLine
+    let tail = String(repeating: ",", count: CSVFormat.trailingMetricColumns.count) + "\n"
     for i in 0..<240 {
       let t = Double(i)
       let grow = UInt64(i) * 100 * 1024
       let total = UInt64(300 << 20)
       // The total, then worker 101 (growing) and worker 102 (giving back as much).
-      csv += "\(1_764_000_000 + t),\(t),100,\(total),\(total),,,,,,,\(total),,,,5000,2,\n"
+      csv += "\(1_764_000_000 + t),\(t),100,\(total),\(total),,,,,,,\(total),,,,5000,2,\(tail)"
       csv +=
-        "\(1_764_000_000 + t),\(t),101,\((100 << 20) + grow),\((100 << 20) + grow),,,,,,,,,,,5001,,python3 app.py\n"
+        "\(1_764_000_000 + t),\(t),101,\((100 << 20) + grow),\((100 << 20) + grow),,,,,,,,,,,5001,,python3 app.py\(tail)"
       csv +=
-        "\(1_764_000_000 + t),\(t),102,\((200 << 20) - grow),\((200 << 20) - grow),,,,,,,,,,,5002,,python3 app.py\n"
+        "\(1_764_000_000 + t),\(t),102,\((200 << 20) - grow),\((200 << 20) - grow),,,,,,,,,,,5002,,python3 app.py\(tail)"
     }
     try csv.write(toFile: dir + "/tree.csv", atomically: true, encoding: .utf8)
     let command = "'\(BuiltBinary.memtop)' replay tree.csv; echo MEMTOP-EXIT=$?; sleep 600"
