@@ -118,13 +118,11 @@ public final class CSVFileWriter {
     guard !pending.isEmpty else { return }
     let fd = self.fd
     var written = 0
-    let error: SystemError? = pending.withUnsafeBytes { bytes in
-      do throws(SystemError) {
-        try Syscalls.writeAll(fd, bytes, written: &written)
-        return nil
-      } catch {
-        return error
-      }
+    var error: SystemError?
+    do throws(SystemError) {
+      try Syscalls.writeAll(fd, pending, written: &written)
+    } catch let failure {
+      error = failure
     }
     if let error {
       // Cut a part-written row off a regular file; a pipe keeps what it got.

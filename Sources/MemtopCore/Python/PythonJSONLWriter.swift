@@ -100,13 +100,11 @@ public final class PythonJSONLWriter {
     guard !pending.isEmpty else { return }
     var written = 0
     let fd = self.fd
-    let error: SystemError? = pending.withUnsafeBytes { bytes in
-      do throws(SystemError) {
-        try Syscalls.writeAll(fd, bytes, written: &written)
-        return nil
-      } catch {
-        return error
-      }
+    var error: SystemError?
+    do throws(SystemError) {
+      try Syscalls.writeAll(fd, pending, written: &written)
+    } catch let failure {
+      error = failure
     }
     if let error {
       if written > 0 { _ = ftruncate(fd, off_t(savedBytes)) }

@@ -23,15 +23,7 @@ extension Syscalls {
   public static func writeNewFile(_ path: String, _ bytes: [UInt8], mode: UInt32) throws(SystemError) {
     let fd = try valueOrErrno { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(mode)) }
     defer { close(fd) }
-    let failure: SystemError? = bytes.withUnsafeBytes { raw in
-      do throws(SystemError) {
-        try writeAll(fd, raw)
-        return nil
-      } catch {
-        return error
-      }
-    }
-    if let failure { throw failure }
+    try writeAll(fd, bytes)
     _ = try valueOrErrno { fchmod(fd, mode_t(mode)) }
   }
 

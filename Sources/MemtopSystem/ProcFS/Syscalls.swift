@@ -228,6 +228,28 @@ public enum Syscalls {
     }
   }
 
+  /// Writes all of `bytes` (an array): as the buffer form, with the typed error carried out of
+  /// the buffer's closure.
+  public static func writeAll(_ fd: Int32, _ bytes: [UInt8], written: inout Int) throws(SystemError) {
+    var count = 0
+    let failure: SystemError? = bytes.withUnsafeBytes { raw in
+      do throws(SystemError) {
+        try writeAll(fd, raw, written: &count)
+        return nil
+      } catch {
+        return error
+      }
+    }
+    written = count
+    if let failure { throw failure }
+  }
+
+  /// Writes all of `bytes` (an array).
+  public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SystemError) {
+    var written = 0
+    try writeAll(fd, bytes, written: &written)
+  }
+
   /// Forces written data of `fd` to stable storage where the file supports it.
   public static func sync(_ fd: Int32) throws(SystemError) {
     let result = fdatasync(fd)
@@ -255,15 +277,7 @@ public enum Syscalls {
     _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
     do throws(SystemError) {
       defer { close(fd) }
-      let failure: SystemError? = bytes.withUnsafeBytes { raw in
-        do throws(SystemError) {
-          try writeAll(fd, raw)
-          return nil
-        } catch {
-          return error
-        }
-      }
-      if let failure { throw failure }
+      try writeAll(fd, bytes)
       _ = try valueOrErrno { fchmod(fd, 0o644) }
       try sync(fd)
     } catch {
