@@ -4,17 +4,24 @@ import MemtopCore
 /// `plot` and `replay`; notes (skipped lines) go to standard error.
 enum PythonRecording {
   /// The history in the file beside `csvPath`, or nil when there is none.
-  static func history(besideCSV csvPath: String) -> PythonHistory? {
+  static func history(besideCSV csvPath: String, run: ClosedRange<Double>?) -> PythonHistory? {
     let path = PythonJSONLWriter.path(besideCSV: csvPath)
-    guard Syscalls.exists(path), let (history, notes) = PythonRecordingReader.read(path) else { return nil }
+    guard Syscalls.exists(path), let (history, notes) = PythonRecordingReader.read(path, run: run) else { return nil }
     notes.forEach(printError)
-    return history
+    return history.agents.isEmpty ? nil : history
   }
 
   /// The report on the file beside `csvPath`, with the recording's RSS (for Python's share).
   static func report(besideCSV csvPath: String, timeline: Timeline) -> PythonReport? {
-    guard let history = history(besideCSV: csvPath) else { return nil }
+    guard let history = history(besideCSV: csvPath, run: unixRange(timeline.timeUnix)) else { return nil }
     return PythonReport(history: history, rss: rssPoints(timeline), preferring: timeline.pids.last)
+  }
+
+  /// The first and last finite Unix times of a recording, when it has any.
+  static func unixRange(_ times: [Double]) -> ClosedRange<Double>? {
+    let finite = times.filter(\.isFinite)
+    guard let low = finite.min(), let high = finite.max() else { return nil }
+    return low...high
   }
 
   /// (elapsed seconds, RSS bytes) of every sample that has RSS.

@@ -358,6 +358,39 @@ class AgentTests(unittest.TestCase):
         self.assertEqual(last["misses"], last["currsize"], "every call is a miss on a timestamped key")
         self.assertClean(*finish(child), "prices True")
 
+    def test_a_big_heap_skips_the_census_and_still_names_module_caches(self):
+        self.memtop.write("shop/__init__.py", "")
+        self.memtop.write("shop/prices.py", PRICES)
+        # Over CENSUS_MAX_BLOCKS live blocks before the loop: a census would hold the program.
+        script = self.memtop.write("app.py", "big = [[] for _ in range(2_500_000)]\n" + PRICES_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        note = agent.until(lambda m: m["type"] == "note" and "census" in m["message"], "the note on the census")
+        self.assertIn("skipped", note["message"])
+
+        def cache(message):
+            return next((c for c in message.get("caches", []) if c["function"] == "shop.prices.price"), None)
+
+        seen = agent.samples(lambda m: cache(m) is not None, 3, "samples naming shop.prices.price from the modules")
+        self.assertGreater(cache(seen[-1])["currsize"], cache(seen[0])["currsize"])
+        for message in agent.messages:
+            self.assertNotIn("types", message, "no census of a heap that large")
+        self.assertClean(*finish(child), "prices True")
+
+    def test_a_tracing_window_ends_at_its_deadline(self):
+        script = self.memtop.write("app.py", STORE_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        # Many snapshots asked for a short window: the deadline ends it, not the count.
+        agent.send({"cmd": "trace", "seconds": 2, "snapshots": 1000, "frames": 1})
+        agent.until(lambda m: m["type"] == "sample" and m.get("tracing"), "a sample while tracing")
+        started = time.monotonic()
+        agent.until(lambda m: m["type"] == "sample" and not m.get("tracing"), "a sample after the window", timeout=60)
+        self.assertLess(time.monotonic() - started, 10, "the window ended near its 2 s deadline")
+        self.assertClean(*finish(child), "tracing False")
+
     def test_collector_off_and_the_growing_type(self):
         script = self.memtop.write("app.py", CYCLES_APP)
         child = self.memtop.launch(script)

@@ -21,9 +21,11 @@ public enum BundledAgent {
 
       Safety: no entry point raises into the program; the thread never blocks it (socket calls
       are non-blocking, samples are dropped when memtop stops reading); the census holds the GIL
-      for a measured time and is spaced so it costs at most 1 % of wall time; tracemalloc is left
-      as it was found; nothing but this module is added to ``sys.modules``, and starting twice
-      while running does nothing.
+      for a measured time, is spaced so it costs at most 1 % of wall time, and is skipped on a heap
+      so large that one census would hold it long; a tracing window ends at its deadline; tracemalloc
+      is left as it was found; of memtop's own code only this module is added to ``sys.modules``
+      (the standard modules it imports -- json, select, tracemalloc and their helpers -- stay
+      imported), and starting twice while running does nothing.
       """
 
       import _thread
@@ -39,6 +41,12 @@ public enum BundledAgent {
       MAX_PENDING_BYTES = 256 << 10
       # The census may use this share of wall time.
       CENSUS_SHARE = 0.01
+      # Above this many allocated blocks (sys.getallocatedblocks, about the live objects) one census
+      # would hold the interpreter for a quarter second or more: it is skipped, and lru caches are
+      # looked for in the modules' and their classes' namespaces instead.
+      CENSUS_MAX_BLOCKS = 2000000
+      # A tracing window's snapshots may use this share of its wall time.
+      SNAPSHOT_SHARE = 0.1
       TOP_TYPES = 50
       TOP_LINES = 50
       MAX_CACHES = 100
@@ -265,6 +273,7 @@ public enum BundledAgent {
               self.next_census = 0.0
               self.census_cost = 0.0
               self.slow_census_noted = False
+              self.big_heap_noted = False
               self.trace = None  # the running trace window, a dict
               self.cwd = os.getcwd()
               self.tracemalloc_was_tracing = bool(_tracemalloc.is_tracing())
@@ -291,6 +300,8 @@ public enum BundledAgent {
               next_tick = now + min(self.interval, 1.0)
               while not self.done:
                   now = time.monotonic()
+                  if self.trace is not None and now >= self.trace["deadline"]:
+                      self.stop_trace()
                   snap_due = self.trace is not None and now >= self.trace["next"]
                   if now >= next_tick or snap_due:
                       self.tick(now, snap_due)
@@ -357,7 +368,9 @@ public enum BundledAgent {
           def sample(self, now, snapshot):
               message = {"type": "sample", "t": time.time(), "pid": os.getpid(), "gc": _gc_state()}
               if self.census_interval > 0 and now >= self.next_census:
-                  message["types"], message["census_ms"] = self.census()
+                  types, cost = self.census()
+                  if types is not None:
+                      message["types"], message["census_ms"] = types, cost
                   end = time.monotonic()
                   self.next_census = end + max(self.census_interval, self.census_cost / CENSUS_SHARE)
               message["caches"] = self.cache_sizes()
@@ -500,9 +513,23 @@ public enum BundledAgent {
           # MARK: Collector, caches and census
 
           def census(self):
-              """Counts GC-tracked objects by type and finds lru_cache wrappers; holds the GIL."""
+              """Counts GC-tracked objects by type and finds lru_cache wrappers; holds the GIL.
+
+              Returns (None, None) when the heap is too large for one census to be short: then only
+              the modules are searched for caches."""
               started = time.perf_counter()
               wrapper = self._wrapper
+              blocks = sys.getallocatedblocks()
+              if blocks > CENSUS_MAX_BLOCKS:
+                  self.caches, self.census_caches = self.module_caches(wrapper)
+                  self.census_cost = time.perf_counter() - started
+                  if not self.big_heap_noted:
+                      self.big_heap_noted = True
+                      self.note(
+                          "%d allocated blocks: the census of objects by type is skipped (it would hold "
+                          "the interpreter too long); lru caches are looked for in modules only" % blocks
+                      )
+                  return None, None
               objects = gc.get_objects()
               try:
                   counts = self._counter(map(type, objects))
@@ -536,6 +563,43 @@ public enum BundledAgent {
                       % (self.census_cost * 1000.0, every)
                   )
               return top, round(self.census_cost * 1000.0, 3)
+
+          def module_caches(self, wrapper):
+              """lru_cache wrappers bound in a module's namespace or a class's there: cheap, bounded."""
+              caches = []
+              read_now = []
+              if not isinstance(wrapper, type):
+                  return caches, read_now
+              seen = set()
+              for module in list(sys.modules.values()):
+                  try:
+                      space = object.__getattribute__(module, "__dict__")
+                  except BaseException:
+                      continue
+                  if not isinstance(space, dict):
+                      continue
+                  for value in list(space.values()):
+                      candidates = [value]
+                      if isinstance(value, type):
+                          try:
+                              candidates = list(value.__dict__.values())
+                          except BaseException:
+                              candidates = []
+                      for found in candidates:
+                          if type(found) is not wrapper or id(found) in seen:
+                              continue
+                          seen.add(id(found))
+                          name = _function_name(found)
+                          try:
+                              caches.append((self._weakref(found), name))
+                          except TypeError:
+                              info = _cache_info(found)
+                              if info is not None:
+                                  read_now.append((name, info))
+                      found = None
+                  if len(caches) + len(read_now) >= 10000:
+                      break
+              return caches, read_now
 
           def cache_sizes(self):
               """Each cached function's size and counts, summed over wrappers with the same name."""
@@ -593,7 +657,9 @@ public enum BundledAgent {
                       self.note("could not start tracemalloc: %s" % error)
                       return
               step = seconds / snapshots
-              self.trace = {"ours": ours, "step": step, "left": snapshots, "next": time.monotonic() + step}
+              now = time.monotonic()
+              # The window ends at its deadline whatever snapshots are left: tracing costs the program.
+              self.trace = {"ours": ours, "step": step, "left": snapshots, "next": now + step, "deadline": now + seconds + step / 2}
 
           def stop_trace(self):
               trace = self.trace
@@ -609,14 +675,17 @@ public enum BundledAgent {
               if trace is None:
                   return None
               trace["left"] -= 1
-              trace["next"] = time.monotonic() + trace["step"]
+              started = time.monotonic()
               lines = None
               try:
                   if self._tm.is_tracing():
                       lines = self.top_lines()
               except BaseException as error:
                   self.note("could not take a tracemalloc snapshot: %s" % error)
-              if trace["left"] <= 0:
+              ended = time.monotonic()
+              # Snapshots of a large heap are slow: space them so they take a bounded share.
+              trace["next"] = ended + max(trace["step"], (ended - started) / SNAPSHOT_SHARE)
+              if trace["left"] <= 0 or trace["next"] > trace["deadline"]:
                   self.stop_trace()
               return lines
 
@@ -624,16 +693,17 @@ public enum BundledAgent {
               import tracemalloc
 
               snapshot = tracemalloc.take_snapshot()
-              snapshot = snapshot.filter_traces(
-                  (
-                      tracemalloc.Filter(False, __file__),
-                      tracemalloc.Filter(False, tracemalloc.__file__),
-                  )
-              )
+              # The agent's and tracemalloc's own lines are skipped here rather than by
+              # filter_traces, which matches a pattern against every trace.
+              own = (__file__, tracemalloc.__file__)
               lines = []
-              for stat in snapshot.statistics("lineno")[:TOP_LINES]:
+              for stat in snapshot.statistics("lineno"):
+                  if len(lines) >= TOP_LINES:
+                      break
                   frame = stat.traceback[0]
                   filename = frame.filename
+                  if filename in own:
+                      continue
                   if not filename.startswith("<") and not os.path.isabs(filename):
                       filename = os.path.join(self.cwd, filename)
                   location = "%s:%d" % (_text(filename)[:1000], frame.lineno)

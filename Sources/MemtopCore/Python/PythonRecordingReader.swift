@@ -7,8 +7,16 @@ public enum PythonRecordingReader {
   /// Longest line read, bytes.
   public static let maxLineBytes = (1 << 20) + 4096
 
-  /// The history in `path`, and notes for the user (escaped); nil when there is no such file.
-  public static func read(_ path: String) -> (history: PythonHistory, notes: [String])? {
+  /// Seconds an agent's clock may lie outside the recording's and still be of the same run.
+  static let runSlack = 120.0
+
+  /// The history in `path`, and notes for the user (escaped); nil when there is no such file,
+  /// or when `run` (the recording's first and last Unix times) is given and every timed
+  /// sample of the file lies outside it: a file left by another run (a CSV replaced with
+  /// `--force` without `--python`) is never reported as this one's.
+  public static func read(
+    _ path: String, run: ClosedRange<Double>? = nil
+  ) -> (history: PythonHistory, notes: [String])? {
     guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
     defer { try? handle.close() }
     var history = PythonHistory()
@@ -17,9 +25,11 @@ public enum PythonRecordingReader {
     var lineNumber = 0
     var buffer: [UInt8] = []
     var discarding = false
+    var inRun = 0
+    var outOfRun = 0
     func file(_ bytes: [UInt8]) {
       lineNumber += 1
-      if !bytes.isEmpty, !Self.take(line: bytes, into: &history) {
+      if !bytes.isEmpty, !Self.take(line: bytes, into: &history, run: run, inRun: &inRun, outOfRun: &outOfRun) {
         skipped += 1
         firstSkipped = firstSkipped ?? lineNumber
       }
@@ -51,6 +61,14 @@ public enum PythonRecordingReader {
     }
     // A last line without its newline: an interrupted write; used when whole.
     if !buffer.isEmpty && !discarding { file(buffer) }
+    if outOfRun > 0 && inRun == 0 {
+      return (
+        PythonHistory(),
+        [
+          "\(Sanitizer.terminalSafe(path)): left out: its samples are from another run (their times fall outside this recording's); remove it, or record again with --python"
+        ]
+      )
+    }
     var notes: [String] = []
     if skipped > 0, let firstSkipped {
       notes.append(
@@ -62,10 +80,25 @@ public enum PythonRecordingReader {
 
   /// Files one line; false when it is not a stamped record.
   static func take(line: [UInt8], into history: inout PythonHistory) -> Bool {
+    var (inRun, outOfRun) = (0, 0)
+    return take(line: line, into: &history, run: nil, inRun: &inRun, outOfRun: &outOfRun)
+  }
+
+  static func take(
+    line: [UInt8], into history: inout PythonHistory, run: ClosedRange<Double>?, inRun: inout Int,
+    outOfRun: inout Int
+  ) -> Bool {
     guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
       let elapsed = AgentRecord.number(object["elapsed_s"]), elapsed >= 0, elapsed <= 1e9,
       let record = AgentRecord.parse(object)
     else { return false }
+    if let run, let time = AgentRecord.number(object["t"]) {
+      if time >= run.lowerBound - runSlack && time <= run.upperBound + runSlack {
+        inRun += 1
+      } else {
+        outOfRun += 1
+      }
+    }
     let pid =
       AgentRecord.pid(object["agent_pid"]) ?? AgentRecord.pid(object["pid"]) ?? history.agents.last?.pid ?? 0
     history.take(record, pid: pid, elapsed: elapsed)

@@ -35,6 +35,10 @@ public final class PythonWatch {
   private var writer: PythonJSONLWriter?
   private var writeFailure: CSVWriteError?
   private var injector: (process: ChildProcess, log: String, deadline: Double)?
+  /// Whether the injector ran past its deadline (said once; it is left to finish).
+  private var injectorOverdue = false
+  /// Seconds ``finish()`` waits for an injector still running before it stops it.
+  static let injectorLastWait = 15.0
   private var injected = false
   private var helloDeadline: Double?
   private var lastLeakCheck = -Double.infinity
@@ -190,12 +194,13 @@ public final class PythonWatch {
         "--python: injecting the agent into process \(plan.pid) failed (\(tool) \(ended))\(last.map { ": " + $0 } ?? ""); memtop goes on without Python data"
       ]
     }
-    guard now >= running.deadline else { return [] }
-    running.process.stopGroup(grace: 2)
-    injected = true
-    injector = nil
+    guard now >= running.deadline, !injectorOverdue else { return [] }
+    // Never kill gdb here: stopped in the middle of its calls into the interpreter it would
+    // leave the process in a debugger frame (it dies) or holding the GIL (it hangs). It is
+    // left to finish; ``finish()`` gives it a last wait.
+    injectorOverdue = true
     return [
-      "--python: \(tool) did not finish within \(Int(plan.timeout)) s and was stopped; memtop goes on without Python data"
+      "--python: \(tool) has not finished within \(Int(plan.timeout)) s; it is left to finish (stopping it mid-call could crash the process), and memtop goes on without Python data until an agent says hello"
     ]
   }
 
@@ -231,7 +236,12 @@ public final class PythonWatch {
   func finish() -> CSVWriteError? {
     guard !finished else { return writeFailure }
     finished = true
-    injector?.process.stopGroup(grace: 2)
+    if let running = injector {
+      // gdb is normally done in seconds: wait for it rather than stop it mid-call.
+      if running.process.waitForExit(seconds: Self.injectorLastWait) == nil {
+        running.process.stopGroup(grace: 2)
+      }
+    }
     injector = nil
     link.close()
     do {

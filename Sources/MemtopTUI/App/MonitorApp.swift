@@ -196,7 +196,10 @@ public enum MonitorApp {
   /// The report on the Python data beside a replayed recording, if there is any.
   static func pythonReport(besideCSV path: String, samples: [MemorySample]) -> PythonReport? {
     let file = PythonJSONLWriter.path(besideCSV: path)
-    guard Syscalls.exists(file), let (history, _) = PythonRecordingReader.read(file) else { return nil }
+    let times = samples.map(\.timeUnix).filter(\.isFinite)
+    let run = times.min().flatMap { low in times.max().map { low...$0 } }
+    guard Syscalls.exists(file), let (history, _) = PythonRecordingReader.read(file, run: run), !history.agents.isEmpty
+    else { return nil }
     let rss = samples.compactMap { sample in sample.rss.map { (time: sample.elapsed, bytes: Double($0)) } }
     return PythonReport(history: history, rss: rss, preferring: samples.last?.pid)
   }

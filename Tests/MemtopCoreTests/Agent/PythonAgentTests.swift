@@ -38,6 +38,8 @@ struct PythonAgentTests {
   static let names = [
     "test_hello",
     "test_unbounded_lru_cache_named_with_growing_size",
+    "test_a_big_heap_skips_the_census_and_still_names_module_caches",
+    "test_a_tracing_window_ends_at_its_deadline",
     "test_collector_off_and_the_growing_type",
     "test_trace_names_the_storing_line_then_stops_tracemalloc",
     "test_trace_leaves_the_programs_own_tracemalloc_on",

@@ -66,4 +66,22 @@ struct PythonJSONLTests {
     #expect(notes.count == 1 && notes[0].contains(":2: skipped 3 lines"), "\(notes)")
     #expect(PythonRecordingReader.read(dir + "/none") == nil)
   }
+
+  @Test("a file left by another run (its samples' times outside the recording's) is left out, with a note")
+  func staleFile() throws {
+    let dir = try Self.directory()
+    let path = dir + "/s.python.jsonl"
+    let text =
+      [
+        #"{"elapsed_s":1,"agent_pid":5,"type":"sample","t":1764000001.0,"caches":[{"function":"f","currsize":1,"maxsize":null}]}"#,
+        #"{"elapsed_s":2,"agent_pid":5,"type":"sample","t":1764000002.0,"caches":[{"function":"f","currsize":9,"maxsize":null}]}"#,
+      ].joined(separator: "\n") + "\n"
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    let (stale, notes) = try #require(PythonRecordingReader.read(path, run: 1_764_090_000...1_764_090_060))
+    #expect(stale.agents.isEmpty)
+    #expect(notes.count == 1 && notes[0].contains("another run"), "\(notes)")
+    let (same, sameNotes) = try #require(PythonRecordingReader.read(path, run: 1_764_000_000...1_764_000_030))
+    #expect(same.agents.count == 1 && same.agents[0].samples == 2)
+    #expect(sameNotes.isEmpty)
+  }
 }
