@@ -78,8 +78,11 @@ struct ExamplesTests {
       }
       let halfway = try #require(reached(0.5))
       let full = try #require(reached(1))
+      // Within a sample either way: the analyzer's levels are floors, the test's are minima.
+      let gaps = zip(rss.dropFirst(), rss).map { $0.t - $1.t }.sorted()
+      let sample = gaps.isEmpty ? 0 : gaps[gaps.count / 2]
       #expect(
-        stepTime >= halfway && stepTime <= full,
+        stepTime >= halfway - 1.5 * sample && stepTime <= full + 1.5 * sample,
         "step at \(stepTime) s; RSS half-way up at \(halfway) s, up at \(full) s")
       #expect(text.contains("at \(AxisTicks.clock(stepTime))"), "\(text)")
     }
