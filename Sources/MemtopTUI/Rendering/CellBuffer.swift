@@ -39,6 +39,25 @@ public struct CellBuffer: Sendable, Equatable {
   }
 
   /// Fills `rect` (clipped) with `cell`.
+  /// Clears `box` to the help background and draws its border in `mode`'s glyphs (an
+  /// overlay's frame).
+  public mutating func drawBox(_ box: Rect, mode: GlyphMode) {
+    fill(box, with: Cell(" ", .help))
+    let (tl, tr, bl, br) = mode.corners
+    for x in box.x..<box.maxX {
+      self[x, box.y] = Cell(mode.horizontal, .border)
+      self[x, box.maxY - 1] = Cell(mode.horizontal, .border)
+    }
+    for y in box.y..<box.maxY {
+      self[box.x, y] = Cell(mode.vertical, .border)
+      self[box.maxX - 1, y] = Cell(mode.vertical, .border)
+    }
+    self[box.x, box.y] = Cell(tl, .border)
+    self[box.maxX - 1, box.y] = Cell(tr, .border)
+    self[box.x, box.maxY - 1] = Cell(bl, .border)
+    self[box.maxX - 1, box.maxY - 1] = Cell(br, .border)
+  }
+
   public mutating func fill(_ rect: Rect, with cell: Cell = .blank) {
     let x0 = max(rect.x, 0)
     let x1 = min(rect.maxX, width)

@@ -30,20 +30,7 @@ public struct HelpOverlay: Sendable {
       entries.map { keyWidth + 2 + $0.text.count }.max() ?? 0, footer.count, details.map(\.count).max() ?? 0)
     let box = area.centered(width: textWidth + 4, height: entries.count + 4 + details.count)
     guard box.width >= 4, box.height >= 3 else { return }
-    buffer.fill(box, with: Cell(" ", .help))
-    let (tl, tr, bl, br) = mode.corners
-    for x in box.x..<box.maxX {
-      buffer[x, box.y] = Cell(mode.horizontal, .border)
-      buffer[x, box.maxY - 1] = Cell(mode.horizontal, .border)
-    }
-    for y in box.y..<box.maxY {
-      buffer[box.x, y] = Cell(mode.vertical, .border)
-      buffer[box.maxX - 1, y] = Cell(mode.vertical, .border)
-    }
-    buffer[box.x, box.y] = Cell(tl, .border)
-    buffer[box.maxX - 1, box.y] = Cell(tr, .border)
-    buffer[box.x, box.maxY - 1] = Cell(bl, .border)
-    buffer[box.maxX - 1, box.maxY - 1] = Cell(br, .border)
+    buffer.drawBox(box, mode: mode)
     buffer.put(" memtop keys ", x: box.x + 2, y: box.y, role: .title, clip: box)
     let inner = box.inset(dx: 2, dy: 1)
     for (i, entry) in entries.enumerated() {

@@ -61,20 +61,7 @@ public struct PythonPanel: Sendable {
     let wide = area.width > 8 && area.height > 6 ? area.inset(dx: 1, dy: 0) : area
     let box = wide.top(min(wide.height, body.count + 2))
     guard box.width >= 4, box.height >= 3 else { return }
-    buffer.fill(box, with: Cell(" ", .help))
-    let (tl, tr, bl, br) = mode.corners
-    for x in box.x..<box.maxX {
-      buffer[x, box.y] = Cell(mode.horizontal, .border)
-      buffer[x, box.maxY - 1] = Cell(mode.horizontal, .border)
-    }
-    for y in box.y..<box.maxY {
-      buffer[box.x, y] = Cell(mode.vertical, .border)
-      buffer[box.maxX - 1, y] = Cell(mode.vertical, .border)
-    }
-    buffer[box.x, box.y] = Cell(tl, .border)
-    buffer[box.maxX - 1, box.y] = Cell(tr, .border)
-    buffer[box.x, box.maxY - 1] = Cell(bl, .border)
-    buffer[box.maxX - 1, box.maxY - 1] = Cell(br, .border)
+    buffer.drawBox(box, mode: mode)
     buffer.put(title, x: box.x + 2, y: box.y, role: .title, clip: box.inset(dx: 1, dy: 0))
     let inner = box.inset(dx: 2, dy: 1)
     for (i, line) in body.prefix(inner.height).enumerated() {
