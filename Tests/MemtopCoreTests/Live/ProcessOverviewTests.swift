@@ -11,7 +11,7 @@ import Glibc
 @Suite("process table reads", .serialized)
 struct ProcessOverviewTests {
   @Test(
-    "with room for 8 kept-open statm files, 40 sleeping children are all read every tick and no more than 8 stay open")
+    "with room for 8 kept-open descriptors (4 processes), 40 sleeping children are all read every tick and no more than 8 stay open")
   func descriptorLimit() throws {
     var children: [pid_t] = []
     defer {

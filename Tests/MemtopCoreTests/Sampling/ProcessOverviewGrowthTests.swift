@@ -7,30 +7,35 @@ import Testing
 /// never a difference of two readings.
 @Suite("process table growth")
 struct ProcessOverviewGrowthTests {
-  /// A /proc fixture with one process whose statm is rewritten in place each tick.
-  static func fixture() throws -> (root: String, statm: String) {
+  /// A /proc fixture with one process whose status is rewritten in place each tick.
+  static func fixture() throws -> (root: String, status: String) {
     let root = NSTemporaryDirectory() + "memtop-overview-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
     let dir = root + "/4242"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let fields = (0..<49).map { $0 == 19 ? "777" : "0" }.joined(separator: " ")
     try "4242 (sawtooth) S \(fields)\n".write(toFile: dir + "/stat", atomically: false, encoding: .utf8)
-    try "0 0 0 0 0 0 0\n".write(toFile: dir + "/statm", atomically: false, encoding: .utf8)
-    return (root, dir + "/statm")
+    try Self.status(kB: 0).write(toFile: dir + "/status", atomically: false, encoding: .utf8)
+    return (root, dir + "/status")
+  }
+
+  /// A `status` file of a sleeping process holding `kB` resident, all of it anonymous.
+  static func status(kB: Int) -> String {
+    "Name:\tsawtooth\nState:\tS (sleeping)\nPid:\t4242\nVmRSS:\t\(kB) kB\nRssAnon:\t\(kB) kB\nRssFile:\t0 kB\nRssShmem:\t0 kB\nThreads:\t1\n"
   }
 
   /// Drives the overview over `ticks` one-second ticks of RSS `bytes(tick)`; returns the rows
   /// seen each tick and a pyramid of the same readings.
   static func drive(ticks: Int, _ bytes: (Int) -> Int) throws -> (rows: [ProcessOverview.Row], pyramid: FloorPyramid) {
-    let (root, statm) = try fixture()
+    let (root, statusPath) = try fixture()
     defer { try? FileManager.default.removeItem(atPath: root) }
     let overview = ProcessOverview(procRoot: root, window: 60, pageSize: 4096)
     var pyramid = FloorPyramid(capacity: 256)
     var rows: [ProcessOverview.Row] = []
     for tick in 0..<ticks {
       let pages = bytes(tick) / 4096
-      let handle = try #require(FileHandle(forWritingAtPath: statm))
+      let handle = try #require(FileHandle(forWritingAtPath: statusPath))
       try handle.truncate(atOffset: 0)
-      try handle.write(contentsOf: Data("\(pages * 2) \(pages) 100 10 0 \(pages) 0\n".utf8))
+      try handle.write(contentsOf: Data(Self.status(kB: pages * 4).utf8))
       try handle.close()
       overview.refresh(now: Double(tick))
       pyramid.append(time: Double(tick), value: Double(pages * 4096))
@@ -68,5 +73,45 @@ struct ProcessOverviewGrowthTests {
         #expect(abs(g) < 20_000, "tick \(tick): \(g) B/s, \(String(describing: row.verdict))")
       }
     }
+  }
+
+  @Test("each row is read by the watch's sampler and judged by the live view's analysis: same RSS, verdict and rate")
+  func samePolicyAsLiveView() throws {
+    let (root, statusPath) = try Self.fixture()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let overview = ProcessOverview(procRoot: root, window: 60, pageSize: 4096)
+    // The live view's own pipeline over the same file: a Sampler and a LiveAnalysis on RSS.
+    let clock = ManualClock()
+    let sampler = Sampler(
+      handle: try ProcessHandle(pid: 4242, procRoot: root, useHeapIoctls: false), clock: clock, detailBudget: 0,
+      startMonotonic: 0)
+    var live = LiveAnalysis(
+      metrics: [.rss], evaluateEvery: ProcessOverview.evaluateEveryTicks,
+      rawCapacity: TrendConfiguration().youngSampleCount, pyramidCapacity: 257, phase: 4242)
+    for tick in 0..<300 {
+      let kB = 50_000 + 40 * tick + (tick * 7919 % 5) * 1024
+      let handle = try #require(FileHandle(forWritingAtPath: statusPath))
+      try handle.truncate(atOffset: 0)
+      try handle.write(contentsOf: Data(Self.status(kB: kB).utf8))
+      try handle.close()
+      overview.refresh(now: Double(tick))
+      clock.now = Double(tick)
+      guard case .sample(let sample) = sampler.sample() else {
+        Issue.record("the sampler lost the fixture at tick \(tick)")
+        return
+      }
+      live.append(sample, limitBytes: nil)
+      let row = try #require(overview.rows.first { $0.identity.pid == 4242 })
+      #expect(row.rss == sample.rss && row.anon == sample.anon, "tick \(tick): \(String(describing: row.rss)) \(String(describing: sample.rss)) \(row.history) \(row.readFailure as Any)")
+      let result = live.results[0]
+      #expect(row.verdict == result?.verdict, "tick \(tick)")
+      #expect(row.leakConfirmed == live.isRaised(0), "tick \(tick)")
+      if let result, result.verdict != .insufficientData, result.slopeBytesPerSecond.isFinite {
+        #expect(row.growthBytesPerSecond == result.slopeBytesPerSecond, "tick \(tick)")
+      }
+    }
+    // 40 kB/s under 0–4 MiB of noise for 5 minutes: the leak is found and confirmed.
+    let last = try #require(overview.rows.first)
+    #expect(last.verdict == .leak && last.leakConfirmed, "\(String(describing: last.verdict))")
   }
 }
