@@ -102,7 +102,9 @@ struct ProcessOverviewGrowthTests {
       }
       live.append(sample, limitBytes: nil)
       let row = try #require(overview.rows.first { $0.identity.pid == 4242 })
-      #expect(row.rss == sample.rss && row.anon == sample.anon, "tick \(tick): \(String(describing: row.rss)) \(String(describing: sample.rss)) \(row.history) \(row.readFailure as Any)")
+      #expect(
+        row.rss == sample.rss && row.anon == sample.anon,
+        "tick \(tick): \(String(describing: row.rss)) vs \(String(describing: sample.rss))")
       let result = live.results[0]
       #expect(row.verdict == result?.verdict, "tick \(tick)")
       #expect(row.leakConfirmed == live.isRaised(0), "tick \(tick)")
