@@ -1,17 +1,18 @@
 /// Every process on the machine at a glance: each process is read by the same ``Sampler`` a
-/// watch uses (its cheap tier: one `pread` of a kept-open `status`, so the table's RSS and
-/// anonymous memory are the figures the chart shows when a row is opened) and judged by the
-/// same ``LiveAnalysis`` the live view's banner uses, on its RSS.
+/// watch uses, on its cheapest tick (``TickRead/statm``: one `pread` of a kept-open `statm`,
+/// RSS and anonymous memory, the figures `status` gives the chart when a row is opened), and
+/// judged by the same ``LiveAnalysis`` the live view's banner uses, on its RSS.
 ///
 /// Only cheap reads: a directory listing, one `stat` read when a process appears (the
-/// scanner's, and the handle's own at open) and one `status` per process per tick; a new
-/// command line is read when the name in `status` changes (`exec`). At most
-/// ``descriptorLimit`` descriptors are kept open (two per process: `stat` and `status`; half the
-/// soft `RLIMIT_NOFILE`, raised to the hard limit first); beyond that a process is opened, read
-/// and closed in its tick, so a machine with more processes than `ulimit -n` allows is read in
-/// full, and a failure to open is told apart: out of descriptors is never shown as "not
-/// readable". Each row's analysis is evaluated every ``evaluateEveryTicks`` ticks (every other
-/// tick while the series is young), the rows taking turns so the cost stays flat.
+/// scanner's, and the handle's own at open), one `statm` per process per tick, and its name
+/// again every ``nameRefreshTicks`` ticks (`exec` changes it, and the command line with it). At
+/// most ``descriptorLimit`` descriptors are kept open (two per process, `stat` and `statm`;
+/// half the soft `RLIMIT_NOFILE`, raised to the hard limit first); beyond that a process is
+/// opened, read and closed in its tick, so a machine with more processes than `ulimit -n`
+/// allows is read in full, and a failure to open is told apart: out of descriptors is never
+/// shown as "not readable". Each row's analysis is evaluated every ``evaluateEveryTicks``
+/// ticks (every other tick while the series is young), the rows taking turns so the cost
+/// stays flat.
 public final class ProcessOverview {
   /// One process as the table shows it.
   public struct Row: Sendable, Equatable {
@@ -96,6 +97,9 @@ public final class ProcessOverview {
   public var window: Double
   /// Ticks between two analyses of one process.
   public static let evaluateEveryTicks = 10
+  /// Ticks between two re-reads of a process's name.
+  public static let nameRefreshTicks = 10
+  private var tick = 0
   private let scanner: ProcessScanner
   private let pageSize: UInt64
   private let clock = TickClock()
@@ -126,6 +130,7 @@ public final class ProcessOverview {
   /// Reads every process once, at monotonic time `now` (seconds).
   public func refresh(now: Double) {
     clock.now = now
+    tick += 1
     let (added, removed) = scanner.scan()
     for pid in removed { forget(pid) }
     for pid in added {
@@ -140,6 +145,14 @@ public final class ProcessOverview {
     }
     for pid in Array(tracked.keys) {
       guard var entry = tracked[pid] else { continue }
+      if (Int(pid) + tick) % Self.nameRefreshTicks == 0 {
+        scanner.refreshName(pid)
+        // exec changes the command line along with the name.
+        if let name = scanner.entries[pid]?.name, name != entry.name {
+          entry.name = name
+          entry.command = readCommand(pid, name: name)
+        }
+      }
       var sample: MemorySample?
       switch read(&entry) {
       case .gone:
@@ -148,8 +161,8 @@ public final class ProcessOverview {
         continue
       case .failed(let failure):
         entry.readFailure = failure
-      case .read(let reading, let name):
-        // A kernel thread has no user memory (no VmRSS in status): it is not listed.
+      case .read(let reading):
+        // A kernel thread has no user memory (an empty statm): it is not listed.
         guard reading.rss != nil else {
           tracked[pid] = entry
           forget(pid)
@@ -157,11 +170,6 @@ public final class ProcessOverview {
         }
         sample = reading
         entry.readFailure = nil
-        // exec changes the command line along with the name.
-        if !name.isEmpty && name != entry.name {
-          entry.name = name
-          entry.command = readCommand(pid, name: name)
-        }
       }
       entry.lastAnon = sample?.anon
       entry.append(time: now, value: sample?.rss.map { Double($0) } ?? .nan, window: window)
@@ -186,7 +194,7 @@ public final class ProcessOverview {
   }
 
   private enum Reading {
-    case read(MemorySample, name: String)
+    case read(MemorySample)
     case failed(ReadFailure)
     case gone
   }
@@ -200,20 +208,21 @@ public final class ProcessOverview {
       let handle: ProcessHandle
       do {
         handle = try ProcessHandle(
-          pid: entry.identity.pid, procRoot: scanner.procRoot, pageSize: pageSize, useHeapIoctls: false)
+          pid: entry.identity.pid, procRoot: scanner.procRoot, pageSize: pageSize, useHeapIoctls: false,
+          openStatus: false)
       } catch {
         return error == .processGone ? .gone : .failed(Self.failure(error))
       }
       // The scanner saw another process under this PID: the next scan tells them apart.
       guard handle.identity == entry.identity else { return .gone }
-      sampler = Sampler(handle: handle, clock: clock, detailBudget: 0, startMonotonic: 0)
+      sampler = Sampler(handle: handle, clock: clock, detailBudget: 0, startMonotonic: 0, tickRead: .statm)
       if descriptorsHeld + 2 <= descriptorLimit {
         entry.sampler = sampler
         descriptorsHeld += 2
       }
     }
     switch sampler.sample() {
-    case .sample(let sample): return .read(sample, name: sampler.currentName)
+    case .sample(let sample): return .read(sample)
     case .missed: return .failed(.other)
     case .exited: return .gone
     }

@@ -7,36 +7,42 @@ import Testing
 /// never a difference of two readings.
 @Suite("process table growth")
 struct ProcessOverviewGrowthTests {
-  /// A /proc fixture with one process whose status is rewritten in place each tick.
-  static func fixture() throws -> (root: String, status: String) {
+  /// A /proc fixture with one process whose statm is rewritten in place each tick.
+  static func fixture() throws -> (root: String, statm: String) {
     let root = NSTemporaryDirectory() + "memtop-overview-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
     let dir = root + "/4242"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let fields = (0..<49).map { $0 == 19 ? "777" : "0" }.joined(separator: " ")
     try "4242 (sawtooth) S \(fields)\n".write(toFile: dir + "/stat", atomically: false, encoding: .utf8)
-    try Self.status(kB: 0).write(toFile: dir + "/status", atomically: false, encoding: .utf8)
-    return (root, dir + "/status")
+    try Self.statm(kB: 0).write(toFile: dir + "/statm", atomically: false, encoding: .utf8)
+    return (root, dir + "/statm")
   }
 
-  /// A `status` file of a sleeping process holding `kB` resident, all of it anonymous.
-  static func status(kB: Int) -> String {
-    "Name:\tsawtooth\nState:\tS (sleeping)\nPid:\t4242\nVmRSS:\t\(kB) kB\nRssAnon:\t\(kB) kB\nRssFile:\t0 kB\nRssShmem:\t0 kB\nThreads:\t1\n"
+  /// A `statm` file (4 KiB pages) of a process holding `kB` resident, 400 KiB of it shared.
+  static func statm(kB: Int) -> String {
+    let pages = kB / 4
+    return "\(pages * 2 + 1) \(pages) 100 10 0 \(pages) 0\n"
+  }
+
+  /// Rewrites a file in place (the same inode, as the kernel's files stay the same).
+  static func rewrite(_ path: String, _ text: String) throws {
+    let handle = try #require(FileHandle(forWritingAtPath: path))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: Data(text.utf8))
+    try handle.close()
   }
 
   /// Drives the overview over `ticks` one-second ticks of RSS `bytes(tick)`; returns the rows
   /// seen each tick and a pyramid of the same readings.
   static func drive(ticks: Int, _ bytes: (Int) -> Int) throws -> (rows: [ProcessOverview.Row], pyramid: FloorPyramid) {
-    let (root, statusPath) = try fixture()
+    let (root, statmPath) = try fixture()
     defer { try? FileManager.default.removeItem(atPath: root) }
     let overview = ProcessOverview(procRoot: root, window: 60, pageSize: 4096)
     var pyramid = FloorPyramid(capacity: 256)
     var rows: [ProcessOverview.Row] = []
     for tick in 0..<ticks {
       let pages = bytes(tick) / 4096
-      let handle = try #require(FileHandle(forWritingAtPath: statusPath))
-      try handle.truncate(atOffset: 0)
-      try handle.write(contentsOf: Data(Self.status(kB: pages * 4).utf8))
-      try handle.close()
+      try Self.rewrite(statmPath, Self.statm(kB: pages * 4))
       overview.refresh(now: Double(tick))
       pyramid.append(time: Double(tick), value: Double(pages * 4096))
       rows.append(try #require(overview.rows.first { $0.identity.pid == 4242 }))
@@ -77,23 +83,20 @@ struct ProcessOverviewGrowthTests {
 
   @Test("each row is read by the watch's sampler and judged by the live view's analysis: same RSS, verdict and rate")
   func samePolicyAsLiveView() throws {
-    let (root, statusPath) = try Self.fixture()
+    let (root, statmPath) = try Self.fixture()
     defer { try? FileManager.default.removeItem(atPath: root) }
     let overview = ProcessOverview(procRoot: root, window: 60, pageSize: 4096)
-    // The live view's own pipeline over the same file: a Sampler and a LiveAnalysis on RSS.
+    // A watch's own pipeline over the same file: a Sampler and a LiveAnalysis on RSS.
     let clock = ManualClock()
     let sampler = Sampler(
-      handle: try ProcessHandle(pid: 4242, procRoot: root, useHeapIoctls: false), clock: clock, detailBudget: 0,
-      startMonotonic: 0)
+      handle: try ProcessHandle(pid: 4242, procRoot: root, pageSize: 4096, useHeapIoctls: false, openStatus: false),
+      clock: clock, detailBudget: 0, startMonotonic: 0, tickRead: .statm)
     var live = LiveAnalysis(
       metrics: [.rss], evaluateEvery: ProcessOverview.evaluateEveryTicks,
       rawCapacity: TrendConfiguration().youngSampleCount, pyramidCapacity: 257, phase: 4242)
     for tick in 0..<300 {
       let kB = 50_000 + 40 * tick + (tick * 7919 % 5) * 1024
-      let handle = try #require(FileHandle(forWritingAtPath: statusPath))
-      try handle.truncate(atOffset: 0)
-      try handle.write(contentsOf: Data(Self.status(kB: kB).utf8))
-      try handle.close()
+      try Self.rewrite(statmPath, Self.statm(kB: kB))
       overview.refresh(now: Double(tick))
       clock.now = Double(tick)
       guard case .sample(let sample) = sampler.sample() else {
