@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Swift cannot call variadic C functions: a fixed-signature wrapper for ioctl(2) with a
@@ -60,9 +61,14 @@ static inline void memtop_guard_mirror(int status) {
  * memtop's. Returns the guard's pid and stores the program's in `program_pid` once the program
  * has exec'd (so nothing sampled is a fork of memtop), or returns -1 with errno set to why the
  * exec failed (the guard is then reaped). Between fork and exec only async-signal-safe calls
- * are made. Call it from the main thread: the death signal follows the thread that forked. */
+ * are made. Call it from the main thread: the death signal follows the thread that forked.
+ *
+ * `outlive_seconds` > 0 is for a helper that must not be cut off mid-way (a debugger calling
+ * into another process): when memtop dies the guard lets the program run on for up to that
+ * many seconds, and kills the group only if it has not ended by then. */
 static inline pid_t memtop_spawn(const char *path, char *const argv[], char *const envp[],
-                                 int stdin_fd, int stdout_fd, int stderr_fd, pid_t *program_pid) {
+                                 int stdin_fd, int stdout_fd, int stderr_fd, int outlive_seconds,
+                                 pid_t *program_pid) {
   int report[2], ids[2];
   if (pipe2(report, O_CLOEXEC) != 0) return -1;
   if (pipe2(ids, O_CLOEXEC) != 0) {
@@ -113,17 +119,36 @@ static inline pid_t memtop_spawn(const char *path, char *const argv[], char *con
     sigemptyset(&wanted);
     sigaddset(&wanted, SIGUSR1);
     sigaddset(&wanted, SIGCHLD);
+    int orphaned = 0;
+    struct timespec deadline = {0, 0};
     for (;;) {
       int status;
       pid_t done = waitpid(program, &status, WNOHANG);
       if (done == program) memtop_guard_mirror(status);
       if (done < 0 && errno != EINTR) _exit(127);
       siginfo_t info;
-      int signo = sigwaitinfo(&wanted, &info);
-      if (signo == SIGUSR1 || getppid() != memtop) {
+      if (!orphaned) {
+        int signo = sigwaitinfo(&wanted, &info);
+        if (signo != SIGUSR1 && getppid() == memtop) continue;
+        if (outlive_seconds <= 0) {
+          kill(-guard_pid, SIGKILL);
+          _exit(128 + SIGKILL);
+        }
+        /* memtop is gone: the program may finish, within its time. */
+        orphaned = 1;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += outlive_seconds;
+        continue;
+      }
+      struct timespec now;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      long long left = (long long)(deadline.tv_sec - now.tv_sec) * 1000000000LL + (deadline.tv_nsec - now.tv_nsec);
+      if (left <= 0) {
         kill(-guard_pid, SIGKILL);
         _exit(128 + SIGKILL);
       }
+      struct timespec wait = {(time_t)(left / 1000000000LL), (long)(left % 1000000000LL)};
+      sigtimedwait(&wanted, &info, &wait);
     }
   }
   int saved = errno;

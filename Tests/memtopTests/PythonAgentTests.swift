@@ -143,6 +143,69 @@ struct PythonAgentTests {
     #expect(!target.stdout.contains("ended"))
   }
 
+  /// The first process named `name` whose parent's parent is `grandparent` (memtop → guard → it).
+  static func grandchild(of grandparent: Int32, named name: String) -> Int32? {
+    guard let entries = Syscalls.numericEntries("/proc") else { return nil }
+    func stat(_ pid: Int32) -> ProcStat? {
+      Syscalls.readSmallFile("/proc/\(pid)/stat").flatMap { try? ProcStat.parse($0) }
+    }
+    for pid in entries {
+      guard let own = stat(pid), own.comm == name, let parent = stat(own.ppid), parent.ppid == grandparent else {
+        continue
+      }
+      return pid
+    }
+    return nil
+  }
+
+  @Test(
+    "memtop killed while gdb injects: gdb is not cut off, the agent arrives, the target runs on, gdb ends",
+    .enabled(if: PythonAttach.findOnPath("gdb") != nil))
+  func killedMidInjection() throws {
+    let dir = try MemtopRunner.scratchDirectory()
+    // Says each 0.3 s whether the agent's module has been loaded into it.
+    let script = """
+      import sys, time
+      while True:
+          print("agent" if "memtop_agent" in sys.modules else "none", flush=True)
+          time.sleep(0.3)
+      """
+    let target = try MemtopRunner.spawn(["python3", "-c", script])
+    defer {
+      for child in Self.children(of: target.pid) { kill(child, SIGKILL) }
+      kill(target.pid, SIGKILL)
+      target.wait(timeout: 10)
+    }
+    #expect(MemtopRunner.waitUntil(timeout: 60) { target.stdout.contains("none") })
+    let memtop = try MemtopRunner.start([
+      "record", "--pid", String(target.pid), "--python", "--interval", "0.5", "--duration", "300", "-o",
+      dir + "/killed.csv",
+    ])
+    var gdb: Int32?
+    let started = MemtopRunner.waitUntil(timeout: 120) {
+      gdb = Self.grandchild(of: memtop.pid, named: "gdb")
+      return gdb != nil
+    }
+    try #require(started, "gdb never started: \(memtop.stderr)")
+    // Killed while gdb loads the interpreter's symbols or calls into it.
+    memtop.signal(SIGKILL)
+    #expect(memtop.wait(timeout: 30) == 128 + SIGKILL)
+    // gdb runs on to the end of its calls: the agent arrives in the target, which lives on.
+    #expect(
+      MemtopRunner.waitUntil(timeout: 150) { target.stdout.contains("agent") },
+      "the injection did not complete after memtop died")
+    let printed = target.stdout.split(separator: "\n").count
+    #expect(MemtopRunner.waitUntil(timeout: 30) { target.stdout.split(separator: "\n").count > printed + 3 })
+    #expect(target.wait(timeout: 0.1) == nil, "the target ended")
+    // gdb ends on its own (gone, or a zombie left to whoever adopted its guard).
+    let pid = try #require(gdb)
+    #expect(
+      MemtopRunner.waitUntil(timeout: 150) {
+        let stat = Syscalls.readSmallFile("/proc/\(pid)/stat").flatMap { try? ProcStat.parse($0) }
+        return stat == nil || stat?.comm != "gdb" || stat?.state == "Z"
+      }, "gdb still runs")
+  }
+
   @Test("a leak through ctypes malloc: verdict leak, Python's share below 0.3, the sentence points outside Python")
   func nativeLeak() throws {
     let run = try Self.record(

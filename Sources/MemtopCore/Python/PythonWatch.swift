@@ -169,7 +169,10 @@ public final class PythonWatch {
         let script = try link.writeAttachScript(pid: plan.pid, loader: loader)
         let log = link.directory + "/inject.log"
         link.own(log)
-        let process = try ChildProcess(arguments: plan.arguments(script: script), outputPath: log)
+        // If memtop dies while the injector runs, the injector finishes (within its time)
+        // rather than die inside its calls into the interpreter.
+        let process = try ChildProcess(
+          arguments: plan.arguments(script: script), outputPath: log, outlivesMemtop: Int32(plan.timeout))
         injector = (process, log, now + plan.timeout)
         let tool = plan.method == .remoteExec ? "sys.remote_exec" : "gdb"
         return ["--python: injecting the agent into process \(plan.pid) with \(tool)"]

@@ -59,7 +59,8 @@ public struct LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
 /// reaches the program verbatim.
 ///
 /// The command runs in a process group of its own under a small guard process that kills the
-/// whole group if memtop dies, however it dies (see `memtop_spawn` in CLinuxSys);
+/// whole group if memtop dies, however it dies (see `memtop_spawn` in CLinuxSys; a helper
+/// given `outlivesMemtop` may finish first, within its time);
 /// ``stopGroup(grace:)`` ends the command and every worker it started in its group. The initializer returns once the program has exec'd, so nothing sampled after it
 /// is memtop's own fork.
 public final class ChildProcess {
@@ -81,8 +82,12 @@ public final class ChildProcess {
   ///   - outputPath: send the child's standard output and error to this file (appending) and
   ///     give it `/dev/null` as input, so it cannot draw over or read from memtop's terminal.
   ///   - environment: variables to set (or replace) in the environment memtop passes on.
+  ///   - outlivesMemtop: seconds the program may run on if memtop dies (0: it is killed at
+  ///     once, with its group). For a helper that must not be cut off mid-way: a debugger
+  ///     stopped inside calls into another process would leave that process to die.
   public init(
-    arguments: [String], stdoutToStderr: Bool = false, outputPath: String? = nil, environment: [String: String] = [:]
+    arguments: [String], stdoutToStderr: Bool = false, outputPath: String? = nil, environment: [String: String] = [:],
+    outlivesMemtop: Int32 = 0
   ) throws(LaunchError) {
     precondition(!arguments.isEmpty, "a command needs a program name")
     let program = arguments[0]
@@ -113,7 +118,7 @@ public final class ChildProcess {
       envp.withUnsafeBufferPointer { envBuffer in
         memtop_spawn(
           path, argvBuffer.baseAddress, envBuffer.baseAddress, input,
-          outputPath != nil ? output : (stdoutToStderr ? 2 : -1), output, &programPID)
+          outputPath != nil ? output : (stdoutToStderr ? 2 : -1), output, max(outlivesMemtop, 0), &programPID)
       }
     }
     if guardian < 0 { throw LaunchError(program: program, cause: SystemError(errno: errno)) }
