@@ -178,12 +178,9 @@ public final class Sampler {
     lastDetailCosts = nil
     if tickRead == .statm { return sampleStatm(now: now) }
     let status: ProcStatus
-    do {
-      status = try handle.readStatus()
-    } catch .processGone {
-      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .exited))
-    } catch {
-      return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/status: \(error)")
+    switch readFile("status", handle.readStatus) {
+    case .value(let read): status = read
+    case .end(let outcome): return outcome
     }
     // The start time guards against splicing a new process into this series: the kernel's
     // kept-open files already fail once the PID is reaped, a copied /proc root does not, so
@@ -217,16 +214,30 @@ public final class Sampler {
     return .sample(sample)
   }
 
+  /// A file read for a tick: its contents, or how the tick ends without them.
+  private enum FileRead<Value> {
+    case value(Value)
+    /// The process is gone (`.exited`), or the file could not be read this time (`.missed`).
+    case end(SampleOutcome)
+  }
+
+  private func readFile<Value>(_ file: String, _ read: () throws(ProcReadError) -> Value) -> FileRead<Value> {
+    do {
+      return .value(try read())
+    } catch .processGone {
+      return .end(.exited(ProcessExit(identity: handle.identity, name: currentName, reason: .exited)))
+    } catch {
+      return .end(.missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/\(file): \(error)"))
+    }
+  }
+
   /// Reads `stat`: the end of the process when it is gone, a zombie, or its PID reused;
   /// nil when it still lives (a `.missed` outcome when `stat` cannot be read).
   private func checkStat(zombie: Bool) -> SampleOutcome? {
     let stat: ProcStat
-    do {
-      stat = try handle.readStat()
-    } catch .processGone {
-      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .exited))
-    } catch {
-      return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/stat: \(error)")
+    switch readFile("stat", handle.readStat) {
+    case .value(let read): stat = read
+    case .end(let outcome): return outcome
     }
     if stat.startTimeTicks != handle.identity.startTimeTicks {
       return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .pidReused))
@@ -247,12 +258,9 @@ public final class Sampler {
   /// read each tick for the start time, as for `status`.
   private func sampleStatm(now: Double) -> SampleOutcome {
     let statm: ProcStatm
-    do {
-      statm = try handle.readStatm()
-    } catch .processGone {
-      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .exited))
-    } catch {
-      return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/statm: \(error)")
+    switch readFile("statm", handle.readStatm) {
+    case .value(let read): statm = read
+    case .end(let outcome): return outcome
     }
     if statm.size == 0 || !handle.hasKernelProc {
       if let ended = checkStat(zombie: false) { return ended }
