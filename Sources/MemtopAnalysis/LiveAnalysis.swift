@@ -30,6 +30,9 @@ public struct LiveAnalysis: Sendable {
   private var raw: [MetricSeries]
   private var alerts: [LeakAlert]
   private var samplesSinceEvaluation = 0
+  /// When set, evaluations fall on the samples whose count plus this phase is a multiple of
+  /// the interval, so many analyses started together (the process table's rows) take turns.
+  private let phase: Int?
   private let analyzer = TrendAnalyzer(TrendConfiguration())
   /// The analyzer per metric: counts (threads, descriptors) are judged in things, not bytes.
   private let analyzers: [TrendAnalyzer]
@@ -50,10 +53,14 @@ public struct LiveAnalysis: Sendable {
   /// `pyramidCapacity` bins are kept per pyramid level (the analyzer reads at most 256 floor
   /// points, so 256 loses no window that a coarser level cannot serve); nil keeps
   /// ``FloorPyramid/bounded()``'s.
+  /// `phase`, when given, spreads evaluations: they fall on the samples whose count plus
+  /// `phase` is a multiple of the interval, so analyses started on one tick take turns.
   public init(
-    metrics: [Metric], evaluateEvery: Int = 5, rawCapacity: Int = LiveAnalysis.rawCapacity, pyramidCapacity: Int? = nil
+    metrics: [Metric], evaluateEvery: Int = 5, rawCapacity: Int = LiveAnalysis.rawCapacity, pyramidCapacity: Int? = nil,
+    phase: Int? = nil
   ) {
     self.evaluateEvery = max(evaluateEvery, 1)
+    self.phase = phase.map { max($0, 0) }
     self.metrics = metrics
     rawLimit = max(rawCapacity, 0)
     analyzers = metrics.map { $0.isCount ? TrendAnalyzer(.counts) : TrendAnalyzer(TrendConfiguration()) }
@@ -96,7 +103,12 @@ public struct LiveAnalysis: Sendable {
       }
     }
     samplesSinceEvaluation += 1
-    guard samplesSinceEvaluation >= (isYoung ? Self.youngEvaluateEvery : evaluateEvery) else { return false }
+    let interval = isYoung ? Self.youngEvaluateEvery : evaluateEvery
+    if let phase {
+      guard (samples + phase) % interval == 0 else { return false }
+    } else {
+      guard samplesSinceEvaluation >= interval else { return false }
+    }
     evaluate(limitBytes: limitBytes)
     return true
   }

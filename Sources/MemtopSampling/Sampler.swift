@@ -56,6 +56,15 @@ public struct DetailCadence: Sendable, Equatable {
   }
 }
 
+/// What the sampler reads every tick.
+public enum TickRead: Sendable, Equatable {
+  /// `status`: RSS and its parts, swap, peak, threads, the name (what a watch reads).
+  case status
+  /// `statm` alone: RSS and anonymous memory, at about a fifth of the cost (what the process
+  /// table reads for every process on the machine).
+  case statm
+}
+
 /// Reads one process's memory each tick, in two tiers.
 ///
 /// Tier 1, every tick: `status` from a descriptor kept open. Tier 2, on an adaptive cadence:
@@ -66,6 +75,8 @@ public struct DetailCadence: Sendable, Equatable {
 public final class Sampler {
   /// The process being sampled.
   public let handle: ProcessHandle
+  /// What every tick reads.
+  public let tickRead: TickRead
   private let clock: any SamplerClock
   private let startMonotonic: Double
   private var schedule: DetailSchedule
@@ -102,10 +113,13 @@ public final class Sampler {
   ///   - maxStall: seconds per second the detailed reads may stall the target (0.005 = 5 ms/s);
   ///     0 leaves only the CPU budget.
   ///   - startMonotonic: the monotonic time that `elapsed` counts from.
+  ///   - tickRead: what every tick reads (`status` unless told).
   public init(
-    handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0, startMonotonic: Double
+    handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0, startMonotonic: Double,
+    tickRead: TickRead = .status
   ) {
     self.handle = handle
+    self.tickRead = tickRead
     self.clock = clock
     self.startMonotonic = startMonotonic
     currentName = handle.name
@@ -162,6 +176,7 @@ public final class Sampler {
 
   private func sample(tier: DetailTier, now: Double) -> SampleOutcome {
     lastDetailCosts = nil
+    if tickRead == .statm { return sampleStatm(now: now) }
     let status: ProcStatus
     do {
       status = try handle.readStatus()
@@ -175,25 +190,7 @@ public final class Sampler {
     // `stat` is read each tick only there (it costs about a quarter of a sample), and for a
     // zombie's exit code.
     if status.isZombie || !handle.hasKernelProc {
-      let stat: ProcStat
-      do {
-        stat = try handle.readStat()
-      } catch .processGone {
-        return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .exited))
-      } catch {
-        return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/stat: \(error)")
-      }
-      if stat.startTimeTicks != handle.identity.startTimeTicks {
-        return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .pidReused))
-      }
-      if status.isZombie || stat.state == "Z" {
-        // The kernel shows the exit code only to those who may trace the process (it prints 0
-        // to others): without that access, say nothing rather than "exited with status 0".
-        let termination =
-          detailUnavailable == .permissionDenied ? nil : stat.exitCode.map(ChildTermination.init(waitStatus:))
-        return .exited(
-          ProcessExit(identity: handle.identity, name: currentName, reason: .zombie, termination: termination))
-      }
+      if let ended = checkStat(zombie: status.isZombie) { return ended }
     }
     if !status.name.isEmpty { currentName = status.name }
     var sample = MemorySample(timeUnix: clock.wallSeconds(), elapsed: now - startMonotonic, pid: handle.identity.pid)
@@ -216,6 +213,55 @@ public final class Sampler {
     if status.hasMemory && detailUnavailable == nil && !tier.isEmpty {
       lastDetailStart = clock.monotonicSeconds()
       lastDetailCosts = readDetails(tier, into: &sample)
+    }
+    return .sample(sample)
+  }
+
+  /// Reads `stat`: the end of the process when it is gone, a zombie, or its PID reused;
+  /// nil when it still lives (a `.missed` outcome when `stat` cannot be read).
+  private func checkStat(zombie: Bool) -> SampleOutcome? {
+    let stat: ProcStat
+    do {
+      stat = try handle.readStat()
+    } catch .processGone {
+      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .exited))
+    } catch {
+      return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/stat: \(error)")
+    }
+    if stat.startTimeTicks != handle.identity.startTimeTicks {
+      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .pidReused))
+    }
+    if zombie || stat.state == "Z" {
+      // The kernel shows the exit code only to those who may trace the process (it prints 0
+      // to others): without that access, say nothing rather than "exited with status 0".
+      let termination =
+        detailUnavailable == .permissionDenied ? nil : stat.exitCode.map(ChildTermination.init(waitStatus:))
+      return .exited(
+        ProcessExit(identity: handle.identity, name: currentName, reason: .zombie, termination: termination))
+    }
+    return nil
+  }
+
+  /// A tick of `statm` alone: RSS and anonymous memory. A zombie's `statm` is all zeros (as
+  /// is a kernel thread's), so `stat` tells them apart; on a copied `/proc` root `stat` is
+  /// read each tick for the start time, as for `status`.
+  private func sampleStatm(now: Double) -> SampleOutcome {
+    let statm: ProcStatm
+    do {
+      statm = try handle.readStatm()
+    } catch .processGone {
+      return .exited(ProcessExit(identity: handle.identity, name: currentName, reason: .exited))
+    } catch {
+      return .missed("cannot read \(handle.procRoot)/\(handle.identity.pid)/statm: \(error)")
+    }
+    if statm.size == 0 || !handle.hasKernelProc {
+      if let ended = checkStat(zombie: false) { return ended }
+    }
+    var sample = MemorySample(timeUnix: clock.wallSeconds(), elapsed: now - startMonotonic, pid: handle.identity.pid)
+    sample.startTicks = handle.identity.startTimeTicks
+    if statm.size > 0 {
+      sample.rss = statm.resident
+      sample.anon = statm.anon
     }
     return .sample(sample)
   }

@@ -192,10 +192,13 @@ struct RecordCommand: ParsableCommand {
       throw UserFacingError(message: error.message, status: error.status)
     }
     if let plan = session.python?.plan { printError(plan.announcement) }
+    // The Python file first: if the CSV then cannot be put in place, the empty Python file is
+    // taken back, and an existing CSV is never left cut to its header.
     do {
-      try writer.commit()
       try pythonWriter?.commit()
+      try writer.commit()
     } catch {
+      pythonWriter?.withdraw()
       session.finish(.stopped)
       throw UserFacingError(message: error.description)
     }

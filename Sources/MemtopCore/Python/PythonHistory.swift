@@ -34,6 +34,8 @@ public struct PythonHistory: Sendable {
   public private(set) var agents: [Agent] = []
   /// Most series kept per kind (caches, types, lines) per agent.
   public static let maxSeries = 500
+  /// Most agents kept (each process of a tree that runs Python has one).
+  public static let maxAgents = 64
 
   public init() {}
 
@@ -81,6 +83,13 @@ public struct PythonHistory: Sendable {
 
   private mutating func agentIndex(_ pid: Int32) -> Int {
     if let index = agents.firstIndex(where: { $0.pid == pid }) { return index }
+    // A program that forks a worker per task brings a new agent each time: past the cap, the
+    // least told of those that have left (else of all) makes room, so memory stays bounded.
+    if agents.count >= Self.maxAgents {
+      let gone = agents.indices.filter { agents[$0].bye != nil }
+      let pool = gone.isEmpty ? Array(agents.indices) : gone
+      if let drop = pool.min(by: { agents[$0].samples < agents[$1].samples }) { agents.remove(at: drop) }
+    }
     agents.append(Agent(pid: pid))
     return agents.count - 1
   }

@@ -19,6 +19,8 @@ public final class PythonJSONLWriter {
   private var failure: CSVWriteError?
   /// Lines written so far.
   public private(set) var lines = 0
+  /// Whether ``commit()`` moved the staged file into place.
+  private var committedNew = false
 
   /// The file beside the CSV `csvPath`: `NAME.python.jsonl` for `NAME.csv` (or `NAME`).
   public static func path(besideCSV csvPath: String) -> String {
@@ -73,6 +75,15 @@ public final class PythonJSONLWriter {
     }
     if result != 0 { throw CSVWriteError(path: path, cause: SystemError(errno: errno), creating: true) }
     stagedPath = nil
+    committedNew = true
+  }
+
+  /// Takes back a ``commit()`` whose recording will not happen (the CSV beside it could not be
+  /// put in place): removes the still empty file it moved into place. Nothing else is touched.
+  public func withdraw() {
+    guard committedNew, lines == 0 else { return }
+    unlink(path)
+    committedNew = false
   }
 
   /// The line to store: `text` (a JSON object) with `"elapsed_s"` (and the sending process,

@@ -1,14 +1,18 @@
-/// Every process on the machine at a glance: RSS and anonymous memory from `statm` each
-/// tick, its floor's growth rate as the analyzer judges it, a short history and the analyzer's verdict on its RSS.
+/// Every process on the machine at a glance: each process is read by the same ``Sampler`` a
+/// watch uses, on its cheapest tick (``TickRead/statm``: one `pread` of a kept-open `statm`,
+/// RSS and anonymous memory, the figures `status` gives the chart when a row is opened), and
+/// judged by the same ``LiveAnalysis`` the live view's banner uses, on its RSS.
 ///
-/// Only cheap reads: a directory listing, one `stat` read when a process appears (and every
-/// ``nameRefreshTicks`` ticks, since `exec` changes the name) and one `pread` of a kept-open
-/// `statm` per process. At most ``descriptorLimit`` `statm` files are kept open (half the
-/// soft `RLIMIT_NOFILE`, raised to the hard limit first); beyond that a process's `statm` is
+/// Only cheap reads: a directory listing, one `stat` read when a process appears (the
+/// scanner's, and the handle's own at open), one `statm` per process per tick, and its name
+/// again every ``nameRefreshTicks`` ticks (`exec` changes it, and the command line with it). At
+/// most ``descriptorLimit`` descriptors are kept open (two per process, `stat` and `statm`;
+/// half the soft `RLIMIT_NOFILE`, raised to the hard limit first); beyond that a process is
 /// opened, read and closed in its tick, so a machine with more processes than `ulimit -n`
 /// allows is read in full, and a failure to open is told apart: out of descriptors is never
-/// shown as "not readable". The analyzer runs on each process's floor pyramid (O(1) appends)
-/// every ``evaluateEveryTicks`` ticks, spread over the ticks so the cost stays flat.
+/// shown as "not readable". Each row's analysis is evaluated every ``evaluateEveryTicks``
+/// ticks (every other tick while the series is young), the rows taking turns so the cost
+/// stays flat.
 public final class ProcessOverview {
   /// One process as the table shows it.
   public struct Row: Sendable, Equatable {
@@ -31,13 +35,16 @@ public final class ProcessOverview {
     public var historyTimes: [Double]
     /// The analyzer's latest verdict on the process's RSS, `nil` before the first evaluation.
     public var verdict: TrendVerdict?
+    /// Whether the leak alert is raised (two evaluations in a row said leak), as the live
+    /// view's banner says LEAK only then.
+    public var leakConfirmed: Bool
     /// Why the last reading failed, when it did.
     public var readFailure: ReadFailure?
 
     public init(
       identity: ProcessIdentity, name: String, rss: UInt64?, anon: UInt64?, growthBytesPerSecond: Double?,
       history: [Double], verdict: TrendVerdict?, readFailure: ReadFailure? = nil, command: String? = nil,
-      historyTimes: [Double] = []
+      historyTimes: [Double] = [], leakConfirmed: Bool? = nil
     ) {
       self.identity = identity
       self.name = name
@@ -48,11 +55,12 @@ public final class ProcessOverview {
       self.growthBytesPerSecond = growthBytesPerSecond
       self.history = history
       self.verdict = verdict
+      self.leakConfirmed = leakConfirmed ?? (verdict == .leak)
       self.readFailure = readFailure
     }
   }
 
-  /// Why a process's `statm` could not be read this tick.
+  /// Why a process could not be read this tick.
   public enum ReadFailure: Sendable, Equatable {
     /// The kernel refused (EACCES/EPERM): "not readable".
     case permissionDenied
@@ -62,42 +70,51 @@ public final class ProcessOverview {
     case other
   }
 
-  /// A process being watched, with its kept-open `statm`.
+  /// A process being watched: its sampler (kept while descriptors allow), its window of
+  /// readings and its analysis.
   struct Tracked {
     var identity: ProcessIdentity
     var name: String
     var command: String = ""
-    var statmFD: Int32
+    /// The process's sampler, kept between ticks when there is room for its descriptors.
+    var sampler: Sampler?
     var times: [Double] = []
     var values: [Double] = []
-    var pyramid = FloorPyramid(capacity: 256)
-    var verdict: TrendVerdict?
-    var growth: Double?
+    var analysis: LiveAnalysis
     var lastAnon: UInt64?
     var readFailure: ReadFailure?
   }
 
-  /// Seconds of history the growth rate and sparkline cover.
+  /// The clock every row's sampler reads: the table reads all processes at one instant.
+  private final class TickClock: SamplerClock {
+    var now = 0.0
+    func monotonicSeconds() -> Double { now }
+    func wallSeconds() -> Double { Syscalls.wallSeconds() }
+    func sleep(untilMonotonic deadline: Double) -> Bool { true }
+  }
+
+  /// Seconds of history the sparkline covers.
   public var window: Double
   /// Ticks between two analyses of one process.
-  public let evaluateEveryTicks = 10
+  public static let evaluateEveryTicks = 10
   /// Ticks between two re-reads of a process's name.
-  public let nameRefreshTicks = 10
+  public static let nameRefreshTicks = 10
+  private var tick = 0
   private let scanner: ProcessScanner
   private let pageSize: UInt64
-  private let buffer = ReadBuffer(capacity: 256)
-  /// The analyzer every row is judged by (the one the live view and `analyze` use).
-  private let analyzer = TrendAnalyzer()
+  private let clock = TickClock()
+  /// Raw readings judged as they are while a series is young (as the live view judges a young
+  /// series); past that, its floor pyramid.
+  private let rawReadings = TrendConfiguration().youngSampleCount
   private var tracked: [Int32: Tracked] = [:]
-  private var tick = 0
-  /// The most `statm` descriptors kept open between ticks.
+  /// The most descriptors kept open between ticks (two per process kept open).
   public let descriptorLimit: Int
   /// How many are open now.
   public private(set) var descriptorsHeld = 0
 
   /// - Parameters:
-  ///   - window: seconds of history for the growth rate and sparkline.
-  ///   - descriptorLimit: the most `statm` files kept open between ticks; by default half the
+  ///   - window: seconds of history for the sparkline.
+  ///   - descriptorLimit: the most descriptors kept open between ticks; by default half the
   ///     soft `RLIMIT_NOFILE` (after raising it to the hard limit), leaving the rest to the
   ///     terminal, the view of one process and its recording.
   public init(
@@ -110,12 +127,9 @@ public final class ProcessOverview {
     self.pageSize = pageSize
   }
 
-  deinit {
-    for entry in tracked.values where entry.statmFD >= 0 { Syscalls.close(entry.statmFD) }
-  }
-
   /// Reads every process once, at monotonic time `now` (seconds).
   public func refresh(now: Double) {
+    clock.now = now
     tick += 1
     let (added, removed) = scanner.scan()
     for pid in removed { forget(pid) }
@@ -124,66 +138,42 @@ public final class ProcessOverview {
       forget(pid)
       tracked[pid] = Tracked(
         identity: ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks), name: entry.name,
-        command: readCommand(pid, name: entry.name), statmFD: -1)
+        command: readCommand(pid, name: entry.name),
+        analysis: LiveAnalysis(
+          metrics: [.rss], evaluateEvery: Self.evaluateEveryTicks, rawCapacity: rawReadings, pyramidCapacity: 257,
+          phase: Int(pid)))
     }
     for pid in Array(tracked.keys) {
       guard var entry = tracked[pid] else { continue }
-      if (Int(pid) + tick) % nameRefreshTicks == 0 {
+      if (Int(pid) + tick) % Self.nameRefreshTicks == 0 {
         scanner.refreshName(pid)
-        if let name = scanner.entries[pid]?.name {
+        // exec changes the command line along with the name.
+        if let name = scanner.entries[pid]?.name, name != entry.name {
           entry.name = name
-          // exec changes the command line along with the name.
           entry.command = readCommand(pid, name: name)
         }
       }
-      var rss = Double.nan
-      // Kept open when there is room; else opened for this tick only.
-      var fd = entry.statmFD
-      if fd < 0 {
-        do {
-          fd = try Syscalls.openReadOnly("\(scanner.procRoot)/\(pid)/statm")
-          if descriptorsHeld < descriptorLimit {
-            entry.statmFD = fd
-            descriptorsHeld += 1
-          }
-          entry.readFailure = nil
-        } catch {
-          entry.readFailure = Self.failure(error)
+      var sample: MemorySample?
+      switch read(&entry) {
+      case .gone:
+        tracked[pid] = entry
+        forget(pid)
+        continue
+      case .failed(let failure):
+        entry.readFailure = failure
+      case .read(let reading):
+        // A kernel thread has no user memory (an empty statm): it is not listed.
+        guard reading.rss != nil else {
+          tracked[pid] = entry
+          forget(pid)
+          continue
         }
+        sample = reading
+        entry.readFailure = nil
       }
-      if fd >= 0 {
-        let read = try? buffer.readWhole(fd, shortReadIsEnd: true)
-        if fd != entry.statmFD { Syscalls.close(fd) }
-        if let read, let statm = try? ProcStatm.parse(read, pageSize: pageSize) {
-          // A kernel thread has no user memory (every statm field 0): it is not listed.
-          if statm.size == 0 {
-            tracked[pid] = entry
-            forget(pid)
-            continue
-          }
-          rss = Double(statm.resident)
-          entry.lastAnon = statm.anon
-          entry.readFailure = nil
-        } else {
-          entry.lastAnon = nil
-          entry.readFailure = .other
-        }
-      }
-      entry.append(time: now, value: rss, window: window)
-      // A young process (fewer readings than the analyzer's young-series count) is judged on
-      // its raw readings every other tick, as the live view judges one, so a clear leak shows
-      // within a few dozen ticks; later, its pyramid every `evaluateEveryTicks` ticks.
-      let young = entry.pyramid.sampleCount < analyzer.configuration.youngSampleCount
-      let due = young ? (Int(pid) + tick) % 2 == 0 : (Int(pid) + tick) % evaluateEveryTicks == 0
-      if !rss.isNaN && due {
-        let result =
-          young
-          ? analyzer.analyze(MetricSeries(times: entry.times, values: entry.values), label: "RSS")
-          : analyzer.analyze(entry.pyramid, label: "RSS")
-        entry.verdict = result.verdict
-        let judged = result.verdict != .insufficientData && result.slopeBytesPerSecond.isFinite
-        entry.growth = judged ? result.slopeBytesPerSecond : nil
-      }
+      entry.lastAnon = sample?.anon
+      entry.append(time: now, value: sample?.rss.map { Double($0) } ?? .nan, window: window)
+      if let sample { entry.analysis.append(sample, limitBytes: nil) }
       tracked[pid] = entry
     }
   }
@@ -193,10 +183,48 @@ public final class ProcessOverview {
     tracked.values.map { entry in
       let last = entry.values.last
       let rss = last.flatMap { $0.isNaN ? nil : UInt64(saturating: $0) }
+      let result = entry.analysis.results.first ?? nil
+      let judged = result.map { $0.verdict != .insufficientData && $0.slopeBytesPerSecond.isFinite } ?? false
       return Row(
         identity: entry.identity, name: entry.name, rss: rss, anon: rss == nil ? nil : entry.lastAnon,
-        growthBytesPerSecond: entry.verdict == nil ? nil : entry.growth, history: entry.values, verdict: entry.verdict,
-        readFailure: rss == nil ? entry.readFailure ?? .other : nil, command: entry.command, historyTimes: entry.times)
+        growthBytesPerSecond: judged ? result?.slopeBytesPerSecond : nil, history: entry.values,
+        verdict: result?.verdict, readFailure: rss == nil ? entry.readFailure ?? .other : nil, command: entry.command,
+        historyTimes: entry.times, leakConfirmed: entry.analysis.isRaised(0))
+    }
+  }
+
+  private enum Reading {
+    case read(MemorySample)
+    case failed(ReadFailure)
+    case gone
+  }
+
+  /// One tick of `entry`'s sampler: kept open when there is room, else opened for this tick.
+  private func read(_ entry: inout Tracked) -> Reading {
+    let sampler: Sampler
+    if let kept = entry.sampler {
+      sampler = kept
+    } else {
+      let handle: ProcessHandle
+      do {
+        handle = try ProcessHandle(
+          pid: entry.identity.pid, procRoot: scanner.procRoot, pageSize: pageSize, useHeapIoctls: false,
+          openStatus: false)
+      } catch {
+        return error == .processGone ? .gone : .failed(Self.failure(error))
+      }
+      // The scanner saw another process under this PID: the next scan tells them apart.
+      guard handle.identity == entry.identity else { return .gone }
+      sampler = Sampler(handle: handle, clock: clock, detailBudget: 0, startMonotonic: 0, tickRead: .statm)
+      if descriptorsHeld + 2 <= descriptorLimit {
+        entry.sampler = sampler
+        descriptorsHeld += 2
+      }
+    }
+    switch sampler.sample() {
+    case .sample(let sample): return .read(sample)
+    case .missed: return .failed(.other)
+    case .exited: return .gone
     }
   }
 
@@ -207,16 +235,15 @@ public final class ProcessOverview {
   }
 
   private func forget(_ pid: Int32) {
-    if let old = tracked.removeValue(forKey: pid), old.statmFD >= 0 {
-      Syscalls.close(old.statmFD)
-      descriptorsHeld -= 1
+    if let old = tracked.removeValue(forKey: pid), old.sampler != nil {
+      descriptorsHeld -= 2
     }
   }
 
-  private static func failure(_ error: SystemError) -> ReadFailure {
+  private static func failure(_ error: ProcReadError) -> ReadFailure {
     switch error {
     case .permissionDenied: .permissionDenied
-    case .other(let code) where code == Syscalls.tooManyOpenFiles || code == Syscalls.tooManyOpenFilesInSystem:
+    case .system(.other(let code)) where code == Syscalls.tooManyOpenFiles || code == Syscalls.tooManyOpenFilesInSystem:
       .outOfDescriptors
     default: .other
     }
@@ -228,7 +255,6 @@ extension ProcessOverview.Tracked {
   mutating func append(time: Double, value: Double, window: Double) {
     times.append(time)
     values.append(value)
-    if !value.isNaN { pyramid.append(time: time, value: value) }
     var drop = 0
     while drop < times.count - 1 && times[drop] < time - window { drop += 1 }
     if drop > 0 {

@@ -58,7 +58,7 @@ public final class ProcessHandle {
   /// The `/proc` mount the handle reads from (injectable for tests).
   public let procRoot: String
 
-  private let statusFD: Int32
+  private var statusFD: Int32 = -1
   private let statFD: Int32
   private var statmFD: Int32 = -1
   private var rollupFD: Int32 = -1
@@ -82,9 +82,12 @@ public final class ProcessHandle {
   /// - Parameters:
   ///   - useHeapIoctls: whether to probe for the address-space ioctls; false always reads heap
   ///     from `smaps` (the fallback older kernels get).
+  ///   - openStatus: whether to open `status` now (else on its first read: a reader of
+  ///     `statm` alone keeps two descriptors, not three).
   /// - Throws: ``ProcReadError/processGone`` when there is no such (visible) process.
   public init(
-    pid: Int32, procRoot: String = "/proc", pageSize: UInt64 = Syscalls.pageSize(), useHeapIoctls: Bool = true
+    pid: Int32, procRoot: String = "/proc", pageSize: UInt64 = Syscalls.pageSize(), useHeapIoctls: Bool = true,
+    openStatus: Bool = true
   ) throws(ProcReadError) {
     self.procRoot = procRoot
     self.pageSize = pageSize
@@ -98,7 +101,7 @@ public final class ProcessHandle {
     let stat: ProcStat
     do {
       stat = try ProcStat.parse(buffer.readWhole(statFD))
-      statusFD = try Syscalls.openReadOnly("\(dir)/status")
+      if openStatus { statusFD = try Syscalls.openReadOnly("\(dir)/status") }
     } catch let error as SystemError {
       Syscalls.close(statFD)
       throw Self.classify(error)
@@ -135,7 +138,8 @@ public final class ProcessHandle {
 
   /// Reads and parses `status`: the cheap tier read every tick.
   public func readStatus() throws(ProcReadError) -> ProcStatus {
-    try read(statusFD) { bytes throws(ProcParseError) in try ProcStatus.parse(bytes) }
+    let fd = try lazyOpen(&statusFD, "status")
+    return try read(fd) { bytes throws(ProcParseError) in try ProcStatus.parse(bytes) }
   }
 
   /// Reads and parses `stat` (kept open): the start time that, with the PID, names the process.

@@ -97,7 +97,7 @@ struct RegionClass: Sendable, Equatable {
 /// - `brk_heap`: `[heap]`.
 /// - `malloc_arenas`: a glibc per-thread arena heap, a `rw-p` private anonymous mapping starting
 ///   on a 64 MiB boundary (`HEAP_MAX_SIZE` on 64-bit) and followed directly by a `---p`
-///   reservation reaching the next boundary, or filling all 64 MiB. The `rw-p` part may have
+///   reservation reaching the next boundary, or exactly the 64 MiB from one boundary to the next. The `rw-p` part may have
 ///   been merged with an anonymous mapping just below the boundary, and the reservation with a
 ///   guard page above it: the boundary inside the mapping, not the mapping's start, decides.
 /// - `thread_stacks`: `[stack]`, and a `rw-p` private anonymous mapping directly above a `---p`
@@ -129,7 +129,9 @@ enum RegionClassifier {
     // The last 64 MiB boundary inside the mapping: where an arena would start.
     let boundary = (current.end - 1) / arenaSize * arenaSize
     if boundary >= current.start {
-      let fillsArena = current.end == boundary + arenaSize
+      // A whole arena (all 64 MiB in use, no reservation left) is exactly one aligned 64 MiB
+      // mapping; a larger block that merely ends on a boundary (a big array) is not one.
+      let fillsArena = current.start == boundary && current.end == boundary + arenaSize
       var reserved = false
       if let next, next.isReservation, next.start == current.end, next.end >= boundary + arenaSize {
         reserved = true

@@ -37,10 +37,13 @@ public enum MonitorApp {
     let (watch, childOutput) = try startWatch(config)
     // Said before the injection (the first tick), while the terminal is still the user's.
     if let plan = watch.python?.plan { Syscalls.writeStandardError("memtop: " + plan.announcement + "\n") }
+    // The Python file first: if the CSV then cannot be put in place, the empty Python file is
+    // taken back, and an existing CSV is never left cut to its header.
     do {
-      try recordWriter?.commit()
       try pythonWriter?.commit()
+      try recordWriter?.commit()
     } catch {
+      pythonWriter?.withdraw()
       watch.finish(.stopped)
       throw MonitorError(message: error.description)
     }

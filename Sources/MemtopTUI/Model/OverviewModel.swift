@@ -70,7 +70,7 @@ public struct OverviewModel: Sendable {
       }
     func key(_ row: ProcessOverview.Row) -> Double? {
       switch state.sort {
-      case .memory: row.rss.map(Double.init)
+      case .memory: row.rss.map { Double($0) }
       case .growth: row.growthBytesPerSecond
       }
     }

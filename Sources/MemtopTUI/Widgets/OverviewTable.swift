@@ -102,7 +102,7 @@ public struct OverviewTable: Sendable {
       buffer.put(
         Self.sparkline(row.history, width: sparkWidth, mode: model.mode, span: span), x: sparkX, y: y,
         role: selected ? .statusKey : .chartRSS, clip: line)
-      let (flag, flagRole) = Self.flag(row.verdict)
+      let (flag, flagRole) = Self.flag(row.verdict, confirmed: row.leakConfirmed)
       buffer.put(flag, x: area.maxX - Self.flagWidth, y: y, role: selected ? .statusKey : flagRole, clip: line)
     }
   }
@@ -135,10 +135,11 @@ public struct OverviewTable: Sendable {
     return (rate > 0 ? "+" : "-") + ByteFormat.rate(bytesPerSecond: abs(rate))
   }
 
-  /// The analyzer's flag and its colour.
-  static func flag(_ verdict: TrendVerdict?) -> (String, ColorRole) {
+  /// The analyzer's flag and its colour: LEAK once the alert is raised (two evaluations in a
+  /// row), as the live view's banner says it; `leak?` while it is being confirmed.
+  static func flag(_ verdict: TrendVerdict?, confirmed: Bool = true) -> (String, ColorRole) {
     switch verdict {
-    case .leak: ("LEAK", .verdictLeak)
+    case .leak: confirmed ? ("LEAK", .verdictLeak) : ("leak?", .verdictGrowth)
     case .plateau: ("plateau", .verdictGrowth)
     case .inconclusive: ("inconcl.", .dim)
     case .shrinking: ("shrinking", .verdictOK)

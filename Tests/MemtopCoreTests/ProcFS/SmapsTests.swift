@@ -213,6 +213,16 @@ struct SmapsRegionTests {
     let short = facts(boundary + mib, boundary + 32 * mib, "---p")
     let notArena = RegionClassifier.classify(previous: nil, current: merged, next: short, pageSize: 4096)
     #expect(notArena == RegionClass(kind: .otherAnon))
+    // A full arena is exactly 64 MiB from one boundary to the next; a 200 MiB array that merely
+    // ends on a boundary is other anonymous memory, not an arena's last 64 MiB.
+    let full = facts(boundary, boundary + 64 * mib, "rw-p")
+    #expect(
+      RegionClassifier.classify(previous: nil, current: full, next: nil, pageSize: 4096)
+        == RegionClass(kind: .mallocArenas))
+    let array = facts(boundary + 64 * mib - 200 * mib, boundary + 64 * mib, "rw-p")
+    #expect(
+      RegionClassifier.classify(previous: nil, current: array, next: nil, pageSize: 4096)
+        == RegionClass(kind: .otherAnon))
   }
 
   @Test("kinds add up to Rss on real captures", arguments: ["tiny", "python100m", "many-mappings"])

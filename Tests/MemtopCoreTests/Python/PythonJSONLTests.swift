@@ -47,6 +47,26 @@ struct PythonJSONLTests {
     #expect(try String(contentsOfFile: path, encoding: .utf8) == "")
   }
 
+  @Test("a committed file is taken back when the recording beside it cannot start; a written one stays")
+  func withdraw() throws {
+    let dir = try Self.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/c.python.jsonl"
+    let writer = try PythonJSONLWriter(path: path, replaceExisting: false, staged: true)
+    try writer.commit()
+    #expect(FileManager.default.fileExists(atPath: path))
+    writer.withdraw()
+    #expect(!FileManager.default.fileExists(atPath: path))
+    // A file that holds lines is a recording: never removed.
+    let kept = dir + "/d.python.jsonl"
+    let used = try PythonJSONLWriter(path: kept, replaceExisting: false, staged: true)
+    try used.commit()
+    used.append(#"{"type":"bye"}"#, elapsed: 1, pid: 4)
+    try used.finish()
+    used.withdraw()
+    #expect(try String(contentsOfFile: kept, encoding: .utf8).contains("bye"))
+  }
+
   @Test("reading back skips what is not a stamped record, and counts it")
   func reading() throws {
     let dir = try Self.directory()

@@ -102,6 +102,24 @@ struct PythonReportTests {
     #expect((json["gc"] as? [String: Any])?["enabled"] as? Bool == false)
   }
 
+  @Test("a worker per task: at most maxAgents are kept, the watched one stays, those that left make room")
+  func boundedAgents() {
+    var history = PythonHistory()
+    // The watched process: many samples, never leaves.
+    for t in 1...50 { history.take(.sample(AgentSample()), pid: 1, elapsed: Double(t)) }
+    // 1,000 short-lived workers, each with two samples and a goodbye.
+    for worker in 0..<1000 {
+      let pid = Int32(1000 + worker)
+      history.take(.sample(AgentSample()), pid: pid, elapsed: 60)
+      history.take(.sample(AgentSample()), pid: pid, elapsed: 61)
+      history.take(.bye("exit"), pid: pid, elapsed: 61)
+    }
+    #expect(history.agents.count == PythonHistory.maxAgents)
+    #expect(history.mainAgent(preferring: 1)?.samples == 50)
+    // The newest worker is kept.
+    #expect(history.agents.last?.pid == 1999)
+  }
+
   @Test("no samples: no report")
   func empty() {
     var history = PythonHistory()

@@ -14,24 +14,35 @@ struct ProcessOverviewGrowthTests {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let fields = (0..<49).map { $0 == 19 ? "777" : "0" }.joined(separator: " ")
     try "4242 (sawtooth) S \(fields)\n".write(toFile: dir + "/stat", atomically: false, encoding: .utf8)
-    try "0 0 0 0 0 0 0\n".write(toFile: dir + "/statm", atomically: false, encoding: .utf8)
+    try Self.statm(kB: 0).write(toFile: dir + "/statm", atomically: false, encoding: .utf8)
     return (root, dir + "/statm")
+  }
+
+  /// A `statm` file (4 KiB pages) of a process holding `kB` resident, 400 KiB of it shared.
+  static func statm(kB: Int) -> String {
+    let pages = kB / 4
+    return "\(pages * 2 + 1) \(pages) 100 10 0 \(pages) 0\n"
+  }
+
+  /// Rewrites a file in place (the same inode, as the kernel's files stay the same).
+  static func rewrite(_ path: String, _ text: String) throws {
+    let handle = try #require(FileHandle(forWritingAtPath: path))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: Data(text.utf8))
+    try handle.close()
   }
 
   /// Drives the overview over `ticks` one-second ticks of RSS `bytes(tick)`; returns the rows
   /// seen each tick and a pyramid of the same readings.
   static func drive(ticks: Int, _ bytes: (Int) -> Int) throws -> (rows: [ProcessOverview.Row], pyramid: FloorPyramid) {
-    let (root, statm) = try fixture()
+    let (root, statmPath) = try fixture()
     defer { try? FileManager.default.removeItem(atPath: root) }
     let overview = ProcessOverview(procRoot: root, window: 60, pageSize: 4096)
     var pyramid = FloorPyramid(capacity: 256)
     var rows: [ProcessOverview.Row] = []
     for tick in 0..<ticks {
       let pages = bytes(tick) / 4096
-      let handle = try #require(FileHandle(forWritingAtPath: statm))
-      try handle.truncate(atOffset: 0)
-      try handle.write(contentsOf: Data("\(pages * 2) \(pages) 100 10 0 \(pages) 0\n".utf8))
-      try handle.close()
+      try Self.rewrite(statmPath, Self.statm(kB: pages * 4))
       overview.refresh(now: Double(tick))
       pyramid.append(time: Double(tick), value: Double(pages * 4096))
       rows.append(try #require(overview.rows.first { $0.identity.pid == 4242 }))
@@ -68,5 +79,44 @@ struct ProcessOverviewGrowthTests {
         #expect(abs(g) < 20_000, "tick \(tick): \(g) B/s, \(String(describing: row.verdict))")
       }
     }
+  }
+
+  @Test("each row is read by the watch's sampler and judged by the live view's analysis: same RSS, verdict and rate")
+  func samePolicyAsLiveView() throws {
+    let (root, statmPath) = try Self.fixture()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let overview = ProcessOverview(procRoot: root, window: 60, pageSize: 4096)
+    // A watch's own pipeline over the same file: a Sampler and a LiveAnalysis on RSS.
+    let clock = ManualClock()
+    let sampler = Sampler(
+      handle: try ProcessHandle(pid: 4242, procRoot: root, pageSize: 4096, useHeapIoctls: false, openStatus: false),
+      clock: clock, detailBudget: 0, startMonotonic: 0, tickRead: .statm)
+    var live = LiveAnalysis(
+      metrics: [.rss], evaluateEvery: ProcessOverview.evaluateEveryTicks,
+      rawCapacity: TrendConfiguration().youngSampleCount, pyramidCapacity: 257, phase: 4242)
+    for tick in 0..<300 {
+      let kB = 50_000 + 40 * tick + (tick * 7919 % 5) * 1024
+      try Self.rewrite(statmPath, Self.statm(kB: kB))
+      overview.refresh(now: Double(tick))
+      clock.now = Double(tick)
+      guard case .sample(let sample) = sampler.sample() else {
+        Issue.record("the sampler lost the fixture at tick \(tick)")
+        return
+      }
+      live.append(sample, limitBytes: nil)
+      let row = try #require(overview.rows.first { $0.identity.pid == 4242 })
+      #expect(
+        row.rss == sample.rss && row.anon == sample.anon,
+        "tick \(tick): \(String(describing: row.rss)) vs \(String(describing: sample.rss))")
+      let result = live.results[0]
+      #expect(row.verdict == result?.verdict, "tick \(tick)")
+      #expect(row.leakConfirmed == live.isRaised(0), "tick \(tick)")
+      if let result, result.verdict != .insufficientData, result.slopeBytesPerSecond.isFinite {
+        #expect(row.growthBytesPerSecond == result.slopeBytesPerSecond, "tick \(tick)")
+      }
+    }
+    // 40 kB/s under 0–4 MiB of noise for 5 minutes: the leak is found and confirmed.
+    let last = try #require(overview.rows.first)
+    #expect(last.verdict == .leak && last.leakConfirmed, "\(String(describing: last.verdict))")
   }
 }
