@@ -14,6 +14,9 @@ DESTDIR ?=
 CONFIG ?= release
 SCRATCH ?= .build
 SWIFT ?= swift
+# The Swift runtime and Foundation linked in: memtop runs on a machine without a Swift
+# toolchain, and its own resident memory is ~5 MB smaller (only the code it uses is mapped).
+SWIFTFLAGS ?= --static-swift-stdlib
 INSTALL ?= install
 
 bindir := $(DESTDIR)$(PREFIX)/bin
@@ -37,7 +40,7 @@ endif
 all: build
 
 build:
-	$(SWIFT) build -c $(CONFIG) --scratch-path $(SCRATCH) --product memtop
+	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS) --scratch-path $(SCRATCH) --product memtop
 
 install: $(build_first)
 	$(INSTALL) -d $(bindir) $(mandir) $(themedir) $(bashdir) $(zshdir) $(fishdir)
