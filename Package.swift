@@ -20,17 +20,27 @@ let package = Package(
     ),
     // A header-only shim for the one variadic call the core needs (ioctl).
     .systemLibrary(name: "CLinuxSys"),
-    // The rooms of the core as targets, so a reference the wrong way does not compile:
-    // MemtopFormat (byte, time and escaping text: pure functions), MemtopTrend (the analyzer:
-    // statistics over series, no files, no clock, nothing of /proc) and MemtopSystem (the
-    // kernel side: /proc parsers and the one syscall file) know nothing of sampling, sessions
-    // or outputs; MemtopCore builds on them and re-exports them (see docs/architecture.md).
+    // The rooms of the core as targets, so a reference the wrong way does not compile (see
+    // docs/architecture.md): MemtopFormat (byte, time and escaping text: pure functions),
+    // MemtopTrend (the analyzer: statistics over series, no files, no clock, nothing of /proc)
+    // and MemtopSystem (the kernel side: /proc parsers and the one syscall file) know nothing of
+    // sampling, sessions or outputs; above them MemtopSampling (samplers, the launched child),
+    // MemtopStore (Timeline, RecordingDigest), MemtopAnalysis (Assessment, the recording and
+    // live analyses), MemtopExport (CSV, Prometheus text, SVG) and MemtopCore (the watch
+    // session, the Python side), each seeing only the rooms below it. MemtopCore re-exports them.
     .target(name: "MemtopFormat"),
     .target(name: "MemtopTrend", dependencies: ["MemtopFormat"]),
     .target(name: "MemtopSystem", dependencies: ["MemtopFormat", "CLinuxSys"]),
+    .target(name: "MemtopSampling", dependencies: ["MemtopFormat", "MemtopSystem", "CLinuxSys"]),
+    .target(name: "MemtopStore", dependencies: ["MemtopSampling", "MemtopTrend"]),
+    .target(name: "MemtopAnalysis", dependencies: ["MemtopStore", "MemtopSampling", "MemtopTrend"]),
+    .target(name: "MemtopExport", dependencies: ["MemtopAnalysis", "MemtopStore", "MemtopSampling"]),
     .target(
       name: "MemtopCore",
-      dependencies: ["MemtopFormat", "MemtopTrend", "MemtopSystem", "CLinuxSys"],
+      dependencies: [
+        "MemtopFormat", "MemtopTrend", "MemtopSystem", "MemtopSampling", "MemtopStore", "MemtopAnalysis",
+        "MemtopExport", "CLinuxSys",
+      ],
       // The Python agent's files travel as text in Agent/BundledAgent.swift (scripts/embed-agent).
       exclude: ["Agent/memtop_agent.py", "Agent/sitecustomize.py", "Agent/attach.py"]
     ),
@@ -54,7 +64,10 @@ let package = Package(
     ),
     .testTarget(
       name: "MemtopCoreTests",
-      dependencies: ["MemtopCore", "MemtopTrend", "MemtopSystem", "MemtopFormat"],
+      dependencies: [
+        "MemtopCore", "MemtopExport", "MemtopAnalysis", "MemtopStore", "MemtopSampling", "MemtopTrend", "MemtopSystem",
+        "MemtopFormat",
+      ],
       resources: [.copy("Fixtures")]
     ),
     .testTarget(name: "MemtopCorpusTests", dependencies: ["MemtopCorpus", "MemtopCore"]),

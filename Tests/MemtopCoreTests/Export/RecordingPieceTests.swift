@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MemtopCore
+@testable import MemtopExport
 
 /// The reader's pieces: a file read in windows split into pieces parsed on several threads
 /// gives the rows, errors (text and line) and notes of a read from start to end, wherever the

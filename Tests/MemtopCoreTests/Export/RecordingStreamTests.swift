@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MemtopCore
+@testable import MemtopExport
 
 /// The streaming reader: the same samples whatever the chunking, whole-valued decimals,
 /// bounded numbers, and conversions of derived figures that never trap.

@@ -16,6 +16,14 @@ struct RecordingDigestTests {
     }
   }
 
+  @Test("the digest keeps by default every metric a tree's verdict is judged on")
+  func keepsTheVerdictMetrics() {
+    // The store lies below the analysis and spells the list out: the two must not drift.
+    #expect(RecordingDigest.verdictMetrics == RecordingAnalysis.treeMetrics)
+    #expect(RecordingDigest().metrics == RecordingAnalysis.treeMetrics)
+    #expect(Set(RecordingAnalysis.metrics).isSubset(of: RecordingDigest.verdictMetrics))
+  }
+
   @Test("under its capacity the verdict is exactly the full-resolution one")
   func fullResolution() {
     let samples = Self.samples(count: 3000)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MemtopCore
+@testable import MemtopSampling
 
 @Suite("sampler on a fixture /proc tree and a manual clock")
 struct SamplerTests {

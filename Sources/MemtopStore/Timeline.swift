@@ -124,14 +124,22 @@ public struct Timeline: Sendable {
 
   /// Adds a row as read from a recording, keeping the metrics at `kept` (indices in
   /// `Metric.allCases`); for a timeline without a capacity.
-  mutating func append(_ row: borrowing ParsedRow, kept: [Int]) {
-    elapsed.append(row.elapsed)
-    timeUnix.append(row.timeUnix)
-    pids.append(row.pid)
+  ///
+  /// - Parameters:
+  ///   - values: each metric's value in `Metric.allCases` order, `UInt64.max` when absent.
+  ///   - startTicks: the process start time in clock ticks, `UInt64.max` when unknown.
+  ///   - processes: a tree total's count of processes, or -1 on a row of one process.
+  package mutating func appendRow(
+    elapsed rowElapsed: Double, timeUnix rowTime: Double, pid: Int32, values: UnsafePointer<UInt64>, kept: [Int],
+    startTicks rowStart: UInt64, processes: Int32, marker: String?, command: String?
+  ) {
+    elapsed.append(rowElapsed)
+    timeUnix.append(rowTime)
+    pids.append(pid)
     let index = elapsed.count - 1
     let capacity = elapsed.capacity
     for c in kept {
-      let value = row.values[c]
+      let value = values[c]
       if columns[c].isEmpty {
         if value == Self.absent { continue }
         Self.append(value, to: &columns[c], at: index, capacity: capacity)
@@ -140,17 +148,17 @@ public struct Timeline: Sendable {
       }
     }
     if startTicks.isEmpty {
-      if row.startTicks != Self.absent { Self.append(row.startTicks, to: &startTicks, at: index, capacity: capacity) }
+      if rowStart != Self.absent { Self.append(rowStart, to: &startTicks, at: index, capacity: capacity) }
     } else {
-      startTicks.append(row.startTicks)
+      startTicks.append(rowStart)
     }
-    processCounts.append(row.processes)
-    if let marker = row.marker { markers[index] = marker }
-    if let command = row.command { commands[index] = command }
+    processCounts.append(processes)
+    if let marker { markers[index] = marker }
+    if let command { commands[index] = command }
   }
 
   /// Removes every sample (of a timeline without a capacity), keeping the memory if asked.
-  mutating func removeAll(keepingCapacity keep: Bool) {
+  package mutating func removeAll(keepingCapacity keep: Bool) {
     elapsed.removeAll(keepingCapacity: keep)
     timeUnix.removeAll(keepingCapacity: keep)
     pids.removeAll(keepingCapacity: keep)

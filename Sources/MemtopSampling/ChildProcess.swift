@@ -142,7 +142,7 @@ public final class ChildProcess {
 
   /// Finds `program` as `execvp` would: a name with a slash as given, else the first
   /// executable file of that name on `PATH`.
-  static func resolve(_ program: String) -> Result<String, SystemError> {
+  package static func resolve(_ program: String) -> Result<String, SystemError> {
     if program.isEmpty { return .failure(.noSuchFile) }
     if program.contains("/") { return .success(program) }
     let searchPath = ProcessEnvironment.value("PATH") ?? "/usr/local/bin:/usr/bin:/bin"
@@ -257,8 +257,8 @@ public final class ChildProcess {
 }
 
 /// The environment memtop was started with.
-enum ProcessEnvironment {
-  static func value(_ name: String) -> String? {
+package enum ProcessEnvironment {
+  package static func value(_ name: String) -> String? {
     getenv(name).map { String(cString: $0) }
   }
 }

@@ -85,6 +85,17 @@ struct ParsedRow {
   }
 }
 
+extension Timeline {
+  /// Adds a row as read from a recording, keeping the metrics at `kept` (indices in
+  /// `Metric.allCases`); for a timeline without a capacity.
+  mutating func append(_ row: borrowing ParsedRow, kept: [Int]) {
+    appendRow(
+      elapsed: row.elapsed, timeUnix: row.timeUnix, pid: row.pid, values: row.values, kept: kept,
+      startTicks: row.startTicks, processes: row.processes, marker: row.marker, command: row.command
+    )
+  }
+}
+
 // MARK: - Time order
 
 /// Checks that each process lifetime's rows come in strictly increasing time order.

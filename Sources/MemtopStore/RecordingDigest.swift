@@ -1,7 +1,7 @@
 /// What a headless recording keeps in memory for its end-of-run verdict: bounded for any length.
 ///
 /// Every sample goes to the recording file; in memory the digest keeps, for the metrics the
-/// verdict can be judged on (``RecordingAnalysis/treeMetrics``: a process's or a tree's):
+/// verdict can be judged on (`RecordingAnalysis.treeMetrics`: a process's or a tree's):
 /// - a ``FloorPyramid`` per metric (per-bin minimum, maximum and count at every resolution),
 ///   O(log n) in size, always;
 /// - the full-resolution series too, compactly (elapsed seconds as 8 bytes, each value as 4
@@ -10,11 +10,12 @@
 ///   pyramids, so memory stays flat however long the recording runs.
 ///
 /// A change of process (another PID, or the PID reused with another start time) starts a new
-/// lifetime: the digest then holds the last lifetime only, as ``RecordingAnalysis`` would analyse.
+/// lifetime: the digest then holds the last lifetime only, as `RecordingAnalysis` would analyse.
 public struct RecordingDigest: Sendable {
   private static let absent = UInt32.max
-  /// The metrics kept by default: every metric a process's or a tree's verdict is judged on.
-  public static let verdictMetrics = RecordingAnalysis.treeMetrics
+  /// The metrics kept by default: every metric a process's or a tree's verdict is judged on
+  /// (`RecordingAnalysis.treeMetrics` in the analysis above, which a test holds equal).
+  public static let verdictMetrics: [Metric] = [.pss, .rss, .anon, .heap]
 
   /// The metrics kept.
   public let metrics: [Metric]
@@ -40,7 +41,7 @@ public struct RecordingDigest: Sendable {
   public private(set) var lastElapsed: Double?
   /// Whether the full-resolution series are still held (else only the pyramids).
   public private(set) var isFullResolution = true
-  /// Bin summaries per metric, in ``RecordingAnalysis/metrics`` order.
+  /// Bin summaries per metric, in ``metrics`` order.
   public private(set) var pyramids: [FloorPyramid]
   private var maxima: [UInt64?]
   private var firsts: [UInt64?]
