@@ -218,27 +218,25 @@ struct RecordCommand: ParsableCommand {
   /// Drives the session to its end, then prints how it ended and the verdict.
   private func record(_ session: WatchSession, csv: CSVSink, metrics: LiveMetrics?) throws {
     // A live status line on a terminal, unless the CSV itself is going to that terminal.
-    let live = Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1))
-    var lastStatus = -Double.infinity
+    var status = StatusLine(enabled: Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1)))
     let summary = session.run(stopRequested: { StopSignals.received }) { event in
       switch event {
       case .sample(let sample):
-        guard live, sample.elapsed - lastStatus >= 0.25 else { return }
-        lastStatus = sample.elapsed
-        let line = RecordingMessages.status(
-          pid: session.pid, name: session.name, sample: sample, count: session.samples)
-        Syscalls.writeStandardError("\r\u{1B}[K" + line)
+        let shown = status.update(at: sample.elapsed) {
+          RecordingMessages.status(pid: session.pid, name: session.name, sample: sample, count: session.samples)
+        }
+        if let shown { Syscalls.writeStandardError(shown) }
       case .notice(let text):
-        if live { Syscalls.writeStandardError("\r\u{1B}[K") }
+        Syscalls.writeStandardError(status.clear)
         printError(text)
       case .warning(let text):
-        if live { Syscalls.writeStandardError("\r\u{1B}[K") }
+        Syscalls.writeStandardError(status.clear)
         printError("warning: " + text)
       case .missed, .targetExited, .outputFailed:
         break
       }
     }
-    if live { Syscalls.writeStandardError("\r\u{1B}[K") }
+    Syscalls.writeStandardError(status.clear)
     let verdict = session.verdict()
     metrics?.finish(verdict.analysis)
     if let failure = summary.outputFailure {

@@ -55,3 +55,29 @@ public enum RecordingMessages {
     return text
   }
 }
+
+/// The one-line progress `memtop record` keeps on a terminal's standard error: redrawn in place
+/// at most every ``minimumGap`` seconds of the recording, wiped before any other message and at
+/// the end. Disabled, it writes nothing.
+public struct StatusLine: Sendable {
+  /// Seconds of recording between two redraws.
+  public static let minimumGap = 0.25
+  /// Whether the line is drawn (standard error is a terminal the CSV does not go to).
+  public let enabled: Bool
+  private var lastShown = -Double.infinity
+
+  public init(enabled: Bool) {
+    self.enabled = enabled
+  }
+
+  /// What to write to show `line` at `elapsed` seconds, or nil when it is too soon (or the
+  /// line is disabled). `line` is built only when it will be shown.
+  public mutating func update(at elapsed: Double, _ line: () -> String) -> String? {
+    guard enabled, elapsed - lastShown >= Self.minimumGap else { return nil }
+    lastShown = elapsed
+    return "\r\u{1B}[K" + line()
+  }
+
+  /// What to write to wipe the line before another message: empty when disabled.
+  public var clear: String { enabled ? "\r\u{1B}[K" : "" }
+}
