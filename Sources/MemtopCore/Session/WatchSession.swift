@@ -85,7 +85,8 @@ public final class WatchSession {
     start = clock.monotonicSeconds()
     store = RecordingDigest(fullResolutionCapacity: options.fullResolutionCapacity)
     regionStore = RecordingDigest(
-      fullResolutionCapacity: options.fullResolutionCapacity, metrics: RegionAssessment.metrics)
+      fullResolutionCapacity: min(options.regionFullResolutionCapacity, options.fullResolutionCapacity),
+      metrics: RegionAssessment.metrics)
     schedule = TickSchedule(start: start, interval: options.interval)
     nextDue = start
     lastFlush = start

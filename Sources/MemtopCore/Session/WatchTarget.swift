@@ -39,6 +39,9 @@ public struct WatchOptions: Sendable {
   public var followLaunchers = true
   /// Samples the main store keeps at full resolution before keeping only its pyramids.
   public var fullResolutionCapacity = 1 << 17
+  /// Samples the store of memory by kind keeps at full resolution (eight figures a sample,
+  /// read on the detailed cadence: 2¹⁵ walks are days of a real watch, 1.3 MB at most).
+  public var regionFullResolutionCapacity = 1 << 15
   /// Samples each member's store keeps at full resolution.
   public var memberCapacity = 1 << 13
   /// Where a launched command's output goes.
