@@ -207,7 +207,7 @@ struct SessionTests {
   // MARK: - Trees
 
   @Test(
-    "a master with a leaking and a steady forked worker, --children --per-process: leak, the leaker named, nothing left running"
+    "a master with a worker leaking ~100 KB/s and a steady one, --children --per-process for 90 s: leak, the leaker named, nothing left running"
   )
   func leakingWorkerNamed() throws {
     let dir = try MemtopRunner.scratchDirectory()
@@ -216,7 +216,7 @@ struct SessionTests {
       def leak():
           held = []
           while True:
-              held.append(bytearray(b'\\x01') * (200 << 10))
+              held.append(bytearray(b'\\x01') * (10 << 10))
               time.sleep(0.1)
       def steady():
           b = bytearray(b'\\x01') * (20 << 20)
@@ -236,10 +236,10 @@ struct SessionTests {
     let out = dir + "/tree.csv"
     let result = try MemtopRunner.run(
       [
-        "record", "--children", "--per-process", "-i", "0.2", "--duration", "40", "-o", out, "--", "python3", "-c",
+        "record", "--children", "--per-process", "-i", "0.2", "--duration", "90", "-o", out, "--", "python3", "-c",
         script,
       ],
-      timeout: 180)
+      timeout: 300)
     #expect(result.status == 0, "\(result.stderr)")
     let leaker = try #require(Self.pid(in: dir + "/leaker"))
     let steady = try #require(Self.pid(in: dir + "/steady"))
