@@ -713,6 +713,50 @@ class AgentTests(unittest.TestCase):
         while second.next() is not None:
             pass
 
+    def test_a_fork_while_the_agent_starts_still_gives_the_child_its_own(self):
+        flag = os.path.join(self.memtop.app_dir, "child-may-end")
+        script = self.memtop.write(
+            "app.py",
+            """
+            import os
+            import sys
+            import time
+
+            child = os.fork()  # at once: the agent's thread is still starting, or connecting
+            if child == 0:
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                deadline = time.monotonic() + 60
+                while not os.path.exists(sys.argv[1]) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                os._exit(0)
+            print("forked", child, flush=True)
+            sys.stdin.read()
+            print("parent done")
+            """,
+        )
+        parent = self.memtop.launch(script, args=[flag])
+        forked = int(parent.stdout.readline().split()[1])
+        try:
+            hellos = {}
+            connections = []
+            for _ in range(2):
+                connection = self.memtop.accept()
+                connections.append(connection)
+                hello = connection.next()
+                self.assertEqual(hello["type"], "hello")
+                hellos[hello["pid"]] = hello
+            self.assertEqual(sorted(hellos), sorted([parent.pid, forked]))
+            self.assertEqual(hellos[forked]["mode"], "launch")
+            code, out, err = finish(parent)
+            self.assertClean(code, out, err, "parent done")
+        finally:
+            open(flag, "w").close()
+        for connection in connections:
+            while connection.next() is not None:
+                pass
+
     def test_starting_twice_is_a_no_op_and_leaves_no_trace(self):
         with open(os.path.join(AGENT_DIR, "attach.py")) as f:
             attach_text = f.read()

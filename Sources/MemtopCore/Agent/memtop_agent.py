@@ -44,6 +44,7 @@ MAX_NAME_CHARS = 200
 _start_lock = _thread.allocate_lock()
 _running = False
 _current = None  # the connected agent, for the fork hook
+_mode = None  # how the running (or starting) agent was loaded, for the fork hook
 _fork_hook = False
 
 
@@ -58,9 +59,13 @@ def start(socket_path=None, mode="launch"):
     """
     try:
         path = socket_path if socket_path is not None else os.environ.get("MEMTOP_AGENT_SOCKET")
-        if not _claim(path):
+        if not _claim(path, mode):
             return False
         try:
+            # Before the thread: a fork while it starts or connects gives the child its own,
+            # and finds no module the thread was halfway through importing.
+            _import_needs()
+            _watch_forks()
             _original("_thread", "start_new_thread", _thread.start_new_thread)(_main, (path, mode))
         except BaseException:
             _release()
@@ -76,10 +81,25 @@ def run(socket_path, mode="attach"):
     Returns at once when an agent is already running. Never raises.
     """
     try:
-        if _claim(socket_path):
+        if _claim(socket_path, mode):
             _main(socket_path, mode)
     except BaseException:
         pass
+
+
+def _import_needs():
+    """Imports, in the calling thread, the modules the agent's thread imports first: forked
+    while that thread was importing one, a child would keep it half-initialized for ever."""
+    import _socket  # noqa: F401
+    import collections  # noqa: F401
+    import functools  # noqa: F401
+    import heapq  # noqa: F401
+    import json  # noqa: F401
+    import select  # noqa: F401
+    import struct  # noqa: F401
+    import weakref  # noqa: F401
+
+    import _tracemalloc  # noqa: F401
 
 
 def is_running():
@@ -87,14 +107,15 @@ def is_running():
     return _running
 
 
-def _claim(path):
-    global _running
+def _claim(path, mode):
+    global _running, _mode
     if not isinstance(path, str) or not path:
         return False
     with _start_lock:
         if _running:
             return False
         _running = True
+        _mode = mode
         return True
 
 
@@ -183,18 +204,20 @@ def _after_fork_in_parent():
 
 def _after_fork_in_child():
     """In a forked child no agent thread runs: close the parent's connection (so memtop sees
-    the parent's end), stop the parent's tracing window, and connect anew when launched."""
+    the parent's end), stop the parent's tracing window, and connect anew when launched --
+    also when the parent's agent was still starting or connecting at the fork."""
     global _current, _running, _start_lock
     _drop_fork_filter()
     try:
         agent = _current
+        was_running = _running
         _current = None
         _start_lock = _thread.allocate_lock()  # another thread may have held it at the fork
         _running = False
         if agent is not None:
             agent.forget()
-            if agent.mode == "launch":
-                start(None, "launch")
+        if was_running and (agent.mode if agent is not None else _mode) == "launch":
+            start(None, "launch")
     except BaseException:
         pass
 

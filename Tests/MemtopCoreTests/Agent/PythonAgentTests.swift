@@ -52,6 +52,7 @@ struct PythonAgentTests {
     "test_memtop_disappearing_mid_run",
     "test_memtop_not_reading_drops_samples_and_never_blocks",
     "test_a_forked_child_connects_on_its_own_and_lets_go_of_the_parents_connection",
+    "test_a_fork_while_the_agent_starts_still_gives_the_child_its_own",
     "test_starting_twice_is_a_no_op_and_leaves_no_trace",
     "test_other_interpreters",
     "test_attach_with_gdb_to_a_running_program",
