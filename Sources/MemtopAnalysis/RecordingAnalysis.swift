@@ -59,6 +59,15 @@ public struct RecordingAnalysis: Sendable {
       return rows.map { MetricSeries(times: $0.map { series.times[$0] }, values: $0.map { series.values[$0] }) }
         ?? series
     })
+    // The walk's count of malloc arenas, when the recording has it: the where sentence says
+    // "8 arenas, one per thread" from a file as it does live.
+    let arenas = timeline.series(.arenas)
+    let lifetime = rows ?? Array(0..<arenas.values.count)
+    if let index = lifetime.last(where: { $0 < arenas.values.count && !arenas.values[$0].isNaN }),
+      let count = Int(exactly: arenas.values[index])
+    {
+      regions.detail = RegionDetail(arenas: count)
+    }
   }
 
   /// Analyses a headless recording's in-memory digest (its last lifetime).

@@ -55,6 +55,8 @@ public struct MemorySample: Sendable, Equatable {
   public var threads: UInt64?
   /// Number of open file descriptors, when counted this tick.
   public var fds: UInt64?
+  /// Number of glibc per-thread malloc arenas the detailed walk saw, when it ran this tick.
+  public var arenas: UInt64?
 
   public init(
     timeUnix: Double, elapsed: Double, pid: Int32,
@@ -85,6 +87,8 @@ public enum Metric: String, CaseIterable, Sendable {
   case rss, anon, heap, file, shmem, swap, brkHeap, peakRSS, pss, uss, swapPss
   case regionBrkHeap, regionMallocArenas, regionThreadStacks, regionOtherAnon, regionShmem, regionFile
   case threads, fds
+  /// glibc malloc arenas counted by the walk: recorded for the where sentence, not charted.
+  case arenas
 
   /// The metrics that hold memory by kind, in ``RegionKind`` order.
   public static let regions: [Metric] = RegionKind.allCases.map(Metric.init(region:))
@@ -115,7 +119,7 @@ public enum Metric: String, CaseIterable, Sendable {
   }
 
   /// Whether the metric counts things (threads, descriptors) rather than bytes.
-  public var isCount: Bool { self == .threads || self == .fds }
+  public var isCount: Bool { self == .threads || self == .fds || self == .arenas }
 
   /// The CSV column that carries this metric.
   public var csvColumn: String {
@@ -133,6 +137,7 @@ public enum Metric: String, CaseIterable, Sendable {
     case .swapPss: "swap_pss_bytes"
     case .threads: "threads"
     case .fds: "fds"
+    case .arenas: "arenas"
     default: "region_\(region?.rawValue ?? "")_bytes"
     }
   }
@@ -153,6 +158,7 @@ public enum Metric: String, CaseIterable, Sendable {
     case .swapPss: "SwapPss"
     case .threads: "threads"
     case .fds: "fds"
+    case .arenas: "arenas"
     default: region?.rawValue ?? ""
     }
   }
@@ -182,6 +188,7 @@ extension MemorySample {
       case .regionFile: regionFile
       case .threads: threads
       case .fds: fds
+      case .arenas: arenas
       }
     }
     set {
@@ -205,6 +212,7 @@ extension MemorySample {
       case .regionFile: regionFile = newValue
       case .threads: threads = newValue
       case .fds: fds = newValue
+      case .arenas: arenas = newValue
       }
     }
   }

@@ -349,6 +349,7 @@ public final class Sampler {
 
   private static func fill(_ sample: inout MemorySample, regions: RegionReading) {
     for kind in RegionKind.allCases { sample[Metric(region: kind)] = regions.bytes[kind] }
+    sample.arenas = UInt64(exactly: regions.arenas)
   }
 
   private func readFileDescriptors(into sample: inout MemorySample) {

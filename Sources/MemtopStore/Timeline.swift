@@ -116,6 +116,7 @@ public struct Timeline: Sendable {
     Self.append(sample.regionFile, to: &columns[16], at: index, capacity: capacity)
     Self.append(sample.threads, to: &columns[17], at: index, capacity: capacity)
     Self.append(sample.fds, to: &columns[18], at: index, capacity: capacity)
+    Self.append(sample.arenas, to: &columns[19], at: index, capacity: capacity)
     Self.append(sample.startTicks, to: &startTicks, at: index, capacity: elapsed.capacity)
     processCounts.append(sample.processes.map { Int32(clamping: $0) } ?? -1)
     if let marker = sample.marker { markers[count - 1] = marker }

@@ -13,6 +13,8 @@ public enum CSVFormat {
     "region_brk_heap_bytes", "region_malloc_arenas_bytes", "region_thread_stacks_bytes",
     "region_other_anon_bytes", "region_shmem_bytes", "region_file_bytes",
     "threads", "fds",
+    // glibc malloc arenas the walk counted (for the where sentence of a recording read back).
+    "arenas",
   ]
 
   /// The metrics in column order after `pid`.
@@ -21,7 +23,7 @@ public enum CSVFormat {
   ]
 
   /// The metrics in column order after `command`.
-  public static let trailingMetricColumns: [Metric] = Metric.regions + [.threads, .fds]
+  public static let trailingMetricColumns: [Metric] = Metric.regions + [.threads, .fds, .arenas]
 
   /// Every metric a recording carries, in column order.
   public static let allMetricColumns: [Metric] = metricColumns + trailingMetricColumns

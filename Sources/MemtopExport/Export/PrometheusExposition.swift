@@ -55,7 +55,7 @@ public struct PrometheusExposition: Sendable {
       Metric.regions.compactMap { metric in
         latest[metric].map { (",kind=\"\(metric.region?.rawValue ?? "")\"", String($0)) }
       })
-    for metric in [Metric.threads, .fds] {
+    for metric in [Metric.threads, .fds, .arenas] {
       guard let value = latest[metric] else { continue }
       gauge("memtop_" + metric.csvColumn, Self.help(metric), [("", String(value))])
     }
@@ -143,6 +143,7 @@ public struct PrometheusExposition: Sendable {
     case .swapPss: "Proportional swap (SwapPss), bytes."
     case .threads: "Number of threads (Threads in /proc/PID/status)."
     case .fds: "Number of open file descriptors (entries of /proc/PID/fd)."
+    case .arenas: "Number of glibc per-thread malloc arenas, from the walk of the mappings."
     default: "Resident bytes of one kind of memory (\(metric.region?.rawValue ?? "")), from the walk of the mappings."
     }
   }

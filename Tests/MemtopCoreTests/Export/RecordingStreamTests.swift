@@ -14,7 +14,9 @@ struct RecordingStreamTests {
     for i in 0..<count {
       let rss = 100 << 20 + i * 4096
       let marker = i % 1000 == 999 ? "\"step \(i),\nsecond \"\"line\"\"\"" : ""
-      text += "\(1_764_000_000 + i).250,\(i).250,42,\(rss),\(rss / 2),,4096,0,0,,\(rss),,,,\(marker),909310,,,,,,,,,,\n"
+      // Empty fields after start_ticks (the 16th column) for every later column.
+      let rest = String(repeating: ",", count: CSVFormat.columns.count - 16)
+      text += "\(1_764_000_000 + i).250,\(i).250,42,\(rss),\(rss / 2),,4096,0,0,,\(rss),,,,\(marker),909310\(rest)\n"
     }
     return text
   }
