@@ -1,4 +1,5 @@
 import Foundation
+import MemtopCore
 import Testing
 
 /// Every argument and runtime error of `memtop record`: one line naming the bad value and the
@@ -114,11 +115,16 @@ struct RecordErrorTests {
       #expect(!f[3].isEmpty && f[3] != "0", "rss present")
       #expect(
         f[5].isEmpty && f[11].isEmpty && f[12].isEmpty && f[13].isEmpty, "heap, pss, uss, swap_pss empty, never 0")
-      // The last columns: six kinds of memory, threads, fds (counted from the end: a command
-      // line may hold quoted commas).
-      #expect(f[(f.count - 8)..<(f.count - 2)].allSatisfy { $0.isEmpty }, "memory by kind empty, never 0")
-      #expect(!f[f.count - 2].isEmpty && f[f.count - 2] != "0", "threads present (status is world-readable)")
-      #expect(f[f.count - 1].isEmpty, "fds empty: another user's /proc/PID/fd may not be read")
+      // The columns after `command`, found by name and counted from the end (a command line
+      // may hold quoted commas).
+      func field(_ name: String) -> Substring {
+        let fromEnd = CSVFormat.columns.count - (CSVFormat.columns.firstIndex(of: name) ?? 0)
+        return f[f.count - fromEnd]
+      }
+      #expect(Metric.regions.allSatisfy { field($0.csvColumn).isEmpty }, "memory by kind empty, never 0")
+      #expect(!field("threads").isEmpty && field("threads") != "0", "threads present (status is world-readable)")
+      #expect(field("fds").isEmpty, "fds empty: another user's /proc/PID/fd may not be read")
+      #expect(field("arenas").isEmpty, "arenas empty: the walk may not be done")
     }
   }
 }
