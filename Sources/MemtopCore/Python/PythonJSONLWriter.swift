@@ -5,22 +5,15 @@ import Musl
 #endif
 
 /// Writes `NAME.python.jsonl` beside a recording: every line an agent sent, as received, with
-/// `"elapsed_s"` (the watch's clock) added first. The rules are the CSV's (``CSVFileWriter``):
-/// an existing file is replaced only with `--force`; a staged file waits beside its path until
+/// `"elapsed_s"` (the watch's clock) added first, under the CSV's rules (``RecordFile``): an
+/// existing file is replaced only with `--force`; a staged file waits beside its path until
 /// ``commit()``; a failed write is cut back to the last whole line.
 public final class PythonJSONLWriter {
   /// Where the lines go.
-  public let path: String
-  private let fd: Int32
-  private var stagedPath: String?
-  private let replaceExisting: Bool
-  private var pending: [UInt8] = []
-  private var savedBytes = 0
-  private var failure: CSVWriteError?
+  public var path: String { file.path }
+  private let file: RecordFile
   /// Lines written so far.
-  public private(set) var lines = 0
-  /// Whether ``commit()`` moved the staged file into place.
-  private var committedNew = false
+  public var lines: Int { file.records }
 
   /// The file beside the CSV `csvPath`: `NAME.python.jsonl` for `NAME.csv` (or `NAME`).
   public static func path(besideCSV csvPath: String) -> String {
@@ -29,62 +22,15 @@ public final class PythonJSONLWriter {
 
   /// Creates the file (staged: a temporary beside it until ``commit()``).
   public init(path: String, replaceExisting: Bool, staged: Bool) throws(CSVWriteError) {
-    self.path = path
-    self.replaceExisting = replaceExisting
-    var info = stat()
-    let exists = lstat(path, &info) == 0
-    if exists && !replaceExisting { throw CSVWriteError(path: path, cause: .other(errno: EEXIST), creating: true) }
-    if staged {
-      let slash = path.lastIndex(of: "/")
-      let directory = slash.map { String(path[...$0]) } ?? ""
-      let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-      var template = Array((directory + "." + name + ".memtop-XXXXXX").utf8CString)
-      let descriptor = template.withUnsafeMutableBufferPointer { buffer in
-        buffer.baseAddress.map { mkstemp($0) } ?? -1
-      }
-      if descriptor < 0 { throw CSVWriteError(path: path, cause: SystemError(errno: errno), creating: true) }
-      _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-      fchmod(descriptor, 0o644)
-      fd = descriptor
-      stagedPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    } else {
-      do {
-        fd = try replaceExisting ? Syscalls.openForWriting(path) : Syscalls.createNew(path)
-      } catch {
-        throw CSVWriteError(path: path, cause: error, creating: true)
-      }
-    }
-  }
-
-  deinit {
-    if let stagedPath { unlink(stagedPath) }
-    Syscalls.close(fd)
+    file = try RecordFile(path: path, replaceExisting: replaceExisting, staged: staged)
   }
 
   /// Moves a staged file into place (replacing a file there only if allowed).
-  public func commit() throws(CSVWriteError) {
-    guard let temporary = stagedPath else { return }
-    let result: Int32
-    if replaceExisting {
-      result = rename(temporary, path)
-    } else if link(temporary, path) == 0 {
-      unlink(temporary)
-      result = 0
-    } else {
-      result = -1
-    }
-    if result != 0 { throw CSVWriteError(path: path, cause: SystemError(errno: errno), creating: true) }
-    stagedPath = nil
-    committedNew = true
-  }
+  public func commit() throws(CSVWriteError) { try file.commit() }
 
   /// Takes back a ``commit()`` whose recording will not happen (the CSV beside it could not be
   /// put in place): removes the still empty file it moved into place. Nothing else is touched.
-  public func withdraw() {
-    guard committedNew, lines == 0 else { return }
-    unlink(path)
-    committedNew = false
-  }
+  public func withdraw() { file.withdraw() }
 
   /// The line to store: `text` (a JSON object) with `"elapsed_s"` (and the sending process,
   /// `"agent_pid"`) first.
@@ -100,41 +46,31 @@ public final class PythonJSONLWriter {
 
   /// Queues one received line.
   public func append(_ text: String, elapsed: Double, pid: Int32? = nil) {
-    guard failure == nil else { return }
-    pending += Array((Self.stamped(text, elapsed: elapsed, pid: pid) + "\n").utf8)
-    lines += 1
+    file.appendRecord { $0 += Array((Self.stamped(text, elapsed: elapsed, pid: pid) + "\n").utf8) }
   }
 
   /// Writes the queued lines.
   public func flush() throws(CSVWriteError) {
-    if let failure { throw failure }
-    guard !pending.isEmpty else { return }
-    var written = 0
-    let fd = self.fd
-    var error: SystemError?
-    do throws(SystemError) {
-      try Syscalls.writeAll(fd, pending, written: &written)
-    } catch let failure {
-      error = failure
+    do {
+      try file.flush()
+    } catch {
+      throw Self.withoutRowCount(error)
     }
-    if let error {
-      if written > 0 { _ = ftruncate(fd, off_t(savedBytes)) }
-      let failed = CSVWriteError(path: path, cause: error, creating: false)
-      failure = failed
-      pending = []
-      throw failed
-    }
-    savedBytes += pending.count
-    pending.removeAll(keepingCapacity: true)
   }
 
   /// Flushes and syncs.
   public func finish() throws(CSVWriteError) {
-    try flush()
     do {
-      try Syscalls.sync(fd)
+      try file.finish()
     } catch {
-      throw CSVWriteError(path: path, cause: error, creating: false)
+      throw Self.withoutRowCount(error)
     }
+  }
+
+  /// The error as it is said for this file: its count of safe records speaks of rows.
+  private static func withoutRowCount(_ error: CSVWriteError) -> CSVWriteError {
+    var error = error
+    error.rowsSaved = nil
+    return error
   }
 }
