@@ -310,16 +310,9 @@ public final class Sampler {
   private func readHeapByIoctl(into sample: inout MemorySample) {
     do throws(ProcReadError) {
       let reading = try handle.readRegions()
-      // As for smaps: no mappings for a process that has memory means it was mid-exec.
-      guard reading.mappings > 0 else {
-        throw ProcReadError.malformed(ProcParseError(file: "maps", reason: "no mappings"))
-      }
-      sample.heap = reading.heap
-      sample.brkHeap = reading.brkHeap
-      Self.fill(&sample, regions: reading.regions)
-      latestRegions = reading.regions
-      detailReads += 1
-      lostMaps = 0
+      try applyWalk(
+        file: "maps", mappings: reading.mappings, heap: reading.heap, brkHeap: reading.brkHeap,
+        regions: reading.regions, into: &sample)
     } catch {
       detailFailed(error, file: "maps")
     }
@@ -328,28 +321,33 @@ public final class Sampler {
   private func readSmaps(into sample: inout MemorySample) {
     do throws(ProcReadError) {
       let smaps = try handle.readSmaps()
-      // No mappings for a process that has memory means the map was not readable this time
-      // (e.g. it is mid-exec): leave the figures absent rather than report zeros.
-      guard smaps.mappings > 0 else {
-        throw ProcReadError.malformed(ProcParseError(file: "smaps", reason: "no mappings"))
-      }
-      sample.heap = smaps.heap
-      sample.brkHeap = smaps.brkHeap
+      try applyWalk(
+        file: "smaps", mappings: smaps.mappings, heap: smaps.heap, brkHeap: smaps.brkHeap, regions: smaps.regions,
+        into: &sample)
       sample.pss = smaps.totals.pss
       sample.uss = smaps.totals.uss
       sample.swapPss = smaps.totals.swapPss
-      Self.fill(&sample, regions: smaps.regions)
-      latestRegions = smaps.regions
-      detailReads += 1
-      lostMaps = 0
     } catch {
       detailFailed(error, file: "smaps")
     }
   }
 
-  private static func fill(_ sample: inout MemorySample, regions: RegionReading) {
+  /// Files one walk of the mappings (by either reader) into the sample.
+  ///
+  /// - Throws: when the walk saw no mappings: for a process that has memory, the map was not
+  ///   readable this time (it is mid-exec), so the figures stay absent rather than zeros.
+  private func applyWalk(
+    file: String, mappings: Int, heap: UInt64, brkHeap: UInt64, regions: RegionReading,
+    into sample: inout MemorySample
+  ) throws(ProcReadError) {
+    guard mappings > 0 else { throw ProcReadError.malformed(ProcParseError(file: file, reason: "no mappings")) }
+    sample.heap = heap
+    sample.brkHeap = brkHeap
     for kind in RegionKind.allCases { sample[Metric(region: kind)] = regions.bytes[kind] }
     sample.arenas = UInt64(exactly: regions.arenas)
+    latestRegions = regions
+    detailReads += 1
+    lostMaps = 0
   }
 
   private func readFileDescriptors(into sample: inout MemorySample) {
