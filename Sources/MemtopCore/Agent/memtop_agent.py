@@ -548,15 +548,7 @@ class _Agent:
             read_now = []
             if isinstance(wrapper, type) and counts.get(wrapper):
                 for found in filter(wrapper.__instancecheck__, objects):
-                    name = _function_name(found)
-                    try:
-                        caches.append((self._weakref(found), name))
-                    except TypeError:
-                        # Python 3.8: no weak references to wrappers. Holding them would keep
-                        # them alive, so they are read now and reported on census ticks only.
-                        info = _cache_info(found)
-                        if info is not None:
-                            read_now.append((name, info))
+                    self.keep_cache(found, caches, read_now)
                     if len(caches) + len(read_now) >= 10000:
                         break
                 found = None
@@ -574,6 +566,18 @@ class _Agent:
                 % (self.census_cost * 1000.0, every)
             )
         return top, round(self.census_cost * 1000.0, 3)
+
+    def keep_cache(self, found, caches, read_now):
+        """Keeps a weak reference to one lru_cache wrapper in ``caches``; on Python 3.8, which
+        has no weak references to wrappers (holding them would keep them alive), its info read
+        now in ``read_now``, reported on census ticks only."""
+        name = _function_name(found)
+        try:
+            caches.append((self._weakref(found), name))
+        except TypeError:
+            info = _cache_info(found)
+            if info is not None:
+                read_now.append((name, info))
 
     def module_caches(self, wrapper):
         """lru_cache wrappers bound in a module's namespace or a class's there: cheap, bounded."""
@@ -600,13 +604,7 @@ class _Agent:
                     if type(found) is not wrapper or id(found) in seen:
                         continue
                     seen.add(id(found))
-                    name = _function_name(found)
-                    try:
-                        caches.append((self._weakref(found), name))
-                    except TypeError:
-                        info = _cache_info(found)
-                        if info is not None:
-                            read_now.append((name, info))
+                    self.keep_cache(found, caches, read_now)
                 found = None
             if len(caches) + len(read_now) >= 10000:
                 break
