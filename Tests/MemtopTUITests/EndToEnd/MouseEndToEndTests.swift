@@ -44,6 +44,22 @@ struct MouseEndToEndTests {
     return (pid, tmux)
   }
 
+  /// Runs `body` with a process table filtered to a sleeping python of our own, then kills
+  /// both and removes the scratch folder.
+  static func withFilteredTable(
+    extraShell: String = "", _ body: (pid_t, TmuxSession) throws -> Void
+  ) throws {
+    let dir = try scratch()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let (pid, tmux) = try filteredTable(in: dir, extraShell: extraShell)
+    defer {
+      tmux.kill()
+      kill(pid, SIGKILL)
+      Spawn.wait(pid, timeout: 5)
+    }
+    try body(pid, tmux)
+  }
+
   static func scratch() throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-mouse-\(UUID())").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -52,88 +68,64 @@ struct MouseEndToEndTests {
 
   @Test("click selects the row, a click on it opens it, the wheel zooms the chart; mouse reporting off after q")
   func clickOpenWheelQuit() throws {
-    let dir = try Self.scratch()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let (pid, tmux) = try Self.filteredTable(in: dir)
-    defer {
-      tmux.kill()
-      kill(pid, SIGKILL)
-      Spawn.wait(pid, timeout: 5)
+    try Self.withFilteredTable { pid, tmux in
+      #expect(Self.mouseFlag(tmux) == "1", "memtop asked tmux for the mouse")
+      // The only row is the third line (y = 2). First click: selected (the table stays).
+      try tmux.run(["send-keys", "-H"] + Self.click(x: 20, y: 2))
+      usleep(500_000)
+      #expect(tmux.capture().contains("all processes"))
+      // Second click on the selected row: its chart opens.
+      try tmux.run(["send-keys", "-H"] + Self.click(x: 20, y: 2))
+      var (screen, ok) = tmux.waitFor { $0.contains("PID \(pid)") && $0.contains("RSS  now") }
+      #expect(ok, "a click on the selected row did not open it:\n\(screen)")
+      // The wheel turned away zooms in from the 1 min window.
+      try tmux.run(["send-keys", "-H"] + Self.report(64, x: 60, y: 10))
+      (screen, ok) = tmux.waitFor { $0.contains("window 30 s") }
+      #expect(ok, "the wheel did not zoom in:\n\(screen)")
+      try tmux.send("Escape")
+      (screen, ok) = tmux.waitFor { $0.contains("all processes") }
+      #expect(ok, "esc did not come back:\n\(screen)")
+      try tmux.send("q")
+      (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
+      #expect(ok, "q did not end memtop:\n\(screen)")
+      #expect(Self.mouseFlag(tmux) == "0", "mouse reporting is still on after memtop ended")
     }
-    #expect(Self.mouseFlag(tmux) == "1", "memtop asked tmux for the mouse")
-    // The only row is the third line (y = 2). First click: selected (the table stays).
-    try tmux.run(["send-keys", "-H"] + Self.click(x: 20, y: 2))
-    usleep(500_000)
-    #expect(tmux.capture().contains("all processes"))
-    // Second click on the selected row: its chart opens.
-    try tmux.run(["send-keys", "-H"] + Self.click(x: 20, y: 2))
-    var (screen, ok) = tmux.waitFor { $0.contains("PID \(pid)") && $0.contains("RSS  now") }
-    #expect(ok, "a click on the selected row did not open it:\n\(screen)")
-    // The wheel turned away zooms in from the 1 min window.
-    try tmux.run(["send-keys", "-H"] + Self.report(64, x: 60, y: 10))
-    (screen, ok) = tmux.waitFor { $0.contains("window 30 s") }
-    #expect(ok, "the wheel did not zoom in:\n\(screen)")
-    try tmux.send("Escape")
-    (screen, ok) = tmux.waitFor { $0.contains("all processes") }
-    #expect(ok, "esc did not come back:\n\(screen)")
-    try tmux.send("q")
-    (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
-    #expect(ok, "q did not end memtop:\n\(screen)")
-    #expect(Self.mouseFlag(tmux) == "0", "mouse reporting is still on after memtop ended")
   }
 
   @Test("a double click opens the row at once")
   func doubleClick() throws {
-    let dir = try Self.scratch()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let (pid, tmux) = try Self.filteredTable(in: dir)
-    defer {
-      tmux.kill()
-      kill(pid, SIGKILL)
-      Spawn.wait(pid, timeout: 5)
+    try Self.withFilteredTable { pid, tmux in
+      // Both clicks in one write: well inside ncurses' 200 ms double-click interval.
+      try tmux.run(["send-keys", "-H"] + Self.click(x: 30, y: 2) + Self.click(x: 30, y: 2))
+      let (screen, ok) = tmux.waitFor { $0.contains("PID \(pid)") && $0.contains("RSS  now") }
+      #expect(ok, "a double click did not open the row:\n\(screen)")
     }
-    // Both clicks in one write: well inside ncurses' 200 ms double-click interval.
-    try tmux.run(["send-keys", "-H"] + Self.click(x: 30, y: 2) + Self.click(x: 30, y: 2))
-    let (screen, ok) = tmux.waitFor { $0.contains("PID \(pid)") && $0.contains("RSS  now") }
-    #expect(ok, "a double click did not open the row:\n\(screen)")
   }
 
   @Test("a crash inside the view turns mouse reporting off too")
   func crashRestoresMouse() throws {
-    let dir = try Self.scratch()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let (pid, tmux) = try Self.filteredTable(in: dir)
-    defer {
-      tmux.kill()
-      kill(pid, SIGKILL)
-      Spawn.wait(pid, timeout: 5)
+    try Self.withFilteredTable { pid, tmux in
+      #expect(Self.mouseFlag(tmux) == "1")
+      let shell = Int32(try tmux.run(["display-message", "-p", "#{pane_pid}"]).split(separator: "\n").first ?? "") ?? 0
+      let memtop = try #require(EndToEndTests.children(of: shell).first)
+      kill(memtop, SIGSEGV)
+      let (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=\(128 + SIGSEGV)") }
+      #expect(ok, "memtop did not die of the signal:\n\(screen)")
+      #expect(Self.mouseFlag(tmux) == "0", "mouse reporting is still on after the crash")
     }
-    #expect(Self.mouseFlag(tmux) == "1")
-    let shell = Int32(try tmux.run(["display-message", "-p", "#{pane_pid}"]).split(separator: "\n").first ?? "") ?? 0
-    let memtop = try #require(EndToEndTests.children(of: shell).first)
-    kill(memtop, SIGSEGV)
-    let (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=\(128 + SIGSEGV)") }
-    #expect(ok, "memtop did not die of the signal:\n\(screen)")
-    #expect(Self.mouseFlag(tmux) == "0", "mouse reporting is still on after the crash")
   }
 
   @Test("on a terminal without mouse support (TERM=vt100) the view asks for none and the keys work")
   func noMouseTerminal() throws {
-    let dir = try Self.scratch()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let (pid, tmux) = try Self.filteredTable(in: dir, extraShell: "TERM=vt100 ")
-    defer {
-      tmux.kill()
-      kill(pid, SIGKILL)
-      Spawn.wait(pid, timeout: 5)
+    try Self.withFilteredTable(extraShell: "TERM=vt100 ") { pid, tmux in
+      #expect(Self.mouseFlag(tmux) == "0", "memtop asked a vt100 for the mouse")
+      try tmux.send("Enter")
+      var (screen, ok) = tmux.waitFor { $0.contains("PID \(pid)") && $0.contains("RSS  now") }
+      #expect(ok, "enter did not open the row:\n\(screen)")
+      try tmux.send("q")
+      (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
+      #expect(ok, "q did not end memtop:\n\(screen)")
+      #expect(!screen.contains("mouse"), "nothing said about the mouse:\n\(screen)")
     }
-    #expect(Self.mouseFlag(tmux) == "0", "memtop asked a vt100 for the mouse")
-    try tmux.send("Enter")
-    var (screen, ok) = tmux.waitFor { $0.contains("PID \(pid)") && $0.contains("RSS  now") }
-    #expect(ok, "enter did not open the row:\n\(screen)")
-    try tmux.send("q")
-    (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
-    #expect(ok, "q did not end memtop:\n\(screen)")
-    #expect(!screen.contains("mouse"), "nothing said about the mouse:\n\(screen)")
   }
 }
