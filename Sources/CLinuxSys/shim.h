@@ -179,4 +179,88 @@ static inline pid_t memtop_spawn(const char *path, char *const argv[], char *con
   return guard;
 }
 
+/* Empties the directory open as `dir_fd` (files, sockets, links: nothing is followed) and
+ * removes it at `path`. Only async-signal-safe calls. */
+static inline void memtop_janitor_clean(int dir_fd, const char *path) {
+  char buffer[4096];
+  for (int round = 0; round < 64; round++) {
+    if (lseek(dir_fd, 0, SEEK_SET) < 0) break;
+    int removed = 0;
+    for (;;) {
+      long filled = syscall(SYS_getdents64, dir_fd, buffer, sizeof buffer);
+      if (filled <= 0) break;
+      for (long offset = 0; offset + 19 < filled;) {
+        unsigned short length;
+        __builtin_memcpy(&length, buffer + offset + 16, sizeof length);
+        if (length == 0) break;
+        const char *name = buffer + offset + 19;
+        int dots = name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0));
+        if (!dots && unlinkat(dir_fd, name, 0) == 0) removed++;
+        offset += length;
+      }
+    }
+    if (removed == 0) break;
+  }
+  rmdir(path);
+}
+
+/* Starts memtop's janitor for a private directory (open as `dir_fd`, at `path`):
+ *
+ *   memtop ── janitor (own process group, "memtop-janitor")
+ *
+ * The kernel sends it SIGUSR1 when memtop dies, even by SIGKILL; it then empties and removes
+ * the directory, so no socket or agent file is left behind. It keeps no descriptor of
+ * memtop's but the directory's (a pipe memtop writes must see its end when memtop's does), has
+ * every signal blocked, and sits in its own process group, so a signal to memtop's group does
+ * not take it. memtop ends it with SIGKILL once it has removed the directory itself. Returns its
+ * pid, or -1. Call it from the main thread: the death signal follows the thread that forked. */
+static inline pid_t memtop_spawn_janitor(int dir_fd, const char *path) {
+  pid_t memtop = getpid();
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t janitor = fork();
+  if (janitor == 0) {
+    setpgid(0, 0);
+    prctl(PR_SET_NAME, "memtop-janitor");
+    prctl(PR_SET_PDEATHSIG, SIGUSR1);
+    int null = open("/dev/null", O_RDWR);
+    for (int fd = 0; fd < 3; fd++) {
+      if (null >= 0 && null != fd && fd != dir_fd) dup2(null, fd);
+    }
+#ifdef SYS_close_range
+    int closed = (dir_fd <= 3 || syscall(SYS_close_range, 3U, (unsigned)dir_fd - 1, 0U) == 0) &&
+                 syscall(SYS_close_range, (unsigned)dir_fd + 1, ~0U, 0U) == 0;
+#else
+    int closed = 0;
+#endif
+    if (!closed) {
+      struct rlimit limit;
+      int top = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < 65536 ? (int)limit.rlim_cur : 65536;
+      for (int fd = 3; fd < top; fd++) {
+        if (fd != dir_fd) close(fd);
+      }
+    }
+    if (getppid() == memtop) {
+      sigset_t wanted;
+      sigemptyset(&wanted);
+      sigaddset(&wanted, SIGUSR1);
+      struct timespec second = {1, 0};
+      siginfo_t info;
+      /* Woken by the death signal, or once a second to see whether memtop is still there. */
+      while (sigtimedwait(&wanted, &info, &second) < 0 && getppid() == memtop) {}
+    }
+    memtop_janitor_clean(dir_fd, path);
+    _exit(0);
+  }
+  int saved = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (janitor < 0) {
+    errno = saved;
+    return -1;
+  }
+  setpgid(janitor, janitor);
+  return janitor;
+}
+
 #endif

@@ -1,8 +1,17 @@
 /// memtop's end of the Python agent protocol (`docs/python-agent.md`): a private directory
 /// holding the agent's files and the socket agents connect to.
 ///
-/// The directory is made with `mkdtemp` (mode 0700) under `$XDG_RUNTIME_DIR`, else `/tmp`; the
-/// agent's files are written into it (0600) and `agent.sock` listens there (0600, non-blocking).
+/// The directory is made with `mkdtemp` (mode 0700) inside a base that no other user can
+/// touch: `$XDG_RUNTIME_DIR` when it is memtop's user's own (mode 0700, not a link, every
+/// folder above it root's or the user's and writable by nobody else, short enough for a
+/// socket path), else `/tmp/memtop-UID` (made 0700 when missing, refused when someone else
+/// made it). A path under such a base cannot be renamed aside or planted by another user,
+/// even after memtop has gone, so the paths handed to a program (`PYTHONPATH`, the socket,
+/// the attach script) always lead to memtop's files. The files are written through the
+/// directory's descriptor (`openat`, `O_EXCL|O_NOFOLLOW`, 0600); `agent.sock` listens there
+/// (0600, non-blocking). A janitor process removes the directory if memtop dies, SIGKILL
+/// included.
+///
 /// A connection is kept only when its peer runs as the same user as memtop (or root), checked
 /// with `SO_PEERCRED`. Several agents may connect (every Python process of a tree); each is
 /// keyed by the pid its peer credentials give. ``poll()`` never blocks: it accepts, reads what
@@ -14,10 +23,17 @@ public final class PythonAgentLink {
   public let directory: String
   /// `DIR/agent.sock`.
   public let socketPath: String
+  /// What the user should know about where the directory went (an unusable
+  /// `$XDG_RUNTIME_DIR`), said once.
+  public let notes: [String]
   /// Longest line accepted, bytes (newline excluded).
   public static let maxLineBytes = 1 << 20
   /// Most agents connected at once; more are refused with a note.
   public static let maxConnections = 64
+  /// Bytes the directory's own path adds after the base: `/memtop-py-XXXXXX/agent.sock`.
+  static let pathSuffixBytes = "/memtop-py-XXXXXX/agent.sock".utf8.count
+  /// Longest socket path the kernel takes (`sun_path` less its final NUL).
+  static let socketPathLimit = 107
 
   /// One line an agent sent.
   public struct Line: Sendable {
@@ -54,45 +70,97 @@ public final class PythonAgentLink {
 
   private var listener: Int32
   private var connections: [Connection] = []
-  private var files: [String] = []
   private var closed = false
   private let uid = Syscalls.userID()
+  /// The directory, open: every file is made and removed through it.
+  private var directoryFD: Int32 = -1
+  private var janitor: Int32?
 
   /// Makes the directory, writes `files` (name, text) into it and listens.
   ///
-  /// - Parameter runtimeDirectory: where the directory goes (`$XDG_RUNTIME_DIR`); `/tmp` when
-  ///   nil, not a directory, or holding characters that could not be quoted safely into a
-  ///   Python string literal.
-  public init(files agentFiles: [(name: String, text: String)], runtimeDirectory: String?) throws(MemtopError) {
-    let base = runtimeDirectory.flatMap { Self.isPlainPath($0) && Syscalls.isDirectory($0) ? $0 : nil } ?? "/tmp"
+  /// - Parameters:
+  ///   - runtimeDirectory: `$XDG_RUNTIME_DIR`, used when it is a private directory of
+  ///     memtop's user's (else `temporary`/memtop-UID, with a note saying why).
+  ///   - temporary: the shared temporary directory (`/tmp`), for tests.
+  public init(
+    files agentFiles: [(name: String, text: String)], runtimeDirectory: String?, temporary: String = "/tmp"
+  ) throws(MemtopError) {
+    let user = Syscalls.effectiveUserID()
+    let (base, note) = try Self.chooseBase(runtimeDirectory: runtimeDirectory, user: user, temporary: temporary)
+    notes = note.map { [$0] } ?? []
     do {
-      directory = try Syscalls.makePrivateDirectory(prefix: (base.hasSuffix("/") ? base : base + "/") + "memtop-py-")
+      directory = try Syscalls.makePrivateDirectory(prefix: base + "/memtop-py-")
     } catch {
       throw MemtopError(
         message:
-          "--python: cannot create a private directory in \(Sanitizer.terminalSafe(base)): \(error); set XDG_RUNTIME_DIR to a writable directory of yours"
+          "--python: cannot create a private directory in \(Sanitizer.terminalSafe(base)): \(error); set XDG_RUNTIME_DIR to a writable directory of yours (mode 0700)"
       )
     }
     socketPath = directory + "/agent.sock"
     listener = -1
     do {
+      directoryFD = try Syscalls.openDirectoryNoFollow(directory)
+      guard let facts = Syscalls.facts(descriptor: directoryFD), facts.isDirectory, facts.owner == user,
+        facts.permissions & 0o077 == 0
+      else { throw SystemError.permissionDenied }
+      janitor = Syscalls.startJanitor(directory: directoryFD, path: directory)
       for file in agentFiles {
-        let path = directory + "/" + file.name
-        try Syscalls.writeNewFile(path, Array(file.text.utf8), mode: 0o600)
-        files.append(path)
+        try Syscalls.writeNewFile(in: directoryFD, name: file.name, Array(file.text.utf8), mode: 0o600)
       }
       listener = try Syscalls.listenUnix(socketPath)
-      files.append(socketPath)
     } catch {
       removeDirectory()
       throw MemtopError(
         message:
-          "--python: cannot set up the agent's socket in \(Sanitizer.terminalSafe(directory)): \(error); set XDG_RUNTIME_DIR to a writable directory of yours"
+          "--python: cannot set up the agent's socket in \(Sanitizer.terminalSafe(directory)): \(error); set XDG_RUNTIME_DIR to a writable directory of yours (mode 0700)"
       )
     }
   }
 
   deinit { close() }
+
+  /// The base the private directory goes in, and a note when `$XDG_RUNTIME_DIR` was set but
+  /// could not be used; throws when not even `temporary`/memtop-UID is safe.
+  static func chooseBase(runtimeDirectory: String?, user: UInt32, temporary: String) throws(MemtopError) -> (
+    String, String?
+  ) {
+    var note: String?
+    if let given = runtimeDirectory, !given.isEmpty {
+      let shown = Sanitizer.terminalSafe(given, maxLength: 120)
+      let resolved = Syscalls.resolvedPath(given) ?? given
+      let problem: String? =
+        if !isPlainPath(resolved) {
+          "its path holds characters other than letters, digits and /._-"
+        } else if resolved.utf8.count + pathSuffixBytes > socketPathLimit {
+          "a socket path in it would be longer than the \(socketPathLimit) bytes the kernel takes"
+        } else {
+          TrustedPath.privateDirectoryProblem(resolved, user: user)
+        }
+      guard let problem else { return (resolved, nil) }
+      note = "--python: XDG_RUNTIME_DIR (\(shown)) is not used: \(problem)"
+    }
+    if let problem = TrustedPath.problem(with: temporary, user: user) {
+      throw MemtopError(
+        message:
+          "--python: no safe place for the agent's files: \(Sanitizer.terminalSafe(temporary)) is not safe (\(problem)) and XDG_RUNTIME_DIR is \(runtimeDirectory == nil ? "not set" : "not usable"); set XDG_RUNTIME_DIR to a directory of yours with mode 0700"
+      )
+    }
+    let fallback = (Syscalls.resolvedPath(temporary) ?? temporary) + "/memtop-\(user)"
+    try? Syscalls.makeDirectory(fallback, mode: 0o700)
+    if let problem = TrustedPath.privateDirectoryProblem(fallback, user: user) {
+      throw MemtopError(
+        message:
+          "--python: \(Sanitizer.terminalSafe(fallback)) is not a private directory of yours (\(problem)); another user may have made it: remove it, or set XDG_RUNTIME_DIR to a directory of yours with mode 0700"
+      )
+    }
+    guard isPlainPath(fallback), fallback.utf8.count + pathSuffixBytes <= socketPathLimit else {
+      throw MemtopError(
+        message:
+          "--python: \(Sanitizer.terminalSafe(fallback)) is too long or holds unusual characters for the agent's socket; set XDG_RUNTIME_DIR to a short directory of yours with mode 0700"
+      )
+    }
+    return (fallback, note.map { $0 + "; the agent's files go in \(fallback)" })
+  }
 
   /// Whether `path` is made of characters a Python string literal and gdb's command line take
   /// as they are.
@@ -111,21 +179,20 @@ public final class PythonAgentLink {
   /// Writes `DIR/attach_PID.py`: the socket path as `MEMTOP_AGENT_SOCKET`, then `loader`
   /// (the agent's attach.py); returns its path.
   public func writeAttachScript(pid: Int32, loader: String) throws(MemtopError) -> String {
-    let path = directory + "/attach_\(pid).py"
-    let text = "MEMTOP_AGENT_SOCKET = \"\(socketPath)\"\n" + loader
-    Syscalls.removeFile(path)
+    try write(name: "attach_\(pid).py", "MEMTOP_AGENT_SOCKET = \"\(socketPath)\"\n" + loader)
+  }
+
+  /// Writes `DIR/name` (0600) through the directory's descriptor, replacing a file memtop
+  /// wrote there before; returns its path.
+  public func write(name: String, _ text: String) throws(MemtopError) -> String {
+    let path = directory + "/" + name
+    Syscalls.removeEntry(in: directoryFD, name: name)
     do {
-      try Syscalls.writeNewFile(path, Array(text.utf8), mode: 0o600)
+      try Syscalls.writeNewFile(in: directoryFD, name: name, Array(text.utf8), mode: 0o600)
     } catch {
       throw MemtopError(message: "--python: cannot write \(Sanitizer.terminalSafe(path)): \(error)")
     }
-    if !files.contains(path) { files.append(path) }
     return path
-  }
-
-  /// Notes a file memtop made in the directory (a log), so ``close()`` removes it.
-  public func own(_ path: String) {
-    if !files.contains(path) { files.append(path) }
   }
 
   // MARK: - Reading
@@ -271,10 +338,22 @@ public final class PythonAgentLink {
   }
 
   private func removeDirectory() {
-    for path in files { Syscalls.removeFile(path) }
-    // Whatever else is in it was made by an agent or memtop for this watch (the directory is
-    // private): nothing of the user's.
-    for name in Syscalls.directoryEntries(directory) { Syscalls.removeFile(directory + "/" + name) }
+    // The janitor goes first, so it can never remove a directory of the same name made later.
+    if let janitor { Syscalls.stopJanitor(janitor) }
+    janitor = nil
+    guard directoryFD >= 0 else {
+      Syscalls.removeDirectory(directory)
+      return
+    }
+    // Whatever is in it was made by an agent or memtop for this watch (the directory is
+    // private): nothing of the user's. Removed through the descriptor: nothing is followed.
+    for _ in 0..<4 {
+      let names = Syscalls.directoryEntries("/proc/self/fd/\(directoryFD)")
+      if names.isEmpty { break }
+      for name in names { Syscalls.removeEntry(in: directoryFD, name: name) }
+    }
     Syscalls.removeDirectory(directory)
+    Syscalls.close(directoryFD)
+    directoryFD = -1
   }
 }

@@ -43,6 +43,9 @@ public final class PythonWatch {
   private var helloDeadline: Double?
   private var lastLeakCheck = -Double.infinity
   private var finished = false
+  private var saidLinkNotes = false
+  /// Agents that said they already report to another memtop.
+  private var busy: Set<Int32> = []
 
   /// Seconds to wait for an agent's hello before saying why it may not come.
   public static let helloWait = 10.0
@@ -73,13 +76,9 @@ public final class PythonWatch {
   }
 
   /// Checks the running process `pid` and plans the injection (done on the first tick).
+  /// Nothing of the target's is run to plan it.
   func prepareAttach(pid: Int32, procRoot: String) throws(MemtopError) {
-    let directory = link.directory
-    let probeLog = directory + "/probe.out"
-    link.own(probeLog)
-    plan = try PythonAttach.plan(pid: pid, procRoot: procRoot) { argv in
-      Self.run(argv, output: probeLog, seconds: 30)
-    }
+    plan = try PythonAttach.plan(pid: pid, procRoot: procRoot)
   }
 
   /// Sends every line from now on to `writer` as well.
@@ -98,6 +97,10 @@ public final class PythonWatch {
   func tick(now: Double, elapsed: Double, rssBytes: UInt64?, isLeak: () -> Bool) -> [String] {
     guard !finished else { return [] }
     var notices: [String] = []
+    if !saidLinkNotes {
+      saidLinkNotes = true
+      notices += link.notes
+    }
     if let rssBytes { rss.append(elapsed, Double(rssBytes)) }
     if plan != nil { notices += moveInjection(now: now) }
     let poll = link.poll()
@@ -119,9 +122,22 @@ public final class PythonWatch {
             PythonAgentLink.traceCommand(seconds: Self.traceSeconds, snapshots: Self.traceSnapshots), to: line.pid)
           tracingSince = tracingSince ?? elapsed
         }
-      case .note(let text): notices.append("python agent \(line.pid): \(text)")
+      case .note(let text):
+        if text.hasPrefix("busy:") {
+          // The process already has an agent, serving another memtop: say so instead of
+          // waiting for a hello that cannot come.
+          busy.insert(line.pid)
+          helloDeadline = nil
+          notices.append(
+            "--python: process \(line.pid) already reports to another memtop (its agent is connected there); only one memtop can look inside a process at a time: stop the other memtop's --python, or drop --python"
+          )
+        } else {
+          notices.append("python agent \(line.pid): \(text)")
+        }
       case .bye(let reason):
-        notices.append("python agent \(line.pid) detached" + (reason.isEmpty ? "" : ": \(reason)"))
+        if !busy.contains(line.pid) {
+          notices.append("python agent \(line.pid) detached" + (reason.isEmpty ? "" : ": \(reason)"))
+        }
       case .sample: break
       }
     }
@@ -151,9 +167,13 @@ public final class PythonWatch {
 
   /// Why no hello may have come.
   var noHelloNotice: String {
-    if plan != nil {
+    if let plan {
+      if plan.method == .remoteExec {
+        return
+          "--python: the agent did not report within \(Int(Self.helloWait)) s of being injected: the interpreter may be blocked outside Python code (waiting in C), or started with -X disable-remote-debug; memtop goes on without Python data until it does"
+      }
       return
-        "--python: the agent did not report within \(Int(Self.helloWait)) s of being injected: the interpreter may be blocked outside Python code (waiting in C), or started with -X disable-remote-debug; memtop goes on without Python data"
+        "--python: process \(plan.pid) has not run Python code in its main thread within \(Int(Self.helloWait)) s of the agent's loader being queued: its main thread is busy or blocked in C (waiting on a lock, a socket or input, or another thread holds the interpreter); the agent loads as soon as it runs Python code again, and memtop goes on without Python data until then"
     }
     return
       "--python: no Python agent said hello within \(Int(Self.helloWait)) s: the program may not be CPython, or runs Python with -I, -E or -S (they skip the sitecustomize memtop loads through PYTHONPATH); memtop goes on without Python data"
@@ -162,19 +182,19 @@ public final class PythonWatch {
   /// Starts the injector on the first tick, then watches it end.
   private func moveInjection(now: Double) -> [String] {
     guard let plan, !injected else { return [] }
+    let tool = plan.method == .remoteExec ? "sys.remote_exec" : "gdb"
     guard let running = injector else {
-      injected = false
       let loader = options.files.first { $0.name == "attach.py" }?.text ?? ""
       do {
         let script = try link.writeAttachScript(pid: plan.pid, loader: loader)
+        let commands = try link.write(name: "inject_\(plan.pid).gdb", plan.gdbCommands(script: script))
         let log = link.directory + "/inject.log"
-        link.own(log)
         // If memtop dies while the injector runs, the injector finishes (within its time)
         // rather than die inside its calls into the interpreter.
         let process = try ChildProcess(
-          arguments: plan.arguments(script: script), outputPath: log, outlivesMemtop: Int32(plan.timeout))
+          arguments: plan.arguments(script: script, commandFile: commands), outputPath: log,
+          outlivesMemtop: Int32(plan.timeout))
         injector = (process, log, now + plan.timeout)
-        let tool = plan.method == .remoteExec ? "sys.remote_exec" : "gdb"
         return ["--python: injecting the agent into process \(plan.pid) with \(tool)"]
       } catch let error as MemtopError {
         injected = true
@@ -184,23 +204,29 @@ public final class PythonWatch {
         return ["--python: cannot start the injector: \(error)"]
       }
     }
-    let tool = plan.method == .remoteExec ? "sys.remote_exec" : "gdb"
     if let ended = running.process.poll() {
       injected = true
       injector = nil
-      if ended == .exited(0) {
+      let log = Syscalls.readSmallFile(running.log) ?? ""
+      if ended == .exited(0), plan.method == .remoteExec || log.contains("memtop: pending call 0") {
         helloDeadline = now + Self.helloWait
         return []
       }
+      if log.contains("memtop: pending call -1") {
+        return [
+          "--python: process \(plan.pid)'s interpreter did not take the agent's loader (its queue of pending calls is full); try again later, or launch the program under memtop; memtop goes on without Python data"
+        ]
+      }
       let last = Self.lastLine(of: running.log)
+      let outcome = ended == .exited(0) ? "gdb could not queue the loader" : "\(tool) \(ended)"
       return [
-        "--python: injecting the agent into process \(plan.pid) failed (\(tool) \(ended))\(last.map { ": " + $0 } ?? ""); memtop goes on without Python data"
+        "--python: injecting the agent into process \(plan.pid) failed (\(outcome))\(last.map { ": " + $0 } ?? ""); memtop goes on without Python data"
       ]
     }
     guard now >= running.deadline, !injectorOverdue else { return [] }
     // Never kill gdb here: stopped in the middle of its calls into the interpreter it would
-    // leave the process in a debugger frame (it dies) or holding the GIL (it hangs). It is
-    // left to finish; ``finish()`` gives it a last wait.
+    // leave the process in a debugger frame. It is left to finish; ``finish()`` gives it a
+    // last wait.
     injectorOverdue = true
     return [
       "--python: \(tool) has not finished within \(Int(plan.timeout)) s; it is left to finish (stopping it mid-call could crash the process), and memtop goes on without Python data until an agent says hello"
@@ -212,19 +238,6 @@ public final class PythonWatch {
     guard let text = Syscalls.readSmallFile(path) else { return nil }
     let lines = text.split(separator: "\n").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
     return lines.last.map { Sanitizer.terminalSafe($0, maxLength: 160) }
-  }
-
-  /// Runs `argv` to its end (at most `seconds`), output in `output`; returns the output, or
-  /// nil when it failed or took too long.
-  static func run(_ argv: [String], output: String, seconds: Double) -> String? {
-    Syscalls.removeFile(output)
-    guard let process = try? ChildProcess(arguments: argv, outputPath: output) else { return nil }
-    guard let ended = process.waitForExit(seconds: seconds) else {
-      process.stopGroup(grace: 1)
-      return nil
-    }
-    defer { Syscalls.removeFile(output) }
-    return ended == .exited(0) ? Syscalls.readSmallFile(output) : nil
   }
 
   // MARK: - Reports and the end
