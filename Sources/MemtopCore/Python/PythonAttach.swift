@@ -71,8 +71,10 @@ public struct PythonAttachPlan: Sendable, Equatable {
       return [executable, "-I", "-S", "-c", "import sys; sys.remote_exec(\(pid), '\(script)')"]
     case .gdb(let gdb):
       return [
+        // The program is named by /proc/PID/exe, which opens the running binary even when its
+        // file was replaced or removed since.
         gdb, "-p", String(pid), "-batch", "-nx", "-iex", "set debuginfod enabled off", "-iex", "set auto-load off",
-        "-x", commandFile,
+        "/proc/\(pid)/exe", "-x", commandFile,
       ]
     }
   }
@@ -163,11 +165,14 @@ public enum PythonAttach {
           "--python: cannot read \(procRoot)/\(pid)/exe (\(process) is another user's, or gone); run memtop as the user the process runs as"
       )
     }
-    if executable.hasSuffix(" (deleted)") { executable = "\(procRoot)/\(pid)/exe" }
-    let program = Sanitizer.terminalSafe(executable, maxLength: 120)
-    let base = executable.split(separator: "/").last.map(String.init) ?? executable
+    let named = executable.hasSuffix(" (deleted)") ? String(executable.dropLast(" (deleted)".count)) : executable
+    if named != executable { executable = "\(procRoot)/\(pid)/exe" }
+    let program = Sanitizer.terminalSafe(named, maxLength: 120)
+    let base = named.split(separator: "/").last.map(String.init) ?? named
     let maps = Syscalls.readSmallFile("\(procRoot)/\(pid)/maps") ?? ""
-    let looksLikePython = base.hasPrefix("python") || maps.contains("/libpython3.")
+    let looksLikePython =
+      base.hasPrefix("python") || maps.contains("/libpython3.")
+      || ELFSymbol.value(of: "Py_Version", size: 4, inFile: "\(procRoot)/\(pid)/exe") != nil
     guard looksLikePython else {
       throw MemtopError(
         message:

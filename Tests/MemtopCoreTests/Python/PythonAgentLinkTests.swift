@@ -158,4 +158,109 @@ struct PythonAgentLinkTests {
     #expect(said == "PermissionError", "\(said)")
     #expect(link.poll().lines.isEmpty && link.connectedPIDs.isEmpty)
   }
+
+  // MARK: - Where the directory goes
+
+  /// A fresh directory in /tmp with `owner` and `mode`.
+  static func directory(owner: UInt32 = geteuid(), mode: mode_t = 0o700, in parent: String = "/tmp") throws -> String {
+    let path = parent + "/memtop-base-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+    chown(path, owner, owner)
+    chmod(path, mode)
+    return path
+  }
+
+  @Test(
+    "XDG_RUNTIME_DIR is used only when it is a private directory of memtop's user, on a trusted way",
+    .enabled(if: getuid() == 0),
+    arguments: [
+      ("another user's", 65534, 0o700, false, "it belongs to uid 65534"),
+      ("open to others", 0, 0o755, false, "its mode is 755, not 700"),
+      ("inside another user's folder", 0, 0o700, true, "belongs to uid 65534"),
+    ] as [(String, UInt32, mode_t, Bool, String)])
+  func runtimeDirectoryRefused(_ kind: String, _ owner: UInt32, _ mode: mode_t, _ nested: Bool, _ reason: String)
+    throws
+  {
+    var xdg = try Self.directory(owner: owner, mode: mode)
+    let outer = xdg
+    defer { try? FileManager.default.removeItem(atPath: outer) }
+    if nested {
+      chown(xdg, 65534, 65534)
+      chmod(xdg, 0o755)
+      xdg = try Self.directory(in: xdg)
+    }
+    let link = try PythonAgentLink(files: [], runtimeDirectory: xdg)
+    defer { link.close() }
+    #expect(link.directory.hasPrefix("/tmp/memtop-\(geteuid())/memtop-py-"), "\(kind): \(link.directory)")
+    let note = try #require(link.notes.first, "\(kind)")
+    #expect(note.contains("XDG_RUNTIME_DIR (\(xdg)) is not used: ") && note.contains(reason), "\(note)")
+    #expect(note.hasSuffix("the agent's files go in /tmp/memtop-\(geteuid())"))
+  }
+
+  @Test("a private XDG_RUNTIME_DIR is used, without a note; a long one falls back to /tmp/memtop-UID")
+  func runtimeDirectoryUsed() throws {
+    let xdg = try Self.directory()
+    defer { try? FileManager.default.removeItem(atPath: xdg) }
+    let link = try PythonAgentLink(files: [], runtimeDirectory: xdg)
+    #expect(link.directory.hasPrefix(xdg + "/memtop-py-") && link.notes.isEmpty, "\(link.directory) \(link.notes)")
+    link.close()
+    // 100 bytes of path: the socket's would pass the kernel's 107.
+    let long = xdg + "/" + String(repeating: "d", count: 100 - xdg.utf8.count - 1)
+    try FileManager.default.createDirectory(atPath: long, withIntermediateDirectories: false)
+    chmod(long, 0o700)
+    let fallback = try PythonAgentLink(files: [], runtimeDirectory: long)
+    defer { fallback.close() }
+    #expect(fallback.directory.hasPrefix("/tmp/memtop-\(geteuid())/"))
+    #expect(fallback.notes.first?.contains("longer than the 107 bytes the kernel takes") == true, "\(fallback.notes)")
+    #expect(fallback.socketPath.utf8.count <= 107)
+  }
+
+  @Test(
+    "a memtop-UID made by someone else in the shared temporary directory is refused in one line",
+    .enabled(if: getuid() == 0),
+    arguments: [
+      ("another user's", false, "it belongs to uid 65534"), ("a symbolic link", true, "it is a symbolic link"),
+    ])
+  func squattedFallback(_ kind: String, _ symbolic: Bool, _ reason: String) throws {
+    let shared = try Self.directory(mode: 0o1777)
+    defer { try? FileManager.default.removeItem(atPath: shared) }
+    let squat = shared + "/memtop-\(geteuid())"
+    if symbolic {
+      try FileManager.default.createSymbolicLink(atPath: squat, withDestinationPath: try Self.directory())
+    } else {
+      _ = try Self.directory(owner: 65534, in: shared)
+      try FileManager.default.moveItem(
+        atPath: try FileManager.default.contentsOfDirectory(atPath: shared).map { shared + "/" + $0 }[0], toPath: squat)
+    }
+    do {
+      let link = try PythonAgentLink(files: [], runtimeDirectory: nil, temporary: shared)
+      link.close()
+      Issue.record("\(kind): used \(link.directory)")
+    } catch {
+      #expect(error.message.contains("\(squat) is not a private directory of yours (\(reason))"), "\(error.message)")
+      #expect(error.message.hasPrefix("--python: ") && !error.message.contains("\n"))
+    }
+  }
+
+  @Test("a janitor per link: memtop-janitor, its own process group; close stops it and removes everything")
+  func janitorProcess() throws {
+    let link = try PythonAgentLink(files: [(name: "a.py", text: "#\n")], runtimeDirectory: nil)
+    _ = try link.write(name: "extra.log", "x")
+    let me = getpid()
+    // This link's janitor: memtop's child holding the directory open (other tests' links run
+    // beside this one).
+    let janitors = (Syscalls.numericEntries("/proc") ?? []).filter { pid in
+      (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == "memtop-janitor\n"
+        && (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") S \(me) ") == true
+        && Syscalls.directoryEntries("/proc/\(pid)/fd").contains {
+          Syscalls.readLink("/proc/\(pid)/fd/\($0)") == link.directory
+        }
+    }
+    #expect(janitors.count == 1)
+    let janitor = try #require(janitors.first)
+    #expect(getpgid(janitor) == janitor)
+    link.close()
+    #expect(!FileManager.default.fileExists(atPath: link.directory))
+    #expect(kill(janitor, 0) != 0, "the janitor outlived close()")
+  }
 }
