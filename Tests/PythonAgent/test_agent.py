@@ -958,6 +958,45 @@ class AgentTests(unittest.TestCase):
         first.until(lambda m: m["type"] == "sample", "a sample for the first memtop after all that")
         self.assertClean(*finish(child), "running True\n")
 
+    def test_loaders_print_nothing_when_the_agent_cannot_be_read(self):
+        """Code memtop puts into a program writes nothing to its stdout or stderr, even under
+        -X dev -W error, when the agent's file cannot be read (PermissionError)."""
+        agent_file = os.path.join(self.memtop.dir, "memtop_agent.py")
+        os.chmod(agent_file, 0)
+        prefix = ()
+        if os.geteuid() == 0:
+            setpriv = shutil.which("setpriv")
+            if setpriv is None:
+                self.skipTest("running as root without setpriv: cannot make a file unreadable")
+            prefix = (setpriv, "--bounding-set", "-dac_override,-dac_read_search")
+        with open(os.path.join(AGENT_DIR, "attach.py")) as f:
+            attach = self.memtop.write("attach_copy.py", f.read())
+        script = self.memtop.write(
+            "app.py",
+            """
+            import sys
+            import time
+
+            try:
+                open(sys.argv[2]).close()
+                print("the agent is readable")
+            except PermissionError:
+                pass
+            # As memtop's injector runs the loader: in a namespace of its own.
+            with open(sys.argv[1]) as f:
+                exec("MEMTOP_AGENT_SOCKET = %r\\n" % sys.argv[3] + f.read(), {})
+            time.sleep(1.0)  # the loader's thread tries to load the agent meanwhile
+            print("normal output")
+            """,
+        )
+        for launched in (False, True):
+            child = self.memtop.launch(
+                script, args=[attach, agent_file, self.memtop.socket_path], agent=launched, prefix=prefix,
+                interpreter_args=["-X", "dev", "-W", "error"],
+            )
+            self.assertEqual(finish(child), (0, "normal output\n", ""), "launched" if launched else "attached")
+        self.assertTrue(self.memtop.no_connection(1.0), "an agent connected")
+
     def test_other_interpreters(self):
         """A Python 3.8 program gets the agent; a Python 2 program keeps its sitecustomize."""
         roots = [os.path.expanduser("~/.pyenv/versions"), "/usr/bin"]
