@@ -13,7 +13,9 @@ for a measured time, is spaced so it costs at most 1 % of wall time, and is skip
 so large that one census would hold it long; a tracing window ends at its deadline; tracemalloc
 is left as it was found; of memtop's own code only this module is added to ``sys.modules``
 (the standard modules it imports -- json, select, tracemalloc and their helpers -- stay
-imported), and starting twice while running does nothing.
+imported); the connection's descriptor is checked to be its own before each use and never
+closed once it is not; starting twice for the same memtop does nothing, and another memtop
+asking is told this process is busy.
 """
 
 import _thread
