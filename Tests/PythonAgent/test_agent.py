@@ -125,9 +125,11 @@ class Memtop:
         return path
 
     def launch(
-        self, script, args=(), agent=True, pythonpath=(), socket_path=None, python=PYTHON, env=None, interpreter_args=()
+        self, script, args=(), agent=True, pythonpath=(), socket_path=None, python=PYTHON, env=None, interpreter_args=(),
+        nofile=None, prefix=(),
     ):
-        """Starts `python script args` as memtop --python would (agent=True)."""
+        """Starts `python script args` as memtop --python would (agent=True); `nofile` sets the
+        program's soft descriptor limit, `prefix` is a command that runs the interpreter."""
         environment = dict(os.environ)
         for name in ("PYTHONPATH", "MEMTOP_AGENT_SOCKET", "PYTHONSTARTUP"):
             environment.pop(name, None)
@@ -138,9 +140,19 @@ class Memtop:
         if path:
             environment["PYTHONPATH"] = os.pathsep.join(path)
         environment.update(env or {})
+        limit = None
+        if nofile is not None:
+            import resource
+
+            def limit():
+                hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+                soft = nofile if hard == resource.RLIM_INFINITY else min(nofile, hard)
+                resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
         child = subprocess.Popen(
-            [python] + list(interpreter_args) + [script] + list(args),
+            list(prefix) + [python] + list(interpreter_args) + [script] + list(args),
             cwd=self.app_dir,
+            preexec_fn=limit,
             env=environment,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -294,6 +306,82 @@ print("tracing", tracemalloc.is_tracing(), flush=True)
 """
 
 
+# A daemon: waits for "go", closes every descriptor past stderr (argv[2] == "reuse": then puts
+# one end of a socketpair on the number the agent's connection had), opens 140 socketpairs and
+# checks each end receives exactly the one message sent to it. Prints OK and exits 0 when all
+# arrived intact, nothing else came, every end closes cleanly, and the agent's thread ended.
+CLOSING_DAEMON = """
+import os
+import socket
+import sys
+import time
+import tracemalloc
+
+import memtop_agent
+
+memtop_path, variant = sys.argv[1], sys.argv[2]
+agent_fd = None
+if variant == "reuse":
+    # Find the agent's descriptor as any program could: the socket whose peer is memtop's.
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            probe = socket.socket(fileno=os.dup(int(name)))
+        except OSError:
+            continue
+        try:
+            if probe.family == socket.AF_UNIX and probe.getpeername() == memtop_path:
+                agent_fd = int(name)
+        except OSError:
+            pass
+        probe.close()
+    assert agent_fd is not None, "no descriptor connected to memtop"
+print("ready", flush=True)
+sys.stdin.readline()
+os.closerange(3, 1024)
+pairs = []
+if agent_fd is not None:
+    a, b = socket.socketpair()
+    if agent_fd not in (a.fileno(), b.fileno()):
+        os.dup2(a.fileno(), agent_fd)
+        a.close()
+        a = socket.socket(fileno=agent_fd)
+    pairs.append((a, b))
+while len(pairs) < 140:
+    pairs.append(socket.socketpair())
+time.sleep(1.5)  # several agent ticks with these descriptors in place
+for i, (a, b) in enumerate(pairs):
+    a.sendall(b"to b %d\\n" % i)
+    b.sendall(b"to a %d\\n" % i)
+time.sleep(1.0)
+bad = []
+for i, (a, b) in enumerate(pairs):
+    for end, expected in ((a, b"to a %d\\n" % i), (b, b"to b %d\\n" % i)):
+        end.setblocking(False)
+        got = b""
+        try:
+            while True:
+                data = end.recv(65536)
+                if not data:
+                    break
+                got += data
+        except BlockingIOError:
+            pass
+        if got != expected:
+            bad.append((i, end.fileno(), got[:80]))
+deadline = time.monotonic() + 20
+while memtop_agent.is_running() and time.monotonic() < deadline:
+    time.sleep(0.05)
+for a, b in pairs:
+    a.close()  # raises if someone else closed it
+    b.close()
+print("bad", len(bad), bad[:3])
+print("agent running", memtop_agent.is_running())
+print("tracing", tracemalloc.is_tracing())
+ok = not bad and not memtop_agent.is_running() and not tracemalloc.is_tracing()
+print("OK" if ok else "NOT OK", flush=True)
+sys.exit(0 if ok else 1)
+"""
+
 class AgentTests(unittest.TestCase):
     def setUp(self):
         self.memtop = Memtop()
@@ -303,7 +391,7 @@ class AgentTests(unittest.TestCase):
 
     def assertClean(self, code, out, err, expected):
         self.assertEqual(err, "", "the program wrote to stderr")
-        self.assertEqual(code, 0, "exit status; stderr: %s" % err)
+        self.assertEqual(code, 0, "exit status; stdout: %s; stderr: %s" % (out[-1000:], err[-2000:]))
         self.assertIn(expected, out)
 
     # MARK: Hello and samples
@@ -621,6 +709,38 @@ class AgentTests(unittest.TestCase):
         child.stdout.readline()
         self.assertClean(*finish(child, b"go\n"), "total %d" % (30 * sum(range(10000))))
 
+    def closing_daemon(self, variant):
+        """A program that, once the agent said hello and traces, closes every descriptor past
+        stderr as daemons do (`reuse`: then puts a socketpair end on the agent's old number),
+        opens 140 socketpairs and checks each one carries its own message and nothing else."""
+        script = self.memtop.write("daemon.py", CLOSING_DAEMON)
+        # Under a soft limit of 1024 the agent's high descriptor is below 1024: closed too.
+        child = self.memtop.launch(
+            script, args=[self.memtop.socket_path, variant], nofile=1024, interpreter_args=["-X", "dev"]
+        )
+        agent = self.memtop.accept()
+        self.assertEqual(agent.next()["type"], "hello")
+        agent.send(FAST)
+        agent.send({"cmd": "trace", "seconds": 600, "snapshots": 2})
+        agent.until(lambda m: m["type"] == "sample" and m["tracing"], "a sample while tracing")
+        self.assertEqual(child.stdout.readline().strip(), b"ready")
+        child.stdin.write(b"go\n")
+        child.stdin.flush()
+        # The program closed the agent's connection: memtop sees it end.
+        deadline = time.monotonic() + WAIT
+        while agent.next(max(deadline - time.monotonic(), 0.001)) is not None:
+            pass
+        code, out, err = finish(child)
+        self.assertClean(code, out, err[-3000:], "OK\n")
+        self.assertIn("agent running False\n", out)
+        self.assertIn("tracing False\n", out)
+
+    def test_a_daemon_closing_its_descriptors_gets_no_agent_data_on_its_sockets(self):
+        self.closing_daemon("close")
+
+    def test_a_daemon_reusing_the_agents_descriptor_number_keeps_its_socket(self):
+        self.closing_daemon("reuse")
+
     def test_memtop_not_reading_drops_samples_and_never_blocks(self):
         # 100 cached functions with long names make each sample ~30 KB: the socket fills
         # within seconds (on 3.8, where caches come with the census only, within ten).
@@ -789,6 +909,93 @@ class AgentTests(unittest.TestCase):
         self.assertIn("modules ['memtop_agent']\n", out)
         self.assertIn("threads 1\n", out)
         self.assertIn("running True\n", out)
+
+    def test_a_second_memtop_is_told_this_process_is_busy(self):
+        second = Memtop()
+        self.addCleanup(second.close)
+        with open(os.path.join(AGENT_DIR, "attach.py")) as f:
+            attach = self.memtop.write("attach_copy.py", f.read())
+        script = self.memtop.write(
+            "app.py",
+            """
+            import sys
+            import memtop_agent
+
+            for line in sys.stdin:
+                how, path = line.split()
+                if how == "attach":
+                    # As memtop's injector runs the loader: in a namespace of its own.
+                    with open(sys.argv[1]) as f:
+                        exec("MEMTOP_AGENT_SOCKET = %r\\n" % path + f.read(), {})
+                    print("attached", flush=True)
+                else:
+                    print("started", memtop_agent.start(path), flush=True)
+            print("running", memtop_agent.is_running())
+            """,
+        )
+        child = self.memtop.launch(script, args=[attach])
+        first = self.memtop.accept()
+        self.assertEqual(first.next()["type"], "hello")
+        first.send(FAST)
+        expected = (
+            "busy: this process already reports to another memtop (its agent is connected to %s); "
+            "only one memtop can look inside a process at a time" % self.memtop.socket_path
+        )
+        for how, said in (("attach", b"attached"), ("start", b"started False")):
+            child.stdin.write(("%s %s\n" % (how, second.socket_path)).encode())
+            child.stdin.flush()
+            self.assertEqual(child.stdout.readline().strip(), said)
+            busy = second.accept()
+            self.assertEqual(busy.next(), {"type": "note", "message": expected}, how)
+            self.assertEqual(busy.next(), {"type": "bye", "reason": "busy"}, how)
+            self.assertIsNone(busy.next(), "the busy connection closes after bye (%s)" % how)
+        # Started again for the memtop it serves: nothing at all.
+        child.stdin.write(("start %s\n" % self.memtop.socket_path).encode())
+        child.stdin.flush()
+        self.assertEqual(child.stdout.readline().strip(), b"started False")
+        self.assertTrue(self.memtop.no_connection(2.0), "a repeated start connected")
+        self.assertTrue(second.no_connection(0.5), "a repeated start told the other memtop")
+        first.until(lambda m: m["type"] == "sample", "a sample for the first memtop after all that")
+        self.assertClean(*finish(child), "running True\n")
+
+    def test_loaders_print_nothing_when_the_agent_cannot_be_read(self):
+        """Code memtop puts into a program writes nothing to its stdout or stderr, even under
+        -X dev -W error, when the agent's file cannot be read (PermissionError)."""
+        agent_file = os.path.join(self.memtop.dir, "memtop_agent.py")
+        os.chmod(agent_file, 0)
+        prefix = ()
+        if os.geteuid() == 0:
+            setpriv = shutil.which("setpriv")
+            if setpriv is None:
+                self.skipTest("running as root without setpriv: cannot make a file unreadable")
+            prefix = (setpriv, "--bounding-set", "-dac_override,-dac_read_search")
+        with open(os.path.join(AGENT_DIR, "attach.py")) as f:
+            attach = self.memtop.write("attach_copy.py", f.read())
+        script = self.memtop.write(
+            "app.py",
+            """
+            import sys
+            import time
+
+            try:
+                open(sys.argv[2]).close()
+                print("the agent is readable")
+            except PermissionError:
+                pass
+            # As memtop's injector runs the loader: in a namespace of its own.
+            with open(sys.argv[1]) as f:
+                exec("MEMTOP_AGENT_SOCKET = %r\\n" % sys.argv[3] + f.read(), {})
+            time.sleep(1.0)  # the loader's thread tries to load the agent meanwhile
+            print("normal output")
+            """,
+        )
+        for launched in (False, True):
+            child = self.memtop.launch(
+                script, args=[attach, agent_file, self.memtop.socket_path], agent=launched, prefix=prefix,
+                interpreter_args=["-X", "dev", "-W", "error"],
+            )
+            self.assertEqual(finish(child), (0, "normal output\n", ""), "launched" if launched else "attached")
+        self.assertTrue(self.memtop.no_connection(1.0), "an agent connected")
 
     def test_other_interpreters(self):
         """A Python 3.8 program gets the agent; a Python 2 program keeps its sitecustomize."""

@@ -13,7 +13,9 @@ for a measured time, is spaced so it costs at most 1 % of wall time, and is skip
 so large that one census would hold it long; a tracing window ends at its deadline; tracemalloc
 is left as it was found; of memtop's own code only this module is added to ``sys.modules``
 (the standard modules it imports -- json, select, tracemalloc and their helpers -- stay
-imported), and starting twice while running does nothing.
+imported); the connection's descriptor is checked to be its own before each use and never
+closed once it is not; starting twice for the same memtop does nothing, and another memtop
+asking is told this process is busy.
 """
 
 import _thread
@@ -40,11 +42,19 @@ TOP_LINES = 50
 MAX_CACHES = 100
 MAX_NOTE_CHARS = 300
 MAX_NAME_CHARS = 200
+# The connection is moved to a descriptor just below the soft RLIMIT_NOFILE, at most this high:
+# the kernel's descriptor table grows to hold it (8 bytes a slot, kernel memory, not the
+# program's RSS), and a daemon's closerange or the program's next open rarely reaches it.
+HIGH_FD_CAP = 4096
+# How long the connection that tells a second memtop "busy" may take, in seconds.
+BUSY_TIMEOUT = 2.0
 
 _start_lock = _thread.allocate_lock()
 _running = False
 _current = None  # the connected agent, for the fork hook
 _mode = None  # how the running (or starting) agent was loaded, for the fork hook
+_path = None  # the socket path the running (or starting) agent serves
+_helpers = 0  # short-lived threads of ours running now (telling another memtop "busy")
 _fork_hook = False
 
 
@@ -55,7 +65,8 @@ def start(socket_path=None, mode="launch"):
     """Starts the agent in a new daemon thread unless one is running.
 
     ``socket_path`` defaults to ``$MEMTOP_AGENT_SOCKET``. Returns whether a thread was
-    started. Never raises.
+    started. When an agent already serves another path, that memtop is told "busy" from a
+    short-lived thread. Never raises.
     """
     try:
         path = socket_path if socket_path is not None else os.environ.get("MEMTOP_AGENT_SOCKET")
@@ -78,7 +89,8 @@ def start(socket_path=None, mode="launch"):
 def run(socket_path, mode="attach"):
     """Runs the agent in the calling thread (a thread made for it) until memtop detaches.
 
-    Returns at once when an agent is already running. Never raises.
+    Returns at once when an agent is already running (telling the memtop at ``socket_path``
+    "busy" from a short-lived thread when that is not the path it serves). Never raises.
     """
     try:
         if _claim(socket_path, mode):
@@ -92,6 +104,7 @@ def _import_needs():
     while that thread was importing one, a child would keep it half-initialized for ever."""
     import _socket  # noqa: F401
     import collections  # noqa: F401
+    import fcntl  # noqa: F401
     import functools  # noqa: F401
     import heapq  # noqa: F401
     import json  # noqa: F401
@@ -108,15 +121,21 @@ def is_running():
 
 
 def _claim(path, mode):
-    global _running, _mode
+    """Whether the caller may run an agent for ``path``; when another path's agent runs, tells
+    the memtop at ``path`` that this process is busy."""
+    global _running, _mode, _path
     if not isinstance(path, str) or not path:
         return False
     with _start_lock:
-        if _running:
-            return False
-        _running = True
-        _mode = mode
-        return True
+        if not _running:
+            _running = True
+            _mode = mode
+            _path = path
+            return True
+        serving = _path
+    if isinstance(serving, str) and serving != path:
+        _tell_busy(path, serving)
+    return False
 
 
 def _release():
@@ -144,6 +163,45 @@ def _main(path, mode):
         _release()
 
 
+def _tell_busy(path, serving):
+    """From a short-lived thread (never the caller's), tells the memtop at ``path`` that this
+    process already reports to the one at ``serving``."""
+    global _helpers
+    with _start_lock:
+        _helpers += 1
+    try:
+        _original("_thread", "start_new_thread", _thread.start_new_thread)(_say_busy, (path, serving))
+    except Exception:
+        with _start_lock:
+            _helpers -= 1
+
+
+def _say_busy(path, serving):
+    """The busy thread's outermost frame: connect, one note, a bye, close; never raises."""
+    global _helpers
+    try:
+        import json
+
+        connection = _Connection(path, BUSY_TIMEOUT, high=False)
+        try:
+            message = (
+                "busy: this process already reports to another memtop (its agent is connected to %s); "
+                "only one memtop can look inside a process at a time" % _text(serving)
+            )
+            data = b""
+            for line in ({"type": "note", "message": message[:MAX_NOTE_CHARS]}, {"type": "bye", "reason": "busy"}):
+                data += (json.dumps(line, separators=(",", ":")) + "\n").encode("utf-8")
+            if connection.ours():
+                connection.sock.sendall(data, connection.nosignal)
+        finally:
+            connection.close()
+    except BaseException:
+        pass
+    finally:
+        with _start_lock:
+            _helpers -= 1
+
+
 def _watch_forks():
     """Registers (once) what a fork does: the child drops the parent's agent and starts its
     own; the parent is spared the warning our thread alone would cause (3.12+)."""
@@ -169,7 +227,8 @@ def _before_fork():
             return
         with open("/proc/self/stat", "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()
-        if int(fields[17]) != 2:  # num_threads: the program's own threads warn as before
+        # num_threads: when the program has threads of its own, it is warned as before.
+        if int(fields[17]) != 2 + _helpers:
             return
         import warnings
 
@@ -194,7 +253,7 @@ def _drop_fork_filter():
             if hasattr(warnings, name):
                 getattr(warnings, name)()
                 break
-    except BaseException:
+    except Exception:
         pass
 
 
@@ -206,7 +265,7 @@ def _after_fork_in_child():
     """In a forked child no agent thread runs: close the parent's connection (so memtop sees
     the parent's end), stop the parent's tracing window, and connect anew when launched --
     also when the parent's agent was still starting or connecting at the fork."""
-    global _current, _running, _start_lock
+    global _current, _running, _start_lock, _helpers
     _drop_fork_filter()
     try:
         agent = _current
@@ -214,6 +273,7 @@ def _after_fork_in_child():
         _current = None
         _start_lock = _thread.allocate_lock()  # another thread may have held it at the fork
         _running = False
+        _helpers = 0  # the parent's busy threads are not the child's
         if agent is not None:
             agent.forget()
         if was_running and (agent.mode if agent is not None else _mode) == "launch":
@@ -231,9 +291,140 @@ def _original(module, name, current):
         patcher = sys.modules.get("eventlet.patcher")
         if patcher is not None and patcher.is_monkey_patched(module.lstrip("_")):
             return getattr(patcher.original(module), name)
-    except BaseException:
+    except Exception:
         pass
     return current
+
+
+# MARK: - The connection
+
+
+def _identity(fd):
+    """(st_dev, st_ino) of the socket open on ``fd``; None when it is not a socket."""
+    info = os.fstat(fd)
+    if info.st_mode & 0o170000 != 0o140000:  # S_ISSOCK
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+class _Connection:
+    """One connection to a memtop socket, on a descriptor the agent checks is still its own.
+
+    A program may close descriptors it did not open (a daemon's ``os.closerange``) and get the
+    same number again for a file of its own. So the connection moves to a high descriptor, and
+    before each use (``ours``) its descriptor must still be the socket connected here: the same
+    (st_dev, st_ino), a connected AF_UNIX stream socket, the same peer name. A descriptor that
+    is no longer ours is never used or closed again: the socket object lets go of the number
+    (``detach``), so not even the garbage collector closes the program's file.
+    """
+
+    def __init__(self, path, timeout, high=True):
+        import _socket
+        import struct
+
+        self._socket = _socket
+        self.nosignal = getattr(_socket, "MSG_NOSIGNAL", 0)
+        self.identity = None
+        self.peer = None
+        self.sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        connected = False
+        try:
+            self.identity = _identity(self.sock.fileno())
+            self.sock.settimeout(timeout)
+            self.sock.connect(path)
+            if not self.ours():
+                raise OSError("the agent's socket was closed while it connected")
+            creds = self.sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, struct.calcsize("3i"))
+            _pid, uid, _gid = struct.unpack("3i", creds)
+            if uid not in (0, os.getuid()):
+                raise OSError("memtop's socket belongs to another user")
+            self.peer = self.sock.getpeername()
+            if high:
+                self.move_high()
+            connected = True
+        finally:
+            if not connected:
+                self.close()
+
+    def move_high(self):
+        """Moves the connection to a descriptor just below the soft RLIMIT_NOFILE (at most
+        HIGH_FD_CAP), where the program's own opens and a daemon's closerange rarely reach;
+        stays where it is when there is no room up there."""
+        import fcntl
+
+        command = getattr(fcntl, "F_DUPFD_CLOEXEC", None)
+        low = self.sock.fileno()
+        try:
+            limit = os.sysconf("SC_OPEN_MAX")  # the soft RLIMIT_NOFILE; -1 when unlimited
+        except (OSError, ValueError):
+            limit = -1
+        if limit <= 0 or limit > HIGH_FD_CAP:
+            limit = HIGH_FD_CAP
+        for base in (limit - 1, limit - 64):
+            if command is None or base <= low or not self.ours():
+                return
+            try:
+                high = fcntl.fcntl(low, command, base)
+            except OSError:
+                continue
+            try:
+                same = _identity(high) == self.identity
+            except OSError:
+                same = False
+            if not same:
+                # The number changed hands between the check and the dup: ``high`` is our
+                # own copy of the program's file; closing it leaves theirs open.
+                os.close(high)
+                raise OSError("the agent's socket was closed while it connected")
+            moved = self._socket.socket(self._socket.AF_UNIX, self._socket.SOCK_STREAM, 0, high)
+            moved.settimeout(self.sock.gettimeout())
+            old, self.sock = self.sock, moved
+            if _identity(low) == self.identity:
+                old.close()
+            else:
+                old.detach()
+            return
+
+    def ours(self):
+        """Whether the descriptor is still the socket this connection connected."""
+        sock = self.sock
+        if sock is None or self.identity is None:
+            return False
+        socket = self._socket
+        try:
+            fd = sock.fileno()
+            if fd < 0 or _identity(fd) != self.identity:
+                return False
+            domain = getattr(socket, "SO_DOMAIN", None)
+            if domain is not None and sock.getsockopt(socket.SOL_SOCKET, domain) != socket.AF_UNIX:
+                return False
+            if sock.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE) != socket.SOCK_STREAM:
+                return False
+            return self.peer is None or sock.getpeername() == self.peer
+        except (OSError, ValueError):
+            return False
+
+    def let_go(self):
+        """Forgets the descriptor without closing it: it is not ours any more."""
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            try:
+                sock.detach()
+            except OSError:
+                pass
+
+    def close(self):
+        """Closes the descriptor when it is still ours, else only lets go of it."""
+        if self.sock is None:
+            return
+        if not self.ours():
+            self.let_go()
+            return
+        sock, self.sock = self.sock, None
+        try:
+            sock.close()
+        except OSError:
+            pass
 
 
 # MARK: - The agent
@@ -245,13 +436,13 @@ class _Agent:
     def __init__(self, path, mode):
         # Everything the agent needs is imported here, before any tracing window, so the
         # agent's own imports never show among the traced lines.
-        import _socket
         import collections
+        import fcntl  # noqa: F401 (the connection moves to a high descriptor with it)
         import functools
         import heapq  # noqa: F401 (Counter.most_common imports it on first use)
         import json
         import select
-        import struct
+        import struct  # noqa: F401 (the connection reads SO_PEERCRED with it)
         import weakref
 
         import _tracemalloc
@@ -260,7 +451,6 @@ class _Agent:
         self._wrapper = getattr(functools, "_lru_cache_wrapper", None)
         self._weakref = weakref.ref
 
-        self._socket_module = _socket
         self._json = json
         # poll, not select: the program may hold over 1024 descriptors.
         self._poll = _original("select", "poll", getattr(select, "poll", None))()
@@ -271,7 +461,7 @@ class _Agent:
         self.mode = mode
         self.interval = 1.0
         self.census_interval = 10.0
-        self.sock = None
+        self.conn = None
         self.pending = []  # encoded lines not yet started
         self.pending_bytes = 0
         self.partial = b""  # the unsent rest of the line being sent
@@ -288,19 +478,13 @@ class _Agent:
         self.trace = None  # the running trace window, a dict
         self.cwd = os.getcwd()
         self.tracemalloc_was_tracing = bool(_tracemalloc.is_tracing())
-        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        conn = _Connection(path, 5.0)
         try:
-            sock.settimeout(5.0)
-            sock.connect(path)
-            creds = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, struct.calcsize("3i"))
-            _pid, uid, _gid = struct.unpack("3i", creds)
-            if uid not in (0, os.getuid()):
-                raise OSError("memtop's socket belongs to another user")
-            sock.setblocking(False)
-        except BaseException:
-            sock.close()
+            conn.sock.setblocking(False)
+        except OSError:
+            conn.close()
             raise
-        self.sock = sock
+        self.conn = conn
 
     # MARK: Loop
 
@@ -324,7 +508,9 @@ class _Agent:
             wake = next_tick if self.trace is None else min(next_tick, self.trace["next"])
             wait = max(0.0, wake - time.monotonic())
             sending = bool(self.partial or self.pending)
-            self._poll.register(self.sock, self._readable | (self._writable if sending else 0))
+            if not self.usable():
+                break
+            self._poll.register(self.conn.sock, self._readable | (self._writable if sending else 0))
             events = 0
             for _fd, event in self._poll.poll(int(wait * 1000.0) + 1):
                 events |= event
@@ -338,22 +524,27 @@ class _Agent:
         self.send(sample, droppable=True)
         self.flush()
 
+    def usable(self):
+        """Whether the connection's descriptor is still ours; when it is not (the program
+        closed it, perhaps reusing the number), lets go of it and ends, as if memtop left."""
+        if self.conn is not None and self.conn.ours():
+            return True
+        self.done = True
+        if self.conn is not None:
+            self.conn.let_go()
+        return False
+
     def forget(self):
         """In a forked child: closes this copy of the connection, stops our tracing window."""
         self.done = True
         self.stop_trace()
-        sock, self.sock = self.sock, None
-        if sock is not None:
-            sock.close()
+        if self.conn is not None:
+            self.conn.close()
 
     def close(self):
         self.stop_trace()
-        if self.sock is not None:
-            try:
-                self.sock.close()
-            except BaseException:
-                pass
-            self.sock = None
+        if self.conn is not None:
+            self.conn.close()
 
     # MARK: Messages
 
@@ -419,15 +610,16 @@ class _Agent:
         self.pending_bytes += len(data)
 
     def flush(self):
-        flags = getattr(self._socket_module, "MSG_NOSIGNAL", 0)
         while not self.done:
             if not self.partial:
                 if not self.pending:
                     return
                 self.partial = self.pending.pop(0)
                 self.pending_bytes -= len(self.partial)
+            if not self.usable():
+                return
             try:
-                sent = self.sock.send(self.partial, flags)
+                sent = self.conn.sock.send(self.partial, self.conn.nosignal)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
@@ -438,20 +630,25 @@ class _Agent:
     def flush_before_closing(self):
         """Sends what is queued, waiting at most a second: memtop asked to close, so it reads."""
         try:
-            self.sock.settimeout(1.0)
-            flags = getattr(self._socket_module, "MSG_NOSIGNAL", 0)
+            if not self.usable():
+                return
+            self.conn.sock.settimeout(1.0)
             for data in [self.partial] + self.pending:
                 while data:
-                    data = data[self.sock.send(data, flags) :]
+                    if not self.usable():
+                        return
+                    data = data[self.conn.sock.send(data, self.conn.nosignal) :]
             self.partial, self.pending, self.pending_bytes = b"", [], 0
-        except BaseException:
+        except OSError:
             pass
 
     # MARK: Commands
 
     def receive(self):
+        if not self.usable():
+            return
         try:
-            data = self.sock.recv(65536)
+            data = self.conn.sock.recv(65536)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
@@ -589,7 +786,7 @@ class _Agent:
         for module in list(sys.modules.values()):
             try:
                 space = object.__getattribute__(module, "__dict__")
-            except BaseException:
+            except Exception:
                 continue
             if not isinstance(space, dict):
                 continue
@@ -598,7 +795,7 @@ class _Agent:
                 if isinstance(value, type):
                     try:
                         candidates = list(value.__dict__.values())
-                    except BaseException:
+                    except Exception:
                         candidates = []
                 for found in candidates:
                     if type(found) is not wrapper or id(found) in seen:
@@ -655,14 +852,14 @@ class _Agent:
         try:
             # Imported before tracing starts, so its own import is not among the lines.
             import tracemalloc  # noqa: F401
-        except BaseException as error:
+        except Exception as error:
             self.note("could not import tracemalloc: %s" % error)
             return
         if not self._tm.is_tracing():
             try:
                 self._tm.start(frames)
                 ours = True
-            except BaseException as error:
+            except Exception as error:
                 self.note("could not start tracemalloc: %s" % error)
                 return
         step = seconds / snapshots
@@ -676,7 +873,7 @@ class _Agent:
         if trace is not None and trace["ours"]:
             try:
                 self._tm.stop()
-            except BaseException:
+            except Exception:
                 pass
 
     def snapshot_lines(self):
@@ -689,7 +886,7 @@ class _Agent:
         try:
             if self._tm.is_tracing():
                 lines = self.top_lines()
-        except BaseException as error:
+        except Exception as error:
             self.note("could not take a tracemalloc snapshot: %s" % error)
         ended = time.monotonic()
         # Snapshots of a large heap are slow: space them so they take a bounded share.
@@ -746,7 +943,7 @@ def _cache_info(wrapper):
         if maxsize is not None and (isinstance(maxsize, bool) or not isinstance(maxsize, int)):
             return None
         return info
-    except BaseException:
+    except Exception:
         return None
 
 
@@ -764,7 +961,7 @@ def _text(value):
     try:
         value = str(value)
         return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except BaseException:
+    except Exception:
         return "?"
 
 
@@ -775,7 +972,7 @@ def _type_name(kind):
         if isinstance(module, str) and module != "builtins":
             name = module + "." + name
         return _text(name)[:MAX_NAME_CHARS]
-    except BaseException:
+    except Exception:
         return "?"
 
 
@@ -786,5 +983,5 @@ def _function_name(function):
         if isinstance(module, str) and module:
             name = module + "." + str(name)
         return _text(name)[:MAX_NAME_CHARS]
-    except BaseException:
+    except Exception:
         return "?"
