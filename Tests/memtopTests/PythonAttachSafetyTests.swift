@@ -311,4 +311,32 @@ struct PythonAttachSafetyTests {
     #expect(target.wait(timeout: 120) == 0, "the target died: \(target.stderr)")
     #expect(target.stdout == "done\n" && target.stderr.isEmpty, "\(target.stdout) \(target.stderr)")
   }
+
+  @Test(
+    "a second memtop attaching --python is told the process already reports to another memtop", .enabled(if: haveGDB))
+  func secondAttach() throws {
+    let dir = try MemtopRunner.scratchDirectory()
+    let target = try Self.target("import time\nfor _ in range(900): time.sleep(0.1)", in: dir)
+    defer {
+      kill(target.pid, SIGKILL)
+      target.wait(timeout: 10)
+    }
+    let first = try MemtopRunner.start([
+      "record", "--pid", String(target.pid), "--python", "--duration", "120", "-o", dir + "/first.csv",
+    ])
+    defer {
+      first.signal(SIGTERM)
+      first.wait(timeout: 60)
+    }
+    #expect(
+      MemtopRunner.waitUntil(timeout: 120) { first.stderr.contains("python agent connected") }, "\(first.stderr)")
+    let second = try MemtopRunner.run(
+      ["record", "--pid", String(target.pid), "--python", "--duration", "20", "-o", dir + "/second.csv"], timeout: 300)
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(
+      second.stderr.contains("process \(target.pid) already reports to another memtop"), "\(second.stderr)")
+    #expect(!second.stderr.contains("has not run Python code"), "\(second.stderr)")
+    #expect(!second.stderr.contains("detached"), "\(second.stderr)")
+    #expect(target.stderr.isEmpty, "\(target.stderr)")
+  }
 }
