@@ -214,6 +214,15 @@ public final class Sampler {
     return .sample(sample)
   }
 
+  /// A mark of the process's life from its `stat`: the page faults of the children it has
+  /// reaped, which change whenever it waits for one. Nil when it is gone, a zombie, or its PID
+  /// now belongs to another process.
+  public func lifeMark() -> UInt64? {
+    guard let stat = try? handle.readStat(), stat.startTimeTicks == handle.identity.startTimeTicks, stat.state != "Z"
+    else { return nil }
+    return stat.reapedChildFaults
+  }
+
   /// A file read for a tick: its contents, or how the tick ends without them.
   private enum FileRead<Value> {
     case value(Value)

@@ -8,7 +8,14 @@
 ///
 /// The total of a size is given only when every member reported it in that tick (a partial
 /// sum would look like a drop). Its RSS is the *summed* RSS, which counts shared pages once per
-/// process; PSS divides each shared page among its sharers and so sums correctly.
+/// process; PSS divides each shared page among its sharers and so sums correctly — but only
+/// over the members sharing them at that moment. A process forked during a sweep shares its
+/// parent's pages (halving the parent's PSS) without being read, and one that exits during a
+/// sweep hands its share back after it was counted; so PSS, USS and SwapPss are a tree total
+/// only when the sweep ends with the members it started with, every one of them still
+/// alive, and none has reaped a child in between (a child forked and reaped within the sweep
+/// is seen only that way: `stat`'s faults of reaped children change). Otherwise they are left
+/// out of that tick (``pssSweepsSpoiled`` counts such sweeps).
 public final class TreeSampler: MemorySampling {
   /// A process in the tree and its sampler.
   struct Member {
@@ -34,6 +41,8 @@ public final class TreeSampler: MemorySampling {
   public private(set) var joined = 0
   /// Processes of the tree that have exited.
   public private(set) var exited = 0
+  /// Sweeps that read PSS but whose total was dropped because the tree changed during them.
+  public private(set) var pssSweepsSpoiled = 0
 
   /// Creates a tree sampler rooted at `handle`.
   ///
@@ -91,6 +100,9 @@ public final class TreeSampler: MemorySampling {
     let now = clock.monotonicSeconds()
     addNewMembers(counting: true)
     let tier = schedule.tier(at: now)
+    // Each member's life mark before the detailed reads, to tell whether the tree changed
+    // while they ran.
+    let marks = tier.isEmpty ? [:] : Dictionary(members.map { ($0.identity, $0.sampler.lifeMark()) }) { a, _ in a }
     let sweepStart = clock.monotonicSeconds()
     var costs = DetailCosts()
     var detailRead = false
@@ -130,7 +142,28 @@ public final class TreeSampler: MemorySampling {
       return .exited(rootExit ?? ProcessExit(identity: root, name: currentName, reason: .exited))
     }
     if let missed { return .missed(missed) }
-    return .sample(total(readings.map(\.sample), now: now))
+    var sum = total(readings.map(\.sample), now: now)
+    if sum.pss != nil && !treeUnchanged(since: marks) {
+      // Not a tree total: some pages were counted for a process no longer there, or a
+      // newcomer's share is missing. The members' own rows keep their readings.
+      sum.pss = nil
+      sum.uss = nil
+      sum.swapPss = nil
+      pssSweepsSpoiled += 1
+    }
+    return .sample(sum)
+  }
+
+  /// Whether the tree still has exactly the members the sweep read: none has exited, become
+  /// a zombie or reaped a child since `marks` were taken, and no process has joined.
+  private func treeUnchanged(since marks: [ProcessIdentity: UInt64?]) -> Bool {
+    for member in members {
+      guard let before = marks[member.identity] ?? nil, let now = member.sampler.lifeMark(), now == before else {
+        return false
+      }
+    }
+    let pids = Set(members.map(\.identity.pid))
+    return !scanner.newDescendants(of: pids).contains { !ended.contains($0) }
   }
 
   /// The sum of the members' readings, marked as a tree total.

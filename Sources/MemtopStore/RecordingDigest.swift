@@ -44,6 +44,7 @@ public struct RecordingDigest: Sendable {
   /// Bin summaries per metric, in ``metrics`` order.
   public private(set) var pyramids: [FloorPyramid]
   private var maxima: [UInt64?]
+  private var readingCounts: [Int]
   private var firsts: [UInt64?]
   private var latests: [UInt64?]
   private var elapsed: [Double] = []
@@ -59,6 +60,7 @@ public struct RecordingDigest: Sendable {
     units = metrics.map { $0.isCount ? 1 : 1024 }
     pyramids = metrics.map { _ in FloorPyramid.bounded() }
     maxima = metrics.map { _ in nil }
+    readingCounts = metrics.map { _ in 0 }
     firsts = maxima
     latests = maxima
     kibibytes = metrics.map { _ in [] }
@@ -85,6 +87,7 @@ public struct RecordingDigest: Sendable {
       pyramids[i].append(time: sample.elapsed, value: value.map { Double($0) } ?? .nan)
       if let value {
         maxima[i] = max(maxima[i] ?? 0, value)
+        readingCounts[i] += 1
         if firsts[i] == nil { firsts[i] = value }
         latests[i] = value
       }
@@ -110,6 +113,11 @@ public struct RecordingDigest: Sendable {
   /// The largest value of `metric` in the current lifetime, bytes.
   public func maximum(_ metric: Metric) -> UInt64? {
     metrics.firstIndex(of: metric).flatMap { maxima[$0] }
+  }
+
+  /// How many samples of the current lifetime carry `metric` (a maximum rests on these alone).
+  public func readings(_ metric: Metric) -> Int {
+    metrics.firstIndex(of: metric).map { readingCounts[$0] } ?? 0
   }
 
   /// The first value of `metric` in the current lifetime.

@@ -107,4 +107,63 @@ struct TreeTests {
     #expect(Set(workers).isSubset(of: memberPIDs))
     #expect(running.stderr.contains("peak tree PSS"))
   }
+
+  /// A master holding 200 MiB that forks in bursts: 0.4 s of children that live ~3 ms each
+  /// (forked, so sharing the master's pages), then 0.4 s with none, for 5 s; then it writes
+  /// its fork rate during the bursts (per second) to `argv[1]` and sleeps.
+  static let burstScript = """
+    import os, sys, time
+    block = bytearray(b'\\x01') * (200 << 20)
+    forks, churning = 0, 0.0
+    end = time.time() + 5
+    while time.time() < end:
+        started = time.time()
+        while time.time() < started + 0.4:
+            if os.fork() == 0:
+                time.sleep(0.003)
+                os._exit(0)
+            forks += 1
+            time.sleep(0.002)
+            try:
+                while os.waitpid(-1, os.WNOHANG)[0]:
+                    pass
+            except ChildProcessError:
+                pass
+        churning += time.time() - started
+        try:
+            while True:
+                os.waitpid(-1, 0)
+        except ChildProcessError:
+            pass
+        time.sleep(0.4)
+    with open(sys.argv[1], 'w') as f:
+        f.write('%d' % (forks / churning))
+    time.sleep(60)
+    """
+
+  /// Before, a sweep that a fork or an exit crossed summed a tree it no longer was: the
+  /// master's PSS halved by a child forked after it was read (~105 MiB for 200 MiB held), and
+  /// the summary's peak gave no hint of how few rows it came from. Every tick may sweep here
+  /// (as in the test above) so that sweeps fall both in the bursts and between them.
+  @Test("fork churn: a tree PSS total only from a sweep the tree did not change under; the peak says its rows")
+  func forkChurn() throws {
+    let dir = try MemtopRunner.scratchDirectory()
+    let out = dir + "/churn.csv"
+    let rate = dir + "/rate"
+    let run = try MemtopRunner.run([
+      "record", "--children", "--interval", "0.1", "--duration", "6", "--budget", "100", "--max-stall", "0",
+      "--output", out, "--", "python3", "-c", Self.burstScript, rate,
+    ])
+    #expect(run.status == 0, "memtop: \(run.stderr)")
+    let forksPerSecond = Int((try? String(contentsOfFile: rate, encoding: .utf8)) ?? "") ?? 0
+    #expect(forksPerSecond > 20, "the master forked \(forksPerSecond)/s")
+    let totals = RecordingReader.mainSeries(
+      try RecordingReader(path: out).read(String(contentsOfFile: out, encoding: .utf8)))
+    // From the first total that holds the master's whole block on, none may be less.
+    let held = totals.drop { ($0.pss ?? 0) < 200 << 20 }.compactMap(\.pss)
+    #expect(held.count >= 3, "tree PSS totals: \(totals.map(\.pss))")
+    #expect(held.allSatisfy { $0 >= 200 << 20 }, "tree PSS totals (MiB): \(held.map { $0 >> 20 })")
+    let withPSS = totals.filter { $0.pss != nil }.count
+    #expect(run.stderr.contains("(from \(withPSS) of \(totals.count) rows)"), "\(run.stderr)")
+  }
 }

@@ -40,8 +40,13 @@ public enum RecordingMessages {
     if !summary.digest.isTreeTotal {
       text += ", peak RSS " + (summary.peakRSS.map(ByteFormat.bytes) ?? "n/a")
     } else {
-      // A process tree's total has no peak RSS of its own: give the highest PSS total.
+      // A process tree's total has no peak RSS of its own: give the highest PSS total, and
+      // how many rows it rests on (PSS is read on a budget, and only a sweep over the whole
+      // tree counts).
+      let readings = summary.digest.readings(.pss)
+      let rows = summary.digest.count
       text += ", peak tree PSS " + (summary.digest.maximum(.pss).map(ByteFormat.bytes) ?? "n/a")
+      text += " (from \(readings) of \(rows) \(rows == 1 ? "row" : "rows"))"
     }
     if let output {
       let target = output == "-" ? "standard output" : Sanitizer.terminalSafe(output)

@@ -71,8 +71,11 @@ final class MappingWalk {
   }
 
   /// Reads the resident heap and the resident bytes of every kind now, in one walk.
-  func readRegions() throws(ProcReadError) -> (heap: Reading, regions: RegionReading) {
-    try retrying { () throws(SystemError) in try classifiedWalk() }
+  ///
+  /// - Parameter threads: the process's thread count, which caps the guarded mappings counted
+  ///   as thread stacks (see ``RegionTally/finish(threads:)``).
+  func readRegions(threads: Int?) throws(ProcReadError) -> (heap: Reading, regions: RegionReading) {
+    try retrying { () throws(SystemError) in try classifiedWalk(threads: threads) }
   }
 
   private func retrying<T>(_ body: () throws(SystemError) -> T) throws(ProcReadError) -> T {
@@ -119,7 +122,7 @@ final class MappingWalk {
 
   /// Walks every mapping with one mapping of look-ahead (an arena is known by the reservation
   /// after it), classifies it and counts its present pages.
-  private func classifiedWalk() throws(SystemError) -> (heap: Reading, regions: RegionReading) {
+  private func classifiedWalk(threads: Int?) throws(SystemError) -> (heap: Reading, regions: RegionReading) {
     var heap = Reading(heap: 0, brkHeap: 0, mappings: 0)
     var tally = RegionTally()
     var previous: MappingFacts?
@@ -162,7 +165,7 @@ final class MappingWalk {
       pending = (info, facts, buffers.0)
       buffers = (buffers.1, buffers.0)
     }
-    return (heap, tally.finish())
+    return (heap, tally.finish(threads: threads))
   }
 
   private static func path(

@@ -12,6 +12,9 @@ public struct ProcStat: Sendable, Equatable {
   public var startTimeTicks: UInt64
   /// Resident set size in pages (field 24).
   public var rssPages: Int64
+  /// Minor plus major page faults of the children it has reaped (fields 11 and 13): it grows
+  /// whenever the process waits for a child that ran, however briefly.
+  public var reapedChildFaults: UInt64 = 0
   /// The wait status a zombie leaves for its parent (field 52, Linux 3.5+; 0 while it runs).
   public var exitCode: Int32? = nil
 
@@ -49,10 +52,11 @@ public struct ProcStat: Sendable, Equatable {
     guard let rss = ByteScanner.parseInt(rest[21]) else {
       throw ProcParseError(file: "stat", reason: "bad rss '\(ByteScanner.string(rest[21]).prefix(40))'")
     }
+    let childFaults = (ByteScanner.parseUInt(rest[8]) ?? 0) &+ (ByteScanner.parseUInt(rest[10]) ?? 0)
     // Field 52 is rest[49]; older kernels end sooner.
     let exitCode = rest.count > 49 ? ByteScanner.parseInt(rest[49]).flatMap { Int32(exactly: $0) } : nil
     return ProcStat(
       pid: pid32, comm: comm, state: ByteScanner.string(rest[0]), ppid: ppid,
-      startTimeTicks: start, rssPages: rss, exitCode: exitCode)
+      startTimeTicks: start, rssPages: rss, reapedChildFaults: childFaults, exitCode: exitCode)
   }
 }

@@ -162,8 +162,14 @@ public final class ProcessHandle {
   }
 
   /// Reads and parses the whole of `smaps` (opened on first use).
+  ///
+  /// The thread count from `status`, read first, caps the guarded mappings counted as thread
+  /// stacks.
   public func readSmaps() throws(ProcReadError) -> SmapsSummary {
-    try readMemoryMap(&smapsFD, "smaps") { bytes throws(ProcParseError) in try SmapsSummary.parse(bytes) }
+    let threads = try? readStatus().threads
+    return try readMemoryMap(&smapsFD, "smaps") { bytes throws(ProcParseError) in
+      try SmapsSummary.parse(bytes, threads: threads ?? nil)
+    }
   }
 
   /// Reads the resident heap (and the `brk` heap) with the address-space ioctls.
@@ -176,14 +182,17 @@ public final class ProcessHandle {
   }
 
   /// Reads heap, `brk` heap and the resident bytes of every ``RegionKind`` in one walk of the
-  /// mappings with the address-space ioctls.
+  /// mappings with the address-space ioctls; the thread count from `status`, read first, caps
+  /// the guarded mappings counted as thread stacks.
   ///
   /// - Throws: ``ProcReadError/unsupported`` when ``heapSource`` is not ``HeapSource/ioctl``.
   public func readRegions() throws(ProcReadError) -> (
     heap: UInt64, brkHeap: UInt64, mappings: Int, regions: RegionReading
   ) {
     guard let mappingWalk else { throw .unsupported }
-    let reading = try mappingWalk.readRegions()
+    // The thread count caps the guarded mappings counted as thread stacks.
+    let threads = try? readStatus().threads
+    let reading = try mappingWalk.readRegions(threads: threads ?? nil)
     return (reading.heap.heap, reading.heap.brkHeap, reading.heap.mappings, reading.regions)
   }
 

@@ -101,7 +101,9 @@ struct RegionClass: Sendable, Equatable {
 ///   been merged with an anonymous mapping just below the boundary, and the reservation with a
 ///   guard page above it: the boundary inside the mapping, not the mapping's start, decides.
 /// - `thread_stacks`: `[stack]`, and a `rw-p` private anonymous mapping directly above a `---p`
-///   guard of one page (or a reservation whose last page above a 64 MiB boundary is the guard).
+///   guard of one page (or a reservation whose last page above a 64 MiB boundary is the guard);
+///   the walk then keeps at most one such mapping per thread besides the main one
+///   (``RegionTally/finish(threads:)``) and counts the rest as `other_anon`.
 /// - `shmem`: shared anonymous mappings and shared memory by name (`/dev/shm/…`, `memfd:…`,
 ///   `/SYSV…`, `/dev/zero (deleted)`).
 /// - `file`: every other file mapping, and kernel pseudo-mappings (`[vdso]`, `[vvar]`, …) so that

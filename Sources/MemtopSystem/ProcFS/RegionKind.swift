@@ -9,7 +9,8 @@ public enum RegionKind: String, CaseIterable, Sendable {
   /// glibc per-thread arena heaps: a `rw-p` anonymous mapping on a 64 MiB boundary followed by
   /// a `---p` reservation up to the next boundary.
   case mallocArenas = "malloc_arenas"
-  /// `[stack]` and thread stacks: anonymous `rw-p` mappings directly above a guard page.
+  /// `[stack]` and thread stacks: anonymous `rw-p` mappings directly above a guard page, at
+  /// most one per thread besides the main one (the rest are ``otherAnon``).
   case threadStacks = "thread_stacks"
   /// Every other private anonymous mapping: large `malloc` blocks, pymalloc arenas, numpy
   /// buffers, JIT code, named `[anon:NAME]` mappings.

@@ -103,6 +103,10 @@ struct RegionTally {
   private var runList = List.files
   private var inRun = false
 
+  /// Resident bytes of each guarded `rw-p` mapping classed as a thread stack (not `[stack]`):
+  /// the candidates ``finish(threads:)`` matches to threads.
+  private var guardedStacks: [UInt64] = []
+
   private enum List { case files, shared, namedAnon }
 
   /// Counts one mapping of class `region`: `lower` resident bytes below its split (if any),
@@ -116,6 +120,10 @@ struct RegionTally {
     if let lowerKind = region.lowerKind { reading.bytes[lowerKind] &+= lower }
     if region.isArena { reading.arenas += 1 }
     reading.threadStacks += region.stacks
+    if facts.name == .anonymous {
+      if region.kind == .threadStacks { guardedStacks.append(upper) }
+      if region.lowerKind == .threadStacks { guardedStacks.append(lower) }
+    }
     let resident = lower &+ upper
     switch facts.name {
     case .file: accumulate(name, resident: resident, list: .files)
@@ -127,8 +135,29 @@ struct RegionTally {
   }
 
   /// Ends the walk and returns what it found.
-  mutating func finish() -> RegionReading {
+  ///
+  /// A guarded `rw-p` mapping looks like a thread stack, but so does any allocation its
+  /// program fenced with a guard page (a JIT, a pool of fibres or coroutines, a hardened
+  /// allocator). Every thread but the main one (whose stack is `[stack]`) has one stack, so
+  /// with `threads` known at most `threads - 1` guarded mappings count as stacks: the ones with
+  /// the fewest resident bytes (a thread stack is rarely more than a few hundred KiB
+  /// resident, so stacks are never over-stated), and the rest count as `other_anon`. Matching
+  /// each thread's stack pointer to its mapping would be exact, but nothing readable for
+  /// another user's process gives it: `stat`'s `kstkesp` is 0 on current kernels, and
+  /// `task/TID/syscall` needs ptrace-attach rights (mode 0400, and Yama blocks it for a
+  /// process that is not a descendant) and says only "running" for a thread on a CPU.
+  ///
+  /// - Parameter threads: the process's thread count (`status`' `Threads`); nil counts every
+  ///   guarded mapping as a stack (a fixture without its `status`).
+  mutating func finish(threads: Int? = nil) -> RegionReading {
     closeRun()
+    if let threads {
+      let excess = guardedStacks.sorted().dropFirst(max(threads - 1, 0))
+      let moved = excess.reduce(0, &+)
+      reading.bytes.threadStacks &-= moved
+      reading.bytes.otherAnon &+= moved
+      reading.threadStacks -= excess.count
+    }
     return reading
   }
 

@@ -33,7 +33,12 @@ public struct SmapsSummary: Sendable, Equatable {
 
   /// Parses the raw bytes of `smaps`: a header line per mapping
   /// (`start-end perms offset dev inode [path]`) followed by `Key: N kB` lines.
-  public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(ProcParseError) -> SmapsSummary {
+  ///
+  /// - Parameter threads: the process's thread count, which caps the guarded mappings counted
+  ///   as thread stacks (see ``RegionTally/finish(threads:)``); nil counts them all.
+  public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, threads: Int? = nil) throws(ProcParseError)
+    -> SmapsSummary
+  {
     var summary = SmapsSummary()
     var inHeapLike = false
     var inBrk = false
@@ -99,7 +104,7 @@ public struct SmapsSummary: Sendable, Equatable {
     }
     if let failure { throw failure }
     settle(next: nil)
-    summary.regions = tally.finish()
+    summary.regions = tally.finish(threads: threads)
     return summary
   }
 }

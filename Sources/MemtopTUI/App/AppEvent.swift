@@ -19,6 +19,11 @@ public enum AppEvent: Sendable, Equatable {
   case childExited(ChildTermination)
   /// A stop signal (SIGINT, SIGTERM, SIGHUP) arrived.
   case signal(Int32)
+  /// Ctrl-z (SIGTSTP): give the terminal back to the shell and stop until continued.
+  case suspend
+  /// memtop was continued (SIGCONT) after a stop, its own or anyone's `kill -STOP`: the screen
+  /// may hold anything, so take the terminal back and repaint every cell.
+  case continued
 }
 
 /// One sampling tick as the view sees it: the outcome and the sampler's news.

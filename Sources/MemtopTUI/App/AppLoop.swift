@@ -3,8 +3,9 @@ import MemtopCore
 /// The app: a stack of screens, one ``AppEvent`` at a time, drawn through a
 /// ``TerminalBackend``.
 ///
-/// Events come from four places — the terminal (keys, resizes), the top screen (samples, the
-/// launched command's end), the clock (a tick a second) and stop signals — and all go through
+/// Events come from five places — the terminal (keys, resizes), the top screen (samples, the
+/// launched command's end), the clock (a tick a second), stop signals and job control (ctrl-z,
+/// SIGCONT) — and all go through
 /// ``send(_:)``, which tests call directly. Input is read with a timeout up to the top screen's
 /// next event (≤ 200 ms), so a key is handled the moment it arrives, sampling stays on
 /// schedule, and an idle view wakes only a few times a second.
@@ -25,6 +26,12 @@ final class AppLoop {
   private let backend: any TerminalBackend
   /// The stop signal received, if any (the real one reads ``StopSignals``).
   var pendingSignal: () -> Int32? = { StopSignals.received }
+  /// Whether SIGTSTP and SIGCONT arrived (the real ones read ``JobControlSignals``).
+  var pendingJobControl: () -> (suspend: Bool, continued: Bool) = {
+    (JobControlSignals.takeSuspend(), JobControlSignals.takeContinue())
+  }
+  /// Stops memtop until it is continued (tests replace it; the real one raises SIGSTOP).
+  var stopSelf: () -> Void = { JobControlSignals.stopSelf() }
   private var dirty = true
   private var appliedTheme: Int?
   private(set) var outcome: Outcome?
@@ -52,6 +59,12 @@ final class AppLoop {
       if let signo = pendingSignal() {
         send(.signal(signo))
         break
+      }
+      let jobControl = pendingJobControl()
+      if jobControl.suspend {
+        send(.suspend)
+      } else if jobControl.continued {
+        send(.continued)
       }
       pump()
       let now = context.clock.monotonicSeconds()
@@ -91,6 +104,17 @@ final class AppLoop {
     case .resize(let width, let height):
       context.size = (width, height)
       dirty = true
+    case .suspend:
+      backend.suspend()
+      stopSelf()
+      // Running again: continued.
+      send(.continued)
+      return
+    case .continued:
+      backend.resume()
+      context.size = backend.size
+      dirty = true
+      return
     default: break
     }
     switch top.handle(event, in: context) {

@@ -125,7 +125,7 @@ final class ChartScreen: AppScreen {
     case .resize: return .redraw
     case .key(let key): return handleKey(key, context: context)
     case .mouse(let mouse): return handleMouse(mouse, context: context)
-    case .signal, .refresh: return .none
+    case .signal, .refresh, .suspend, .continued: return .none
     }
   }
 

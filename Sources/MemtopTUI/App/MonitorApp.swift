@@ -135,6 +135,8 @@ public enum MonitorApp {
     } catch {
       throw MonitorError(message: error.message)
     }
+    // After ncurses' own set-up, which installs a SIGTSTP handler that cannot repaint memtop.
+    JobControlSignals.install()
     let context = AppContext(clock: SystemClock(), mode: mode, themes: themes, config: config, size: terminal.size)
     let outcome: AppLoop.Outcome
     if let screen = root(context, terminal) {
@@ -145,6 +147,7 @@ public enum MonitorApp {
       outcome = AppLoop.Outcome(status: 0, messages: [])
     }
     terminal.stop()
+    JobControlSignals.uninstall()
     // The terminal is back: now it is safe to print.
     for line in outcome.messages { Syscalls.writeStandardError("memtop: " + line + "\n") }
     return outcome.status

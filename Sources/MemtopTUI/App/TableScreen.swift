@@ -44,7 +44,7 @@ final class TableScreen: AppScreen {
     case .resize: return .redraw
     case .key(let key): return handleKey(key, context: context)
     case .mouse(let mouse): return handleMouse(mouse, context: context)
-    case .sample, .childExited, .signal: return .none
+    case .sample, .childExited, .signal, .suspend, .continued: return .none
     }
   }
 

@@ -22,6 +22,8 @@ public final class NCursesTerminal: TerminalBackend {
   public private(set) var isActive = false
   /// Whether the terminal reports the mouse (false on one without mouse support, silently).
   public private(set) var hasMouse = false
+  /// Whether the terminal was given back by ``suspend()`` and not yet taken back.
+  private var suspended = false
 
   /// Prepares the locale before ncurses starts; returns whether the user's locale is UTF-8.
   ///
@@ -98,6 +100,36 @@ public final class NCursesTerminal: TerminalBackend {
   }
 
   deinit { stop() }
+
+  /// Gives the terminal back for ctrl-z: mouse reporting off, cursor shown, cooked mode and
+  /// the shell's screen (`endwin`), so the shell works while memtop is stopped.
+  public func suspend() {
+    guard isActive, !suspended else { return }
+    if hasMouse { memtop_mouse_off() }
+    curs_set(1)
+    endwin()
+    suspended = true
+  }
+
+  /// Takes the terminal back after a stop: raw input, keypad, the alternate screen (ncurses
+  /// sends them again on the first refresh after `endwin`), the hidden cursor and mouse
+  /// reporting; then clears it, and the next flush draws every cell. After a SIGSTOP memtop
+  /// never saw (`kill -STOP`), the shell may have reset the terminal's modes and anything may
+  /// be on the screen, so curses mode is left and entered again all the same.
+  public func resume() {
+    guard isActive else { return }
+    if !isendwin() { endwin() }
+    suspended = false
+    wrefresh(memtop_stdscr())
+    cbreak()
+    noecho()
+    nonl()
+    keypad(memtop_stdscr(), true)
+    curs_set(0)
+    if hasMouse { hasMouse = memtop_mouse_on() != 0 }
+    // The next flush clears the screen and writes every cell.
+    front = nil
+  }
 
   /// The terminal size, columns × rows.
   public var size: (width: Int, height: Int) { (Int(memtop_cols()), Int(memtop_lines())) }

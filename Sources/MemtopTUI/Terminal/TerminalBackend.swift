@@ -49,4 +49,10 @@ public protocol TerminalBackend: AnyObject {
   func flush(_ buffer: CellBuffer)
   /// Waits up to `milliseconds` for input; nil when none came.
   func read(timeoutMilliseconds milliseconds: Int) -> TerminalInput?
+  /// Gives the terminal back as the shell left it (cooked mode, cursor, the shell's screen,
+  /// no mouse reporting) before memtop stops itself.
+  func suspend()
+  /// Takes the terminal back after a stop (after ``suspend()``, or after a SIGSTOP memtop never
+  /// saw): every mode again, the screen cleared, and the next flush draws every cell.
+  func resume()
 }

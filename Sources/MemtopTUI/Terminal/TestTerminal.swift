@@ -22,6 +22,12 @@ public final class TestTerminal: TerminalBackend {
   public var waitsWhenIdle: Bool
   /// Reads that found the script empty.
   public private(set) var idleReads = 0
+  /// Times the terminal was given back (``suspend()``) and taken back (``resume()``).
+  public private(set) var suspends = 0
+  public private(set) var resumes = 0
+  /// Flushes that drew every cell on a cleared screen (the first, and the first after a resume).
+  public private(set) var fullRepaints = 0
+  private var cleared = true
 
   /// A `width` × `height` terminal that will type `script`.
   public init(width: Int, height: Int, script: [TerminalInput] = [], waitsWhenIdle: Bool = false) {
@@ -44,6 +50,20 @@ public final class TestTerminal: TerminalBackend {
   public func flush(_ buffer: CellBuffer) {
     frame = buffer
     flushes += 1
+    if cleared { fullRepaints += 1 }
+    cleared = false
+  }
+
+  public func suspend() {
+    suspends += 1
+  }
+
+  /// Clears the frame (as anything may have been written over a real screen meanwhile) and
+  /// makes the next flush a full repaint.
+  public func resume() {
+    resumes += 1
+    frame = CellBuffer(width: size.width, height: size.height)
+    cleared = true
   }
 
   public func read(timeoutMilliseconds milliseconds: Int) -> TerminalInput? {
