@@ -56,6 +56,10 @@ struct PythonAgentTests {
     "test_starting_twice_is_a_no_op_and_leaves_no_trace",
     "test_other_interpreters",
     "test_attach_with_gdb_to_a_running_program",
+    "test_a_daemon_closing_its_descriptors_gets_no_agent_data_on_its_sockets",
+    "test_a_daemon_reusing_the_agents_descriptor_number_keeps_its_socket",
+    "test_a_second_memtop_is_told_this_process_is_busy",
+    "test_loaders_print_nothing_when_the_agent_cannot_be_read",
   ]
 
   @Test("this suite runs every test the harness has")
