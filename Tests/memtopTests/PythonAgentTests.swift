@@ -159,7 +159,7 @@ struct PythonAgentTests {
   }
 
   @Test(
-    "memtop killed while gdb injects: gdb is not cut off, the agent arrives, the target runs on, gdb ends",
+    "memtop killed while gdb injects: gdb is not cut off, the target runs on, gdb ends",
     .enabled(if: PythonAttach.findOnPath("gdb") != nil))
   func killedMidInjection() throws {
     let dir = try MemtopRunner.scratchDirectory()
@@ -190,13 +190,13 @@ struct PythonAgentTests {
     // Killed while gdb loads the interpreter's symbols or calls into it.
     memtop.signal(SIGKILL)
     #expect(memtop.wait(timeout: 30) == 128 + SIGKILL)
-    // gdb runs on to the end of its calls: the agent arrives in the target, which lives on.
-    #expect(
-      MemtopRunner.waitUntil(timeout: 150) { target.stdout.contains("agent") },
-      "the injection did not complete after memtop died")
+    // gdb runs on to the end of its calls, and the target lives on. (Whether the agent
+    // arrives depends on whether the target ran the queued loader before the janitor removed
+    // memtop's directory: either way it has nothing to report to.)
     let printed = target.stdout.split(separator: "\n").count
-    #expect(MemtopRunner.waitUntil(timeout: 30) { target.stdout.split(separator: "\n").count > printed + 3 })
+    #expect(MemtopRunner.waitUntil(timeout: 60) { target.stdout.split(separator: "\n").count > printed + 3 })
     #expect(target.wait(timeout: 0.1) == nil, "the target ended")
+    #expect(target.stderr.isEmpty, "\(target.stderr)")
     // gdb ends on its own (gone, or a zombie left to whoever adopted its guard).
     let pid = try #require(gdb)
     #expect(
@@ -243,6 +243,8 @@ struct PythonAgentTests {
     // The program's own PYTHONPATH (holding its sitecustomize) is memtop's: memtop puts its
     // directory in front of it.
     let runtime = try MemtopRunner.scratchDirectory()
+    // Used only as a private directory of memtop's user's.
+    chmod(runtime, 0o700)
     let running = try MemtopRunner.start(
       ["record", "--python", "--interval", "0.5", "--duration", "15", "-o", csv, "--", "python3", own + "/app.py"],
       prefix: ["env", "PYTHONPATH=\(own)", "XDG_RUNTIME_DIR=\(runtime)"])
