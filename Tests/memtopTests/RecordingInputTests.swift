@@ -179,6 +179,22 @@ struct ArgumentMessageTests {
     }
   }
 
+  @Test(
+    "a negative number after any option reaches that option's own check (no table of names to drift)",
+    arguments: [
+      (["-d", "-5", "--pid", "1"], "memtop: --delay -5.0 is out of range; use tenths of a second"),
+      (["--delay", "-5", "--pid", "1"], "memtop: --delay -5.0 is out of range; use tenths of a second"),
+      (["record", "--duration", "-5", "--", "true"], "memtop: --duration -5.0 is not a positive number of seconds"),
+      (["record", "--budget", "-1", "--", "true"], "memtop: --budget"),
+      (["--children", "-5"], "memtop: The option '--children' does not take any value"),
+    ])
+  func negativeAfterAnyOption(_ args: [String], _ expected: String) throws {
+    let result = try MemtopRunner.run(args)
+    #expect(result.status == 64)
+    #expect(result.stderr.contains(expected), "\(result.stderr)")
+    #expect(!result.stderr.contains("Unknown option '--duration'"))
+  }
+
   @Test("--pid= with no value is named, instead of swallowing the next option")
   func emptyValue() throws {
     let dir = try MemtopRunner.scratchDirectory()
