@@ -168,7 +168,12 @@ struct RecordCommand: ParsableCommand {
     }
     // The Python data goes beside the CSV, under the same rules (checked, staged, committed).
     var pythonWriter: PythonJSONLWriter?
-    if pythonFlags.python {
+    if pythonFlags.python && !CSVFileWriter.isFilePath(output) {
+      // Nothing belongs beside /dev/null: the Python data is summed up at the end only.
+      printError(
+        "--python: the recording goes to \(Sanitizer.terminalSafe(output)), so no Python file is written beside it; the Python summary is printed at the end"
+      )
+    } else if pythonFlags.python {
       do {
         pythonWriter = try PythonJSONLWriter(
           path: PythonJSONLWriter.path(besideCSV: output), replaceExisting: force.force, staged: true)

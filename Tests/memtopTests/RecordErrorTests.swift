@@ -57,9 +57,11 @@ struct RecordErrorTests {
         "memtop: cannot create output file '/nonexistent-memtop/x.csv': No such file or directory; create the directory first or choose another --output path"
     ),
     Case(
-      id: "disk full", arguments: ["record", "--pid", "1", "-o", "/dev/full"], status: 1,
+      id: "a device other than /dev/null (/dev/full) is refused",
+      arguments: ["record", "--pid", "1", "-o", "/dev/full"], status: 1,
       message:
-        "memtop: cannot write to '/dev/full': No space left on device; free some disk space or choose another --output"),
+        "memtop: '/dev/full' is a character device, not a regular file, so memtop does not write to it; give a file path, /dev/null, or - for standard output (and pipe that where it should go)"
+    ),
     Case(
       id: "command not found", arguments: ["record", "-o", "OUT", "--", "memtop-no-such-command"], status: 127,
       message: "memtop: cannot run 'memtop-no-such-command': command not found; check the name, or give its full path"),

@@ -38,6 +38,10 @@ public final class CSVFileWriter {
     }
   }
 
+  /// Whether `path` is a file of its own: not standard output (`-`) or `/dev/null`, beside
+  /// which no other file (`NAME.python.jsonl`) belongs.
+  public static func isFilePath(_ path: String) -> Bool { RecordFile.isFilePath(path) }
+
   /// Whether the rows are still going to a temporary file.
   public var isStaged: Bool { file.isStaged }
 
@@ -74,6 +78,16 @@ public struct CSVWriteError: Error, Equatable, Sendable, CustomStringConvertible
     self.rowsSaved = rowsSaved
   }
 
+  /// What was at the path when it was refused for not being a regular file (a FIFO, a
+  /// device): only regular files, `/dev/null` and standard output are written.
+  public var refused: FileKind?
+
+  /// An output refused because `kind` is at `path` instead of a regular file.
+  public init(path: String, refused kind: FileKind) {
+    self.init(path: path, cause: .other(errno: EINVAL), creating: true)
+    refused = kind
+  }
+
   /// Whether the file was refused because it exists.
   public var fileExists: Bool { cause == .other(errno: EEXIST) }
 
@@ -81,6 +95,10 @@ public struct CSVWriteError: Error, Equatable, Sendable, CustomStringConvertible
     let target = path == "-" ? "standard output" : "'\(Sanitizer.terminalSafe(path))'"
     if fileExists {
       return "\(target) already exists; add --force to replace it, or choose another name"
+    }
+    if let refused {
+      return
+        "\(target) is \(refused.phrase), not a regular file, so memtop does not write to it; give a file path, /dev/null, or - for standard output (and pipe that where it should go)"
     }
     let verb = creating ? "cannot create output file" : "cannot write to"
     let fix: String

@@ -28,16 +28,6 @@ public enum Syscalls {
     try valueOrErrno { open(path, O_RDONLY | O_CLOEXEC) }
   }
 
-  /// Opens (creating or truncating) `path` for writing, close-on-exec, mode 0644.
-  public static func openForWriting(_ path: String) throws(SystemError) -> Int32 {
-    try valueOrErrno { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
-  }
-
-  /// Creates `path` for writing, failing with EEXIST when something is already there.
-  public static func createNew(_ path: String) throws(SystemError) -> Int32 {
-    try valueOrErrno { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
-  }
-
   /// Closes a descriptor; errors are ignored (the descriptor is gone either way).
   public static func close(_ fd: Int32) {
     _ = Glibc.close(fd)

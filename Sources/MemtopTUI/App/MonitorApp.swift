@@ -26,7 +26,11 @@ public enum MonitorApp {
     if let path = config.recordPath {
       do {
         recordWriter = try CSVFileWriter(path: path, replaceExisting: config.force, staged: true)
-        if config.python != nil {
+        if config.python != nil && !CSVFileWriter.isFilePath(path) {
+          Syscalls.writeStandardError(
+            "memtop: --python: the recording goes to \(Sanitizer.terminalSafe(path)), so no Python file is written beside it\n"
+          )
+        } else if config.python != nil {
           pythonWriter = try PythonJSONLWriter(
             path: PythonJSONLWriter.path(besideCSV: path), replaceExisting: config.force, staged: true)
         }

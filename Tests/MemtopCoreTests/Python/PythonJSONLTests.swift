@@ -25,7 +25,9 @@ struct PythonJSONLTests {
     #expect(PythonJSONLWriter.stamped("{}", elapsed: 2) == #"{"elapsed_s":2.0}"#)
   }
 
-  @Test("never overwrites without --force; staged until committed; --force replaces")
+  @Test(
+    "never overwrites without --force; a new name is taken at once, given back if never committed; --force replaces on commit"
+  )
   func rules() throws {
     let dir = try Self.directory()
     let path = dir + "/a.python.jsonl"
@@ -34,7 +36,12 @@ struct PythonJSONLTests {
     #expect(try String(contentsOfFile: path, encoding: .utf8) == "old\n")
     let fresh = dir + "/b.python.jsonl"
     let writer = try PythonJSONLWriter(path: fresh, replaceExisting: false, staged: true)
-    #expect(!FileManager.default.fileExists(atPath: fresh))
+    // Taken before anything is launched: a second recording to the name fails at once.
+    #expect(FileManager.default.fileExists(atPath: fresh))
+    #expect(throws: CSVWriteError.self) { try PythonJSONLWriter(path: fresh, replaceExisting: false, staged: true) }
+    let dropped = dir + "/d.python.jsonl"
+    do { _ = try PythonJSONLWriter(path: dropped, replaceExisting: false, staged: true) }
+    #expect(!FileManager.default.fileExists(atPath: dropped), "an uncommitted new file is given back")
     try writer.commit()
     writer.append(#"{"type":"bye","reason":"x"}"#, elapsed: 1, pid: 4)
     try writer.finish()
@@ -42,6 +49,7 @@ struct PythonJSONLTests {
       try String(contentsOfFile: fresh, encoding: .utf8)
         == #"{"elapsed_s":1.0,"agent_pid":4,"type":"bye","reason":"x"}"# + "\n")
     let replacing = try PythonJSONLWriter(path: path, replaceExisting: true, staged: true)
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "old\n", "replaced only on commit")
     try replacing.commit()
     try replacing.finish()
     #expect(try String(contentsOfFile: path, encoding: .utf8) == "")
