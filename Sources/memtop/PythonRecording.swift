@@ -6,7 +6,7 @@ enum PythonRecording {
   /// The history in the file beside `csvPath`, or nil when there is none.
   static func history(besideCSV csvPath: String, run: ClosedRange<Double>?) -> PythonHistory? {
     let path = PythonJSONLWriter.path(besideCSV: csvPath)
-    guard Syscalls.exists(path), let (history, notes) = PythonRecordingReader.read(path, run: run) else { return nil }
+    guard let (history, notes) = PythonRecordingReader.read(path, run: run) else { return nil }
     notes.forEach(printError)
     return history.agents.isEmpty ? nil : history
   }

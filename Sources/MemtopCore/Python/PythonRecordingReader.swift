@@ -10,15 +10,38 @@ public enum PythonRecordingReader {
   /// Seconds an agent's clock may lie outside the recording's and still be of the same run.
   static let runSlack = 120.0
 
+  /// Bytes read at a time; a stop request is heard between two reads.
+  static let chunkBytes = 1 << 20
+
   /// The history in `path`, and notes for the user (escaped); nil when there is no such file,
-  /// or when `run` (the recording's first and last Unix times) is given and every timed
-  /// sample of the file lies outside it: a file left by another run (a CSV replaced with
-  /// `--force` without `--python`) is never reported as this one's.
+  /// or when `stopRequested` said stop (asked between reads of a MiB, so a huge file never
+  /// holds memtop deaf to `q` or a signal). When `run` (the recording's first and last Unix
+  /// times) is given and every timed sample of the file lies outside it, the history is empty
+  /// and a note says so: a file left by another run (a CSV replaced with `--force` without
+  /// `--python`) is never reported as this one's.
+  ///
+  /// The file is opened as the recording is, and more warily, since memtop finds it by itself
+  /// beside the CSV: a regular file only, never waited on (`O_NONBLOCK`: a FIFO) and never
+  /// followed (`O_NOFOLLOW`: a link to `/dev/zero`); anything else is left out with a note.
   public static func read(
-    _ path: String, run: ClosedRange<Double>? = nil
+    _ path: String, run: ClosedRange<Double>? = nil, stopRequested: () -> Bool = { false }
   ) -> (history: PythonHistory, notes: [String])? {
-    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-    defer { try? handle.close() }
+    let fd: Int32
+    do {
+      fd = try Syscalls.openRegularFile(path, followLinks: false)
+    } catch {
+      if error == .system(.noSuchFile) { return nil }
+      let fix =
+        if case .notRegular = error {
+          "memtop reads only the regular file record --python writes there; remove it, or put that file back"
+        } else {
+          "check its permissions"
+        }
+      return (PythonHistory(), ["\(Sanitizer.terminalSafe(path)): left out: \(error); \(fix)"])
+    }
+    defer { Syscalls.close(fd) }
+    let chunk = UnsafeMutableRawPointer.allocate(byteCount: chunkBytes, alignment: 16)
+    defer { chunk.deallocate() }
     var history = PythonHistory()
     var skipped = 0
     var firstSkipped: Int?
@@ -27,6 +50,7 @@ public enum PythonRecordingReader {
     var discarding = false
     var inRun = 0
     var outOfRun = 0
+    var readError: SystemError?
     func file(_ bytes: [UInt8]) {
       lineNumber += 1
       if !bytes.isEmpty, !Self.take(line: bytes, into: &history, run: run, inRun: &inRun, outOfRun: &outOfRun) {
@@ -34,13 +58,25 @@ public enum PythonRecordingReader {
         firstSkipped = firstSkipped ?? lineNumber
       }
     }
-    while let chunk = try? handle.read(upToCount: 1 << 16), !chunk.isEmpty {
-      var start = chunk.startIndex
-      while start < chunk.endIndex {
-        let newline = chunk[start...].firstIndex(of: UInt8(ascii: "\n"))
-        let piece = chunk[start..<(newline ?? chunk.endIndex)]
+    var offset = 0
+    while true {
+      if stopRequested() { return nil }
+      let got: Int
+      do {
+        got = try Syscalls.pread(fd, chunk, count: chunkBytes, offset: offset)
+      } catch {
+        readError = error
+        break
+      }
+      if got == 0 { break }
+      offset += got
+      let bytes = UnsafeBufferPointer(start: chunk.assumingMemoryBound(to: UInt8.self), count: got)
+      var start = 0
+      while start < got {
+        let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n"))
+        let piece = bytes[start..<(newline ?? got)]
         if !discarding {
-          buffer += piece
+          buffer.append(contentsOf: piece)
           if buffer.count > maxLineBytes {
             buffer = []
             discarding = true
@@ -56,7 +92,7 @@ public enum PythonRecordingReader {
         }
         buffer = []
         discarding = false
-        start = chunk.index(after: newline)
+        start = newline + 1
       }
     }
     // A last line without its newline: an interrupted write; used when whole.
@@ -70,6 +106,10 @@ public enum PythonRecordingReader {
       )
     }
     var notes: [String] = []
+    if let readError {
+      notes.append(
+        "\(Sanitizer.terminalSafe(path)):\(lineNumber + 1): cannot read on: \(readError); the lines before it are used")
+    }
     if skipped > 0, let firstSkipped {
       notes.append(
         "\(Sanitizer.terminalSafe(path)):\(firstSkipped): skipped \(skipped) \(skipped == 1 ? "line" : "lines") that \(skipped == 1 ? "is" : "are") not agent records (malformed, over 1 MiB, or without elapsed_s)"

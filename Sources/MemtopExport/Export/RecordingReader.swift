@@ -105,7 +105,8 @@ public struct RecordingReader {
   ) throws(CSVReadError) -> [String] {
     let fd: Int32
     do {
-      fd = try Syscalls.openReadOnly(file)
+      // A regular file only, never waited on: a FIFO would block open() for ever.
+      fd = try Syscalls.openRegularFile(file)
     } catch {
       throw CSVReadError(
         path: path, line: 0, reason: "cannot open the file: \(error); give the path of a CSV written by memtop record")

@@ -57,6 +57,8 @@ final class ChartScreen: AppScreen {
   var pythonReport: PythonReport?
   /// What the panel says without a report.
   var pythonEmpty = "no Python data: start memtop with --python to load its agent into a Python program"
+  /// Lines said once the terminal is back (a replay's notes on what it left out).
+  var closingNotes: [String] = []
   private var pythonRefreshed = -Double.infinity
   private var pythonAnnounced = false
 
@@ -76,7 +78,7 @@ final class ChartScreen: AppScreen {
   func poll(now: Double) -> [AppEvent] { source?.take(now: now) ?? [] }
 
   func finish() -> [String] {
-    var messages: [String] = []
+    var messages = closingNotes
     if let watch {
       // The watch ends with the view: a launched command still running is stopped, its group too.
       let rows = csvSink

@@ -187,31 +187,47 @@ public enum MonitorApp {
     if let processes = last?.processes {
       session.tree = TreeView(processes: processes, totalPSS: main.last { $0.pss != nil }?.pss)
     }
-    // The Python data recorded beside it (`NAME.python.jsonl`), for the panel.
-    let python = pythonReport(besideCSV: path, samples: main)
     return try onScreen(config, themes: themes) { _, terminal in
-      let screen = ChartScreen(source: nil, session: session, config: config)
-      screen.pythonReport = python
-      screen.pythonEmpty =
-        "no Python data: \(PythonJSONLWriter.path(besideCSV: URL(fileURLWithPath: path).lastPathComponent)) is not beside this recording (record --python writes it)"
       // A stop signal or q while a long file loads ends the replay at once.
-      let loaded = screen.load(samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) }) {
+      let stopRequested = {
         if StopSignals.received != nil { return true }
         return terminal.read(timeoutMilliseconds: 0) == .key(.character("q"))
       }
+      let screen = ChartScreen(source: nil, session: session, config: config)
+      screen.pythonEmpty =
+        "no Python data: \(PythonJSONLWriter.path(besideCSV: URL(fileURLWithPath: path).lastPathComponent)) is not beside this recording (record --python writes it)"
+      // The Python data recorded beside it (`NAME.python.jsonl`), for the panel; what was
+      // left out of it is said in the panel and again once the terminal is back.
+      guard let (python, notes) = pythonReport(besideCSV: path, samples: main, stopRequested: stopRequested) else {
+        return nil
+      }
+      screen.pythonReport = python
+      screen.closingNotes = notes
+      if python == nil, let note = notes.first { screen.pythonEmpty = "no Python data: " + note }
+      let loaded = screen.load(
+        samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) },
+        interrupted: stopRequested)
       return loaded ? screen : nil
     }
   }
 
-  /// The report on the Python data beside a replayed recording, if there is any.
-  static func pythonReport(besideCSV path: String, samples: [MemorySample]) -> PythonReport? {
+  /// The report on the Python data beside a replayed recording (nil when there is none) and
+  /// the notes on what was left out of it; nil when `stopRequested` said stop while it loaded.
+  static func pythonReport(
+    besideCSV path: String, samples: [MemorySample], stopRequested: () -> Bool = { false }
+  ) -> (report: PythonReport?, notes: [String])? {
     let file = PythonJSONLWriter.path(besideCSV: path)
     let times = samples.map(\.timeUnix).filter(\.isFinite)
     let run = times.min().flatMap { low in times.max().map { low...$0 } }
-    guard Syscalls.exists(file), let (history, _) = PythonRecordingReader.read(file, run: run), !history.agents.isEmpty
-    else { return nil }
+    var stopped = false
+    let read = PythonRecordingReader.read(file, run: run) {
+      stopped = stopped || stopRequested()
+      return stopped
+    }
+    guard let (history, notes) = read else { return stopped ? nil : (nil, []) }
+    guard !history.agents.isEmpty else { return (nil, notes) }
     let rss = samples.compactMap { sample in sample.rss.map { (time: sample.elapsed, bytes: Double($0)) } }
-    return PythonReport(history: history, rss: rss, preferring: samples.last?.pid)
+    return (PythonReport(history: history, rss: rss, preferring: samples.last?.pid), notes)
   }
 
   /// The median step between samples, seconds (1 when there are too few).
