@@ -60,7 +60,7 @@ struct MonitorCommand: ParsableCommand {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "File that receives a launched command's output (default: a temporary file, shown in the header).",
+      "File that receives a launched command's output, kept when memtop ends (created 0600 if missing; default: a private file, 0600 in a 0700 directory under $TMPDIR or /tmp, shown in the header and removed when memtop ends).",
       valueName: "file"), completion: .file())
   var childOutput: String?
 

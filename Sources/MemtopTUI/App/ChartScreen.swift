@@ -92,7 +92,9 @@ final class ChartScreen: AppScreen {
         messages.append("the command \(termination)")
       }
     }
-    if let output = session.childOutput { messages.append("the command's output is in \(output)") }
+    if let output = session.childOutput, !session.childOutputRemovedAtExit {
+      messages.append("the command's output is in \(output)")
+    }
     return messages
   }
 

@@ -39,6 +39,8 @@ public enum MonitorApp {
       }
     }
     let (watch, childOutput) = try startWatch(config)
+    // A default log of the command's output goes with memtop; one the user chose stays.
+    defer { childOutput?.removeIfDefault() }
     // Said before the injection (the first tick), while the terminal is still the user's.
     if let plan = watch.python?.plan { Syscalls.writeStandardError("memtop: " + plan.announcement + "\n") }
     // The Python file first: if the CSV then cannot be put in place, the empty Python file is
@@ -58,7 +60,8 @@ public enum MonitorApp {
       session = SessionInfo(pid: 0, name: name, interval: config.interval)
       session.limitBytes = config.limitBytes
     }
-    session.childOutput = childOutput
+    session.childOutput = childOutput.map { Exporter.absolute($0.path) }
+    session.childOutputRemovedAtExit = childOutput?.isRemovedAtExit ?? false
     session.recordPath = config.recordPath.map(Exporter.absolute)
     do {
       return try onScreen(config, themes: themes) { _ in
@@ -72,7 +75,7 @@ public enum MonitorApp {
 
   /// Starts the watch session for the target: it resolves, launches and samples; the view
   /// only shows what it reports. Returns it and where a launched command's output goes.
-  static func startWatch(_ config: MonitorConfiguration) throws(MonitorError) -> (WatchSession, String?) {
+  static func startWatch(_ config: MonitorConfiguration) throws(MonitorError) -> (WatchSession, ChildOutputLog?) {
     var options = WatchOptions(interval: config.interval)
     options.children = config.children
     options.detailBudget = config.detailBudget
@@ -80,40 +83,31 @@ public enum MonitorApp {
     options.limit = config.limitBytes.map { MemoryLimit(bytes: $0, source: .user) }
     options.python = config.python
     let target: WatchTarget
-    var childOutput: String?
-    var createdLog = false
+    var log: ChildOutputLog?
     switch config.target {
     case .attach(let pid): target = .pid(pid)
     case .follow(let name): target = .follow(name)
     case .launch(let arguments):
       target = .launch(arguments)
-      let output = config.childOutput ?? (NSTemporaryDirectory() + "memtop-child-\(getpid()).log")
-      createdLog = !FileManager.default.fileExists(atPath: output)
       // Created first, so a bad path is reported as such rather than as a launch failure.
-      guard createdLog || FileManager.default.isWritableFile(atPath: output),
-        !createdLog || FileManager.default.createFile(atPath: output, contents: nil)
-      else {
-        throw MonitorError(
-          message:
-            "cannot create the child output file '\(Sanitizer.terminalSafe(output))'; choose a writable --child-output path"
-        )
-      }
-      options.launchOutput = .file(output)
-      childOutput = Exporter.absolute(output)
+      let made = try ChildOutputLog(
+        chosen: config.childOutput, environment: ProcessInfo.processInfo.environment, pid: getpid())
+      options.launchOutput = .file(made.path)
+      log = made
     case .replay, .overview:
       throw MonitorError(message: "no single process to watch")
     }
     do {
-      return (try WatchSession(target: target, options: options), childOutput)
+      return (try WatchSession(target: target, options: options), log)
     } catch {
-      guard let childOutput else { throw error }
+      guard let log else { throw error }
       // A launch that failed leaves no empty log behind; one with output says where it is.
-      let size = (try? FileManager.default.attributesOfItem(atPath: childOutput)[.size] as? Int) ?? 0
-      if createdLog && size == 0 {
-        try? FileManager.default.removeItem(atPath: childOutput)
+      if log.isEmpty {
+        log.removeIfEmpty()
         throw error
       }
-      throw MonitorError(message: error.message + "; its output is in \(childOutput)", status: error.status)
+      throw MonitorError(
+        message: error.message + "; its output is in \(Exporter.absolute(log.path))", status: error.status)
     }
   }
 

@@ -24,6 +24,8 @@ public struct SessionInfo: Sendable, Equatable {
   public var ageAtStart: Double?
   /// Where a launched command's output goes.
   public var childOutput: String?
+  /// Whether that file is removed when memtop ends (the default one; a chosen one is kept).
+  public var childOutputRemovedAtExit = false
   /// The CSV file streamed with `--record`.
   public var recordPath: String?
   /// Whether the target still runs.

@@ -46,7 +46,7 @@ struct SessionEndToEndTests {
     let (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("MEMTOP-EXIT=127") }
     #expect(ok, "not refused with 127:\n\(screen)")
     #expect(screen.contains("command not found"))
-    let logs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("memtop-child-") }
+    let logs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("memtop-") }
     #expect(logs.isEmpty, "left behind: \(logs)")
   }
 
