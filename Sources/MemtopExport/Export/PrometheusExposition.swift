@@ -88,7 +88,7 @@ public struct PrometheusExposition: Sendable {
         "memtop_last_sample_timestamp_seconds", "Wall-clock time of the last sample, seconds since the Unix epoch.",
         [("", Self.number(lastSampleTime))])
     }
-    guard let analysis else { return out }
+    guard let analysis else { return out + memberLines }
     var rates: [(String, String)] = []
     for metric in analysis.judged {
       guard let slope = analysis.results[metric]?.slopeBytesPerSecond, slope.isFinite else { continue }
@@ -131,13 +131,18 @@ public struct PrometheusExposition: Sendable {
         "Projected seconds until the memory limit is reached at the current growth rate.",
         [("", Self.number(ttl.estimateSeconds))])
     }
-    if !members.isEmpty {
-      out +=
-        "# HELP memtop_member_leak_suspected 1 when this process of the watched tree leaks on its own series (named by pid and command line), else 0.\n# TYPE memtop_member_leak_suspected gauge\n"
-      for member in members {
-        let command = Self.escapeLabelValue(member.command, maxLength: Self.commandLabelLength)
-        out += "memtop_member_leak_suspected{pid=\"\(member.pid)\",command=\"\(command)\"} \(member.leaks ? 1 : 0)\n"
-      }
+    return out + memberLines
+  }
+
+  /// `memtop_member_leak_suspected`, one line per process of a tree, labelled with its own pid
+  /// and command line (escaped, capped at ``commandLabelLength`` characters).
+  private var memberLines: String {
+    guard !members.isEmpty else { return "" }
+    var out =
+      "# HELP memtop_member_leak_suspected 1 when this process of the watched tree leaks on its own series (named by pid and command line), else 0.\n# TYPE memtop_member_leak_suspected gauge\n"
+    for member in members {
+      let command = Self.escapeLabelValue(member.command, maxLength: Self.commandLabelLength)
+      out += "memtop_member_leak_suspected{pid=\"\(member.pid)\",command=\"\(command)\"} \(member.leaks ? 1 : 0)\n"
     }
     return out
   }
