@@ -25,6 +25,19 @@ public struct Assessment: Sendable, Equatable {
   /// The order in which metrics lead: a tree's PSS, then RSS, anon and heap.
   public static let leadOrder: [Metric] = [.pss, .rss, .anon, .heap]
 
+  /// The metrics a process is judged on, live and from a file, in ``leadOrder``.
+  public static let metrics: [Metric] = [.rss, .anon, .heap]
+  /// The metrics a process tree's total is judged on: its PSS first, which counts shared
+  /// pages once, then the summed figures.
+  public static let treeMetrics: [Metric] = [.pss] + metrics
+
+  /// The one rule naming a judged metric in verdicts: a tree's PSS is `tree PSS`, its other
+  /// figures are sums (`summed RSS`); a process's are their own labels.
+  public static func label(_ metric: Metric, tree: Bool) -> String {
+    guard tree else { return metric.label }
+    return metric == .pss ? "tree PSS" : "summed " + metric.label
+  }
+
   /// The judged metrics, in ``leadOrder``.
   public var entries: [Entry]
   /// `leak` if any metric leaks, else the most telling verdict.

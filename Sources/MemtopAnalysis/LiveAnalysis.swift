@@ -12,10 +12,10 @@ import Foundation
 ///
 /// Pure: no clock; the caller decides when samples arrive.
 public struct LiveAnalysis: Sendable {
-  /// The metrics analysed, in the order the charts show them.
-  public static let metrics: [Metric] = [.rss, .heap, .anon]
+  /// The metrics analysed: the ones `record` and `analyze` judge (``Assessment/metrics``).
+  public static let metrics = Assessment.metrics
   /// A process tree's total is judged on its PSS first, as `record` and `analyze` judge it.
-  public static let treeMetrics: [Metric] = [.pss, .rss, .heap, .anon]
+  public static let treeMetrics = Assessment.treeMetrics
 
   /// The metrics this analysis judges.
   public let metrics: [Metric]
@@ -75,8 +75,7 @@ public struct LiveAnalysis: Sendable {
 
   /// How metric `metric` is named: a tree's PSS is "tree PSS", its other figures are sums.
   public func label(_ metric: Metric, summed: Bool = false) -> String {
-    if metric == .pss && (isTree || summed) { return "tree PSS" }
-    return (isTree || summed ? "summed " : "") + metric.label
+    Assessment.label(metric, tree: isTree || summed)
   }
 
   /// Whether metric `i`'s leak alert is raised.

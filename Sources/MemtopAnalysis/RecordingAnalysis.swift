@@ -1,10 +1,9 @@
 /// The analyzer's verdicts on a whole recording: RSS, anon and heap of its last process lifetime.
-public struct RecordingAnalysis: Sendable {
-  /// The metrics a recording is judged on.
-  public static let metrics: [Metric] = [.rss, .anon, .heap]
-  /// The metrics a process tree's total is judged on: its PSS first, which counts shared
-  /// pages once, then the summed figures.
-  public static let treeMetrics: [Metric] = [.pss, .rss, .anon, .heap]
+public struct RecordingAnalysis: Sendable, Equatable {
+  /// The metrics a recording is judged on (``Assessment/metrics``).
+  public static let metrics = Assessment.metrics
+  /// The metrics a process tree's total is judged on (``Assessment/treeMetrics``).
+  public static let treeMetrics = Assessment.treeMetrics
 
   /// Whether the recording is a process tree's total (`--children`).
   public var isTree: Bool
@@ -12,10 +11,7 @@ public struct RecordingAnalysis: Sendable {
   public var judged: [Metric] { isTree ? Self.treeMetrics : Self.metrics }
 
   /// How a metric is named in the verdict: a tree's sums are labelled as such.
-  public func label(_ metric: Metric) -> String {
-    guard isTree else { return metric.label }
-    return metric == .pss ? "tree PSS" : "summed " + metric.label
-  }
+  public func label(_ metric: Metric) -> String { Assessment.label(metric, tree: isTree) }
 
   /// Results per metric.
   public var results: [Metric: TrendResult]
@@ -103,12 +99,18 @@ public struct RecordingAnalysis: Sendable {
   }
 
   /// The one assessment every surface renders.
-  public var assessment: Assessment {
-    Assessment(
+  public var assessment: Assessment { assessment(raised: []) }
+
+  /// The assessment with the live leak alerts `raised` (before memory by kind is applied, so
+  /// an alert on growth that is page cache alone is dropped as the verdict drops it).
+  public func assessment(raised: Set<Metric>) -> Assessment {
+    var assessment = Assessment(
       entries: judged.compactMap { metric in
         results[metric].map { Assessment.Entry(metric: metric, label: label(metric), result: $0) }
       }
-    ).withRegions(regions)
+    )
+    assessment.raised = raised.intersection(judged)
+    return assessment.withRegions(regions)
   }
 
   /// `leak` if any metric leaks (growth explained by reclaimable page cache alone aside),

@@ -30,10 +30,7 @@ struct AnalyzeCommand: ParsableCommand {
     // Streamed into the main series alone (bounded memory whatever the file's size); a
     // process tree's recording is read whole, so each process's own rows are judged too.
     let timeline = try RecordingFile.loadMainSeries(file)
-    let verdict =
-      timeline.isTreeTotal
-      ? VerdictPolicy.judge(recording: try RecordingFile.load(file), limit: limit.memoryLimit)
-      : SessionVerdict(analysis: RecordingAnalysis(timeline: timeline, limit: limit.memoryLimit), members: [])
+    let verdict = try RecordingFile.verdict(file, mainSeries: timeline, limit: limit.memoryLimit)
     let python = PythonRecording.report(besideCSV: file, timeline: timeline)
     if json {
       let encoder = JSONEncoder()

@@ -1,11 +1,9 @@
 import MemtopCore
 
 /// Keeps the Prometheus view of a running recording current: the last values after every
-/// sample, the analyzer's verdict every few seconds, published to the HTTP endpoint and, at
-/// most once a second, to the textfile (replaced atomically).
+/// sample, the session's verdict each time it judges (never an analysis of its own), published
+/// to the HTTP endpoint and, at most once a second, to the textfile (replaced atomically).
 final class LiveMetrics {
-  /// Seconds of recording between analyses.
-  static let analysisEvery = 5.0
   /// Seconds between textfile rewrites.
   static let textfileEvery = 1.0
 
@@ -13,37 +11,31 @@ final class LiveMetrics {
   private let board: MetricsBoard?
   private let textfile: String?
   private let name: () -> String
-  private let limit: (RecordingDigest) -> MemoryLimit?
-  private var lastAnalysis = -Double.infinity
   private var lastWrite = -Double.infinity
   private var warned = false
 
-  init(
-    pid: Int32, board: MetricsBoard?, textfile: String?, name: @escaping () -> String,
-    limit: @escaping (RecordingDigest) -> MemoryLimit?
-  ) {
+  init(pid: Int32, board: MetricsBoard?, textfile: String?, name: @escaping () -> String) {
     exposition = PrometheusExposition(pid: pid, comm: name())
     self.board = board
     self.textfile = textfile
     self.name = name
-    self.limit = limit
     board?.publish(exposition.text)
   }
 
-  /// Takes in the newest `sample`, which `digest` already holds.
-  func update(_ sample: MemorySample, digest: RecordingDigest, regions: RecordingDigest? = nil) {
+  /// Takes in the newest `sample`.
+  func update(_ sample: MemorySample) {
     exposition.update(with: sample)
     exposition.comm = name()
-    if sample.elapsed - lastAnalysis >= Self.analysisEvery {
-      lastAnalysis = sample.elapsed
-      exposition.analysis = RecordingAnalysis(digest: digest, limit: limit(digest), regions: regions)
-    }
     publish(force: false, now: sample.elapsed)
   }
 
-  /// Publishes the recording's final verdict.
-  func finish(_ analysis: RecordingAnalysis) {
-    exposition.analysis = analysis
+  /// Takes in the session's latest verdict (shown from the next publication on).
+  func take(_ verdict: SessionVerdict) {
+    exposition.render(verdict)
+  }
+
+  /// Publishes the last state (the final verdict included) at once.
+  func finish() {
     publish(force: true, now: .infinity)
   }
 

@@ -40,9 +40,10 @@ struct PlotCommand: ParsableCommand {
   func run() throws {
     let timeline = try RecordingFile.loadMainSeries(file)
     let limitBytes = limit.memoryLimit
-    let analysis = RecordingAnalysis(timeline: timeline, limit: limitBytes)
+    // The one policy, as analyze and replay judge the file: a member leaking alone is named.
+    let verdict = try RecordingFile.verdict(file, mainSeries: timeline, limit: limitBytes)
     let name = file.split(separator: "/").last.map(String.init) ?? file
-    var chart = RecordingChart(timeline: timeline, analysis: analysis, title: name)
+    var chart = RecordingChart(timeline: timeline, verdict: verdict, title: name)
     // A --python recording's report goes under the chart.
     if let python = PythonRecording.report(besideCSV: file, timeline: timeline) {
       let about = python.python.map { ", Python \($0)" } ?? ""
@@ -58,6 +59,6 @@ struct PlotCommand: ParsableCommand {
     } catch {
       throw UserFacingError(message: Messages.cannotWrite(output, error))
     }
-    printError("\(Sanitizer.terminalSafe(file)) -> \(Sanitizer.terminalSafe(output)) (\(analysis.verdictSummary))")
+    printError("\(Sanitizer.terminalSafe(file)) -> \(Sanitizer.terminalSafe(output)) (\(verdict.summary))")
   }
 }

@@ -210,18 +210,15 @@ struct RecordCommand: ParsableCommand {
     if let pythonWriter { session.python?.record(to: pythonWriter) }
     let csv = CSVSink(writer)
     session.add(csv)
-    var metrics: LiveMetrics?
     if board != nil || promTextfile != nil {
-      let live = LiveMetrics(
-        pid: session.pid, board: board, textfile: promTextfile, name: { session.name }, limit: { _ in session.limit })
-      session.add(MetricsSink(live, session: session))
-      metrics = live
+      session.add(
+        MetricsSink(LiveMetrics(pid: session.pid, board: board, textfile: promTextfile, name: { session.name })))
     }
-    try record(session, csv: csv, metrics: metrics)
+    try record(session, csv: csv)
   }
 
   /// Drives the session to its end, then prints how it ended and the verdict.
-  private func record(_ session: WatchSession, csv: CSVSink, metrics: LiveMetrics?) throws {
+  private func record(_ session: WatchSession, csv: CSVSink) throws {
     // A live status line on a terminal, unless the CSV itself is going to that terminal.
     var status = StatusLine(enabled: Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1)))
     let summary = session.run(stopRequested: { StopSignals.received }) { event in
@@ -237,13 +234,13 @@ struct RecordCommand: ParsableCommand {
       case .warning(let text):
         Syscalls.writeStandardError(status.clear)
         printError("warning: " + text)
-      case .missed, .targetExited, .outputFailed:
+      case .missed, .targetExited, .outputFailed, .verdict:
         break
       }
     }
     Syscalls.writeStandardError(status.clear)
-    let verdict = session.verdict()
-    metrics?.finish(verdict.analysis)
+    // The session's final judgment, which the metrics sink was handed too.
+    let verdict = summary.verdict ?? session.verdict()
     if let failure = summary.outputFailure {
       printError(failure.description)
     }
@@ -312,21 +309,25 @@ struct RecordCommand: ParsableCommand {
   }
 }
 
-/// Feeds the Prometheus endpoint and textfile from a watch.
+/// Feeds the Prometheus endpoint and textfile from a watch: its samples and its verdicts.
 final class MetricsSink: WatchSink {
   private let metrics: LiveMetrics
-  private unowned let session: WatchSession
 
-  init(_ metrics: LiveMetrics, session: WatchSession) {
+  init(_ metrics: LiveMetrics) {
     self.metrics = metrics
-    self.session = session
   }
 
   func take(_ sample: MemorySample, members: [MemorySample]) throws(CSVWriteError) {
-    metrics.update(sample, digest: session.store, regions: session.regionStore)
+    metrics.update(sample)
+  }
+
+  func take(_ verdict: SessionVerdict) {
+    metrics.take(verdict)
   }
 
   func flush() throws(CSVWriteError) {}
 
-  func finish() throws(CSVWriteError) {}
+  func finish() throws(CSVWriteError) {
+    metrics.finish()
+  }
 }

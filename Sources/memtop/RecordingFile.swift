@@ -42,6 +42,13 @@ enum RecordingFile {
     return timeline
   }
 
+  /// The verdict policy's judgment of the file whose main series is `timeline`: for a process
+  /// tree's file, its rows are read whole so each process's own is judged too (the verdict
+  /// `analyze`, `plot` and `replay` give).
+  static func verdict(_ file: String, mainSeries timeline: Timeline, limit: MemoryLimit?) throws -> SessionVerdict {
+    VerdictPolicy.judge(mainSeries: timeline, rows: timeline.isTreeTotal ? try load(file) : nil, limit: limit)
+  }
+
   private static func noSamples(_ file: String) -> UserFacingError {
     UserFacingError(message: "\(Sanitizer.terminalSafe(file)):2: no samples after the header; record for longer")
   }

@@ -10,13 +10,26 @@ public struct MemberVerdict: Sendable, Equatable {
   public var slopeBytesPerSecond: Double
   /// The metric behind that verdict.
   public var metric: Metric
+  /// Its start time in clock ticks: with `pid`, the process's identity (nil from a file
+  /// without the column).
+  public var startTicks: UInt64?
+  /// Live only: whether its leak alert is raised (two consecutive `leak` judgments on new
+  /// data, cleared with hysteresis). Always false on a whole recording.
+  public var alertRaised = false
+  /// The analyzer's result behind ``verdict``, which the live alert is fed.
+  public var result: TrendResult?
 
-  public init(pid: Int32, command: String, verdict: TrendVerdict, slopeBytesPerSecond: Double, metric: Metric) {
+  public init(
+    pid: Int32, command: String, verdict: TrendVerdict, slopeBytesPerSecond: Double, metric: Metric,
+    startTicks: UInt64? = nil, result: TrendResult? = nil
+  ) {
     self.pid = pid
     self.command = command
     self.verdict = verdict
     self.slopeBytesPerSecond = slopeBytesPerSecond
     self.metric = metric
+    self.startTicks = startTicks
+    self.result = result
   }
 
   /// `worker 5708 (python3 app.py) leaks +5.7 MiB/min`, escaped for a terminal.
@@ -29,19 +42,38 @@ public struct MemberVerdict: Sendable, Equatable {
 
 /// The one verdict every surface gives on a watch: the series' own (a tree's total: its PSS
 /// first), and for a tree each member's, where any member that leaks makes the whole `leak`.
-public struct SessionVerdict: Sendable {
+///
+/// A ``WatchSession`` emits it (``WatchEvent/verdict(_:)``) whenever it judges, with the live
+/// alerts; the banner, the Prometheus gauges, `record`'s closing line and the Python trigger
+/// render that value. `analyze`, `plot` and `replay` get it from ``VerdictPolicy`` on a file.
+public struct SessionVerdict: Sendable, Equatable {
   /// The analysis of the main series (the process, or the tree's total).
   public var analysis: RecordingAnalysis
   /// Each member of a tree judged alone (empty for one process).
   public var members: [MemberVerdict]
+  /// Live only: the main series' metrics whose leak alert is raised (two consecutive `leak`
+  /// judgments on new data, cleared with hysteresis). Empty for a recording, whose verdict is final.
+  public var raised: Set<Metric> = []
 
-  public init(analysis: RecordingAnalysis, members: [MemberVerdict]) {
+  public init(analysis: RecordingAnalysis, members: [MemberVerdict], raised: Set<Metric> = []) {
     self.analysis = analysis
     self.members = members
+    self.raised = raised
   }
+
+  /// The main series' assessment, the live alerts included.
+  public var assessment: Assessment { analysis.assessment(raised: raised) }
 
   /// The members whose own series leaks.
   public var leakingMembers: [MemberVerdict] { members.filter { $0.verdict == .leak } }
+
+  /// Live: whether a leak alert is raised, on the main series or on a member.
+  public var alertRaised: Bool { !assessment.raised.isEmpty || members.contains(where: \.alertRaised) }
+
+  /// The leaking member with the steepest growth, the one a one-line surface names.
+  public var worstMember: MemberVerdict? {
+    leakingMembers.max { $0.slopeBytesPerSecond.isNaN || $0.slopeBytesPerSecond < $1.slopeBytesPerSecond }
+  }
 
   /// `leak` when the main series or any member leaks, else the main series' verdict.
   public var verdict: TrendVerdict { leakingMembers.isEmpty ? analysis.verdict : .leak }
@@ -49,17 +81,26 @@ public struct SessionVerdict: Sendable {
   /// The end-of-watch line: the main series' verdict line, or for a leaking member not seen
   /// in the total, `verdict: leak: worker 5708 (python3 app.py) leaks +5.7 MiB/min`, followed by
   /// the total's own line.
-  public var verdictLine: String {
+  public var verdictLine: String { line(analysis.verdictLine) }
+
+  /// The verdict with its leading rate and the leaking members, without the explanation: what
+  /// `plot` heads its chart with, e.g. `verdict: leak: worker 5708 (python3 app.py) leaks +5.7
+  /// MiB/min (the tree's total alone: stable)`.
+  public var summary: String { line(analysis.verdictSummary) }
+
+  private func line(_ own: String) -> String {
     let leaking = leakingMembers
-    guard !leaking.isEmpty else { return analysis.verdictLine }
+    guard !leaking.isEmpty else { return own }
     let named = leaking.map(\.sentence).joined(separator: "; ")
-    if analysis.verdict == .leak { return analysis.verdictLine + "; " + named }
+    if analysis.verdict == .leak { return own + "; " + named }
     return "verdict: leak: \(named) (the tree's total alone: \(analysis.verdict.rawValue))"
   }
 }
 
-/// The verdict policy: one function per kind of store, the same rule for the live view,
-/// `record`, `analyze` and `replay`.
+/// The verdict policy: one rule for the live view, `record`, the Prometheus gauges, `analyze`,
+/// `plot` and `replay` — a tree is `leak` when its total or any member leaks, and the member is
+/// named. A watch judges its bounded stores (``Live`` adds the alerts' hysteresis); a file is
+/// judged from its rows.
 public enum VerdictPolicy {
   /// Judges a watch's bounded store and its members' stores.
   /// `regions` is the store of memory by kind and the counts, when kept; `detail` what the
@@ -70,7 +111,9 @@ public enum VerdictPolicy {
   ) -> SessionVerdict {
     let analysis = RecordingAnalysis(digest: store, limit: limit, regions: regions, detail: detail)
     let judged = members.map { member -> MemberVerdict in
-      verdict(RecordingAnalysis(digest: member.store, limit: nil), pid: member.identity.pid, command: member.command)
+      verdict(
+        RecordingAnalysis(digest: member.store, limit: nil), pid: member.identity.pid,
+        startTicks: member.identity.startTimeTicks, command: member.command)
     }
     return SessionVerdict(analysis: analysis, members: judged)
   }
@@ -78,8 +121,17 @@ public enum VerdictPolicy {
   /// Judges the rows of a recording file: its main series, and for a `--per-process`
   /// recording each process's own rows.
   public static func judge(recording samples: [MemorySample], limit: MemoryLimit?) -> SessionVerdict {
-    let analysis = RecordingAnalysis(timeline: Timeline(RecordingReader.mainSeries(samples)), limit: limit)
-    guard samples.contains(where: { $0.processes != nil }) else {
+    judge(mainSeries: Timeline(RecordingReader.mainSeries(samples)), rows: samples, limit: limit)
+  }
+
+  /// Judges a recording file read as its main series (streamed, bounded) and, for a process
+  /// tree's file, all its `rows` (nil when the file holds one process): the one entry point of
+  /// `analyze`, `plot` and `replay`.
+  public static func judge(mainSeries: Timeline, rows samples: [MemorySample]?, limit: MemoryLimit?)
+    -> SessionVerdict
+  {
+    let analysis = RecordingAnalysis(timeline: mainSeries, limit: limit)
+    guard let samples, samples.contains(where: { $0.processes != nil }) else {
       return SessionVerdict(analysis: analysis, members: [])
     }
     var order: [MemberKey] = []
@@ -93,28 +145,25 @@ public enum VerdictPolicy {
     }
     let judged = order.map { key in
       verdict(
-        RecordingAnalysis(timeline: Timeline(rows[key] ?? []), limit: nil), pid: key.pid, command: commands[key] ?? "")
+        RecordingAnalysis(timeline: Timeline(rows[key] ?? []), limit: nil), pid: key.pid, startTicks: key.startTicks,
+        command: commands[key] ?? "")
     }
     return SessionVerdict(analysis: analysis, members: judged)
   }
-
-  /// Judges one metric's floor pyramid: the live view's charts and the process table's rows.
-  public static func judge(_ pyramid: FloorPyramid, label: String, limitBytes: Double? = nil) -> TrendResult {
-    analyzer.analyze(pyramid, label: label, limitBytes: limitBytes)
-  }
-
-  private static let analyzer = TrendAnalyzer()
 
   private struct MemberKey: Hashable {
     var pid: Int32
     var startTicks: UInt64?
   }
 
-  private static func verdict(_ analysis: RecordingAnalysis, pid: Int32, command: String) -> MemberVerdict {
+  private static func verdict(_ analysis: RecordingAnalysis, pid: Int32, startTicks: UInt64?, command: String)
+    -> MemberVerdict
+  {
     let metric = analysis.leadingMetric
+    let result = analysis.results[metric]
     return MemberVerdict(
-      pid: pid, command: command, verdict: analysis.verdict,
-      slopeBytesPerSecond: analysis.results[metric]?.slopeBytesPerSecond ?? .nan, metric: metric)
+      pid: pid, command: command, verdict: analysis.verdict, slopeBytesPerSecond: result?.slopeBytesPerSecond ?? .nan,
+      metric: metric, startTicks: startTicks, result: result)
   }
 }
 

@@ -12,6 +12,9 @@ public enum WatchEvent: Sendable, Equatable {
   case targetExited(ProcessExit, ChildTermination?)
   /// An output could not be written; it is dropped and the watch goes on without it.
   case outputFailed(CSVWriteError)
+  /// The session judged its stores: the one verdict (assessment, members, live alerts) every
+  /// front end renders. Also in ``WatchSession/latestVerdict``.
+  case verdict(SessionVerdict)
 }
 
 /// Takes a watch's samples as they come: a CSV file, a metrics board.
@@ -22,6 +25,13 @@ public protocol WatchSink: AnyObject {
   func flush() throws(CSVWriteError)
   /// Writes the rest once the watch is over.
   func finish() throws(CSVWriteError)
+  /// Takes the session's verdict each time it judges, and its final one before ``finish()``.
+  func take(_ verdict: SessionVerdict)
+}
+
+extension WatchSink {
+  /// Most sinks write samples only.
+  public func take(_ verdict: SessionVerdict) {}
 }
 
 /// What a finished watch produced.
@@ -44,6 +54,8 @@ public struct WatchSummary: Sendable {
   public var stoppedCommand = false
   /// An output that failed during the watch.
   public var outputFailure: CSVWriteError?
+  /// The final verdict: the session's last judgment, made as the watch ended.
+  public var verdict: SessionVerdict?
 }
 
 /// Why a watch ended.

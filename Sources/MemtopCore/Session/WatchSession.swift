@@ -11,8 +11,10 @@ import Musl
 /// kernel if memtop dies, its exit status, the whole group stopped when the watch ends), samples
 /// on a drift-free schedule of an injected clock, keeps a bounded store (full resolution up to a
 /// cap, then pyramids) for the main series and each member of a tree, judges them with the one
-/// ``VerdictPolicy``, and hands every sample to its sinks. Drivers call ``tickIfDue()`` (or
-/// ``run(stopRequested:onEvent:)``) and react to the ``WatchEvent``s.
+/// ``VerdictPolicy`` in its live mode (emitting ``WatchEvent/verdict(_:)`` each time, and a final
+/// judgment in ``WatchSummary/verdict``), and hands every sample and verdict to its sinks.
+/// Drivers call ``tickIfDue()`` (or ``run(stopRequested:onEvent:)``) and react to the
+/// ``WatchEvent``s; they render the verdict, never judge.
 public final class WatchSession {
   /// The options it was started with (`children` set when a launcher's work is spread over a tree).
   public private(set) var options: WatchOptions
@@ -52,6 +54,8 @@ public final class WatchSession {
   public private(set) var nextDue: Double
   /// The Python agents' side of the watch, with `--python`.
   public private(set) var python: PythonWatch?
+  /// The latest verdict, as last emitted in ``WatchEvent/verdict(_:)``.
+  public private(set) var latestVerdict: SessionVerdict?
 
   private var sampler: (any MemorySampling)?
   private var handle: ProcessHandle?
@@ -69,6 +73,8 @@ public final class WatchSession {
   private var outputFailure: CSVWriteError?
   private var stoppedCommand = false
   private var finished: WatchSummary?
+  /// The one verdict policy in its live mode: when to judge, and the alerts' hysteresis.
+  private var livePolicy = VerdictPolicy.Live()
 
   /// Seconds a launcher may take to start its program before the launcher itself is watched.
   public static let launcherWait = 3.0
@@ -198,9 +204,20 @@ public final class WatchSession {
     for case let sink as CSVSink in sinks { sink.markLatest(text) }
   }
 
-  /// The verdict on everything so far: the one policy, on the bounded stores.
+  /// The verdict on everything so far: the final one once the watch has ended, else the
+  /// latest judgment (judged now if there was none yet).
   public func verdict() -> SessionVerdict {
-    VerdictPolicy.judge(store, members: members, limit: limit, regions: regionStore, detail: regionDetail)
+    finished?.verdict ?? latestVerdict
+      ?? VerdictPolicy.judge(store, members: members, limit: limit, regions: regionStore, detail: regionDetail)
+  }
+
+  /// Judges the stores now with the live policy, keeps the verdict and hands it to the sinks.
+  private func judge() -> SessionVerdict {
+    let verdict = livePolicy.judge(
+      store, members: members, limit: limit, regions: regionStore, detail: regionDetail, now: clock.monotonicSeconds())
+    latestVerdict = verdict
+    for sink in sinks { sink.take(verdict) }
+    return verdict
   }
 
   // MARK: - Sampling
@@ -239,12 +256,14 @@ public final class WatchSession {
       take(sample, from: sampler)
       events.append(.sample(sample))
       sampledRSS = sample.rss
+      if livePolicy.sampleTaken(count: store.count, now: clock.monotonicSeconds()) { events.append(.verdict(judge())) }
     case .missed(let why):
       missed += 1
       events.append(.missed(why))
     case .exited(let exit):
       let termination = commandEnded(after: exit)
       end = .targetExited(exit, termination)
+      if samples > 0 { events.append(.verdict(judge())) }
       events.append(.targetExited(exit, termination))
     }
     events += sampler.takeWarnings().map(WatchEvent.warning)
@@ -257,7 +276,7 @@ public final class WatchSession {
     if let python {
       let now = clock.monotonicSeconds()
       let notes = python.tick(now: now, elapsed: now - start, rssBytes: sampledRSS) {
-        self.verdict().verdict == .leak
+        self.latestVerdict?.verdict == .leak
       }
       events += notes.map(WatchEvent.notice)
       sampledRSS = nil
@@ -319,6 +338,7 @@ public final class WatchSession {
     let end = self.end ?? reason
     self.end = end
     if let failure = python?.finish() { outputFailure = outputFailure ?? failure }
+    let verdict = judge()
     for sink in sinks {
       do {
         try sink.finish()
@@ -353,7 +373,8 @@ public final class WatchSession {
     command?.takeTerminalBack()
     let summary = WatchSummary(
       end: end, samples: samples, missed: missed + schedule.skipped, duration: store.lastElapsed ?? 0, peakRSS: peakRSS,
-      digest: store, termination: termination, stoppedCommand: stoppedCommand, outputFailure: outputFailure)
+      digest: store, termination: termination, stoppedCommand: stoppedCommand, outputFailure: outputFailure,
+      verdict: verdict)
     finished = summary
     return summary
   }

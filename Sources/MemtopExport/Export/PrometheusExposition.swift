@@ -17,8 +17,32 @@ public struct PrometheusExposition: Sendable {
   public private(set) var latest: [Metric: UInt64] = [:]
   /// Wall-clock time of the last sample, seconds since the Unix epoch.
   public private(set) var lastSampleTime: Double?
-  /// The analyzer's latest verdict, if it has run.
+  /// The analyzer's latest verdict on the main series, if it has run.
   public var analysis: RecordingAnalysis?
+  /// The watch's combined verdict when it differs from ``analysis``'s own (a tree whose total
+  /// holds while a member leaks is `leak`); nil renders the analysis' verdict.
+  public var verdict: TrendVerdict?
+  /// Each process of a tree judged on its own series, for `memtop_member_leak_suspected`.
+  public var members: [Member] = []
+
+  /// One process of a tree and whether its own series leaks.
+  public struct Member: Sendable, Equatable {
+    /// Process id.
+    public var pid: Int32
+    /// Its command line; untrusted, escaped and capped on output.
+    public var command: String
+    /// Whether its own verdict is `leak`.
+    public var leaks: Bool
+
+    public init(pid: Int32, command: String, leaks: Bool) {
+      self.pid = pid
+      self.command = command
+      self.leaks = leaks
+    }
+  }
+
+  /// Characters of a member's command line kept in its `command` label.
+  public static let commandLabelLength = 128
 
   public init(pid: Int32, comm: String) {
     self.pid = pid
@@ -64,7 +88,7 @@ public struct PrometheusExposition: Sendable {
         "memtop_last_sample_timestamp_seconds", "Wall-clock time of the last sample, seconds since the Unix epoch.",
         [("", Self.number(lastSampleTime))])
     }
-    guard let analysis else { return out }
+    guard let analysis else { return out + memberLines }
     var rates: [(String, String)] = []
     for metric in analysis.judged {
       guard let slope = analysis.results[metric]?.slopeBytesPerSecond, slope.isFinite else { continue }
@@ -91,18 +115,34 @@ public struct PrometheusExposition: Sendable {
         entry.result.slopeBytesPerSecond.isFinite
           ? (",kind=\"\(entry.name)\"", Self.number(entry.result.slopeBytesPerSecond)) : nil
       })
-    let verdicts = TrendVerdict.allCases.map { (",verdict=\"\($0.rawValue)\"", analysis.verdict == $0 ? "1" : "0") }
+    let combined = verdict ?? analysis.verdict
+    let verdicts = TrendVerdict.allCases.map { (",verdict=\"\($0.rawValue)\"", combined == $0 ? "1" : "0") }
     gauge(
-      "memtop_verdict", "1 for the analyzer's combined verdict (the one memtop analyze prints), 0 for the others.",
+      "memtop_verdict",
+      "1 for the watch's combined verdict (the one record's closing line and memtop analyze print: leak when RSS, anon or heap leaks, or for a tree its PSS or any process of it), 0 for the others.",
       verdicts)
     gauge(
-      "memtop_leak_suspected", "1 when the analyzer's verdict on RSS, anon or heap (a tree's PSS too) is leak, else 0.",
-      [("", analysis.verdict == .leak ? "1" : "0")])
+      "memtop_leak_suspected",
+      "1 when the combined verdict is leak (RSS, anon or heap; for a tree its PSS or any process of it), else 0.",
+      [("", combined == .leak ? "1" : "0")])
     if let ttl = analysis.results[analysis.leadingMetric]?.timeToLimit, ttl.estimateSeconds.isFinite {
       gauge(
         "memtop_time_to_limit_seconds",
         "Projected seconds until the memory limit is reached at the current growth rate.",
         [("", Self.number(ttl.estimateSeconds))])
+    }
+    return out + memberLines
+  }
+
+  /// `memtop_member_leak_suspected`, one line per process of a tree, labelled with its own pid
+  /// and command line (escaped, capped at ``commandLabelLength`` characters).
+  private var memberLines: String {
+    guard !members.isEmpty else { return "" }
+    var out =
+      "# HELP memtop_member_leak_suspected 1 when this process of the watched tree leaks on its own series (named by pid and command line), else 0.\n# TYPE memtop_member_leak_suspected gauge\n"
+    for member in members {
+      let command = Self.escapeLabelValue(member.command, maxLength: Self.commandLabelLength)
+      out += "memtop_member_leak_suspected{pid=\"\(member.pid)\",command=\"\(command)\"} \(member.leaks ? 1 : 0)\n"
     }
     return out
   }
@@ -110,9 +150,9 @@ public struct PrometheusExposition: Sendable {
   /// Escapes a label value for the exposition format. Control characters (line feed
   /// included) first become visible escapes such as `\n` (``Sanitizer/terminalSafe(_:maxLength:)``,
   /// capped at 256 characters), then backslash and double quote are escaped.
-  public static func escapeLabelValue(_ value: String) -> String {
+  public static func escapeLabelValue(_ value: String, maxLength: Int = 256) -> String {
     var out = ""
-    for scalar in Sanitizer.terminalSafe(value).unicodeScalars {
+    for scalar in Sanitizer.terminalSafe(value, maxLength: maxLength).unicodeScalars {
       switch scalar {
       case "\\": out += "\\\\"
       case "\"": out += "\\\""

@@ -19,6 +19,9 @@ public struct RecordingChart {
   public var timeline: Timeline
   /// The analyzer's verdict on it.
   public var analysis: RecordingAnalysis
+  /// The verdict the heading gives, when the policy's differs from ``analysis``'s own (a tree
+  /// whose member leaks): the verdict and its line. Nil heads with the analysis.
+  public var verdict: (verdict: TrendVerdict, summary: String)?
   /// The heading, e.g. the file name; untrusted.
   public var title: String
   /// Size of the picture in pixels.
@@ -110,10 +113,10 @@ public struct RecordingChart {
     svg.text(
       heading, ["x": "20", "y": "30", "font-size": "18", "font-weight": "bold", "fill": "#222222"], maxLength: 140)
     svg.text(
-      analysis.verdictSummary,
+      verdict?.summary ?? analysis.verdictSummary,
       [
         "id": "verdict", "x": "20", "y": "56", "font-size": "15", "font-weight": "bold",
-        "fill": Self.color(of: analysis.verdict),
+        "fill": Self.color(of: verdict?.verdict ?? analysis.verdict),
       ])
     for (i, line) in explanation.enumerated() {
       svg.text(

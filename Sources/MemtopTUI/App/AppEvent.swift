@@ -44,6 +44,8 @@ public struct SampleReport: Sendable, Equatable {
   public var notices: [String] = []
   /// Whether the target is stopped (state `T` or `t`: SIGSTOP, or a debugger).
   public var stopped = false
+  /// The session's verdict, when it judged on this tick: what the banner shows.
+  public var verdict: SessionVerdict?
 
   public init(_ outcome: SampleOutcome?, name: String? = nil) {
     self.outcome = outcome

@@ -34,9 +34,8 @@ final class ChartScreen: AppScreen {
   private(set) var ui = UIState()
   /// What the banner says once the target ended before any verdict could be given.
   private var exitVerdict: VerdictModel?
-  /// A member the verdict policy found leaking: named in the banner.
-  private var memberVerdict: VerdictModel?
-  private var lastPolicyCheck = -Double.infinity
+  /// The watch session's latest verdict (live): what the banner shows for the total.
+  private var sessionVerdict: SessionVerdict?
   /// An output that failed while watching, for the end.
   private var outputFailure: String?
   /// Warnings and notices waiting for the status bar, one at a time.
@@ -159,7 +158,6 @@ final class ChartScreen: AppScreen {
         if session.tree == nil { session.tree = TreeView(processes: 1) }
         if !total.analysis.isTree && total.timeline.count <= 1 { total.analysis = LiveAnalysis(tree: true) }
         addMemberSamples(sample, readings: report.members)
-        checkMembers(now: now)
       }
     case .missed?:
       session.missed += 1
@@ -174,12 +172,12 @@ final class ChartScreen: AppScreen {
       for event in watch?.flush(force: true) ?? [] {
         if case .outputFailed(let error) = event { noteOutputFailure(error.description, now: now) }
       }
-      checkMembers(now: now, force: true)
       if total.analysis.results.allSatisfy({ $0 == nil || $0?.verdict == .insufficientData }) {
         exitVerdict = tooFewVerdict(how: exit.summary)
       }
     case nil: break
     }
+    if let verdict = report.verdict { sessionVerdict = verdict }
     if case .exited? = report.outcome {
     } else {
       warnings += report.warnings.map { (text: "warning: " + $0, isError: true) }
@@ -444,15 +442,8 @@ final class ChartScreen: AppScreen {
     }
     // The one verdict policy, as `memtop analyze` gives it: a member leaking alone is named.
     let verdict = VerdictPolicy.judge(recording: samples, limit: limit)
-    replayVerdict = VerdictModel(recording: verdict.analysis)
+    replayVerdict = VerdictModel(recording: verdict)
     replayAssessment = verdict.analysis.assessment
-    if verdict.analysis.verdict != .leak,
-      let worst = verdict.leakingMembers.max(by: { $0.slopeBytesPerSecond < $1.slopeBytesPerSecond })
-    {
-      replayVerdict = VerdictModel(
-        headline: "recording verdict: LEAK  " + worst.sentence,
-        detail: "judged on its own rows; p shows each process of the tree", role: .verdictLeak)
-    }
     ui.zoomIndex = UIState.zoomLevels.count - 1
     ui.togglePause(latest: total.timeline.elapsed.last ?? 0)
     return true
@@ -524,23 +515,6 @@ final class ChartScreen: AppScreen {
       detail: "the process ended before there was enough to judge; q quits", role: .verdictPending)
   }
 
-  /// Runs the verdict policy over the members every few seconds: a member that leaks on its
-  /// own is named in the banner, whatever the total does.
-  private func checkMembers(now: Double, force: Bool = false) {
-    guard let watch else { return }
-    guard force || now - lastPolicyCheck >= 5 else { return }
-    lastPolicyCheck = now
-    let leaking = VerdictPolicy.judge(watch.store, members: watch.members, limit: nil).leakingMembers
-    guard let worst = leaking.max(by: { $0.slopeBytesPerSecond < $1.slopeBytesPerSecond }) else {
-      memberVerdict = nil
-      return
-    }
-    let others = leaking.count > 1 ? " (and \(leaking.count - 1) more)" : ""
-    memberVerdict = VerdictModel(
-      headline: "LEAK  " + worst.sentence + others,
-      detail: "judged on its own series; p shows each process of the tree", role: .verdictLeak)
-  }
-
   private func cycleProcess(now: Double) {
     guard watchesTree else {
       ui.show("p switches between the processes of a tree: start memtop with --children", now: now, seconds: 3)
@@ -598,8 +572,8 @@ final class ChartScreen: AppScreen {
     if let replayVerdict {
       model.verdict = replayVerdict
     } else if shownMember == nil {
-      // A member leaking on its own makes the tree's verdict a leak, named.
-      if let memberVerdict, model.verdict.role != .verdictLeak { model.verdict = memberVerdict }
+      // The session's one verdict: the total's alerts, and a member leaking on its own, named.
+      if let sessionVerdict { model.verdict = VerdictModel(session: sessionVerdict) }
       if let exitVerdict, model.verdict.role == .verdictPending { model.verdict = exitVerdict }
     }
     Screen.draw(model, into: &buffer)

@@ -40,6 +40,7 @@ final class WatchSource: SampleSource {
       case .targetExited(let exit, let ended):
         report.outcome = .exited(exit)
         termination = ended
+      case .verdict(let verdict): report.verdict = verdict
       }
     }
     report.name = watch.name

@@ -26,14 +26,46 @@ public struct VerdictModel: Sendable, Equatable {
   /// With `regions` (memory by kind, judged live), a leak's detail line leads with the where
   /// sentence, and growth that is reclaimable page cache alone raises no LEAK.
   public init(analysis: LiveAnalysis, summed: Bool = false, regions: RegionAssessment? = nil) {
-    let assessment = analysis.assessment(summed: summed).withRegions(regions)
+    self.init(live: analysis.assessment(summed: summed).withRegions(regions), samples: analysis.samples)
+  }
+
+  /// Builds the live banner from the watch session's verdict: the total's assessment with its
+  /// alerts, and a member of a tree whose own leak alert is raised, named.
+  public init(session verdict: SessionVerdict) {
+    self.init(live: verdict.assessment, samples: verdict.analysis.samples)
+    let raisedMembers = verdict.members.filter(\.alertRaised)
+    let confirming = verdict.leakingMembers
+    guard let worst = Self.worst(raisedMembers) ?? Self.worst(confirming) else { return }
+    let others = confirming.count > 1 ? " (and \(confirming.count - 1) more)" : ""
+    guard role != .verdictLeak else {
+      // The total leaks too: its rate leads, the member is named first below it.
+      detail = worst.sentence + others + " · " + detail
+      return
+    }
+    detail = "judged on its own series; p shows each process of the tree"
+    if raisedMembers.isEmpty {
+      headline = "possible leak, confirming: " + worst.sentence + others
+      role = .verdictGrowth
+    } else {
+      headline = "LEAK  " + worst.sentence + others
+      role = .verdictLeak
+    }
+  }
+
+  /// The leaking member with the steepest growth.
+  private static func worst(_ members: [MemberVerdict]) -> MemberVerdict? {
+    members.max { $0.slopeBytesPerSecond.isNaN || $0.slopeBytesPerSecond < $1.slopeBytesPerSecond }
+  }
+
+  /// The live banner from an assessment (alerts in ``Assessment/raised``) of `samples` samples.
+  init(live assessment: Assessment, samples: Int) {
     guard assessment.verdict != .insufficientData || !assessment.raised.isEmpty, let lead = assessment.leading else {
       // Past the usual count the wait is for points after a step (or through gaps): say so
       // rather than count samples that are already more than "needed".
       headline =
-        analysis.samples < Self.samplesNeeded
-        ? "gathering evidence: \(analysis.samples) of ~\(Self.samplesNeeded) samples before a verdict"
-        : "gathering evidence: too few points since the last change to judge yet (\(analysis.samples) samples in all)"
+        samples < Self.samplesNeeded
+        ? "gathering evidence: \(samples) of ~\(Self.samplesNeeded) samples before a verdict"
+        : "gathering evidence: too few points since the last change to judge yet (\(samples) samples in all)"
       detail = assessment.leading?.result.explanation ?? "no verdict yet: too few samples to tell growth from noise"
       role = .verdictPending
       return
@@ -63,6 +95,17 @@ public struct VerdictModel: Sendable, Equatable {
       headline = "no leak: " + names.joined(separator: ", ") + " stable; \(rate)"
       role = .verdictOK
     }
+  }
+
+  /// Builds the banner from a recording's verdict, the one `memtop analyze` gives on the file:
+  /// a member of a tree leaking on its own rows is named.
+  public init(recording verdict: SessionVerdict) {
+    self.init(recording: verdict.analysis)
+    guard verdict.analysis.verdict != .leak, let worst = verdict.worstMember else { return }
+    let others = verdict.leakingMembers.count > 1 ? " (and \(verdict.leakingMembers.count - 1) more)" : ""
+    headline = "recording verdict: LEAK  " + worst.sentence + others
+    detail = "judged on its own rows; p shows each process of the tree"
+    role = .verdictLeak
   }
 
   /// Builds the banner from a whole recording's analysis: the verdict `memtop analyze` gives.
