@@ -198,6 +198,13 @@ public struct AgentSample: Sendable, Equatable {
   public var tracedPeak: Int?
   /// Bytes per `file:line`, on snapshot ticks.
   public var lines: [NamedCount]?
+  /// The agent's own footprint (tracemalloc's traces while its window runs, its buffers),
+  /// bytes: what memtop subtracts before judging.
+  public var observerBytes: Int?
+  /// A tracing window's edge, on the first sample after it.
+  public var window: WindowEdge?
+  /// Growing containers, named, on census ticks.
+  public var retainers: [Retainer]?
 
   public init() {}
 
@@ -237,5 +244,82 @@ public struct AgentSample: Sendable, Equatable {
         return NamedCount(name: location, value: bytes)
       }
     }
+    observerBytes = AgentRecord.count(object["observer_bytes"])
+    window = WindowEdge(object["window"])
+    retainers = AgentRecord.objects(object["retainers"]).map { list in list.prefix(20).compactMap(Retainer.init) }
+  }
+}
+
+/// The edge of the agent's tracing window (`docs/python-agent.md`, "Window edges").
+public struct WindowEdge: Sendable, Equatable {
+  /// Wall-clock seconds the window opened, or closed.
+  public var openedAt: Double?
+  public var closedAt: Double?
+  /// Why it closed: `snapshots`, `deadline`, `budget`, `detach`.
+  public var reason: String?
+  /// The window's memory budget, bytes.
+  public var maxBytes: Int?
+  /// RSS the hand-back (stop, collect, `malloc_trim`) gave the system, bytes (negative when
+  /// the program grew meanwhile).
+  public var returnedBytes: Int?
+
+  public init(
+    openedAt: Double? = nil, closedAt: Double? = nil, reason: String? = nil, maxBytes: Int? = nil,
+    returnedBytes: Int? = nil
+  ) {
+    self.openedAt = openedAt
+    self.closedAt = closedAt
+    self.reason = reason
+    self.maxBytes = maxBytes
+    self.returnedBytes = returnedBytes
+  }
+
+  init?(_ value: Any?) {
+    guard let object = value as? [String: Any] else { return nil }
+    openedAt = AgentRecord.number(object["opened_at"])
+    closedAt = AgentRecord.number(object["closed_at"])
+    guard openedAt != nil || closedAt != nil else { return nil }
+    reason = AgentRecord.text(object["reason"], max: 20)
+    maxBytes = AgentRecord.count(object["max_bytes"])
+    if let returned = AgentRecord.number(object["returned_bytes"]), abs(returned) <= 9_007_199_254_740_992 {
+      returnedBytes = Int(returned)
+    }
+  }
+}
+
+/// A container that keeps growing, and how the program reaches it.
+public struct Retainer: Sendable, Equatable {
+  /// `handlers._RESPONSE_CACHE`; nil when it could not be named.
+  public var path: String?
+  /// `dict`, `list`, `set`, `collections.deque`…
+  public var type: String
+  /// Entries now.
+  public var length: Int
+  /// Entries per second.
+  public var growthPerSecond: Double
+  /// Estimated bytes held (the container and its entries).
+  public var approxBytes: Int?
+  /// `/abs/handlers.py:32`, where the name is assigned.
+  public var definedAt: String?
+
+  public init(
+    path: String?, type: String, length: Int, growthPerSecond: Double, approxBytes: Int? = nil, definedAt: String? = nil
+  ) {
+    self.path = path
+    self.type = type
+    self.length = length
+    self.growthPerSecond = growthPerSecond
+    self.approxBytes = approxBytes
+    self.definedAt = definedAt
+  }
+
+  init?(_ object: [String: Any]) {
+    guard let type = AgentRecord.text(object["type"], max: 60), let length = AgentRecord.count(object["length"]),
+      let growth = AgentRecord.number(object["growth_per_s"])
+    else { return nil }
+    self.init(
+      path: AgentRecord.text(object["path"], max: 160), type: type, length: length, growthPerSecond: growth,
+      approxBytes: AgentRecord.count(object["approx_bytes"]),
+      definedAt: AgentRecord.text(object["defined_at"], max: 300))
   }
 }
