@@ -1,3 +1,6 @@
+import MemtopSampling
+import MemtopTrend
+
 /// The JSON document `memtop analyze --json` prints.
 ///
 /// Stable keys: top-level `verdict` and `metrics`; each metric has `verdict`,

@@ -1,3 +1,7 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopTrend
+
 /// The one assessment of a process (or a process tree): a verdict per judged metric and the
 /// combined verdict, with the leading metric whose rate and sentence every surface shows.
 ///

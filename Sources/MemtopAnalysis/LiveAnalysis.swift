@@ -1,4 +1,6 @@
 import Foundation
+import MemtopSampling
+import MemtopTrend
 
 /// The analyzer run live: a floor pyramid per charted metric (O(1) appends), re-evaluated every
 /// few samples, each feeding a ``LeakAlert`` (two consecutive positives raise it).

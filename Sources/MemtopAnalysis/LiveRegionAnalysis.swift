@@ -1,3 +1,5 @@
+import MemtopSampling
+
 /// Memory by kind and the counts judged live, at the detailed reads' cadence.
 ///
 /// Only the samples that carry memory by kind (a detailed read ran that tick) are taken in,

@@ -1,3 +1,9 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
+import MemtopTrend
+
 /// The analyzer's verdicts on a whole recording: RSS, anon and heap of its last process lifetime.
 public struct RecordingAnalysis: Sendable {
   /// The metrics a recording is judged on.

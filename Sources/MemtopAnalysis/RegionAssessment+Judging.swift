@@ -1,3 +1,7 @@
+import MemtopSampling
+import MemtopStore
+import MemtopTrend
+
 /// Judging memory by kind and the counts from a recording, a bounded store or live samples.
 extension RegionAssessment {
   /// The metrics judged for "where": the six kinds, then threads and descriptors.

@@ -1,3 +1,7 @@
+import MemtopSampling
+import MemtopSystem
+import MemtopTrend
+
 /// Where memory grows: each kind of memory (``RegionKind``) and the two counts (threads, open
 /// descriptors) judged by the same analyzer as RSS, heap and anon, with each kind's share of
 /// the growth and the kind holding most of it.

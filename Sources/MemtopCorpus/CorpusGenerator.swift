@@ -1,5 +1,5 @@
 import Foundation
-import MemtopCore
+import MemtopTrend
 
 /// The two time scales of the corpus.
 public enum TimeScale: String, Sendable, CaseIterable {

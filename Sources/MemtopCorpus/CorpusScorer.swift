@@ -1,5 +1,5 @@
 import Foundation
-import MemtopCore
+import MemtopTrend
 
 /// How one series fared under live evaluation.
 public struct SeriesOutcome: Sendable {

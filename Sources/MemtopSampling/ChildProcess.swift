@@ -1,4 +1,6 @@
 import CLinuxSys
+import MemtopFormat
+import MemtopSystem
 
 #if canImport(Glibc)
 import Glibc

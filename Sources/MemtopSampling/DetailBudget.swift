@@ -1,3 +1,5 @@
+import MemtopSystem
+
 /// Decides when the expensive reads (`smaps`, `smaps_rollup`) may run.
 ///
 /// Each read walks the target's page tables under its memory lock, so its cost grows with the

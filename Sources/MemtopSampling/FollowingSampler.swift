@@ -1,3 +1,6 @@
+import MemtopFormat
+import MemtopSystem
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,5 @@
+import MemtopSystem
+
 /// One reading of a process's memory, every size in bytes.
 ///
 /// A field that was not read this tick, or could not be read, is `nil` ("absent"), never 0:

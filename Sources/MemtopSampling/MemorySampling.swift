@@ -1,3 +1,5 @@
+import MemtopSystem
+
 /// Something that produces one memory reading per tick: one process (``Sampler``) or a whole
 /// process tree (``TreeSampler``).
 public protocol MemorySampling: AnyObject {

@@ -1,3 +1,6 @@
+import MemtopFormat
+import MemtopSystem
+
 /// How the sampler's target ended.
 public struct ProcessExit: Sendable, Equatable {
   /// Why the sampler stopped seeing the process.

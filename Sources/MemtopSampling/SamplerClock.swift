@@ -1,3 +1,5 @@
+import MemtopSystem
+
 /// The clocks the sampler reads, injectable so tests run on manual time.
 public protocol SamplerClock: AnyObject {
   /// Monotonic seconds (arbitrary origin).

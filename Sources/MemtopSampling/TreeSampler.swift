@@ -1,3 +1,5 @@
+import MemtopSystem
+
 /// Samples a process and all its descendants each tick and sums them into one reading.
 ///
 /// Descendants are found by a ``ProcessScanner`` every tick, so processes that start and

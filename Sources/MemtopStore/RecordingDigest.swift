@@ -1,3 +1,6 @@
+import MemtopSampling
+import MemtopTrend
+
 /// What a headless recording keeps in memory for its end-of-run verdict: bounded for any length.
 ///
 /// Every sample goes to the recording file; in memory the digest keeps, for the metrics the

@@ -1,3 +1,6 @@
+import MemtopSampling
+import MemtopTrend
+
 /// The history of one recording, independent of any screen: every sample, in order.
 ///
 /// Stored column by column (8 bytes per value, `UInt64.max` marking an absent value), so

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MemtopAnalysis
 import MemtopCore
 
 /// `memtop analyze`: judge a recording for leaks.

@@ -1,4 +1,8 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopExport
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
 
 /// Keeps the Prometheus view of a running recording current: the last values after every
 /// sample, the analyzer's verdict every few seconds, published to the HTTP endpoint and, at

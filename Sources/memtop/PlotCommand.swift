@@ -1,5 +1,8 @@
 import ArgumentParser
-import MemtopCore
+import MemtopAnalysis
+import MemtopExport
+import MemtopFormat
+import MemtopSystem
 
 /// `memtop plot`: draw a recording as an SVG chart.
 struct PlotCommand: ParsableCommand {

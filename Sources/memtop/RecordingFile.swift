@@ -1,5 +1,9 @@
 import Foundation
-import MemtopCore
+import MemtopAnalysis
+import MemtopExport
+import MemtopFormat
+import MemtopSampling
+import MemtopStore
 
 /// Loads a CSV recording for `analyze`, `plot` and `replay`, streaming, with one-line errors
 /// naming file and line; notes (a cut last line left out) go to standard error.

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopFormat
 
 /// One line from a Python agent, parsed defensively: the agent runs inside someone else's
 /// program, so every string is escaped and cut (``Sanitizer``) before anything can show it,

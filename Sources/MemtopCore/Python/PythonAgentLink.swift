@@ -1,3 +1,6 @@
+import MemtopFormat
+import MemtopSystem
+
 /// memtop's end of the Python agent protocol (`docs/python-agent.md`): a private directory
 /// holding the agent's files and the socket agents connect to.
 ///

@@ -1,3 +1,7 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopSystem
+
 /// How memtop gets its agent into a running CPython: checked before anything is done, said
 /// before it is done, and never by running code the target's owner controls.
 ///

@@ -1,3 +1,5 @@
+import MemtopExport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

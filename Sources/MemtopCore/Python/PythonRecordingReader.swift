@@ -1,4 +1,5 @@
 import Foundation
+import MemtopFormat
 
 /// Reads `NAME.python.jsonl` (written by `record --python`) back into a ``PythonHistory``:
 /// the file is as untrusted as the agent that wrote its lines. A line that is not a record

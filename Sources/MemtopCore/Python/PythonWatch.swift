@@ -1,3 +1,8 @@
+import MemtopExport
+import MemtopFormat
+import MemtopSampling
+import MemtopSystem
+
 /// What `--python` asks of a watch.
 public struct PythonOptions: Sendable {
   /// The agent's files (name, text): `BundledAgent.files`.

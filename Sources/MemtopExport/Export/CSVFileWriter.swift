@@ -1,3 +1,7 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,3 +1,5 @@
+import MemtopSampling
+
 /// The recording file's columns: a contract that scripts depend on; new columns go at the end.
 public enum CSVFormat {
   /// Every column, in order.

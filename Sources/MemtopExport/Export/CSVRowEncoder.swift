@@ -1,3 +1,5 @@
+import MemtopSampling
+
 /// Turns samples into CSV lines in ``CSVFormat`` order, appending bytes to a buffer.
 ///
 /// Numbers are formatted by hand (no `String(format:)`) into a stack buffer that goes to the

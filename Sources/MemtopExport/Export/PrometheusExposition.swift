@@ -1,3 +1,8 @@
+import MemtopAnalysis
+import MemtopFormat
+import MemtopSampling
+import MemtopTrend
+
 /// The latest state of one recording in the Prometheus text exposition format (0.0.4), for a
 /// scrape endpoint or node_exporter's textfile collector.
 ///

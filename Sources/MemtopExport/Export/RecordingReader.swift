@@ -1,5 +1,8 @@
 import Dispatch
 import Foundation
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
 
 /// Reads a recording written in ``CSVFormat`` back into samples, streaming.
 ///

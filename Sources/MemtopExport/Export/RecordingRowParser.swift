@@ -1,3 +1,6 @@
+import MemtopFormat
+import MemtopSampling
+
 /// Reads a recording's rows straight out of its bytes, a chunk at a time, in bounded memory.
 ///
 /// Feed it consecutive pieces of the file with ``parse(_:atEnd:_:)``; it hands back each

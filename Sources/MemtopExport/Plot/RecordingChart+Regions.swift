@@ -1,3 +1,7 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopSystem
+
 /// The "memory by kind" panel of a plot: one line per kind of memory under the main chart,
 /// with a legend naming each kind's verdict and share of the growth. Drawn only when the
 /// recording carries memory by kind.

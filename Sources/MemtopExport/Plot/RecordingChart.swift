@@ -1,3 +1,9 @@
+import MemtopAnalysis
+import MemtopFormat
+import MemtopSampling
+import MemtopStore
+import MemtopTrend
+
 /// A recording drawn as a self-contained SVG chart: RSS, heap and anon over time, human-unit
 /// axes, markers, and the analyzer's verdict with its Sen-slope rate drawn over the span the
 /// verdict rests on.

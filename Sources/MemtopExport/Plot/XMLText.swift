@@ -1,3 +1,5 @@
+import MemtopFormat
+
 /// Makes untrusted text safe inside XML character data and attribute values.
 public enum XMLText {
   /// Escapes `&`, `<`, `>`, `"` and `'`, shows control characters as visible escapes (XML 1.0

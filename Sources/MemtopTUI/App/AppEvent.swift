@@ -1,4 +1,6 @@
 import MemtopCore
+import MemtopSampling
+import MemtopSystem
 
 /// Everything the app reacts to, one at a time: input, time, samples, the launched command's
 /// end, and stop signals all arrive as one of these.

@@ -1,4 +1,8 @@
+import MemtopAnalysis
 import MemtopCore
+import MemtopFormat
+import MemtopSampling
+import MemtopSystem
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Foundation
-import MemtopCore
+import MemtopExport
+import MemtopStore
 
 #if canImport(Glibc)
 import Glibc

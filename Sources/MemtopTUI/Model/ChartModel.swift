@@ -1,4 +1,5 @@
-import MemtopCore
+import MemtopSampling
+import MemtopStore
 
 /// What one chart column shows.
 public enum ColumnValue: Sendable, Equatable {

@@ -1,4 +1,6 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopSampling
+import MemtopStore
 
 /// One series the charts can show: its samples, its live analysis and its min/max.
 public struct ChartedSeries: Sendable {

@@ -1,4 +1,5 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopSampling
 
 /// Min and max of each charted metric since the last reset (`r`), updated per sample in O(1).
 public struct Extremes: Sendable, Equatable {

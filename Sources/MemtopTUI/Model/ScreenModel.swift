@@ -1,4 +1,6 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopSampling
+import MemtopStore
 
 /// Everything one frame shows, built purely from the timeline, the analysis and the UI state.
 public struct ScreenModel: Sendable {

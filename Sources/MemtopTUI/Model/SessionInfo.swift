@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopSampling
 
 /// Facts about the monitoring session the header shows; set by the app, read by the model.
 public struct SessionInfo: Sendable, Equatable {

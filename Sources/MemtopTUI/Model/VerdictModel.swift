@@ -1,4 +1,6 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopFormat
+import MemtopTrend
 
 /// The verdict banner's content: the live or recorded ``Assessment``, told in two lines.
 public struct VerdictModel: Sendable, Equatable {

@@ -1,4 +1,6 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopFormat
+import MemtopStore
 
 /// The where screen's content: each kind of memory and each count with its now, rate,
 /// verdict, share of the growth and a sparkline of its history, then the top files and the

@@ -1,5 +1,5 @@
 import CNCurses
-import MemtopCore
+import MemtopFormat
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
 import Foundation
-import MemtopCore
+import MemtopSystem
 
 /// Finds and loads themes: `--theme NAME|PATH`, the search path, and the bundled themes.
 ///

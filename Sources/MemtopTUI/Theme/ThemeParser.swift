@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopFormat
 
 /// A theme file could not be used; the message names the file and line.
 public struct ThemeError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopFormat
 
 /// One time chart: a title line with current/min/max and the change in the window, a y-axis in human units, the area
 /// plot (gaps as gaps), marker lines, and a time axis.

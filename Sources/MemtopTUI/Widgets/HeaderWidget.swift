@@ -1,4 +1,5 @@
-import MemtopCore
+import MemtopFormat
+import MemtopSampling
 
 /// The two header lines: who is watched and how, then the session's bookkeeping.
 ///

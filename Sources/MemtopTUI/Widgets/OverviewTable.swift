@@ -1,4 +1,6 @@
 import MemtopCore
+import MemtopFormat
+import MemtopTrend
 
 /// The process table (`memtop` with no target): a header, one row per process with pid,
 /// command line, RSS, anon, growth over the window, a sparkline and the analyzer's flag, and a

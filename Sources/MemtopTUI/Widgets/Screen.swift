@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopFormat
 
 /// Lays out a whole frame: header, charts, verdict banner, status bar, help overlay.
 ///

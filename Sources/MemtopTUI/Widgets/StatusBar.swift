@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopFormat
 
 /// The bottom line: key hints from the key table, a message, or the export prompt.
 public struct StatusBar: Sendable {

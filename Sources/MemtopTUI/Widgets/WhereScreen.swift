@@ -1,5 +1,3 @@
-import MemtopCore
-
 /// Draws the where screen: one row per kind of memory and per count (name, now, rate,
 /// verdict, share, sparkline), the kind holding the growth, the top files and the sentence.
 public struct WhereScreen {
