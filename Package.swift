@@ -58,8 +58,10 @@ let package = Package(
         "MemtopFormat", "MemtopTrend", "MemtopSystem", "MemtopSampling", "MemtopStore", "MemtopAnalysis",
         "MemtopExport", "CLinuxSys",
       ],
-      // The Python agent's files travel as text in Agent/BundledAgent.swift (scripts/embed-agent).
-      exclude: ["Agent/memtop_agent.py", "Agent/sitecustomize.py", "Agent/attach.py"]
+      // The Python agent's files, embedded by the build (BundledAgent.files).
+      resources: [
+        .embedInCode("Agent/memtop_agent.py"), .embedInCode("Agent/sitecustomize.py"), .embedInCode("Agent/attach.py"),
+      ]
     ),
     .target(name: "MemtopCorpus", dependencies: ["MemtopTrend"]),
     .executableTarget(
@@ -75,6 +77,12 @@ let package = Package(
       dependencies: [
         "MemtopFormat", "MemtopTrend", "MemtopSystem", "MemtopSampling", "MemtopStore", "MemtopAnalysis",
         "MemtopExport", "MemtopCore", "CNCurses",
+      ],
+      // Themes/*.theme (the files `make install` copies), through links in Theme/Bundled/:
+      // a resource must lie inside its target's folder. BundledThemes reads them.
+      resources: [
+        .embedInCode("Theme/Bundled/default.theme"), .embedInCode("Theme/Bundled/light.theme"),
+        .embedInCode("Theme/Bundled/high-contrast.theme"), .embedInCode("Theme/Bundled/monochrome.theme"),
       ]
     ),
     .executableTarget(
