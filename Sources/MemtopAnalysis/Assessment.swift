@@ -27,7 +27,7 @@ public struct Assessment: Sendable, Equatable {
   }
 
   /// The order in which metrics lead: a tree's PSS, then RSS, anon and heap.
-  public static let leadOrder: [Metric] = [.pss, .rss, .anon, .heap]
+  package static let leadOrder: [Metric] = [.pss, .rss, .anon, .heap]
 
   /// The judged metrics, in ``leadOrder``.
   public var entries: [Entry]
@@ -59,7 +59,7 @@ public struct Assessment: Sendable, Equatable {
   public func entry(_ metric: Metric) -> Entry? { entries.first { $0.metric == metric } }
 
   /// Whether the combined verdict is about a trend whose rate is worth a headline.
-  public var showsRate: Bool {
+  package var showsRate: Bool {
     verdict == .leak || verdict == .plateau || verdict == .shrinking || verdict == .inconclusive
   }
 
@@ -74,7 +74,7 @@ public struct Assessment: Sendable, Equatable {
   public var sentence: String { leading?.result.explanation ?? "no samples to judge" }
 
   /// `reaches the 4.00 GiB limit in about 5 h 10 m`, when the leading metric projects one.
-  public var limitText: String? {
+  package var limitText: String? {
     guard let ttl = leading?.result.timeToLimit else { return nil }
     return "reaches the \(ByteFormat.bytes(ttl.limitBytes)) limit in about \(ByteFormat.duration(ttl.estimateSeconds))"
   }

@@ -32,7 +32,7 @@ public struct RecordingAnalysis: Sendable {
   /// Seconds covered by that lifetime's samples.
   public var duration: Double
   /// Earlier lifetimes (another pid, or the pid reused) left out, so two processes are never mixed.
-  public var skippedLifetimes: Int
+  package var skippedLifetimes: Int
   /// The limit projections were made against, if any.
   public var limit: MemoryLimit?
   /// Memory by kind and the counts of the same lifetime, each judged (empty when the
@@ -130,7 +130,7 @@ public struct RecordingAnalysis: Sendable {
   }
 
   /// The metric that best explains the combined verdict (see ``Assessment/leading``).
-  public var leadingMetric: Metric { assessment.leading?.metric ?? judged[0] }
+  package var leadingMetric: Metric { assessment.leading?.metric ?? judged[0] }
 }
 
 // MARK: - Text
@@ -149,7 +149,7 @@ extension RecordingAnalysis {
   public var verdictSummary: String { results.isEmpty ? "verdict: insufficient-data" : assessment.summary }
 
   /// Whether the combined verdict is about a trend whose rate is worth showing.
-  public var showsRate: Bool { assessment.showsRate }
+  package var showsRate: Bool { assessment.showsRate }
 
   /// The human report `memtop analyze` prints.
   public func reportText(path: String) -> String {

@@ -54,7 +54,7 @@ extension RegionAssessment {
   }
 
   /// Whether a sample carries memory by kind (a detailed read ran that tick).
-  public static func carriesRegions(_ sample: MemorySample) -> Bool {
+  package static func carriesRegions(_ sample: MemorySample) -> Bool {
     Metric.regions.contains { sample[$0] != nil }
   }
 }

@@ -21,7 +21,7 @@ public struct PrometheusExposition: Sendable {
   /// The last value read of each metric, bytes.
   public private(set) var latest: [Metric: UInt64] = [:]
   /// Wall-clock time of the last sample, seconds since the Unix epoch.
-  public private(set) var lastSampleTime: Double?
+  package private(set) var lastSampleTime: Double?
   /// The analyzer's latest verdict, if it has run.
   public var analysis: RecordingAnalysis?
 
@@ -115,7 +115,7 @@ public struct PrometheusExposition: Sendable {
   /// Escapes a label value for the exposition format. Control characters (line feed
   /// included) first become visible escapes such as `\n` (``Sanitizer/terminalSafe(_:maxLength:)``,
   /// capped at 256 characters), then backslash and double quote are escaped.
-  public static func escapeLabelValue(_ value: String) -> String {
+  package static func escapeLabelValue(_ value: String) -> String {
     var out = ""
     for scalar in Sanitizer.terminalSafe(value).unicodeScalars {
       switch scalar {

@@ -7,7 +7,7 @@ import MemtopSystem
 /// recording carries memory by kind.
 extension RecordingChart {
   /// Colours of the kinds, in ``RegionKind`` order.
-  public static let regionColors: [(kind: RegionKind, color: String)] = [
+  package static let regionColors: [(kind: RegionKind, color: String)] = [
     (.brkHeap, "#2ca02c"), (.mallocArenas, "#d62728"), (.threadStacks, "#9467bd"), (.otherAnon, "#ff7f0e"),
     (.shmem, "#17becf"), (.file, "#7f7f7f"),
   ]
