@@ -65,6 +65,19 @@ struct LayerCheckTests {
         """
       ]),
     Case(
+      name: "the line named is the import's own, after a string continued over lines",
+      files: [
+        "Sources/MemtopTrend/WrongWay.swift": #"""
+        let text = """
+          one \
+          two
+          """
+        import MemtopSystem
+
+        """#
+      ],
+      expected: ["Sources/MemtopTrend/WrongWay.swift:5: import MemtopSystem: MemtopTrend may not import"]),
+    Case(
       name: "a re-export fails",
       files: ["Sources/MemtopStore/Exports.swift": "@_exported import MemtopTrend\n"],
       expected: ["Sources/MemtopStore/Exports.swift:1: @_exported import MemtopTrend: a re-export"]),
