@@ -6,7 +6,14 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "memtop", targets: ["memtop"]),
-    .library(name: "MemtopCore", targets: ["MemtopCore"]),
+    // The core's rooms, each imported by name where it is used (no re-exports).
+    .library(
+      name: "MemtopCore",
+      targets: [
+        "MemtopFormat", "MemtopTrend", "MemtopSystem", "MemtopSampling", "MemtopStore", "MemtopAnalysis",
+        "MemtopExport", "MemtopCore",
+      ]
+    ),
     .library(name: "MemtopTUI", targets: ["MemtopTUI"]),
   ],
   dependencies: [
@@ -27,38 +34,62 @@ let package = Package(
     // sampling, sessions or outputs; above them MemtopSampling (samplers, the launched child),
     // MemtopStore (Timeline, RecordingDigest), MemtopAnalysis (Assessment, the recording and
     // live analyses), MemtopExport (CSV, Prometheus text, SVG) and MemtopCore (the watch
-    // session, the Python side), each seeing only the rooms below it. MemtopCore re-exports them.
+    // session, the Python side), each seeing only the rooms below it. Every file imports the rooms
+    // it uses; which target may import which is the table in docs/architecture.md, checked by
+    // scripts/check-layers.
     .target(name: "MemtopFormat"),
     .target(name: "MemtopTrend", dependencies: ["MemtopFormat"]),
     .target(name: "MemtopSystem", dependencies: ["MemtopFormat", "CLinuxSys"]),
     .target(name: "MemtopSampling", dependencies: ["MemtopFormat", "MemtopSystem", "CLinuxSys"]),
     .target(name: "MemtopStore", dependencies: ["MemtopSampling", "MemtopTrend"]),
-    .target(name: "MemtopAnalysis", dependencies: ["MemtopStore", "MemtopSampling", "MemtopTrend"]),
-    .target(name: "MemtopExport", dependencies: ["MemtopAnalysis", "MemtopStore", "MemtopSampling"]),
+    .target(
+      name: "MemtopAnalysis",
+      dependencies: ["MemtopFormat", "MemtopTrend", "MemtopSystem", "MemtopSampling", "MemtopStore"]
+    ),
+    .target(
+      name: "MemtopExport",
+      dependencies: [
+        "MemtopFormat", "MemtopTrend", "MemtopSystem", "MemtopSampling", "MemtopStore", "MemtopAnalysis",
+      ]
+    ),
     .target(
       name: "MemtopCore",
       dependencies: [
         "MemtopFormat", "MemtopTrend", "MemtopSystem", "MemtopSampling", "MemtopStore", "MemtopAnalysis",
         "MemtopExport", "CLinuxSys",
       ],
-      // The Python agent's files travel as text in Agent/BundledAgent.swift (scripts/embed-agent).
-      exclude: ["Agent/memtop_agent.py", "Agent/sitecustomize.py", "Agent/attach.py"]
+      // The Python agent's files, embedded by the build (BundledAgent.files).
+      resources: [
+        .embedInCode("Agent/memtop_agent.py"), .embedInCode("Agent/sitecustomize.py"), .embedInCode("Agent/attach.py"),
+      ]
     ),
-    .target(name: "MemtopCorpus", dependencies: ["MemtopCore"]),
+    .target(name: "MemtopCorpus", dependencies: ["MemtopTrend"]),
     .executableTarget(
       name: "memtop-score",
       dependencies: [
-        "MemtopCore",
+        "MemtopTrend",
         "MemtopCorpus",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .target(name: "MemtopTUI", dependencies: ["MemtopCore", "CNCurses"]),
+    .target(
+      name: "MemtopTUI",
+      dependencies: [
+        "MemtopFormat", "MemtopTrend", "MemtopSystem", "MemtopSampling", "MemtopStore", "MemtopAnalysis",
+        "MemtopExport", "MemtopCore", "CNCurses",
+      ],
+      // Themes/*.theme (the files `make install` copies), through links in Theme/Bundled/:
+      // a resource must lie inside its target's folder. BundledThemes reads them.
+      resources: [
+        .embedInCode("Theme/Bundled/default.theme"), .embedInCode("Theme/Bundled/light.theme"),
+        .embedInCode("Theme/Bundled/high-contrast.theme"), .embedInCode("Theme/Bundled/monochrome.theme"),
+      ]
+    ),
     .executableTarget(
       name: "memtop",
       dependencies: [
-        "MemtopCore",
-        "MemtopTUI",
+        "MemtopFormat", "MemtopSystem", "MemtopSampling", "MemtopStore", "MemtopAnalysis", "MemtopExport",
+        "MemtopCore", "MemtopTUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -70,13 +101,21 @@ let package = Package(
       ],
       resources: [.copy("Fixtures")]
     ),
-    .testTarget(name: "MemtopCorpusTests", dependencies: ["MemtopCorpus", "MemtopCore"]),
+    .testTarget(
+      name: "MemtopCorpusTests", dependencies: ["MemtopFormat", "MemtopTrend", "MemtopAnalysis", "MemtopCorpus"]
+    ),
     .testTarget(
       name: "MemtopTUITests",
-      dependencies: ["MemtopTUI"],
+      dependencies: [
+        "MemtopTrend", "MemtopSystem", "MemtopSampling", "MemtopStore", "MemtopAnalysis", "MemtopExport", "MemtopCore",
+        "MemtopTUI",
+      ],
       // Read through #filePath (snapshots are re-recorded in place), not as bundle resources.
       exclude: ["Snapshots", "BtopThemes"]
     ),
-    .testTarget(name: "memtopTests", dependencies: ["MemtopCore", "MemtopTUI"]),
+    .testTarget(
+      name: "memtopTests",
+      dependencies: ["MemtopFormat", "MemtopSystem", "MemtopSampling", "MemtopExport", "MemtopCore", "MemtopTUI"]
+    ),
   ]
 )

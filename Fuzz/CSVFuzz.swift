@@ -1,5 +1,10 @@
 import Foundation
-import MemtopCore
+import MemtopAnalysis
+import MemtopExport
+import MemtopFormat
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
 
 /// libFuzzer entry for a recording's whole path: any bytes must give a `file:line` error, or
 /// samples that `analyze` (text and JSON), `plot` (SVG) and `replay` (chart models, the live

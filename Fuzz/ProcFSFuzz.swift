@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopSystem
 
 /// libFuzzer entry for the `/proc` parsers: the first byte picks the parser, the rest is the
 /// file's text. Every parser must return a value or throw its error; anything else is a bug.

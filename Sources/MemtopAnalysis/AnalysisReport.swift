@@ -1,3 +1,6 @@
+import MemtopSampling
+import MemtopTrend
+
 /// The JSON document `memtop analyze --json` prints.
 ///
 /// Stable keys: top-level `verdict` and `metrics`; each metric has `verdict`,
@@ -152,7 +155,7 @@ public struct MetricReport: Encodable, Sendable, Equatable {
 /// `slope_bytes_per_s` and `slope_ci_bytes_per_s` are per second in the same unit;
 /// `verdict` is the analyzer's (`reclaimable` for file pages it would call a leak);
 /// `share_of_growth` is 0…1, or null when no kind grows and for the counts.
-public struct RegionReport: Encodable, Sendable, Equatable {
+package struct RegionReport: Encodable, Sendable, Equatable {
   public var entry: RegionAssessment.Entry
 
   public init(_ entry: RegionAssessment.Entry) { self.entry = entry }

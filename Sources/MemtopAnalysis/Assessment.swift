@@ -1,3 +1,7 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopTrend
+
 /// The one assessment of a process (or a process tree): a verdict per judged metric and the
 /// combined verdict, with the leading metric whose rate and sentence every surface shows.
 ///
@@ -23,7 +27,7 @@ public struct Assessment: Sendable, Equatable {
   }
 
   /// The order in which metrics lead: a tree's PSS, then RSS, anon and heap.
-  public static let leadOrder: [Metric] = [.pss, .rss, .anon, .heap]
+  package static let leadOrder: [Metric] = [.pss, .rss, .anon, .heap]
 
   /// The metrics a process is judged on, live and from a file, in ``leadOrder``.
   public static let metrics: [Metric] = [.rss, .anon, .heap]
@@ -68,7 +72,7 @@ public struct Assessment: Sendable, Equatable {
   public func entry(_ metric: Metric) -> Entry? { entries.first { $0.metric == metric } }
 
   /// Whether the combined verdict is about a trend whose rate is worth a headline.
-  public var showsRate: Bool {
+  package var showsRate: Bool {
     verdict == .leak || verdict == .plateau || verdict == .shrinking || verdict == .inconclusive
   }
 
@@ -83,7 +87,7 @@ public struct Assessment: Sendable, Equatable {
   public var sentence: String { leading?.result.explanation ?? "no samples to judge" }
 
   /// `reaches the 4.00 GiB limit in about 5 h 10 m`, when the leading metric projects one.
-  public var limitText: String? {
+  package var limitText: String? {
     guard let ttl = leading?.result.timeToLimit else { return nil }
     return "reaches the \(ByteFormat.bytes(ttl.limitBytes)) limit in about \(ByteFormat.duration(ttl.estimateSeconds))"
   }

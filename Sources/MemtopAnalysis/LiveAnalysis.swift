@@ -1,4 +1,6 @@
 import Foundation
+import MemtopSampling
+import MemtopTrend
 
 /// The analyzer run live: a floor pyramid per charted metric (O(1) appends), re-evaluated every
 /// few samples, each feeding a ``LeakAlert`` (two consecutive positives raise it).
@@ -20,7 +22,7 @@ public struct LiveAnalysis: Sendable {
   /// The metrics this analysis judges.
   public let metrics: [Metric]
   /// Samples between evaluations while the series is young.
-  public static let youngEvaluateEvery = 2
+  package static let youngEvaluateEvery = 2
   /// Samples kept raw (per metric, two doubles each) before judging from the pyramid alone.
   public static let rawCapacity = 20_000
 
@@ -37,7 +39,7 @@ public struct LiveAnalysis: Sendable {
   /// The analyzer per metric: counts (threads, descriptors) are judged in things, not bytes.
   private let analyzers: [TrendAnalyzer]
   /// Samples kept raw by this analysis (``rawCapacity`` unless given).
-  public let rawLimit: Int
+  package let rawLimit: Int
   /// The latest result per metric (same order as ``metrics``), nil before the first evaluation.
   public private(set) var results: [TrendResult?]
   /// Samples appended so far.
@@ -79,12 +81,12 @@ public struct LiveAnalysis: Sendable {
   }
 
   /// Whether metric `i`'s leak alert is raised.
-  public func isRaised(_ i: Int) -> Bool { alerts[i].isRaised }
+  package func isRaised(_ i: Int) -> Bool { alerts[i].isRaised }
 
   /// Whether the series is still young (evaluated often).
-  public var isYoung: Bool { samples < analyzer.configuration.youngSampleCount }
+  package var isYoung: Bool { samples < analyzer.configuration.youngSampleCount }
   /// Whether every sample so far is kept raw (judged as `memtop analyze` judges them).
-  public var keepsRaw: Bool { samples <= rawLimit }
+  package var keepsRaw: Bool { samples <= rawLimit }
 
   /// Adds a sample; every `evaluateEvery` samples (``youngEvaluateEvery`` while young),
   /// re-runs the analyzer against `limitBytes`. Returns whether it evaluated.

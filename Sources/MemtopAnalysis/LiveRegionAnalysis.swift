@@ -1,3 +1,5 @@
+import MemtopSampling
+
 /// Memory by kind and the counts judged live, at the detailed reads' cadence.
 ///
 /// Only the samples that carry memory by kind (a detailed read ran that tick) are taken in,
@@ -12,7 +14,7 @@ public struct LiveRegionAnalysis: Sendable {
   /// Detailed samples kept raw before judging from the pyramids alone.
   public static let rawCapacity = 1 << 12
   /// Bins kept per pyramid level: the analyzer reads at most 256 floor points.
-  public static let pyramidCapacity = 256
+  package static let pyramidCapacity = 256
   /// Detailed samples between evaluations.
   public static let evaluateEvery = 5
 

@@ -1,3 +1,5 @@
+import MemtopFormat
+
 /// The "where" section of `memtop analyze`'s report.
 extension RecordingAnalysis {
   /// Memory by kind and the counts, one line each (now, rate with interval, verdict, share),

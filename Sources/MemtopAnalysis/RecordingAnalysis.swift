@@ -1,3 +1,9 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
+import MemtopTrend
+
 /// The analyzer's verdicts on a whole recording: RSS, anon and heap of its last process lifetime.
 public struct RecordingAnalysis: Sendable, Equatable {
   /// The metrics a recording is judged on (``Assessment/metrics``).
@@ -22,7 +28,7 @@ public struct RecordingAnalysis: Sendable, Equatable {
   /// Seconds covered by that lifetime's samples.
   public var duration: Double
   /// Earlier lifetimes (another pid, or the pid reused) left out, so two processes are never mixed.
-  public var skippedLifetimes: Int
+  package var skippedLifetimes: Int
   /// The limit projections were made against, if any.
   public var limit: MemoryLimit?
   /// Memory by kind and the counts of the same lifetime, each judged (empty when the
@@ -126,7 +132,7 @@ public struct RecordingAnalysis: Sendable, Equatable {
   }
 
   /// The metric that best explains the combined verdict (see ``Assessment/leading``).
-  public var leadingMetric: Metric { assessment.leading?.metric ?? judged[0] }
+  package var leadingMetric: Metric { assessment.leading?.metric ?? judged[0] }
 }
 
 // MARK: - Text
@@ -145,7 +151,7 @@ extension RecordingAnalysis {
   public var verdictSummary: String { results.isEmpty ? "verdict: insufficient-data" : assessment.summary }
 
   /// Whether the combined verdict is about a trend whose rate is worth showing.
-  public var showsRate: Bool { assessment.showsRate }
+  package var showsRate: Bool { assessment.showsRate }
 
   /// The human report `memtop analyze` prints.
   public func reportText(path: String) -> String {

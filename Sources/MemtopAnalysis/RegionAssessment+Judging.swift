@@ -1,3 +1,7 @@
+import MemtopSampling
+import MemtopStore
+import MemtopTrend
+
 /// Judging memory by kind and the counts from a recording, a bounded store or live samples.
 extension RegionAssessment {
   /// The metrics judged for "where": the six kinds, then threads and descriptors.
@@ -50,7 +54,7 @@ extension RegionAssessment {
   }
 
   /// Whether a sample carries memory by kind (a detailed read ran that tick).
-  public static func carriesRegions(_ sample: MemorySample) -> Bool {
+  package static func carriesRegions(_ sample: MemorySample) -> Bool {
     Metric.regions.contains { sample[$0] != nil }
   }
 }

@@ -1,3 +1,7 @@
+import MemtopSampling
+import MemtopSystem
+import MemtopTrend
+
 /// Where memory grows: each kind of memory (``RegionKind``) and the two counts (threads, open
 /// descriptors) judged by the same analyzer as RSS, heap and anon, with each kind's share of
 /// the growth and the kind holding most of it.
@@ -106,12 +110,12 @@ public struct RegionAssessment: Sendable, Equatable {
 
   /// Whether no kind but `file` leaks, the growth is in `file`, and no count leaks: the growth
   /// is page cache, which the kernel can reclaim.
-  public var growthIsReclaimable: Bool {
+  package var growthIsReclaimable: Bool {
     growthIn == .file && !kinds.contains(where: \.leaks) && !counts.contains(where: \.leaks)
   }
 
   /// Whether any kind (other than file) or count leaks.
-  public var anyLeaks: Bool { kinds.contains(where: \.leaks) || counts.contains(where: \.leaks) }
+  package var anyLeaks: Bool { kinds.contains(where: \.leaks) || counts.contains(where: \.leaks) }
 
   static func positive(_ x: Double) -> Double { x.isFinite && x > 0 ? x : 0 }
 }
@@ -135,13 +139,13 @@ public struct RegionDetail: Sendable, Equatable {
   /// glibc per-thread arenas seen.
   public var arenas: Int?
   /// Thread stacks seen (the main thread's `[stack]` included).
-  public var stacks: Int?
+  package var stacks: Int?
   /// Files by resident bytes, largest first.
   public var topFiles: [Named]
   /// Shared memory segments by resident bytes, largest first.
-  public var topShared: [Named]
+  package var topShared: [Named]
   /// Named anonymous mappings (`[anon:NAME]`) by resident bytes, largest first.
-  public var namedAnon: [Named]
+  package var namedAnon: [Named]
 
   public init(
     arenas: Int? = nil, stacks: Int? = nil, topFiles: [Named] = [], topShared: [Named] = [], namedAnon: [Named] = []

@@ -1,3 +1,7 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopTrend
+
 /// The "where" sentence: which kind of memory holds the growth, told from the one assessment.
 ///
 /// `RSS +40.0 MiB/min: 93 % in malloc_arenas (8 arenas, one per thread) — allocator growth

@@ -1,5 +1,5 @@
 import Foundation
-import MemtopCore
+import MemtopTrend
 
 /// The two time scales of the corpus.
 public enum TimeScale: String, Sendable, CaseIterable {
@@ -17,32 +17,32 @@ public struct LabelledSeries: Sendable {
   /// Samples up to `horizon` (the analyzer only ever sees up to `duration`).
   public var series: MetricSeries
   /// Observed length, seconds (in this series' own time).
-  public var duration: Double
+  package var duration: Double
   /// Seconds of this series per second of service time (1, or 30 s / shape duration).
-  public var timeFactor: Double
+  package var timeFactor: Double
   /// The leak deadline in this series' time, if a leak.
   public var deadline: Double?
   /// Don't-care windows in this series' time.
   public var dontCare: [ClosedRange<Double>]
   /// Start of the current process lifetime, in this series' time.
-  public var lifetimeStart: Double
+  package var lifetimeStart: Double
   /// True floor rate at the deadline in bytes per second of this series' time.
-  public var trueRate: Double?
+  package var trueRate: Double?
   /// Limit used for the time-to-limit check, bytes, and when the raw series first reaches
   /// it (seconds, this series' time); nil when the shape does not project to a limit.
   public var limitBytes: Double?
-  public var trueCrossing: Double?
+  package var trueCrossing: Double?
   /// Nominal noise σ of the floor (white and AR combined), bytes.
-  public var noiseSigma: Double
+  package var noiseSigma: Double
 
   /// "shape/scale#replicate".
-  public var id: String { "\(shape.name)/\(scale.rawValue)#\(replicate)" }
+  package var id: String { "\(shape.name)/\(scale.rawValue)#\(replicate)" }
 }
 
 /// Generates the labelled corpus deterministically from (shape, replicate, scale).
 public struct CorpusGenerator: Sendable {
   /// Base memory level, bytes.
-  public static let baseBytes = 800e6
+  package static let baseBytes = 800e6
 
   public init() {}
 

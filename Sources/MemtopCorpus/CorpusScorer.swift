@@ -1,9 +1,9 @@
 import Foundation
-import MemtopCore
+import MemtopTrend
 
 /// How one series fared under live evaluation.
 public struct SeriesOutcome: Sendable {
-  public var id: String
+  package var id: String
   public var shape: String
   public var scale: TimeScale
   public var expectation: Expectation
@@ -12,7 +12,7 @@ public struct SeriesOutcome: Sendable {
   /// First checkpoint time at which the live alert was raised (series time), if ever.
   public var detectedAt: Double?
   /// Detection time as a multiple of σ_noise / rate (leaks with a known rate).
-  public var detectionInNoiseUnits: Double?
+  package var detectionInNoiseUnits: Double?
   /// Leak: alert raised at or before the deadline.
   public var detectedByDeadline: Bool
   /// Leak: alert raised at the deadline checkpoint itself.
@@ -22,15 +22,15 @@ public struct SeriesOutcome: Sendable {
   /// The single analysis at the end said `leak`.
   public var leakAtEnd: Bool
   /// The alert was raised at the final checkpoint.
-  public var raisedAtEnd: Bool
+  package var raisedAtEnd: Bool
   /// Leak with a known rate: relative rate error at the deadline, and whether the 95 % CI
   /// held the true rate.
-  public var rateError: Double?
-  public var ciCovers: Bool?
+  package var rateError: Double?
+  package var ciCovers: Bool?
   /// Leak with a limit: whether the time-to-limit range held the true crossing at the
   /// deadline, and the relative error of the point estimate.
-  public var ttlCovers: Bool?
-  public var ttlError: Double?
+  package var ttlCovers: Bool?
+  package var ttlError: Double?
   /// Verdict of the final evaluation.
   public var finalVerdict: TrendVerdict
 }

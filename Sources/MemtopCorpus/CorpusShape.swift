@@ -29,23 +29,23 @@ public struct CorpusShape: Sendable {
   /// Stable identifier, e.g. `"leak-30MBh"`.
   public var name: String
   /// Length of the series in service time, seconds.
-  public var duration: Double
+  package var duration: Double
   /// Sample interval at service scale, seconds.
-  public var interval: Double
+  package var interval: Double
   public var noise: NoisePreset
   /// Whether a GC sawtooth rides on top of the floor.
-  public var gc: Bool
+  package var gc: Bool
   /// Whether missing-sample bursts are cut out.
-  public var gaps: Bool
+  package var gaps: Bool
   public var expectation: Expectation
   /// Windows (service seconds) in which a benign series may legitimately be flagged.
   public var dontCare: [ClosedRange<Double>]
   /// Leaks that stop: the alert must be clear at the end.
-  public var mustClearByEnd: Bool
+  package var mustClearByEnd: Bool
   /// Time the current process lifetime started (a restart), seconds; 0 when none.
-  public var lifetimeStart: Double
+  package var lifetimeStart: Double
   /// Leak rate of the floor at the deadline, bytes/s, when it is linear there.
-  public var trueRate: Double?
+  package var trueRate: Double?
   /// The noiseless floor level above the 800 MB base, bytes, at time t.
   public var level: @Sendable (Double) -> Double
 

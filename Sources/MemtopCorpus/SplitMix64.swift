@@ -28,10 +28,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
   }
 
   /// Uniform in [0, 1), 53 bits.
-  public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+  package mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
   /// Uniform in [low, high).
-  public mutating func uniform(_ low: Double, _ high: Double) -> Double {
+  package mutating func uniform(_ low: Double, _ high: Double) -> Double {
     low + (high - low) * unit()
   }
 
@@ -43,7 +43,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
   }
 
   /// Exponential with the given mean.
-  public mutating func exponential(mean: Double) -> Double {
+  package mutating func exponential(mean: Double) -> Double {
     -mean * log(max(1 - unit(), 0x1.0p-60))
   }
 }

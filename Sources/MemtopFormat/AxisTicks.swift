@@ -22,7 +22,7 @@ public enum AxisTicks {
   /// A byte tick spacing that gives at most `slots` ticks up to `high` bytes: 128, 256 or 512
   /// of the unit below, or 1, 2, 2.5 or 5 times a power of ten of a binary unit (B, KiB, MiB,
   /// …), so labels read `64 MiB` or `512 MiB`, not `67.1 MB`.
-  public static func byteStep(high: Double, slots: Int) -> Double {
+  package static func byteStep(high: Double, slots: Int) -> Double {
     guard high.isFinite, high > 0 else { return 1 }
     var unit = 1.0
     while high / unit >= 1024 { unit *= 1024 }
@@ -41,7 +41,7 @@ public enum AxisTicks {
 
   /// A byte tick label: whole numbers of the tick's unit where possible (`256 MiB`,
   /// `1.5 GiB`), else three significant digits.
-  public static func byteLabel(_ value: Double) -> String {
+  package static func byteLabel(_ value: Double) -> String {
     guard value > 0 else { return "0" }
     var unit = 0
     var v = value

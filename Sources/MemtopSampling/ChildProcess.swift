@@ -1,4 +1,6 @@
 import CLinuxSys
+import MemtopFormat
+import MemtopSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -35,11 +37,11 @@ public enum ChildTermination: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The command could not be started.
-public struct LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The program name as given.
   public var program: String
   /// The system error from looking the program up or from `execve`.
-  public var cause: SystemError
+  package var cause: SystemError
 
   public var description: String {
     // The name is untrusted: escaped and cut, so it can neither drive the terminal nor flood it.
@@ -63,12 +65,12 @@ public struct LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
 /// given `outlivesMemtop` may finish first, within its time);
 /// ``stopGroup(grace:)`` ends the command and every worker it started in its group. The initializer returns once the program has exec'd, so nothing sampled after it
 /// is memtop's own fork.
-public final class ChildProcess {
+package final class ChildProcess {
   /// The program's process id.
   public let pid: Int32
   /// The guard's process id: the program's parent, the id of their process group, and the
   /// process waited for (it ends the way the program did).
-  public let guardPID: Int32
+  package let guardPID: Int32
   /// How it ended, once reaped.
   public private(set) var termination: ChildTermination?
 
@@ -165,7 +167,7 @@ public final class ChildProcess {
   }
 
   /// Blocks until the child exits (retrying EINTR) and returns how it ended.
-  public func waitForExit() -> ChildTermination {
+  package func waitForExit() -> ChildTermination {
     if let termination { return termination }
     return wait(options: 0) ?? .exited(0)
   }
@@ -178,14 +180,14 @@ public final class ChildProcess {
 
   /// Sends `signo` to every process still in the child's group (its workers too, even after
   /// the child itself has exited).
-  public func signalGroup(_ signo: Int32) {
+  package func signalGroup(_ signo: Int32) {
     kill(-guardPID, signo)
   }
 
   /// Ends the command and its whole process group: SIGTERM to the group, then SIGKILL to
   /// whatever is left after `grace` seconds. Returns how the command itself ended.
   @discardableResult
-  public func stopGroup(grace: Double = 2) -> ChildTermination {
+  package func stopGroup(grace: Double = 2) -> ChildTermination {
     signalGroup(SIGTERM)
     let deadline = Syscalls.monotonicSeconds() + grace
     while poll() == nil && Syscalls.monotonicSeconds() < deadline { usleep(20_000) }
@@ -201,7 +203,7 @@ public final class ChildProcess {
   /// memtop's terminal, so the command reads it (and gets its Ctrl-C) as it would without
   /// memtop. Returns whether it did.
   @discardableResult
-  public func giveTerminal() -> Bool {
+  package func giveTerminal() -> Bool {
     guard isatty(0) == 1 else { return false }
     let owner = tcgetpgrp(0)
     guard owner == getpgrp() else { return false }
@@ -211,7 +213,7 @@ public final class ChildProcess {
   }
 
   /// Gives the terminal back to memtop's group (once the command has ended or been stopped).
-  public func takeTerminalBack() {
+  package func takeTerminalBack() {
     guard let owner = terminalOwner else { return }
     terminalOwner = nil
     _ = Self.withoutTTOU { tcsetpgrp(0, owner) }
@@ -229,7 +231,7 @@ public final class ChildProcess {
   }
 
   /// Waits up to `seconds` for the command to end by itself; returns how it ended, or nil.
-  public func waitForExit(seconds: Double) -> ChildTermination? {
+  package func waitForExit(seconds: Double) -> ChildTermination? {
     let deadline = Syscalls.monotonicSeconds() + seconds
     while Syscalls.monotonicSeconds() < deadline {
       if let done = poll() { return done }

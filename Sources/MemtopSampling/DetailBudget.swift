@@ -1,20 +1,22 @@
+import MemtopSystem
+
 /// Decides when the expensive reads (`smaps`, `smaps_rollup`) may run.
 ///
 /// Each read walks the target's page tables under its memory lock, so its cost grows with the
 /// target's size (≈10 ms for a 1 GiB Python process) and the target stalls while it runs.
 /// The budget keeps the time spent in these reads under `fraction` of wall time: after a read
 /// that took `c` seconds, the next is allowed `c / fraction` seconds later.
-public struct DetailBudget: Sendable, Equatable {
+package struct DetailBudget: Sendable, Equatable {
   /// Share of one core the reads may use, e.g. 0.01 for 1 %. Zero disables them.
   public let fraction: Double
   /// Monotonic seconds before which no read may start.
-  public private(set) var nextAllowed: Double = -.infinity
+  package private(set) var nextAllowed: Double = -.infinity
   /// Smoothed cost of one read, seconds.
-  public private(set) var averageCost: Double?
+  package private(set) var averageCost: Double?
   /// Smoothed time between the starts of two reads, seconds: the cadence the budget settled on.
-  public private(set) var averageInterval: Double?
+  package private(set) var averageInterval: Double?
   /// Start of the latest read (monotonic seconds).
-  public private(set) var lastStart: Double?
+  package private(set) var lastStart: Double?
 
   public init(fraction: Double) {
     self.fraction = max(0, fraction)
@@ -26,7 +28,7 @@ public struct DetailBudget: Sendable, Equatable {
   }
 
   /// Records that a read started at `start` and took `cost` seconds.
-  public mutating func spent(_ cost: Double, startedAt start: Double) {
+  package mutating func spent(_ cost: Double, startedAt start: Double) {
     let cost = max(cost, 0)
     averageCost = averageCost.map { 0.7 * $0 + 0.3 * cost } ?? cost
     if let lastStart, start > lastStart {
@@ -49,13 +51,13 @@ public struct DetailTier: OptionSet, Sendable, Hashable {
   /// open descriptors, timed and charged with them.
   public static let heap = DetailTier(rawValue: 1)
   /// `smaps_rollup`: PSS, USS, SwapPss.
-  public static let rollup = DetailTier(rawValue: 2)
+  package static let rollup = DetailTier(rawValue: 2)
 }
 
 /// What the detailed reads of one tick cost, seconds, per kind of read.
-public struct DetailCosts: Sendable, Equatable {
+package struct DetailCosts: Sendable, Equatable {
   public var heap = 0.0
-  public var rollup = 0.0
+  package var rollup = 0.0
   public init() {}
 
   public static func += (lhs: inout DetailCosts, rhs: DetailCosts) {
@@ -70,15 +72,15 @@ public struct DetailCosts: Sendable, Equatable {
 ///
 /// Used for one process and for a whole process tree, where one tier is read for every member
 /// in the same tick and the cost of the whole sweep is charged at once.
-public struct DetailSchedule: Sendable, Equatable {
+package struct DetailSchedule: Sendable, Equatable {
   /// Budget of the heap reads.
   public private(set) var heap: DetailBudget
   /// Budget of the `smaps_rollup` reads.
-  public private(set) var rollup: DetailBudget
+  package private(set) var rollup: DetailBudget
   /// How long the reads may stall the target per second.
   public private(set) var stall: StallCap
   /// Whether the kernel offers `smaps_rollup`.
-  public let hasRollup: Bool
+  package let hasRollup: Bool
 
   /// - Parameters:
   ///   - fraction: share of one core all detailed reads together may use; 0 disables them.
@@ -109,7 +111,7 @@ public struct DetailSchedule: Sendable, Equatable {
   }
 
   /// Records that the reads of `tier` started at `start` and cost `costs` in all.
-  public mutating func spent(_ tier: DetailTier, costs: DetailCosts, startedAt start: Double) {
+  package mutating func spent(_ tier: DetailTier, costs: DetailCosts, startedAt start: Double) {
     if tier.contains(.heap) { heap.spent(costs.heap, startedAt: start) }
     if tier.contains(.rollup) { rollup.spent(costs.rollup, startedAt: start) }
     if !tier.isEmpty { stall.spent(costs.heap + costs.rollup, startedAt: start) }

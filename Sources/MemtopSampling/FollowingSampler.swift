@@ -1,3 +1,6 @@
+import MemtopFormat
+import MemtopSystem
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +12,7 @@ import Glibc
 /// Each lifetime is its own series segment: its rows carry the new pid and start time, and
 /// nothing is spliced (the ticks between lifetimes are gaps). The oldest match is taken so a
 /// service's master process is followed rather than one of its workers.
-public final class FollowingSampler: MemorySampling {
+package final class FollowingSampler: MemorySampling {
   /// The command name followed (`/proc/PID/comm`, at most 15 characters).
   public let name: String
   private let scanner: ProcessScanner
@@ -41,27 +44,27 @@ public final class FollowingSampler: MemorySampling {
   /// The command name the kernel shows for `name`.
   public static func comm(_ name: String) -> String { String(name.prefix(15)) }
 
-  public var currentName: String { current?.currentName ?? name }
+  package var currentName: String { current?.currentName ?? name }
 
-  public var memberSamples: [MemberSample] { current?.memberSamples ?? [] }
+  package var memberSamples: [MemberSample] { current?.memberSamples ?? [] }
 
   public var detailCadences: DetailCadences? { current?.detailCadences }
 
   public var detailUnavailable: ProcReadError? { current?.detailUnavailable }
 
-  public var latestRegions: RegionReading? { current?.latestRegions }
+  package var latestRegions: RegionReading? { current?.latestRegions }
 
   /// The process followed now, if one runs.
   public var identity: ProcessIdentity? { currentIdentity }
 
-  public func takeWarnings() -> [String] {
+  package func takeWarnings() -> [String] {
     var all = warnings
     warnings.removeAll()
     if let current { all += current.takeWarnings() }
     return all
   }
 
-  public func takeNotices() -> [String] {
+  package func takeNotices() -> [String] {
     defer { messages.removeAll() }
     return messages
   }

@@ -1,3 +1,5 @@
+import MemtopSystem
+
 /// One reading of a process's memory, every size in bytes.
 ///
 /// A field that was not read this tick, or could not be read, is `nil` ("absent"), never 0:
@@ -29,9 +31,9 @@ public struct MemorySample: Sendable, Equatable {
   /// Proportional set size (`Pss`), when the detailed tier ran this tick.
   public var pss: UInt64?
   /// Unique set size (`Private_Clean + Private_Dirty`), when the detailed tier ran this tick.
-  public var uss: UInt64?
+  package var uss: UInt64?
   /// Proportional swap (`SwapPss`), when the detailed tier ran this tick.
-  public var swapPss: UInt64?
+  package var swapPss: UInt64?
   /// Free text attached to this sample by the user (a marker), or `nil`.
   public var marker: String?
   /// Start time of `pid` after boot in clock ticks: with `pid`, the process's identity.
@@ -119,10 +121,10 @@ public enum Metric: String, CaseIterable, Sendable {
   }
 
   /// Whether the metric counts things (threads, descriptors) rather than bytes.
-  public var isCount: Bool { self == .threads || self == .fds || self == .arenas }
+  package var isCount: Bool { self == .threads || self == .fds || self == .arenas }
 
   /// The CSV column that carries this metric.
-  public var csvColumn: String {
+  package var csvColumn: String {
     switch self {
     case .rss: "rss_bytes"
     case .anon: "anon_bytes"

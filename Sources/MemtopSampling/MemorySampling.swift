@@ -1,6 +1,8 @@
+import MemtopSystem
+
 /// Something that produces one memory reading per tick: one process (``Sampler``) or a whole
 /// process tree (``TreeSampler``).
-public protocol MemorySampling: AnyObject {
+package protocol MemorySampling: AnyObject {
   /// The command name of the process watched (the root of a tree). Untrusted text.
   var currentName: String { get }
   /// Takes one reading now: for a tree, its total.
@@ -39,19 +41,19 @@ public struct MemberSample: Sendable, Equatable {
 
 extension MemorySampling {
   /// Most samplers have no news besides warnings.
-  public func takeNotices() -> [String] { [] }
+  package func takeNotices() -> [String] { [] }
 
   /// A sampler that walks no mappings has no detail.
-  public var latestRegions: RegionReading? { nil }
+  package var latestRegions: RegionReading? { nil }
 }
 
 extension Sampler: MemorySampling {
   /// One process has no members.
-  public var memberSamples: [MemberSample] { [] }
+  package var memberSamples: [MemberSample] { [] }
 }
 
 /// Builds the sampler for a process: its own (``Sampler``), or its whole tree (``TreeSampler``).
-public func makeSampler(
+package func makeSampler(
   for handle: ProcessHandle, tree: Bool, clock: any SamplerClock, detailBudget: Double, maxStall: Double,
   startMonotonic: Double
 ) -> any MemorySampling {

@@ -1,3 +1,6 @@
+import MemtopFormat
+import MemtopSystem
+
 /// How the sampler's target ended.
 public struct ProcessExit: Sendable, Equatable {
   /// Why the sampler stopped seeing the process.
@@ -76,7 +79,7 @@ public final class Sampler {
   /// The process being sampled.
   public let handle: ProcessHandle
   /// What every tick reads.
-  public let tickRead: TickRead
+  package let tickRead: TickRead
   private let clock: any SamplerClock
   private let startMonotonic: Double
   private var schedule: DetailSchedule
@@ -96,15 +99,15 @@ public final class Sampler {
   private var readingsWithoutMemory = 0
   /// How many such readings in a row make the "no memory" warning (an exec passes in one).
   static let readingsBeforeNoMemoryWarning = 3
-  public private(set) var currentName: String
+  package private(set) var currentName: String
   /// Number of detailed reads done so far.
-  public private(set) var detailReads = 0
+  package private(set) var detailReads = 0
   /// What the latest walk of the mappings found besides the bytes by kind the sample carries:
   /// arenas and thread stacks counted, the largest files and named anonymous mappings. Nil
   /// before the first walk.
-  public private(set) var latestRegions: RegionReading?
+  package private(set) var latestRegions: RegionReading?
   /// Why open descriptors are not counted, once known (e.g. permission denied).
-  public private(set) var fdsUnavailable: ProcReadError?
+  package private(set) var fdsUnavailable: ProcReadError?
 
   /// Creates a sampler.
   ///
@@ -143,7 +146,7 @@ public final class Sampler {
   }
 
   /// Returns and clears the warnings gathered so far.
-  public func takeWarnings() -> [String] {
+  package func takeWarnings() -> [String] {
     defer { warnings.removeAll() }
     return warnings
   }
@@ -164,7 +167,7 @@ public final class Sampler {
   }
 
   /// What the latest sample's detailed reads cost, or `nil` when it did none.
-  public private(set) var lastDetailCosts: DetailCosts?
+  package private(set) var lastDetailCosts: DetailCosts?
   /// Monotonic time the latest detailed read started.
   private var lastDetailStart = 0.0
 
@@ -217,7 +220,7 @@ public final class Sampler {
   /// A mark of the process's life from its `stat`: the page faults of the children it has
   /// reaped, which change whenever it waits for one. Nil when it is gone, a zombie, or its PID
   /// now belongs to another process.
-  public func lifeMark() -> UInt64? {
+  package func lifeMark() -> UInt64? {
     guard let stat = try? handle.readStat(), stat.startTimeTicks == handle.identity.startTimeTicks, stat.state != "Z"
     else { return nil }
     return stat.reapedChildFaults

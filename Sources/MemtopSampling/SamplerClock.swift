@@ -1,3 +1,5 @@
+import MemtopSystem
+
 /// The clocks the sampler reads, injectable so tests run on manual time.
 public protocol SamplerClock: AnyObject {
   /// Monotonic seconds (arbitrary origin).
@@ -21,9 +23,9 @@ public final class ManualClock: SamplerClock {
   /// The current monotonic reading, seconds.
   public var now: Double
   /// The wall clock at monotonic zero, seconds since the epoch.
-  public var wallOrigin: Double
+  package var wallOrigin: Double
   /// Added to `now` by every monotonic read, to simulate time spent reading.
-  public var advancePerRead: Double
+  package var advancePerRead: Double
 
   public init(now: Double = 0, wallOrigin: Double = 1_764_000_000, advancePerRead: Double = 0) {
     self.now = now

@@ -6,9 +6,9 @@
 /// worth, and a read may start only while it is not empty. Over any stretch of time the target
 /// is stalled at most `secondsPerSecond` per second plus one read; a single read that costs more
 /// than the cap is followed by a pause long enough to pay it back.
-public struct StallCap: Sendable, Equatable {
+package struct StallCap: Sendable, Equatable {
   /// Seconds of stall allowed per second of wall time, e.g. 0.005 for 5 ms/s. Zero: no cap.
-  public let secondsPerSecond: Double
+  package let secondsPerSecond: Double
   private var credit: Double
   private var updated: Double?
 
@@ -23,7 +23,7 @@ public struct StallCap: Sendable, Equatable {
   }
 
   /// Records a stalling read that started at `start` and took `cost` seconds.
-  public mutating func spent(_ cost: Double, startedAt start: Double) {
+  package mutating func spent(_ cost: Double, startedAt start: Double) {
     guard secondsPerSecond > 0 else { return }
     credit = credit(at: start) - max(cost, 0)
     updated = max(start, updated ?? start)
@@ -31,7 +31,7 @@ public struct StallCap: Sendable, Equatable {
 
   /// The credit at `now`, seconds of stall: refilled since the last read, never above one
   /// second's worth.
-  public func credit(at now: Double) -> Double {
+  package func credit(at now: Double) -> Double {
     guard let updated, now > updated else { return credit }
     return min(secondsPerSecond, credit + (now - updated) * secondsPerSecond)
   }

@@ -1,3 +1,5 @@
+import MemtopSystem
+
 /// Samples a process and all its descendants each tick and sums them into one reading.
 ///
 /// Descendants are found by a ``ProcessScanner`` every tick, so processes that start and
@@ -16,7 +18,7 @@
 /// alive, and none has reaped a child in between (a child forked and reaped within the sweep
 /// is seen only that way: `stat`'s faults of reaped children change). Otherwise they are left
 /// out of that tick (``pssSweepsSpoiled`` counts such sweeps).
-public final class TreeSampler: MemorySampling {
+package final class TreeSampler: MemorySampling {
   /// A process in the tree and its sampler.
   struct Member {
     var identity: ProcessIdentity
@@ -35,14 +37,14 @@ public final class TreeSampler: MemorySampling {
   private var ended: Set<ProcessIdentity> = []
   private var rootExit: ProcessExit?
   private var warnings: [String] = []
-  public private(set) var currentName: String
-  public private(set) var memberSamples: [MemberSample] = []
+  package private(set) var currentName: String
+  package private(set) var memberSamples: [MemberSample] = []
   /// Processes that joined the tree after the first sample.
   public private(set) var joined = 0
   /// Processes of the tree that have exited.
   public private(set) var exited = 0
   /// Sweeps that read PSS but whose total was dropped because the tree changed during them.
-  public private(set) var pssSweepsSpoiled = 0
+  package private(set) var pssSweepsSpoiled = 0
 
   /// Creates a tree sampler rooted at `handle`.
   ///
@@ -81,7 +83,7 @@ public final class TreeSampler: MemorySampling {
 
   /// The members' latest walks combined (bytes, arenas and stacks summed, the largest names
   /// merged); nil until every member has been walked once.
-  public var latestRegions: RegionReading? {
+  package var latestRegions: RegionReading? {
     var combined = RegionReading()
     for member in members {
       guard let reading = member.sampler.latestRegions else { return nil }
@@ -90,7 +92,7 @@ public final class TreeSampler: MemorySampling {
     return members.isEmpty ? nil : combined
   }
 
-  public func takeWarnings() -> [String] {
+  package func takeWarnings() -> [String] {
     for member in members { warnings += member.sampler.takeWarnings() }
     defer { warnings.removeAll() }
     return warnings

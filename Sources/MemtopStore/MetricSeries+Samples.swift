@@ -1,3 +1,6 @@
+import MemtopSampling
+import MemtopTrend
+
 /// A metric series built from recorded samples.
 extension MetricSeries {
   /// One metric of a run of samples: times are `elapsed` seconds, an absent value is a gap.

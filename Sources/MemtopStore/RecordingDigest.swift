@@ -1,3 +1,6 @@
+import MemtopSampling
+import MemtopTrend
+
 /// What a headless recording keeps in memory for its end-of-run verdict: bounded for any length.
 ///
 /// Every sample goes to the recording file; in memory the digest keeps, for the metrics the
@@ -23,13 +26,13 @@ public struct RecordingDigest: Sendable {
   private let units: [UInt64]
 
   /// Samples kept at full resolution before switching to the pyramids alone.
-  public let fullResolutionCapacity: Int
+  package let fullResolutionCapacity: Int
   /// Samples in the current lifetime.
   public private(set) var count = 0
   /// Samples over every lifetime.
-  public private(set) var totalCount = 0
+  package private(set) var totalCount = 0
   /// Earlier lifetimes (another PID) left out.
-  public private(set) var skippedLifetimes = 0
+  package private(set) var skippedLifetimes = 0
   /// The PID of the current lifetime.
   public private(set) var pid: Int32 = 0
   /// The start time (clock ticks after boot) of the current lifetime's process, when known.
@@ -37,12 +40,12 @@ public struct RecordingDigest: Sendable {
   /// Whether the samples are a process tree's totals (`--children`).
   public private(set) var isTreeTotal = false
   /// Elapsed seconds of the lifetime's first and of the latest sample.
-  public private(set) var firstElapsed: Double?
-  public private(set) var lastElapsed: Double?
+  package private(set) var firstElapsed: Double?
+  package private(set) var lastElapsed: Double?
   /// Whether the full-resolution series are still held (else only the pyramids).
   public private(set) var isFullResolution = true
   /// Bin summaries per metric, in ``metrics`` order.
-  public private(set) var pyramids: [FloorPyramid]
+  package private(set) var pyramids: [FloorPyramid]
   private var maxima: [UInt64?]
   private var readingCounts: [Int]
   private var firsts: [UInt64?]

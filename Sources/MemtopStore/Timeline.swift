@@ -1,3 +1,6 @@
+import MemtopSampling
+import MemtopTrend
+
 /// The history of one recording, independent of any screen: every sample, in order.
 ///
 /// Stored column by column (8 bytes per value, `UInt64.max` marking an absent value), so
@@ -21,7 +24,7 @@ public struct Timeline: Sendable {
   /// Markers by sample index.
   public private(set) var markers: [Int: String] = [:]
   /// The command line a lifetime's first sample carries, by sample index (untrusted text).
-  public private(set) var commands: [Int: String] = [:]
+  package private(set) var commands: [Int: String] = [:]
   /// Each sample's process start time in clock ticks (`UInt64.max` when unknown).
   private var startTicks: [UInt64] = []
   /// Each sample's count of summed processes (a tree's total), or -1 for one process.
@@ -306,7 +309,7 @@ public struct Timeline: Sendable {
   /// The rows of the last sample's process lifetime (its pid and start time), wherever they
   /// are (two processes recorded into one file may interleave row by row), and how many other
   /// lifetimes the timeline holds. `rows` is nil when every row belongs to the last lifetime.
-  public func lastLifetime() -> (rows: [Int]?, others: Int) {
+  package func lastLifetime() -> (rows: [Int]?, others: Int) {
     guard let pid = pids.last else { return (nil, 0) }
     let start = startTicks(at: count - 1)
     struct Key: Hashable { var pid: Int32, start: UInt64 }
@@ -350,7 +353,7 @@ public struct Timeline: Sendable {
 
   /// The command line of the last sample's process: the latest one a sample of its lifetime
   /// carried (nil when the recording has none, as before the `command` column).
-  public var lastCommand: String? {
+  package var lastCommand: String? {
     guard let last = pids.indices.last else { return nil }
     var index = last
     while index >= 0 {

@@ -62,7 +62,7 @@ public struct FloorPyramid: Sendable, Equatable {
   }
 
   /// Valid samples per level-0 bin.
-  public let baseSamples: Int
+  package let baseSamples: Int
   /// Completed bins kept per level (the most recent ones).
   public let capacity: Int
   /// Completed bins per level, oldest first.
@@ -75,12 +75,12 @@ public struct FloorPyramid: Sendable, Equatable {
   private var partial: [Bin?] = []
   private var partialChildren: [Int] = []
   /// Valid samples appended so far.
-  public private(set) var sampleCount = 0
+  package private(set) var sampleCount = 0
   /// Time of the last valid sample, seconds (nil before the first).
-  public private(set) var lastTime: Double?
+  package private(set) var lastTime: Double?
 
   /// Bins a level may hold past ``capacity`` before the oldest are dropped down to it.
-  public let slack: Int
+  package let slack: Int
 
   /// - Parameters:
   ///   - capacity: completed bins kept per level, at least.
@@ -165,7 +165,7 @@ public struct FloorPyramid: Sendable, Equatable {
   /// does). Nil when the bin at `end` does not satisfy it.
   ///
   /// Used to place a step within its floor bin: the first bin wholly at the new level.
-  public func startOfRun(after start: Double, through end: Double, where holds: (Bin) -> Bool) -> Double? {
+  package func startOfRun(after start: Double, through end: Double, where holds: (Bin) -> Bool) -> Double? {
     var level = 0
     while level < stored.count - 1 && trimmed[level] && (stored[level].first?.start ?? .infinity) > start {
       level += 1

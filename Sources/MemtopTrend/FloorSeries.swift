@@ -23,15 +23,15 @@ public struct FloorSeries: Sendable, Equatable {
   /// How the points were formed.
   public var method: Method
   /// Number of valid (non-NaN) samples the floor summarises.
-  public var sampleCount: Int
+  package var sampleCount: Int
   /// Robust σ (MAD × 1.4826) of consecutive raw-sample differences, in bytes.
-  public var differenceSigma: Double
+  package var differenceSigma: Double
   /// Median raw value, in bytes.
   public var level: Double
   /// Number of GC-like drops seen (sharp falls that do not end a spike).
-  public var gcDropCount = 0
+  package var gcDropCount = 0
   /// The largest GC-like drop, bytes (0 when none).
-  public var largestGCDrop = 0.0
+  package var largestGCDrop = 0.0
 
   /// Number of floor points.
   public var count: Int { times.count }

@@ -8,11 +8,11 @@ import Foundation
 /// n/n* = 1 + 2/(n(n−1)(n−2)) · Σ (n−k)(n−k−1)(n−k−2) ρ_k.
 /// On short series the raw ratio can come out below 1 or negative, so the corrected variance
 /// uses the ratio clamped to ≥ 1: positive autocorrelation widens, nothing narrows.
-public struct HamedRao: Sendable, Equatable {
+package struct HamedRao: Sendable, Equatable {
   /// The uncorrected ratio n/n* exactly as the formula gives it (may be < 1 or negative).
-  public let rawRatio: Double
+  package let rawRatio: Double
   /// The tie-corrected Var(S) the correction applies to.
-  public let varianceS: Double
+  package let varianceS: Double
 
   /// Computes the correction for `values` observed at `times`, given the trend's Sen slope
   /// (per time unit) and the uncorrected Var(S).
@@ -44,13 +44,13 @@ public struct HamedRao: Sendable, Equatable {
   public var ratio: Double { rawRatio.isNaN ? 1 : max(rawRatio, 1) }
 
   /// Var*(S) = Var(S) · ratio, clamped.
-  public var correctedVariance: Double { varianceS * ratio }
+  package var correctedVariance: Double { varianceS * ratio }
 
   /// Var(S) · rawRatio, unclamped (for comparison with other implementations).
-  public var rawCorrectedVariance: Double { varianceS * rawRatio }
+  package var rawCorrectedVariance: Double { varianceS * rawRatio }
 
   /// The effective number of independent points, n / ratio.
-  public func effectiveCount(_ n: Int) -> Double { Double(n) / ratio }
+  package func effectiveCount(_ n: Int) -> Double { Double(n) / ratio }
 
   // MARK: - Helpers
 

@@ -4,22 +4,22 @@
 /// after `clearAfter` consecutive evaluations that clearly are not a leak (`stable`,
 /// `plateau`, `shrinking`, or `inconclusive` or `leak` with a growth p-value above `clearPValue`). `insufficient-data`
 /// changes nothing. No clock: the caller decides how often to evaluate.
-public struct LeakAlert: Sendable, Equatable {
+package struct LeakAlert: Sendable, Equatable {
   /// Consecutive leak verdicts needed to raise.
-  public var raiseAfter: Int
+  package var raiseAfter: Int
   /// Consecutive clear evaluations needed to drop a raised alert.
-  public var clearAfter: Int
+  package var clearAfter: Int
   /// A leak verdict with a p-value above this also counts towards clearing (hysteresis).
-  public var clearPValue: Double
+  package var clearPValue: Double
   /// Fraction of new samples a positive must add over the previous counted positive.
-  public var minNewEvidence: Double
+  package var minNewEvidence: Double
 
   /// Whether the alert is currently raised.
-  public private(set) var isRaised = false
+  package private(set) var isRaised = false
   /// Length of the current run of leak verdicts.
-  public private(set) var leakRun = 0
+  package private(set) var leakRun = 0
   /// Length of the current run of clear evaluations.
-  public private(set) var clearRun = 0
+  package private(set) var clearRun = 0
   /// Window size (samples) and start of the last counted positive.
   private var lastPositiveSamples = 0
   private var lastPositiveStart = Double.nan

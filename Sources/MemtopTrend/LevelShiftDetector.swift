@@ -1,13 +1,13 @@
 import Foundation
 
 /// One abrupt change of the floor level.
-public struct LevelShift: Sendable, Equatable {
+package struct LevelShift: Sendable, Equatable {
   /// Index of the first floor point after the shift.
   public var index: Int
   /// Time of the first floor point after the shift, in seconds.
   public var time: Double
   /// Height of the shift in bytes (positive = up), from medians on either side.
-  public var heightBytes: Double
+  package var heightBytes: Double
 }
 
 /// Finds level shifts (steps) in a floor series.
@@ -20,16 +20,16 @@ public struct LevelShift: Sendable, Equatable {
 /// within-segment σ, so slow wander is not mistaken for steps, and `minHeightBytes`, so a
 /// very regular series (whose differences have almost no spread) does not turn a few pages
 /// of jitter into a step. O(points · confirmPoints).
-public struct LevelShiftDetector: Sendable, Equatable {
+package struct LevelShiftDetector: Sendable, Equatable {
   /// Modified z-score a first difference must exceed.
-  public var zThreshold: Double
+  package var zThreshold: Double
   /// Points on each side whose medians confirm a step.
-  public var confirmPoints: Int
+  package var confirmPoints: Int
 
   /// A step must exceed this many pooled within-segment σ of the floor.
-  public var levelMultiple: Double
+  package var levelMultiple: Double
   /// A step must be at least this high, bytes (1 MiB).
-  public var minHeightBytes: Double
+  package var minHeightBytes: Double
 
   public init(
     zThreshold: Double = 3.5, confirmPoints: Int = 5, levelMultiple: Double = 4, minHeightBytes: Double = 1_048_576

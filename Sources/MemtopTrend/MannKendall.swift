@@ -4,13 +4,13 @@ import Foundation
 ///
 /// S = Σ_{i<j} sign(x_j − x_i); Var(S) is corrected for ties; Z uses the continuity
 /// correction (S ∓ 1)/√Var(S). O(n²): meant for the ≤ 256 floor points, never raw samples.
-public struct MannKendall: Sendable, Equatable {
+package struct MannKendall: Sendable, Equatable {
   /// Number of values tested.
   public let count: Int
   /// The Mann–Kendall statistic S.
   public let s: Double
   /// Tie-corrected variance of S under the null hypothesis of no trend.
-  public let varianceS: Double
+  package let varianceS: Double
 
   /// Runs the test on `values` in time order. NaNs must be removed beforehand.
   public init(_ values: [Double]) {
@@ -33,7 +33,7 @@ public struct MannKendall: Sendable, Equatable {
   }
 
   /// Var(S) = [n(n−1)(2n+5) − Σ t(t−1)(2t+5)] / 18 over groups of t equal values.
-  public static func tieCorrectedVariance(_ values: [Double]) -> Double {
+  package static func tieCorrectedVariance(_ values: [Double]) -> Double {
     let n = Double(values.count)
     var total = n * (n - 1) * (2 * n + 5)
     let sorted = values.sorted()
@@ -61,16 +61,16 @@ public struct MannKendall: Sendable, Equatable {
   public var z: Double { Self.z(s: s, variance: varianceS) }
 
   /// Two-sided p-value, 2·(1 − Φ(|Z|)).
-  public var pTwoSided: Double { 2 * NormalDistribution.survival(abs(z)) }
+  package var pTwoSided: Double { 2 * NormalDistribution.survival(abs(z)) }
 
   /// One-sided p-value for an increasing trend, 1 − Φ(Z).
-  public var pIncreasing: Double { NormalDistribution.survival(z) }
+  package var pIncreasing: Double { NormalDistribution.survival(z) }
 
   /// One-sided p-value for a decreasing trend, Φ(Z).
-  public var pDecreasing: Double { NormalDistribution.cdf(z) }
+  package var pDecreasing: Double { NormalDistribution.cdf(z) }
 
   /// Kendall's tau, S / (n(n−1)/2).
-  public var tau: Double {
+  package var tau: Double {
     count < 2 ? 0 : s / (Double(count) * Double(count - 1) / 2)
   }
 }

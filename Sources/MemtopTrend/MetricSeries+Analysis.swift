@@ -1,7 +1,7 @@
 /// Small lookups the trend analyzer needs.
 extension MetricSeries {
   /// Time of the last sample that is not a gap, or nil when every value is NaN.
-  public var lastValidTime: Double? {
+  package var lastValidTime: Double? {
     var i = count - 1
     while i >= 0 {
       if !values[i].isNaN { return times[i] }
@@ -26,7 +26,7 @@ extension MetricSeries {
   /// counted as breaking the run); nil when the sample at `end` does not satisfy it.
   ///
   /// Used to place a step at the sample where the new level began, within its floor bin.
-  public func startOfRun(after start: Double, through end: Double, where holds: (Double) -> Bool) -> Double? {
+  package func startOfRun(after start: Double, through end: Double, where holds: (Double) -> Bool) -> Double? {
     var i = firstIndex(atOrAfter: end)
     if i == count || times[i] > end { i -= 1 }
     var found: Double?

@@ -4,15 +4,15 @@ import Foundation
 ///
 /// Pure functions on `Double`; accurate to about 1e-15 (CDF, via `erfc`) and 1e-13 (quantile,
 /// a rational first guess refined by one Halley step).
-public enum NormalDistribution {
+package enum NormalDistribution {
   /// P(Z ≤ z) for a standard normal Z.
-  public static func cdf(_ z: Double) -> Double {
+  package static func cdf(_ z: Double) -> Double {
     if z.isNaN { return .nan }
     return 0.5 * erfc(-z / 2.0.squareRoot())
   }
 
   /// P(Z > z) = 1 − cdf(z), without the cancellation of the subtraction in the far upper tail.
-  public static func survival(_ z: Double) -> Double {
+  package static func survival(_ z: Double) -> Double {
     if z.isNaN { return .nan }
     return 0.5 * erfc(z / 2.0.squareRoot())
   }

@@ -3,7 +3,7 @@ import Foundation
 /// The trend statistics of one run of floor points: Mann–Kendall with the Hamed–Rao
 /// correction, the Sen line with its 95 % interval, residual noise, and the thirds used by
 /// the deceleration test.
-public struct SegmentTrend: Sendable, Equatable {
+package struct SegmentTrend: Sendable, Equatable {
   /// Number of floor points.
   public var count: Int
   /// First and last floor-point times, in seconds.
@@ -12,32 +12,32 @@ public struct SegmentTrend: Sendable, Equatable {
   /// Mann–Kendall S.
   public var s: Double
   /// Tie-corrected Var(S) times the clamped Hamed–Rao ratio.
-  public var correctedVariance: Double
+  package var correctedVariance: Double
   /// The variance ratio n/n* applied (≥ 1): the larger of the clamped Hamed–Rao ratio and
   /// the ratio implied by the residuals' variogram autocorrelation.
-  public var varianceRatio: Double
+  package var varianceRatio: Double
   /// Lag-one autocorrelation of the residuals, from their robust variogram.
-  public var lagOneCorrelation: Double
+  package var lagOneCorrelation: Double
   /// Z from the corrected variance, continuity-corrected.
   public var z: Double
   /// One-sided p-value for growth.
-  public var pIncreasing: Double
+  package var pIncreasing: Double
   /// One-sided p-value for shrinkage.
-  public var pDecreasing: Double
+  package var pDecreasing: Double
   /// The Sen line (bytes/s) with its 95 % interval from the corrected variance.
-  public var sen: SenSlope
+  package var sen: SenSlope
   /// Robust σ of the floor around the Sen line, in bytes.
-  public var residualSigma: Double
+  package var residualSigma: Double
   /// Sen slope of the first third, bytes/s.
-  public var firstThirdSlope: Double
+  package var firstThirdSlope: Double
   /// Sen slope of the last third, bytes/s, and the upper bound of its 90 % interval.
-  public var lastThirdSlope: Double
-  public var lastThirdUpper90: Double
+  package var lastThirdSlope: Double
+  package var lastThirdUpper90: Double
 
   /// Duration covered, in seconds.
   public var duration: Double { end - start }
   /// Effective number of independent points, n / ratio.
-  public var effectiveCount: Double { Double(count) / varianceRatio }
+  package var effectiveCount: Double { Double(count) / varianceRatio }
 
   /// Computes the statistics; nil with fewer than 6 points or no time span.
   public init?(times: [Double], values: [Double]) {

@@ -7,17 +7,17 @@ import Foundation
 /// slopes sorted and C = z_{1−α/2} · √Var(S), the bounds are the slopes of rank
 /// round((N − C)/2) and round((N + C)/2) + 1 (1-based, half-to-even rounding). Passing an
 /// autocorrelation-corrected Var(S) widens the interval accordingly. O(n² log n): ≤ 256 points.
-public struct SenSlope: Sendable, Equatable {
+package struct SenSlope: Sendable, Equatable {
   /// Median pairwise slope, in value units per time unit (bytes/s for memtop's series).
   public let slope: Double
   /// Intercept of the robust line at t = 0, in value units.
-  public let intercept: Double
+  package let intercept: Double
   /// Lower bound of the slope's confidence interval.
   public let low: Double
   /// Upper bound of the slope's confidence interval.
   public let high: Double
   /// The confidence level used for `low`/`high` (e.g. 0.95).
-  public let confidence: Double
+  package let confidence: Double
 
   /// Fits the line; `varianceS` defaults to the tie-corrected Mann–Kendall variance of `values`.
   ///

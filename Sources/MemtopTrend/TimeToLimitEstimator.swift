@@ -9,9 +9,9 @@ import Foundation
 /// - latest: (L − f(now)) / lower slope bound — when even the floor gets there (nil when the
 ///   lower bound is not positive).
 /// All clamped at 0 (already at the limit). One O(n) pass; p99 from a strided subsample.
-public enum TimeToLimitEstimator {
+package enum TimeToLimitEstimator {
   /// The projection from raw samples, or nil when the slope is not positive.
-  public static func estimate(
+  package static func estimate(
     series: MetricSeries, from start: Double, line: SenSlope, end: Double, limitBytes: Double
   ) -> TimeToLimit? {
     guard line.slope > 0, limitBytes.isFinite else { return nil }
@@ -21,7 +21,7 @@ public enum TimeToLimitEstimator {
 
   /// The projection from known excursions above the floor line (bytes), or nil when the
   /// slope is not positive.
-  public static func estimate(
+  package static func estimate(
     line: SenSlope, end: Double, limitBytes: Double, p99: Double, maxExcursion: Double
   ) -> TimeToLimit? {
     let slope = line.slope

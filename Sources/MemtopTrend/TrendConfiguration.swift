@@ -2,22 +2,22 @@
 /// measured noise, so the same settings serve a 30-second script and a multi-day service.
 public struct TrendConfiguration: Sendable, Equatable {
   /// Upper bound on floor points fed to the O(n²) statistics.
-  public var maxFloorPoints: Int = 256
+  package var maxFloorPoints: Int = 256
   /// Smallest bin, in samples, for bin minima.
-  public var minSamplesPerBin: Int = 5
+  package var minSamplesPerBin: Int = 5
   /// Fewest floor points in the analysed segment before any verdict but insufficient-data.
   public var minPoints: Int = 12
   /// Fewest garbage-collection troughs before a verdict, when the floor is made of them: each
   /// trough summarises a whole cycle, so fewer suffice than bin minima.
-  public var minGCCycles: Int = 8
+  package var minGCCycles: Int = 8
   /// Fewest effective (autocorrelation-corrected) floor points before growth can be a leak.
   public var minEffectivePoints: Double = 0
   /// One-sided significance level for growth and shrinkage.
   public var alpha: Double = 0.01
   /// Smallest leak rate worth reporting, bytes/s (1 MB/h).
-  public var minRateBytesPerSecond: Double = 1e6 / 3600
+  package var minRateBytesPerSecond: Double = 1e6 / 3600
   /// Smallest leak rate relative to the floor level, per second (0.1 %/h).
-  public var minRelativeRatePerSecond: Double = 0.001 / 3600
+  package var minRelativeRatePerSecond: Double = 0.001 / 3600
   /// The rise over the window must exceed this many residual σ of the floor.
   public var minRiseInNoise: Double = 4
   /// The rise over the window must also exceed this fraction of the floor level: a prior on
@@ -25,27 +25,27 @@ public struct TrendConfiguration: Sendable, Equatable {
   public var minRiseFraction: Double = 0.03
   /// The rise over the window must also reach this many bytes (1 MiB): growth of a few
   /// hundred KiB in a small process is allocator and collector churn, not a leak worth a report.
-  public var minRiseBytes: Double = 1_048_576
+  package var minRiseBytes: Double = 1_048_576
   /// Plateau when the last third's 90 % upper slope is below this fraction of
   /// max(overall slope, first-third slope).
-  public var decelerationFraction: Double = 0.5
+  package var decelerationFraction: Double = 0.5
   /// A series with fewer samples than this is young: it is binned `youngSamplesPerBin` to a
   /// floor point so a clear trend shows early (the usual minimum of floor points times the
   /// usual bin).
-  public var youngSampleCount: Int { minPoints * minSamplesPerBin }
+  package var youngSampleCount: Int { minPoints * minSamplesPerBin }
   /// Samples per floor point while the series is young.
   public var youngSamplesPerBin: Int = 2
   /// While the series is young, a leak's rise must exceed this many residual σ of the floor.
-  public var youngRiseInNoise: Double = 8
+  package var youngRiseInNoise: Double = 8
   /// `stable` needs the rate's 95 % upper bound under the leak threshold: the rate gate, or the
   /// rate that would lift the floor by the size gate within this horizon (or within the
   /// window, when longer), seconds. A short window can rule out only fast growth, so it is
   /// `inconclusive` until it can rule out growth that would matter within an hour.
-  public var stableHorizonSeconds: Double = 3600
+  package var stableHorizonSeconds: Double = 3600
   /// Up steps, with no down step, that make a staircase leak.
-  public var staircaseSteps: Int = 3
+  package var staircaseSteps: Int = 3
   /// Level-shift detection.
-  public var levelShifts = LevelShiftDetector()
+  package var levelShifts = LevelShiftDetector()
 
   /// What the series counts: bytes (memory) or things (threads, descriptors). Counts are
   /// told without byte units; their gates come from ``counts``.
@@ -65,7 +65,7 @@ public struct TrendConfiguration: Sendable, Equatable {
   }
 
   /// The fewest points `floor` needs before any verdict but insufficient-data.
-  public func minimumPoints(for floor: FloorSeries) -> Int {
+  package func minimumPoints(for floor: FloorSeries) -> Int {
     floor.method == .gcCycles ? min(minPoints, minGCCycles) : minPoints
   }
 }

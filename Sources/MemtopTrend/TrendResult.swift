@@ -15,7 +15,7 @@ public enum TrendVerdict: String, Sendable, Equatable, CaseIterable, Codable {
   case insufficientData = "insufficient-data"
 
   /// How telling a verdict is when several metrics are combined: higher wins.
-  public var severity: Int {
+  package var severity: Int {
     switch self {
     case .leak: 5
     case .plateau: 4
@@ -27,7 +27,7 @@ public enum TrendVerdict: String, Sendable, Equatable, CaseIterable, Codable {
   }
 
   /// The verdict for a whole process: `leak` if any metric leaks, else the most telling.
-  public static func combined(_ verdicts: some Sequence<TrendVerdict>) -> TrendVerdict {
+  package static func combined(_ verdicts: some Sequence<TrendVerdict>) -> TrendVerdict {
     verdicts.max { $0.severity < $1.severity } ?? .insufficientData
   }
 }
@@ -80,7 +80,7 @@ public struct TimeToLimit: Sendable, Equatable {
   public var earliestSeconds: Double
   /// When even the floor reaches the limit at the lower rate bound; nil when that bound is
   /// not positive (the floor might never reach it).
-  public var latestSeconds: Double?
+  package var latestSeconds: Double?
 
   public init(
     limitBytes: Double, estimateSeconds: Double, earliestSeconds: Double,
@@ -109,7 +109,7 @@ public struct TrendResult: Sendable, Equatable {
   /// 0.5, p ≤ 0.0001 → 1), the size of the change against the size gate, and the floor points
   /// against twice the minimum; for `stable` the same points term times how far the interval's
   /// upper end lies below the leak threshold; 0 for `inconclusive` and `insufficient-data`.
-  public var confidence: Double
+  package var confidence: Double
   /// The stretch of data the verdict rests on.
   public var window: AnalysisWindow
   /// One human sentence explaining the verdict.
@@ -117,31 +117,31 @@ public struct TrendResult: Sendable, Equatable {
   /// Projection to the limit; nil when not growing or no limit was given.
   public var timeToLimit: TimeToLimit?
   /// Floor level at the end of the window (Sen line), bytes.
-  public var floorBytes: Double
+  package var floorBytes: Double
   /// Robust σ of the floor around its trend line, bytes.
   public var noiseBytes: Double
   /// How the floor was formed.
   public var floorMethod: FloorSeries.Method
   /// Number of level shifts found over the whole series.
-  public var levelShifts: Int
+  package var levelShifts: Int
   /// Effective number of independent floor points, points / (autocorrelation variance ratio).
   public var effectivePoints: Double
   /// A known blind spot that applies to this verdict, in words, or nil.
-  public var caveat: String?
+  package var caveat: String?
   /// The level shifts (steps) of the floor over the whole series, oldest first.
   public var steps: [Step] = []
   /// Where growth levelled off, for a rise that then held; nil otherwise.
   public var plateau: Plateau?
   /// The smallest rate, bytes/s, that would count as a leak over this window: the larger of
   /// the rate gate and the size gate spread over the window.
-  public var leakThresholdBytesPerSecond: Double = .nan
+  package var leakThresholdBytesPerSecond: Double = .nan
   /// For `inconclusive`: about how many more seconds of data, at the same sampling, would
   /// bring the interval's upper end under the leak threshold (nil when it cannot be said).
-  public var moreSecondsNeeded: Double?
+  package var moreSecondsNeeded: Double?
   /// Sen slope of the last third of the judged floor, bytes/s (how fast it grows lately).
-  public var recentSlopeBytesPerSecond: Double = .nan
+  package var recentSlopeBytesPerSecond: Double = .nan
   /// Sharp GC-like drops seen while too few cycles exist to judge the floor (0 otherwise).
-  public var gcDropsPending = 0
+  package var gcDropsPending = 0
   /// What the series counts: the `…Bytes` figures are things (threads, descriptors) for
   /// ``TrendUnit/count``.
   public var unit: TrendUnit = .bytes
@@ -174,7 +174,7 @@ public struct Step: Sendable, Equatable {
   /// Time of the first floor point after the step, seconds.
   public var time: Double
   /// Height, bytes (positive = up).
-  public var heightBytes: Double
+  package var heightBytes: Double
 
   public init(time: Double, heightBytes: Double) {
     self.time = time
@@ -185,15 +185,15 @@ public struct Step: Sendable, Equatable {
 /// A rise that levelled off: the floor grew from `growthStart` to `levelledAt`, then held.
 public struct Plateau: Sendable, Equatable {
   /// When the growth began (first floor point), seconds.
-  public var growthStart: Double
+  package var growthStart: Double
   /// When the floor reached the level it then held, seconds.
-  public var levelledAt: Double
+  package var levelledAt: Double
   /// How much the floor rose during the growth, bytes.
   public var riseBytes: Double
   /// The level held since, bytes (median of the floor since `levelledAt`).
   public var levelBytes: Double
   /// How long it has held, seconds (to the last sample).
-  public var heldSeconds: Double
+  package var heldSeconds: Double
 
   public init(growthStart: Double, levelledAt: Double, riseBytes: Double, levelBytes: Double, heldSeconds: Double) {
     self.growthStart = growthStart

@@ -1,6 +1,6 @@
 import Foundation
-import MemtopCore
 import MemtopCorpus
+import MemtopTrend
 
 /// Times one analysis of 10⁴, 10⁵ and 10⁶ samples (a 30 MB/h leak on N1 noise at 0.1 s).
 enum Benchmark {

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import MemtopCore
 import MemtopCorpus
+import MemtopTrend
 
 /// Scores the trend analyzer on the labelled synthetic corpus of TREND.md.
 @main

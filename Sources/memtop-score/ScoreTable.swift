@@ -1,6 +1,6 @@
 import Foundation
-import MemtopCore
 import MemtopCorpus
+import MemtopTrend
 
 /// Formats score summaries as fixed-width text tables.
 enum ScoreTable {

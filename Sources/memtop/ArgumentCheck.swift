@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopFormat
 
 /// Looks at the raw arguments before ArgumentParser does, for the mistakes it reports badly.
 enum ArgumentCheck {

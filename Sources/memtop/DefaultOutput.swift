@@ -1,5 +1,5 @@
 import ArgumentParser
-import MemtopCore
+import MemtopSystem
 
 #if canImport(Glibc)
 import Glibc

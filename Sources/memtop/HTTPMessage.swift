@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopExport
 
 /// The head of an HTTP/1.x request (request line and headers), parsed just enough to answer
 /// `GET /metrics`: bodies are not accepted.

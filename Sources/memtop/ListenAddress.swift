@@ -1,5 +1,5 @@
 import ArgumentParser
-import MemtopCore
+import MemtopFormat
 
 /// Where `--metrics-listen` serves: an IPv4 or IPv6 address and a TCP port.
 struct ListenAddress: Equatable {

@@ -1,4 +1,7 @@
 import MemtopCore
+import MemtopExport
+import MemtopSampling
+import MemtopSystem
 
 /// Keeps the Prometheus view of a running recording current: the last values after every
 /// sample, the session's verdict each time it judges (never an analysis of its own), published

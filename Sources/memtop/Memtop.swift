@@ -1,5 +1,7 @@
 import ArgumentParser
 import MemtopCore
+import MemtopFormat
+import MemtopSystem
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,4 @@
 import Foundation
-import MemtopCore
 import Synchronization
 
 #if canImport(Glibc)

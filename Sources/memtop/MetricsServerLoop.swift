@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopSystem
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
 import ArgumentParser
-import MemtopCore
+import MemtopSystem
 import MemtopTUI
 
 /// `memtop [monitor]`: the interactive view, and the default command.

@@ -1,5 +1,7 @@
 import ArgumentParser
-import MemtopCore
+import MemtopExport
+import MemtopFormat
+import MemtopSystem
 
 /// `memtop plot`: draw a recording as an SVG chart.
 struct PlotCommand: ParsableCommand {

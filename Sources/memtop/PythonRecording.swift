@@ -1,4 +1,6 @@
 import MemtopCore
+import MemtopStore
+import MemtopSystem
 
 /// The Python data beside a recording (`NAME.python.jsonl` for `NAME.csv`), for `analyze`,
 /// `plot` and `replay`; notes (skipped lines) go to standard error.

@@ -1,5 +1,11 @@
 import Foundation
+import MemtopAnalysis
 import MemtopCore
+import MemtopExport
+import MemtopFormat
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
 
 /// Loads a CSV recording for `analyze`, `plot` and `replay`, streaming, with one-line errors
 /// naming file and line; notes (a cut last line left out) go to standard error.

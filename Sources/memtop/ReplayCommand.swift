@@ -1,5 +1,5 @@
 import ArgumentParser
-import MemtopCore
+import MemtopSystem
 import MemtopTUI
 
 /// `memtop replay`: open a recording in the interactive view.

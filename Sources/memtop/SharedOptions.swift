@@ -1,5 +1,5 @@
 import ArgumentParser
-import MemtopCore
+import MemtopSystem
 
 /// How much the detailed reads (heap, PSS, USS) may cost: shared by the live view and `record`.
 struct DetailOptions: ParsableArguments {

@@ -1,5 +1,6 @@
 import ArgumentParser
-import MemtopCore
+import MemtopFormat
+import MemtopSystem
 
 /// Argument checks shared by the subcommands; each error names the bad value and the fix.
 enum Validation {

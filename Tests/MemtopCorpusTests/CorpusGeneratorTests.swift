@@ -1,4 +1,3 @@
-import MemtopCore
 import Testing
 
 @testable import MemtopCorpus

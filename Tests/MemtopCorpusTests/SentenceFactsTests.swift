@@ -1,5 +1,7 @@
 import Foundation
-import MemtopCore
+import MemtopAnalysis
+import MemtopFormat
+import MemtopTrend
 import Testing
 
 @testable import MemtopCorpus

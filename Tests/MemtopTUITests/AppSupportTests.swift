@@ -1,5 +1,8 @@
 import Foundation
 import MemtopCore
+import MemtopExport
+import MemtopSampling
+import MemtopStore
 import Testing
 
 @testable import MemtopTUI

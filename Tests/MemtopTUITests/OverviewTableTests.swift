@@ -1,4 +1,6 @@
 import MemtopCore
+import MemtopSystem
+import MemtopTrend
 import Testing
 
 @testable import MemtopTUI

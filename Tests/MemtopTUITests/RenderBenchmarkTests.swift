@@ -1,5 +1,7 @@
 import Foundation
-import MemtopCore
+import MemtopAnalysis
+import MemtopSampling
+import MemtopStore
 import MemtopTUI
 import Testing
 

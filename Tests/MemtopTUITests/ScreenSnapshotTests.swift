@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopStore
 import Testing
 
 @testable import MemtopTUI

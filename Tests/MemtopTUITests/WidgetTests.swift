@@ -1,4 +1,6 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopSampling
+import MemtopStore
 import Testing
 
 @testable import MemtopTUI

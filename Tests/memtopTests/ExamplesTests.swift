@@ -1,5 +1,7 @@
 import Foundation
-import MemtopCore
+import MemtopExport
+import MemtopFormat
+import MemtopSampling
 import Testing
 
 /// Every program in `examples/` run under `memtop record` (launch form), with its verdict from

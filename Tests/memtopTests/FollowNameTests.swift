@@ -1,5 +1,5 @@
 import Foundation
-import MemtopCore
+import MemtopExport
 import Testing
 
 #if canImport(Glibc)

@@ -1,9 +1,10 @@
 import Foundation
-import MemtopCore
 import Testing
 
 #if canImport(Glibc)
 import Glibc
+import MemtopSampling
+import MemtopExport
 #endif
 
 /// `NAME.python.jsonl` beside a recording is found by memtop, not given by the user: what is

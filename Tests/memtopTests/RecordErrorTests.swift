@@ -1,5 +1,6 @@
 import Foundation
-import MemtopCore
+import MemtopExport
+import MemtopSampling
 import Testing
 
 /// Every argument and runtime error of `memtop record`: one line naming the bad value and the

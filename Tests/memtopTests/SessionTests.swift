@@ -1,5 +1,6 @@
 import Foundation
-import MemtopCore
+import MemtopExport
+import MemtopSampling
 import Testing
 
 #if canImport(Glibc)

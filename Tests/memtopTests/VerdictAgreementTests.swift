@@ -6,6 +6,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import MemtopSampling
 #endif
 
 /// The verdict has one source, the watch session: every surface renders it and none judges

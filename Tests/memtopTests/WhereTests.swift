@@ -1,5 +1,7 @@
 import Foundation
-import MemtopCore
+import MemtopExport
+import MemtopSampling
+import MemtopSystem
 import Testing
 
 /// Where memory grows, end to end: each program in `examples/` that grows one kind of memory

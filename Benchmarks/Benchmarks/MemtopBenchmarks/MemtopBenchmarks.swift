@@ -1,7 +1,12 @@
 import Benchmark
 import Foundation
-import MemtopCore
+import MemtopAnalysis
+import MemtopExport
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
 import MemtopTUI
+import MemtopTrend
 
 /// The `/proc` captures the parser tests use (real files from Linux 6.18).
 let captures = URL(fileURLWithPath: #filePath)

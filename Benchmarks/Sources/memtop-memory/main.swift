@@ -14,7 +14,11 @@
 //
 // Run: cd Benchmarks && swift run -c release memtop-memory [samples] [--live] [--regions]
 import Foundation
+import MemtopAnalysis
 import MemtopCore
+import MemtopExport
+import MemtopSampling
+import MemtopSystem
 import MemtopTUI
 
 // As memtop's main does.

@@ -6,7 +6,7 @@
 // Run: cd Benchmarks && swift run -c release memtop-walk PID [rounds]
 // e.g. against scripts/peers/target.py (1 GiB Python) started by hand.
 import Foundation
-import MemtopCore
+import MemtopSystem
 
 let arguments = CommandLine.arguments.dropFirst()
 guard let pid = arguments.first.flatMap({ Int32($0) }) else {

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopFormat
 
 /// One line from a Python agent, parsed defensively: the agent runs inside someone else's
 /// program, so every string is escaped and cut (``Sanitizer``) before anything can show it,
@@ -15,7 +16,7 @@ public enum AgentRecord: Sendable, Equatable {
   case bye(String)
 
   /// Most entries kept of any list a record carries.
-  public static let maxEntries = 200
+  package static let maxEntries = 200
 
   /// Parses one line (without its newline); nil when it is not a JSON object with a known `type`.
   public static func parse(_ line: Substring) -> AgentRecord? {
@@ -93,11 +94,11 @@ public struct AgentHello: Sendable, Equatable {
   /// `3.11.7`.
   public var python: String
   /// `cpython`.
-  public var implementation: String
+  package var implementation: String
   public var executable: String
   public var argv: [String]
   /// Whether the program already traced with tracemalloc before the agent came.
-  public var tracemallocWasTracing: Bool
+  package var tracemallocWasTracing: Bool
 
   init(_ object: [String: Any]) {
     version = AgentRecord.count(object["version"]) ?? 0
@@ -116,11 +117,11 @@ public struct GCState: Sendable, Equatable {
   /// Objects per generation waiting for the next collection.
   public var counts: [Int]
   /// Collections run per generation.
-  public var collections: [Int]
+  package var collections: [Int]
   /// Objects freed per generation.
-  public var collected: [Int]
+  package var collected: [Int]
   /// Uncollectable objects found per generation.
-  public var uncollectable: [Int]
+  package var uncollectable: [Int]
   /// `len(gc.garbage)`.
   public var garbage: Int
 
@@ -151,11 +152,11 @@ public struct GCState: Sendable, Equatable {
 public struct CacheReading: Sendable, Equatable {
   /// Qualified name, e.g. `shop.prices.price`.
   public var function: String
-  public var currsize: Int
+  package var currsize: Int
   /// nil: unbounded (`maxsize=None`).
   public var maxsize: Int?
-  public var hits: Int
-  public var misses: Int
+  package var hits: Int
+  package var misses: Int
 
   public init(function: String, currsize: Int, maxsize: Int?, hits: Int = 0, misses: Int = 0) {
     self.function = function
@@ -190,12 +191,12 @@ public struct AgentSample: Sendable, Equatable {
   /// Objects by type, on census ticks only.
   public var types: [NamedCount]?
   /// Milliseconds the census took.
-  public var censusMilliseconds: Double?
+  package var censusMilliseconds: Double?
   /// Whether tracemalloc runs.
   public var tracing: Bool?
   /// Bytes tracemalloc traces now, and its peak, while tracing.
-  public var tracedCurrent: Int?
-  public var tracedPeak: Int?
+  package var tracedCurrent: Int?
+  package var tracedPeak: Int?
   /// Bytes per `file:line`, on snapshot ticks.
   public var lines: [NamedCount]?
   /// The agent's own footprint (tracemalloc's traces while its window runs, its buffers),

@@ -1,3 +1,6 @@
+import MemtopFormat
+import MemtopSystem
+
 /// memtop's end of the Python agent protocol (`docs/python-agent.md`): a private directory
 /// holding the agent's files and the socket agents connect to.
 ///
@@ -22,12 +25,12 @@ public final class PythonAgentLink {
   /// The private directory.
   public let directory: String
   /// `DIR/agent.sock`.
-  public let socketPath: String
+  package let socketPath: String
   /// What the user should know about where the directory went (an unusable
   /// `$XDG_RUNTIME_DIR`), said once.
   public let notes: [String]
   /// Longest line accepted, bytes (newline excluded).
-  public static let maxLineBytes = 1 << 20
+  package static let maxLineBytes = 1 << 20
   /// Most agents connected at once; more are refused with a note.
   public static let maxConnections = 64
   /// Bytes the directory's own path adds after the base: `/memtop-py-XXXXXX/agent.sock`.
@@ -174,11 +177,11 @@ public final class PythonAgentLink {
   }
 
   /// The pids of the agents connected now.
-  public var connectedPIDs: [Int32] { connections.map(\.pid) }
+  package var connectedPIDs: [Int32] { connections.map(\.pid) }
 
   /// Writes `DIR/attach_PID.py`: the socket path as `MEMTOP_AGENT_SOCKET`, then `loader`
   /// (the agent's attach.py); returns its path.
-  public func writeAttachScript(pid: Int32, loader: String) throws(MemtopError) -> String {
+  package func writeAttachScript(pid: Int32, loader: String) throws(MemtopError) -> String {
     try write(name: "attach_\(pid).py", "MEMTOP_AGENT_SOCKET = \"\(socketPath)\"\n" + loader)
   }
 
@@ -315,12 +318,12 @@ public final class PythonAgentLink {
   }
 
   /// `{"cmd":"trace",...}`: trace lines for `seconds` with `snapshots` snapshots of 1 frame.
-  public static func traceCommand(seconds: Int, snapshots: Int) -> String {
+  package static func traceCommand(seconds: Int, snapshots: Int) -> String {
     "{\"cmd\":\"trace\",\"seconds\":\(seconds),\"snapshots\":\(snapshots),\"frames\":1}"
   }
 
   /// `{"cmd":"detach"}`.
-  public static let detachCommand = "{\"cmd\":\"detach\"}"
+  package static let detachCommand = "{\"cmd\":\"detach\"}"
 
   // MARK: - Ending
 

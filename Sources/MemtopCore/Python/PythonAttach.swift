@@ -1,3 +1,7 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopSystem
+
 /// How memtop gets its agent into a running CPython: checked before anything is done, said
 /// before it is done, and never by running code the target's owner controls.
 ///
@@ -34,7 +38,7 @@ public struct PythonAttachPlan: Sendable, Equatable {
   public var method: Method
   /// The user id the target and memtop share: the bootstrap runs the loader only from a
   /// directory and file this user owns.
-  public var owner: UInt32
+  package var owner: UInt32
 
   public static func == (a: Self, b: Self) -> Bool {
     a.pid == b.pid && a.executable == b.executable && a.version == b.version && a.method == b.method
@@ -83,7 +87,7 @@ public struct PythonAttachPlan: Sendable, Equatable {
   /// is a directory of ``owner``'s with no access for others and the file (never a link) is
   /// ``owner``'s, in a fresh namespace, and swallows every error so nothing reaches the
   /// program (not even a traceback on its stderr). It defines no name in `__main__`.
-  public func bootstrap(script: String) -> String {
+  package func bootstrap(script: String) -> String {
     let folder = script.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
     let inner = [
       "import os, stat",
@@ -104,7 +108,7 @@ public struct PythonAttachPlan: Sendable, Equatable {
   /// The gdb command file: signals pass through and unwind a call they interrupt; one page
   /// is mapped in the target, the bootstrap written into it, and the pending call queued. The
   /// page stays (4 KiB): the interpreter reads it later, after gdb has left.
-  public func gdbCommands(script: String) -> String {
+  package func gdbCommands(script: String) -> String {
     let code = Array(bootstrap(script: script).utf8)
     var literal = ""
     for byte in code {
@@ -134,7 +138,7 @@ public struct PythonAttachPlan: Sendable, Equatable {
 }
 
 /// Checks a running process before injecting into it.
-public enum PythonAttach {
+package enum PythonAttach {
   /// Plans the injection into `pid`, or refuses with one line naming the problem and the fix:
   /// another user's process, stopped, not CPython, a version that cannot be read without
   /// running the target's code, gdb missing, ptrace not permitted, already traced. Runs
@@ -243,7 +247,7 @@ public enum PythonAttach {
   }
 
   /// The first executable `name` on `PATH`.
-  public static func findOnPath(_ name: String) -> String? {
+  package static func findOnPath(_ name: String) -> String? {
     if case .success(let path) = ChildProcess.resolve(name) { return path }
     return nil
   }

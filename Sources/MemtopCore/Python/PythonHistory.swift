@@ -13,29 +13,29 @@ public struct PythonHistory: Sendable {
     /// Latest reading of each cache, by function.
     public var caches: [String: CacheReading] = [:]
     /// currsize over time, by function.
-    public var cacheSeries: [String: BoundedSeries] = [:]
+    package var cacheSeries: [String: BoundedSeries] = [:]
     /// Objects over time, by type (census ticks).
-    public var typeSeries: [String: BoundedSeries] = [:]
+    package var typeSeries: [String: BoundedSeries] = [:]
     /// Bytes over time, by `file:line` (snapshot ticks).
-    public var lineSeries: [String: BoundedSeries] = [:]
+    package var lineSeries: [String: BoundedSeries] = [:]
     /// Traced bytes over time, while tracing.
     public var traced = BoundedSeries()
     /// Whether tracemalloc ran at the latest sample.
     public var tracing = false
     /// Milliseconds of the latest census.
-    public var censusMilliseconds: Double?
+    package var censusMilliseconds: Double?
     /// Notes the agent sent, escaped (the latest few).
     public var notes: [String] = []
     /// Why it left, once it has.
-    public var bye: String?
+    package var bye: String?
   }
 
   /// Agents in order of first contact.
   public private(set) var agents: [Agent] = []
   /// Most series kept per kind (caches, types, lines) per agent.
-  public static let maxSeries = 500
+  package static let maxSeries = 500
   /// Most agents kept (each process of a tree that runs Python has one).
-  public static let maxAgents = 64
+  package static let maxAgents = 64
 
   public init() {}
 
@@ -96,7 +96,7 @@ public struct PythonHistory: Sendable {
 
   /// The agent the report speaks of: the one in `preferred` (the process watched) when it has
   /// samples, else the one with the most samples.
-  public func mainAgent(preferring preferred: Int32? = nil) -> Agent? {
+  package func mainAgent(preferring preferred: Int32? = nil) -> Agent? {
     if let preferred, let agent = agents.first(where: { $0.pid == preferred && $0.samples > 0 }) { return agent }
     return agents.max { $0.samples < $1.samples }
   }

@@ -1,3 +1,5 @@
+import MemtopExport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -34,7 +36,7 @@ public final class PythonJSONLWriter {
 
   /// The line to store: `text` (a JSON object) with `"elapsed_s"` (and the sending process,
   /// `"agent_pid"`) first.
-  public static func stamped(_ text: String, elapsed: Double, pid: Int32? = nil) -> String {
+  package static func stamped(_ text: String, elapsed: Double, pid: Int32? = nil) -> String {
     let trimmed = text.drop { $0 == " " || $0 == "\t" }
     guard trimmed.first == "{" else { return text }
     let rest = trimmed.dropFirst()

@@ -1,11 +1,13 @@
 import Foundation
+import MemtopFormat
+import MemtopSystem
 
 /// Reads `NAME.python.jsonl` (written by `record --python`) back into a ``PythonHistory``:
 /// the file is as untrusted as the agent that wrote its lines. A line that is not a record
 /// (malformed, too long, a time out of range) is skipped and counted, never trusted.
 public enum PythonRecordingReader {
   /// Longest line read, bytes.
-  public static let maxLineBytes = (1 << 20) + 4096
+  package static let maxLineBytes = (1 << 20) + 4096
 
   /// Seconds an agent's clock may lie outside the recording's and still be of the same run.
   static let runSlack = 120.0

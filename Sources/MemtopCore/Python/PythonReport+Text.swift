@@ -1,3 +1,5 @@
+import MemtopFormat
+
 /// The Python report in words: `analyze`'s section, the live panel's lines, `plot`'s block.
 extension PythonReport {
   /// The sentence on Python's share of the growth, or nil when there is nothing to say.

@@ -9,7 +9,7 @@ import MemtopTrend
 public struct PythonReport: Sendable, Equatable, Encodable {
   public struct Cache: Sendable, Equatable {
     public var function: String
-    public var currsize: Int
+    package var currsize: Int
     /// nil: `maxsize=None`.
     public var maxsize: Int?
     /// Entries per second, nil with fewer than two readings.
@@ -18,7 +18,7 @@ public struct PythonReport: Sendable, Equatable, Encodable {
 
   public struct Line: Sendable, Equatable {
     /// `path/file.py:LINE`.
-    public var location: String
+    package var location: String
     public var bytes: Int
     public var slopeBytesPerSecond: Double?
   }
@@ -33,12 +33,12 @@ public struct PythonReport: Sendable, Equatable, Encodable {
   public var pid: Int32
   public var python: String?
   /// Traced over RSS growth on the tracing window, 0...1; nil without tracing or RSS growth.
-  public var shareOfRSSGrowth: Double?
+  package var shareOfRSSGrowth: Double?
   /// Bytes tracemalloc traced at the last reading.
-  public var tracedBytes: Int?
-  public var tracedSlopeBytesPerSecond: Double?
+  package var tracedBytes: Int?
+  package var tracedSlopeBytesPerSecond: Double?
   /// RSS growth over the tracing window, bytes per second.
-  public var rssSlopeBytesPerSecond: Double?
+  package var rssSlopeBytesPerSecond: Double?
   /// Caches, fastest growing first.
   public var caches: [Cache]
   /// Lines, largest slope first.
@@ -48,11 +48,11 @@ public struct PythonReport: Sendable, Equatable, Encodable {
   public var gc: GCState?
   /// Whether tracemalloc runs now.
   public var tracing: Bool
-  public var censusMilliseconds: Double?
+  package var censusMilliseconds: Double?
   public var notes: [String]
 
   /// Most entries of each list.
-  public static let listLimit = 10
+  package static let listLimit = 10
   /// Most points a Sen slope is fitted on (it is quadratic in them).
   static let slopePoints = 200
 

@@ -1,3 +1,8 @@
+import MemtopExport
+import MemtopFormat
+import MemtopSampling
+import MemtopSystem
+
 /// What `--python` asks of a watch.
 public struct PythonOptions: Sendable {
   /// The agent's files (name, text): `BundledAgent.files`.
@@ -28,7 +33,7 @@ public final class PythonWatch {
   /// The injection planned, for `--pid P --python`.
   public private(set) var plan: PythonAttachPlan?
   /// Watch seconds when the tracing window was asked for.
-  public private(set) var tracingSince: Double?
+  package private(set) var tracingSince: Double?
   /// Whether an agent has said hello.
   public private(set) var greeted = false
   private let options: PythonOptions
@@ -48,10 +53,10 @@ public final class PythonWatch {
   private var busy: Set<Int32> = []
 
   /// Seconds to wait for an agent's hello before saying why it may not come.
-  public static let helloWait = 10.0
+  package static let helloWait = 10.0
   /// The tracing window: seconds, and snapshots taken in it.
-  public static let traceSeconds = 60
-  public static let traceSnapshots = 12
+  package static let traceSeconds = 60
+  package static let traceSnapshots = 12
 
   /// Makes the private directory and listens.
   public init(options: PythonOptions) throws(MemtopError) {
@@ -62,7 +67,7 @@ public final class PythonWatch {
   deinit { link.close() }
 
   /// The variables a launched command gets: `PYTHONPATH=DIR[:old]`, `MEMTOP_AGENT_SOCKET`.
-  public var launchEnvironment: [String: String] {
+  package var launchEnvironment: [String: String] {
     let old = ProcessEnvironment.value("PYTHONPATH") ?? ""
     return [
       "PYTHONPATH": link.directory + (old.isEmpty ? "" : ":" + old),

@@ -1,3 +1,6 @@
+import MemtopFormat
+import MemtopSystem
+
 /// Whether a path can be trusted with code another program will run: nobody but memtop's
 /// user or root may change it, or anything on the way to it.
 ///

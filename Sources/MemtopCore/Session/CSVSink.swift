@@ -1,3 +1,6 @@
+import MemtopExport
+import MemtopSampling
+
 /// Streams a watch to a recording file, one sample behind so a marker added to the newest
 /// sample still reaches its row; per-process rows follow their total's. While ``hold`` is set
 /// (a marker's label is being typed) rows wait, so the label reaches the marked row.

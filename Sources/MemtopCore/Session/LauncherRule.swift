@@ -1,3 +1,5 @@
+import MemtopSystem
+
 /// Tells a launcher from the program it runs.
 ///
 /// `python3 app.py &` under pyenv gives `$!` = a bash shim whose child is the interpreter;

@@ -1,3 +1,8 @@
+import MemtopAnalysis
+import MemtopSampling
+import MemtopSystem
+import MemtopTrend
+
 /// Every process on the machine at a glance: each process is read by the same ``Sampler`` a
 /// watch uses, on its cheapest tick (``TickRead/statm``: one `pread` of a kept-open `statm`,
 /// RSS and anonymous memory, the figures `status` gives the chart when a row is opened), and

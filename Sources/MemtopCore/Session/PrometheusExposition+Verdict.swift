@@ -1,3 +1,4 @@
+import MemtopExport
 extension PrometheusExposition {
   /// Renders the session's verdict: the main series' rates and limit, the combined verdict
   /// (`leak` when a member leaks) and each member of a tree by pid and command line.

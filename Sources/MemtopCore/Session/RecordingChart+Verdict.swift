@@ -1,3 +1,6 @@
+import MemtopExport
+import MemtopStore
+
 extension RecordingChart {
   /// A chart of `timeline` headed by the policy's verdict on the file (a member of a tree that
   /// leaks on its own rows is named), with the main series' trend drawn.

@@ -1,3 +1,7 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopSystem
+
 /// The human lines `memtop record` prints on standard error.
 public enum RecordingMessages {
   /// The live one-line status, e.g. `recording 1234 (python3): 12.3 s, 124 samples, RSS 1.02 GiB`.

@@ -1,3 +1,9 @@
+import MemtopAnalysis
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
+import MemtopTrend
+
 extension VerdictPolicy {
   /// The policy's live mode: when a watch judges, and the leak alerts it keeps between
   /// judgments (``LeakAlert``: raised after two consecutive `leak` judgments that each saw new

@@ -1,3 +1,11 @@
+import MemtopAnalysis
+import MemtopExport
+import MemtopFormat
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
+import MemtopTrend
+
 /// One process of a tree judged on its own series.
 public struct MemberVerdict: Sendable, Equatable {
   /// Process id.

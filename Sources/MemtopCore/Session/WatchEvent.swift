@@ -1,3 +1,7 @@
+import MemtopExport
+import MemtopSampling
+import MemtopStore
+
 /// Something a watch session reports while it runs.
 public enum WatchEvent: Sendable, Equatable {
   /// News for the user, one line (a launcher followed, a service restarted). Escaped.

@@ -1,3 +1,10 @@
+import MemtopAnalysis
+import MemtopExport
+import MemtopFormat
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -611,7 +618,7 @@ public final class WatchSession {
   }
 
   private func makeSampler(for handle: ProcessHandle) -> any MemorySampling {
-    MemtopCore.makeSampler(
+    MemtopSampling.makeSampler(
       for: handle, tree: options.children, clock: clock, detailBudget: options.detailBudget, maxStall: options.maxStall,
       startMonotonic: start)
   }
@@ -632,7 +639,7 @@ public final class WatchSession {
       case nil: break
       }
     }
-    return MemtopCore.makeSampler(
+    return MemtopSampling.makeSampler(
       for: target, tree: tree, clock: clock, detailBudget: options.detailBudget, maxStall: options.maxStall,
       startMonotonic: start)
   }

@@ -1,3 +1,5 @@
+import MemtopSystem
+
 /// What a watch session watches.
 public enum WatchTarget: Sendable, Equatable {
   /// A running process, by id. A launcher (a shell, `env`, `timeout`, a pyenv shim...) whose

@@ -1,3 +1,7 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -16,7 +20,7 @@ public final class CSVFileWriter {
   /// Rows written so far (flushed or pending).
   public var rows: Int { file.records }
   /// Rows known to be in the file (flushed).
-  public var rowsSaved: Int { file.recordsSaved }
+  package var rowsSaved: Int { file.recordsSaved }
 
   /// Creates `path` and writes the header; `-` means standard output.
   ///
@@ -43,7 +47,7 @@ public final class CSVFileWriter {
   public static func isFilePath(_ path: String) -> Bool { RecordFile.isFilePath(path) }
 
   /// Whether the rows are still going to a temporary file.
-  public var isStaged: Bool { file.isStaged }
+  package var isStaged: Bool { file.isStaged }
 
   /// Moves a staged file into place at `path` (replacing a file there only if allowed).
   public func commit() throws(CSVWriteError) { try file.commit() }
@@ -65,11 +69,11 @@ public struct CSVWriteError: Error, Equatable, Sendable, CustomStringConvertible
   /// The output path (`-` for standard output).
   public var path: String
   /// The system error behind it.
-  public var cause: SystemError
+  package var cause: SystemError
   /// Whether it failed while creating the file (rather than writing to it).
-  public var creating: Bool
+  package var creating: Bool
   /// Whole rows safely in the file when writing failed.
-  public var rowsSaved: Int?
+  package var rowsSaved: Int?
 
   public init(path: String, cause: SystemError, creating: Bool, rowsSaved: Int? = nil) {
     self.path = path

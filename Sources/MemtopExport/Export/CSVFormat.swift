@@ -1,5 +1,7 @@
+import MemtopSampling
+
 /// The recording file's columns: a contract that scripts depend on; new columns go at the end.
-public enum CSVFormat {
+package enum CSVFormat {
   /// Every column, in order.
   public static let columns: [String] = [
     "time_unix_s", "elapsed_s", "pid",
@@ -18,22 +20,22 @@ public enum CSVFormat {
   ]
 
   /// The metrics in column order after `pid`.
-  public static let metricColumns: [Metric] = [
+  package static let metricColumns: [Metric] = [
     .rss, .anon, .heap, .file, .shmem, .swap, .brkHeap, .peakRSS, .pss, .uss, .swapPss,
   ]
 
   /// The metrics in column order after `command`.
-  public static let trailingMetricColumns: [Metric] = Metric.regions + [.threads, .fds, .arenas]
+  package static let trailingMetricColumns: [Metric] = Metric.regions + [.threads, .fds, .arenas]
 
   /// Every metric a recording carries, in column order.
-  public static let allMetricColumns: [Metric] = metricColumns + trailingMetricColumns
+  package static let allMetricColumns: [Metric] = metricColumns + trailingMetricColumns
 
   /// The header line, with its line ending.
-  public static var headerLine: String { columns.joined(separator: ",") + "\n" }
+  package static var headerLine: String { columns.joined(separator: ",") + "\n" }
 
   /// Makes untrusted text safe to put in a field: control characters become spaces and a
   /// leading `=`, `+`, `-`, `@` (which spreadsheets run as a formula) is prefixed with `'`.
-  public static func neutralize(_ text: String) -> String {
+  package static func neutralize(_ text: String) -> String {
     var scalars = String.UnicodeScalarView()
     for scalar in text.unicodeScalars {
       if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
@@ -50,7 +52,7 @@ public enum CSVFormat {
   }
 
   /// Quotes a field per RFC 4180 when it holds a comma, quote, CR or LF.
-  public static func quote(_ field: String) -> String {
+  package static func quote(_ field: String) -> String {
     guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
     return "\"" + field.replacingAll("\"", with: "\"\"") + "\""
   }

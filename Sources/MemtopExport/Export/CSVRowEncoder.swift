@@ -1,8 +1,10 @@
+import MemtopSampling
+
 /// Turns samples into CSV lines in ``CSVFormat`` order, appending bytes to a buffer.
 ///
 /// Numbers are formatted by hand (no `String(format:)`) into a stack buffer that goes to the
 /// output in one copy: this runs once per sample and for million-row exports.
-public struct CSVRowEncoder {
+package struct CSVRowEncoder {
   /// Longest row without its marker: two times (≤ 21 bytes each at millisecond precision up to
   /// 10^17 s), a pid (≤ 11), 11 sizes (≤ 20 each) and 14 commas.
   private static let maxNumericRow = 2 * 32 + 11 + 11 * 20 + 16

@@ -1,3 +1,8 @@
+import MemtopAnalysis
+import MemtopFormat
+import MemtopSampling
+import MemtopTrend
+
 /// The latest state of one recording in the Prometheus text exposition format (0.0.4), for a
 /// scrape endpoint or node_exporter's textfile collector.
 ///
@@ -16,7 +21,7 @@ public struct PrometheusExposition: Sendable {
   /// The last value read of each metric, bytes.
   public private(set) var latest: [Metric: UInt64] = [:]
   /// Wall-clock time of the last sample, seconds since the Unix epoch.
-  public private(set) var lastSampleTime: Double?
+  package private(set) var lastSampleTime: Double?
   /// The analyzer's latest verdict on the main series, if it has run.
   public var analysis: RecordingAnalysis?
   /// The watch's combined verdict when it differs from ``analysis``'s own (a tree whose total
@@ -150,7 +155,7 @@ public struct PrometheusExposition: Sendable {
   /// Escapes a label value for the exposition format. Control characters (line feed
   /// included) first become visible escapes such as `\n` (``Sanitizer/terminalSafe(_:maxLength:)``,
   /// capped at 256 characters), then backslash and double quote are escaped.
-  public static func escapeLabelValue(_ value: String, maxLength: Int = 256) -> String {
+  package static func escapeLabelValue(_ value: String, maxLength: Int = 256) -> String {
     var out = ""
     for scalar in Sanitizer.terminalSafe(value, maxLength: maxLength).unicodeScalars {
       switch scalar {

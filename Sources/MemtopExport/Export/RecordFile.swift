@@ -1,3 +1,5 @@
+import MemtopSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

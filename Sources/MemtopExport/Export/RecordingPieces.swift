@@ -1,3 +1,6 @@
+import MemtopSampling
+import MemtopStore
+
 // What ``RecordingReader`` parses a window's pieces into, and the pieces' job across threads.
 
 // MARK: - Batches

@@ -1,5 +1,8 @@
 import Dispatch
 import Foundation
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
 
 /// Reads a recording written in ``CSVFormat`` back into samples, streaming.
 ///
@@ -29,7 +32,7 @@ public struct RecordingReader {
 
   /// Bytes one thread parses at a time: a window of the file holds two such pieces per core
   /// (at least two, at most 16; see ``stream(file:keeping:_:)``).
-  public static let chunkBytes = 1 << 20
+  package static let chunkBytes = 1 << 20
 
   /// Bytes per piece (``chunkBytes``; smaller in tests, to put piece ends everywhere).
   var pieceBytes = Self.chunkBytes

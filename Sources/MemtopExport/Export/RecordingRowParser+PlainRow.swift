@@ -1,3 +1,5 @@
+import MemtopSampling
+
 extension RecordingRowParser {
   /// Reads the record at `start` into ``current`` in one pass when it is plain: unquoted,
   /// no spaces, numbers as plain digits (times as digits and a point, at most 15 significant

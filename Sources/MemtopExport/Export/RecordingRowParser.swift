@@ -1,3 +1,6 @@
+import MemtopFormat
+import MemtopSampling
+
 /// Reads a recording's rows straight out of its bytes, a chunk at a time, in bounded memory.
 ///
 /// Feed it consecutive pieces of the file with ``parse(_:atEnd:_:)``; it hands back each
@@ -18,13 +21,13 @@
 ///   left out, with a note, even when it parses, since its last value may be cut too.
 public struct RecordingRowParser {
   /// The longest line accepted, bytes (a recording's lines are a few hundred bytes).
-  public static let maxLineBytes = 1 << 20
+  package static let maxLineBytes = 1 << 20
   /// The largest size accepted, bytes (1 EiB: beyond any machine's memory).
-  public static let maxBytes: UInt64 = 1 << 60
+  package static let maxBytes: UInt64 = 1 << 60
   /// The largest `elapsed_s` accepted, seconds (about 317 years).
-  public static let maxElapsed = 1e10
+  package static let maxElapsed = 1e10
   /// The largest `time_unix_s` accepted, seconds (the year 5138).
-  public static let maxUnixTime = 1e11
+  package static let maxUnixTime = 1e11
 
   /// The file name used in messages (already made terminal-safe by the caller).
   public let path: String
@@ -33,7 +36,7 @@ public struct RecordingRowParser {
   /// The line of a cut last line that was left out.
   private(set) var cutLine: Int?
   /// Whether the header has been read.
-  public private(set) var hasHeader = false
+  package private(set) var hasHeader = false
   /// Line number where the next record starts (1-based).
   public private(set) var line = 1
 
@@ -105,7 +108,7 @@ public struct RecordingRowParser {
 
   /// A piece of the file that holds no complete record: the caller must supply more bytes,
   /// or, when the buffer already holds ``maxLineBytes``, give up with ``lineTooLong()``.
-  public func lineTooLong() -> CSVReadError {
+  package func lineTooLong() -> CSVReadError {
     if !hasHeader {
       return CSVReadError(
         path: path, line: 1,

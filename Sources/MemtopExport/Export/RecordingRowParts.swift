@@ -1,3 +1,6 @@
+import MemtopSampling
+import MemtopStore
+
 // The parts ``RecordingRowParser`` reuses from row to row: where the fields are, the row's
 // values, and the time-order check.
 

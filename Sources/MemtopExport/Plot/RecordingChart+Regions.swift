@@ -1,9 +1,13 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopSystem
+
 /// The "memory by kind" panel of a plot: one line per kind of memory under the main chart,
 /// with a legend naming each kind's verdict and share of the growth. Drawn only when the
 /// recording carries memory by kind.
 extension RecordingChart {
   /// Colours of the kinds, in ``RegionKind`` order.
-  public static let regionColors: [(kind: RegionKind, color: String)] = [
+  package static let regionColors: [(kind: RegionKind, color: String)] = [
     (.brkHeap, "#2ca02c"), (.mallocArenas, "#d62728"), (.threadStacks, "#9467bd"), (.otherAnon, "#ff7f0e"),
     (.shmem, "#17becf"), (.file, "#7f7f7f"),
   ]

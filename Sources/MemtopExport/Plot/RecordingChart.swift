@@ -1,3 +1,9 @@
+import MemtopAnalysis
+import MemtopFormat
+import MemtopSampling
+import MemtopStore
+import MemtopTrend
+
 /// A recording drawn as a self-contained SVG chart: RSS, heap and anon over time, human-unit
 /// axes, markers, and the analyzer's verdict with its Sen-slope rate drawn over the span the
 /// verdict rests on.
@@ -10,7 +16,7 @@ public struct RecordingChart {
     (.rss, "#1f77b4"), (.heap, "#2ca02c"), (.anon, "#ff7f0e"),
   ]
   /// A process tree's PSS total, drawn too for a `--children` recording (its verdict leads with it).
-  public static let treeSeries: (metric: Metric, color: String) = (.pss, "#9467bd")
+  package static let treeSeries: (metric: Metric, color: String) = (.pss, "#9467bd")
 
   /// The series this chart draws: a tree's PSS total after the summed figures.
   var drawn: [(metric: Metric, color: String)] { analysis.isTree ? Self.series + [Self.treeSeries] : Self.series }

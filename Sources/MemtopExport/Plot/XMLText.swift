@@ -1,5 +1,7 @@
+import MemtopFormat
+
 /// Makes untrusted text safe inside XML character data and attribute values.
-public enum XMLText {
+package enum XMLText {
   /// Escapes `&`, `<`, `>`, `"` and `'`, shows control characters as visible escapes (XML 1.0
   /// cannot hold most of them at all) and drops the two non-characters U+FFFE and U+FFFF;
   /// caps the length like ``Sanitizer/terminalSafe(_:maxLength:)``.

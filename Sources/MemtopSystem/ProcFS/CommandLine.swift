@@ -2,7 +2,7 @@
 /// turned into one line a user recognises: `python3 app.py --port 8000`, not `python3`.
 ///
 /// Pure: the caller reads the file.
-public enum ProcessCommandLine {
+package enum ProcessCommandLine {
   /// The arguments in `text` (NUL-separated, a trailing NUL or none); empty for a kernel
   /// thread or a process that has exited.
   public static func arguments(_ text: String) -> [String] {
@@ -15,7 +15,7 @@ public enum ProcessCommandLine {
   /// `/usr/bin/python3 /srv/billing/main.py --port 8000` reads `python3 main.py --port 8000`.
   /// Falls back to `name` (the `stat` comm) when the command line is empty. Untrusted text:
   /// sanitise before drawing.
-  public static func display(_ arguments: [String], name: String) -> String {
+  package static func display(_ arguments: [String], name: String) -> String {
     guard let program = arguments.first, !program.isEmpty else { return name }
     var words = [baseName(program)]
     var scriptShortened = false

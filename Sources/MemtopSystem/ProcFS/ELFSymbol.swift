@@ -6,7 +6,7 @@
 /// (CPython 3.11+) in its binary: running the target's interpreter to ask would run code its
 /// owner controls with memtop's privileges. Every size read from the file is checked against
 /// the file's size before it is used.
-public enum ELFSymbol {
+package enum ELFSymbol {
   /// Most bytes of one symbol or string table read.
   static let tableLimit = 64 << 20
 

@@ -64,7 +64,7 @@ extension ProcessHandle {
   /// The tightest memory limit set on this process's cgroup or any of its ancestors (cgroup v2
   /// `memory.max`, else the v1 memory controller's `memory.limit_in_bytes`), or nil when none
   /// is set. `cgroupRoot` is injectable for tests.
-  public func readCgroupLimit(cgroupRoot: String = "/sys/fs/cgroup") -> MemoryLimit? {
+  package func readCgroupLimit(cgroupRoot: String = "/sys/fs/cgroup") -> MemoryLimit? {
     guard let text = Syscalls.readSmallFile("\(procRoot)/\(identity.pid)/cgroup") else { return nil }
     let paths = MemoryLimit.cgroupPaths(text)
     if let v2 = paths.v2, let limit = Self.tightestLimit(base: cgroupRoot, path: v2, file: "memory.max") {
@@ -80,7 +80,7 @@ extension ProcessHandle {
 
   /// The limit this process's memory will hit: its cgroup's limit when one is set, else its
   /// current use plus the system's `MemAvailable`.
-  public func readMemoryLimit(currentBytes: UInt64, cgroupRoot: String = "/sys/fs/cgroup") -> MemoryLimit? {
+  package func readMemoryLimit(currentBytes: UInt64, cgroupRoot: String = "/sys/fs/cgroup") -> MemoryLimit? {
     if let limit = readCgroupLimit(cgroupRoot: cgroupRoot) { return limit }
     guard let available = Syscalls.readSmallFile("\(procRoot)/meminfo").flatMap(MemoryLimit.parseMemAvailable) else {
       return nil

@@ -5,20 +5,20 @@ public struct MemoryRollup: Sendable, Equatable {
   /// `Pss`: proportional set size.
   public var pss: UInt64 = 0
   /// `Private_Clean`.
-  public var privateClean: UInt64 = 0
+  package var privateClean: UInt64 = 0
   /// `Private_Dirty`.
-  public var privateDirty: UInt64 = 0
+  package var privateDirty: UInt64 = 0
   /// `Anonymous`: resident anonymous pages.
   public var anonymous: UInt64 = 0
   /// `Swap`.
   public var swap: UInt64 = 0
   /// `SwapPss`: proportional swap.
-  public var swapPss: UInt64 = 0
+  package var swapPss: UInt64 = 0
 
   public init() {}
 
   /// Unique set size: memory that would be freed if the process exited.
-  public var uss: UInt64 { privateClean &+ privateDirty }
+  package var uss: UInt64 { privateClean &+ privateDirty }
 
   /// Adds one `Key: N kB` line's value to the matching total; returns false on a malformed value.
   mutating func accumulate(key: Slice<UnsafeBufferPointer<UInt8>>, value: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {

@@ -1,5 +1,5 @@
 /// A process's command line, from `/proc/PID/cmdline`, for naming tree members and launchers.
-public enum ProcCommandLine {
+package enum ProcCommandLine {
   /// The program's base name and its arguments, joined by spaces (`python3 app.py` for
   /// `/usr/bin/python3 app.py`; at most `maxLength` characters), or nil when it cannot be read
   /// or is empty (a kernel thread, a zombie). Untrusted text.

@@ -3,7 +3,7 @@ extension ProcReadError {
   ///
   /// A PID that `/proc` does not show is either gone or hidden (`/proc` mounted with
   /// `hidepid`): from inside, both look the same, so the message names both.
-  public func openMessage(pid: Int32) -> String {
+  package func openMessage(pid: Int32) -> String {
     switch self {
     case .processGone:
       "no such process or not visible: PID \(pid) (it has exited, or /proc is mounted with hidepid); check it with ps -p \(pid), or run memtop as the process's user or as root"

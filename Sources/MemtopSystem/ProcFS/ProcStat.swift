@@ -7,14 +7,14 @@ public struct ProcStat: Sendable, Equatable {
   /// One-letter state (field 3).
   public var state: String
   /// Parent process id (field 4).
-  public var ppid: Int32
+  package var ppid: Int32
   /// Start time after boot in clock ticks (field 22): with `pid`, the process's identity.
   public var startTimeTicks: UInt64
   /// Resident set size in pages (field 24).
-  public var rssPages: Int64
+  package var rssPages: Int64
   /// Minor plus major page faults of the children it has reaped (fields 11 and 13): it grows
   /// whenever the process waits for a child that ran, however briefly.
-  public var reapedChildFaults: UInt64 = 0
+  package var reapedChildFaults: UInt64 = 0
   /// The wait status a zombie leaves for its parent (field 52, Linux 3.5+; 0 while it runs).
   public var exitCode: Int32? = nil
 

@@ -9,27 +9,27 @@ public struct ProcStatus: Sendable, Equatable {
   /// `Pid`.
   public var pid: Int32?
   /// `PPid`.
-  public var ppid: Int32?
+  package var ppid: Int32?
   /// `Tgid`: the process a thread belongs to (equal to `Pid` for a process itself).
-  public var tgid: Int32?
+  package var tgid: Int32?
   /// `Uid`: the real user id.
-  public var uid: UInt32?
+  package var uid: UInt32?
   /// `Threads`.
   public var threads: Int?
   /// `VmHWM`: peak resident set size.
-  public var vmHWM: UInt64?
+  package var vmHWM: UInt64?
   /// `VmRSS`: resident set size.
   public var vmRSS: UInt64?
   /// `RssAnon`: resident anonymous memory (4.5+).
-  public var rssAnon: UInt64?
+  package var rssAnon: UInt64?
   /// `RssFile`: resident file-backed memory (4.5+).
-  public var rssFile: UInt64?
+  package var rssFile: UInt64?
   /// `RssShmem`: resident shared memory (4.5+).
-  public var rssShmem: UInt64?
+  package var rssShmem: UInt64?
   /// `VmData`: size of data + stack + private anonymous mappings (virtual).
-  public var vmData: UInt64?
+  package var vmData: UInt64?
   /// `VmSwap`: swapped-out anonymous memory.
-  public var vmSwap: UInt64?
+  package var vmSwap: UInt64?
 
   public init(name: String = "", state: String = "") {
     self.name = name
@@ -37,10 +37,10 @@ public struct ProcStatus: Sendable, Equatable {
   }
 
   /// Whether the memory lines are present (false for kernel threads and zombies).
-  public var hasMemory: Bool { vmRSS != nil }
+  package var hasMemory: Bool { vmRSS != nil }
 
   /// Whether the process has exited and waits to be reaped.
-  public var isZombie: Bool { state == "Z" || state == "X" }
+  package var isZombie: Bool { state == "Z" || state == "X" }
 }
 
 extension ProcStatus {

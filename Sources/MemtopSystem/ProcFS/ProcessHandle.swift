@@ -52,7 +52,7 @@ public final class ProcessHandle {
   public let identity: ProcessIdentity
   /// Whether `procRoot` is the kernel's `/proc`, whose kept-open files fail once the process
   /// is reaped (a copied tree or a fixture does not).
-  public var hasKernelProc: Bool { procRoot == "/proc" }
+  package var hasKernelProc: Bool { procRoot == "/proc" }
   /// The command name at open time (`stat`'s comm). Untrusted text.
   public let name: String
   /// The `/proc` mount the handle reads from (injectable for tests).
@@ -70,11 +70,11 @@ public final class ProcessHandle {
   private let pageSize: UInt64
 
   /// Whether this kernel offers `smaps_rollup` (probed once at open).
-  public let hasRollup: Bool
+  package let hasRollup: Bool
   /// Where heap figures come from (probed once at open).
   public let heapSource: HeapSource
   /// Why the ioctl heap source was not used, when it was not (for a one-line notice).
-  public let heapIoctlUnavailable: ProcReadError?
+  package let heapIoctlUnavailable: ProcReadError?
   private let mappingWalk: MappingWalk?
 
   /// Opens the process `pid` under `procRoot`.
@@ -137,13 +137,13 @@ public final class ProcessHandle {
   }
 
   /// Reads and parses `status`: the cheap tier read every tick.
-  public func readStatus() throws(ProcReadError) -> ProcStatus {
+  package func readStatus() throws(ProcReadError) -> ProcStatus {
     let fd = try lazyOpen(&statusFD, "status")
     return try read(fd) { bytes throws(ProcParseError) in try ProcStatus.parse(bytes) }
   }
 
   /// Reads and parses `stat` (kept open): the start time that, with the PID, names the process.
-  public func readStat() throws(ProcReadError) -> ProcStat {
+  package func readStat() throws(ProcReadError) -> ProcStat {
     try read(statFD) { bytes throws(ProcParseError) in try ProcStat.parse(bytes) }
   }
 

@@ -11,7 +11,7 @@ public final class ProcessScanner {
   /// What one `stat` read told about a process.
   public struct Entry: Sendable, Equatable {
     /// Parent process id.
-    public var ppid: Int32
+    package var ppid: Int32
     /// Start time after boot in clock ticks.
     public var startTimeTicks: UInt64
     /// Command name when it was read. Untrusted text.
@@ -33,7 +33,7 @@ public final class ProcessScanner {
   /// Lists the processes again, reading `stat` only for new ones; returns the ids that
   /// appeared and those that vanished since the previous scan.
   @discardableResult
-  public func scan() -> (added: [Int32], removed: [Int32]) {
+  package func scan() -> (added: [Int32], removed: [Int32]) {
     // A listing that fails (e.g. out of descriptors) says nothing about who is gone.
     guard let listed = Syscalls.numericEntries(procRoot) else { return ([], []) }
     var present = Set<Int32>(minimumCapacity: listed.count)
@@ -57,14 +57,14 @@ public final class ProcessScanner {
   }
 
   /// Re-reads one process's name (it changes when the process calls `exec`).
-  public func refreshName(_ pid: Int32) {
+  package func refreshName(_ pid: Int32) {
     guard entries[pid] != nil, let entry = readStat(pid) else { return }
     entries[pid] = entry
   }
 
   /// Scans, then returns the processes that descend from `members` (children,
   /// grandchildren, ...) and are not in it, each with its start time; parents first.
-  public func newDescendants(of members: Set<Int32>) -> [ProcessIdentity] {
+  package func newDescendants(of members: Set<Int32>) -> [ProcessIdentity] {
     scan()
     var children: [Int32: [Int32]] = [:]
     for (pid, entry) in entries where !members.contains(pid) {

@@ -21,5 +21,5 @@ public enum RegionKind: String, CaseIterable, Sendable {
   case file
 
   /// Whether growth in this kind is memory the kernel can take back under pressure.
-  public var isReclaimable: Bool { self == .file }
+  package var isReclaimable: Bool { self == .file }
 }

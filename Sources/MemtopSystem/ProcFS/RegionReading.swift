@@ -1,9 +1,9 @@
 /// Resident bytes of each ``RegionKind``.
 public struct RegionBytes: Sendable, Equatable {
   public var brkHeap: UInt64 = 0
-  public var mallocArenas: UInt64 = 0
-  public var threadStacks: UInt64 = 0
-  public var otherAnon: UInt64 = 0
+  package var mallocArenas: UInt64 = 0
+  package var threadStacks: UInt64 = 0
+  package var otherAnon: UInt64 = 0
   public var shmem: UInt64 = 0
   public var file: UInt64 = 0
 
@@ -59,22 +59,22 @@ public struct NamedResidency: Sendable, Equatable {
 /// hold.
 public struct RegionReading: Sendable, Equatable {
   /// How many of the largest files and named anonymous mappings are kept.
-  public static let topCount = 5
+  package static let topCount = 5
 
   /// Resident bytes by kind; their ``RegionBytes/total`` is the resident size the walk saw.
   public var bytes = RegionBytes()
   /// glibc per-thread arena heaps seen.
   public var arenas = 0
   /// Thread stacks seen (the main thread's `[stack]` included).
-  public var threadStacks = 0
+  package var threadStacks = 0
   /// The files (kind ``RegionKind/file``) with the most resident bytes, largest first
   /// (adjacent mappings of one file summed).
   public var topFiles: [NamedResidency] = []
   /// The named shared memory (kind ``RegionKind/shmem``: `/memfd:…`, `/dev/shm/…`, `/SYSV…`)
   /// with the most resident bytes, largest first.
-  public var topShared: [NamedResidency] = []
+  package var topShared: [NamedResidency] = []
   /// The `[anon:NAME]` mappings with the most resident bytes, largest first (`NAME` only).
-  public var topNamedAnon: [NamedResidency] = []
+  package var topNamedAnon: [NamedResidency] = []
   /// Mappings seen.
   public var mappings = 0
 

@@ -9,7 +9,7 @@ import Musl
 extension Syscalls {
   /// Creates a fresh directory, mode 0700, from `prefix` + six random characters (`mkdtemp`);
   /// returns its path.
-  public static func makePrivateDirectory(prefix: String) throws(SystemError) -> String {
+  package static func makePrivateDirectory(prefix: String) throws(SystemError) -> String {
     var template = Array((prefix + "XXXXXX").utf8CString)
     let made = template.withUnsafeMutableBufferPointer { buffer -> Bool in
       guard let base = buffer.baseAddress else { return false }
@@ -20,7 +20,7 @@ extension Syscalls {
   }
 
   /// Creates `path` (which must not exist) holding `bytes`, with `mode` (e.g. 0o600).
-  public static func writeNewFile(_ path: String, _ bytes: [UInt8], mode: UInt32) throws(SystemError) {
+  package static func writeNewFile(_ path: String, _ bytes: [UInt8], mode: UInt32) throws(SystemError) {
     let fd = try valueOrErrno { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(mode)) }
     defer { close(fd) }
     try writeAll(fd, bytes)
@@ -28,17 +28,17 @@ extension Syscalls {
   }
 
   /// Removes a file (or socket); errors are ignored (it is gone either way).
-  public static func removeFile(_ path: String) {
+  package static func removeFile(_ path: String) {
     _ = unlink(path)
   }
 
   /// Removes an empty directory; errors are ignored.
-  public static func removeDirectory(_ path: String) {
+  package static func removeDirectory(_ path: String) {
     _ = rmdir(path)
   }
 
   /// The names in a directory (without `.` and `..`); empty when it cannot be read.
-  public static func directoryEntries(_ path: String) -> [String] {
+  package static func directoryEntries(_ path: String) -> [String] {
     guard let dir = opendir(path) else { return [] }
     defer { closedir(dir) }
     var names: [String] = []
@@ -52,20 +52,20 @@ extension Syscalls {
   }
 
   /// The permission bits and owner of `path` (not following a final symbolic link), or nil.
-  public static func fileModeAndOwner(_ path: String) -> (mode: UInt32, uid: UInt32)? {
+  package static func fileModeAndOwner(_ path: String) -> (mode: UInt32, uid: UInt32)? {
     var info = stat()
     guard lstat(path, &info) == 0 else { return nil }
     return (UInt32(info.st_mode & 0o7777), info.st_uid)
   }
 
   /// This process's real user id.
-  public static func userID() -> UInt32 { getuid() }
+  package static func userID() -> UInt32 { getuid() }
 
   /// This process's id.
-  public static func processID() -> Int32 { getpid() }
+  package static func processID() -> Int32 { getpid() }
 
   /// The target of a symbolic link (e.g. `/proc/PID/exe`), or nil.
-  public static func readLink(_ path: String) -> String? {
+  package static func readLink(_ path: String) -> String? {
     var buffer = [CChar](repeating: 0, count: 4096)
     let n = readlink(path, &buffer, buffer.count - 1)
     guard n > 0 else { return nil }
@@ -74,7 +74,7 @@ extension Syscalls {
 
   /// Whether this process may ptrace-attach to `pid`: opening `/proc/PID/mem` asks the kernel
   /// the same question (`PTRACE_MODE_ATTACH`, Yama included) without stopping the process.
-  public static func mayTrace(_ pid: Int32) -> Bool {
+  package static func mayTrace(_ pid: Int32) -> Bool {
     guard let fd = try? openReadOnly("/proc/\(pid)/mem") else { return false }
     close(fd)
     return true
@@ -84,7 +84,7 @@ extension Syscalls {
 
   /// Binds a non-blocking, close-on-exec Unix stream socket at `path` (which must not exist,
   /// at most 107 bytes), makes it mode 0600 and listens; returns the descriptor.
-  public static func listenUnix(_ path: String) throws(SystemError) -> Int32 {
+  package static func listenUnix(_ path: String) throws(SystemError) -> Int32 {
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
     let bytes = Array(path.utf8)
@@ -117,7 +117,7 @@ extension Syscalls {
   }
 
   /// Accepts one pending connection (non-blocking, close-on-exec); nil when none waits.
-  public static func acceptConnection(_ listener: Int32) throws(SystemError) -> Int32? {
+  package static func acceptConnection(_ listener: Int32) throws(SystemError) -> Int32? {
     while true {
       // accept4 needs _GNU_SOURCE; the flags are set right after instead (memtop starts
       // processes from the thread that accepts, so no exec can slip in between).
@@ -136,7 +136,7 @@ extension Syscalls {
 
   /// The user id and process id of the process at the other end of a Unix socket
   /// (`SO_PEERCRED`), or nil.
-  public static func peerCredentials(_ fd: Int32) -> (uid: UInt32, pid: Int32)? {
+  package static func peerCredentials(_ fd: Int32) -> (uid: UInt32, pid: Int32)? {
     // struct ucred { pid_t pid; uid_t uid; gid_t gid; } (its declaration needs _GNU_SOURCE).
     var credentials: (Int32, UInt32, UInt32) = (0, 0, 0)
     var length = socklen_t(MemoryLayout<(Int32, UInt32, UInt32)>.size)
@@ -145,7 +145,7 @@ extension Syscalls {
   }
 
   /// What a non-blocking read gave.
-  public enum ReadResult: Sendable, Equatable {
+  package enum ReadResult: Sendable, Equatable {
     /// This many bytes.
     case bytes(Int)
     /// Nothing for now.
@@ -155,7 +155,7 @@ extension Syscalls {
   }
 
   /// Reads what is there from a non-blocking descriptor.
-  public static func readAvailable(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError)
+  package static func readAvailable(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError)
     -> ReadResult
   {
     guard let base = buffer.baseAddress else { return .wouldBlock }
@@ -171,7 +171,7 @@ extension Syscalls {
   }
 
   /// Sends as much of `bytes` as the socket takes now (never SIGPIPE); returns the count sent.
-  public static func sendAvailable(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) -> Int {
+  package static func sendAvailable(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) -> Int {
     guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
     while true {
       let n = send(fd, base, bytes.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))

@@ -13,15 +13,15 @@ extension Syscalls {
   /// The owner, type and permission bits of a file, as `lstat` or `fstat` sees it.
   public struct FileFacts: Sendable, Equatable {
     /// Permission bits and set-id/sticky bits (`st_mode & 07777`).
-    public var permissions: UInt32
+    package var permissions: UInt32
     /// `st_uid`.
-    public var owner: UInt32
+    package var owner: UInt32
     /// A directory.
     public var isDirectory: Bool
     /// A symbolic link (only from ``facts(_:)``, which does not follow one).
-    public var isSymbolicLink: Bool
+    package var isSymbolicLink: Bool
     /// A regular file.
-    public var isRegularFile: Bool
+    package var isRegularFile: Bool
 
     init(_ info: stat) {
       let type = info.st_mode & S_IFMT
@@ -33,9 +33,9 @@ extension Syscalls {
     }
 
     /// Writable by someone other than the owner (group or others).
-    public var writableByOthers: Bool { permissions & 0o022 != 0 }
+    package var writableByOthers: Bool { permissions & 0o022 != 0 }
     /// The sticky bit: only an entry's owner (or the directory's, or root) may rename or remove it.
-    public var isSticky: Bool { permissions & 0o1000 != 0 }
+    package var isSticky: Bool { permissions & 0o1000 != 0 }
   }
 
   /// The facts of `path` itself (a final symbolic link is not followed), or nil.
@@ -53,28 +53,28 @@ extension Syscalls {
   }
 
   /// This process's effective user id: the one files it creates belong to.
-  public static func effectiveUserID() -> UInt32 { geteuid() }
+  package static func effectiveUserID() -> UInt32 { geteuid() }
 
   /// `path` with every symbolic link and `.`/`..` resolved, or nil when it does not exist.
-  public static func resolvedPath(_ path: String) -> String? {
+  package static func resolvedPath(_ path: String) -> String? {
     guard let resolved = realpath(path, nil) else { return nil }
     defer { free(resolved) }
     return String(cString: resolved)
   }
 
   /// Creates the directory `path` with `mode` (the umask applies); `EEXIST` when it exists.
-  public static func makeDirectory(_ path: String, mode: UInt32) throws(SystemError) {
+  package static func makeDirectory(_ path: String, mode: UInt32) throws(SystemError) {
     _ = try valueOrErrno { mkdir(path, mode_t(mode)) }
   }
 
   /// Opens the directory `path` without following a final symbolic link (close-on-exec).
-  public static func openDirectoryNoFollow(_ path: String) throws(SystemError) -> Int32 {
+  package static func openDirectoryNoFollow(_ path: String) throws(SystemError) -> Int32 {
     try valueOrErrno { open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
   }
 
   /// Creates `name` (which must not exist) inside the directory open as `directory`,
   /// holding `bytes`, with `mode`; a planted symbolic link is never followed.
-  public static func writeNewFile(in directory: Int32, name: String, _ bytes: [UInt8], mode: UInt32)
+  package static func writeNewFile(in directory: Int32, name: String, _ bytes: [UInt8], mode: UInt32)
     throws(SystemError)
   {
     let fd = try valueOrErrno {
@@ -87,7 +87,7 @@ extension Syscalls {
 
   /// Removes the entry `name` of the directory open as `directory` (a file, socket or link,
   /// never followed); errors are ignored.
-  public static func removeEntry(in directory: Int32, name: String) {
+  package static func removeEntry(in directory: Int32, name: String) {
     _ = unlinkat(directory, name, 0)
   }
 
@@ -96,13 +96,13 @@ extension Syscalls {
   /// if memtop dies in any way, SIGKILL included, and otherwise waits. ``stopJanitor(_:)``
   /// ends it once memtop has removed the directory itself. Call it from the main thread (the
   /// kernel's death signal follows the thread that started it). Returns its pid, or nil.
-  public static func startJanitor(directory: Int32, path: String) -> Int32? {
+  package static func startJanitor(directory: Int32, path: String) -> Int32? {
     let pid = path.withCString { memtop_spawn_janitor(directory, $0) }
     return pid > 0 ? pid : nil
   }
 
   /// Ends a janitor without letting it clean (memtop cleaned), and reaps it.
-  public static func stopJanitor(_ pid: Int32) {
+  package static func stopJanitor(_ pid: Int32) {
     _ = kill(pid, SIGKILL)
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

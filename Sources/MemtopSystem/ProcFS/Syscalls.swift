@@ -43,23 +43,23 @@ public enum Syscalls {
   // MARK: - Address-space ioctls (Linux 6.7+ / 6.11+)
 
   /// One mapping as the `PROCMAP_QUERY` ioctl describes it.
-  public struct MappingInfo: Sendable, Equatable {
+  package struct MappingInfo: Sendable, Equatable {
     /// First address of the mapping.
     public var start: UInt64
     /// One past its last address.
     public var end: UInt64
     /// Whether it is a shared mapping (`PROCMAP_QUERY_VMA_SHARED`).
-    public var isShared: Bool
+    package var isShared: Bool
     /// Its permissions (`PROCMAP_QUERY_VMA_READABLE`, `_WRITABLE`, `_EXECUTABLE`).
-    public var isReadable: Bool
-    public var isWritable: Bool
-    public var isExecutable: Bool
+    package var isReadable: Bool
+    package var isWritable: Bool
+    package var isExecutable: Bool
     /// The page size backing it: larger than the base page for a hugetlb mapping.
     public var pageSize: UInt64
     /// The file's inode number, 0 for an anonymous mapping.
-    public var inode: UInt64
+    package var inode: UInt64
     /// Length of the name copied into the caller's buffer (0: no name, a plain anonymous mapping).
-    public var nameLength: Int
+    package var nameLength: Int
   }
 
   /// `_IOWR('f', 17, struct procmap_query)`: 104-byte argument.
@@ -83,7 +83,9 @@ public enum Syscalls {
   ///
   /// - Throws: ``SystemError/unsupportedOperation`` on kernels before 6.11 (`ENOTTY`); ESRCH
   ///   when the address space the descriptor was opened on is gone (the process exited or called `exec`).
-  public static func queryMapping(_ fd: Int32, coveringOrAfter address: UInt64, name: UnsafeMutableBufferPointer<UInt8>)
+  package static func queryMapping(
+    _ fd: Int32, coveringOrAfter address: UInt64, name: UnsafeMutableBufferPointer<UInt8>
+  )
     throws(SystemError) -> MappingInfo?
   {
     // struct procmap_query: 9 × u64, 4 × u32, 2 × u64 = 104 bytes, all naturally aligned.
@@ -125,7 +127,7 @@ public enum Syscalls {
   /// runs than it holds is scanned in several calls.
   ///
   /// - Throws: ``SystemError/unsupportedOperation`` on kernels before 6.7 (`ENOTTY`).
-  public static func presentBytes(
+  package static func presentBytes(
     _ fd: Int32, from start: UInt64, to end: UInt64, regions: UnsafeMutableBufferPointer<UInt64>
   ) throws(SystemError) -> UInt64 {
     let capacity = regions.count / 3
@@ -167,14 +169,14 @@ public enum Syscalls {
   // MARK: - Directories
 
   /// Opens the directory `path` read-only and close-on-exec, for ``countEntries(_:buffer:)``.
-  public static func openDirectory(_ path: String) throws(SystemError) -> Int32 {
+  package static func openDirectory(_ path: String) throws(SystemError) -> Int32 {
     try valueOrErrno { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
   }
 
   /// Counts the entries of the directory open as `fd`, `.` and `..` left out, from its start
   /// (the descriptor is rewound first, so it can be kept open and counted again), with
   /// `getdents64` into `buffer`. Nothing is allocated.
-  public static func countEntries(_ fd: Int32, buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int {
+  package static func countEntries(_ fd: Int32, buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int {
     guard let base = buffer.baseAddress, buffer.count >= 512 else { throw SystemError(errno: EINVAL) }
     _ = try valueOrErrno { lseek(fd, 0, SEEK_SET) }
     var count = 0
@@ -198,14 +200,14 @@ public enum Syscalls {
   }
 
   /// Writes all of `bytes`, looping over short writes.
-  public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+  package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
     var written = 0
     try writeAll(fd, bytes, written: &written)
   }
 
   /// Writes all of `bytes`, retrying short writes and EINTR; `written` counts the bytes that
   /// made it, also when it throws part-way.
-  public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, written: inout Int) throws(SystemError) {
+  package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, written: inout Int) throws(SystemError) {
     written = 0
     guard var base = bytes.baseAddress else { return }
     var left = bytes.count
@@ -220,7 +222,7 @@ public enum Syscalls {
 
   /// Writes all of `bytes` (an array): as the buffer form, with the typed error carried out of
   /// the buffer's closure.
-  public static func writeAll(_ fd: Int32, _ bytes: [UInt8], written: inout Int) throws(SystemError) {
+  package static func writeAll(_ fd: Int32, _ bytes: [UInt8], written: inout Int) throws(SystemError) {
     var count = 0
     let failure: SystemError? = bytes.withUnsafeBytes { raw in
       do throws(SystemError) {
@@ -235,13 +237,13 @@ public enum Syscalls {
   }
 
   /// Writes all of `bytes` (an array).
-  public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SystemError) {
+  package static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SystemError) {
     var written = 0
     try writeAll(fd, bytes, written: &written)
   }
 
   /// Forces written data of `fd` to stable storage where the file supports it.
-  public static func sync(_ fd: Int32) throws(SystemError) {
+  package static func sync(_ fd: Int32) throws(SystemError) {
     let result = fdatasync(fd)
     if result < 0 {
       let code = errno
@@ -312,7 +314,7 @@ public enum Syscalls {
   ///
   /// Other entries are skipped; `nil` when the directory cannot be opened (e.g. out of
   /// descriptors), which is not the same as a directory with no processes.
-  public static func numericEntries(_ path: String) -> [Int32]? {
+  package static func numericEntries(_ path: String) -> [Int32]? {
     guard let dir = opendir(path) else { return nil }
     defer { closedir(dir) }
     var ids: [Int32] = []
@@ -336,7 +338,7 @@ public enum Syscalls {
   /// Raises the soft limit on open descriptors to the hard limit: the process table keeps
   /// one `statm` open per process, a tree several files per member. Called once those start,
   /// after any command memtop launches, so the command keeps the limit it was given.
-  public static func raiseOpenFileLimit() {
+  package static func raiseOpenFileLimit() {
     var limit = rlimit()
     guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
     limit.rlim_cur = limit.rlim_max
@@ -344,16 +346,16 @@ public enum Syscalls {
   }
 
   /// The soft `RLIMIT_NOFILE`: how many descriptors this process may hold (Int.max if unlimited).
-  public static func openFileLimit() -> Int {
+  package static func openFileLimit() -> Int {
     var limit = rlimit()
     guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
     return limit.rlim_cur == rlim_t.max ? Int.max : Int(clamping: limit.rlim_cur)
   }
 
   /// `EMFILE`: this process has no descriptor left.
-  public static let tooManyOpenFiles = EMFILE
+  package static let tooManyOpenFiles = EMFILE
   /// `ENFILE`: the system has no descriptor left.
-  public static let tooManyOpenFilesInSystem = ENFILE
+  package static let tooManyOpenFilesInSystem = ENFILE
 
   /// Whether `fd` is a terminal.
   public static func isTerminal(_ fd: Int32) -> Bool {
@@ -361,7 +363,7 @@ public enum Syscalls {
   }
 
   /// Whether `path` exists and can be read by this process.
-  public static func canRead(_ path: String) -> Bool {
+  package static func canRead(_ path: String) -> Bool {
     access(path, R_OK) == 0
   }
 
@@ -400,7 +402,7 @@ public enum Syscalls {
   /// Sleeps until the monotonic clock reads `deadline` seconds.
   ///
   /// Returns `false` when a signal interrupted the sleep, so the caller can check its stop flag.
-  public static func sleep(untilMonotonic deadline: Double) -> Bool {
+  package static func sleep(untilMonotonic deadline: Double) -> Bool {
     guard deadline.isFinite, deadline > 0 else { return true }
     var ts = timespec()
     ts.tv_sec = Int(deadline.rounded(.down))
@@ -410,7 +412,7 @@ public enum Syscalls {
   }
 
   /// The kernel's clock ticks per second (`_SC_CLK_TCK`), used for `stat` start times.
-  public static func clockTicksPerSecond() -> Double {
+  package static func clockTicksPerSecond() -> Double {
     let ticks = sysconf(Int32(_SC_CLK_TCK))
     return ticks > 0 ? Double(ticks) : 100
   }

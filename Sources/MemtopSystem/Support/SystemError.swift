@@ -35,7 +35,7 @@ public enum SystemError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 
   /// The errno value this error stands for.
-  public var errnoValue: Int32 {
+  package var errnoValue: Int32 {
     switch self {
     case .noSuchFile: ENOENT
     case .noSuchProcess: ESRCH

@@ -1,8 +1,10 @@
 import MemtopCore
+import MemtopSampling
+import MemtopSystem
 
 /// Everything the app reacts to, one at a time: input, time, samples, the launched command's
 /// end, and stop signals all arrive as one of these.
-public enum AppEvent: Sendable, Equatable {
+package enum AppEvent: Sendable, Equatable {
   /// A key press.
   case key(Key)
   /// The terminal changed size (columns, rows).
@@ -27,27 +29,27 @@ public enum AppEvent: Sendable, Equatable {
 }
 
 /// One sampling tick as the view sees it: the outcome and the sampler's news.
-public struct SampleReport: Sendable, Equatable {
+package struct SampleReport: Sendable, Equatable {
   /// The reading, gap or exit; nil for a tick that only brought news (a notice, a warning).
-  public var outcome: SampleOutcome?
+  package var outcome: SampleOutcome?
   /// The command name of the process watched now (nil: unchanged).
-  public var name: String?
+  package var name: String?
   /// Each process's reading behind a tree's total.
-  public var members: [MemberSample] = []
+  package var members: [MemberSample] = []
   /// Where heap and PSS come from and how often they are read.
-  public var cadences: DetailCadences?
+  package var cadences: DetailCadences?
   /// Why the detailed figures cannot be read, once known.
-  public var detailUnavailable: ProcReadError?
+  package var detailUnavailable: ProcReadError?
   /// Warnings for the status bar.
-  public var warnings: [String] = []
+  package var warnings: [String] = []
   /// News for the status bar that are not warnings.
-  public var notices: [String] = []
+  package var notices: [String] = []
   /// Whether the target is stopped (state `T` or `t`: SIGSTOP, or a debugger).
-  public var stopped = false
+  package var stopped = false
   /// The session's verdict, when it judged on this tick: what the banner shows.
-  public var verdict: SessionVerdict?
+  package var verdict: SessionVerdict?
 
-  public init(_ outcome: SampleOutcome?, name: String? = nil) {
+  package init(_ outcome: SampleOutcome?, name: String? = nil) {
     self.outcome = outcome
     self.name = name
   }

@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopSystem
 
 /// The app: a stack of screens, one ``AppEvent`` at a time, drawn through a
 /// ``TerminalBackend``.

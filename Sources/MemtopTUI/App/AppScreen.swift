@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopSampling
 
 /// One screen on the app's stack (the process table, the chart view): state that events
 /// change, and a frame drawn from that state.

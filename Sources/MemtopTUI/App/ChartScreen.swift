@@ -1,7 +1,13 @@
+import MemtopAnalysis
 import MemtopCore
+import MemtopFormat
+import MemtopSampling
+import MemtopSystem
 
 #if canImport(Glibc)
 import Glibc
+import MemtopStore
+import MemtopExport
 #endif
 
 /// The chart view of one process, tree or recording: state that events change (samples, keys,

@@ -1,4 +1,5 @@
-import MemtopCore
+import MemtopFormat
+import MemtopSystem
 
 /// Where a command launched in the live view writes its output (its standard output and
 /// error), which may hold secrets (`API_TOKEN=…` printed by a root-launched command).

@@ -1,14 +1,15 @@
 import Foundation
-import MemtopCore
+import MemtopExport
+import MemtopStore
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Writes the whole timeline to CSV with the same writer (and contract) as `memtop record`.
-public enum Exporter {
+package enum Exporter {
   /// The suggested file name, e.g. `memtop-1234-20261125-103000.csv`, in local time.
-  public static func defaultFileName(pid: Int32, wallSeconds: Double) -> String {
+  package static func defaultFileName(pid: Int32, wallSeconds: Double) -> String {
     var time = time_t(wallSeconds)
     var parts = tm()
     localtime_r(&time, &parts)
@@ -19,7 +20,7 @@ public enum Exporter {
   }
 
   /// `path` made absolute against the current directory, for messages.
-  public static func absolute(_ path: String) -> String {
+  package static func absolute(_ path: String) -> String {
     if path.hasPrefix("/") { return path }
     return FileManager.default.currentDirectoryPath + "/" + path
   }
@@ -27,7 +28,7 @@ public enum Exporter {
   /// Writes every sample of `timeline` to `path`; returns the number of rows written.
   ///
   /// An existing file is replaced only with `replaceExisting` (`--force`).
-  public static func export(_ timeline: Timeline, to path: String, replaceExisting: Bool = false) throws(CSVWriteError)
+  package static func export(_ timeline: Timeline, to path: String, replaceExisting: Bool = false) throws(CSVWriteError)
     -> Int
   {
     let writer = try CSVFileWriter(path: path, replaceExisting: replaceExisting)
@@ -37,7 +38,7 @@ public enum Exporter {
   }
 
   /// Writes the samples of `timeline` from `start` to `end` (elapsed seconds, both included).
-  public static func export(
+  package static func export(
     _ timeline: Timeline, to path: String, from start: Double, to end: Double, replaceExisting: Bool = false
   ) throws(CSVWriteError) -> Int {
     let writer = try CSVFileWriter(path: path, replaceExisting: replaceExisting)

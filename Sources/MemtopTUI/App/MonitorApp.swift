@@ -1,5 +1,9 @@
 import Foundation
 import MemtopCore
+import MemtopExport
+import MemtopFormat
+import MemtopSampling
+import MemtopSystem
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import MemtopCore
+import MemtopSampling
 
 /// Where the chart screen's samples come from: the view's one seam to sampling.
 ///

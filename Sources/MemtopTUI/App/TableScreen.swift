@@ -1,4 +1,6 @@
 import MemtopCore
+import MemtopSampling
+import MemtopSystem
 
 /// The process table (`memtop` with no target): every process refreshed on a drift-free
 /// schedule; keys sort, filter and select; Enter pushes the selected process's chart view

@@ -1,5 +1,5 @@
 /// A key press, decoded from the terminal by the backend.
-public enum Key: Sendable, Equatable, Hashable {
+package enum Key: Sendable, Equatable, Hashable {
   /// A printable character (including space).
   case character(Character)
   /// The left arrow.
@@ -20,7 +20,7 @@ public enum Key: Sendable, Equatable, Hashable {
   case function(Int)
 
   /// How the key is written in the status bar and help, e.g. `space`, `←`.
-  public func label(_ mode: GlyphMode) -> String {
+  package func label(_ mode: GlyphMode) -> String {
     switch self {
     case .character(" "): "space"
     case .character(let c): String(c)

@@ -1,5 +1,5 @@
 /// What a key asks the app to do.
-public enum Action: String, Sendable, CaseIterable {
+package enum Action: String, Sendable, CaseIterable {
   case quit, togglePause, zoomIn, zoomOut, fitAll, scrollBack, scrollForward, export, marker, cycleTheme, help,
     resetMinMax
   case cycleProcess
@@ -19,33 +19,33 @@ public enum KeyScope: Sendable, Equatable {
 }
 
 /// One row of the key table: the keys, the short hint for the status bar, the help text.
-public struct KeyBinding: Sendable, Equatable {
+package struct KeyBinding: Sendable, Equatable {
   /// Keys that trigger the action.
-  public var keys: [Key]
+  package var keys: [Key]
   /// The action.
-  public var action: Action
+  package var action: Action
   /// One or two words for the status bar, e.g. `pause`.
-  public var hint: String
+  package var hint: String
   /// A sentence for the help overlay and the man page.
-  public var help: String
+  package var help: String
   /// Where it applies.
-  public var scope: KeyScope = .view
+  package var scope: KeyScope = .view
 }
 
 /// One row of the mouse table: what the mouse does, and what that does where.
-public struct MouseBinding: Sendable, Equatable {
+package struct MouseBinding: Sendable, Equatable {
   /// The gesture as the help names it: `click`, `double-click`, `wheel`.
-  public var gesture: String
+  package var gesture: String
   /// A sentence for the help overlay and the man page.
-  public var help: String
+  package var help: String
   /// Where it applies.
-  public var scope: KeyScope
+  package var scope: KeyScope
 }
 
 /// The key table, declared once: it dispatches keys and generates the status bar and help.
 public enum KeyMap {
   /// Every binding, in the order the status bar and help list them.
-  public static let bindings: [KeyBinding] = [
+  package static let bindings: [KeyBinding] = [
     KeyBinding(
       keys: [.character("q"), .function(10)], action: .quit, hint: "quit",
       help: "quit (restores the terminal; stops a command memtop launched, and its workers)", scope: .both),
@@ -107,7 +107,7 @@ public enum KeyMap {
   ]
 
   /// What the mouse does, on terminals that report it (listed after the keys).
-  public static let mouse: [MouseBinding] = [
+  package static let mouse: [MouseBinding] = [
     MouseBinding(
       gesture: "wheel", help: "zoom in (turned away) or out; while paused, scroll back or forward in time",
       scope: .view),
@@ -118,18 +118,18 @@ public enum KeyMap {
   ]
 
   /// The action for `key` where `scope` is shown, if any.
-  public static func action(for key: Key, in scope: KeyScope = .view) -> Action? {
+  package static func action(for key: Key, in scope: KeyScope = .view) -> Action? {
     bindings.first { $0.keys.contains(key) && ($0.scope == .both || $0.scope == scope) }?.action
   }
 
   /// The keys of a binding as shown to the user, e.g. `+` or `←`.
-  public static func keyLabel(_ binding: KeyBinding, mode: GlyphMode) -> String {
+  package static func keyLabel(_ binding: KeyBinding, mode: GlyphMode) -> String {
     binding.keys.first.map { $0.label(mode) } ?? ""
   }
 
   /// Status-bar items, `(key, hint)`; the scroll keys only matter while paused, the process
   /// key only when a process tree is watched.
-  public static func hints(mode: GlyphMode, paused: Bool, tree: Bool = false) -> [(key: String, hint: String)] {
+  package static func hints(mode: GlyphMode, paused: Bool, tree: Bool = false) -> [(key: String, hint: String)] {
     var items: [(key: String, hint: String)] = []
     for binding in bindings where binding.scope != .overview {
       if binding.action == .back { continue }
@@ -154,7 +154,7 @@ public enum KeyMap {
   }
 
   /// Status-bar items of the process table.
-  public static func overviewHints(mode: GlyphMode) -> [(key: String, hint: String)] {
+  package static func overviewHints(mode: GlyphMode) -> [(key: String, hint: String)] {
     var items: [(key: String, hint: String)] = []
     for binding in bindings where binding.scope != .view {
       if binding.action == .selectDown { continue }

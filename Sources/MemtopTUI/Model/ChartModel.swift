@@ -1,7 +1,8 @@
-import MemtopCore
+import MemtopSampling
+import MemtopStore
 
 /// What one chart column shows.
-public enum ColumnValue: Sendable, Equatable {
+package enum ColumnValue: Sendable, Equatable {
   /// Nothing: before the first sample or after the last.
   case none
   /// Samples are missing here: drawn as a gap, never as zero.
@@ -11,42 +12,42 @@ public enum ColumnValue: Sendable, Equatable {
 }
 
 /// One chart's data for the visible window: pure, built from the timeline.
-public struct ChartModel: Sendable, Equatable {
+package struct ChartModel: Sendable, Equatable {
   /// The metric shown.
-  public var metric: Metric
+  package var metric: Metric
   /// The title, e.g. `RSS`.
-  public var title: String
+  package var title: String
   /// The area's colour role.
-  public var role: ColorRole
+  package var role: ColorRole
   /// Visible window, elapsed seconds.
-  public var start: Double
-  public var end: Double
+  package var start: Double
+  package var end: Double
   /// Valid samples in the window (plus the one just before it, to carry the line in).
-  public var times: [Double]
-  public var values: [Double]
+  package var times: [Double]
+  package var values: [Double]
   /// Longest spacing between valid samples that is still a line, seconds; wider is a gap.
-  public var gapThreshold: Double
+  package var gapThreshold: Double
   /// Latest value, min and max since the last reset, bytes.
-  public var current: UInt64?
-  public var minimum: UInt64?
-  public var maximum: UInt64?
+  package var current: UInt64?
+  package var minimum: UInt64?
+  package var maximum: UInt64?
   /// Change between the first and last samples of the visible window, bytes (nil with fewer
   /// than two samples). Shown as "Δ in window": a plain difference, not a rate or a verdict
   /// (the analyzer's rate is in the banner).
-  public var windowChange: Double?
+  package var windowChange: Double?
   /// Marker times in the window, elapsed seconds.
-  public var markers: [Double]
+  package var markers: [Double]
   /// Why this metric cannot be read at all (e.g. `permission`), shown instead of a bare "n/a".
-  public var unavailableReason: String? = nil
+  package var unavailableReason: String? = nil
   /// How to make it readable, drawn in the empty plot.
-  public var unavailableFix: String? = nil
+  package var unavailableFix: String? = nil
 
   /// Builds the model for `metric` over `[start, end]`.
   ///
   /// - Parameters:
   ///   - interval: the sampling interval, seconds (gaps are judged against it).
   ///   - extremes: min and max since the last reset, bytes.
-  public init(
+  package init(
     timeline: Timeline, metric: Metric, title: String, role: ColorRole, start: Double, end: Double,
     interval: Double, extremes: (min: UInt64?, max: UInt64?)
   ) {
@@ -87,7 +88,7 @@ public struct ChartModel: Sendable, Equatable {
 
   /// The chart resampled to `columns` columns: each the maximum of its samples, a held value
   /// between samples that are close enough, a gap between samples too far apart.
-  public func columns(_ columns: Int) -> [ColumnValue] {
+  package func columns(_ columns: Int) -> [ColumnValue] {
     guard columns > 0, end > start else { return [] }
     let width = (end - start) / Double(columns)
     var result = [ColumnValue](repeating: .none, count: columns)
@@ -120,7 +121,7 @@ public struct ChartModel: Sendable, Equatable {
   }
 
   /// The value range to plot, bytes: the visible values padded by a tenth, never below zero.
-  public static func range(of columns: [ColumnValue]) -> (low: Double, high: Double)? {
+  package static func range(of columns: [ColumnValue]) -> (low: Double, high: Double)? {
     var low = Double.infinity
     var high = -Double.infinity
     for case .value(let v) in columns {
@@ -151,7 +152,7 @@ public struct ChartModel: Sendable, Equatable {
     return gaps[gaps.count / 2]
   }
 
-  public static func == (a: ChartModel, b: ChartModel) -> Bool {
+  package static func == (a: ChartModel, b: ChartModel) -> Bool {
     a.metric == b.metric && a.start == b.start && a.end == b.end && a.times == b.times && a.values == b.values
       && a.current == b.current && a.minimum == b.minimum && a.maximum == b.maximum && a.markers == b.markers
   }

@@ -1,4 +1,6 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopSampling
+import MemtopStore
 
 /// One series the charts can show: its samples, its live analysis and its min/max.
 public struct ChartedSeries: Sendable {
@@ -6,18 +8,18 @@ public struct ChartedSeries: Sendable {
   /// at full resolution, and always far more points than a terminal has columns.
   public static let liveCapacity = 1 << 13
   /// Samples each tree member's live charts keep.
-  public static let memberCapacity = 1 << 11
+  package static let memberCapacity = 1 << 11
 
   /// The samples of the series (the live view's bounded, see ``Timeline/capacity``).
   public var timeline = Timeline()
   /// The analyzer run live on it.
-  public var analysis = LiveAnalysis()
+  package var analysis = LiveAnalysis()
   /// Memory by kind and the counts, judged at the detailed reads' cadence.
   public var regions = LiveRegionAnalysis()
   /// Min and max since the last reset.
-  public var extremes = Extremes()
+  package var extremes = Extremes()
 
-  public init() {}
+  package init() {}
 
   /// A series that keeps at most `capacity` samples, thinning its history evenly past it.
   public init(capacity: Int?) {
@@ -41,26 +43,26 @@ public struct ChartedSeries: Sendable {
   }
 
   /// Restarts min/max from the latest sample.
-  public mutating func resetExtremes() {
+  package mutating func resetExtremes() {
     extremes.reset()
     if !timeline.isEmpty { extremes.add(timeline[timeline.count - 1]) }
   }
 }
 
 /// One process of a watched tree, with its own series.
-public struct MemberSeries: Sendable {
+package struct MemberSeries: Sendable {
   /// Process id.
-  public var pid: Int32
+  package var pid: Int32
   /// Start time in clock ticks: with `pid`, the identity.
-  public var startTicks: UInt64?
+  package var startTicks: UInt64?
   /// Command name (untrusted; sanitised when drawn).
-  public var name: String
+  package var name: String
   /// Whether it has left the tree (exited).
-  public var gone = false
+  package var gone = false
   /// Its samples.
-  public var series = ChartedSeries()
+  package var series = ChartedSeries()
 
-  public init(pid: Int32, startTicks: UInt64?, name: String, capacity: Int? = nil) {
+  package init(pid: Int32, startTicks: UInt64?, name: String, capacity: Int? = nil) {
     self.pid = pid
     self.startTicks = startTicks
     self.name = name

@@ -1,11 +1,12 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopSampling
 
 /// Min and max of each charted metric since the last reset (`r`), updated per sample in O(1).
 public struct Extremes: Sendable, Equatable {
   private var minimum: [Metric: UInt64] = [:]
   private var maximum: [Metric: UInt64] = [:]
   /// The highest peak RSS (`VmHWM`) seen, bytes; `r` does not reset it.
-  public private(set) var peakRSS: UInt64?
+  package private(set) var peakRSS: UInt64?
 
   public init() {}
 
@@ -20,13 +21,13 @@ public struct Extremes: Sendable, Equatable {
   }
 
   /// Forgets everything seen so far.
-  public mutating func reset() {
+  package mutating func reset() {
     minimum.removeAll()
     maximum.removeAll()
   }
 
   /// Min and max of `metric`, bytes.
-  public func range(_ metric: Metric) -> (min: UInt64?, max: UInt64?) {
+  package func range(_ metric: Metric) -> (min: UInt64?, max: UInt64?) {
     (minimum[metric], maximum[metric])
   }
 }

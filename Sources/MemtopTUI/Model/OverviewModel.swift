@@ -1,7 +1,7 @@
 import MemtopCore
 
 /// How the process table is ordered.
-public enum OverviewSort: String, Sendable {
+package enum OverviewSort: String, Sendable {
   /// Largest RSS first (`M`).
   case memory
   /// Fastest RSS growth over the window first (`G`).
@@ -9,41 +9,41 @@ public enum OverviewSort: String, Sendable {
 }
 
 /// What the user has asked the process table to show.
-public struct OverviewState: Sendable, Equatable {
+package struct OverviewState: Sendable, Equatable {
   /// The order.
-  public var sort: OverviewSort = .memory
+  package var sort: OverviewSort = .memory
   /// Only processes whose name or command line contains this text (any case) or whose pid starts with it.
-  public var filter = ""
+  package var filter = ""
   /// The filter prompt's text while it is open.
-  public var filterPrompt: String?
+  package var filterPrompt: String?
   /// The selected process, kept across re-sorting.
-  public var selected: Int32?
+  package var selected: Int32?
   /// First row shown (scrolls with the selection).
-  public var top = 0
+  package var top = 0
 
-  public init() {}
+  package init() {}
 }
 
 /// One frame of the process table, built purely from the overview's rows and the state.
-public struct OverviewModel: Sendable {
+package struct OverviewModel: Sendable {
   /// The rows to show, sorted and filtered.
-  public var rows: [ProcessOverview.Row]
+  package var rows: [ProcessOverview.Row]
   /// Processes listed before filtering.
-  public var total: Int
+  package var total: Int
   /// Index of the selected row in ``rows``, if it is there.
-  public var selectedIndex: Int?
+  package var selectedIndex: Int?
   /// The state it was built from.
-  public var state: OverviewState
+  package var state: OverviewState
   /// Seconds between refreshes.
-  public var interval: Double
+  package var interval: Double
   /// Seconds of history behind growth and sparkline.
-  public var window: Double
+  package var window: Double
   /// A message for the status bar, if any.
-  public var message: String?
+  package var message: String?
   /// The glyphs.
-  public var mode: GlyphMode
+  package var mode: GlyphMode
 
-  public init(
+  package init(
     rows all: [ProcessOverview.Row], state: OverviewState, interval: Double, window: Double, message: String?,
     mode: GlyphMode
   ) {
@@ -59,7 +59,7 @@ public struct OverviewModel: Sendable {
   }
 
   /// Filters and sorts `rows`: unreadable sizes ("n/a") sort last, ties by pid.
-  public static func arrange(_ rows: [ProcessOverview.Row], state: OverviewState) -> [ProcessOverview.Row] {
+  package static func arrange(_ rows: [ProcessOverview.Row], state: OverviewState) -> [ProcessOverview.Row] {
     let needle = state.filter.lowercased()
     let kept =
       needle.isEmpty

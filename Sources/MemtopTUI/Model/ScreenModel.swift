@@ -1,34 +1,36 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopSampling
+import MemtopStore
 
 /// Everything one frame shows, built purely from the timeline, the analysis and the UI state.
 public struct ScreenModel: Sendable {
   /// Session facts for the header.
-  public var session: SessionInfo
+  package var session: SessionInfo
   /// The UI state (pause, zoom, overlays, messages).
-  public var ui: UIState
+  package var ui: UIState
   /// RSS, heap and anon charts, in that order.
-  public var charts: [ChartModel]
+  package var charts: [ChartModel]
   /// The verdict banner.
-  public var verdict: VerdictModel
+  package var verdict: VerdictModel
   /// Samples recorded so far.
-  public var samples: Int
+  package var samples: Int
   /// The highest peak RSS (`VmHWM`) seen, bytes.
-  public var peakRSS: UInt64?
+  package var peakRSS: UInt64?
   /// Elapsed seconds of the newest sample.
-  public var latest: Double
+  package var latest: Double
   /// The theme in use, for the help overlay.
-  public var themeName: String
+  package var themeName: String
   /// The glyphs in use.
-  public var mode: GlyphMode
+  package var mode: GlyphMode
   /// The latest proportional set size read (PSS, bytes; read within the detail budget).
-  public var pss: UInt64?
+  package var pss: UInt64?
   /// The soonest projected time to reach the memory limit, seconds (nil: no limit, or no growth toward it).
-  public var timeToLimit: Double?
+  package var timeToLimit: Double?
   /// The where screen, when it replaces the charts (key `w`).
-  public var whereView: WhereModel?
+  package var whereView: WhereModel?
 
   /// How the figures are read, for the help overlay: sources and cadences.
-  public var details: [String] {
+  package var details: [String] {
     var lines = ["RSS and anon: /proc/PID/status every \(HeaderWidget.interval(session.interval))"]
     if let heap = session.heapCadence { lines.append("heap: " + HeaderWidget.cadence(heap)) }
     if let pss = session.rollupCadence { lines.append("PSS: " + HeaderWidget.cadence(pss)) }
@@ -36,7 +38,7 @@ public struct ScreenModel: Sendable {
   }
 
   /// Chart titles and roles, in screen order.
-  public static let chartSpecs: [(metric: Metric, title: String, role: ColorRole)] = [
+  package static let chartSpecs: [(metric: Metric, title: String, role: ColorRole)] = [
     (.rss, "RSS", .chartRSS), (.heap, "heap", .chartHeap), (.anon, "anon", .chartAnon),
   ]
 

@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopStore
 
 extension Timeline {
   /// Renames every marker reading `old` to `new` (a label typed after `m`).

@@ -3,30 +3,30 @@
 /// Pure state with no clock: times are elapsed seconds of the recording, passed in.
 public struct UIState: Sendable, Equatable {
   /// Time windows `+`/`-` step through, in seconds; `nil` is the whole recording.
-  public static let zoomLevels: [Double?] = [10, 30, 60, 300, 900, 3600, nil]
+  package static let zoomLevels: [Double?] = [10, 30, 60, 300, 900, 3600, nil]
   /// The window a live view opens on: 60 s.
-  public static let defaultZoomIndex = 2
+  package static let defaultZoomIndex = 2
   /// The longest marker label typed after `m`, characters.
-  public static let markerLabelLimit = 60
+  package static let markerLabelLimit = 60
 
   /// Whether the view is frozen (sampling continues underneath).
-  public var paused = false
+  package var paused = false
   /// The window end (elapsed seconds) frozen at pause time.
-  public var pausedEnd: Double = 0
+  package var pausedEnd: Double = 0
   /// How far the paused view has scrolled back from `pausedEnd`, seconds.
-  public var scrollBack: Double = 0
+  package var scrollBack: Double = 0
   /// Index into ``zoomLevels``.
-  public var zoomIndex = UIState.defaultZoomIndex
+  package var zoomIndex = UIState.defaultZoomIndex
   /// Whether the help overlay is shown.
-  public var showHelp = false
+  package var showHelp = false
   /// The export prompt's text while it is open.
-  public var exportPrompt: String?
+  package var exportPrompt: String?
   /// The marker label prompt while it is open: the marker it names and the text typed.
-  public var markerPrompt: (label: String, text: String)?
+  package var markerPrompt: (label: String, text: String)?
   /// A message for the status bar and when it expires (elapsed seconds).
-  public var message: (text: String, isError: Bool, until: Double)?
+  package var message: (text: String, isError: Bool, until: Double)?
   /// Index of the theme in the cycle.
-  public var themeIndex = 0
+  package var themeIndex = 0
 
   public init() {}
 
@@ -38,10 +38,10 @@ public struct UIState: Sendable, Equatable {
   }
 
   /// The visible span in seconds, or `nil` for the whole recording.
-  public var span: Double? { Self.zoomLevels[min(max(zoomIndex, 0), Self.zoomLevels.count - 1)] }
+  package var span: Double? { Self.zoomLevels[min(max(zoomIndex, 0), Self.zoomLevels.count - 1)] }
 
   /// The span's name for the header, e.g. `5 min` or `all`.
-  public var spanLabel: String {
+  package var spanLabel: String {
     guard let span else { return "all" }
     return span < 60 ? "\(Int(saturating: span)) s" : "\(Int(saturating: span / 60)) min"
   }
@@ -51,7 +51,7 @@ public struct UIState: Sendable, Equatable {
   /// From the whole recording, the next window is the longest one shorter than the data's
   /// span (`dataSpan`, seconds), so `+` on a 20 s recording shows 10 s, never 60 min.
   @discardableResult
-  public mutating func zoomIn(dataSpan: Double = .infinity) -> Bool {
+  package mutating func zoomIn(dataSpan: Double = .infinity) -> Bool {
     guard zoomIndex > 0 else { return false }
     if span == nil {
       let shorter = Self.zoomLevels.lastIndex { level in level.map { $0 < dataSpan } ?? false }
@@ -65,7 +65,7 @@ public struct UIState: Sendable, Equatable {
   /// Zooms out (longer window); returns whether anything changed. A window as long as the
   /// data (`dataSpan`, seconds) or longer is the whole recording.
   @discardableResult
-  public mutating func zoomOut(dataSpan: Double = .infinity) -> Bool {
+  package mutating func zoomOut(dataSpan: Double = .infinity) -> Bool {
     guard zoomIndex < Self.zoomLevels.count - 1 else { return false }
     zoomIndex += 1
     if let span, span >= dataSpan { zoomIndex = Self.zoomLevels.count - 1 }
@@ -73,20 +73,20 @@ public struct UIState: Sendable, Equatable {
   }
 
   /// Shows the whole recording at once ("fit all").
-  public mutating func fitAll() {
+  package mutating func fitAll() {
     zoomIndex = Self.zoomLevels.count - 1
     scrollBack = 0
   }
 
   /// Pauses at `latest` (elapsed seconds of the newest sample) or resumes live.
-  public mutating func togglePause(latest: Double) {
+  package mutating func togglePause(latest: Double) {
     paused.toggle()
     pausedEnd = latest
     scrollBack = 0
   }
 
   /// Scrolls a paused view by a quarter window (`direction` −1 back, +1 forward).
-  public mutating func scroll(_ direction: Int, latest: Double) {
+  package mutating func scroll(_ direction: Int, latest: Double) {
     guard paused else { return }
     let step = (span ?? max(latest, 1)) / 4
     scrollBack = min(max(scrollBack - Double(direction) * step, 0), max(pausedEnd, 0))
@@ -95,7 +95,7 @@ public struct UIState: Sendable, Equatable {
   /// The visible window `[start, end]` in elapsed seconds, given the newest sample time.
   ///
   /// A recording shorter than the span fills the chart from the left.
-  public func window(latest: Double) -> (start: Double, end: Double) {
+  package func window(latest: Double) -> (start: Double, end: Double) {
     let end = paused ? max(pausedEnd - scrollBack, 0) : latest
     guard let span else { return (0, max(end, 1)) }
     if end < span { return (0, span) }
@@ -103,12 +103,12 @@ public struct UIState: Sendable, Equatable {
   }
 
   /// Shows `text` in the status bar until `now + seconds`.
-  public mutating func show(_ text: String, isError: Bool = false, now: Double, seconds: Double = 10) {
+  package mutating func show(_ text: String, isError: Bool = false, now: Double, seconds: Double = 10) {
     message = (text, isError, now + seconds)
   }
 
   /// Drops an expired message; returns whether one was dropped.
-  public mutating func expireMessage(now: Double) -> Bool {
+  package mutating func expireMessage(now: Double) -> Bool {
     guard let message, message.until <= now else { return false }
     self.message = nil
     return true

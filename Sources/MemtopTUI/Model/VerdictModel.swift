@@ -1,15 +1,19 @@
+import MemtopAnalysis
 import MemtopCore
+import MemtopFormat
+import MemtopSystem
+import MemtopTrend
 
 /// The verdict banner's content: the live or recorded ``Assessment``, told in two lines.
-public struct VerdictModel: Sendable, Equatable {
+package struct VerdictModel: Sendable, Equatable {
   /// The headline, e.g. `LEAK  anon +1.20 MiB/min (95 % +0.90 MiB/min to +1.50 MiB/min)`.
-  public var headline: String
+  package var headline: String
   /// The leading metric's sentence, or what the analyzer is waiting for.
-  public var detail: String
+  package var detail: String
   /// The banner's colour role.
-  public var role: ColorRole
+  package var role: ColorRole
 
-  public init(headline: String, detail: String, role: ColorRole) {
+  package init(headline: String, detail: String, role: ColorRole) {
     self.headline = headline
     self.detail = detail
     self.role = role
@@ -17,7 +21,7 @@ public struct VerdictModel: Sendable, Equatable {
 
   /// Samples the analyzer needs before it gives any verdict, at most (floor points × the
   /// young bin size); a strong trend needs no more.
-  public static var samplesNeeded: Int {
+  package static var samplesNeeded: Int {
     let config = TrendConfiguration()
     return config.minPoints * config.youngSamplesPerBin
   }
@@ -25,13 +29,13 @@ public struct VerdictModel: Sendable, Equatable {
   /// Builds the banner from the live analysis; `summed` labels a tree total's figures as sums.
   /// With `regions` (memory by kind, judged live), a leak's detail line leads with the where
   /// sentence, and growth that is reclaimable page cache alone raises no LEAK.
-  public init(analysis: LiveAnalysis, summed: Bool = false, regions: RegionAssessment? = nil) {
+  package init(analysis: LiveAnalysis, summed: Bool = false, regions: RegionAssessment? = nil) {
     self.init(live: analysis.assessment(summed: summed).withRegions(regions), samples: analysis.samples)
   }
 
   /// Builds the live banner from the watch session's verdict: the total's assessment with its
   /// alerts, and a member of a tree whose own leak alert is raised, named.
-  public init(session verdict: SessionVerdict) {
+  package init(session verdict: SessionVerdict) {
     self.init(live: verdict.assessment, samples: verdict.analysis.samples)
     let raisedMembers = verdict.members.filter(\.alertRaised)
     let confirming = verdict.leakingMembers
@@ -109,7 +113,7 @@ public struct VerdictModel: Sendable, Equatable {
   }
 
   /// Builds the banner from a whole recording's analysis: the verdict `memtop analyze` gives.
-  public init(recording: RecordingAnalysis) {
+  package init(recording: RecordingAnalysis) {
     let assessment = recording.assessment
     guard let lead = assessment.leading else {
       headline = "recording verdict: insufficient-data"

@@ -1,37 +1,39 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopFormat
+import MemtopStore
 
 /// The where screen's content: each kind of memory and each count with its now, rate,
 /// verdict, share of the growth and a sparkline of its history, then the top files and the
 /// where sentence. Built purely from the live (or replayed) region assessment and timeline.
-public struct WhereModel: Sendable, Equatable {
+package struct WhereModel: Sendable, Equatable {
   /// One row.
-  public struct Row: Sendable, Equatable {
+  package struct Row: Sendable, Equatable {
     /// `malloc_arenas`, `threads`.
-    public var name: String
+    package var name: String
     /// Latest value, e.g. `312 MiB` or `230`.
-    public var now: String
+    package var now: String
     /// Rate, e.g. `+40.0 MiB/min`, or `-` before a verdict.
-    public var rate: String
+    package var rate: String
     /// Verdict name (`reclaimable` for file growth the analyzer calls a leak).
-    public var verdict: String
+    package var verdict: String
     /// Share of the growth, e.g. `93 %`, or empty.
-    public var share: String
+    package var share: String
     /// Values for the sparkline, oldest first (NaN: not read).
-    public var history: [Double]
+    package var history: [Double]
     /// Whether the row leaks (drawn in the leak colour).
-    public var leaks: Bool
+    package var leaks: Bool
   }
 
   /// The kinds, then threads and fds.
-  public var rows: [Row]
+  package var rows: [Row]
   /// The kind holding most of the growth, or nil.
-  public var growthIn: String?
+  package var growthIn: String?
   /// The where sentence, when something leaks.
-  public var sentence: String?
+  package var sentence: String?
   /// The largest files by resident bytes, e.g. `data.bin 120 MiB`.
-  public var topFiles: [String]
+  package var topFiles: [String]
   /// Why there is nothing to show yet, when there are no rows.
-  public var waiting: String
+  package var waiting: String
 
   /// Builds the model.
   ///
@@ -40,7 +42,7 @@ public struct WhereModel: Sendable, Equatable {
   ///   - assessment: the process's assessment with ``regions`` attached (for the sentence).
   ///   - timeline: the samples, for the sparklines (only the rows that carry each metric).
   ///   - points: how many sparkline points to keep, newest last.
-  public init(regions: RegionAssessment?, assessment: Assessment?, timeline: Timeline, points: Int) {
+  package init(regions: RegionAssessment?, assessment: Assessment?, timeline: Timeline, points: Int) {
     rows = []
     for entry in (regions?.kinds ?? []) + (regions?.counts ?? []) {
       let series = timeline.series(entry.metric)

@@ -3,15 +3,15 @@
 /// The input is one level per plot sub-column (two per cell in braille, one otherwise), in
 /// rows of the plot area (0 = empty, `height` = full); `nil` is a gap and is drawn with the gap
 /// glyph on the bottom row, so a missed sample never looks like memory dropping to zero.
-public struct AreaPlot: Sendable {
+package struct AreaPlot: Sendable {
   /// Level per sub-column, in rows; `nil` for a gap; negative means "no data here" (blank).
-  public var levels: [Double?]
+  package var levels: [Double?]
   /// The glyphs to use.
-  public var mode: GlyphMode
+  package var mode: GlyphMode
   /// The role of the area.
-  public var role: ColorRole
+  package var role: ColorRole
 
-  public init(levels: [Double?], mode: GlyphMode, role: ColorRole) {
+  package init(levels: [Double?], mode: GlyphMode, role: ColorRole) {
     self.levels = levels
     self.mode = mode
     self.role = role
@@ -27,7 +27,7 @@ public struct AreaPlot: Sendable {
   }
 
   /// Renders into `area` (which it fills entirely: blanks where there is nothing to draw).
-  public func draw(into buffer: inout CellBuffer, area: Rect) {
+  package func draw(into buffer: inout CellBuffer, area: Rect) {
     guard !area.isEmpty else { return }
     buffer.fill(area)
     let sub = mode.subColumns

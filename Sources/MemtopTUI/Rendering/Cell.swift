@@ -4,11 +4,11 @@
 /// backend flushes, so switching themes never touches the widgets.
 public struct Cell: Sendable, Equatable {
   /// The glyph; always one column wide.
-  public var glyph: Character
+  package var glyph: Character
   /// What the cell shows, for the theme to colour.
-  public var role: ColorRole
+  package var role: ColorRole
 
-  public init(_ glyph: Character, _ role: ColorRole = .text) {
+  package init(_ glyph: Character, _ role: ColorRole = .text) {
     self.glyph = glyph
     self.role = role
   }

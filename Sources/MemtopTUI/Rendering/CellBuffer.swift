@@ -4,11 +4,11 @@
 /// little room draws less, never out of bounds. Tests read the buffer back as lines of text.
 public struct CellBuffer: Sendable, Equatable {
   /// Columns.
-  public let width: Int
+  package let width: Int
   /// Rows.
-  public let height: Int
+  package let height: Int
   /// Cells in row-major order.
-  public private(set) var cells: [Cell]
+  package private(set) var cells: [Cell]
 
   /// Creates a buffer filled with `fill` (tests use a sentinel such as `x`).
   public init(width: Int, height: Int, fill: Cell = .blank) {
@@ -18,11 +18,11 @@ public struct CellBuffer: Sendable, Equatable {
   }
 
   /// The whole buffer as a rectangle.
-  public var bounds: Rect { Rect(x: 0, y: 0, width: width, height: height) }
+  package var bounds: Rect { Rect(x: 0, y: 0, width: width, height: height) }
 
   /// The cell at column `x`, row `y`; reads outside the buffer return a blank cell and writes
   /// there are ignored.
-  public subscript(x: Int, y: Int) -> Cell {
+  package subscript(x: Int, y: Int) -> Cell {
     get {
       guard contains(x, y) else { return .blank }
       return cells[y * width + x]
@@ -34,14 +34,14 @@ public struct CellBuffer: Sendable, Equatable {
   }
 
   /// Whether (x, y) lies inside the buffer.
-  public func contains(_ x: Int, _ y: Int) -> Bool {
+  package func contains(_ x: Int, _ y: Int) -> Bool {
     x >= 0 && y >= 0 && x < width && y < height
   }
 
   /// Fills `rect` (clipped) with `cell`.
   /// Clears `box` to the help background and draws its border in `mode`'s glyphs (an
   /// overlay's frame).
-  public mutating func drawBox(_ box: Rect, mode: GlyphMode) {
+  package mutating func drawBox(_ box: Rect, mode: GlyphMode) {
     fill(box, with: Cell(" ", .help))
     let (tl, tr, bl, br) = mode.corners
     for x in box.x..<box.maxX {
@@ -58,7 +58,7 @@ public struct CellBuffer: Sendable, Equatable {
     self[box.maxX - 1, box.maxY - 1] = Cell(br, .border)
   }
 
-  public mutating func fill(_ rect: Rect, with cell: Cell = .blank) {
+  package mutating func fill(_ rect: Rect, with cell: Cell = .blank) {
     let x0 = max(rect.x, 0)
     let x1 = min(rect.maxX, width)
     let y0 = max(rect.y, 0)
@@ -72,7 +72,7 @@ public struct CellBuffer: Sendable, Equatable {
   /// Writes `text` from column `x` on row `y`, one cell per character, clipped to `clip` and
   /// the buffer; returns the column after the last character written.
   @discardableResult
-  public mutating func put(_ text: String, x: Int, y: Int, role: ColorRole = .text, clip: Rect? = nil) -> Int {
+  package mutating func put(_ text: String, x: Int, y: Int, role: ColorRole = .text, clip: Rect? = nil) -> Int {
     let area = clip ?? bounds
     guard y >= area.y, y < area.maxY else { return x }
     var column = x
@@ -86,23 +86,23 @@ public struct CellBuffer: Sendable, Equatable {
 
   /// Writes `text` right-aligned so that its last character sits in column `maxX - 1`.
   @discardableResult
-  public mutating func putRight(_ text: String, maxX: Int, y: Int, role: ColorRole = .text, clip: Rect? = nil) -> Int {
+  package mutating func putRight(_ text: String, maxX: Int, y: Int, role: ColorRole = .text, clip: Rect? = nil) -> Int {
     let start = maxX - text.count
     put(text, x: start, y: y, role: role, clip: clip)
     return start
   }
 
   /// Row `y` as text (glyphs only).
-  public func line(_ y: Int) -> String {
+  package func line(_ y: Int) -> String {
     guard y >= 0, y < height else { return "" }
     return String(cells[(y * width)..<((y + 1) * width)].map(\.glyph))
   }
 
   /// Every row as text.
-  public var lines: [String] { (0..<height).map(line) }
+  package var lines: [String] { (0..<height).map(line) }
 
   /// The roles of row `y`, for tests that check colouring.
-  public func roles(_ y: Int) -> [ColorRole] {
+  package func roles(_ y: Int) -> [ColorRole] {
     guard y >= 0, y < height else { return [] }
     return cells[(y * width)..<((y + 1) * width)].map(\.role)
   }

@@ -10,32 +10,32 @@ public enum GlyphMode: String, Sendable, CaseIterable {
   case ascii
 
   /// Horizontal line.
-  public var horizontal: Character { self == .ascii ? "-" : "─" }
+  package var horizontal: Character { self == .ascii ? "-" : "─" }
   /// Vertical line.
-  public var vertical: Character { self == .ascii ? "|" : "│" }
+  package var vertical: Character { self == .ascii ? "|" : "│" }
   /// Box corners: top-left, top-right, bottom-left, bottom-right.
-  public var corners: (Character, Character, Character, Character) {
+  package var corners: (Character, Character, Character, Character) {
     self == .ascii ? ("+", "+", "+", "+") : ("┌", "┐", "└", "┘")
   }
   /// The axis tick on the time axis.
-  public var tick: Character { self == .ascii ? "+" : "┴" }
+  package var tick: Character { self == .ascii ? "+" : "┴" }
   /// The glyph drawn where samples are missing (a gap, never a drop to zero).
-  public var gap: Character { self == .ascii ? "~" : "╌" }
+  package var gap: Character { self == .ascii ? "~" : "╌" }
   /// The marker's vertical line in the empty part of a chart.
-  public var markerLine: Character { self == .ascii ? ":" : "┊" }
+  package var markerLine: Character { self == .ascii ? ":" : "┊" }
   /// The marker's flag on the time axis.
-  public var markerFlag: Character { self == .ascii ? "^" : "▲" }
+  package var markerFlag: Character { self == .ascii ? "^" : "▲" }
   /// The verdict banner's bullet.
-  public var bullet: Character { self == .ascii ? "*" : "●" }
+  package var bullet: Character { self == .ascii ? "*" : "●" }
   /// The ellipsis that ends truncated text.
-  public var ellipsis: String { self == .ascii ? "~" : "…" }
+  package var ellipsis: String { self == .ascii ? "~" : "…" }
   /// The dot between items on one line.
-  public var dot: String { self == .ascii ? "-" : "·" }
+  package var dot: String { self == .ascii ? "-" : "·" }
   /// The dash of a range, e.g. `1:00–2:00`.
-  public var rangeDash: String { self == .ascii ? "-" : "–" }
+  package var rangeDash: String { self == .ascii ? "-" : "–" }
 
   /// Plot sub-columns per cell: braille packs two.
-  public var subColumns: Int { self == .braille ? 2 : 1 }
+  package var subColumns: Int { self == .braille ? 2 : 1 }
 }
 
 /// The braille dot patterns of a cell (U+2800 + bits).

@@ -37,16 +37,16 @@ private let restoreSequence: StaticString = """
 /// fixed escape sequence with `write`, puts back the default disposition and raises the signal
 /// again, so the process dies of it at once (the Swift runtime's interactive crash report,
 /// which waits for a key on a terminal and then hangs, is skipped inside the view).
-public enum FatalSignals {
+package enum FatalSignals {
   /// Whether the handlers were installed once (the view runs on one thread).
   nonisolated(unsafe) private static var installed = false
 
   /// The signals handled.
-  public static let handled: [Int32] = [SIGSEGV, SIGILL, SIGBUS, SIGFPE, SIGABRT, SIGTRAP]
+  package static let handled: [Int32] = [SIGSEGV, SIGILL, SIGBUS, SIGFPE, SIGABRT, SIGTRAP]
 
   /// Saves the terminal's settings and installs the handlers; call just before the view
   /// takes over the terminal.
-  public static func arm() {
+  package static func arm() {
     guard tcgetattr(1, savedSettings) == 0 else { return }
     _ = previousActions
     for signo in handled {
@@ -64,7 +64,7 @@ public enum FatalSignals {
   }
 
   /// The view restored the terminal itself: a later crash must not write to it.
-  public static func disarm() {
+  package static func disarm() {
     armed.store(0, ordering: .sequentiallyConsistent)
   }
 }

@@ -1,5 +1,5 @@
 import CNCurses
-import MemtopCore
+import MemtopFormat
 
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +9,7 @@ import Glibc
 /// flush of only the cells that changed since the last frame, and key/resize reading.
 ///
 /// ncurses is not thread-safe: use one instance, from one thread.
-public final class NCursesTerminal: TerminalBackend {
+package final class NCursesTerminal: TerminalBackend {
   /// The frame last written to the screen, for the diff; nil forces a full redraw.
   private var front: CellBuffer?
   /// The ncurses attribute (pair and flags) for each role under the current theme.
@@ -17,11 +17,11 @@ public final class NCursesTerminal: TerminalBackend {
   private var pairs: [ColorRole: Int32] = [:]
   private var screen: OpaquePointer?
   /// Whether the terminal shows colour at all.
-  public private(set) var hasColor = false
+  package private(set) var hasColor = false
   /// Whether ncurses is active (set up and not yet restored).
-  public private(set) var isActive = false
+  package private(set) var isActive = false
   /// Whether the terminal reports the mouse (false on one without mouse support, silently).
-  public private(set) var hasMouse = false
+  package private(set) var hasMouse = false
   /// Whether the terminal was given back by ``suspend()`` and not yet taken back.
   private var suspended = false
 
@@ -30,7 +30,7 @@ public final class NCursesTerminal: TerminalBackend {
   /// Under a locale that is not (`LANG=C`, `env -i`) the view draws ASCII glyphs, as the man
   /// page says; `LC_CTYPE` still moves to `C.UTF-8` when the system has it, so ncursesw
   /// measures any text it is given correctly.
-  public static func prepareLocale() -> Bool {
+  package static func prepareLocale() -> Bool {
     setlocale(LC_ALL, "")
     if memtop_locale_is_utf8() != 0 { return true }
     for candidate in ["C.UTF-8", "C.utf8"] where setlocale(LC_CTYPE, candidate) != nil {
@@ -39,10 +39,10 @@ public final class NCursesTerminal: TerminalBackend {
     return false
   }
 
-  public init() {}
+  package init() {}
 
   /// Starts ncurses on the controlling terminal; throws a message when it cannot.
-  public func start() throws(TerminalError) {
+  package func start() throws(TerminalError) {
     FatalSignals.arm()
     guard let created = memtop_newterm() else {
       FatalSignals.disarm()
@@ -86,7 +86,7 @@ public final class NCursesTerminal: TerminalBackend {
   }
 
   /// Restores the terminal (idempotent); call before printing anything after the TUI.
-  public func stop() {
+  package func stop() {
     guard isActive else { return }
     isActive = false
     // Mouse reporting off first: the shell must get the terminal's own selection back.
@@ -103,7 +103,7 @@ public final class NCursesTerminal: TerminalBackend {
 
   /// Gives the terminal back for ctrl-z: mouse reporting off, cursor shown, cooked mode and
   /// the shell's screen (`endwin`), so the shell works while memtop is stopped.
-  public func suspend() {
+  package func suspend() {
     guard isActive, !suspended else { return }
     if hasMouse { memtop_mouse_off() }
     curs_set(1)
@@ -116,7 +116,7 @@ public final class NCursesTerminal: TerminalBackend {
   /// reporting; then clears it, and the next flush draws every cell. After a SIGSTOP memtop
   /// never saw (`kill -STOP`), the shell may have reset the terminal's modes and anything may
   /// be on the screen, so curses mode is left and entered again all the same.
-  public func resume() {
+  package func resume() {
     guard isActive else { return }
     if !isendwin() { endwin() }
     suspended = false
@@ -132,10 +132,10 @@ public final class NCursesTerminal: TerminalBackend {
   }
 
   /// The terminal size, columns × rows.
-  public var size: (width: Int, height: Int) { (Int(memtop_cols()), Int(memtop_lines())) }
+  package var size: (width: Int, height: Int) { (Int(memtop_cols()), Int(memtop_lines())) }
 
   /// Maps every role of `theme` to a colour pair and attributes; the next flush redraws all.
-  public func apply(_ theme: Theme) {
+  package func apply(_ theme: Theme) {
     attributes.removeAll()
     let colors = Int(memtop_colors())
     let useColor = hasColor && !theme.monochrome
@@ -168,7 +168,7 @@ public final class NCursesTerminal: TerminalBackend {
   }
 
   /// Writes the cells of `buffer` that differ from the last frame, then refreshes.
-  public func flush(_ buffer: CellBuffer) {
+  package func flush(_ buffer: CellBuffer) {
     guard isActive else { return }
     let full = front.map { $0.width != buffer.width || $0.height != buffer.height } ?? true
     if full { wclear(memtop_stdscr()) }
@@ -202,7 +202,7 @@ public final class NCursesTerminal: TerminalBackend {
 
   /// Waits up to `milliseconds` for input; nil when none came (or it was not a key or mouse
   /// event memtop uses).
-  public func read(timeoutMilliseconds milliseconds: Int) -> TerminalInput? {
+  package func read(timeoutMilliseconds milliseconds: Int) -> TerminalInput? {
     guard isActive else { return nil }
     wtimeout(memtop_stdscr(), Int32(max(milliseconds, 0)))
     let code = wgetch(memtop_stdscr())
@@ -240,8 +240,8 @@ public final class NCursesTerminal: TerminalBackend {
 }
 
 /// The terminal interface could not start.
-public struct TerminalError: Error, Sendable, CustomStringConvertible {
+package struct TerminalError: Error, Sendable, CustomStringConvertible {
   /// What went wrong and what to do.
-  public var message: String
-  public var description: String { message }
+  package var message: String
+  package var description: String { message }
 }

@@ -1,5 +1,5 @@
 /// What the terminal reported.
-public enum TerminalInput: Sendable, Equatable {
+package enum TerminalInput: Sendable, Equatable {
   /// A key press.
   case key(Key)
   /// The window changed size (columns, rows).
@@ -9,9 +9,9 @@ public enum TerminalInput: Sendable, Equatable {
 }
 
 /// A mouse event, at a cell of the screen (column and row from 0 at the top left).
-public struct MouseEvent: Sendable, Equatable {
+package struct MouseEvent: Sendable, Equatable {
   /// What the mouse did.
-  public enum Kind: Sendable, Equatable {
+  package enum Kind: Sendable, Equatable {
     /// The left button clicked (pressed and released).
     case click
     /// The left button clicked twice in quick succession.
@@ -22,13 +22,13 @@ public struct MouseEvent: Sendable, Equatable {
     case wheelDown
   }
 
-  public var kind: Kind
+  package var kind: Kind
   /// Column, from 0.
-  public var x: Int
+  package var x: Int
   /// Row, from 0.
-  public var y: Int
+  package var y: Int
 
-  public init(_ kind: Kind, x: Int, y: Int) {
+  package init(_ kind: Kind, x: Int, y: Int) {
     self.kind = kind
     self.x = x
     self.y = y
@@ -40,7 +40,7 @@ public struct MouseEvent: Sendable, Equatable {
 /// Two implementations: ``NCursesTerminal`` (the real screen, the only code that imports
 /// ncurses) and ``TestTerminal`` (a cell buffer read back as text, with scripted input). The
 /// app never knows which one it talks to.
-public protocol TerminalBackend: AnyObject {
+package protocol TerminalBackend: AnyObject {
   /// The terminal size, columns × rows.
   var size: (width: Int, height: Int) { get }
   /// Maps every colour role of `theme` to the terminal's styles; the next flush redraws all.

@@ -6,31 +6,31 @@ import Glibc
 /// input from a script, for testing the whole app without a screen.
 ///
 /// A resize in the script changes ``size`` when it is read, as a real terminal would.
-public final class TestTerminal: TerminalBackend {
+package final class TestTerminal: TerminalBackend {
   /// The terminal size, columns × rows.
-  public private(set) var size: (width: Int, height: Int)
+  package private(set) var size: (width: Int, height: Int)
   /// Input still to be read, first first.
-  public var script: [TerminalInput]
+  package var script: [TerminalInput]
   /// The last frame flushed (blank before the first).
-  public private(set) var frame: CellBuffer
+  package private(set) var frame: CellBuffer
   /// Frames flushed so far.
-  public private(set) var flushes = 0
+  package private(set) var flushes = 0
   /// The theme applied last.
-  public private(set) var themeName: String?
+  package private(set) var themeName: String?
   /// Whether an empty script makes `read` wait out its timeout (real time passes, as on a
   /// terminal); when false it returns at once.
-  public var waitsWhenIdle: Bool
+  package var waitsWhenIdle: Bool
   /// Reads that found the script empty.
-  public private(set) var idleReads = 0
+  package private(set) var idleReads = 0
   /// Times the terminal was given back (``suspend()``) and taken back (``resume()``).
-  public private(set) var suspends = 0
-  public private(set) var resumes = 0
+  package private(set) var suspends = 0
+  package private(set) var resumes = 0
   /// Flushes that drew every cell on a cleared screen (the first, and the first after a resume).
-  public private(set) var fullRepaints = 0
+  package private(set) var fullRepaints = 0
   private var cleared = true
 
   /// A `width` × `height` terminal that will type `script`.
-  public init(width: Int, height: Int, script: [TerminalInput] = [], waitsWhenIdle: Bool = false) {
+  package init(width: Int, height: Int, script: [TerminalInput] = [], waitsWhenIdle: Bool = false) {
     size = (width, height)
     self.script = script
     self.waitsWhenIdle = waitsWhenIdle
@@ -38,35 +38,35 @@ public final class TestTerminal: TerminalBackend {
   }
 
   /// The last frame as text, one string per row.
-  public var lines: [String] { frame.lines }
+  package var lines: [String] { frame.lines }
 
   /// The last frame as one string, rows joined by newlines.
-  public var text: String { lines.joined(separator: "\n") }
+  package var text: String { lines.joined(separator: "\n") }
 
-  public func apply(_ theme: Theme) {
+  package func apply(_ theme: Theme) {
     themeName = theme.name
   }
 
-  public func flush(_ buffer: CellBuffer) {
+  package func flush(_ buffer: CellBuffer) {
     frame = buffer
     flushes += 1
     if cleared { fullRepaints += 1 }
     cleared = false
   }
 
-  public func suspend() {
+  package func suspend() {
     suspends += 1
   }
 
   /// Clears the frame (as anything may have been written over a real screen meanwhile) and
   /// makes the next flush a full repaint.
-  public func resume() {
+  package func resume() {
     resumes += 1
     frame = CellBuffer(width: size.width, height: size.height)
     cleared = true
   }
 
-  public func read(timeoutMilliseconds milliseconds: Int) -> TerminalInput? {
+  package func read(timeoutMilliseconds milliseconds: Int) -> TerminalInput? {
     guard !script.isEmpty else {
       idleReads += 1
       if waitsWhenIdle, milliseconds > 0 { usleep(UInt32(milliseconds) * 1000) }

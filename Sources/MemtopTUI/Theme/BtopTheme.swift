@@ -3,9 +3,9 @@
 /// btop lines look like `theme[main_fg]="#cc241d"`; values are `#RRGGBB`, `#GG` (a grey),
 /// `"R G B"` in decimal, or empty for the terminal default. Unknown keys are ignored, as btop
 /// itself does; a value that is not a colour is an error with file and line.
-public enum BtopTheme {
+package enum BtopTheme {
   /// Whether `text` is in btop's format (its first setting starts with `theme[`).
-  public static func looksLikeBtop(_ text: String) -> Bool {
+  package static func looksLikeBtop(_ text: String) -> Bool {
     for line in text.split(separator: "\n") {
       let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
       if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
@@ -32,7 +32,7 @@ public enum BtopTheme {
   ]
 
   /// Parses a btop theme over `base`.
-  public static func parse(_ text: String, name: String, file: String, base: Theme) throws(ThemeError) -> Theme {
+  package static func parse(_ text: String, name: String, file: String, base: Theme) throws(ThemeError) -> Theme {
     var values: [String: ThemeColor] = [:]
     var lineNumber = 0
     for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {

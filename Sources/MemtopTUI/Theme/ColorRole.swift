@@ -1,7 +1,7 @@
 /// What a cell shows, for the theme to colour: widgets ask for roles, never raw colours.
 ///
 /// The raw value is the key used in `.theme` files.
-public enum ColorRole: String, Sendable, CaseIterable {
+package enum ColorRole: String, Sendable, CaseIterable {
   /// Ordinary text.
   case text = "text"
   /// Secondary text: labels, units, hints.
@@ -44,7 +44,7 @@ public enum ColorRole: String, Sendable, CaseIterable {
   case help = "help"
 
   /// One line saying what the role colours, used in theme files and errors.
-  public var summary: String {
+  package var summary: String {
     switch self {
     case .text: "ordinary text"
     case .dim: "secondary text: labels, units, hints"

@@ -1,5 +1,5 @@
 /// A terminal colour as a theme names it.
-public enum ThemeColor: Sendable, Equatable, Hashable {
+package enum ThemeColor: Sendable, Equatable, Hashable {
   /// The terminal's own default foreground or background.
   case terminalDefault
   /// One of the 256 indexed colours (0–15 are the ANSI colours).
@@ -8,7 +8,7 @@ public enum ThemeColor: Sendable, Equatable, Hashable {
   case rgb(UInt8, UInt8, UInt8)
 
   /// The ANSI colour names accepted in theme files, by index.
-  public static let names: [String] = [
+  package static let names: [String] = [
     "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
     "bright-black", "bright-red", "bright-green", "bright-yellow", "bright-blue",
     "bright-magenta", "bright-cyan", "bright-white",
@@ -16,7 +16,7 @@ public enum ThemeColor: Sendable, Equatable, Hashable {
 
   /// The colour as an index into a palette of `colors` entries (8, 16, 256), or -1 for the
   /// terminal default.
-  public func index(forPalette colors: Int) -> Int {
+  package func index(forPalette colors: Int) -> Int {
     switch self {
     case .terminalDefault:
       return -1
@@ -30,21 +30,21 @@ public enum ThemeColor: Sendable, Equatable, Hashable {
 }
 
 /// How a role is drawn: colours and attributes.
-public struct Style: Sendable, Equatable, Hashable {
+package struct Style: Sendable, Equatable, Hashable {
   /// Foreground colour.
-  public var foreground: ThemeColor = .terminalDefault
+  package var foreground: ThemeColor = .terminalDefault
   /// Background colour; `nil` takes the theme's `background`.
-  public var background: ThemeColor?
+  package var background: ThemeColor?
   /// Bold text.
-  public var bold = false
+  package var bold = false
   /// Dim text.
-  public var dim = false
+  package var dim = false
   /// Underlined text.
-  public var underline = false
+  package var underline = false
   /// Swapped foreground and background.
-  public var reverse = false
+  package var reverse = false
 
-  public init(
+  package init(
     foreground: ThemeColor = .terminalDefault, background: ThemeColor? = nil, bold: Bool = false,
     dim: Bool = false, underline: Bool = false, reverse: Bool = false
   ) {

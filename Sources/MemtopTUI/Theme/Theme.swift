@@ -1,15 +1,15 @@
 /// A named mapping from colour roles to styles.
-public struct Theme: Sendable, Equatable {
+package struct Theme: Sendable, Equatable {
   /// The theme's name (file name without `.theme`).
-  public var name: String
+  package var name: String
   /// The screen background; roles without their own background use it.
-  public var background: ThemeColor = .terminalDefault
+  package var background: ThemeColor = .terminalDefault
   /// Whether the theme uses no colour at all (attributes only).
-  public var monochrome = false
+  package var monochrome = false
   /// Styles by role; roles missing here use ``Style/init()``.
-  public var styles: [ColorRole: Style] = [:]
+  package var styles: [ColorRole: Style] = [:]
 
-  public init(
+  package init(
     name: String, background: ThemeColor = .terminalDefault, monochrome: Bool = false, styles: [ColorRole: Style] = [:]
   ) {
     self.name = name
@@ -19,7 +19,7 @@ public struct Theme: Sendable, Equatable {
   }
 
   /// The style for `role`, with the theme background filled in.
-  public func style(_ role: ColorRole) -> Style {
+  package func style(_ role: ColorRole) -> Style {
     var style = styles[role] ?? Style()
     if style.background == nil { style.background = background }
     if monochrome {
@@ -30,7 +30,7 @@ public struct Theme: Sendable, Equatable {
   }
 
   /// The theme memtop falls back to when no file can be read: plain attributes, no colour.
-  public static let fallback = Theme(
+  package static let fallback = Theme(
     name: "fallback", monochrome: true,
     styles: [
       .title: Style(bold: true), .headerAlert: Style(bold: true), .verdictLeak: Style(bold: true, reverse: true),

@@ -1,16 +1,16 @@
 import Foundation
-import MemtopCore
+import MemtopSystem
 
 /// Finds and loads themes: `--theme NAME|PATH`, the search path, and the bundled themes.
 ///
 /// Search order for a NAME: `--themes-dir`, `$XDG_CONFIG_HOME/memtop/themes` (or
 /// `~/.config/memtop/themes`), `<prefix>/share/memtop/themes` beside the executable, then the
 /// themes built into memtop. A value containing `/` or ending in `.theme` is a path.
-public struct ThemeCatalog: Sendable {
+package struct ThemeCatalog: Sendable {
   /// Folders searched for `NAME.theme`, in order.
-  public var searchPath: [String]
+  package var searchPath: [String]
 
-  public init(
+  package init(
     themesDir: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
     executable: String = Self.executablePath
   ) {
@@ -28,12 +28,12 @@ public struct ThemeCatalog: Sendable {
 
   /// The running executable's real path (`/proc/self/exe`), so themes installed beside it are
   /// found however it was started: by a bare name through `PATH`, or through a symbolic link.
-  public static var executablePath: String {
+  package static var executablePath: String {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? ""
   }
 
   /// The built-in default theme (the bundled `default.theme`).
-  public static var base: Theme {
+  package static var base: Theme {
     let text = BundledThemes.sources["default"] ?? ""
     var colour = Theme.fallback
     colour.monochrome = false
@@ -41,10 +41,10 @@ public struct ThemeCatalog: Sendable {
   }
 
   /// Names `t` cycles through.
-  public static var bundledNames: [String] { BundledThemes.names }
+  package static var bundledNames: [String] { BundledThemes.names }
 
   /// Loads a theme by name or path.
-  public func load(_ nameOrPath: String) throws(ThemeError) -> Theme {
+  package func load(_ nameOrPath: String) throws(ThemeError) -> Theme {
     if nameOrPath.contains("/") || nameOrPath.hasSuffix(".theme") {
       return try loadFile(nameOrPath)
     }
@@ -61,7 +61,7 @@ public struct ThemeCatalog: Sendable {
   }
 
   /// Loads a `.theme` file: memtop's `key = value` format, or a btop theme (`theme[key]="value"`).
-  public func loadFile(_ path: String) throws(ThemeError) -> Theme {
+  package func loadFile(_ path: String) throws(ThemeError) -> Theme {
     let text = try Self.readCapped(path)
     let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
     if BtopTheme.looksLikeBtop(text) {
@@ -71,7 +71,7 @@ public struct ThemeCatalog: Sendable {
   }
 
   /// The largest theme file read, bytes: a theme is a few KiB.
-  public static let maxThemeBytes = 256 * 1024
+  package static let maxThemeBytes = 256 * 1024
 
   /// Reads a theme file, refusing at once anything larger than ``maxThemeBytes`` or binary
   /// (`/dev/zero`, a sparse file), so a wrong path can neither hang nor fill memory.

@@ -1,15 +1,15 @@
-import MemtopCore
+import MemtopFormat
 
 /// A theme file could not be used; the message names the file and line.
-public struct ThemeError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct ThemeError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The file (or theme name) being read.
-  public var file: String
+  package var file: String
   /// The 1-based line, or 0 when the whole file is at fault.
-  public var line: Int
+  package var line: Int
   /// What is wrong and how to fix it.
-  public var reason: String
+  package var reason: String
 
-  public var description: String {
+  package var description: String {
     let file = Sanitizer.terminalSafe(self.file)
     return line > 0 ? "\(file):\(line): \(reason)" : "\(file): \(reason)"
   }
@@ -24,9 +24,9 @@ public struct ThemeError: Error, Equatable, Sendable, CustomStringConvertible {
 /// ```
 /// Colours: `default`, an ANSI name (`red`, `bright-blue`, …), `#RRGGBB`, or `0`–`255`.
 /// `monochrome = true` drops every colour and keeps the attributes.
-public enum ThemeParser {
+package enum ThemeParser {
   /// Parses `text` (from `file`, for messages) over `base`.
-  public static func parse(_ text: String, name: String, file: String, base: Theme) throws(ThemeError) -> Theme {
+  package static func parse(_ text: String, name: String, file: String, base: Theme) throws(ThemeError) -> Theme {
     var theme = base
     theme.name = name
     var lineNumber = 0

@@ -1,25 +1,25 @@
-import MemtopCore
+import MemtopFormat
 
 /// One time chart: a title line with current/min/max and the change in the window, a y-axis in human units, the area
 /// plot (gaps as gaps), marker lines, and a time axis.
 ///
 /// Layout in its rectangle (at least 4 rows): row 0 title, then the plot, last row the time
 /// axis; the left ``axisWidth`` columns hold the y labels and the axis line.
-public struct ChartWidget: Sendable {
+package struct ChartWidget: Sendable {
   /// Columns taken by the y labels and the axis line.
-  public static let axisWidth = 10
+  package static let axisWidth = 10
   /// The data.
-  public var model: ChartModel
+  package var model: ChartModel
   /// The glyphs.
-  public var mode: GlyphMode
+  package var mode: GlyphMode
 
-  public init(model: ChartModel, mode: GlyphMode) {
+  package init(model: ChartModel, mode: GlyphMode) {
     self.model = model
     self.mode = mode
   }
 
   /// Draws into `area` of `buffer`.
-  public func draw(into buffer: inout CellBuffer, area: Rect) {
+  package func draw(into buffer: inout CellBuffer, area: Rect) {
     guard !area.isEmpty else { return }
     buffer.fill(area)
     drawTitle(into: &buffer, area: area.top(1))

@@ -1,20 +1,21 @@
-import MemtopCore
+import MemtopFormat
+import MemtopSampling
 
 /// The two header lines: who is watched and how, then the session's bookkeeping.
 ///
 /// Line 1: `memtop  PID 1234  python3  up 2 m 05 s  running  every 1 s  limit 2.00 GiB  peak RSS 40.1 MiB`.
 /// Line 2: samples, window, gaps, where a launched command's output and `--record` go. Where
 /// heap and PSS come from and how often is in the help overlay.
-public struct HeaderWidget: Sendable {
+package struct HeaderWidget: Sendable {
   /// The frame's model.
-  public var model: ScreenModel
+  package var model: ScreenModel
 
-  public init(model: ScreenModel) {
+  package init(model: ScreenModel) {
     self.model = model
   }
 
   /// Draws into the top two rows of `area`.
-  public func draw(into buffer: inout CellBuffer, area: Rect) {
+  package func draw(into buffer: inout CellBuffer, area: Rect) {
     guard !area.isEmpty else { return }
     buffer.fill(area.top(2))
     let session = model.session

@@ -1,15 +1,15 @@
 /// The help box, generated from the key table, centred over the charts.
-public struct HelpOverlay: Sendable {
+package struct HelpOverlay: Sendable {
   /// The glyphs.
-  public var mode: GlyphMode
+  package var mode: GlyphMode
   /// The theme in use, named at the bottom of the box.
-  public var themeName: String
+  package var themeName: String
   /// Whose keys: the chart view's or the process table's.
-  public var scope: KeyScope
+  package var scope: KeyScope
   /// Lines under the keys: how the figures are read (sources and cadences).
-  public var details: [String]
+  package var details: [String]
 
-  public init(mode: GlyphMode, themeName: String, scope: KeyScope = .view, details: [String] = []) {
+  package init(mode: GlyphMode, themeName: String, scope: KeyScope = .view, details: [String] = []) {
     self.mode = mode
     self.themeName = themeName
     self.scope = scope
@@ -17,12 +17,12 @@ public struct HelpOverlay: Sendable {
   }
 
   /// The box's text lines (without the frame).
-  public var lines: [(keys: String, text: String)] {
+  package var lines: [(keys: String, text: String)] {
     KeyMap.helpLines(mode: mode, scope: scope).map { (keys: $0.keys, text: $0.help) }
   }
 
   /// Draws the box centred in `area` (clipped when the area is small).
-  public func draw(into buffer: inout CellBuffer, area: Rect) {
+  package func draw(into buffer: inout CellBuffer, area: Rect) {
     let entries = lines
     let keyWidth = entries.map(\.keys.count).max() ?? 0
     let footer = "theme \(themeName) \(mode.dot) glyphs \(mode.rawValue) \(mode.dot) any key closes"

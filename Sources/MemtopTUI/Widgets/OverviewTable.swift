@@ -1,4 +1,6 @@
 import MemtopCore
+import MemtopFormat
+import MemtopTrend
 
 /// The process table (`memtop` with no target): a header, one row per process with pid,
 /// command line, RSS, anon, growth over the window, a sparkline and the analyzer's flag, and a
@@ -6,11 +8,11 @@ import MemtopCore
 ///
 /// Every sparkline shares one vertical scale — a row's full height is the same number of bytes
 /// on every row, named in the column's title — so a small steady climb never looks like a cliff.
-public struct OverviewTable: Sendable {
+package struct OverviewTable: Sendable {
   /// The frame's model.
-  public var model: OverviewModel
+  package var model: OverviewModel
 
-  public init(model: OverviewModel) {
+  package init(model: OverviewModel) {
     self.model = model
   }
 
@@ -32,7 +34,7 @@ public struct OverviewTable: Sendable {
   }
 
   /// Draws over the whole of `buffer`.
-  public func draw(into buffer: inout CellBuffer) {
+  package func draw(into buffer: inout CellBuffer) {
     let area = buffer.bounds
     buffer.fill(area)
     guard area.width >= Screen.minimumWidth, area.height >= 6 else {

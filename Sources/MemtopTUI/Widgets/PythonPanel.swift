@@ -4,22 +4,22 @@ import MemtopCore
 /// share of the growth, the collector, the lru caches, the lines and object types that grow.
 ///
 /// Every string in it came from the agent and was escaped when the agent's record was parsed.
-public struct PythonPanel: Sendable {
+package struct PythonPanel: Sendable {
   /// The report to show, or nil while none has come.
-  public var report: PythonReport?
+  package var report: PythonReport?
   /// What to say when there is no report.
-  public var empty: String
+  package var empty: String
   /// The glyphs.
-  public var mode: GlyphMode
+  package var mode: GlyphMode
 
-  public init(report: PythonReport?, empty: String, mode: GlyphMode) {
+  package init(report: PythonReport?, empty: String, mode: GlyphMode) {
     self.report = report
     self.empty = empty
     self.mode = mode
   }
 
   /// The title: `Python · process 4242 · 3.11.7 cpython · tracing`.
-  public var title: String {
+  package var title: String {
     guard let report else { return " Python " }
     var parts = ["Python", "process \(report.pid)"]
     if let python = report.python { parts.append(python) }
@@ -28,7 +28,7 @@ public struct PythonPanel: Sendable {
   }
 
   /// The body's lines.
-  public var lines: [String] {
+  package var lines: [String] {
     guard let report else { return [empty] }
     var out: [String] = []
     out.append(report.shareSentence ?? "lines are traced when the verdict says leak (or at once with --trace-lines)")
@@ -56,7 +56,7 @@ public struct PythonPanel: Sendable {
 
   /// Draws the box at the top of `area`, as tall as its lines (leaving a one-cell margin at the
   /// sides where it can).
-  public func draw(into buffer: inout CellBuffer, area: Rect) {
+  package func draw(into buffer: inout CellBuffer, area: Rect) {
     let body = lines
     let wide = area.width > 8 && area.height > 6 ? area.inset(dx: 1, dy: 0) : area
     let box = wide.top(min(wide.height, body.count + 2))

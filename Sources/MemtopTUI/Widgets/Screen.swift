@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopFormat
 
 /// Lays out a whole frame: header, charts, verdict banner, status bar, help overlay.
 ///
@@ -9,13 +9,13 @@ import MemtopCore
 /// smaller still gets a "too small" notice.
 public enum Screen {
   /// The smallest terminal all three charts fit, columns × rows.
-  public static let minimumWidth = 40
-  public static let minimumHeight = 17
+  package static let minimumWidth = 40
+  package static let minimumHeight = 17
   /// The fewest rows a chart is drawn in.
-  public static let minimumChartHeight = 4
+  package static let minimumChartHeight = 4
   /// The smallest terminal the summary fits, columns × rows.
-  public static let summaryWidth = 10
-  public static let summaryHeight = 4
+  package static let summaryWidth = 10
+  package static let summaryHeight = 4
 
   /// Header rows.
   static let headerHeight = 2
@@ -24,7 +24,7 @@ public enum Screen {
 
   /// How many charts fit a `width` × `height` terminal with the header, banner and status
   /// bar (0: the summary is drawn instead): all three, or one rather than two squeezed ones.
-  public static func chartCount(width: Int, height: Int) -> Int {
+  package static func chartCount(width: Int, height: Int) -> Int {
     guard width >= minimumWidth else { return 0 }
     let rows = height - headerHeight - verdictHeight - 1
     let all = ScreenModel.chartSpecs.count
@@ -65,7 +65,7 @@ public enum Screen {
   }
 
   /// The figures on one line: `PID 4242 RSS 41.2 MiB heap 16.0 MiB anon 25.1 MiB running`.
-  public static func summaryLine(_ model: ScreenModel) -> String {
+  package static func summaryLine(_ model: ScreenModel) -> String {
     var parts = ["PID " + (model.session.pid == 0 ? "-" : String(model.session.pid))]
     for chart in model.charts {
       parts.append(chart.metric.label + " " + (chart.current.map(ByteFormat.bytes) ?? "n/a"))

@@ -1,22 +1,22 @@
-import MemtopCore
+import MemtopFormat
 
 /// The bottom line: key hints from the key table, a message, or the export prompt.
-public struct StatusBar: Sendable {
+package struct StatusBar: Sendable {
   /// The UI state (prompt, message, pause).
-  public var ui: UIState
+  package var ui: UIState
   /// The glyphs.
-  public var mode: GlyphMode
+  package var mode: GlyphMode
   /// Whether a process tree is watched (the process key is then offered).
-  public var tree: Bool
+  package var tree: Bool
 
-  public init(ui: UIState, mode: GlyphMode, tree: Bool = false) {
+  package init(ui: UIState, mode: GlyphMode, tree: Bool = false) {
     self.ui = ui
     self.mode = mode
     self.tree = tree
   }
 
   /// Draws into the single row `area`.
-  public func draw(into buffer: inout CellBuffer, area: Rect) {
+  package func draw(into buffer: inout CellBuffer, area: Rect) {
     guard !area.isEmpty else { return }
     let row = area.top(1)
     buffer.fill(row, with: Cell(" ", .status))

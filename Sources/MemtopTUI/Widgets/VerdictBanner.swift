@@ -1,17 +1,17 @@
 /// The verdict banner: a bullet and headline in the verdict's role, the explanation below.
-public struct VerdictBanner: Sendable {
+package struct VerdictBanner: Sendable {
   /// What to say.
-  public var model: VerdictModel
+  package var model: VerdictModel
   /// The glyphs.
-  public var mode: GlyphMode
+  package var mode: GlyphMode
 
-  public init(model: VerdictModel, mode: GlyphMode) {
+  package init(model: VerdictModel, mode: GlyphMode) {
     self.model = model
     self.mode = mode
   }
 
   /// Draws into the top two rows of `area`.
-  public func draw(into buffer: inout CellBuffer, area: Rect) {
+  package func draw(into buffer: inout CellBuffer, area: Rect) {
     guard !area.isEmpty else { return }
     buffer.fill(area.top(2))
     let first = area.top(1)

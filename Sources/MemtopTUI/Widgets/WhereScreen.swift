@@ -1,12 +1,10 @@
-import MemtopCore
-
 /// Draws the where screen: one row per kind of memory and per count (name, now, rate,
 /// verdict, share, sparkline), the kind holding the growth, the top files and the sentence.
-public struct WhereScreen {
-  public var model: WhereModel
-  public var mode: GlyphMode
+package struct WhereScreen {
+  package var model: WhereModel
+  package var mode: GlyphMode
 
-  public init(model: WhereModel, mode: GlyphMode) {
+  package init(model: WhereModel, mode: GlyphMode) {
     self.model = model
     self.mode = mode
   }
@@ -14,7 +12,7 @@ public struct WhereScreen {
   /// Fixed columns before the sparkline: name 14, now 10, rate 16, verdict 13, share 6.
   static let columns = [14, 10, 16, 13, 6]
 
-  public func draw(into buffer: inout CellBuffer, area: Rect) {
+  package func draw(into buffer: inout CellBuffer, area: Rect) {
     guard area.height > 0 && area.width > 0 else { return }
     buffer.fill(area)
     var y = area.y

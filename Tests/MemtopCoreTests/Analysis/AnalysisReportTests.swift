@@ -1,4 +1,7 @@
 import Foundation
+import MemtopAnalysis
+import MemtopSampling
+import MemtopTrend
 import Testing
 
 @testable import MemtopCore

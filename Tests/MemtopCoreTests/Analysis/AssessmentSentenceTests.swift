@@ -1,4 +1,5 @@
 import Foundation
+import MemtopFormat
 import Testing
 
 @testable import MemtopCore

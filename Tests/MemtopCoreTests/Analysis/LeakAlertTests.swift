@@ -1,3 +1,4 @@
+import MemtopTrend
 import Testing
 
 @testable import MemtopCore

@@ -1,4 +1,9 @@
 import Foundation
+import MemtopAnalysis
+import MemtopExport
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
 import Testing
 
 @testable import MemtopCore

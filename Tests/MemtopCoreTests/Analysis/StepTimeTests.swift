@@ -1,4 +1,8 @@
 import Foundation
+import MemtopAnalysis
+import MemtopExport
+import MemtopFormat
+import MemtopStore
 import Testing
 
 @testable import MemtopCore

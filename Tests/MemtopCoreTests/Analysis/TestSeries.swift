@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTrend
 
 @testable import MemtopCore
 

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTrend
 import Testing
 
 @testable import MemtopCore

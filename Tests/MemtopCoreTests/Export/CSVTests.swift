@@ -1,4 +1,6 @@
 import Foundation
+import MemtopExport
+import MemtopSampling
 import Testing
 
 @testable import MemtopCore

@@ -1,3 +1,8 @@
+import MemtopAnalysis
+import MemtopExport
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
 import Testing
 
 @testable import MemtopCore

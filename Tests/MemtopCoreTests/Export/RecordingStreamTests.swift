@@ -1,4 +1,7 @@
 import Foundation
+import MemtopFormat
+import MemtopSampling
+import MemtopStore
 import Testing
 
 @testable import MemtopCore

@@ -1,4 +1,6 @@
 import Foundation
+import MemtopSampling
+import MemtopSystem
 import Testing
 
 @testable import MemtopCore

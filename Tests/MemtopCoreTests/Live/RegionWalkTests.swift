@@ -1,4 +1,5 @@
 import Foundation
+import MemtopSampling
 import Testing
 
 @testable import MemtopCore

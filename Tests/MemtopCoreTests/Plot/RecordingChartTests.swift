@@ -1,4 +1,9 @@
 import Foundation
+import MemtopAnalysis
+import MemtopExport
+import MemtopFormat
+import MemtopSampling
+import MemtopStore
 import Testing
 
 @testable import MemtopCore

@@ -1,3 +1,4 @@
+import MemtopSystem
 import Testing
 
 @testable import MemtopCore

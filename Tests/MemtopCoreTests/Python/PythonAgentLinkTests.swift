@@ -1,5 +1,6 @@
 import Foundation
 import MemtopCore
+import MemtopSystem
 import Testing
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import Foundation
 import MemtopCore
+import MemtopExport
 import Testing
 
 /// `NAME.python.jsonl`: written with the CSV's rules, read back defensively.

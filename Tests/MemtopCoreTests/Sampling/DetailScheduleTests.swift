@@ -1,4 +1,4 @@
-import MemtopCore
+import MemtopSampling
 import Testing
 
 @Suite("detail schedule: heap and smaps_rollup under one budget and one stall cap")

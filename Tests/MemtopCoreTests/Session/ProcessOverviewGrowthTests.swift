@@ -1,4 +1,8 @@
 import Foundation
+import MemtopAnalysis
+import MemtopSampling
+import MemtopSystem
+import MemtopTrend
 import Testing
 
 @testable import MemtopCore

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopSystem
 import Testing
 
 @testable import MemtopCore

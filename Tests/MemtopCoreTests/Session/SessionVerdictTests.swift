@@ -1,4 +1,8 @@
 import Foundation
+import MemtopExport
+import MemtopSampling
+import MemtopStore
+import MemtopTrend
 import Testing
 
 @testable import MemtopCore

@@ -1,4 +1,7 @@
 import Foundation
+import MemtopExport
+import MemtopSampling
+import MemtopSystem
 import Testing
 
 @testable import MemtopCore

@@ -1,3 +1,8 @@
+import MemtopAnalysis
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
+import MemtopTrend
 import Testing
 
 @testable import MemtopCore

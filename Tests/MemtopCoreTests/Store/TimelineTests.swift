@@ -1,3 +1,7 @@
+import MemtopFormat
+import MemtopSampling
+import MemtopStore
+import MemtopTrend
 import Testing
 
 @testable import MemtopCore

@@ -1,5 +1,7 @@
 import Foundation
 import MemtopCore
+import MemtopExport
+import MemtopSampling
 import Testing
 
 @testable import MemtopTUI

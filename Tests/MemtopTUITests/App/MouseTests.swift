@@ -1,5 +1,5 @@
 import Foundation
-import MemtopCore
+import MemtopSampling
 import Testing
 
 @testable import MemtopTUI

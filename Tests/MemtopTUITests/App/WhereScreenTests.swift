@@ -1,4 +1,7 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopSampling
+import MemtopStore
+import MemtopSystem
 import Testing
 
 @testable import MemtopTUI

@@ -1,5 +1,4 @@
 import Foundation
-import MemtopCore
 import Testing
 
 #if canImport(Glibc)

@@ -1,9 +1,11 @@
 import Foundation
-import MemtopCore
 import Testing
 
 #if canImport(Glibc)
 import Glibc
+import MemtopSystem
+import MemtopSampling
+import MemtopExport
 #endif
 
 /// `memtop replay` with something other than the Python file `record --python` wrote beside

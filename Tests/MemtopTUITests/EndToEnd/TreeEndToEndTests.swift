@@ -1,5 +1,4 @@
 import Foundation
-import MemtopCore
 import Testing
 
 /// `memtop --children` in tmux: a launched python3 with two children, driven with `p`.

@@ -1,4 +1,6 @@
-import MemtopCore
+import MemtopAnalysis
+import MemtopSampling
+import MemtopStore
 
 @testable import MemtopTUI
 

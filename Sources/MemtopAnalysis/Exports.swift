@@ -1,2 +1,0 @@
-// The rooms below the analysis, seen by every file here and by whoever imports it.
-@_exported import MemtopStore
