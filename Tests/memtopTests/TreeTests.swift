@@ -152,7 +152,8 @@ struct TreeTests {
     let out = dir + "/churn.csv"
     let rate = dir + "/rate"
     let run = try MemtopRunner.run([
-      "record", "--children", "--interval", "0.1", "--duration", "6", "--budget", "100", "--max-stall", "0",
+      // Long enough for a loaded machine to start the master and run its 5 s of bursts.
+      "record", "--children", "--interval", "0.1", "--duration", "20", "--budget", "100", "--max-stall", "0",
       "--output", out, "--", "python3", "-c", Self.burstScript, rate,
     ])
     #expect(run.status == 0, "memtop: \(run.stderr)")
