@@ -801,7 +801,7 @@ class _Agent:
         self.retainers_cost = 0.0
         if blocks > CENSUS_MAX_BLOCKS:
             self.caches, self.census_caches = self.module_caches(wrapper)
-            retainers = self.find_retainers(None) if self.retainers_on else None
+            retainers = self.find_retainers(None, None) if self.retainers_on else None
             self.census_cost = time.perf_counter() - started
             if not self.big_heap_noted:
                 self.big_heap_noted = True
@@ -813,8 +813,13 @@ class _Agent:
             return None, round(self.census_cost * 1000.0, 3), retainers
         objects = gc.get_objects()
         retainers = None
+        kinds = None
         try:
-            counts = self._counter(map(type, objects))
+            if self.retainers_on:
+                kinds = list(map(type, objects))  # one pass for the counts and the containers
+                counts = self._counter(kinds)
+            else:
+                counts = self._counter(map(type, objects))
             caches = []
             read_now = []
             if isinstance(wrapper, type) and counts.get(wrapper):
@@ -824,9 +829,9 @@ class _Agent:
                         break
                 found = None
             if self.retainers_on:
-                retainers = self.find_retainers(objects)
+                retainers = self.find_retainers(objects, kinds)
         finally:
-            del objects
+            del objects, kinds
         self.caches = caches
         self.census_caches = read_now
         top = [{"type": _type_name(kind), "count": n} for kind, n in counts.most_common(TOP_TYPES)]
@@ -920,18 +925,19 @@ class _Agent:
 
     # MARK: Retainers
 
-    def find_retainers(self, objects):
+    def find_retainers(self, objects, kinds):
         """The containers whose length grew at each of the last two censuses, named; never
-        raises. Between censuses only their ids and lengths are kept, never the objects."""
+        raises. Between censuses only their ids and lengths are kept, never the objects.
+        ``kinds`` is ``type`` of each of ``objects``."""
         started = time.perf_counter()
         try:
-            return self.growing_containers(objects, started)
+            return self.growing_containers(objects, kinds, started)
         except Exception:
             return []
         finally:
             self.retainers_cost = time.perf_counter() - started
 
-    def growing_containers(self, objects, started):
+    def growing_containers(self, objects, kinds, started):
         it = self._itertools
         op = self._operator
         now = time.monotonic()
@@ -943,17 +949,13 @@ class _Agent:
         own = {id(value) for value in vars(self).values()}
         own.update((id(vars(self)), id(names), id(origins), id(spaces), id(found)))
         containers = self._containers
+        selected = list(found.values())
         if objects is not None:
-            own.add(id(objects))
-            selected = list(it.compress(objects, map(containers.__contains__, map(type, objects))))
-        else:
-            selected = []
-        selected.extend(found.values())
+            own.update((id(objects), id(kinds)))
+            # All in C: the containers, then those of RETAINER_MIN_LEN entries or more.
+            selected.extend(it.compress(objects, map(containers.__contains__, kinds)))
+        selected = list(it.compress(selected, map(op.le, it.repeat(RETAINER_MIN_LEN), map(len, selected))))
         lengths = list(map(len, selected))
-        keep = list(map(op.le, it.repeat(RETAINER_MIN_LEN), lengths))
-        selected = list(it.compress(selected, keep))
-        lengths = list(it.compress(lengths, keep))
-        keep = None
         by_id = dict(zip(map(id, selected), selected))
         current = dict(zip(map(id, selected), lengths))
         own.update((id(selected), id(by_id), id(current), id(lengths)))
@@ -1208,6 +1210,7 @@ class _Agent:
         if trace is None:
             return
         event = {"closed_at": time.time(), "reason": reason}
+        self.snapshot_bytes = 0
         if trace["ours"]:
             before = _rss() if hand_back else 0
             try:
