@@ -859,6 +859,11 @@ class AgentTests(unittest.TestCase):
             self.assertGreaterEqual(sample["retainers_ms"], 0)
             self.assertLessEqual(len(sample["retainers"]), 20)
         self.assertGreater(entries[1]["length"], entries[0]["length"])
+        # Switched off: censuses go on without them.
+        agent.send({"cmd": "config", "retainers": False})
+        sent = time.time()
+        off = agent.until(lambda m: m["type"] == "sample" and "types" in m and m["t"] > sent + 1.0, "a census after")
+        self.assertNotIn("retainers", off)
         self.assertClean(*finish(child), "replies True")
 
     def test_retainer_closures_on_an_event_bus_class_attribute(self):

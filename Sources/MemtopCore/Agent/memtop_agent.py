@@ -4,8 +4,11 @@ Loaded by memtop's ``sitecustomize.py`` (a program memtop launches with ``--pyth
 ``attach.py`` (a running program), stdlib only, Python 3.8+. It connects to memtop's Unix
 socket, says hello, and from one daemon thread sends a sample every interval: the collector's
 state, every ``functools.lru_cache`` wrapper's size, on a budgeted cadence a census of
-GC-tracked objects by type, and on request tracemalloc's top lines for a bounded window.
-The protocol is in memtop's ``docs/python-agent.md``.
+GC-tracked objects by type and of the containers that keep growing (named: ``handlers._CACHE``),
+and on request tracemalloc's top lines for a bounded window with a memory budget. Each sample
+says what the agent itself costs (``observer_bytes``), so memtop can take it out; a window's
+end hands its memory back (stop tracemalloc, collect, glibc's ``malloc_trim``) and says how much
+came back. The protocol is in memtop's ``docs/python-agent.md``.
 
 Safety: no entry point raises into the program; the thread never blocks it (socket calls
 are non-blocking, samples are dropped when memtop stops reading); the census holds the GIL
@@ -461,6 +464,18 @@ class _Agent:
     """One connection to memtop, served from one thread."""
 
     def __init__(self, path, mode):
+        self.prepare(path, mode)
+        conn = _Connection(path, 5.0)
+        try:
+            conn.sock.setblocking(False)
+        except OSError:
+            conn.close()
+            raise
+        self.conn = conn
+
+    def prepare(self, path, mode):
+        """Everything but the connection (``scripts/bench-census`` runs a census on an agent
+        prepared this way, unconnected)."""
         # Everything the agent needs is imported here, before any tracing window, so the
         # agent's own imports never show among the traced lines.
         import array
@@ -528,13 +543,6 @@ class _Agent:
         self.retainers_cost = 0.0
         self.cwd = os.getcwd()
         self.tracemalloc_was_tracing = bool(_tracemalloc.is_tracing())
-        conn = _Connection(path, 5.0)
-        try:
-            conn.sock.setblocking(False)
-        except OSError:
-            conn.close()
-            raise
-        self.conn = conn
 
     # MARK: Loop
 
@@ -778,6 +786,12 @@ class _Agent:
     def configure(self, message):
         interval = _number(message.get("interval"), 0.05, 3600.0)
         census = _number(message.get("census_interval"), 0.0, 86400.0)
+        retainers = message.get("retainers")
+        if isinstance(retainers, bool):
+            self.retainers_on = retainers
+            if not retainers:
+                self.watched_ids, self.watched_lens = self._array("q"), self._array("q")
+                self.watched_at, self.growers = None, {}
         if interval is not None:
             self.interval = interval
         if census is not None:
