@@ -53,6 +53,10 @@ BUDGET_CHECK = 0.2
 # Retainers: containers of these many entries or more are watched between censuses, the
 # RETAINERS_TRACKED largest growers are followed by id, at most MAX_RETAINERS are reported.
 RETAINER_MIN_LEN = 16
+# Above this many GC-tracked objects the census does not look among them for growing containers
+# (four passes in C, about doubling a census of a heap made of containers): only those named
+# from the modules are candidates.
+RETAINER_OBJECTS_MAX = 1000000
 RETAINERS_TRACKED = 32
 MAX_RETAINERS = 20
 # Values looked at while naming containers from modules, classes and the objects they hold.
@@ -829,7 +833,7 @@ class _Agent:
         retainers = None
         kinds = None
         try:
-            if self.retainers_on:
+            if self.retainers_on and len(objects) <= RETAINER_OBJECTS_MAX:
                 kinds = list(map(type, objects))  # one pass for the counts and the containers
                 counts = self._counter(kinds)
             else:
@@ -843,7 +847,7 @@ class _Agent:
                         break
                 found = None
             if self.retainers_on:
-                retainers = self.find_retainers(objects, kinds)
+                retainers = self.find_retainers(objects if kinds is not None else None, kinds)
         finally:
             del objects, kinds
         self.caches = caches
