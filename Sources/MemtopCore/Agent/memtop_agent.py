@@ -1046,6 +1046,7 @@ class _Agent:
         budget = [NAMED_SCAN_MAX]
         modules = sorted(list(sys.modules.items()), key=lambda item: item[0] == "__main__")
         mine = globals()
+        stdlib = _stdlib_folder()
         for name, module in modules:
             if budget[0] <= 0:
                 break
@@ -1055,7 +1056,16 @@ class _Agent:
                 continue
             if type(space) is not dict or space is mine or not isinstance(name, str):
                 continue
-            spaces[id(space)] = name
+            spaces[id(space)] = name  # a referrer walk may still end in any module
+            # The standard library's modules (and built-in ones) are not scanned: most of a
+            # small program's modules, rarely where its memory grows. A growing container of
+            # theirs is still a candidate from the census, named by a walk.
+            file = space.get("__file__")
+            if not isinstance(file, str) or (
+                stdlib and file.startswith(stdlib) and "-packages" not in file[len(stdlib):]
+            ):
+                if name != "__main__":
+                    continue
             self.scan_space(space, name, name, (), names, origins, spaces, found, budget)
 
     def scan_space(self, space, module, path, chain, names, origins, spaces, found, budget):
@@ -1344,6 +1354,16 @@ _CELL = type((lambda x: lambda: x)(0).__closure__[0])
 _FUNCTION = type(lambda: None)
 _DICT_SLOT = type(type.__dict__["__dict__"])
 _PAGE_SIZE = []
+
+
+def _stdlib_folder():
+    """The standard library's folder (where ``os`` is), ending with a separator; None when
+    unknown."""
+    try:
+        folder = os.path.dirname(os.path.abspath(os.__file__))
+        return folder + os.sep if folder else None
+    except Exception:
+        return None
 
 
 def _instance_dict(value):
