@@ -790,8 +790,8 @@ class AgentTests(unittest.TestCase):
         opened = agent.until(lambda m: m["type"] == "sample" and "window" in m, "the window's opening edge")
         self.assertAlmostEqual(opened["window"]["opened_at"], time.time(), delta=30)
         self.assertNotIn("closed_at", opened["window"])
-        # The default budget: the smaller of 64 MiB and a tenth of RSS, at least 4 MiB.
-        self.assertGreaterEqual(opened["window"]["max_bytes"], 4 << 20)
+        # The default budget: the smaller of 64 MiB and a tenth of RSS, at least 8 MiB.
+        self.assertGreaterEqual(opened["window"]["max_bytes"], 8 << 20)
         self.assertLessEqual(opened["window"]["max_bytes"], 64 << 20)
         tracing = agent.until(
             lambda m: m["type"] == "sample" and m["tracing"] and m["observer"]["tracemalloc"] > 0,
@@ -824,7 +824,11 @@ class AgentTests(unittest.TestCase):
         self.assertRegex(note["message"], r"^tracing window closed at its memory budget of 0\.1 MiB after \d+ s$")
         closed = agent.until(lambda m: m["type"] == "sample" and "closed_at" in m.get("window", {}), "the closing edge")
         self.assertEqual(closed["window"]["reason"], "budget")
-        self.assertEqual(closed["window"]["max_bytes"], 65536)
+        opened = next(m for m in agent.messages if "opened_at" in m.get("window", {}))
+        self.assertEqual(opened["window"]["max_bytes"], 65536)
+        # One last snapshot: its lines are the window's answer.
+        store = "%s:%d" % (script, line_of(script, "# STORE LINE"))
+        self.assertEqual(closed["lines"][0]["location"], store, json.dumps(closed["lines"][:3]))
         after = agent.until(lambda m: m["type"] == "sample" and not m["tracing"], "a sample after the window")
         self.assertEqual(after["observer"]["tracemalloc"], 0)
         self.assertClean(*finish(child), "tracing False")

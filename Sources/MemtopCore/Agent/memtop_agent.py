@@ -46,7 +46,10 @@ SNAPSHOT_SHARE = 0.1
 # nothing). An explicit max_bytes is clamped to [WINDOW_BUDGET_FLOOR, 1 TiB].
 WINDOW_BUDGET_MAX = 64 << 20
 WINDOW_BUDGET_SHARE = 0.1
-WINDOW_BUDGET_MIN = 4 << 20
+WINDOW_BUDGET_MIN = 8 << 20
+# A snapshot's size (its list of trace tuples) per byte of tracemalloc's own memory, until one
+# is measured (1.9-2.2 on 3.11 here): the budget counts the snapshot the window would take.
+SNAPSHOT_RATIO = 2.5
 WINDOW_BUDGET_FLOOR = 64 << 10
 # While a window is open the agent checks its budget at least this often, in seconds.
 BUDGET_CHECK = 0.2
@@ -536,6 +539,7 @@ class _Agent:
         self.window = {}  # window edges to report in the next sample
         self.trim_function = None  # glibc's malloc_trim through ctypes; False when unavailable
         self.snapshot_bytes = 0  # the last snapshot's estimated size while it was held
+        self.snapshot_ratio = SNAPSHOT_RATIO
         self.retainers_on = True
         # Retainers: the last census's watched containers (ids and lengths only, never the
         # objects), when it ran, and the growers followed by id.
@@ -1213,21 +1217,21 @@ class _Agent:
         }
 
     def check_budget(self, now):
-        """Closes the window when tracemalloc's memory and the agent's buffers reach its budget
-        (only a window that started tracemalloc: the program's own tracing is not ours)."""
+        """Ends the window when tracemalloc's memory, the snapshot it would take now and the
+        agent's buffers reach its budget: one last snapshot (its lines are the window's
+        answer), then the window closes. Only a window that started tracemalloc: the
+        program's own tracing is not ours."""
         trace = self.trace
-        if not trace["ours"]:
+        if not trace["ours"] or trace.get("last"):
             return
         try:
-            used = self._tm.get_tracemalloc_memory() + self.buffer_bytes()
+            traces = self._tm.get_tracemalloc_memory()
+            used = traces + int(traces * self.snapshot_ratio) + self.buffer_bytes()
         except Exception:
             return
         if used >= trace["budget"]:
-            self.stop_trace("budget")
-            self.note(
-                "tracing window closed at its memory budget of %s MiB after %.0f s"
-                % (_mib(trace["budget"]), now - trace["opened"])
-            )
+            trace["last"] = True
+            trace["next"] = now
 
     def stop_trace(self, reason, hand_back=True):
         """Ends the window; when the agent started tracemalloc, stops it and hands the memory
@@ -1277,7 +1281,13 @@ class _Agent:
         ended = time.monotonic()
         # Snapshots of a large heap are slow: space them so they take a bounded share.
         trace["next"] = ended + max(trace["step"], (ended - started) / SNAPSHOT_SHARE)
-        if trace["left"] <= 0:
+        if trace.get("last"):
+            self.stop_trace("budget")
+            self.note(
+                "tracing window closed at its memory budget of %s MiB after %.0f s"
+                % (_mib(trace["budget"]), ended - trace["opened"])
+            )
+        elif trace["left"] <= 0:
             self.stop_trace("snapshots")
         elif trace["next"] > trace["deadline"]:
             self.stop_trace("deadline")
@@ -1288,6 +1298,13 @@ class _Agent:
 
         snapshot = tracemalloc.take_snapshot()
         self.snapshot_bytes = _snapshot_bytes(snapshot)
+        try:
+            traces = self._tm.get_tracemalloc_memory()
+            if traces > (1 << 20) and self.snapshot_bytes:
+                # What a snapshot costs per byte of traces, for the next budget check.
+                self.snapshot_ratio = min(10.0, max(0.5, self.snapshot_bytes / float(traces)))
+        except Exception:
+            pass
         # The agent's own frames and those of what it calls are skipped here rather than by
         # filter_traces, which matches a pattern against every trace.
         files, folders = _own_frames()
