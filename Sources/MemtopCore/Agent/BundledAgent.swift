@@ -835,7 +835,7 @@ public enum BundledAgent {
               self.retainers_cost = 0.0
               if blocks > CENSUS_MAX_BLOCKS:
                   self.caches, self.census_caches = self.module_caches(wrapper)
-                  retainers = self.find_retainers(None, None) if self.retainers_on else None
+                  retainers = self.find_retainers(None) if self.retainers_on else None
                   self.census_cost = time.perf_counter() - started
                   if not self.big_heap_noted:
                       self.big_heap_noted = True
@@ -847,13 +847,8 @@ public enum BundledAgent {
                   return None, round(self.census_cost * 1000.0, 3), retainers
               objects = gc.get_objects()
               retainers = None
-              kinds = None
               try:
-                  if self.retainers_on and len(objects) <= RETAINER_OBJECTS_MAX:
-                      kinds = list(map(type, objects))  # one pass for the counts and the containers
-                      counts = self._counter(kinds)
-                  else:
-                      counts = self._counter(map(type, objects))
+                  counts = self._counter(map(type, objects))
                   caches = []
                   read_now = []
                   if isinstance(wrapper, type) and counts.get(wrapper):
@@ -863,9 +858,9 @@ public enum BundledAgent {
                               break
                       found = None
                   if self.retainers_on:
-                      retainers = self.find_retainers(objects if kinds is not None else None, kinds)
+                      retainers = self.find_retainers(objects if len(objects) <= RETAINER_OBJECTS_MAX else None)
               finally:
-                  del objects, kinds
+                  del objects
               self.caches = caches
               self.census_caches = read_now
               top = [{"type": _type_name(kind), "count": n} for kind, n in counts.most_common(TOP_TYPES)]
@@ -959,19 +954,18 @@ public enum BundledAgent {
 
           # MARK: Retainers
 
-          def find_retainers(self, objects, kinds):
+          def find_retainers(self, objects):
               """The containers whose length grew at each of the last two censuses, named; never
-              raises. Between censuses only their ids and lengths are kept, never the objects.
-              ``kinds`` is ``type`` of each of ``objects``."""
+              raises. Between censuses only their ids and lengths are kept, never the objects."""
               started = time.perf_counter()
               try:
-                  return self.growing_containers(objects, kinds, started)
+                  return self.growing_containers(objects, started)
               except Exception:
                   return []
               finally:
                   self.retainers_cost = time.perf_counter() - started
 
-          def growing_containers(self, objects, kinds, started):
+          def growing_containers(self, objects, started):
               it = self._itertools
               op = self._operator
               now = time.monotonic()
@@ -985,9 +979,10 @@ public enum BundledAgent {
               containers = self._containers
               selected = list(found.values())
               if objects is not None:
-                  own.update((id(objects), id(kinds)))
-                  # All in C: the containers, then those of RETAINER_MIN_LEN entries or more.
-                  selected.extend(it.compress(objects, map(containers.__contains__, kinds)))
+                  own.add(id(objects))
+                  # All in C, and no list as long as the heap (its memory would stay in the program's
+                  # heap): the containers, then those of RETAINER_MIN_LEN entries or more.
+                  selected.extend(it.compress(objects, map(containers.__contains__, map(type, objects))))
               selected = list(it.compress(selected, map(op.le, it.repeat(RETAINER_MIN_LEN), map(len, selected))))
               lengths = list(map(len, selected))
               by_id = dict(zip(map(id, selected), selected))
