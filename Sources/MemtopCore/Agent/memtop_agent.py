@@ -1120,6 +1120,9 @@ class _Agent:
         """A breadth-first walk of referrers from ``target`` to something named, REFERRER_DEPTH
         levels at most, one ``gc.get_referrers`` (a heap walk) per level, within ``deadline``.
         Returns (path, id of the named root, whether the walk finished)."""
+        import operator
+
+        op_is = operator.is_
         frontier = [(target, "")]
         seen = {id(target)}
         for _level in range(REFERRER_DEPTH):
@@ -1136,6 +1139,8 @@ class _Agent:
                 ident = id(referrer)
                 if ident in skip or ident in seen or type(referrer) is _FRAME:
                     continue
+                if type(referrer) is tuple and len(referrer) == len(held) and all(map(op_is, referrer, held)):
+                    continue  # get_referrers' own arguments (3.13 sees them)
                 for item, suffix in frontier:
                     step = _step(referrer, item, ident in spaces)
                     if step is None:
@@ -1413,8 +1418,8 @@ def _instance_dict(value):
 
 
 def _step(referrer, held, namespace):
-    """How ``referrer`` holds ``held``: ``.name``, ``[key]``, ``[i]``, ``.<closure>``, ``""``
-    (through a tuple or an object); None when it does not seem to."""
+    """How ``referrer`` holds ``held``: ``.name``, ``[key]``, ``[i]``, ``[...]`` (too large to
+    search), ``.<closure>``, ``""`` (through a tuple or an object); None when it does not."""
     kind = type(referrer)
     if issubclass(kind, dict) and kind.__module__ in ("builtins", "collections"):
         if len(referrer) > 100000:
@@ -1424,13 +1429,14 @@ def _step(referrer, held, namespace):
                 if namespace and isinstance(key, str):
                     return "." + key
                 return "[%s]" % _key(key)
-        return "[...]"
+        return None
     if kind is list:
-        if len(referrer) <= 100000:
-            for index, value in enumerate(list(referrer)):
-                if value is held:
-                    return "[%d]" % index
-        return "[...]"
+        if len(referrer) > 100000:
+            return "[...]"
+        for index, value in enumerate(list(referrer)):
+            if value is held:
+                return "[%d]" % index
+        return None
     if kind is _CELL:
         return ".<closure>"
     if kind is tuple or kind in _PLAIN:
