@@ -382,6 +382,174 @@ print("OK" if ok else "NOT OK", flush=True)
 sys.exit(0 if ok else 1)
 """
 
+# Lines that are the agent's or what it calls, never the program's (with one frame).
+OWN_FRAMES = re.compile(r"(/json/|/heapq\.py:|/socket\.py:|/selectors\.py:|/struct\.py:|/tracemalloc\.py:|^<string>:)")
+
+# A module-level dict that keeps every reply, as a request handler's cache would.
+HANDLERS = """
+import time
+
+_RESPONSE_CACHE = {}  # DEFINED HERE
+
+
+def render(request):
+    return ("<p>reply %d</p>" % request) * 20
+
+
+def handle(request):
+    reply = render(request)
+    _RESPONSE_CACHE[request] = reply
+    return reply
+"""
+HANDLERS_APP = """
+import select
+import sys
+
+import handlers
+
+request = 0
+while not select.select([sys.stdin], [], [], 0.02)[0]:
+    for _ in range(20):
+        request += 1
+        handlers.handle(request)
+sys.stdin.read()
+print("replies", len(handlers._RESPONSE_CACHE) == request)
+"""
+
+# An event bus whose listeners (closures) are kept in a class attribute.
+BUS = """
+class Bus:
+    listeners = []  # DEFINED HERE
+
+    @classmethod
+    def subscribe(cls, callback):
+        cls.listeners.append(callback)
+
+    @classmethod
+    def publish(cls, event):
+        for listener in cls.listeners[-3:]:
+            listener(event)
+"""
+BUS_APP = """
+import select
+import sys
+
+from bus import Bus
+
+
+def connect(session):
+    state = {"session": session, "seen": []}
+
+    def on_event(event):
+        state["seen"].append(event)
+
+    Bus.subscribe(on_event)
+
+
+session = 0
+while not select.select([sys.stdin], [], [], 0.02)[0]:
+    for _ in range(20):
+        session += 1
+        connect(session)
+    Bus.publish(session)
+sys.stdin.read()
+print("listeners", len(Bus.listeners) == session)
+"""
+
+# Background asyncio tasks kept in a module-level set and never discarded.
+JOBS = """
+import asyncio
+
+RUNNING = set()  # DEFINED HERE
+
+
+async def work(n):
+    await asyncio.sleep(3600)
+
+
+def launch(n):
+    RUNNING.add(asyncio.ensure_future(work(n)))
+"""
+JOBS_APP = """
+import asyncio
+import sys
+import threading
+
+import jobs
+
+stop = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+
+
+async def main():
+    n = 0
+    while not stop.is_set():
+        for _ in range(20):
+            n += 1
+            jobs.launch(n)
+        await asyncio.sleep(0.02)
+    return n
+
+
+count = asyncio.run(main())
+print("tasks", len(jobs.RUNNING) == count)
+"""
+
+# A bounded cache that fills in a few seconds, then stays full; and a log that keeps growing.
+BOUNDED = """
+CACHE = {}
+LOG = []
+SIZE = 300
+
+
+def remember(key, value):
+    if len(CACHE) >= SIZE:
+        del CACHE[next(iter(CACHE))]
+    CACHE[key] = value
+    LOG.append(key)
+"""
+BOUNDED_APP = """
+import select
+import sys
+import time
+
+import bounded
+
+key = 0
+full = False
+while not select.select([sys.stdin], [], [], 0.05)[0]:
+    for _ in range(5):
+        key += 1
+        bounded.remember(key, "value %d" % key)
+    if not full and len(bounded.CACHE) >= bounded.SIZE:
+        full = True
+        print("full", time.time(), flush=True)
+sys.stdin.read()
+print("cache", len(bounded.CACHE))
+"""
+
+# A list held in a dict held in a module-level list: named by a walk of referrers.
+REGISTRY_APP = """
+import select
+import sys
+
+PLUGINS = [{"name": "audit", "events": []}]  # DEFINED HERE
+
+
+def record(event):
+    PLUGINS[0]["events"].append(("event", event))
+
+
+n = 0
+while not select.select([sys.stdin], [], [], 0.02)[0]:
+    for _ in range(20):
+        n += 1
+        record(n)
+sys.stdin.read()
+print("events", len(PLUGINS[0]["events"]) == n)
+"""
+
+
 class AgentTests(unittest.TestCase):
     def setUp(self):
         self.memtop = Memtop()
@@ -524,6 +692,7 @@ class AgentTests(unittest.TestCase):
             self.assertEqual(sizes, sorted(sizes, reverse=True))
             for line in snapshot["lines"]:
                 self.assertNotIn("memtop_agent.py", line["location"])
+                self.assertFalse(OWN_FRAMES.search(line["location"]), "the agent's own frame: %s" % line["location"])
         self.assertGreater(snapshots[1]["lines"][0]["bytes"], snapshots[0]["lines"][0]["bytes"])
         return snapshots
 
@@ -604,6 +773,152 @@ class AgentTests(unittest.TestCase):
         child.stdin.flush()
         self.assertEqual(child.stdout.readline().strip(), b"tracing False")
         self.assertClean(*finish(child), "")
+
+    # MARK: The observer
+
+    def test_the_observer_is_measured_and_a_window_hands_memory_back(self):
+        script = self.memtop.write("app.py", STORE_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        before = agent.until(lambda m: m["type"] == "sample", "a sample before the window")
+        self.assertEqual(before["observer"]["tracemalloc"], 0, "nothing traced before a window")
+        self.assertGreater(before["observer"]["buffers"], 0)
+        self.assertEqual(before["observer_bytes"], before["observer"]["tracemalloc"] + before["observer"]["buffers"])
+        self.assertNotIn("window", before)
+        agent.send({"cmd": "trace", "seconds": 3, "snapshots": 2, "frames": 1})
+        opened = agent.until(lambda m: m["type"] == "sample" and "window" in m, "the window's opening edge")
+        self.assertAlmostEqual(opened["window"]["opened_at"], time.time(), delta=30)
+        self.assertNotIn("closed_at", opened["window"])
+        # The default budget: the smaller of 64 MiB and a tenth of RSS, at least 8 MiB.
+        self.assertGreaterEqual(opened["window"]["max_bytes"], 8 << 20)
+        self.assertLessEqual(opened["window"]["max_bytes"], 64 << 20)
+        tracing = agent.until(
+            lambda m: m["type"] == "sample" and m["tracing"] and m["observer"]["tracemalloc"] > 0,
+            "a sample counting tracemalloc's memory",
+        )
+        self.assertEqual(tracing["observer_bytes"], tracing["observer"]["tracemalloc"] + tracing["observer"]["buffers"])
+        closed = agent.until(lambda m: m["type"] == "sample" and "closed_at" in m.get("window", {}), "the closing edge")
+        window = closed["window"]
+        self.assertEqual(window["reason"], "snapshots")
+        self.assertGreaterEqual(window["closed_at"], opened["window"]["opened_at"])
+        self.assertGreater(window["rss_before"], 0)
+        self.assertGreater(window["rss_after"], 0)
+        self.assertEqual(window["returned_bytes"], window["rss_before"] - window["rss_after"])
+        self.assertIn(window["trimmed"], (True, False))
+        if os.confstr("CS_GNU_LIBC_VERSION") and sys.platform.startswith("linux"):
+            self.assertIs(window["trimmed"], True, "malloc_trim ran on glibc")
+        after = agent.until(lambda m: m["type"] == "sample" and not m["tracing"], "a sample after the window")
+        self.assertEqual(after["observer"]["tracemalloc"], 0, "the traces were handed back")
+        self.assertNotIn("window", after, "each edge is reported once")
+        self.assertClean(*finish(child), "tracing False")
+
+    def test_a_tracing_window_closes_at_its_memory_budget(self):
+        script = self.memtop.write("app.py", STORE_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        # 64 KiB: tracemalloc's own tables pass that within a second or two of this program.
+        agent.send({"cmd": "trace", "seconds": 600, "snapshots": 2, "frames": 1, "max_bytes": 65536})
+        note = agent.until(lambda m: m["type"] == "note" and "budget" in m["message"], "the budget note")
+        self.assertRegex(note["message"], r"^tracing window closed at its memory budget of 0\.1 MiB after \d+ s$")
+        closed = agent.until(lambda m: m["type"] == "sample" and "closed_at" in m.get("window", {}), "the closing edge")
+        self.assertEqual(closed["window"]["reason"], "budget")
+        opened = next(m for m in agent.messages if "opened_at" in m.get("window", {}))
+        self.assertEqual(opened["window"]["max_bytes"], 65536)
+        # One last snapshot: its lines are the window's answer.
+        store = "%s:%d" % (script, line_of(script, "# STORE LINE"))
+        self.assertEqual(closed["lines"][0]["location"], store, json.dumps(closed["lines"][:3]))
+        after = agent.until(lambda m: m["type"] == "sample" and not m["tracing"], "a sample after the window")
+        self.assertEqual(after["observer"]["tracemalloc"], 0)
+        self.assertClean(*finish(child), "tracing False")
+
+    # MARK: Retainers
+
+    def retainers(self, agent, path, count=2):
+        """`count` census samples whose retainers name `path`; returns them."""
+        def named(message):
+            return next((r for r in message.get("retainers", []) if r["path"] == path), None)
+
+        found = agent.samples(lambda m: named(m) is not None, count, "%d censuses naming %s" % (count, path), timeout=120)
+        return [named(m) for m in found], found
+
+    def assertRetainer(self, entry, kind, defined_file, marker):
+        self.assertEqual(entry["type"], kind)
+        self.assertGreater(entry["length"], 16)
+        self.assertGreater(entry["growth_per_s"], 0)
+        self.assertGreater(entry["approx_bytes"], entry["length"] * 8)
+        self.assertEqual(entry["defined_at"], "%s:%d" % (defined_file, line_of(defined_file, marker)))
+
+    def test_retainer_a_module_global_dict_is_named_with_its_line(self):
+        handlers = self.memtop.write("handlers.py", HANDLERS)
+        script = self.memtop.write("app.py", HANDLERS_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        entries, samples = self.retainers(agent, "handlers._RESPONSE_CACHE")
+        for entry, sample in zip(entries, samples):
+            self.assertEqual(sample["retainers"][0]["path"], "handlers._RESPONSE_CACHE", json.dumps(sample["retainers"]))
+            self.assertRetainer(entry, "dict", handlers, "# DEFINED HERE")
+            self.assertGreaterEqual(sample["retainers_ms"], 0)
+            self.assertLessEqual(len(sample["retainers"]), 20)
+        self.assertGreater(entries[1]["length"], entries[0]["length"])
+        # Switched off: censuses go on without them.
+        agent.send({"cmd": "config", "retainers": False})
+        sent = time.time()
+        off = agent.until(lambda m: m["type"] == "sample" and "types" in m and m["t"] > sent + 1.0, "a census after")
+        self.assertNotIn("retainers", off)
+        self.assertClean(*finish(child), "replies True")
+
+    def test_retainer_closures_on_an_event_bus_class_attribute(self):
+        bus = self.memtop.write("bus.py", BUS)
+        script = self.memtop.write("app.py", BUS_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        entries, samples = self.retainers(agent, "bus.Bus.listeners")
+        self.assertEqual(samples[-1]["retainers"][0]["path"], "bus.Bus.listeners", json.dumps(samples[-1]["retainers"]))
+        for entry in entries:
+            self.assertRetainer(entry, "list", bus, "# DEFINED HERE")
+        self.assertClean(*finish(child), "listeners True")
+
+    def test_retainer_a_set_of_asyncio_tasks_in_a_module_global(self):
+        jobs = self.memtop.write("jobs.py", JOBS)
+        script = self.memtop.write("app.py", JOBS_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        entries, samples = self.retainers(agent, "jobs.RUNNING")
+        for entry in entries:
+            self.assertRetainer(entry, "set", jobs, "# DEFINED HERE")
+        self.assertClean(*finish(child), "tasks True")
+
+    def test_retainer_held_deeper_is_named_by_a_walk_of_referrers(self):
+        script = self.memtop.write("app.py", REGISTRY_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        entries, _ = self.retainers(agent, "__main__.PLUGINS[0]['events']")
+        for entry in entries:
+            # Where the root is assigned: the walk names the module-level list.
+            self.assertRetainer(entry, "list", script, "# DEFINED HERE")
+        self.assertClean(*finish(child), "events True")
+
+    def test_retainer_a_bounded_cache_is_not_growing_once_full(self):
+        self.memtop.write("bounded.py", BOUNDED)
+        script = self.memtop.write("app.py", BOUNDED_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        full = float(child.stdout.readline().split()[1])
+        # The first census after the cache filled may still see it grow from the one before.
+        censuses = agent.samples(lambda m: "retainers" in m and m["t"] > full, 4, "four censuses after the cache filled")
+        for census in censuses[1:]:
+            paths = [r["path"] for r in census["retainers"]]
+            self.assertNotIn("bounded.CACHE", paths, "a full cache is not growing")
+        # The log beside it keeps growing, and is named.
+        self.assertIn("bounded.LOG", [r["path"] for r in censuses[-1]["retainers"]])
+        self.assertClean(*finish(child), "cache 300")
 
     # MARK: Commands from memtop
 

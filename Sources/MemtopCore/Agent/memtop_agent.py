@@ -4,8 +4,11 @@ Loaded by memtop's ``sitecustomize.py`` (a program memtop launches with ``--pyth
 ``attach.py`` (a running program), stdlib only, Python 3.8+. It connects to memtop's Unix
 socket, says hello, and from one daemon thread sends a sample every interval: the collector's
 state, every ``functools.lru_cache`` wrapper's size, on a budgeted cadence a census of
-GC-tracked objects by type, and on request tracemalloc's top lines for a bounded window.
-The protocol is in memtop's ``docs/python-agent.md``.
+GC-tracked objects by type and of the containers that keep growing (named: ``handlers._CACHE``),
+and on request tracemalloc's top lines for a bounded window with a memory budget. Each sample
+says what the agent itself costs (``observer_bytes``), so memtop can take it out; a window's
+end hands its memory back (stop tracemalloc, collect, glibc's ``malloc_trim``) and says how much
+came back. The protocol is in memtop's ``docs/python-agent.md``.
 
 Safety: no entry point raises into the program; the thread never blocks it (socket calls
 are non-blocking, samples are dropped when memtop stops reading); the census holds the GIL
@@ -37,6 +40,44 @@ CENSUS_SHARE = 0.01
 CENSUS_MAX_BLOCKS = 2000000
 # A tracing window's snapshots may use this share of its wall time.
 SNAPSHOT_SHARE = 0.1
+# A tracing window's memory budget (tracemalloc's own memory plus the agent's buffers) when the
+# trace command gives none: the smaller of WINDOW_BUDGET_MAX and WINDOW_BUDGET_SHARE of the
+# process's RSS at the window's start, but at least WINDOW_BUDGET_MIN (a smaller window sees
+# nothing). An explicit max_bytes is clamped to [WINDOW_BUDGET_FLOOR, 1 TiB].
+WINDOW_BUDGET_MAX = 64 << 20
+WINDOW_BUDGET_SHARE = 0.1
+WINDOW_BUDGET_MIN = 8 << 20
+# A snapshot's size (its list of trace tuples) per byte of tracemalloc's own memory, until one
+# is measured (1.9-2.2 on 3.11 here): the budget counts the snapshot the window would take.
+SNAPSHOT_RATIO = 2.5
+# What tracemalloc really takes per byte get_tracemalloc_memory() reports, which leaves out the
+# allocator's overhead and each trace's separately allocated record: 300 k small dicts (2.1 M
+# traces) cost 222 MB of RSS for a reported 128 MiB on 3.11 here. For the budget only.
+TRACEMALLOC_REAL = 1.7
+# When the budget is found exceeded by more than this (and more than the budget itself), the
+# window closes without its last snapshot.
+SNAPSHOT_OVERSHOOT = 16 << 20
+WINDOW_BUDGET_FLOOR = 64 << 10
+# While a window is open the agent checks its budget at least this often, in seconds.
+BUDGET_CHECK = 0.2
+# Retainers: containers of these many entries or more are watched between censuses, the
+# RETAINERS_TRACKED largest growers are followed by id, at most MAX_RETAINERS are reported.
+RETAINER_MIN_LEN = 16
+# Above this many GC-tracked objects the census does not look among them for growing containers
+# (four passes in C, about doubling a census of a heap made of containers): only those named
+# from the modules are candidates.
+RETAINER_OBJECTS_MAX = 1000000
+RETAINERS_TRACKED = 32
+MAX_RETAINERS = 20
+# Values looked at while naming containers from modules, classes and the objects they hold.
+NAMED_SCAN_MAX = 200000
+# A referrer walk (gc.get_referrers, one heap walk per level) may take this long per census.
+REFERRER_BUDGET = 0.005
+REFERRER_DEPTH = 3
+# Items of a container whose sys.getsizeof is sampled to estimate its bytes.
+SIZE_SAMPLE = 50
+# A module source file longer than this is not scanned for where a name is assigned.
+MAX_SOURCE_BYTES = 4 << 20
 TOP_TYPES = 50
 TOP_LINES = 50
 MAX_CACHES = 100
@@ -103,11 +144,14 @@ def _import_needs():
     """Imports, in the calling thread, the modules the agent's thread imports first: forked
     while that thread was importing one, a child would keep it half-initialized for ever."""
     import _socket  # noqa: F401
+    import array  # noqa: F401
     import collections  # noqa: F401
     import fcntl  # noqa: F401
     import functools  # noqa: F401
     import heapq  # noqa: F401
+    import itertools  # noqa: F401
     import json  # noqa: F401
+    import operator  # noqa: F401
     import select  # noqa: F401
     import struct  # noqa: F401
     import weakref  # noqa: F401
@@ -434,19 +478,42 @@ class _Agent:
     """One connection to memtop, served from one thread."""
 
     def __init__(self, path, mode):
+        self.prepare(path, mode)
+        conn = _Connection(path, 5.0)
+        try:
+            conn.sock.setblocking(False)
+        except OSError:
+            conn.close()
+            raise
+        self.conn = conn
+
+    def prepare(self, path, mode):
+        """Everything but the connection (``scripts/bench-census`` runs a census on an agent
+        prepared this way, unconnected)."""
         # Everything the agent needs is imported here, before any tracing window, so the
         # agent's own imports never show among the traced lines.
+        import array
         import collections
         import fcntl  # noqa: F401 (the connection moves to a high descriptor with it)
         import functools
-        import heapq  # noqa: F401 (Counter.most_common imports it on first use)
+        import heapq
+        import itertools
         import json
+        import operator
         import select
         import struct  # noqa: F401 (the connection reads SO_PEERCRED with it)
         import weakref
 
         import _tracemalloc
 
+        self._array = array.array
+        self._heapq = heapq
+        self._itertools = itertools
+        self._operator = operator
+        # Containers whose len() is C code (exact types: a subclass may define its own __len__).
+        self._containers = frozenset(
+            (dict, list, set, collections.deque, collections.OrderedDict, collections.defaultdict)
+        )
         self._counter = collections.Counter
         self._wrapper = getattr(functools, "_lru_cache_wrapper", None)
         self._weakref = weakref.ref
@@ -476,15 +543,21 @@ class _Agent:
         self.slow_census_noted = False
         self.big_heap_noted = False
         self.trace = None  # the running trace window, a dict
+        self.window = {}  # window edges to report in the next sample
+        self.trim_function = None  # glibc's malloc_trim through ctypes; False when unavailable
+        self.snapshot_bytes = 0  # the last snapshot's estimated size while it was held
+        self.snapshot_ratio = SNAPSHOT_RATIO
+        self.retainers_on = True
+        # Retainers: the last census's watched containers (ids and lengths only, never the
+        # objects), when it ran, and the growers followed by id.
+        self.watched_ids = array.array("q")
+        self.watched_lens = array.array("q")
+        self.watched_at = None
+        self.growers = {}  # id -> record (type, lengths, times, streak, path)
+        self.defined = {}  # (file, path) -> "file:line" or None
+        self.retainers_cost = 0.0
         self.cwd = os.getcwd()
         self.tracemalloc_was_tracing = bool(_tracemalloc.is_tracing())
-        conn = _Connection(path, 5.0)
-        try:
-            conn.sock.setblocking(False)
-        except OSError:
-            conn.close()
-            raise
-        self.conn = conn
 
     # MARK: Loop
 
@@ -496,7 +569,9 @@ class _Agent:
         while not self.done:
             now = time.monotonic()
             if self.trace is not None and now >= self.trace["deadline"]:
-                self.stop_trace()
+                self.stop_trace("deadline")
+            if self.trace is not None:
+                self.check_budget(now)
             snap_due = self.trace is not None and now >= self.trace["next"]
             if now >= next_tick or snap_due:
                 self.tick(now, snap_due)
@@ -505,7 +580,10 @@ class _Agent:
                     next_tick = now + self.interval
             if self.done:
                 break
-            wake = next_tick if self.trace is None else min(next_tick, self.trace["next"])
+            if self.trace is None:
+                wake = next_tick
+            else:
+                wake = min(next_tick, self.trace["next"], time.monotonic() + BUDGET_CHECK)
             wait = max(0.0, wake - time.monotonic())
             sending = bool(self.partial or self.pending)
             if not self.usable():
@@ -535,14 +613,15 @@ class _Agent:
         return False
 
     def forget(self):
-        """In a forked child: closes this copy of the connection, stops our tracing window."""
+        """In a forked child: closes this copy of the connection, stops our tracing window
+        (without collecting or trimming: this runs in the child's fork hook)."""
         self.done = True
-        self.stop_trace()
+        self.stop_trace("fork", hand_back=False)
         if self.conn is not None:
             self.conn.close()
 
     def close(self):
-        self.stop_trace()
+        self.stop_trace("detach")
         if self.conn is not None:
             self.conn.close()
 
@@ -570,9 +649,13 @@ class _Agent:
     def sample(self, now, snapshot):
         message = {"type": "sample", "t": time.time(), "pid": os.getpid(), "gc": _gc_state()}
         if self.census_interval > 0 and now >= self.next_census:
-            types, cost = self.census()
+            types, cost, retainers = self.census()
             if types is not None:
-                message["types"], message["census_ms"] = types, cost
+                message["types"] = types
+            message["census_ms"] = cost
+            if retainers is not None:
+                message["retainers"] = retainers
+                message["retainers_ms"] = round(self.retainers_cost * 1000.0, 3)
             end = time.monotonic()
             self.next_census = end + max(self.census_interval, self.census_cost / CENSUS_SHARE)
         message["caches"] = self.cache_sizes()
@@ -585,6 +668,11 @@ class _Agent:
             lines = self.snapshot_lines()
             if lines is not None:
                 message["lines"] = lines
+        if self.window:
+            message["window"], self.window = self.window, {}
+        traces, buffers = self.observer()
+        message["observer_bytes"] = traces + buffers
+        message["observer"] = {"tracemalloc": traces, "buffers": buffers, "snapshot": self.snapshot_bytes}
         message["agent_cpu_s"] = round(time.thread_time(), 6)
         if self.dropped:
             message["dropped"] = self.dropped
@@ -700,8 +788,11 @@ class _Agent:
         elif name == "config":
             self.configure(message)
         elif name == "detach":
-            self.stop_trace()
-            self.send({"type": "bye", "reason": "detach"}, droppable=False)
+            self.stop_trace("detach")
+            bye = {"type": "bye", "reason": "detach"}
+            if self.window:
+                bye["window"], self.window = self.window, {}
+            self.send(bye, droppable=False)
             self.flush_before_closing()
             self.done = True
         else:
@@ -710,6 +801,12 @@ class _Agent:
     def configure(self, message):
         interval = _number(message.get("interval"), 0.05, 3600.0)
         census = _number(message.get("census_interval"), 0.0, 86400.0)
+        retainers = message.get("retainers")
+        if isinstance(retainers, bool):
+            self.retainers_on = retainers
+            if not retainers:
+                self.watched_ids, self.watched_lens = self._array("q"), self._array("q")
+                self.watched_at, self.growers = None, {}
         if interval is not None:
             self.interval = interval
         if census is not None:
@@ -721,24 +818,30 @@ class _Agent:
     # MARK: Collector, caches and census
 
     def census(self):
-        """Counts GC-tracked objects by type and finds lru_cache wrappers; holds the GIL.
+        """Counts GC-tracked objects by type, finds lru_cache wrappers and growing containers;
+        holds the GIL. Returns (types, census_ms, retainers).
 
-        Returns (None, None) when the heap is too large for one census to be short: then only
-        the modules are searched for caches."""
+        types is None when the heap is too large for one census to be short: then caches and
+        retainers are looked for in the modules (their globals, classes and objects) only.
+        retainers is None when they are switched off."""
         started = time.perf_counter()
         wrapper = self._wrapper
         blocks = sys.getallocatedblocks()
+        self.retainers_cost = 0.0
         if blocks > CENSUS_MAX_BLOCKS:
             self.caches, self.census_caches = self.module_caches(wrapper)
+            retainers = self.find_retainers(None) if self.retainers_on else None
             self.census_cost = time.perf_counter() - started
             if not self.big_heap_noted:
                 self.big_heap_noted = True
                 self.note(
                     "%d allocated blocks: the census of objects by type is skipped (it would hold "
-                    "the interpreter too long); lru caches are looked for in modules only" % blocks
+                    "the interpreter too long); lru caches and growing containers are looked for "
+                    "from the modules only" % blocks
                 )
-            return None, None
+            return None, round(self.census_cost * 1000.0, 3), retainers
         objects = gc.get_objects()
+        retainers = None
         try:
             counts = self._counter(map(type, objects))
             caches = []
@@ -749,6 +852,8 @@ class _Agent:
                     if len(caches) + len(read_now) >= 10000:
                         break
                 found = None
+            if self.retainers_on:
+                retainers = self.find_retainers(objects if len(objects) <= RETAINER_OBJECTS_MAX else None)
         finally:
             del objects
         self.caches = caches
@@ -762,7 +867,7 @@ class _Agent:
                 "the type census held the interpreter for %.0f ms; it now runs every %.0f s"
                 % (self.census_cost * 1000.0, every)
             )
-        return top, round(self.census_cost * 1000.0, 3)
+        return top, round(self.census_cost * 1000.0, 3), retainers
 
     def keep_cache(self, found, caches, read_now):
         """Keeps a weak reference to one lru_cache wrapper in ``caches``; on Python 3.8, which
@@ -842,12 +947,247 @@ class _Agent:
         ordered = sorted(totals.values(), key=lambda entry: (-entry["currsize"], entry["function"]))
         return ordered[:MAX_CACHES]
 
+    # MARK: Retainers
+
+    def find_retainers(self, objects):
+        """The containers whose length grew at each of the last two censuses, named; never
+        raises. Between censuses only their ids and lengths are kept, never the objects."""
+        started = time.perf_counter()
+        try:
+            return self.growing_containers(objects, started)
+        except Exception:
+            return []
+        finally:
+            self.retainers_cost = time.perf_counter() - started
+
+    def growing_containers(self, objects, started):
+        it = self._itertools
+        op = self._operator
+        now = time.monotonic()
+        names = {}  # id -> path, for everything named from a module
+        origins = {}  # id -> (module name, attribute chain), for defined_at
+        spaces = {}  # id of a namespace dict (a module's, an object's __dict__) -> its owner's path
+        found = {}  # id -> a container named from a module (held until this returns)
+        self.named_scan(names, origins, spaces, found)
+        own = {id(value) for value in vars(self).values()}
+        own.update((id(vars(self)), id(names), id(origins), id(spaces), id(found)))
+        containers = self._containers
+        selected = list(found.values())
+        if objects is not None:
+            own.add(id(objects))
+            # All in C, and no list as long as the heap (its memory would stay in the program's
+            # heap): the containers, then those of RETAINER_MIN_LEN entries or more.
+            selected.extend(it.compress(objects, map(containers.__contains__, map(type, objects))))
+        selected = list(it.compress(selected, map(op.le, it.repeat(RETAINER_MIN_LEN), map(len, selected))))
+        lengths = list(map(len, selected))
+        by_id = dict(zip(map(id, selected), selected))
+        current = dict(zip(map(id, selected), lengths))
+        own.update((id(selected), id(by_id), id(current), id(lengths)))
+        previous = dict(zip(self.watched_ids, self.watched_lens))
+        watched_at = self.watched_at
+        self.watched_ids = self._array("q", current.keys())
+        self.watched_lens = self._array("q", current.values())
+        self.watched_at = now
+        if watched_at is None:
+            self.growers = {}
+            return []
+        keys = list(current)
+        before = list(map(previous.get, keys, it.repeat(1 << 62)))
+        grew = [key for key in it.compress(keys, map(op.gt, current.values(), before)) if key not in own]
+        keys = before = None
+        top = self._heapq.nlargest(RETAINERS_TRACKED, grew, key=lambda key: current[key] - previous[key])
+        growers = {}
+        for key in top:
+            kind = type(by_id[key])
+            record = self.growers.get(key)
+            # ids are reused: the same id must be the same type, and its length only grew.
+            if record is None or record["type"] is not kind or record["length"] > current[key]:
+                record = {
+                    "type": kind, "first_length": previous[key], "first_at": watched_at,
+                    "streak": 0, "path": None, "origin": None, "walked": False,
+                }
+            record["streak"] += 1
+            record["length"] = current[key]
+            record["at"] = now
+            growers[key] = record
+        self.growers = growers
+        report = []
+        deadline = time.perf_counter() + REFERRER_BUDGET
+        for key, record in growers.items():
+            if record["streak"] < 2:
+                continue
+            container = by_id[key]
+            if key in names:
+                record["path"], record["origin"] = names[key], origins.get(key)
+            elif record["path"] is None and not record["walked"] and time.perf_counter() < deadline:
+                path, root, complete = self.walk(container, names, spaces, own, deadline)
+                record["walked"] = complete
+                if path is not None:
+                    record["path"], record["origin"] = path, origins.get(root)
+            elapsed = record["at"] - record["first_at"]
+            growth = (record["length"] - record["first_length"]) / elapsed if elapsed > 0 else 0.0
+            origin = record["origin"]
+            report.append(
+                {
+                    "path": record["path"],
+                    "type": _type_name(record["type"]),
+                    "length": record["length"],
+                    "growth_per_s": round(growth, 3),
+                    "approx_bytes": _approx_bytes(container, record["length"]),
+                    "defined_at": self.defined_at(origin) if origin is not None else None,
+                }
+            )
+        container = None
+
+        def rate(entry):  # bytes per second, from the average entry
+            return entry["growth_per_s"] * entry["approx_bytes"] / max(entry["length"], 1)
+
+        report.sort(key=lambda entry: (entry["path"] is None, -rate(entry)))
+        return report[:MAX_RETAINERS]
+
+    def named_scan(self, names, origins, spaces, found):
+        """Names what modules hold: their globals, their classes' attributes and the attributes
+        of objects they hold, to REFERRER_DEPTH steps; bounded by NAMED_SCAN_MAX values.
+        ``__main__`` comes last, so a name imported into it keeps its defining module's name."""
+        budget = [NAMED_SCAN_MAX]
+        modules = sorted(list(sys.modules.items()), key=lambda item: item[0] == "__main__")
+        mine = globals()
+        stdlib = _stdlib_folder()
+        for name, module in modules:
+            if budget[0] <= 0:
+                break
+            try:
+                space = object.__getattribute__(module, "__dict__")
+            except Exception:
+                continue
+            if type(space) is not dict or space is mine or not isinstance(name, str):
+                continue
+            spaces[id(space)] = name  # a referrer walk may still end in any module
+            # The standard library's modules (and built-in ones) are not scanned: most of a
+            # small program's modules, rarely where its memory grows. A growing container of
+            # theirs is still a candidate from the census, named by a walk.
+            file = space.get("__file__")
+            if not isinstance(file, str) or (
+                stdlib and file.startswith(stdlib) and "-packages" not in file[len(stdlib):]
+            ):
+                if name != "__main__":
+                    continue
+            self.scan_space(space, name, name, (), names, origins, spaces, found, budget)
+
+    def scan_space(self, space, module, path, chain, names, origins, spaces, found, budget):
+        it = self._itertools
+        op = self._operator
+        try:
+            items = list(space.items())
+            budget[0] -= len(items)
+            # Functions, modules, strings, numbers... are dropped in C: most of a namespace.
+            items = list(it.compress(items, map(op.not_, map(_PLAIN.__contains__, map(type, map(op.itemgetter(1), items))))))
+        except Exception:
+            return
+        depth = len(chain) + 1
+        containers = self._containers
+        for key, value in items:
+            try:
+                if not isinstance(key, str) or key.startswith("__"):
+                    continue
+                ident = id(value)
+                if ident in names:
+                    continue
+                kind = type(value)
+                where = path + "." + key
+                if kind in containers:
+                    names[ident], origins[ident], found[ident] = where, (module, chain + (key,)), value
+                    continue
+                if depth >= REFERRER_DEPTH or budget[0] <= 0:
+                    continue
+                if issubclass(kind, type):
+                    if value.__dict__.get("__module__") != module:
+                        continue  # named by the module that defines it
+                    names[ident], origins[ident] = where, (module, chain + (key,))
+                    self.scan_space(value.__dict__, module, where, chain + (key,), names, origins, spaces, found, budget)
+                elif kind.__module__ != "builtins":
+                    attributes = _instance_dict(value)
+                    if attributes is None:
+                        continue
+                    names[ident], origins[ident] = where, (module, chain + (key,))
+                    spaces[id(attributes)] = where
+                    self.scan_space(attributes, module, where, chain + (key,), names, origins, spaces, found, budget)
+            except Exception:
+                continue
+        value = None
+
+    def walk(self, target, names, spaces, own, deadline):
+        """A breadth-first walk of referrers from ``target`` to something named, REFERRER_DEPTH
+        levels at most, one ``gc.get_referrers`` (a heap walk) per level, within ``deadline``.
+        Returns (path, id of the named root, whether the walk finished)."""
+        import operator
+
+        op_is = operator.is_
+        frontier = [(target, "")]
+        seen = {id(target)}
+        for _level in range(REFERRER_DEPTH):
+            if time.perf_counter() > deadline:
+                return None, None, False
+            held = [item[0] for item in frontier]
+            skip = set(own)
+            skip.update((id(held), id(frontier), id(seen)))
+            skip.update(map(id, frontier))
+            referrers = gc.get_referrers(*held)
+            skip.add(id(referrers))
+            following = []
+            for referrer in referrers:
+                ident = id(referrer)
+                if ident in skip or ident in seen or type(referrer) is _FRAME:
+                    continue
+                if type(referrer) is tuple and len(referrer) == len(held) and all(map(op_is, referrer, held)):
+                    continue  # get_referrers' own arguments (3.13 sees them)
+                for item, suffix in frontier:
+                    step = _step(referrer, item, ident in spaces)
+                    if step is None:
+                        continue
+                    if ident in spaces:
+                        return spaces[ident] + step + suffix, ident, True
+                    if ident in names:
+                        return names[ident] + step + suffix, ident, True
+                    seen.add(ident)
+                    following.append((referrer, step + suffix))
+                    break
+                if len(following) >= 64:
+                    break
+            referrer = held = referrers = None
+            frontier = following
+            if not frontier:
+                break
+        return None, None, True
+
+    def defined_at(self, origin):
+        """``/abs/file.py:LINE`` where the name is assigned in its module's source, or None;
+        each name is looked for once."""
+        module, chain = origin
+        if (module, chain) in self.defined:
+            return self.defined[(module, chain)]
+        result = None
+        try:
+            file = getattr(sys.modules.get(module), "__file__", None)
+            if isinstance(file, str) and file.endswith(".py"):
+                if not os.path.isabs(file):
+                    file = os.path.join(self.cwd, file)
+                line = _assignment_line(file, chain)
+                if line is not None:
+                    result = "%s:%d" % (_text(file)[:1000], line)
+        except Exception:
+            result = None
+        if len(self.defined) < 1000:
+            self.defined[(module, chain)] = result
+        return result
+
     # MARK: Tracing window
 
     def start_trace(self, message):
         seconds = _number(message.get("seconds"), 1.0, 86400.0) or 60.0
         snapshots = int(_number(message.get("snapshots"), 1, 1000) or 6)
         frames = int(_number(message.get("frames"), 1, 100) or 1)
+        budget = _number(message.get("max_bytes"), WINDOW_BUDGET_FLOOR, float(1 << 40))
         ours = self.trace["ours"] if self.trace is not None else False
         try:
             # Imported before tracing starts, so its own import is not among the lines.
@@ -855,6 +1195,13 @@ class _Agent:
         except Exception as error:
             self.note("could not import tracemalloc: %s" % error)
             return
+        if self.trim_function is None:
+            self.trim_function = _malloc_trim()
+        if budget is None:
+            rss = _rss()
+            budget = WINDOW_BUDGET_MAX
+            if rss:
+                budget = max(WINDOW_BUDGET_MIN, min(WINDOW_BUDGET_MAX, rss * WINDOW_BUDGET_SHARE))
         if not self._tm.is_tracing():
             try:
                 self._tm.start(frames)
@@ -864,17 +1211,78 @@ class _Agent:
                 return
         step = seconds / snapshots
         now = time.monotonic()
+        opened = now
+        if self.trace is None:
+            self.window["opened_at"] = time.time()
+            self.window["max_bytes"] = int(budget)
+        else:
+            opened = self.trace["opened"]
         # The window ends at its deadline whatever snapshots are left: tracing costs the program.
-        self.trace = {"ours": ours, "step": step, "left": snapshots, "next": now + step, "deadline": now + seconds + step / 2}
+        self.trace = {
+            "ours": ours, "step": step, "left": snapshots, "next": now + step, "deadline": now + seconds + step / 2,
+            "budget": int(budget), "opened": opened,
+        }
 
-    def stop_trace(self):
+    def check_budget(self, now):
+        """Ends the window when tracemalloc's memory, the snapshot it would take now and the
+        agent's buffers reach its budget: one last snapshot (its lines are the window's
+        answer), then the window closes. Only a window that started tracemalloc: the
+        program's own tracing is not ours."""
+        trace = self.trace
+        if not trace["ours"] or trace.get("last"):
+            return
+        try:
+            traces = self._tm.get_tracemalloc_memory()
+            used = int(traces * (TRACEMALLOC_REAL + self.snapshot_ratio)) + self.buffer_bytes()
+        except Exception:
+            return
+        budget = trace["budget"]
+        if used < budget:
+            return
+        if used <= max(2 * budget, budget + SNAPSHOT_OVERSHOOT):
+            trace["last"] = True
+            trace["next"] = now
+            return
+        # The program allocated faster than the checks: a last snapshot now would cost the
+        # program far more than the budget. Close at once, without it.
+        self.stop_trace("budget")
+        self.note(
+            "tracing window closed at its memory budget of %s MiB after %.0f s, without a last "
+            "snapshot (it would have taken ~%s MiB)" % (_mib(budget), now - trace["opened"], _mib(traces * self.snapshot_ratio))
+        )
+
+    def stop_trace(self, reason, hand_back=True):
+        """Ends the window; when the agent started tracemalloc, stops it and hands the memory
+        back (clear the traces, collect on a heap that is not large, glibc's malloc_trim),
+        reporting RSS before and after in the next sample's ``window``."""
         trace = self.trace
         self.trace = None
-        if trace is not None and trace["ours"]:
+        if trace is None:
+            return
+        event = {"closed_at": time.time(), "reason": reason}
+        self.snapshot_bytes = 0
+        if trace["ours"]:
+            before = _rss() if hand_back else 0
             try:
+                self._tm.clear_traces()
                 self._tm.stop()
             except Exception:
                 pass
+            if hand_back:
+                try:
+                    if sys.getallocatedblocks() <= CENSUS_MAX_BLOCKS:
+                        started = time.perf_counter()
+                        gc.collect()
+                        event["collect_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
+                except Exception:
+                    pass
+                event["trimmed"] = _call_trim(self.trim_function)
+                after = _rss()
+                if before and after:
+                    event["rss_before"] = before
+                    event["rss_after"] = after
+                    event["returned_bytes"] = before - after
+        self.window.update(event)
 
     def snapshot_lines(self):
         trace = self.trace
@@ -891,24 +1299,40 @@ class _Agent:
         ended = time.monotonic()
         # Snapshots of a large heap are slow: space them so they take a bounded share.
         trace["next"] = ended + max(trace["step"], (ended - started) / SNAPSHOT_SHARE)
-        if trace["left"] <= 0 or trace["next"] > trace["deadline"]:
-            self.stop_trace()
+        if trace.get("last"):
+            self.stop_trace("budget")
+            self.note(
+                "tracing window closed at its memory budget of %s MiB after %.0f s"
+                % (_mib(trace["budget"]), ended - trace["opened"])
+            )
+        elif trace["left"] <= 0:
+            self.stop_trace("snapshots")
+        elif trace["next"] > trace["deadline"]:
+            self.stop_trace("deadline")
         return lines
 
     def top_lines(self):
         import tracemalloc
 
         snapshot = tracemalloc.take_snapshot()
-        # The agent's and tracemalloc's own lines are skipped here rather than by
+        self.snapshot_bytes = _snapshot_bytes(snapshot)
+        try:
+            traces = self._tm.get_tracemalloc_memory()
+            if traces > (1 << 20) and self.snapshot_bytes:
+                # What a snapshot costs per byte of traces, for the next budget check.
+                self.snapshot_ratio = min(10.0, max(0.5, self.snapshot_bytes / float(traces)))
+        except Exception:
+            pass
+        # The agent's own frames and those of what it calls are skipped here rather than by
         # filter_traces, which matches a pattern against every trace.
-        own = (__file__, tracemalloc.__file__)
+        files, folders = _own_frames()
         lines = []
         for stat in snapshot.statistics("lineno"):
             if len(lines) >= TOP_LINES:
                 break
             frame = stat.traceback[0]
             filename = frame.filename
-            if filename in own:
+            if filename in files or filename.startswith(folders):
                 continue
             if not filename.startswith("<") and not os.path.isabs(filename):
                 filename = os.path.join(self.cwd, filename)
@@ -916,8 +1340,271 @@ class _Agent:
             lines.append({"location": location, "bytes": stat.size, "count": stat.count})
         return lines
 
+    # MARK: The observer's own footprint
+
+    def observer(self):
+        """(tracemalloc's own memory while the agent's window traces, else 0; the agent's
+        buffers held now)."""
+        traces = 0
+        if self.trace is not None and self.trace["ours"]:
+            try:
+                traces = self._tm.get_tracemalloc_memory()
+            except Exception:
+                traces = 0
+        try:
+            buffers = self.buffer_bytes()
+        except Exception:
+            buffers = 0
+        return traces, buffers
+
+    def buffer_bytes(self):
+        """What the agent holds between ticks, estimated with sys.getsizeof: the unsent and
+        unread lines, the census's watched ids and lengths, the followed growers, the cache
+        references, the defined_at cache."""
+        size = sys.getsizeof
+        total = self.pending_bytes + size(self.pending) + len(self.partial) + size(self.inbox)
+        total += size(self.watched_ids) + size(self.watched_lens)
+        total += size(self.growers) + sum(size(record) for record in self.growers.values())
+        caches = self.caches
+        total += size(caches)
+        if caches:
+            total += len(caches) * (size(caches[0]) + size(caches[0][0]) + size(caches[0][1]))
+        total += size(self.census_caches) + len(self.census_caches) * 200
+        total += size(self.defined) + len(self.defined) * 200
+        return total
+
 
 # MARK: - Helpers
+
+
+# Types whose instances are never looked inside when naming containers.
+_PLAIN = frozenset(
+    (type(sys), type(len), type(lambda: None), type(_thread.allocate_lock()), str, bytes, int, float, bool, tuple,
+     frozenset, type(None), complex, range, slice, memoryview, bytearray, staticmethod, classmethod, property,
+     type(str.join), type(str.__dict__["__add__"]), type(type.__dict__["__dict__"]), type((1).__add__),
+     type(type.__dict__["__module__"]) if "__module__" in type.__dict__ else property)
+)
+_FRAME = type(sys._getframe())
+_CELL = type((lambda x: lambda: x)(0).__closure__[0])
+_FUNCTION = type(lambda: None)
+_DICT_SLOT = type(type.__dict__["__dict__"])
+_PAGE_SIZE = []
+
+
+def _stdlib_folder():
+    """The standard library's folder (where ``os`` is), ending with a separator; None when
+    unknown."""
+    try:
+        folder = os.path.dirname(os.path.abspath(os.__file__))
+        return folder + os.sep if folder else None
+    except Exception:
+        return None
+
+
+def _instance_dict(value):
+    """An object's ``__dict__`` when its class gets it the plain way (not a property that
+    would run the program's code), else None."""
+    try:
+        for base in type(value).__mro__:
+            descriptor = base.__dict__.get("__dict__")
+            if descriptor is not None:
+                if type(descriptor) is not _DICT_SLOT:
+                    return None
+                attributes = object.__getattribute__(value, "__dict__")
+                return attributes if type(attributes) is dict else None
+    except Exception:
+        pass
+    return None
+
+
+def _step(referrer, held, namespace):
+    """How ``referrer`` holds ``held``: ``.name``, ``[key]``, ``[i]``, ``[...]`` (too large to
+    search), ``.<closure>``, ``""`` (through a tuple or an object); None when it does not."""
+    kind = type(referrer)
+    if issubclass(kind, dict) and kind.__module__ in ("builtins", "collections"):
+        if len(referrer) > 100000:
+            return "[...]"
+        for key, value in list(referrer.items()):
+            if value is held:
+                if namespace and isinstance(key, str):
+                    return "." + key
+                return "[%s]" % _key(key)
+        return None
+    if kind is list:
+        if len(referrer) > 100000:
+            return "[...]"
+        for index, value in enumerate(list(referrer)):
+            if value is held:
+                return "[%d]" % index
+        return None
+    if kind is _CELL:
+        return ".<closure>"
+    if kind is tuple or kind in _PLAIN:
+        return ""
+    attributes = _instance_dict(referrer)
+    if attributes is not None:
+        for key, value in list(attributes.items()):
+            if value is held and isinstance(key, str):
+                return "." + key
+    return ""
+
+
+def _key(key):
+    if isinstance(key, (str, bytes, int, float, bool)) or key is None:
+        return _text(repr(key))[:60]
+    return "<%s>" % _type_name(type(key))
+
+
+def _approx_bytes(container, length):
+    """sys.getsizeof of the container plus its entries' estimated from up to SIZE_SAMPLE of
+    them, scaled by its length. An entry whose class defines __sizeof__ in Python is counted
+    by object.__sizeof__: the program's code is never run."""
+    import itertools
+
+    try:
+        total = sys.getsizeof(container)
+        if length <= 0:
+            return total
+        if isinstance(container, dict):
+            sample = list(itertools.islice(container.items(), SIZE_SAMPLE))
+            values = [part for pair in sample for part in pair]
+        else:
+            sample = values = list(itertools.islice(iter(container), SIZE_SAMPLE))
+        if not sample:
+            return total
+        entries = 0
+        for value in values:
+            try:
+                if type(getattr(type(value), "__sizeof__", None)) is _FUNCTION:
+                    entries += object.__sizeof__(value)
+                else:
+                    entries += sys.getsizeof(value)
+            except Exception:
+                entries += 64
+        count = len(sample)
+        values = sample = None
+        return int(total + entries * length / count)
+    except Exception:
+        return 0
+
+
+def _assignment_line(file, chain):
+    """The line of ``file`` where the last name of ``chain`` is assigned: at the top level
+    for a global; inside ``class chain[-2]`` (or as ``self.name``) for an attribute."""
+    with open(file, "rb") as source:
+        text = source.read(MAX_SOURCE_BYTES + 1)
+    if len(text) > MAX_SOURCE_BYTES:
+        return None
+    lines = text.decode("utf-8", "replace").splitlines()
+    name = chain[-1]
+    if len(chain) == 1:
+        for number, line in enumerate(lines, 1):
+            if _assigns(line, name):
+                return number
+        return None
+    owner = chain[-2]
+    start = None
+    for number, line in enumerate(lines, 1):
+        stripped = line.lstrip()
+        if stripped.startswith("class ") and stripped[6:].lstrip().startswith(owner):
+            rest = stripped[6:].lstrip()[len(owner):]
+            if rest[:1] in ("(", ":", " "):
+                start = number
+                break
+    if start is not None:
+        for number in range(start, len(lines)):
+            line = lines[number]
+            if line.strip() and not line[:1].isspace():
+                break  # the class ended
+            if line[:1].isspace() and _assigns(line.lstrip(), name):
+                return number + 1
+    for number, line in enumerate(lines, 1):
+        if _assigns(line.lstrip(), "self." + name):
+            return number
+    for number, line in enumerate(lines, 1):
+        if _assigns(line, chain[0]):
+            return number
+    return None
+
+
+def _assigns(line, name):
+    """Whether ``line`` starts ``NAME =`` or ``NAME:`` (not ``==``)."""
+    if not line.startswith(name):
+        return False
+    rest = line[len(name):].lstrip()
+    return rest[:1] == ":" or (rest[:1] == "=" and rest[:2] != "==")
+
+
+def _rss():
+    """The process's resident set in bytes (/proc/self/statm), 0 when unknown."""
+    try:
+        if not _PAGE_SIZE:
+            _PAGE_SIZE.append(os.sysconf("SC_PAGE_SIZE"))
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE_SIZE[0]
+    except Exception:
+        return 0
+
+
+def _malloc_trim():
+    """glibc's malloc_trim through ctypes, or False: only on Linux with glibc, and only
+    when ctypes can be imported."""
+    try:
+        if not sys.platform.startswith("linux"):
+            return False
+        libc = os.confstr("CS_GNU_LIBC_VERSION")
+        if not isinstance(libc, str) or not libc.startswith("glibc"):
+            return False
+        import ctypes
+
+        function = ctypes.CDLL(None).malloc_trim
+        function.argtypes = [ctypes.c_size_t]
+        function.restype = ctypes.c_int
+        return function
+    except Exception:
+        return False
+
+
+def _call_trim(function):
+    if not function:
+        return False
+    try:
+        function(0)
+        return True
+    except Exception:
+        return False
+
+
+def _mib(count):
+    return ("%.1f" % (count / 1048576.0)).rstrip("0").rstrip(".")
+
+
+def _snapshot_bytes(snapshot):
+    """A tracemalloc snapshot's estimated size: its list of traces, one tuple and a size
+    object each (tracebacks are shared)."""
+    try:
+        traces = snapshot.traces._traces
+        count = len(traces)
+        each = sys.getsizeof(traces[0]) + 32 if count else 0
+        return sys.getsizeof(traces) + count * each
+    except Exception:
+        return 0
+
+
+def _own_frames():
+    """(files, folders) whose lines are the agent's, not the program's: this file and its
+    folder (the loaders), tracemalloc, json, heapq, socket, selectors, select, struct and
+    ``<string>`` (the attach bootstrap)."""
+    files = {__file__, "<string>"}
+    folders = [os.path.dirname(os.path.abspath(__file__)) + os.sep]
+    for name in ("tracemalloc", "heapq", "socket", "selectors", "select", "struct"):
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if isinstance(file, str):
+            files.add(file)
+    json = getattr(sys.modules.get("json"), "__file__", None)
+    if isinstance(json, str):
+        folders.append(os.path.dirname(json) + os.sep)
+    return files, tuple(folders)
 
 
 def _gc_state():

@@ -60,6 +60,13 @@ struct PythonAgentTests {
     "test_a_daemon_reusing_the_agents_descriptor_number_keeps_its_socket",
     "test_a_second_memtop_is_told_this_process_is_busy",
     "test_loaders_print_nothing_when_the_agent_cannot_be_read",
+    "test_the_observer_is_measured_and_a_window_hands_memory_back",
+    "test_a_tracing_window_closes_at_its_memory_budget",
+    "test_retainer_a_module_global_dict_is_named_with_its_line",
+    "test_retainer_closures_on_an_event_bus_class_attribute",
+    "test_retainer_a_set_of_asyncio_tasks_in_a_module_global",
+    "test_retainer_held_deeper_is_named_by_a_walk_of_referrers",
+    "test_retainer_a_bounded_cache_is_not_growing_once_full",
   ]
 
   @Test("this suite runs every test the harness has")
