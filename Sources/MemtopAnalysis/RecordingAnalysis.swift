@@ -49,8 +49,17 @@ public struct RecordingAnalysis: Sendable, Equatable {
     isTree = timeline.isTreeTotal
     results = [:]
     var results: [Metric: TrendResult] = [:]
+    // The Python agent's own bytes (a recording made with --python) come out first: looking
+    // inside never changes the answer.
+    let observer = timeline.series(.observer)
+    let observed = observer.values.contains { !$0.isNaN && $0 > 0 }
     for metric in judged {
-      let series = timeline.series(metric)
+      var series = timeline.series(metric)
+      if observed && Metric.holdingObserver.contains(metric) {
+        series.values = zip(series.values, observer.values).map { value, held in
+          held.isNaN || value.isNaN ? value : max(0, value - held)
+        }
+      }
       let lifetime =
         rows.map { MetricSeries(times: $0.map { series.times[$0] }, values: $0.map { series.values[$0] }) } ?? series
       results[metric] = analyzer.analyze(lifetime, label: label(metric), limitBytes: limit.map { Double($0.bytes) })

@@ -59,6 +59,10 @@ public struct MemorySample: Sendable, Equatable {
   public var fds: UInt64?
   /// Number of glibc per-thread malloc arenas the detailed walk saw, when it ran this tick.
   public var arenas: UInt64?
+  /// Bytes memtop's own Python agent holds in the process (tracemalloc's traces while its
+  /// window runs, the agent's buffers), as the agent last said: subtracted from RSS, anon,
+  /// heap, PSS and USS before anything is judged (``observerFree``).
+  public var observer: UInt64?
 
   public init(
     timeUnix: Double, elapsed: Double, pid: Int32,
@@ -91,6 +95,11 @@ public enum Metric: String, CaseIterable, Sendable {
   case threads, fds
   /// glibc malloc arenas counted by the walk: recorded for the where sentence, not charted.
   case arenas
+  /// memtop's own Python agent's footprint: recorded and subtracted before judging, not charted.
+  case observer
+
+  /// The metrics the agent's footprint is part of, and is subtracted from before judging.
+  public static let holdingObserver: [Metric] = [.rss, .anon, .heap, .pss, .uss]
 
   /// The metrics that hold memory by kind, in ``RegionKind`` order.
   public static let regions: [Metric] = RegionKind.allCases.map(Metric.init(region:))
@@ -140,6 +149,7 @@ public enum Metric: String, CaseIterable, Sendable {
     case .threads: "threads"
     case .fds: "fds"
     case .arenas: "arenas"
+    case .observer: "observer_bytes"
     default: "region_\(region?.rawValue ?? "")_bytes"
     }
   }
@@ -161,6 +171,7 @@ public enum Metric: String, CaseIterable, Sendable {
     case .threads: "threads"
     case .fds: "fds"
     case .arenas: "arenas"
+    case .observer: "observer"
     default: region?.rawValue ?? ""
     }
   }
@@ -191,6 +202,7 @@ extension MemorySample {
       case .threads: threads
       case .fds: fds
       case .arenas: arenas
+      case .observer: observer
       }
     }
     set {
@@ -215,7 +227,22 @@ extension MemorySample {
       case .threads: threads = newValue
       case .fds: fds = newValue
       case .arenas: arenas = newValue
+      case .observer: observer = newValue
       }
     }
+  }
+}
+
+extension MemorySample {
+  /// The sample with the observer's bytes taken out of every figure they are part of (RSS,
+  /// anon, heap, PSS, USS; never below zero): what the verdict, rates, intervals and alerts are
+  /// computed on, so that looking inside never changes the answer.
+  public var observerFree: MemorySample {
+    guard let observer, observer > 0 else { return self }
+    var free = self
+    for metric in Metric.holdingObserver {
+      if let value = self[metric] { free[metric] = value > observer ? value - observer : 0 }
+    }
+    return free
   }
 }

@@ -28,6 +28,12 @@ public struct PythonHistory: Sendable {
     public var notes: [String] = []
     /// Why it left, once it has.
     package var bye: String?
+    /// Bytes the agent said it holds itself, at its latest sample.
+    public var observerBytes: Int?
+    /// Growing containers, named, at its latest census.
+    public var retainers: [Retainer] = []
+    /// Its tracing windows' edges, as received (wall-clock times).
+    public var windows: [WindowEdge] = []
   }
 
   /// Agents in order of first contact.
@@ -55,6 +61,12 @@ public struct PythonHistory: Sendable {
   private mutating func takeSample(_ sample: AgentSample, at index: Int, elapsed: Double) {
     agents[index].samples += 1
     if let gc = sample.gc { agents[index].gc = gc }
+    if let observer = sample.observerBytes { agents[index].observerBytes = observer }
+    if let retainers = sample.retainers { agents[index].retainers = retainers }
+    if let window = sample.window {
+      agents[index].windows.append(window)
+      if agents[index].windows.count > 64 { agents[index].windows.removeFirst() }
+    }
     if let caches = sample.caches {
       agents[index].caches = [:]
       for cache in caches {

@@ -50,6 +50,10 @@ public struct PythonReport: Sendable, Equatable, Encodable {
   public var tracing: Bool
   package var censusMilliseconds: Double?
   public var notes: [String]
+  /// Bytes the agent held itself at its latest sample (subtracted before judging).
+  public var observerBytes: Int?
+  /// Growing containers, named (who holds the memory), largest growth first.
+  public var retainers: [Retainer]
 
   /// Most entries of each list.
   package static let listLimit = 10
@@ -66,6 +70,8 @@ public struct PythonReport: Sendable, Equatable, Encodable {
     tracing = agent.tracing
     censusMilliseconds = agent.censusMilliseconds
     notes = agent.notes
+    observerBytes = agent.observerBytes
+    retainers = agent.retainers.filter { $0.growthPerSecond > 0 }
     caches = agent.caches.values.map { cache in
       Cache(
         function: cache.function, currsize: cache.currsize, maxsize: cache.maxsize,
@@ -132,6 +138,15 @@ public struct PythonReport: Sendable, Equatable, Encodable {
     case python
     case rssSlope = "rss_slope_bytes_per_s"
     case tracing
+    case observerBytes = "observer_bytes"
+    case retainers
+  }
+
+  enum RetainerKeys: String, CodingKey {
+    case path, type, length
+    case growth = "growth_per_s"
+    case approxBytes = "approx_bytes"
+    case definedAt = "defined_at"
   }
 
   enum CacheKeys: String, CodingKey {
@@ -162,6 +177,17 @@ public struct PythonReport: Sendable, Equatable, Encodable {
     try c.encode(pid, forKey: .pid)
     try c.encode(python, forKey: .python)
     try c.encode(tracing, forKey: .tracing)
+    try c.encode(observerBytes, forKey: .observerBytes)
+    var retainerList = c.nestedUnkeyedContainer(forKey: .retainers)
+    for retainer in retainers {
+      var entry = retainerList.nestedContainer(keyedBy: RetainerKeys.self)
+      try entry.encode(retainer.path, forKey: .path)
+      try entry.encode(retainer.type, forKey: .type)
+      try entry.encode(retainer.length, forKey: .length)
+      try entry.encode(retainer.growthPerSecond, forKey: .growth)
+      try entry.encode(retainer.approxBytes, forKey: .approxBytes)
+      try entry.encode(retainer.definedAt, forKey: .definedAt)
+    }
     var cacheList = c.nestedUnkeyedContainer(forKey: .caches)
     for cache in caches {
       var entry = cacheList.nestedContainer(keyedBy: CacheKeys.self)

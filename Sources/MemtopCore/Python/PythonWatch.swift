@@ -47,6 +47,10 @@ public final class PythonWatch {
   private var injected = false
   private var helloDeadline: Double?
   private var lastLeakCheck = -Double.infinity
+  /// The verdict at the last check: a window opens when it turns to leak.
+  private var wasLeak = false
+  /// Tracing windows' edges not yet marked on a row.
+  private var edgeMarkers: [String] = []
   private var finished = false
   private var saidLinkNotes = false
   /// Agents that said they already report to another memtop.
@@ -143,22 +147,30 @@ public final class PythonWatch {
         if !busy.contains(line.pid) {
           notices.append("python agent \(line.pid) detached" + (reason.isEmpty ? "" : ": \(reason)"))
         }
-      case .sample: break
+      case .sample(let sample):
+        if let edge = sample.window { edgeMarkers.append(Self.marker(edge)) }
       }
     }
     if let deadline = helloDeadline, !greeted, now >= deadline {
       helloDeadline = nil
       notices.append(noHelloNotice)
     }
-    if greeted, tracingSince == nil, now - lastLeakCheck >= 5 {
+    // Windows follow the verdict: one opens when it turns to leak, and again when it turns to
+    // leak later (a leak that starts after an earlier window found nothing), never while one
+    // still runs.
+    if greeted, now - lastLeakCheck >= 5 {
       lastLeakCheck = now
-      if isLeak() {
+      let leak = isLeak()
+      let windowDone = tracingSince.map { elapsed - $0 >= Double(Self.traceSeconds) + 5 } ?? true
+      if leak, !wasLeak, windowDone {
+        let again = tracingSince != nil
         tracingSince = elapsed
         link.send(PythonAgentLink.traceCommand(seconds: Self.traceSeconds, snapshots: Self.traceSnapshots))
         notices.append(
-          "--python: the verdict says leak: tracing Python allocations by line for \(Self.traceSeconds) s (y shows them)"
+          "--python: the verdict \(again ? "turned to leak again" : "says leak"): tracing Python allocations by line for \(Self.traceSeconds) s"
         )
       }
+      wasLeak = leak
     }
     do {
       try writer?.flush()
@@ -168,6 +180,34 @@ public final class PythonWatch {
       notices.append("python data stopped: " + error.description)
     }
     return notices
+  }
+
+  /// Bytes memtop's agents hold in the watched processes, as they last said: the agent of
+  /// `pid`, or with `wholeTree` every agent still connected. Nil when none said.
+  func observerBytes(pid: Int32, wholeTree: Bool) -> UInt64? {
+    let agents = history.agents.filter { wholeTree ? $0.bye == nil : $0.pid == pid }
+    let said = agents.compactMap(\.observerBytes)
+    return said.isEmpty ? nil : UInt64(said.reduce(0, +))
+  }
+
+  /// The marker for the next row: a tracing window's edge, so charts, plots and the
+  /// recording show where the observer started and stopped (a known event, not a step).
+  func takeEdgeMarker() -> String? {
+    edgeMarkers.isEmpty ? nil : edgeMarkers.removeFirst()
+  }
+
+  /// `python tracing window opened`, `python tracing window closed (snapshots, gave back 3.52 MiB)`.
+  static func marker(_ edge: WindowEdge) -> String {
+    if edge.closedAt != nil {
+      var details: [String] = []
+      if let reason = edge.reason { details.append(reason) }
+      if let returned = edge.returnedBytes, returned > 0 {
+        details.append("gave back " + ByteFormat.bytes(UInt64(returned)))
+      }
+      let opened = edge.openedAt != nil ? "opened and " : ""
+      return "python tracing window \(opened)closed" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")
+    }
+    return "python tracing window opened"
   }
 
   /// Why no hello may have come.

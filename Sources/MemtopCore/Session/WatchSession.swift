@@ -259,10 +259,10 @@ public final class WatchSession {
     events += notices.take().map(WatchEvent.notice)
     guard let sampler else { return events }
     switch sampler.sample() {
-    case .sample(let sample):
-      take(sample, from: sampler)
+    case .sample(let reading):
+      let sample = take(reading, from: sampler)
       events.append(.sample(sample))
-      sampledRSS = sample.rss
+      sampledRSS = sample.observerFree.rss
       if livePolicy.sampleTaken(count: store.count, now: clock.monotonicSeconds()) { events.append(.verdict(judge())) }
     case .missed(let why):
       missed += 1
@@ -391,7 +391,10 @@ public final class WatchSession {
 
   // MARK: - Private
 
-  private func take(_ reading: MemorySample, from sampler: any MemorySampling) {
+  /// Files one reading (its command line, the Python agent's bytes) in the stores and the
+  /// sinks; returns it as filed.
+  @discardableResult
+  private func take(_ reading: MemorySample, from sampler: any MemorySampling) -> MemorySample {
     var sample = reading
     // The first row of each lifetime (and the first after an exec) names the command line,
     // so a recording says what ran: `plot` titles it, `replay` and `analyze` can show it.
@@ -400,8 +403,13 @@ public final class WatchSession {
       sample.command = ProcCommandLine.read(pid: sample.pid, procRoot: options.procRoot) ?? name
       lastCommandName = name
     }
+    if let python {
+      sample.observer = python.observerBytes(pid: sample.pid, wholeTree: options.children)
+      if sample.marker == nil, let edge = python.takeEdgeMarker() { sample.marker = edge }
+    }
     samples += 1
-    store.append(sample)
+    // Judged without the Python agent's own bytes; written as read, with them in their column.
+    store.append(sample.observerFree)
     if RegionAssessment.carriesRegions(sample) { regionStore.append(sample) }
     if let hwm = sample.peakRSS { peakRSS = max(peakRSS ?? 0, hwm) }
     pid = sample.pid
@@ -420,6 +428,7 @@ public final class WatchSession {
         return true
       }
     }
+    return sample
   }
 
   /// Files each member's reading in its own store; returns the rows with their command lines.
@@ -445,7 +454,8 @@ public final class WatchSession {
         members[index].name = reading.name
         members[index].command = ProcCommandLine.read(pid: sample.pid, procRoot: options.procRoot) ?? reading.name
       }
-      members[index].store.append(sample)
+      if let python { sample.observer = python.observerBytes(pid: sample.pid, wholeTree: false) }
+      members[index].store.append(sample.observerFree)
       sample.command = members[index].command
       rows.append(sample)
       present.insert(index)

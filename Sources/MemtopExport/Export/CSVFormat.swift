@@ -17,6 +17,8 @@ package enum CSVFormat {
     "threads", "fds",
     // glibc malloc arenas the walk counted (for the where sentence of a recording read back).
     "arenas",
+    // Bytes memtop's own Python agent held (subtracted before judging).
+    "observer_bytes",
   ]
 
   /// The metrics in column order after `pid`.
@@ -25,7 +27,7 @@ package enum CSVFormat {
   ]
 
   /// The metrics in column order after `command`.
-  package static let trailingMetricColumns: [Metric] = Metric.regions + [.threads, .fds, .arenas]
+  package static let trailingMetricColumns: [Metric] = Metric.regions + [.threads, .fds, .arenas, .observer]
 
   /// Every metric a recording carries, in column order.
   package static let allMetricColumns: [Metric] = metricColumns + trailingMetricColumns
