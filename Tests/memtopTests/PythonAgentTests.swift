@@ -1,5 +1,6 @@
 import Foundation
 import MemtopCore
+import MemtopExport
 import MemtopSystem
 import Testing
 
@@ -87,6 +88,37 @@ struct PythonAgentTests {
   }
 
   static let leakLine = example("agent_request_dict.py") + ":19"
+
+  @Test(
+    "looking inside never changes the answer: with --python --trace-lines the verdict and --fail-on-leak status are those without; the dict holding it is named"
+  )
+  func lookingInsideKeepsTheVerdict() throws {
+    let program = ["python3", Self.example("agent_request_dict.py")]
+    let dir = try MemtopRunner.scratchDirectory()
+    let plain = dir + "/plain.csv"
+    let without = try MemtopRunner.run(
+      ["record", "--interval", "0.5", "--duration", "50", "--fail-on-leak", "-o", plain, "--"] + program, timeout: 300)
+    let with = try Self.record(program, seconds: 50, extra: ["--trace-lines", "--fail-on-leak"])
+    #expect(without.status == 10, "\(without.stderr)")
+    #expect(with.status == without.status, "with --python: \(with.stderr)")
+    let verdict = try Self.analysis(with.csv)["verdict"] as? String
+    #expect(verdict == (try Self.analysis(plain)["verdict"] as? String) && verdict == "leak")
+    // The agent's own bytes are recorded in their column, and the window's edges are marked.
+    let rows = try RecordingReader(path: with.csv).read(String(contentsOfFile: with.csv, encoding: .utf8))
+    #expect(rows.contains { ($0.observer ?? 0) > 0 }, "no observer_bytes recorded")
+    #expect(rows.contains { $0.marker == "python tracing window opened" })
+    // Who holds it: the module-level dict, with the line that defines it.
+    let python = try #require(try Self.analysis(with.csv)["python"] as? [String: Any])
+    #expect((python["observer_bytes"] as? Int) != nil, "\(python)")
+    let retainers = try #require(python["retainers"] as? [[String: Any]])
+    let first = try #require(retainers.first, "no retainer: \(python)")
+    #expect(first["path"] as? String == "__main__.SEEN", "\(retainers)")
+    #expect((first["defined_at"] as? String)?.hasSuffix("agent_request_dict.py:14") == true, "\(first)")
+    #expect((first["growth_per_s"] as? Double ?? 0) > 10)
+    let text = try MemtopRunner.run(["analyze", with.csv]).stdout
+    #expect(text.contains("__main__.SEEN (dict, agent_request_dict.py:14) grows +"), "\(text)")
+    #expect((python["share_of_rss_growth"] as? Double ?? 0) >= 0.5, "\(python)")
+  }
 
   @Test("a request loop keeping every payload in a module dict: top_lines[0] is that line (launched, --trace-lines)")
   func requestDictLaunched() throws {

@@ -49,7 +49,8 @@ extension PythonReport {
     let name = retainer.path ?? "an unnamed \(retainer.type)"
     var about = [retainer.type]
     if let place = retainer.definedAt?.split(separator: "/").last { about.append(String(place)) }
-    var line = "\(name) (\(about.joined(separator: ", "))) grows \(Self.perMinute(retainer.growthPerSecond)) entries/min"
+    var line =
+      "\(name) (\(about.joined(separator: ", "))) grows \(Self.perMinute(retainer.growthPerSecond)) entries/min"
     if let bytes = retainer.approxBytes, retainer.length > 0 {
       let perEntry = Double(bytes) / Double(retainer.length)
       line += " ≈ " + ByteFormat.rate(bytesPerSecond: retainer.growthPerSecond * perEntry)
