@@ -212,28 +212,7 @@ struct SessionTests {
   )
   func leakingWorkerNamed() throws {
     let dir = try MemtopRunner.scratchDirectory()
-    let script = """
-      import os, time
-      def leak():
-          held = []
-          while True:
-              held.append(bytearray(b'\\x01') * (10 << 10))
-              time.sleep(0.1)
-      def steady():
-          b = bytearray(b'\\x01') * (20 << 20)
-          while True:
-              time.sleep(1)
-      pids = []
-      for work, name in ((leak, 'leaker'), (steady, 'steady')):
-          pid = os.fork()
-          if pid == 0:
-              work()
-          open('\(dir)/' + name, 'w').write(str(pid))
-          pids.append(pid)
-      open('\(dir)/master', 'w').write(str(os.getpid()))
-      for pid in pids:
-          os.waitpid(pid, 0)
-      """
+    let script = VerdictAgreementTests.treeScript(in: dir, leakKiB: 10)
     let out = dir + "/tree.csv"
     let result = try MemtopRunner.run(
       [

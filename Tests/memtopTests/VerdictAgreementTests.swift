@@ -13,15 +13,16 @@ import MemtopSampling
 /// on its own.
 @Suite("One verdict on every surface")
 struct VerdictAgreementTests {
-  /// A master forking a worker that leaks about 300 KB/s and a steady one; each writes its pid
-  /// to a file in `dir` (`leaker`, `steady`, `master`).
-  static func treeScript(in dir: String) -> String {
+  /// A master forking a worker that leaks `leakKiB` KiB every 0.1 s (about 300 KB/s by
+  /// default) and a steady one; each writes its pid to a file in `dir` (`leaker`, `steady`,
+  /// `master`).
+  static func treeScript(in dir: String, leakKiB: Int = 30) -> String {
     """
     import os, time
     def leak():
         held = []
         while True:
-            held.append(bytearray(b'\\x01') * (30 << 10))
+            held.append(bytearray(b'\\x01') * (\(leakKiB) << 10))
             time.sleep(0.1)
     def steady():
         b = bytearray(b'\\x01') * (20 << 20)
