@@ -52,7 +52,8 @@ WINDOW_BUDGET_MIN = 8 << 20
 SNAPSHOT_RATIO = 2.5
 # What tracemalloc really takes per byte get_tracemalloc_memory() reports, which leaves out the
 # allocator's overhead and each trace's separately allocated record: 300 k small dicts (2.1 M
-# traces) cost 222 MB of RSS for a reported 128 MiB on 3.11 here. For the budget only.
+# traces) cost 222 MB of RSS for a reported 128 MiB on 3.11 here. For the budget, and for
+# observer_bytes (what memtop subtracts).
 TRACEMALLOC_REAL = 1.7
 # When the budget is found exceeded by more than this (and more than the budget itself), the
 # window closes without its last snapshot.
@@ -671,7 +672,8 @@ class _Agent:
         if self.window:
             message["window"], self.window = self.window, {}
         traces, buffers = self.observer()
-        message["observer_bytes"] = traces + buffers
+        # What the traces cost in RSS, not what tracemalloc counts (see TRACEMALLOC_REAL).
+        message["observer_bytes"] = int(traces * TRACEMALLOC_REAL) + buffers
         message["observer"] = {"tracemalloc": traces, "buffers": buffers, "snapshot": self.snapshot_bytes}
         message["agent_cpu_s"] = round(time.thread_time(), 6)
         if self.dropped:
@@ -1338,6 +1340,10 @@ class _Agent:
                 filename = os.path.join(self.cwd, filename)
             location = "%s:%d" % (_text(filename)[:1000], frame.lineno)
             lines.append({"location": location, "bytes": stat.size, "count": stat.count})
+        # The snapshot's lists are freed now; hand their pages back at once, or glibc keeps them
+        # and the program's RSS steps up by what the observer only borrowed.
+        snapshot = None
+        _call_trim(self.trim_function)
         return lines
 
     # MARK: The observer's own footprint
