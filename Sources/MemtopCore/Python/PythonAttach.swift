@@ -174,19 +174,15 @@ package enum PythonAttach {
     let program = Sanitizer.terminalSafe(named, maxLength: 120)
     let base = named.split(separator: "/").last.map(String.init) ?? named
     let maps = Syscalls.readSmallFile("\(procRoot)/\(pid)/maps") ?? ""
-    let looksLikePython =
-      base.hasPrefix("python") || maps.contains("/libpython3.")
-      || ELFSymbol.value(of: "Py_Version", size: 4, inFile: "\(procRoot)/\(pid)/exe") != nil
-    guard looksLikePython else {
+    // Read once: a version found (libpython, Py_Version, python3.X) also says it is CPython.
+    let version = PythonVersionReading.version(maps: maps, binary: "\(procRoot)/\(pid)/exe", programName: base)
+    guard base.hasPrefix("python") || version != nil else {
       throw MemtopError(
         message:
           "--python: \(process) is not CPython (its program is \(program)); --python loads an agent into CPython 3.8+ only: drop --python"
       )
     }
-    guard
-      let (major, minor) = PythonVersionReading.version(
-        maps: maps, binary: "\(procRoot)/\(pid)/exe", programName: base)
-    else {
+    guard let (major, minor) = version else {
       throw MemtopError(
         message:
           "--python: cannot tell which Python \(process) runs without running its code (\(program) maps no libpython3.X, has no Py_Version and is not named python3.X); launch the program under memtop instead (memtop --python -- python3 app.py), or drop --python"
