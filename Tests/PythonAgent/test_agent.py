@@ -166,7 +166,7 @@ class Memtop:
         try:
             sock, _ = self.listener.accept()
         except socket.timeout:
-            raise AssertionError("no agent connected within %.0f s%s" % (timeout, self.exits()))
+            raise AssertionError("no agent connected within %.0f s%s" % (timeout, self.exits())) from None
         connection = Connection(sock)
         self.connections.append(connection)
         return connection
@@ -212,7 +212,7 @@ def finish(child, stdin=b"", timeout=WAIT):
     except subprocess.TimeoutExpired:
         child.kill()
         out, err = child.communicate()
-        raise AssertionError("the program did not exit within %.0f s; stderr: %s" % (timeout, err[-2000:]))
+        raise AssertionError("the program did not exit within %.0f s; stderr: %s" % (timeout, err[-2000:])) from None
     return child.returncode, out.decode(errors="replace"), err.decode(errors="replace")
 
 
