@@ -77,6 +77,8 @@ REFERRER_BUDGET = 0.005
 REFERRER_DEPTH = 3
 # Items of a container whose sys.getsizeof is sampled to estimate its bytes.
 SIZE_SAMPLE = 50
+# Entries read one level down inside each sampled entry (a reply's fields, a closure's cells).
+HELD_SAMPLE = 16
 # A module source file longer than this is not scanned for where a name is assigned.
 MAX_SOURCE_BYTES = 4 << 20
 TOP_TYPES = 50
@@ -1463,8 +1465,10 @@ def _key(key):
 
 def _approx_bytes(container, length):
     """sys.getsizeof of the container plus its entries' estimated from up to SIZE_SAMPLE of
-    them, scaled by its length. An entry whose class defines __sizeof__ in Python is counted
-    by object.__sizeof__: the program's code is never run."""
+    them, scaled by its length. An entry counts with what it holds one level down (a dict's or
+    a sequence's items, a closure's cells), as a cache's reply or a listener's context is
+    usually there. An object whose class defines __sizeof__ in Python is counted by
+    object.__sizeof__: the program's code is never run."""
     import itertools
 
     try:
@@ -1480,18 +1484,53 @@ def _approx_bytes(container, length):
             return total
         entries = 0
         for value in values:
-            try:
-                if type(getattr(type(value), "__sizeof__", None)) is _FUNCTION:
-                    entries += object.__sizeof__(value)
-                else:
-                    entries += sys.getsizeof(value)
-            except Exception:
-                entries += 64
+            entries += _size_of(value) + _held_size(value)
         count = len(sample)
         values = sample = None
         return int(total + entries * length / count)
     except Exception:
         return 0
+
+
+def _size_of(value):
+    """sys.getsizeof without running the program's code (a __sizeof__ written in Python is
+    skipped for object.__sizeof__)."""
+    try:
+        if type(getattr(type(value), "__sizeof__", None)) is _FUNCTION:
+            return object.__sizeof__(value)
+        return sys.getsizeof(value)
+    except Exception:
+        return 64
+
+
+def _held_size(value):
+    """The bytes of what `value` holds one level down, from at most HELD_SAMPLE of its parts
+    scaled to all of them: a dict's keys and values, a list's, tuple's or set's items, a
+    function's closure cells. Built-in types only (exact types), so no program code runs."""
+    import itertools
+
+    kind = type(value)
+    if kind is dict:
+        items = list(itertools.islice(value.items(), HELD_SAMPLE))
+        parts = [part for pair in items for part in pair]
+        length = len(value)
+    elif kind in (list, tuple, set, frozenset):
+        parts = list(itertools.islice(iter(value), HELD_SAMPLE))
+        items = parts
+        length = len(value)
+    elif kind is _FUNCTION:
+        parts = []
+        for cell in (value.__closure__ or ())[:HELD_SAMPLE]:
+            try:
+                parts.append(cell.cell_contents)
+            except ValueError:
+                pass
+        return sum(_size_of(part) for part in parts)
+    else:
+        return 0
+    if not items:
+        return 0
+    return int(sum(_size_of(part) for part in parts) * length / len(items))
 
 
 def _assignment_line(file, chain):
