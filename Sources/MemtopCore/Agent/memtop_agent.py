@@ -1537,7 +1537,8 @@ def _cache_bytes(wrapper, currsize):
         if not parts:
             return _approx_bytes(cache, len(cache)), id(cache)
         # A bounded cache: a link per entry, holding its key and its result.
-        step = max(1, len(parts) // (2 * SIZE_SAMPLE))
+        # An odd step: the referents alternate key, result, and an even one sees only keys.
+        step = max(1, len(parts) // (2 * SIZE_SAMPLE)) | 1
         sample = parts[::step][: 2 * SIZE_SAMPLE]
         per_part = sum(_size(value) for value in sample) / float(len(sample))
         link = 0
