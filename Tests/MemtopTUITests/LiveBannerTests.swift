@@ -74,7 +74,8 @@ struct LiveBannerTests {
     VerdictBanner(model: VerdictModel(live: assessment, samples: 40), mode: .ascii).draw(
       into: &buffer, area: buffer.bounds)
     #expect(!buffer.lines[0].contains("n/a"), "\(buffer.lines[0])")
-    #expect(buffer.lines[0].hasPrefix("* LEAK (alert raised)  gathering: the rate is not known yet"), "\(buffer.lines[0])")
+    #expect(
+      buffer.lines[0].hasPrefix("* LEAK (alert raised)  gathering: the rate is not known yet"), "\(buffer.lines[0])")
     assessment.raised = []
     let pending = VerdictModel(live: assessment, samples: 40)
     #expect(!pending.headline.contains("n/a") && pending.headline.contains("gathering"))

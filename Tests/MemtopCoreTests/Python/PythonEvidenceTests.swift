@@ -101,7 +101,7 @@ struct PythonEvidenceTests {
     #expect(evidence.kind == .leak && joined.verdict == .leak)
     #expect(
       joined.verdictLine.hasPrefix(
-        "verdict: leak: handlers._RESPONSE_CACHE (dict, handlers.py:32) grows +240 entries/min ≈ +5.72 MiB/min"),
+        "verdict: leak: handlers._RESPONSE_CACHE (dict, handlers.py:32) grows +240 entries/min ≈ 5.72 MiB/min"),
       "\(joined.verdictLine)")
     #expect(report?.reportText.contains("verdict evidence: handlers._RESPONSE_CACHE") == true)
   }
@@ -137,7 +137,7 @@ struct PythonEvidenceTests {
     let unbounded = Self.history { t in
       ([CacheReading(function: "f", currsize: 30 * t, maxsize: nil, approxBytes: 30 * t * 4_000)], [])
     }
-    #expect(unbounded.judged(flat, rss: [], watched: 7).verdict == flat.verdict)
+    #expect(unbounded.judged(flat, rss: [], watched: 7).verdict.verdict == flat.verdict)
   }
 
   @Test("in a tree the report shown is the leaking member's, named as a worker")
