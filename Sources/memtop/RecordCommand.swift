@@ -264,7 +264,8 @@ struct RecordCommand: ParsableCommand {
     printError(line)
     printError(verdict.verdictLine)
     if let python = session.python {
-      if let report = python.report(preferring: session.pid) {
+      if let report = python.report(for: verdict, watched: session.pid) {
+        if report.worker { printError("python: \(report.subject)") }
         for line in report.lines(maxEach: 3) { printError("python: " + line) }
       } else if !python.greeted {
         printError("python: no agent reported; the recording has no Python data")

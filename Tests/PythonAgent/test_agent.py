@@ -383,7 +383,39 @@ sys.exit(0 if ok else 1)
 """
 
 # Lines that are the agent's or what it calls, never the program's (with one frame).
-OWN_FRAMES = re.compile(r"(/json/|/heapq\.py:|/socket\.py:|/selectors\.py:|/struct\.py:|/tracemalloc\.py:|^<string>:)")
+OWN_FRAMES = re.compile(
+    r"(/json/|/heapq\.py:|/socket\.py:|/selectors\.py:|/struct\.py:|/tracemalloc\.py:|/linecache\.py:|^<string>:)"
+)
+
+# A bounded lru_cache on two arguments (its dict is GC-tracked: its keys are lists) that fills
+# slowly, and a native leak: memory Python does not allocate, so the only Python lines
+# tracemalloc could see are the agent's own.
+RENDER_APP = """
+import ctypes
+import functools
+import select
+import sys
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+kept = []
+
+
+@functools.lru_cache(maxsize=300)
+def render(page, user):
+    return ("<p>%d %d</p>" % (page, user)) * 100
+
+
+n = 0
+while not select.select([sys.stdin], [], [], 0.05)[0]:
+    n += 1
+    render(n % 1000, 7)
+    pointer = libc.malloc(65536)
+    ctypes.memset(pointer, 1, 65536)
+    kept.append(pointer)
+sys.stdin.read()
+print("render", render.cache_info().currsize)
+"""
 
 # A module-level dict that keeps every reply, as a request handler's cache would.
 HANDLERS = """
@@ -613,6 +645,63 @@ class AgentTests(unittest.TestCase):
         self.assertIsNone(last["maxsize"])
         self.assertEqual(last["misses"], last["currsize"], "every call is a miss on a timestamped key")
         self.assertClean(*finish(child), "prices True")
+
+    def test_lru_caches_are_sized_and_a_bounded_caches_dict_is_not_a_retainer(self):
+        self.memtop.write("shop/__init__.py", "")
+        self.memtop.write("shop/prices.py", PRICES)
+        script = self.memtop.write("app.py", PRICES_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+
+        def cache(message):
+            return next((c for c in message.get("caches", []) if c["function"] == "shop.prices.price"), None)
+
+        sized = agent.samples(lambda m: (cache(m) or {}).get("approx_bytes") is not None, 2, "a sized unbounded cache")
+        for message in sized:
+            entry = cache(message)
+            # Each entry: a tuple key of two numbers and an int result, at least 50 bytes.
+            self.assertGreater(entry["approx_bytes"], entry["currsize"] * 50, entry)
+            self.assertLess(entry["approx_bytes"], entry["currsize"] * 2000, entry)
+        self.assertClean(*finish(child), "prices True")
+
+        script = self.memtop.write("render.py", RENDER_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+
+        def render(message):
+            return next((c for c in message.get("caches", []) if c["function"] == "__main__.render"), None)
+
+        censuses = agent.samples(
+            lambda m: "retainers" in m and (render(m) or {}).get("approx_bytes") and render(m)["currsize"] > 40,
+            3, "three censuses with the bounded cache sized",
+        )
+        for census in censuses:
+            entry = render(census)
+            self.assertEqual(entry["maxsize"], 300)
+            # Each result is a string of about 1,300 bytes.
+            self.assertGreater(entry["approx_bytes"], entry["currsize"] * 1000, entry)
+            for retainer in census["retainers"]:
+                self.assertFalse(
+                    retainer["type"] == "dict" and abs(retainer["length"] - entry["currsize"]) <= 25,
+                    "the cache's own dict is not a retainer: %s" % retainer,
+                )
+        self.assertClean(*finish(child), "render")
+
+    def test_the_agents_own_frames_never_appear_among_lines_on_a_native_leak(self):
+        script = self.memtop.write("render.py", RENDER_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        agent.send({"cmd": "trace", "seconds": 4, "snapshots": 4, "frames": 1})
+        snapshots = agent.samples(lambda m: "lines" in m, 3, "three snapshots of lines")
+        for snapshot in snapshots:
+            for line in snapshot["lines"]:
+                self.assertNotIn("memtop_agent.py", line["location"])
+                self.assertNotIn("memtop-py-", line["location"])
+                self.assertFalse(OWN_FRAMES.search(line["location"]), "the agent's own frame: %s" % line["location"])
+        self.assertClean(*finish(child), "render")
 
     def test_a_big_heap_skips_the_census_and_still_names_module_caches(self):
         self.memtop.write("shop/__init__.py", "")
