@@ -32,6 +32,8 @@ public struct FloorSeries: Sendable, Equatable {
   package var gcDropCount = 0
   /// The largest GC-like drop, bytes (0 when none).
   package var largestGCDrop = 0.0
+  /// The highest raw reading the floor summarises, bytes (NaN when unknown).
+  package var peak = Double.nan
 
   /// Number of floor points.
   public var count: Int { times.count }
@@ -81,6 +83,7 @@ public struct FloorSeries: Sendable, Equatable {
         differenceSigma: sigma, level: level)
       floor.gcDropCount = scan.drops
       floor.largestGCDrop = scan.largest
+      floor.peak = scan.peak
       return floor
     }
     let binSize = max(minBin, (valid + maxPoints - 1) / max(maxPoints, 1))
@@ -118,6 +121,7 @@ public struct FloorSeries: Sendable, Equatable {
       differenceSigma: sigma, level: level)
     floor.gcDropCount = threshold > 0 ? scan.drops : 0
     floor.largestGCDrop = threshold > 0 ? scan.largest : 0
+    floor.peak = scan.peak
     return floor
   }
 
@@ -154,8 +158,9 @@ public struct FloorSeries: Sendable, Equatable {
   private static func gcTroughs(
     t: UnsafeBufferPointer<Double>, y: UnsafeBufferPointer<Double>, range: Range<Int>,
     threshold: Double, maxPoints: Int
-  ) -> (troughs: (times: [Double], values: [Double])?, valid: Int, drops: Int, largest: Double) {
+  ) -> (troughs: (times: [Double], values: [Double])?, valid: Int, drops: Int, largest: Double, peak: Double) {
     var valid = 0
+    var peak = -Double.infinity
     var largest = 0.0
     var troughTimes: [Double] = []
     var troughValues: [Double] = []
@@ -169,6 +174,7 @@ public struct FloorSeries: Sendable, Equatable {
       let v = y[i]
       if v.isNaN { continue }
       valid += 1
+      if v > peak { peak = v }
       if !previous.isNaN {
         let d = v - previous
         if d < -threshold {
@@ -197,9 +203,10 @@ public struct FloorSeries: Sendable, Equatable {
       troughTimes.append(cycleTime)
       troughValues.append(cycleMin)
     }
-    guard drops >= 4, troughValues.count >= 4 else { return (nil, valid, drops, largest) }
+    if !peak.isFinite { peak = .nan }
+    guard drops >= 4, troughValues.count >= 4 else { return (nil, valid, drops, largest, peak) }
     if troughValues.count <= maxPoints {
-      return ((troughTimes, troughValues), valid, drops, largest)
+      return ((troughTimes, troughValues), valid, drops, largest, peak)
     }
     // Group consecutive troughs; each group contributes its median trough.
     let group = (troughValues.count + maxPoints - 1) / maxPoints
@@ -215,6 +222,6 @@ public struct FloorSeries: Sendable, Equatable {
       values.append(slice[mid])
       start = end
     }
-    return ((times, values), valid, drops, largest)
+    return ((times, values), valid, drops, largest, peak)
   }
 }

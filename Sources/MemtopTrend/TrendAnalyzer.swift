@@ -144,6 +144,7 @@ public struct TrendAnalyzer: Sendable {
       result.pValue = .nan
     }
     result.steps = shifts.map { Step(time: $0.time, heightBytes: $0.heightBytes) }
+    result.sawtooth = Sawtooth(whole)
     if result.verdict != .leak && result.verdict != .insufficientData && result.verdict != .shrinking {
       shape(&result, whole: whole, source: source, end: lastTime, label: label, limitBytes: limitBytes)
     }
@@ -318,6 +319,7 @@ public struct TrendAnalyzer: Sendable {
       explanation: "", timeToLimit: nil, floorBytes: floor.values.last ?? .nan,
       noiseBytes: .nan, floorMethod: floor.method, levelShifts: shifts.count, effectivePoints: 0)
     result.steps = shifts.map { Step(time: $0.time, heightBytes: $0.heightBytes) }
+    result.sawtooth = Sawtooth(floor)
     result.unit = configuration.unit
     result.explanation =
       TrendExplanation(

@@ -33,6 +33,19 @@ struct TrendExplanation {
   }
 
   var sentence: String {
+    guard let sawtooth = result.sawtooth, result.verdict != .leak, result.unit == .bytes else { return told }
+    return
+      "\(label) is a sawtooth: back to \(amount(sawtooth.floorBytes)) every ~\(Self.period(sawtooth.periodSeconds)), "
+      + "peaks \(amount(sawtooth.peakBytes)) (\(sawtooth.cycles) cycles); its floor: " + told
+  }
+
+  /// A sawtooth's period, "6 s" or "2 m 10 s".
+  static func period(_ seconds: Double) -> String {
+    seconds < 60 ? "\(max(Int(seconds.rounded()), 1)) s" : duration(seconds)
+  }
+
+  /// The sentence on the floor's verdict.
+  var told: String {
     let r = result
     let duration = r.window.duration
     let over = "over \(Self.duration(duration))"

@@ -142,6 +142,8 @@ public struct TrendResult: Sendable, Equatable {
   package var recentSlopeBytesPerSecond: Double = .nan
   /// Sharp GC-like drops seen while too few cycles exist to judge the floor (0 otherwise).
   package var gcDropsPending = 0
+  /// The garbage-collector (or batch) sawtooth the floor was read from, when there is one.
+  public var sawtooth: Sawtooth?
   /// What the series counts: the `…Bytes` figures are things (threads, descriptors) for
   /// ``TrendUnit/count``.
   public var unit: TrendUnit = .bytes
@@ -205,4 +207,36 @@ public struct Plateau: Sendable, Equatable {
 
   /// Seconds the growth took.
   public var growthSeconds: Double { levelledAt - growthStart }
+}
+
+/// A sawtooth: memory that climbs and falls back sharply, cycle after cycle (a collector, a
+/// batch job that builds and frees its data). The floor is judged on its troughs; these are
+/// the figures a reader needs to recognise it.
+public struct Sawtooth: Sendable, Equatable {
+  /// Sharp falls seen.
+  public var cycles: Int
+  /// Seconds between falls, on average.
+  public var periodSeconds: Double
+  /// Where it falls back to lately (the median of the last troughs), bytes.
+  public var floorBytes: Double
+  /// The highest reading, bytes.
+  public var peakBytes: Double
+
+  public init(cycles: Int, periodSeconds: Double, floorBytes: Double, peakBytes: Double) {
+    self.cycles = cycles
+    self.periodSeconds = periodSeconds
+    self.floorBytes = floorBytes
+    self.peakBytes = peakBytes
+  }
+
+  /// Read from a floor made of GC troughs; nil for any other floor.
+  package init?(_ floor: FloorSeries) {
+    guard floor.method == .gcCycles, floor.gcDropCount >= 4, floor.count >= 2, floor.peak.isFinite,
+      let first = floor.times.first, let last = floor.times.last, last > first
+    else { return nil }
+    let recent = floor.values.suffix(5).sorted()
+    self.init(
+      cycles: floor.gcDropCount, periodSeconds: (last - first) / Double(floor.count - 1),
+      floorBytes: recent[(recent.count - 1) / 2], peakBytes: floor.peak)
+  }
 }
