@@ -3,6 +3,7 @@ import MemtopCore
 import MemtopExport
 import MemtopFormat
 import MemtopSampling
+import MemtopServe
 import MemtopSystem
 
 #if canImport(Glibc)
@@ -115,7 +116,7 @@ struct RecordCommand: ParsableCommand {
       throw ValidationError("--duration \(duration) is not a positive number of seconds; give e.g. --duration 60")
     }
     if let metricsListen {
-      let address = try ListenAddress(parsing: metricsListen)
+      let address = try Self.listenAddress(metricsListen)
       if !address.isLoopback && !metricsAllowRemote {
         throw ValidationError(
           "--metrics-listen \(address.text) is not a loopback address; the metrics would be open to the network. Use 127.0.0.1:\(address.port), or add --metrics-allow-remote if that is intended"
@@ -216,7 +217,12 @@ struct RecordCommand: ParsableCommand {
     session.add(csv)
     if board != nil || promTextfile != nil {
       session.add(
-        MetricsSink(LiveMetrics(pid: session.pid, board: board, textfile: promTextfile, name: { session.name })))
+        PrometheusSink(
+          pid: session.pid, board: board, textfile: promTextfile, name: { session.name },
+          textfileFailed: { error in
+            // The recording itself goes on.
+            printError("warning: " + Messages.cannotWrite(promTextfile ?? "", error, option: "--prom-textfile"))
+          }))
     }
     try record(session, csv: csv)
   }
@@ -290,7 +296,7 @@ struct RecordCommand: ParsableCommand {
   private func startExport() throws -> (MetricsServer?, MetricsBoard?) {
     if let promTextfile {
       do {
-        try Syscalls.writeFileAtomically(promTextfile, [])
+        try PrometheusSink.prepareTextfile(promTextfile)
       } catch {
         throw UserFacingError(message: Messages.cannotWrite(promTextfile, error, option: "--prom-textfile"))
       }
@@ -298,9 +304,21 @@ struct RecordCommand: ParsableCommand {
     guard let metricsListen else { return (nil, nil) }
     let board = MetricsBoard()
     let server = try MetricsServer(
-      address: try ListenAddress(parsing: metricsListen), board: board, warn: { printError($0) })
+      address: try Self.listenAddress(metricsListen), board: board, option: "--metrics-listen")
+    server.start { notice in
+      printError(notice.endsServing ? notice.text + " (the recording goes on)" : notice.text)
+    }
     printError("serving metrics on http://\(server.boundAddress)/metrics")
     return (server, board)
+  }
+
+  /// `--metrics-listen` parsed, or the reason it is no address.
+  private static func listenAddress(_ text: String) throws -> ListenAddress {
+    do {
+      return try ListenAddress(parsing: text, option: "--metrics-listen")
+    } catch {
+      throw ValidationError(error.message)
+    }
   }
 
   /// A command memtop itself stopped (with the stop signal it passed on, or SIGTERM) counts
@@ -310,28 +328,5 @@ struct RecordCommand: ParsableCommand {
     case .signaled(SIGTERM), .signaled(SIGINT), .signaled(SIGHUP), .signaled(SIGKILL): .exited(0)
     default: termination
     }
-  }
-}
-
-/// Feeds the Prometheus endpoint and textfile from a watch: its samples and its verdicts.
-final class MetricsSink: WatchSink {
-  private let metrics: LiveMetrics
-
-  init(_ metrics: LiveMetrics) {
-    self.metrics = metrics
-  }
-
-  func take(_ sample: MemorySample, members: [MemorySample]) throws(CSVWriteError) {
-    metrics.update(sample)
-  }
-
-  func take(_ verdict: SessionVerdict) {
-    metrics.take(verdict)
-  }
-
-  func flush() throws(CSVWriteError) {}
-
-  func finish() throws(CSVWriteError) {
-    metrics.finish()
   }
 }
