@@ -22,21 +22,11 @@ struct RecordCommand: ParsableCommand {
       """
   )
 
-  @Option(
-    name: [.customShort("p"), .long], parsing: .unconditional,
-    help: ArgumentHelp("Process id to attach to.", valueName: "pid"), completion: .processIDs)
-  var pid: String?
+  @OptionGroup(title: "Target") var target: TargetOptions<RecordWording>
 
-  @Option(
-    name: [.customShort("i"), .long],
-    help: ArgumentHelp("Seconds between samples (0.01 to 3600).", valueName: "seconds"))
-  var interval: Double = 0.5
+  @OptionGroup(title: "Sampling") var sampling: SamplingOptions<RecordWording>
 
-  @Option(
-    name: .long,
-    help: ArgumentHelp(
-      "Stop after this many seconds (default: until the process exits or a signal arrives).", valueName: "seconds"))
-  var duration: Double?
+  @OptionGroup(title: "Sampling") var stop: DurationOption
 
   @Option(
     name: [.customShort("o"), .customLong("output")],
@@ -49,27 +39,11 @@ struct RecordCommand: ParsableCommand {
   /// The CSV path: --output, or the fresh name ``validate()`` chose.
   var output: String { outputFile ?? "-" }
 
-  @OptionGroup var detail: DetailOptions
-
   @OptionGroup var limit: LimitOptions
 
   @OptionGroup var force: ForceOption
 
   @OptionGroup var pythonFlags: PythonFlags
-
-  @Option(
-    name: .long,
-    help: ArgumentHelp(
-      "Follow the oldest process with this command name (or, when none has it, running a script of that name: app.py or app), and when it exits wait for it to start again: each lifetime is a new series segment (new pid and start_ticks).",
-      valueName: "name"))
-  var followName: String?
-
-  @Flag(
-    name: .long,
-    help:
-      "Follow the process and all its descendants (found every tick); the rows hold the tree's total: PSS summed correctly, RSS summed (shared pages counted once per process)."
-  )
-  var children = false
 
   @Flag(
     name: .long,
@@ -109,10 +83,13 @@ struct RecordCommand: ParsableCommand {
     parsing: .postTerminator, help: ArgumentHelp("Command to launch and record (after --).", valueName: "command"))
   var command: [String] = []
 
+  /// Seconds between samples.
+  var interval: Double { sampling.interval ?? RecordWording.defaultInterval }
+
   mutating func validate() throws {
-    try Validation.target(pid: pid, command: command, subcommand: "record", followName: followName)
+    try target.check(command: command, subcommand: "record")
     try Validation.interval(interval)
-    if let duration, !(duration > 0 && duration.isFinite) {
+    if let duration = stop.duration, !(duration > 0 && duration.isFinite) {
       throw ValidationError("--duration \(duration) is not a positive number of seconds; give e.g. --duration 60")
     }
     if let metricsListen {
@@ -125,28 +102,28 @@ struct RecordCommand: ParsableCommand {
     } else if metricsAllowRemote {
       throw ValidationError("--metrics-allow-remote only applies with --metrics-listen HOST:PORT")
     }
-    if followName != nil && (metricsListen != nil || promTextfile != nil) {
+    if target.followName != nil && (metricsListen != nil || promTextfile != nil) {
       throw ValidationError(
         "--metrics-listen and --prom-textfile do not yet follow a service across restarts; use --pid with the current PID instead of --follow-name"
       )
     }
-    try pythonFlags.check(followName: followName)
+    try pythonFlags.check(followName: target.followName)
     if pythonFlags.python && outputFile == "-" {
       throw ValidationError(
         "--python with --output - has nowhere to put the Python data (NAME.python.jsonl); give --output NAME.csv")
     }
-    if perProcess && !children {
+    if perProcess && !target.children {
       throw ValidationError(
         "--per-process needs --children (it splits a process tree's total into one row per process)")
     }
     if outputFile == nil {
       // As mprof does: a new file in the current directory, named after the target and the time.
       let stem =
-        pid.map { "memtop-\($0.trimmingCharacters(in: " "))" }
-        ?? DefaultOutput.stem(command: followName ?? command.first ?? "")
+        target.pid.map { "memtop-\($0.trimmingCharacters(in: " "))" }
+        ?? DefaultOutput.stem(command: target.followName ?? command.first ?? "")
       outputFile = DefaultOutput.unusedName(stem + "-" + DefaultOutput.timestamp(), extension: "csv")
       // Said only when there is something to record (a missing PID is reported by run()).
-      if pid.flatMap({ Int32($0.trimmingCharacters(in: " ")) }).map({ Syscalls.exists("/proc/\($0)") }) ?? true {
+      if target.pid.flatMap({ Int32($0.trimmingCharacters(in: " ")) }).map({ Syscalls.exists("/proc/\($0)") }) ?? true {
         printError("no --output given: recording to \(outputFile ?? "")")
       }
     }
@@ -157,8 +134,12 @@ struct RecordCommand: ParsableCommand {
     // A reader that goes away (`| head`) is a failed write: the recording ends, its command is
     // stopped and the verdict printed, instead of memtop dying of SIGPIPE.
     signal(SIGPIPE, SIG_IGN)
-    let target: WatchTarget =
-      if let followName { .follow(followName) } else if let pid { .pid(try Validation.parsePID(pid)) } else {
+    let watched: WatchTarget =
+      if let followName = target.followName {
+        .follow(followName)
+      } else if let pid = target.pid {
+        .pid(try Validation.parsePID(pid))
+      } else {
         .launch(command)
       }
     // Outputs are checked before anything is launched; the file is staged beside its path and
@@ -186,18 +167,18 @@ struct RecordCommand: ParsableCommand {
         throw UserFacingError(message: error.description)
       }
     }
-    var options = WatchOptions(interval: interval, duration: duration)
+    var options = WatchOptions(interval: interval, duration: stop.duration)
     options.python = pythonFlags.options
-    options.children = children
+    options.children = target.children
     options.perProcess = perProcess
-    options.detailBudget = detail.fraction
-    options.maxStall = detail.stallSecondsPerSecond
+    options.detailBudget = sampling.fraction
+    options.maxStall = sampling.stallSecondsPerSecond
     options.limit = limit.memoryLimit
     options.launchOutput = output == "-" ? .stdoutToStderr : .inherit
     options.launchInForeground = true
     let session: WatchSession
     do {
-      session = try WatchSession(target: target, options: options)
+      session = try WatchSession(target: watched, options: options)
     } catch {
       throw UserFacingError(message: error.message, status: error.status)
     }
