@@ -29,9 +29,9 @@ struct AnalyzeCommand: ParsableCommand {
   func run() throws {
     // Streamed into the main series alone (bounded memory whatever the file's size); a
     // process tree's recording is read whole, so each process's own rows are judged too.
-    let timeline = try RecordingFile.loadMainSeries(file)
-    let verdict = try RecordingFile.verdict(file, mainSeries: timeline, limit: limit.memoryLimit)
-    let python = PythonRecording.report(besideCSV: file, timeline: timeline)
+    let timeline = try RecordingFile.loadMainSeries(file, note: printError)
+    let verdict = try RecordingFile.verdict(file, mainSeries: timeline, limit: limit.memoryLimit, note: printError)
+    let python = PythonRecording.report(besideCSV: file, timeline: timeline, note: printError)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]

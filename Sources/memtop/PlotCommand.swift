@@ -1,4 +1,5 @@
 import ArgumentParser
+import MemtopCore
 import MemtopExport
 import MemtopFormat
 import MemtopSystem
@@ -40,14 +41,14 @@ struct PlotCommand: ParsableCommand {
   }
 
   func run() throws {
-    let timeline = try RecordingFile.loadMainSeries(file)
+    let timeline = try RecordingFile.loadMainSeries(file, note: printError)
     let limitBytes = limit.memoryLimit
     // The one policy, as analyze and replay judge the file: a member leaking alone is named.
-    let verdict = try RecordingFile.verdict(file, mainSeries: timeline, limit: limitBytes)
+    let verdict = try RecordingFile.verdict(file, mainSeries: timeline, limit: limitBytes, note: printError)
     let name = file.split(separator: "/").last.map(String.init) ?? file
     var chart = RecordingChart(timeline: timeline, verdict: verdict, title: name)
     // A --python recording's report goes under the chart.
-    if let python = PythonRecording.report(besideCSV: file, timeline: timeline) {
+    if let python = PythonRecording.report(besideCSV: file, timeline: timeline, note: printError) {
       let about = python.python.map { ", Python \($0)" } ?? ""
       chart.notes = ["Python (process \(python.pid)\(about)):"] + python.lines(maxEach: 5).map { "  " + $0 }
     }

@@ -232,44 +232,13 @@ struct RecordCommand: ParsableCommand {
     Syscalls.writeStandardError(status.clear)
     // The session's final judgment, which the metrics sink was handed too.
     let verdict = summary.verdict ?? session.verdict()
-    if let failure = summary.outputFailure {
-      printError(failure.description)
+    RecordingMessages.closing(summary, verdict: verdict, session: session, output: output).forEach(printError)
+    switch RecordingOutcome(summary, verdict: verdict, failOnLeak: failOnLeak) {
+    case .outputFailed, .nothingRecorded: throw ExitWith(status: ExitStatus.failure)
+    case .commandFailed(let status): throw ExitWith(status: status)
+    case .leak: throw ExitWith(status: ExitStatus.leak)
+    case .success: break
     }
-    if summary.samples == 0, case .targetExited(let exit, _) = summary.end {
-      printError(
-        "process \(exit.identity.pid) (\(Sanitizer.terminalSafe(exit.name))) \(exit.summary) before its first sample: the file holds the header only"
-      )
-    } else {
-      printError(
-        RecordingMessages.ending(summary.end, pid: session.pid, name: session.name, duration: summary.duration))
-    }
-    var line = RecordingMessages.summary(summary, output: output)
-    if let following = session.followed {
-      line +=
-        ", \(following.lifetimes) \(following.lifetimes == 1 ? "lifetime" : "lifetimes") of \(Sanitizer.terminalSafe(following.name))"
-    }
-    printError(line)
-    printError(verdict.verdictLine)
-    if let python = session.python {
-      if let report = python.report(preferring: session.pid) {
-        for line in report.lines(maxEach: 3) { printError("python: " + line) }
-      } else if !python.greeted {
-        printError("python: no agent reported; the recording has no Python data")
-      }
-    }
-    let leakStatus = failOnLeak && verdict.verdict == .leak ? ExitStatus.leak : ExitStatus.success
-    if summary.outputFailure != nil { throw ExitWith(status: ExitStatus.failure) }
-    // A launched command that ended on its own passes its exit status on. If the recording
-    // ended first (duration or a stop signal), memtop stopped the command itself and reports
-    // the recording's own outcome instead.
-    if let termination = summary.termination {
-      let clean = summary.stoppedCommand ? Self.stopped(termination) : termination
-      if clean != .exited(0) { throw ExitWith(status: clean.shellStatus) }
-    }
-    if summary.samples == 0, case .targetExited = summary.end, summary.termination == nil {
-      throw ExitWith(status: ExitStatus.failure)
-    }
-    if leakStatus != ExitStatus.success { throw ExitWith(status: leakStatus) }
   }
 
   /// Checks --prom-textfile and binds --metrics-listen before any output is created; returns
@@ -299,15 +268,6 @@ struct RecordCommand: ParsableCommand {
       return try ListenAddress(parsing: text, option: "--metrics-listen")
     } catch {
       throw ValidationError(error.message)
-    }
-  }
-
-  /// A command memtop itself stopped (with the stop signal it passed on, or SIGTERM) counts
-  /// as a clean end.
-  private static func stopped(_ termination: ChildTermination) -> ChildTermination {
-    switch termination {
-    case .signaled(SIGTERM), .signaled(SIGINT), .signaled(SIGHUP), .signaled(SIGKILL): .exited(0)
-    default: termination
     }
   }
 }
