@@ -65,15 +65,16 @@ struct TrendExplanation {
     case .stable:
       // A noise that rounds to nothing is left out rather than said as "±0 B".
       let spread = amount(noise) == "0 B" || amount(noise) == "0" ? "" : ", noise ±\(amount(noise))"
-      return "\(after)\(label) held level \(over) (trend \(rate(slope)), 95 % at most "
-        + "\(rate(r.slopeCI.high))\(spread)): no sign of a leak"
+      return "\(after)\(label) held level \(over) (trend \(rate(slope, in: interval)), 95 % at most "
+        + "\(rate(r.slopeCI.high, in: interval))\(spread)): no sign of a leak"
     case .inconclusive:
       var text: String
       if r.slopeCI.low > 0 && rise > 0 {
         // Growing for sure, but too little so far to call a leak.
         text =
-          "\(after)\(label) grew \(amount(rise)) \(over) (trend \(rate(slope)), 95 % "
-          + "\(rate(r.slopeCI.low)) to \(rate(r.slopeCI.high))): too little yet to call a leak, and "
+          "\(after)\(label) grew \(amount(rise)) \(over) (trend \(rate(slope, in: interval)), 95 % "
+          + "\(rate(r.slopeCI.low, in: interval)) to \(rate(r.slopeCI.high, in: interval))): too little yet to "
+          + "call a leak, and "
           + missing
       } else {
         text = "\(after)\(label) shows no clear leak \(over) (trend \(rate(slope))), but " + missing
@@ -97,10 +98,24 @@ struct TrendExplanation {
   func amount(_ v: Double) -> String { result.unit == .count ? ByteFormat.count(v) : Self.bytes(v) }
 
   /// A signed rate in the result's unit, e.g. "+12.0 MiB/h" or "+4.80/s".
-  func rate(_ perSecond: Double) -> String {
-    guard result.unit == .count else { return Self.rate(perSecond) }
+  func rate(_ perSecond: Double) -> String { rate(perSecond, in: perSecond) }
+
+  /// A signed rate in the time unit `reference` would get, so a trend and its interval read in
+  /// one unit ("+120 KiB/min, 95 % +10.0 KiB/min to +3.76 MiB/min", never /h beside /min).
+  func rate(_ perSecond: Double, in reference: Double) -> String {
     guard perSecond.isFinite else { return "n/a" }
-    return (perSecond >= 0 ? "+" : "−") + ByteFormat.rate(countPerSecond: abs(perSecond), unitOf: perSecond)
+    let sign = perSecond >= 0 ? "+" : "−"
+    let unitOf = reference.isFinite ? reference : perSecond
+    if result.unit == .count {
+      return sign + ByteFormat.rate(countPerSecond: abs(perSecond), unitOf: unitOf)
+    }
+    return sign + ByteFormat.rate(bytesPerSecond: abs(perSecond), unitOf: unitOf)
+  }
+
+  /// The rate whose unit the trend and its interval share: the largest of the three in size.
+  var interval: Double {
+    let r = result
+    return [r.slopeBytesPerSecond, r.slopeCI.low, r.slopeCI.high].filter(\.isFinite).map(abs).max() ?? 0
   }
 
   /// The steps in the result's unit.

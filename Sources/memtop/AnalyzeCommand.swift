@@ -30,8 +30,10 @@ struct AnalyzeCommand: ParsableCommand {
     // Streamed into the main series alone (bounded memory whatever the file's size); a
     // process tree's recording is read whole, so each process's own rows are judged too.
     let timeline = try RecordingFile.loadMainSeries(file, note: printError)
-    let verdict = try RecordingFile.verdict(file, mainSeries: timeline, limit: limit.memoryLimit, note: printError)
-    let python = PythonRecording.report(besideCSV: file, timeline: timeline, note: printError)
+    let judged = try RecordingFile.verdict(file, mainSeries: timeline, limit: limit.memoryLimit, note: printError)
+    // Python evidence beside the file joins the verdict; the report is the leaking member's.
+    let (verdict, python) = PythonRecording.judged(
+      besideCSV: file, timeline: timeline, verdict: judged, note: printError)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]

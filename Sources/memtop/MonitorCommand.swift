@@ -19,6 +19,8 @@ struct MonitorCommand: ParsableCommand {
       """ + "\n"
         + KeyMap.helpLines(mode: .braille, includeOverview: true).map { "  \($0.keys)  \($0.help)" }.joined(
           separator: "\n")
+        + "\n\nThe process table's FLAG column (and GROWTH before its first rate):\n"
+        + OverviewTable.legend.map { "  \($0.flag)  \($0.meaning)" }.joined(separator: "\n")
   )
 
   @OptionGroup(title: "Target") var target: TargetOptions<MonitorWording>

@@ -44,13 +44,17 @@ struct PlotCommand: ParsableCommand {
     let timeline = try RecordingFile.loadMainSeries(file, note: printError)
     let limitBytes = limit.memoryLimit
     // The one policy, as analyze and replay judge the file: a member leaking alone is named.
-    let verdict = try RecordingFile.verdict(file, mainSeries: timeline, limit: limitBytes, note: printError)
+    let judged = try RecordingFile.verdict(file, mainSeries: timeline, limit: limitBytes, note: printError)
+    let (verdict, python) = PythonRecording.judged(
+      besideCSV: file, timeline: timeline, verdict: judged, note: printError)
     let name = file.split(separator: "/").last.map(String.init) ?? file
     var chart = RecordingChart(timeline: timeline, verdict: verdict, title: name)
     // A --python recording's report goes under the chart.
-    if let python = PythonRecording.report(besideCSV: file, timeline: timeline, note: printError) {
+    if let python {
       let about = python.python.map { ", Python \($0)" } ?? ""
-      chart.notes = ["Python (process \(python.pid)\(about)):"] + python.lines(maxEach: 5).map { "  " + $0 }
+      let evidence = python.evidence.map { ["  verdict evidence: " + $0.sentence] } ?? []
+      chart.notes =
+        ["Python (\(python.subject)\(about)):"] + evidence + python.lines(maxEach: 5).map { "  " + $0 }
     }
     let svg = chart.svg()
     if output == "-" {

@@ -2,6 +2,7 @@ import Foundation
 import MemtopAnalysis
 import MemtopSampling
 import MemtopStore
+import MemtopTrend
 import Testing
 
 @testable import MemtopTUI
@@ -54,6 +55,30 @@ struct LiveBannerTests {
     let lines = Self.banner(analysis)
     #expect(lines[0].contains("LEAK  RSS +"), "\(lines[0])")
     #expect(lines[1].contains("consistent with a leak"), "\(lines[1])")
+  }
+
+  @Test("while the rate is not known (an alert still raised after a change) the banner says gathering, never -n/a")
+  func gatheringNotNA() {
+    let shape = LiveShape(id: "leak 12 MB/min", seconds: 40) { 60 * LiveShape.mib + 200e3 * $0 }
+    var analysis = LiveAnalysis()
+    for sample in shape.samples() { analysis.append(sample, limitBytes: nil) }
+    var assessment = analysis.assessment()
+    for i in assessment.entries.indices {
+      assessment.entries[i].result.slopeBytesPerSecond = .nan
+      assessment.entries[i].result.slopeCI = SlopeInterval(low: .nan, high: .nan)
+      assessment.entries[i].result.verdict = .insufficientData
+    }
+    assessment.verdict = .insufficientData
+    assessment.raised = [.rss]
+    var buffer = Fixtures.sentinel(width: 160, height: 2)
+    VerdictBanner(model: VerdictModel(live: assessment, samples: 40), mode: .ascii).draw(
+      into: &buffer, area: buffer.bounds)
+    #expect(!buffer.lines[0].contains("n/a"), "\(buffer.lines[0])")
+    #expect(
+      buffer.lines[0].hasPrefix("* LEAK (alert raised)  gathering: the rate is not known yet"), "\(buffer.lines[0])")
+    assessment.raised = []
+    let pending = VerdictModel(live: assessment, samples: 40)
+    #expect(!pending.headline.contains("n/a") && pending.headline.contains("gathering"))
   }
 
   static let benign: [LiveShape] = [

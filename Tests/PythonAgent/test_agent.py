@@ -166,7 +166,7 @@ class Memtop:
         try:
             sock, _ = self.listener.accept()
         except socket.timeout:
-            raise AssertionError("no agent connected within %.0f s%s" % (timeout, self.exits()))
+            raise AssertionError("no agent connected within %.0f s%s" % (timeout, self.exits())) from None
         connection = Connection(sock)
         self.connections.append(connection)
         return connection
@@ -212,7 +212,7 @@ def finish(child, stdin=b"", timeout=WAIT):
     except subprocess.TimeoutExpired:
         child.kill()
         out, err = child.communicate()
-        raise AssertionError("the program did not exit within %.0f s; stderr: %s" % (timeout, err[-2000:]))
+        raise AssertionError("the program did not exit within %.0f s; stderr: %s" % (timeout, err[-2000:])) from None
     return child.returncode, out.decode(errors="replace"), err.decode(errors="replace")
 
 
@@ -383,7 +383,39 @@ sys.exit(0 if ok else 1)
 """
 
 # Lines that are the agent's or what it calls, never the program's (with one frame).
-OWN_FRAMES = re.compile(r"(/json/|/heapq\.py:|/socket\.py:|/selectors\.py:|/struct\.py:|/tracemalloc\.py:|^<string>:)")
+OWN_FRAMES = re.compile(
+    r"(/json/|/heapq\.py:|/socket\.py:|/selectors\.py:|/struct\.py:|/tracemalloc\.py:|/linecache\.py:|^<string>:)"
+)
+
+# A bounded lru_cache on two arguments (its dict is GC-tracked: its keys are lists) that fills
+# slowly, and a native leak: memory Python does not allocate, so the only Python lines
+# tracemalloc could see are the agent's own.
+RENDER_APP = """
+import ctypes
+import functools
+import select
+import sys
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+kept = []
+
+
+@functools.lru_cache(maxsize=300)
+def render(page, user):
+    return ("<p>%d %d</p>" % (page, user)) * 100
+
+
+n = 0
+while not select.select([sys.stdin], [], [], 0.05)[0]:
+    n += 1
+    render(n % 1000, 7)
+    pointer = libc.malloc(65536)
+    ctypes.memset(pointer, 1, 65536)
+    kept.append(pointer)
+sys.stdin.read()
+print("render", render.cache_info().currsize)
+"""
 
 # A module-level dict that keeps every reply, as a request handler's cache would.
 HANDLERS = """
@@ -613,6 +645,63 @@ class AgentTests(unittest.TestCase):
         self.assertIsNone(last["maxsize"])
         self.assertEqual(last["misses"], last["currsize"], "every call is a miss on a timestamped key")
         self.assertClean(*finish(child), "prices True")
+
+    def test_lru_caches_are_sized_and_a_bounded_caches_dict_is_not_a_retainer(self):
+        self.memtop.write("shop/__init__.py", "")
+        self.memtop.write("shop/prices.py", PRICES)
+        script = self.memtop.write("app.py", PRICES_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+
+        def cache(message):
+            return next((c for c in message.get("caches", []) if c["function"] == "shop.prices.price"), None)
+
+        sized = agent.samples(lambda m: (cache(m) or {}).get("approx_bytes") is not None, 2, "a sized unbounded cache")
+        for message in sized:
+            entry = cache(message)
+            # Each entry: a tuple key of two numbers and an int result, at least 50 bytes.
+            self.assertGreater(entry["approx_bytes"], entry["currsize"] * 50, entry)
+            self.assertLess(entry["approx_bytes"], entry["currsize"] * 2000, entry)
+        self.assertClean(*finish(child), "prices True")
+
+        script = self.memtop.write("render.py", RENDER_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+
+        def render(message):
+            return next((c for c in message.get("caches", []) if c["function"] == "__main__.render"), None)
+
+        censuses = agent.samples(
+            lambda m: "retainers" in m and (render(m) or {}).get("approx_bytes") and render(m)["currsize"] > 40,
+            3, "three censuses with the bounded cache sized",
+        )
+        for census in censuses:
+            entry = render(census)
+            self.assertEqual(entry["maxsize"], 300)
+            # Each result is a string of about 1,300 bytes.
+            self.assertGreater(entry["approx_bytes"], entry["currsize"] * 1000, entry)
+            for retainer in census["retainers"]:
+                self.assertFalse(
+                    retainer["type"] == "dict" and abs(retainer["length"] - entry["currsize"]) <= 25,
+                    "the cache's own dict is not a retainer: %s" % retainer,
+                )
+        self.assertClean(*finish(child), "render")
+
+    def test_the_agents_own_frames_never_appear_among_lines_on_a_native_leak(self):
+        script = self.memtop.write("render.py", RENDER_APP)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        agent.send({"cmd": "trace", "seconds": 4, "snapshots": 4, "frames": 1})
+        snapshots = agent.samples(lambda m: "lines" in m, 3, "three snapshots of lines")
+        for snapshot in snapshots:
+            for line in snapshot["lines"]:
+                self.assertNotIn("memtop_agent.py", line["location"])
+                self.assertNotIn("memtop-py-", line["location"])
+                self.assertFalse(OWN_FRAMES.search(line["location"]), "the agent's own frame: %s" % line["location"])
+        self.assertClean(*finish(child), "render")
 
     def test_a_big_heap_skips_the_census_and_still_names_module_caches(self):
         self.memtop.write("shop/__init__.py", "")
@@ -847,11 +936,12 @@ class AgentTests(unittest.TestCase):
         found = agent.samples(lambda m: named(m) is not None, count, "%d censuses naming %s" % (count, path), timeout=120)
         return [named(m) for m in found], found
 
-    def assertRetainer(self, entry, kind, defined_file, marker):
+    def assertRetainer(self, entry, kind, defined_file, marker, per_entry=8):
+        """`per_entry`: bytes each entry keeps at least (what it holds one level down included)."""
         self.assertEqual(entry["type"], kind)
         self.assertGreater(entry["length"], 16)
         self.assertGreater(entry["growth_per_s"], 0)
-        self.assertGreater(entry["approx_bytes"], entry["length"] * 8)
+        self.assertGreater(entry["approx_bytes"], entry["length"] * per_entry, json.dumps(entry))
         self.assertEqual(entry["defined_at"], "%s:%d" % (defined_file, line_of(defined_file, marker)))
 
     def test_retainer_a_module_global_dict_is_named_with_its_line(self):
@@ -863,7 +953,8 @@ class AgentTests(unittest.TestCase):
         entries, samples = self.retainers(agent, "handlers._RESPONSE_CACHE")
         for entry, sample in zip(entries, samples):
             self.assertEqual(sample["retainers"][0]["path"], "handlers._RESPONSE_CACHE", json.dumps(sample["retainers"]))
-            self.assertRetainer(entry, "dict", handlers, "# DEFINED HERE")
+            # Each reply is a ~380-character string.
+            self.assertRetainer(entry, "dict", handlers, "# DEFINED HERE", per_entry=380)
             self.assertGreaterEqual(sample["retainers_ms"], 0)
             self.assertLessEqual(len(sample["retainers"]), 20)
         self.assertGreater(entries[1]["length"], entries[0]["length"])
@@ -883,7 +974,8 @@ class AgentTests(unittest.TestCase):
         entries, samples = self.retainers(agent, "bus.Bus.listeners")
         self.assertEqual(samples[-1]["retainers"][0]["path"], "bus.Bus.listeners", json.dumps(samples[-1]["retainers"]))
         for entry in entries:
-            self.assertRetainer(entry, "list", bus, "# DEFINED HERE")
+            # A closure (~150 B) and the state dict in its cell (~180 B): counted one level down.
+            self.assertRetainer(entry, "list", bus, "# DEFINED HERE", per_entry=300)
         self.assertClean(*finish(child), "listeners True")
 
     def test_retainer_a_set_of_asyncio_tasks_in_a_module_global(self):

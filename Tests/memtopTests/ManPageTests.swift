@@ -126,6 +126,19 @@ struct ManPageTests {
     }
   }
 
+  @Test("monitor --help and the man page explain every flag of the process table")
+  func tableLegend() throws {
+    let help = try MemtopRunner.run(["monitor", "--help"]).stdout
+    let flat = help.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    let manual = try String(contentsOfFile: Self.page, encoding: .utf8)
+    for entry in OverviewTable.legend {
+      let words = "\(entry.flag) \(entry.meaning)".split(whereSeparator: \.isWhitespace).joined(separator: " ")
+      #expect(flat.contains(words), "'\(words)' is not in monitor --help")
+      let flag = entry.flag == "-" ? "\\-" : entry.flag
+      #expect(manual.contains(".B \(flag)\n") || entry.flag == "...", "the man page does not explain \(entry.flag)")
+    }
+  }
+
   @Test("the page has the sections users look for")
   func sections() throws {
     let manual = try String(contentsOfFile: Self.page, encoding: .utf8)

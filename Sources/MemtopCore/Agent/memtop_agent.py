@@ -77,6 +77,10 @@ REFERRER_BUDGET = 0.005
 REFERRER_DEPTH = 3
 # Items of a container whose sys.getsizeof is sampled to estimate its bytes.
 SIZE_SAMPLE = 50
+# Entries read one level down inside each sampled entry (a reply's fields, a closure's cells).
+HELD_SAMPLE = 16
+# An lru cache of more entries than this is not sized (its wrapper's referents would be a long list).
+CACHE_SIZE_MAX_ENTRIES = 100000
 # A module source file longer than this is not scanned for where a name is assigned.
 MAX_SOURCE_BYTES = 4 << 20
 TOP_TYPES = 50
@@ -539,6 +543,8 @@ class _Agent:
         self.done = False
         self.caches = []  # (weakref to an lru_cache wrapper, qualified name)
         self.census_caches = []  # (name, cache_info()) read during the last census
+        self.cache_bytes = {}  # name -> estimated bytes per entry, at the last census
+        self.cache_dicts = set()  # ids of the caches' own dicts (not retainers: the cache is named)
         self.next_census = 0.0
         self.census_cost = 0.0
         self.slow_census_noted = False
@@ -832,6 +838,7 @@ class _Agent:
         self.retainers_cost = 0.0
         if blocks > CENSUS_MAX_BLOCKS:
             self.caches, self.census_caches = self.module_caches(wrapper)
+            self.size_caches(self.caches)
             retainers = self.find_retainers(None) if self.retainers_on else None
             self.census_cost = time.perf_counter() - started
             if not self.big_heap_noted:
@@ -854,6 +861,7 @@ class _Agent:
                     if len(caches) + len(read_now) >= 10000:
                         break
                 found = None
+            self.size_caches(caches)
             if self.retainers_on:
                 retainers = self.find_retainers(objects if len(objects) <= RETAINER_OBJECTS_MAX else None)
         finally:
@@ -914,6 +922,32 @@ class _Agent:
                 break
         return caches, read_now
 
+    def size_caches(self, caches):
+        """Estimates each cache's bytes per entry (its cache dict, keys and results, found among
+        the wrapper's referents: the program's code is never run) and notes its dict's id, so
+        the retainers name the cache rather than its dict; never raises."""
+        sizes = {}
+        dicts = set()
+        try:
+            for ref, name in caches:
+                found = ref()
+                if found is None:
+                    continue
+                info = _cache_info(found)
+                if info is None or info.currsize <= 0:
+                    continue
+                sized = _cache_bytes(found, info.currsize)
+                found = None
+                if sized is None:
+                    continue
+                total, dict_id = sized
+                dicts.add(dict_id)
+                sizes.setdefault(name, []).append(total / float(info.currsize))
+        except Exception:
+            pass
+        self.cache_bytes = {name: sum(each) / len(each) for name, each in sizes.items()}
+        self.cache_dicts = dicts
+
     def cache_sizes(self):
         """Each cached function's size and counts, summed over wrappers with the same name."""
         read = list(self.census_caches)
@@ -946,6 +980,10 @@ class _Agent:
                 entry["hits"] += info.hits
                 entry["misses"] += info.misses
                 entry["instances"] += 1
+        for entry in totals.values():
+            per_entry = self.cache_bytes.get(entry["function"])
+            if per_entry is not None:
+                entry["approx_bytes"] = int(per_entry * entry["currsize"])
         ordered = sorted(totals.values(), key=lambda entry: (-entry["currsize"], entry["function"]))
         return ordered[:MAX_CACHES]
 
@@ -972,6 +1010,7 @@ class _Agent:
         found = {}  # id -> a container named from a module (held until this returns)
         self.named_scan(names, origins, spaces, found)
         own = {id(value) for value in vars(self).values()}
+        own.update(self.cache_dicts)
         own.update((id(vars(self)), id(names), id(origins), id(spaces), id(found)))
         containers = self._containers
         selected = list(found.values())
@@ -1377,6 +1416,7 @@ class _Agent:
             total += len(caches) * (size(caches[0]) + size(caches[0][0]) + size(caches[0][1]))
         total += size(self.census_caches) + len(self.census_caches) * 200
         total += size(self.defined) + len(self.defined) * 200
+        total += size(self.cache_bytes) + len(self.cache_bytes) * 100 + size(self.cache_dicts)
         return total
 
 
@@ -1461,10 +1501,65 @@ def _key(key):
     return "<%s>" % _type_name(type(key))
 
 
+def _size(value):
+    """sys.getsizeof of ``value``, by object.__sizeof__ when its class defines __sizeof__ in
+    Python (the program's code is never run)."""
+    try:
+        if type(getattr(type(value), "__sizeof__", None)) is _FUNCTION:
+            return object.__sizeof__(value)
+        return sys.getsizeof(value)
+    except Exception:
+        return 64
+
+
+def _cache_bytes(wrapper, currsize):
+    """(estimated bytes an lru_cache wrapper's entries hold, the id of its cache dict), or
+    None. The dict and, for a bounded cache, each link's key and result are the wrapper's
+    referents (``gc.get_referents``: C code, nothing of the program's runs); for an unbounded
+    cache the results are the dict's values. Up to SIZE_SAMPLE entries are sized and scaled."""
+    if currsize <= 0 or currsize > CACHE_SIZE_MAX_ENTRIES:
+        return None
+    try:
+        refs = gc.get_referents(wrapper)
+        own = object.__getattribute__(wrapper, "__dict__")
+        wrapped = own.get("__wrapped__") if type(own) is dict else None
+        cache = None
+        parts = []
+        for value in refs:
+            kind = type(value)
+            if kind is type or kind is object or value is own or value is wrapped:
+                continue
+            if kind is dict and cache is None and len(value) == currsize:
+                cache = value
+                continue
+            parts.append(value)
+        refs = None
+        if cache is None:
+            return None
+        if not parts:
+            return _approx_bytes(cache, len(cache)), id(cache)
+        # A bounded cache: a link per entry, holding its key and its result.
+        # An odd step: the referents alternate key, result, and an even one sees only keys.
+        step = max(1, len(parts) // (2 * SIZE_SAMPLE)) | 1
+        sample = parts[::step][: 2 * SIZE_SAMPLE]
+        per_part = sum(_size(value) + _held_size(value) for value in sample) / float(len(sample))
+        link = 0
+        for value in cache.values():
+            link = sys.getsizeof(value)
+            break
+        total = sys.getsizeof(cache) + currsize * link + per_part * len(parts)
+        parts = sample = None
+        return int(total), id(cache)
+    except Exception:
+        return None
+
+
 def _approx_bytes(container, length):
     """sys.getsizeof of the container plus its entries' estimated from up to SIZE_SAMPLE of
-    them, scaled by its length. An entry whose class defines __sizeof__ in Python is counted
-    by object.__sizeof__: the program's code is never run."""
+    them, scaled by its length. An entry counts with what it holds one level down (a dict's or
+    a sequence's items, a closure's cells), as a cache's reply or a listener's context is
+    usually there. An object whose class defines __sizeof__ in Python is counted by
+    object.__sizeof__: the program's code is never run."""
     import itertools
 
     try:
@@ -1480,18 +1575,42 @@ def _approx_bytes(container, length):
             return total
         entries = 0
         for value in values:
-            try:
-                if type(getattr(type(value), "__sizeof__", None)) is _FUNCTION:
-                    entries += object.__sizeof__(value)
-                else:
-                    entries += sys.getsizeof(value)
-            except Exception:
-                entries += 64
+            entries += _size(value) + _held_size(value)
         count = len(sample)
         values = sample = None
         return int(total + entries * length / count)
     except Exception:
         return 0
+
+
+def _held_size(value):
+    """The bytes of what `value` holds one level down, from at most HELD_SAMPLE of its parts
+    scaled to all of them: a dict's keys and values, a list's, tuple's or set's items, a
+    function's closure cells. Built-in types only (exact types), so no program code runs."""
+    import itertools
+
+    kind = type(value)
+    if kind is dict:
+        items = list(itertools.islice(value.items(), HELD_SAMPLE))
+        parts = [part for pair in items for part in pair]
+        length = len(value)
+    elif kind in (list, tuple, set, frozenset):
+        parts = list(itertools.islice(iter(value), HELD_SAMPLE))
+        items = parts
+        length = len(value)
+    elif kind is _FUNCTION:
+        parts = []
+        for cell in (value.__closure__ or ())[:HELD_SAMPLE]:
+            try:
+                parts.append(cell.cell_contents)
+            except ValueError:
+                pass
+        return sum(_size(part) for part in parts)
+    else:
+        return 0
+    if not items:
+        return 0
+    return int(sum(_size(part) for part in parts) * length / len(items))
 
 
 def _assignment_line(file, chain):
@@ -1599,11 +1718,11 @@ def _snapshot_bytes(snapshot):
 
 def _own_frames():
     """(files, folders) whose lines are the agent's, not the program's: this file and its
-    folder (the loaders), tracemalloc, json, heapq, socket, selectors, select, struct and
-    ``<string>`` (the attach bootstrap)."""
+    folder (the loaders), tracemalloc, json, heapq, socket, selectors, select, struct,
+    ``<string>`` (the attach bootstrap), linecache (tracemalloc reads source lines with it)."""
     files = {__file__, "<string>"}
     folders = [os.path.dirname(os.path.abspath(__file__)) + os.sep]
-    for name in ("tracemalloc", "heapq", "socket", "selectors", "select", "struct"):
+    for name in ("tracemalloc", "heapq", "socket", "selectors", "select", "struct", "linecache"):
         file = getattr(sys.modules.get(name), "__file__", None)
         if isinstance(file, str):
             files.add(file)

@@ -27,7 +27,7 @@ def _memtop_load():
         except Exception:
             pass
     try:
-        _memtop_chain(here, os, sys)
+        _memtop_chain(here, os, sys)  # noqa: F821 (defined below; called once both exist)
     except Exception:
         pass
 

@@ -157,13 +157,19 @@ public struct CacheReading: Sendable, Equatable {
   public var maxsize: Int?
   package var hits: Int
   package var misses: Int
+  /// Estimated bytes its entries hold (keys and results), from the agent's last census; nil
+  /// when not sized (an older agent, or a cache over 100,000 entries).
+  public var approxBytes: Int?
 
-  public init(function: String, currsize: Int, maxsize: Int?, hits: Int = 0, misses: Int = 0) {
+  public init(
+    function: String, currsize: Int, maxsize: Int?, hits: Int = 0, misses: Int = 0, approxBytes: Int? = nil
+  ) {
     self.function = function
     self.currsize = currsize
     self.maxsize = maxsize
     self.hits = hits
     self.misses = misses
+    self.approxBytes = approxBytes
   }
 }
 
@@ -220,7 +226,8 @@ public struct AgentSample: Sendable, Equatable {
         }
         return CacheReading(
           function: function, currsize: size, maxsize: AgentRecord.count(entry["maxsize"]),
-          hits: AgentRecord.count(entry["hits"]) ?? 0, misses: AgentRecord.count(entry["misses"]) ?? 0)
+          hits: AgentRecord.count(entry["hits"]) ?? 0, misses: AgentRecord.count(entry["misses"]) ?? 0,
+          approxBytes: AgentRecord.count(entry["approx_bytes"]))
       }
     }
     types = AgentRecord.objects(object["types"]).map { list in

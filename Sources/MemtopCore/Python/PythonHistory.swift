@@ -34,6 +34,9 @@ public struct PythonHistory: Sendable {
     public var retainers: [Retainer] = []
     /// Its tracing windows' edges, as received (wall-clock times).
     public var windows: [WindowEdge] = []
+    /// Watch seconds of its latest sample, and of the census its retainers came from.
+    public var lastElapsed: Double?
+    public var retainersAt: Double?
   }
 
   /// Agents in order of first contact.
@@ -60,9 +63,13 @@ public struct PythonHistory: Sendable {
 
   private mutating func takeSample(_ sample: AgentSample, at index: Int, elapsed: Double) {
     agents[index].samples += 1
+    agents[index].lastElapsed = elapsed
     if let gc = sample.gc { agents[index].gc = gc }
     if let observer = sample.observerBytes { agents[index].observerBytes = observer }
-    if let retainers = sample.retainers { agents[index].retainers = retainers }
+    if let retainers = sample.retainers {
+      agents[index].retainers = retainers
+      agents[index].retainersAt = elapsed
+    }
     if let window = sample.window {
       agents[index].windows.append(window)
       if agents[index].windows.count > 64 { agents[index].windows.removeFirst() }
@@ -79,12 +86,30 @@ public struct PythonHistory: Sendable {
     }
     if let lines = sample.lines {
       // A line absent from a snapshot holds less than the 50th line: its earlier points stand.
-      for line in lines { Self.append(&agents[index].lineSeries, line.name, elapsed, Double(line.value)) }
+      for line in lines where !Self.isObserverFrame(line.name) {
+        Self.append(&agents[index].lineSeries, line.name, elapsed, Double(line.value))
+      }
     }
     if let tracing = sample.tracing { agents[index].tracing = tracing }
     if let current = sample.tracedCurrent { agents[index].traced.append(elapsed, Double(current)) }
     if let ms = sample.censusMilliseconds { agents[index].censusMilliseconds = ms }
   }
+
+  /// Whether a `path:LINE` is the agent's own or in what it calls (the agent leaves these out
+  /// already; an older agent, or a file written by one, may not): the agent's files and private
+  /// directory, `json`, `heapq`, `tracemalloc`, `linecache`, `socket`, `selectors`, `struct`,
+  /// and `<string>` (the attach bootstrap).
+  package static func isObserverFrame(_ location: String) -> Bool {
+    let file = location.lastIndex(of: ":").map { String(location[..<$0]) } ?? location
+    if file.hasPrefix("<string>") || file.contains("memtop_agent") || file.contains("/memtop-py-") { return true }
+    if file.contains("/json/") { return true }
+    let name = file.split(separator: "/").last.map(String.init) ?? file
+    return observerFiles.contains(name) && !file.contains("site-packages") && !file.contains("dist-packages")
+  }
+
+  private static let observerFiles: Set<String> = [
+    "heapq.py", "tracemalloc.py", "linecache.py", "socket.py", "selectors.py", "struct.py",
+  ]
 
   private static func append(
     _ series: inout [String: BoundedSeries], _ key: String, _ time: Double, _ value: Double
@@ -106,11 +131,18 @@ public struct PythonHistory: Sendable {
     return agents.count - 1
   }
 
-  /// The agent the report speaks of: the one in `preferred` (the process watched) when it has
-  /// samples, else the one with the most samples.
-  package func mainAgent(preferring preferred: Int32? = nil) -> Agent? {
-    if let preferred, let agent = agents.first(where: { $0.pid == preferred && $0.samples > 0 }) { return agent }
+  /// The agent the report speaks of: the first of `preferred` (the leaking member, then the
+  /// process watched) that has samples, else the one with the most samples.
+  package func mainAgent(preferring preferred: [Int32]) -> Agent? {
+    for pid in preferred {
+      if let agent = agents.first(where: { $0.pid == pid && $0.samples > 0 }) { return agent }
+    }
     return agents.max { $0.samples < $1.samples }
+  }
+
+  /// The agent of `preferred` when it has samples, else the one with the most samples.
+  package func mainAgent(preferring preferred: Int32? = nil) -> Agent? {
+    mainAgent(preferring: preferred.map { [$0] } ?? [])
   }
 }
 

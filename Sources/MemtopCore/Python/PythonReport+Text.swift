@@ -81,7 +81,7 @@ extension PythonReport {
   public func lines(maxEach: Int = 5) -> [String] {
     var out: [String] = []
     if !retainers.isEmpty {
-      out.append("who holds it (containers that keep growing):")
+      out.append("who holds it (containers that keep growing\(Self.aside(when(retainerSpan)))):")
       for retainer in retainers.prefix(maxEach) { out.append("  " + retainerLine(retainer)) }
     }
     if let shareSentence { out.append(shareSentence) }
@@ -90,25 +90,65 @@ extension PythonReport {
     for cache in growing.prefix(maxEach) { out.append(cacheLine(cache)) }
     let lines = topLines.filter { ($0.slopeBytesPerSecond ?? 0) > 0 }
     if !lines.isEmpty {
-      out.append("lines where traced memory grows:")
+      out.append("lines where traced memory grows (\(when(lineSpan) ?? "traced")):")
       for line in lines.prefix(maxEach) { out.append("  " + lineLine(line)) }
     }
     let types = types.filter { ($0.countSlopePerSecond ?? 0) > 0 }
     if !types.isEmpty {
-      out.append("object types that grow:")
+      out.append("object types that grow (\(when(typeSpan) ?? "census")):")
       for type in types.prefix(maxEach) { out.append("  " + typeLine(type)) }
     }
     for note in notes.suffix(2) { out.append("agent: " + note) }
     return out
   }
 
+  /// Whose report it is: `worker 1234 (pool.py)` for a member of a tree, else `process 1234`.
+  public var subject: String {
+    guard worker else { return "process \(pid)" }
+    return "worker \(pid)" + (command.map { " (\(Sanitizer.terminalSafe($0, maxLength: 60)))" } ?? "")
+  }
+
+  // MARK: - Windows and ages
+
+  /// Seconds after which a figure is old news: dimmed, and said with its age.
+  public static let staleSeconds = 30.0
+
+  /// How old a list's figures are: seconds from its latest reading to ``now``.
+  public func age(_ span: Span?) -> Double? {
+    guard let span, let now else { return nil }
+    return max(now - span.to, 0)
+  }
+
+  /// Whether a list's figures are stale (their latest reading is over ``staleSeconds`` old).
+  public func isStale(_ span: Span?) -> Bool { (age(span) ?? 0) > Self.staleSeconds }
+
+  /// `over the last 2 min, 40 s ago`, `over the last 50 s, now`, `at one census, 10 s ago`.
+  public func when(_ span: Span?) -> String? {
+    guard let span, let age = age(span) else { return nil }
+    let length = span.to - span.from
+    let window = length < 1 ? "at one reading" : "over the last " + Self.shortDuration(length)
+    return window + ", " + (age < 5 ? "now" : Self.shortDuration(age) + " ago")
+  }
+
+  /// `40 s`, `2 min`, `3 h`.
+  static func shortDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "?" }
+    if seconds < 90 { return "\(Int(seconds.rounded())) s" }
+    if seconds < 90 * 60 { return "\(Int((seconds / 60).rounded())) min" }
+    return "\(Int((seconds / 3600).rounded())) h"
+  }
+
   /// `analyze`'s section.
   public var reportText: String {
     let about = python.map { ", Python \($0)" } ?? ""
-    var text = "python (process \(pid)\(about)):\n"
+    var text = worker ? "python: \(subject)\(about):\n" : "python (process \(pid)\(about)):\n"
+    if let evidence { text += "  verdict evidence: " + evidence.sentence + "\n" }
     for line in lines() { text += "  " + line + "\n" }
     return text
   }
+
+  /// `; at one reading, 10 s ago` or nothing.
+  package static func aside(_ text: String?) -> String { text.map { "; " + $0 } ?? "" }
 
   // MARK: - Numbers
 

@@ -3,9 +3,12 @@ import MemtopTrend
 /// Where a Python program's memory grows, from its agent's history: the `"python"` object of
 /// `analyze --json`, the text section of `analyze`, the live panel and replay's.
 ///
-/// Every slope is the project's Sen slope (MemtopTrend) over the agent's points. The share of
-/// RSS growth is the traced slope over the RSS slope on the same tracing window (nil without
-/// tracing, or when RSS does not grow then).
+/// Every slope is the project's Sen slope (MemtopTrend) over the agent's points: caches and
+/// types over the last ``recentSeconds`` of their readings, lines over their snapshots. Only
+/// what grows (slope > 0) is listed among lines and types. The share of RSS growth is the
+/// traced slope over the RSS slope on the same tracing window (nil without tracing, or when
+/// RSS does not grow then); `rss` is the watch's observer-free RSS. Each list says the window
+/// its figures cover and when it was read (``Span``), so a surface can say their age.
 public struct PythonReport: Sendable, Equatable, Encodable {
   public struct Cache: Sendable, Equatable {
     public var function: String
@@ -14,6 +17,32 @@ public struct PythonReport: Sendable, Equatable, Encodable {
     public var maxsize: Int?
     /// Entries per second, nil with fewer than two readings.
     public var growthPerSecond: Double?
+    /// Estimated bytes its entries hold, when the agent sized it.
+    public var approxBytes: Int?
+
+    /// Bytes per second its growth adds (entries per second × bytes per entry), when sized.
+    public var bytesPerSecond: Double? {
+      guard let growthPerSecond, let approxBytes, currsize > 0 else { return nil }
+      return growthPerSecond * Double(approxBytes) / Double(currsize)
+    }
+
+    /// Bytes it holds once full (bounded, sized), else nil.
+    public var fullBytes: Double? {
+      guard let maxsize, let approxBytes, currsize > 0 else { return nil }
+      return Double(approxBytes) / Double(currsize) * Double(maxsize)
+    }
+  }
+
+  /// The watch seconds a list's figures cover: from its first reading in the window to its
+  /// latest. A surface says `over the last 2 min, 40 s ago` against ``now``.
+  public struct Span: Sendable, Equatable {
+    public var from: Double
+    public var to: Double
+
+    public init(from: Double, to: Double) {
+      self.from = from
+      self.to = to
+    }
   }
 
   public struct Line: Sendable, Equatable {
@@ -32,6 +61,22 @@ public struct PythonReport: Sendable, Equatable, Encodable {
   /// The agent's process and interpreter (`3.11.7 cpython`), when it said hello.
   public var pid: Int32
   public var python: String?
+  /// Its command line as the agent said it (`pool.py --jobs 4`), escaped; nil before hello.
+  public var command: String?
+  /// Whether it is a worker of the tree (not the process watched): set by whoever chose it.
+  public var worker = false
+  /// The watch's seconds at the newest reading (of the agent or of RSS): the figures' age is
+  /// counted from here.
+  public var now: Double?
+  /// The windows the figures cover: caches, types, lines, retainers (one census).
+  public var cacheSpan: Span?
+  public var typeSpan: Span?
+  public var lineSpan: Span?
+  public var retainerSpan: Span?
+  /// The tracing window the share is measured on.
+  public var tracedSpan: Span?
+  /// What the report says about the growth the verdict judged, once joined with it.
+  public var evidence: PythonEvidence?
   /// Traced over RSS growth on the tracing window, 0...1; nil without tracing or RSS growth.
   package var shareOfRSSGrowth: Double?
   /// Bytes tracemalloc traced at the last reading.
@@ -57,15 +102,34 @@ public struct PythonReport: Sendable, Equatable, Encodable {
 
   /// Most entries of each list.
   package static let listLimit = 10
+  /// Seconds of readings the caches' and types' slopes are fitted on: their recent growth,
+  /// not the program's whole history.
+  public static let recentSeconds = 120.0
   /// Most points a Sen slope is fitted on (it is quadratic in them).
   static let slopePoints = 200
 
   /// The report on the main agent of `history` (the process `preferring` when it has
-  /// samples); `rss` are the watch's (elapsed seconds, RSS bytes) points. Nil with no samples.
+  /// samples); `rss` are the watch's (elapsed seconds, observer-free RSS bytes) points. Nil
+  /// with no samples.
   public init?(history: PythonHistory, rss: [(time: Double, bytes: Double)], preferring: Int32? = nil) {
+    self.init(history: history, rss: rss, preferring: preferring.map { [$0] } ?? [])
+  }
+
+  /// The report on the first agent of `preferring` with samples (the leaking member, then
+  /// the process watched), else the one with the most samples; a chosen agent other than the
+  /// last of `preferring` (the process watched) is a ``worker``.
+  public init?(history: PythonHistory, rss: [(time: Double, bytes: Double)], preferring: [Int32]) {
     guard let agent = history.mainAgent(preferring: preferring), agent.samples > 0 else { return nil }
+    self.init(agent: agent, rss: rss)
+    if let watched = preferring.last, preferring.count > 1 { worker = agent.pid != watched }
+  }
+
+  init(agent: PythonHistory.Agent, rss: [(time: Double, bytes: Double)]) {
     pid = agent.pid
     python = agent.hello.map { "\($0.python) \($0.implementation)" }
+    command = agent.hello.flatMap { $0.argv.isEmpty ? nil : $0.argv.joined(separator: " ") }
+    now = [agent.lastElapsed, rss.last?.time].compactMap { $0 }.max()
+    retainerSpan = agent.retainersAt.map { Span(from: $0, to: $0) }
     gc = agent.gc
     tracing = agent.tracing
     censusMilliseconds = agent.censusMilliseconds
@@ -75,25 +139,33 @@ public struct PythonReport: Sendable, Equatable, Encodable {
     caches = agent.caches.values.map { cache in
       Cache(
         function: cache.function, currsize: cache.currsize, maxsize: cache.maxsize,
-        growthPerSecond: agent.cacheSeries[cache.function].flatMap(Self.slope))
+        growthPerSecond: agent.cacheSeries[cache.function].flatMap { Self.slope(Self.recent($0)) },
+        approxBytes: cache.approxBytes)
     }.sorted { ($0.growthPerSecond ?? 0, $1.function) > ($1.growthPerSecond ?? 0, $0.function) }
     caches = Array(caches.prefix(Self.listLimit * 2))
-    topLines = agent.lineSeries.map { location, series in
-      Line(location: location, bytes: Int(series.last ?? 0), slopeBytesPerSecond: Self.slope(series))
+    cacheSpan = Self.span(agent.cacheSeries.values.map(Self.recent))
+    lineSpan = Self.span(Array(agent.lineSeries.values))
+    typeSpan = Self.span(agent.typeSeries.values.map(Self.recent))
+    // Only what grows is listed: a line or type whose slope is zero or less is not "top".
+    topLines = agent.lineSeries.compactMap { location, series -> Line? in
+      guard !PythonHistory.isObserverFrame(location), let slope = Self.slope(series), slope > 0 else { return nil }
+      return Line(location: location, bytes: Int(series.last ?? 0), slopeBytesPerSecond: slope)
     }.sorted {
       ($0.slopeBytesPerSecond ?? -.infinity, $0.bytes, $1.location) > (
         $1.slopeBytesPerSecond ?? -.infinity, $1.bytes, $0.location
       )
     }
     topLines = Array(topLines.prefix(Self.listLimit))
-    types = agent.typeSeries.map { name, series in
-      TypeCount(type: name, count: Int(series.last ?? 0), countSlopePerSecond: Self.slope(series))
+    types = agent.typeSeries.compactMap { name, series -> TypeCount? in
+      guard let slope = Self.slope(Self.recent(series)), slope > 0 else { return nil }
+      return TypeCount(type: name, count: Int(series.last ?? 0), countSlopePerSecond: slope)
     }.sorted {
       ($0.countSlopePerSecond ?? -.infinity, $0.count, $1.type) > (
         $1.countSlopePerSecond ?? -.infinity, $1.count, $0.type
       )
     }
     types = Array(types.prefix(Self.listLimit))
+    tracedSpan = Self.span([agent.traced])
     tracedBytes = agent.traced.last.map { Int($0) }
     tracedSlopeBytesPerSecond = Self.slope(agent.traced)
     if let tracedSlope = tracedSlopeBytesPerSecond, let from = agent.traced.times.first,
@@ -106,6 +178,26 @@ public struct PythonReport: Sendable, Equatable, Encodable {
         shareOfRSSGrowth = min(max(tracedSlope / rssSlope, 0), 1)
       }
     }
+  }
+
+  /// The last ``recentSeconds`` of `series`.
+  static func recent(_ series: BoundedSeries) -> BoundedSeries {
+    guard let last = series.times.last, let first = series.times.first, last - first > recentSeconds else {
+      return series
+    }
+    var out = BoundedSeries()
+    for (time, value) in zip(series.times, series.values) where time >= last - recentSeconds {
+      out.append(time, value)
+    }
+    return out
+  }
+
+  /// From the earliest first reading to the latest of `series`; nil when none has a reading.
+  static func span(_ series: [BoundedSeries]) -> Span? {
+    let firsts = series.compactMap(\.times.first)
+    let lasts = series.compactMap(\.times.last)
+    guard let from = firsts.min(), let to = lasts.max() else { return nil }
+    return Span(from: from, to: to)
   }
 
   /// The Sen slope of `series` per second (evenly thinned to ``slopePoints``); nil with fewer
@@ -140,6 +232,8 @@ public struct PythonReport: Sendable, Equatable, Encodable {
     case tracing
     case observerBytes = "observer_bytes"
     case retainers
+    case evidence
+    case command
   }
 
   enum RetainerKeys: String, CodingKey {
@@ -152,6 +246,7 @@ public struct PythonReport: Sendable, Equatable, Encodable {
   enum CacheKeys: String, CodingKey {
     case function, currsize, maxsize
     case growth = "growth_per_s"
+    case approxBytes = "approx_bytes"
   }
 
   enum LineKeys: String, CodingKey {
@@ -178,6 +273,8 @@ public struct PythonReport: Sendable, Equatable, Encodable {
     try c.encode(python, forKey: .python)
     try c.encode(tracing, forKey: .tracing)
     try c.encode(observerBytes, forKey: .observerBytes)
+    try c.encodeIfPresent(command, forKey: .command)
+    try c.encodeIfPresent(evidence, forKey: .evidence)
     var retainerList = c.nestedUnkeyedContainer(forKey: .retainers)
     for retainer in retainers {
       var entry = retainerList.nestedContainer(keyedBy: RetainerKeys.self)
@@ -195,6 +292,7 @@ public struct PythonReport: Sendable, Equatable, Encodable {
       try entry.encode(cache.currsize, forKey: .currsize)
       try entry.encode(cache.maxsize, forKey: .maxsize)
       try entry.encode(cache.growthPerSecond, forKey: .growth)
+      try entry.encodeIfPresent(cache.approxBytes, forKey: .approxBytes)
     }
     var lineList = c.nestedUnkeyedContainer(forKey: .topLines)
     for line in topLines {

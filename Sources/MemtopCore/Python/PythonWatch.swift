@@ -289,8 +289,39 @@ public final class PythonWatch {
 
   /// The report on what the agents said (the process `preferring` first).
   public func report(preferring pid: Int32? = nil) -> PythonReport? {
-    PythonReport(history: history, rss: zip(rss.times, rss.values).map { ($0, $1) }, preferring: pid)
+    PythonReport(history: history, rss: rssPoints, preferring: pid)
   }
+
+  /// The report surfaces show with the session's `verdict`: the agent its evidence came from,
+  /// else its leaking member's (named as a worker), else the process `watched`'s; with the
+  /// verdict's evidence.
+  public func report(for verdict: SessionVerdict?, watched: Int32) -> PythonReport? {
+    let preferring = [verdict?.pythonSubject, watched].compactMap { $0 }
+    var report = PythonReport(history: history, rss: rssPoints, preferring: preferring)
+    if let evidence = verdict?.python, evidence.pid == report?.pid { report?.evidence = evidence }
+    return report
+  }
+
+  /// The watch's (seconds, observer-free RSS bytes) points.
+  var rssPoints: [(time: Double, bytes: Double)] { zip(rss.times, rss.values).map { ($0, $1) } }
+
+  /// Joins the Python evidence with a fresh `verdict` (see ``SessionVerdict/joining(_:)``).
+  /// The report behind it is rebuilt at most every ``evidenceSeconds`` (its slopes cost); in
+  /// between, the last evidence found is joined again while it still fits the verdict.
+  func join(_ verdict: SessionVerdict, watched: Int32, now: Double) -> SessionVerdict {
+    if now - evidenceAt >= Self.evidenceSeconds || verdict.worstMember?.pid != evidenceSubject {
+      evidenceAt = now
+      evidenceSubject = verdict.worstMember?.pid
+      evidenceReport = history.judged(verdict, rss: rssPoints, watched: watched).report
+    }
+    return verdict.joining(evidenceReport)
+  }
+
+  /// Seconds between rebuilds of the report the live evidence comes from.
+  static let evidenceSeconds = 5.0
+  private var evidenceAt = -Double.infinity
+  private var evidenceSubject: Int32?
+  private var evidenceReport: PythonReport?
 
   /// Detaches every agent (they restore tracemalloc), stops an injector still running, writes
   /// the rest of the file and removes the private directory. Idempotent.

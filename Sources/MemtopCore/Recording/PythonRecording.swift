@@ -13,10 +13,16 @@ public enum PythonRecording {
     return history.agents.isEmpty ? nil : history
   }
 
-  /// The report on the file beside `csvPath`, with the recording's RSS (for Python's share).
-  public static func report(besideCSV csvPath: String, timeline: Timeline, note: (String) -> Void) -> PythonReport? {
-    guard let history = history(besideCSV: csvPath, run: unixRange(timeline.timeUnix), note: note) else { return nil }
-    return PythonReport(history: history, rss: rssPoints(timeline), preferring: timeline.pids.last)
+  /// The report on the file beside `csvPath` (the leaking member's, when a member of a tree
+  /// leaks), with the recording's observer-free RSS (for Python's share), and `verdict` with
+  /// the report's evidence joined; the verdict unchanged without Python data.
+  public static func judged(
+    besideCSV csvPath: String, timeline: Timeline, verdict: SessionVerdict, note: (String) -> Void
+  ) -> (verdict: SessionVerdict, report: PythonReport?) {
+    guard let history = history(besideCSV: csvPath, run: unixRange(timeline.timeUnix), note: note) else {
+      return (verdict, nil)
+    }
+    return history.judged(verdict, rss: rssPoints(timeline), watched: timeline.pids.last)
   }
 
   /// The first and last finite Unix times of a recording, when it has any.
@@ -26,10 +32,13 @@ public enum PythonRecording {
     return low...high
   }
 
-  /// (elapsed seconds, RSS bytes) of every sample that has RSS.
+  /// (elapsed seconds, RSS bytes without the observer's own) of every sample that has RSS.
   static func rssPoints(_ timeline: Timeline) -> [(time: Double, bytes: Double)] {
     (0..<timeline.count).compactMap { i in
-      timeline.value(.rss, at: i).map { (timeline.elapsed[i], Double($0)) }
+      timeline.value(.rss, at: i).map { rss in
+        let observer = timeline.value(.observer, at: i) ?? 0
+        return (timeline.elapsed[i], Double(rss > observer ? rss - observer : 0))
+      }
     }
   }
 }

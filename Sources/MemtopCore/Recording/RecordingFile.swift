@@ -11,8 +11,9 @@ import MemtopSystem
 public enum RecordingFile {
   /// The metrics `analyze` and `plot` read: what a verdict is judged on and a chart draws.
   /// Memory by kind and the counts come along when the file has them (a column never filled
-  /// costs nothing).
-  public static let chartedMetrics: [Metric] = RecordingAnalysis.treeMetrics + RegionAssessment.metrics + [.arenas]
+  /// costs nothing); so do the Python agent's own bytes, which are subtracted before judging.
+  public static let chartedMetrics: [Metric] =
+    RecordingAnalysis.treeMetrics + RegionAssessment.metrics + [.arenas, .observer]
 
   /// Every row of the recording (for a `--children --per-process` file, the totals and the
   /// per-process rows); fails when its main series is empty.

@@ -26,7 +26,8 @@ extension RecordingMessages {
     lines.append(line)
     lines.append(verdict.verdictLine)
     if let python = session.python {
-      if let report = python.report(preferring: session.pid) {
+      if let report = python.report(for: verdict, watched: session.pid) {
+        if report.worker { lines.append("python: \(report.subject)") }
         lines += report.lines(maxEach: 3).map { "python: " + $0 }
       } else if !python.greeted {
         lines.append("python: no agent reported; the recording has no Python data")

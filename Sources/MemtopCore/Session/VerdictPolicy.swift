@@ -62,6 +62,9 @@ public struct SessionVerdict: Sendable, Equatable {
   /// Live only: the main series' metrics whose leak alert is raised (two consecutive `leak`
   /// judgments on new data, cleared with hysteresis). Empty for a recording, whose verdict is final.
   public var raised: Set<Metric> = []
+  /// What the Python agent said about the growth judged, when it accounts for it (see
+  /// ``joining(_:)``): a leak named by its container, or a bounded cache filling.
+  public var python: PythonEvidence?
 
   public init(analysis: RecordingAnalysis, members: [MemberVerdict], raised: Set<Metric> = []) {
     self.analysis = analysis
@@ -72,8 +75,22 @@ public struct SessionVerdict: Sendable, Equatable {
   /// The main series' assessment, the live alerts included.
   public var assessment: Assessment { analysis.assessment(raised: raised) }
 
-  /// The members whose own series leaks.
-  public var leakingMembers: [MemberVerdict] { members.filter { $0.verdict == .leak } }
+  /// The members whose own series leaks (a member whose growth a filling cache accounts for
+  /// is not counted).
+  public var leakingMembers: [MemberVerdict] {
+    members.filter { $0.verdict == .leak && !(python?.kind == .filling && python?.pid == $0.pid) }
+  }
+
+  /// The main series' verdict with the Python evidence: `leak` when a container or an
+  /// unbounded cache accounts for its growth; `plateau` instead of `leak` when a filling
+  /// bounded cache does (it levels off when full).
+  public var mainVerdict: TrendVerdict {
+    guard let python, python.explainsMain else { return analysis.verdict }
+    switch python.kind {
+    case .leak: return .leak
+    case .filling: return analysis.verdict == .leak ? .plateau : analysis.verdict
+    }
+  }
 
   /// Live: whether a leak alert is raised, on the main series or on a member.
   public var alertRaised: Bool { !assessment.raised.isEmpty || members.contains(where: \.alertRaised) }
@@ -83,8 +100,22 @@ public struct SessionVerdict: Sendable, Equatable {
     leakingMembers.max { $0.slopeBytesPerSecond.isNaN || $0.slopeBytesPerSecond < $1.slopeBytesPerSecond }
   }
 
-  /// `leak` when the main series or any member leaks, else the main series' verdict.
-  public var verdict: TrendVerdict { leakingMembers.isEmpty ? analysis.verdict : .leak }
+  /// `leak` when the main series or any member leaks (with the Python evidence), else the
+  /// main series' verdict.
+  public var verdict: TrendVerdict {
+    if python?.kind == .leak { return .leak }
+    return leakingMembers.isEmpty ? mainVerdict : .leak
+  }
+
+  /// Whether a filling bounded cache is why this verdict is not `leak`.
+  public var cacheFilling: Bool {
+    guard let python, python.kind == .filling, verdict != .leak else { return false }
+    return analysis.verdict == .leak || members.contains { $0.pid == python.pid && $0.verdict == .leak }
+  }
+
+  /// The process whose Python report surfaces show: the one the evidence came from, else the
+  /// leaking member with the steepest growth, else nil (the process watched).
+  public var pythonSubject: Int32? { python?.pid ?? worstMember?.pid }
 
   /// The end-of-watch line: the main series' verdict line, or for a leaking member not seen
   /// in the total, `verdict: leak: worker 5708 (python3 app.py) leaks +5.7 MiB/min`, followed by
@@ -97,6 +128,21 @@ public struct SessionVerdict: Sendable, Equatable {
   public var summary: String { line(analysis.verdictSummary) }
 
   private func line(_ own: String) -> String {
+    if let python {
+      let rate = analysis.assessment.rateText.map { "; " + $0 } ?? ""
+      switch python.kind {
+      case .leak:
+        let alone = analysis.verdict == .leak ? "" : " (memory alone: \(analysis.verdict.rawValue))"
+        let worker = members.first { $0.pid == python.pid && $0.pid != analysis.pid }.map {
+          "worker \($0.pid) (\(Sanitizer.terminalSafe($0.command, maxLength: 60))): "
+        }
+        return "verdict: leak: \(worker ?? "")\(python.sentence)\(rate)\(alone)"
+      case .filling where cacheFilling:
+        return "verdict: \(verdict.rawValue) (cache filling, not a leak): \(python.sentence)\(rate)"
+      case .filling:
+        break
+      }
+    }
     let leaking = leakingMembers
     guard !leaking.isEmpty else { return own }
     let named = leaking.map(\.sentence).joined(separator: "; ")

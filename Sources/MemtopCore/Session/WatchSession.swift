@@ -220,8 +220,11 @@ public final class WatchSession {
 
   /// Judges the stores now with the live policy, keeps the verdict and hands it to the sinks.
   private func judge() -> SessionVerdict {
-    let verdict = livePolicy.judge(
+    var verdict = livePolicy.judge(
       store, members: members, limit: limit, regions: regionStore, detail: regionDetail, now: clock.monotonicSeconds())
+    // Python evidence joins the one verdict: a container that accounts for the growth names
+    // the leak; a bounded cache filling is said, and is no leak while it fills.
+    if let python { verdict = python.join(verdict, watched: pid, now: clock.monotonicSeconds()) }
     latestVerdict = verdict
     for sink in sinks { sink.take(verdict) }
     return verdict

@@ -60,6 +60,9 @@ final class ChartScreen: AppScreen {
   private(set) var showPython = false
   /// The Python report shown: a replay's, loaded once; live, refreshed from the watch.
   var pythonReport: PythonReport?
+  /// A replay's Python history and observer-free RSS points: its report is chosen, and its
+  /// evidence joined, with the recording's verdict when it loads.
+  var pythonHistory: (history: PythonHistory, rss: [(time: Double, bytes: Double)])?
   /// What the panel says without a report.
   var pythonEmpty = "no Python data: start memtop with --python to load its agent into a Python program"
   /// Lines said once the terminal is back (a replay's notes on what it left out).
@@ -447,7 +450,14 @@ final class ChartScreen: AppScreen {
       members[index].series.analysis.evaluate(limitBytes: nil)
     }
     // The one verdict policy, as `memtop analyze` gives it: a member leaking alone is named.
-    let verdict = VerdictPolicy.judge(recording: samples, limit: limit)
+    var verdict = VerdictPolicy.judge(recording: samples, limit: limit)
+    if let python = pythonHistory {
+      // Python evidence joins the verdict, and the report shown is the leaking member's.
+      let watched = samples.last(where: { $0.processes != nil })?.pid ?? samples.last?.pid
+      let judged = python.history.judged(verdict, rss: python.rss, watched: watched)
+      verdict = judged.verdict
+      pythonReport = judged.report
+    }
     replayVerdict = VerdictModel(recording: verdict)
     replayAssessment = verdict.analysis.assessment
     ui.zoomIndex = UIState.zoomLevels.count - 1
@@ -558,7 +568,8 @@ final class ChartScreen: AppScreen {
     }
     guard showPython, force || now - pythonRefreshed >= 2 else { return }
     pythonRefreshed = now
-    pythonReport = python.report(preferring: session.pid)
+    // The report of the process the verdict names: its evidence's, else the leaking member's.
+    pythonReport = python.report(for: sessionVerdict, watched: session.pid)
   }
 
   // MARK: - Drawing

@@ -196,10 +196,11 @@ public enum MonitorApp {
         "no Python data: \(PythonJSONLWriter.path(besideCSV: URL(fileURLWithPath: path).lastPathComponent)) is not beside this recording (record --python writes it)"
       // The Python data recorded beside it (`NAME.python.jsonl`), for the panel; what was
       // left out of it is said in the panel and again once the terminal is back.
-      guard let (python, notes) = pythonReport(besideCSV: path, samples: main, stopRequested: stopRequested) else {
+      guard let (python, notes) = pythonData(besideCSV: path, samples: main, stopRequested: stopRequested) else {
         return nil
       }
-      screen.pythonReport = python
+      // The report is chosen (the leaking member's) and joined with the verdict as it loads.
+      screen.pythonHistory = python
       screen.closingNotes = notes
       if python == nil, let note = notes.first { screen.pythonEmpty = "no Python data: " + note }
       let loaded = screen.load(
@@ -209,11 +210,12 @@ public enum MonitorApp {
     }
   }
 
-  /// The report on the Python data beside a replayed recording (nil when there is none) and
-  /// the notes on what was left out of it; nil when `stopRequested` said stop while it loaded.
-  static func pythonReport(
+  /// The Python data beside a replayed recording with its observer-free RSS points (nil when
+  /// there is none) and the notes on what was left out of it; nil when `stopRequested` said
+  /// stop while it loaded.
+  static func pythonData(
     besideCSV path: String, samples: [MemorySample], stopRequested: () -> Bool = { false }
-  ) -> (report: PythonReport?, notes: [String])? {
+  ) -> (data: (history: PythonHistory, rss: [(time: Double, bytes: Double)])?, notes: [String])? {
     let file = PythonJSONLWriter.path(besideCSV: path)
     let times = samples.map(\.timeUnix).filter(\.isFinite)
     let run = times.min().flatMap { low in times.max().map { low...$0 } }
@@ -224,8 +226,11 @@ public enum MonitorApp {
     }
     guard let (history, notes) = read else { return stopped ? nil : (nil, []) }
     guard !history.agents.isEmpty else { return (nil, notes) }
-    let rss = samples.compactMap { sample in sample.rss.map { (time: sample.elapsed, bytes: Double($0)) } }
-    return (PythonReport(history: history, rss: rss, preferring: samples.last?.pid), notes)
+    // Python's share is measured against RSS without the observer's own bytes.
+    let rss = samples.compactMap { sample in
+      sample.observerFree.rss.map { (time: sample.elapsed, bytes: Double($0)) }
+    }
+    return ((history, rss), notes)
   }
 
   /// The median step between samples, seconds (1 when there are too few).

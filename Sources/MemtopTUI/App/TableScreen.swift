@@ -19,6 +19,8 @@ final class TableScreen: AppScreen {
   init(config: MonitorConfiguration, start: Double, overview: ProcessOverview? = nil) {
     self.config = config
     self.overview = overview ?? ProcessOverview(window: max(60, config.interval * 60))
+    // memtop reads its own /proc here: leave itself out of the table.
+    state.hidden = overview == nil ? Syscalls.processID() : nil
     schedule = TickSchedule(start: start, interval: config.interval)
     nextDue = start
   }
@@ -188,14 +190,20 @@ final class TableScreen: AppScreen {
     return .success(screen)
   }
 
+  /// A flag padded to the legend's column.
+  static func pad(_ flag: String) -> String { flag + String(repeating: " ", count: max(0, 9 - flag.count)) }
+
   func draw(into buffer: inout CellBuffer, context: AppContext) {
     let model = OverviewModel(
       rows: overview.rows, state: state, interval: config.interval, window: overview.window, message: message?.text,
       mode: context.mode)
     OverviewTable(model: model).draw(into: &buffer)
     if showHelp {
-      HelpOverlay(mode: context.mode, themeName: context.theme.name, scope: .overview)
-        .draw(into: &buffer, area: buffer.bounds.droppingTop(2).droppingBottom(1))
+      HelpOverlay(
+        mode: context.mode, themeName: context.theme.name, scope: .overview,
+        details: OverviewTable.legend.map { Self.pad($0.flag) + "  " + $0.meaning }
+      )
+      .draw(into: &buffer, area: buffer.bounds.droppingTop(2).droppingBottom(1))
     }
   }
 }

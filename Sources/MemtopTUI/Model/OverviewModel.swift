@@ -20,6 +20,8 @@ package struct OverviewState: Sendable, Equatable {
   package var selected: Int32?
   /// First row shown (scrolls with the selection).
   package var top = 0
+  /// A process left out of the table: memtop itself (its own growth is not the user's question).
+  package var hidden: Int32?
 
   package init() {}
 }
@@ -47,7 +49,7 @@ package struct OverviewModel: Sendable {
     rows all: [ProcessOverview.Row], state: OverviewState, interval: Double, window: Double, message: String?,
     mode: GlyphMode
   ) {
-    total = all.count
+    total = all.count - (state.hidden.map { pid in all.contains { $0.identity.pid == pid } ? 1 : 0 } ?? 0)
     let arranged = Self.arrange(all, state: state)
     rows = arranged
     selectedIndex = state.selected.flatMap { pid in arranged.firstIndex { $0.identity.pid == pid } }
@@ -58,13 +60,15 @@ package struct OverviewModel: Sendable {
     self.mode = mode
   }
 
-  /// Filters and sorts `rows`: unreadable sizes ("n/a") sort last, ties by pid.
+  /// Filters and sorts `rows`: suspected leaks (`LEAK` and `leak?`) first, then by the sort
+  /// key; unreadable sizes ("n/a") sort last, ties by pid. The hidden process is left out.
   package static func arrange(_ rows: [ProcessOverview.Row], state: OverviewState) -> [ProcessOverview.Row] {
     let needle = state.filter.lowercased()
+    let listed = rows.filter { $0.identity.pid != state.hidden }
     let kept =
       needle.isEmpty
-      ? rows
-      : rows.filter { row in
+      ? listed
+      : listed.filter { row in
         row.name.lowercased().contains(needle) || row.command.lowercased().contains(needle)
           || String(row.identity.pid).hasPrefix(needle)
       }
@@ -75,7 +79,10 @@ package struct OverviewModel: Sendable {
       }
     }
     return kept.sorted { a, b in
-      switch (key(a), key(b)) {
+      let suspectA = a.verdict == .leak
+      let suspectB = b.verdict == .leak
+      if suspectA != suspectB { return suspectA }
+      return switch (key(a), key(b)) {
       case (let x?, let y?) where x != y: x > y
       case (.some, nil): true
       case (nil, .some): false

@@ -37,6 +37,7 @@ package struct VerdictModel: Sendable, Equatable {
   /// alerts, and a member of a tree whose own leak alert is raised, named.
   package init(session verdict: SessionVerdict) {
     self.init(live: verdict.assessment, samples: verdict.analysis.samples)
+    if let python = verdict.python, applyPython(python, verdict: verdict, prefix: "") { return }
     let raisedMembers = verdict.members.filter(\.alertRaised)
     let confirming = verdict.leakingMembers
     guard let worst = Self.worst(raisedMembers) ?? Self.worst(confirming) else { return }
@@ -56,6 +57,23 @@ package struct VerdictModel: Sendable, Equatable {
     }
   }
 
+  /// Says what the Python evidence changed: a leak its container accounts for (LEAK, the where
+  /// sentence leading), or a bounded cache filling (amber, not LEAK); returns whether it did.
+  private mutating func applyPython(_ python: PythonEvidence, verdict: SessionVerdict, prefix: String) -> Bool {
+    let rate = verdict.assessment.rateText.map { "  " + $0 } ?? ""
+    if python.kind == .leak {
+      headline = prefix + "LEAK" + rate
+      detail = "where: " + python.sentence + " · " + detail
+      role = .verdictLeak
+      return true
+    }
+    guard verdict.cacheFilling else { return false }
+    headline = prefix + "cache filling, not a leak" + rate
+    detail = python.sentence + " · " + detail
+    role = .verdictGrowth
+    return true
+  }
+
   /// The leaking member with the steepest growth.
   private static func worst(_ members: [MemberVerdict]) -> MemberVerdict? {
     members.max { $0.slopeBytesPerSecond.isNaN || $0.slopeBytesPerSecond < $1.slopeBytesPerSecond }
@@ -72,6 +90,15 @@ package struct VerdictModel: Sendable, Equatable {
         : "gathering evidence: too few points since the last change to judge yet (\(samples) samples in all)"
       detail = assessment.leading?.result.explanation ?? "no verdict yet: too few samples to tell growth from noise"
       role = .verdictPending
+      return
+    }
+    guard lead.result.slopeBytesPerSecond.isFinite else {
+      // An alert stays raised while its metric has too few points since a change to fit a
+      // rate again: say what is known, never `-n/a`.
+      let known = assessment.raised.isEmpty ? "" : "LEAK (alert raised)  "
+      headline = known + "gathering: the rate is not known yet (\(samples) samples)"
+      detail = lead.result.explanation
+      role = assessment.raised.isEmpty ? .verdictPending : .verdictLeak
       return
     }
     let rate = Self.rate(lead)
@@ -105,6 +132,7 @@ package struct VerdictModel: Sendable, Equatable {
   /// a member of a tree leaking on its own rows is named.
   public init(recording verdict: SessionVerdict) {
     self.init(recording: verdict.analysis)
+    if let python = verdict.python, applyPython(python, verdict: verdict, prefix: "recording verdict: ") { return }
     guard verdict.analysis.verdict != .leak, let worst = verdict.worstMember else { return }
     let others = verdict.leakingMembers.count > 1 ? " (and \(verdict.leakingMembers.count - 1) more)" : ""
     headline = "recording verdict: LEAK  " + worst.sentence + others

@@ -6,8 +6,10 @@ import MemtopTrend
 /// command line, RSS, anon, growth over the window, a sparkline and the analyzer's flag, and a
 /// status bar of keys, the filter prompt or a message.
 ///
-/// Every sparkline shares one vertical scale — a row's full height is the same number of bytes
-/// on every row, named in the column's title — so a small steady climb never looks like a cliff.
+/// Each sparkline has its own vertical scale, from the row's lowest reading to its highest but
+/// never less than ``minimumSpan(high:)`` (1 MiB, or 2 % of the row's size), so a leaker's
+/// climb is visible beside a large steady process and a flat row's jitter stays flat; the
+/// column's title says so. The growth column reads in one time unit, the largest rate's.
 package struct OverviewTable: Sendable {
   /// The frame's model.
   package var model: OverviewModel
@@ -20,7 +22,7 @@ package struct OverviewTable: Sendable {
   static let pidWidth = 8
   static let nameWidth = 16
   /// The widest the command column grows on a wide terminal.
-  static let maxCommandWidth = 40
+  static let maxCommandWidth = 56
   /// Columns kept for the sparkline before the command column widens.
   static let minSparkWidth = 24
   static let sizeWidth = 11
@@ -57,17 +59,16 @@ package struct OverviewTable: Sendable {
     if outOfDescriptors > 0 { facts += " (\(outOfDescriptors) unread: out of file descriptors, raise ulimit -n)" }
     facts += "  every \(HeaderWidget.interval(model.interval))  growth over \(ByteFormat.duration(model.window))"
     x = buffer.put(facts, x: x, y: area.y, role: .header, clip: line1)
-    var sort = "  sorted by \(model.state.sort == .memory ? "memory" : "growth")"
+    var sort = "  suspected leaks first, then by \(model.state.sort == .memory ? "memory" : "growth")"
     if !model.state.filter.isEmpty {
       sort += "  filter '\(Sanitizer.terminalSafe(model.state.filter, maxLength: 24))': \(model.rows.count) shown"
     }
     buffer.put(sort, x: x, y: area.y, role: .headerAlert, clip: line1)
     guard area.height >= 2 else { return }
     let line2 = Rect(x: area.x, y: area.y + 1, width: area.width, height: 1)
-    let scale = sparkSpan(width: sparkWidth(area)).map { ", height \(ByteFormat.bytes(UInt64($0)))" } ?? ""
     buffer.put(
-      columns(pid: "PID", name: "COMMAND", rss: "RSS", anon: "ANON", growth: "GROWTH", width: area.width) + "HISTORY"
-        + scale, x: area.x, y: area.y + 1, role: .dim, clip: line2)
+      columns(pid: "PID", name: "COMMAND", rss: "RSS", anon: "ANON", growth: "GROWTH", width: area.width)
+        + "HISTORY (own scale)", x: area.x, y: area.y + 1, role: .dim, clip: line2)
     buffer.putRight("FLAG", maxX: area.maxX - Self.flagWidth + 4, y: area.y + 1, role: .dim, clip: line2)
   }
 
@@ -89,20 +90,22 @@ package struct OverviewTable: Sendable {
     let top = min(max(model.state.top, 0), max(model.rows.count - 1, 0))
     let sparkX = area.x + Self.pidWidth + 1 + Self.commandWidth(area.width) + 2 * Self.sizeWidth + Self.growthWidth + 2
     let sparkWidth = self.sparkWidth(area)
-    let span = sparkSpan(width: sparkWidth)
+    let unit = growthUnit
     for (offset, row) in model.rows.dropFirst(top).prefix(area.height).enumerated() {
       let y = area.y + offset
       let line = Rect(x: area.x, y: y, width: area.width, height: 1)
       let selected = model.selectedIndex == top + offset
       let role: ColorRole = selected ? .statusKey : .text
       if selected { buffer.fill(line, with: Cell(" ", .statusKey)) }
-      let name = HeaderWidget.singleWidth(Sanitizer.terminalSafe(row.command, maxLength: Self.commandWidth(area.width)))
+      let command = CommandSummary.distinguishing(row.command)
+      let safe = HeaderWidget.singleWidth(Sanitizer.terminalSafe(command, maxLength: 4096))
+      let name = Self.fit(safe, Self.commandWidth(area.width), mode: model.mode)
       let text = columns(
         pid: String(row.identity.pid), name: name, rss: row.rss.map(ByteFormat.bytes) ?? "n/a",
-        anon: row.anon.map(ByteFormat.bytes) ?? "n/a", growth: Self.growth(row), width: area.width)
+        anon: row.anon.map(ByteFormat.bytes) ?? "n/a", growth: Self.growth(row, unitOf: unit), width: area.width)
       buffer.put(text, x: area.x, y: y, role: role, clip: line)
       buffer.put(
-        Self.sparkline(row.history, width: sparkWidth, mode: model.mode, span: span), x: sparkX, y: y,
+        Self.sparkline(row.history, width: sparkWidth, mode: model.mode), x: sparkX, y: y,
         role: selected ? .statusKey : .chartRSS, clip: line)
       let (flag, flagRole) = Self.flag(row.verdict, confirmed: row.leakConfirmed)
       buffer.put(flag, x: area.maxX - Self.flagWidth, y: y, role: selected ? .statusKey : flagRole, clip: line)
@@ -130,11 +133,33 @@ package struct OverviewTable: Sendable {
     }
   }
 
-  /// The analyzer's floor rate, `+1.20 MiB/min` or `0`; `…` before its first rate, `n/a` when RSS is unreadable.
-  static func growth(_ row: ProcessOverview.Row) -> String {
+  /// The analyzer's floor rate, `+1.20 MiB/min` or `0`, in the time unit of `reference` (the
+  /// column's: one unit down the column); `…` before its first rate, `n/a` when RSS is unreadable.
+  static func growth(_ row: ProcessOverview.Row, unitOf reference: Double? = nil) -> String {
     guard let rate = row.growthBytesPerSecond, rate.isFinite else { return row.rss == nil ? "n/a" : "..." }
     if rate == 0 { return "0" }
-    return (rate > 0 ? "+" : "-") + ByteFormat.rate(bytesPerSecond: abs(rate))
+    return (rate > 0 ? "+" : "-") + ByteFormat.rate(bytesPerSecond: abs(rate), unitOf: reference ?? rate)
+  }
+
+  /// The rate whose time unit the whole growth column uses: the largest in size of every
+  /// listed row's (so scrolling does not change it).
+  var growthUnit: Double? {
+    model.rows.compactMap { $0.growthBytesPerSecond }.filter { $0.isFinite && $0 != 0 }.map(abs).max()
+  }
+
+  /// What each FLAG and the GROWTH column's placeholders mean, as the help box, `--help` and the
+  /// man page say it (the flags' text comes from ``flag(_:confirmed:)``).
+  package static var legend: [(flag: String, meaning: String)] {
+    [
+      (flag(.leak).0, "grows like a leak, confirmed at two evaluations in a row (open it for the evidence)"),
+      (flag(.leak, confirmed: false).0, "grows like a leak, being confirmed; suspected rows are listed first"),
+      (flag(.plateau).0, "grew, then levelled off: warm-up or a filled cache"),
+      (flag(.inconclusive).0, "cannot tell yet: too few readings or too much noise"),
+      (flag(.stable).0, "no sign of a leak"),
+      (flag(.shrinking).0, "memory is being given back"),
+      (flag(nil).0, "not enough readings yet"),
+      ("...", "GROWTH: the first window is still being read (about 30 s at the default interval)"),
+    ]
   }
 
   /// The analyzer's flag and its colour: LEAK once the alert is raised (two evaluations in a
@@ -156,35 +181,37 @@ package struct OverviewTable: Sendable {
     return max(area.maxX - Self.flagWidth - sparkX - 1, 0)
   }
 
-  /// The shared scale: the widest range (bytes) any listed row covers in its last `width`
-  /// readings; nil when none moved.
-  func sparkSpan(width: Int) -> Double? {
-    guard width > 0 else { return nil }
-    let spans = model.rows.map { row -> Double in
-      let valid = row.history.suffix(width).filter { !$0.isNaN }
-      guard let low = valid.min(), let high = valid.max() else { return 0 }
-      return high - low
-    }
-    guard let widest = spans.max(), widest > 0 else { return nil }
-    return widest
-  }
+  /// The smallest height a sparkline stands for: 1 MiB, or 2 % of its highest reading.
+  static func minimumSpan(high: Double) -> Double { max(1_048_576, high * 0.02) }
 
-  /// The last `width` readings, each row from its own minimum, on a shared height of `span`
-  /// bytes (its own range when nil); gaps as the gap glyph, never as zero.
-  static func sparkline(_ values: [Double], width: Int, mode: GlyphMode, span: Double? = nil) -> String {
+  /// The last `width` readings, each row from its own minimum to its own maximum (a height of
+  /// at least ``minimumSpan(high:)``); gaps as the gap glyph, never as zero.
+  static func sparkline(_ values: [Double], width: Int, mode: GlyphMode) -> String {
     guard width > 0 else { return "" }
     let shown = values.suffix(width)
     let valid = shown.filter { !$0.isNaN }
     guard let low = valid.min(), let high = valid.max() else { return String(repeating: mode.gap, count: shown.count) }
     let levels: [Character] = mode == .ascii ? Array("_.-=+*#") : Array(Blocks.eighths.dropFirst())
-    let range = max(span ?? (high - low), high - low)
+    let range = max(high - low, minimumSpan(high: high))
     return String(
       shown.map { value -> Character in
         if value.isNaN { return mode.gap }
-        guard range > 0 else { return levels[0] }
         let step = Int(saturating: ((value - low) / range * Double(levels.count - 1)).rounded())
         return levels[min(max(step, 0), levels.count - 1)]
       })
+  }
+
+  /// `text` in `width` columns: whole when it fits, else its first word (the script or
+  /// program, up to half the width) and as much of its end as fits (the arguments that tell
+  /// instances apart), joined by an ellipsis.
+  static func fit(_ text: String, _ width: Int, mode: GlyphMode) -> String {
+    guard text.count > width else { return text }
+    guard width >= 8 else { return String(text.prefix(width)) }
+    let mark = mode == .ascii ? "~" : "…"
+    let first = text.prefix { $0 != " " }
+    let head = first.prefix(width / 2)
+    let tail = text.suffix(width - head.count - 1)
+    return head + mark + tail
   }
 
   static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {

@@ -18,46 +18,87 @@ package struct PythonPanel: Sendable {
     self.mode = mode
   }
 
-  /// The title: `Python · process 4242 · 3.11.7 cpython · tracing`.
+  /// The title: `Python · process 4242 · 3.11.7 cpython · tracing`, or `worker 1234 (pool.py)`
+  /// when the report is a leaking member's.
   package var title: String {
     guard let report else { return " Python " }
-    var parts = ["Python", "process \(report.pid)"]
+    var parts = ["Python", report.subject]
     if let python = report.python { parts.append(python) }
     if report.tracing { parts.append("tracing lines") }
     return " " + parts.joined(separator: " \(mode.dot) ") + " "
   }
 
-  /// The body's lines.
-  package var lines: [String] {
-    guard let report else { return [empty] }
-    var out: [String] = []
-    out.append(report.shareSentence ?? "lines are traced when the verdict says leak (or at once with --trace-lines)")
-    if let gc = report.gcLine { out.append(gc) }
-    let caches = report.caches.filter { ($0.growthPerSecond ?? 0) > 0 || $0.maxsize == nil }
-    out.append("")
-    out.append(caches.isEmpty ? "caches: no lru_cache grows" : "caches:")
-    for cache in caches.prefix(5) { out.append("  " + report.cacheLine(cache)) }
-    out.append("")
-    if report.topLines.isEmpty {
-      out.append("top lines: none traced yet")
-    } else {
-      out.append("top lines (traced memory, growth per minute):")
-      for line in report.topLines.prefix(5) { out.append("  " + report.lineLine(line)) }
+  /// One line of the body, and whether its figures are stale (dimmed).
+  package struct Line: Sendable, Equatable {
+    package var text: String
+    package var stale = false
+  }
+
+  /// The body's lines: each section says the window its figures cover and their age; a
+  /// section whose latest reading is over ``PythonReport/staleSeconds`` old is dimmed. Only
+  /// what grows is listed among lines and types.
+  package var body: [Line] {
+    guard let report else { return [Line(text: empty)] }
+    var out: [Line] = []
+    func add(_ text: String, stale: Bool = false) { out.append(Line(text: text, stale: stale)) }
+    if let evidence = report.evidence {
+      add((evidence.kind == .leak ? "leak: " : "not a leak yet: ") + evidence.sentence)
     }
-    out.append("")
-    let types = report.types.filter { ($0.countSlopePerSecond ?? 0) > 0 }
-    out.append(types.isEmpty ? "top types: none grows" : "top growing types:")
-    for type in types.prefix(5) { out.append("  " + report.typeLine(type)) }
-    for note in report.notes.suffix(1) { out.append("agent: " + note) }
-    out.append("")
-    out.append("y closes")
+    if let share = report.shareSentence {
+      add(share + PythonReport.aside(report.when(report.tracedSpan)), stale: report.isStale(report.tracedSpan))
+    } else {
+      add("lines are traced when the verdict says leak (or at once with --trace-lines)")
+    }
+    if let gc = report.gcLine { add(gc) }
+    let retainersStale = report.isStale(report.retainerSpan)
+    if !report.retainers.isEmpty {
+      add("")
+      add("who holds it\(PythonReport.aside(report.when(report.retainerSpan))):", stale: retainersStale)
+      for retainer in report.retainers.prefix(3) { add("  " + report.retainerLine(retainer), stale: retainersStale) }
+    }
+    let caches = report.caches.filter { ($0.growthPerSecond ?? 0) > 0 || $0.maxsize == nil }
+    let cachesStale = report.isStale(report.cacheSpan)
+    add("")
+    if caches.isEmpty {
+      add("caches: no lru_cache grows")
+    } else {
+      add("caches\(Self.about(report.when(report.cacheSpan))):", stale: cachesStale)
+      for cache in caches.prefix(5) { add("  " + report.cacheLine(cache), stale: cachesStale) }
+    }
+    add("")
+    let linesStale = report.isStale(report.lineSpan)
+    if report.topLines.isEmpty {
+      add("growing lines: none traced yet, or none grows")
+    } else {
+      add(
+        "growing lines (traced memory, growth per minute\(PythonReport.aside(report.when(report.lineSpan)))):",
+        stale: linesStale)
+      for line in report.topLines.prefix(5) { add("  " + report.lineLine(line), stale: linesStale) }
+    }
+    add("")
+    let typesStale = report.isStale(report.typeSpan)
+    if report.types.isEmpty {
+      add("growing types: none grows")
+    } else {
+      add("growing types\(Self.about(report.when(report.typeSpan))):", stale: typesStale)
+      for type in report.types.prefix(5) { add("  " + report.typeLine(type), stale: typesStale) }
+    }
+    for note in report.notes.suffix(1) { add("agent: " + note) }
+    add("")
+    add("y closes")
     return out
   }
+
+  /// The body's text alone.
+  package var lines: [String] { body.map(\.text) }
+
+  /// ` (over the last 2 min, now)` or nothing.
+  private static func about(_ text: String?) -> String { text.map { " (\($0))" } ?? "" }
 
   /// Draws the box at the top of `area`, as tall as its lines (leaving a one-cell margin at the
   /// sides where it can).
   package func draw(into buffer: inout CellBuffer, area: Rect) {
-    let body = lines
+    let body = self.body
     let wide = area.width > 8 && area.height > 6 ? area.inset(dx: 1, dy: 0) : area
     let box = wide.top(min(wide.height, body.count + 2))
     guard box.width >= 4, box.height >= 3 else { return }
@@ -65,8 +106,9 @@ package struct PythonPanel: Sendable {
     buffer.put(title, x: box.x + 2, y: box.y, role: .title, clip: box.inset(dx: 1, dy: 0))
     let inner = box.inset(dx: 2, dy: 1)
     for (i, line) in body.prefix(inner.height).enumerated() {
-      let role: ColorRole = line.hasPrefix("  ") || line.isEmpty ? .help : (i == 0 ? .text : .dim)
-      buffer.put(line, x: inner.x, y: inner.y + i, role: role, clip: inner)
+      let role: ColorRole =
+        line.stale ? .dim : line.text.hasPrefix("  ") || line.text.isEmpty ? .help : (i == 0 ? .text : .dim)
+      buffer.put(line.text, x: inner.x, y: inner.y + i, role: role, clip: inner)
     }
   }
 }

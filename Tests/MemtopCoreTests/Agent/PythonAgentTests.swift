@@ -67,6 +67,8 @@ struct PythonAgentTests {
     "test_retainer_a_set_of_asyncio_tasks_in_a_module_global",
     "test_retainer_held_deeper_is_named_by_a_walk_of_referrers",
     "test_retainer_a_bounded_cache_is_not_growing_once_full",
+    "test_lru_caches_are_sized_and_a_bounded_caches_dict_is_not_a_retainer",
+    "test_the_agents_own_frames_never_appear_among_lines_on_a_native_leak",
   ]
 
   @Test("this suite runs every test the harness has")

@@ -50,7 +50,9 @@ struct PythonReportTests {
     let report = try #require(PythonReport(history: Self.history(traced: 180_000), rss: Self.rss))
     #expect(report.caches.first?.function == "shop.prices.price")
     #expect(abs((report.caches.first?.growthPerSecond ?? 0) - 30) < 1e-9)
-    #expect(report.topLines.map(\.location) == ["/app/shop.py:42", "/app/flat.py:3"])
+    // Only what grows is listed: the flat line and the flat type are not.
+    #expect(report.topLines.map(\.location) == ["/app/shop.py:42"])
+    #expect(report.types.map(\.type) == ["__main__.Node"])
     #expect(abs((report.topLines.first?.slopeBytesPerSecond ?? 0) - 102_400) < 1e-6)
     #expect(report.types.first?.type == "__main__.Node")
     #expect(abs((report.types.first?.countSlopePerSecond ?? 0) - 5) < 1e-9)
@@ -94,7 +96,7 @@ struct PythonReportTests {
       #expect(json[key] != nil, "\(key)")
     }
     let cache = try #require((json["caches"] as? [[String: Any]])?.first)
-    #expect(Set(cache.keys) == ["function", "currsize", "maxsize", "growth_per_s"])
+    #expect(Set(cache.keys) == ["function", "currsize", "maxsize", "growth_per_s"])  // approx_bytes when sized
     let line = try #require((json["top_lines"] as? [[String: Any]])?.first)
     #expect(Set(line.keys) == ["location", "bytes", "slope_bytes_per_s"])
     let type = try #require((json["types"] as? [[String: Any]])?.first)
@@ -118,6 +120,62 @@ struct PythonReportTests {
     #expect(history.mainAgent(preferring: 1)?.samples == 50)
     // The newest worker is kept.
     #expect(history.agents.last?.pid == 1999)
+  }
+
+  @Test("a line or type whose slope is zero or less is not listed, in the report or its text")
+  func notGrowingNotListed() throws {
+    var history = PythonHistory()
+    for t in 1...60 {
+      var sample = AgentSample()
+      if t % 10 == 0 {
+        sample.types = [NamedCount(name: "shrinking", value: 1000 - t), NamedCount(name: "flat", value: 50)]
+      }
+      if t % 5 == 0 {
+        sample.lines = [
+          NamedCount(name: "/app/zero.py:1", value: 4096), NamedCount(name: "/app/down.py:2", value: 900_000 - 672 * t),
+        ]
+      }
+      history.take(.sample(sample), pid: 3, elapsed: Double(t))
+    }
+    let report = try #require(PythonReport(history: history, rss: Self.rss))
+    #expect(report.topLines.isEmpty && report.types.isEmpty)
+    #expect(!report.lines().contains { $0.contains("zero.py") || $0.contains("down.py") || $0.contains("flat") })
+  }
+
+  @Test(
+    "the agent's own frames and what it calls never appear among the lines, whatever the agent sent",
+    arguments: [
+      "/usr/lib/python3.11/json/encoder.py:258", "/usr/lib/python3.11/heapq.py:43", "<string>:1",
+      "/usr/lib/python3.11/tracemalloc.py:558", "/usr/lib/python3.11/linecache.py:137",
+      "/run/user/1000/memtop-py-Ab12Cd/memtop_agent.py:900", "/tmp/memtop-1000/memtop-py-x/attach_42.py:3",
+    ])
+  func observerFramesLeftOut(location: String) throws {
+    var history = PythonHistory()
+    for t in 1...30 {
+      var sample = AgentSample()
+      if t % 5 == 0 {
+        sample.lines = [NamedCount(name: location, value: 1000 * t), NamedCount(name: "/app/a.py:9", value: 10 * t)]
+      }
+      history.take(.sample(sample), pid: 3, elapsed: Double(t))
+    }
+    let report = try #require(PythonReport(history: history, rss: Self.rss))
+    #expect(report.topLines.map(\.location) == ["/app/a.py:9"])
+    // A program's own module of the same name in site-packages is the program's.
+    #expect(!PythonHistory.isObserverFrame("/venv/lib/python3.11/site-packages/heapq.py:3"))
+  }
+
+  @Test("each list says its window and age, and is stale once its latest reading is old")
+  func windowsAndAges() throws {
+    let history = Self.history(traced: 180_000)
+    // RSS read for 160 s more: the lines' last snapshot (60 s) is 100 s old then.
+    let rss = (0...160).map { (time: Double($0), bytes: 50e6 + 200_000 * Double($0)) }
+    let report = try #require(PythonReport(history: history, rss: rss))
+    #expect(report.when(report.lineSpan) == "over the last 55 s, 2 min ago")
+    #expect(report.isStale(report.lineSpan))
+    let fresh = try #require(PythonReport(history: history, rss: Self.rss))
+    #expect(fresh.when(fresh.cacheSpan) == "over the last 59 s, now")
+    #expect(!fresh.isStale(fresh.cacheSpan))
+    #expect(fresh.lines().contains("lines where traced memory grows (over the last 55 s, now):"))
   }
 
   @Test("no samples: no report")
