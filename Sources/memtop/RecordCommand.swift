@@ -146,26 +146,14 @@ struct RecordCommand: ParsableCommand {
     // moved into place once the target runs, so a failed start never touches an existing file.
     let (server, board) = try startExport()
     defer { server?.stop() }
-    let writer: CSVFileWriter
-    do {
-      writer = try CSVFileWriter(path: output, replaceExisting: force.force, staged: output != "-")
-    } catch {
-      throw UserFacingError(message: error.description)
-    }
     // The Python data goes beside the CSV, under the same rules (checked, staged, committed).
-    var pythonWriter: PythonJSONLWriter?
-    if pythonFlags.python && !CSVFileWriter.isFilePath(output) {
+    let outputs = try WatchOutputs(
+      csvPath: output, staged: output != "-", python: pythonFlags.python, replaceExisting: force.force)
+    if pythonFlags.python && outputs.python == nil {
       // Nothing belongs beside /dev/null: the Python data is summed up at the end only.
       printError(
         "--python: the recording goes to \(Sanitizer.terminalSafe(output)), so no Python file is written beside it; the Python summary is printed at the end"
       )
-    } else if pythonFlags.python {
-      do {
-        pythonWriter = try PythonJSONLWriter(
-          path: PythonJSONLWriter.path(besideCSV: output), replaceExisting: force.force, staged: true)
-      } catch {
-        throw UserFacingError(message: error.description)
-      }
     }
     var options = WatchOptions(interval: interval, duration: stop.duration)
     options.python = pythonFlags.options
@@ -183,19 +171,7 @@ struct RecordCommand: ParsableCommand {
       throw UserFacingError(message: error.message, status: error.status)
     }
     if let plan = session.python?.plan { printError(plan.announcement) }
-    // The Python file first: if the CSV then cannot be put in place, the empty Python file is
-    // taken back, and an existing CSV is never left cut to its header.
-    do {
-      try pythonWriter?.commit()
-      try writer.commit()
-    } catch {
-      pythonWriter?.withdraw()
-      session.finish(.stopped)
-      throw UserFacingError(message: error.description)
-    }
-    if let pythonWriter { session.python?.record(to: pythonWriter) }
-    let csv = CSVSink(writer)
-    session.add(csv)
+    try outputs.commit(to: session)
     if board != nil || promTextfile != nil {
       session.add(
         PrometheusSink(
@@ -205,11 +181,11 @@ struct RecordCommand: ParsableCommand {
             printError("warning: " + Messages.cannotWrite(promTextfile ?? "", error, option: "--prom-textfile"))
           }))
     }
-    try record(session, csv: csv)
+    try record(session)
   }
 
   /// Drives the session to its end, then prints how it ended and the verdict.
-  private func record(_ session: WatchSession, csv: CSVSink) throws {
+  private func record(_ session: WatchSession) throws {
     // A live status line on a terminal, unless the CSV itself is going to that terminal.
     var status = StatusLine(enabled: Syscalls.isTerminal(2) && (output != "-" || !Syscalls.isTerminal(1)))
     let summary = session.run(stopRequested: { StopSignals.received }) { event in
