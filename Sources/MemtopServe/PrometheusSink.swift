@@ -9,7 +9,7 @@ import MemtopSystem
 /// watch's time, to a textfile replaced atomically (node_exporter's textfile collector).
 public final class PrometheusSink: WatchSink {
   /// Seconds of the watch between textfile rewrites.
-  public static let textfileEvery = 1.0
+  static let textfileEvery = 1.0
 
   private var exposition: PrometheusExposition
   private let board: MetricsBoard?
