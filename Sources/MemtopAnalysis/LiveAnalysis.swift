@@ -68,7 +68,7 @@ public struct LiveAnalysis: Sendable {
     analyzers = metrics.map { $0.isCount ? TrendAnalyzer(.counts) : TrendAnalyzer(TrendConfiguration()) }
     pyramids = metrics.map { _ in pyramidCapacity.map { FloorPyramid(capacity: $0) } ?? FloorPyramid.bounded() }
     raw = metrics.map { _ in MetricSeries(times: [], values: []) }
-    alerts = metrics.map { _ in LeakAlert() }
+    alerts = metrics.map { _ in LeakAlert(minimumGrowthSeconds: LeakAlert.liveConfirmSeconds) }
     results = metrics.map { _ in nil }
   }
 

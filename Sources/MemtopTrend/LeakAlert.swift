@@ -3,7 +3,10 @@
 /// It raises after `raiseAfter` consecutive `leak` verdicts and, once raised, clears only
 /// after `clearAfter` consecutive evaluations that clearly are not a leak (`stable`,
 /// `plateau`, `shrinking`, or `inconclusive` or `leak` with a growth p-value above `clearPValue`). `insufficient-data`
-/// changes nothing. No clock: the caller decides how often to evaluate.
+/// changes nothing. With `minimumGrowthSeconds` it also waits until the leak's window spans
+/// that long: a bounded cache still filling grows like a leak for a minute or so, and is told
+/// apart only once it levels off (the live view says "a leak, or a cache still filling" until
+/// then). No clock: the caller decides how often to evaluate.
 package struct LeakAlert: Sendable, Equatable {
   /// Consecutive leak verdicts needed to raise.
   package var raiseAfter: Int
@@ -13,6 +16,12 @@ package struct LeakAlert: Sendable, Equatable {
   package var clearPValue: Double
   /// Fraction of new samples a positive must add over the previous counted positive.
   package var minNewEvidence: Double
+  /// Seconds the leak's window must span before the alert is raised (0: no wait).
+  package var minimumGrowthSeconds: Double
+
+  /// The live view's wait before a steady growth is called LEAK: long enough for a bounded
+  /// cache that fills in about a minute to be seen levelling off.
+  public static let liveConfirmSeconds = 120.0
 
   /// Whether the alert is currently raised.
   package private(set) var isRaised = false
@@ -27,12 +36,13 @@ package struct LeakAlert: Sendable, Equatable {
 
   public init(
     raiseAfter: Int = 2, clearAfter: Int = 2, clearPValue: Double = 0.05,
-    minNewEvidence: Double = 0.05
+    minNewEvidence: Double = 0.05, minimumGrowthSeconds: Double = 0
   ) {
     self.raiseAfter = raiseAfter
     self.clearAfter = clearAfter
     self.clearPValue = clearPValue
     self.minNewEvidence = minNewEvidence
+    self.minimumGrowthSeconds = minimumGrowthSeconds
   }
 
   /// Feeds one evaluation; returns whether the alert is raised afterwards.
@@ -40,7 +50,7 @@ package struct LeakAlert: Sendable, Equatable {
   public mutating func update(with result: TrendResult) -> Bool {
     update(
       verdict: result.verdict, pValue: result.pValue, windowSamples: result.window.samples,
-      windowPoints: result.window.points, windowStart: result.window.start)
+      windowPoints: result.window.points, windowStart: result.window.start, windowSeconds: result.window.duration)
   }
 
   /// Feeds one evaluation by verdict, p-value and window (samples, floor points, start time in
@@ -49,7 +59,7 @@ package struct LeakAlert: Sendable, Equatable {
   @discardableResult
   public mutating func update(
     verdict: TrendVerdict, pValue: Double, windowSamples: Int = .max, windowPoints: Int = 0,
-    windowStart: Double = 0
+    windowStart: Double = 0, windowSeconds: Double = .infinity
   ) -> Bool {
     switch verdict {
     case .insufficientData:
@@ -76,7 +86,7 @@ package struct LeakAlert: Sendable, Equatable {
       leakRun = 0
       clearRun = pValue > clearPValue ? clearRun + 1 : 0
     }
-    if !isRaised && leakRun >= raiseAfter {
+    if !isRaised && leakRun >= raiseAfter && windowSeconds >= minimumGrowthSeconds {
       isRaised = true
       clearRun = 0
     } else if isRaised && clearRun >= clearAfter {

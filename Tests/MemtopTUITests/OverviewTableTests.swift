@@ -125,6 +125,8 @@ struct OverviewTableTests {
     #expect(model.total == Self.rows.count - 1)
     state.filter = "billing"
     #expect(OverviewModel.arrange(Self.rows, state: state).isEmpty)
+    state.filter = "13"
+    #expect(OverviewModel.arrange(Self.rows, state: state).map(\.identity.pid) == [13], "asked for by its pid")
   }
 
   @Test("the command column shows what tells instances apart: the script and its arguments")

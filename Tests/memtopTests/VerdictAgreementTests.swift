@@ -47,7 +47,7 @@ struct VerdictAgreementTests {
 
   @Test(
     "a tree with one leaking worker: the live banner (app loop, test backend), record's closing line, the Prometheus text and plot all say leak and name the worker",
-    .timeLimit(.minutes(4)))
+    .timeLimit(.minutes(7)))
   func leakingWorkerOnEverySurface() throws {
     let dir = try MemtopRunner.scratchDirectory()
     let tree = try MemtopRunner.spawn(["python3", "-c", Self.treeScript(in: dir)])
@@ -91,7 +91,9 @@ struct VerdictAgreementTests {
         && Self.value(of: leakGauge, labelled: "verdict=\"leak\"", in: scraped) == "1"
     }
     var lastScrape = Date.distantPast
-    let deadline = Date().addingTimeInterval(90)
+    // The banner says LEAK once the worker's growth has lasted VerdictPolicy.Live.confirmSeconds
+    // (amber "a leak, or a cache still filling" before that).
+    let deadline = Date().addingTimeInterval(VerdictPolicy.Live.confirmSeconds + 120)
     var banner = ""
     var verdict: SessionVerdict?
     while Date() < deadline {

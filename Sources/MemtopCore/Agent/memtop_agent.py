@@ -81,6 +81,8 @@ SIZE_SAMPLE = 50
 HELD_SAMPLE = 16
 # An lru cache of more entries than this is not sized (its wrapper's referents would be a long list).
 CACHE_SIZE_MAX_ENTRIES = 100000
+# A census that listed at least this many objects (a list of 256 KiB) is followed by malloc_trim.
+CENSUS_TRIM_OBJECTS = 32768
 # A module source file longer than this is not scanned for where a name is assigned.
 MAX_SOURCE_BYTES = 4 << 20
 TOP_TYPES = 50
@@ -850,6 +852,7 @@ class _Agent:
                 )
             return None, round(self.census_cost * 1000.0, 3), retainers
         objects = gc.get_objects()
+        listed = len(objects)
         retainers = None
         try:
             counts = self._counter(map(type, objects))
@@ -866,6 +869,13 @@ class _Agent:
                 retainers = self.find_retainers(objects if len(objects) <= RETAINER_OBJECTS_MAX else None)
         finally:
             del objects
+        if listed >= CENSUS_TRIM_OBJECTS:
+            # The census borrowed a list of every object (8 bytes each) and its counts: hand the
+            # pages back, or the heap keeps them and the program's RSS climbs in steps at each
+            # census as its own allocations fill the holes they leave.
+            if self.trim_function is None:
+                self.trim_function = _malloc_trim()
+            _call_trim(self.trim_function)
         self.caches = caches
         self.census_caches = read_now
         top = [{"type": _type_name(kind), "count": n} for kind, n in counts.most_common(TOP_TYPES)]

@@ -7,8 +7,8 @@ import MemtopTrend
 extension VerdictPolicy {
   /// The policy's live mode: when a watch judges, and the leak alerts it keeps between
   /// judgments (``LeakAlert``: raised after two consecutive `leak` judgments that each saw new
-  /// data, cleared with hysteresis), for each judged metric of the main series and for each
-  /// member of a tree.
+  /// data and once the growth has lasted ``LeakAlert/liveConfirmSeconds``, cleared with
+  /// hysteresis), for each judged metric of the main series and for each member of a tree.
   ///
   /// Judgments fall every ``youngEvaluateEvery`` samples while the series is young (so a clear
   /// leak shows within a few dozen samples), then every ``evaluateEvery`` samples and at most
@@ -28,6 +28,12 @@ extension VerdictPolicy {
     private var lifetime: Int32?
     private var alerts: [Metric: LeakAlert] = [:]
     private var memberAlerts: [MemberIdentity: LeakAlert] = [:]
+
+    /// Seconds a steady growth must have lasted before its alert is raised (LEAK, in red).
+    public static let confirmSeconds = LeakAlert.liveConfirmSeconds
+
+    /// A fresh alert with the live wait.
+    static func alert() -> LeakAlert { LeakAlert(minimumGrowthSeconds: LeakAlert.liveConfirmSeconds) }
 
     public init(evaluateEvery: Int = 5, minimumSeconds: Double = 1) {
       self.evaluateEvery = max(evaluateEvery, 1)
@@ -58,13 +64,13 @@ extension VerdictPolicy {
       }
       var raised: Set<Metric> = []
       for (metric, result) in verdict.analysis.results {
-        if alerts[metric, default: LeakAlert()].update(with: result) { raised.insert(metric) }
+        if alerts[metric, default: Self.alert()].update(with: result) { raised.insert(metric) }
       }
       verdict.raised = raised
       for i in verdict.members.indices {
         guard let result = verdict.members[i].result else { continue }
         let key = MemberIdentity(pid: verdict.members[i].pid, startTicks: verdict.members[i].startTicks)
-        verdict.members[i].alertRaised = memberAlerts[key, default: LeakAlert()].update(with: result)
+        verdict.members[i].alertRaised = memberAlerts[key, default: Self.alert()].update(with: result)
       }
       return verdict
     }

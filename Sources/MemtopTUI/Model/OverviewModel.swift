@@ -20,7 +20,8 @@ package struct OverviewState: Sendable, Equatable {
   package var selected: Int32?
   /// First row shown (scrolls with the selection).
   package var top = 0
-  /// A process left out of the table: memtop itself (its own growth is not the user's question).
+  /// A process left out of the table: memtop itself (its own growth is not the user's
+  /// question); a filter that is exactly its pid still shows it.
   package var hidden: Int32?
 
   package init() {}
@@ -64,7 +65,8 @@ package struct OverviewModel: Sendable {
   /// key; unreadable sizes ("n/a") sort last, ties by pid. The hidden process is left out.
   package static func arrange(_ rows: [ProcessOverview.Row], state: OverviewState) -> [ProcessOverview.Row] {
     let needle = state.filter.lowercased()
-    let listed = rows.filter { $0.identity.pid != state.hidden }
+    // The hidden process shows only when the filter is its pid, exactly.
+    let listed = rows.filter { $0.identity.pid != state.hidden || state.filter == String($0.identity.pid) }
     let kept =
       needle.isEmpty
       ? listed

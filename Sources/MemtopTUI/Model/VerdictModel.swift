@@ -74,6 +74,20 @@ package struct VerdictModel: Sendable, Equatable {
     return true
   }
 
+  /// The amber headline's start while a leak is being confirmed: before the growth has lasted
+  /// ``LeakAlert/liveConfirmSeconds`` it may still be a bounded cache filling, and it says so
+  /// with the time left ("growing for 45 s: a leak, or a cache still filling —
+  /// confirm in ~1 min: ").
+  static func confirming(_ result: TrendResult) -> String {
+    let lasted = result.window.duration
+    let left = LeakAlert.liveConfirmSeconds - lasted
+    guard lasted.isFinite, left > 0 else { return "possible leak, confirming: " }
+    let wait =
+      left >= 90 ? "~\(Int((left / 60).rounded())) min" : left >= 45 ? "~1 min" : "~\(Int(left.rounded(.up))) s"
+    let span = lasted < 60 ? "\(Int(lasted.rounded())) s" : ByteFormat.duration(lasted)
+    return "growing for \(span): a leak, or a cache still filling — confirm in \(wait): "
+  }
+
   /// The leaking member with the steepest growth.
   private static func worst(_ members: [MemberVerdict]) -> MemberVerdict? {
     members.max { $0.slopeBytesPerSecond.isNaN || $0.slopeBytesPerSecond < $1.slopeBytesPerSecond }
@@ -110,7 +124,7 @@ package struct VerdictModel: Sendable, Equatable {
     }
     switch assessment.verdict {
     case .leak:
-      headline = "possible leak, confirming: \(rate)" + Self.limit(lead.result)
+      headline = Self.confirming(lead.result) + rate + Self.limit(lead.result)
       role = .verdictGrowth
     case .plateau:
       headline = "plateau: " + Self.plateau(lead)

@@ -151,7 +151,10 @@ package struct OverviewTable: Sendable {
   /// man page say it (the flags' text comes from ``flag(_:confirmed:)``).
   package static var legend: [(flag: String, meaning: String)] {
     [
-      (flag(.leak).0, "grows like a leak, confirmed at two evaluations in a row (open it for the evidence)"),
+      (
+        flag(.leak).0,
+        "grows like a leak, confirmed at two evaluations in a row after two minutes of growth (open it for the evidence)"
+      ),
       (flag(.leak, confirmed: false).0, "grows like a leak, being confirmed; suspected rows are listed first"),
       (flag(.plateau).0, "grew, then levelled off: warm-up or a filled cache"),
       (flag(.inconclusive).0, "cannot tell yet: too few readings or too much noise"),

@@ -95,7 +95,8 @@ struct WhereScreenTests {
 
   @Test("the live banner's LEAK leads its detail with the where sentence")
   func liveBanner() throws {
-    let (analysis, regions) = Self.live(Self.sample, count: 240)
+    // Past LeakAlert.liveConfirmSeconds of growth, so the alert is raised.
+    let (analysis, regions) = Self.live(Self.sample, count: 300)
     let model = VerdictModel(analysis: analysis, regions: regions.assessment())
     #expect(model.role == .verdictLeak, "\(model.headline)")
     #expect(model.detail.hasPrefix("where: RSS +"), "\(model.detail)")
