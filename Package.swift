@@ -15,6 +15,8 @@ let package = Package(
       ]
     ),
     .library(name: "MemtopTUI", targets: ["MemtopTUI"]),
+    // The metrics endpoint (HTTP server, board) and the Prometheus sink.
+    .library(name: "MemtopServe", targets: ["MemtopServe"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -63,6 +65,12 @@ let package = Package(
         .embedInCode("Agent/memtop_agent.py"), .embedInCode("Agent/sitecustomize.py"), .embedInCode("Agent/attach.py"),
       ]
     ),
+    // The metrics endpoint: address and request parsing, the poll(2) server serving a board's
+    // text, and the Prometheus sink that keeps the board and the textfile current.
+    .target(
+      name: "MemtopServe",
+      dependencies: ["MemtopFormat", "MemtopSystem", "MemtopSampling", "MemtopExport", "MemtopCore"]
+    ),
     .target(name: "MemtopCorpus", dependencies: ["MemtopTrend"]),
     .executableTarget(
       name: "memtop-score",
@@ -89,7 +97,7 @@ let package = Package(
       name: "memtop",
       dependencies: [
         "MemtopFormat", "MemtopSystem", "MemtopSampling", "MemtopStore", "MemtopAnalysis", "MemtopExport",
-        "MemtopCore", "MemtopTUI",
+        "MemtopCore", "MemtopServe", "MemtopTUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -100,6 +108,10 @@ let package = Package(
         "MemtopFormat",
       ],
       resources: [.copy("Fixtures")]
+    ),
+    .testTarget(
+      name: "MemtopServeTests",
+      dependencies: ["MemtopFormat", "MemtopSystem", "MemtopSampling", "MemtopExport", "MemtopCore", "MemtopServe"]
     ),
     .testTarget(
       name: "MemtopCorpusTests", dependencies: ["MemtopFormat", "MemtopTrend", "MemtopAnalysis", "MemtopCorpus"]

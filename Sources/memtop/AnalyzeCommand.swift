@@ -29,10 +29,11 @@ struct AnalyzeCommand: ParsableCommand {
   func run() throws {
     // Streamed into the main series alone (bounded memory whatever the file's size); a
     // process tree's recording is read whole, so each process's own rows are judged too.
-    let timeline = try RecordingFile.loadMainSeries(file)
-    let judged = try RecordingFile.verdict(file, mainSeries: timeline, limit: limit.memoryLimit)
+    let timeline = try RecordingFile.loadMainSeries(file, note: printError)
+    let judged = try RecordingFile.verdict(file, mainSeries: timeline, limit: limit.memoryLimit, note: printError)
     // Python evidence beside the file joins the verdict; the report is the leaking member's.
-    let (verdict, python) = PythonRecording.judged(besideCSV: file, timeline: timeline, verdict: judged)
+    let (verdict, python) = PythonRecording.judged(
+      besideCSV: file, timeline: timeline, verdict: judged, note: printError)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]

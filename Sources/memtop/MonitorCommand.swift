@@ -23,20 +23,11 @@ struct MonitorCommand: ParsableCommand {
         + OverviewTable.legend.map { "  \($0.flag)  \($0.meaning)" }.joined(separator: "\n")
   )
 
-  @Option(
-    name: [.customShort("p"), .long], parsing: .unconditional,
-    help: ArgumentHelp("Process id to watch.", valueName: "pid"), completion: .processIDs)
-  var pid: String?
+  @OptionGroup(title: "Target") var target: TargetOptions<MonitorWording>
 
-  @Option(
-    name: [.customShort("i"), .long],
-    help: ArgumentHelp("Seconds between samples (0.01 to 3600; default 1).", valueName: "seconds"))
-  var interval: Double?
+  @OptionGroup(title: "Sampling") var sampling: SamplingOptions<MonitorWording>
 
-  @Option(
-    name: [.customShort("d"), .long],
-    help: ArgumentHelp("Delay between samples in tenths of a second, as in htop (-d 10 = 1 s).", valueName: "tenths"))
-  var delay: Double?
+  @OptionGroup(title: "Sampling") var pace: DelayOption
 
   @Option(
     name: .long,
@@ -48,27 +39,11 @@ struct MonitorCommand: ParsableCommand {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Follow the oldest process with this command name (or, when none has it, running a script of that name: app.py or app) across restarts; each lifetime is a new series segment.",
-      valueName: "name"))
-  var followName: String?
-
-  @Flag(
-    name: .long,
-    help:
-      "Watch the process and all its descendants: the charts show the tree's total (RSS summed, PSS total in the header); p switches to each process."
-  )
-  var children = false
-
-  @Option(
-    name: .long,
-    help: ArgumentHelp(
       "File that receives a launched command's output, kept when memtop ends (created 0600 if missing; default: a private file, 0600 in a 0700 directory under $TMPDIR or /tmp, shown in the header and removed when memtop ends).",
       valueName: "file"), completion: .file())
   var childOutput: String?
 
   @OptionGroup var view: ViewOptions
-
-  @OptionGroup var detail: DetailOptions
 
   @OptionGroup var limit: LimitOptions
 
@@ -81,21 +56,21 @@ struct MonitorCommand: ParsableCommand {
   var command: [String] = []
 
   /// The sampling interval in seconds from --interval or -d.
-  var seconds: Double { interval ?? delay.map { $0 / 10 } ?? 1 }
+  var seconds: Double { sampling.interval ?? pace.delay.map { $0 / 10 } ?? 1 }
 
   func validate() throws {
-    if pid != nil || !command.isEmpty || followName != nil {
-      try Validation.target(pid: pid, command: command, subcommand: "monitor", followName: followName)
-    } else if record != nil || children {
+    if target.names(command: command) {
+      try target.check(command: command, subcommand: "monitor")
+    } else if record != nil || target.children {
       // No target: the table of every process, which has no single series to record or tree to follow.
       throw ValidationError(
         "\(record != nil ? "--record" : "--children") needs a target: --pid PID or -- COMMAND [ARGS...] (without one memtop shows every process)"
       )
     }
-    if interval != nil && delay != nil {
+    if sampling.interval != nil && pace.delay != nil {
       throw ValidationError("give either --interval (seconds) or -d/--delay (tenths of a second), not both")
     }
-    if let delay, !Validation.intervalRange.contains(delay / 10) {
+    if let delay = pace.delay, !Validation.intervalRange.contains(delay / 10) {
       throw ValidationError(
         "--delay \(delay) is out of range; use tenths of a second from 0.1 to 36000 (e.g. -d 10 for 1 s)")
     }
@@ -105,12 +80,12 @@ struct MonitorCommand: ParsableCommand {
         "--record - would write CSV over the live view; give a file name (memtop record -o - writes to standard output without the view)"
       )
     }
-    try pythonFlags.check(followName: followName)
-    if pythonFlags.python && pid == nil && command.isEmpty {
+    try pythonFlags.check(followName: target.followName)
+    if pythonFlags.python && target.pid == nil && command.isEmpty {
       throw ValidationError(
         "--python needs a target: --pid PID (a running CPython) or -- python3 app.py (a program to launch)")
     }
-    if childOutput != nil && pid != nil {
+    if childOutput != nil && target.pid != nil {
       throw ValidationError("--child-output only applies to a launched command (-- COMMAND), not to --pid")
     }
   }
@@ -122,18 +97,18 @@ struct MonitorCommand: ParsableCommand {
           "standard output is not a terminal, so the live view cannot run; to record without it use memtop record --pid PID --output FILE.csv",
         status: ExitStatus.usage)
     }
-    let target: MonitorConfiguration.Target =
-      try pid.map { .attach(try Validation.parsePID($0)) }
-      ?? followName.map { .follow($0) } ?? (command.isEmpty ? .overview : .launch(command))
+    let watched: MonitorConfiguration.Target =
+      try target.pid.map { .attach(try Validation.parsePID($0)) }
+      ?? target.followName.map { .follow($0) } ?? (command.isEmpty ? .overview : .launch(command))
     var config = MonitorConfiguration(
-      target: target, interval: seconds, theme: view.theme, themesDir: view.themesDir, recordPath: record,
+      target: watched, interval: seconds, theme: view.theme, themesDir: view.themesDir, recordPath: record,
       ascii: view.ascii,
       childOutput: childOutput)
-    config.children = children
+    config.children = target.children
     config.force = force.force
     config.limitBytes = limit.memoryLimit?.bytes
-    config.detailBudget = detail.fraction
-    config.maxStall = detail.stallSecondsPerSecond
+    config.detailBudget = sampling.fraction
+    config.maxStall = sampling.stallSecondsPerSecond
     config.python = pythonFlags.options
     try runView(config)
   }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MemtopCore
 import MemtopExport
 import MemtopFormat
 import MemtopSystem
@@ -40,11 +41,12 @@ struct PlotCommand: ParsableCommand {
   }
 
   func run() throws {
-    let timeline = try RecordingFile.loadMainSeries(file)
+    let timeline = try RecordingFile.loadMainSeries(file, note: printError)
     let limitBytes = limit.memoryLimit
     // The one policy, as analyze and replay judge the file: a member leaking alone is named.
-    let judged = try RecordingFile.verdict(file, mainSeries: timeline, limit: limitBytes)
-    let (verdict, python) = PythonRecording.judged(besideCSV: file, timeline: timeline, verdict: judged)
+    let judged = try RecordingFile.verdict(file, mainSeries: timeline, limit: limitBytes, note: printError)
+    let (verdict, python) = PythonRecording.judged(
+      besideCSV: file, timeline: timeline, verdict: judged, note: printError)
     let name = file.split(separator: "/").last.map(String.init) ?? file
     var chart = RecordingChart(timeline: timeline, verdict: verdict, title: name)
     // A --python recording's report goes under the chart.

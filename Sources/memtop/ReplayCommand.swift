@@ -1,4 +1,5 @@
 import ArgumentParser
+import MemtopCore
 import MemtopSystem
 import MemtopTUI
 
@@ -24,7 +25,7 @@ struct ReplayCommand: ParsableCommand {
   @OptionGroup var view: ViewOptions
 
   func run() throws {
-    let samples = try RecordingFile.load(file)
+    let samples = try RecordingFile.load(file, note: printError)
     guard Syscalls.isTerminal(1) else {
       throw UserFacingError(
         message:

@@ -1,32 +1,6 @@
 import ArgumentParser
 import MemtopSystem
 
-/// How much the detailed reads (heap, PSS, USS) may cost: shared by the live view and `record`.
-struct DetailOptions: ParsableArguments {
-  @Option(
-    name: .long,
-    help: ArgumentHelp(
-      "Percent of one core the detailed reads (heap, PSS, USS) may use; 0 turns them off.", valueName: "percent"))
-  var budget: Double = 1
-
-  @Option(
-    name: .long,
-    help: ArgumentHelp(
-      "Milliseconds per second the detailed reads may stall the target (they hold its memory lock); 0 removes the cap.",
-      valueName: "ms"))
-  var maxStall: Double = 5
-
-  func validate() throws {
-    try Validation.budget(budget)
-    try Validation.maxStall(maxStall)
-  }
-
-  /// The budget as a share of one core (0.01 = 1 %).
-  var fraction: Double { budget / 100 }
-  /// The stall cap in seconds per second.
-  var stallSecondsPerSecond: Double { maxStall / 1000 }
-}
-
 /// How the interactive view looks: shared by the live view and `replay`.
 struct ViewOptions: ParsableArguments {
   @Option(

@@ -25,40 +25,19 @@ public enum MonitorApp {
     }
     // Checked before anything is launched; staged beside its path and moved into place once
     // the target runs, so a failed start never touches an existing file.
-    var recordWriter: CSVFileWriter?
-    var pythonWriter: PythonJSONLWriter?
-    if let path = config.recordPath {
-      do {
-        recordWriter = try CSVFileWriter(path: path, replaceExisting: config.force, staged: true)
-        if config.python != nil && !CSVFileWriter.isFilePath(path) {
-          Syscalls.writeStandardError(
-            "memtop: --python: the recording goes to \(Sanitizer.terminalSafe(path)), so no Python file is written beside it\n"
-          )
-        } else if config.python != nil {
-          pythonWriter = try PythonJSONLWriter(
-            path: PythonJSONLWriter.path(besideCSV: path), replaceExisting: config.force, staged: true)
-        }
-      } catch {
-        throw MonitorError(message: error.description)
-      }
+    let outputs = try WatchOutputs(
+      csvPath: config.recordPath, staged: true, python: config.python != nil, replaceExisting: config.force)
+    if let path = config.recordPath, config.python != nil, outputs.python == nil {
+      Syscalls.writeStandardError(
+        "memtop: --python: the recording goes to \(Sanitizer.terminalSafe(path)), so no Python file is written beside it\n"
+      )
     }
     let (watch, childOutput) = try startWatch(config)
     // A default log of the command's output goes with memtop; one the user chose stays.
     defer { childOutput?.removeIfDefault() }
     // Said before the injection (the first tick), while the terminal is still the user's.
     if let plan = watch.python?.plan { Syscalls.writeStandardError("memtop: " + plan.announcement + "\n") }
-    // The Python file first: if the CSV then cannot be put in place, the empty Python file is
-    // taken back, and an existing CSV is never left cut to its header.
-    do {
-      try pythonWriter?.commit()
-      try recordWriter?.commit()
-    } catch {
-      pythonWriter?.withdraw()
-      watch.finish(.stopped)
-      throw MonitorError(message: error.description)
-    }
-    if let recordWriter { watch.add(CSVSink(recordWriter)) }
-    if let pythonWriter { watch.python?.record(to: pythonWriter) }
+    try outputs.commit(to: watch)
     var session = Self.session(for: watch, interval: config.interval)
     if case .follow(let name) = config.target {
       session = SessionInfo(pid: 0, name: name, interval: config.interval)

@@ -1,3 +1,4 @@
+import MemtopCore
 import MemtopSystem
 import Synchronization
 
@@ -34,7 +35,8 @@ final class MetricsServerLoop: @unchecked Sendable {
   private let board: MetricsBoard
   private let limits: MetricsServer.Limits
   private let maxConnections: Int
-  private let warn: @Sendable (String) -> Void
+  /// Where notices go; set by ``run(notice:)``.
+  private var notice: @Sendable (MetricsServer.Notice) -> Void = { _ in }
   private let stopping = Atomic<Bool>(false)
   private var connections: [Connection] = []
   /// Accepting is paused until this monotonic time after a failure with nothing to free.
@@ -44,15 +46,12 @@ final class MetricsServerLoop: @unchecked Sendable {
   private var short = false
   private var listenerFailed = false
 
-  init(
-    listener: Int32, board: MetricsBoard, limits: MetricsServer.Limits, connections: Int,
-    warn: @escaping @Sendable (String) -> Void
-  ) throws {
+  init(listener: Int32, board: MetricsBoard, limits: MetricsServer.Limits, connections: Int) throws(MemtopError) {
     var pipeFDs: [Int32] = [-1, -1]
     guard pipe(&pipeFDs) == 0 else {
       let code = errno
       Glibc.close(listener)
-      throw UserFacingError(message: "cannot serve metrics: \(String(cString: strerror(code)))")
+      throw MemtopError(message: "cannot serve metrics: \(String(cString: strerror(code)))")
     }
     for fd in pipeFDs { Self.configure(fd) }
     self.listener = listener
@@ -61,7 +60,6 @@ final class MetricsServerLoop: @unchecked Sendable {
     self.board = board
     self.limits = limits
     maxConnections = connections
-    self.warn = warn
   }
 
   /// Makes `fd` non-blocking and close-on-exec.
@@ -87,8 +85,9 @@ final class MetricsServerLoop: @unchecked Sendable {
     Glibc.close(wakeWrite)
   }
 
-  /// Serves until ``requestStop()``.
-  func run() {
+  /// Serves until ``requestStop()``, telling `notice` what goes wrong on the way.
+  func run(notice: @escaping @Sendable (MetricsServer.Notice) -> Void) {
+    self.notice = notice
     var fds: [pollfd] = []
     while !stopping.load(ordering: .acquiring) {
       var now = Syscalls.monotonicSeconds()
@@ -129,7 +128,7 @@ final class MetricsServerLoop: @unchecked Sendable {
         acceptPending(now: now)
       } else if listenerEvents & Int32(POLLERR | POLLNVAL) != 0 {
         listenerFailed = true
-        warn("warning: the metrics endpoint's socket failed; metrics are no longer served (the recording goes on)")
+        warn("warning: the metrics endpoint's socket failed; metrics are no longer served", endsServing: true)
       }
     }
   }
@@ -217,7 +216,11 @@ final class MetricsServerLoop: @unchecked Sendable {
     report("warning: \(what); \(action)", now: now)
   }
 
-  /// Prints `message` at most once every 10 seconds.
+  private func warn(_ text: String, endsServing: Bool = false) {
+    notice(MetricsServer.Notice(text: text, endsServing: endsServing))
+  }
+
+  /// Says `message` at most once every 10 seconds.
   private func report(_ message: String, now: Double) {
     guard now - lastWarning >= 10 else { return }
     lastWarning = now

@@ -1,4 +1,3 @@
-import ArgumentParser
 import MemtopSystem
 
 #if canImport(Glibc)
@@ -7,9 +6,9 @@ import Glibc
 
 /// Names for `record` and `plot` output when `-o` is not given, as mprof picks them: a new
 /// file, never one that exists.
-enum DefaultOutput {
+public enum DefaultOutput {
   /// `YYYYMMDD-HHMMSS` in local time.
-  static func timestamp(_ seconds: time_t = time(nil)) -> String {
+  public static func timestamp(_ seconds: time_t = time(nil)) -> String {
     var now = seconds
     var parts = tm()
     localtime_r(&now, &parts)
@@ -20,7 +19,7 @@ enum DefaultOutput {
 
   /// `memtop-NAME` for a launched command or followed name: its base name, with anything but
   /// letters, digits, `.`, `_` and `-` replaced by `_` (a file name, never a path or a control byte).
-  static func stem(command: String) -> String {
+  public static func stem(command: String) -> String {
     let base = command.split(separator: "/").last.map(String.init) ?? ""
     let safe = String(
       base.prefix(40).map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
@@ -29,13 +28,13 @@ enum DefaultOutput {
 
   /// `X` for the recording `X.csv` (any other name keeps its extension: `X.txt` gives
   /// `X.txt.svg`); standard input gives `memtop-plot-TIME`.
-  static func plotStem(for recording: String) -> String {
+  public static func plotStem(for recording: String) -> String {
     if recording == "-" { return "memtop-plot-" + timestamp() }
     return recording.hasSuffix(".csv") ? String(recording.dropLast(4)) : recording
   }
 
   /// `stem.ext`, or `stem-2.ext`, `stem-3.ext`… the first that does not exist.
-  static func unusedName(_ stem: String, extension ext: String) -> String {
+  public static func unusedName(_ stem: String, extension ext: String) -> String {
     var candidate = "\(stem).\(ext)"
     var number = 2
     while Syscalls.exists(candidate) || isDanglingLink(candidate) {
@@ -50,23 +49,5 @@ enum DefaultOutput {
   private static func isDanglingLink(_ path: String) -> Bool {
     var info = stat()
     return lstat(path, &info) == 0
-  }
-}
-
-extension CompletionKind {
-  /// The pids in /proc, for `--pid` / `-p`.
-  static var processIDs: CompletionKind {
-    .custom { _, _, prefix in
-      guard let dir = opendir("/proc") else { return [] }
-      defer { closedir(dir) }
-      var pids: [Int32] = []
-      while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-          String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        if let pid = Int32(name), name.hasPrefix(prefix) { pids.append(pid) }
-      }
-      return pids.sorted().map(String.init)
-    }
   }
 }

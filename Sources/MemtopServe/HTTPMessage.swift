@@ -53,10 +53,18 @@ struct HTTPRequestHead: Equatable {
       guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else { return }
       let name = line[..<colon]
       guard !name.contains(" "), !name.contains("\t") else { return }
-      let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: " ").trimmingCharacters(in: "\t")
+      let value = Self.trimmed(line[line.index(after: colon)...])
       headers.append((name.lowercased(), value))
     }
     isWellFormed = true
+  }
+
+  /// `text` without the spaces and tabs around it.
+  private static func trimmed(_ text: Substring) -> String {
+    var value = text
+    while value.first == " " || value.first == "\t" { value.removeFirst() }
+    while value.last == " " || value.last == "\t" { value.removeLast() }
+    return String(value)
   }
 
   /// The value of the first header named `name` (lower case).

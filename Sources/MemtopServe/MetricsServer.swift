@@ -1,59 +1,89 @@
 import Foundation
+import MemtopCore
 import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The exposition text shared between the sampling loop (writer) and the HTTP server (reader).
-final class MetricsBoard: Sendable {
-  private let current = Mutex("")
-
-  var text: String { current.withLock { $0 } }
-
-  func publish(_ text: String) {
-    current.withLock { $0 = text }
-  }
-}
-
 /// Serves `GET /metrics` from a ``MetricsBoard`` on one thread of its own with `poll(2)`,
-/// while the sampling loop runs on the main thread.
+/// whatever text the board holds, while the caller goes on with its own work.
+///
+/// Binding happens in ``init(address:board:option:limits:)`` (so a bad address fails before
+/// anything else starts, and port 0 is resolved at once); ``start(notice:)`` starts serving and
+/// ``stop()`` ends it and closes every descriptor.
 ///
 /// Everything a client can make it spend is bounded: a request (line and headers) of at most
 /// ``Limits/requestBytes``, ``Limits/idleSeconds`` for a request to arrive in full and for its
 /// answer to be taken, and at most ``Limits/connections`` connections, the longest idle one
 /// closed when another arrives. Out of descriptors (EMFILE), it drops its oldest connection or
-/// pauses accepting for a second, and says so on stderr once; it never spins.
-final class MetricsServer: Sendable {
+/// pauses accepting for a second, and says so once through its notices; it never spins.
+public final class MetricsServer: Sendable {
   /// What a client may cost.
-  struct Limits: Sendable {
+  public struct Limits: Sendable {
     /// Bytes of request line and headers; more is answered 431 and the connection closed.
-    var requestBytes = 8 * 1024
+    public var requestBytes: Int
     /// Seconds a connection may take to send its request, or stay idle between requests.
-    var idleSeconds = 10.0
+    public var idleSeconds: Double
     /// Connections served at once (further ones wait in the kernel's queue, or displace the
     /// longest idle one).
-    var connections = 32
+    public var connections: Int
+
+    /// 8 KiB requests, 10 seconds idle, 32 connections unless said otherwise.
+    public init(requestBytes: Int = 8 * 1024, idleSeconds: Double = 10, connections: Int = 32) {
+      self.requestBytes = requestBytes
+      self.idleSeconds = idleSeconds
+      self.connections = connections
+    }
   }
 
-  /// The address actually bound (with the kernel's port when 0 was asked for).
-  let boundAddress: String
+  /// Something the server has to say while it runs (a shortage of descriptors, a failed socket),
+  /// phrased for a person; the caller decides where it goes.
+  public struct Notice: Sendable, Equatable {
+    /// One line, without the program's name.
+    public var text: String
+    /// True when the endpoint has stopped serving for good (its listening socket failed).
+    public var endsServing: Bool
+  }
+
+  private enum Phase {
+    case bound, serving, stopped
+  }
+
+  /// The address actually bound (with the kernel's port when 0 was asked for): `HOST:PORT`.
+  public let boundAddress: String
   private let loop: MetricsServerLoop
+  private let phase = Mutex(Phase.bound)
   private let finished = DispatchSemaphore(value: 0)
 
-  /// Binds and starts serving; throws a user-facing message when the address cannot be used.
-  init(
-    address: ListenAddress, board: MetricsBoard, limits: Limits = Limits(), warn: @escaping @Sendable (String) -> Void
-  ) throws {
-    let listener = try Self.listen(on: address)
+  /// Binds and listens on `address` without serving yet; throws a message naming `option`
+  /// (such as `--metrics-listen`) when the address cannot be used.
+  public init(address: ListenAddress, board: MetricsBoard, option: String, limits: Limits = Limits())
+    throws(MemtopError)
+  {
+    let listener = try Self.listen(on: address, option: option)
     boundAddress = listener.bound
     let connections = Self.connectionCap(limits.connections)
-    loop = try MetricsServerLoop(
-      listener: listener.fd, board: board, limits: limits, connections: connections, warn: warn)
+    loop = try MetricsServerLoop(listener: listener.fd, board: board, limits: limits, connections: connections)
+  }
+
+  deinit {
+    stop()
+  }
+
+  /// Starts serving on a thread of its own; `notice` is called from that thread. Does nothing
+  /// once started or stopped.
+  public func start(notice: @escaping @Sendable (Notice) -> Void) {
+    let starting = phase.withLock { phase in
+      guard phase == .bound else { return false }
+      phase = .serving
+      return true
+    }
+    guard starting else { return }
     let loop = self.loop
     let finished = self.finished
     let thread = Thread {
-      loop.run()
+      loop.run(notice: notice)
       finished.signal()
     }
     thread.name = "memtop-metrics"
@@ -61,9 +91,21 @@ final class MetricsServer: Sendable {
   }
 
   /// Stops serving: closes the listener and every connection, and waits for the thread.
-  func stop() {
-    guard loop.requestStop() else { return }
-    finished.wait()
+  /// Further calls do nothing.
+  public func stop() {
+    let was = phase.withLock { phase in
+      defer { phase = .stopped }
+      return phase
+    }
+    switch was {
+    case .stopped:
+      return
+    case .serving:
+      _ = loop.requestStop()
+      finished.wait()
+    case .bound:
+      break
+    }
     loop.closeAll()
   }
 
@@ -80,11 +122,12 @@ final class MetricsServer: Sendable {
   // MARK: - Binding
 
   /// Creates, binds and listens; returns the descriptor and the bound `HOST:PORT`.
-  private static func listen(on address: ListenAddress) throws -> (fd: Int32, bound: String) {
+  private static func listen(on address: ListenAddress, option: String) throws(MemtopError) -> (
+    fd: Int32, bound: String
+  ) {
     let family = address.isIPv6 ? AF_INET6 : AF_INET
-    let unusable = UserFacingError(
-      message: "--metrics-listen \(address.text) is not a usable address; give e.g. 127.0.0.1:9464",
-      status: ExitStatus.usage)
+    let unusable = MemtopError(
+      message: "\(option) \(address.text) is not a usable address; give e.g. 127.0.0.1:9464", status: 64)
     var storage = sockaddr_storage()
     let length: socklen_t
     if address.isIPv6 {
@@ -134,8 +177,8 @@ final class MetricsServer: Sendable {
     return (fd, served.text)
   }
 
-  private static func cannotServe(_ address: ListenAddress, _ code: Int32) -> UserFacingError {
-    UserFacingError(
+  private static func cannotServe(_ address: ListenAddress, _ code: Int32) -> MemtopError {
+    MemtopError(
       message:
         "cannot serve metrics on \(address.text): \(String(cString: strerror(code))); choose another port (or 0 for any free one)"
     )

@@ -1,25 +1,27 @@
-import MemtopCore
 import MemtopStore
-import MemtopSystem
 
 /// The Python data beside a recording (`NAME.python.jsonl` for `NAME.csv`), for `analyze`,
-/// `plot` and `replay`; notes (skipped lines) go to standard error.
-enum PythonRecording {
+/// `plot` and `replay`; notes (skipped lines) go to the caller's `note`.
+public enum PythonRecording {
   /// The history in the file beside `csvPath`, or nil when there is none.
-  static func history(besideCSV csvPath: String, run: ClosedRange<Double>?) -> PythonHistory? {
+  public static func history(
+    besideCSV csvPath: String, run: ClosedRange<Double>?, note: (String) -> Void
+  ) -> PythonHistory? {
     let path = PythonJSONLWriter.path(besideCSV: csvPath)
     guard let (history, notes) = PythonRecordingReader.read(path, run: run) else { return nil }
-    notes.forEach(printError)
+    notes.forEach(note)
     return history.agents.isEmpty ? nil : history
   }
 
   /// The report on the file beside `csvPath` (the leaking member's, when a member of a tree
   /// leaks), with the recording's observer-free RSS (for Python's share), and `verdict` with
   /// the report's evidence joined; the verdict unchanged without Python data.
-  static func judged(besideCSV csvPath: String, timeline: Timeline, verdict: SessionVerdict)
-    -> (verdict: SessionVerdict, report: PythonReport?)
-  {
-    guard let history = history(besideCSV: csvPath, run: unixRange(timeline.timeUnix)) else { return (verdict, nil) }
+  public static func judged(
+    besideCSV csvPath: String, timeline: Timeline, verdict: SessionVerdict, note: (String) -> Void
+  ) -> (verdict: SessionVerdict, report: PythonReport?) {
+    guard let history = history(besideCSV: csvPath, run: unixRange(timeline.timeUnix), note: note) else {
+      return (verdict, nil)
+    }
     return history.judged(verdict, rss: rssPoints(timeline), watched: timeline.pids.last)
   }
 
@@ -42,13 +44,20 @@ enum PythonRecording {
 }
 
 /// `analyze --json` with the Python report: the verdict's keys, plus `"python"`.
-struct AnalyzeDocument: Encodable {
-  var verdict: VerdictReport
-  var python: PythonReport?
+public struct AnalyzeDocument: Encodable {
+  /// The verdict's keys.
+  public var verdict: VerdictReport
+  /// Under `"python"`, when the recording has Python data.
+  public var python: PythonReport?
+
+  public init(verdict: VerdictReport, python: PythonReport?) {
+    self.verdict = verdict
+    self.python = python
+  }
 
   enum Keys: String, CodingKey { case python }
 
-  func encode(to encoder: any Encoder) throws {
+  public func encode(to encoder: any Encoder) throws {
     try verdict.encode(to: encoder)
     guard let python else { return }
     var container = encoder.container(keyedBy: Keys.self)
