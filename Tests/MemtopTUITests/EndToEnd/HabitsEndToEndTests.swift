@@ -131,7 +131,9 @@ struct HabitsEndToEndTests {
     try Self.quit(tmux)
   }
 
-  @Test("the process table shows a python program's script, / filters by it, and the HISTORY scale is named")
+  @Test(
+    "the process table shows a python program's script (not the interpreter), / filters by it, and the HISTORY scale is named"
+  )
   func commandLineAndFilter() throws {
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -154,11 +156,11 @@ struct HabitsEndToEndTests {
     (screen, ok) = tmux.waitFor(timeout: 30) { s in
       s.contains("1 shown")
         && s.split(separator: "\n").contains {
-          $0.contains(" \(pid) ") && $0.contains("python3") && $0.contains("\(tag).py")
+          $0.contains(" \(pid) ") && $0.contains(" \(tag).py") && !$0.contains("python3")
         }
     }
     #expect(ok, "the row does not show the script, or the filter did not find it:\n\(screen)")
-    (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("HISTORY, height ") }
+    (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("HISTORY (own scale)") }
     #expect(ok, "the sparkline scale is not named:\n\(screen)")
     try Self.quit(tmux)
   }

@@ -43,7 +43,7 @@ struct OverviewEndToEndTests {
     try tmux.send("Enter")
     try tmux.send("G")
     (screen, ok) = tmux.waitFor(timeout: 30) { s in
-      guard s.contains("sorted by growth"), s.contains("filter '\(tag)': 5 shown") else { return false }
+      guard s.contains("then by growth"), s.contains("filter '\(tag)': 5 shown") else { return false }
       let rows = s.split(separator: "\n").drop { !$0.contains("PID COMMAND") }.dropFirst()
       return rows.first?.split(separator: " ").first == Substring(String(leaker))
     }
@@ -53,7 +53,7 @@ struct OverviewEndToEndTests {
     (screen, ok) = tmux.waitFor { $0.contains("PID \(leaker)") && $0.contains("RSS  now") }
     #expect(ok, "enter did not open the leaking process:\n\(screen)")
     try tmux.send("Escape")
-    (screen, ok) = tmux.waitFor { $0.contains("all processes") && $0.contains("sorted by growth") }
+    (screen, ok) = tmux.waitFor { $0.contains("all processes") && $0.contains("then by growth") }
     #expect(ok, "esc did not come back to the table:\n\(screen)")
     try tmux.send("q")
     (screen, ok) = tmux.waitFor(timeout: 15) { $0.contains("MEMTOP-EXIT=0") }
