@@ -26,6 +26,21 @@ enum Validation {
     }
   }
 
+  /// `--metrics-listen` (a loopback address unless `allowRemote`) and `--metrics-allow-remote`
+  /// (only with it), as `record` and `serve` take them.
+  static func metricsListen(_ text: String?, allowRemote: Bool) throws {
+    if let text {
+      let address = try ListenAddress(parsing: text)
+      if !address.isLoopback && !allowRemote {
+        throw ValidationError(
+          "--metrics-listen \(address.text) is not a loopback address; the metrics would be open to the network. Use 127.0.0.1:\(address.port), or add --metrics-allow-remote if that is intended"
+        )
+      }
+    } else if allowRemote {
+      throw ValidationError("--metrics-allow-remote only applies with --metrics-listen HOST:PORT")
+    }
+  }
+
   static func parseLimit(_ text: String) -> UInt64? {
     ByteFormat.parseSize(text).flatMap { $0 > 0 ? $0 : nil }
   }
