@@ -17,7 +17,7 @@ struct Memtop: ParsableCommand {
         memtop -- COMMAND [ARGS...]   launch a command and watch it live
         memtop                        a table of every process (enter opens one)
         memtop record --pid PID       record to CSV without the view (also -- COMMAND)
-        memtop serve --metrics-listen 9464   judge every process, serve Prometheus metrics
+        memtop serve                  every process judged for leaks, served to Prometheus
         memtop <subcommand> --help    analyze, plot, replay and the options of each
       """,
     discussion: """

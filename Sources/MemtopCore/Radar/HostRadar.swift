@@ -39,11 +39,15 @@ public final class HostRadar {
   ///   - procRoot: the `/proc` to read (`/host/proc` in a container); the host's passwd file
   ///     and cgroup mounts are looked for beside it.
   ///   - window: seconds of RSS readings each row keeps for display (the analysis keeps its own).
-  public init(procRoot: String = "/proc", top: Int = 50, maxSeries: Int = 250, window: Double = 5) {
+  ///   - descriptorLimit: the most descriptors kept open between passes (``ProcessOverview``'s
+  ///     default when nil).
+  public init(
+    procRoot: String = "/proc", top: Int = 50, maxSeries: Int = 250, window: Double = 5, descriptorLimit: Int? = nil
+  ) {
     self.procRoot = procRoot
     let host = UserNames.hostRoot(procRoot: procRoot)
     cgroupRoot = host + "/sys/fs/cgroup"
-    overview = ProcessOverview(procRoot: procRoot, window: window)
+    overview = ProcessOverview(procRoot: procRoot, window: window, descriptorLimit: descriptorLimit)
     exposition = RadarExposition(top: top, maxSeries: maxSeries)
   }
 
