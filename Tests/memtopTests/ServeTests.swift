@@ -215,6 +215,11 @@ struct ServeTests {
     #expect(alert["cgroup"]?.hasPrefix("/") == true, "\(alert)")
     #expect(alert["severity"] == "warning" && alert["job"] == "memtop", "\(alert)")
 
+    // Where it grows: the detailed reads given to leak-suspected processes (64 KiB bytes
+    // objects come from glibc's main arena, the brk heap).
+    let kind = try Self.query(port, "memtop_process_growth_kind{pid=\"\(pid("leak"))\"}")
+    #expect(kind.first?.labels["kind"] == "brk_heap", "\(kind)")
+
     // The benign children were scraped and judged all along (so their silence means something)…
     for mode in ["idle", "warmup", "sawtooth"] {
       let rss = try Self.query(port, "memtop_process_rss_bytes{pid=\"\(pid(mode))\"}")

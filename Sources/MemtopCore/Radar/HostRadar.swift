@@ -9,7 +9,9 @@ import MemtopSystem
 /// lifetime: pid and start time, so a reused pid is a new row. What the radar adds is only
 /// what the exporter needs, read for the processes exported and cached per lifetime: the user
 /// (the passwd file of the host whose `/proc` is read), the cgroup labels, and the time to
-/// the tighter of the cgroup's limit (against its charge) and the host's `MemAvailable`.
+/// the tighter of the cgroup's limit (against its charge) and the host's `MemAvailable`; and,
+/// for the fastest growing leak-suspected processes only, the detailed reads that tell which
+/// kind of memory grows (``WhereWatch``).
 public final class HostRadar {
   /// The process table's reader and judge, driven here without a screen.
   public let overview: ProcessOverview
@@ -34,6 +36,11 @@ public final class HostRadar {
   private var userNames: [UInt32: String]?
   private var now = 0.0
   private var passes = 0
+  /// The detailed reads of the leak-suspected processes (``watchWhere(now:)``).
+  var whereWatches: [ProcessIdentity: WhereWatch] = [:]
+  /// Lifetimes whose detailed reads failed (gone, or not permitted): not tried again.
+  var whereRefused: Set<ProcessIdentity> = []
+  let whereClock = WhereWatch.PassClock()
 
   /// - Parameters:
   ///   - procRoot: the `/proc` to read (`/host/proc` in a container); the host's passwd file
@@ -55,11 +62,13 @@ public final class HostRadar {
   public func refresh(now: Double) {
     self.now = now
     overview.refresh(now: now)
+    watchWhere(now: now)
     passes += 1
     // Forget the labels of lifetimes that ended, now and then.
     if passes % 60 == 0 {
       let alive = Set(overview.rows.map(\.identity))
       labels = labels.filter { alive.contains($0.key) }
+      whereRefused = whereRefused.filter { alive.contains($0) }
       limits = limits.filter { now - $0.value.readAt < Self.limitRefreshSeconds * 4 }
     }
   }
@@ -98,7 +107,7 @@ public final class HostRadar {
     return RadarExposition.Process(
       pid: row.identity.pid, command: row.command, user: labels.user, cgroup: labels.cgroup,
       leakSuspected: row.leakConfirmed, rssBytes: rss, growthBytesPerSecond: row.growthBytesPerSecond,
-      growthInterval: row.growthInterval, timeToLimit: ttl)
+      growthInterval: row.growthInterval, timeToLimit: ttl, growthKind: whereWatches[row.identity]?.growthKind)
   }
 
   /// The user and cgroup of a lifetime, read once.

@@ -5,6 +5,10 @@ import Testing
 
 @testable import MemtopCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The radar over fixture `/proc` trees: lifetimes, labels and limits as the exporter gets them.
 @Suite("host radar on fixture trees")
 struct HostRadarTests {
@@ -103,5 +107,37 @@ struct HostRadarTests {
     let hostBound = try #require(fresh.process(freshRow).timeToLimit)
     #expect(hostBound.limit == "MemAvailable")
     #expect(abs(hostBound.seconds - 8_000_000 * 1024 / growth) < 1)
+  }
+
+  @Test(
+    "a real leaking child: judged leak-suspected, then its detailed reads say the brk heap grows (64 KiB objects: glibc's main arena)",
+    .timeLimit(.minutes(5)))
+  func whereItGrows() throws {
+    let script = "import time\nkept = []\nwhile True:\n    kept.append(b'x' * 65536)\n    time.sleep(0.02)\n"
+    var child: pid_t = 0
+    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("python3"), strdup("-c"), strdup(script), nil]
+    defer { for pointer in argv { free(pointer) } }
+    #expect(posix_spawnp(&child, "python3", nil, nil, argv, environ) == 0)
+    defer {
+      kill(child, SIGKILL)
+      var status: Int32 = 0
+      waitpid(child, &status, 0)
+    }
+    let radar = HostRadar()
+    let start = Syscalls.monotonicSeconds()
+    var kind: String?
+    var suspected = false
+    while Syscalls.monotonicSeconds() - start < 240 && kind == nil {
+      radar.refresh(now: Syscalls.monotonicSeconds() - start)
+      if let row = radar.overview.rows.first(where: { $0.identity.pid == child }) {
+        suspected = suspected || row.leakConfirmed
+        kind = radar.process(row).growthKind
+      }
+      usleep(100_000)
+    }
+    #expect(suspected, "the child was never judged a leak")
+    #expect(kind == "brk_heap", "\(kind ?? "no kind")")
+    // Only leak-suspected processes get detailed reads, at most a handful.
+    #expect(radar.whereWatches.count <= WhereWatch.processes)
   }
 }

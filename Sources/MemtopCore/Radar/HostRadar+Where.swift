@@ -1,0 +1,73 @@
+import MemtopAnalysis
+import MemtopSampling
+import MemtopSystem
+
+/// Where the leak-suspected processes grow: the detailed reads (the walk of the mappings, by
+/// the `PROCMAP_QUERY` and `PAGEMAP_SCAN` ioctls where the kernel has them, else `smaps`), run
+/// for those processes only, by the watch's own ``Sampler`` under its CPU budget and stall cap,
+/// and judged by the same ``LiveRegionAnalysis`` the live view's where line uses.
+final class WhereWatch {
+  /// The clock of one pass: every sampler reads the pass's instant.
+  final class PassClock: SamplerClock {
+    var now = 0.0
+    func monotonicSeconds() -> Double { now }
+    func wallSeconds() -> Double { Syscalls.wallSeconds() }
+    func sleep(untilMonotonic deadline: Double) -> Bool { true }
+  }
+
+  /// Processes given detailed reads at once: the fastest growing of the leak-suspected.
+  static let processes = 8
+  /// Share of one core each process's detailed reads may use (0.002 = 0.2 %).
+  static let budget = 0.002
+  /// Seconds per second the reads may stall each target (they hold its memory lock).
+  static let maxStall = 0.005
+
+  let sampler: Sampler
+  private(set) var regions = LiveRegionAnalysis()
+
+  init?(identity: ProcessIdentity, procRoot: String, clock: PassClock) {
+    guard let handle = try? ProcessHandle(pid: identity.pid, procRoot: procRoot), handle.identity == identity else {
+      return nil
+    }
+    sampler = Sampler(
+      handle: handle, clock: clock, detailBudget: Self.budget, maxStall: Self.maxStall, startMonotonic: 0)
+  }
+
+  /// One tick: returns false once the process is gone (or its memory may not be read in detail).
+  func tick() -> Bool {
+    switch sampler.sample() {
+    case .sample(let sample):
+      regions.append(sample)
+      return sampler.detailUnavailable == nil
+    case .missed: return true
+    case .exited: return false
+    }
+  }
+
+  /// The kind of memory that grows (`brk_heap`, `malloc_arenas`, ...), once judged.
+  var growthKind: String? { regions.assessment()?.growthIn?.rawValue }
+}
+
+extension HostRadar {
+  /// Gives detailed reads to the fastest growing leak-suspected processes (at most
+  /// ``WhereWatch/processes``), and drops them for the others.
+  func watchWhere(now: Double) {
+    whereClock.now = now
+    let wanted = overview.rows.filter(\.leakConfirmed)
+      .sorted { ($0.growthBytesPerSecond ?? 0) > ($1.growthBytesPerSecond ?? 0) }
+      .prefix(WhereWatch.processes).map(\.identity)
+    let keep = Set(wanted)
+    for identity in Array(whereWatches.keys) where !keep.contains(identity) { whereWatches[identity] = nil }
+    for identity in wanted where whereWatches[identity] == nil && !whereRefused.contains(identity) {
+      if let watch = WhereWatch(identity: identity, procRoot: procRoot, clock: whereClock) {
+        whereWatches[identity] = watch
+      } else {
+        whereRefused.insert(identity)
+      }
+    }
+    for (identity, watch) in whereWatches where !watch.tick() {
+      whereWatches[identity] = nil
+      whereRefused.insert(identity)
+    }
+  }
+}
