@@ -223,7 +223,8 @@ struct ServeTests {
     // The benign children were scraped and judged all along (so their silence means something)…
     for mode in ["idle", "warmup", "sawtooth"] {
       let rss = try Self.query(port, "memtop_process_rss_bytes{pid=\"\(pid(mode))\"}")
-      #expect(rss.count == 1 && (rss.first?.value ?? 0) > 20_000_000, "\(mode): \(rss)")
+      // The sawtooth may be caught just after it released its mapping: above the interpreter alone.
+      #expect(rss.count == 1 && (rss.first?.value ?? 0) > 5_000_000, "\(mode): \(rss)")
       let judged = try Self.query(port, "memtop_process_growth_bytes_per_second{pid=\"\(pid(mode))\"}")
       #expect(judged.count == 1, "\(mode) was never judged: \(judged)")
     }
