@@ -16,9 +16,9 @@ final class WhereWatch {
   }
 
   /// Processes given detailed reads at once: the fastest growing of the leak-suspected.
-  static let processes = 8
-  /// Share of one core each process's detailed reads may use (0.002 = 0.2 %).
-  static let budget = 0.002
+  static let processes = 4
+  /// Share of one core each process's detailed reads may use (0.001 = 0.1 %): 0.4 % in all.
+  static let budget = 0.001
   /// Seconds per second the reads may stall each target (they hold its memory lock).
   static let maxStall = 0.005
 
