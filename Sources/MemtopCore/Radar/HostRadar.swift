@@ -36,11 +36,10 @@ public final class HostRadar {
   private var userNames: [UInt32: String]?
   private var now = 0.0
   private var passes = 0
-  /// The detailed reads of the leak-suspected processes (``watchWhere(now:)``).
+  /// The detailed reads of the leak-suspected processes (``watchWhere()``).
   var whereWatches: [ProcessIdentity: WhereWatch] = [:]
   /// Lifetimes whose detailed reads failed (gone, or not permitted): not tried again.
   var whereRefused: Set<ProcessIdentity> = []
-  let whereClock = WhereWatch.PassClock()
 
   /// - Parameters:
   ///   - procRoot: the `/proc` to read (`/host/proc` in a container); the host's passwd file
@@ -62,7 +61,7 @@ public final class HostRadar {
   public func refresh(now: Double) {
     self.now = now
     overview.refresh(now: now)
-    watchWhere(now: now)
+    watchWhere()
     passes += 1
     // Forget the labels of lifetimes that ended, now and then.
     if passes % 60 == 0 {

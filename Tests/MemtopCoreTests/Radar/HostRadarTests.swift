@@ -113,7 +113,7 @@ struct HostRadarTests {
     "a real leaking child: judged leak-suspected, then its detailed reads say the brk heap grows (64 KiB objects: glibc's main arena)",
     .timeLimit(.minutes(5)))
   func whereItGrows() throws {
-    let script = "import time\nkept = []\nwhile True:\n    kept.append(b'x' * 65536)\n    time.sleep(0.02)\n"
+    let script = "import time\nkept = []\nwhile True:\n    kept.append(b'x' * 65536)\n    time.sleep(0.05)\n"
     var child: pid_t = 0
     let argv: [UnsafeMutablePointer<CChar>?] = [strdup("python3"), strdup("-c"), strdup(script), nil]
     defer { for pointer in argv { free(pointer) } }
@@ -136,8 +136,19 @@ struct HostRadarTests {
       usleep(100_000)
     }
     #expect(suspected, "the child was never judged a leak")
-    #expect(kind == "brk_heap", "\(kind ?? "no kind")")
-    // Only leak-suspected processes get detailed reads, at most a handful.
+    let detail = radar.whereWatches.first { $0.key.pid == child }?.value
+    #expect(
+      kind == "brk_heap",
+      "\(kind ?? "no kind"); detailed samples \(detail?.regions.samples ?? -1), cadence \(String(describing: detail?.sampler.heapCadence))"
+    )
+    // Only leak-suspected processes get detailed reads, at most a handful, each within its
+    // CPU budget (charged by the real time the reads take: a frozen clock would make them free).
     #expect(radar.whereWatches.count <= WhereWatch.processes)
+    let watch = try #require(radar.whereWatches.first { $0.key.pid == child }?.value)
+    let cadence = watch.sampler.heapCadence
+    let cost = try #require(cadence.cost)
+    let interval = try #require(cadence.interval)
+    #expect(cost > 0)
+    #expect(cost / interval <= WhereWatch.budget * 2, "\(cost) s every \(interval) s")
   }
 }
