@@ -17,6 +17,7 @@ struct Memtop: ParsableCommand {
         memtop -- COMMAND [ARGS...]   launch a command and watch it live
         memtop                        a table of every process (enter opens one)
         memtop record --pid PID       record to CSV without the view (also -- COMMAND)
+        memtop serve                  every process judged for leaks, served to Prometheus
         memtop <subcommand> --help    analyze, plot, replay and the options of each
       """,
     discussion: """
@@ -25,7 +26,10 @@ struct Memtop: ParsableCommand {
       smaps_rollup, and records RSS, heap, anonymous memory, PSS and more as a CSV timeline.
       """,
     version: MemtopVersion.current,
-    subcommands: [MonitorCommand.self, RecordCommand.self, AnalyzeCommand.self, ReplayCommand.self, PlotCommand.self],
+    subcommands: [
+      MonitorCommand.self, RecordCommand.self, ServeCommand.self, AnalyzeCommand.self, ReplayCommand.self,
+      PlotCommand.self,
+    ],
     defaultSubcommand: MonitorCommand.self
   )
 }

@@ -92,16 +92,7 @@ struct RecordCommand: ParsableCommand {
     if let duration = stop.duration, !(duration > 0 && duration.isFinite) {
       throw ValidationError("--duration \(duration) is not a positive number of seconds; give e.g. --duration 60")
     }
-    if let metricsListen {
-      let address = try Self.listenAddress(metricsListen)
-      if !address.isLoopback && !metricsAllowRemote {
-        throw ValidationError(
-          "--metrics-listen \(address.text) is not a loopback address; the metrics would be open to the network. Use 127.0.0.1:\(address.port), or add --metrics-allow-remote if that is intended"
-        )
-      }
-    } else if metricsAllowRemote {
-      throw ValidationError("--metrics-allow-remote only applies with --metrics-listen HOST:PORT")
-    }
+    try Validation.metricsListen(metricsListen, allowRemote: metricsAllowRemote)
     if target.followName != nil && (metricsListen != nil || promTextfile != nil) {
       throw ValidationError(
         "--metrics-listen and --prom-textfile do not yet follow a service across restarts; use --pid with the current PID instead of --follow-name"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MemtopFormat
+import MemtopServe
 import MemtopSystem
 
 /// Argument checks shared by the subcommands; each error names the bad value and the fix.
@@ -23,6 +24,26 @@ enum Validation {
     guard milliseconds >= 0 && milliseconds <= 1000 else {
       throw ValidationError(
         "--max-stall \(milliseconds) is out of range; use milliseconds per second from 0 to 1000 (0 removes the cap)")
+    }
+  }
+
+  /// `--metrics-listen` (a loopback address unless `allowRemote`) and `--metrics-allow-remote`
+  /// (only with it), as `record` and `serve` take them.
+  static func metricsListen(_ text: String?, allowRemote: Bool) throws {
+    if let text {
+      let address: ListenAddress
+      do {
+        address = try ListenAddress(parsing: text, option: "--metrics-listen")
+      } catch {
+        throw ValidationError(error.message)
+      }
+      if !address.isLoopback && !allowRemote {
+        throw ValidationError(
+          "--metrics-listen \(address.text) is not a loopback address; the metrics would be open to the network. Use 127.0.0.1:\(address.port), or add --metrics-allow-remote if that is intended"
+        )
+      }
+    } else if allowRemote {
+      throw ValidationError("--metrics-allow-remote only applies with --metrics-listen HOST:PORT")
     }
   }
 

@@ -88,7 +88,7 @@ struct CompletionTests {
   func firstWord() throws {
     let dir = try Self.folder()
     let got = Set(try Self.complete([""], in: dir))
-    #expect(got.isSuperset(of: ["record", "analyze", "plot", "replay", "monitor"]), "\(got)")
+    #expect(got.isSuperset(of: ["record", "serve", "analyze", "plot", "replay", "monitor"]), "\(got)")
     let options = Set(try Self.complete(["--p"], in: dir))
     #expect(options.contains("--pid"), "\(options)")
   }

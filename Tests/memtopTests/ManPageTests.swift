@@ -29,7 +29,7 @@ struct ManPageTests {
 
   @Test(
     "every option of every subcommand appears in man/memtop.1",
-    arguments: ["", "monitor", "record", "analyze", "replay", "plot"])
+    arguments: ["", "monitor", "record", "serve", "analyze", "replay", "plot"])
   func optionsDocumented(_ subcommand: String) throws {
     let args = subcommand.isEmpty ? ["--help"] : [subcommand, "--help"]
     let help = try MemtopRunner.run(args)

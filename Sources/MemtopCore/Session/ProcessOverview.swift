@@ -34,6 +34,9 @@ public final class ProcessOverview {
     /// RSS growth, bytes per second: the Sen slope of the floor the analyzer judged (the same
     /// rate its verdict states); `nil` before the analyzer has a rate.
     public var growthBytesPerSecond: Double?
+    /// The 95 % interval of ``growthBytesPerSecond`` (lower and upper bound, bytes per second);
+    /// `nil` when the analyzer has no rate.
+    public var growthInterval: ClosedRange<Double>?
     /// RSS readings in the window, oldest first (NaN where a reading failed).
     public var history: [Double]
     /// When each of ``history`` was read, monotonic seconds.
@@ -49,8 +52,9 @@ public final class ProcessOverview {
     public init(
       identity: ProcessIdentity, name: String, rss: UInt64?, anon: UInt64?, growthBytesPerSecond: Double?,
       history: [Double], verdict: TrendVerdict?, readFailure: ReadFailure? = nil, command: String? = nil,
-      historyTimes: [Double] = [], leakConfirmed: Bool? = nil
+      historyTimes: [Double] = [], leakConfirmed: Bool? = nil, growthInterval: ClosedRange<Double>? = nil
     ) {
+      self.growthInterval = growthInterval
       self.identity = identity
       self.name = name
       self.command = command ?? name
@@ -162,7 +166,7 @@ public final class ProcessOverview {
       switch read(&entry) {
       case .gone:
         tracked[pid] = entry
-        forget(pid)
+        forget(pid, gone: true)
         continue
       case .failed(let failure):
         entry.readFailure = failure
@@ -190,11 +194,15 @@ public final class ProcessOverview {
       let rss = last.flatMap { $0.isNaN ? nil : UInt64(saturating: $0) }
       let result = entry.analysis.results.first ?? nil
       let judged = result.map { $0.verdict != .insufficientData && $0.slopeBytesPerSecond.isFinite } ?? false
+      let interval = result.flatMap { result -> ClosedRange<Double>? in
+        let ci = result.slopeCI
+        return judged && ci.low.isFinite && ci.high.isFinite && ci.low <= ci.high ? ci.low...ci.high : nil
+      }
       return Row(
         identity: entry.identity, name: entry.name, rss: rss, anon: rss == nil ? nil : entry.lastAnon,
         growthBytesPerSecond: judged ? result?.slopeBytesPerSecond : nil, history: entry.values,
         verdict: result?.verdict, readFailure: rss == nil ? entry.readFailure ?? .other : nil, command: entry.command,
-        historyTimes: entry.times, leakConfirmed: entry.analysis.isRaised(0))
+        historyTimes: entry.times, leakConfirmed: entry.analysis.isRaised(0), growthInterval: interval)
     }
   }
 
@@ -239,10 +247,14 @@ public final class ProcessOverview {
     return ProcessCommandLine.display(ProcessCommandLine.arguments(String(text.prefix(4096))), name: name)
   }
 
-  private func forget(_ pid: Int32) {
+  /// Drops `pid`'s row. A process found gone is forgotten by the scanner too, so a new
+  /// process under the same pid (a reused pid) is read afresh on the next scan, as a new row
+  /// with its own start time.
+  private func forget(_ pid: Int32, gone: Bool = false) {
     if let old = tracked.removeValue(forKey: pid), old.sampler != nil {
       descriptorsHeld -= 2
     }
+    if gone { scanner.forget(pid) }
   }
 
   private static func failure(_ error: ProcReadError) -> ReadFailure {

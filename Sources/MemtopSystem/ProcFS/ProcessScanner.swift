@@ -56,6 +56,12 @@ public final class ProcessScanner {
     return (added, removed)
   }
 
+  /// Forgets `pid`, found gone by its reader: the next scan reads its `stat` again, so a new
+  /// process under a reused pid is reported as added (with its own start time).
+  package func forget(_ pid: Int32) {
+    entries[pid] = nil
+  }
+
   /// Re-reads one process's name (it changes when the process calls `exec`).
   package func refreshName(_ pid: Int32) {
     guard entries[pid] != nil, let entry = readStat(pid) else { return }

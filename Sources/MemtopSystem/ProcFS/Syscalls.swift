@@ -399,6 +399,13 @@ public enum Syscalls {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
   }
 
+  /// CPU time this whole process (every thread) has used, user and system, seconds.
+  public static func processCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+  }
+
   /// Sleeps until the monotonic clock reads `deadline` seconds.
   ///
   /// Returns `false` when a signal interrupted the sleep, so the caller can check its stop flag.

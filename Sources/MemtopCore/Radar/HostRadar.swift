@@ -1,0 +1,152 @@
+import MemtopExport
+import MemtopSystem
+
+/// Every process on the host judged for leaks, headless, for `memtop serve`.
+///
+/// The judging is the process table's: a ``ProcessOverview`` reads each process with the
+/// same ``Sampler`` on its `statm` tick and judges its RSS with the same ``LiveAnalysis`` and
+/// alert hysteresis (a row is leak-suspected when the table says LEAK). A process is a
+/// lifetime: pid and start time, so a reused pid is a new row. What the radar adds is only
+/// what the exporter needs, read for the processes exported and cached per lifetime: the user
+/// (the passwd file of the host whose `/proc` is read), the cgroup labels, and the time to
+/// the tighter of the cgroup's limit (against its charge) and the host's `MemAvailable`; and,
+/// for the fastest growing leak-suspected processes only, the detailed reads that tell which
+/// kind of memory grows (``WhereWatch``).
+public final class HostRadar {
+  /// The process table's reader and judge, driven here without a screen.
+  public let overview: ProcessOverview
+  /// The exposition's shape: `--top` and the series cap.
+  public var exposition: RadarExposition
+  /// The `/proc` read.
+  public let procRoot: String
+  /// Where the same host's cgroup hierarchies are mounted.
+  public let cgroupRoot: String
+  /// Seconds a process's cgroup limit and charge, and the host's `MemAvailable`, are reused.
+  public static let limitRefreshSeconds = 5.0
+
+  private struct Labels {
+    var user: String
+    var cgroupText: String?
+    var cgroup: CgroupLabels?
+  }
+
+  private var labels: [ProcessIdentity: Labels] = [:]
+  private var limits: [String: (memory: CgroupMemory?, readAt: Double)] = [:]
+  private var available: (bytes: UInt64?, readAt: Double) = (nil, -.infinity)
+  private var userNames: [UInt32: String]?
+  private var now = 0.0
+  private var passes = 0
+  /// The detailed reads of the leak-suspected processes (``watchWhere()``).
+  var whereWatches: [ProcessIdentity: WhereWatch] = [:]
+  /// Lifetimes whose detailed reads failed (gone, or not permitted): not tried again.
+  var whereRefused: Set<ProcessIdentity> = []
+
+  /// - Parameters:
+  ///   - procRoot: the `/proc` to read (`/host/proc` in a container); the host's passwd file
+  ///     and cgroup mounts are looked for beside it.
+  ///   - window: seconds of RSS readings each row keeps for display (the analysis keeps its own).
+  ///   - descriptorLimit: the most descriptors kept open between passes (``ProcessOverview``'s
+  ///     default when nil).
+  public init(
+    procRoot: String = "/proc", top: Int = 50, maxSeries: Int = 250, window: Double = 5, descriptorLimit: Int? = nil
+  ) {
+    self.procRoot = procRoot
+    let host = UserNames.hostRoot(procRoot: procRoot)
+    cgroupRoot = host + "/sys/fs/cgroup"
+    overview = ProcessOverview(procRoot: procRoot, window: window, descriptorLimit: descriptorLimit)
+    exposition = RadarExposition(top: top, maxSeries: maxSeries)
+  }
+
+  /// Reads and judges every process once, at monotonic time `now` (seconds).
+  public func refresh(now: Double) {
+    self.now = now
+    overview.refresh(now: now)
+    watchWhere()
+    passes += 1
+    // Forget the labels of lifetimes that ended, now and then.
+    if passes % 60 == 0 {
+      let alive = Set(overview.rows.map(\.identity))
+      labels = labels.filter { alive.contains($0.key) }
+      whereRefused = whereRefused.filter { alive.contains($0) }
+      limits = limits.filter { now - $0.value.readAt < Self.limitRefreshSeconds * 4 }
+    }
+  }
+
+  /// The exposition of the latest pass: host gauges, and the series of the processes that
+  /// rank first (leak-suspected, then by growth), labelled.
+  public func render(scrapeDurationSeconds: Double) -> (text: String, series: Int) {
+    let rows = overview.rows.filter { $0.rss != nil }
+    let ranked = rows.filter { $0.leakConfirmed || $0.growthBytesPerSecond != nil }.sorted {
+      RadarExposition.ranks(
+        ($0.leakConfirmed, $0.growthBytesPerSecond, $0.identity.pid),
+        before: ($1.leakConfirmed, $1.growthBytesPerSecond, $1.identity.pid))
+    }
+    let processes = ranked.prefix(exposition.top).map(process)
+    let host = RadarExposition.Host(
+      processesJudged: rows.count, processesLeakSuspected: rows.count(where: \.leakConfirmed),
+      selfCPUSeconds: Self.selfCPUSeconds(), selfResidentBytes: Self.selfResidentBytes(),
+      scrapeDurationSeconds: scrapeDurationSeconds)
+    return exposition.render(host: host, processes: processes)
+  }
+
+  /// One row with its labels and limit, as the exposition takes it.
+  func process(_ row: ProcessOverview.Row) -> RadarExposition.Process {
+    let labels = labels(row.identity)
+    let rss = row.rss ?? 0
+    var ttl: (seconds: Double, limit: String)?
+    if let rate = row.growthBytesPerSecond, rate > 0, rate.isFinite {
+      if let memory = cgroupMemory(labels.cgroupText) {
+        ttl = (Double(memory.headroomBytes) / rate, memory.file)
+      }
+      if let available = memAvailable() {
+        let seconds = Double(available) / rate
+        if ttl.map({ seconds < $0.seconds }) ?? true { ttl = (seconds, "MemAvailable") }
+      }
+    }
+    return RadarExposition.Process(
+      pid: row.identity.pid, command: row.command, user: labels.user, cgroup: labels.cgroup,
+      leakSuspected: row.leakConfirmed, rssBytes: rss, growthBytesPerSecond: row.growthBytesPerSecond,
+      growthInterval: row.growthInterval, timeToLimit: ttl, growthKind: whereWatches[row.identity]?.growthKind)
+  }
+
+  /// The user and cgroup of a lifetime, read once.
+  private func labels(_ identity: ProcessIdentity) -> Labels {
+    if let known = labels[identity] { return known }
+    let dir = "\(procRoot)/\(identity.pid)"
+    let uid = Syscalls.readSmallFile(dir + "/status").flatMap { try? ProcStatus.parse($0) }?.uid
+    let cgroupText = Syscalls.readSmallFile(dir + "/cgroup").map { String($0.prefix(8192)) }
+    let found = Labels(
+      user: uid.map { userName($0) } ?? "", cgroupText: cgroupText, cgroup: cgroupText.map(CgroupLabels.parse))
+    labels[identity] = found
+    return found
+  }
+
+  private func userName(_ uid: UInt32) -> String {
+    if userNames == nil {
+      userNames = Syscalls.readSmallFile(UserNames.passwdPath(procRoot: procRoot)).map(UserNames.parse) ?? [:]
+    }
+    return userNames?[uid] ?? String(uid)
+  }
+
+  private func cgroupMemory(_ cgroupText: String?) -> CgroupMemory? {
+    guard let cgroupText else { return nil }
+    if let cached = limits[cgroupText], now - cached.readAt < Self.limitRefreshSeconds { return cached.memory }
+    let memory = CgroupMemory.read(cgroupText: cgroupText, cgroupRoot: cgroupRoot)
+    limits[cgroupText] = (memory, now)
+    return memory
+  }
+
+  private func memAvailable() -> UInt64? {
+    if now - available.readAt < Self.limitRefreshSeconds { return available.bytes }
+    available = (Syscalls.readSmallFile(procRoot + "/meminfo").flatMap(MemoryLimit.parseMemAvailable), now)
+    return available.bytes
+  }
+
+  /// memtop's own CPU time, user + system, seconds.
+  static func selfCPUSeconds() -> Double { Syscalls.processCPUSeconds() }
+
+  /// memtop's own resident set, bytes (its own `/proc`, whatever `procRoot` is read).
+  static func selfResidentBytes() -> UInt64 {
+    Syscalls.readSmallFile("/proc/self/status").flatMap { try? ProcStatus.parse($0) }?.vmRSS ?? 0
+  }
+}
