@@ -46,8 +46,12 @@ public struct LiveAnalysis: Sendable {
   public private(set) var samples = 0
 
   /// - Parameter tree: judge a process tree's total (PSS first, sums labelled as such).
-  public init(evaluateEvery: Int = 5, tree: Bool = false) {
-    self.init(metrics: tree ? Self.treeMetrics : Self.metrics, evaluateEvery: evaluateEvery)
+  /// `confirmSeconds`: how long a leak's growth must have lasted before its alert is raised
+  /// (the process table and `serve` raise at two consecutive positives; the live banner's
+  /// wait is ``LeakAlert/liveConfirmSeconds``).
+  public init(evaluateEvery: Int = 5, tree: Bool = false, confirmSeconds: Double = 0) {
+    self.init(
+      metrics: tree ? Self.treeMetrics : Self.metrics, evaluateEvery: evaluateEvery, confirmSeconds: confirmSeconds)
   }
 
   /// Judges `metrics` (memory by kind and counts among them), keeping at most `rawCapacity`
@@ -59,7 +63,7 @@ public struct LiveAnalysis: Sendable {
   /// `phase` is a multiple of the interval, so analyses started on one tick take turns.
   public init(
     metrics: [Metric], evaluateEvery: Int = 5, rawCapacity: Int = LiveAnalysis.rawCapacity, pyramidCapacity: Int? = nil,
-    phase: Int? = nil
+    phase: Int? = nil, confirmSeconds: Double = 0
   ) {
     self.evaluateEvery = max(evaluateEvery, 1)
     self.phase = phase.map { max($0, 0) }
@@ -68,7 +72,7 @@ public struct LiveAnalysis: Sendable {
     analyzers = metrics.map { $0.isCount ? TrendAnalyzer(.counts) : TrendAnalyzer(TrendConfiguration()) }
     pyramids = metrics.map { _ in pyramidCapacity.map { FloorPyramid(capacity: $0) } ?? FloorPyramid.bounded() }
     raw = metrics.map { _ in MetricSeries(times: [], values: []) }
-    alerts = metrics.map { _ in LeakAlert(minimumGrowthSeconds: LeakAlert.liveConfirmSeconds) }
+    alerts = metrics.map { _ in LeakAlert(minimumGrowthSeconds: confirmSeconds) }
     results = metrics.map { _ in nil }
   }
 

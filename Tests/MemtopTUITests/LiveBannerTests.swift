@@ -47,7 +47,7 @@ struct LiveBannerTests {
   )
   func cleanLeakSoon() {
     let shape = LiveShape(id: "leak 12 MB/min", seconds: 150) { 60 * LiveShape.mib + 200e3 * $0 }
-    var analysis = LiveAnalysis()
+    var analysis = LiveAnalysis(confirmSeconds: LeakAlert.liveConfirmSeconds)
     var firstFlag: Int?
     var firstLeak: Int?
     var amber = ""
@@ -75,7 +75,7 @@ struct LiveBannerTests {
     let shape = LiveShape(id: "bounded cache filling over 75 s", seconds: 180) {
       60 * LiveShape.mib + 70e3 * min($0, 75)
     }
-    var analysis = LiveAnalysis()
+    var analysis = LiveAnalysis(confirmSeconds: LeakAlert.liveConfirmSeconds)
     var sawAmber = false
     for (i, sample) in shape.samples().enumerated() {
       analysis.append(sample, limitBytes: nil)
@@ -91,7 +91,7 @@ struct LiveBannerTests {
   @Test("while the rate is not known (an alert still raised after a change) the banner says gathering, never -n/a")
   func gatheringNotNA() {
     let shape = LiveShape(id: "leak 12 MB/min", seconds: 40) { 60 * LiveShape.mib + 200e3 * $0 }
-    var analysis = LiveAnalysis()
+    var analysis = LiveAnalysis(confirmSeconds: LeakAlert.liveConfirmSeconds)
     for sample in shape.samples() { analysis.append(sample, limitBytes: nil) }
     var assessment = analysis.assessment()
     for i in assessment.entries.indices {
@@ -125,7 +125,7 @@ struct LiveBannerTests {
 
   @Test("Benign shapes never flash LEAK over 150 s", arguments: benign)
   func neverFlash(_ shape: LiveShape) {
-    var analysis = LiveAnalysis()
+    var analysis = LiveAnalysis(confirmSeconds: LeakAlert.liveConfirmSeconds)
     for (i, sample) in shape.samples().enumerated() {
       analysis.append(sample, limitBytes: nil)
       let line = Self.banner(analysis)[0]
@@ -137,7 +137,7 @@ struct LiveBannerTests {
   @Test("The warm-up is a plateau on RSS, anon and heap, told as grew then held")
   func warmUpPlateau() {
     let shape = LiveBannerTests.benign[0]
-    var analysis = LiveAnalysis()
+    var analysis = LiveAnalysis(confirmSeconds: LeakAlert.liveConfirmSeconds)
     for sample in shape.samples() { analysis.append(sample, limitBytes: nil) }
     let assessment = analysis.assessment()
     for metric in [Metric.rss, .anon, .heap] {
@@ -157,7 +157,7 @@ struct LiveBannerTests {
       LiveBannerTests.benign[0], LiveBannerTests.benign[1],
     ])
   func sameAsAnalyze(_ shape: LiveShape) {
-    var analysis = LiveAnalysis()
+    var analysis = LiveAnalysis(confirmSeconds: LeakAlert.liveConfirmSeconds)
     var timeline = Timeline()
     for sample in shape.samples() {
       analysis.append(sample, limitBytes: nil)

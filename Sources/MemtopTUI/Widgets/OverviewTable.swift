@@ -153,7 +153,7 @@ package struct OverviewTable: Sendable {
     [
       (
         flag(.leak).0,
-        "grows like a leak, confirmed at two evaluations in a row after two minutes of growth (open it for the evidence)"
+        "grows like a leak, confirmed at two evaluations in a row (open it for the evidence)"
       ),
       (flag(.leak, confirmed: false).0, "grows like a leak, being confirmed; suspected rows are listed first"),
       (flag(.plateau).0, "grew, then levelled off: warm-up or a filled cache"),

@@ -2,6 +2,7 @@ import MemtopAnalysis
 import MemtopSampling
 import MemtopStore
 import MemtopSystem
+import MemtopTrend
 import Testing
 
 @testable import MemtopTUI
@@ -83,7 +84,7 @@ struct WhereScreenTests {
 
   /// Feeds `count` samples to a live analysis and its region analysis, as the chart screen does.
   static func live(_ make: (Int) -> MemorySample, count: Int) -> (LiveAnalysis, LiveRegionAnalysis) {
-    var analysis = LiveAnalysis()
+    var analysis = LiveAnalysis(confirmSeconds: LeakAlert.liveConfirmSeconds)
     var regions = LiveRegionAnalysis()
     for i in 0..<count {
       let sample = make(i)
