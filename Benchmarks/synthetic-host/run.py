@@ -10,7 +10,19 @@ benign processes ever alerted, each exporter's CPU, RSS and series per scrape.
 
 Everything it starts is killed on exit, failure included.
 """
-import argparse, json, os, random, re, signal, socket, subprocess, sys, tempfile, time, urllib.parse, urllib.request
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RULES = os.path.join(HERE, "..", "..", "deploy", "prometheus", "memtop.rules.yml")
