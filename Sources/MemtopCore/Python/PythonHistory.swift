@@ -30,6 +30,13 @@ public struct PythonHistory: Sendable {
     package var bye: String?
     /// Bytes the agent said it holds itself, at its latest sample.
     public var observerBytes: Int?
+    /// Bytes its closed tracing windows took and the system did not get back (what the
+    /// observer held just before a window closed, less the RSS the hand-back returned): still
+    /// the observer's, as holes in the heap the program refills before its RSS grows again.
+    public var keptBytes = 0
+    /// What is counted as the observer's in this process now: what the agent holds and what
+    /// its windows kept.
+    public var observerTotal: Int? { observerBytes.map { $0 + keptBytes } }
     /// Growing containers, named, at its latest census.
     public var retainers: [Retainer] = []
     /// Its tracing windows' edges, as received (wall-clock times).
@@ -43,6 +50,8 @@ public struct PythonHistory: Sendable {
   public private(set) var agents: [Agent] = []
   /// Most series kept per kind (caches, types, lines) per agent.
   package static let maxSeries = 500
+  /// The most bytes counted as kept by closed windows (a window's budget is at most 64 MiB).
+  package static let maxKeptBytes = 256 << 20
   /// Most agents kept (each process of a tree that runs Python has one).
   package static let maxAgents = 64
 
@@ -65,7 +74,14 @@ public struct PythonHistory: Sendable {
     agents[index].samples += 1
     agents[index].lastElapsed = elapsed
     if let gc = sample.gc { agents[index].gc = gc }
+    let before = agents[index].observerBytes
     if let observer = sample.observerBytes { agents[index].observerBytes = observer }
+    if let window = sample.window, window.closedAt != nil, let before, before > 0 {
+      // What the window held and the hand-back did not return stays the observer's: without
+      // it the observer-free series would step up at every window's end.
+      let returned = max(window.returnedBytes ?? 0, 0)
+      agents[index].keptBytes = min(agents[index].keptBytes + max(before - returned, 0), Self.maxKeptBytes)
+    }
     if let retainers = sample.retainers {
       agents[index].retainers = retainers
       agents[index].retainersAt = elapsed

@@ -186,7 +186,7 @@ public final class PythonWatch {
   /// `pid`, or with `wholeTree` every agent still connected. Nil when none said.
   func observerBytes(pid: Int32, wholeTree: Bool) -> UInt64? {
     let agents = history.agents.filter { wholeTree ? $0.bye == nil : $0.pid == pid }
-    let said = agents.compactMap(\.observerBytes)
+    let said = agents.compactMap(\.observerTotal)
     return said.isEmpty ? nil : UInt64(said.reduce(0, +))
   }
 

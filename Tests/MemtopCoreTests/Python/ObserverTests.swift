@@ -1,4 +1,5 @@
 import MemtopAnalysis
+import MemtopCore
 import MemtopSampling
 import MemtopStore
 import Testing
@@ -38,5 +39,27 @@ struct ObserverTests {
     #expect(free.file == 200 && free.observer == 300)
     sample.observer = nil
     #expect(sample.observerFree == sample)
+  }
+
+  @Test("what a closed window held and the hand-back did not return stays the observer's: no step at its end")
+  func keptAfterAWindow() throws {
+    var history = PythonHistory()
+    func take(_ line: String, at t: Double) throws {
+      history.take(try #require(AgentRecord.parse(Substring(line))), pid: 9, elapsed: t)
+    }
+    try take(#"{"type":"sample","t":1,"observer_bytes":6000000}"#, at: 1)
+    try take(
+      #"{"type":"sample","t":2,"observer_bytes":10000,"window":{"closed_at":2,"reason":"budget","returned_bytes":4000000}}"#,
+      at: 2)
+    let agent = try #require(history.agents.first)
+    #expect(agent.observerBytes == 10000)
+    #expect(agent.keptBytes == 2_000_000)
+    #expect(agent.observerTotal == 2_010_000)
+    // A hand-back that returned more than the window held keeps nothing more.
+    try take(#"{"type":"sample","t":3,"observer_bytes":3000000}"#, at: 3)
+    try take(
+      #"{"type":"sample","t":4,"observer_bytes":0,"window":{"closed_at":4,"reason":"deadline","returned_bytes":5000000}}"#,
+      at: 4)
+    #expect(history.agents.first?.keptBytes == 2_000_000)
   }
 }
