@@ -58,10 +58,11 @@ struct WhereTests {
     let command = c.command.map { $0.replacingOccurrences(of: "{dir}", with: dir) }
     let out = dir + "/rec.csv"
     // A generous budget and stall cap: a debug build on a loaded machine walks the 450 mappings
-    // of 220 threads slowly, and each kind needs a few dozen readings to be judged.
+    // of 220 threads slowly, and each kind needs a few dozen readings to be judged; 75 s, so
+    // that a busy machine (fewer detailed readings, more noise) still gives enough of them.
     let record = try MemtopRunner.run(
-      ["record", "--interval", "0.1", "--duration", "45", "--budget", "50", "--max-stall", "200", "-o", out, "--"]
-        + command, timeout: 300)
+      ["record", "--interval", "0.1", "--duration", "75", "--budget", "50", "--max-stall", "200", "-o", out, "--"]
+        + command, timeout: 400)
     #expect(record.status == 0, "record: \(record.stderr)")
 
     let json = try MemtopRunner.run(["analyze", out, "--json"])
