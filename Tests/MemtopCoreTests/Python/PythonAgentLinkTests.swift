@@ -249,13 +249,22 @@ struct PythonAgentLinkTests {
     _ = try link.write(name: "extra.log", "x")
     let me = getpid()
     // This link's janitor: memtop's child holding the directory open (other tests' links run
-    // beside this one).
-    let janitors = (Syscalls.numericEntries("/proc") ?? []).filter { pid in
-      (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == "memtop-janitor\n"
-        && (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") S \(me) ") == true
-        && Syscalls.directoryEntries("/proc/\(pid)/fd").contains {
-          Syscalls.readLink("/proc/\(pid)/fd/\($0)") == link.directory
-        }
+    // beside this one). It names itself and opens the directory just after it starts: on a
+    // busy machine that can take a moment, so look for up to 30 s.
+    func janitorsNow() -> [Int32] {
+      (Syscalls.numericEntries("/proc") ?? []).filter { pid in
+        (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == "memtop-janitor\n"
+          && (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") S \(me) ") == true
+          && Syscalls.directoryEntries("/proc/\(pid)/fd").contains {
+            Syscalls.readLink("/proc/\(pid)/fd/\($0)") == link.directory
+          }
+      }
+    }
+    var janitors = janitorsNow()
+    let deadline = Syscalls.monotonicSeconds() + 30
+    while janitors.isEmpty && Syscalls.monotonicSeconds() < deadline {
+      usleep(50_000)
+      janitors = janitorsNow()
     }
     #expect(janitors.count == 1)
     let janitor = try #require(janitors.first)
