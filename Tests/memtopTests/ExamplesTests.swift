@@ -78,14 +78,16 @@ struct ExamplesTests {
       func reached(_ fraction: Double) -> Double? {
         rss.lastIndex { $0.v < low + fraction * (high - low) }.flatMap { $0 + 1 < rss.count ? rss[$0 + 1].t : nil }
       }
-      let halfway = try #require(reached(0.5))
+      // On a busy machine the 150 MiB fill is a ramp of a few samples: the step may be named at
+      // any point of it, never before RSS started to rise nor after it arrived.
+      let rising = try #require(reached(0.05))
       let full = try #require(reached(1))
       // Within a sample either way: the analyzer's levels are floors, the test's are minima.
       let gaps = zip(rss.dropFirst(), rss).map { $0.t - $1.t }.sorted()
       let sample = gaps.isEmpty ? 0 : gaps[gaps.count / 2]
       #expect(
-        stepTime >= halfway - 1.5 * sample && stepTime <= full + 1.5 * sample,
-        "step at \(stepTime) s; RSS half-way up at \(halfway) s, up at \(full) s")
+        stepTime >= rising - 1.5 * sample && stepTime <= full + 1.5 * sample,
+        "step at \(stepTime) s; RSS started up at \(rising) s, up at \(full) s")
       #expect(text.contains("at \(AxisTicks.clock(stepTime))"), "\(text)")
     }
   }
