@@ -24,6 +24,9 @@ public struct AnalysisReport: Encodable, Sendable, Equatable {
   public var metrics: [String: MetricReport]
   /// Memory by kind and the counts, each judged; nil writes empty objects and a null `growth_in`.
   public var regions: RegionAssessment?
+  /// Rows that read the detailed figures afresh and rows that carried them: written as
+  /// `detail_readings` {`fresh`, `carried`} when the recording says.
+  public var detailReadings: DetailReadings?
 
   public init(verdict: TrendVerdict, metrics: [String: MetricReport]) {
     self.verdict = verdict
@@ -43,11 +46,15 @@ public struct AnalysisReport: Encodable, Sendable, Equatable {
     case regions
     case counts
     case growthIn = "growth_in"
+    case detailReadings = "detail_readings"
   }
 
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(verdict.rawValue, forKey: .verdict)
+    if let detailReadings {
+      try c.encode(["fresh": detailReadings.fresh, "carried": detailReadings.carried], forKey: .detailReadings)
+    }
     try c.encode(metrics, forKey: .metrics)
     var kinds: [String: RegionReport] = [:]
     for entry in regions?.kinds ?? [] { kinds[entry.name] = RegionReport(entry) }

@@ -7,6 +7,7 @@ extension RecordingAnalysis {
   var whereLines: [String] {
     guard !regions.kinds.isEmpty || !regions.counts.isEmpty else { return [] }
     var lines = ["where (memory by kind, from the walk of the mappings):"]
+    if let detailReadings { lines.append("  " + detailReadings.sentence) }
     for entry in regions.kinds + regions.counts {
       lines.append("  " + WhereReport.row(entry))
     }

@@ -34,6 +34,10 @@ public struct RecordingAnalysis: Sendable, Equatable {
   /// Memory by kind and the counts of the same lifetime, each judged (empty when the
   /// recording has no such columns).
   public var regions = RegionAssessment(entries: [])
+  /// How many rows of that lifetime read the detailed figures (heap, memory by kind, PSS)
+  /// afresh and how many carried the latest reading; nil for a recording without
+  /// `detail_age_ms`.
+  public var detailReadings: DetailReadings?
 
   /// Analyses a recording against an optional memory limit.
   public init(timeline: Timeline, limit: MemoryLimit?, analyzer: TrendAnalyzer = TrendAnalyzer()) {
@@ -70,6 +74,7 @@ public struct RecordingAnalysis: Sendable, Equatable {
       return rows.map { MetricSeries(times: $0.map { series.times[$0] }, values: $0.map { series.values[$0] }) }
         ?? series
     })
+    detailReadings = DetailReadings(ages: timeline.series(.detailAge).values, rows: rows)
     // The walk's count of malloc arenas, when the recording has it: the where sentence says
     // "8 arenas, one per thread" from a file as it does live.
     let arenas = timeline.series(.arenas)
@@ -137,6 +142,7 @@ public struct RecordingAnalysis: Sendable, Equatable {
     var report = AnalysisReport(results: results)
     report.verdict = verdict
     report.regions = regions
+    report.detailReadings = detailReadings
     return report
   }
 
@@ -207,5 +213,39 @@ extension RecordingAnalysis {
 extension String {
   func padding(_ width: Int) -> String {
     count >= width ? self : self + String(repeating: " ", count: width - count)
+  }
+}
+
+/// What the detailed figures of a recording rest on: rows that read them afresh, and rows that
+/// carried the latest reading because the target's sizes had not moved (``DetailTrigger``).
+public struct DetailReadings: Sendable, Equatable {
+  /// Rows whose detailed figures were read on that tick.
+  public var fresh: Int
+  /// Rows that carried an earlier reading.
+  public var carried: Int
+
+  public init(fresh: Int, carried: Int) {
+    self.fresh = fresh
+    self.carried = carried
+  }
+
+  /// Counts the rows `rows` (all when nil) by their `detail_age_ms`; nil when none has one.
+  init?(ages: [Double], rows: [Int]?) {
+    var fresh = 0
+    var carried = 0
+    for i in rows ?? Array(ages.indices) where i < ages.count && !ages[i].isNaN {
+      if ages[i] == 0 { fresh += 1 } else { carried += 1 }
+    }
+    guard fresh + carried > 0 else { return nil }
+    self.init(fresh: fresh, carried: carried)
+  }
+
+  /// E.g. `read afresh on 14 rows; 11 more carry the latest reading (RSS, anon and file had not moved)`.
+  public var sentence: String {
+    var text = "read afresh on \(fresh) \(fresh == 1 ? "row" : "rows")"
+    if carried > 0 {
+      text += "; \(carried) more carry the latest reading (RSS, anon and file had not moved)"
+    }
+    return text
   }
 }

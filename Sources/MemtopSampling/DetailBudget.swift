@@ -39,6 +39,14 @@ package struct DetailBudget: Sendable, Equatable {
     guard fraction > 0 else { return }
     nextAllowed = start + cost / fraction
   }
+
+  /// Records that a read allowed at `now` was not worth doing (the target's sizes had not
+  /// moved): the next is allowed when it would have been after a read of the usual cost, so
+  /// the rows that carry the latest reading come at the cadence reads would.
+  package mutating func skipped(at now: Double) {
+    guard fraction > 0, let averageCost else { return }
+    nextAllowed = now + averageCost / fraction
+  }
 }
 
 /// Which detailed reads a tick does: none, heap, `smaps_rollup`, or both.
@@ -108,6 +116,22 @@ package struct DetailSchedule: Sendable, Equatable {
     case (false, true): return .rollup
     case (false, false): return []
     }
+  }
+
+  /// Records that the reads of `tier`, allowed at `now`, were not worth doing: the budgets and
+  /// the stall cap move on as after reads of the usual cost, so carried rows keep the cadence.
+  package mutating func skipped(_ tier: DetailTier, at now: Double) {
+    guard !tier.isEmpty else { return }
+    var expected = 0.0
+    if tier.contains(.heap) {
+      heap.skipped(at: now)
+      expected += heap.averageCost ?? 0
+    }
+    if tier.contains(.rollup) {
+      rollup.skipped(at: now)
+      expected += rollup.averageCost ?? 0
+    }
+    stall.spent(expected, startedAt: now)
   }
 
   /// Records that the reads of `tier` started at `start` and cost `costs` in all.

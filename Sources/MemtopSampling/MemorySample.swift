@@ -63,6 +63,10 @@ public struct MemorySample: Sendable, Equatable {
   /// window runs, the agent's buffers), as the agent last said: subtracted from RSS, anon,
   /// heap, PSS and USS before anything is judged (``observerFree``).
   public var observer: UInt64?
+  /// Milliseconds since the detailed figures on this row (heap, memory by kind, the counts
+  /// from the walk, PSS, USS) were read: 0 when read this tick; more when the target's sizes
+  /// had not moved and the latest reading was carried (``DetailTrigger``); nil without them.
+  public var detailAge: UInt64?
 
   public init(
     timeUnix: Double, elapsed: Double, pid: Int32,
@@ -97,6 +101,8 @@ public enum Metric: String, CaseIterable, Sendable {
   case arenas
   /// memtop's own Python agent's footprint: recorded and subtracted before judging, not charted.
   case observer
+  /// Milliseconds since the row's detailed figures were read: recorded, not charted.
+  case detailAge
 
   /// The metrics the agent's footprint is part of, and is subtracted from before judging.
   public static let holdingObserver: [Metric] = [.rss, .anon, .heap, .pss, .uss]
@@ -150,6 +156,7 @@ public enum Metric: String, CaseIterable, Sendable {
     case .fds: "fds"
     case .arenas: "arenas"
     case .observer: "observer_bytes"
+    case .detailAge: "detail_age_ms"
     default: "region_\(region?.rawValue ?? "")_bytes"
     }
   }
@@ -172,6 +179,7 @@ public enum Metric: String, CaseIterable, Sendable {
     case .fds: "fds"
     case .arenas: "arenas"
     case .observer: "observer"
+    case .detailAge: "detail age"
     default: region?.rawValue ?? ""
     }
   }
@@ -203,6 +211,7 @@ extension MemorySample {
       case .fds: fds
       case .arenas: arenas
       case .observer: observer
+      case .detailAge: detailAge
       }
     }
     set {
@@ -228,6 +237,7 @@ extension MemorySample {
       case .fds: fds = newValue
       case .arenas: arenas = newValue
       case .observer: observer = newValue
+      case .detailAge: detailAge = newValue
       }
     }
   }

@@ -55,11 +55,13 @@ extension Sampler: MemorySampling {
 /// Builds the sampler for a process: its own (``Sampler``), or its whole tree (``TreeSampler``).
 package func makeSampler(
   for handle: ProcessHandle, tree: Bool, clock: any SamplerClock, detailBudget: Double, maxStall: Double,
-  startMonotonic: Double
+  startMonotonic: Double, detailMaxAge: Double = DetailTrigger.defaultMaxAge
 ) -> any MemorySampling {
   tree
     ? TreeSampler(
-      root: handle, clock: clock, detailBudget: detailBudget, maxStall: maxStall, startMonotonic: startMonotonic)
+      root: handle, clock: clock, detailBudget: detailBudget, maxStall: maxStall, startMonotonic: startMonotonic,
+      detailMaxAge: detailMaxAge)
     : Sampler(
-      handle: handle, clock: clock, detailBudget: detailBudget, maxStall: maxStall, startMonotonic: startMonotonic)
+      handle: handle, clock: clock, detailBudget: detailBudget, maxStall: maxStall, startMonotonic: startMonotonic,
+      detailMaxAge: detailMaxAge)
 }

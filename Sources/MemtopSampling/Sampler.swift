@@ -108,6 +108,12 @@ public final class Sampler {
   package private(set) var latestRegions: RegionReading?
   /// Why open descriptors are not counted, once known (e.g. permission denied).
   package private(set) var fdsUnavailable: ProcReadError?
+  /// Whether the heap walk is worth repeating: the cheap tier moved since, or it grew old.
+  private var heapTrigger: DetailTrigger
+  /// The same for `smaps_rollup`.
+  private var rollupTrigger: DetailTrigger
+  /// Detailed reads the budget allowed but the trigger skipped, the target's memory unchanged.
+  package private(set) var skippedDetailReads = 0
 
   /// Creates a sampler.
   ///
@@ -117,10 +123,15 @@ public final class Sampler {
   ///     0 leaves only the CPU budget.
   ///   - startMonotonic: the monotonic time that `elapsed` counts from.
   ///   - tickRead: what every tick reads (`status` unless told).
+  ///   - detailMaxAge: seconds after which a detailed reading is repeated though the target's
+  ///     resident, anonymous and file sizes did not move (before that, only a move brings one);
+  ///     0: as often as the budget allows.
   public init(
     handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0, startMonotonic: Double,
-    tickRead: TickRead = .status
+    tickRead: TickRead = .status, detailMaxAge: Double = DetailTrigger.defaultMaxAge
   ) {
+    heapTrigger = DetailTrigger(maxAge: detailMaxAge)
+    rollupTrigger = DetailTrigger(maxAge: detailMaxAge)
     self.handle = handle
     self.tickRead = tickRead
     self.clock = clock
@@ -159,12 +170,27 @@ public final class Sampler {
   public func sample() -> SampleOutcome {
     let now = clock.monotonicSeconds()
     let tier = schedule.tier(at: now)
-    let outcome = sample(tier: tier, now: now)
-    if case .sample = outcome, let costs = lastDetailCosts {
-      schedule.spent(tier, costs: costs, startedAt: lastDetailStart)
+    let outcome = sample(tier: tier, now: now, gated: true)
+    if case .sample = outcome {
+      if let costs = lastDetailCosts { schedule.spent(lastDetailTier, costs: costs, startedAt: lastDetailStart) }
+      schedule.skipped(lastCarriedTier, at: now)
     }
     return outcome
   }
+
+  /// The part of `tier` worth reading at `now`, by what the latest tick showed: a read whose
+  /// sizes have not moved since it, and that is younger than the maximum age, is not repeated.
+  package func due(_ tier: DetailTier, at now: Double) -> DetailTier {
+    var due = tier
+    if tier.contains(.heap) && !heapTrigger.isDue(at: now) { due.remove(.heap) }
+    if tier.contains(.rollup) && !rollupTrigger.isDue(at: now) { due.remove(.rollup) }
+    return due
+  }
+
+  /// The detailed reads the latest sample did.
+  private var lastDetailTier: DetailTier = []
+  /// The detailed reads the latest sample carried instead of doing.
+  private var lastCarriedTier: DetailTier = []
 
   /// What the latest sample's detailed reads cost, or `nil` when it did none.
   package private(set) var lastDetailCosts: DetailCosts?
@@ -173,12 +199,32 @@ public final class Sampler {
 
   /// Takes one sample now with the detailed reads `tier` chosen by the caller (who owns the
   /// budget, e.g. for a whole process tree); ``lastDetailCosts`` tells what they cost.
-  public func sample(tier: DetailTier) -> SampleOutcome {
-    sample(tier: tier, now: clock.monotonicSeconds())
+  /// The figures of `carrying` are the latest reading's, carried (the caller found the tree's
+  /// sizes had not moved).
+  public func sample(tier: DetailTier, carrying: DetailTier = []) -> SampleOutcome {
+    sample(tier: tier, now: clock.monotonicSeconds(), gated: false, carrying: carrying)
   }
 
-  private func sample(tier: DetailTier, now: Double) -> SampleOutcome {
+  /// The latest detailed figures of each tier and when they were read, carried onto the rows
+  /// of ticks the budget allowed a read that the trigger found not worth doing.
+  private var heapReading: (sample: MemorySample, time: Double)?
+  private var rollupReading: (sample: MemorySample, time: Double)?
+
+  /// What a heap walk gives: by ``heapSource``, PSS, USS and SwapPss too when it walks `smaps`.
+  private var heapMetrics: [Metric] {
+    [.heap, .brkHeap, .arenas] + Metric.regions + (heapSource == .smaps ? Self.rollupMetrics : [])
+  }
+  private static let rollupMetrics: [Metric] = [.pss, .uss, .swapPss]
+
+  /// - Parameters:
+  ///   - gated: drop the detailed reads this tick's `status` shows are not worth doing, and
+  ///     carry their latest figures instead (the caller that owns a tree's budget decides for
+  ///     all its members).
+  ///   - carrying: detailed figures to carry from the latest reading without reading them.
+  private func sample(tier: DetailTier, now: Double, gated: Bool, carrying: DetailTier = []) -> SampleOutcome {
     lastDetailCosts = nil
+    lastDetailTier = []
+    lastCarriedTier = []
     if tickRead == .statm { return sampleStatm(now: now) }
     let status: ProcStatus
     switch readFile("status", handle.readStatus) {
@@ -202,6 +248,16 @@ public final class Sampler {
     sample.swap = status.vmSwap
     sample.peakRSS = status.vmHWM
     sample.threads = status.threads.flatMap { UInt64(exactly: $0) }
+    if let rss = status.vmRSS {
+      let level = DetailTrigger.Level(rss: rss, anon: status.rssAnon, file: status.rssFile, time: now)
+      heapTrigger.observe(level)
+      rollupTrigger.observe(level)
+    }
+    let allowed = tier
+    let tier = gated ? due(tier, at: now) : tier
+    if tier != allowed { skippedDetailReads += 1 }
+    let carried = gated ? allowed.subtracting(tier) : carrying
+    lastCarriedTier = carried
     // A process in the middle of an exec shows no memory for an instant; a kernel thread
     // never has any. Only a few readings in a row without any are worth a warning.
     readingsWithoutMemory = status.hasMemory ? 0 : readingsWithoutMemory + 1
@@ -213,8 +269,28 @@ public final class Sampler {
     if status.hasMemory && detailUnavailable == nil && !tier.isEmpty {
       lastDetailStart = clock.monotonicSeconds()
       lastDetailCosts = readDetails(tier, into: &sample)
+      lastDetailTier = tier
+      if sample.heap != nil && tier.contains(.heap) { heapReading = (sample, now) }
+      if sample.pss != nil { rollupReading = (sample, now) }
     }
+    if status.hasMemory && detailUnavailable == nil && !carried.isEmpty { carry(carried, into: &sample, now: now) }
     return .sample(sample)
+  }
+
+  /// Puts the latest reading of each tier in `carried` on `sample`, with its age; counts the
+  /// open descriptors afresh (a few microseconds: a descriptor leak moves no memory).
+  private func carry(_ carried: DetailTier, into sample: inout MemorySample, now: Double) {
+    var oldest = sample.heap != nil || sample.pss != nil ? now : Double.infinity
+    if carried.contains(.heap), let reading = heapReading {
+      for metric in heapMetrics { sample[metric] = reading.sample[metric] }
+      readFileDescriptors(into: &sample)
+      oldest = min(oldest, reading.time)
+    }
+    if carried.contains(.rollup), let reading = rollupReading {
+      for metric in Self.rollupMetrics { sample[metric] = reading.sample[metric] }
+      oldest = min(oldest, reading.time)
+    }
+    if oldest.isFinite { sample.detailAge = UInt64(clamping: Int(((now - oldest) * 1000).rounded())) }
   }
 
   /// A mark of the process's life from its `stat`: the page faults of the children it has
@@ -303,6 +379,7 @@ public final class Sampler {
       costs.heap = ended - started
       started = ended
     }
+    defer { if sample.heap != nil || sample.pss != nil { sample.detailAge = 0 } }
     // A walk of smaps gave PSS already.
     if tier.contains(.rollup) && sample.pss == nil && detailUnavailable == nil {
       do {
@@ -311,6 +388,7 @@ public final class Sampler {
         sample.uss = rollup.uss
         sample.swapPss = rollup.swapPss
         detailReads += 1
+        rollupTrigger.detailRead()
       } catch {
         detailFailed(error, file: "smaps_rollup")
       }
@@ -339,6 +417,8 @@ public final class Sampler {
       sample.pss = smaps.totals.pss
       sample.uss = smaps.totals.uss
       sample.swapPss = smaps.totals.swapPss
+      // The walk of smaps gave PSS: a read of smaps_rollup now would learn nothing more.
+      rollupTrigger.detailRead()
     } catch {
       detailFailed(error, file: "smaps")
     }
@@ -359,6 +439,7 @@ public final class Sampler {
     sample.arenas = UInt64(exactly: regions.arenas)
     latestRegions = regions
     detailReads += 1
+    heapTrigger.detailRead()
     lostMaps = 0
   }
 

@@ -31,6 +31,10 @@ package final class TreeSampler: MemorySampling {
   private let startMonotonic: Double
   private let scanner: ProcessScanner
   private var schedule: DetailSchedule
+  /// Seconds after which a member's detailed reading is repeated though nothing moved.
+  private let detailMaxAge: Double
+  /// Sweeps the budget allowed but no member's sizes called for.
+  package private(set) var skippedDetailReads = 0
   private let heapSource: HeapSource
   private var members: [Member] = []
   /// Members that ended; a zombie among them is still in /proc until its parent reaps it.
@@ -49,18 +53,22 @@ package final class TreeSampler: MemorySampling {
   /// Creates a tree sampler rooted at `handle`.
   ///
   /// - Parameter detailBudget: share of one core the detailed reads of all members together may use.
+  /// - Parameter detailMaxAge: seconds after which the members' detailed reads are repeated
+  ///   though none of their sizes moved (``DetailTrigger``); 0: as often as the budget allows.
   public init(
     root handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0,
-    startMonotonic: Double
+    startMonotonic: Double, detailMaxAge: Double = DetailTrigger.defaultMaxAge
   ) {
     root = handle.identity
+    self.detailMaxAge = detailMaxAge
     self.clock = clock
     self.startMonotonic = startMonotonic
     Syscalls.raiseOpenFileLimit()
     scanner = ProcessScanner(procRoot: handle.procRoot)
     schedule = DetailSchedule(fraction: detailBudget, maxStall: maxStall, hasRollup: handle.hasRollup)
     currentName = handle.name
-    let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0, startMonotonic: startMonotonic)
+    let sampler = Sampler(
+      handle: handle, clock: clock, detailBudget: 0, startMonotonic: startMonotonic, detailMaxAge: detailMaxAge)
     heapSource = sampler.heapSource
     members = [Member(identity: handle.identity, sampler: sampler)]
     if !handle.hasRollup && detailBudget > 0 {
@@ -101,7 +109,12 @@ package final class TreeSampler: MemorySampling {
   public func sample() -> SampleOutcome {
     let now = clock.monotonicSeconds()
     addNewMembers(counting: true)
-    let tier = schedule.tier(at: now)
+    // The sweep reads every member at one tier (so PSS totals add up), when any member's
+    // sizes moved since its last reading, or it is new, or its reading grew old.
+    let allowed = schedule.tier(at: now)
+    let tier = members.reduce(into: DetailTier()) { $0.formUnion($1.sampler.due(allowed, at: now)) }
+    if tier != allowed { skippedDetailReads += 1 }
+    let carried = allowed.subtracting(tier)
     // Each member's life mark before the detailed reads, to tell whether the tree changed
     // while they ran.
     let marks = tier.isEmpty ? [:] : Dictionary(members.map { ($0.identity, $0.sampler.lifeMark()) }) { a, _ in a }
@@ -112,7 +125,7 @@ package final class TreeSampler: MemorySampling {
     var missed: String?
     var kept: [Member] = []
     for member in members {
-      let outcome = member.sampler.sample(tier: tier)
+      let outcome = member.sampler.sample(tier: tier, carrying: carried)
       if let spent = member.sampler.lastDetailCosts {
         costs += spent
         detailRead = true
@@ -138,6 +151,7 @@ package final class TreeSampler: MemorySampling {
     members = kept
     // Charge only reads that happened (members denied their maps read nothing).
     if detailRead { schedule.spent(tier, costs: costs, startedAt: sweepStart) }
+    schedule.skipped(carried, at: now)
     if let rootName = readings.first(where: { $0.sample.pid == root.pid })?.name { currentName = rootName }
     memberSamples = readings
     if members.isEmpty {
@@ -173,7 +187,9 @@ package final class TreeSampler: MemorySampling {
     var sum = MemorySample(timeUnix: clock.wallSeconds(), elapsed: now - startMonotonic, pid: root.pid)
     sum.startTicks = root.startTimeTicks
     sum.processes = samples.count
-    for metric in Metric.allCases where metric != .peakRSS {
+    // The tree's detailed figures are as old as its oldest member's.
+    sum.detailAge = samples.contains { $0.detailAge == nil } ? nil : samples.compactMap(\.detailAge).max()
+    for metric in Metric.allCases where metric != .peakRSS && metric != .detailAge {
       var total: UInt64 = 0
       var complete = !samples.isEmpty
       for sample in samples {
@@ -197,7 +213,8 @@ package final class TreeSampler: MemorySampling {
       guard let handle = try? ProcessHandle(pid: identity.pid, procRoot: scanner.procRoot),
         handle.identity == identity
       else { continue }
-      let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0, startMonotonic: startMonotonic)
+      let sampler = Sampler(
+        handle: handle, clock: clock, detailBudget: 0, startMonotonic: startMonotonic, detailMaxAge: detailMaxAge)
       members.append(Member(identity: identity, sampler: sampler))
       if counting { joined += 1 }
     }

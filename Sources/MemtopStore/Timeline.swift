@@ -121,6 +121,7 @@ public struct Timeline: Sendable {
     Self.append(sample.fds, to: &columns[18], at: index, capacity: capacity)
     Self.append(sample.arenas, to: &columns[19], at: index, capacity: capacity)
     Self.append(sample.observer, to: &columns[20], at: index, capacity: capacity)
+    Self.append(sample.detailAge, to: &columns[21], at: index, capacity: capacity)
     Self.append(sample.startTicks, to: &startTicks, at: index, capacity: elapsed.capacity)
     processCounts.append(sample.processes.map { Int32(clamping: $0) } ?? -1)
     if let marker = sample.marker { markers[count - 1] = marker }

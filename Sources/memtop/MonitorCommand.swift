@@ -109,6 +109,7 @@ struct MonitorCommand: ParsableCommand {
     config.limitBytes = limit.memoryLimit?.bytes
     config.detailBudget = sampling.fraction
     config.maxStall = sampling.stallSecondsPerSecond
+    config.detailMaxAge = sampling.detailMaxAge
     config.python = pythonFlags.options
     try runView(config)
   }

@@ -152,6 +152,7 @@ struct RecordCommand: ParsableCommand {
     options.perProcess = perProcess
     options.detailBudget = sampling.fraction
     options.maxStall = sampling.stallSecondsPerSecond
+    options.detailMaxAge = sampling.detailMaxAge
     options.limit = limit.memoryLimit
     options.launchOutput = output == "-" ? .stdoutToStderr : .inherit
     options.launchInForeground = true

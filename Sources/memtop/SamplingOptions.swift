@@ -19,9 +19,17 @@ struct SamplingOptions<Wording: OptionWording>: ParsableArguments {
       valueName: "ms"))
   var maxStall: Double = 5
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Seconds after which the detailed reads are repeated though the target's memory did not move (they follow its changes otherwise); 0 reads them as often as the budget allows.",
+      valueName: "seconds"))
+  var detailMaxAge: Double = 60
+
   func validate() throws {
     try Validation.budget(budget)
     try Validation.maxStall(maxStall)
+    try Validation.detailMaxAge(detailMaxAge)
   }
 
   /// The budget as a share of one core (0.01 = 1 %).

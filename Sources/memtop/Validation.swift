@@ -27,6 +27,14 @@ enum Validation {
     }
   }
 
+  static func detailMaxAge(_ seconds: Double) throws {
+    guard seconds >= 0 && seconds <= 86_400 else {
+      throw ValidationError(
+        "--detail-max-age \(seconds) is out of range; use seconds from 0 to 86400 (0 reads as often as the budget allows)"
+      )
+    }
+  }
+
   /// `--metrics-listen` (a loopback address unless `allowRemote`) and `--metrics-allow-remote`
   /// (only with it), as `record` and `serve` take them.
   static func metricsListen(_ text: String?, allowRemote: Bool) throws {

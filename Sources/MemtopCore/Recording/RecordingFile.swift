@@ -13,7 +13,7 @@ public enum RecordingFile {
   /// Memory by kind and the counts come along when the file has them (a column never filled
   /// costs nothing); so do the Python agent's own bytes, which are subtracted before judging.
   public static let chartedMetrics: [Metric] =
-    RecordingAnalysis.treeMetrics + RegionAssessment.metrics + [.arenas, .observer]
+    RecordingAnalysis.treeMetrics + RegionAssessment.metrics + [.arenas, .observer, .detailAge]
 
   /// Every row of the recording (for a `--children --per-process` file, the totals and the
   /// per-process rows); fails when its main series is empty.

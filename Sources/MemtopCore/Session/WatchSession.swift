@@ -633,7 +633,7 @@ public final class WatchSession {
   private func makeSampler(for handle: ProcessHandle) -> any MemorySampling {
     MemtopSampling.makeSampler(
       for: handle, tree: options.children, clock: clock, detailBudget: options.detailBudget, maxStall: options.maxStall,
-      startMonotonic: start)
+      startMonotonic: start, detailMaxAge: options.detailMaxAge)
   }
 
   /// A followed name's sampler: a launcher found by name is followed to its program at once.
@@ -654,7 +654,7 @@ public final class WatchSession {
     }
     return MemtopSampling.makeSampler(
       for: target, tree: tree, clock: clock, detailBudget: options.detailBudget, maxStall: options.maxStall,
-      startMonotonic: start)
+      startMonotonic: start, detailMaxAge: options.detailMaxAge)
   }
 
   /// Opens the process `requested`: a thread is mapped to its process, a zombie refused.

@@ -35,6 +35,9 @@ public struct WatchOptions: Sendable {
   public var detailBudget = 0.01
   /// Seconds per second the detailed reads may stall the target (0.005 = 5 ms/s).
   public var maxStall = 0.005
+  /// Seconds after which the detailed reads are repeated though the target's sizes did not
+  /// move (before that only a move brings one); 0: as often as the budget allows.
+  public var detailMaxAge = 60.0
   /// The memory limit the verdict projects against (`--limit`), else the cgroup's.
   public var limit: MemoryLimit?
   /// Follow a launcher to the program it runs.

@@ -19,6 +19,9 @@ package enum CSVFormat {
     "arenas",
     // Bytes memtop's own Python agent held (subtracted before judging).
     "observer_bytes",
+    // Milliseconds since the detailed figures were read: 0 when read on this row, more when
+    // the target's sizes had not moved and the latest reading was carried.
+    "detail_age_ms",
   ]
 
   /// The metrics in column order after `pid`.
@@ -27,7 +30,7 @@ package enum CSVFormat {
   ]
 
   /// The metrics in column order after `command`.
-  package static let trailingMetricColumns: [Metric] = Metric.regions + [.threads, .fds, .arenas, .observer]
+  package static let trailingMetricColumns: [Metric] = Metric.regions + [.threads, .fds, .arenas, .observer, .detailAge]
 
   /// Every metric a recording carries, in column order.
   package static let allMetricColumns: [Metric] = metricColumns + trailingMetricColumns

@@ -97,6 +97,8 @@ public struct MonitorConfiguration: Sendable {
   public var limitBytes: UInt64?
   /// Seconds per second the detailed reads may stall the target (0.005 = 5 ms/s; 0: no cap).
   public var maxStall: Double = 0.005
+  /// `--detail-max-age`: seconds after which the detailed reads are repeated though nothing moved.
+  public var detailMaxAge: Double = 60
   /// `--python`: load the Python agent (its files, and whether to trace lines at once).
   public var python: PythonOptions?
 

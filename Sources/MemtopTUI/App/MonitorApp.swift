@@ -63,6 +63,7 @@ public enum MonitorApp {
     options.children = config.children
     options.detailBudget = config.detailBudget
     options.maxStall = config.maxStall
+    options.detailMaxAge = config.detailMaxAge
     options.limit = config.limitBytes.map { MemoryLimit(bytes: $0, source: .user) }
     options.python = config.python
     let target: WatchTarget

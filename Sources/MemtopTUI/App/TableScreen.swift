@@ -158,6 +158,7 @@ final class TableScreen: AppScreen {
     var options = WatchOptions(interval: config.interval)
     options.detailBudget = config.detailBudget
     options.maxStall = config.maxStall
+    options.detailMaxAge = config.detailMaxAge
     options.limit = config.limitBytes.map { MemoryLimit(bytes: $0, source: .user) }
     // The row chosen is the process wanted: no launcher is followed from here.
     options.followLaunchers = false

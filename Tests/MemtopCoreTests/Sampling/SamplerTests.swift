@@ -293,7 +293,9 @@ struct DetailTierTests {
       // Every clock read advances 5 ms, so each detailed read "costs" 5 ms; the budget (50 %
       // for each kind) alone would allow one every 10 ms.
       let clock = ManualClock(now: 0, advancePerRead: 0.005)
-      let sampler = Sampler(handle: handle, clock: clock, detailBudget: 1, maxStall: maxStall, startMonotonic: 0)
+      // Maximum age 0: every read the budget allows is done (a fixture never changes).
+      let sampler = Sampler(
+        handle: handle, clock: clock, detailBudget: 1, maxStall: maxStall, startMonotonic: 0, detailMaxAge: 0)
       var ticks = 0
       for _ in 0..<300 {
         guard case .sample(let s) = sampler.sample() else { continue }

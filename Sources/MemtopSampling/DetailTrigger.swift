@@ -1,0 +1,70 @@
+import MemtopSystem
+
+/// Decides whether the detailed reads are worth doing: only when the cheap tier shows that the
+/// target's memory moved since the last detailed read, or that read has grown old.
+///
+/// A detailed read walks the target's page tables under its memory lock (milliseconds for a
+/// large process); repeating it while `status` shows the same resident, anonymous and file
+/// sizes learns almost nothing. The maximum age still brings a read now and then, so a shift
+/// between kinds under a flat total (heap freed as a file mapping grows) is seen within it.
+public struct DetailTrigger: Sendable, Equatable {
+  /// Seconds after which a detailed reading is repeated even if nothing moved; 0 makes every
+  /// reading stale at once (the detailed reads then follow the budget's clock alone).
+  package let maxAge: Double
+  /// What the cheap tier showed at the latest detailed read, and when.
+  private var atRead: Level?
+  /// What the latest tick showed.
+  private var latest: Level?
+
+  /// The sizes the trigger compares, bytes.
+  package struct Level: Sendable, Equatable {
+    package var rss: UInt64
+    package var anon: UInt64?
+    package var file: UInt64?
+    package var time: Double
+
+    package init(rss: UInt64, anon: UInt64?, file: UInt64?, time: Double) {
+      self.rss = rss
+      self.anon = anon
+      self.file = file
+      self.time = time
+    }
+  }
+
+  /// Default maximum age, seconds.
+  public static let defaultMaxAge = 60.0
+  /// The smallest move that counts, bytes: a few pages of allocator churn do not.
+  package static let minimumChange: UInt64 = 256 << 10
+  /// The share of RSS that counts as a move on a large process (1/512, about 0.2 %).
+  package static let rssShareDivisor: UInt64 = 512
+
+  package init(maxAge: Double = DetailTrigger.defaultMaxAge) {
+    self.maxAge = max(0, maxAge)
+  }
+
+  /// Notes what a tick's `status` showed.
+  package mutating func observe(_ level: Level) { latest = level }
+
+  /// Notes that a detailed read was done at the latest observed level.
+  package mutating func detailRead() { atRead = latest }
+
+  /// Forgets the last detailed read: the next check is due whatever the sizes (e.g. a read
+  /// that failed, or an exec that replaced the address space).
+  package mutating func reset() { atRead = nil }
+
+  /// Whether a detailed read is due at `now`: no read yet, the last is `maxAge` old, or one of
+  /// the sizes moved by more than the threshold since it.
+  package func isDue(at now: Double) -> Bool {
+    guard maxAge > 0, let atRead, let latest else { return true }
+    if now - atRead.time >= maxAge { return true }
+    let threshold = max(Self.minimumChange, atRead.rss / Self.rssShareDivisor)
+    func moved(_ a: UInt64?, _ b: UInt64?) -> Bool {
+      switch (a, b) {
+      case (let a?, let b?): return (a > b ? a - b : b - a) > threshold
+      case (nil, nil): return false
+      default: return true
+      }
+    }
+    return moved(atRead.rss, latest.rss) || moved(atRead.anon, latest.anon) || moved(atRead.file, latest.file)
+  }
+}
