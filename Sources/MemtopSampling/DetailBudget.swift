@@ -17,6 +17,11 @@ package struct DetailBudget: Sendable, Equatable {
   package private(set) var averageInterval: Double?
   /// Start of the latest read (monotonic seconds).
   package private(set) var lastStart: Double?
+  /// Reads done.
+  package private(set) var reads = 0
+  /// Reads allowed but not done, the target's sizes not having moved (their rows carried the
+  /// latest reading).
+  package private(set) var skips = 0
 
   public init(fraction: Double) {
     self.fraction = max(0, fraction)
@@ -30,6 +35,7 @@ package struct DetailBudget: Sendable, Equatable {
   /// Records that a read started at `start` and took `cost` seconds.
   package mutating func spent(_ cost: Double, startedAt start: Double) {
     let cost = max(cost, 0)
+    reads += 1
     averageCost = averageCost.map { 0.7 * $0 + 0.3 * cost } ?? cost
     if let lastStart, start > lastStart {
       let interval = start - lastStart
@@ -44,6 +50,7 @@ package struct DetailBudget: Sendable, Equatable {
   /// moved): the next is allowed when it would have been after a read of the usual cost, so
   /// the rows that carry the latest reading come at the cadence reads would.
   package mutating func skipped(at now: Double) {
+    skips += 1
     guard fraction > 0, let averageCost else { return }
     nextAllowed = now + averageCost / fraction
   }
@@ -145,14 +152,18 @@ package struct DetailSchedule: Sendable, Equatable {
 extension DetailSchedule {
   /// Source and cadence of the heap figures, read from `source`.
   public func heapCadence(source: HeapSource) -> DetailCadence {
-    DetailCadence(source: source.label, interval: heap.averageInterval, cost: heap.averageCost)
+    DetailCadence(
+      source: source.label, interval: heap.averageInterval, cost: heap.averageCost, reads: heap.reads,
+      carried: heap.skips)
   }
 
   /// Source and cadence of PSS, USS and SwapPss: `smaps_rollup`, or the heap's `smaps` walk on
   /// kernels without it.
   public func rollupCadence(heapSource: HeapSource) -> DetailCadence {
     guard hasRollup else { return heapCadence(source: heapSource) }
-    return DetailCadence(source: "smaps_rollup", interval: rollup.averageInterval, cost: rollup.averageCost)
+    return DetailCadence(
+      source: "smaps_rollup", interval: rollup.averageInterval, cost: rollup.averageCost, reads: rollup.reads,
+      carried: rollup.skips)
   }
 }
 

@@ -51,11 +51,18 @@ public struct DetailCadence: Sendable, Equatable {
   public var interval: Double?
   /// Smoothed cost of one read, seconds, nil before the first.
   public var cost: Double?
+  /// Reads done so far.
+  public var reads: Int
+  /// Samples that carried the latest reading instead of a read the budget allowed: the
+  /// target's sizes had not moved.
+  public var carried: Int
 
-  public init(source: String, interval: Double?, cost: Double?) {
+  public init(source: String, interval: Double?, cost: Double?, reads: Int = 0, carried: Int = 0) {
     self.source = source
     self.interval = interval
     self.cost = cost
+    self.reads = reads
+    self.carried = carried
   }
 }
 

@@ -20,6 +20,11 @@ final class AppLoop {
   /// a stop signal or the once-a-second tick is noticed when idle.
   static let maxWaitMilliseconds = 200
 
+  /// Shortest time between two frames that samples alone ask for, seconds: about 20 a second,
+  /// what the eye follows, whatever the sampling interval. A key, a resize or a new screen is
+  /// drawn at once.
+  static let minimumFrameGap = 0.05
+
   /// The screens, bottom first; the last one is shown.
   private(set) var stack: [any AppScreen]
   let context: AppContext
@@ -33,6 +38,12 @@ final class AppLoop {
   /// Stops memtop until it is continued (tests replace it; the real one raises SIGSTOP).
   var stopSelf: () -> Void = { JobControlSignals.stopSelf() }
   private var dirty = true
+  /// Whether the pending frame answers the user (a key, a resize, a new screen): drawn at once.
+  private var urgent = true
+  /// Monotonic time of the latest frame.
+  private var lastFrame = -Double.infinity
+  /// Frames drawn so far.
+  private(set) var frames = 0
   private var appliedTheme: Int?
   private(set) var outcome: Outcome?
   /// Messages of screens that already left the stack.
@@ -73,9 +84,12 @@ final class AppLoop {
         send(.tick)
       }
       guard outcome == nil else { break }
-      draw()
       let later = context.clock.monotonicSeconds()
-      let untilDue = top.nextDue.map { Int((($0 - later) * 1000).rounded(.up)) } ?? Self.maxWaitMilliseconds
+      let frameDue = lastFrame + Self.minimumFrameGap
+      if urgent || later >= frameDue { draw() }
+      var untilDue = top.nextDue.map { Int((($0 - later) * 1000).rounded(.up)) } ?? Self.maxWaitMilliseconds
+      // A frame held back for the pace is drawn when its time comes, even with no sample due.
+      if dirty { untilDue = min(untilDue, Int(((frameDue - later) * 1000).rounded(.up))) }
       switch backend.read(timeoutMilliseconds: min(max(untilDue, 0), Self.maxWaitMilliseconds)) {
       case .key(let key): send(.key(key))
       case .resize(let width, let height): send(.resize(width: width, height: height))
@@ -104,6 +118,7 @@ final class AppLoop {
     case .resize(let width, let height):
       context.size = (width, height)
       dirty = true
+      urgent = true
     case .suspend:
       backend.suspend()
       stopSelf()
@@ -114,20 +129,27 @@ final class AppLoop {
       backend.resume()
       context.size = backend.size
       dirty = true
+      urgent = true
       return
     default: break
     }
     switch top.handle(event, in: context) {
     case .none: break
-    case .redraw: dirty = true
+    case .redraw:
+      dirty = true
+      // What the user did is shown at once; what the sampler brought waits for the pace.
+      if case .key = event { urgent = true }
+      if case .mouse = event { urgent = true }
     case .push(let screen):
       stack.append(screen)
       // A new screen may have due events at once (its first sample).
       dirty = true
+      urgent = true
     case .pop:
       guard stack.count > 1 else { break }
       messages += stack.removeLast().finish()
       dirty = true
+      urgent = true
     case .quit(let status, let lines):
       outcome = Outcome(status: status, messages: lines)
     }
@@ -142,6 +164,9 @@ final class AppLoop {
     }
     guard dirty else { return }
     dirty = false
+    urgent = false
+    lastFrame = context.clock.monotonicSeconds()
+    frames += 1
     let size = backend.size
     context.size = size
     var buffer = CellBuffer(width: size.width, height: size.height)

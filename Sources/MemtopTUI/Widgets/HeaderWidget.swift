@@ -83,10 +83,16 @@ package struct HeaderWidget: Sendable {
       })
   }
 
-  /// A detailed figure's source and cadence: `smaps_rollup ~2.1 s`.
+  /// A detailed figure's source and cadence, and what it rests on:
+  /// `smaps_rollup every ~2.1 s, 12 reads, 30 samples carried while memory held`.
   static func cadence(_ cadence: DetailCadence) -> String {
-    guard let interval = cadence.interval else { return cadence.source }
-    return cadence.source + " every ~" + ByteFormat.duration(interval)
+    var text = cadence.source
+    if let interval = cadence.interval { text += " every ~" + ByteFormat.duration(interval) }
+    if cadence.reads > 0 { text += ", \(cadence.reads) \(cadence.reads == 1 ? "read" : "reads")" }
+    if cadence.carried > 0 {
+      text += ", \(cadence.carried) \(cadence.carried == 1 ? "sample" : "samples") carried while memory held"
+    }
+    return text
   }
 
   /// The interval as the user gave it: `1 s`, `0.5 s`, `2 m 00 s`.

@@ -75,7 +75,7 @@ struct CSVTests {
     var out: [UInt8] = []
     #expect(
       CSVFormat.headerLine.hasSuffix(
-        ",command,region_brk_heap_bytes,region_malloc_arenas_bytes,region_thread_stacks_bytes,region_other_anon_bytes,region_shmem_bytes,region_file_bytes,threads,fds,arenas,observer_bytes\n"
+        ",command,region_brk_heap_bytes,region_malloc_arenas_bytes,region_thread_stacks_bytes,region_other_anon_bytes,region_shmem_bytes,region_file_bytes,threads,fds,arenas,observer_bytes,detail_age_ms\n"
       ))
     sample.observer = 4096
     out = Array(CSVFormat.headerLine.utf8)
