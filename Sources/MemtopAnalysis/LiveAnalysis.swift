@@ -25,6 +25,10 @@ public struct LiveAnalysis: Sendable {
   package static let youngEvaluateEvery = 2
   /// Samples kept raw (per metric, two doubles each) before judging from the pyramid alone.
   public static let rawCapacity = 20_000
+  /// Seconds of the series between two evaluations at least: at a fast interval the verdict
+  /// moves no faster than a reader follows it, and the analyzer's cost stays per second, not
+  /// per sample.
+  package static let minimumEvaluationGap = 0.5
 
   /// Samples between evaluations.
   public var evaluateEvery: Int
@@ -32,6 +36,8 @@ public struct LiveAnalysis: Sendable {
   private var raw: [MetricSeries]
   private var alerts: [LeakAlert]
   private var samplesSinceEvaluation = 0
+  /// The series time of the latest evaluation made by ``append(_:limitBytes:)``.
+  private var lastEvaluationElapsed: Double?
   /// When set, evaluations fall on the samples whose count plus this phase is a multiple of
   /// the interval, so many analyses started together (the process table's rows) take turns.
   private let phase: Int?
@@ -113,7 +119,9 @@ public struct LiveAnalysis: Sendable {
       guard (samples + phase) % interval == 0 else { return false }
     } else {
       guard samplesSinceEvaluation >= interval else { return false }
+      if let last = lastEvaluationElapsed, sample.elapsed - last < Self.minimumEvaluationGap { return false }
     }
+    lastEvaluationElapsed = sample.elapsed
     evaluate(limitBytes: limitBytes)
     return true
   }

@@ -20,7 +20,7 @@ struct CSVTests {
     var out: [UInt8] = []
     let sample = MemorySample(timeUnix: 1_764_000_000.1234, elapsed: 12.5, pid: 42, rss: 1_048_576, anon: 0, heap: nil)
     CSVRowEncoder().append(sample, to: &out)
-    #expect(String(decoding: out, as: UTF8.self) == "1764000000.123,12.500,42,1048576,0,,,,,,,,,,,,,,,,,,,,,,,\n")
+    #expect(String(decoding: out, as: UTF8.self) == "1764000000.123,12.500,42,1048576,0,,,,,,,,,,,,,,,,,,,,,,,,\n")
   }
 
   @Test(
@@ -31,7 +31,7 @@ struct CSVTests {
   func fraction(_ elapsed: Double, _ text: String) {
     var out: [UInt8] = []
     CSVRowEncoder().append(MemorySample(timeUnix: 0, elapsed: elapsed, pid: 1), to: &out)
-    #expect(String(decoding: out, as: UTF8.self) == "0.000,\(text),1,,,,,,,,,,,,,,,,,,,,,,,,,\n")
+    #expect(String(decoding: out, as: UTF8.self) == "0.000,\(text),1,,,,,,,,,,,,,,,,,,,,,,,,,,\n")
   }
 
   @Test(
@@ -49,7 +49,7 @@ struct CSVTests {
     var out: [UInt8] = []
     CSVRowEncoder().append(MemorySample(timeUnix: 1, elapsed: 0, pid: 1, marker: marker), to: &out)
     let line = String(decoding: out, as: UTF8.self)
-    #expect(line.hasSuffix("," + expected + ",,,,,,,,,,,,,\n"))
+    #expect(line.hasSuffix("," + expected + ",,,,,,,,,,,,,,\n"))
   }
 
   @Test("a tree member's command line is its own column, neutralised and quoted; read back")
@@ -59,7 +59,7 @@ struct CSVTests {
     var out: [UInt8] = Array(CSVFormat.headerLine.utf8)
     CSVRowEncoder().append(sample, to: &out)
     let text = String(decoding: out, as: UTF8.self)
-    #expect(text.hasSuffix(",,,\"'=cmd \"\"a,b\"\" [2J\",,,,,,,,,,\n"))
+    #expect(text.hasSuffix(",,,\"'=cmd \"\"a,b\"\" [2J\",,,,,,,,,,,\n"))
     let back = try RecordingReader(path: "x.csv").read(text)
     #expect(back.first?.command == "'=cmd \"a,b\" [2J")
   }
@@ -81,7 +81,7 @@ struct CSVTests {
     out = Array(CSVFormat.headerLine.utf8)
     CSVRowEncoder().append(sample, to: &out)
     let text = String(decoding: out, as: UTF8.self)
-    #expect(text.hasSuffix(",,,65536,,,,8192,9,12,3,4096\n"))
+    #expect(text.hasSuffix(",,,65536,,,,8192,9,12,3,4096,\n"))
     let back = try #require(try RecordingReader(path: "x.csv").read(text).first)
     #expect(back == sample)
   }
