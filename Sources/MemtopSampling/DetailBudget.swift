@@ -5,7 +5,7 @@ import MemtopSystem
 /// Each read walks the target's page tables under its memory lock, so its cost grows with the
 /// target's size (≈10 ms for a 1 GiB Python process) and the target stalls while it runs.
 /// The budget keeps the time spent in these reads under `fraction` of wall time: after a read
-/// that took `c` seconds, the next is allowed `c / fraction` seconds later.
+/// that used `c` seconds of CPU, the next is allowed `c / fraction` seconds later.
 package struct DetailBudget: Sendable, Equatable {
   /// Share of one core the reads may use, e.g. 0.01 for 1 %. Zero disables them.
   public let fraction: Double
@@ -69,13 +69,19 @@ public struct DetailTier: OptionSet, Sendable, Hashable {
   package static let rollup = DetailTier(rawValue: 2)
 }
 
-/// What the detailed reads of one tick cost, seconds, per kind of read.
+/// What the detailed reads of one tick cost, seconds, per kind of read: wall time (what the
+/// target was stalled, for the stall cap) and CPU time (for the CPU budget; the wall time when
+/// not measured).
 package struct DetailCosts: Sendable, Equatable {
   public var heap = 0.0
   package var rollup = 0.0
+  package var heapCPU: Double?
+  package var rollupCPU: Double?
   public init() {}
 
   public static func += (lhs: inout DetailCosts, rhs: DetailCosts) {
+    lhs.heapCPU = lhs.heapCPU.map { $0 + (rhs.heapCPU ?? rhs.heap) } ?? rhs.heapCPU.map { lhs.heap + $0 }
+    lhs.rollupCPU = lhs.rollupCPU.map { $0 + (rhs.rollupCPU ?? rhs.rollup) } ?? rhs.rollupCPU.map { lhs.rollup + $0 }
     lhs.heap += rhs.heap
     lhs.rollup += rhs.rollup
   }
@@ -129,24 +135,25 @@ package struct DetailSchedule: Sendable, Equatable {
   /// the stall cap move on as after reads of the usual cost, so carried rows keep the cadence.
   package mutating func skipped(_ tier: DetailTier, at now: Double) {
     guard !tier.isEmpty else { return }
-    var expected = 0.0
-    if tier.contains(.heap) {
-      heap.skipped(at: now)
-      expected += heap.averageCost ?? 0
-    }
-    if tier.contains(.rollup) {
-      rollup.skipped(at: now)
-      expected += rollup.averageCost ?? 0
-    }
-    stall.spent(expected, startedAt: now)
+    if tier.contains(.heap) { heap.skipped(at: now) }
+    if tier.contains(.rollup) { rollup.skipped(at: now) }
+    stall.spent(averageStall ?? 0, startedAt: now)
   }
 
   /// Records that the reads of `tier` started at `start` and cost `costs` in all.
   package mutating func spent(_ tier: DetailTier, costs: DetailCosts, startedAt start: Double) {
-    if tier.contains(.heap) { heap.spent(costs.heap, startedAt: start) }
-    if tier.contains(.rollup) { rollup.spent(costs.rollup, startedAt: start) }
-    if !tier.isEmpty { stall.spent(costs.heap + costs.rollup, startedAt: start) }
+    if tier.contains(.heap) { heap.spent(costs.heapCPU ?? costs.heap, startedAt: start) }
+    if tier.contains(.rollup) { rollup.spent(costs.rollupCPU ?? costs.rollup, startedAt: start) }
+    if !tier.isEmpty {
+      let stalled = costs.heap + costs.rollup
+      stall.spent(stalled, startedAt: start)
+      averageStall = averageStall.map { 0.7 * $0 + 0.3 * stalled } ?? stalled
+    }
   }
+
+  /// Smoothed wall time of one tick's detailed reads, seconds: what a skipped tick would
+  /// have stalled the target.
+  private var averageStall: Double?
 }
 
 extension DetailSchedule {

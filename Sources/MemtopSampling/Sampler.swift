@@ -375,6 +375,7 @@ public final class Sampler {
   private func readDetails(_ tier: DetailTier, into sample: inout MemorySample) -> DetailCosts {
     var costs = DetailCosts()
     var started = clock.monotonicSeconds()
+    var startedCPU = clock.threadCPUSeconds()
     if tier.contains(.heap) {
       switch heapSource {
       case .ioctl: readHeapByIoctl(into: &sample)
@@ -383,8 +384,11 @@ public final class Sampler {
       // Open descriptors ride on the heap read's budget: a few microseconds for most processes.
       readFileDescriptors(into: &sample)
       let ended = clock.monotonicSeconds()
+      let endedCPU = clock.threadCPUSeconds()
       costs.heap = ended - started
+      costs.heapCPU = endedCPU - startedCPU
       started = ended
+      startedCPU = endedCPU
     }
     defer { if sample.heap != nil || sample.pss != nil { sample.detailAge = 0 } }
     // A walk of smaps gave PSS already.
@@ -400,6 +404,7 @@ public final class Sampler {
         detailFailed(error, file: "smaps_rollup")
       }
       costs.rollup = clock.monotonicSeconds() - started
+      costs.rollupCPU = clock.threadCPUSeconds() - startedCPU
     }
     return costs
   }

@@ -8,6 +8,15 @@ public protocol SamplerClock: AnyObject {
   func wallSeconds() -> Double
   /// Sleeps until the monotonic clock reads `deadline`; returns false when interrupted by a signal.
   func sleep(untilMonotonic deadline: Double) -> Bool
+  /// CPU seconds the calling thread has used (arbitrary origin): what the detailed reads are
+  /// charged to their CPU budget by, so a busy machine that preempts them does not make them
+  /// look dearer than they are.
+  func threadCPUSeconds() -> Double
+}
+
+extension SamplerClock {
+  /// Clocks of manual time charge CPU as the time that passed.
+  public func threadCPUSeconds() -> Double { monotonicSeconds() }
 }
 
 /// The real clocks: `CLOCK_MONOTONIC`, `CLOCK_REALTIME` and `clock_nanosleep`.
@@ -16,6 +25,7 @@ public final class SystemClock: SamplerClock {
   public func monotonicSeconds() -> Double { Syscalls.monotonicSeconds() }
   public func wallSeconds() -> Double { Syscalls.wallSeconds() }
   public func sleep(untilMonotonic deadline: Double) -> Bool { Syscalls.sleep(untilMonotonic: deadline) }
+  public func threadCPUSeconds() -> Double { Syscalls.threadCPUSeconds() }
 }
 
 /// A clock that moves only when told to: for tests.
@@ -44,4 +54,7 @@ public final class ManualClock: SamplerClock {
     if deadline > now { now = deadline }
     return true
   }
+
+  /// The time that passed, read without moving the clock on.
+  public func threadCPUSeconds() -> Double { now }
 }
