@@ -194,6 +194,18 @@ public final class Sampler {
     return due
   }
 
+  /// Drops the latest `smaps_rollup` figures: they are not carried, and the next read the
+  /// budget allows is done (a tree's sweep that the tree changed under).
+  package func forgetRollup() {
+    rollupReading = nil
+    rollupTrigger.reset()
+    if heapSource == .smaps {
+      // The walk of smaps gave PSS: it is the read to repeat.
+      heapReading = nil
+      heapTrigger.reset()
+    }
+  }
+
   /// The detailed reads the latest sample did.
   private var lastDetailTier: DetailTier = []
   /// The detailed reads the latest sample carried instead of doing.

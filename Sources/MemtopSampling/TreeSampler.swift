@@ -49,6 +49,9 @@ package final class TreeSampler: MemorySampling {
   public private(set) var exited = 0
   /// Sweeps that read PSS but whose total was dropped because the tree changed during them.
   package private(set) var pssSweepsSpoiled = 0
+  /// The members' life marks before the latest sweep whose PSS total stood: carried PSS
+  /// stands only while the tree is as it was then.
+  private var pssSweepMarks: [ProcessIdentity: UInt64?] = [:]
 
   /// Creates a tree sampler rooted at `handle`.
   ///
@@ -116,7 +119,8 @@ package final class TreeSampler: MemorySampling {
     if tier != allowed { skippedDetailReads += 1 }
     let carried = allowed.subtracting(tier)
     // Each member's life mark before the detailed reads, to tell whether the tree changed
-    // while they ran.
+    // while they ran (carried figures are checked against the marks of the sweep that read
+    // them, see below).
     let marks = tier.isEmpty ? [:] : Dictionary(members.map { ($0.identity, $0.sampler.lifeMark()) }) { a, _ in a }
     let sweepStart = clock.monotonicSeconds()
     var costs = DetailCosts()
@@ -159,13 +163,21 @@ package final class TreeSampler: MemorySampling {
     }
     if let missed { return .missed(missed) }
     var sum = total(readings.map(\.sample), now: now)
-    if sum.pss != nil && !treeUnchanged(since: marks) {
+    // PSS read this sweep must come from a tree that did not change while it ran; PSS carried
+    // from an earlier sweep, from a tree that has not changed since that sweep.
+    let readsPSS = tier.contains(.rollup) || (heapSource == .smaps && tier.contains(.heap))
+    let pssMarks = readsPSS ? marks : pssSweepMarks
+    if sum.pss != nil && treeUnchanged(since: pssMarks) {
+      if readsPSS { pssSweepMarks = marks }
+    } else if sum.pss != nil {
       // Not a tree total: some pages were counted for a process no longer there, or a
       // newcomer's share is missing. The members' own rows keep their readings.
       sum.pss = nil
       sum.uss = nil
       sum.swapPss = nil
-      pssSweepsSpoiled += 1
+      if readsPSS { pssSweepsSpoiled += 1 }
+      // Its members' figures are no tree's: the next allowed sweep reads afresh.
+      for member in members { member.sampler.forgetRollup() }
     }
     return .sample(sum)
   }

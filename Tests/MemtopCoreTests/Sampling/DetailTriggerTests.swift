@@ -65,6 +65,17 @@ struct DetailTriggerTests {
     #expect(trigger.isDue(at: 1))
   }
 
+  /// A sampler on a copy of a real capture (a 100 MiB Python process), on a clock where each
+  /// read costs 1 ms, with a 1 % budget.
+  func fixtureSampler(maxAge: Double = DetailTrigger.defaultMaxAge) throws -> (Sampler, ManualClock, String) {
+    let root = try Fixtures.procTree(pid: 4242, from: "python100m")
+    let handle = try ProcessHandle(pid: 4242, procRoot: root, pageSize: 4096)
+    let clock = ManualClock(now: 0, advancePerRead: 0.001)
+    let sampler = Sampler(
+      handle: handle, clock: clock, detailBudget: 0.01, startMonotonic: 0, detailMaxAge: maxAge)
+    return (sampler, clock, root)
+  }
+
   /// Runs `ticks` samples 10 ms apart (each clock read costs 1 ms, so a detailed read costs a
   /// few ms) and returns the rows.
   func run(_ sampler: Sampler, clock: ManualClock, ticks: Int) -> [MemorySample] {
@@ -78,10 +89,7 @@ struct DetailTriggerTests {
 
   @Test("a steady process is walked once; the rows the budget allowed carry that reading, with its age")
   func steadyFixture() throws {
-    let root = try Fixtures.procTree(pid: 4242, from: "python100m")
-    let handle = try ProcessHandle(pid: 4242, procRoot: root, pageSize: 4096)
-    let clock = ManualClock(now: 0, advancePerRead: 0.001)
-    let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0.01, startMonotonic: 0)
+    let (sampler, clock, _) = try fixtureSampler()
     let rows = run(sampler, clock: clock, ticks: 200)
     let withHeap = rows.filter { $0.heap != nil }
     let fresh = rows.filter { $0.detailAge == 0 }
@@ -104,10 +112,7 @@ struct DetailTriggerTests {
 
   @Test("when status shows RSS and anon moved, the next allowed tick walks afresh")
   func movedFixture() throws {
-    let root = try Fixtures.procTree(pid: 4242, from: "python100m")
-    let handle = try ProcessHandle(pid: 4242, procRoot: root, pageSize: 4096)
-    let clock = ManualClock(now: 0, advancePerRead: 0.001)
-    let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0.01, startMonotonic: 0)
+    let (sampler, clock, root) = try fixtureSampler()
     _ = run(sampler, clock: clock, ticks: 100)
     #expect(sampler.detailReads == 1)
     // The target grows by 20 MiB: written in place, as the kernel's file would read.
@@ -126,10 +131,7 @@ struct DetailTriggerTests {
 
   @Test("--detail-max-age 0: every read the budget allows is done, as before the trigger")
   func clockDriven() throws {
-    let root = try Fixtures.procTree(pid: 4242, from: "python100m")
-    let handle = try ProcessHandle(pid: 4242, procRoot: root, pageSize: 4096)
-    let clock = ManualClock(now: 0, advancePerRead: 0.001)
-    let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0.01, startMonotonic: 0, detailMaxAge: 0)
+    let (sampler, clock, _) = try fixtureSampler(maxAge: 0)
     let rows = run(sampler, clock: clock, ticks: 200)
     let withFigures = rows.filter { $0.heap != nil || $0.pss != nil }
     #expect(withFigures.count >= 5)
@@ -139,10 +141,7 @@ struct DetailTriggerTests {
 
   @Test("a steady process past the maximum age is walked again")
   func agedFixture() throws {
-    let root = try Fixtures.procTree(pid: 4242, from: "python100m")
-    let handle = try ProcessHandle(pid: 4242, procRoot: root, pageSize: 4096)
-    let clock = ManualClock(now: 0, advancePerRead: 0.001)
-    let sampler = Sampler(handle: handle, clock: clock, detailBudget: 0.01, startMonotonic: 0, detailMaxAge: 5)
+    let (sampler, clock, _) = try fixtureSampler(maxAge: 5)
     _ = run(sampler, clock: clock, ticks: 100)
     #expect(sampler.detailReads == 1)
     clock.now += 5
