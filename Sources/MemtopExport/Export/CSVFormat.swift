@@ -30,7 +30,8 @@ package enum CSVFormat {
   ]
 
   /// The metrics in column order after `command`.
-  package static let trailingMetricColumns: [Metric] = Metric.regions + [.threads, .fds, .arenas, .observer, .detailAge]
+  package static let trailingMetricColumns: [Metric] =
+    Metric.regions + [.threads, .fds, .arenas, .observer, .detailAge]
 
   /// Every metric a recording carries, in column order.
   package static let allMetricColumns: [Metric] = metricColumns + trailingMetricColumns
