@@ -218,10 +218,19 @@ public final class WatchSession {
       ?? VerdictPolicy.judge(store, members: members, limit: limit, regions: regionStore, detail: regionDetail)
   }
 
+  /// The limit the live verdicts project against, re-read at most every
+  /// ``limitRereadSeconds`` (cgroup files and `meminfo`: a tenth of a fast sample's cost).
+  private var judgedLimit: (limit: MemoryLimit?, readAt: Double)?
+  static let limitRereadSeconds = 10.0
+
   /// Judges the stores now with the live policy, keeps the verdict and hands it to the sinks.
   private func judge() -> SessionVerdict {
+    let now = clock.monotonicSeconds()
+    if judgedLimit == nil || now - (judgedLimit?.readAt ?? now) >= Self.limitRereadSeconds {
+      judgedLimit = (limit, now)
+    }
     var verdict = livePolicy.judge(
-      store, members: members, limit: limit, regions: regionStore, detail: regionDetail, now: clock.monotonicSeconds())
+      store, members: members, limit: judgedLimit?.limit, regions: regionStore, detail: regionDetail, now: now)
     // Python evidence joins the one verdict: a container that accounts for the growth names
     // the leak; a bounded cache filling is said, and is no leak while it fills.
     if let python { verdict = python.join(verdict, watched: pid, now: clock.monotonicSeconds()) }
