@@ -197,11 +197,18 @@ public final class WatchSession {
   /// Whether the samples are a tree's totals.
   public var watchesTree: Bool { options.children }
 
-  /// Whether the process watched is stopped (state `T` or `t`: SIGSTOP, or a debugger).
+  /// Whether the process watched is stopped (state `T` or `t`: SIGSTOP, or a debugger), from
+  /// its `stat` read at most every ``stoppedRereadSeconds`` (a fast interval asks every sample).
   public var isStopped: Bool {
-    guard let state = try? handle?.readStat().state else { return false }
-    return state == "T" || state == "t"
+    let now = clock.monotonicSeconds()
+    if let stopped, now - stopped.readAt < Self.stoppedRereadSeconds { return stopped.value }
+    let state = try? handle?.readStat().state
+    let value = state == "T" || state == "t"
+    stopped = (value, now)
+    return value
   }
+  private var stopped: (value: Bool, readAt: Double)?
+  static let stoppedRereadSeconds = 0.25
 
   /// Adds a sink; it gets every sample from now on.
   public func add(_ sink: any WatchSink) { sinks.append(sink) }
