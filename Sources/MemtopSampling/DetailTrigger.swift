@@ -33,10 +33,10 @@ public struct DetailTrigger: Sendable, Equatable {
 
   /// Default maximum age, seconds.
   public static let defaultMaxAge = 60.0
-  /// The smallest move that counts, bytes: a few pages of allocator churn do not.
-  package static let minimumChange: UInt64 = 256 << 10
-  /// The share of RSS that counts as a move on a large process (1/512, about 0.2 %).
-  package static let rssShareDivisor: UInt64 = 512
+  /// The smallest move that counts, bytes: a few pages of allocator churn do not. Kept well
+  /// below the smallest step the analyzer takes for a level shift (1 MiB): the rows that carry
+  /// a reading make a staircase of steps this size at most, which must never read as shifts.
+  package static let minimumChange: UInt64 = 64 << 10
 
   package init(maxAge: Double = DetailTrigger.defaultMaxAge) {
     self.maxAge = max(0, maxAge)
@@ -57,7 +57,7 @@ public struct DetailTrigger: Sendable, Equatable {
   package func isDue(at now: Double) -> Bool {
     guard maxAge > 0, let atRead, let latest else { return true }
     if now - atRead.time >= maxAge { return true }
-    let threshold = max(Self.minimumChange, atRead.rss / Self.rssShareDivisor)
+    let threshold = Self.minimumChange
     func moved(_ a: UInt64?, _ b: UInt64?) -> Bool {
       switch (a, b) {
       case (let a?, let b?): return (a > b ? a - b : b - a) > threshold

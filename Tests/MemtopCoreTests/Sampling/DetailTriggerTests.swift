@@ -1,5 +1,6 @@
 import Foundation
 import MemtopSystem
+import MemtopTrend
 import Testing
 
 @testable import MemtopCore
@@ -21,8 +22,8 @@ struct DetailTriggerTests {
     trigger.detailRead()
     trigger.observe(level(100 * Self.mib, at: 1))
     #expect(!trigger.isDue(at: 1))
-    // 100 KiB of churn is below max(256 KiB, 0.2 % of 100 MiB): not a move.
-    trigger.observe(level(100 * Self.mib + 100 * 1024, anon: 50 * Self.mib, file: 25 * Self.mib, at: 2))
+    // 40 KiB of churn is below 64 KiB: not a move.
+    trigger.observe(level(100 * Self.mib + 40 * 1024, anon: 50 * Self.mib, file: 25 * Self.mib, at: 2))
     #expect(!trigger.isDue(at: 2))
     // Anon alone moving 1 MiB under a flat RSS is a move (a file mapping shrank as much).
     trigger.observe(level(100 * Self.mib, anon: 51 * Self.mib, file: 24 * Self.mib, at: 3))
@@ -30,24 +31,25 @@ struct DetailTriggerTests {
     trigger.detailRead()
     // The move is measured from the last read, so slow drift adds up to a read.
     for step in 1...20 {
-      trigger.observe(level(100 * Self.mib + UInt64(step) * 64 * 1024, anon: 51 * Self.mib, file: 24 * Self.mib, at: 3))
+      trigger.observe(level(100 * Self.mib + UInt64(step) * 16 * 1024, anon: 51 * Self.mib, file: 24 * Self.mib, at: 3))
       if trigger.isDue(at: 3) {
-        #expect(UInt64(step) * 64 * 1024 > 256 * 1024, "due after \(step) steps of 64 KiB")
+        #expect(UInt64(step) * 16 * 1024 > 64 * 1024, "due after \(step) steps of 16 KiB")
         return
       }
     }
-    Issue.record("1.25 MiB of drift never made a read due")
+    Issue.record("320 KiB of drift never made a read due")
   }
 
-  @Test("the threshold grows with the process: 0.2 % of a 4 GiB RSS is 8 MiB")
+  @Test("the threshold stays small on a large process: the carried staircase never makes level shifts")
   func largeProcess() {
     var trigger = DetailTrigger(maxAge: 60)
     trigger.observe(level(4096 * Self.mib, at: 0))
     trigger.detailRead()
-    trigger.observe(level(4096 * Self.mib + 4 * Self.mib, anon: 2048 * Self.mib, file: 1024 * Self.mib, at: 1))
+    trigger.observe(level(4096 * Self.mib + 32 * 1024, anon: 2048 * Self.mib, file: 1024 * Self.mib, at: 1))
     #expect(!trigger.isDue(at: 1))
-    trigger.observe(level(4096 * Self.mib + 9 * Self.mib, anon: 2048 * Self.mib, file: 1024 * Self.mib, at: 2))
+    trigger.observe(level(4096 * Self.mib + 100 * 1024, anon: 2048 * Self.mib, file: 1024 * Self.mib, at: 2))
     #expect(trigger.isDue(at: 2))
+    #expect(Double(DetailTrigger.minimumChange) * 2 < LevelShiftDetector().minHeightBytes)
   }
 
   @Test("a reading older than the maximum age is due though nothing moved; a maximum age of 0 is always due")
