@@ -1,5 +1,3 @@
-import MemtopSystem
-
 /// Decides whether the detailed reads are worth doing: only when the cheap tier shows that the
 /// target's memory moved since the last detailed read, or that read has grown old.
 ///

@@ -33,8 +33,6 @@ package final class TreeSampler: MemorySampling {
   private var schedule: DetailSchedule
   /// Seconds after which a member's detailed reading is repeated though nothing moved.
   private let detailMaxAge: Double
-  /// Sweeps the budget allowed but no member's sizes called for.
-  package private(set) var skippedDetailReads = 0
   private let heapSource: HeapSource
   private var members: [Member] = []
   /// Members that ended; a zombie among them is still in /proc until its parent reaps it.
@@ -116,7 +114,6 @@ package final class TreeSampler: MemorySampling {
     // sizes moved since its last reading, or it is new, or its reading grew old.
     let allowed = schedule.tier(at: now)
     let tier = members.reduce(into: DetailTier()) { $0.formUnion($1.sampler.due(allowed, at: now)) }
-    if tier != allowed { skippedDetailReads += 1 }
     let carried = allowed.subtracting(tier)
     // Each member's life mark before the detailed reads, to tell whether the tree changed
     // while they ran (carried figures are checked against the marks of the sweep that read
