@@ -56,17 +56,21 @@ public struct RecordingAnalysis: Sendable, Equatable {
     // The Python agent's own bytes (a recording made with --python) come out first: looking
     // inside never changes the answer.
     let observer = timeline.series(.observer)
+    let edges = timeline.observerEdges
     let observed = observer.values.contains { !$0.isNaN && $0 > 0 }
     for metric in judged {
       var series = timeline.series(metric)
       if observed && Metric.holdingObserver.contains(metric) {
         series.values = zip(series.values, observer.values).map { value, held in
-          held.isNaN || value.isNaN ? value : max(0, value - held)
+          guard !held.isNaN, !value.isNaN, let bytes = UInt64(exactly: held.rounded()) else { return value }
+          return max(0, value - Double(MemorySample.observerKiB(bytes)))
         }
       }
       let lifetime =
         rows.map { MetricSeries(times: $0.map { series.times[$0] }, values: $0.map { series.values[$0] }) } ?? series
-      results[metric] = analyzer.analyze(lifetime, label: label(metric), limitBytes: limit.map { Double($0.bytes) })
+      results[metric] = analyzer.analyze(
+        lifetime, label: label(metric), limitBytes: limit.map { Double($0.bytes) },
+        edges: Metric.holdingObserver.contains(metric) ? edges : [])
     }
     self.results = results
     regions = RegionAssessment(series: { metric in
@@ -109,7 +113,9 @@ public struct RecordingAnalysis: Sendable, Equatable {
     let limitBytes = limit.map { Double($0.bytes) }
     for metric in judged {
       if let series = digest.series(metric) {
-        results[metric] = analyzer.analyze(series, label: label(metric), limitBytes: limitBytes)
+        results[metric] = analyzer.analyze(
+          series, label: label(metric), limitBytes: limitBytes,
+          edges: Metric.holdingObserver.contains(metric) ? digest.observerEdges : [])
       } else if let pyramid = digest.pyramid(metric) {
         results[metric] = analyzer.analyze(pyramid, label: label(metric), limitBytes: limitBytes)
       }

@@ -244,14 +244,27 @@ extension MemorySample {
 }
 
 extension MemorySample {
+  /// How the markers of the observer's own edges begin: a Python tracing window opening or
+  /// closing (`python tracing window closed (budget, gave back 1.02 MiB)`).
+  public static let observerEdgeMarker = "python tracing window"
+
+  /// Whether this row is marked as an edge of the observer (a marker joined from several
+  /// rows counts when any part is).
+  public var marksObserverEdge: Bool { marker?.contains(Self.observerEdgeMarker) ?? false }
+
+  /// The observer's bytes as subtracted: rounded to whole KiB, as `/proc` reports the figures
+  /// they come out of, so the observer-free figures pack as exactly as the read ones.
+  public static func observerKiB(_ bytes: UInt64) -> UInt64 { (bytes / 1024 + (bytes % 1024 >= 512 ? 1 : 0)) * 1024 }
+
   /// The sample with the observer's bytes taken out of every figure they are part of (RSS,
   /// anon, heap, PSS, USS; never below zero): what the verdict, rates, intervals and alerts are
   /// computed on, so that looking inside never changes the answer.
   public var observerFree: MemorySample {
     guard let observer, observer > 0 else { return self }
+    let held = Self.observerKiB(observer)
     var free = self
     for metric in Metric.holdingObserver {
-      if let value = self[metric] { free[metric] = value > observer ? value - observer : 0 }
+      if let value = self[metric] { free[metric] = value > held ? value - held : 0 }
     }
     return free
   }

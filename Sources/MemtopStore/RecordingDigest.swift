@@ -51,6 +51,10 @@ public struct RecordingDigest: Sendable {
   private var firsts: [UInt64?]
   private var latests: [UInt64?]
   private var elapsed: [Double] = []
+  /// Elapsed seconds of this lifetime's rows marked as the observer's own edges (at most
+  /// ``maxObserverEdges``, the latest kept).
+  public private(set) var observerEdges: [Double] = []
+  static let maxObserverEdges = 256
   private var kibibytes: [[UInt32]]
 
   /// Creates an empty digest holding at most `fullResolutionCapacity` full-resolution samples
@@ -85,6 +89,10 @@ public struct RecordingDigest: Sendable {
     totalCount += 1
     if firstElapsed == nil { firstElapsed = sample.elapsed }
     lastElapsed = sample.elapsed
+    if sample.marksObserverEdge {
+      observerEdges.append(sample.elapsed)
+      if observerEdges.count > Self.maxObserverEdges { observerEdges.removeFirst() }
+    }
     for (i, metric) in metrics.enumerated() {
       let value = sample[metric]
       pyramids[i].append(time: sample.elapsed, value: value.map { Double($0) } ?? .nan)

@@ -308,6 +308,12 @@ public struct Timeline: Sendable {
     return a != Self.absent && b != Self.absent && a != b
   }
 
+  /// Elapsed seconds of the rows marked as the observer's own edges (a Python tracing window
+  /// opening or closing), in order.
+  public var observerEdges: [Double] {
+    markers.filter { $0.value.contains(MemorySample.observerEdgeMarker) }.map { elapsed[$0.key] }.sorted()
+  }
+
   /// The rows of the last sample's process lifetime (its pid and start time), wherever they
   /// are (two processes recorded into one file may interleave row by row), and how many other
   /// lifetimes the timeline holds. `rows` is nil when every row belongs to the last lifetime.

@@ -32,9 +32,13 @@ public struct TrendAnalyzer: Sendable {
   ///   - label: the metric's name for the explanation, e.g. `"anon"`.
   ///   - limitBytes: the memory limit to project against (cgroup `memory.max`, current +
   ///     `MemAvailable`, or the user's `--limit`), or nil.
+  ///   - edges: times of known edges (rows where memtop's own observer started or stopped):
+  ///     the series is carried across them (``MetricSeries/stitched(atEdges:span:sideSamples:)``)
+  ///     so that they are neither steps nor plateaus.
   public func analyze(
-    _ series: MetricSeries, label: String = "memory", limitBytes: Double? = nil
+    _ series: MetricSeries, label: String = "memory", limitBytes: Double? = nil, edges: [Double] = []
   ) -> TrendResult {
+    let series = series.stitched(atEdges: edges)
     let config = configuration
     let end = series.lastValidTime ?? (series.times.last ?? 0)
     // A young series (fewer samples than the usual minimum of floor points fills) is binned

@@ -84,6 +84,24 @@ struct WidgetTests {
     #expect(buffer.line(5).hasSuffix("^"))
   }
 
+  @Test("a tracing window's snapshots are flagged on the time axis only; its edges are full markers")
+  func snapshotMarkers() {
+    var t = timeline((0...10).map { (Double($0), mib) })
+    t.markLatest("python tracing window snapshot")
+    let model = chart(t)
+    #expect(model.markers.isEmpty && model.snapshots == [10])
+    var buffer = Fixtures.sentinel(width: 30, height: 6)
+    ChartWidget(model: model, mode: .ascii).draw(into: &buffer, area: buffer.bounds)
+    #expect(buffer.line(5).hasSuffix("^"))
+    // No line through the plot: the column above the flag is as the chart drew it without one.
+    var plain = Fixtures.sentinel(width: 30, height: 6)
+    ChartWidget(model: chart(timeline((0...10).map { (Double($0), mib) })), mode: .ascii).draw(
+      into: &plain, area: plain.bounds)
+    #expect(Array(buffer.lines.prefix(5)) == Array(plain.lines.prefix(5)))
+    t.markLatest("python tracing window closed (budget)")
+    #expect(chart(t).markers == [10] && chart(t).snapshots.isEmpty)
+  }
+
   @Test("the verdict banner says nothing but progress before the analyzer has evidence")
   func verdictPending() {
     var analysis = LiveAnalysis()

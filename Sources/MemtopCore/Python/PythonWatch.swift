@@ -148,7 +148,12 @@ public final class PythonWatch {
           notices.append("python agent \(line.pid) detached" + (reason.isEmpty ? "" : ": \(reason)"))
         }
       case .sample(let sample):
-        if let edge = sample.window { edgeMarkers.append(Self.marker(edge)) }
+        if let edge = sample.window {
+          edgeMarkers.append(Self.marker(edge))
+        } else if sample.lines != nil {
+          // A snapshot's lists come and go between two reports; its pages may stay a while.
+          edgeMarkers.append(Self.snapshotMarker)
+        }
       }
     }
     if let deadline = helloDeadline, !greeted, now >= deadline {
@@ -195,6 +200,9 @@ public final class PythonWatch {
   func takeEdgeMarker() -> String? {
     edgeMarkers.isEmpty ? nil : edgeMarkers.removeFirst()
   }
+
+  /// The marker of a row read after a tracing window's snapshot.
+  static let snapshotMarker = MemorySample.observerEdgeMarker + " snapshot"
 
   /// `python tracing window opened`, `python tracing window closed (snapshots, gave back 3.52 MiB)`.
   static func marker(_ edge: WindowEdge) -> String {

@@ -184,11 +184,24 @@ public struct RecordingChart {
     svg.close("g")
   }
 
+  /// The marker of a row read after a tracing window's snapshot.
+  static let snapshotMarker = MemorySample.observerEdgeMarker + " snapshot"
+
   private func drawMarkers(_ svg: inout SVGBuilder, scale: Scale) {
     guard !timeline.markers.isEmpty else { return }
     svg.open("g", ["id": "markers", "font-size": "11", "fill": "#7b1fa2"])
     for (index, label) in timeline.markers.sorted(by: { $0.key < $1.key }) {
       let x = scale.x(timeline.elapsed[index])
+      if label == Self.snapshotMarker {
+        // A tracing window's snapshots, often many: a tick on the time axis, no text.
+        svg.element(
+          "line",
+          [
+            "x1": n(x), "y1": n(scale.plot.bottom - 8), "x2": n(x), "y2": n(scale.plot.bottom), "stroke": "#7b1fa2",
+            "stroke-width": "1.2", "class": "snapshot",
+          ])
+        continue
+      }
       svg.element(
         "line",
         [

@@ -37,6 +37,10 @@ package struct ChartModel: Sendable, Equatable {
   package var windowChange: Double?
   /// Marker times in the window, elapsed seconds.
   package var markers: [Double]
+  /// Times of a tracing window's snapshots in the window: flagged on the time axis only.
+  package var snapshots: [Double] = []
+  /// The marker of a row read after a tracing window's snapshot.
+  static let snapshotMarker = MemorySample.observerEdgeMarker + " snapshot"
   /// Why this metric cannot be read at all (e.g. `permission`), shown instead of a bare "n/a".
   package var unavailableReason: String? = nil
   /// How to make it readable, drawn in the empty plot.
@@ -73,7 +77,9 @@ package struct ChartModel: Sendable, Equatable {
       }
       i += 1
     }
-    let markers = timeline.markers.keys.sorted().map { timeline.elapsed[$0] }.filter { $0 >= start && $0 <= end }
+    let marked = timeline.markers.keys.sorted().filter { timeline.elapsed[$0] >= start && timeline.elapsed[$0] <= end }
+    let markers = marked.filter { timeline.markers[$0] != Self.snapshotMarker }.map { timeline.elapsed[$0] }
+    snapshots = marked.filter { timeline.markers[$0] == Self.snapshotMarker }.map { timeline.elapsed[$0] }
     self.times = times
     self.values = values
     self.markers = markers
@@ -155,5 +161,6 @@ package struct ChartModel: Sendable, Equatable {
   package static func == (a: ChartModel, b: ChartModel) -> Bool {
     a.metric == b.metric && a.start == b.start && a.end == b.end && a.times == b.times && a.values == b.values
       && a.current == b.current && a.minimum == b.minimum && a.maximum == b.maximum && a.markers == b.markers
+      && a.snapshots == b.snapshots
   }
 }

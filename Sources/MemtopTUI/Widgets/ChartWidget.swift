@@ -115,7 +115,7 @@ package struct ChartWidget: Sendable {
       }
       tick += step
     }
-    for time in model.markers {
+    for time in model.markers + model.snapshots {
       let column = max(min(Int(saturating: (time - model.start) / span * Double(plot.width)), plot.width - 1), 0)
       buffer[plot.x + column, row] = Cell(mode.markerFlag, .marker)
     }

@@ -202,6 +202,21 @@ struct RecordingChartTests {
     #expect(markerLines.count == 2)
   }
 
+  @Test("a tracing window's edges are marked with their text, its snapshots as ticks on the time axis")
+  func tracingWindowMarkers() throws {
+    let markers = [
+      20: "python tracing window opened", 40: "python tracing window snapshot", 60: "python tracing window snapshot",
+      80: "python tracing window closed (budget, gave back 1.02 MiB)",
+    ]
+    let (svg, doc) = Self.chart(Self.timeline(markers: markers) { 200e6 + 1000 * $0 })
+    #expect(doc.parsed, "not well-formed: \(doc.error ?? "")")
+    let lines = doc.elements.filter { $0.name == "line" && $0.attributes["stroke"] == "#7b1fa2" }
+    #expect(lines.filter { $0.attributes["class"] == "snapshot" }.count == 2)
+    #expect(lines.count == 4)
+    #expect(doc.texts.contains("python tracing window opened"))
+    #expect(!svg.contains("window snapshot"))
+  }
+
   @Test("a long recording is reduced to pixel columns but keeps its spikes")
   func dense() throws {
     // 200 000 samples with one 1-sample spike to 900 MB.
