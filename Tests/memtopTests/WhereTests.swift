@@ -6,8 +6,10 @@ import Testing
 
 /// Where memory grows, end to end: each program in `examples/` that grows one kind of memory
 /// recorded for 45 s with the real `memtop record`, then judged by `memtop analyze --json`.
-/// The cases run in parallel; the programs mostly sleep.
-@Suite("where it grows: real programs, each growing one kind of memory")
+/// The cases run one after another: each memtop reads memory by kind up to half a core
+/// (`--budget 50`), and five at once on a loaded 2-core machine left too few readings of a kind
+/// to judge it.
+@Suite("where it grows: real programs, each growing one kind of memory", .serialized)
 struct WhereTests {
   /// One program and what `analyze` must say of it.
   struct Case: Sendable, CustomTestStringConvertible {
