@@ -16,6 +16,7 @@ struct ServeCommand: ParsableCommand {
     abstract: "Judge every process on the host for leaks and serve the verdicts to Prometheus.",
     discussion: """
       Reads every process's RSS each --interval and judges it as the process table does. \
+      A process is leak-suspected once its steady growth has lasted --confirm-after seconds. \
       Per-process series only for the leak-suspected processes and the fastest growing ones \
       (--top); a scrape holds at most 6 + 7 x TOP series and never more than --max-series. \
       SIGINT, SIGTERM or SIGHUP stop it.
@@ -63,6 +64,13 @@ struct ServeCommand: ParsableCommand {
   @Option(
     name: .long,
     help: ArgumentHelp(
+      "Seconds a process's steady growth must last before it is leak-suspected, so warm-ups and caches that fill for minutes level off first (0 to 86400; 0: as soon as the table says LEAK).",
+      valueName: "seconds"))
+  var confirmAfter: Double = HostRadar.defaultConfirmSeconds
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
       "The /proc to read, e.g. the host's mounted in a container (/host/proc; its passwd and cgroups are read beside it).",
       valueName: "dir"),
     completion: .directory)
@@ -87,6 +95,10 @@ struct ServeCommand: ParsableCommand {
     guard maxSeries >= RadarExposition.hostSeries else {
       throw ValidationError(
         "--max-series \(maxSeries) is too small; the host gauges alone are \(RadarExposition.hostSeries) series")
+    }
+    guard confirmAfter.isFinite, (0...86_400).contains(confirmAfter) else {
+      throw ValidationError(
+        "--confirm-after \(confirmAfter) is out of range; give seconds from 0 to 86400, e.g. --confirm-after 600")
     }
     if let duration, !(duration > 0 && duration.isFinite) {
       throw ValidationError("--duration \(duration) is not a positive number of seconds; give e.g. --duration 60")
@@ -119,7 +131,7 @@ struct ServeCommand: ParsableCommand {
       printError("serving metrics on http://\(server?.boundAddress ?? "")/metrics")
     }
     defer { server?.stop() }
-    let radar = HostRadar(procRoot: procRoot, top: top, maxSeries: maxSeries)
+    let radar = HostRadar(procRoot: procRoot, top: top, maxSeries: maxSeries, confirmSeconds: confirmAfter)
     serve(radar, board: board)
   }
 

@@ -23,6 +23,7 @@ struct ServeTests {
       (["--metrics-listen", "0", "--max-series", "3"], "--max-series 3 is too small", 64),
       (["--metrics-listen", "0", "--interval", "0"], "--interval 0.0 is out of range", 64),
       (["--metrics-listen", "0", "--proc-root", "/etc"], "--proc-root '/etc' is not a proc filesystem", 64),
+      (["--metrics-listen", "0", "--confirm-after", "-1"], "--confirm-after -1.0 is out of range", 64),
       (["--prom-textfile", "/nonexistent-dir/x.prom"], "cannot write '/nonexistent-dir/x.prom'", 1),
     ])
   func errors(_ arguments: [String], _ message: String, _ status: Int32) throws {
@@ -167,7 +168,7 @@ struct ServeTests {
 
     // Every process exported (this test's children must be among them to be judged).
     let memtop = try MemtopRunner.start([
-      "serve", "--metrics-listen", "127.0.0.1:0", "--top", "1000", "--max-series", "20000",
+      "serve", "--metrics-listen", "127.0.0.1:0", "--top", "1000", "--max-series", "20000", "--confirm-after", "60",
     ])
     defer {
       memtop.signal(SIGTERM)
@@ -196,8 +197,9 @@ struct ServeTests {
       prometheus.wait(timeout: 30)
     }
 
-    // The analysis needs a few dozen readings, its alert two leak verdicts in a row, and the
-    // rule two minutes on top: wait up to 12 minutes for the leaker's alert to fire.
+    // The analysis needs a few dozen readings, its alert two leak verdicts in a row and growth
+    // that lasted a minute (--confirm-after 60), and the rule two minutes on top: wait up to
+    // 12 minutes for the leaker's alert to fire.
     var firing: [(labels: [String: String], value: Double)] = []
     let fired = try PrometheusTests.waitFor(720) {
       firing = try Self.query(

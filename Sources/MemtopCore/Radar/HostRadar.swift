@@ -23,6 +23,12 @@ public final class HostRadar {
   public let cgroupRoot: String
   /// Seconds a process's cgroup limit and charge, and the host's `MemAvailable`, are reused.
   public static let limitRefreshSeconds = 5.0
+  /// How long a steady growth must have lasted before a process is leak-suspected: a host's
+  /// warm-ups and caches fill for minutes and then level off, and an alert that pages someone
+  /// should not fire for them; a leak keeps growing and is suspected ten minutes in (its
+  /// rate, interval and time to the limit are served from the first minute, for every process
+  /// among the fastest growing).
+  public static let defaultConfirmSeconds = 600.0
 
   private struct Labels {
     var user: String
@@ -47,13 +53,17 @@ public final class HostRadar {
   ///   - window: seconds of RSS readings each row keeps for display (the analysis keeps its own).
   ///   - descriptorLimit: the most descriptors kept open between passes (``ProcessOverview``'s
   ///     default when nil).
+  ///   - confirmSeconds: how long a process's steady growth must have lasted before it is
+  ///     leak-suspected (``defaultConfirmSeconds``; 0: as soon as the table says LEAK).
   public init(
-    procRoot: String = "/proc", top: Int = 50, maxSeries: Int = 250, window: Double = 5, descriptorLimit: Int? = nil
+    procRoot: String = "/proc", top: Int = 50, maxSeries: Int = 250, window: Double = 5, descriptorLimit: Int? = nil,
+    confirmSeconds: Double = HostRadar.defaultConfirmSeconds
   ) {
     self.procRoot = procRoot
     let host = UserNames.hostRoot(procRoot: procRoot)
     cgroupRoot = host + "/sys/fs/cgroup"
-    overview = ProcessOverview(procRoot: procRoot, window: window, descriptorLimit: descriptorLimit)
+    overview = ProcessOverview(
+      procRoot: procRoot, window: window, descriptorLimit: descriptorLimit, confirmSeconds: confirmSeconds)
     exposition = RadarExposition(top: top, maxSeries: maxSeries)
   }
 

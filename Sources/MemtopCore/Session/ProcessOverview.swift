@@ -120,15 +120,21 @@ public final class ProcessOverview {
   public let descriptorLimit: Int
   /// How many are open now.
   public private(set) var descriptorsHeld = 0
+  /// Seconds a growth must have lasted before a row is leak-confirmed.
+  public let confirmSeconds: Double
 
   /// - Parameters:
   ///   - window: seconds of history for the sparkline.
   ///   - descriptorLimit: the most descriptors kept open between ticks; by default half the
   ///     soft `RLIMIT_NOFILE` (after raising it to the hard limit), leaving the rest to the
   ///     terminal, the view of one process and its recording.
+  ///   - confirmSeconds: how long a process's growth must have lasted before it is
+  ///     leak-confirmed (0: at the analysis' two consecutive positives, as the table shows).
   public init(
-    procRoot: String = "/proc", window: Double = 60, pageSize: UInt64 = Syscalls.pageSize(), descriptorLimit: Int? = nil
+    procRoot: String = "/proc", window: Double = 60, pageSize: UInt64 = Syscalls.pageSize(), descriptorLimit: Int? = nil,
+    confirmSeconds: Double = 0
   ) {
+    self.confirmSeconds = max(confirmSeconds, 0)
     Syscalls.raiseOpenFileLimit()
     self.descriptorLimit = descriptorLimit ?? Syscalls.openFileLimit() / 2
     scanner = ProcessScanner(procRoot: procRoot)
@@ -150,7 +156,7 @@ public final class ProcessOverview {
         command: readCommand(pid, name: entry.name),
         analysis: LiveAnalysis(
           metrics: [.rss], evaluateEvery: Self.evaluateEveryTicks, rawCapacity: rawReadings, pyramidCapacity: 257,
-          phase: Int(pid)))
+          phase: Int(pid), confirmSeconds: confirmSeconds))
     }
     for pid in Array(tracked.keys) {
       guard var entry = tracked[pid] else { continue }

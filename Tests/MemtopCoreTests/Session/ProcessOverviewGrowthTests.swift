@@ -123,4 +123,33 @@ struct ProcessOverviewGrowthTests {
     let last = try #require(overview.rows.first)
     #expect(last.verdict == .leak && last.leakConfirmed, "\(String(describing: last.verdict))")
   }
+
+  @Test("with a confirmation delay a steady growth is judged leak at once but suspected only once it has lasted that long")
+  func confirmationDelay() throws {
+    let (root, statmPath) = try Self.fixture()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let prompt = ProcessOverview(procRoot: root, window: 60, pageSize: 4096)
+    let patient = ProcessOverview(procRoot: root, window: 60, pageSize: 4096, confirmSeconds: 240)
+    var firstLeak: Int?
+    var promptAt: Int?
+    var patientAt: Int?
+    for tick in 0..<360 {
+      let kB = 50_000 + 40 * tick + (tick * 7919 % 5) * 1024
+      try Self.rewrite(statmPath, Self.statm(kB: kB))
+      prompt.refresh(now: Double(tick))
+      patient.refresh(now: Double(tick))
+      let quick = try #require(prompt.rows.first { $0.identity.pid == 4242 })
+      let slow = try #require(patient.rows.first { $0.identity.pid == 4242 })
+      // The same analysis: the delay changes only when the row is suspected.
+      #expect(quick.verdict == slow.verdict && quick.growthBytesPerSecond == slow.growthBytesPerSecond)
+      if firstLeak == nil, slow.verdict == .leak { firstLeak = tick }
+      if promptAt == nil, quick.leakConfirmed { promptAt = tick }
+      if patientAt == nil, slow.leakConfirmed { patientAt = tick }
+    }
+    let leak = try #require(firstLeak)
+    let quick = try #require(promptAt)
+    let slow = try #require(patientAt, "never suspected with the delay")
+    #expect(leak < 120 && quick < 120, "leak at \(leak), suspected at \(quick)")
+    #expect(slow >= 240 && slow < 300, "suspected at \(slow) s with a 240 s delay")
+  }
 }
