@@ -131,8 +131,8 @@ public final class ProcessOverview {
   ///   - confirmSeconds: how long a process's growth must have lasted before it is
   ///     leak-confirmed (0: at the analysis' two consecutive positives, as the table shows).
   public init(
-    procRoot: String = "/proc", window: Double = 60, pageSize: UInt64 = Syscalls.pageSize(), descriptorLimit: Int? = nil,
-    confirmSeconds: Double = 0
+    procRoot: String = "/proc", window: Double = 60, pageSize: UInt64 = Syscalls.pageSize(),
+    descriptorLimit: Int? = nil, confirmSeconds: Double = 0
   ) {
     self.confirmSeconds = max(confirmSeconds, 0)
     Syscalls.raiseOpenFileLimit()

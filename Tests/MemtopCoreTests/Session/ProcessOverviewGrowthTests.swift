@@ -124,7 +124,7 @@ struct ProcessOverviewGrowthTests {
     #expect(last.verdict == .leak && last.leakConfirmed, "\(String(describing: last.verdict))")
   }
 
-  @Test("with a confirmation delay a steady growth is judged leak at once but suspected only once it has lasted that long")
+  @Test("with a confirmation delay a growth is judged leak at once but suspected once it has lasted that long")
   func confirmationDelay() throws {
     let (root, statmPath) = try Self.fixture()
     defer { try? FileManager.default.removeItem(atPath: root) }
