@@ -48,6 +48,19 @@ public struct LiveAnalysis: Sendable {
   package let rawLimit: Int
   /// The latest result per metric (same order as ``metrics``), nil before the first evaluation.
   public private(set) var results: [TrendResult?]
+  /// With ``skipsUnchanged``: evaluations left out in a row since the last one made.
+  private var skippedEvaluations = 0
+  /// Whether any metric's value differed from the one before it since the last evaluation.
+  private var changedSinceEvaluation = true
+  /// The latest value appended per metric (NaN before the first).
+  private var lastValues: [Double]
+  /// Whether a scheduled evaluation is left out while nothing moved (see ``skipsUnchanged``).
+  public var skipsUnchanged = false
+  /// The most scheduled evaluations left out in a row while nothing moved: the window and its
+  /// figures are brought up to date at least every `maxSkippedEvaluations + 1` intervals.
+  package static let maxSkippedEvaluations = 5
+  /// Evaluations left out so far because nothing moved.
+  public private(set) var evaluationsSkipped = 0
   /// Samples appended so far.
   public private(set) var samples = 0
 
@@ -67,10 +80,13 @@ public struct LiveAnalysis: Sendable {
   /// ``FloorPyramid/bounded()``'s.
   /// `phase`, when given, spreads evaluations: they fall on the samples whose count plus
   /// `phase` is a multiple of the interval, so analyses started on one tick take turns.
+  /// `skipsUnchanged` leaves out scheduled evaluations while nothing moved (the process
+  /// table's thousand idle rows).
   public init(
     metrics: [Metric], evaluateEvery: Int = 5, rawCapacity: Int = LiveAnalysis.rawCapacity, pyramidCapacity: Int? = nil,
-    phase: Int? = nil, confirmSeconds: Double = 0
+    phase: Int? = nil, confirmSeconds: Double = 0, skipsUnchanged: Bool = false
   ) {
+    self.skipsUnchanged = skipsUnchanged
     self.evaluateEvery = max(evaluateEvery, 1)
     self.phase = phase.map { max($0, 0) }
     self.metrics = metrics
@@ -80,6 +96,7 @@ public struct LiveAnalysis: Sendable {
     raw = metrics.map { _ in MetricSeries(times: [], values: []) }
     alerts = metrics.map { _ in LeakAlert(minimumGrowthSeconds: confirmSeconds) }
     results = metrics.map { _ in nil }
+    lastValues = metrics.map { _ in .nan }
   }
 
   /// Whether it judges a tree's total.
@@ -105,6 +122,8 @@ public struct LiveAnalysis: Sendable {
     samples += 1
     for (i, metric) in metrics.enumerated() {
       let value = sample[metric].map { Double($0) } ?? .nan
+      if value != lastValues[i] && !(value.isNaN && lastValues[i].isNaN) { changedSinceEvaluation = true }
+      lastValues[i] = value
       pyramids[i].append(time: sample.elapsed, value: value)
       if keepsRaw {
         raw[i].times.append(sample.elapsed)
@@ -122,13 +141,36 @@ public struct LiveAnalysis: Sendable {
       if let last = lastEvaluationElapsed, sample.elapsed - last < Self.minimumEvaluationGap { return false }
     }
     lastEvaluationElapsed = sample.elapsed
+    if skipsUnchanged && settled {
+      samplesSinceEvaluation = 0
+      skippedEvaluations += 1
+      evaluationsSkipped += 1
+      return false
+    }
     evaluate(limitBytes: limitBytes)
+    return true
+  }
+
+  /// Whether a scheduled evaluation can be left out: every metric held the value it had at the
+  /// last evaluation, each was judged `stable` or `plateau` there with no alert raised (more
+  /// of the same level cannot make either a leak; an alert must see evaluations to clear, and
+  /// young, inconclusive or growing series gain evidence from every sample), and fewer than
+  /// ``maxSkippedEvaluations`` were left out in a row.
+  private var settled: Bool {
+    guard !changedSinceEvaluation, skippedEvaluations < Self.maxSkippedEvaluations else { return false }
+    for (i, result) in results.enumerated() {
+      guard let verdict = result?.verdict, verdict == .stable || verdict == .plateau, !alerts[i].isRaised else {
+        return false
+      }
+    }
     return true
   }
 
   /// Re-runs the analyzer on every metric now.
   public mutating func evaluate(limitBytes: Double?) {
     samplesSinceEvaluation = 0
+    skippedEvaluations = 0
+    changedSinceEvaluation = false
     for (i, metric) in metrics.enumerated() {
       let result =
         keepsRaw

@@ -47,7 +47,7 @@ extension HostRadar {
   /// Gives detailed reads to the fastest growing leak-suspected processes (at most
   /// ``WhereWatch/processes``), and drops them for the others.
   func watchWhere() {
-    let wanted = overview.rows.filter(\.leakConfirmed)
+    let wanted = overview.standings.filter(\.leakConfirmed)
       .sorted { ($0.growthBytesPerSecond ?? 0) > ($1.growthBytesPerSecond ?? 0) }
       .prefix(WhereWatch.processes).map(\.identity)
     let keep = Set(wanted)

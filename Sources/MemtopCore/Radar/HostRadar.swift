@@ -75,7 +75,7 @@ public final class HostRadar {
     passes += 1
     // Forget the labels of lifetimes that ended, now and then.
     if passes % 60 == 0 {
-      let alive = Set(overview.rows.map(\.identity))
+      let alive = Set(overview.standings.map(\.identity))
       labels = labels.filter { alive.contains($0.key) }
       whereRefused = whereRefused.filter { alive.contains($0) }
       limits = limits.filter { now - $0.value.readAt < Self.limitRefreshSeconds * 4 }
@@ -85,15 +85,16 @@ public final class HostRadar {
   /// The exposition of the latest pass: host gauges, and the series of the processes that
   /// rank first (leak-suspected, then by growth), labelled.
   public func render(scrapeDurationSeconds: Double) -> (text: String, series: Int) {
-    let rows = overview.rows.filter { $0.rss != nil }
-    let ranked = rows.filter { $0.leakConfirmed || $0.growthBytesPerSecond != nil }.sorted {
+    // Ranked on their standings; rows are built for the exported ones only.
+    let standings = overview.standings.filter(\.readable)
+    let ranked = standings.filter { $0.leakConfirmed || $0.growthBytesPerSecond != nil }.sorted {
       RadarExposition.ranks(
         ($0.leakConfirmed, $0.growthBytesPerSecond, $0.identity.pid),
         before: ($1.leakConfirmed, $1.growthBytesPerSecond, $1.identity.pid))
     }
-    let processes = ranked.prefix(exposition.top).map(process)
+    let processes = ranked.prefix(exposition.top).compactMap { overview.row($0.identity) }.map(process)
     let host = RadarExposition.Host(
-      processesJudged: rows.count, processesLeakSuspected: rows.count(where: \.leakConfirmed),
+      processesJudged: standings.count, processesLeakSuspected: standings.count(where: \.leakConfirmed),
       selfCPUSeconds: Self.selfCPUSeconds(), selfResidentBytes: Self.selfResidentBytes(),
       scrapeDurationSeconds: scrapeDurationSeconds)
     return exposition.render(host: host, processes: processes)

@@ -156,10 +156,13 @@ public final class ProcessOverview {
         command: readCommand(pid, name: entry.name),
         analysis: LiveAnalysis(
           metrics: [.rss], evaluateEvery: Self.evaluateEveryTicks, rawCapacity: rawReadings, pyramidCapacity: 257,
-          phase: Int(pid), confirmSeconds: confirmSeconds))
+          phase: Int(pid), confirmSeconds: confirmSeconds, skipsUnchanged: true))
     }
     for pid in Array(tracked.keys) {
-      guard var entry = tracked[pid] else { continue }
+      // Taken out while it is updated, so its arrays (history, the analysis' pyramids) are
+      // uniquely held and grow in place: a copy left in the dictionary made every append copy
+      // them whole, for every process, every tick.
+      guard var entry = tracked.removeValue(forKey: pid) else { continue }
       if (Int(pid) + tick) % Self.nameRefreshTicks == 0 {
         scanner.refreshName(pid)
         // exec changes the command line along with the name.
@@ -193,23 +196,56 @@ public final class ProcessOverview {
     }
   }
 
-  /// Every listed process (kernel threads left out), in no particular order.
-  public var rows: [Row] {
+  /// What ranks a row, without building it: the radar sorts hundreds of these a second and
+  /// builds rows only for the few it exports.
+  public struct Standing: Sendable, Equatable {
+    public var identity: ProcessIdentity
+    /// Whether its RSS was read this tick.
+    public var readable: Bool
+    public var leakConfirmed: Bool
+    /// The judged growth, bytes per second (nil until judged, as ``Row/growthBytesPerSecond``).
+    public var growthBytesPerSecond: Double?
+  }
+
+  /// Every listed process's standing, in no particular order.
+  public var standings: [Standing] {
     tracked.values.map { entry in
-      let last = entry.values.last
-      let rss = last.flatMap { $0.isNaN ? nil : UInt64(saturating: $0) }
-      let result = entry.analysis.results.first ?? nil
-      let judged = result.map { $0.verdict != .insufficientData && $0.slopeBytesPerSecond.isFinite } ?? false
-      let interval = result.flatMap { result -> ClosedRange<Double>? in
-        let ci = result.slopeCI
-        return judged && ci.low.isFinite && ci.high.isFinite && ci.low <= ci.high ? ci.low...ci.high : nil
-      }
-      return Row(
-        identity: entry.identity, name: entry.name, rss: rss, anon: rss == nil ? nil : entry.lastAnon,
-        growthBytesPerSecond: judged ? result?.slopeBytesPerSecond : nil, history: entry.values,
-        verdict: result?.verdict, readFailure: rss == nil ? entry.readFailure ?? .other : nil, command: entry.command,
-        historyTimes: entry.times, leakConfirmed: entry.analysis.isRaised(0), growthInterval: interval)
+      let readable = entry.values.last.map { !$0.isNaN } ?? false
+      return Standing(
+        identity: entry.identity, readable: readable, leakConfirmed: entry.analysis.isRaised(0),
+        growthBytesPerSecond: Self.growth(entry.analysis.results.first ?? nil))
     }
+  }
+
+  /// The row of the lifetime `identity`, if it is listed.
+  public func row(_ identity: ProcessIdentity) -> Row? {
+    guard let entry = tracked[identity.pid], entry.identity == identity else { return nil }
+    return Self.row(entry)
+  }
+
+  /// A result's rate when it is a judged one (not before the analyzer has evidence).
+  private static func growth(_ result: TrendResult?) -> Double? {
+    guard let result, result.verdict != .insufficientData, result.slopeBytesPerSecond.isFinite else { return nil }
+    return result.slopeBytesPerSecond
+  }
+
+  /// Every listed process (kernel threads left out), in no particular order.
+  public var rows: [Row] { tracked.values.map(Self.row) }
+
+  private static func row(_ entry: Tracked) -> Row {
+    let last = entry.values.last
+    let rss = last.flatMap { $0.isNaN ? nil : UInt64(saturating: $0) }
+    let result = entry.analysis.results.first ?? nil
+    let growth = growth(result)
+    let interval = result.flatMap { result -> ClosedRange<Double>? in
+      let ci = result.slopeCI
+      return growth != nil && ci.low.isFinite && ci.high.isFinite && ci.low <= ci.high ? ci.low...ci.high : nil
+    }
+    return Row(
+      identity: entry.identity, name: entry.name, rss: rss, anon: rss == nil ? nil : entry.lastAnon,
+      growthBytesPerSecond: growth, history: entry.values, verdict: result?.verdict,
+      readFailure: rss == nil ? entry.readFailure ?? .other : nil, command: entry.command, historyTimes: entry.times,
+      leakConfirmed: entry.analysis.isRaised(0), growthInterval: interval)
   }
 
   private enum Reading {

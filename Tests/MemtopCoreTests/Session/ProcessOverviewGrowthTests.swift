@@ -142,6 +142,10 @@ struct ProcessOverviewGrowthTests {
       let slow = try #require(patient.rows.first { $0.identity.pid == 4242 })
       // The same analysis: the delay changes only when the row is suspected.
       #expect(quick.verdict == slow.verdict && quick.growthBytesPerSecond == slow.growthBytesPerSecond)
+      // What the radar ranks on is what the row says.
+      let standing = try #require(patient.standings.first { $0.identity == slow.identity })
+      #expect(standing.leakConfirmed == slow.leakConfirmed && standing.growthBytesPerSecond == slow.growthBytesPerSecond)
+      #expect(standing.readable == (slow.rss != nil) && patient.row(slow.identity)?.rss == slow.rss)
       if firstLeak == nil, slow.verdict == .leak { firstLeak = tick }
       if promptAt == nil, quick.leakConfirmed { promptAt = tick }
       if patientAt == nil, slow.leakConfirmed { patientAt = tick }
