@@ -252,6 +252,13 @@ extension MemorySample {
   /// rows counts when any part is).
   public var marksObserverEdge: Bool { marker?.contains(Self.observerEdgeMarker) ?? false }
 
+  /// `seconds` as a recording keeps it (`elapsed_s`, to the millisecond): the watch judges the
+  /// times the file will hold, so `record`'s closing figures are exactly `analyze`'s.
+  public static func recordedElapsed(_ seconds: Double) -> Double {
+    guard seconds.isFinite, seconds >= 0, seconds < 1e12 else { return seconds }
+    return (seconds * 1000).rounded() / 1000
+  }
+
   /// The observer's bytes as subtracted: rounded to whole KiB, as `/proc` reports the figures
   /// they come out of, so the observer-free figures pack as exactly as the read ones.
   public static func observerKiB(_ bytes: UInt64) -> UInt64 { (bytes / 1024 + (bytes % 1024 >= 512 ? 1 : 0)) * 1024 }

@@ -103,6 +103,16 @@ struct PythonAgentTests {
     #expect(with.status == without.status, "with --python: \(with.stderr)")
     let verdict = try Self.analysis(with.csv)["verdict"] as? String
     #expect(verdict == (try Self.analysis(plain)["verdict"] as? String) && verdict == "leak")
+    // One figure per fact: record's closing rate and interval are analyze's of the same file.
+    let rate = #"\+[0-9.,]+ [KMGT]?i?B/(s|min|h) \(95 % [^)]*\)"#
+    let closing = with.stderr.split(separator: "\n").first { $0.contains("verdict: leak") }.flatMap { line in
+      line.range(of: "RSS " + rate, options: .regularExpression).map { String(line[$0].dropFirst(4)) }
+    }
+    let analyzed = try MemtopRunner.run(["analyze", with.csv]).stdout.split(separator: "\n")
+      .first { $0.hasPrefix("  RSS ") }.flatMap { line in
+        line.range(of: rate, options: .regularExpression).map { String(line[$0]) }
+      }
+    #expect(closing != nil && closing == analyzed, "record: \(closing ?? with.stderr); analyze: \(analyzed ?? "")")
     // The agent's own bytes are recorded in their column, and the window's edges are marked.
     let rows = try RecordingReader(path: with.csv).read(String(contentsOfFile: with.csv, encoding: .utf8))
     #expect(rows.contains { ($0.observer ?? 0) > 0 }, "no observer_bytes recorded")

@@ -415,6 +415,7 @@ public final class WatchSession {
   @discardableResult
   private func take(_ reading: MemorySample, from sampler: any MemorySampling) -> MemorySample {
     var sample = reading
+    sample.elapsed = MemorySample.recordedElapsed(sample.elapsed)
     // The first row of each lifetime (and the first after an exec) names the command line,
     // so a recording says what ran: `plot` titles it, `replay` and `analyze` can show it.
     let name = sampler.currentName
@@ -456,6 +457,7 @@ public final class WatchSession {
     var rows: [MemorySample] = []
     for reading in readings {
       var sample = reading.sample
+      sample.elapsed = MemorySample.recordedElapsed(sample.elapsed)
       let identity = ProcessIdentity(pid: sample.pid, startTimeTicks: sample.startTicks ?? 0)
       let index: Int
       if let known = memberIndex[identity] {
