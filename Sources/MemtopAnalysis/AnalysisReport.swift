@@ -15,7 +15,9 @@ import MemtopTrend
 ///
 /// Where memory grows: `regions` ({kind: {`bytes`, `slope_bytes_per_s`, `slope_ci_bytes_per_s`,
 /// `verdict`, `share_of_growth`}} for each kind the recording carries), `counts` ({`threads`,
-/// `fds`}: the same fields, `bytes` being the count and the slopes per second) and `growth_in`
+/// `fds`}: `count`, `slope_per_s`, `slope_ci_per_s`, `verdict`, `share_of_growth`; and, kept for
+/// scripts written before, the same figures as `bytes` and `slope_bytes_per_s`,
+/// `slope_ci_bytes_per_s`) and `growth_in`
 /// (the kind holding most of the growth, or null); see ``RegionAssessment``.
 public struct AnalysisReport: Encodable, Sendable, Equatable {
   /// `leak` if any metric leaks, else the most telling verdict of the others.
@@ -158,8 +160,9 @@ public struct MetricReport: Encodable, Sendable, Equatable {
 
 /// One kind's (or count's) entry in `AnalysisReport`'s `regions` and `counts`.
 ///
-/// `bytes` is the latest value (for a count, the number of threads or descriptors);
-/// `slope_bytes_per_s` and `slope_ci_bytes_per_s` are per second in the same unit;
+/// `bytes` is the latest value; `slope_bytes_per_s` and `slope_ci_bytes_per_s` are per second.
+/// A count (threads, descriptors) says so in its keys — `count`, `slope_per_s`,
+/// `slope_ci_per_s` — and keeps the byte-named keys beside them with the same figures;
 /// `verdict` is the analyzer's (`reclaimable` for file pages it would call a leak);
 /// `share_of_growth` is 0…1, or null when no kind grows and for the counts.
 package struct RegionReport: Encodable, Sendable, Equatable {
@@ -173,11 +176,19 @@ package struct RegionReport: Encodable, Sendable, Equatable {
     case slopeCI = "slope_ci_bytes_per_s"
     case verdict
     case shareOfGrowth = "share_of_growth"
+    case count
+    case slopePerSecond = "slope_per_s"
+    case slopeCIPerSecond = "slope_ci_per_s"
   }
 
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     let r = entry.result
+    if entry.metric.isCount {
+      try c.encode(entry.latest.flatMap(MetricReport.finite), forKey: .count)
+      try c.encode(MetricReport.finite(r.slopeBytesPerSecond), forKey: .slopePerSecond)
+      try c.encode([MetricReport.finite(r.slopeCI.low), MetricReport.finite(r.slopeCI.high)], forKey: .slopeCIPerSecond)
+    }
     try c.encode(entry.latest.flatMap(MetricReport.finite), forKey: .bytes)
     try c.encode(MetricReport.finite(r.slopeBytesPerSecond), forKey: .slopeBytesPerSecond)
     try c.encode([MetricReport.finite(r.slopeCI.low), MetricReport.finite(r.slopeCI.high)], forKey: .slopeCI)

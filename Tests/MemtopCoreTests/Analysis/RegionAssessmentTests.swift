@@ -170,6 +170,15 @@ struct RegionAssessmentTests {
     #expect(Set(counts.keys) == ["threads", "fds"])
     #expect(counts["threads"]?["bytes"] as? Double == 4)
     #expect(counts["threads"]?["share_of_growth"] is NSNull)
+    // A count says so in its keys; the byte-named ones stay beside them for older scripts.
+    let threads = try #require(counts["threads"])
+    #expect(
+      Set(threads.keys) == [
+        "count", "slope_per_s", "slope_ci_per_s", "bytes", "slope_bytes_per_s", "slope_ci_bytes_per_s", "verdict",
+        "share_of_growth",
+      ])
+    #expect(threads["count"] as? Double == 4)
+    #expect(threads["slope_per_s"] as? Double == threads["slope_bytes_per_s"] as? Double)
 
     // A recording without memory by kind: empty objects and a null growth_in.
     let plain = (0..<200).map { i in
