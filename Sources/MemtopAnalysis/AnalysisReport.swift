@@ -187,7 +187,8 @@ package struct RegionReport: Encodable, Sendable, Equatable {
     if entry.metric.isCount {
       try c.encode(entry.latest.flatMap(MetricReport.finite), forKey: .count)
       try c.encode(MetricReport.finite(r.slopeBytesPerSecond), forKey: .slopePerSecond)
-      try c.encode([MetricReport.finite(r.slopeCI.low), MetricReport.finite(r.slopeCI.high)], forKey: .slopeCIPerSecond)
+      let interval = [MetricReport.finite(r.slopeCI.low), MetricReport.finite(r.slopeCI.high)]
+      try c.encode(interval, forKey: .slopeCIPerSecond)
     }
     try c.encode(entry.latest.flatMap(MetricReport.finite), forKey: .bytes)
     try c.encode(MetricReport.finite(r.slopeBytesPerSecond), forKey: .slopeBytesPerSecond)
