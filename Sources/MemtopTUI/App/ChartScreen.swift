@@ -79,6 +79,9 @@ final class ChartScreen: AppScreen {
     if watch != nil { total = ChartedSeries(capacity: ChartedSeries.liveCapacity) }
     if watchesTree && session.tree == nil { self.session.tree = TreeView(processes: 1) }
     if watchesTree { total.analysis = LiveAnalysis(tree: true) }
+    // Said on standard error before the screen was taken (read only after quitting): said on
+    // the screen too, first.
+    if let plan = watch?.python?.plan { warnings.append((text: plan.announcement, isError: false)) }
   }
 
   var nextDue: Double? { source?.nextDue }

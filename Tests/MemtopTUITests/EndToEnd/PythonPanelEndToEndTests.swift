@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The Python panel (`y`) in the real TUI: live over a launched `--python` program, then in
 /// the replay of what `--record` wrote beside it.
 @Suite("End to end in tmux: the Python panel", .serialized, .enabled(if: TmuxSession.isAvailable))
@@ -47,5 +51,30 @@ struct PythonPanelEndToEndTests {
     (screen, ok) = replay.waitFor(timeout: 30) { $0.contains("cache `__main__.price` (maxsize=None):") }
     #expect(ok, "the replay's Python panel did not show the cache:\n\(screen)")
     try replay.send("q")
+  }
+
+  @Test("attaching --python says on the screen, first, that memtop injects code into the process")
+  func injectionSaidOnScreen() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-pyattach-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // The interpreter itself (python3 on PATH may be a shim that forks it).
+    let python = Spawn.run(["python3", "-c", "import sys; print(sys.executable)"]).trimmingCharacters(
+      in: .whitespacesAndNewlines)
+    try #require(python.hasPrefix("/"), "no python3 interpreter: \(python)")
+    let target = try #require(Spawn.start([python, "-c", "import time\nwhile True: time.sleep(0.2)"]))
+    defer {
+      kill(target, SIGKILL)
+      _ = Spawn.wait(target, timeout: 10)
+    }
+    let command = "env LANG=C.UTF-8 '\(BuiltBinary.memtop)' --pid \(target) --python; echo MEMTOP-EXIT=$?; sleep 600"
+    let tmux = try TmuxSession(width: 160, height: 40, directory: dir.path, command: command)
+    defer { tmux.kill() }
+    var (screen, ok) = tmux.waitFor(timeout: 60) { $0.contains("memtop will inject code into process \(target)") }
+    #expect(ok, "the view did not say it injects:\n\(screen)")
+    #expect(screen.contains("RSS  now"), "not said in the live view:\n\(screen)")
+    try tmux.send("q")
+    (screen, ok) = tmux.waitFor(timeout: 60) { $0.contains("MEMTOP-EXIT=0") }
+    #expect(ok, "memtop did not quit cleanly:\n\(screen)")
   }
 }
