@@ -20,6 +20,11 @@ package struct WhereModel: Sendable, Equatable {
     package var share: String
     /// Values for the sparkline, oldest first (NaN: not read).
     package var history: [Double]
+    /// The least range the sparkline spans (1 MiB for a kind, 4 for a count): a change of a
+    /// few pages does not fill the row as a leak of hundreds of MiB does.
+    package var minimumSpan: Double = 0
+    /// The range the sparkline shows, said after it: `span 80.0 KiB`, `span 12`.
+    package var span: String = ""
     /// Whether the row leaks (drawn in the leak colour).
     package var leaks: Bool
   }
@@ -46,14 +51,20 @@ package struct WhereModel: Sendable, Equatable {
     rows = []
     for entry in (regions?.kinds ?? []) + (regions?.counts ?? []) {
       let series = timeline.series(entry.metric)
-      let values = series.values.filter { !$0.isNaN }
-      rows.append(
-        Row(
-          name: entry.name, now: WhereReport.nowText(entry),
-          rate: entry.result.slopeBytesPerSecond.isFinite ? entry.result.rateText : "-",
-          verdict: entry.verdictName,
-          share: entry.shareOfGrowth.map { "\(Int(saturating: ($0 * 100).rounded())) %" } ?? "",
-          history: Array(values.suffix(max(points, 0))), leaks: entry.leaks))
+      let values = Array(series.values.filter { !$0.isNaN }.suffix(max(points, 0)))
+      var row = Row(
+        name: entry.name, now: WhereReport.nowText(entry),
+        rate: entry.result.slopeBytesPerSecond.isFinite ? entry.result.rateText : "-",
+        verdict: entry.verdictName,
+        share: entry.shareOfGrowth.map { "\(Int(saturating: ($0 * 100).rounded())) %" } ?? "",
+        history: values, leaks: entry.leaks)
+      let isCount = entry.metric.isCount
+      row.minimumSpan = isCount ? 4 : 1_048_576
+      if let low = values.min(), let high = values.max() {
+        let range = max(high - low, row.minimumSpan)
+        row.span = "span " + (isCount ? String(Int(saturating: range)) : ByteFormat.bytes(UInt64(saturating: range)))
+      }
+      rows.append(row)
     }
     growthIn = regions?.growthIn?.rawValue
     sentence = assessment?.whereSentence

@@ -28,9 +28,12 @@ package struct WhereScreen {
       buffer.put(title, x: x, y: y, role: .dim, clip: area)
       x += width
     }
-    buffer.put("history", x: x, y: y, role: .dim, clip: area)
+    buffer.put("history (each row on its own scale)", x: x, y: y, role: .dim, clip: area)
     y += 1
-    let sparkWidth = max(area.x + area.width - x, 0)
+    // The row's span after its sparkline, when there is room for both.
+    let room = max(area.x + area.width - x, 0)
+    let spanWidth = room >= 24 ? Self.spanWidth : 0
+    let sparkWidth = room - spanWidth
     for row in model.rows where y < area.y + area.height {
       var x = area.x
       let cells = [row.name, row.now, row.rate, row.verdict, row.share]
@@ -39,7 +42,9 @@ package struct WhereScreen {
         buffer.put(text, x: x, y: y, role: role, clip: area)
         x += width
       }
-      buffer.put(Self.sparkline(row.history, width: sparkWidth, mode: mode), x: x, y: y, role: .chartRSS, clip: area)
+      let spark = Self.sparkline(row.history, width: sparkWidth, mode: mode, minimumSpan: row.minimumSpan)
+      buffer.put(spark, x: x, y: y, role: .chartRSS, clip: area)
+      if spanWidth > 0 { buffer.put(row.span, x: x + sparkWidth + 1, y: y, role: .dim, clip: area) }
       y += 1
     }
     var lines: [(String, ColorRole)] = []
@@ -54,11 +59,16 @@ package struct WhereScreen {
     }
   }
 
-  /// The last `width` values as a one-row sparkline between their own min and max.
-  static func sparkline(_ values: [Double], width: Int, mode: GlyphMode) -> String {
+  /// Columns kept after a sparkline for its span (`span 114.0 MiB`).
+  static let spanWidth = 15
+
+  /// The last `width` values as a one-row sparkline between their own min and max, the range
+  /// at least `minimumSpan` (from the min up).
+  static func sparkline(_ values: [Double], width: Int, mode: GlyphMode, minimumSpan: Double = 0) -> String {
     guard width > 0 else { return "" }
     let shown = values.suffix(width)
-    guard let lo = shown.min(), let hi = shown.max() else { return "" }
+    guard let lo = shown.min(), let top = shown.max() else { return "" }
+    let hi = max(top, lo + minimumSpan)
     let ramp: [Character] = mode == .ascii ? Array(" .:-=+*#") : Array("▁▂▃▄▅▆▇█")
     return String(
       shown.map { v -> Character in

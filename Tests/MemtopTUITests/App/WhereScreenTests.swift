@@ -72,6 +72,33 @@ struct WhereScreenTests {
     #expect(WhereScreen.sparkline([5, 5, 5], width: 10, mode: .ascii) == "   ")
     #expect(WhereScreen.sparkline(Array(repeating: 1, count: 50), width: 4, mode: .ascii).count == 4)
     #expect(WhereScreen.sparkline([], width: 4, mode: .ascii) == "")
+    // A change of 80 KiB under a 1 MiB least span stays low; 114 MiB fills the row.
+    let small = [0.0, 20_480, 40_960, 61_440, 81_920].map { 300e6 + $0 }
+    #expect(WhereScreen.sparkline(small, width: 5, mode: .block, minimumSpan: 1_048_576) == "▁▁▁▁▂")
+    let large = [0.0, 30e6, 60e6, 90e6, 120e6].map { 300e6 + $0 }
+    #expect(WhereScreen.sparkline(large, width: 5, mode: .block, minimumSpan: 1_048_576).last == "█")
+  }
+
+  @Test("each row says the span its sparkline shows, at least 1 MiB for a kind and 4 for a count")
+  func spans() {
+    var model = WhereModel(regions: nil, assessment: nil, timeline: Timeline(), points: 20)
+    model.rows = [
+      WhereModel.Row(
+        name: "brk_heap", now: "300 MiB", rate: "+1 MiB/min", verdict: "leak", share: "100 %",
+        history: [300e6, 300e6 + 81_920], leaks: true),
+      WhereModel.Row(
+        name: "malloc_arenas", now: "420 MiB", rate: "+2 MiB/min", verdict: "leak", share: "",
+        history: [300e6, 420e6], leaks: true),
+    ]
+    model.rows[0].minimumSpan = 1_048_576
+    model.rows[0].span = "span 1.00 MiB"
+    model.rows[1].span = "span 114 MiB"
+    var buffer = CellBuffer(width: 100, height: 6)
+    WhereScreen(model: model, mode: .ascii).draw(into: &buffer, area: buffer.bounds)
+    #expect(buffer.lines[1].contains("history (each row on its own scale)"), "\(buffer.lines)")
+    #expect(buffer.lines[2].contains("span 1.00 MiB") && buffer.lines[3].contains("span 114 MiB"), "\(buffer.lines)")
+    // The spans line up at the right, after the widest sparkline.
+    #expect(buffer.lines[2].range(of: "span")?.lowerBound.utf16Offset(in: buffer.lines[2]) == 86)
   }
 
   @Test("before any reading of memory by kind, the screen says what it waits for")
