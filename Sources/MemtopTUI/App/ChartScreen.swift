@@ -58,6 +58,9 @@ final class ChartScreen: AppScreen {
   private(set) var childTermination: ChildTermination?
   /// Whether the Python panel (key `y`) is shown.
   private(set) var showPython = false
+  /// Rows between the header and the banner from which the Python panel is drawn under the
+  /// charts rather than over them (a 40-row terminal has 35).
+  static let splitMinimumRows = 30
   /// The Python report shown: a replay's, loaded once; live, refreshed from the watch.
   var pythonReport: PythonReport?
   /// A replay's Python history and observer-free RSS points: its report is chosen, and its
@@ -596,9 +599,14 @@ final class ChartScreen: AppScreen {
       if let sessionVerdict { model.verdict = VerdictModel(session: sessionVerdict) }
       if let exitVerdict, model.verdict.role == .verdictPending { model.verdict = exitVerdict }
     }
+    let body = buffer.bounds.droppingTop(Screen.headerHeight).droppingBottom(1 + Screen.verdictHeight)
+    // On a tall terminal the panel shares the screen with the charts (they keep the top
+    // half); on a small one it covers them until `y` again.
+    let split = showPython && !ui.showHelp && body.height >= Self.splitMinimumRows
+    if split { model.panelRows = body.height / 2 }
     Screen.draw(model, into: &buffer)
     if showPython && !ui.showHelp {
-      let area = buffer.bounds.droppingTop(Screen.headerHeight).droppingBottom(1 + Screen.verdictHeight)
+      let area = split ? body.bottom(model.panelRows) : body
       PythonPanel(report: pythonReport, empty: pythonEmpty, mode: context.mode).draw(into: &buffer, area: area)
     }
   }

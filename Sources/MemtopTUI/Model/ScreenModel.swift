@@ -28,6 +28,8 @@ public struct ScreenModel: Sendable {
   package var timeToLimit: Double?
   /// The where screen, when it replaces the charts (key `w`).
   package var whereView: WhereModel?
+  /// Rows kept under the charts for a panel (the Python panel split beside them; 0: none).
+  package var panelRows = 0
 
   /// How the figures are read, for the help overlay: sources and cadences.
   package var details: [String] {

@@ -48,11 +48,13 @@ public enum Screen {
     HeaderWidget(model: model).draw(into: &buffer, area: area.top(headerHeight))
     let status = area.bottom(1)
     let verdict = area.droppingBottom(1).bottom(verdictHeight)
-    let charts = area.droppingTop(headerHeight).droppingBottom(1 + verdictHeight)
+    let whole = area.droppingTop(headerHeight).droppingBottom(1 + verdictHeight)
+    let charts = whole.droppingBottom(min(max(model.panelRows, 0), max(whole.height - minimumChartHeight, 0)))
+    let shown = min(count, max(charts.height / minimumChartHeight, 1))
     if let whereView = model.whereView {
       WhereScreen(model: whereView, mode: model.mode).draw(into: &buffer, area: charts)
     } else {
-      for (chart, rect) in zip(model.charts.prefix(count), charts.rows(count)) {
+      for (chart, rect) in zip(model.charts.prefix(shown), charts.rows(shown)) {
         ChartWidget(model: chart, mode: model.mode).draw(into: &buffer, area: rect)
       }
     }
@@ -60,7 +62,7 @@ public enum Screen {
     StatusBar(ui: model.ui, mode: model.mode, tree: model.session.tree != nil).draw(into: &buffer, area: status)
     if model.ui.showHelp {
       HelpOverlay(mode: model.mode, themeName: model.themeName, details: model.details).draw(
-        into: &buffer, area: charts)
+        into: &buffer, area: whole)
     }
   }
 

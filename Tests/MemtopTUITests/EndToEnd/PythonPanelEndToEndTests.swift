@@ -34,6 +34,11 @@ struct PythonPanelEndToEndTests {
     }
     #expect(ok, "the Python panel did not show the cache and the share:\n\(screen)")
     #expect(screen.contains("y closes"))
+    // 40 rows: the panel shares the screen with the charts, under them.
+    let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+    let chartRow = lines.firstIndex { $0.contains("RSS  now") }
+    let panelRow = lines.firstIndex { $0.contains("Python · process") }
+    #expect(chartRow != nil && panelRow != nil && chartRow! < panelRow!, "not split:\n\(screen)")
     try tmux.send("y")
     (screen, ok) = tmux.waitFor { !$0.contains("Python · process") && $0.contains("RSS  now") }
     #expect(ok, "y did not hide the panel:\n\(screen)")
