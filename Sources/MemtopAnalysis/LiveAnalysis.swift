@@ -46,6 +46,10 @@ public struct LiveAnalysis: Sendable {
   private let analyzers: [TrendAnalyzer]
   /// Samples kept raw by this analysis (``rawCapacity`` unless given).
   package let rawLimit: Int
+  /// Bins per pyramid level as given (nil: ``FloorPyramid/bounded()``'s).
+  private let pyramidCapacity: Int?
+  /// Series time of the first sample.
+  private var firstElapsed: Double?
   /// The latest result per metric (same order as ``metrics``), nil before the first evaluation.
   public private(set) var results: [TrendResult?]
   /// With ``skipsUnchanged``: evaluations left out in a row since the last one made.
@@ -92,6 +96,7 @@ public struct LiveAnalysis: Sendable {
     self.metrics = metrics
     rawLimit = max(rawCapacity, 0)
     analyzers = metrics.map { $0.isCount ? TrendAnalyzer(.counts) : TrendAnalyzer(TrendConfiguration()) }
+    self.pyramidCapacity = pyramidCapacity
     pyramids = metrics.map { _ in pyramidCapacity.map { FloorPyramid(capacity: $0) } ?? FloorPyramid.bounded() }
     raw = metrics.map { _ in MetricSeries(times: [], values: []) }
     alerts = metrics.map { _ in LeakAlert(minimumGrowthSeconds: confirmSeconds) }
@@ -119,6 +124,14 @@ public struct LiveAnalysis: Sendable {
   /// re-runs the analyzer against `limitBytes`. Returns whether it evaluated.
   @discardableResult
   public mutating func append(_ sample: MemorySample, limitBytes: Double?) -> Bool {
+    // A launcher's exec into the program in its first seconds: judged from the program's exec,
+    // as `record` and `analyze` judge it (``MemorySample/startupExecSeconds``).
+    if samples > 0, sample.command != nil, let first = firstElapsed,
+      sample.elapsed - first <= MemorySample.startupExecSeconds
+    {
+      restart()
+    }
+    if samples == 0 { firstElapsed = sample.elapsed }
     samples += 1
     for (i, metric) in metrics.enumerated() {
       let value = sample[metric].map { Double($0) } ?? .nan
@@ -164,6 +177,21 @@ public struct LiveAnalysis: Sendable {
       }
     }
     return true
+  }
+
+  /// Forgets every sample: the series starts again (its settings kept).
+  private mutating func restart() {
+    samples = 0
+    samplesSinceEvaluation = 0
+    lastEvaluationElapsed = nil
+    firstElapsed = nil
+    skippedEvaluations = 0
+    changedSinceEvaluation = true
+    pyramids = pyramids.map { _ in pyramidCapacity.map { FloorPyramid(capacity: $0) } ?? FloorPyramid.bounded() }
+    raw = metrics.map { _ in MetricSeries(times: [], values: []) }
+    alerts = alerts.map { LeakAlert(minimumGrowthSeconds: $0.minimumGrowthSeconds) }
+    results = metrics.map { _ in nil }
+    lastValues = metrics.map { _ in .nan }
   }
 
   /// Re-runs the analyzer on every metric now.

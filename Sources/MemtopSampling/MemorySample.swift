@@ -252,6 +252,11 @@ extension MemorySample {
   /// rows counts when any part is).
   public var marksObserverEdge: Bool { marker?.contains(Self.observerEdgeMarker) ?? false }
 
+  /// Seconds into a lifetime within which an exec (a row naming a new command line) is a
+  /// launcher becoming the program (a pyenv shim, `env`, a shell script): the rows before it
+  /// are start-up, not the program's, and are not judged.
+  public static let startupExecSeconds = 10.0
+
   /// `seconds` as a recording keeps it (`elapsed_s`, to the millisecond): the watch judges the
   /// times the file will hold, so `record`'s closing figures are exactly `analyze`'s.
   public static func recordedElapsed(_ seconds: Double) -> Double {

@@ -76,9 +76,11 @@ public struct RecordingDigest: Sendable {
   /// Adds a sample.
   public mutating func append(_ sample: MemorySample) {
     let reused = startTicks != nil && sample.startTicks != nil && sample.startTicks != startTicks
-    if count > 0 && (sample.pid != pid || reused) {
+    let startupExec =
+      count > 0 && sample.command != nil && sample.elapsed - (firstElapsed ?? sample.elapsed) <= MemorySample.startupExecSeconds
+    if count > 0 && (sample.pid != pid || reused || startupExec) {
       let capacity = fullResolutionCapacity
-      let (total, skipped) = (totalCount, skippedLifetimes + 1)
+      let (total, skipped) = (totalCount, skippedLifetimes + (startupExec && sample.pid == pid && !reused ? 0 : 1))
       self = RecordingDigest(fullResolutionCapacity: capacity, metrics: metrics)
       (totalCount, skippedLifetimes) = (total, skipped)
     }

@@ -317,6 +317,8 @@ public struct Timeline: Sendable {
   /// The rows of the last sample's process lifetime (its pid and start time), wherever they
   /// are (two processes recorded into one file may interleave row by row), and how many other
   /// lifetimes the timeline holds. `rows` is nil when every row belongs to the last lifetime.
+  /// Rows before an exec in the lifetime's first ``MemorySample/startupExecSeconds`` (a row
+  /// naming a new command line) are a launcher's, not the program's: left out.
   package func lastLifetime() -> (rows: [Int]?, others: Int) {
     guard let pid = pids.last else { return (nil, 0) }
     let start = startTicks(at: count - 1)
@@ -335,6 +337,17 @@ public struct Timeline: Sendable {
         }
         others.insert(Key(pid: pids[i], start: s))
       }
+    }
+    // A launcher's exec into the program in the lifetime's first seconds (a pyenv shim, `env`,
+    // a shell script): the series starts at the program's own exec.
+    let lifetime = mixed ? rows : Array(0..<count)
+    if let first = lifetime.first,
+      let exec = lifetime.dropFirst().last(where: {
+        commands[$0] != nil && elapsed[$0] - elapsed[first] <= MemorySample.startupExecSeconds
+      }),
+      let from = lifetime.firstIndex(of: exec)
+    {
+      return (Array(lifetime[from...]), others.count)
     }
     return (mixed ? rows : nil, others.count)
   }

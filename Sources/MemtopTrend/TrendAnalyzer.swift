@@ -296,7 +296,12 @@ public struct TrendAnalyzer: Sendable {
       let allowance = min(3 * noise, abs(values[j] - values[j - 1]) / 2)
       let located: Double?
       if step.heightBytes >= 0 {
-        let level = values[j] - allowance
+        // The first point after a rise may be a bin that holds the rise itself (its minimum a
+        // sample on the way up): the level is the lower of the two points after it, when both
+        // stand higher.
+        let next = values[(j + 1)..<min(j + 3, values.count)]
+        let held = next.count == 2 && next.allSatisfy({ $0 > values[j] }) ? next.min() ?? values[j] : values[j]
+        let level = held - allowance
         located = source.runStart(j >= 2 ? times[j - 2] : -.infinity, step.time) { $0 >= level }
       } else {
         let level = values[j - 1] - allowance

@@ -1,3 +1,4 @@
+import MemtopAnalysis
 import MemtopFormat
 import MemtopSampling
 import MemtopStore
@@ -20,6 +21,39 @@ struct TimelineTests {
     #expect(t.series(.rss).values == [10, 12, 0])
     #expect(t[1].heap == nil && t[2].rss == 0)
     #expect(t.maximum(.heap) == 7)
+  }
+
+  /// A launch through a pyenv shim: the shim's row, then the interpreter's under the same pid,
+  /// then flat; an exec at `lateExec` seconds names another command line.
+  static func launched(lateExec: Double? = nil) -> [MemorySample] {
+    (0..<100).map { i in
+      let t = Double(i) * 0.5
+      var sample = MemorySample(timeUnix: t, elapsed: t, pid: 9, rss: i == 0 ? 1_748_992 : 14_000_128)
+      sample.startTicks = 77
+      if i == 0 { sample.command = "bash /root/.pyenv/libexec/pyenv-exec python3 app.py" }
+      if i == 1 { sample.command = "python3 app.py" }
+      if let lateExec, t == lateExec { sample.command = "python3 other.py" }
+      return sample
+    }
+  }
+
+  @Test("a launcher's exec into the program in the first seconds: the series judged starts at the program's exec")
+  func startupExec() throws {
+    let timeline = Timeline(Self.launched())
+    let (rows, others) = timeline.lastLifetime()
+    #expect(rows?.first == 1 && rows?.count == 99 && others == 0)
+    let analysis = RecordingAnalysis(timeline: timeline, limit: nil)
+    #expect(analysis.samples == 99 && analysis.skippedLifetimes == 0)
+    #expect(analysis.verdict != .leak && analysis.results[.rss]?.steps.isEmpty == true)
+    // record's store judges the same rows.
+    var digest = RecordingDigest()
+    for sample in Self.launched() { digest.append(sample) }
+    #expect(digest.count == 99 && digest.skippedLifetimes == 0)
+    let live = RecordingAnalysis(digest: digest, limit: nil)
+    #expect(live.samples == analysis.samples && live.verdict == analysis.verdict)
+    // An exec later on is the program's own business: nothing more is left out.
+    let late = Timeline(Self.launched(lateExec: 30)).lastLifetime()
+    #expect(late.rows?.first == 1)
   }
 
   @Test("markers stay with their sample")
