@@ -76,8 +76,8 @@ public struct RecordingDigest: Sendable {
   /// Adds a sample.
   public mutating func append(_ sample: MemorySample) {
     let reused = startTicks != nil && sample.startTicks != nil && sample.startTicks != startTicks
-    let startupExec =
-      count > 0 && sample.command != nil && sample.elapsed - (firstElapsed ?? sample.elapsed) <= MemorySample.startupExecSeconds
+    let sinceFirst = sample.elapsed - (firstElapsed ?? sample.elapsed)
+    let startupExec = count > 0 && sample.command != nil && sinceFirst <= MemorySample.startupExecSeconds
     if count > 0 && (sample.pid != pid || reused || startupExec) {
       let capacity = fullResolutionCapacity
       let (total, skipped) = (totalCount, skippedLifetimes + (startupExec && sample.pid == pid && !reused ? 0 : 1))
