@@ -122,6 +122,8 @@ public final class ProcessOverview {
   public private(set) var descriptorsHeld = 0
   /// Seconds a growth must have lasted before a row is leak-confirmed.
   public let confirmSeconds: Double
+  /// Ticks between two analyses of one process (``evaluateEveryTicks`` for the table).
+  public let evaluateEvery: Int
 
   /// - Parameters:
   ///   - window: seconds of history for the sparkline.
@@ -130,11 +132,13 @@ public final class ProcessOverview {
   ///     terminal, the view of one process and its recording.
   ///   - confirmSeconds: how long a process's growth must have lasted before it is
   ///     leak-confirmed (0: at the analysis' two consecutive positives, as the table shows).
+  ///   - evaluateEvery: ticks between two analyses of one process.
   public init(
     procRoot: String = "/proc", window: Double = 60, pageSize: UInt64 = Syscalls.pageSize(),
-    descriptorLimit: Int? = nil, confirmSeconds: Double = 0
+    descriptorLimit: Int? = nil, confirmSeconds: Double = 0, evaluateEvery: Int = ProcessOverview.evaluateEveryTicks
   ) {
     self.confirmSeconds = max(confirmSeconds, 0)
+    self.evaluateEvery = max(evaluateEvery, 1)
     Syscalls.raiseOpenFileLimit()
     self.descriptorLimit = descriptorLimit ?? Syscalls.openFileLimit() / 2
     scanner = ProcessScanner(procRoot: procRoot)
@@ -155,7 +159,7 @@ public final class ProcessOverview {
         identity: ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks), name: entry.name,
         command: readCommand(pid, name: entry.name),
         analysis: LiveAnalysis(
-          metrics: [.rss], evaluateEvery: Self.evaluateEveryTicks, rawCapacity: rawReadings, pyramidCapacity: 257,
+          metrics: [.rss], evaluateEvery: evaluateEvery, rawCapacity: rawReadings, pyramidCapacity: 257,
           phase: Int(pid), confirmSeconds: confirmSeconds, skipsUnchanged: true))
     }
     for pid in Array(tracked.keys) {
