@@ -50,6 +50,8 @@ public struct LiveAnalysis: Sendable {
   private let pyramidCapacity: Int?
   /// Series time of the first sample.
   private var firstElapsed: Double?
+  /// The command line the samples last named.
+  private var command: String?
   /// The latest result per metric (same order as ``metrics``), nil before the first evaluation.
   public private(set) var results: [TrendResult?]
   /// With ``skipsUnchanged``: evaluations left out in a row since the last one made.
@@ -126,12 +128,13 @@ public struct LiveAnalysis: Sendable {
   public mutating func append(_ sample: MemorySample, limitBytes: Double?) -> Bool {
     // A launcher's exec into the program in its first seconds: judged from the program's exec,
     // as `record` and `analyze` judge it (``MemorySample/startupExecSeconds``).
-    if samples > 0, sample.command != nil, let first = firstElapsed,
+    if samples > 0, let named = sample.command, named != command, let first = firstElapsed,
       sample.elapsed - first <= MemorySample.startupExecSeconds
     {
       restart()
     }
     if samples == 0 { firstElapsed = sample.elapsed }
+    if let named = sample.command { command = named }
     samples += 1
     for (i, metric) in metrics.enumerated() {
       let value = sample[metric].map { Double($0) } ?? .nan

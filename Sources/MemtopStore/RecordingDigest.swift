@@ -54,6 +54,8 @@ public struct RecordingDigest: Sendable {
   /// Elapsed seconds of this lifetime's rows marked as the observer's own edges (at most
   /// ``maxObserverEdges``, the latest kept).
   public private(set) var observerEdges: [Double] = []
+  /// The command line this lifetime's rows last named.
+  private var command: String?
   static let maxObserverEdges = 256
   private var kibibytes: [[UInt32]]
 
@@ -77,7 +79,8 @@ public struct RecordingDigest: Sendable {
   public mutating func append(_ sample: MemorySample) {
     let reused = startTicks != nil && sample.startTicks != nil && sample.startTicks != startTicks
     let sinceFirst = sample.elapsed - (firstElapsed ?? sample.elapsed)
-    let startupExec = count > 0 && sample.command != nil && sinceFirst <= MemorySample.startupExecSeconds
+    let startupExec =
+      count > 0 && sample.command != nil && sample.command != command && sinceFirst <= MemorySample.startupExecSeconds
     if count > 0 && (sample.pid != pid || reused || startupExec) {
       let capacity = fullResolutionCapacity
       let (total, skipped) = (totalCount, skippedLifetimes + (startupExec && sample.pid == pid && !reused ? 0 : 1))
@@ -86,6 +89,7 @@ public struct RecordingDigest: Sendable {
     }
     pid = sample.pid
     startTicks = sample.startTicks
+    if let named = sample.command { command = named }
     if sample.processes != nil { isTreeTotal = true }
     count += 1
     totalCount += 1

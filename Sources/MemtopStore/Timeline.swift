@@ -340,15 +340,18 @@ public struct Timeline: Sendable {
     }
     // A launcher's exec into the program in the lifetime's first seconds (a pyenv shim, `env`,
     // a shell script): the series starts at the program's own exec.
+    // (A row naming the command line it already had, as a tree's member rows do, is no exec.)
     let lifetime = mixed ? rows : Array(0..<count)
-    if let first = lifetime.first,
-      let exec = lifetime.dropFirst().last(where: {
-        commands[$0] != nil && elapsed[$0] - elapsed[first] <= MemorySample.startupExecSeconds
-      }),
-      let from = lifetime.firstIndex(of: exec)
-    {
-      return (Array(lifetime[from...]), others.count)
+    var from: Int?
+    var named = lifetime.first.flatMap { commands[$0] }
+    for (position, i) in lifetime.enumerated().dropFirst() {
+      guard elapsed[i] - elapsed[lifetime[0]] <= MemorySample.startupExecSeconds else { break }
+      if let command = commands[i], command != named {
+        from = position
+        named = command
+      }
     }
+    if let from { return (Array(lifetime[from...]), others.count) }
     return (mixed ? rows : nil, others.count)
   }
 

@@ -54,6 +54,16 @@ struct TimelineTests {
     // An exec later on is the program's own business: nothing more is left out.
     let late = Timeline(Self.launched(lateExec: 30)).lastLifetime()
     #expect(late.rows?.first == 1)
+    // A tree's member rows name their command line on every row: no exec, nothing left out.
+    let member = Self.launched().dropFirst().map { sample -> MemorySample in
+      var row = sample
+      row.command = "python3 worker.py"
+      return row
+    }
+    #expect(Timeline(member).lastLifetime().rows == nil)
+    var memberDigest = RecordingDigest()
+    for row in member { memberDigest.append(row) }
+    #expect(memberDigest.count == member.count)
   }
 
   @Test("markers stay with their sample")
