@@ -217,6 +217,31 @@ struct RecordingChartTests {
     #expect(!svg.contains("window snapshot"))
   }
 
+  @Test("the Python notes wrap to the chart's width, every word kept, continuations indented")
+  func notesWrap() throws {
+    let long =
+      "  verdict evidence: handlers._RESPONSE_CACHE (dict, handlers.py:32) grows +240 entries/min ≈ 5.72 MiB/min; "
+      + String(repeating: "and the entries keep every reply they were given ", count: 4)
+    let wrapped = RecordingChart.wrapNote(long, columns: 60)
+    #expect(wrapped.count > 3 && wrapped.allSatisfy { $0.count <= 60 }, "\(wrapped)")
+    #expect(wrapped.dropFirst().allSatisfy { $0.hasPrefix("      ") } && wrapped[0].hasPrefix("  verdict"))
+    #expect(wrapped.joined(separator: " ").split(separator: " ") == long.split(separator: " "))
+    // A word longer than a line is cut, not lost.
+    let path = String(repeating: "x", count: 150)
+    #expect(RecordingChart.wrapNote(path, columns: 60).joined().filter { $0 == "x" }.count == 150)
+    #expect(RecordingChart.wrapNote("", columns: 60) == [""])
+
+    let timeline = Self.timeline { 200e6 + 1000 * $0 }
+    var chart = RecordingChart(
+      timeline: timeline, analysis: RecordingAnalysis(timeline: timeline, limit: nil), title: "app.csv")
+    chart.notes = ["python (process 42):", long]
+    let svg = chart.svg()
+    let lines = svg.split(separator: "\n").drop { !$0.contains(#"<g id="python""#) }.dropFirst()
+      .prefix { !$0.hasPrefix("</g>") }
+    #expect(lines.count == chart.wrappedNotes.count && lines.count > 2, "\(lines)")
+    #expect(!svg.contains("…</text>"), "a note was cut short")
+  }
+
   @Test("a long recording is reduced to pixel columns but keeps its spikes")
   func dense() throws {
     // 200 000 samples with one 1-sample spike to 900 MB.
