@@ -16,8 +16,8 @@ extension RecordingChart {
     guard !notes.isEmpty else { return }
     svg.open("g", ["id": "python", "font-size": "13", "fill": "#333333", "font-family": "monospace"])
     for (i, line) in wrappedNotes.enumerated() {
-      let at = ["x": "20", "y": SVGBuilder.number(top + 4 + 17 * Double(i)), "xml:space": "preserve"]
-      svg.text(line, at, maxLength: notesColumns)
+      let y = SVGBuilder.number(top + 4 + 17 * Double(i))
+      svg.text(line, ["x": "20", "y": y, "xml:space": "preserve"], maxLength: notesColumns)
     }
     svg.close("g")
   }
