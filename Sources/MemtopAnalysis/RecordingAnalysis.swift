@@ -103,8 +103,8 @@ public struct RecordingAnalysis: Sendable, Equatable {
     analyzer: TrendAnalyzer = TrendAnalyzer()
   ) {
     pid = digest.pid
-    samples = digest.count
-    duration = (digest.lastElapsed ?? 0) - (digest.firstElapsed ?? 0)
+    samples = digest.judgedCount
+    duration = (digest.lastElapsed ?? 0) - (digest.programStart?.elapsed ?? digest.firstElapsed ?? 0)
     skippedLifetimes = digest.skippedLifetimes
     self.limit = limit
     isTree = digest.isTreeTotal
@@ -112,7 +112,7 @@ public struct RecordingAnalysis: Sendable, Equatable {
     var results: [Metric: TrendResult] = [:]
     let limitBytes = limit.map { Double($0.bytes) }
     for metric in judged {
-      if let series = digest.series(metric) {
+      if let series = digest.judgedSeries(metric) {
         results[metric] = analyzer.analyze(
           series, label: label(metric), limitBytes: limitBytes,
           edges: Metric.holdingObserver.contains(metric) ? digest.observerEdges : [])

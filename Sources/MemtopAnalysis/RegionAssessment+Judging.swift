@@ -41,7 +41,7 @@ extension RegionAssessment {
       guard let first = digest.first(metric), let last = digest.latest(metric) else { continue }
       let analyzer = Self.analyzer(for: metric)
       let result: TrendResult
-      if let series = digest.series(metric) {
+      if let series = digest.judgedSeries(metric) {
         result = analyzer.analyze(series.droppingGaps(), label: metric.label)
       } else if let pyramid = digest.pyramid(metric) {
         result = analyzer.analyze(pyramid, label: metric.label)

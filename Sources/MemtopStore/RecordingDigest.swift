@@ -56,6 +56,9 @@ public struct RecordingDigest: Sendable {
   public private(set) var observerEdges: [Double] = []
   /// The command line this lifetime's rows last named.
   private var command: String?
+  /// The row (index, elapsed seconds) where a launcher's exec in the lifetime's first
+  /// ``MemorySample/startupExecSeconds`` made it the program: judging starts there.
+  public private(set) var programStart: (index: Int, elapsed: Double)?
   static let maxObserverEdges = 256
   private var kibibytes: [[UInt32]]
 
@@ -78,14 +81,17 @@ public struct RecordingDigest: Sendable {
   /// Adds a sample.
   public mutating func append(_ sample: MemorySample) {
     let reused = startTicks != nil && sample.startTicks != nil && sample.startTicks != startTicks
-    let sinceFirst = sample.elapsed - (firstElapsed ?? sample.elapsed)
-    let startupExec =
-      count > 0 && sample.command != nil && sample.command != command && sinceFirst <= MemorySample.startupExecSeconds
-    if count > 0 && (sample.pid != pid || reused || startupExec) {
+    if count > 0 && (sample.pid != pid || reused) {
       let capacity = fullResolutionCapacity
-      let (total, skipped) = (totalCount, skippedLifetimes + (startupExec && sample.pid == pid && !reused ? 0 : 1))
+      let (total, skipped) = (totalCount, skippedLifetimes + 1)
       self = RecordingDigest(fullResolutionCapacity: capacity, metrics: metrics)
       (totalCount, skippedLifetimes) = (total, skipped)
+    }
+    let sinceFirst = sample.elapsed - (firstElapsed ?? sample.elapsed)
+    if count > 0, let named = sample.command, named != command, sinceFirst <= MemorySample.startupExecSeconds {
+      // A launcher became the program: what is judged starts here (the rows before are kept,
+      // counted and shown).
+      programStart = (index: count, elapsed: sample.elapsed)
     }
     pid = sample.pid
     startTicks = sample.startTicks
@@ -154,6 +160,17 @@ public struct RecordingDigest: Sendable {
     let unit = Double(units[i])
     return MetricSeries(times: elapsed, values: kibibytes[i].map { $0 == Self.absent ? .nan : Double($0) * unit })
   }
+
+  /// The full-resolution series of `metric` from the program's own exec on (see
+  /// ``programStart``): what is judged.
+  public func judgedSeries(_ metric: Metric) -> MetricSeries? {
+    guard let series = series(metric) else { return nil }
+    guard let start = programStart?.index, start > 0, start < series.count else { return series }
+    return MetricSeries(times: Array(series.times[start...]), values: Array(series.values[start...]))
+  }
+
+  /// Rows judged: those from the program's own exec on.
+  public var judgedCount: Int { count - (programStart?.index ?? 0) }
 
   /// The pyramid of `metric`, nil for a metric the digest does not keep.
   public func pyramid(_ metric: Metric) -> FloorPyramid? {

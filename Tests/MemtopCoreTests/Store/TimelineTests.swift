@@ -48,7 +48,9 @@ struct TimelineTests {
     // record's store judges the same rows.
     var digest = RecordingDigest()
     for sample in Self.launched() { digest.append(sample) }
-    #expect(digest.count == 99 && digest.skippedLifetimes == 0)
+    // The digest keeps every row (the summary counts them) and judges from the exec on.
+    #expect(digest.count == 100 && digest.judgedCount == 99 && digest.skippedLifetimes == 0)
+    #expect(digest.programStart?.elapsed == 0.5)
     let live = RecordingAnalysis(digest: digest, limit: nil)
     #expect(live.samples == analysis.samples && live.verdict == analysis.verdict)
     // An exec later on is the program's own business: nothing more is left out.

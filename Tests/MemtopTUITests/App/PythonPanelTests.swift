@@ -31,7 +31,7 @@ struct PythonPanelTests {
     return PythonReport(history: history, rss: rss)
   }
 
-  @Test("y shows the panel over the charts and hides it again; the agent's text is escaped")
+  @Test("y shows the panel under the charts of a tall terminal and hides it again; the agent's text is escaped")
   func toggle() throws {
     let (app, terminal, screen) = AppLoopTests.chartApp(samples: 30, width: 120, height: 40)
     screen.pythonReport = try #require(Self.report())
@@ -46,17 +46,23 @@ struct PythonPanelTests {
     #expect(text.contains("/srv/shop/prices.py:42"))
     #expect(text.contains("__main__.Node: 300 objects, +300/min"))
     #expect(!text.unicodeScalars.contains { $0.value == 0x1B })
+    // 40 rows: the charts keep the top half, the panel the bottom.
+    let rows = terminal.lines
+    let chart = rows.firstIndex { $0.hasPrefix("RSS  now") }
+    let panel = rows.firstIndex { $0.contains("Python - process 4242") }
+    #expect(chart != nil && panel != nil && chart! < panel!, "\(rows)")
     Snapshot.assert(terminal.lines.joined(separator: "\n") + "\n", named: "python-panel-120x40")
     app.send(.key(.character("y")))
     app.draw()
     #expect(!terminal.text.contains("Python - process"))
   }
 
-  @Test("without Python data the panel says how to get it")
+  @Test("without Python data the panel says how to get it; on a small terminal it covers the charts")
   func empty() {
     let (app, terminal, _) = AppLoopTests.chartApp(samples: 5, width: 100, height: 30)
     app.send(.key(.character("y")))
     app.draw()
     #expect(terminal.text.contains("no Python data: start memtop with --python"), "\(terminal.text)")
+    #expect(!terminal.text.contains("RSS  now"), "\(terminal.text)")
   }
 }
