@@ -247,6 +247,9 @@ extension MemorySample {
   /// How the markers of the observer's own edges begin: a Python tracing window opening or
   /// closing (`python tracing window closed (budget, gave back 1.02 MiB)`).
   public static let observerEdgeMarker = "python tracing window"
+  /// The marker of a row read after one of a tracing window's snapshots: charts and plots draw
+  /// it as a tick on the time axis, not a line with its text.
+  public static let observerSnapshotMarker = observerEdgeMarker + " snapshot"
 
   /// Whether this row is marked as an edge of the observer (a marker joined from several
   /// rows counts when any part is).

@@ -152,7 +152,7 @@ public final class PythonWatch {
           edgeMarkers.append(Self.marker(edge))
         } else if sample.lines != nil {
           // A snapshot's lists come and go between two reports; its pages may stay a while.
-          edgeMarkers.append(Self.snapshotMarker)
+          edgeMarkers.append(MemorySample.observerSnapshotMarker)
         }
       }
     }
@@ -200,9 +200,6 @@ public final class PythonWatch {
   func takeEdgeMarker() -> String? {
     edgeMarkers.isEmpty ? nil : edgeMarkers.removeFirst()
   }
-
-  /// The marker of a row read after a tracing window's snapshot.
-  static let snapshotMarker = MemorySample.observerEdgeMarker + " snapshot"
 
   /// `python tracing window opened`, `python tracing window closed (snapshots, gave back 3.52 MiB)`.
   static func marker(_ edge: WindowEdge) -> String {

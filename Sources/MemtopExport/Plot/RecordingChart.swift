@@ -184,15 +184,12 @@ public struct RecordingChart {
     svg.close("g")
   }
 
-  /// The marker of a row read after a tracing window's snapshot.
-  static let snapshotMarker = MemorySample.observerEdgeMarker + " snapshot"
-
   private func drawMarkers(_ svg: inout SVGBuilder, scale: Scale) {
     guard !timeline.markers.isEmpty else { return }
     svg.open("g", ["id": "markers", "font-size": "11", "fill": "#7b1fa2"])
     for (index, label) in timeline.markers.sorted(by: { $0.key < $1.key }) {
       let x = scale.x(timeline.elapsed[index])
-      if label == Self.snapshotMarker {
+      if label == MemorySample.observerSnapshotMarker {
         // A tracing window's snapshots, often many: a tick on the time axis, no text.
         svg.element(
           "line",

@@ -39,8 +39,6 @@ package struct ChartModel: Sendable, Equatable {
   package var markers: [Double]
   /// Times of a tracing window's snapshots in the window: flagged on the time axis only.
   package var snapshots: [Double] = []
-  /// The marker of a row read after a tracing window's snapshot.
-  static let snapshotMarker = MemorySample.observerEdgeMarker + " snapshot"
   /// Why this metric cannot be read at all (e.g. `permission`), shown instead of a bare "n/a".
   package var unavailableReason: String? = nil
   /// How to make it readable, drawn in the empty plot.
@@ -78,8 +76,8 @@ package struct ChartModel: Sendable, Equatable {
       i += 1
     }
     let marked = timeline.markers.keys.sorted().filter { timeline.elapsed[$0] >= start && timeline.elapsed[$0] <= end }
-    let markers = marked.filter { timeline.markers[$0] != Self.snapshotMarker }.map { timeline.elapsed[$0] }
-    snapshots = marked.filter { timeline.markers[$0] == Self.snapshotMarker }.map { timeline.elapsed[$0] }
+    let markers = marked.filter { timeline.markers[$0] != MemorySample.observerSnapshotMarker }.map { timeline.elapsed[$0] }
+    snapshots = marked.filter { timeline.markers[$0] == MemorySample.observerSnapshotMarker }.map { timeline.elapsed[$0] }
     self.times = times
     self.values = values
     self.markers = markers
