@@ -76,8 +76,9 @@ package struct ChartModel: Sendable, Equatable {
       i += 1
     }
     let marked = timeline.markers.keys.sorted().filter { timeline.elapsed[$0] >= start && timeline.elapsed[$0] <= end }
-    let markers = marked.filter { timeline.markers[$0] != MemorySample.observerSnapshotMarker }.map { timeline.elapsed[$0] }
-    snapshots = marked.filter { timeline.markers[$0] == MemorySample.observerSnapshotMarker }.map { timeline.elapsed[$0] }
+    let isSnapshot = { (index: Int) in timeline.markers[index] == MemorySample.observerSnapshotMarker }
+    let markers = marked.filter { !isSnapshot($0) }.map { timeline.elapsed[$0] }
+    snapshots = marked.filter(isSnapshot).map { timeline.elapsed[$0] }
     self.times = times
     self.values = values
     self.markers = markers
