@@ -156,7 +156,7 @@ public final class PythonWatch {
         }
       }
     }
-    if let deadline = helloDeadline, !greeted, now >= deadline {
+    if let deadline = helloDeadline, !greeted, busy.isEmpty, now >= deadline {
       helloDeadline = nil
       notices.append(noHelloNotice)
     }
