@@ -36,7 +36,7 @@ struct ScreenSnapshotTests {
   @Test("the export prompt in the status bar")
   func exportPrompt() {
     var ui = UIState()
-    ui.exportPrompt = "memtop-4242-20261125-103000.csv"
+    ui.exportPrompt = LineEditor("memtop-4242-20261125-103000.csv")
     let text = Fixtures.render(Fixtures.screen(ui: ui))
     let last = text.split(separator: "\n").last.map(String.init) ?? ""
     #expect(last.hasPrefix(" Export CSV to: memtop-4242-20261125-103000.csv"))

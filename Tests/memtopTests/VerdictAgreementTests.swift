@@ -79,7 +79,7 @@ struct VerdictAgreementTests {
     let context = AppContext(
       clock: SystemClock(), mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
     let screen = ChartScreen(
-      source: WatchSource(watch), session: MonitorApp.session(for: watch, interval: 0.1), config: config)
+      live: WatchSource(watch), session: MonitorApp.session(for: watch, interval: 0.1), config: config)
     let app = AppLoop(root: screen, backend: terminal, context: context)
     // (c) Meanwhile the endpoint: the combined verdict and the member gauge, scraped once a
     // second until they say leak.

@@ -48,6 +48,8 @@ package struct SampleReport: Sendable, Equatable {
   package var stopped = false
   /// The session's verdict, when it judged on this tick: what the banner shows.
   package var verdict: SessionVerdict?
+  /// With `--python`: whether the agent has said hello yet (nil: no agent is asked for).
+  package var pythonGreeted: Bool?
 
   package init(_ outcome: SampleOutcome?, name: String? = nil) {
     self.outcome = outcome

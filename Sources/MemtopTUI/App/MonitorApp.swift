@@ -48,7 +48,7 @@ public enum MonitorApp {
     session.recordPath = config.recordPath.map(Exporter.absolute)
     do {
       return try onScreen(config, themes: themes) { _ in
-        ChartScreen(source: WatchSource(watch), session: session, config: config)
+        ChartScreen(live: WatchSource(watch), session: session, config: config)
       }
     } catch {
       watch.finish(.stopped)
@@ -171,22 +171,27 @@ public enum MonitorApp {
         if StopSignals.received != nil { return true }
         return terminal.read(timeoutMilliseconds: 0) == .key(.character("q"))
       }
-      let screen = ChartScreen(source: nil, session: session, config: config)
-      screen.pythonEmpty =
-        "no Python data: \(PythonJSONLWriter.path(besideCSV: URL(fileURLWithPath: path).lastPathComponent)) is not beside this recording (record --python writes it)"
       // The Python data recorded beside it (`NAME.python.jsonl`), for the panel; what was
       // left out of it is said in the panel and again once the terminal is back.
       guard let (python, notes) = pythonData(besideCSV: path, samples: main, stopRequested: stopRequested) else {
         return nil
       }
       // The report is chosen (the leaking member's) and joined with the verdict as it loads.
-      screen.pythonHistory = python
+      guard
+        var state = ChartState(
+          replaying: samples, session: session, tree: config.children, force: config.force,
+          limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) }, python: python,
+          interrupted: stopRequested)
+      else { return nil }
+      state.pythonEmpty =
+        if python == nil, let note = notes.first {
+          "no Python data: " + note
+        } else {
+          "no Python data: \(PythonJSONLWriter.path(besideCSV: URL(fileURLWithPath: path).lastPathComponent)) is not beside this recording (record --python writes it)"
+        }
+      let screen = ChartScreen(replay: state)
       screen.closingNotes = notes
-      if python == nil, let note = notes.first { screen.pythonEmpty = "no Python data: " + note }
-      let loaded = screen.load(
-        samples, limit: config.replayLimitBytes.map { MemoryLimit(bytes: $0, source: .user) },
-        interrupted: stopRequested)
-      return loaded ? screen : nil
+      return screen
     }
   }
 

@@ -57,16 +57,14 @@ final class TableScreen: AppScreen {
   }
 
   private func handleKey(_ key: Key, context: AppContext) -> Transition {
-    if let text = state.filterPrompt {
-      switch key {
-      case .enter:
+    if var prompt = state.filterPrompt {
+      switch prompt.apply(key) {
+      case .submitted(let text):
         state.filter = text
         state.filterPrompt = nil
         state.top = 0
-      case .escape: state.filterPrompt = nil
-      case .backspace: state.filterPrompt = String(text.dropLast())
-      case .character(let c): state.filterPrompt = text + String(c)
-      default: break
+      case .cancelled: state.filterPrompt = nil
+      case .editing: state.filterPrompt = prompt
       }
       return .redraw
     }
@@ -119,7 +117,7 @@ final class TableScreen: AppScreen {
     case .sortByGrowth:
       state.sort = .growth
       state.top = 0
-    case .filter: state.filterPrompt = state.filter
+    case .filter: state.filterPrompt = LineEditor(state.filter)
     case .back:
       state.filter = ""
       state.top = 0
@@ -176,7 +174,7 @@ final class TableScreen: AppScreen {
     var session = MonitorApp.session(for: watch, interval: config.interval)
     // Elapsed counts from the table's first reading: the age shown is the age then plus elapsed.
     session.ageAtStart = session.ageAtStart.map { max($0 - (now - start), 0) }
-    let screen = ChartScreen(source: WatchSource(watch), session: session, config: config)
+    let screen = ChartScreen(live: WatchSource(watch), session: session, config: config)
     let wallOffset = context.clock.wallSeconds() - now
     screen.seed(
       zip(row.historyTimes, row.history).compactMap { time, rss -> MemorySample? in

@@ -14,8 +14,8 @@ package struct OverviewState: Sendable, Equatable {
   package var sort: OverviewSort = .memory
   /// Only processes whose name or command line contains this text (any case) or whose pid starts with it.
   package var filter = ""
-  /// The filter prompt's text while it is open.
-  package var filterPrompt: String?
+  /// The filter prompt while it is open.
+  package var filterPrompt: LineEditor?
   /// The selected process, kept across re-sorting.
   package var selected: Int32?
   /// First row shown (scrolls with the selection).

@@ -19,10 +19,10 @@ public struct UIState: Sendable, Equatable {
   package var zoomIndex = UIState.defaultZoomIndex
   /// Whether the help overlay is shown.
   package var showHelp = false
-  /// The export prompt's text while it is open.
-  package var exportPrompt: String?
-  /// The marker label prompt while it is open: the marker it names and the text typed.
-  package var markerPrompt: (label: String, text: String)?
+  /// The export prompt while it is open: the file name typed.
+  package var exportPrompt: LineEditor?
+  /// The marker label prompt while it is open: the marker it names and the label typed.
+  package var markerPrompt: (label: String, editor: LineEditor)?
   /// A message for the status bar and when it expires (elapsed seconds).
   package var message: (text: String, isError: Bool, until: Double)?
   /// Index of the theme in the cycle.
@@ -33,7 +33,7 @@ public struct UIState: Sendable, Equatable {
   public static func == (a: UIState, b: UIState) -> Bool {
     a.paused == b.paused && a.pausedEnd == b.pausedEnd && a.scrollBack == b.scrollBack
       && a.zoomIndex == b.zoomIndex && a.showHelp == b.showHelp && a.exportPrompt == b.exportPrompt
-      && a.markerPrompt?.label == b.markerPrompt?.label && a.markerPrompt?.text == b.markerPrompt?.text
+      && a.markerPrompt?.label == b.markerPrompt?.label && a.markerPrompt?.editor == b.markerPrompt?.editor
       && a.message?.text == b.message?.text && a.themeIndex == b.themeIndex
   }
 

@@ -117,7 +117,7 @@ package struct OverviewTable: Sendable {
     buffer.fill(row, with: Cell(" ", .status))
     if let prompt = model.state.filterPrompt {
       let x = buffer.put(" Filter (name or pid): ", x: row.x, y: row.y, role: .statusKey, clip: row)
-      let end = buffer.put(Sanitizer.terminalSafe(prompt, maxLength: 40), x: x, y: row.y, role: .status, clip: row)
+      let end = buffer.put(Sanitizer.terminalSafe(prompt.text, maxLength: 40), x: x, y: row.y, role: .status, clip: row)
       let after = buffer.put(model.mode == .ascii ? "_" : "▏", x: end, y: row.y, role: .statusKey, clip: row)
       buffer.put("  enter apply \(model.mode.dot) esc cancel", x: after, y: row.y, role: .status, clip: row)
       return

@@ -22,7 +22,7 @@ package struct StatusBar: Sendable {
     buffer.fill(row, with: Cell(" ", .status))
     if let prompt = ui.exportPrompt {
       var x = buffer.put(" Export CSV to: ", x: row.x, y: row.y, role: .statusKey, clip: row)
-      x = buffer.put(prompt, x: x, y: row.y, role: .status, clip: row)
+      x = buffer.put(prompt.text, x: x, y: row.y, role: .status, clip: row)
       x = buffer.put(mode == .ascii ? "_" : "▏", x: x, y: row.y, role: .statusKey, clip: row)
       buffer.put("  enter write \(mode.dot) esc cancel", x: x, y: row.y, role: .status, clip: row)
       return
@@ -30,7 +30,7 @@ package struct StatusBar: Sendable {
     if let prompt = ui.markerPrompt {
       var x = buffer.put(" Label for \(prompt.label): ", x: row.x, y: row.y, role: .statusKey, clip: row)
       x = buffer.put(
-        Sanitizer.terminalSafe(prompt.text, maxLength: UIState.markerLabelLimit), x: x, y: row.y, role: .status,
+        Sanitizer.terminalSafe(prompt.editor.text, maxLength: UIState.markerLabelLimit), x: x, y: row.y, role: .status,
         clip: row)
       x = buffer.put(mode == .ascii ? "_" : "▏", x: x, y: row.y, role: .statusKey, clip: row)
       buffer.put("  enter keep \(mode.dot) esc no label", x: x, y: row.y, role: .status, clip: row)

@@ -18,12 +18,14 @@ struct AppLoopTests {
 
   /// A chart view fed `count` fabricated samples one second apart (no sampling source).
   static func chartApp(
-    samples count: Int = 30, width: Int = 120, height: Int = 40, clock: ManualClock = ManualClock()
+    samples count: Int = 30, width: Int = 120, height: Int = 40, clock: ManualClock = ManualClock(),
+    source: any SampleSource = FedSource()
   ) -> (AppLoop, TestTerminal, ChartScreen) {
     let config = MonitorConfiguration(target: .attach(4242), interval: 1)
     let terminal = TestTerminal(width: width, height: height)
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
-    let screen = ChartScreen(source: nil, session: SessionInfo(pid: 4242, name: "python3", interval: 1), config: config)
+    let screen = ChartScreen(
+      live: source, session: SessionInfo(pid: 4242, name: "python3", interval: 1), config: config)
     let app = AppLoop(root: screen, backend: terminal, context: context)
     for i in 0..<count { app.send(.sample(SampleReport(.sample(sample(i))))) }
     app.draw()
@@ -104,7 +106,7 @@ struct AppLoopTests {
     let watch = try WatchSession(target: .pid(pid), options: WatchOptions(interval: 0.2), clock: clock)
     let source = WatchSource(watch)
     let app = AppLoop(
-      root: ChartScreen(source: source, session: SessionInfo(pid: pid, name: "sleep", interval: 0.2), config: config),
+      root: ChartScreen(live: source, session: SessionInfo(pid: pid, name: "sleep", interval: 0.2), config: config),
       backend: terminal, context: context)
     func pump(until condition: () -> Bool) {
       let deadline = clock.monotonicSeconds() + 30
@@ -220,7 +222,7 @@ struct AppLoopTests {
     var session = SessionInfo(pid: pid, name: "sleep", interval: 1)
     session.recordPath = path
     let app = AppLoop(
-      root: ChartScreen(source: WatchSource(watch), session: session, config: config), backend: terminal,
+      root: ChartScreen(live: WatchSource(watch), session: session, config: config), backend: terminal,
       context: context)
     func tick() {
       app.pump()
@@ -266,8 +268,9 @@ struct AppLoopTests {
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
     var session = SessionInfo(pid: 4242, name: "", interval: 1)
     session.state = .replay("r.csv")
-    let screen = ChartScreen(source: nil, session: session, config: config)
-    screen.load((0...20).map(Self.sample), limit: nil)
+    let screen = ChartScreen(
+      replay: ChartState(replaying: (0...20).map(Self.sample), session: session, tree: false, force: false, limit: nil)!
+    )
     let app = AppLoop(root: screen, backend: terminal, context: context)
     #expect(screen.ui.span == nil)
     app.send(.key(.character("+")))
@@ -275,7 +278,7 @@ struct AppLoopTests {
     app.send(.key(.character("-")))
     #expect(screen.ui.span == nil)
     app.send(.key(.character(" ")))
-    #expect(screen.playback != nil)
+    #expect(screen.state.playback != nil)
     #expect(screen.ui.span == 10)
     #expect(screen.ui.window(latest: 20) == (0, 10))
     clock.now += 4
@@ -284,7 +287,7 @@ struct AppLoopTests {
     clock.now += 30
     app.send(.tick)
     app.draw()
-    #expect(screen.playback == nil)
+    #expect(screen.state.playback == nil)
     #expect(screen.ui.window(latest: 20) == (10, 20))
     #expect(terminal.text.contains("end of the recording"))
   }
@@ -300,15 +303,15 @@ struct AppLoopTests {
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
     let source = WatchSource(watch)
     let screen = ChartScreen(
-      source: source, session: SessionInfo(pid: watch.pid, name: "sh", interval: 0.2), config: config)
+      live: source, session: SessionInfo(pid: watch.pid, name: "sh", interval: 0.2), config: config)
     let app = AppLoop(root: screen, backend: terminal, context: context)
     let deadline = clock.monotonicSeconds() + 30
-    while screen.childTermination == nil && clock.monotonicSeconds() < deadline {
+    while screen.state.childTermination == nil && clock.monotonicSeconds() < deadline {
       app.pump()
       app.draw()
       usleep(50_000)
     }
-    #expect(screen.childTermination == .exited(3))
+    #expect(screen.state.childTermination == .exited(3))
     #expect(terminal.lines[0].contains("exited with status 3"), "\(terminal.lines[0])")
     #expect(source.nextDue == nil)
   }

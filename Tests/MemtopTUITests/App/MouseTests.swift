@@ -79,7 +79,7 @@ struct MouseTests {
     table.opener = { row, context in
       opened.pids.append(row.identity.pid)
       let chart = ChartScreen(
-        source: nil, session: SessionInfo(pid: row.identity.pid, name: row.name, interval: 1), config: config)
+        live: FedSource(), session: SessionInfo(pid: row.identity.pid, name: row.name, interval: 1), config: config)
       chart.opensFromOverview = true
       return .success(chart)
     }

@@ -34,7 +34,7 @@ struct PythonPanelTests {
   @Test("y shows the panel under the charts of a tall terminal and hides it again; the agent's text is escaped")
   func toggle() throws {
     let (app, terminal, screen) = AppLoopTests.chartApp(samples: 30, width: 120, height: 40)
-    screen.pythonReport = try #require(Self.report())
+    screen.state.pythonReport = try #require(Self.report())
     #expect(!terminal.text.contains("Python"))
     app.send(.key(.character("y")))
     app.draw()

@@ -41,15 +41,16 @@ struct WhereScreenTests {
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
     var session = SessionInfo(pid: 4242, name: "", interval: 0.5)
     session.state = .replay("r.csv")
-    let screen = ChartScreen(source: nil, session: session, config: config)
-    screen.load((0..<240).map(Self.sample), limit: nil)
+    let screen = ChartScreen(
+      replay: ChartState(
+        replaying: (0..<240).map(Self.sample), session: session, tree: false, force: false, limit: nil)!)
     let app = AppLoop(root: screen, backend: terminal, context: context)
     app.draw()
     #expect(!terminal.text.contains("where memory grows"))
     app.send(.key(.character("w")))
     app.draw()
     let text = terminal.text
-    #expect(screen.showsWhere)
+    #expect(screen.state.showsWhere)
     #expect(text.contains("where memory grows"), "\(text)")
     for kind in RegionKind.allCases { #expect(text.contains(kind.rawValue), "\(kind)") }
     #expect(text.contains("threads") && text.contains("fds"))
@@ -62,7 +63,7 @@ struct WhereScreenTests {
     #expect(text.contains("where: RSS +"))
     app.send(.key(.character("w")))
     app.draw()
-    #expect(!screen.showsWhere)
+    #expect(!screen.state.showsWhere)
     #expect(!terminal.text.contains("where memory grows"))
   }
 
