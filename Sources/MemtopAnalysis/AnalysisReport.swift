@@ -19,6 +19,10 @@ import MemtopTrend
 /// scripts written before, the same figures as `bytes` and `slope_bytes_per_s`,
 /// `slope_ci_bytes_per_s`) and `growth_in`
 /// (the kind holding most of the growth, or null); see ``RegionAssessment``.
+///
+/// Which series the verdict rests on: `judged_on` (the metric whose rate and sentence every
+/// surface shows, or null with nothing judged) and `basis` (why, when it is not the first
+/// judged, e.g. `judged on anon: RSS says plateau; …`, else null).
 public struct AnalysisReport: Encodable, Sendable, Equatable {
   /// `leak` if any metric leaks, else the most telling verdict of the others.
   public var verdict: TrendVerdict
@@ -29,6 +33,10 @@ public struct AnalysisReport: Encodable, Sendable, Equatable {
   /// Rows that read the detailed figures afresh and rows that carried them: written as
   /// `detail_readings` {`fresh`, `carried`} when the recording says.
   public var detailReadings: DetailReadings?
+  /// The metric the verdict rests on (`rss`, `anon`, …), nil with nothing judged.
+  public var judgedOn: String?
+  /// Why the verdict rests on ``judgedOn`` when that is not the first metric judged.
+  public var basis: String?
 
   public init(verdict: TrendVerdict, metrics: [String: MetricReport]) {
     self.verdict = verdict
@@ -49,11 +57,15 @@ public struct AnalysisReport: Encodable, Sendable, Equatable {
     case counts
     case growthIn = "growth_in"
     case detailReadings = "detail_readings"
+    case judgedOn = "judged_on"
+    case basis
   }
 
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(verdict.rawValue, forKey: .verdict)
+    try c.encode(judgedOn, forKey: .judgedOn)
+    try c.encode(basis, forKey: .basis)
     if let detailReadings {
       try c.encode(["fresh": detailReadings.fresh, "carried": detailReadings.carried], forKey: .detailReadings)
     }

@@ -92,6 +92,26 @@ public struct Assessment: Sendable, Equatable {
     return "reaches the \(ByteFormat.bytes(ttl.limitBytes)) limit in about \(ByteFormat.duration(ttl.estimateSeconds))"
   }
 
+  /// Which series the verdict rests on, and why, when it is not the first judged (RSS, or a
+  /// tree's PSS): `judged on anon: RSS says plateau; it also holds file pages and shared
+  /// memory, which come and go`. Nil when the first series leads or nothing was judged.
+  public var basis: String? {
+    guard let lead = leading, let first = entries.first, lead.metric != first.metric else { return nil }
+    let said = "judged on \(lead.label): "
+    if raised.contains(lead.metric) && !raised.contains(first.metric) && first.result.verdict == lead.result.verdict {
+      return said + "its leak alert was confirmed before \(first.label)'s"
+    }
+    let why =
+      switch lead.metric {
+      case .anon: "it also holds file pages and shared memory, which come and go"
+      case .heap: "heap is the program's own allocations, which it mixes with the rest"
+      default: "it mixes this with memory that comes and goes"
+      }
+    let verdict =
+      first.result.verdict == .insufficientData ? "cannot tell yet" : "says " + first.result.verdict.rawValue
+    return said + "\(first.label) \(verdict); \(why)"
+  }
+
   /// The verdict with the leading rate and time to limit, e.g.
   /// `verdict: leak: RSS +41.0 MiB/h (95 % …), reaches the 4.00 GiB limit in about 5 h 10 m`.
   public var summary: String {

@@ -149,6 +149,10 @@ public struct RecordingAnalysis: Sendable, Equatable {
     report.verdict = verdict
     report.regions = regions
     report.detailReadings = detailReadings
+    if !results.isEmpty {
+      report.judgedOn = leadingMetric.rawValue
+      report.basis = assessment.basis
+    }
     return report
   }
 
@@ -186,6 +190,7 @@ extension RecordingAnalysis {
     lines.append(head)
     if let limit { lines.append("limit: \(ByteFormat.bytes(limit.bytes)) (\(limit.source.rawValue))") }
     lines.append("verdict: \(verdict.rawValue.uppercased())")
+    if let basis = assessment.basis { lines.append("  " + basis) }
     let width = isTree ? 12 : 5
     for metric in judged {
       guard let r = results[metric] else { continue }

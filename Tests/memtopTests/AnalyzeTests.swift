@@ -29,6 +29,9 @@ struct AnalyzeTests {
     #expect(result.status == 0)
     let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     #expect(object["verdict"] as? String == "leak")
+    // The verdict rests on RSS, the first series judged: nothing more to say why.
+    #expect(object["judged_on"] as? String == "rss")
+    #expect(object["basis"] is NSNull)
     let metrics = try #require(object["metrics"] as? [String: [String: Any]])
     #expect(Set(metrics.keys) == ["rss", "anon", "heap"])
     for (name, metric) in metrics {

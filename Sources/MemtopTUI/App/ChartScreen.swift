@@ -118,7 +118,8 @@ final class ChartScreen: AppScreen {
         timeline: series.timeline, points: max(buffer.bounds.width - WhereScreen.columns.reduce(0, +), 0))
     }
     model.verdict = state.banner(over: model.verdict)
-    let body = buffer.bounds.droppingTop(Screen.headerHeight).droppingBottom(1 + Screen.verdictHeight)
+    let banner = Screen.verdictRows(model.verdict, width: buffer.bounds.width, height: buffer.bounds.height)
+    let body = buffer.bounds.droppingTop(Screen.headerHeight).droppingBottom(1 + banner)
     // On a tall terminal the panel shares the screen with the charts (they keep the top
     // half); on a small one it covers them until `y` again.
     let showsPanel = state.showPython && !state.ui.showHelp
@@ -127,8 +128,9 @@ final class ChartScreen: AppScreen {
     Screen.draw(model, into: &buffer)
     if showsPanel {
       let area = split ? body.bottom(model.panelRows) : body
-      PythonPanel(report: state.pythonReport, empty: state.pythonEmpty, mode: context.mode)
-        .draw(into: &buffer, area: area)
+      let maximum = PythonPanel(report: state.pythonReport, empty: state.pythonEmpty, mode: context.mode)
+        .draw(into: &buffer, area: area, scroll: state.pythonScroll)
+      state.limitPythonScroll(to: maximum)
     }
   }
 }

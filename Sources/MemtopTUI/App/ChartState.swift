@@ -93,6 +93,8 @@ package struct ChartState: Sendable {
   package private(set) var childTermination: ChildTermination?
   /// Whether the Python panel (key `y`) is shown.
   package private(set) var showPython = false
+  /// The first line of the Python panel shown (↑/↓ move it; the panel keeps it in range).
+  package private(set) var pythonScroll = 0
   /// The Python report shown: a replay's, chosen when it loads; live, refreshed from the watch.
   package var pythonReport: PythonReport?
   /// What the panel says without a report.
@@ -447,7 +449,10 @@ package struct ChartState: Sendable {
       ui.show(showsWhere ? "where memory grows: w shows the charts again" : "charts", now: now, seconds: 2)
     case .cycleProcess: cycleProcess(now: now)
     case .back: return opensFromOverview ? [.pop] : []
-    case .sortByMemory, .sortByGrowth, .filter, .selectUp, .selectDown, .open: return []
+    case .selectUp, .selectDown:
+      guard showPython else { return [] }
+      pythonScroll = max(pythonScroll + (action == .selectUp ? -1 : 1), 0)
+    case .sortByMemory, .sortByGrowth, .filter, .open: return []
     case .pythonPanel:
       showPython.toggle()
       if showPython && refreshesPython(now: now, force: true) { return [.refreshPython, .redraw] }
@@ -592,6 +597,11 @@ package struct ChartState: Sendable {
   }
 
   // MARK: - Python
+
+  /// Keeps the panel's scroll within what it has to show (`maximum`: its last useful first line).
+  package mutating func limitPythonScroll(to maximum: Int) {
+    pythonScroll = min(pythonScroll, max(maximum, 0))
+  }
 
   /// Notes whether the agent has said hello; the first hello is announced with the key that
   /// shows its data.

@@ -94,10 +94,11 @@ public enum KeyMap {
       keys: [.character("/")], action: .filter, hint: "filter", help: "process table: filter by name or pid",
       scope: .overview),
     KeyBinding(
-      keys: [.up], action: .selectUp, hint: "select", help: "process table: move the selection up", scope: .overview),
+      keys: [.up], action: .selectUp, hint: "select",
+      help: "process table: move the selection up; chart view: scroll the Python panel up", scope: .both),
     KeyBinding(
-      keys: [.down], action: .selectDown, hint: "select", help: "process table: move the selection down",
-      scope: .overview),
+      keys: [.down], action: .selectDown, hint: "select",
+      help: "process table: move the selection down; chart view: scroll the Python panel down", scope: .both),
     KeyBinding(
       keys: [.enter], action: .open, hint: "open", help: "process table: open the selected process in the chart view",
       scope: .overview),
@@ -135,7 +136,7 @@ public enum KeyMap {
       if binding.action == .back { continue }
       if binding.action == .cycleProcess && !tree { continue }
       // Said in the help and when the Python data arrives, not in the status bar.
-      if binding.action == .pythonPanel { continue }
+      if binding.action == .pythonPanel || binding.action == .selectUp || binding.action == .selectDown { continue }
       if binding.action == .scrollForward { continue }
       if binding.action == .scrollBack {
         if paused { items.append((key: "\(Key.left.label(mode))\(Key.right.label(mode))", hint: "scroll")) }

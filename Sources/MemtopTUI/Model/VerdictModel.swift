@@ -178,8 +178,9 @@ package struct VerdictModel: Sendable, Equatable {
 
   /// The leading sentence, after the where sentence when something leaks.
   static func detail(_ assessment: Assessment, _ lead: Assessment.Entry) -> String {
-    guard let place = assessment.whereSentence else { return lead.result.explanation }
-    return "where: \(place) · \(lead.result.explanation)"
+    let explained = lead.result.explanation + (assessment.basis.map { " · " + $0 } ?? "")
+    guard let place = assessment.whereSentence else { return explained }
+    return "where: \(place) · \(explained)"
   }
 
   /// `RSS +1.20 MiB/min (95 % +0.90 MiB/min to +1.50 MiB/min)`: the rate every surface shows.

@@ -1,6 +1,6 @@
 import MemtopCore
 
-/// The Python panel (key `y`): what the agent reports, in a box over the charts — Python's
+/// The Python panel (key `y`): what the agent reports, in a box under or over the charts — Python's
 /// share of the growth, the collector, the lru caches, the lines and object types that grow.
 ///
 /// Every string in it came from the agent and was escaped when the agent's record was parsed.
@@ -95,20 +95,45 @@ package struct PythonPanel: Sendable {
   /// ` (over the last 2 min, now)` or nothing.
   private static func about(_ text: String?) -> String { text.map { " (\($0))" } ?? "" }
 
+  /// The body's lines wrapped to `width` columns (a list item's continuation indented under
+  /// its text), each keeping its line's staleness.
+  package func wrapped(width: Int) -> [Line] {
+    body.flatMap { line in
+      line.text.isEmpty
+        ? [line] : TextWrap.hanging(line.text, width: width).map { Line(text: $0, stale: line.stale) }
+    }
+  }
+
   /// Draws the box at the top of `area`, as tall as its lines (leaving a one-cell margin at the
-  /// sides where it can).
-  package func draw(into buffer: inout CellBuffer, area: Rect) {
-    let body = self.body
+  /// sides where it can), the body wrapped and shown from line `scroll`; when it does not all
+  /// fit, the last row says how many lines are above and below and that ↑/↓ scroll. Returns
+  /// the largest scroll that still shows something new (0 when everything fits).
+  @discardableResult
+  package func draw(into buffer: inout CellBuffer, area: Rect, scroll: Int = 0) -> Int {
     let wide = area.width > 8 && area.height > 6 ? area.inset(dx: 1, dy: 0) : area
-    let box = wide.top(min(wide.height, body.count + 2))
-    guard box.width >= 4, box.height >= 3 else { return }
+    let lines = wrapped(width: max(wide.width - 4, 1))
+    let box = wide.top(min(wide.height, lines.count + 2))
+    guard box.width >= 4, box.height >= 3 else { return 0 }
     buffer.drawBox(box, mode: mode)
     buffer.put(title, x: box.x + 2, y: box.y, role: .title, clip: box.inset(dx: 1, dy: 0))
     let inner = box.inset(dx: 2, dy: 1)
-    for (i, line) in body.prefix(inner.height).enumerated() {
+    let fits = lines.count <= inner.height
+    // One row is kept for the scroll note when the lines do not all fit.
+    let rows = fits ? inner.height : max(inner.height - 1, 1)
+    let maxScroll = fits ? 0 : max(lines.count - rows, 0)
+    let first = min(max(scroll, 0), maxScroll)
+    for (i, line) in lines[first...].prefix(rows).enumerated() {
       let role: ColorRole =
-        line.stale ? .dim : line.text.hasPrefix("  ") || line.text.isEmpty ? .help : (i == 0 ? .text : .dim)
+        line.stale ? .dim : line.text.hasPrefix("  ") || line.text.isEmpty ? .help : (i + first == 0 ? .text : .dim)
       buffer.put(line.text, x: inner.x, y: inner.y + i, role: role, clip: inner)
     }
+    if !fits && inner.height > 1 {
+      let below = lines.count - first - rows
+      let up = mode == .ascii ? "up" : "↑"
+      let down = mode == .ascii ? "down" : "↓"
+      let note = "\(first) lines above, \(below) below: \(up)/\(down) scroll"
+      buffer.put(note, x: inner.x, y: inner.y + rows, role: .statusKey, clip: inner)
+    }
+    return maxScroll
   }
 }

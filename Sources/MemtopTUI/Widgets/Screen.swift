@@ -19,17 +19,27 @@ public enum Screen {
 
   /// Header rows.
   static let headerHeight = 2
-  /// Verdict banner rows.
+  /// Verdict banner rows at the least: the headline and one line of explanation.
   static let verdictHeight = 2
 
-  /// How many charts fit a `width` × `height` terminal with the header, banner and status
-  /// bar (0: the summary is drawn instead): all three, or one rather than two squeezed ones.
-  package static func chartCount(width: Int, height: Int) -> Int {
+  /// How many charts fit a `width` × `height` terminal with the header, a banner of `banner`
+  /// rows and the status bar (0: the summary is drawn instead): all three, or one rather than
+  /// two squeezed ones.
+  package static func chartCount(width: Int, height: Int, banner: Int = verdictHeight) -> Int {
     guard width >= minimumWidth else { return 0 }
-    let rows = height - headerHeight - verdictHeight - 1
+    let rows = height - headerHeight - banner - 1
     let all = ScreenModel.chartSpecs.count
     if rows >= all * minimumChartHeight { return all }
     return rows >= minimumChartHeight ? 1 : 0
+  }
+
+  /// Rows the verdict banner gets on a `width` × `height` terminal: as many as its explanation
+  /// needs wrapped (up to ``VerdictBanner/maximumRows``), but never so many that a chart is lost.
+  package static func verdictRows(_ verdict: VerdictModel, width: Int, height: Int) -> Int {
+    var rows = VerdictBanner.rows(verdict, width: width)
+    let charts = chartCount(width: width, height: height)
+    while rows > verdictHeight && chartCount(width: width, height: height, banner: rows) < charts { rows -= 1 }
+    return rows
   }
 
   /// Draws `model` over the whole of `buffer`.
@@ -47,8 +57,9 @@ public enum Screen {
     }
     HeaderWidget(model: model).draw(into: &buffer, area: area.top(headerHeight))
     let status = area.bottom(1)
-    let verdict = area.droppingBottom(1).bottom(verdictHeight)
-    let whole = area.droppingTop(headerHeight).droppingBottom(1 + verdictHeight)
+    let banner = verdictRows(model.verdict, width: area.width, height: area.height)
+    let verdict = area.droppingBottom(1).bottom(banner)
+    let whole = area.droppingTop(headerHeight).droppingBottom(1 + banner)
     let charts = whole.droppingBottom(min(max(model.panelRows, 0), max(whole.height - minimumChartHeight, 0)))
     let shown = min(count, max(charts.height / minimumChartHeight, 1))
     if let whereView = model.whereView {
@@ -84,8 +95,11 @@ public enum Screen {
   static func drawSummary(_ model: ScreenModel, into buffer: inout CellBuffer, area: Rect) {
     buffer.put(summaryLine(model), x: area.x, y: area.y, role: .header, clip: area.top(1))
     let verdict = area.droppingTop(1).droppingBottom(1)
+    let rows =
+      verdict.height - 1 >= VerdictBanner.maximumRows
+      ? VerdictBanner.rows(model.verdict, width: area.width) : verdictHeight
     VerdictBanner(model: model.verdict, mode: model.mode).draw(
-      into: &buffer, area: verdict.top(min(verdict.height, verdictHeight)))
+      into: &buffer, area: verdict.top(min(verdict.height, rows)))
     StatusBar(ui: model.ui, mode: model.mode, tree: model.session.tree != nil).draw(into: &buffer, area: area.bottom(1))
     if model.ui.showHelp {
       HelpOverlay(mode: model.mode, themeName: model.themeName, details: model.details).draw(into: &buffer, area: area)

@@ -52,7 +52,7 @@ package struct WhereScreen {
     if !model.topFiles.isEmpty { lines.append(("top files: " + model.topFiles.joined(separator: ", "), .text)) }
     if let sentence = model.sentence { lines.append(("where: " + sentence, .verdictLeak)) }
     for (text, role) in lines {
-      for line in Self.wrap(text, width: area.width) where y < area.y + area.height {
+      for line in TextWrap.lines(text, width: area.width) where y < area.y + area.height {
         buffer.put(line, x: area.x, y: y, role: role, clip: area)
         y += 1
       }
@@ -75,24 +75,5 @@ package struct WhereScreen {
         let level = hi > lo ? (v - lo) / (hi - lo) : 0
         return ramp[min(Int(level * Double(ramp.count - 1) + 0.5), ramp.count - 1)]
       })
-  }
-
-  /// Words wrapped to `width` columns.
-  static func wrap(_ text: String, width: Int) -> [String] {
-    guard width > 0 else { return [] }
-    var lines: [String] = []
-    var line = ""
-    for word in text.split(separator: " ") {
-      if line.isEmpty {
-        line = String(word)
-      } else if line.count + 1 + word.count <= width {
-        line += " " + word
-      } else {
-        lines.append(line)
-        line = String(word)
-      }
-    }
-    if !line.isEmpty { lines.append(line) }
-    return lines
   }
 }
