@@ -35,6 +35,16 @@ struct WrappingTests {
       )
     }
     #expect(Screen.verdictRows(model, width: 80, height: 24) == 4)
+    // A headline longer than the line takes a second row, its end (the time to the limit) kept.
+    let long = VerdictModel(
+      headline:
+        "LEAK  RSS +3.75 MiB/min (95 % +3.70 MiB/min to +3.80 MiB/min); limit 2.00 GiB in ~8 h 53 m (earliest 7 h 10 m)",
+      detail: "RSS rose 6.75 MiB over 1 m 48 s at a steady rate", role: .verdictLeak)
+    var narrow = Fixtures.sentinel(width: 80, height: 3)
+    VerdictBanner(model: long, mode: .ascii).draw(into: &narrow, area: narrow.bounds)
+    #expect(narrow.lines[0].hasPrefix("* LEAK  RSS +3.75 MiB/min"), "\(narrow.lines)")
+    #expect(narrow.lines[1].contains("(earliest 7 h 10 m)"), "\(narrow.lines)")
+    #expect(narrow.lines[2].contains("RSS rose 6.75 MiB"), "\(narrow.lines)")
     #expect(Screen.verdictRows(model, width: 60, height: 17) == 2)
     var model2 = Fixtures.screen()
     model2.verdict = model
