@@ -246,6 +246,7 @@ public final class WatchSession {
   /// Reports a one-time warning from an output (escaped already) as ``WatchEvent/warning(_:)``,
   /// with the events of the tick that met it, or after the end of ``run(stopRequested:onEvent:)``.
   func warn(_ text: String) { outputWarnings.append(text) }
+  /// The outputs' warnings not yet reported.
   private var outputWarnings: [String] = []
 
   /// Attaches a marker to the newest sample of every CSV sink.

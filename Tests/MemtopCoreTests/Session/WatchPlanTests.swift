@@ -16,6 +16,7 @@ struct WatchPlanTests {
     return dir
   }
 
+  /// The text of `path`, nil when it cannot be read.
   static func read(_ path: String) -> String? {
     try? String(contentsOfFile: path, encoding: .utf8)
   }
