@@ -64,7 +64,7 @@ struct PlotCommand: ParsableCommand {
     do {
       try Syscalls.writeFileAtomically(output, Array(svg.utf8))
     } catch {
-      throw UserFacingError(message: Messages.cannotWrite(output, error))
+      throw UserFacingError(message: RecordingMessages.cannotWrite(output, error))
     }
     printError("\(Sanitizer.terminalSafe(file)) -> \(Sanitizer.terminalSafe(output)) (\(verdict.summary))")
   }

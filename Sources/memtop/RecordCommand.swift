@@ -133,19 +133,6 @@ struct RecordCommand: ParsableCommand {
       } else {
         .launch(command)
       }
-    // Outputs are checked before anything is launched; the file is staged beside its path and
-    // moved into place once the target runs, so a failed start never touches an existing file.
-    let (server, board) = try startExport()
-    defer { server?.stop() }
-    // The Python data goes beside the CSV, under the same rules (checked, staged, committed).
-    let outputs = try WatchOutputs(
-      csvPath: output, staged: output != "-", python: pythonFlags.python, replaceExisting: force.force)
-    if pythonFlags.python && outputs.python == nil {
-      // Nothing belongs beside /dev/null: the Python data is summed up at the end only.
-      printError(
-        "--python: the recording goes to \(Sanitizer.terminalSafe(output)), so no Python file is written beside it; the Python summary is printed at the end"
-      )
-    }
     var options = WatchOptions(interval: interval, duration: stop.duration)
     options.python = pythonFlags.options
     options.children = target.children
@@ -154,25 +141,31 @@ struct RecordCommand: ParsableCommand {
     options.maxStall = sampling.stallSecondsPerSecond
     options.detailMaxAge = sampling.detailMaxAge
     options.limit = limit.memoryLimit
-    options.launchOutput = output == "-" ? .stdoutToStderr : .inherit
     options.launchInForeground = true
+    var plan = WatchPlan(target: watched, options: options)
+    // The Python data goes beside the CSV, under the same rules (checked, staged, committed).
+    plan.csv = output
+    plan.replaceExisting = force.force
+    plan.promTextfile = promTextfile
+    plan.launchOutput = output == "-" ? .stdoutToStderr : .inherit
+    let server = try startEndpoint(&plan)
+    defer { server?.stop() }
+    if plan.leavesOutPythonFile {
+      // Nothing belongs beside /dev/null: the Python data is summed up at the end only.
+      printError(
+        "--python: the recording goes to \(Sanitizer.terminalSafe(output)), so no Python file is written beside it; the Python summary is printed at the end"
+      )
+    }
+    // The session checks the outputs before anything is launched; the files are staged beside
+    // their paths and moved into place once the target runs, so a failed start never touches
+    // an existing file.
     let session: WatchSession
     do {
-      session = try WatchSession(target: watched, options: options)
+      session = try WatchSession(plan: plan)
     } catch {
       throw UserFacingError(message: error.message, status: error.status)
     }
     if let plan = session.python?.plan { printError(plan.announcement) }
-    try outputs.commit(to: session)
-    if board != nil || promTextfile != nil {
-      session.add(
-        PrometheusSink(
-          pid: session.pid, board: board, textfile: promTextfile, name: { session.name },
-          textfileFailed: { error in
-            // The recording itself goes on.
-            printError("warning: " + Messages.cannotWrite(promTextfile ?? "", error, option: "--prom-textfile"))
-          }))
-    }
     try record(session)
   }
 
@@ -209,17 +202,10 @@ struct RecordCommand: ParsableCommand {
     }
   }
 
-  /// Checks --prom-textfile and binds --metrics-listen before any output is created; returns
-  /// the endpoint and the board it serves.
-  private func startExport() throws -> (MetricsServer?, MetricsBoard?) {
-    if let promTextfile {
-      do {
-        try PrometheusSink.prepareTextfile(promTextfile)
-      } catch {
-        throw UserFacingError(message: Messages.cannotWrite(promTextfile, error, option: "--prom-textfile"))
-      }
-    }
-    guard let metricsListen else { return (nil, nil) }
+  /// Binds --metrics-listen before anything is launched and gives `plan` the board it serves;
+  /// returns the endpoint.
+  private func startEndpoint(_ plan: inout WatchPlan) throws -> MetricsServer? {
+    guard let metricsListen else { return nil }
     let board = MetricsBoard()
     let server = try MetricsServer(
       address: try Self.listenAddress(metricsListen), board: board, option: "--metrics-listen")
@@ -227,7 +213,8 @@ struct RecordCommand: ParsableCommand {
       printError(notice.endsServing ? notice.text + " (the recording goes on)" : notice.text)
     }
     printError("serving metrics on http://\(server.boundAddress)/metrics")
-    return (server, board)
+    plan.metricsBoard = board
+    return server
   }
 
   /// `--metrics-listen` parsed, or the reason it is no address.

@@ -117,7 +117,7 @@ struct ServeCommand: ParsableCommand {
       do {
         try Syscalls.writeFileAtomically(promTextfile, [])
       } catch {
-        throw UserFacingError(message: Messages.cannotWrite(promTextfile, error, option: "--prom-textfile"))
+        throw UserFacingError(message: RecordingMessages.cannotWrite(promTextfile, error, option: "--prom-textfile"))
       }
     }
     var server: MetricsServer?
@@ -151,7 +151,9 @@ struct ServeCommand: ParsableCommand {
         do {
           try Syscalls.writeFileAtomically(promTextfile, Array(text.utf8))
         } catch {
-          if !warned { printError("warning: " + Messages.cannotWrite(promTextfile, error, option: "--prom-textfile")) }
+          if !warned {
+            printError("warning: " + RecordingMessages.cannotWrite(promTextfile, error, option: "--prom-textfile"))
+          }
           warned = true
         }
       }

@@ -101,19 +101,6 @@ enum Validation {
   }
 }
 
-enum Messages {
-  /// Why `path` (given with `option`) could not be written, and what to do about it.
-  static func cannotWrite(_ path: String, _ error: SystemError, option: String = "--output") -> String {
-    let fix: String
-    switch error {
-    case .noSpace: fix = "free some disk space or choose another \(option)"
-    case .noSuchFile: fix = "create the directory first or choose another \(option) path"
-    default: fix = "choose a writable \(option) path"
-    }
-    return "cannot write '\(Sanitizer.terminalSafe(path))': \(error); \(fix)"
-  }
-}
-
 extension String {
   func trimmingCharacters(in set: Character) -> String {
     var s = Substring(self)

@@ -74,7 +74,7 @@ struct VerdictAgreementTests {
     // (a) The real app loop over the session, drawn on the test backend: the banner.
     var config = MonitorConfiguration(target: .attach(master), interval: 0.1)
     config.children = true
-    let (watch, _) = try MonitorApp.startWatch(config)
+    let watch = try MonitorApp.startWatch(config)
     let terminal = TestTerminal(width: 160, height: 40)
     let context = AppContext(
       clock: SystemClock(), mode: .ascii, themes: [.fallback], config: config, size: terminal.size)

@@ -63,6 +63,17 @@ public enum RecordingMessages {
     }
     return text
   }
+
+  /// Why `path` (given with `option`) could not be written, and what to do about it.
+  public static func cannotWrite(_ path: String, _ error: SystemError, option: String = "--output") -> String {
+    let fix: String
+    switch error {
+    case .noSpace: fix = "free some disk space or choose another \(option)"
+    case .noSuchFile: fix = "create the directory first or choose another \(option) path"
+    default: fix = "choose a writable \(option) path"
+    }
+    return "cannot write '\(Sanitizer.terminalSafe(path))': \(error); \(fix)"
+  }
 }
 
 /// The one-line progress `memtop record` keeps on a terminal's standard error: redrawn in place

@@ -13,13 +13,14 @@ import Musl
 
 /// One watch of one target: the pipeline `memtop record` and the live view share.
 ///
-/// Given a target and options, it resolves the target (following a launcher to its program,
+/// Given a ``WatchPlan``, it stages the plan's outputs, resolves the target (following a launcher to its program,
 /// a thread to its process), owns a launched command's life (own process group, killed by the
 /// kernel if memtop dies, its exit status, the whole group stopped when the watch ends), samples
 /// on a drift-free schedule of an injected clock, keeps a bounded store (full resolution up to a
 /// cap, then pyramids) for the main series and each member of a tree, judges them with the one
 /// ``VerdictPolicy`` in its live mode (emitting ``WatchEvent/verdict(_:)`` each time, and a final
-/// judgment in ``WatchSummary/verdict``), and hands every sample and verdict to its sinks.
+/// judgment in ``WatchSummary/verdict``), and hands every sample and verdict to its sinks (the
+/// plan's CSV and Prometheus outputs, put in place once the target runs, and any added).
 /// Drivers call ``tickIfDue()`` (or ``run(stopRequested:onEvent:)``) and react to the
 /// ``WatchEvent``s; they render the verdict, never judge.
 public final class WatchSession {
@@ -65,6 +66,8 @@ public final class WatchSession {
   public private(set) var latestVerdict: SessionVerdict?
 
   private var sampler: (any MemorySampling)?
+  /// The plan's outputs, staged before the target was resolved.
+  private var outputs: WatchOutputs?
   private var handle: ProcessHandle?
   private var command: ChildProcess?
   private var commandName = ""
@@ -88,11 +91,15 @@ public final class WatchSession {
   /// Most members kept; past it the ended members with the fewest samples are dropped.
   public static let maxMembers = 256
 
-  /// Resolves `target` and, in launch mode, starts the command (from the main thread).
+  /// Stages `plan`'s outputs, resolves its target and, in launch mode, starts the command (from
+  /// the main thread); once the target runs, puts the outputs in place and attaches their sinks.
   ///
-  /// - Throws: ``MemtopError`` with the line to print and the status to exit with: no such
-  ///   process, a zombie, a command that cannot be run (127) or ends before it can be sampled.
-  public init(target: WatchTarget, options: WatchOptions, clock: any SamplerClock = SystemClock()) throws(MemtopError) {
+  /// - Throws: ``MemtopError`` with the line to print and the status to exit with: an output
+  ///   that cannot be written (before anything is launched, so no existing file is touched), no
+  ///   such process, a zombie, a command that cannot be run (127) or ends before it can be
+  ///   sampled (naming its log when it wrote to one).
+  public init(plan: WatchPlan, clock: any SamplerClock = SystemClock()) throws(MemtopError) {
+    let options = plan.options
     self.options = options
     self.clock = clock
     start = clock.monotonicSeconds()
@@ -103,6 +110,25 @@ public final class WatchSession {
     schedule = TickSchedule(start: start, interval: options.interval)
     nextDue = start
     lastFlush = start
+    let outputs = try WatchOutputs(plan)
+    self.outputs = outputs
+    do {
+      try resolve(plan.target)
+    } catch {
+      // A log that names the failure stays; the watch that failed does not remove it.
+      self.outputs = nil
+      throw outputs.explain(error)
+    }
+    do {
+      try outputs.commit(to: self)
+    } catch {
+      finish(.stopped)
+      throw error
+    }
+  }
+
+  /// Resolves `target` (launching a command) and starts the schedule from now.
+  private func resolve(_ target: WatchTarget) throws(MemtopError) {
     if let pythonOptions = options.python { python = try PythonWatch(options: pythonOptions) }
     switch target {
     case .pid(let requested):
@@ -174,6 +200,7 @@ public final class WatchSession {
       command.stopGroup(grace: 0.5)
       command.takeTerminalBack()
     }
+    outputs?.childLog?.removeIfDefault()
   }
 
   /// The command name of the process watched (the tree's root). Untrusted text.
@@ -212,6 +239,15 @@ public final class WatchSession {
 
   /// Adds a sink; it gets every sample from now on.
   public func add(_ sink: any WatchSink) { sinks.append(sink) }
+
+  /// The log a launched command writes its output to, when the plan gave it one.
+  public var childLog: ChildOutputLog? { outputs?.childLog }
+
+  /// Reports a one-time warning from an output (escaped already) as ``WatchEvent/warning(_:)``,
+  /// with the events of the tick that met it, or after the end of ``run(stopRequested:onEvent:)``.
+  func warn(_ text: String) { outputWarnings.append(text) }
+  /// The outputs' warnings not yet reported.
+  private var outputWarnings: [String] = []
 
   /// Attaches a marker to the newest sample of every CSV sink.
   public func markLatest(_ text: String) {
@@ -308,6 +344,8 @@ public final class WatchSession {
       sampledRSS = nil
     }
     events += flush(force: false)
+    events += outputWarnings.map(WatchEvent.warning)
+    outputWarnings = []
     return events
   }
 
@@ -353,7 +391,11 @@ public final class WatchSession {
       // Sleep to the next tick; a signal cuts the sleep short and is handled at the loop top.
       _ = clock.sleep(untilMonotonic: nextDue)
     }
-    return finish(end ?? .stopped)
+    let summary = finish(end ?? .stopped)
+    // What the outputs said as they finished.
+    for warning in outputWarnings { onEvent(.warning(warning)) }
+    outputWarnings = []
+    return summary
   }
 
   /// Ends the watch: finishes the sinks and stops a launched command and its whole group
@@ -397,6 +439,7 @@ public final class WatchSession {
       }
     }
     command?.takeTerminalBack()
+    outputs?.childLog?.removeIfDefault()
     let summary = WatchSummary(
       end: end, samples: samples, missed: missed + schedule.skipped, duration: store.lastElapsed ?? 0, peakRSS: peakRSS,
       digest: store, termination: termination, stoppedCommand: stoppedCommand, outputFailure: outputFailure,
@@ -507,10 +550,10 @@ public final class WatchSession {
   private func launch(_ arguments: [String]) throws(MemtopError) {
     var outputPath: String?
     var stdoutToStderr = false
-    switch options.launchOutput {
+    switch outputs?.plan.launchOutput ?? .inherit {
     case .inherit: break
     case .stdoutToStderr: stdoutToStderr = true
-    case .file(let path): outputPath = path
+    case .log: outputPath = outputs?.childLog?.path
     }
     let launched: ChildProcess
     do {

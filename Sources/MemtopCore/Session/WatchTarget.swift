@@ -17,8 +17,10 @@ public enum LaunchOutput: Sendable, Equatable {
   case inherit
   /// Standard output to memtop's standard error (memtop writes data to standard output).
   case stdoutToStderr
-  /// Both to this file (appended), input from `/dev/null`: the live view owns the terminal.
-  case file(String)
+  /// Both to a log (appended), input from `/dev/null`: the live view owns the terminal. The
+  /// path given is created 0600 when missing and kept; without one, a private file made for
+  /// the watch is removed when it is over (``ChildOutputLog``).
+  case log(String?)
 }
 
 /// How a watch session samples, stores and judges.
@@ -49,8 +51,6 @@ public struct WatchOptions: Sendable {
   public var regionFullResolutionCapacity = 1 << 15
   /// Samples each member's store keeps at full resolution.
   public var memberCapacity = 1 << 13
-  /// Where a launched command's output goes.
-  public var launchOutput: LaunchOutput = .inherit
   /// Give a launched command memtop's terminal (its foreground group), when standard input is
   /// one: `record` does, so an interactive program reads its input and gets its Ctrl-C.
   public var launchInForeground = false

@@ -118,5 +118,19 @@ public struct MonitorConfiguration: Sendable {
   }
 }
 
+extension MonitorConfiguration {
+  /// How the live view samples, stores and judges a process, as its flags say.
+  var watchOptions: WatchOptions {
+    var options = WatchOptions(interval: interval)
+    options.children = children
+    options.detailBudget = detailBudget
+    options.maxStall = maxStall
+    options.detailMaxAge = detailMaxAge
+    options.limit = limitBytes.map { MemoryLimit(bytes: $0, source: .user) }
+    options.python = python
+    return options
+  }
+}
+
 /// The monitor could not start or run: the core's one user-facing error.
 public typealias MonitorError = MemtopError

@@ -5,10 +5,6 @@ import MemtopFormat
 import MemtopSampling
 import MemtopSystem
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Starts the monitor: checks and loads everything that can fail with a one-line error before
 /// the screen is taken over, then runs the loop and restores the terminal on every exit path.
 public enum MonitorApp {
@@ -23,28 +19,18 @@ public enum MonitorApp {
     if config.target == .overview {
       return try overview(config: config, themes: themes)
     }
-    // Checked before anything is launched; staged beside its path and moved into place once
-    // the target runs, so a failed start never touches an existing file.
-    let outputs = try WatchOutputs(
-      csvPath: config.recordPath, staged: true, python: config.python != nil, replaceExisting: config.force)
-    if let path = config.recordPath, config.python != nil, outputs.python == nil {
-      Syscalls.writeStandardError(
-        "memtop: --python: the recording goes to \(Sanitizer.terminalSafe(path)), so no Python file is written beside it\n"
-      )
-    }
-    let (watch, childOutput) = try startWatch(config)
+    let watch = try startWatch(config)
     // A default log of the command's output goes with memtop; one the user chose stays.
-    defer { childOutput?.removeIfDefault() }
+    defer { watch.childLog?.removeIfDefault() }
     // Said before the injection (the first tick), while the terminal is still the user's.
     if let plan = watch.python?.plan { Syscalls.writeStandardError("memtop: " + plan.announcement + "\n") }
-    try outputs.commit(to: watch)
     var session = Self.session(for: watch, interval: config.interval)
     if case .follow(let name) = config.target {
       session = SessionInfo(pid: 0, name: name, interval: config.interval)
       session.limitBytes = config.limitBytes
     }
-    session.childOutput = childOutput.map { Exporter.absolute($0.path) }
-    session.childOutputRemovedAtExit = childOutput?.isRemovedAtExit ?? false
+    session.childOutput = watch.childLog.map { Exporter.absolute($0.path) }
+    session.childOutputRemovedAtExit = watch.childLog?.isRemovedAtExit ?? false
     session.recordPath = config.recordPath.map(Exporter.absolute)
     do {
       return try onScreen(config, themes: themes) { _ in
@@ -56,43 +42,26 @@ public enum MonitorApp {
     }
   }
 
-  /// Starts the watch session for the target: it resolves, launches and samples; the view
-  /// only shows what it reports. Returns it and where a launched command's output goes.
-  static func startWatch(_ config: MonitorConfiguration) throws(MonitorError) -> (WatchSession, ChildOutputLog?) {
-    var options = WatchOptions(interval: config.interval)
-    options.children = config.children
-    options.detailBudget = config.detailBudget
-    options.maxStall = config.maxStall
-    options.detailMaxAge = config.detailMaxAge
-    options.limit = config.limitBytes.map { MemoryLimit(bytes: $0, source: .user) }
-    options.python = config.python
+  /// Starts the watch session for the target, from the plan the configuration makes: it stages
+  /// the outputs, resolves, launches and samples; the view only shows what it reports.
+  static func startWatch(_ config: MonitorConfiguration) throws(MonitorError) -> WatchSession {
     let target: WatchTarget
-    var log: ChildOutputLog?
     switch config.target {
     case .attach(let pid): target = .pid(pid)
     case .follow(let name): target = .follow(name)
-    case .launch(let arguments):
-      target = .launch(arguments)
-      // Created first, so a bad path is reported as such rather than as a launch failure.
-      let made = try ChildOutputLog(
-        chosen: config.childOutput, environment: ProcessInfo.processInfo.environment, pid: getpid())
-      options.launchOutput = .file(made.path)
-      log = made
-    case .replay, .overview:
-      throw MonitorError(message: "no single process to watch")
+    case .launch(let arguments): target = .launch(arguments)
+    case .replay, .overview: throw MonitorError(message: "no single process to watch")
     }
-    do {
-      return (try WatchSession(target: target, options: options), log)
-    } catch {
-      guard let log else { throw error }
-      // A launch that failed leaves no empty log behind; one with output says where it is.
-      if log.isEmpty {
-        log.removeIfEmpty()
-        throw error
-      }
-      throw MonitorError(
-        message: error.message + "; its output is in \(Exporter.absolute(log.path))", status: error.status)
+    var plan = WatchPlan(target: target, options: config.watchOptions)
+    plan.csv = config.recordPath
+    plan.replaceExisting = config.force
+    plan.launchOutput = .log(config.childOutput)
+    if let path = config.recordPath, plan.leavesOutPythonFile {
+      Syscalls.writeStandardError(
+        "memtop: --python: the recording goes to \(Sanitizer.terminalSafe(path)), so no Python file is written beside it\n"
+      )
     }
+    return try WatchSession(plan: plan)
   }
 
   /// Takes over the terminal, runs the app on the screen `root` makes, restores the terminal,

@@ -153,17 +153,13 @@ final class TableScreen: AppScreen {
     let config = context.config
     let now = context.clock.monotonicSeconds()
     let start = min(row.historyTimes.first ?? now, now)
-    var options = WatchOptions(interval: config.interval)
-    options.detailBudget = config.detailBudget
-    options.maxStall = config.maxStall
-    options.detailMaxAge = config.detailMaxAge
-    options.limit = config.limitBytes.map { MemoryLimit(bytes: $0, source: .user) }
+    var options = config.watchOptions
     // The row chosen is the process wanted: no launcher is followed from here.
     options.followLaunchers = false
     options.elapsedOrigin = start
     let watch: WatchSession
     do {
-      watch = try WatchSession(target: .pid(row.identity.pid), options: options, clock: context.clock)
+      watch = try WatchSession(plan: WatchPlan(target: .pid(row.identity.pid), options: options), clock: context.clock)
     } catch {
       return .failure(error)
     }

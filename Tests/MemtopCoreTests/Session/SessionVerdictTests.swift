@@ -27,9 +27,9 @@ struct SessionVerdictTests {
     defer { tree.remove() }
     let csv = FileManager.default.temporaryDirectory.path + "/memtop-verdict-\(UUID()).csv"
     defer { try? FileManager.default.removeItem(atPath: csv) }
-    let session = try WatchSession(
-      target: .pid(100), options: WatchSessionTests.options(tree), clock: ManualClock())
-    session.add(CSVSink(try CSVFileWriter(path: csv)))
+    var plan = WatchPlan(target: .pid(100), options: WatchSessionTests.options(tree))
+    plan.csv = csv
+    let session = try WatchSession(plan: plan, clock: ManualClock())
     let recorder = VerdictRecorder()
     session.add(recorder)
     var events: [SessionVerdict] = []

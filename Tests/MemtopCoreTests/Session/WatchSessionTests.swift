@@ -92,8 +92,9 @@ struct WatchSessionTests {
 
   /// Drives a session as `memtop record` does: ``WatchSession/run(stopRequested:onEvent:)``.
   static func recordStyle(_ tree: FixtureTree, csv: String) throws -> (WatchSummary, SessionVerdict) {
-    let session = try WatchSession(target: .pid(100), options: options(tree), clock: ManualClock())
-    session.add(CSVSink(try CSVFileWriter(path: csv)))
+    var plan = WatchPlan(target: .pid(100), options: options(tree))
+    plan.csv = csv
+    let session = try WatchSession(plan: plan, clock: ManualClock())
     var n = 0
     let summary = session.run(stopRequested: { nil }) { event in
       if case .sample = event {
@@ -108,8 +109,9 @@ struct WatchSessionTests {
   /// input, then ``WatchSession/finish(_:)`` when the view closes.
   static func liveStyle(_ tree: FixtureTree, csv: String) throws -> (WatchSummary, SessionVerdict) {
     let clock = ManualClock()
-    let session = try WatchSession(target: .pid(100), options: options(tree), clock: clock)
-    session.add(CSVSink(try CSVFileWriter(path: csv)))
+    var plan = WatchPlan(target: .pid(100), options: options(tree))
+    plan.csv = csv
+    let session = try WatchSession(plan: plan, clock: clock)
     var n = 0
     while session.end == nil {
       guard let events = session.tickIfDue() else {
@@ -205,7 +207,7 @@ struct WatchSessionTests {
     defer { tree.remove() }
     var options = WatchOptions(interval: 1, duration: 3)
     options.procRoot = tree.root
-    let session = try WatchSession(target: .pid(301), options: options, clock: ManualClock())
+    let session = try WatchSession(plan: WatchPlan(target: .pid(301), options: options), clock: ManualClock())
     var notices: [String] = []
     let summary = session.run(stopRequested: { nil }) { event in
       if case .notice(let text) = event { notices.append(text) }
@@ -221,7 +223,7 @@ struct WatchSessionTests {
     defer { tree.remove() }
     var options = WatchOptions(interval: 1, duration: 2)
     options.procRoot = tree.root
-    let session = try WatchSession(target: .pid(310), options: options, clock: ManualClock())
+    let session = try WatchSession(plan: WatchPlan(target: .pid(310), options: options), clock: ManualClock())
     let summary = session.run(stopRequested: { nil }) { _ in }
     #expect(summary.digest.pid == 310 && summary.samples >= 2)
   }
@@ -233,7 +235,7 @@ struct WatchSessionTests {
     var options = WatchOptions(interval: 1)
     options.procRoot = tree.root
     #expect {
-      _ = try WatchSession(target: .pid(400), options: options, clock: ManualClock())
+      _ = try WatchSession(plan: WatchPlan(target: .pid(400), options: options), clock: ManualClock())
     } throws: { error in
       (error as? MemtopError)?.message.contains("has already exited (a zombie") == true
     }

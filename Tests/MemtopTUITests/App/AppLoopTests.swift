@@ -103,7 +103,7 @@ struct AppLoopTests {
     let config = MonitorConfiguration(target: .attach(pid), interval: 0.2)
     let terminal = TestTerminal(width: 100, height: 30)
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
-    let watch = try WatchSession(target: .pid(pid), options: WatchOptions(interval: 0.2), clock: clock)
+    let watch = try WatchSession(plan: WatchPlan(target: .pid(pid), options: WatchOptions(interval: 0.2)), clock: clock)
     let source = WatchSource(watch)
     let app = AppLoop(
       root: ChartScreen(live: source, session: SessionInfo(pid: pid, name: "sleep", interval: 0.2), config: config),
@@ -214,7 +214,7 @@ struct AppLoopTests {
     defer { unlink(path) }
     // The real pipeline: a watch of a real process on a manual clock, streaming to the file.
     let clock = ManualClock(now: 100)
-    let watch = try WatchSession(target: .pid(pid), options: WatchOptions(interval: 1), clock: clock)
+    let watch = try WatchSession(plan: WatchPlan(target: .pid(pid), options: WatchOptions(interval: 1)), clock: clock)
     watch.add(CSVSink(try CSVFileWriter(path: path)))
     let config = MonitorConfiguration(target: .attach(pid), interval: 1)
     let terminal = TestTerminal(width: 120, height: 40)
@@ -296,9 +296,9 @@ struct AppLoopTests {
   func childExit() throws {
     let clock = SystemClock()
     let config = MonitorConfiguration(target: .launch(["sh", "-c", "sleep 1; exit 3"]), interval: 0.2)
-    var options = WatchOptions(interval: 0.2)
-    options.launchOutput = .file("/dev/null")
-    let watch = try WatchSession(target: .launch(["sh", "-c", "sleep 1; exit 3"]), options: options, clock: clock)
+    var plan = WatchPlan(target: .launch(["sh", "-c", "sleep 1; exit 3"]), options: WatchOptions(interval: 0.2))
+    plan.launchOutput = .log("/dev/null")
+    let watch = try WatchSession(plan: plan, clock: clock)
     let terminal = TestTerminal(width: 100, height: 30)
     let context = AppContext(clock: clock, mode: .ascii, themes: [.fallback], config: config, size: terminal.size)
     let source = WatchSource(watch)

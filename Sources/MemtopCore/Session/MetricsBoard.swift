@@ -1,7 +1,8 @@
 import Synchronization
 
-/// The text a ``MetricsServer`` serves, shared between whoever writes it (the sampling loop,
-/// through ``PrometheusSink``) and the server's thread, which reads it for each request.
+/// The text an HTTP endpoint (`MetricsServer`) serves, shared between whoever writes it (the
+/// sampling loop, through ``PrometheusSink``; the radar of `memtop serve`) and the server's
+/// thread, which reads it for each request.
 public final class MetricsBoard: Sendable {
   private let current: Mutex<String>
 

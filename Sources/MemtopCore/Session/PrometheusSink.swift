@@ -1,12 +1,12 @@
-import MemtopCore
 import MemtopExport
 import MemtopSampling
 import MemtopSystem
 
 /// A watch's Prometheus view, kept current as a ``WatchSink``: the last values after every
 /// sample and the session's verdict each time it judges (never an analysis of its own),
-/// published to a ``MetricsBoard`` (the HTTP endpoint) and, at most once a second of the
-/// watch's time, to a textfile replaced atomically (node_exporter's textfile collector).
+/// published to a ``MetricsBoard`` (what an HTTP endpoint serves) and, at most once a second of
+/// the watch's time, to a textfile replaced atomically (node_exporter's textfile collector).
+/// The session attaches one when its ``WatchPlan`` names a board or a textfile.
 public final class PrometheusSink: WatchSink {
   /// Seconds of the watch between textfile rewrites.
   static let textfileEvery = 1.0

@@ -1,8 +1,9 @@
 import Foundation
 import MemtopSampling
-import MemtopServe
 import MemtopSystem
 import Testing
+
+@testable import MemtopCore
 
 /// The Prometheus sink writing into a temporary folder: the board after every sample, the
 /// textfile at most once a second of the watch's own time (its samples' elapsed seconds, so no

@@ -1,28 +1,28 @@
 import MemtopFormat
 import MemtopSystem
 
-/// Where a command launched in the live view writes its output (its standard output and
+/// Where a launched command writes its output (``LaunchOutput/log(_:)``, the live view's) (its standard output and
 /// error), which may hold secrets (`API_TOKEN=…` printed by a root-launched command).
 ///
 /// By default a file only its owner may read (0600), created new (`O_EXCL`, no link followed)
 /// in a directory made for it (`mkdtemp`, 0700) under `$TMPDIR` (else `/tmp`), and removed with
-/// its directory when memtop ends. A `--child-output` path the user chose is theirs: created
+/// its directory when the watch is over. A `--child-output` path the user chose is theirs: created
 /// 0600 the same way when missing, appended to when there, and kept.
-struct ChildOutputLog {
+public struct ChildOutputLog: Sendable {
   /// The file the command writes to.
-  let path: String
+  public let path: String
   /// The private directory made for a default log (removed with it); nil for a chosen path.
   let directory: String?
   /// Whether memtop created the file (rather than finding the chosen one there).
   let created: Bool
 
-  /// Whether the log goes when memtop ends.
-  var isRemovedAtExit: Bool { directory != nil }
+  /// Whether the log goes when the watch is over.
+  public var isRemovedAtExit: Bool { directory != nil }
 
   /// Creates the log: at `chosen`, or a default one as above.
   ///
   /// - Throws: a one-line error naming the path and the fix when it cannot be created.
-  init(chosen: String?, environment: [String: String], pid: Int32) throws(MonitorError) {
+  init(chosen: String?, environment: [String: String], pid: Int32) throws(MemtopError) {
     guard let chosen else {
       let temporary = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
       let base = temporary.hasSuffix("/") ? temporary : temporary + "/"
@@ -30,7 +30,7 @@ struct ChildOutputLog {
       do {
         directory = try Syscalls.makePrivateDirectory(prefix: base + "memtop-")
       } catch {
-        throw MonitorError(
+        throw MemtopError(
           message:
             "cannot make a private directory for the command's output in '\(Sanitizer.terminalSafe(temporary))': \(error); set TMPDIR to a writable directory, or choose a --child-output file"
         )
@@ -40,7 +40,7 @@ struct ChildOutputLog {
         Syscalls.close(try Syscalls.createPrivateFile(path, mode: 0o600))
       } catch {
         Syscalls.removeDirectory(directory)
-        throw MonitorError(
+        throw MemtopError(
           message:
             "cannot create the child output file '\(Sanitizer.terminalSafe(path))': \(error); set TMPDIR to a writable directory, or choose a --child-output file"
         )
@@ -57,13 +57,13 @@ struct ChildOutputLog {
       do {
         Syscalls.close(try Syscalls.createPrivateFile(chosen, mode: 0o600))
       } catch {
-        throw MonitorError(
+        throw MemtopError(
           message:
             "cannot create the child output file '\(Sanitizer.terminalSafe(chosen))': \(error); choose a writable --child-output path"
         )
       }
     } else if !Syscalls.canWrite(chosen) {
-      throw MonitorError(
+      throw MemtopError(
         message:
           "cannot write to the child output file '\(Sanitizer.terminalSafe(chosen))'; choose a writable --child-output path"
       )
@@ -73,8 +73,8 @@ struct ChildOutputLog {
   /// Whether nothing was written to the log.
   var isEmpty: Bool { Syscalls.fileSize(path).map { $0 == 0 } ?? true }
 
-  /// Removes a default log and its directory; a chosen path is kept.
-  func removeIfDefault() {
+  /// Removes a default log and its directory (the watch is over); a chosen path is kept.
+  public func removeIfDefault() {
     guard let directory else { return }
     Syscalls.removeFile(path)
     Syscalls.removeDirectory(directory)
