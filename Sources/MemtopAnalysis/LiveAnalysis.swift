@@ -182,6 +182,43 @@ public struct LiveAnalysis: Sendable {
     return true
   }
 
+  /// The first metric's readings as the analysis keeps them, at most `maxPoints` (its floor:
+  /// each point the lowest reading of a stretch, at the stretch's start), to carry the series
+  /// into another analysis (``carry(_:)``) across a restart of memtop.
+  public func carriedPoints(maxPoints: Int = 96) -> [(time: Double, value: Double)] {
+    guard let pyramid = pyramids.first, samples > 0, maxPoints > 0 else { return [] }
+    let floor = pyramid.floor(maxPoints: maxPoints)
+    let points = zip(floor.times, floor.values).filter { $0.0.isFinite && $0.1.isFinite }
+    guard points.count > maxPoints else { return points.map { (time: $0.0, value: $0.1) } }
+    // The coarsest level still holds more than asked: neighbours are merged, lowest kept.
+    let size = (points.count + maxPoints - 1) / maxPoints
+    return stride(from: 0, to: points.count, by: size).map { start in
+      let chunk = points[start..<min(start + size, points.count)]
+      return (time: chunk.first?.0 ?? 0, value: chunk.map(\.1).min() ?? 0)
+    }
+  }
+
+  /// Starts a fresh analysis of one metric from points carried out of an earlier one
+  /// (``carriedPoints(maxPoints:)``), in time order and before any reading of its own; judged
+  /// once, so the growth they show counts towards the alert's confirmation as if memtop had
+  /// not stopped. Points out of order or not finite are left out.
+  public mutating func carry(_ points: [(time: Double, value: Double)]) {
+    guard samples == 0, metrics.count == 1 else { return }
+    var last = -Double.infinity
+    for point in points where point.time.isFinite && point.value.isFinite && point.value >= 0 && point.time > last {
+      last = point.time
+      if samples == 0 { firstElapsed = point.time }
+      samples += 1
+      lastValues[0] = point.value
+      pyramids[0].append(time: point.time, value: point.value)
+      if keepsRaw {
+        raw[0].times.append(point.time)
+        raw[0].values.append(point.value)
+      }
+    }
+    if samples > 0 { evaluate(limitBytes: nil) }
+  }
+
   /// Forgets every sample: the series starts again (its settings kept).
   private mutating func restart() {
     samples = 0

@@ -81,6 +81,14 @@ struct ServeCommand: ParsableCommand {
     help: ArgumentHelp("Stop after this many seconds (default: until a signal arrives).", valueName: "seconds"))
   var duration: Double?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Keep each process's judged history in this file (written every minute and on exit, replaced atomically, mode 0600) and resume from it at start, so a restart within the same boot does not wait out --confirm-after again.",
+      valueName: "path"),
+    completion: .file())
+  var stateFile: String?
+
   mutating func validate() throws {
     guard metricsListen != nil || promTextfile != nil else {
       throw ValidationError(
@@ -120,49 +128,22 @@ struct ServeCommand: ParsableCommand {
         throw UserFacingError(message: RecordingMessages.cannotWrite(promTextfile, error, option: "--prom-textfile"))
       }
     }
-    var server: MetricsServer?
     let board = MetricsBoard()
+    var server: MetricsServer?
     if let metricsListen {
       let bound = try MetricsServer(
         address: try ListenAddress(parsing: metricsListen, option: "--metrics-listen"), board: board,
         option: "--metrics-listen")
       bound.start { notice in printError(notice.endsServing ? notice.text + " (memtop serve goes on)" : notice.text) }
       server = bound
-      printError("serving metrics on http://\(server?.boundAddress ?? "")/metrics")
+      printError("serving metrics on http://\(bound.boundAddress)/metrics")
     }
     defer { server?.stop() }
     let radar = HostRadar(procRoot: procRoot, top: top, maxSeries: maxSeries, confirmSeconds: confirmAfter)
-    serve(radar, board: board)
-  }
-
-  /// Reads, judges and publishes every interval until stopped.
-  private func serve(_ radar: HostRadar, board: MetricsBoard) {
+    let loop = RadarLoop(
+      interval: interval, duration: duration, board: board, textfile: promTextfile, stateFile: stateFile)
     let start = Syscalls.monotonicSeconds()
-    var deadline = start
-    var lastDuration = 0.0
-    var warned = false
-    while StopSignals.received == nil {
-      let began = Syscalls.monotonicSeconds()
-      if let duration, began - start >= duration { break }
-      radar.refresh(now: began - start)
-      let (text, _) = radar.render(scrapeDurationSeconds: lastDuration)
-      board.publish(text)
-      if let promTextfile {
-        do {
-          try Syscalls.writeFileAtomically(promTextfile, Array(text.utf8))
-        } catch {
-          if !warned {
-            printError("warning: " + RecordingMessages.cannotWrite(promTextfile, error, option: "--prom-textfile"))
-          }
-          warned = true
-        }
-      }
-      lastDuration = Syscalls.monotonicSeconds() - began
-      deadline += interval
-      // A pass that overran the interval (a loaded host) starts the next one at once, without
-      // trying to catch up.
-      deadline = max(deadline, Syscalls.monotonicSeconds())
-      _ = Syscalls.sleep(untilMonotonic: deadline)
-    }
+    if let note = try loop.resume(radar, clockOrigin: start) { printError(note) }
+    loop.run(radar, clockOrigin: start, stopRequested: { StopSignals.received != nil }) { printError("warning: " + $0) }
   }
 }

@@ -87,6 +87,32 @@ public final class HostRadar {
     }
   }
 
+  /// What to keep across a restart: each listed lifetime's judged readings, at most
+  /// `maxPoints`, moved onto the host's monotonic clock (`clockOrigin`: its reading when this
+  /// run's time was 0).
+  public func state(clockOrigin: Double, bootID: String, maxPoints: Int = 96) -> RadarState {
+    var lifetimes: [ProcessIdentity: [RadarState.Point]] = [:]
+    for (identity, points) in overview.carriedHistory(maxPoints: maxPoints) {
+      let moved = points.map { RadarState.Point(time: $0.time + clockOrigin, bytes: $0.value) }
+      if moved.allSatisfy({ $0.time >= 0 }) { lifetimes[identity] = moved }
+    }
+    return RadarState(bootID: bootID, lifetimes: lifetimes)
+  }
+
+  /// Hands an earlier run's readings to the table before the first pass: a process still
+  /// running (same pid and start time) is judged on from them. Nothing is carried from
+  /// another boot. Returns how many lifetimes were handed over.
+  @discardableResult
+  public func restore(_ state: RadarState, clockOrigin: Double, bootID: String) -> Int {
+    guard !bootID.isEmpty, state.bootID == bootID else { return 0 }
+    var carried: [ProcessIdentity: [(time: Double, value: Double)]] = [:]
+    for (identity, points) in state.lifetimes where !points.isEmpty {
+      carried[identity] = points.map { (time: $0.time - clockOrigin, value: $0.bytes) }
+    }
+    overview.carry(carried)
+    return carried.count
+  }
+
   /// The exposition of the latest pass: host gauges, and the series of the processes that
   /// rank first (leak-suspected, then by growth), labelled.
   public func render(scrapeDurationSeconds: Double) -> (text: String, series: Int) {

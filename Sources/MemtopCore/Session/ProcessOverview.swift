@@ -116,6 +116,8 @@ public final class ProcessOverview {
   /// series); past that, its floor pyramid.
   private let rawReadings = TrendConfiguration().youngSampleCount
   private var tracked: [Int32: Tracked] = [:]
+  /// Readings carried from an earlier run (``carry(_:)``), waiting for the next pass.
+  private var carried: [ProcessIdentity: [(time: Double, value: Double)]] = [:]
   /// The most descriptors kept open between ticks (two per process kept open).
   public let descriptorLimit: Int
   /// How many are open now.
@@ -155,13 +157,16 @@ public final class ProcessOverview {
     for pid in added {
       guard let entry = scanner.entries[pid] else { continue }
       forget(pid)
+      let identity = ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks)
+      var analysis = LiveAnalysis(
+        metrics: [.rss], evaluateEvery: evaluateEvery, rawCapacity: rawReadings, pyramidCapacity: 257,
+        phase: Int(pid), confirmSeconds: confirmSeconds, skipsUnchanged: true)
+      if let points = carried[identity] { analysis.carry(points) }
       tracked[pid] = Tracked(
-        identity: ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks), name: entry.name,
-        command: readCommand(pid, name: entry.name),
-        analysis: LiveAnalysis(
-          metrics: [.rss], evaluateEvery: evaluateEvery, rawCapacity: rawReadings, pyramidCapacity: 257,
-          phase: Int(pid), confirmSeconds: confirmSeconds, skipsUnchanged: true))
+        identity: identity, name: entry.name, command: readCommand(pid, name: entry.name), analysis: analysis)
     }
+    // A lifetime not listed on this pass has ended: what was carried for it is dropped.
+    carried = [:]
     for pid in Array(tracked.keys) {
       // Taken out while it is updated, so its arrays (history, the analysis' pyramids) are
       // uniquely held and grow in place: a copy left in the dictionary made every append copy
@@ -219,6 +224,24 @@ public final class ProcessOverview {
         identity: entry.identity, readable: readable, leakConfirmed: entry.analysis.isRaised(0),
         growthBytesPerSecond: Self.growth(entry.analysis.results.first ?? nil))
     }
+  }
+
+  /// Each listed lifetime's RSS readings as its analysis keeps them (at most `maxPoints`), to
+  /// carry across a restart of memtop (``carry(_:)``).
+  public func carriedHistory(maxPoints: Int = 96) -> [ProcessIdentity: [(time: Double, value: Double)]] {
+    var history: [ProcessIdentity: [(time: Double, value: Double)]] = [:]
+    for entry in tracked.values {
+      let points = entry.analysis.carriedPoints(maxPoints: maxPoints)
+      if !points.isEmpty { history[entry.identity] = points }
+    }
+    return history
+  }
+
+  /// Readings of an earlier run, by lifetime, on this run's clock: a lifetime first listed on
+  /// the next pass starts its analysis from them (a pid now running another process does not:
+  /// its start time differs).
+  public func carry(_ history: [ProcessIdentity: [(time: Double, value: Double)]]) {
+    carried = history
   }
 
   /// The row of the lifetime `identity`, if it is listed.

@@ -255,8 +255,9 @@ public enum Syscalls {
 
   /// Replaces `path` with `bytes` atomically: writes a temporary file in the same directory,
   /// syncs it, then renames it over `path`, so a reader sees the old file or the new one,
-  /// never half of either. The file gets mode 0644; the temporary file is removed on failure.
-  public static func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+  /// never half of either. The file gets `mode` (0644 by default); the temporary file is
+  /// removed on failure.
+  public static func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(SystemError) {
     let slash = path.lastIndex(of: "/")
     let directory = slash.map { String(path[...$0]) } ?? ""
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -270,7 +271,7 @@ public enum Syscalls {
     do throws(SystemError) {
       defer { close(fd) }
       try writeAll(fd, bytes)
-      _ = try valueOrErrno { fchmod(fd, 0o644) }
+      _ = try valueOrErrno { fchmod(fd, mode) }
       try sync(fd)
     } catch {
       unlink(temporary)
@@ -292,13 +293,14 @@ public enum Syscalls {
     }
   }
 
-  /// Reads a small file whole (at most 1 MiB) as text; nil when it cannot be read.
-  public static func readSmallFile(_ path: String) -> String? {
+  /// Reads a small file whole (at most `limit` bytes, 1 MiB by default) as text; nil when it
+  /// cannot be read.
+  public static func readSmallFile(_ path: String, limit: Int = 1 << 20) -> String? {
     guard let fd = try? openReadOnly(path) else { return nil }
     defer { close(fd) }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
-    while bytes.count < 1 << 20 {
+    while bytes.count < limit {
       let n = chunk.withUnsafeMutableBytes { buffer -> Int in
         guard let base = buffer.baseAddress else { return -1 }
         return (try? pread(fd, base, count: buffer.count, offset: bytes.count)) ?? -1
