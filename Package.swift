@@ -101,17 +101,23 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // What the test targets share: the manual clock, the one way to start a child process, the
+    // built binary's locator and scratch folders.
+    .target(name: "MemtopTestSupport", dependencies: ["MemtopSampling"], path: "Tests/MemtopTestSupport"),
     .testTarget(
       name: "MemtopCoreTests",
       dependencies: [
         "MemtopCore", "MemtopExport", "MemtopAnalysis", "MemtopStore", "MemtopSampling", "MemtopTrend", "MemtopSystem",
-        "MemtopFormat",
+        "MemtopFormat", "MemtopTestSupport",
       ],
       resources: [.copy("Fixtures")]
     ),
     .testTarget(
       name: "MemtopServeTests",
-      dependencies: ["MemtopFormat", "MemtopSystem", "MemtopSampling", "MemtopExport", "MemtopCore", "MemtopServe"]
+      dependencies: [
+        "MemtopFormat", "MemtopSystem", "MemtopSampling", "MemtopExport", "MemtopCore", "MemtopServe",
+        "MemtopTestSupport",
+      ]
     ),
     .testTarget(
       name: "MemtopCorpusTests", dependencies: ["MemtopFormat", "MemtopTrend", "MemtopAnalysis", "MemtopCorpus"]
@@ -120,14 +126,17 @@ let package = Package(
       name: "MemtopTUITests",
       dependencies: [
         "MemtopTrend", "MemtopSystem", "MemtopSampling", "MemtopStore", "MemtopAnalysis", "MemtopExport", "MemtopCore",
-        "MemtopTUI",
+        "MemtopTUI", "MemtopTestSupport",
       ],
       // Read through #filePath (snapshots are re-recorded in place), not as bundle resources.
       exclude: ["Snapshots", "BtopThemes"]
     ),
     .testTarget(
       name: "memtopTests",
-      dependencies: ["MemtopFormat", "MemtopSystem", "MemtopSampling", "MemtopExport", "MemtopCore", "MemtopTUI"]
+      dependencies: [
+        "MemtopFormat", "MemtopSystem", "MemtopSampling", "MemtopExport", "MemtopCore", "MemtopTUI",
+        "MemtopTestSupport",
+      ]
     ),
   ]
 )

@@ -27,34 +27,3 @@ public final class SystemClock: SamplerClock {
   public func sleep(untilMonotonic deadline: Double) -> Bool { Syscalls.sleep(untilMonotonic: deadline) }
   public func threadCPUSeconds() -> Double { Syscalls.threadCPUSeconds() }
 }
-
-/// A clock that moves only when told to: for tests.
-public final class ManualClock: SamplerClock {
-  /// The current monotonic reading, seconds.
-  public var now: Double
-  /// The wall clock at monotonic zero, seconds since the epoch.
-  package var wallOrigin: Double
-  /// Added to `now` by every monotonic read, to simulate time spent reading.
-  package var advancePerRead: Double
-
-  public init(now: Double = 0, wallOrigin: Double = 1_764_000_000, advancePerRead: Double = 0) {
-    self.now = now
-    self.wallOrigin = wallOrigin
-    self.advancePerRead = advancePerRead
-  }
-
-  public func monotonicSeconds() -> Double {
-    defer { now += advancePerRead }
-    return now
-  }
-
-  public func wallSeconds() -> Double { wallOrigin + now }
-
-  public func sleep(untilMonotonic deadline: Double) -> Bool {
-    if deadline > now { now = deadline }
-    return true
-  }
-
-  /// The time that passed, read without moving the clock on.
-  public func threadCPUSeconds() -> Double { now }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 
 /// Access to the real `/proc` captures under `Fixtures/captures`.
 enum Fixtures {
@@ -19,7 +20,7 @@ enum Fixtures {
   static func procTree(pid: Int32, from name: String, omit: Set<String> = [], edit: [String: String] = [:]) throws
     -> String
   {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-proc-\(UUID().uuidString)")
+    let root = URL(fileURLWithPath: try Scratch.directory("memtop-proc"))
     let dir = root.appendingPathComponent(String(pid))
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     for file in ["status", "statm", "stat", "smaps", "smaps_rollup"] where !omit.contains(file) {

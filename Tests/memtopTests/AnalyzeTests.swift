@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 /// `memtop analyze` on recordings: errors, the JSON contract, and `--fail-on-leak`.
@@ -17,7 +18,7 @@ struct AnalyzeTests {
       text += "\(1_764_000_000 + t),\(t),4242,\(value),\(value - 50_000_000),\(value - 60_000_000),,,,,,,,,\n"
       t += 0.5
     }
-    let path = try MemtopRunner.scratchDirectory() + "/rec.csv"
+    let path = try Scratch.directory(anyoneMayWrite: true) + "/rec.csv"
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
   }
@@ -131,7 +132,7 @@ struct AnalyzeTests {
 
   @Test("bad input: one line with file:line, non-zero status", arguments: badInputs)
   func badInput(_ c: BadInput) throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let path = dir + "/in.csv"
     if let content = c.content { try content.write(toFile: path, atomically: true, encoding: .utf8) }
     let result = try MemtopRunner.run(["analyze", path] + c.extra)

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -30,14 +31,14 @@ struct CompletionTests {
       printf '%s\\n' "${COMPREPLY[@]}"
       """
     let out = dir + "/out-\(UUID())"
-    let binDir = URL(fileURLWithPath: MemtopRunner.binary).deletingLastPathComponent().path
+    let binDir = URL(fileURLWithPath: BuiltBinary.memtop).deletingLastPathComponent().path
     _ = try MemtopRunner.runTool(["bash", "-c", harness, "bash", dir, binDir, "memtop"] + words, output: out)
     let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
     return text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
   }
 
   static func folder() throws -> String {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     for name in ["run.csv", "notes.txt", "chart.svg"] {
       FileManager.default.createFile(atPath: dir + "/" + name, contents: Data())
     }

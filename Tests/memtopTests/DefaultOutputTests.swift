@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ struct DefaultOutputTests {
   /// Runs `memtop ARGS` in `dir` (through `sh -c 'cd …; exec …'`: no shell parses the arguments).
   static func run(in dir: String, _ arguments: [String]) throws -> (status: Int32?, stderr: String) {
     let running = try MemtopRunner.spawn(
-      ["sh", "-c", "cd \"$0\" && exec \"$@\"", dir, MemtopRunner.binary] + arguments)
+      ["sh", "-c", "cd \"$0\" && exec \"$@\"", dir, BuiltBinary.memtop] + arguments)
     let status = running.wait(timeout: 120)
     return (status, running.stderr)
   }
@@ -29,7 +30,7 @@ struct DefaultOutputTests {
     "record -p PID without -o writes memtop-PID-YYYYMMDD-HHMMSS.csv here, says so, and never overwrites a file of that name"
   )
   func recordName() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let target = try MemtopRunner.spawn(["sleep", "600"])
     defer { target.signal(SIGKILL) }
     // Files already holding every name of the next minute: each must survive untouched.
@@ -57,7 +58,7 @@ struct DefaultOutputTests {
 
   @Test("record -- COMMAND without -o names the file after the command")
   func recordLaunchName() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let result = try Self.run(in: dir, ["record", "--interval", "0.2", "--duration", "1", "--", "/bin/sleep", "30"])
     #expect(result.status == 0, "\(result.stderr)")
     let made = try FileManager.default.contentsOfDirectory(atPath: dir)
@@ -66,7 +67,7 @@ struct DefaultOutputTests {
 
   @Test("plot X.csv without -o writes X.svg beside it, then X-2.svg, never over an existing file")
   func plotName() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let recorded = try MemtopRunner.run([
       "record", "-p", "\(getpid())", "--interval", "0.2", "--duration", "1", "-o", dir + "/run.csv",
     ])
@@ -80,7 +81,7 @@ struct DefaultOutputTests {
     #expect(second.stderr.contains("run.csv -> run-2.svg"), "\(second.stderr)")
     #expect(try String(contentsOfFile: dir + "/run.svg", encoding: .utf8) == svg)
     // A path elsewhere: the SVG goes beside the recording, not into the current folder.
-    let elsewhere = try MemtopRunner.scratchDirectory()
+    let elsewhere = try Scratch.directory(anyoneMayWrite: true)
     let third = try Self.run(in: elsewhere, ["plot", dir + "/run.csv"])
     #expect(third.stderr.contains("-> \(dir)/run-3.svg"), "\(third.stderr)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty)

@@ -2,6 +2,7 @@ import Foundation
 import MemtopExport
 import MemtopFormat
 import MemtopSampling
+import MemtopTestSupport
 import Testing
 
 /// Every program in `examples/` run under `memtop record` (launch form), with its verdict from
@@ -20,7 +21,7 @@ struct ExamplesTests {
   static func record(_ command: [String], seconds: Double?, extra: [String] = []) throws -> (
     samples: [MemorySample], status: Int32?, stderr: String, path: String
   ) {
-    let out = try MemtopRunner.scratchDirectory() + "/rec.csv"
+    let out = try Scratch.directory(anyoneMayWrite: true) + "/rec.csv"
     var args = ["record", "--interval", "0.05", "-o", out] + extra
     if let seconds { args += ["--duration", String(seconds)] }
     let result = try MemtopRunner.run(args + ["--"] + command, timeout: 240)
@@ -116,7 +117,7 @@ struct ExamplesTests {
       ("leak.c", ["leak"]), ("steady.c", ["stable", "plateau"]),
     ])
   func cProgram(_ source: String, _ expected: [String]) throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let binary = dir + "/prog"
     let build = try MemtopRunner.runTool(
       ["cc", "-O2", "-o", binary, Self.root.appendingPathComponent("examples/c/\(source)").path],

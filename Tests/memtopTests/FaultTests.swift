@@ -1,5 +1,6 @@
 import Foundation
 import MemtopExport
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ struct FaultTests {
   /// its PID, waits for the file `go`, then SIGKILLs itself: it stays a zombie while the
   /// parent sleeps.
   final class ZombieFamily {
-    let parent: MemtopRunner.Running
+    let parent: TestProcess
     let child: Int32
     let go: String
 
@@ -44,7 +45,7 @@ struct FaultTests {
 
   @Test("a target SIGKILLed and left a zombie: the recording ends cleanly, says how, keeps every row")
   func zombie() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let family = try ZombieFamily(dir: dir)
     try #require(family.child > 0)
     let out = dir + "/zombie.csv"
@@ -69,7 +70,7 @@ struct FaultTests {
 
   /// Whether this machine lets root mount a private /proc with hidepid=2 (containers may not).
   static let canMountHidepid: Bool = {
-    guard getuid() == 0, let out = try? MemtopRunner.scratchDirectory() + "/probe" else { return false }
+    guard getuid() == 0, let out = try? Scratch.directory(anyoneMayWrite: true) + "/probe" else { return false }
     return
       (try? MemtopRunner.runTool(["unshare", "-m", "sh", "-c", "mount -t proc -o hidepid=2 proc /proc"], output: out))
       == 0
@@ -80,13 +81,13 @@ struct FaultTests {
     .enabled(if: canMountHidepid, "needs root and permission to mount /proc in a new mount namespace"))
   func hidepid() throws {
     let target = try IdleTarget(megabytes: 1)  // root's, so nobody cannot see it
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let out = dir + "/hidden.csv"
     let log = dir + "/log"
     let script =
       "mount -t proc -o hidepid=2 proc /proc && exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$0\" record --pid \"$1\" -o \"$2\""
     let status = try MemtopRunner.runTool(
-      ["unshare", "-m", "sh", "-c", script, MemtopRunner.binary, String(target.pid), out], output: log)
+      ["unshare", "-m", "sh", "-c", script, BuiltBinary.memtop, String(target.pid), out], output: log)
     #expect(status == 1)
     #expect(
       try String(contentsOfFile: log, encoding: .utf8)
@@ -117,7 +118,7 @@ struct FaultTests {
 
   @Test("a launched command's address space changes under memtop (exec): detailed figures keep coming, no warning")
   func execUnderneath() throws {
-    let out = try MemtopRunner.scratchDirectory() + "/exec.csv"
+    let out = try Scratch.directory(anyoneMayWrite: true) + "/exec.csv"
     let result = try MemtopRunner.run(
       // No stall cap: on a loaded machine slow reads could spend its credit for the whole run.
       [
@@ -134,7 +135,7 @@ struct FaultTests {
 
   @Test("a process name with ESC, BEL and a newline is printed escaped, never raw")
   func hostileName() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let ready = dir + "/ready"
     // comm holds at most 15 bytes: OSC 2 (set the title), BEL, a newline, ED (clear screen).
     let script =

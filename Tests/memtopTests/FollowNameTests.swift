@@ -1,5 +1,6 @@
 import Foundation
 import MemtopExport
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -11,20 +12,20 @@ import Glibc
 struct FollowNameTests {
   /// Starts the Python interpreter under the command name `alias` (a symlink to it), holding
   /// `megabytes` and sleeping.
-  static func startService(alias: String, megabytes: Int) throws -> MemtopRunner.Running {
+  static func startService(alias: String, megabytes: Int) throws -> TestProcess {
     let script = "import time\nb = bytearray(b'\\x01') * (\(megabytes) << 20)\ntime.sleep(120)\n"
-    return try MemtopRunner.Running.spawn([alias, "-c", script])
+    return try TestProcess([alias, "-c", script])
   }
 
   @Test("a Python script is followed by its file name, with or without .py, through the pyenv shim")
   func scriptName() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let tag = "ms" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(6))
     let script = dir + "/" + tag + ".py"
     try "import time\nb = bytearray(b'\\x01') * (30 << 20)\ntime.sleep(120)\n".write(
       toFile: script, atomically: true, encoding: .utf8)
     // python3 on PATH may be a shim: the interpreter's comm is python3, never the script's name.
-    let service = try MemtopRunner.Running.spawn(["python3", script])
+    let service = try TestProcess(["python3", script])
     defer { service.signal(SIGKILL) }
     for name in [tag + ".py", tag] {
       let out = dir + "/\(name).csv"
@@ -41,7 +42,7 @@ struct FollowNameTests {
 
   @Test("a restart starts a new segment with the new pid and start time; analyze judges the last lifetime")
   func restart() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let tag = "mf" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(6))
     let python = try MemtopRunner.pythonOutput("import sys; print(sys.executable)", in: dir)
     try #require(python.hasPrefix("/"))

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 /// `make install` and `make uninstall` into a temporary prefix, with the binary this test run
@@ -19,7 +20,7 @@ struct InstallTests {
 
   /// Runs `argv`, returning its status and combined output.
   static func run(_ argv: [String]) throws -> (status: Int32, output: String) {
-    let out = try MemtopRunner.scratchDirectory() + "/out"
+    let out = try Scratch.directory(anyoneMayWrite: true) + "/out"
     let status = try MemtopRunner.runTool(argv, output: out)
     return (status, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
   }
@@ -39,9 +40,9 @@ struct InstallTests {
 
   @Test("installs binary, man page, themes and completions; the installed copies work; uninstall removes them")
   func installAndUninstall() throws {
-    let prefix = try MemtopRunner.scratchDirectory() + "/prefix"
+    let prefix = try Scratch.directory(anyoneMayWrite: true) + "/prefix"
     let root = ManPageTests.root.path
-    let install = try Self.run(["make", "-C", root, "install", "PREFIX=\(prefix)", "MEMTOP_BIN=\(MemtopRunner.binary)"])
+    let install = try Self.run(["make", "-C", root, "install", "PREFIX=\(prefix)", "MEMTOP_BIN=\(BuiltBinary.memtop)"])
     try #require(install.status == 0, "\(install.output)")
     #expect(Self.files(under: prefix) == Self.expectedFiles.sorted())
 

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 /// `scripts/check-layers` on copies of the package: a clean copy passes, and each wrong edge
@@ -130,7 +131,7 @@ struct LayerCheckTests {
 
   /// A copy of Package.swift, Sources, Tests and docs/architecture.md in a new directory.
   static func copyPackage() throws -> String {
-    let copy = try MemtopRunner.scratchDirectory()
+    let copy = try Scratch.directory(anyoneMayWrite: true)
     let files = FileManager.default
     for item in ["Package.swift", "Sources", "Tests"] {
       try files.copyItem(atPath: repoRoot.appendingPathComponent(item).path, toPath: copy + "/" + item)

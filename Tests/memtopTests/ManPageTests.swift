@@ -1,5 +1,6 @@
 import Foundation
 import MemtopTUI
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -159,7 +160,7 @@ struct ManPageTests {
   @Test(
     "groff formats it with no warnings", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/groff")))
   func lint() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let script = dir + "/lint.sh"
     try "groff -man -ww -z '\(Self.page)' 2>&1; echo \"rc=$?\"\n".write(
       toFile: script, atomically: true, encoding: .utf8)
@@ -173,7 +174,7 @@ struct ManPageTests {
     .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/mandoc")))
   func mandocLint() throws {
     // STYLE notes (such as source lines over 80 bytes) are below the warning level.
-    let out = try MemtopRunner.scratchDirectory() + "/mandoc"
+    let out = try Scratch.directory(anyoneMayWrite: true) + "/mandoc"
     let status = try MemtopRunner.runTool(["mandoc", "-T", "lint", "-W", "warning", Self.page], output: out)
     #expect(status == 0)
     #expect(((try? String(contentsOfFile: out, encoding: .utf8)) ?? "x").isEmpty)

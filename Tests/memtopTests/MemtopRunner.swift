@@ -1,108 +1,24 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Runs the built `memtop` binary as a real process, its output captured in files.
-///
-/// The binary sits beside the test bundle in the build folder; `MEMTOP_BIN` overrides that.
-struct MemtopRunner {
-  static let binary: String = {
-    if let path = ProcessInfo.processInfo.environment["MEMTOP_BIN"] { return path }
-    let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var dir = URL(fileURLWithPath: me).deletingLastPathComponent()
-    // The test bundle may be a folder (…/memtopPackageTests.xctest/…) or a file.
-    while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("memtop").path), dir.path != "/" {
-      dir.deleteLastPathComponent()
-    }
-    return dir.appendingPathComponent("memtop").path
-  }()
-
-  /// A started memtop process.
-  final class Running {
-    let pid: Int32
-    let stdoutPath: String
-    let stderrPath: String
-    private(set) var status: Int32?
-
-    init(pid: Int32, stdoutPath: String, stderrPath: String) {
-      self.pid = pid
-      self.stdoutPath = stdoutPath
-      self.stderrPath = stderrPath
-    }
-
-    /// Waits up to `timeout` seconds; returns the exit status (128 + signal if killed), or nil.
-    @discardableResult
-    func wait(timeout: Double = 120) -> Int32? {
-      if let status { return status }
-      let deadline = Date().addingTimeInterval(timeout)
-      var raw: Int32 = 0
-      while Date() < deadline {
-        let rc = waitpid(pid, &raw, WNOHANG)
-        if rc == pid {
-          status = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
-          return status
-        }
-        usleep(20_000)
-      }
-      return nil
-    }
-
-    func signal(_ signo: Int32) { kill(pid, signo) }
-
-    /// Starts `argv` (looked up on PATH) with its output discarded.
-    static func spawn(_ argv: [String]) throws -> Running {
-      var actions = posix_spawn_file_actions_t()
-      posix_spawn_file_actions_init(&actions)
-      defer { posix_spawn_file_actions_destroy(&actions) }
-      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-      posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-      posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-      let cArgs = argv.map { strdup($0) }
-      defer { for pointer in cArgs { free(pointer) } }
-      var pid: pid_t = 0
-      guard posix_spawnp(&pid, argv[0], &actions, nil, cArgs + [nil], environ) == 0 else {
-        throw CocoaError(.executableLoad)
-      }
-      return Running(pid: pid, stdoutPath: "/dev/null", stderrPath: "/dev/null")
-    }
-
-    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
-
-    deinit {
-      if status == nil {
-        kill(pid, SIGKILL)
-        wait(timeout: 5)
-      }
-    }
-  }
-
+/// Runs the built `memtop` binary (`BuiltBinary.memtop`) and other programs as real processes
+/// (`TestProcess`), their output captured in files.
+enum MemtopRunner {
   /// Starts `memtop ARGS` (optionally through a prefix such as `setpriv …`).
-  static func start(_ arguments: [String], prefix: [String] = [], stdin: String = "/dev/null") throws -> Running {
-    try spawn(prefix + [binary] + arguments, stdin: stdin)
+  static func start(_ arguments: [String], prefix: [String] = [], stdin: String = "/dev/null") throws -> TestProcess {
+    try spawn(prefix + [BuiltBinary.memtop] + arguments, stdin: stdin)
   }
 
-  /// Starts any program (found on `PATH`, no shell) with its output captured in files.
-  static func spawn(_ argv: [String], stdin: String = "/dev/null") throws -> Running {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-run-\(UUID())")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let out = dir.appendingPathComponent("stdout").path
-    let err = dir.appendingPathComponent("stderr").path
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    let cArgs = argv.map { strdup($0) }
-    defer { for pointer in cArgs { free(pointer) } }
-    var pid: pid_t = 0
-    let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs + [nil], environ)
-    guard rc == 0 else { throw CocoaError(.executableLoad) }
-    return Running(pid: pid, stdoutPath: out, stderrPath: err)
+  /// Starts any program (found on `PATH`, no shell) with its standard output and error in files
+  /// of a fresh scratch folder.
+  static func spawn(_ argv: [String], stdin: String = "/dev/null") throws -> TestProcess {
+    let dir = try Scratch.directory("memtop-run")
+    return try TestProcess(argv, stdin: .file(stdin), stdout: .file(dir + "/stdout"), stderr: .file(dir + "/stderr"))
   }
 
   /// Runs `memtop ARGS` to completion.
@@ -121,22 +37,12 @@ struct MemtopRunner {
       in: .whitespacesAndNewlines)
   }
 
-  /// Runs `argv` with standard output and error in `output`; returns its exit status.
+  /// Runs `argv` (standard input the test runner's) with standard output and error in
+  /// `output`; returns its exit status. A tool still running after 15 minutes is killed.
   static func runTool(_ argv: [String], output: String) throws -> Int32 {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    let cArgs = argv.map { strdup($0) }
-    defer { for pointer in cArgs { free(pointer) } }
-    var pid: pid_t = 0
-    guard posix_spawnp(&pid, argv[0], &actions, nil, cArgs + [nil], environ) == 0 else {
-      throw CocoaError(.executableLoad)
-    }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    let tool = try TestProcess(argv, stdin: .inherit, stdout: .file(output))
+    if tool.wait(timeout: 900) == nil { tool.stop() }
+    return tool.status ?? -1
   }
 
   /// Runs `python3 -c CODE` and returns its output, trimmed.
@@ -157,23 +63,15 @@ struct MemtopRunner {
     }
     return condition()
   }
-
-  /// A fresh temporary directory anyone may write to.
-  static func scratchDirectory() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-scratch-\(UUID())")
-    try FileManager.default.createDirectory(
-      at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
-    return dir.path
-  }
 }
 
 /// A long-lived process to attach to: Python holding `megabytes` of touched memory, idle.
 final class IdleTarget {
-  let running: MemtopRunner.Running
+  let running: TestProcess
   var pid: Int32 { running.pid }
 
   init(megabytes: Int = 50) throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let ready = dir + "/ready"
     let script =
       "import time\nb = bytearray(b'\\x01') * (\(megabytes) << 20)\nopen('\(ready)', 'w').close()\ntime.sleep(600)\n"
@@ -205,7 +103,7 @@ func pythonReadsCSV(_ path: String) throws -> String {
     assert str(df['rss_bytes'].dtype) == 'int64', df['rss_bytes'].dtype
     print(len(df), len(df.columns))
     """
-  let out = try MemtopRunner.scratchDirectory() + "/out"
+  let out = try Scratch.directory(anyoneMayWrite: true) + "/out"
   _ = try MemtopRunner.runTool(["python3", "-c", script, path], output: out)
   return ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -112,7 +113,7 @@ struct MetricsEndpointTests {
 
   /// Runs the client in `mode` against `address` (`HOST:PORT`); returns what it printed.
   static func attack(_ mode: String, _ address: String, _ extra: [String] = []) throws -> String {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let script = dir + "/client.py"
     try client.write(toFile: script, atomically: true, encoding: .utf8)
     let colon = try #require(address.lastIndex(of: ":"))
@@ -174,10 +175,10 @@ struct MetricsEndpointTests {
 
   /// Starts `memtop record` on an idle `sleep` with the endpoint on a free loopback port.
   static func startRecording(prefix: [String] = []) throws -> (
-    memtop: MemtopRunner.Running, target: MemtopRunner.Running, address: String
+    memtop: TestProcess, target: TestProcess, address: String
   ) {
     let target = try MemtopRunner.spawn(["sleep", "600"])
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let memtop = try MemtopRunner.start(
       [
         "record", "--pid", "\(target.pid)", "--interval", "1", "--output", dir + "/rec.csv", "--metrics-listen",
@@ -284,7 +285,7 @@ struct MetricsEndpointTests {
     // The lowest free descriptor number becomes the limit: every new descriptor is EMFILE.
     let open = Set(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(memtop.pid)/fd").compactMap { Int($0) })
     let lowestFree = (0...).first { !open.contains($0) }!
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     #expect(
       try MemtopRunner.runTool(["prlimit", "--pid", "\(memtop.pid)", "--nofile=\(lowestFree):"], output: dir + "/p1")
         == 0)

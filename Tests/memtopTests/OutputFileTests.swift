@@ -1,5 +1,6 @@
 import Foundation
 import MemtopCore
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -28,7 +29,7 @@ struct OutputFileTests {
     "-o a FIFO without a reader, a socket or a device: one line and status 1 before the command is launched",
     arguments: ["fifo", "socket", "device"])
   func nonRegularOutput(_ kind: String) throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path: String
     let phrase: String
@@ -98,7 +99,7 @@ struct OutputFileTests {
     "under umask 077 the CSV and the Python file are 0600, new or replaced with --force; under 022, 0644",
     arguments: [("077", 0o600), ("022", 0o644)])
   func umaskIsHonoured(_ umask: String, _ expected: Int) throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let csv = dir + "/run.csv"
     let sidecar = dir + "/run.python.jsonl"
@@ -129,7 +130,7 @@ struct OutputFileTests {
 
   @Test("three recordings to the same new -o at once: exactly one launches its command; the others fail at once")
   func oneRecordingPerName() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let csv = dir + "/same.csv"
     let runs = try (0..<3).map { _ in

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 /// `memtop plot` end to end: the SVG it writes is XML a browser would take, renders with a real
@@ -19,7 +20,7 @@ struct PlotTests {
 
   @Test("a recording of a launched script: the plot's heading names its command line")
   func titleNamesTheCommand() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let csv = dir + "/run.csv"
     let svg = dir + "/run.svg"
     let recorded = try MemtopRunner.run([
@@ -36,7 +37,7 @@ struct PlotTests {
   @Test("writes an SVG with three series and labelled axes that rsvg-convert renders")
   func rendersWithLibrsvg() throws {
     let csv = try Self.leakingRecording()
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let svg = dir + "/leak.svg"
     let result = try MemtopRunner.run(["plot", csv, "--output", svg])
     #expect(result.status == 0, "\(result.stderr)")
@@ -81,7 +82,7 @@ struct PlotTests {
 
   @Test("a malformed recording fails in one line naming the file and line")
   func badCSV() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let csv = dir + "/bad.csv"
     try "time_unix_s,elapsed_s,pid,rss_bytes\n1,0,5,100\n2,1,5,lots\n".write(
       toFile: csv, atomically: true, encoding: .utf8)
@@ -95,7 +96,7 @@ struct PlotTests {
   @Test("an unwritable output fails in one line and leaves nothing behind")
   func unwritable() throws {
     let csv = try Self.leakingRecording()
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let result = try MemtopRunner.run(["plot", csv, "--output", dir + "/missing/dir/out.svg"])
     #expect(result.status == 1)
     #expect(
@@ -116,7 +117,7 @@ struct PlotTests {
 
   @Test("without --output, a recording that cannot be read is one error and no SVG is written")
   func missingOutput() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let result = try MemtopRunner.run(["plot", dir + "/x.csv"])
     #expect(result.status == 1)
     #expect(result.stderr.contains("cannot read"), "\(result.stderr)")
@@ -169,7 +170,7 @@ struct PlotTests {
       for name, n in counts.items():
           print(name, n)
       """
-    let out = try MemtopRunner.scratchDirectory() + "/colours.txt"
+    let out = try Scratch.directory(anyoneMayWrite: true) + "/colours.txt"
     _ = try MemtopRunner.runTool(["python3", "-c", script, png] + colours, output: out)
     var result: [String: String] = [:]
     for line in try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n") {

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -21,7 +22,7 @@ struct PrometheusTests {
       except Exception as e:
           print('fetch failed:', e)
       """
-    let out = try MemtopRunner.scratchDirectory() + "/fetch"
+    let out = try Scratch.directory(anyoneMayWrite: true) + "/fetch"
     _ = try MemtopRunner.runTool(["python3", "-c", script, url], output: out)
     return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
   }
@@ -37,7 +38,7 @@ struct PrometheusTests {
   }
 
   /// The `HOST:PORT` memtop printed it serves metrics on.
-  static func servedAddress(_ memtop: MemtopRunner.Running) -> String? {
+  static func servedAddress(_ memtop: TestProcess) -> String? {
     guard let range = memtop.stderr.range(of: "serving metrics on http://") else { return nil }
     let rest = memtop.stderr[range.upperBound...]
     guard let end = rest.range(of: "/metrics") else { return nil }
@@ -50,7 +51,7 @@ struct PrometheusTests {
   )
   func scrapedByPrometheus() throws {
     let target = try IdleTarget(megabytes: 60)
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let memtop = try MemtopRunner.start([
       "record", "--pid", "\(target.pid)", "--interval", "0.5", "--output", dir + "/rec.csv",
       "--metrics-listen", "127.0.0.1:0",
@@ -73,7 +74,7 @@ struct PrometheusTests {
         static_configs:
           - targets: ['\(address)']
     """.write(toFile: config, atomically: true, encoding: .utf8)
-    var prometheus: MemtopRunner.Running?
+    var prometheus: TestProcess?
     var apiPort = 0
     for attempt in 0..<5 {
       apiPort = Int.random(in: 20000...60000)
@@ -126,7 +127,7 @@ struct PrometheusTests {
     "--prom-textfile is replaced atomically, passes promtool check metrics, escapes comm",
     .enabled(if: havePromtool, "promtool is not installed"))
   func textfile() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     // A command whose name (comm) needs escaping: Python under a name with a quote and a
     // backslash, through a symbolic link to the real interpreter.
     let located = dir + "/python"
@@ -165,7 +166,7 @@ struct PrometheusTests {
       (["--prom-textfile", "/nonexistent-dir/x.prom"], "cannot write '/nonexistent-dir/x.prom'", Int32(1)),
     ])
   func errors(_ extra: [String], _ message: String, _ status: Int32) throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let result = try MemtopRunner.run(
       ["record", "--pid", "\(getpid())", "--duration", "1", "--output", dir + "/x.csv"] + extra)
     #expect(result.status == status)
@@ -186,7 +187,7 @@ struct PrometheusTests {
     ])
   func addresses(_ listen: String, _ served: String) throws {
     if listen.hasPrefix("[") && !Self.haveIPv6Loopback { return }  // no IPv6 on this host
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let result = try MemtopRunner.run([
       "record", "--pid", "\(getpid())", "--duration", "1", "--output", dir + "/x.csv", "--metrics-listen", listen,
     ])
@@ -196,7 +197,7 @@ struct PrometheusTests {
 
   @Test("a taken port is one clear error before anything is recorded")
   func portTaken() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let first = try MemtopRunner.start([
       "record", "--pid", "\(getpid())", "--output", dir + "/a.csv", "--metrics-listen", "127.0.0.1:0",
     ])

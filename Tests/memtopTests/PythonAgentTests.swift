@@ -2,6 +2,7 @@ import Foundation
 import MemtopCore
 import MemtopExport
 import MemtopSystem
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -20,7 +21,7 @@ struct PythonAgentTests {
   static func record(_ command: [String], seconds: Int, extra: [String] = []) throws -> (
     csv: String, status: Int32?, stdout: String, stderr: String
   ) {
-    let csv = try MemtopRunner.scratchDirectory() + "/run.csv"
+    let csv = try Scratch.directory(anyoneMayWrite: true) + "/run.csv"
     let args = ["record", "--python", "--interval", "0.5", "--duration", String(seconds), "-o", csv] + extra
     let result = try MemtopRunner.run(args + ["--"] + command, timeout: Double(seconds) + 240)
     return (csv, result.status, result.stdout, result.stderr)
@@ -94,7 +95,7 @@ struct PythonAgentTests {
   )
   func lookingInsideKeepsTheVerdict() throws {
     let program = ["python3", Self.example("agent_request_dict.py")]
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let plain = dir + "/plain.csv"
     let without = try MemtopRunner.run(
       ["record", "--interval", "0.5", "--duration", "50", "--fail-on-leak", "-o", plain, "--"] + program, timeout: 300)
@@ -150,7 +151,7 @@ struct PythonAgentTests {
     "attached with gdb to an already-running CPython under a launcher: top_lines[0] is that line, and it runs on",
     .enabled(if: PythonAttach.findOnPath("gdb") != nil))
   func requestDictAttached() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     // A launcher above the interpreter, as a pyenv shim or a shell leaves it (`python3 app.py &`
     // gives the shell's pid): memtop follows it to the interpreter before injecting.
     let target = try MemtopRunner.spawn([
@@ -205,7 +206,7 @@ struct PythonAgentTests {
     "memtop killed while gdb injects: gdb is not cut off, the target runs on, gdb ends",
     .enabled(if: PythonAttach.findOnPath("gdb") != nil))
   func killedMidInjection() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     // Says each 0.3 s whether the agent's module has been loaded into it.
     let script = """
       import sys, time
@@ -282,10 +283,10 @@ struct PythonAgentTests {
   @Test("a program with its own sitecustomize still runs it, and gets the agent")
   func ownSitecustomize() throws {
     let own = Self.example("agent_sitecustomize")
-    let csv = try MemtopRunner.scratchDirectory() + "/own.csv"
+    let csv = try Scratch.directory(anyoneMayWrite: true) + "/own.csv"
     // The program's own PYTHONPATH (holding its sitecustomize) is memtop's: memtop puts its
     // directory in front of it.
-    let runtime = try MemtopRunner.scratchDirectory()
+    let runtime = try Scratch.directory(anyoneMayWrite: true)
     // Used only as a private directory of memtop's user's.
     chmod(runtime, 0o700)
     let running = try MemtopRunner.start(
@@ -306,7 +307,7 @@ struct PythonAgentTests {
 
   @Test("python3 -I skips sitecustomize: after ~10 s memtop says why no agent reported")
   func noHello() throws {
-    let csv = try MemtopRunner.scratchDirectory() + "/isolated.csv"
+    let csv = try Scratch.directory(anyoneMayWrite: true) + "/isolated.csv"
     let result = try MemtopRunner.run(
       [
         "record", "--python", "--duration", "20", "-o", csv, "--", "python3", "-I", "-c", "import time; time.sleep(60)",
@@ -323,7 +324,7 @@ struct PythonAgentTests {
       kill(target.pid, SIGKILL)
       target.wait(timeout: 10)
     }
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let result = try MemtopRunner.run(["record", "--pid", String(target.pid), "--python", "-o", dir + "/x.csv"])
     #expect(result.status == 1)
     let lines = result.stderr.split(separator: "\n").filter { !$0.contains("no --output") }
@@ -335,7 +336,7 @@ struct PythonAgentTests {
   @Test("without gdb, attaching to CPython before 3.14 is refused with the fix")
   func gdbMissing() throws {
     let idle = try IdleTarget(megabytes: 1)
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let result = try MemtopRunner.run(
       ["record", "--pid", String(idle.pid), "--python", "-o", dir + "/x.csv"], prefix: ["env", "PATH=/nonexistent"])
     #expect(result.status == 1)
@@ -354,7 +355,7 @@ struct PythonAgentTests {
 
   @Test("record --python never overwrites NAME.python.jsonl without --force")
   func neverOverwrites() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let jsonl = dir + "/x.python.jsonl"
     try "keep me\n".write(toFile: jsonl, atomically: true, encoding: .utf8)
     let result = try MemtopRunner.run(["record", "--python", "-o", dir + "/x.csv", "--", "true"])

@@ -1,6 +1,7 @@
 import Foundation
 import MemtopCore
 import MemtopSystem
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ import Glibc
 struct PythonAttachSafetyTests {
   /// The real interpreter behind `python3` (pyenv's shim would fork it as a child).
   static let interpreter: String = {
-    let dir = (try? MemtopRunner.scratchDirectory()) ?? NSTemporaryDirectory()
+    let dir = (try? Scratch.directory(anyoneMayWrite: true)) ?? NSTemporaryDirectory()
     let out = (try? MemtopRunner.pythonOutput("import os, sys; print(os.path.realpath(sys.executable))", in: dir)) ?? ""
     return out.trimmingCharacters(in: .whitespacesAndNewlines)
   }()
@@ -29,7 +30,7 @@ struct PythonAttachSafetyTests {
   /// Starts `code` under `python`, waits for it to say it is ready; its output is kept.
   static func target(
     _ code: String, python: String = interpreter, prefix: [String] = [], in dir: String
-  ) throws -> MemtopRunner.Running {
+  ) throws -> TestProcess {
     let ready = dir + "/ready"
     let script = "open(\(pythonString(ready)), 'w').close()\n" + code
     let running = try MemtopRunner.spawn(prefix + [python, "-c", script])
@@ -85,7 +86,7 @@ struct PythonAttachSafetyTests {
       """
     let thief = try MemtopRunner.spawn(
       ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", Self.systemPython, "-c", attacker])
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let result = try MemtopRunner.run(
       [
         "record", "--python", "--interval", "0.5", "--duration", "6", "-o", dir + "/run.csv", "--", Self.interpreter,
@@ -121,7 +122,7 @@ struct PythonAttachSafetyTests {
           except OSError as e:
               print(what, type(e).__name__)
       """
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     chmod(dir, 0o777)
     let out = dir + "/out"
     let status = try MemtopRunner.runTool(
@@ -143,7 +144,7 @@ struct PythonAttachSafetyTests {
     try FileManager.default.createDirectory(atPath: xdg, withIntermediateDirectories: false)
     chmod(xdg, 0o700)
     defer { try? FileManager.default.removeItem(atPath: xdg) }
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let memtop = try MemtopRunner.start(
       ["record", "--python", "-o", dir + "/run.csv", "--", Self.interpreter, "-c", "import time; time.sleep(120)"],
       prefix: ["env", "XDG_RUNTIME_DIR=" + xdg])
@@ -166,7 +167,7 @@ struct PythonAttachSafetyTests {
     "another user's Python is refused in one line before anything is done; nothing reaches its stderr",
     .enabled(if: canSwitchUser && haveGDB))
   func otherUsersPython() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     chmod(dir, 0o777)
     let target = try Self.target(
       "import time\nfor _ in range(600): time.sleep(0.2)", python: Self.systemPython,
@@ -191,7 +192,7 @@ struct PythonAttachSafetyTests {
     "the target's interpreter is never run to learn its version: a binary swapped under it is not executed",
     .enabled(if: haveGDB && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3.11")))
   func neverRunsTheTarget() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let copy = dir + "/python3"
     try FileManager.default.copyItem(atPath: "/usr/bin/python3.11", toPath: copy)
     let target = try Self.target(
@@ -220,7 +221,7 @@ struct PythonAttachSafetyTests {
 
   @Test("a stopped target is refused in one line, and runs on once continued", .enabled(if: haveGDB))
   func stoppedTarget() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let target = try Self.target(
       "import time\nfor _ in range(100): time.sleep(0.1)\nprint('done')", in: dir)
     kill(target.pid, SIGSTOP)
@@ -240,7 +241,7 @@ struct PythonAttachSafetyTests {
     "signals handled by the target every few ms during the injection: it survives and gets the agent",
     .enabled(if: haveGDB))
   func signalStorm() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let code = """
       import signal, time
       seen = [0]
@@ -282,7 +283,7 @@ struct PythonAttachSafetyTests {
     "a thread holding the interpreter for 40 s: memtop ends on time and says why, the target lives on",
     .enabled(if: haveGDB))
   func busyInterpreter() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     // libc's sleep called through PyDLL keeps the GIL: no Python code runs for 40 s.
     let code = """
       import ctypes, threading, time
@@ -316,7 +317,7 @@ struct PythonAttachSafetyTests {
   @Test(
     "a second memtop attaching --python is told the process already reports to another memtop", .enabled(if: haveGDB))
   func secondAttach() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let target = try Self.target("import time\nfor _ in range(900): time.sleep(0.1)", in: dir)
     defer {
       kill(target.pid, SIGKILL)

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -13,7 +14,7 @@ import MemtopExport
 struct PythonSidecarTests {
   /// A 12-row recording `run.csv` in a fresh directory; returns the directory.
   static func recording() throws -> String {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let writer = try CSVFileWriter(path: dir + "/run.csv")
     for i in 0..<12 {
       var sample = MemorySample(timeUnix: 1_764_000_000 + Double(i), elapsed: Double(i), pid: 4242)
@@ -61,7 +62,7 @@ struct PythonSidecarTests {
 
   @Test("a FIFO given as the recording itself is refused in one line, never waited on")
   func fifoRecording() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try #require(mkfifo(dir + "/run.csv", 0o644) == 0)
     let analyze = try MemtopRunner.run(["analyze", dir + "/run.csv"], timeout: 60)
@@ -74,7 +75,7 @@ struct PythonSidecarTests {
 
   @Test("the line naming a sidecar that is not a file escapes the recording's name")
   func nameIsEscaped() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let name = "r\u{1b}]0;PWNED\u{07}"
     let source = try Self.recording()

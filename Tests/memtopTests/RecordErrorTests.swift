@@ -1,6 +1,7 @@
 import Foundation
 import MemtopExport
 import MemtopSampling
+import MemtopTestSupport
 import Testing
 
 /// Every argument and runtime error of `memtop record`: one line naming the bad value and the
@@ -84,7 +85,7 @@ struct RecordErrorTests {
 
   @Test("one-line message, status, nothing half-written", arguments: cases)
   func error(_ c: Case) throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let out = dir + "/out.csv"
     let result = try MemtopRunner.run(c.arguments.map { $0 == "OUT" ? out : $0 }, timeout: 60)
     #expect(result.status == c.status)
@@ -100,7 +101,7 @@ struct RecordErrorTests {
     .enabled(if: getuid() == 0, "needs root to switch to an unprivileged user"))
   func permission() throws {
     let target = try IdleTarget(megabytes: 10)  // owned by root
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let out = dir + "/perm.csv"
     let result = try MemtopRunner.run(
       ["record", "--pid", String(target.pid), "--interval", "0.05", "--duration", "0.5", "-o", out],

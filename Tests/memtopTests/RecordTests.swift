@@ -1,6 +1,7 @@
 import Foundation
 import MemtopExport
 import MemtopSampling
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ struct RecordTests {
   @Test("5 s at 0.1 s: at least 45 rows, contract header, RSS within 2 % of the kernel's")
   func attach() throws {
     let target = try IdleTarget(megabytes: 100)
-    let out = try MemtopRunner.scratchDirectory() + "/attach.csv"
+    let out = try Scratch.directory(anyoneMayWrite: true) + "/attach.csv"
     let result = try MemtopRunner.run([
       "record", "--pid", String(target.pid), "--interval", "0.1", "--duration", "5", "--output", out,
     ])
@@ -69,7 +70,7 @@ struct RecordTests {
 
   @Test("launch: a successful command exits 0 and its arguments arrive verbatim")
   func launchVerbatim() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let out = dir + "/v.csv"
     let result = try MemtopRunner.run(
       [
@@ -84,7 +85,7 @@ struct RecordTests {
   @Test("SIGINT, SIGTERM and SIGHUP stop cleanly with every row on disk", arguments: [SIGINT, SIGTERM, SIGHUP])
   func stopSignal(_ signo: Int32) throws {
     let target = try IdleTarget(megabytes: 5)
-    let out = try MemtopRunner.scratchDirectory() + "/sig.csv"
+    let out = try Scratch.directory(anyoneMayWrite: true) + "/sig.csv"
     let running = try MemtopRunner.start(["record", "--pid", String(target.pid), "--interval", "0.05", "-o", out])
     // Wait until rows are flowing (the file grows past its header).
     let deadline = Date().addingTimeInterval(30)
@@ -102,7 +103,7 @@ struct RecordTests {
   @Test("SIGKILL: rows older than the last flush are on disk, with no half row")
   func killed() throws {
     let target = try IdleTarget(megabytes: 5)
-    let out = try MemtopRunner.scratchDirectory() + "/kill.csv"
+    let out = try Scratch.directory(anyoneMayWrite: true) + "/kill.csv"
     let running = try MemtopRunner.start(["record", "--pid", String(target.pid), "--interval", "0.02", "-o", out])
     let started = Date()
     while Date().timeIntervalSince(started) < 3 { usleep(100_000) }
@@ -119,7 +120,7 @@ struct RecordTests {
   @Test("the target exiting ends the recording with a message")
   func targetExits() throws {
     let target = try IdleTarget(megabytes: 5)
-    let out = try MemtopRunner.scratchDirectory() + "/exit.csv"
+    let out = try Scratch.directory(anyoneMayWrite: true) + "/exit.csv"
     let running = try MemtopRunner.start(["record", "--pid", String(target.pid), "--interval", "0.05", "-o", out])
     usleep(700_000)
     target.running.signal(SIGKILL)

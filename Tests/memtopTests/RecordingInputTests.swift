@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -24,7 +25,7 @@ struct RecordingInputTests {
   }
 
   static func write(_ text: String, name: String = "in.csv") throws -> String {
-    let path = try MemtopRunner.scratchDirectory() + "/" + name
+    let path = try Scratch.directory(anyoneMayWrite: true) + "/" + name
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
   }
@@ -121,7 +122,7 @@ struct RecordingInputTests {
 
   @Test("a 2 GB sparse file and a 2 MiB first line are refused at once")
   func hugeNonRecordings() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let sparse = dir + "/sparse.csv"
     #expect(FileManager.default.createFile(atPath: sparse, contents: nil))
     #expect(truncate(sparse, 2 << 30) == 0)
@@ -197,7 +198,7 @@ struct ArgumentMessageTests {
 
   @Test("--pid= with no value is named, instead of swallowing the next option")
   func emptyValue() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let result = try MemtopRunner.run(["record", "--pid=", "-o", dir + "/out.csv"])
     #expect(result.status == 64)
     #expect(
@@ -207,7 +208,7 @@ struct ArgumentMessageTests {
 
   @Test("a directory after -- is called a directory, not a file to chmod +x")
   func directoryCommand() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let result = try MemtopRunner.run(["record", "-o", dir + "/out.csv", "--", dir])
     #expect(result.status == 64)
     #expect(
@@ -218,7 +219,7 @@ struct ArgumentMessageTests {
 
   @Test("escape sequences in --interval, -o paths and unknown arguments are escaped")
   func escapedArguments() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let cases: [[String]] = [
       ["record", "--interval", "\u{1B}[2J5", "--pid", "1", "-o", dir + "/x.csv"],
       ["record", "--bogus\u{1B}]0;PWNED\u{07}", "--pid", "1", "-o", dir + "/x.csv"],
@@ -237,7 +238,7 @@ struct ArgumentMessageTests {
 
   @Test("U+202E and zero-width characters in a launched process's name are escaped in record's messages")
   func bidiProcessName() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let program = dir + "/sl\u{202E}ee\u{200B}p"
     try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: program)
     let result = try MemtopRunner.run(["record", "-o", dir + "/out.csv", "--", program, "0.5"], timeout: 60)

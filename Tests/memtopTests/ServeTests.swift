@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -37,7 +38,7 @@ struct ServeTests {
     "--prom-textfile: every process of this host judged, the host gauges, promtool check metrics passes",
     .enabled(if: PrometheusTests.havePromtool, "promtool is not installed (scripts/bootstrap installs it)"))
   func textfile() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let textfile = dir + "/radar.prom"
     let result = try MemtopRunner.run([
       "serve", "--prom-textfile", textfile, "--interval", "0.5", "--duration", "4", "--top", "5",
@@ -67,7 +68,7 @@ struct ServeTests {
     "promtool check rules and promtool test rules pass on the shipped rules",
     .enabled(if: PrometheusTests.havePromtool, "promtool is not installed (scripts/bootstrap installs it)"))
   func rules() throws {
-    let out = try MemtopRunner.scratchDirectory() + "/promtool"
+    let out = try Scratch.directory(anyoneMayWrite: true) + "/promtool"
     let check = try MemtopRunner.runTool(
       ["promtool", "check", "rules", Self.rulesDirectory + "/memtop.rules.yml"], output: out)
     #expect(check == 0, "\((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")")
@@ -111,7 +112,7 @@ struct ServeTests {
     """
 
   /// Starts Prometheus on a free-looking loopback port with `config`; nil when it would not start.
-  static func startPrometheus(config: String, dir: String) throws -> (MemtopRunner.Running, Int)? {
+  static func startPrometheus(config: String, dir: String) throws -> (TestProcess, Int)? {
     for attempt in 0..<5 {
       let port = Int.random(in: 20000...60000)
       let started = try MemtopRunner.spawn([
@@ -151,10 +152,10 @@ struct ServeTests {
       "prometheus is not installed (scripts/bootstrap installs Debian's prometheus package)"),
     .timeLimit(.minutes(25)))
   func alertEndToEnd() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let script = dir + "/child.py"
     try Self.childScript.write(toFile: script, atomically: true, encoding: .utf8)
-    var children: [String: MemtopRunner.Running] = [:]
+    var children: [String: TestProcess] = [:]
     defer {
       for child in children.values {
         child.signal(SIGKILL)

@@ -1,6 +1,7 @@
 import Foundation
 import MemtopExport
 import MemtopSampling
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -38,7 +39,7 @@ struct SessionTests {
 
   @Test("a typo in the command never touches an existing recording; without --force it is refused first")
   func failedLaunchKeepsFile() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let keep = dir + "/keep.csv"
     try "precious\n".write(toFile: keep, atomically: true, encoding: .utf8)
     let refused = try MemtopRunner.run(["record", "-o", keep, "--", "memtop_no_such_command"])
@@ -55,7 +56,7 @@ struct SessionTests {
 
   @Test("--force replaces an existing recording once the target runs")
   func forceReplaces() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let out = dir + "/old.csv"
     try "old\n".write(toFile: out, atomically: true, encoding: .utf8)
     let result = try MemtopRunner.run([
@@ -77,7 +78,7 @@ struct SessionTests {
   @Test("a full file (RLIMIT_FSIZE) mid-record: whole rows only, how many are safe, and the verdict still printed")
   func writeFailureKeepsWholeRows() throws {
     let target = try IdleTarget(megabytes: 5)
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let out = dir + "/full.csv"
     let log = dir + "/log"
     // 16 KiB is room for about 150 rows; SIGXFSZ is ignored so the write fails with EFBIG.
@@ -85,7 +86,7 @@ struct SessionTests {
       [
         "sh", "-c",
         "trap '' XFSZ; ulimit -f 16; exec \"$0\" record -i 0.02 --duration 30 --pid \(target.pid) -o \(out)",
-        MemtopRunner.binary,
+        BuiltBinary.memtop,
       ],
       output: log)
     let stderr = try String(contentsOfFile: log, encoding: .utf8)
@@ -104,12 +105,12 @@ struct SessionTests {
 
   @Test("record -o - | head: memtop ends on the closed pipe and stops the command")
   func closedPipeStopsCommand() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let pidFile = dir + "/pid"
     let status = try MemtopRunner.runTool(
       [
         "sh", "-c", "\"$0\" record -i 0.1 -o - -- sh -c 'echo $$ > \(pidFile); exec sleep 60' | head -2 > /dev/null",
-        MemtopRunner.binary,
+        BuiltBinary.memtop,
       ],
       output: dir + "/log")
     #expect(status == 0)
@@ -119,7 +120,7 @@ struct SessionTests {
 
   @Test("SIGKILL of memtop: the launched command and the worker it forked die too")
   func killedMemtopTakesTheTreeAlong() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let running = try MemtopRunner.start(
       [
         "record", "-i", "0.1", "-o", dir + "/k.csv", "--", "sh", "-c",
@@ -144,7 +145,7 @@ struct SessionTests {
 
   @Test("a thread id: the process it belongs to is recorded, and memtop says so")
   func threadIsItsProcess() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let ready = dir + "/ready"
     let script =
       "import threading, time\nt = threading.Thread(target=time.sleep, args=(600,), daemon=True)\nt.start()\nopen('\(ready)', 'w').close()\ntime.sleep(600)\n"
@@ -162,7 +163,7 @@ struct SessionTests {
 
   @Test("a zombie target: one line, status 1, no file")
   func zombieTarget() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let family = try FaultTests.ZombieFamily(dir: dir)
     try "".write(toFile: family.go, atomically: true, encoding: .utf8)
     #expect(MemtopRunner.waitUntil { Self.isGone(family.child) })
@@ -175,7 +176,7 @@ struct SessionTests {
 
   @Test("sh -c 'python3 hold.py; true' attached by its pid: the interpreter's memory is recorded")
   func shellLauncherFollowed() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let script = dir + "/hold.py"
     try Self.holdScript(megabytes: 60, ready: dir + "/ready").write(toFile: script, atomically: true, encoding: .utf8)
     let shell = try MemtopRunner.spawn(["sh", "-c", "python3 \(script); true"])
@@ -192,7 +193,7 @@ struct SessionTests {
   @Test(
     "python3 hold.py & through the PATH's python3 (a pyenv shim here), attached at once: the interpreter is recorded")
   func pyenvShimFollowed() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let script = dir + "/hold.py"
     try Self.holdScript(megabytes: 60, ready: dir + "/ready").write(toFile: script, atomically: true, encoding: .utf8)
     let started = try MemtopRunner.spawn(["python3", script])
@@ -211,7 +212,7 @@ struct SessionTests {
     "a master with a worker leaking ~100 KB/s and a steady one, --children --per-process for 90 s: leak, the leaker named, nothing left running"
   )
   func leakingWorkerNamed() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let script = VerdictAgreementTests.treeScript(in: dir, leakKiB: 10)
     let out = dir + "/tree.csv"
     let result = try MemtopRunner.run(

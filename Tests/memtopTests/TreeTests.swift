@@ -1,6 +1,7 @@
 import Foundation
 import MemtopExport
 import MemtopSampling
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -52,7 +53,7 @@ struct TreeTests {
   /// sweep, and the recording runs until a total with PSS has arrived.
   @Test("a pool of 4 × 50 MB: the tree's PSS total is within 10 % of the workers' PSS; summed RSS over-counts")
   func poolPSS() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let out = dir + "/t.csv"
     let running = try MemtopRunner.start(
       [
@@ -148,7 +149,7 @@ struct TreeTests {
   /// (as in the test above) so that sweeps fall both in the bursts and between them.
   @Test("fork churn: a tree PSS total only from a sweep the tree did not change under; the peak says its rows")
   func forkChurn() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let out = dir + "/churn.csv"
     let rate = dir + "/rate"
     let run = try MemtopRunner.run([

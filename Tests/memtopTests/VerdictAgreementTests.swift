@@ -1,5 +1,6 @@
 import Foundation
 import MemtopCore
+import MemtopTestSupport
 import Testing
 
 @testable import MemtopTUI
@@ -49,7 +50,7 @@ struct VerdictAgreementTests {
     "a tree with one leaking worker: the live banner (app loop, test backend), record's closing line, the Prometheus text and plot all say leak and name the worker",
     .timeLimit(.minutes(7)))
   func leakingWorkerOnEverySurface() throws {
-    let dir = try MemtopRunner.scratchDirectory()
+    let dir = try Scratch.directory(anyoneMayWrite: true)
     let tree = try MemtopRunner.spawn(["python3", "-c", Self.treeScript(in: dir)])
     #expect(
       MemtopRunner.waitUntil(timeout: 30) { Self.pid(in: dir + "/master") != nil }, "the tree never started")

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -91,50 +92,8 @@ struct PythonAgentTests {
   /// Runs `argv` (looked up on PATH, no shell) with standard output and error captured
   /// together; kills it after `timeout` seconds.
   static func run(_ argv: [String], timeout: Double) throws -> (status: Int32?, output: String) {
-    let output = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-pyagent-\(UUID()).log").path
-    defer { unlink(output) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    // The test runner blocks most signals in its threads; a child would inherit that (gdb
-    // then waits forever for SIGCHLD). Start it with none blocked and default handlers.
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    sigemptyset(&none)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let cArgs = argv.map { strdup($0) }
-    defer { for pointer in cArgs { free(pointer) } }
-    var pid: pid_t = 0
-    guard posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs + [nil], environ) == 0 else {
-      throw CocoaError(.executableLoad)
-    }
-    var status: Int32?
-    let deadline = Date().addingTimeInterval(timeout)
-    var raw: Int32 = 0
-    while status == nil {
-      let rc = waitpid(pid, &raw, WNOHANG)
-      if rc == pid {
-        status = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
-      } else if rc < 0 && errno != EINTR {
-        break
-      } else if Date() > deadline {
-        kill(pid, SIGKILL)
-        while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
-        break
-      } else {
-        usleep(50_000)
-      }
-    }
-    let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    let (status, text) = try TestProcess.run(argv, timeout: timeout)
     return (status, status == nil ? text + "\n(killed after \(Int(timeout)) s)" : text)
   }
+
 }

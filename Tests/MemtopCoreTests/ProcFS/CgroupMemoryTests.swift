@@ -1,5 +1,6 @@
 import Foundation
 import MemtopSystem
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -94,13 +95,9 @@ struct CgroupMemoryTests {
   func liveV1() throws {
     let group = Self.ownV1 + "/memtop-test-\(getpid())"
     try FileManager.default.createDirectory(atPath: group, withIntermediateDirectories: false)
-    var child: pid_t = 0
+    var python: TestProcess?
     defer {
-      if child > 0 {
-        kill(child, SIGKILL)
-        var status: Int32 = 0
-        waitpid(child, &status, 0)
-      }
+      python?.stop()
       rmdir(group)
     }
     try "268435456\n".write(toFile: group + "/memory.limit_in_bytes", atomically: false, encoding: .utf8)
@@ -112,9 +109,8 @@ struct CgroupMemoryTests {
       b = bytearray(b'\\x01') * (30 << 20)
       time.sleep(600)
       """
-    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("python3"), strdup("-c"), strdup(script), nil]
-    defer { for pointer in argv { free(pointer) } }
-    #expect(posix_spawnp(&child, "python3", nil, nil, argv, environ) == 0)
+    python = try TestProcess(["python3", "-c", script], stdin: .inherit, stdout: .inherit, stderr: .inherit)
+    let child = python?.pid ?? 0
     try "\(child)\n".write(toFile: group + "/cgroup.procs", atomically: false, encoding: .utf8)
     FileManager.default.createFile(atPath: moved, contents: nil)
     let charged = { Self.read(group + "/memory.usage_in_bytes").flatMap(CgroupMemory.parseCharge) ?? 0 }

@@ -1,4 +1,5 @@
 import MemtopSystem
+import MemtopTestSupport
 import Testing
 
 @testable import MemtopCore
@@ -33,15 +34,9 @@ struct ProcessCommandLineTests {
     let script = "/tmp/memtop-cmdline-\(getpid()).py"
     try "import time\ntime.sleep(60)\n".write(toFile: script, atomically: true, encoding: .utf8)
     defer { unlink(script) }
-    var pid: pid_t = 0
-    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("python3"), strdup(script), nil]
-    defer { for pointer in argv { free(pointer) } }
-    #expect(posix_spawnp(&pid, "python3", nil, nil, argv, environ) == 0)
-    defer {
-      kill(pid, SIGKILL)
-      var status: Int32 = 0
-      waitpid(pid, &status, 0)
-    }
+    let python = try TestProcess(["python3", script], stdin: .inherit, stdout: .inherit, stderr: .inherit)
+    defer { python.stop() }
+    let pid = python.pid
     let overview = ProcessOverview(window: 60)
     var command = ""
     for _ in 0..<200 {

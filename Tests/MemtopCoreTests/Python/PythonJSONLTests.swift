@@ -1,17 +1,12 @@
 import Foundation
 import MemtopCore
 import MemtopExport
+import MemtopTestSupport
 import Testing
 
 /// `NAME.python.jsonl`: written with the CSV's rules, read back defensively.
 @Suite("Python jsonl beside a recording")
 struct PythonJSONLTests {
-  static func directory() throws -> String {
-    let dir = NSTemporaryDirectory() + "memtop-jsonl-\(UUID())"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-  }
-
   @Test("the name beside NAME.csv")
   func names() {
     #expect(PythonJSONLWriter.path(besideCSV: "/x/run.csv") == "/x/run.python.jsonl")
@@ -30,7 +25,7 @@ struct PythonJSONLTests {
     "never overwrites without --force; a new name is taken at once, given back if never committed; --force replaces on commit"
   )
   func rules() throws {
-    let dir = try Self.directory()
+    let dir = try Scratch.directory("memtop-jsonl")
     let path = dir + "/a.python.jsonl"
     try "old\n".write(toFile: path, atomically: true, encoding: .utf8)
     #expect(throws: CSVWriteError.self) { try PythonJSONLWriter(path: path, replaceExisting: false, staged: true) }
@@ -58,7 +53,7 @@ struct PythonJSONLTests {
 
   @Test("a committed file is taken back when the recording beside it cannot start; a written one stays")
   func withdraw() throws {
-    let dir = try Self.directory()
+    let dir = try Scratch.directory("memtop-jsonl")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/c.python.jsonl"
     let writer = try PythonJSONLWriter(path: path, replaceExisting: false, staged: true)
@@ -78,7 +73,7 @@ struct PythonJSONLTests {
 
   @Test("reading back skips what is not a stamped record, and counts it")
   func reading() throws {
-    let dir = try Self.directory()
+    let dir = try Scratch.directory("memtop-jsonl")
     let path = dir + "/r.python.jsonl"
     let text =
       [
@@ -98,7 +93,7 @@ struct PythonJSONLTests {
 
   @Test("a file left by another run (its samples' times outside the recording's) is left out, with a note")
   func staleFile() throws {
-    let dir = try Self.directory()
+    let dir = try Scratch.directory("memtop-jsonl")
     let path = dir + "/s.python.jsonl"
     let text =
       [

@@ -1,6 +1,7 @@
 import Foundation
 import MemtopExport
 import MemtopSystem
+import MemtopTestSupport
 import Testing
 
 @testable import MemtopCore
@@ -114,15 +115,9 @@ struct HostRadarTests {
     .timeLimit(.minutes(8)))
   func whereItGrows() throws {
     let script = "import time\nkept = []\nwhile True:\n    kept.append(b'x' * 65536)\n    time.sleep(0.05)\n"
-    var child: pid_t = 0
-    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("python3"), strdup("-c"), strdup(script), nil]
-    defer { for pointer in argv { free(pointer) } }
-    #expect(posix_spawnp(&child, "python3", nil, nil, argv, environ) == 0)
-    defer {
-      kill(child, SIGKILL)
-      var status: Int32 = 0
-      waitpid(child, &status, 0)
-    }
+    let python = try TestProcess(["python3", "-c", script], stdin: .inherit, stdout: .inherit, stderr: .inherit)
+    defer { python.stop() }
+    let child = python.pid
     // Suspected at the table's two positives: this test is about the detailed reads that follow.
     let radar = HostRadar(confirmSeconds: 0)
     let start = Syscalls.monotonicSeconds()

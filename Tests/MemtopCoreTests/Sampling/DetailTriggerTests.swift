@@ -1,5 +1,6 @@
 import Foundation
 import MemtopSystem
+import MemtopTestSupport
 import MemtopTrend
 import Testing
 

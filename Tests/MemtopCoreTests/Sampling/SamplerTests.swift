@@ -1,5 +1,6 @@
 import Foundation
 import MemtopSystem
+import MemtopTestSupport
 import Testing
 
 @testable import MemtopCore

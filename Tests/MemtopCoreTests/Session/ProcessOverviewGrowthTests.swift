@@ -2,6 +2,7 @@ import Foundation
 import MemtopAnalysis
 import MemtopSampling
 import MemtopSystem
+import MemtopTestSupport
 import MemtopTrend
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import MemtopSystem
+import MemtopTestSupport
 import Testing
 
 @testable import MemtopCore
@@ -15,21 +16,12 @@ struct ProcessOverviewTests {
     "with room for 8 kept-open descriptors (4 processes), 40 sleeping children are all read every tick and no more than 8 stay open"
   )
   func descriptorLimit() throws {
-    var children: [pid_t] = []
-    defer {
-      for pid in children {
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-      }
-    }
+    var sleepers: [TestProcess] = []
+    defer { for sleeper in sleepers { sleeper.stop() } }
     for _ in 0..<40 {
-      var pid: pid_t = 0
-      let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sleep"), strdup("600"), nil]
-      defer { for pointer in argv { free(pointer) } }
-      #expect(posix_spawnp(&pid, "sleep", nil, nil, argv, environ) == 0)
-      children.append(pid)
+      sleepers.append(try TestProcess(["sleep", "600"], stdin: .inherit, stdout: .inherit, stderr: .inherit))
     }
+    let children = sleepers.map(\.pid)
     let overview = ProcessOverview(descriptorLimit: 8)
     // Each child has exec'd sleep once it shows its name; wait for that (a loaded machine).
     let deadline = Date().addingTimeInterval(60)

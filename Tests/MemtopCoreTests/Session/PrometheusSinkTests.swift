@@ -1,6 +1,7 @@
 import Foundation
 import MemtopSampling
 import MemtopSystem
+import MemtopTestSupport
 import Testing
 
 @testable import MemtopCore
@@ -10,12 +11,6 @@ import Testing
 /// clock is involved), replaced whole.
 @Suite("Prometheus sink")
 struct PrometheusSinkTests {
-  static func folder() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-serve-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-  }
-
   static func sample(at elapsed: Double, rss: UInt64) -> MemorySample {
     MemorySample(timeUnix: 1_764_000_000 + elapsed, elapsed: elapsed, pid: 42, rss: rss)
   }
@@ -39,7 +34,7 @@ struct PrometheusSinkTests {
 
   @Test("the textfile is written at the first sample, then at most once a second, and whole at the finish")
   func textfile() throws {
-    let dir = try Self.folder()
+    let dir = try Scratch.directory("memtop-serve")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/memtop.prom"
     let sink = PrometheusSink(pid: 42, board: nil, textfile: path, name: { "app" }, textfileFailed: { _ in })
@@ -59,7 +54,7 @@ struct PrometheusSinkTests {
 
   @Test("a textfile that cannot be written is reported once; the board goes on")
   func unwritable() throws {
-    let dir = try Self.folder()
+    let dir = try Scratch.directory("memtop-serve")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let board = MetricsBoard()
     let path = dir + "/missing/memtop.prom"
@@ -76,7 +71,7 @@ struct PrometheusSinkTests {
 
   @Test("prepareTextfile creates the file empty, and refuses a path that cannot be written")
   func prepare() throws {
-    let dir = try Self.folder()
+    let dir = try Scratch.directory("memtop-serve")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try PrometheusSink.prepareTextfile(dir + "/memtop.prom")
     #expect(Self.read(dir + "/memtop.prom") == "")

@@ -2,6 +2,7 @@ import Foundation
 import MemtopExport
 import MemtopSampling
 import MemtopStore
+import MemtopTestSupport
 import MemtopTrend
 import Testing
 

@@ -1,7 +1,7 @@
 import Foundation
 import MemtopExport
-import MemtopSampling
 import MemtopSystem
+import MemtopTestSupport
 import Testing
 
 @testable import MemtopCore
@@ -20,7 +20,7 @@ struct FixtureTree {
   let root: String
 
   init(_ processes: [Process]) throws {
-    root = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-tree-\(UUID().uuidString)").path
+    root = try Scratch.directory("memtop-tree")
     for process in processes {
       let dir = "\(root)/\(process.pid)"
       try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

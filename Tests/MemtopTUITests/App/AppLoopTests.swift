@@ -2,6 +2,7 @@ import Foundation
 import MemtopCore
 import MemtopExport
 import MemtopSampling
+import MemtopTestSupport
 import Testing
 
 @testable import MemtopTUI
@@ -98,7 +99,8 @@ struct AppLoopTests {
 
   @Test("the target's exit shows in the header and the view stays open")
   func targetExit() throws {
-    let pid = try #require(Spawn.start(["sleep", "60"]))
+    let sleeper = try TestProcess(["sleep", "60"])
+    let pid = sleeper.pid
     let clock = SystemClock()
     let config = MonitorConfiguration(target: .attach(pid), interval: 0.2)
     let terminal = TestTerminal(width: 100, height: 30)
@@ -118,9 +120,7 @@ struct AppLoopTests {
     }
     pump { terminal.text.contains("3 samples") }
     #expect(terminal.lines[0].contains("running"), "\(terminal.lines[0])")
-    kill(pid, SIGKILL)
-    var status: Int32 = 0
-    waitpid(pid, &status, 0)
+    sleeper.stop()
     pump { terminal.lines[0].contains("target exited") }
     #expect(terminal.lines[0].contains("target exited"), "\(terminal.lines[0])")
     #expect(source.nextDue == nil)
@@ -205,11 +205,9 @@ struct AppLoopTests {
 
   @Test("a label typed while --record streams reaches the marked row")
   func markerLabelRecorded() throws {
-    let pid = try #require(Spawn.start(["sleep", "60"]))
-    defer {
-      kill(pid, SIGKILL)
-      _ = Spawn.wait(pid, timeout: 5)
-    }
+    let child = try TestProcess(["sleep", "60"])
+    defer { child.stop() }
+    let pid = child.pid
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-rec-\(UUID()).csv").path
     defer { unlink(path) }
     // The real pipeline: a watch of a real process on a manual clock, streaming to the file.

@@ -1,4 +1,4 @@
-import MemtopSampling
+import MemtopTestSupport
 import Testing
 
 @testable import MemtopTUI

@@ -2,6 +2,7 @@ import MemtopAnalysis
 import MemtopSampling
 import MemtopStore
 import MemtopSystem
+import MemtopTestSupport
 import MemtopTrend
 import Testing
 

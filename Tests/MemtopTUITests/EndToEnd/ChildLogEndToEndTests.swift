@@ -1,5 +1,6 @@
 import Foundation
 import MemtopCore
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -10,12 +11,6 @@ import Glibc
 /// its owner reads it, and a default one does not outlive memtop.
 @Suite("End to end in tmux: a launched command's output log", .serialized, .enabled(if: TmuxSession.isAvailable))
 struct ChildLogEndToEndTests {
-  static func scratch() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-e2e-log-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-  }
-
   static func mode(_ path: String) -> Int? {
     (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
   }
@@ -26,7 +21,7 @@ struct ChildLogEndToEndTests {
 
   @Test("the default log is 0600 in a 0700 directory under TMPDIR while the command runs, and gone after q")
   func defaultLogIsPrivateAndRemoved() throws {
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-e2e-log")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let temporary = dir + "/tmp"
     try FileManager.default.createDirectory(
@@ -60,7 +55,7 @@ struct ChildLogEndToEndTests {
 
   @Test("a --child-output path the user chose is created 0600 and kept after q")
   func chosenLogIsKept() throws {
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-e2e-log")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let log = dir + "/chosen.log"
     let command =

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -39,7 +40,7 @@ struct CompletionEndToEndTests {
     for name in ["run.csv", "notes.txt", "chart.svg"] {
       FileManager.default.createFile(atPath: dir + "/" + name, contents: Data())
     }
-    let script = Spawn.run([BuiltBinary.memtop, "--generate-completion-script", shell.rawValue])
+    let script = try TestProcess.run([BuiltBinary.memtop, "--generate-completion-script", shell.rawValue]).output
     try script.write(toFile: "\(dir)/memtop.\(shell.rawValue)", atomically: true, encoding: .utf8)
     let binDir = URL(fileURLWithPath: BuiltBinary.memtop).deletingLastPathComponent().path
     let command =
@@ -68,11 +69,9 @@ struct CompletionEndToEndTests {
     arguments: Shell.allCases, ["-p", "--pid", "monitor --pid", "record -p"])
   func pids(_ shell: Shell, _ option: String) throws {
     try #require(shell.isAvailable, "\(shell) is not installed (scripts/bootstrap installs it)")
-    let sleeper = try #require(Spawn.start(["sleep", "300"]))
-    defer {
-      kill(sleeper, SIGKILL)
-      Spawn.wait(sleeper, timeout: 5)
-    }
+    let sleeperProcess = try TestProcess(["sleep", "300"])
+    defer { sleeperProcess.stop() }
+    let sleeper = sleeperProcess.pid
     // All but the last digit typed: the pid itself is on the screen only if it was completed.
     let pid = String(sleeper)
     let (screen, ok) = try Self.complete(shell, "memtop \(option) \(pid.dropLast())", expecting: pid)

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -54,11 +55,8 @@ struct DemoEndToEndTests {
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-demo-\(UUID()).out").path
     defer { unlink(output) }
     let script = "MEMTOP_BIN='\(BuiltBinary.memtop)' exec '\(Self.root)/scripts/demo' 4 </dev/null"
-    guard let pid = Spawn.start(["bash", "-c", script], output: output) else {
-      Issue.record("could not start scripts/demo")
-      return
-    }
-    let status = Spawn.wait(pid, timeout: 120)
+    let demo = try TestProcess(["bash", "-c", script], stdout: .file(output))
+    let status = demo.wait(timeout: 120)
     let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     #expect(status == 0, "\(text)")
     #expect(text.contains("not on a terminal, so recording"), "\(text)")

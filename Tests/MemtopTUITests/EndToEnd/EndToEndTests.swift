@@ -1,5 +1,6 @@
 import Foundation
 import MemtopExport
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -182,8 +183,8 @@ struct EndToEndTests {
   func notATerminal() throws {
     let err = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-notty-\(UUID())").path
     defer { unlink(err) }
-    let pid = try #require(Spawn.start([BuiltBinary.memtop, "--pid", "\(getpid())"], output: err))
-    let status = Spawn.wait(pid, timeout: 60)
+    let memtop = try TestProcess([BuiltBinary.memtop, "--pid", "\(getpid())"], stdout: .file(err))
+    let status = memtop.wait(timeout: 60)
     let message = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
     #expect(status == 64)
     #expect(message.split(separator: "\n").count == 1)

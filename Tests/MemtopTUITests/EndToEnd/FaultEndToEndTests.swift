@@ -1,5 +1,6 @@
 import Foundation
 import MemtopExport
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -10,13 +11,6 @@ import Glibc
 /// process of another user, hostile names, odd terminals, and stop signals while recording.
 @Suite("Faults end to end in tmux", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
 struct FaultEndToEndTests {
-  static func scratch() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-fault-\(UUID())").path
-    try FileManager.default.createDirectory(
-      atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
-    return dir
-  }
-
   static func waitForFile(_ path: String, timeout: Double = 60) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while !FileManager.default.fileExists(atPath: path) && Date() < deadline { usleep(50_000) }
@@ -25,7 +19,7 @@ struct FaultEndToEndTests {
 
   @Test("a target SIGKILLed and left a zombie: the view says so, keeps its charts, and the recording is whole")
   func zombie() throws {
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-fault", anyoneMayWrite: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     // The parent never reaps its child; the child kills itself once told to.
     let parent = try PythonChild(
@@ -69,7 +63,7 @@ struct FaultEndToEndTests {
     .enabled(if: getuid() == 0, "needs root to switch to an unprivileged user"))
   func otherUser() throws {
     let target = try PythonChild()  // root's
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-fault", anyoneMayWrite: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let command =
       "env LANG=C.UTF-8 setpriv --reuid=65534 --regid=65534 --clear-groups '\(BuiltBinary.memtop)' --pid \(target.pid); echo MEMTOP-EXIT=$?; sleep 600"
@@ -85,7 +79,7 @@ struct FaultEndToEndTests {
 
   @Test("a process name with OSC/ED sequences and BEL is drawn escaped; the pane title is untouched")
   func hostileName() throws {
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-fault", anyoneMayWrite: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let target = try PythonChild(
       script: "import time\nopen('/proc/self/comm', 'w').write('\\x1b]2;PWN\\x07\\n\\x1b[2J')\ntime.sleep(600)\n")
@@ -107,7 +101,7 @@ struct FaultEndToEndTests {
   @Test("resized again and again down to 10x4, under LANG=C: no crash, history kept, ASCII glyphs")
   func resizeStorm() throws {
     let child = try PythonChild()
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-fault", anyoneMayWrite: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let command =
       "env -u LC_ALL -u LC_CTYPE LANG=C '\(BuiltBinary.memtop)' --interval 0.1 --pid \(child.pid); echo MEMTOP-EXIT=$?; sleep 600"
@@ -137,7 +131,7 @@ struct FaultEndToEndTests {
   @Test("TERM=dumb: one clear line, non-zero status, no screen drawn")
   func dumbTerminal() throws {
     let child = try PythonChild()
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-fault", anyoneMayWrite: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let command =
       "env TERM=dumb '\(BuiltBinary.memtop)' --pid \(child.pid) 2>'\(dir)/err'; echo MEMTOP-EXIT=$?; sleep 600"
@@ -158,7 +152,7 @@ struct FaultEndToEndTests {
     arguments: [SIGTERM, SIGHUP])
   func signalWhileRecording(signo: Int32) throws {
     let child = try PythonChild()
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-fault", anyoneMayWrite: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let record = dir + "/rec.csv"
     let command =

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -23,16 +24,13 @@ struct FollowEndToEndTests {
     var (screen, ok) = tmux.waitFor { $0.contains("PID -  \(name)") }
     #expect(ok, "no waiting header:\n\(screen)")
 
-    let first = try #require(Spawn.start([alias, "-c", service]))
-    (screen, ok) = tmux.waitFor { $0.contains("PID \(first)") && $0.contains("RSS  now") }
+    let first = try TestProcess([alias, "-c", service])
+    (screen, ok) = tmux.waitFor { $0.contains("PID \(first.pid)") && $0.contains("RSS  now") }
     #expect(ok, "the first process was not followed:\n\(screen)")
-    kill(first, SIGKILL)
-    Spawn.wait(first, timeout: 10)
-    let second = try #require(Spawn.start([alias, "-c", service]))
-    defer {
-      kill(second, SIGKILL)
-      Spawn.wait(second, timeout: 10)
-    }
+    first.stop()
+    let secondProcess = try TestProcess([alias, "-c", service])
+    defer { secondProcess.stop() }
+    let second = secondProcess.pid
     (screen, ok) = tmux.waitFor { $0.contains("PID \(second)") }
     #expect(ok, "the restart was not followed:\n\(screen)")
     try tmux.send("q")

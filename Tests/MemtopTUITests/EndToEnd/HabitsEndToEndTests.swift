@@ -1,6 +1,7 @@
 import Foundation
 import MemtopExport
 import MemtopSampling
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -13,13 +14,6 @@ import Glibc
   "Habits of htop, top and mprof users, end to end in tmux", .serialized,
   .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable))
 struct HabitsEndToEndTests {
-  /// A fresh directory, removed by the caller.
-  static func scratch() throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-habits-\(UUID())")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir
-  }
-
   /// Starts memtop with `arguments` (a shell fragment) in a `width`×`height` pane.
   static func memtop(_ arguments: String, in dir: URL, width: Int = 120, height: Int = 40, env: String = "LANG=C.UTF-8")
     throws -> TmuxSession
@@ -37,7 +31,7 @@ struct HabitsEndToEndTests {
   @Test("F1 opens the help with where each figure comes from; any key closes it; F10 quits")
   func functionKeys() throws {
     let child = try PythonChild()
-    let dir = try Self.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let tmux = try Self.memtop("--pid \(child.pid)", in: dir)
     defer { tmux.kill() }
@@ -56,7 +50,7 @@ struct HabitsEndToEndTests {
 
   @Test("t is the tree as in htop (with --children), c the colours; both listed in help")
   func treeKey() throws {
-    let dir = try Self.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let tmux = try Self.memtop("--ascii --children -- sh -c 'sleep 300 & sleep 300 & wait'", in: dir, width: 140)
     defer { tmux.kill() }
@@ -77,7 +71,7 @@ struct HabitsEndToEndTests {
 
   @Test("quitting stops the launched program and its workers, as the help says")
   func quitStopsWorkers() throws {
-    let dir = try Self.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let pidFile = dir.appendingPathComponent("workers").path
     // The program starts two workers and writes their pids, then waits.
@@ -118,7 +112,7 @@ struct HabitsEndToEndTests {
     let leak =
       "import time\nkeep = []\nwhile True:\n    keep.append(bytearray(b'\\x01') * (256 << 10))\n    time.sleep(0.1)\n"
     let child = try PythonChild(script: leak)
-    let dir = try Self.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let tmux = try Self.memtop("--interval 0.1 --limit 2G --pid \(child.pid)", in: dir, width: 160)
     defer { tmux.kill() }
@@ -135,17 +129,15 @@ struct HabitsEndToEndTests {
     "the process table shows a python program's script (not the interpreter), / filters by it, and the HISTORY scale is named"
   )
   func commandLineAndFilter() throws {
-    let dir = try Self.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let tag = "svc" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(6))
     let script = dir.appendingPathComponent("\(tag).py").path
     try "import time\nkeep = []\nwhile True:\n    keep.append(bytearray(b'\\x01') * (64 << 10))\n    time.sleep(0.1)\n"
       .write(toFile: script, atomically: true, encoding: .utf8)
-    let pid = try #require(Spawn.start(["python3", script]))
-    defer {
-      kill(pid, SIGKILL)
-      Spawn.wait(pid, timeout: 5)
-    }
+    let child = try TestProcess(["python3", script])
+    defer { child.stop() }
+    let pid = child.pid
     let tmux = try Self.memtop("--ascii", in: dir, width: 160, height: 30)
     defer { tmux.kill() }
     var (screen, ok) = tmux.waitFor { $0.contains("all processes") && $0.contains("PID COMMAND") }
@@ -168,7 +160,7 @@ struct HabitsEndToEndTests {
   @Test("Enter on a row opens its chart with the table's history, not from nothing")
   func enterCarriesHistory() throws {
     let child = try PythonChild()
-    let dir = try Self.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let tmux = try Self.memtop("--ascii --interval 0.5", in: dir, width: 160, height: 30)
     defer { tmux.kill() }
@@ -206,7 +198,7 @@ struct HabitsEndToEndTests {
 
   @Test("zoom in a 20 s replay: + shows 10 s (never 60 min), - comes back to all, a fits all")
   func replayZoom() throws {
-    let dir = try Self.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = try Self.shortRecording(in: dir)
     let tmux = try Self.memtop("replay --ascii '\(file)'", in: dir)
@@ -231,7 +223,7 @@ struct HabitsEndToEndTests {
 
   @Test("Space plays a replay forward and stops it")
   func replayPlays() throws {
-    let dir = try Self.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = try Self.shortRecording(in: dir)
     let tmux = try Self.memtop("replay --ascii '\(file)'", in: dir)
@@ -250,7 +242,7 @@ struct HabitsEndToEndTests {
   @Test("small terminals: one chart at 80x16, the summary at 30x6, never 'too small' from 10x4")
   func smallTerminals() throws {
     let child = try PythonChild()
-    let dir = try Self.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let tmux = try Self.memtop("--pid \(child.pid)", in: dir, width: 80, height: 16)
     defer { tmux.kill() }
@@ -276,7 +268,7 @@ struct HabitsEndToEndTests {
   @Test("m asks for a label; the label reaches the --record CSV's marker column")
   func markerLabel() throws {
     let child = try PythonChild()
-    let dir = try Self.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let record = dir.appendingPathComponent("rec.csv").path
     let tmux = try Self.memtop("--interval 0.2 --record '\(record)' --pid \(child.pid)", in: dir)
@@ -298,7 +290,7 @@ struct HabitsEndToEndTests {
   @Test("a stopped target says stopped in the header, and running again after SIGCONT")
   func stoppedTarget() throws {
     let child = try PythonChild()
-    let dir = try Self.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let tmux = try Self.memtop("--interval 0.2 --pid \(child.pid)", in: dir)
     defer { tmux.kill() }

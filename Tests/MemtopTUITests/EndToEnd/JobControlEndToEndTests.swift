@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -38,7 +39,7 @@ struct JobControlEndToEndTests {
   )
   func externalStopAndContinue() throws {
     let child = try PythonChild()
-    let dir = try HabitsEndToEndTests.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let tmux = try HabitsEndToEndTests.memtop("--interval 0.2 --pid \(child.pid)", in: dir)
     defer { tmux.kill() }
@@ -49,7 +50,7 @@ struct JobControlEndToEndTests {
     // Behind memtop's back: what a shell does to a stopped job's terminal (cooked mode, echo),
     // and output of something else all over the screen.
     let tty = Self.paneTTY(tmux)
-    #expect(Spawn.run(["stty", "-F", tty, "sane"]).isEmpty)
+    #expect(try TestProcess.run(["stty", "-F", tty, "sane"]).output.isEmpty)
     let garbage = "\u{1B}[2J\u{1B}[H" + String(repeating: "GARBAGE ", count: 15 * 40)
     let pane = try #require(FileHandle(forWritingAtPath: tty), "cannot open \(tty)")
     pane.write(Data(garbage.utf8))
@@ -67,7 +68,7 @@ struct JobControlEndToEndTests {
   @Test("ctrl-z gives an interactive shell a usable terminal; fg brings memtop's whole screen back")
   func suspendAndForeground() throws {
     let child = try PythonChild()
-    let dir = try HabitsEndToEndTests.scratch()
+    let dir = URL(fileURLWithPath: try Scratch.directory("memtop-habits"))
     defer { try? FileManager.default.removeItem(at: dir) }
     let tmux = try TmuxSession(
       width: 120, height: 40, directory: dir.path, command: "env PS1='shell$ ' LANG=C.UTF-8 bash --norc --noprofile -i")

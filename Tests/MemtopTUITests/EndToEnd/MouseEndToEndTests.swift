@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -28,10 +29,11 @@ struct MouseEndToEndTests {
       in: .whitespacesAndNewlines)
   }
 
-  /// The table filtered to one python of a unique name, in tmux; the pid and the session.
-  static func filteredTable(in dir: String, extraShell: String = "") throws -> (pid_t, TmuxSession) {
+  /// The table filtered to one python of a unique name, in tmux; the python and the session.
+  static func filteredTable(in dir: String, extraShell: String = "") throws -> (TestProcess, TmuxSession) {
     let (tag, alias) = try PythonAlias.make(in: dir)
-    let pid = try #require(Spawn.start([alias, "-c", "import time\ntime.sleep(300)\n"]))
+    let python = try TestProcess([alias, "-c", "import time\ntime.sleep(300)\n"])
+    let pid = python.pid
     let command = "\(extraShell)'\(BuiltBinary.memtop)' --ascii; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 150, height: 30, directory: dir, command: command)
     var (screen, ok) = tmux.waitFor { $0.contains("all processes") && $0.contains("PID COMMAND") }
@@ -41,7 +43,7 @@ struct MouseEndToEndTests {
     try tmux.send("Enter")
     (screen, ok) = tmux.waitFor { $0.contains("filter '\(tag)': 1 shown") && $0.contains(" \(pid) ") }
     #expect(ok, "the filter did not leave our python alone:\n\(screen)")
-    return (pid, tmux)
+    return (python, tmux)
   }
 
   /// Runs `body` with a process table filtered to a sleeping python of our own, then kills
@@ -49,21 +51,14 @@ struct MouseEndToEndTests {
   static func withFilteredTable(
     extraShell: String = "", _ body: (pid_t, TmuxSession) throws -> Void
   ) throws {
-    let dir = try scratch()
+    let dir = try Scratch.directory("memtop-mouse")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let (pid, tmux) = try filteredTable(in: dir, extraShell: extraShell)
+    let (python, tmux) = try filteredTable(in: dir, extraShell: extraShell)
     defer {
       tmux.kill()
-      kill(pid, SIGKILL)
-      Spawn.wait(pid, timeout: 5)
+      python.stop()
     }
-    try body(pid, tmux)
-  }
-
-  static func scratch() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-mouse-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
+    try body(python.pid, tmux)
   }
 
   @Test("click selects the row, a click on it opens it, the wheel zooms the chart; mouse reporting off after q")

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -17,21 +18,17 @@ struct OverviewEndToEndTests {
     // Our pythons run under a unique command name, so the filter shows only them whatever
     // else the machine runs.
     let (tag, alias) = try PythonAlias.make(in: dir.path)
-    var pids: [pid_t] = []
-    defer {
-      for pid in pids {
-        kill(pid, SIGKILL)
-        Spawn.wait(pid, timeout: 5)
-      }
-    }
+    var children: [TestProcess] = []
+    defer { for child in children { child.stop() } }
     for _ in 0..<4 {
       let idle = "import time\nb = bytearray(b'\\x01') * (30 << 20)\ntime.sleep(300)\n"
-      pids.append(try #require(Spawn.start([alias, "-c", idle])))
+      children.append(try TestProcess([alias, "-c", idle]))
     }
     let leak =
       "import time\nkeep = []\nwhile True:\n    keep.append(bytearray(b'\\x01') * (256 << 10))\n    time.sleep(0.1)\n"
-    let leaker = try #require(Spawn.start([alias, "-c", leak]))
-    pids.append(leaker)
+    let leakerProcess = try TestProcess([alias, "-c", leak])
+    children.append(leakerProcess)
+    let leaker = leakerProcess.pid
 
     let command = "'\(BuiltBinary.memtop)' --ascii; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 150, height: 30, directory: dir.path, command: command)
@@ -73,13 +70,13 @@ extension OverviewEndToEndTests {
     let name = "mt" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(6))
     let sleep = try #require(TmuxSession.which("sleep"))
     try FileManager.default.createSymbolicLink(atPath: dir.path + "/" + name, withDestinationPath: sleep)
-    var pids: [pid_t] = []
+    var children: [TestProcess] = []
     defer {
-      for pid in pids { kill(pid, SIGKILL) }
-      for pid in pids { Spawn.wait(pid, timeout: 5) }
+      for child in children { child.signal(SIGKILL) }
+      for child in children { child.stop() }
     }
     for _ in 0..<1100 {
-      pids.append(try #require(Spawn.start([dir.path + "/" + name, "600"])))
+      children.append(try TestProcess([dir.path + "/" + name, "600"]))
     }
     let command = "prlimit --nofile=1024:1024 -- '\(BuiltBinary.memtop)' --ascii; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 160, height: 30, directory: dir.path, command: command)
@@ -112,7 +109,7 @@ enum PythonAlias {
   static func make(in dir: String) throws -> (name: String, path: String) {
     let name = "mt" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(6))
     // The interpreter itself: python3 on PATH may be a wrapper script, whose name would stick.
-    let python = Spawn.run(["python3", "-c", "import sys; print(sys.executable)"]).trimmingCharacters(
+    let python = try TestProcess.run(["python3", "-c", "import sys; print(sys.executable)"]).output.trimmingCharacters(
       in: .whitespacesAndNewlines)
     try #require(python.hasPrefix("/"), "no python3 interpreter: \(python)")
     let path = dir + "/" + name

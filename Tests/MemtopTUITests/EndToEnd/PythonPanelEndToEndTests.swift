@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -64,14 +65,12 @@ struct PythonPanelEndToEndTests {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     // The interpreter itself (python3 on PATH may be a shim that forks it).
-    let python = Spawn.run(["python3", "-c", "import sys; print(sys.executable)"]).trimmingCharacters(
+    let python = try TestProcess.run(["python3", "-c", "import sys; print(sys.executable)"]).output.trimmingCharacters(
       in: .whitespacesAndNewlines)
     try #require(python.hasPrefix("/"), "no python3 interpreter: \(python)")
-    let target = try #require(Spawn.start([python, "-c", "import time\nwhile True: time.sleep(0.2)"]))
-    defer {
-      kill(target, SIGKILL)
-      _ = Spawn.wait(target, timeout: 10)
-    }
+    let targetProcess = try TestProcess([python, "-c", "import time\nwhile True: time.sleep(0.2)"])
+    defer { targetProcess.stop() }
+    let target = targetProcess.pid
     let command = "env LANG=C.UTF-8 '\(BuiltBinary.memtop)' --pid \(target) --python; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 160, height: 40, directory: dir.path, command: command)
     defer { tmux.kill() }

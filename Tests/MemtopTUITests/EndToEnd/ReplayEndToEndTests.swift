@@ -1,6 +1,7 @@
 import Foundation
 import MemtopExport
 import MemtopSampling
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -37,7 +38,7 @@ struct ReplayEndToEndTests {
     try Self.writeRecording(file)
 
     // What memtop analyze says about the file: the verdict and the leading rate.
-    let report = Spawn.run([BuiltBinary.memtop, "analyze", file])
+    let report = try TestProcess.run([BuiltBinary.memtop, "analyze", file]).output
     let verdictLine = try #require(
       report.split(separator: "\n").first { $0.hasPrefix("verdict: ") }, "analyze said:\n\(report)")
     let verdict = String(verdictLine.dropFirst("verdict: ".count))
@@ -147,8 +148,8 @@ struct ReplayEndToEndTests {
     let file = dir.appendingPathComponent("bad.csv").path
     try "elapsed_s,pid,rss_bytes\n0.5,1,100\n1.0,1,12x\n".write(toFile: file, atomically: true, encoding: .utf8)
     let output = dir.appendingPathComponent("out").path
-    let pid = try #require(Spawn.start([BuiltBinary.memtop, "replay", file], output: output))
-    #expect(Spawn.wait(pid, timeout: 60) == 1)
+    let replay = try TestProcess([BuiltBinary.memtop, "replay", file], stdout: .file(output))
+    #expect(replay.wait(timeout: 60) == 1)
     let message = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     #expect(message == "memtop: \(file):3: rss_bytes is '12x', not a whole number of bytes\n")
   }
@@ -250,7 +251,7 @@ struct ReplayEndToEndTests {
     try #require(ok, "replay did not start:\n\(screen)")
     let pidText = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     let pid = try #require(Int32(pidText))
-    #expect(Spawn.run(["kill", "-\(signal)", "\(pid)"]).isEmpty)
+    #expect(try TestProcess.run(["kill", "-\(signal)", "\(pid)"]).output.isEmpty)
     (screen, ok) = tmux.waitFor(timeout: 30) { $0.contains("MEMTOP-EXIT=") }
     #expect(ok, "memtop did not die of SIG\(signal):\n\(screen)")
     // Killed by the signal itself (128 + its number): the handler re-raised it.

@@ -1,5 +1,6 @@
 import Foundation
 import MemtopExport
+import MemtopTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -12,15 +13,9 @@ import Glibc
   "End to end in tmux: the watch session", .serialized, .enabled(if: TmuxSession.isAvailable && PythonChild.isAvailable)
 )
 struct SessionEndToEndTests {
-  static func scratch() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memtop-e2e-session-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-  }
-
   @Test("a command that exits at once: its exit is shown, not 'gathering evidence', and q exits with its status")
   func immediateExitPassesStatus() throws {
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-e2e-session")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let command = "'\(BuiltBinary.memtop)' -- python3 -c 'import sys; sys.exit(3)'; echo MEMTOP-EXIT=$?; sleep 600"
     let tmux = try TmuxSession(width: 120, height: 40, directory: dir, command: command)
@@ -37,7 +32,7 @@ struct SessionEndToEndTests {
 
   @Test("a command that cannot be run: status 127, one line, and no empty child log left behind")
   func failedLaunchLeavesNoLog() throws {
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-e2e-session")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let command =
       "env TMPDIR='\(dir)/' '\(BuiltBinary.memtop)' -- memtop_no_such_command; echo MEMTOP-EXIT=$?; sleep 600"
@@ -52,7 +47,7 @@ struct SessionEndToEndTests {
 
   @Test("sh -c 'python3 hold.py; true' & then --pid $!: the view says it follows the launcher and watches python3")
   func liveFollowsLauncher() throws {
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-e2e-session")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let hold = "import time\nb = bytearray(b'\\x01') * (60 << 20)\ntime.sleep(60)\n"
     try hold.write(toFile: dir + "/hold.py", atomically: true, encoding: .utf8)
@@ -76,7 +71,7 @@ struct SessionEndToEndTests {
 
   @Test("replay of a --per-process recording whose total is flat but one worker leaks: the banner names the worker")
   func replayNamesLeakingWorker() throws {
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-e2e-session")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     var csv = CSVFormat.headerLine
     let tail = String(repeating: ",", count: CSVFormat.trailingMetricColumns.count) + "\n"
@@ -105,7 +100,7 @@ struct SessionEndToEndTests {
 
   @Test("record of an interactive command on a terminal: it reads its input, and the terminal comes back after")
   func recordKeepsTheTerminalForTheCommand() throws {
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-e2e-session")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let command =
       "'\(BuiltBinary.memtop)' record -i 0.1 -o r.csv -- python3 -c 'print(\"got\", input())'; echo MEMTOP-EXIT=$?; read -r line; echo SHELL-READ=$line; sleep 600"
@@ -131,7 +126,7 @@ struct SessionEndToEndTests {
 
   @Test("--record onto an existing file is refused before the screen opens; the file is kept")
   func recordRefusesExisting() throws {
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-e2e-session")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let keep = dir + "/keep.csv"
     try "precious\n".write(toFile: keep, atomically: true, encoding: .utf8)
@@ -147,7 +142,7 @@ struct SessionEndToEndTests {
   @Test("e: export to '-' is refused, and to an existing file too; the file is kept")
   func exportRefusals() throws {
     let child = try PythonChild()
-    let dir = try Self.scratch()
+    let dir = try Scratch.directory("memtop-e2e-session")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try "precious\n".write(toFile: dir + "/taken.csv", atomically: true, encoding: .utf8)
     let command = "'\(BuiltBinary.memtop)' --pid \(child.pid); echo MEMTOP-EXIT=$?; sleep 600"

@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -33,7 +34,7 @@ final class TmuxSession {
   /// Runs `tmux -L socket ARGS`; returns its standard output.
   @discardableResult
   func run(_ arguments: [String]) throws -> String {
-    Spawn.run([Self.which("tmux") ?? "tmux", "-L", socket] + arguments)
+    try TestProcess.run([Self.which("tmux") ?? "tmux", "-L", socket] + arguments, timeout: 30).output
   }
 
   /// The visible text of the pane.
@@ -75,38 +76,19 @@ final class TmuxSession {
   }
 }
 
-/// The built `memtop` binary, found beside the test bundle as `MemtopRunner` does (or `MEMTOP_BIN`).
-enum BuiltBinary {
-  static let memtop: String = {
-    if let path = ProcessInfo.processInfo.environment["MEMTOP_BIN"] { return path }
-    let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var dir = URL(fileURLWithPath: me).deletingLastPathComponent()
-    while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("memtop").path), dir.path != "/" {
-      dir.deleteLastPathComponent()
-    }
-    return dir.appendingPathComponent("memtop").path
-  }()
-}
-
 /// A real `python3` that grows slowly, to be watched.
 final class PythonChild {
-  let pid: pid_t
+  private let process: TestProcess
+  /// The child's process id.
+  var pid: pid_t { process.pid }
 
   static var isAvailable: Bool { TmuxSession.which("python3") != nil }
-
-  struct StartFailed: Error {}
 
   /// Starts `script` (default: grow by 64 KiB every 0.1 s, then idle).
   init(
     script: String =
       "import time\nkeep = []\nfor _ in range(3000):\n    keep.append(bytearray(64 * 1024))\n    time.sleep(0.1)\ntime.sleep(600)\n"
   ) throws {
-    guard let pid = Spawn.start(["python3", "-c", script]) else { throw StartFailed() }
-    self.pid = pid
-  }
-
-  deinit {
-    kill(pid, SIGKILL)
-    Spawn.wait(pid, timeout: 10)
+    process = try TestProcess(["python3", "-c", script])
   }
 }

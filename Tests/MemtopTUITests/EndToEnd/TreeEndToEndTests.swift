@@ -1,4 +1,5 @@
 import Foundation
+import MemtopTestSupport
 import Testing
 
 /// `memtop --children` in tmux: a launched python3 with two children, driven with `p`.
