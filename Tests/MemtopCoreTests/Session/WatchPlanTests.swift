@@ -1,6 +1,7 @@
 import Foundation
 import MemtopExport
 import MemtopSampling
+import MemtopTestSupport
 import Testing
 
 @testable import MemtopCore

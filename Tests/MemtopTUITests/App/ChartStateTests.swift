@@ -1,5 +1,6 @@
 import MemtopCore
 import MemtopSystem
+import MemtopTestSupport
 import Testing
 
 @testable import MemtopSampling
