@@ -129,6 +129,12 @@ struct ServeCommand: ParsableCommand {
       }
     }
     let board = MetricsBoard()
+    // The state file is checked, and read, before the endpoint is bound.
+    let radar = HostRadar(procRoot: procRoot, top: top, maxSeries: maxSeries, confirmSeconds: confirmAfter)
+    let loop = RadarLoop(
+      interval: interval, duration: duration, board: board, textfile: promTextfile, stateFile: stateFile)
+    let start = Syscalls.monotonicSeconds()
+    let resumed = try loop.resume(radar, clockOrigin: start)
     var server: MetricsServer?
     if let metricsListen {
       let bound = try MetricsServer(
@@ -139,11 +145,7 @@ struct ServeCommand: ParsableCommand {
       printError("serving metrics on http://\(bound.boundAddress)/metrics")
     }
     defer { server?.stop() }
-    let radar = HostRadar(procRoot: procRoot, top: top, maxSeries: maxSeries, confirmSeconds: confirmAfter)
-    let loop = RadarLoop(
-      interval: interval, duration: duration, board: board, textfile: promTextfile, stateFile: stateFile)
-    let start = Syscalls.monotonicSeconds()
-    if let note = try loop.resume(radar, clockOrigin: start) { printError(note) }
+    if let resumed { printError(resumed) }
     loop.run(radar, clockOrigin: start, stopRequested: { StopSignals.received != nil }) { printError("warning: " + $0) }
   }
 }

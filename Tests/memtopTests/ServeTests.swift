@@ -26,6 +26,7 @@ struct ServeTests {
       (["--metrics-listen", "0", "--proc-root", "/etc"], "--proc-root '/etc' is not a proc filesystem", 64),
       (["--metrics-listen", "0", "--confirm-after", "-1"], "--confirm-after -1.0 is out of range", 64),
       (["--prom-textfile", "/nonexistent-dir/x.prom"], "cannot write '/nonexistent-dir/x.prom'", 1),
+      (["--metrics-listen", "0", "--state-file", "/nonexistent-dir/s"], "cannot write '/nonexistent-dir/s'", 1),
     ])
   func errors(_ arguments: [String], _ message: String, _ status: Int32) throws {
     let result = try MemtopRunner.run(["serve"] + arguments + ["--duration", "1"])
@@ -62,6 +63,42 @@ struct ServeTests {
     #expect(exported.count <= 5)
     let check = try MemtopRunner.spawn(["promtool", "check", "metrics"], stdin: textfile)
     #expect(check.wait(timeout: 60) == 0, "\(check.stdout) \(check.stderr)")
+  }
+
+  @Test(
+    "--state-file: written 0600 with each lifetime's readings, resumed by the next run, a foreign file never replaced")
+  func stateFile() throws {
+    let dir = try Scratch.directory()
+    let state = dir + "/radar.state"
+    let sleeper = try MemtopRunner.spawn(["sleep", "120"])
+    defer { sleeper.stop() }
+    let first = try MemtopRunner.run([
+      "serve", "--prom-textfile", dir + "/radar.prom", "--state-file", state, "--interval", "0.2", "--duration", "4",
+    ])
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(!first.stderr.contains("resumed"), "\(first.stderr)")
+    var info = stat()
+    #expect(stat(state, &info) == 0 && info.st_mode & 0o777 == 0o600)
+    let text = try String(contentsOfFile: state, encoding: .utf8)
+    let lines = text.split(separator: "\n")
+    #expect(lines.first == "memtop serve state 1")
+    #expect(lines.last?.hasPrefix("end ") == true)
+    #expect(lines.contains { $0.hasPrefix("p \(sleeper.pid) ") && $0.split(separator: " ").count > 3 }, "\(text)")
+    let second = try MemtopRunner.run([
+      "serve", "--prom-textfile", dir + "/radar.prom", "--state-file", state, "--interval", "0.2", "--duration", "1",
+    ])
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(second.stderr.contains("resumed the judged history of "), "\(second.stderr)")
+    // A file that is not a state file is refused, in one line, and left as it was.
+    let foreign = dir + "/notes.txt"
+    try "my notes\n".write(toFile: foreign, atomically: true, encoding: .utf8)
+    let refused = try MemtopRunner.run([
+      "serve", "--prom-textfile", dir + "/radar.prom", "--state-file", foreign, "--duration", "1",
+    ])
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("is not a memtop serve state file"), "\(refused.stderr)")
+    #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+    #expect(try String(contentsOfFile: foreign, encoding: .utf8) == "my notes\n")
   }
 
   @Test(
