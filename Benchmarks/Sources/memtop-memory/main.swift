@@ -65,9 +65,10 @@ var options = WatchOptions(interval: 0.1, duration: Double(total) * 0.1)
 options.procRoot = scratch.appendingPathComponent("proc").path
 options.detailBudget = 0
 options.followLaunchers = false
-let session = try WatchSession(target: .pid(pid), options: options, clock: clock)
-let csv = scratch.appendingPathComponent("run.csv").path
-session.add(CSVSink(try CSVFileWriter(path: csv)))
+var plan = WatchPlan(target: .pid(pid), options: options)
+plan.csv = scratch.appendingPathComponent("run.csv").path
+plan.replaceExisting = true
+let session = try WatchSession(plan: plan, clock: clock)
 var checkpoints: [(Int, UInt64)] = [(0, ownRSS())]
 let marks: Set<Int> = [10_000, 100_000, 250_000, 500_000, 1_000_000, total]
 let started = Date()
