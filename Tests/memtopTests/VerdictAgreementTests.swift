@@ -101,7 +101,8 @@ struct VerdictAgreementTests {
       if !(banner.contains("LEAK") && banner.contains(worker)) {
         app.pump()
         app.draw()
-        banner = terminal.lines.suffix(4).joined(separator: "\n")
+        // The banner (as many rows as it needs) and the status bar.
+        banner = terminal.lines.suffix(1 + VerdictBanner.maximumRows).joined(separator: "\n")
         verdict = watch.latestVerdict
       }
       if !scrapedLeak(), Date().timeIntervalSince(lastScrape) >= 1, let address = PrometheusTests.servedAddress(record)

@@ -249,9 +249,27 @@ public final class WatchSession {
   /// The outputs' warnings not yet reported.
   private var outputWarnings: [String] = []
 
-  /// Attaches a marker to the newest sample of every CSV sink.
-  public func markLatest(_ text: String) {
-    for case let sink as CSVSink in sinks { sink.markLatest(text) }
+  /// Attaches a marker to the newest sample of every CSV sink; `holdingRow` keeps their rows
+  /// back until ``relabelMarker(_:to:)`` (a label being typed reaches the marked row).
+  public func markLatest(_ text: String, holdingRow: Bool = false) {
+    for case let sink as CSVSink in sinks {
+      sink.markLatest(text)
+      if holdingRow { sink.hold = true }
+    }
+  }
+
+  /// Renames the marker `old` in the rows not yet written (`new` nil: it keeps its name) and
+  /// lets the rows held back for it go.
+  public func relabelMarker(_ old: String, to new: String?) {
+    for case let sink as CSVSink in sinks {
+      if let new { sink.relabel(old, to: new) }
+      sink.hold = false
+    }
+  }
+
+  /// Rows the recording file holds so far (nil when there is none).
+  public var recordedRows: Int? {
+    sinks.lazy.compactMap { ($0 as? CSVSink)?.rows }.first
   }
 
   /// The verdict on everything so far: the final one once the watch has ended, else the

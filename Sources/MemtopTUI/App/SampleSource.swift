@@ -63,9 +63,6 @@ final class WatchSource: SampleSource {
 
   var regionDetail: RegionDetail? { watch.regionDetail }
 
-  /// The `--record` file's sink, if any: it holds a marked row back while its label is typed.
-  private var csvSink: CSVSink? { watch.sinks.lazy.compactMap { $0 as? CSVSink }.first }
-
   func take(now: Double) -> [AppEvent] {
     guard let events = watch.tickIfDue(), !events.isEmpty else { return [] }
     var report = SampleReport(nil)
@@ -95,15 +92,9 @@ final class WatchSource: SampleSource {
     return out
   }
 
-  func mark(_ label: String, holdsRow: Bool) {
-    watch.markLatest(label)
-    if holdsRow { csvSink?.hold = true }
-  }
+  func mark(_ label: String, holdsRow: Bool) { watch.markLatest(label, holdingRow: holdsRow) }
 
-  func relabel(_ label: String, to text: String?) {
-    if let text { csvSink?.relabel(label, to: text) }
-    csvSink?.hold = false
-  }
+  func relabel(_ label: String, to text: String?) { watch.relabelMarker(label, to: text) }
 
   func flush(force: Bool) -> [String] {
     watch.flush(force: force).compactMap { event in
@@ -118,11 +109,10 @@ final class WatchSource: SampleSource {
 
   /// The watch ends with the view: a launched command still running is stopped, its group too.
   func finish(recordPath: String?) -> [String] {
-    let rows = csvSink
     let summary = watch.finish(.stopped)
     var messages: [String] = []
     if let failure = summary.outputFailure?.description { messages.append(failure) }
-    if let recordPath { messages.append("recorded \(rows?.rows ?? summary.samples) samples to \(recordPath)") }
+    if let recordPath { messages.append("recorded \(watch.recordedRows ?? summary.samples) samples to \(recordPath)") }
     if summary.stoppedCommand { messages.append("stopped the command (and its workers) on quitting") }
     if let termination = summary.termination, !summary.stoppedCommand, termination != .exited(0) {
       messages.append("the command \(termination)")

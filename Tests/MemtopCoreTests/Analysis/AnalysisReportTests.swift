@@ -29,7 +29,7 @@ struct AnalysisReportTests {
   func keys() throws {
     let object = try json(AnalysisReport(results: results()))
     // Where it grows: empty objects and null without memory by kind.
-    #expect(Set(object.keys) == ["verdict", "metrics", "regions", "counts", "growth_in"])
+    #expect(Set(object.keys) == ["verdict", "judged_on", "basis", "metrics", "regions", "counts", "growth_in"])
     #expect(object["verdict"] as? String == "leak")
     let metrics = try #require(object["metrics"] as? [String: Any])
     #expect(Set(metrics.keys) == ["rss", "anon", "heap"])

@@ -159,7 +159,7 @@ struct RegionAssessmentTests {
     let report = Self.analysis(shape).report
     let encoder = JSONEncoder()
     let object = try #require(try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any])
-    #expect(Set(object.keys) == ["verdict", "metrics", "regions", "counts", "growth_in"])
+    #expect(Set(object.keys) == ["verdict", "judged_on", "basis", "metrics", "regions", "counts", "growth_in"])
     #expect(object["growth_in"] as? String == "shmem")
     let regions = try #require(object["regions"] as? [String: [String: Any]])
     #expect(Set(regions.keys) == Set(RegionKind.allCases.map(\.rawValue)))
