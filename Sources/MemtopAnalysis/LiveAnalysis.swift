@@ -26,9 +26,9 @@ public struct LiveAnalysis: Sendable {
   /// Samples kept raw (per metric, two doubles each) before judging from the pyramid alone.
   public static let rawCapacity = 20_000
   /// Seconds of the series between two evaluations at least: at a fast interval the verdict
-  /// moves no faster than a reader follows it, and the analyzer's cost stays per second, not
-  /// per sample.
-  package static let minimumEvaluationGap = 0.5
+  /// moves no faster than a reader follows it (nor than the watch session judges, once a
+  /// second), and the analyzer's cost stays per second, not per sample.
+  package static let minimumEvaluationGap = 1.0
 
   /// Samples between evaluations.
   public var evaluateEvery: Int
