@@ -99,6 +99,13 @@ struct ServeTests {
     #expect(refused.stderr.contains("is not a memtop serve state file"), "\(refused.stderr)")
     #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
     #expect(try String(contentsOfFile: foreign, encoding: .utf8) == "my notes\n")
+    // A FIFO would block a reader: refused at once, not read.
+    let fifo = dir + "/state.fifo"
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let blocked = try MemtopRunner.run(
+      ["serve", "--prom-textfile", dir + "/radar.prom", "--state-file", fifo, "--duration", "1"], timeout: 60)
+    #expect(blocked.status == 1)
+    #expect(blocked.stderr.contains("is not a regular file"), "\(blocked.stderr)")
   }
 
   @Test(

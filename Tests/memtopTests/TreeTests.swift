@@ -13,6 +13,12 @@ import Glibc
 struct TreeTests {
   /// A pool of 4 workers, each holding 50 MB of touched memory until the recording ends (the
   /// test kills them then); each worker creates `DIR/ready-PID` once its memory is in place.
+  /// Whether `row`'s detailed figures were read (not carried from a reading) after `time`,
+  /// Unix seconds.
+  static func readAfter(_ time: Double, _ row: MemorySample) -> Bool {
+    row.timeUnix - Double(row.detailAge ?? 0) / 1000 > time + 0.05
+  }
+
   static func poolScript(readyDir: String) -> String {
     """
     import multiprocessing as mp, os, time
@@ -83,7 +89,7 @@ struct TreeTests {
     // Until a total with PSS read after the workers were ready is on disk (a generous deadline:
     // the workers hold their memory for 60 s), then stop the recording.
     let swept = MemtopRunner.waitUntil(timeout: 50) {
-      Self.totals(in: out).contains { ($0.processes ?? 0) >= 5 && $0.pss != nil && $0.timeUnix > readyAt + 0.05 }
+      Self.totals(in: out).contains { ($0.processes ?? 0) >= 5 && $0.pss != nil && Self.readAfter(readyAt, $0) }
     }
     #expect(swept, "no PSS total after the workers were ready: \(running.stderr)")
     running.signal(SIGINT)
@@ -91,8 +97,9 @@ struct TreeTests {
     let rows = try RecordingReader(path: out).read(String(contentsOfFile: out, encoding: .utf8))
     let totals = RecordingReader.mainSeries(rows)
     // A PSS total read while all four workers held their memory (the sweeps are spaced by the
-    // CPU budget, so not every row has one).
-    let held = totals.filter { ($0.processes ?? 0) >= 5 && $0.pss != nil && $0.timeUnix > readyAt + 0.05 }
+    // CPU budget, so not every row has one; a row whose sizes had not moved carries the last
+    // reading, so its age counts).
+    let held = totals.filter { ($0.processes ?? 0) >= 5 && $0.pss != nil && Self.readAfter(readyAt, $0) }
     let total = try #require(
       held.first, "no PSS total while the workers held their memory: \(totals.filter { $0.pss != nil }.map(\.elapsed))")
     let treePSS = Double(try #require(total.pss))

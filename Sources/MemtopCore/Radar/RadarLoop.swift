@@ -33,9 +33,13 @@ public struct RadarLoop {
   public func resume(_ radar: HostRadar, clockOrigin: Double) throws(MemtopError) -> String? {
     guard let stateFile else { return nil }
     let shown = Sanitizer.terminalSafe(stateFile, maxLength: 120)
+    let boot = RadarState.bootID(procRoot: radar.procRoot)
+    let noBoot =
+      "--state-file: the boot id cannot be read (\(Sanitizer.terminalSafe(radar.procRoot, maxLength: 80))/sys/kernel/random/boot_id), so no history is resumed or kept"
     guard Syscalls.exists(stateFile) else {
+      if boot.isEmpty { return noBoot }
       // Written now, empty, so a path that cannot be written is said at once, not in a minute.
-      let empty = RadarState(bootID: RadarState.bootID(procRoot: radar.procRoot), lifetimes: [:]).encoded()
+      let empty = RadarState(bootID: boot, lifetimes: [:]).encoded()
       do {
         try Syscalls.writeFileAtomically(stateFile, Array(empty.utf8), mode: 0o600)
       } catch {
@@ -43,9 +47,12 @@ public struct RadarLoop {
       }
       return nil
     }
-    guard let text = Syscalls.readSmallFile(stateFile, limit: RadarState.maxFileBytes) else {
+    guard Syscalls.isRegularFile(stateFile),
+      let text = Syscalls.readSmallFile(stateFile, limit: RadarState.maxFileBytes)
+    else {
       throw MemtopError(
-        message: "--state-file \(shown) cannot be read; give a file memtop may read and replace, or another path",
+        message:
+          "--state-file \(shown) is not a regular file memtop can read; give a file memtop may read and replace, or another path",
         status: 1)
     }
     guard case .state(let state, let skipped, let cut) = RadarState.decode(text) else {
@@ -54,8 +61,8 @@ public struct RadarLoop {
           "--state-file \(shown) exists and is not a memtop serve state file; give another path (it is not replaced)",
         status: 1)
     }
-    let boot = RadarState.bootID(procRoot: radar.procRoot)
-    guard !boot.isEmpty, state.bootID == boot else {
+    guard !boot.isEmpty else { return noBoot }
+    guard state.bootID == boot else {
       return "state file \(shown) is from another boot: starting afresh (it is replaced at the first save)"
     }
     let handed = radar.restore(state, clockOrigin: clockOrigin, bootID: boot)

@@ -369,13 +369,20 @@ public enum Syscalls {
     access(path, R_OK) == 0
   }
 
-  /// Whether `path` exists.
   /// Whether `path` names a directory (following symbolic links).
   public static func isDirectory(_ path: String) -> Bool {
     var info = stat()
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
   }
 
+  /// Whether `path` names a regular file (following symbolic links): not a directory, a FIFO
+  /// that would block a reader, or a device.
+  public static func isRegularFile(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+  }
+
+  /// Whether `path` exists.
   public static func exists(_ path: String) -> Bool {
     access(path, F_OK) == 0
   }
