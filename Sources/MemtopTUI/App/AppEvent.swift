@@ -50,6 +50,9 @@ package struct SampleReport: Sendable, Equatable {
   package var verdict: SessionVerdict?
   /// With `--python`: whether the agent has said hello yet (nil: no agent is asked for).
   package var pythonGreeted: Bool?
+  /// Whether the watch now samples a tree (a launcher found to spread its work over one turns
+  /// it on after the view opened); nil: unchanged.
+  package var watchesTree: Bool?
 
   package init(_ outcome: SampleOutcome?, name: String? = nil) {
     self.outcome = outcome

@@ -61,8 +61,9 @@ package struct ChartState: Sendable {
 
   /// Watching or replaying.
   package let kind: ChartKind
-  /// Whether the samples are a process tree's.
-  package let watchesTree: Bool
+  /// Whether the samples are a process tree's (live, a launcher found to spread its work over
+  /// a tree makes it so after the view opened).
+  package private(set) var watchesTree: Bool
   /// Replace existing files on export (`--force`).
   package let force: Bool
   /// Whether Esc returns to the process table this view was opened from.
@@ -313,8 +314,11 @@ package struct ChartState: Sendable {
         session.ageAtStart = nil
       }
       session.pid = sample.pid
+      if report.watchesTree == true { watchesTree = true }
       if watchesTree {
         if session.tree == nil { session.tree = TreeView(processes: 1) }
+        // A tree found at the first sample is judged as one from the start.
+        if !total.analysis.isTree && total.timeline.count <= 1 { total.analysis = LiveAnalysis(tree: true) }
         addMemberSamples(sample, readings: report.members)
       }
     case .missed?:

@@ -87,6 +87,7 @@ final class WatchSource: SampleSource {
     report.cadences = watch.detailCadences
     report.detailUnavailable = watch.detailUnavailable
     report.pythonGreeted = watch.python?.greeted
+    report.watchesTree = watch.watchesTree
     var out: [AppEvent] = [.sample(report)]
     if let termination { out.append(.childExited(termination)) }
     return out

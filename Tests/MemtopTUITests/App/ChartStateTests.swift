@@ -124,6 +124,24 @@ struct ChartStateTests {
     #expect(state.reduce(.sample(report), now: 6.5, wallSeconds: Self.wall) == [.refreshPython, .redraw])
   }
 
+  @Test("a watch that turns out to be a tree after the view opened (a launcher's work) shows its processes")
+  func becomesTree() {
+    var state = Self.live()
+    #expect(!state.watchesTree)
+    var report = SampleReport(.sample(AppLoopTests.sample(0)))
+    report.watchesTree = true
+    var member = AppLoopTests.sample(0)
+    member.pid = 5151
+    report.members = [MemberSample(sample: member, name: "worker")]
+    _ = state.reduce(.sample(report), now: 1, wallSeconds: Self.wall)
+    #expect(state.watchesTree)
+    #expect(state.total.analysis.isTree)
+    #expect(state.session.tree != nil)
+    #expect(state.members.map(\.pid) == [5151])
+    #expect(Self.keys("p", into: &state).contains(.redraw))
+    #expect(state.shownMember == 0)
+  }
+
   @Test("Esc goes back only from a view opened from the table")
   func back() {
     var state = Self.live(samples: 1)
