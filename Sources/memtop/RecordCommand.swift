@@ -165,7 +165,7 @@ struct RecordCommand: ParsableCommand {
     } catch {
       throw UserFacingError(message: error.message, status: error.status)
     }
-    if let plan = session.python?.plan { printError(plan.announcement) }
+    if let said = session.python?.announcement { printError(said) }
     try record(session)
   }
 

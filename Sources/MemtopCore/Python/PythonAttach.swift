@@ -15,7 +15,8 @@ import MemtopSystem
 /// through gdb, as a **pending call**: gdb maps one page in the target, writes a short
 /// bootstrap into it and calls `Py_AddPendingCall(PyRun_SimpleString, page)`, which needs
 /// neither the GIL nor a thread state and returns at once; the interpreter runs the
-/// bootstrap in its main thread at its next safe point. gdb never waits for the GIL and is
+/// bootstrap at its next safe point: in its main thread before 3.12, in whichever of its
+/// threads runs Python code first from 3.12 (``PythonAttachPlan/queueCall``). gdb never waits for the GIL and is
 /// never inside a long call, so a busy interpreter or a signal cannot leave the target in a
 /// debugger frame (`set unwindonsignal on`, every signal passed on untouched). CPython 3.14+
 /// uses `sys.remote_exec` (PEP 768), run by the target's own interpreter binary only when
@@ -55,7 +56,11 @@ public struct PythonAttachPlan: Sendable, Equatable {
   }
 
   /// The one line said before injecting: what memtop does, and how to avoid it.
-  public var announcement: String {
+  public var announcement: String { announcement(members: 0) }
+
+  /// The line said before injecting, when up to `members` processes of the target's tree get
+  /// an agent too (`--children`).
+  public func announcement(members: Int) -> String {
     let how =
       switch method {
       case .remoteExec: "with sys.remote_exec (Python \(version.major).\(version.minor))"
@@ -63,7 +68,7 @@ public struct PythonAttachPlan: Sendable, Equatable {
         "through gdb (Python \(version.major).\(version.minor): the target stops for a moment, and loads the agent at its next safe point)"
       }
     return
-      "--python: memtop will inject code into process \(pid) \(how) to load its Python agent; to avoid injecting, drop --python, or launch the program under memtop (memtop --python -- python3 app.py)"
+      "--python: memtop will inject code into process \(pid) \(how) to load its Python agent\(members > 0 ? ", and likewise into each CPython process of its tree (at most \(members))" : ""); to avoid injecting, drop --python, or launch the program under memtop (memtop --python -- python3 app.py)"
   }
 
   /// The injector's argv. `script` is the attach script (a plain path inside memtop's private
@@ -105,6 +110,24 @@ public struct PythonAttachPlan: Sendable, Equatable {
     return "try:\n exec('\(inner)', {})\nexcept BaseException:\n pass\n"
   }
 
+  /// Whether the loader may run in any thread that runs Python code (3.12+), not only the main
+  /// thread: a program whose main thread waits in C (`thread.join()`, `os.waitpid()`) while
+  /// its other threads work still loads the agent.
+  public var anyThreadRunsTheLoader: Bool { (version.major, version.minor) >= (3, 12) }
+
+  /// The gdb line that queues the loader. CPython 3.12+ keeps a pending-call queue per
+  /// interpreter that every thread of it serves at its next safe point (flags 0: not only the
+  /// main thread, the argument not freed); `_PyEval_AddPendingCall` takes the same lock and
+  /// wakes the same way as `Py_AddPendingCall`, which before 3.12 is the only queue and is
+  /// served by the main thread alone.
+  var queueCall: String {
+    if anyThreadRunsTheLoader {
+      return
+        "set $memtop_queued = ((int (*)(void *, void *, void *, int)) _PyEval_AddPendingCall)(((void *(*)(void)) PyInterpreterState_Main)(), (void *) PyRun_SimpleString, $memtop_page, 0)"
+    }
+    return "set $memtop_queued = ((int (*)(void *, void *)) Py_AddPendingCall)((void *) PyRun_SimpleString, $memtop_page)"
+  }
+
   /// The gdb command file: signals pass through and unwind a call they interrupt; one page
   /// is mapped in the target, the bootstrap written into it, and the pending call queued. The
   /// page stays (4 KiB): the interpreter reads it later, after gdb has left.
@@ -127,7 +150,7 @@ public struct PythonAttachPlan: Sendable, Equatable {
       set $memtop_page = ((void *(*)(void *, unsigned long, int, int, int, long)) mmap)(0, 4096, 3, 0x22, -1, 0)
       if $memtop_page != (void *) -1 && $memtop_page != 0
         set {char[\(code.count + 1)]} $memtop_page = "\(literal)"
-        set $memtop_queued = ((int (*)(void *, void *)) Py_AddPendingCall)((void *) PyRun_SimpleString, $memtop_page)
+        \(queueCall)
         printf "memtop: pending call %d\\n", $memtop_queued
       else
         printf "memtop: no page for the call\\n"
@@ -240,6 +263,16 @@ package enum PythonAttach {
   static func state(_ pid: Int32, procRoot: String) -> String? {
     guard let text = Syscalls.readSmallFile("\(procRoot)/\(pid)/stat") else { return nil }
     return (try? ProcStat.parse(text))?.state
+  }
+
+  /// Whether `pid` may run CPython, from its program's name and the libraries it maps (read
+  /// cheaply, before planning an injection into a member of a tree): a shell or a C helper
+  /// in the tree is passed over without a word.
+  package static func mayBeCPython(pid: Int32, procRoot: String) -> Bool {
+    guard let executable = Syscalls.readLink("\(procRoot)/\(pid)/exe") else { return false }
+    let base = executable.split(separator: "/").last.map(String.init) ?? executable
+    if base.hasPrefix("python") { return true }
+    return Syscalls.readSmallFile("\(procRoot)/\(pid)/maps")?.contains("/libpython3.") ?? false
   }
 
   /// The first executable `name` on `PATH`.

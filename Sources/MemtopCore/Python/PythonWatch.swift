@@ -32,6 +32,8 @@ public final class PythonWatch {
   public private(set) var rss = BoundedSeries()
   /// The injection planned, for `--pid P --python`.
   public private(set) var plan: PythonAttachPlan?
+  /// Whether the members of the watched tree get an agent too (`--pid P --children --python`).
+  package private(set) var attachesMembers = false
   /// Watch seconds when the tracing window was asked for.
   package private(set) var tracingSince: Double?
   /// Whether an agent has said hello.
@@ -39,18 +41,25 @@ public final class PythonWatch {
   private let options: PythonOptions
   private var writer: PythonJSONLWriter?
   private var writeFailure: CSVWriteError?
-  private var injector: (process: ChildProcess, log: String, deadline: Double)?
+  private var injector: (plan: PythonAttachPlan, process: ChildProcess, log: String, deadline: Double)?
+  /// Injections still to run: the watched process first, then members of its tree.
+  private var injections: [PythonAttachPlan] = []
+  /// Members of the tree looked at for an injection (each once), and when each was first seen.
+  private var consideredMembers: Set<Int32> = []
+  private var memberFirstSeen: [Int32: Double] = [:]
+  /// Members injected into, and refusals said, so far.
+  private var memberInjections = 0
+  private var memberRefusalsSaid = 0
   /// Whether the injector ran past its deadline (said once; it is left to finish).
   private var injectorOverdue = false
   /// Seconds ``finish()`` waits for an injector still running before it stops it.
   static let injectorLastWait = 15.0
-  private var injected = false
   private var helloDeadline: Double?
   private var lastLeakCheck = -Double.infinity
   /// The verdict at the last check: a window opens when it turns to leak.
   private var wasLeak = false
-  /// Tracing windows' edges not yet marked on a row.
-  private var edgeMarkers: [String] = []
+  /// Tracing windows' edges not yet marked on a row, with the process whose agent said them.
+  private var edgeMarkers: [(pid: Int32, text: String)] = []
   private var finished = false
   private var saidLinkNotes = false
   /// Agents that said they already report to another memtop.
@@ -84,10 +93,61 @@ public final class PythonWatch {
     helloDeadline = now + Self.helloWait
   }
 
+  /// Members of a tree injected into at most: each costs a gdb run and a stop of the process.
+  package static let maxMemberInjections = 16
+  /// Seconds a member is left to say hello on its own (a fork of a process whose agent is
+  /// loaded gets one from the fork hook) before memtop injects into it.
+  package static let memberGrace = 5.0
+
   /// Checks the running process `pid` and plans the injection (done on the first tick).
-  /// Nothing of the target's is run to plan it.
-  func prepareAttach(pid: Int32, procRoot: String) throws(MemtopError) {
-    plan = try PythonAttach.plan(pid: pid, procRoot: procRoot)
+  /// With `members`, each CPython process of its tree gets an agent too, once seen. Nothing of
+  /// the target's is run to plan it.
+  func prepareAttach(pid: Int32, procRoot: String, members: Bool = false) throws(MemtopError) {
+    let plan = try PythonAttach.plan(pid: pid, procRoot: procRoot)
+    self.plan = plan
+    injections = [plan]
+    attachesMembers = members
+    consideredMembers = [pid]
+  }
+
+  /// The one line said before injecting: what memtop does, into which processes, and how to
+  /// avoid it.
+  public var announcement: String? {
+    guard let plan else { return nil }
+    return plan.announcement(members: attachesMembers ? Self.maxMemberInjections : 0)
+  }
+
+  /// Queues an injection into each member of the watched tree (`pids`, this tick's) that is
+  /// CPython, has been in the tree ``memberGrace`` seconds without an agent saying hello, and
+  /// was not looked at before. A member that is not CPython is passed over in silence; one
+  /// memtop may not inject into (another user's, stopped) is said, at most three times.
+  func considerMembers(_ pids: [Int32], now: Double, procRoot: String) -> [String] {
+    guard attachesMembers, memberInjections < Self.maxMemberInjections else { return [] }
+    var notices: [String] = []
+    let present = Set(pids)
+    memberFirstSeen = memberFirstSeen.filter { present.contains($0.key) }
+    for pid in pids where !consideredMembers.contains(pid) {
+      let seen = memberFirstSeen[pid] ?? now
+      memberFirstSeen[pid] = seen
+      if history.agents.contains(where: { $0.pid == pid }) {
+        consideredMembers.insert(pid)
+        continue
+      }
+      guard now - seen >= Self.memberGrace, memberInjections < Self.maxMemberInjections else { continue }
+      consideredMembers.insert(pid)
+      memberFirstSeen[pid] = nil
+      guard PythonAttach.mayBeCPython(pid: pid, procRoot: procRoot) else { continue }
+      do {
+        injections.append(try PythonAttach.plan(pid: pid, procRoot: procRoot))
+        memberInjections += 1
+      } catch {
+        if memberRefusalsSaid < 3 {
+          memberRefusalsSaid += 1
+          notices.append(error.message)
+        }
+      }
+    }
+    return notices
   }
 
   /// Sends every line from now on to `writer` as well.
@@ -111,7 +171,7 @@ public final class PythonWatch {
       notices += link.notes
     }
     if let rssBytes { rss.append(elapsed, Double(rssBytes)) }
-    if plan != nil { notices += moveInjection(now: now) }
+    if !injections.isEmpty || injector != nil { notices += moveInjection(now: now) }
     let poll = link.poll()
     notices += poll.notes
     for line in poll.lines {
@@ -149,10 +209,10 @@ public final class PythonWatch {
         }
       case .sample(let sample):
         if let edge = sample.window {
-          edgeMarkers.append(Self.marker(edge))
+          edgeMarkers.append((line.pid, Self.marker(edge)))
         } else if sample.lines != nil {
           // A snapshot's lists come and go between two reports; its pages may stay a while.
-          edgeMarkers.append(MemorySample.observerSnapshotMarker)
+          edgeMarkers.append((line.pid, MemorySample.observerSnapshotMarker))
         }
       }
     }
@@ -195,10 +255,18 @@ public final class PythonWatch {
     return said.isEmpty ? nil : UInt64(said.reduce(0, +))
   }
 
-  /// The marker for the next row: a tracing window's edge, so charts, plots and the
-  /// recording show where the observer started and stopped (a known event, not a step).
-  func takeEdgeMarker() -> String? {
-    edgeMarkers.isEmpty ? nil : edgeMarkers.removeFirst()
+  /// The markers for this tick's rows, by process: each agent's first tracing-window edge or
+  /// snapshot not yet marked (the rest wait for later rows), so charts, plots and the
+  /// recording show where the observer started and stopped, and every store judging that
+  /// process carries it across (a known event, not a step).
+  func takeEdgeMarkers() -> [Int32: String] {
+    var taken: [Int32: String] = [:]
+    edgeMarkers.removeAll { edge in
+      guard taken[edge.pid] == nil else { return false }
+      taken[edge.pid] = edge.text
+      return true
+    }
+    return taken
   }
 
   /// `python tracing window opened`, `python tracing window closed (snapshots, gave back 3.52 MiB)`.
@@ -222,44 +290,50 @@ public final class PythonWatch {
         return
           "--python: the agent did not report within \(Int(Self.helloWait)) s of being injected: the interpreter may be blocked outside Python code (waiting in C), or started with -X disable-remote-debug; memtop goes on without Python data until it does"
       }
+      if plan.anyThreadRunsTheLoader {
+        return
+          "--python: no thread of process \(plan.pid) has run Python code within \(Int(Self.helloWait)) s of the agent's loader being queued: each is busy or blocked in C (waiting on a lock, a socket, a child or input, or one thread holds the interpreter); the agent loads as soon as one runs Python code again, and memtop goes on without Python data until then"
+      }
       return
-        "--python: process \(plan.pid) has not run Python code in its main thread within \(Int(Self.helloWait)) s of the agent's loader being queued: its main thread is busy or blocked in C (waiting on a lock, a socket or input, or another thread holds the interpreter); the agent loads as soon as it runs Python code again, and memtop goes on without Python data until then"
+        "--python: process \(plan.pid) has not run Python code in its main thread within \(Int(Self.helloWait)) s of the agent's loader being queued: its main thread is busy or blocked in C (waiting on a lock, a socket, a child or input, or another thread holds the interpreter), and Python \(plan.version.major).\(plan.version.minor) runs the loader in the main thread only (3.12+ in any thread); the agent loads as soon as the main thread runs Python code again, and memtop goes on without Python data until then"
     }
     return
       "--python: no Python agent said hello within \(Int(Self.helloWait)) s: the program may not be CPython, or runs Python with -I, -E or -S (they skip the sitecustomize memtop loads through PYTHONPATH); memtop goes on without Python data"
   }
 
-  /// Starts the injector on the first tick, then watches it end.
+  /// Starts the next injection (the watched process's on the first tick, then the tree's
+  /// members one at a time), then watches it end.
   private func moveInjection(now: Double) -> [String] {
-    guard let plan, !injected else { return [] }
-    let tool = plan.method == .remoteExec ? "sys.remote_exec" : "gdb"
     guard let running = injector else {
+      guard !injections.isEmpty else { return [] }
+      let plan = injections.removeFirst()
+      let tool = plan.method == .remoteExec ? "sys.remote_exec" : "gdb"
       let loader = options.files.first { $0.name == "attach.py" }?.text ?? ""
       do {
         let script = try link.writeAttachScript(pid: plan.pid, loader: loader)
         let commands = try link.write(name: "inject_\(plan.pid).gdb", plan.gdbCommands(script: script))
-        let log = link.directory + "/inject.log"
+        let log = link.directory + "/inject_\(plan.pid).log"
         // If memtop dies while the injector runs, the injector finishes (within its time)
         // rather than die inside its calls into the interpreter.
         let process = try ChildProcess(
           arguments: plan.arguments(script: script, commandFile: commands), outputPath: log,
           outlivesMemtop: Int32(plan.timeout))
-        injector = (process, log, now + plan.timeout)
+        injector = (plan, process, log, now + plan.timeout)
+        injectorOverdue = false
         return ["--python: injecting the agent into process \(plan.pid) with \(tool)"]
       } catch let error as MemtopError {
-        injected = true
         return [error.message]
       } catch {
-        injected = true
         return ["--python: cannot start the injector: \(error)"]
       }
     }
+    let plan = running.plan
+    let tool = plan.method == .remoteExec ? "sys.remote_exec" : "gdb"
     if let ended = running.process.poll() {
-      injected = true
       injector = nil
       let log = Syscalls.readSmallFile(running.log) ?? ""
       if ended == .exited(0), plan.method == .remoteExec || log.contains("memtop: pending call 0") {
-        helloDeadline = now + Self.helloWait
+        if plan.pid == self.plan?.pid { helloDeadline = now + Self.helloWait }
         return []
       }
       if log.contains("memtop: pending call -1") {

@@ -172,7 +172,7 @@ public final class WatchSession {
       resolvePendingLauncher()
     }
     do {
-      try python.prepareAttach(pid: pid, procRoot: options.procRoot)
+      try python.prepareAttach(pid: pid, procRoot: options.procRoot, members: options.children)
     } catch {
       _ = python.finish()
       throw error
@@ -355,6 +355,10 @@ public final class WatchSession {
     }
     if let python {
       let now = clock.monotonicSeconds()
+      if python.attachesMembers {
+        events += python.considerMembers(latestMembers.map(\.sample.pid), now: now, procRoot: options.procRoot).map(
+          WatchEvent.notice)
+      }
       let notes = python.tick(now: now, elapsed: now - start, rssBytes: sampledRSS) {
         self.latestVerdict?.verdict == .leak
       }
@@ -484,9 +488,14 @@ public final class WatchSession {
       sample.command = ProcCommandLine.read(pid: sample.pid, procRoot: options.procRoot) ?? name
       lastCommandName = name
     }
+    // The agents' window edges and snapshots this tick, by process: the total's row carries
+    // the watched process's (a tree's: every member's), each member's row its own.
+    var edges: [Int32: String] = [:]
     if let python {
       sample.observer = python.observerBytes(pid: sample.pid, wholeTree: options.children)
-      if sample.marker == nil, let edge = python.takeEdgeMarker() { sample.marker = edge }
+      edges = python.takeEdgeMarkers()
+      let said = options.children ? edges.sorted { $0.key < $1.key }.map(\.value) : edges[sample.pid].map { [$0] } ?? []
+      if !said.isEmpty { sample.marker = ([sample.marker].compactMap { $0 } + said).joined(separator: "; ") }
     }
     samples += 1
     // Judged without the Python agent's own bytes; written as read, with them in their column.
@@ -497,7 +506,7 @@ public final class WatchSession {
     startTicks = sample.startTicks
     latestMembers = sampler.memberSamples
     var memberRows: [MemorySample] = []
-    if options.children { memberRows = trackMembers(latestMembers) }
+    if options.children { memberRows = trackMembers(latestMembers, edges: edges) }
     let rows = options.perProcess ? memberRows : []
     sinks.removeAll { sink in
       do throws(CSVWriteError) {
@@ -513,7 +522,7 @@ public final class WatchSession {
   }
 
   /// Files each member's reading in its own store; returns the rows with their command lines.
-  private func trackMembers(_ readings: [MemberSample]) -> [MemorySample] {
+  private func trackMembers(_ readings: [MemberSample], edges: [Int32: String]) -> [MemorySample] {
     var present = Set<Int>()
     var rows: [MemorySample] = []
     for reading in readings {
@@ -537,6 +546,7 @@ public final class WatchSession {
         members[index].command = ProcCommandLine.read(pid: sample.pid, procRoot: options.procRoot) ?? reading.name
       }
       if let python { sample.observer = python.observerBytes(pid: sample.pid, wholeTree: false) }
+      if let edge = edges[sample.pid] { sample.marker = [sample.marker, edge].compactMap { $0 }.joined(separator: "; ") }
       members[index].store.append(sample.observerFree)
       sample.command = members[index].command
       rows.append(sample)

@@ -23,7 +23,7 @@ public enum MonitorApp {
     // A default log of the command's output goes with memtop; one the user chose stays.
     defer { watch.childLog?.removeIfDefault() }
     // Said before the injection (the first tick), while the terminal is still the user's.
-    if let plan = watch.python?.plan { Syscalls.writeStandardError("memtop: " + plan.announcement + "\n") }
+    if let said = watch.python?.announcement { Syscalls.writeStandardError("memtop: " + said + "\n") }
     var session = Self.session(for: watch, interval: config.interval)
     if case .follow(let name) = config.target {
       session = SessionInfo(pid: 0, name: name, interval: config.interval)

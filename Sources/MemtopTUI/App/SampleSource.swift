@@ -59,7 +59,7 @@ final class WatchSource: SampleSource {
 
   var watchesTree: Bool { watch.watchesTree }
 
-  var announcements: [String] { watch.python?.plan.map { [$0.announcement] } ?? [] }
+  var announcements: [String] { watch.python?.announcement.map { [$0] } ?? [] }
 
   var regionDetail: RegionDetail? { watch.regionDetail }
 
