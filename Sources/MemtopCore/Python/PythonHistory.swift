@@ -87,6 +87,12 @@ public struct PythonHistory: Sendable {
       agents[index].retainersAt = elapsed
     }
     if let window = sample.window {
+      if window.openedAt != nil {
+        // tracemalloc starts again from nothing: the traced total and the lines are this
+        // window's alone (a slope across two windows would fit a reset, not a trend).
+        agents[index].traced = BoundedSeries()
+        agents[index].lineSeries = [:]
+      }
       agents[index].windows.append(window)
       if agents[index].windows.count > 64 { agents[index].windows.removeFirst() }
     }

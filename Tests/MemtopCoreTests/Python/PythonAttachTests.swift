@@ -75,6 +75,28 @@ struct PythonAttachTests {
     #expect(commands.contains("set {char[\(size)]} $memtop_page = \""))
   }
 
+  @Test("from CPython 3.12 the loader is queued for any thread of the main interpreter, before it for the main thread")
+  func anyThreadFrom312() throws {
+    let script = "/run/user/0/memtop-py-x/attach_77.py"
+    let old = try Self.plan(try Self.procRoot(exe: "/opt/py/bin/python3", maps: Self.libpython311))
+    #expect(!old.anyThreadRunsTheLoader)
+    #expect(old.gdbCommands(script: script).contains("Py_AddPendingCall)((void *) PyRun_SimpleString, $memtop_page)"))
+    #expect(!old.gdbCommands(script: script).contains("_PyEval_AddPendingCall"))
+    for minor in [12, 13] {
+      let maps = Self.libpython311.replacingOccurrences(of: "libpython3.11", with: "libpython3.\(minor)")
+      let plan = try Self.plan(try Self.procRoot(exe: "/opt/py/bin/python3", maps: maps))
+      #expect(plan.version == (3, minor) && plan.anyThreadRunsTheLoader)
+      let commands = plan.gdbCommands(script: script)
+      // Flags 0: not the main thread only, and the page is not freed by the interpreter.
+      #expect(
+        commands.contains(
+          "_PyEval_AddPendingCall)(((void *(*)(void)) PyInterpreterState_Main)(), (void *) PyRun_SimpleString, $memtop_page, 0)"
+        ), "\(commands)")
+      #expect(commands.contains("set unwindonsignal on\nhandle all nostop noprint pass\n"))
+      #expect(!commands.contains("PyGILState_Ensure"))
+    }
+  }
+
   @Test("the version is read from Py_Version in the binary when nothing else tells it (a renamed interpreter)")
   func versionFromBinary() throws {
     let binary = try #require(Self.binaryWithVersion, "no CPython 3.11+ binary exporting Py_Version here")

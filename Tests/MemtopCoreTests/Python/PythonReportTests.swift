@@ -184,4 +184,39 @@ struct PythonReportTests {
     history.take(.note("hi"), pid: 1, elapsed: 0)
     #expect(PythonReport(history: history, rss: []) == nil)
   }
+
+  @Test("a second tracing window starts the traced total and the lines again: the share is the late leak's, not a fit across a reset")
+  func secondWindow() throws {
+    // Window 1 (0–60 s) traces a program that keeps nothing; it closes. The leak starts at
+    // 100 s; window 2 (from 120 s) traces it: 150 KB/s of traced memory, RSS +200 KB/s.
+    var history = PythonHistory()
+    if let hello = Self.helloRecord { history.take(.hello(hello), pid: 7, elapsed: 0) }
+    func sample(_ t: Int, traced: Int?, window: WindowEdge? = nil, line: Int? = nil) {
+      var s = AgentSample()
+      s.pid = 7
+      s.tracing = traced != nil
+      s.tracedCurrent = traced
+      s.window = window
+      if let line { s.lines = [NamedCount(name: "/app/sessions.py:9", value: line)] }
+      history.take(.sample(s), pid: 7, elapsed: Double(t))
+    }
+    for t in 1...60 {
+      // The window's start-up allocations, then flat: 2 MB traced.
+      sample(t, traced: 2_000_000, window: t == 1 ? WindowEdge(openedAt: 1) : nil, line: t % 5 == 0 ? 2_000_000 : nil)
+    }
+    sample(61, traced: nil, window: WindowEdge(closedAt: 61, reason: "deadline"))
+    for t in 120...180 {
+      let kept = 150_000 * (t - 120)
+      sample(t, traced: kept, window: t == 120 ? WindowEdge(openedAt: 120) : nil, line: t % 5 == 0 ? kept : nil)
+    }
+    let rss: [(time: Double, bytes: Double)] = (0...180).map { t in
+      let grown: Double = t > 100 ? 200_000 * Double(t - 100) : 0
+      return (time: Double(t), bytes: 40e6 + grown)
+    }
+    let report = try #require(PythonReport(history: history, rss: rss))
+    #expect(abs((report.tracedSlopeBytesPerSecond ?? 0) - 150_000) < 1e-6)
+    #expect(abs((report.shareOfRSSGrowth ?? 0) - 0.75) < 1e-9, "\(report.shareOfRSSGrowth ?? -1)")
+    // The line's slope is the second window's alone (a fit across both would see a drop).
+    #expect(abs((report.topLines.first?.slopeBytesPerSecond ?? 0) - 150_000) < 1e-6)
+  }
 }
