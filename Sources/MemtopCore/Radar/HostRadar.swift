@@ -1,4 +1,5 @@
 import MemtopExport
+import MemtopFormat
 import MemtopSystem
 
 /// Every process on the host judged for leaks, headless, for `memtop serve`.
@@ -157,8 +158,14 @@ public final class HostRadar {
     let dir = "\(procRoot)/\(identity.pid)"
     let uid = Syscalls.readSmallFile(dir + "/status").flatMap { try? ProcStatus.parse($0) }?.uid
     let cgroupText = Syscalls.readSmallFile(dir + "/cgroup").map { String($0.prefix(8192)) }
-    let found = Labels(
-      user: uid.map { userName($0) } ?? "", cgroupText: cgroupText, cgroup: cgroupText.map(CgroupLabels.parse))
+    var cgroup = cgroupText.map(CgroupLabels.parse)
+    if let path = cgroup?.cgroup, CgroupNamespace.isOutside(path), let cgroupText {
+      // Labelled by its place in the host's hierarchy, as on the host, when it can be found.
+      if namespaces == nil { locateNamespaces() }
+      let namespace = MemoryLimit.cgroupPaths(cgroupText).v2 == path ? namespaces?.v2 : namespaces?.v1Memory
+      if let resolved = namespace?.resolve(path) { cgroup = CgroupLabels.labels(path: resolved) }
+    }
+    let found = Labels(user: uid.map { userName($0) } ?? "", cgroupText: cgroupText, cgroup: cgroup)
     labels[identity] = found
     return found
   }
@@ -173,9 +180,40 @@ public final class HostRadar {
   private func cgroupMemory(_ cgroupText: String?) -> CgroupMemory? {
     guard let cgroupText else { return nil }
     if let cached = limits[cgroupText], now - cached.readAt < Self.limitRefreshSeconds { return cached.memory }
-    let memory = CgroupMemory.read(cgroupText: cgroupText, cgroupRoot: cgroupRoot)
+    let paths = MemoryLimit.cgroupPaths(cgroupText)
+    if namespaces == nil, [paths.v2, paths.v1Memory].contains(where: { $0.map(CgroupNamespace.isOutside) ?? false }) {
+      locateNamespaces()
+    }
+    let memory = CgroupMemory.read(
+      cgroupText: cgroupText, cgroupRoot: cgroupRoot, namespaces: namespaces ?? (.host, .host))
     limits[cgroupText] = (memory, now)
     return memory
+  }
+
+  /// Where memtop's cgroup namespace sits in the mounted hierarchies: found the first time a
+  /// process's cgroup path climbs out of it (memtop in a container with a namespace of its own).
+  private var namespaces: (v2: CgroupNamespace, v1Memory: CgroupNamespace)?
+
+  /// What memtop could not resolve of the cgroup paths, said once by the caller; nil when all
+  /// is well.
+  public private(set) var cgroupNote: String?
+
+  private func locateNamespaces() {
+    // memtop's own cgroup, read from its own /proc whatever `procRoot` is.
+    let own = MemoryLimit.cgroupPaths(Syscalls.readSmallFile("/proc/self/cgroup") ?? "")
+    let pid = Syscalls.processID()
+    let list = { (path: String) in Syscalls.subdirectories(path) }
+    let read = { (path: String) in Syscalls.readSmallFile(path) }
+    let v2 = CgroupNamespace.locate(pid: pid, ownPath: own.v2 ?? "/", hierarchy: cgroupRoot, list: list, read: read)
+    let v1 =
+      own.v1Memory.map {
+        CgroupNamespace.locate(pid: pid, ownPath: $0, hierarchy: cgroupRoot + "/memory", list: list, read: read)
+      } ?? CgroupNamespace(root: nil)
+    namespaces = (v2, v1)
+    if v2.root == nil && v1.root == nil {
+      cgroupNote =
+        "the processes' cgroup paths are relative to memtop's own cgroup namespace, and memtop's cgroup was not found under \(Sanitizer.terminalSafe(cgroupRoot, maxLength: 200)): their cgroup limits are not read (time to limit uses the host's memory); mount the host's cgroup hierarchy there, or run memtop in the host's cgroup namespace (docker/podman --cgroupns=host)"
+    }
   }
 
   private func memAvailable() -> UInt64? {

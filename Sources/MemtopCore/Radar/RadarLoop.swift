@@ -81,6 +81,7 @@ public struct RadarLoop {
     var lastDuration = 0.0
     var textfileWarned = false
     var stateWarned = false
+    var cgroupNoted = false
     var stateSaved = clockOrigin
     let boot = stateFile == nil ? "" : RadarState.bootID(procRoot: radar.procRoot)
     func saveState() {
@@ -97,6 +98,10 @@ public struct RadarLoop {
       let began = Syscalls.monotonicSeconds()
       if let duration, began - clockOrigin >= duration { break }
       radar.refresh(now: began - clockOrigin)
+      if !cgroupNoted, let note = radar.cgroupNote {
+        warn(note)
+        cgroupNoted = true
+      }
       let (text, _) = radar.render(scrapeDurationSeconds: lastDuration)
       board.publish(text)
       if let textfile {

@@ -40,6 +40,9 @@ public struct CgroupMemory: Sendable, Equatable {
     path: String, version: CgroupVersion, base: String, read: (String) -> String?
   ) -> CgroupMemory? {
     var components = path.split(separator: "/").map(String.init)
+    // A path climbing out of the reader's cgroup namespace is resolved by the caller
+    // (``CgroupNamespace``); one still holding `..` or `.` would leave the hierarchy.
+    guard !components.contains(where: { $0 == ".." || $0 == "." }) else { return nil }
     var best: CgroupMemory?
     while true {
       let relative = components.isEmpty ? "/" : "/" + components.joined(separator: "/")
@@ -58,15 +61,22 @@ public struct CgroupMemory: Sendable, Equatable {
 
   /// The tightest limit for a process whose `/proc/PID/cgroup` reads `cgroupText`, on the
   /// cgroup hierarchies mounted at `cgroupRoot` (`/sys/fs/cgroup`): the v2 one, else the v1
-  /// memory controller (`cgroupRoot/memory`).
-  public static func read(cgroupText: String, cgroupRoot: String) -> CgroupMemory? {
+  /// memory controller (`cgroupRoot/memory`). A path relative to memtop's cgroup namespace
+  /// (`/../…`) is found through `namespaces` (the v2 hierarchy's, the v1 memory
+  /// controller's); none is read when it cannot be resolved.
+  public static func read(
+    cgroupText: String, cgroupRoot: String,
+    namespaces: (v2: CgroupNamespace, v1Memory: CgroupNamespace) = (.host, .host),
+    read readFile: (String) -> String? = { Syscalls.readSmallFile($0) }
+  ) -> CgroupMemory? {
     let paths = MemoryLimit.cgroupPaths(cgroupText)
-    let readFile = { (path: String) in Syscalls.readSmallFile(path) }
     // On a hybrid host the unified hierarchy holds no memory controller: memory.current is absent.
-    if let v2 = paths.v2, let found = tightest(path: v2, version: .v2, base: cgroupRoot, read: readFile) {
+    if let v2 = paths.v2.flatMap(namespaces.v2.resolve),
+      let found = tightest(path: v2, version: .v2, base: cgroupRoot, read: readFile)
+    {
       return found
     }
-    if let v1 = paths.v1Memory {
+    if let v1 = paths.v1Memory.flatMap(namespaces.v1Memory.resolve) {
       return tightest(path: v1, version: .v1, base: cgroupRoot + "/memory", read: readFile)
     }
     return nil

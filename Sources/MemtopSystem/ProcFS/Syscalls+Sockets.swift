@@ -51,6 +51,22 @@ extension Syscalls {
     return names
   }
 
+  /// The subdirectories of a directory (by the entry's type; not `.` and `..`, never a
+  /// symbolic link); empty when it cannot be read.
+  package static func subdirectories(_ path: String) -> [String] {
+    guard let dir = opendir(path) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+  }
+
   /// The permission bits and owner of `path` (not following a final symbolic link), or nil.
   package static func fileModeAndOwner(_ path: String) -> (mode: UInt32, uid: UInt32)? {
     var info = stat()
