@@ -115,18 +115,20 @@ struct PythonAttachReachTests {
               time.sleep(0.5)
 
 
-      children = []
-      for worker in range(2):
+      def start(worker):
           pid = os.fork()
-          if pid == 0:
-              try:
-                  serve(worker)
-              finally:
-                  os._exit(0)
-          children.append(pid)
+          if pid:
+              return pid
+          try:
+              serve(worker)
+          finally:
+              os._exit(0)
+
+
+      workers = [start(w) for w in (0, 1)]
       print("ready", flush=True)
-      for child in children:
-          os.waitpid(child, 0)
+      for pid in workers:
+          os.waitpid(pid, 0)
       """
     ])
     let target = try MemtopRunner.spawn([PythonAttachSafetyTests.interpreter, dir + "/pool.py"])
@@ -142,7 +144,8 @@ struct PythonAttachReachTests {
       ], timeout: 400)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stderr.contains("and likewise into each CPython process of its tree"), "\(result.stderr)")
-    let greeted = Set(try PythonAgentTests.records(csv, type: "hello").compactMap { ($0["pid"] as? NSNumber)?.int32Value })
+    let greeted = Set(
+      try PythonAgentTests.records(csv, type: "hello").compactMap { ($0["pid"] as? NSNumber)?.int32Value })
     for worker in workers {
       #expect(greeted.contains(worker), "no agent in worker \(worker): \(greeted) \(result.stderr)")
     }

@@ -125,7 +125,8 @@ public struct PythonAttachPlan: Sendable, Equatable {
       return
         "set $memtop_queued = ((int (*)(void *, void *, void *, int)) _PyEval_AddPendingCall)(((void *(*)(void)) PyInterpreterState_Main)(), (void *) PyRun_SimpleString, $memtop_page, 0)"
     }
-    return "set $memtop_queued = ((int (*)(void *, void *)) Py_AddPendingCall)((void *) PyRun_SimpleString, $memtop_page)"
+    return
+      "set $memtop_queued = ((int (*)(void *, void *)) Py_AddPendingCall)((void *) PyRun_SimpleString, $memtop_page)"
   }
 
   /// The gdb command file: signals pass through and unwind a call they interrupt; one page

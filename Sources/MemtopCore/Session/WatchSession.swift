@@ -546,7 +546,9 @@ public final class WatchSession {
         members[index].command = ProcCommandLine.read(pid: sample.pid, procRoot: options.procRoot) ?? reading.name
       }
       if let python { sample.observer = python.observerBytes(pid: sample.pid, wholeTree: false) }
-      if let edge = edges[sample.pid] { sample.marker = [sample.marker, edge].compactMap { $0 }.joined(separator: "; ") }
+      if let edge = edges[sample.pid] {
+        sample.marker = [sample.marker, edge].compactMap { $0 }.joined(separator: "; ")
+      }
       members[index].store.append(sample.observerFree)
       sample.command = members[index].command
       rows.append(sample)

@@ -14,8 +14,10 @@ struct CgroupNamespaceTests {
   /// A host's cgroup v2 tree as a Kubernetes node lays it out: memtop runs in pod A's
   /// container (pid 1 in its pid namespace), the leaking worker in pod B's, with a 512 MiB
   /// `memory.max`. Other pid namespaces' processes are listed as 0 in `cgroup.procs`.
-  static let memtopScope = "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podaaaa.slice/cri-containerd-1111.scope"
-  static let workerScope = "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podbbbb.slice/cri-containerd-2222.scope"
+  static let memtopScope =
+    "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podaaaa.slice/cri-containerd-1111.scope"
+  static let workerScope =
+    "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podbbbb.slice/cri-containerd-2222.scope"
 
   static let tree: [String: String] = [
     "/h/cgroup.procs": "0\n0\n",
@@ -87,9 +89,11 @@ struct CgroupNamespaceTests {
     #expect(wrong.root == nil)
   }
 
-  @Test("paths that would leave the hierarchy are refused, not followed", arguments: [
-    "/system.slice/../../etc", "/a/./b", "/../../../../../../../../../../x",
-  ])
+  @Test(
+    "paths that would leave the hierarchy are refused, not followed",
+    arguments: [
+      "/system.slice/../../etc", "/a/./b", "/../../../../../../../../../../x",
+    ])
   func refused(_ path: String) {
     let namespace = CgroupNamespace(root: "/kubepods.slice/pod")
     #expect(namespace.resolve(path) == nil)

@@ -185,7 +185,9 @@ struct PythonReportTests {
     #expect(PythonReport(history: history, rss: []) == nil)
   }
 
-  @Test("a second tracing window starts the traced total and the lines again: the share is the late leak's, not a fit across a reset")
+  @Test(
+    "a second tracing window starts the traced total and the lines again: the share is the late leak's, not a fit across a reset"
+  )
   func secondWindow() throws {
     // Window 1 (0–60 s) traces a program that keeps nothing; it closes. The leak starts at
     // 100 s; window 2 (from 120 s) traces it: 150 KB/s of traced memory, RSS +200 KB/s.
