@@ -106,6 +106,7 @@ public struct MetricReport: Encodable, Sendable, Equatable {
     case plateau
     case leakThreshold = "leak_threshold_bytes_per_s"
     case moreSecondsNeeded = "more_seconds_needed"
+    case onset = "onset_s"
   }
 
   enum StepKeys: String, CodingKey {
@@ -164,6 +165,7 @@ public struct MetricReport: Encodable, Sendable, Equatable {
     }
     try c.encode(Self.finite(r.leakThresholdBytesPerSecond), forKey: .leakThreshold)
     try c.encode(r.moreSecondsNeeded.flatMap(Self.finite), forKey: .moreSecondsNeeded)
+    try c.encode(r.onset.flatMap(Self.finite), forKey: .onset)
   }
 
   /// The value, or nil (JSON null) when it is NaN or infinite.

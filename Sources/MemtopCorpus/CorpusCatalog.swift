@@ -71,6 +71,12 @@ public enum CorpusCatalog {
       name: "step-leak-30MBh", expectation: .leak(deadline: 20 * minute + 90 * minute),
       trueRate: 30 * mbPerHour
     ) { ($0 >= 20 * minute ? 200 * mb : 0) + 30 * mbPerHour * $0 },
+    // Quiet for 40 min, then 100 MB/h (a leak that starts when a code path is first taken):
+    // 45 min of evidence after the onset.
+    CorpusShape(
+      name: "late-leak-100MBh", expectation: .leak(deadline: 40 * minute + 45 * minute),
+      trueRate: 100 * mbPerHour
+    ) { 100 * mbPerHour * max(0, $0 - 40 * minute) },
     CorpusShape(
       name: "stopped-leak", expectation: .leak(deadline: 30 * minute), mustClearByEnd: true,
       trueRate: 100 * mbPerHour

@@ -132,6 +132,13 @@ public struct TrendAnalyzer: Sendable {
     var result = decide(
       trend: trend, floor: floor, source: source, label: label, end: lastTime,
       limitBytes: limitBytes, staircase: staircase, shifts: shifts, lastShift: lastShift)
+    if result.verdict == .inconclusive || result.verdict == .stable, !staircase, !source.young,
+      let late = lateOnset(
+        floor: floor, source: source, label: label, end: lastTime, limitBytes: limitBytes, shifts: shifts,
+        lastShift: lastShift)
+    {
+      result = late
+    }
     // One to three sharp GC-like drops and a rise no bigger than them: most likely a sawtooth
     // whose cycles are not yet resolved, so the bin minima follow the climb between drops.
     let rise = result.slopeBytesPerSecond * trend.duration
@@ -245,6 +252,100 @@ public struct TrendAnalyzer: Sendable {
     result.moreSecondsNeeded = more
     result.recentSlopeBytesPerSecond = trend.lastThirdSlope
     return result
+  }
+
+  /// Candidate onsets of a late leak, as fractions of the judged floor: the tail from its middle,
+  /// and its last third.
+  static let onsetFractions = [1.0 / 2.0, 2.0 / 3.0]
+  /// A late leak's floor before its onset held level: its slope at most this share of the
+  /// growth's after it (and no significant rise of its own).
+  static let onsetHeadShare = 0.25
+  /// A late leak's rise since its onset, in σ of the noise (the larger of the floor's before
+  /// the onset and after it).
+  static let onsetRiseInNoise = 7.0
+  /// How far, in the same σ, the floor must end above the highest floor point before the onset.
+  static let onsetClearanceInNoise = 4.0
+
+  /// A leak that began within the window after the floor held level (a code path first taken
+  /// an hour in): the whole window's trend dilutes it — flat, then rising, fits one line badly
+  /// and its residuals look autocorrelated — so the verdict is `inconclusive` while memory
+  /// climbs. The tail from each candidate onset (``onsetFractions``, latest last) is judged by
+  /// the same rules at a significance level divided among the candidates; it is a leak when
+  /// that tail is, and the floor before it held level (``onsetHeadShare``). A warm-up (rising,
+  /// then level) never qualifies: its tail does not rise, or its head does.
+  private func lateOnset(
+    floor: FloorSeries, source: FloorSource, label: String, end: Double, limitBytes: Double?,
+    shifts: [LevelShift], lastShift: LevelShift?
+  ) -> TrendResult? {
+    let config = configuration
+    var stricter = config
+    stricter.alpha = config.alpha / Double(Self.onsetFractions.count)
+    let judge = TrendAnalyzer(stricter)
+    for fraction in Self.onsetFractions {
+      let k = Int((Double(floor.count) * fraction).rounded(.down))
+      guard k >= config.minPoints / 2, k < floor.count else { continue }
+      let onset = floor.times[k]
+      let tail = source.floor(onset)
+      guard tail.count >= config.minimumPoints(for: tail),
+        let trend = SegmentTrend(times: tail.times, values: tail.values),
+        let head = SegmentTrend(times: Array(floor.times[..<k]), values: Array(floor.values[..<k])),
+        trend.sen.slope > 0,
+        head.pIncreasing >= config.alpha, head.sen.slope <= Self.onsetHeadShare * trend.sen.slope
+      else { continue }
+      // Slow wander lifts a tail too: the rise must stand far above the level's own noise
+      // before the onset, and the floor must end well above anything it showed before.
+      let noise = max(head.residualSigma, trend.residualSigma, 1)
+      let rise = trend.sen.slope * trend.duration
+      let headTop = floor.values[..<k].max() ?? .infinity
+      guard rise >= Self.onsetRiseInNoise * noise,
+        trend.sen.value(at: end) - headTop >= Self.onsetClearanceInNoise * noise
+      else { continue }
+      var result = judge.decide(
+        trend: trend, floor: tail, source: source, label: label, end: end, limitBytes: limitBytes,
+        staircase: false, shifts: shifts, lastShift: lastShift)
+      guard result.verdict == .leak else { continue }
+      // The candidate only shows there is a late leak; it began at the hinge that fits the
+      // floor best (level, then a line), judged from there when that still reads as a leak.
+      if let hinge = Self.hinge(floor, from: config.minPoints / 2, through: k), hinge < onset {
+        let longer = source.floor(hinge)
+        if let trend = SegmentTrend(times: longer.times, values: longer.values) {
+          let refined = judge.decide(
+            trend: trend, floor: longer, source: source, label: label, end: end, limitBytes: limitBytes,
+            staircase: false, shifts: shifts, lastShift: lastShift)
+          if refined.verdict == .leak { result = refined }
+        }
+      }
+      result.onset = result.window.start
+      result.caveat = "judged only on the data since the growth began"
+      return result
+    }
+    return nil
+  }
+
+  /// The time of the floor point, among indices `from...through`, at which "level, then a
+  /// straight rise" fits `floor` with the least squared error; nil when there is no such point.
+  static func hinge(_ floor: FloorSeries, from: Int, through: Int) -> Double? {
+    let (t, y) = (floor.times, floor.values)
+    guard from >= 1, through < t.count, from <= through else { return nil }
+    var best: (error: Double, time: Double)?
+    for k in from...through {
+      // y ≈ c + s · max(0, t − t_k): least squares in c and s.
+      let x = t.map { max(0, $0 - t[k]) }
+      let n = Double(t.count)
+      let (sx, sy) = (x.reduce(0, +), y.reduce(0, +))
+      let sxx = x.reduce(0) { $0 + $1 * $1 }
+      let sxy = zip(x, y).reduce(0) { $0 + $1.0 * $1.1 }
+      let denominator = n * sxx - sx * sx
+      guard denominator > 0 else { continue }
+      let slope = (n * sxy - sx * sy) / denominator
+      let level = (sy - slope * sx) / n
+      let error = zip(x, y).reduce(0) { total, point in
+        let residual = point.1 - (level + slope * point.0)
+        return total + residual * residual
+      }
+      if slope > 0, error < best?.error ?? .infinity { best = (error, t[k]) }
+    }
+    return best?.time
   }
 
   /// The blind spot TREND.md asks to name rather than guess about, if one applies.

@@ -62,6 +62,9 @@ struct TrendExplanation {
     case .leak where staircase:
       return "\(label) climbed \(amount(rise)) \(over) in \(r.steps.count) steps without "
         + "ever coming back down (\(rate(slope))): consistent with a leak"
+    case .leak where r.onset != nil:
+      return "\(after)\(label) held level until \(AxisTicks.clock(r.window.start)), then rose \(amount(rise)) \(over) "
+        + "at a steady rate (\(rate(slope))) with no levelling off: consistent with a leak that began then"
     case .leak:
       return "\(after)\(label) rose \(amount(rise)) \(over) at a steady rate "
         + "(\(rate(slope))) with no levelling off: consistent with a leak"

@@ -132,6 +132,9 @@ public struct TrendResult: Sendable, Equatable {
   public var steps: [Step] = []
   /// Where growth levelled off, for a rise that then held; nil otherwise.
   public var plateau: Plateau?
+  /// For a leak that began within the window after the floor had held level: when the growth
+  /// began (seconds, the series' clock); the verdict is judged from there. Nil otherwise.
+  public var onset: Double?
   /// The smallest rate, bytes/s, that would count as a leak over this window: the larger of
   /// the rate gate and the size gate spread over the window.
   package var leakThresholdBytesPerSecond: Double = .nan

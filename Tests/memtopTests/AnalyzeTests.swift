@@ -39,7 +39,7 @@ struct AnalyzeTests {
       for key in [
         "verdict", "slope_bytes_per_s", "slope_ci_bytes_per_s", "p_value", "confidence", "explanation",
         "time_to_limit_s",
-        "steps", "plateau", "leak_threshold_bytes_per_s", "more_seconds_needed",
+        "steps", "plateau", "leak_threshold_bytes_per_s", "more_seconds_needed", "onset_s",
       ] {
         #expect(metric.keys.contains(key), "\(name) lacks \(key)")
       }

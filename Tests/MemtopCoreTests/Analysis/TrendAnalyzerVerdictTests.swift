@@ -128,4 +128,45 @@ struct TrendAnalyzerVerdictTests {
       MetricSeries(times: times, values: times.map { _ in .nan }))
     #expect(r.verdict == .insufficientData)
   }
+
+  /// 180 s at 0.5 s, as `record` writes: 20 MB and white noise σ 30 KB, plus `shape(t)`.
+  static func recording(seed: UInt64, _ shape: (Double) -> Double) -> MetricSeries {
+    var state = seed &* 6_364_136_223_846_793_005 &+ 1
+    func uniform() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 11) / Double(1 << 53)
+    }
+    let times = (0...360).map { Double($0) * 0.5 }
+    let values = times.map { t in
+      let noise = 30e3 * (sqrt(-2 * log(max(uniform(), 1e-12))) * cos(2 * .pi * uniform()))
+      return (20e6 + shape(t) + noise).rounded()
+    }
+    return MetricSeries(times: times, values: values)
+  }
+
+  @Test(
+    "a leak that starts after a minute level (a code path first taken late) is a leak, judged from its onset",
+    arguments: [1, 2, 3] as [UInt64])
+  func lateLeak(seed: UInt64) throws {
+    let series = Self.recording(seed: seed) { t in t < 60 ? 0 : 100e3 * (t - 60) }
+    let r = TrendAnalyzer().analyze(series, label: "RSS")
+    #expect(r.verdict == .leak, "\(r.verdict): \(r.explanation)")
+    let onset = try #require(r.onset)
+    #expect(abs(onset - 60) <= 10, "onset \(onset)")
+    #expect(abs(r.slopeBytesPerSecond - 100e3) <= 5e3, "\(r.slopeBytesPerSecond) \(r.slopeCI)")
+    #expect(r.explanation.contains("held level until"), "\(r.explanation)")
+    #expect(r.explanation.contains("consistent with a leak that began then"))
+  }
+
+  @Test(
+    "no late onset is read into flat noise, a warm-up that levels off, or growth from the start",
+    arguments: [1, 2, 3] as [UInt64])
+  func noLateOnset(seed: UInt64) {
+    let flat = TrendAnalyzer().analyze(Self.recording(seed: seed) { _ in 0 }, label: "RSS")
+    #expect(flat.verdict != .leak && flat.onset == nil, "\(flat.explanation)")
+    let warmup = TrendAnalyzer().analyze(Self.recording(seed: seed) { t in 12e6 * (1 - exp(-t / 20)) }, label: "RSS")
+    #expect(warmup.verdict != .leak && warmup.onset == nil, "\(warmup.explanation)")
+    let steady = TrendAnalyzer().analyze(Self.recording(seed: seed) { t in 100e3 * t }, label: "RSS")
+    #expect(steady.verdict == .leak && steady.onset == nil, "\(steady.explanation)")
+  }
 }
