@@ -763,6 +763,42 @@ class AgentTests(unittest.TestCase):
             self.assertEqual(ordered, sorted(ordered, reverse=True))
         self.assertClean(*finish(child), "cycles done")
 
+    def test_a_census_empties_the_free_lists_with_a_full_collection_left_out_of_the_counts(self):
+        # The program reads its own full-collection count when stdin closes.
+        script = self.memtop.write(
+            "app.py",
+            "import gc, sys\nsys.stdin.read()\nprint('full', gc.get_stats()[2]['collections'])\n",
+        )
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send(FAST)
+        censuses = agent.samples(lambda m: "types" in m, 4, "four censuses")
+        reported = censuses[-1]["gc"]["collections"][2]
+        code, out, err = finish(child)
+        self.assertEqual((code, err), (0, ""))
+        full = int(out.split()[-1])
+        # The census collected (the free lists are emptied), and memtop was told the program's own.
+        self.assertGreaterEqual(full, 4, out)
+        self.assertLessEqual(reported, full - 4, "the agent's own collections were reported: %d of %d" % (reported, full))
+
+    def test_no_collection_where_the_program_watches_the_collector_or_turned_it_off(self):
+        watching = (
+            "import gc, sys\nseen = []\n"
+            "gc.callbacks.append(lambda phase, info: seen.append(info['generation']) if phase == 'start' else None)\n"
+            "sys.stdin.read()\nprint('full', seen.count(2))\n"
+        )
+        off = "import gc, sys\ngc.disable()\nsys.stdin.read()\nprint('full', gc.get_stats()[2]['collections'])\n"
+        for name, code_text in (("watching.py", watching), ("off.py", off)):
+            script = self.memtop.write(name, code_text)
+            child = self.memtop.launch(script)
+            agent = self.memtop.accept()
+            agent.send(FAST)
+            agent.samples(lambda m: "types" in m, 4, "four censuses")
+            code, out, err = finish(child)
+            self.assertEqual((code, err), (0, ""), name)
+            self.assertLessEqual(int(out.split()[-1]), 1, "%s: the agent collected: %s" % (name, out))
+            agent.close()
+
     # MARK: Tracing window
 
     def trace_store(self, agent, script):
