@@ -38,6 +38,9 @@ CENSUS_SHARE = 0.01
 # would hold the interpreter for a quarter second or more: it is skipped, and lru caches are
 # looked for in the modules' and their classes' namespaces instead.
 CENSUS_MAX_BLOCKS = 2000000
+# Ticks a census waits, at most, while the heap is over CENSUS_MAX_BLOCKS (a batch's peak
+# passes; a heap that stays big gets the modules-only census after them).
+CENSUS_DEFER_TICKS = 5
 # A tracing window's snapshots may use this share of its wall time.
 SNAPSHOT_SHARE = 0.1
 # A tracing window's memory budget (tracemalloc's own memory plus the agent's buffers) when the
@@ -560,6 +563,7 @@ class _Agent:
         # Retainers: the last census's watched containers (ids and lengths only, never the
         # objects), when it ran, and the growers followed by id.
         self.own_collections = 0  # full collections the census ran (left out of the gc counts)
+        self.census_deferred = 0  # ticks a census has waited for a heap over CENSUS_MAX_BLOCKS
         self.watched_ids = array.array("q")
         self.watched_lens = array.array("q")
         self.watched_at = None
@@ -658,7 +662,13 @@ class _Agent:
 
     def sample(self, now, snapshot):
         message = {"type": "sample", "t": time.time(), "pid": os.getpid(), "gc": _gc_state(self.own_collections)}
-        if self.census_interval > 0 and now >= self.next_census:
+        big = self.census_interval > 0 and now >= self.next_census and sys.getallocatedblocks() > CENSUS_MAX_BLOCKS
+        if big and self.census_deferred < CENSUS_DEFER_TICKS:
+            # Most likely the top of a batch that is about to be freed: the census (and its
+            # collection) waits a few ticks for the heap to come down.
+            self.census_deferred += 1
+        elif self.census_interval > 0 and now >= self.next_census:
+            self.census_deferred = 0
             types, cost, retainers = self.census()
             if types is not None:
                 message["types"] = types
