@@ -284,6 +284,10 @@ public struct TrendAnalyzer: Sendable {
     for fraction in Self.onsetFractions {
       let k = Int((Double(floor.count) * fraction).rounded(.down))
       guard k >= config.minPoints / 2, k < floor.count else { continue }
+      // Cheap first: a floor that does not end above everything before the candidate is no
+      // late leak (a level series almost never does), and its tail is not rebuilt.
+      let headTop = floor.values[..<k].max() ?? .infinity
+      guard floor.values.suffix(3).min() ?? -.infinity > headTop else { continue }
       let onset = floor.times[k]
       let tail = source.floor(onset)
       guard tail.count >= config.minimumPoints(for: tail),
@@ -296,7 +300,6 @@ public struct TrendAnalyzer: Sendable {
       // before the onset, and the floor must end well above anything it showed before.
       let noise = max(head.residualSigma, trend.residualSigma, 1)
       let rise = trend.sen.slope * trend.duration
-      let headTop = floor.values[..<k].max() ?? .infinity
       guard rise >= Self.onsetRiseInNoise * noise,
         trend.sen.value(at: end) - headTop >= Self.onsetClearanceInNoise * noise
       else { continue }
