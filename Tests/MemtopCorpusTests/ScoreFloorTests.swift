@@ -19,11 +19,12 @@ struct ScoreFloorTests {
   func scoreFloor() {
     let outcomes = Self.outcomes()
     let summary = ScoreSummary(outcomes)
-    // Measured: recall 32/39 = 0.821, benign ever flagged 1/42 = 0.024, benign leak at the
-    // end 0/42, stopped leaks cleared 3/3. Floors allow one more miss or false alarm each.
-    #expect(summary.leakCount == 39)
+    // Measured: recall 35/42 = 0.833 (33/42 before leaks that begin late were judged from
+    // their onset), benign ever flagged 1/42 = 0.024, benign leak at the end 0/42, stopped
+    // leaks cleared 3/3. Floors allow one more miss or false alarm each.
+    #expect(summary.leakCount == 42)
     #expect(summary.benignCount == 42)
-    #expect(summary.recall >= 31.0 / 39)
+    #expect(summary.recall >= 34.0 / 42)
     #expect(summary.benignEverFlagged <= 2.0 / 42)
     #expect(summary.benignLeakAtEnd <= 0.03)
     #expect(summary.clearedAtEnd >= 0.66)
@@ -36,8 +37,9 @@ struct ScoreFloorTests {
     let corpus = CorpusGenerator().corpus(replicates: 1, scales: [.service], shapes: shapes)
     let scorer = CorpusScorer(checkpoints: 24)
     let summary = ScoreSummary(corpus.map { scorer.score($0) })
-    // Measured: recall 9/10, benign ever flagged 0/13, median rate error 0.123.
-    #expect(summary.leakCount == 10)
+    // Measured: recall 10/11 (with the late leak), benign ever flagged 0/13, median rate
+    // error 0.154.
+    #expect(summary.leakCount == 11)
     #expect(summary.benignCount == 13)
     #expect(summary.recall >= 0.8)
     #expect(summary.benignEverFlagged <= 1.0 / 13)
