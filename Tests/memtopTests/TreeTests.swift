@@ -63,8 +63,11 @@ struct TreeTests {
     let out = dir + "/t.csv"
     let running = try MemtopRunner.start(
       [
-        "record", "--children", "--per-process", "--interval", "0.2", "--budget", "100", "--max-stall", "0", "--output",
-        out, "--",
+        // Detailed reads on every sweep the budget allows (`--detail-max-age 0`): by default a
+        // tree whose sizes hold is read again only after 60 s, and the workers may finish
+        // filling just after a read.
+        "record", "--children", "--per-process", "--interval", "0.2", "--budget", "100", "--max-stall", "0",
+        "--detail-max-age", "0", "--output", out, "--",
         "python3", "-c", Self.poolScript(readyDir: dir),
       ])
     // Wait for the 4 workers to hold their memory, then read their PSS ourselves.
