@@ -33,7 +33,19 @@ struct PythonAttachSafetyTests {
   ) throws -> TestProcess {
     let ready = dir + "/ready"
     let script = "open(\(pythonString(ready)), 'w').close()\n" + code
-    let running = try MemtopRunner.spawn(prefix + [python, "-c", script])
+    // A binary copied just now can be "busy" for a moment: another test's spawn may have
+    // inherited the copy's descriptor before it was closed (ETXTBSY). Try again briefly.
+    var attempt = 0
+    var spawned: TestProcess?
+    while spawned == nil {
+      do {
+        spawned = try MemtopRunner.spawn(prefix + [python, "-c", script])
+      } catch  where "\(error)".contains("Text file busy") && attempt < 50 {
+        attempt += 1
+        usleep(100_000)
+      }
+    }
+    let running = try #require(spawned)
     #expect(
       MemtopRunner.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: ready) }, "target never started")
     return running
