@@ -664,12 +664,12 @@ class _Agent:
 
     def sample(self, now, snapshot):
         message = {"type": "sample", "t": time.time(), "pid": os.getpid(), "gc": _gc_state(self.own_collections)}
-        big = self.census_interval > 0 and now >= self.next_census and sys.getallocatedblocks() > CENSUS_MAX_BLOCKS
-        if big and self.census_deferred < CENSUS_DEFER_TICKS:
+        due = self.census_interval > 0 and now >= self.next_census
+        if due and self.census_deferred < CENSUS_DEFER_TICKS and sys.getallocatedblocks() > CENSUS_MAX_BLOCKS:
             # Most likely the top of a batch that is about to be freed: the census (and its
             # collection) waits a few ticks for the heap to come down.
             self.census_deferred += 1
-        elif self.census_interval > 0 and now >= self.next_census:
+        elif due:
             self.census_deferred = 0
             types, cost, retainers = self.census()
             if types is not None:

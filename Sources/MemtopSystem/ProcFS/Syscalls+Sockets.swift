@@ -39,26 +39,22 @@ extension Syscalls {
 
   /// The names in a directory (without `.` and `..`); empty when it cannot be read.
   package static func directoryEntries(_ path: String) -> [String] {
-    guard let dir = opendir(path) else { return [] }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-      }
-      if name != "." && name != ".." { names.append(name) }
-    }
-    return names
+    entries(path) { _ in true }
   }
 
   /// The subdirectories of a directory (by the entry's type; not `.` and `..`, never a
   /// symbolic link); empty when it cannot be read.
   package static func subdirectories(_ path: String) -> [String] {
+    entries(path) { $0 == UInt8(DT_DIR) }
+  }
+
+  /// The names in a directory whose entry type (`d_type`) passes `keep`.
+  private static func entries(_ path: String, keep: (UInt8) -> Bool) -> [String] {
     guard let dir = opendir(path) else { return [] }
     defer { closedir(dir) }
     var names: [String] = []
     while let entry = readdir(dir) {
-      guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
+      guard keep(entry.pointee.d_type) else { continue }
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
       }
