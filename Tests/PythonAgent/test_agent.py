@@ -382,6 +382,59 @@ print("OK" if ok else "NOT OK", flush=True)
 sys.exit(0 if ok else 1)
 """
 
+# The race a daemon could lose, forced: right after the agent checked its descriptor on the way
+# to a receive, the program puts its own blocking socket on that number (as dup2 after a
+# closerange would). The agent's receive must not wait on the program's socket nor take what
+# arrives there half a second later.
+SWAPPING_DAEMON = """
+import os
+import socket
+import sys
+import threading
+import time
+
+import memtop_agent
+
+swapped = threading.Event()
+pair = []
+numbers = []
+checked = memtop_agent._Connection.ours
+
+
+def ours(self):
+    result = checked(self)
+    if result and pair and not swapped.is_set() and sys._getframe(2).f_code.co_name == "receive":
+        numbers.append(self.sock.fileno())
+        os.dup2(pair[0].fileno(), numbers[0])
+        swapped.set()
+    return result
+
+
+memtop_agent._Connection.ours = ours
+sys.stdin.readline()
+pair.extend(socket.socketpair())  # blocking, as a program's sockets are
+print("armed", flush=True)
+if not swapped.wait(60):
+    print("never swapped", flush=True)
+    sys.exit(1)
+time.sleep(0.5)
+pair[1].sendall(b"for the program")
+time.sleep(1.0)
+pair[0].setblocking(False)
+try:
+    got = pair[0].recv(65536)
+except BlockingIOError:
+    got = b""
+print("got", got, flush=True)
+deadline = time.monotonic() + 20
+while memtop_agent.is_running() and time.monotonic() < deadline:
+    time.sleep(0.05)
+print("agent running", memtop_agent.is_running(), flush=True)
+os.close(numbers[0])
+pair[0].close()
+pair[1].close()
+"""
+
 # Lines that are the agent's or what it calls, never the program's (with one frame).
 OWN_FRAMES = re.compile(
     r"(/json/|/heapq\.py:|/socket\.py:|/selectors\.py:|/struct\.py:|/tracemalloc\.py:|/linecache\.py:|^<string>:)"
@@ -1194,6 +1247,24 @@ class AgentTests(unittest.TestCase):
 
     def test_a_daemon_reusing_the_agents_descriptor_number_keeps_its_socket(self):
         self.closing_daemon("reuse")
+
+    def test_a_socket_swapped_onto_the_agents_number_mid_receive_is_not_read(self):
+        script = self.memtop.write("daemon.py", SWAPPING_DAEMON)
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        self.assertEqual(agent.next()["type"], "hello")
+        agent.send(FAST)
+        agent.until(lambda m: m["type"] == "sample", "a sample")
+        child.stdin.write(b"go\n")
+        child.stdin.flush()
+        self.assertEqual(child.stdout.readline().strip(), b"armed")
+        agent.send(FAST)  # something to receive: the swap happens on the way to it
+        deadline = time.monotonic() + WAIT
+        while agent.next(max(deadline - time.monotonic(), 0.001)) is not None:
+            pass
+        code, out, err = finish(child)
+        self.assertClean(code, out, err[-3000:], "agent running False\n")
+        self.assertIn("got b'for the program'\n", out)
 
     def test_memtop_not_reading_drops_samples_and_never_blocks(self):
         # 100 cached functions with long names make each sample ~30 KB: the socket fills

@@ -217,6 +217,10 @@ def _main(path, mode):
         except BaseException:
             pass
         _release()
+        try:
+            _drop_held_fork_filter(wait=True)
+        except BaseException:
+            pass
 
 
 def _tell_busy(path, serving):
@@ -247,8 +251,7 @@ def _say_busy(path, serving):
             data = b""
             for line in ({"type": "note", "message": message[:MAX_NOTE_CHARS]}, {"type": "bye", "reason": "busy"}):
                 data += (json.dumps(line, separators=(",", ":")) + "\n").encode("utf-8")
-            if connection.ours():
-                connection.sock.sendall(data, connection.nosignal)
+            connection.send_within(data, BUSY_TIMEOUT)
         finally:
             connection.close()
     except BaseException:
@@ -269,23 +272,33 @@ def _watch_forks():
         )
 
 
-# The warnings filter in place during a fork, when one is.
+# The warnings filter in place during a fork, when one is, and since when (monotonic seconds)
+# it has waited in the parent for the agent's thread to take it out.
 _fork_filter = None
+_fork_filter_since = None
+# From 3.13 the parent is warned after its after-fork hooks ran, so the filter outlives them:
+# the agent's thread takes it out once this many seconds passed (os.fork has returned by then).
+FORK_FILTER_HOLD = 0.05
 
 
 def _before_fork():
     """Python 3.12+ warns (or, under -W error, raises) at a fork in a process with more than
     one thread. When the agent's thread is the only other one, that warning would be ours,
     not the program's: ignore exactly it for the length of this fork."""
-    global _fork_filter
+    global _fork_filter, _fork_filter_since
     try:
         if sys.version_info < (3, 12) or not _running:
+            _drop_fork_filter()
             return
         with open("/proc/self/stat", "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()
         # num_threads: when the program has threads of its own, it is warned as before.
         if int(fields[17]) != 2 + _helpers:
+            _drop_fork_filter()
             return
+        _fork_filter_since = None
+        if _fork_filter is not None:
+            return  # the last fork's filter is still in place
         import warnings
 
         warnings.filterwarnings(
@@ -297,8 +310,8 @@ def _before_fork():
 
 
 def _drop_fork_filter():
-    global _fork_filter
-    entry, _fork_filter = _fork_filter, None
+    global _fork_filter, _fork_filter_since
+    entry, _fork_filter, _fork_filter_since = _fork_filter, None, None
     if entry is None:
         return
     try:
@@ -314,7 +327,28 @@ def _drop_fork_filter():
 
 
 def _after_fork_in_parent():
-    _drop_fork_filter()
+    global _fork_filter_since
+    if _fork_filter is None:
+        return
+    if sys.version_info < (3, 13):
+        _drop_fork_filter()  # the warning came before this hook
+    else:
+        _fork_filter_since = time.monotonic()  # the warning comes after it: the thread drops it
+
+
+def _drop_held_fork_filter(wait=False):
+    """In the agent's thread: takes out a fork's filter once os.fork has surely returned
+    (``wait``: sleeps until then, as the thread ends)."""
+    since = _fork_filter_since
+    if since is None:
+        return
+    left = since + FORK_FILTER_HOLD - time.monotonic()
+    if left > 0:
+        if not wait:
+            return
+        time.sleep(left)
+    if _fork_filter_since == since:
+        _drop_fork_filter()
 
 
 def _after_fork_in_child():
@@ -380,6 +414,10 @@ class _Connection:
 
         self._socket = _socket
         self.nosignal = getattr(_socket, "MSG_NOSIGNAL", 0)
+        # Every send and receive is non-blocking by its own flag, not only by the descriptor's:
+        # when the program swaps its own blocking socket onto the number between the check and
+        # the call, the call must not wait on the program's socket (and take what arrives there).
+        self.dontwait = getattr(_socket, "MSG_DONTWAIT", 0)
         self.identity = None
         self.peer = None
         self.sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
@@ -468,6 +506,31 @@ class _Connection:
                 sock.detach()
             except OSError:
                 pass
+
+    def send_within(self, data, seconds):
+        """Sends all of ``data`` within ``seconds``, checking before each call that the
+        descriptor is still ours; returns whether everything went. Waits in poll, never in a
+        send: a send that could block returns at once (``dontwait``)."""
+        import select
+
+        deadline = time.monotonic() + seconds
+        while data:
+            if not self.ours():
+                return False
+            try:
+                data = data[self.sock.send(data, self.nosignal | self.dontwait) :]
+                continue
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                return False
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            waiter = _original("select", "poll", select.poll)()
+            waiter.register(self.sock.fileno(), select.POLLOUT)
+            waiter.poll(int(min(left, 0.1) * 1000.0) + 1)
+        return True
 
     def close(self):
         """Closes the descriptor when it is still ours, else only lets go of it."""
@@ -584,6 +647,7 @@ class _Agent:
         next_tick = now + min(self.interval, 1.0)
         while not self.done:
             now = time.monotonic()
+            _drop_held_fork_filter()
             if self.trace is not None and now >= self.trace["deadline"]:
                 self.stop_trace("deadline")
             if self.trace is not None:
@@ -600,6 +664,9 @@ class _Agent:
                 wake = next_tick
             else:
                 wake = min(next_tick, self.trace["next"], time.monotonic() + BUDGET_CHECK)
+            held = _fork_filter_since
+            if held is not None:
+                wake = min(wake, held + FORK_FILTER_HOLD)
             wait = max(0.0, wake - time.monotonic())
             sending = bool(self.partial or self.pending)
             if not self.usable():
@@ -730,7 +797,7 @@ class _Agent:
             if not self.usable():
                 return
             try:
-                sent = self.conn.sock.send(self.partial, self.conn.nosignal)
+                sent = self.conn.sock.send(self.partial, self.conn.nosignal | self.conn.dontwait)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
@@ -743,13 +810,8 @@ class _Agent:
         try:
             if not self.usable():
                 return
-            self.conn.sock.settimeout(1.0)
-            for data in [self.partial] + self.pending:
-                while data:
-                    if not self.usable():
-                        return
-                    data = data[self.conn.sock.send(data, self.conn.nosignal) :]
-            self.partial, self.pending, self.pending_bytes = b"", [], 0
+            if self.conn.send_within(self.partial + b"".join(self.pending), 1.0):
+                self.partial, self.pending, self.pending_bytes = b"", [], 0
         except OSError:
             pass
 
@@ -759,7 +821,7 @@ class _Agent:
         if not self.usable():
             return
         try:
-            data = self.conn.sock.recv(65536)
+            data = self.conn.sock.recv(65536, self.conn.dontwait)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
