@@ -61,6 +61,7 @@ struct PythonAgentTests {
     "test_attach_with_gdb_to_a_running_program",
     "test_a_daemon_closing_its_descriptors_gets_no_agent_data_on_its_sockets",
     "test_a_daemon_reusing_the_agents_descriptor_number_keeps_its_socket",
+    "test_a_socket_swapped_onto_the_agents_number_mid_receive_is_not_read",
     "test_a_second_memtop_is_told_this_process_is_busy",
     "test_loaders_print_nothing_when_the_agent_cannot_be_read",
     "test_the_observer_is_measured_and_a_window_hands_memory_back",
