@@ -834,6 +834,42 @@ class AgentTests(unittest.TestCase):
         self.assertGreaterEqual(full, 4, out)
         self.assertLessEqual(reported, full - 4, "the agent's own collections were reported: %d of %d" % (reported, full))
 
+    def test_a_census_waits_while_the_heap_is_above_its_recent_low(self):
+        # A batch of 300 k dicts held for three ticks: no census while it is held (what a census
+        # keeps would pin the batch's arenas); censuses again once it is freed.
+        script = self.memtop.write(
+            "app.py",
+            """
+            import sys
+
+            sys.stdin.readline()
+            batch = [{"n": n} for n in range(300000)]
+            print("built", flush=True)
+            sys.stdin.readline()
+            del batch
+            print("freed", flush=True)
+            sys.stdin.read()
+            """,
+        )
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        agent.send({"cmd": "config", "interval": 0.2, "census_interval": 0.2})
+        agent.samples(lambda m: "types" in m, 3, "three censuses at the program's low")
+        child.stdin.write(b"build\n")
+        child.stdin.flush()
+        self.assertEqual(child.stdout.readline().strip(), b"built")
+        agent.samples(lambda m: m["type"] == "sample", 1, "a sample that may have started before")
+        held = agent.samples(lambda m: m["type"] == "sample", 3, "three samples while the batch is held")
+        self.assertEqual([m for m in held if "types" in m], [], "a census ran at the batch's top")
+        child.stdin.write(b"free\n")
+        child.stdin.flush()
+        self.assertEqual(child.stdout.readline().strip(), b"freed")
+        after = agent.samples(lambda m: "types" in m, 2, "censuses after the batch was freed")
+        dicts = [entry["count"] for entry in after[-1]["types"] if entry["type"] == "dict"]
+        self.assertLess(dicts[0] if dicts else 0, 100000, after[-1]["types"])
+        code, _out, err = finish(child)
+        self.assertEqual((code, err), (0, ""))
+
     def test_no_collection_where_the_program_watches_the_collector_or_turned_it_off(self):
         watching = (
             "import gc, sys\nseen = []\n"

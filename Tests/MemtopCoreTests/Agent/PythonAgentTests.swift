@@ -43,6 +43,7 @@ struct PythonAgentTests {
     "test_a_tracing_window_ends_at_its_deadline",
     "test_collector_off_and_the_growing_type",
     "test_a_census_empties_the_free_lists_with_a_full_collection_left_out_of_the_counts",
+    "test_a_census_waits_while_the_heap_is_above_its_recent_low",
     "test_no_collection_where_the_program_watches_the_collector_or_turned_it_off",
     "test_trace_names_the_storing_line_then_stops_tracemalloc",
     "test_trace_leaves_the_programs_own_tracemalloc_on",
