@@ -181,14 +181,21 @@ package final class TreeSampler: MemorySampling {
 
   /// Whether the tree still has exactly the members the sweep read: none has exited, become
   /// a zombie or reaped a child since `marks` were taken, and no process has joined.
+  ///
+  /// The scan for newcomers comes first, the members' marks after it: a child forked during
+  /// the sweep (sharing a member's pages when they were read) is either still there when the
+  /// scan passes (a newcomer) or was reaped before the marks are read (its faults added to
+  /// its parent's). The other order let a child reaped between the two checks through: a
+  /// 200 MiB master's total read 181 MiB on a busy machine.
   private func treeUnchanged(since marks: [ProcessIdentity: UInt64?]) -> Bool {
+    let pids = Set(members.map(\.identity.pid))
+    if scanner.newDescendants(of: pids).contains(where: { !ended.contains($0) }) { return false }
     for member in members {
       guard let before = marks[member.identity] ?? nil, let now = member.sampler.lifeMark(), now == before else {
         return false
       }
     }
-    let pids = Set(members.map(\.identity.pid))
-    return !scanner.newDescendants(of: pids).contains { !ended.contains($0) }
+    return true
   }
 
   /// The sum of the members' readings, marked as a tree total.
