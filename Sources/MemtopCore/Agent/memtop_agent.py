@@ -636,7 +636,7 @@ class _Agent:
         # Retainers: the last census's watched containers (ids and lengths only, never the
         # objects), when it ran, and the growers followed by id.
         self.own_collections = 0  # full collections the census ran (left out of the gc counts)
-        self.census_deferred = 0  # ticks a census has waited for a heap over CENSUS_MAX_BLOCKS
+        self.census_deferred = 0  # ticks a census has waited for a high heap (heap_is_high)
         # The lowest allocated-block counts of this CENSUS_LOW_SPAN and the last, and when this
         # one began: updated in place, so a tick keeps no new object for them.
         self.low_blocks = self._array("q", [-1, -1])
