@@ -107,9 +107,12 @@ package struct DetailSchedule: Sendable, Equatable {
   ///   - fraction: share of one core all detailed reads together may use; 0 disables them.
   ///   - maxStall: seconds per second the reads may stall the target; 0 leaves only the budget.
   ///   - hasRollup: whether the kernel offers `smaps_rollup`.
-  public init(fraction: Double, maxStall: Double = 0, hasRollup: Bool) {
-    heap = DetailBudget(fraction: hasRollup ? fraction / 2 : fraction)
-    rollup = DetailBudget(fraction: hasRollup ? fraction / 2 : 0)
+  ///   - readsRollup: whether `smaps_rollup` is wanted at all (the radar's detailed reads ask
+  ///     only which kind of memory grows): when not, the walk has the whole budget.
+  public init(fraction: Double, maxStall: Double = 0, hasRollup: Bool, readsRollup: Bool = true) {
+    let splits = hasRollup && readsRollup
+    heap = DetailBudget(fraction: splits ? fraction / 2 : fraction)
+    rollup = DetailBudget(fraction: splits ? fraction / 2 : 0)
     stall = StallCap(secondsPerSecond: maxStall)
     self.hasRollup = hasRollup
   }

@@ -133,9 +133,11 @@ public final class Sampler {
   ///   - detailMaxAge: seconds after which a detailed reading is repeated though the target's
   ///     resident, anonymous and file sizes did not move (before that, only a move brings one);
   ///     0: as often as the budget allows.
+  ///   - readsRollup: whether `smaps_rollup` (PSS, USS, SwapPss) is read; without it the walk
+  ///     of the mappings (heap and memory by kind) has the whole budget.
   public init(
     handle: ProcessHandle, clock: any SamplerClock, detailBudget: Double, maxStall: Double = 0, startMonotonic: Double,
-    tickRead: TickRead = .status, detailMaxAge: Double = DetailTrigger.defaultMaxAge
+    tickRead: TickRead = .status, detailMaxAge: Double = DetailTrigger.defaultMaxAge, readsRollup: Bool = true
   ) {
     heapTrigger = DetailTrigger(maxAge: detailMaxAge)
     rollupTrigger = DetailTrigger(maxAge: detailMaxAge)
@@ -146,7 +148,8 @@ public final class Sampler {
     currentName = handle.name
     heapSource = handle.hasRollup ? handle.heapSource : .smaps
     // Without smaps_rollup, the smaps walk serves PSS too and gets the whole budget.
-    schedule = DetailSchedule(fraction: detailBudget, maxStall: maxStall, hasRollup: handle.hasRollup)
+    schedule = DetailSchedule(
+      fraction: detailBudget, maxStall: maxStall, hasRollup: handle.hasRollup, readsRollup: readsRollup)
     if !handle.hasRollup && detailBudget > 0 {
       warn("this kernel has no /proc/PID/smaps_rollup (Linux < 4.14): PSS comes from summing smaps, which costs more")
     }

@@ -21,6 +21,20 @@ struct RenderingTests {
     #expect(buffer[-1, 0] == .blank)
   }
 
+  @Test("a cell is plain data; a letter with a combining accent keeps its accent, precomposed")
+  func cellsArePlainData() {
+    // No reference to count: a frame of 8,000 cells is built and dropped without a retain per cell.
+    #expect(_isPOD(Cell.self))
+    #expect(MemoryLayout<Cell>.size <= 8)
+    var buffer = Fixtures.sentinel(width: 6, height: 1)
+    buffer.put("cafe\u{301}!", x: 0, y: 0)
+    #expect(buffer.lines == ["café!x"])
+    #expect(buffer[3, 0].scalar == "\u{E9}")
+    // No single scalar for it: the base letter stays, the mark is left out.
+    buffer.put("q\u{301}", x: 0, y: 0)
+    #expect(buffer[0, 0].glyph == "q")
+  }
+
   @Test(
     "rows splits height with the spare rows on top",
     arguments: [(10, 3, [4, 3, 3]), (2, 3, [1, 1, 0]), (0, 2, [0, 0])])

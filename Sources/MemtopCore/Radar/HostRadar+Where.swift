@@ -3,14 +3,18 @@ import MemtopSampling
 import MemtopSystem
 
 /// Where the leak-suspected processes grow: the detailed reads (the walk of the mappings, by
-/// the `PROCMAP_QUERY` and `PAGEMAP_SCAN` ioctls where the kernel has them, else `smaps`), run
+/// the `PROCMAP_QUERY` and `PAGEMAP_SCAN` ioctls where the kernel has them, else `smaps`; no
+/// `smaps_rollup`), run
 /// for those processes only, by the watch's own ``Sampler`` under its CPU budget and stall cap,
 /// and judged by the same ``LiveRegionAnalysis`` the live view's where line uses.
 final class WhereWatch {
   /// Processes given detailed reads at once: the fastest growing of the leak-suspected.
   static let processes = 2
-  /// Share of one core each process's detailed reads may use (0.0025 = 0.25 %): 0.5 % in all.
-  static let budget = 0.0025
+  /// Share of one core each process's detailed reads may use (0.00125 = 0.125 %): 0.25 % in
+  /// all. Only the walk of the mappings is read (it says which kind grows); `smaps_rollup`'s
+  /// PSS, which the exposition does not carry, is not, so the walk keeps the cadence it had
+  /// when it shared twice this budget with the rollup.
+  static let budget = 0.00125
   /// Seconds per second the reads may stall each target (they hold its memory lock).
   static let maxStall = 0.005
 
@@ -25,7 +29,7 @@ final class WhereWatch {
     }
     sampler = Sampler(
       handle: handle, clock: SystemClock(), detailBudget: Self.budget, maxStall: Self.maxStall,
-      startMonotonic: Syscalls.monotonicSeconds())
+      startMonotonic: Syscalls.monotonicSeconds(), readsRollup: false)
   }
 
   /// One tick: returns false once the process is gone (or its memory may not be read in detail).

@@ -80,11 +80,13 @@ public final class ProcessOverview {
   }
 
   /// A process being watched: its sampler (kept while descriptors allow), its window of
-  /// readings and its analysis.
-  struct Tracked {
-    var identity: ProcessIdentity
+  /// readings and its analysis. A class, so a pass updates every row in place: its arrays
+  /// (history, the analysis' pyramids) stay uniquely held and grow without a copy, and the
+  /// dictionary is not re-hashed per row per tick.
+  final class Tracked {
+    let identity: ProcessIdentity
     var name: String
-    var command: String = ""
+    var command: String
     /// The process's sampler, kept between ticks when there is room for its descriptors.
     var sampler: Sampler?
     var times: [Double] = []
@@ -92,6 +94,17 @@ public final class ProcessOverview {
     var analysis: LiveAnalysis
     var lastAnon: UInt64?
     var readFailure: ReadFailure?
+    /// The analysis' judged growth and alert, kept as of its latest evaluation: the radar
+    /// ranks hundreds of rows a pass on these without touching the analysis.
+    var growth: Double?
+    var leakConfirmed = false
+
+    init(identity: ProcessIdentity, name: String, command: String, analysis: LiveAnalysis) {
+      self.identity = identity
+      self.name = name
+      self.command = command
+      self.analysis = analysis
+    }
   }
 
   /// The clock every row's sampler reads: the table reads all processes at one instant.
@@ -112,6 +125,9 @@ public final class ProcessOverview {
   private let scanner: ProcessScanner
   private let pageSize: UInt64
   private let clock = TickClock()
+  /// One read buffer for every row's handle: rows are read one after the other, and a buffer
+  /// each (8 KiB) would cost a thousand rows 8 MiB.
+  private let readBuffer = ReadBuffer()
   /// Raw readings judged as they are while a series is young (as the live view judges a young
   /// series); past that, its floor pyramid.
   private let rawReadings = TrendConfiguration().youngSampleCount
@@ -167,32 +183,20 @@ public final class ProcessOverview {
     }
     // A lifetime not listed on this pass has ended: what was carried for it is dropped.
     carried = [:]
-    for pid in Array(tracked.keys) {
-      // Taken out while it is updated, so its arrays (history, the analysis' pyramids) are
-      // uniquely held and grow in place: a copy left in the dictionary made every append copy
-      // them whole, for every process, every tick.
-      guard var entry = tracked.removeValue(forKey: pid) else { continue }
-      if (Int(pid) + tick) % Self.nameRefreshTicks == 0 {
-        scanner.refreshName(pid)
-        // exec changes the command line along with the name.
-        if let name = scanner.entries[pid]?.name, name != entry.name {
-          entry.name = name
-          entry.command = readCommand(pid, name: name)
-        }
-      }
+    var ended: [(pid: Int32, gone: Bool)] = []
+    for (pid, entry) in tracked {
+      if (Int(pid) + tick) % Self.nameRefreshTicks == 0 { refreshName(entry) }
       var sample: MemorySample?
-      switch read(&entry) {
+      switch read(entry) {
       case .gone:
-        tracked[pid] = entry
-        forget(pid, gone: true)
+        ended.append((pid, true))
         continue
       case .failed(let failure):
         entry.readFailure = failure
       case .read(let reading):
         // A kernel thread has no user memory (an empty statm): it is not listed.
         guard reading.rss != nil else {
-          tracked[pid] = entry
-          forget(pid)
+          ended.append((pid, false))
           continue
         }
         sample = reading
@@ -200,8 +204,28 @@ public final class ProcessOverview {
       }
       entry.lastAnon = sample?.anon
       entry.append(time: now, value: sample?.rss.map { Double($0) } ?? .nan, window: window)
-      if let sample { entry.analysis.append(sample, limitBytes: nil) }
-      tracked[pid] = entry
+      // Cached when the analysis judged (or started over: a launcher's exec restarts it).
+      if let sample, entry.analysis.append(sample, limitBytes: nil) || entry.analysis.samples <= 1 {
+        entry.growth = Self.growth(entry.analysis.results.first ?? nil)
+        entry.leakConfirmed = entry.analysis.isRaised(0)
+      }
+    }
+    for (pid, gone) in ended { forget(pid, gone: gone) }
+  }
+
+  /// Re-reads `entry`'s name (`exec` changes it, and the command line with it): through its
+  /// kept `stat` descriptor when it has one (a `pread`, no path to look up), else by the scanner.
+  private func refreshName(_ entry: Tracked) {
+    let pid = entry.identity.pid
+    if let handle = entry.sampler?.handle {
+      guard let stat = try? handle.readStat(), stat.startTimeTicks == entry.identity.startTimeTicks else { return }
+      scanner.rename(pid, to: stat.comm)
+    } else {
+      scanner.refreshName(pid)
+    }
+    if let name = scanner.entries[pid]?.name, name != entry.name {
+      entry.name = name
+      entry.command = readCommand(pid, name: name)
     }
   }
 
@@ -221,8 +245,8 @@ public final class ProcessOverview {
     tracked.values.map { entry in
       let readable = entry.values.last.map { !$0.isNaN } ?? false
       return Standing(
-        identity: entry.identity, readable: readable, leakConfirmed: entry.analysis.isRaised(0),
-        growthBytesPerSecond: Self.growth(entry.analysis.results.first ?? nil))
+        identity: entry.identity, readable: readable, leakConfirmed: entry.leakConfirmed,
+        growthBytesPerSecond: entry.growth)
     }
   }
 
@@ -282,7 +306,7 @@ public final class ProcessOverview {
   }
 
   /// One tick of `entry`'s sampler: kept open when there is room, else opened for this tick.
-  private func read(_ entry: inout Tracked) -> Reading {
+  private func read(_ entry: Tracked) -> Reading {
     let sampler: Sampler
     if let kept = entry.sampler {
       sampler = kept
@@ -291,7 +315,7 @@ public final class ProcessOverview {
       do {
         handle = try ProcessHandle(
           pid: entry.identity.pid, procRoot: scanner.procRoot, pageSize: pageSize, useHeapIoctls: false,
-          openStatus: false)
+          openStatus: false, buffer: readBuffer)
       } catch {
         return error == .processGone ? .gone : .failed(Self.failure(error))
       }
@@ -338,7 +362,7 @@ public final class ProcessOverview {
 
 extension ProcessOverview.Tracked {
   /// Adds a reading and drops those older than the window.
-  mutating func append(time: Double, value: Double, window: Double) {
+  func append(time: Double, value: Double, window: Double) {
     times.append(time)
     values.append(value)
     var drop = 0

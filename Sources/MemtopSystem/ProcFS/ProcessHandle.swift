@@ -66,7 +66,9 @@ public final class ProcessHandle {
   private var fdDirectoryFD: Int32 = -1
   /// Scratch space for `getdents64`, allocated on first use.
   private var directoryBuffer: UnsafeMutableRawBufferPointer?
-  private let buffer = ReadBuffer()
+  /// Where files are read into: the handle's own, or one its owner shares between many
+  /// handles read in turn on one thread (the process table's thousand rows).
+  private let buffer: ReadBuffer
   private let pageSize: UInt64
 
   /// Whether this kernel offers `smaps_rollup` (probed once at open).
@@ -85,10 +87,21 @@ public final class ProcessHandle {
   ///   - openStatus: whether to open `status` now (else on its first read: a reader of
   ///     `statm` alone keeps two descriptors, not three).
   /// - Throws: ``ProcReadError/processGone`` when there is no such (visible) process.
-  public init(
+  public convenience init(
     pid: Int32, procRoot: String = "/proc", pageSize: UInt64 = Syscalls.pageSize(), useHeapIoctls: Bool = true,
     openStatus: Bool = true
   ) throws(ProcReadError) {
+    try self.init(
+      pid: pid, procRoot: procRoot, pageSize: pageSize, useHeapIoctls: useHeapIoctls, openStatus: openStatus,
+      buffer: ReadBuffer())
+  }
+
+  /// Opens the process `pid`, reading into `buffer`, which the caller may share between
+  /// handles it reads one after the other on one thread (each read is parsed before the next).
+  package init(
+    pid: Int32, procRoot: String, pageSize: UInt64, useHeapIoctls: Bool, openStatus: Bool, buffer: ReadBuffer
+  ) throws(ProcReadError) {
+    self.buffer = buffer
     self.procRoot = procRoot
     self.pageSize = pageSize
     let dir = "\(procRoot)/\(pid)"

@@ -62,6 +62,11 @@ public final class ProcessScanner {
     entries[pid] = nil
   }
 
+  /// Takes `name` as `pid`'s name, read by its caller (from a `stat` descriptor it keeps).
+  package func rename(_ pid: Int32, to name: String) {
+    entries[pid]?.name = name
+  }
+
   /// Re-reads one process's name (it changes when the process calls `exec`).
   package func refreshName(_ pid: Int32) {
     guard entries[pid] != nil, let entry = readStat(pid) else { return }

@@ -20,10 +20,11 @@ final class AppLoop {
   /// a stop signal or the once-a-second tick is noticed when idle.
   static let maxWaitMilliseconds = 200
 
-  /// Shortest time between two frames that samples alone ask for, seconds: 10 a second, as
-  /// smooth as a memory chart needs to look, whatever the sampling interval (at 100 Hz a frame
-  /// costs more than the ten samples it shows). A key, a resize or a new screen is drawn at once.
-  static let minimumFrameGap = 0.1
+  /// Shortest time between two frames that samples alone ask for, seconds: 5 a second, as
+  /// smooth as a memory chart needs to look (a column of a minute-wide chart on a 160-column
+  /// terminal is 0.375 s), whatever the sampling interval (at 100 Hz a frame costs more than
+  /// the twenty samples it shows). A key, a resize or a new screen is drawn at once.
+  static let minimumFrameGap = 0.2
 
   /// The screens, bottom first; the last one is shown.
   private(set) var stack: [any AppScreen]

@@ -25,6 +25,9 @@ final class TableScreen: AppScreen {
     nextDue = start
   }
 
+  /// When the heap's free pages were last given back (``AllocatorTuning/releaseFreePages()``).
+  private var lastTrim = -Double.infinity
+
   func poll(now: Double) -> [AppEvent] {
     guard let due = nextDue, now >= due else { return [] }
     nextDue = schedule.next(after: now)
@@ -39,7 +42,14 @@ final class TableScreen: AppScreen {
   func handle(_ event: AppEvent, in context: AppContext) -> Transition {
     switch event {
     case .refresh:
-      overview.refresh(now: context.clock.monotonicSeconds())
+      let now = context.clock.monotonicSeconds()
+      overview.refresh(now: now)
+      // Rows of processes that ended leave free pages scattered in the heap: given back once
+      // a minute, so the table's resident size follows the processes listed.
+      if now - lastTrim >= 60 {
+        lastTrim = now
+        AllocatorTuning.releaseFreePages()
+      }
       return .redraw
     case .tick:
       guard let message, message.until <= context.elapsed else { return .none }

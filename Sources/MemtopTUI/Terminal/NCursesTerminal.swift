@@ -170,6 +170,9 @@ package final class NCursesTerminal: TerminalBackend {
   /// Writes the cells of `buffer` that differ from the last frame, then refreshes.
   package func flush(_ buffer: CellBuffer) {
     guard isActive else { return }
+    // A frame like the one on the screen (a steady target between two ticks of the clock
+    // shown) costs nothing more.
+    if let front, front == buffer { return }
     let full = front.map { $0.width != buffer.width || $0.height != buffer.height } ?? true
     if full { wclear(memtop_stdscr()) }
     for y in 0..<buffer.height {
@@ -181,17 +184,18 @@ package final class NCursesTerminal: TerminalBackend {
           continue
         }
         // A run of changed cells in one role goes out in one write.
-        var run = String(cell.glyph)
+        var run = String.UnicodeScalarView()
+        run.append(cell.scalar)
         var end = x + 1
         while end < buffer.width {
           let next = buffer[end, y]
           if next.role != cell.role { break }
           if !full, let old = front, old[end, y] == next { break }
-          run.append(next.glyph)
+          run.append(next.scalar)
           end += 1
         }
         memtop_set_attr(attributes[cell.role] ?? 0, pairs[cell.role] ?? 0)
-        mvwaddstr(memtop_stdscr(), Int32(y), Int32(x), run)
+        mvwaddstr(memtop_stdscr(), Int32(y), Int32(x), String(run))
         x = end
       }
     }

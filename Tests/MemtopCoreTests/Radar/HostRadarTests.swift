@@ -147,5 +147,8 @@ struct HostRadarTests {
     let interval = try #require(cadence.interval)
     #expect(cost > 0)
     #expect(cost / interval <= WhereWatch.budget * 2, "\(cost) s every \(interval) s")
+    // The kind of growth is all the exposition carries: smaps_rollup (PSS) is never read.
+    #expect(watch.sampler.rollupCadence.reads == 0)
+    #expect(watch.sampler.heapCadence.reads > 0)
   }
 }
