@@ -3,6 +3,7 @@
 // Run: cd Benchmarks && swift package benchmark
 // Memory flatness of a long recording: cd Benchmarks && swift run -c release memtop-memory
 // One walk of the mappings, heap only against heap + kinds: swift run -c release memtop-walk PID
+// Memory per row of the process table and `serve` over an hour: swift run -c release memtop-rows 1000 3600
 import PackageDescription
 
 let package = Package(
@@ -26,6 +27,10 @@ let package = Package(
     ),
     .executableTarget(
       name: "memtop-walk",
+      dependencies: [.product(name: "MemtopCore", package: "memtop")]
+    ),
+    .executableTarget(
+      name: "memtop-rows",
       dependencies: [.product(name: "MemtopCore", package: "memtop")]
     ),
     .executableTarget(

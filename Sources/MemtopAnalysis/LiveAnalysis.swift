@@ -41,13 +41,16 @@ public struct LiveAnalysis: Sendable {
   /// When set, evaluations fall on the samples whose count plus this phase is a multiple of
   /// the interval, so many analyses started together (the process table's rows) take turns.
   private let phase: Int?
-  private let analyzer = TrendAnalyzer(TrendConfiguration())
+  private let analyzer: TrendAnalyzer
   /// The analyzer per metric: counts (threads, descriptors) are judged in things, not bytes.
   private let analyzers: [TrendAnalyzer]
   /// Samples kept raw by this analysis (``rawCapacity`` unless given).
   package let rawLimit: Int
-  /// Bins per pyramid level as given (nil: ``FloorPyramid/bounded()``'s).
-  private let pyramidCapacity: Int?
+  /// A pyramid as each metric's starts (and starts again after an exec).
+  private let emptyPyramid: FloorPyramid
+  /// Levels of a pyramid sized by `maxFloorPoints` (a row of the process table): at one
+  /// reading a second and 64 points, they reach back 11.5 hours.
+  package static let rowPyramidLevels = 8
   /// Series time of the first sample.
   private var firstElapsed: Double?
   /// The command line the samples last named.
@@ -84,12 +87,17 @@ public struct LiveAnalysis: Sendable {
   /// `pyramidCapacity` bins are kept per pyramid level (the analyzer reads at most 256 floor
   /// points, so 256 loses no window that a coarser level cannot serve); nil keeps
   /// ``FloorPyramid/bounded()``'s.
+  /// `maxFloorPoints`, when given, judges as the process table's rows are judged: at most that
+  /// many floor points a window (the statistics are O(n²): 64 points cost a sixteenth of 256),
+  /// from pyramids of that many bins a level and at most ``rowPyramidLevels`` levels, so a
+  /// row's memory is bounded whatever the run's length (`pyramidCapacity` is then unused).
   /// `phase`, when given, spreads evaluations: they fall on the samples whose count plus
   /// `phase` is a multiple of the interval, so analyses started on one tick take turns.
   /// `skipsUnchanged` leaves out scheduled evaluations while nothing moved (the process
   /// table's thousand idle rows).
   public init(
     metrics: [Metric], evaluateEvery: Int = 5, rawCapacity: Int = LiveAnalysis.rawCapacity, pyramidCapacity: Int? = nil,
+    maxFloorPoints: Int? = nil,
     phase: Int? = nil, confirmSeconds: Double = 0, skipsUnchanged: Bool = false
   ) {
     self.skipsUnchanged = skipsUnchanged
@@ -97,9 +105,23 @@ public struct LiveAnalysis: Sendable {
     self.phase = phase.map { max($0, 0) }
     self.metrics = metrics
     rawLimit = max(rawCapacity, 0)
-    analyzers = metrics.map { $0.isCount ? TrendAnalyzer(.counts) : TrendAnalyzer(TrendConfiguration()) }
-    self.pyramidCapacity = pyramidCapacity
-    pyramids = metrics.map { _ in pyramidCapacity.map { FloorPyramid(capacity: $0) } ?? FloorPyramid.bounded() }
+    var configuration = TrendConfiguration()
+    var counts = TrendConfiguration.counts
+    if let maxFloorPoints {
+      configuration.maxFloorPoints = max(maxFloorPoints, configuration.minPoints)
+      counts.maxFloorPoints = configuration.maxFloorPoints
+    }
+    analyzer = TrendAnalyzer(configuration)
+    analyzers = metrics.map { $0.isCount ? TrendAnalyzer(counts) : TrendAnalyzer(configuration) }
+    let empty =
+      if maxFloorPoints != nil {
+        // A level holds the points a window may use, trimmed by one as each bin completes.
+        FloorPyramid(capacity: configuration.maxFloorPoints, slack: 1, maxLevels: Self.rowPyramidLevels)
+      } else {
+        pyramidCapacity.map { FloorPyramid(capacity: $0) } ?? FloorPyramid.bounded()
+      }
+    emptyPyramid = empty
+    pyramids = metrics.map { _ in empty }
     raw = metrics.map { _ in MetricSeries(times: [], values: []) }
     alerts = metrics.map { _ in LeakAlert(minimumGrowthSeconds: confirmSeconds) }
     results = metrics.map { _ in nil }
@@ -227,7 +249,7 @@ public struct LiveAnalysis: Sendable {
     firstElapsed = nil
     skippedEvaluations = 0
     changedSinceEvaluation = true
-    pyramids = pyramids.map { _ in pyramidCapacity.map { FloorPyramid(capacity: $0) } ?? FloorPyramid.bounded() }
+    pyramids = pyramids.map { _ in emptyPyramid }
     raw = metrics.map { _ in MetricSeries(times: [], values: []) }
     alerts = alerts.map { LeakAlert(minimumGrowthSeconds: $0.minimumGrowthSeconds) }
     results = metrics.map { _ in nil }

@@ -81,15 +81,21 @@ public struct FloorPyramid: Sendable, Equatable {
 
   /// Bins a level may hold past ``capacity`` before the oldest are dropped down to it.
   package let slack: Int
+  /// Levels kept at most: the coarsest trims its oldest bins like the others instead of
+  /// feeding a coarser one, so memory is bounded whatever the run's length (the history it
+  /// serves reaches back `capacity · baseSamples · 2^(maxLevels − 1)` samples).
+  package let maxLevels: Int
 
   /// - Parameters:
   ///   - capacity: completed bins kept per level, at least.
   ///   - slack: bins a level may gather past `capacity` before it drops back to `capacity`
   ///     (by default as many again: memory of twice the capacity, trimmed rarely).
-  public init(baseSamples: Int = 5, capacity: Int = 1024, slack: Int? = nil) {
+  ///   - maxLevels: levels kept at most (by default, as many as the series needs).
+  public init(baseSamples: Int = 5, capacity: Int = 1024, slack: Int? = nil, maxLevels: Int = .max) {
     self.baseSamples = Swift.max(baseSamples, 1)
     self.capacity = Swift.max(capacity, 16)
     self.slack = Swift.max(slack ?? self.capacity, 1)
+    self.maxLevels = Swift.max(maxLevels, 1)
   }
 
   /// The pyramid a long live view or recording keeps per metric: 512 bins a level plus 64,
@@ -187,7 +193,11 @@ public struct FloorPyramid: Sendable, Equatable {
   // MARK: - Implementation
 
   private mutating func grow() {
-    stored.append([])
+    var level: [Stored] = []
+    // A pyramid of bounded levels takes each level's room at once: grown by doubling, it
+    // would hold up to twice what it keeps.
+    if maxLevels != .max { level.reserveCapacity(capacity + slack) }
+    stored.append(level)
     trimmed.append(false)
     partial.append(nil)
     partialChildren.append(0)
@@ -195,13 +205,16 @@ public struct FloorPyramid: Sendable, Equatable {
 
   private mutating func complete(_ bin: Bin, level: Int) {
     // Room for the slack once, not the doubling an append past the capacity would give.
-    if stored[level].count == capacity { stored[level].reserveCapacity(capacity + slack) }
+    if stored[level].count == capacity && stored[level].capacity < capacity + slack {
+      stored[level].reserveCapacity(capacity + slack)
+    }
     stored[level].append(Stored(bin))
     if stored[level].count >= capacity + slack {
       stored[level].removeFirst(stored[level].count - capacity)
       trimmed[level] = true
     }
     let up = level + 1
+    guard up < maxLevels else { return }
     if up >= partial.count { grow() }
     if var parent = partial[up] {
       parent.merge(bin)

@@ -119,6 +119,10 @@ public final class ProcessOverview {
   public var window: Double
   /// Ticks between two analyses of one process.
   public static let evaluateEveryTicks = 10
+  /// Floor points a row's analysis judges at most (the live view of one process judges 256):
+  /// a thousand rows judged in turn stay cheap, and each row's history is bounded (about 20 KB
+  /// at most, 13 KB after an hour at one reading a second).
+  public static let floorPoints = 64
   /// Ticks between two re-reads of a process's name.
   public static let nameRefreshTicks = 10
   private var tick = 0
@@ -175,7 +179,7 @@ public final class ProcessOverview {
       forget(pid)
       let identity = ProcessIdentity(pid: pid, startTimeTicks: entry.startTimeTicks)
       var analysis = LiveAnalysis(
-        metrics: [.rss], evaluateEvery: evaluateEvery, rawCapacity: rawReadings, pyramidCapacity: 257,
+        metrics: [.rss], evaluateEvery: evaluateEvery, rawCapacity: rawReadings, maxFloorPoints: Self.floorPoints,
         phase: Int(pid), confirmSeconds: confirmSeconds, skipsUnchanged: true)
       if let points = carried[identity] { analysis.carry(points) }
       tracked[pid] = Tracked(

@@ -1,5 +1,6 @@
 import Testing
 
+@testable import MemtopAnalysis
 @testable import MemtopCore
 @testable import MemtopTrend
 
@@ -71,6 +72,31 @@ struct FloorPyramidTests {
     #expect(pyramid.levels.allSatisfy { $0.count < 32 })
     #expect(pyramid.floor().count <= 256)
     #expect(pyramid.floor().count >= 8)
+  }
+
+  @Test("A row's pyramid (bounded levels) stops at its level count: the same memory after a day as after hours")
+  func boundedLevels() {
+    let levels = LiveAnalysis.rowPyramidLevels
+    var pyramid = FloorPyramid(baseSamples: 5, capacity: 64, slack: 1, maxLevels: levels)
+    // A day at one reading a second, a leak of 3.6 MB/h on top of a sawtooth.
+    var sizes: [Int] = []
+    for i in 0..<86_400 {
+      pyramid.append(time: Double(i), value: 1e8 + Double(i) * 1_000 + Double(i % 30) * 1e4)
+      if i == 43_199 || i == 86_399 { sizes.append(pyramid.levels.map(\.count).reduce(0, +)) }
+    }
+    #expect(pyramid.levels.count == levels)
+    #expect(pyramid.levels.allSatisfy { $0.count <= 65 }, "\(pyramid.levels.map(\.count))")
+    #expect(sizes[0] == sizes[1], "bins kept at 12 h and at 24 h: \(sizes)")
+    // The top level still serves the whole window it keeps: the most recent 64 of its bins.
+    let floor = pyramid.floor()
+    #expect(floor.count >= 60 && floor.count <= 65, "\(floor.count)")
+    let reach = 64.0 * 5 * Double(1 << (levels - 1))
+    #expect(floor.times.first.map { $0 > 86_400 - reach - 1_000 } == true, "\(floor.times.first ?? -1)")
+    // And a leak is still a leak when judged from it at 64 points.
+    var configuration = TrendConfiguration()
+    configuration.maxFloorPoints = 64
+    let result = TrendAnalyzer(configuration).analyze(pyramid, label: "RSS", limitBytes: nil)
+    #expect(result.verdict == .leak, "\(result.verdict)")
   }
 
   @Test("A floor since a time leaves out bins before it")
