@@ -52,7 +52,9 @@ func pages(_ i: Int, _ t: Int) -> Int {
 }
 
 func ownRSS() -> Double {
-  guard let text = Syscalls.readSmallFile("/proc/self/status"), let status = try? ProcStatus.parse(text) else { return 0 }
+  guard let text = Syscalls.readSmallFile("/proc/self/status"), let status = try? ProcStatus.parse(text) else {
+    return 0
+  }
   return Double(status.vmRSS ?? 0) / 1_048_576
 }
 
@@ -62,7 +64,9 @@ let overview = ProcessOverview(
   procRoot: proc.path, window: serve ? 5 : 60, confirmSeconds: serve ? HostRadar.defaultConfirmSeconds : 0,
   evaluateEvery: serve ? 30 : ProcessOverview.evaluateEveryTicks)
 let marks: Set<Int> = [1, 60, 300, 600, 1200, 1800, 2700, 3600, 7200, seconds]
-print("\(count) processes (\(Int(Double(count) * changing)) changing), judged as \(serve ? "memtop serve" : "the process table") does")
+print(
+  "\(count) processes (\(Int(Double(count) * changing)) changing), judged as \(serve ? "memtop serve" : "the process table") does"
+)
 print("second   VmRSS      per row")
 let started = Date()
 for t in 1...seconds {
@@ -78,5 +82,7 @@ for t in 1...seconds {
     print(String(format: "%6d   %6.1f MiB  %6.0f B", t, rss, perRow))
   }
 }
-print(String(format: "before the first pass: %.1f MiB; %d passes in %.1f s", before, seconds, Date().timeIntervalSince(started)))
+print(
+  String(
+    format: "before the first pass: %.1f MiB; %d passes in %.1f s", before, seconds, Date().timeIntervalSince(started)))
 print("rows listed: \(overview.rows.count)")
