@@ -30,6 +30,11 @@ public final class HostRadar {
   /// rate, interval and time to the limit are served from the first minute, for every process
   /// among the fastest growing).
   public static let defaultConfirmSeconds = 600.0
+  /// Passes between two reads of a process whose RSS has held for ten reads: most of a
+  /// host's processes are daemons that do not move, and a leak is suspected only after
+  /// minutes of growth, so one starting in such a process is seen at most this many seconds
+  /// late (at the default interval), for a quarter of the reads.
+  public static let idleReadEvery = 4
   /// From this confirmation delay on, each process is analysed every 30 passes.
   static let slowEvaluationConfirmSeconds = 300.0
 
@@ -69,7 +74,8 @@ public final class HostRadar {
     // table's) loses nothing of that and costs a third.
     overview = ProcessOverview(
       procRoot: procRoot, window: window, descriptorLimit: descriptorLimit, confirmSeconds: confirmSeconds,
-      evaluateEvery: confirmSeconds >= Self.slowEvaluationConfirmSeconds ? 30 : ProcessOverview.evaluateEveryTicks)
+      evaluateEvery: confirmSeconds >= Self.slowEvaluationConfirmSeconds ? 30 : ProcessOverview.evaluateEveryTicks,
+      idleReadEvery: Self.idleReadEvery)
     exposition = RadarExposition(top: top, maxSeries: maxSeries)
   }
 

@@ -10,7 +10,8 @@ import MemtopTrend
 ///
 /// Only cheap reads: a directory listing, one `stat` read when a process appears (the
 /// scanner's, and the handle's own at open), one `statm` per process per tick, and its name
-/// again every ``nameRefreshTicks`` ticks (`exec` changes it, and the command line with it). At
+/// again every ``nameRefreshTicks`` ticks (`exec` changes it, and the command line with it;
+/// `serve` as often as it analyses, every 30). At
 /// most ``descriptorLimit`` descriptors are kept open (two per process, `stat` and `statm`;
 /// half the soft `RLIMIT_NOFILE`, raised to the hard limit first); beyond that a process is
 /// opened, read and closed in its tick, so a machine with more processes than `ulimit -n`
@@ -98,6 +99,9 @@ public final class ProcessOverview {
     /// ranks hundreds of rows a pass on these without touching the analysis.
     var growth: Double?
     var leakConfirmed = false
+    /// The RSS of the latest reading, and how many reads in a row found it unchanged.
+    var lastRSS: UInt64?
+    var unchangedReads = 0
 
     init(identity: ProcessIdentity, name: String, command: String, analysis: LiveAnalysis) {
       self.identity = identity
@@ -146,6 +150,14 @@ public final class ProcessOverview {
   public let confirmSeconds: Double
   /// Ticks between two analyses of one process (``evaluateEveryTicks`` for the table).
   public let evaluateEvery: Int
+  /// Ticks between two re-reads of one process's name (``nameRefreshTicks`` for the table; no
+  /// more often than its analysis).
+  let nameRefreshEvery: Int
+  /// Passes between two reads of a process whose RSS held for ``idleAfterReads`` reads (1:
+  /// every pass, as the table reads, so every figure shown is this second's).
+  public let idleReadEvery: Int
+  /// Reads in a row with the same RSS after which a process counts as idle.
+  public static let idleAfterReads = 10
 
   /// - Parameters:
   ///   - window: seconds of history for the sparkline.
@@ -155,12 +167,16 @@ public final class ProcessOverview {
   ///   - confirmSeconds: how long a process's growth must have lasted before it is
   ///     leak-confirmed (0: at the analysis' two consecutive positives, as the table shows).
   ///   - evaluateEvery: ticks between two analyses of one process.
+  ///   - idleReadEvery: passes between two reads of an idle process (1: every pass).
   public init(
     procRoot: String = "/proc", window: Double = 60, pageSize: UInt64 = Syscalls.pageSize(),
-    descriptorLimit: Int? = nil, confirmSeconds: Double = 0, evaluateEvery: Int = ProcessOverview.evaluateEveryTicks
+    descriptorLimit: Int? = nil, confirmSeconds: Double = 0, evaluateEvery: Int = ProcessOverview.evaluateEveryTicks,
+    idleReadEvery: Int = 1
   ) {
+    self.idleReadEvery = max(idleReadEvery, 1)
     self.confirmSeconds = max(confirmSeconds, 0)
     self.evaluateEvery = max(evaluateEvery, 1)
+    nameRefreshEvery = max(Self.nameRefreshTicks, self.evaluateEvery)
     Syscalls.raiseOpenFileLimit()
     self.descriptorLimit = descriptorLimit ?? Syscalls.openFileLimit() / 2
     scanner = ProcessScanner(procRoot: procRoot)
@@ -189,7 +205,15 @@ public final class ProcessOverview {
     carried = [:]
     var ended: [(pid: Int32, gone: Bool)] = []
     for (pid, entry) in tracked {
-      if (Int(pid) + tick) % Self.nameRefreshTicks == 0 { refreshName(entry) }
+      // A process whose RSS has held for a while is read on every `idleReadEvery`-th pass
+      // only (serve's hundreds of idle daemons); the first read that sees it move brings it
+      // back to every pass. Its exit is seen by the scan all the same.
+      if idleReadEvery > 1 && entry.unchangedReads >= Self.idleAfterReads
+        && (Int(pid) + tick) % idleReadEvery != 0
+      {
+        continue
+      }
+      if (Int(pid) + tick) % nameRefreshEvery == 0 { refreshName(entry) }
       var sample: MemorySample?
       switch read(entry) {
       case .gone:
@@ -207,6 +231,12 @@ public final class ProcessOverview {
         entry.readFailure = nil
       }
       entry.lastAnon = sample?.anon
+      if let rss = sample?.rss, rss == entry.lastRSS {
+        entry.unchangedReads += 1
+      } else {
+        entry.unchangedReads = 0
+      }
+      entry.lastRSS = sample?.rss
       entry.append(time: now, value: sample?.rss.map { Double($0) } ?? .nan, window: window)
       // Cached when the analysis judged (or started over: a launcher's exec restarts it).
       if let sample, entry.analysis.append(sample, limitBytes: nil) || entry.analysis.samples <= 1 {

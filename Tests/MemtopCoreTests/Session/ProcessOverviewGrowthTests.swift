@@ -55,6 +55,34 @@ struct ProcessOverviewGrowthTests {
     return (rows, pyramid)
   }
 
+  @Test("serve's idle reading: a process whose RSS held is read every 4th pass, and every pass again once it moves")
+  func idleRead() throws {
+    let (root, statmPath) = try Self.fixture()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try Self.rewrite(statmPath, Self.statm(kB: 8192))
+    let overview = ProcessOverview(procRoot: root, window: 600, pageSize: 4096, idleReadEvery: 4)
+    let readings = { (try #require(overview.rows.first)).history.count }
+    for tick in 0..<40 { overview.refresh(now: Double(tick)) }
+    // Ten reads to count as idle, then one pass in four.
+    let idle = try readings()
+    #expect(idle >= 11 + 29 / 4 - 1 && idle <= 11 + 29 / 4 + 1, "\(idle) readings in 40 passes")
+    // It moves: seen within four passes, then read on every pass.
+    try Self.rewrite(statmPath, Self.statm(kB: 16384))
+    var seenAt: Int?
+    for tick in 40..<60 {
+      overview.refresh(now: Double(tick))
+      if seenAt == nil, (try #require(overview.rows.first).rss ?? 0) >= 16384 * 1024 { seenAt = tick }
+      try Self.rewrite(statmPath, Self.statm(kB: 16384 + 4 * (tick - 39)))
+    }
+    let seen = try #require(seenAt)
+    #expect(seen < 44, "seen at pass \(seen)")
+    #expect(try readings() - idle >= 60 - seen - 1, "read on every pass once it moved")
+    // The table reads every process on every pass.
+    let table = ProcessOverview(procRoot: root, window: 600, pageSize: 4096)
+    for tick in 0..<40 { table.refresh(now: Double(tick)) }
+    #expect(try #require(table.rows.first).history.count == 40)
+  }
+
   @Test("a leak's growth is the analyzer's floor rate with its verdict, not the last two readings")
   func leak() throws {
     // 100 MiB + 50 kB/s, with 0–4 MiB of temporaries that make two-point differences swing.
