@@ -15,7 +15,8 @@ struct ServeCommand: ParsableCommand {
     commandName: "serve",
     abstract: "Judge every process on the host for leaks and serve the verdicts to Prometheus.",
     discussion: """
-      Reads every process's RSS each --interval and judges it as the process table does. \
+      Reads every process's RSS each --interval (one whose RSS held for ten reads, every \
+      fourth) and judges it as the process table does. \
       A process is leak-suspected once its steady growth has lasted --confirm-after seconds. \
       Per-process series only for the leak-suspected processes and the fastest growing ones \
       (--top); a scrape holds at most 6 + 7 x TOP series and never more than --max-series. \
