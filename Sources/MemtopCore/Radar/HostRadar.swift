@@ -85,14 +85,12 @@ public final class HostRadar {
     overview.refresh(now: now)
     watchWhere()
     passes += 1
-    // Forget the labels of lifetimes that ended, now and then, and give back the pages that
-    // rows of ended processes left free in the heap.
+    // Forget the labels of lifetimes that ended, now and then.
     if passes % 60 == 0 {
       let alive = Set(overview.standings.map(\.identity))
       labels = labels.filter { alive.contains($0.key) }
       whereRefused = whereRefused.filter { alive.contains($0) }
       limits = limits.filter { now - $0.value.readAt < Self.limitRefreshSeconds * 4 }
-      AllocatorTuning.releaseFreePages()
     }
   }
 

@@ -133,6 +133,10 @@ public final class ProcessOverview {
   private let scanner: ProcessScanner
   private let pageSize: UInt64
   private let clock = TickClock()
+  /// Seconds between two givings back of the heap's free pages.
+  static let trimEverySeconds = 60.0
+  /// When the heap's free pages were last given back (``AllocatorTuning/releaseFreePages()``).
+  private var lastTrim = -Double.infinity
   /// One read buffer for every row's handle: rows are read one after the other, and a buffer
   /// each (8 KiB) would cost a thousand rows 8 MiB.
   private let readBuffer = ReadBuffer()
@@ -245,6 +249,12 @@ public final class ProcessOverview {
       }
     }
     for (pid, gone) in ended { forget(pid, gone: gone) }
+    // Rows of processes that ended leave free pages scattered in the heap: given back once a
+    // minute, so the resident size of the table and of `serve` follows the processes listed.
+    if now - lastTrim >= Self.trimEverySeconds {
+      lastTrim = now
+      AllocatorTuning.releaseFreePages()
+    }
   }
 
   /// Re-reads `entry`'s name (`exec` changes it, and the command line with it): through its

@@ -25,9 +25,6 @@ final class TableScreen: AppScreen {
     nextDue = start
   }
 
-  /// When the heap's free pages were last given back (``AllocatorTuning/releaseFreePages()``).
-  private var lastTrim = -Double.infinity
-
   func poll(now: Double) -> [AppEvent] {
     guard let due = nextDue, now >= due else { return [] }
     nextDue = schedule.next(after: now)
@@ -42,14 +39,7 @@ final class TableScreen: AppScreen {
   func handle(_ event: AppEvent, in context: AppContext) -> Transition {
     switch event {
     case .refresh:
-      let now = context.clock.monotonicSeconds()
-      overview.refresh(now: now)
-      // Rows of processes that ended leave free pages scattered in the heap: given back once
-      // a minute, so the table's resident size follows the processes listed.
-      if now - lastTrim >= 60 {
-        lastTrim = now
-        AllocatorTuning.releaseFreePages()
-      }
+      overview.refresh(now: context.clock.monotonicSeconds())
       return .redraw
     case .tick:
       guard let message, message.until <= context.elapsed else { return .none }

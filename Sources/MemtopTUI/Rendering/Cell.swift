@@ -22,10 +22,7 @@ public struct Cell: Sendable, Equatable {
   }
 
   /// The glyph; always one column wide.
-  package var glyph: Character {
-    get { Character(scalar) }
-    set { scalar = Self.scalar(of: newValue) }
-  }
+  package var glyph: Character { Character(scalar) }
 
   /// A blank cell in the plain text role.
   public static let blank = Cell(" ", .text)
