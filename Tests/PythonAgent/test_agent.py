@@ -1058,6 +1058,61 @@ class AgentTests(unittest.TestCase):
         self.assertEqual(after["observer"]["tracemalloc"], 0)
         self.assertClean(*finish(child), "tracing False")
 
+    def test_a_window_at_its_budget_stops_tracing_before_counting_its_last_lines(self):
+        # Counting a snapshot's lines is Python code: the program runs meanwhile. A window that
+        # reached its budget must not go on tracing while its last lines are counted, or a batch
+        # job builds its whole batch traced in that time (a 40 MB sawtooth peaked 83-131 MiB
+        # instead of 47). The spy sees, as each count starts, whether tracemalloc still traces.
+        script = self.memtop.write(
+            "app.py",
+            """
+            import sys
+            import threading
+            import time
+            import _tracemalloc
+            import memtop_agent
+
+            seen = []
+            counting = memtop_agent._own_frames
+
+            def spy():
+                seen.append(_tracemalloc.is_tracing())
+                return counting()
+
+            memtop_agent._own_frames = spy
+            done = threading.Event()
+            threading.Thread(target=lambda: (sys.stdin.readline(), done.set()), daemon=True).start()
+            print("ready", flush=True)
+            kept = []
+            while not done.is_set() and len(kept) < 3000000:
+                kept.append({"n": len(kept)})  # STORE LINE
+                if len(kept) % 200 == 0:
+                    time.sleep(0.01)
+            print("counts", " ".join("traced" if s else "halted" for s in seen), flush=True)
+            """,
+        )
+        child = self.memtop.launch(script)
+        agent = self.memtop.accept()
+        self.assertEqual(child.stdout.readline().strip(), b"ready")
+        agent.send({"cmd": "config", "interval": 0.2, "census_interval": 0})
+        # ~20 k traced dicts a second: 16 MiB is reached in a few seconds, each check at most a
+        # few hundred KiB past the one before, so the window ends with its last snapshot.
+        agent.send({"cmd": "trace", "seconds": 600, "snapshots": 2, "frames": 1, "max_bytes": 16 << 20})
+        closed = agent.until(
+            lambda m: m["type"] == "sample" and "closed_at" in m.get("window", {}), "the closing edge", timeout=120)
+        self.assertEqual(closed["window"]["reason"], "budget")
+        store = "%s:%d" % (script, line_of(script, "# STORE LINE"))
+        self.assertEqual(closed["lines"][0]["location"], store, json.dumps(closed["lines"][:3]))
+        child.stdin.write(b"stop\n")
+        child.stdin.flush()
+        code, out, err = finish(child)
+        counts = [line for line in out.splitlines() if line.startswith("counts")]
+        self.assertEqual(len(counts), 1, out)
+        # The window's snapshots: every one before the last counted while tracing, the last
+        # (the budget's) after tracing stopped.
+        self.assertTrue(counts[0].endswith("halted"), counts[0])
+        self.assertEqual(code, 0, err)
+
     # MARK: Retainers
 
     def retainers(self, agent, path, count=2):

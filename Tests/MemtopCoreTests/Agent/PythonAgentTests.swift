@@ -67,6 +67,7 @@ struct PythonAgentTests {
     "test_loaders_print_nothing_when_the_agent_cannot_be_read",
     "test_the_observer_is_measured_and_a_window_hands_memory_back",
     "test_a_tracing_window_closes_at_its_memory_budget",
+    "test_a_window_at_its_budget_stops_tracing_before_counting_its_last_lines",
     "test_retainer_a_module_global_dict_is_named_with_its_line",
     "test_retainer_closures_on_an_event_bus_class_attribute",
     "test_retainer_a_set_of_asyncio_tasks_in_a_module_global",
