@@ -414,7 +414,7 @@ public final class Sampler {
         sample.uss = rollup.uss
         sample.swapPss = rollup.swapPss
         detailReads += 1
-        rollupTrigger.detailRead()
+        rollupTrigger.detailRead(found: [rollup.pss, rollup.uss, rollup.swapPss])
       } catch {
         detailFailed(error, file: "smaps_rollup")
       }
@@ -445,7 +445,7 @@ public final class Sampler {
       sample.uss = smaps.totals.uss
       sample.swapPss = smaps.totals.swapPss
       // The walk of smaps gave PSS: a read of smaps_rollup now would learn nothing more.
-      rollupTrigger.detailRead()
+      rollupTrigger.detailRead(found: [smaps.totals.pss, smaps.totals.uss, smaps.totals.swapPss])
     } catch {
       detailFailed(error, file: "smaps")
     }
@@ -466,7 +466,7 @@ public final class Sampler {
     sample.arenas = UInt64(exactly: regions.arenas)
     latestRegions = regions
     detailReads += 1
-    heapTrigger.detailRead()
+    heapTrigger.detailRead(found: [heap, brkHeap, UInt64(exactly: regions.arenas)] + RegionKind.allCases.map { regions.bytes[$0] })
     lostMaps = 0
   }
 

@@ -22,7 +22,7 @@ struct SamplingOptions<Wording: OptionWording>: ParsableArguments {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Seconds after which the detailed reads are repeated though the target's memory did not move (they follow its changes otherwise); 0 reads them as often as the budget allows.",
+      "Seconds after which the detailed reads are repeated though the target's memory did not move (they follow its changes otherwise), doubling to 4× while those reads find nothing new; 0 reads them as often as the budget allows.",
       valueName: "seconds"))
   var detailMaxAge: Double = 60
 

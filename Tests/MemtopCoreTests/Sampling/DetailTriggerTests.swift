@@ -68,6 +68,49 @@ struct DetailTriggerTests {
     #expect(trigger.isDue(at: 1))
   }
 
+  @Test("reads for age alone that find the same figures double the age, up to 4×; a move of a figure or a size resets it")
+  func backoff() {
+    var trigger = DetailTrigger(maxAge: 60)
+    let figures: [UInt64?] = [30 * Self.mib, 2 * Self.mib, nil]
+    trigger.observe(level(100 * Self.mib, at: 0))
+    trigger.detailRead(found: figures)
+    #expect(trigger.currentMaxAge == 60)
+    // 60 s on, nothing moved and the read finds the same: the next waits 120 s, then 240 s.
+    trigger.observe(level(100 * Self.mib, at: 60))
+    #expect(trigger.isDue(at: 60))
+    trigger.detailRead(found: figures)
+    #expect(trigger.currentMaxAge == 120)
+    trigger.observe(level(100 * Self.mib, at: 179))
+    #expect(!trigger.isDue(at: 179.9))
+    #expect(trigger.isDue(at: 180))
+    trigger.observe(level(100 * Self.mib, at: 180))
+    trigger.detailRead(found: figures)
+    trigger.observe(level(100 * Self.mib, at: 420))
+    trigger.detailRead(found: figures)
+    #expect(trigger.currentMaxAge == 240, "at most 4×")
+    // A shift between kinds under a flat total, found by a read for age: back to a minute.
+    trigger.observe(level(100 * Self.mib, at: 660))
+    trigger.detailRead(found: [29 * Self.mib, 2 * Self.mib, nil])
+    #expect(trigger.currentMaxAge == 60)
+    // A read the sizes' move asked for resets it as well, whatever it finds.
+    trigger.observe(level(100 * Self.mib, at: 720))
+    trigger.detailRead(found: [29 * Self.mib, 2 * Self.mib, nil])
+    #expect(trigger.currentMaxAge == 120)
+    trigger.observe(level(101 * Self.mib, at: 721))
+    #expect(trigger.isDue(at: 721))
+    trigger.detailRead(found: [29 * Self.mib, 2 * Self.mib, nil])
+    #expect(trigger.currentMaxAge == 60)
+    // Without figures (a caller that gives none), the age never grows; reset forgets it.
+    var plain = DetailTrigger(maxAge: 60)
+    plain.observe(level(100 * Self.mib, at: 0))
+    plain.detailRead()
+    plain.observe(level(100 * Self.mib, at: 60))
+    plain.detailRead()
+    #expect(plain.currentMaxAge == 60)
+    trigger.reset()
+    #expect(trigger.currentMaxAge == 60 && trigger.isDue(at: 722))
+  }
+
   /// A sampler on a copy of a real capture (a 100 MiB Python process), on a clock where each
   /// read costs 1 ms, with a 1 % budget.
   func fixtureSampler(maxAge: Double = DetailTrigger.defaultMaxAge) throws -> (Sampler, ManualClock, String) {
@@ -142,13 +185,21 @@ struct DetailTriggerTests {
     #expect(sampler.skippedDetailReads == 0)
   }
 
-  @Test("a steady process past the maximum age is walked again")
+  @Test("a steady process past the maximum age is walked again, then less often while the walks find nothing new")
   func agedFixture() throws {
     let (sampler, clock, _) = try fixtureSampler(maxAge: 5)
     _ = run(sampler, clock: clock, ticks: 100)
     #expect(sampler.detailReads == 1)
     clock.now += 5
     _ = run(sampler, clock: clock, ticks: 100)
+    // The walk (smaps here: PSS from it too) is repeated at 5 s and finds the same figures.
     #expect(sampler.detailReads == 2)
+    // So the next waits 10 s: not at 5 s more, but at 10.
+    clock.now += 4
+    _ = run(sampler, clock: clock, ticks: 50)
+    #expect(sampler.detailReads == 2)
+    clock.now += 5
+    _ = run(sampler, clock: clock, ticks: 50)
+    #expect(sampler.detailReads == 3)
   }
 }
