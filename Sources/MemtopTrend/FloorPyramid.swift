@@ -8,6 +8,13 @@
 /// always holds `baseSamples · 2^k` valid samples, so completed bins are stored without their
 /// count: 32 bytes each. GC-cycle troughs need the raw samples: live floors here are always
 /// bin minima.
+///
+/// A lazy pyramid (a row of the process table) keeps no bins while every valid sample has the
+/// same value (an idle process's RSS): only the run's value, first and last time and count.
+/// The first different value builds the bins appending each sample would have made, the
+/// samples' times spread evenly between the run's first and last (the same bins when the
+/// samples were evenly spaced; otherwise bins' times differ by the spacing's unevenness), and
+/// reads in between see those bins.
 public struct FloorPyramid: Sendable, Equatable {
   /// One bin's summary.
   public struct Bin: Sendable, Equatable {
@@ -59,6 +66,21 @@ public struct FloorPyramid: Sendable, Equatable {
       start = bin.start
       end = bin.end
     }
+
+    init(value: Double, start: Double, end: Double) {
+      minimum = value
+      maximum = value
+      self.start = start
+      self.end = end
+    }
+  }
+
+  /// Valid samples that all had one value (their count is ``sampleCount``, the last one's
+  /// time ``lastTime``).
+  struct ConstantRun: Sendable, Equatable {
+    var value: Double
+    /// Time of the first sample, seconds.
+    var start: Double
   }
 
   /// Valid samples per level-0 bin.
@@ -66,7 +88,12 @@ public struct FloorPyramid: Sendable, Equatable {
   /// Completed bins kept per level (the most recent ones).
   public let capacity: Int
   /// Completed bins per level, oldest first.
-  public var levels: [[Bin]] { stored.indices.map { bins(level: $0) } }
+  public var levels: [[Bin]] {
+    let pyramid = constantRun == nil ? self : built()
+    return pyramid.stored.indices.map { pyramid.bins(level: $0) }
+  }
+  /// Completed bins held in memory (none while a lazy pyramid's samples have one value).
+  package var binsHeld: Int { stored.reduce(0) { $0 + $1.count } }
   /// Completed bins per level, oldest first, as kept.
   private var stored: [[Stored]] = []
   /// Whether a level has dropped old bins (then it cannot serve windows reaching back).
@@ -78,6 +105,11 @@ public struct FloorPyramid: Sendable, Equatable {
   package private(set) var sampleCount = 0
   /// Time of the last valid sample, seconds (nil before the first).
   package private(set) var lastTime: Double?
+  /// Whether bins wait for the first change of value (cleared once they are built).
+  private var lazy: Bool
+  /// A lazy pyramid's samples while they all have one value (nil before the first, and once
+  /// the bins are built).
+  private var constantRun: ConstantRun?
 
   /// Bins a level may hold past ``capacity`` before the oldest are dropped down to it.
   package let slack: Int
@@ -91,11 +123,15 @@ public struct FloorPyramid: Sendable, Equatable {
   ///   - slack: bins a level may gather past `capacity` before it drops back to `capacity`
   ///     (by default as many again: memory of twice the capacity, trimmed rarely).
   ///   - maxLevels: levels kept at most (by default, as many as the series needs).
-  public init(baseSamples: Int = 5, capacity: Int = 1024, slack: Int? = nil, maxLevels: Int = .max) {
+  ///   - lazy: keep no bins while every valid sample has the same value (see above).
+  public init(
+    baseSamples: Int = 5, capacity: Int = 1024, slack: Int? = nil, maxLevels: Int = .max, lazy: Bool = false
+  ) {
     self.baseSamples = Swift.max(baseSamples, 1)
     self.capacity = Swift.max(capacity, 16)
     self.slack = Swift.max(slack ?? self.capacity, 1)
     self.maxLevels = Swift.max(maxLevels, 1)
+    self.lazy = lazy
   }
 
   /// The pyramid a long live view or recording keeps per metric: 512 bins a level plus 64,
@@ -117,6 +153,15 @@ public struct FloorPyramid: Sendable, Equatable {
   /// Adds one sample; NaN (a gap) is skipped.
   public mutating func append(time: Double, value: Double) {
     guard !value.isNaN else { return }
+    if lazy {
+      if sampleCount == 0 || constantRun?.value.bitPattern == value.bitPattern {
+        if sampleCount == 0 { constantRun = ConstantRun(value: value, start: time) }
+        sampleCount += 1
+        lastTime = time
+        return
+      }
+      self = built()
+    }
     sampleCount += 1
     lastTime = time
     let sample = Bin(time: time, value: value)
@@ -137,6 +182,7 @@ public struct FloorPyramid: Sendable, Equatable {
   /// the finest level with at most `maxPoints` bins there. Bins that straddle `startTime` are
   /// left out; the bin being filled counts when at least half full.
   public func floor(since startTime: Double = -.infinity, maxPoints: Int = 256) -> FloorSeries {
+    if constantRun != nil { return built().floor(since: startTime, maxPoints: maxPoints) }
     var level = 0
     while level < stored.count {
       let bins = window(level: level, since: startTime)
@@ -150,6 +196,7 @@ public struct FloorPyramid: Sendable, Equatable {
   /// Excursions above a line over the bins from `startTime` on, at the finest level that
   /// still reaches back there: (≈ p99 of the bins' maxima above the line, largest), bytes.
   func excursions(above line: SenSlope, since startTime: Double) -> (p99: Double, max: Double) {
+    if constantRun != nil { return built().excursions(above: line, since: startTime) }
     var level = 0
     while level < stored.count - 1 && trimmed[level]
       && (stored[level].first?.start ?? .infinity) > startTime
@@ -172,6 +219,7 @@ public struct FloorPyramid: Sendable, Equatable {
   ///
   /// Used to place a step within its floor bin: the first bin wholly at the new level.
   package func startOfRun(after start: Double, through end: Double, where holds: (Bin) -> Bool) -> Double? {
+    if constantRun != nil { return built().startOfRun(after: start, through: end, where: holds) }
     var level = 0
     while level < stored.count - 1 && trimmed[level] && (stored[level].first?.start ?? .infinity) > start {
       level += 1
@@ -188,6 +236,51 @@ public struct FloorPyramid: Sendable, Equatable {
       i -= 1
     }
     return found
+  }
+
+  /// This pyramid with a lazy one's constant run binned: the bins, trims and open bins that
+  /// appending each of its samples would have made, their times spread evenly from the run's
+  /// first to its last. O(bins kept), however long the run.
+  package func built() -> FloorPyramid {
+    var pyramid = self
+    pyramid.lazy = false
+    pyramid.constantRun = nil
+    guard let run = constantRun, let last = lastTime, sampleCount > 0 else { return pyramid }
+    let n = sampleCount
+    func time(_ i: Int) -> Double {
+      i >= n - 1 ? last : run.start + (last - run.start) * Double(i) / Double(n - 1)
+    }
+    // Level k > 0 is started by level k − 1's first completed bin.
+    var levelCount = 1
+    while levelCount < maxLevels && baseSamples << (levelCount - 1) <= n { levelCount += 1 }
+    for level in 0..<levelCount {
+      pyramid.grow()
+      let width = baseSamples << level
+      let completed = n / width
+      // A level trims back to the capacity each time it reaches the capacity plus the slack.
+      let kept = completed < capacity + slack ? completed : capacity + (completed - capacity) % slack
+      pyramid.trimmed[level] = completed >= capacity + slack
+      if kept >= capacity { pyramid.stored[level].reserveCapacity(capacity + slack) }
+      for bin in (completed - kept)..<completed {
+        pyramid.stored[level].append(
+          Stored(value: run.value, start: time(bin * width), end: time((bin + 1) * width - 1)))
+      }
+      // The open bin: level 0's samples past its last completed bin; level k's, one completed
+      // bin of level k − 1 waiting for its sibling.
+      var open: (first: Int, count: Int)?
+      if level == 0 {
+        if n % width > 0 { open = (n - n % width, n % width) }
+      } else {
+        let children = n / (width / 2)
+        pyramid.partialChildren[level] = children % 2
+        if children % 2 == 1 { open = ((children - 1) * (width / 2), width / 2) }
+      }
+      if let open {
+        pyramid.partial[level] = Bin(
+          Stored(value: run.value, start: time(open.first), end: time(open.first + open.count - 1)), count: open.count)
+      }
+    }
+    return pyramid
   }
 
   // MARK: - Implementation

@@ -312,6 +312,9 @@ public final class ProcessOverview {
     carried = history
   }
 
+  /// Floor-pyramid bins the rows' analyses hold, all rows together (an idle row's none).
+  package var binsHeld: Int { tracked.values.reduce(0) { $0 + $1.analysis.binsHeld } }
+
   /// The row of the lifetime `identity`, if it is listed.
   public func row(_ identity: ProcessIdentity) -> Row? {
     guard let entry = tracked[identity.pid], entry.identity == identity else { return nil }
