@@ -90,8 +90,9 @@ public struct LiveAnalysis: Sendable {
   /// `maxFloorPoints`, when given, judges as the process table's rows are judged: at most that
   /// many floor points a window (the statistics are O(n²): 64 points cost a sixteenth of 256),
   /// from pyramids of that many bins a level and at most ``rowPyramidLevels`` levels, so a
-  /// row's memory is bounded whatever the run's length (`pyramidCapacity` is then unused), and
-  /// lazy: no bins until a metric's value first changes (``FloorPyramid``).
+  /// row's memory is bounded whatever the run's length (`pyramidCapacity` is then unused),
+  /// lazy (no bins until a metric's value first changes) and compact (16-byte bins, 32-bit
+  /// offsets from the first reading: ``FloorPyramid``).
   /// `phase`, when given, spreads evaluations: they fall on the samples whose count plus
   /// `phase` is a multiple of the interval, so analyses started on one tick take turns.
   /// `skipsUnchanged` leaves out scheduled evaluations while nothing moved (the process
@@ -116,9 +117,11 @@ public struct LiveAnalysis: Sendable {
     analyzers = metrics.map { $0.isCount ? TrendAnalyzer(counts) : TrendAnalyzer(configuration) }
     let empty =
       if maxFloorPoints != nil {
-        // A level holds the points a window may use, trimmed by one as each bin completes; no
-        // bins at all while the value has not changed (most processes' RSS never does).
-        FloorPyramid(capacity: configuration.maxFloorPoints, slack: 1, maxLevels: Self.rowPyramidLevels, lazy: true)
+        // A level holds the points a window may use, trimmed by one as each bin completes, in
+        // 16 bytes a bin; no bins at all while the value has not changed (most processes'
+        // RSS never does).
+        FloorPyramid(
+          capacity: configuration.maxFloorPoints, slack: 1, maxLevels: Self.rowPyramidLevels, lazy: true, compact: true)
       } else {
         pyramidCapacity.map { FloorPyramid(capacity: $0) } ?? FloorPyramid.bounded()
       }

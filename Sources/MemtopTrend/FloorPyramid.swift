@@ -6,8 +6,8 @@
 /// independent of the number of samples. `append` is O(1) amortized; each level keeps only
 /// its `capacity` most recent bins, so memory is O(capacity · log n). A completed level-k bin
 /// always holds `baseSamples · 2^k` valid samples, so completed bins are stored without their
-/// count: 32 bytes each. GC-cycle troughs need the raw samples: live floors here are always
-/// bin minima.
+/// count: 32 bytes each (16 in a compact pyramid, a row's: ``Level``). GC-cycle troughs need
+/// the raw samples: live floors here are always bin minima.
 ///
 /// A lazy pyramid (a row of the process table) keeps no bins while every valid sample has the
 /// same value (an idle process's RSS): only the run's value, first and last time and count.
@@ -68,8 +68,12 @@ public struct FloorPyramid: Sendable, Equatable {
     }
 
     init(value: Double, start: Double, end: Double) {
-      minimum = value
-      maximum = value
+      self.init(minimum: value, maximum: value, start: start, end: end)
+    }
+
+    init(minimum: Double, maximum: Double, start: Double, end: Double) {
+      self.minimum = minimum
+      self.maximum = maximum
       self.start = start
       self.end = end
     }
@@ -95,7 +99,11 @@ public struct FloorPyramid: Sendable, Equatable {
   /// Completed bins held in memory (none while a lazy pyramid's samples have one value).
   package var binsHeld: Int { stored.reduce(0) { $0 + $1.count } }
   /// Completed bins per level, oldest first, as kept.
-  private var stored: [[Stored]] = []
+  private var stored: [Level] = []
+  /// Whether completed bins are kept as 32-bit offsets from ``origin`` (16 bytes, not 32).
+  package let compact: Bool
+  /// The first valid sample's value and time.
+  private var origin: Origin?
   /// Whether a level has dropped old bins (then it cannot serve windows reaching back).
   private var trimmed: [Bool] = []
   /// The bin being filled at each level (level k holds up to two level-(k−1) children).
@@ -124,9 +132,13 @@ public struct FloorPyramid: Sendable, Equatable {
   ///     (by default as many again: memory of twice the capacity, trimmed rarely).
   ///   - maxLevels: levels kept at most (by default, as many as the series needs).
   ///   - lazy: keep no bins while every valid sample has the same value (see above).
+  ///   - compact: keep completed bins in 16 bytes, as 32-bit offsets from the first sample
+  ///     (``Level``): floors within 64 KiB at 1 TiB, times within milliseconds over hours.
   public init(
-    baseSamples: Int = 5, capacity: Int = 1024, slack: Int? = nil, maxLevels: Int = .max, lazy: Bool = false
+    baseSamples: Int = 5, capacity: Int = 1024, slack: Int? = nil, maxLevels: Int = .max, lazy: Bool = false,
+    compact: Bool = false
   ) {
+    self.compact = compact
     self.baseSamples = Swift.max(baseSamples, 1)
     self.capacity = Swift.max(capacity, 16)
     self.slack = Swift.max(slack ?? self.capacity, 1)
@@ -155,13 +167,17 @@ public struct FloorPyramid: Sendable, Equatable {
     guard !value.isNaN else { return }
     if lazy {
       if sampleCount == 0 || constantRun?.value.bitPattern == value.bitPattern {
-        if sampleCount == 0 { constantRun = ConstantRun(value: value, start: time) }
+        if sampleCount == 0 {
+          constantRun = ConstantRun(value: value, start: time)
+          origin = Origin(value: value, time: time)
+        }
         sampleCount += 1
         lastTime = time
         return
       }
       self = built()
     }
+    if sampleCount == 0 { origin = Origin(value: value, time: time) }
     sampleCount += 1
     lastTime = time
     let sample = Bin(time: time, value: value)
@@ -186,7 +202,7 @@ public struct FloorPyramid: Sendable, Equatable {
     var level = 0
     while level < stored.count {
       let bins = window(level: level, since: startTime)
-      let reachesBack = !trimmed[level] || (stored[level].first?.start ?? .infinity) <= startTime
+      let reachesBack = !trimmed[level] || (stored[level].firstStart ?? .infinity) <= startTime
       if bins.count <= maxPoints && reachesBack { return series(bins) }
       level += 1
     }
@@ -199,7 +215,7 @@ public struct FloorPyramid: Sendable, Equatable {
     if constantRun != nil { return built().excursions(above: line, since: startTime) }
     var level = 0
     while level < stored.count - 1 && trimmed[level]
-      && (stored[level].first?.start ?? .infinity) > startTime
+      && (stored[level].firstStart ?? .infinity) > startTime
     {
       level += 1
     }
@@ -221,7 +237,7 @@ public struct FloorPyramid: Sendable, Equatable {
   package func startOfRun(after start: Double, through end: Double, where holds: (Bin) -> Bool) -> Double? {
     if constantRun != nil { return built().startOfRun(after: start, through: end, where: holds) }
     var level = 0
-    while level < stored.count - 1 && trimmed[level] && (stored[level].first?.start ?? .infinity) > start {
+    while level < stored.count - 1 && trimmed[level] && (stored[level].firstStart ?? .infinity) > start {
       level += 1
     }
     guard level < stored.count else { return nil }
@@ -286,7 +302,7 @@ public struct FloorPyramid: Sendable, Equatable {
   // MARK: - Implementation
 
   private mutating func grow() {
-    var level: [Stored] = []
+    var level = Level(origin: compact ? origin : nil)
     // A pyramid of bounded levels takes each level's room at once: grown by doubling, it
     // would hold up to twice what it keeps.
     if maxLevels != .max { level.reserveCapacity(capacity + slack) }
@@ -326,14 +342,17 @@ public struct FloorPyramid: Sendable, Equatable {
   /// The completed bins of `level`, each with its count.
   private func bins(level: Int) -> [Bin] {
     let count = baseSamples << level
-    return stored[level].map { Bin($0, count: count) }
+    return stored[level].all.map { Bin($0, count: count) }
   }
 
   private func window(level: Int, since startTime: Double) -> [Bin] {
     guard level < stored.count else { return [] }
     let full = baseSamples << level
     var bins: [Bin] = []
-    for bin in stored[level] where bin.start >= startTime { bins.append(Bin(bin, count: full)) }
+    for i in 0..<stored[level].count {
+      let bin = stored[level][i]
+      if bin.start >= startTime { bins.append(Bin(bin, count: full)) }
+    }
     // The open bin counts when at least half full; samples still in finer open bins (less
     // than one bin of this level) wait: mixing bin sizes would bias the minima.
     if let open = partial[level], open.start >= startTime, open.count * 2 >= full {
