@@ -48,7 +48,8 @@ func breakdown(
       maxFloorPoints: ProcessOverview.floorPoints, phase: 100_000 + i, skipsUnchanged: true)
   }
   func rowPyramid(_ i: Int) -> FloorPyramid {
-    FloorPyramid(capacity: ProcessOverview.floorPoints, slack: 1, maxLevels: 8)  // LiveAnalysis.rowPyramidLevels
+    // As LiveAnalysis makes a row's (8 levels: its rowPyramidLevels).
+    FloorPyramid(capacity: ProcessOverview.floorPoints, slack: 1, maxLevels: 8, lazy: true, compact: true)
   }
   let changingRow = 0  // a slow leak: its RSS moves every fourth second
   let idleRow = count  // past the changing share: constant

@@ -62,7 +62,7 @@ func ownRSS() -> Double {
 
 AllocatorTuning.returnLargeBuffersToTheSystem()
 if arguments.contains("--breakdown") {
-  let marks: Set<Int> = [1, 60, 300, 600, 3600, seconds]
+  let marks = Set([1, 60, 300, 600, 3600, seconds].filter { $0 <= seconds })
   let parts = try breakdown(count: count, seconds: seconds, marks: marks, procRoot: proc.path, pages: pages) { i, p in
     let path = proc.appendingPathComponent("\(firstPid + Int32(i))/statm").path
     try statm(pages: p).write(toFile: path, atomically: false, encoding: .utf8)
