@@ -29,9 +29,11 @@ let package = Package(
       name: "memtop-walk",
       dependencies: [.product(name: "MemtopCore", package: "memtop")]
     ),
+    // glibc's <malloc.h>: heap bytes in use, for memtop-rows --breakdown.
+    .systemLibrary(name: "CMalloc"),
     .executableTarget(
       name: "memtop-rows",
-      dependencies: [.product(name: "MemtopCore", package: "memtop")]
+      dependencies: ["CMalloc", .product(name: "MemtopCore", package: "memtop")]
     ),
     .executableTarget(
       name: "memtop-memory",

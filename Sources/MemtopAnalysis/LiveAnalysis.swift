@@ -47,7 +47,7 @@ public struct LiveAnalysis: Sendable {
   /// Samples kept raw by this analysis (``rawCapacity`` unless given).
   package let rawLimit: Int
   /// A pyramid as each metric's starts (and starts again after an exec).
-  private let emptyPyramid: FloorPyramid
+  private var emptyPyramid: FloorPyramid
   /// Levels of a pyramid sized by `maxFloorPoints` (a row of the process table): at one
   /// reading a second and 64 points, they reach back 11.5 hours.
   package static let rowPyramidLevels = 8
@@ -90,7 +90,9 @@ public struct LiveAnalysis: Sendable {
   /// `maxFloorPoints`, when given, judges as the process table's rows are judged: at most that
   /// many floor points a window (the statistics are O(n²): 64 points cost a sixteenth of 256),
   /// from pyramids of that many bins a level and at most ``rowPyramidLevels`` levels, so a
-  /// row's memory is bounded whatever the run's length (`pyramidCapacity` is then unused).
+  /// row's memory is bounded whatever the run's length (`pyramidCapacity` is then unused),
+  /// lazy (no bins until a metric's value first changes) and compact (16-byte bins, 32-bit
+  /// offsets from the first reading: ``FloorPyramid``).
   /// `phase`, when given, spreads evaluations: they fall on the samples whose count plus
   /// `phase` is a multiple of the interval, so analyses started on one tick take turns.
   /// `skipsUnchanged` leaves out scheduled evaluations while nothing moved (the process
@@ -115,8 +117,11 @@ public struct LiveAnalysis: Sendable {
     analyzers = metrics.map { $0.isCount ? TrendAnalyzer(counts) : TrendAnalyzer(configuration) }
     let empty =
       if maxFloorPoints != nil {
-        // A level holds the points a window may use, trimmed by one as each bin completes.
-        FloorPyramid(capacity: configuration.maxFloorPoints, slack: 1, maxLevels: Self.rowPyramidLevels)
+        // A level holds the points a window may use, trimmed by one as each bin completes, in
+        // 16 bytes a bin; no bins at all while the value has not changed (most processes'
+        // RSS never does).
+        FloorPyramid(
+          capacity: configuration.maxFloorPoints, slack: 1, maxLevels: Self.rowPyramidLevels, lazy: true, compact: true)
       } else {
         pyramidCapacity.map { FloorPyramid(capacity: $0) } ?? FloorPyramid.bounded()
       }
@@ -126,6 +131,19 @@ public struct LiveAnalysis: Sendable {
     alerts = metrics.map { _ in LeakAlert(minimumGrowthSeconds: confirmSeconds) }
     results = metrics.map { _ in nil }
     lastValues = metrics.map { _ in .nan }
+  }
+
+  /// Floor-pyramid bins held in memory, every metric's together (none for a metric whose
+  /// value has not changed, with `maxFloorPoints`).
+  package var binsHeld: Int { pyramids.reduce(0) { $0 + $1.binsHeld } }
+
+  /// Makes every metric's pyramid bin its samples from the first, as an analysis without
+  /// `maxFloorPoints` does, where a row's waits for its value to change: the path a lazy row
+  /// is checked against. Only before the first sample.
+  package mutating func binFromTheFirstSample() {
+    guard samples == 0 else { return }
+    emptyPyramid = emptyPyramid.built()
+    pyramids = metrics.map { _ in emptyPyramid }
   }
 
   /// Whether it judges a tree's total.

@@ -72,6 +72,8 @@ public struct TrendAnalyzer: Sendable {
   public func analyze(
     _ pyramid: FloorPyramid, label: String = "memory", limitBytes: Double? = nil
   ) -> TrendResult {
+    // A lazy pyramid's constant run binned once, not at every read.
+    let pyramid = pyramid.built()
     let maxPoints = configuration.maxFloorPoints
     let source = FloorSource(
       floor: { start in pyramid.floor(since: start ?? -.infinity, maxPoints: maxPoints) },

@@ -8,7 +8,9 @@
 // RSS every second: a third grow slowly (a leak), a third saw up and down (a GC), a third
 // fill a bounded cache; the rest are idle. The files are rewritten in place each second.
 //
-// Run: cd Benchmarks && swift run -c release memtop-rows [processes] [seconds] [--serve] [--changing F]
+// Run: cd Benchmarks && swift run -c release memtop-rows [processes] [seconds] [--serve] [--changing F] [--breakdown]
+//   --breakdown: the heap bytes each part of a row costs (pyramid, analysis, sparkline, the
+//   table's rows whole with and without their kept samplers), idle and changing.
 //   --serve: judge as `memtop serve` does (an analysis every 30 passes, 600 s to confirm);
 //   otherwise as the table does (every 10 passes).
 import Foundation
@@ -59,6 +61,22 @@ func ownRSS() -> Double {
 }
 
 AllocatorTuning.returnLargeBuffersToTheSystem()
+if arguments.contains("--breakdown") {
+  let marks = Set([1, 60, 300, 600, 3600, seconds].filter { $0 <= seconds })
+  let parts = try breakdown(count: count, seconds: seconds, marks: marks, procRoot: proc.path, pages: pages) { i, p in
+    let path = proc.appendingPathComponent("\(firstPid + Int32(i))/statm").path
+    try statm(pages: p).write(toFile: path, atomically: false, encoding: .utf8)
+  }
+  let shown = marks.sorted()
+  print(
+    "heap bytes in use per row (mallinfo2), \(count) rows, at second " + shown.map { "\($0)" }.joined(separator: " / "))
+  for part in parts {
+    let figures = shown.map { String(format: "%.0f", part.bytesPerRow[$0] ?? .nan) }
+    print("\(part.name): " + figures.joined(separator: " / "))
+  }
+  try? FileManager.default.removeItem(at: scratch)
+  exit(0)
+}
 let before = ownRSS()
 let overview = ProcessOverview(
   procRoot: proc.path, window: serve ? 5 : 60, confirmSeconds: serve ? HostRadar.defaultConfirmSeconds : 0,

@@ -83,6 +83,22 @@ struct ProcessOverviewGrowthTests {
     #expect(try #require(table.rows.first).history.count == 40)
   }
 
+  @Test("an idle row keeps no floor-pyramid bins; once its RSS moves, it bins every reading since its first")
+  func idleRowKeepsNoBins() throws {
+    let (root, statmPath) = try Self.fixture()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try Self.rewrite(statmPath, Self.statm(kB: 8192))
+    let overview = ProcessOverview(procRoot: root, window: 60, pageSize: 4096)
+    for tick in 0..<600 { overview.refresh(now: Double(tick)) }
+    #expect(overview.binsHeld == 0)
+    #expect(try #require(overview.rows.first).verdict == .stable)
+    try Self.rewrite(statmPath, Self.statm(kB: 8196))
+    overview.refresh(now: 600)
+    // 601 readings in bins of 5, 10, … 320: level 0 trimmed to its 64 latest, then 60, 30, 15,
+    // 7, 3 and 1.
+    #expect(overview.binsHeld == 64 + 60 + 30 + 15 + 7 + 3 + 1, "\(overview.binsHeld)")
+  }
+
   @Test("a leak's growth is the analyzer's floor rate with its verdict, not the last two readings")
   func leak() throws {
     // 100 MiB + 50 kB/s, with 0–4 MiB of temporaries that make two-point differences swing.
