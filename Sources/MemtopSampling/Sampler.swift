@@ -466,7 +466,8 @@ public final class Sampler {
     sample.arenas = UInt64(exactly: regions.arenas)
     latestRegions = regions
     detailReads += 1
-    heapTrigger.detailRead(found: [heap, brkHeap, UInt64(exactly: regions.arenas)] + RegionKind.allCases.map { regions.bytes[$0] })
+    heapTrigger.detailRead(
+      found: [heap, brkHeap, UInt64(exactly: regions.arenas)] + RegionKind.allCases.map { regions.bytes[$0] })
     lostMaps = 0
   }
 

@@ -68,7 +68,8 @@ struct DetailTriggerTests {
     #expect(trigger.isDue(at: 1))
   }
 
-  @Test("reads for age alone that find the same figures double the age, up to 4×; a move of a figure or a size resets it")
+  @Test(
+    "reads for age alone that find the same figures double the age, up to 4×; a move of a figure or a size resets it")
   func backoff() {
     var trigger = DetailTrigger(maxAge: 60)
     let figures: [UInt64?] = [30 * Self.mib, 2 * Self.mib, nil]
