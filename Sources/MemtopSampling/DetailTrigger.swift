@@ -44,6 +44,11 @@ public struct DetailTrigger: Sendable, Equatable {
   /// below the smallest step the analyzer takes for a level shift (1 MiB): the rows that carry
   /// a reading make a staircase of steps this size at most, which must never read as shifts.
   package static let minimumChange: UInt64 = 64 << 10
+  /// How far a figure a read for age alone found (heap, a kind, PSS) may be from the last
+  /// read's for the read to have learnt nothing: half the smallest step the analyzer takes
+  /// for a level shift, so a figure the chart and the verdict would not show as moved. An
+  /// allocator's churn of a buffer or two moves them by more than ``minimumChange``.
+  package static let sameFigures: UInt64 = 512 << 10
 
   package init(maxAge: Double = DetailTrigger.defaultMaxAge) {
     self.maxAge = max(0, maxAge)
@@ -58,7 +63,7 @@ public struct DetailTrigger: Sendable, Equatable {
     let forAgeAlone = atRead != nil && latest != nil && !sizesMoved
     let learntNothing =
       !found.isEmpty && found.count == foundAtRead.count
-      && zip(found, foundAtRead).allSatisfy { !Self.moved($0, $1) }
+      && zip(found, foundAtRead).allSatisfy { !Self.moved($0, $1, by: Self.sameFigures) }
     backoff = forAgeAlone && learntNothing ? min(backoff + 1, Self.maxBackoff) : 0
     foundAtRead = found
     atRead = latest
@@ -90,9 +95,9 @@ public struct DetailTrigger: Sendable, Equatable {
       || Self.moved(atRead.file, latest.file)
   }
 
-  private static func moved(_ a: UInt64?, _ b: UInt64?) -> Bool {
+  private static func moved(_ a: UInt64?, _ b: UInt64?, by threshold: UInt64 = minimumChange) -> Bool {
     switch (a, b) {
-    case (let a?, let b?): return (a > b ? a - b : b - a) > minimumChange
+    case (let a?, let b?): return (a > b ? a - b : b - a) > threshold
     case (nil, nil): return false
     default: return true
     }

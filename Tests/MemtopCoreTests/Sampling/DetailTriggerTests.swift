@@ -86,13 +86,15 @@ struct DetailTriggerTests {
     #expect(trigger.isDue(at: 180))
     trigger.observe(level(100 * Self.mib, at: 180))
     trigger.detailRead(found: figures)
+    // A buffer's churn (under half a MiB) is not a change of figures.
     trigger.observe(level(100 * Self.mib, at: 420))
-    trigger.detailRead(found: figures)
+    trigger.detailRead(found: [30 * Self.mib + 300 * 1024, 2 * Self.mib, nil])
     #expect(trigger.currentMaxAge == 240, "at most 4×")
+    #expect(Double(DetailTrigger.sameFigures) * 2 <= LevelShiftDetector().minHeightBytes)
     // A shift between kinds under a flat total, found by a read for age: back to a minute.
     trigger.observe(level(100 * Self.mib, at: 660))
     trigger.detailRead(found: [29 * Self.mib, 2 * Self.mib, nil])
-    #expect(trigger.currentMaxAge == 60)
+    #expect(trigger.currentMaxAge == 60, "a MiB moved from one kind to another")
     // A read the sizes' move asked for resets it as well, whatever it finds.
     trigger.observe(level(100 * Self.mib, at: 720))
     trigger.detailRead(found: [29 * Self.mib, 2 * Self.mib, nil])
