@@ -120,8 +120,7 @@ public struct LiveAnalysis: Sendable {
         // A level holds the points a window may use, trimmed by one as each bin completes, in
         // 16 bytes a bin; no bins at all while the value has not changed (most processes'
         // RSS never does).
-        FloorPyramid(
-          capacity: configuration.maxFloorPoints, slack: 1, maxLevels: Self.rowPyramidLevels, lazy: true, compact: true)
+        Self.rowPyramid(floorPoints: configuration.maxFloorPoints)
       } else {
         pyramidCapacity.map { FloorPyramid(capacity: $0) } ?? FloorPyramid.bounded()
       }
@@ -131,6 +130,13 @@ public struct LiveAnalysis: Sendable {
     alerts = metrics.map { _ in LeakAlert(minimumGrowthSeconds: confirmSeconds) }
     results = metrics.map { _ in nil }
     lastValues = metrics.map { _ in .nan }
+  }
+
+  /// The pyramid of a row judged on at most `floorPoints` points a window: that many bins a
+  /// level, trimmed by one as each bin completes, at most ``rowPyramidLevels`` levels; lazy
+  /// and compact unless asked otherwise (``FloorPyramid``).
+  package static func rowPyramid(floorPoints: Int, lazy: Bool = true, compact: Bool = true) -> FloorPyramid {
+    FloorPyramid(capacity: floorPoints, slack: 1, maxLevels: rowPyramidLevels, lazy: lazy, compact: compact)
   }
 
   /// Floor-pyramid bins held in memory, every metric's together (none for a metric whose

@@ -83,8 +83,7 @@ public struct DetailTrigger: Sendable, Equatable {
   /// Whether a detailed read is due at `now`: no read yet, the last is ``currentMaxAge`` old,
   /// or one of the sizes moved by more than the threshold since it.
   package func isDue(at now: Double) -> Bool {
-    guard maxAge > 0, let atRead else { return true }
-    guard latest != nil else { return true }
+    guard maxAge > 0, let atRead, latest != nil else { return true }
     return now - atRead.time >= currentMaxAge || sizesMoved
   }
 

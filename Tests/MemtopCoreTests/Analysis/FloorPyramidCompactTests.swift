@@ -8,7 +8,7 @@ import Testing
 @Suite("FloorPyramid: compact bins for the process table's rows")
 struct FloorPyramidCompactTests {
   static func row(compact: Bool) -> FloorPyramid {
-    FloorPyramid(capacity: 64, slack: 1, maxLevels: LiveAnalysis.rowPyramidLevels, compact: compact)
+    LiveAnalysis.rowPyramid(floorPoints: 64, lazy: false, compact: compact)
   }
 
   @Test("a compact bin is kept in 16 bytes, a whole one in 32")

@@ -9,7 +9,7 @@ import Testing
 struct FloorPyramidLazyTests {
   /// A row's pyramid (64 bins a level, trimmed by one, 8 levels).
   static func row(lazy: Bool) -> FloorPyramid {
-    FloorPyramid(capacity: 64, slack: 1, maxLevels: LiveAnalysis.rowPyramidLevels, lazy: lazy)
+    LiveAnalysis.rowPyramid(floorPoints: 64, lazy: lazy, compact: false)
   }
 
   /// Levels as the run needs them, each trimmed by five past 16 bins.
